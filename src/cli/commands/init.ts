@@ -1,0 +1,70 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { EXIT, outputFor } from '../context.js';
+
+const SETTINGS = `# setpoint project settings. Every field is optional; defaults shown.
+manifests: [manifests]        # what plan/apply/drift read when -f is not given
+state: .setpoint/state.db     # SQLite state store (or a postgres:// URL)
+parallelism: 64               # actions in flight at once during apply
+namespace: default            # namespace of resources that name none
+defaults:
+  remediation: auto           # serve: auto | alert | approve
+  prune: false                # delete resources that leave the manifests
+`;
+
+function example(root: string): string {
+  const out = join(root, 'out');
+  return `# A folder and a file in it. Paths are absolute; edit them to taste.
+kind: Directory
+metadata:
+  name: out
+spec:
+  path: ${out}
+  mode: "0755"
+---
+kind: File
+metadata:
+  name: hello
+  labels: { owner: me }
+spec:
+  path: ${join(out, 'hello.txt')}
+  content: |
+    hello from setpoint
+  mode: "0644"
+dependsOn: [Directory/out]
+`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('init')
+    .description('scaffold a project: setpoint.yaml, an example manifest, .gitignore for the state')
+    .argument('[dir]', 'project folder', '.')
+    .action((dir: string, _opts: unknown, cmd: Command) => {
+      const o = outputFor(cmd);
+      const root = resolve(dir);
+      const files: Array<[string, string]> = [
+        [join(root, 'setpoint.yaml'), SETTINGS],
+        [join(root, 'manifests', 'example.yaml'), example(root)],
+      ];
+      const clash = files.filter(([f]) => existsSync(f)).map(([f]) => f);
+      if (clash.length > 0) {
+        o.err(o.colors.red(`error: not overwriting ${clash.join(', ')}`) + '\n  hint: init an empty folder, or remove them first');
+        process.exitCode = EXIT.error;
+        return;
+      }
+      for (const [f, text] of files) {
+        mkdirSync(join(f, '..'), { recursive: true });
+        writeFileSync(f, text);
+        o.out(`created ${f}`);
+      }
+      const gitignore = join(root, '.gitignore');
+      const current = existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : '';
+      if (!current.split('\n').includes('.setpoint/')) {
+        writeFileSync(gitignore, current + (current && !current.endsWith('\n') ? '\n' : '') + '.setpoint/\n');
+        o.out(`${current ? 'updated' : 'created'} ${gitignore}`);
+      }
+      o.out(`\nNext: cd ${dir} && setpoint plan`);
+    });
+}

@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { hasChanges } from '../../plan/index.js';
+import { printDiagnostics } from '../diagnostics.js';
+import { collect, EXIT, run } from '../context.js';
+import { planJson, renderPlan } from '../render-plan.js';
+
+export interface PlanOptions {
+  file: string[];
+  target: string[];
+  prune?: boolean;
+}
+
+export function planOptions(cmd: Command): Command {
+  return cmd
+    .option('-f, --file <path>', 'manifest file or folder, walked recursively (repeatable)', collect, [])
+    .option('--target <id>', 'only this resource and what it depends on (repeatable)', collect, [])
+    .option('--prune', 'delete resources applied earlier that are no longer declared');
+}
+
+export function register(program: Command): void {
+  planOptions(program.command('plan').description('show what apply would change, field by field'))
+    .option('--detailed-exitcode', 'exit 0 with no changes, 2 with changes, 1 on error')
+    .action((opts: PlanOptions & { detailedExitcode?: boolean }, cmd: Command) =>
+      run(cmd, async (api, o) => {
+        const { plan } = await api.plan({ paths: opts.file, targets: opts.target, prune: opts.prune });
+        const failed = plan.diagnostics.some((d) => d.severity === 'error');
+        if (o.json) o.printJson(await planJson(plan));
+        else {
+          printDiagnostics(o, plan.diagnostics);
+          if (!failed) o.out(await renderPlan(plan, o.colors));
+        }
+        if (failed) return EXIT.error;
+        return opts.detailedExitcode && hasChanges(plan) ? EXIT.changes : EXIT.ok;
+      }),
+    );
+}

@@ -1,0 +1,88 @@
+/** What every command needs: global options, the API, output, and exit handling. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseDuration } from '../util/duration.js';
+import { Setpoint, SetpointError } from '../api.js';
+import { LockError } from '../engine/lock.js';
+import { printDiagnostics } from './diagnostics.js';
+import { createOutput, type Output } from './output.js';
+
+export interface GlobalOptions {
+  project?: string;
+  state?: string;
+  json?: boolean;
+  color?: boolean;
+  logLevel?: string;
+  actor?: string;
+}
+
+export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
+
+export function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+export function outputFor(cmd: Command): Output {
+  const g = globals(cmd);
+  return createOutput({ json: g.json, color: g.color });
+}
+
+export function openApi(cmd: Command): Setpoint {
+  const g = globals(cmd);
+  return Setpoint.open({ project: g.project, state: g.state, logLevel: g.logLevel, actor: g.actor });
+}
+
+/**
+ * Runs a command body with the API open; maps known errors to diagnostics and
+ * exit code 1, and closes the store on the way out.
+ */
+export async function run(cmd: Command, body: (api: Setpoint, o: Output) => Promise<number | void>): Promise<void> {
+  const o = outputFor(cmd);
+  let api: Setpoint | undefined;
+  let code: number = EXIT.ok;
+  try {
+    api = openApi(cmd);
+    code = (await body(api, o)) ?? EXIT.ok;
+  } catch (err) {
+    code = EXIT.error;
+    reportError(o, err);
+  } finally {
+    await api?.close().catch(() => undefined);
+  }
+  process.exitCode = code;
+}
+
+export function reportError(o: Output, err: unknown): void {
+  if (err instanceof SetpointError) {
+    if (o.json) o.printJson({ error: { code: err.code, message: err.message, hint: err.hint }, diagnostics: err.diagnostics });
+    else {
+      if (err.diagnostics.length) printDiagnostics(o, err.diagnostics);
+      o.err(o.colors.red(`error: ${err.message}`) + (err.hint ? `\n  hint: ${err.hint}` : ''));
+    }
+    return;
+  }
+  if (err instanceof LockError) {
+    if (o.json) o.printJson({ error: { code: err.code, message: err.message, hint: err.hint } });
+    else o.err(o.colors.red(`error: ${err.message}`) + `\n  hint: ${err.hint}`);
+    return;
+  }
+  const e = err as Error;
+  if (o.json) o.printJson({ error: { code: 'SETPOINT_INTERNAL', message: e?.message ?? String(err) } });
+  else o.err(o.colors.red(`error: ${e?.message ?? String(err)}`) + (process.env.SETPOINT_DEBUG ? `\n${e?.stack}` : ''));
+}
+
+/** Repeatable options: commander calls this with each value. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function parseDurationOption(value: string): number {
+  const ms = parseDuration(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
+  if (ms === undefined) throw new InvalidArgumentError(`not a duration: ${value} (e.g. 30s, 2m)`);
+  return ms;
+}
+
+export function parseIntOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive whole number, got ${value}`);
+  return n;
+}

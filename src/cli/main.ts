@@ -1,0 +1,38 @@
+/**
+ * The `setpoint` command line: a thin shell over the API (../api.ts), one
+ * file per command. Exit codes: 0 success, 1 error, 2 changes/drift where
+ * asked for.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import * as apply from './commands/apply.js';
+import * as describe from './commands/describe.js';
+import * as drift from './commands/drift.js';
+import * as events from './commands/events.js';
+import * as get from './commands/get.js';
+import * as history from './commands/history.js';
+import * as init from './commands/init.js';
+import * as plan from './commands/plan.js';
+import * as schema from './commands/schema.js';
+import * as status from './commands/status.js';
+import * as validate from './commands/validate.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('setpoint')
+    .description('A desired-state engine: declare, observe, compare, converge, report.')
+    .version(pkg.version, '-V, --version')
+    .option('-C, --project <dir>', 'project root (default: nearest folder with setpoint.yaml, else the current one)')
+    .option('--state <path>', 'state store: SQLite file or postgres:// URL (default: .setpoint/state.db)')
+    .option('--json', 'machine-readable output')
+    .option('--no-color', 'no colours, even on a terminal')
+    .option('--log-level <level>', 'debug, info, warn or error (JSON log in .setpoint/setpoint.log)')
+    .option('--actor <name>', 'who is acting, for the audit log (default: the OS user)')
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true);
+  for (const command of [init, validate, plan, apply, drift, status, get, describe, history, events, schema]) command.register(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,111 @@
+/**
+ * Human and JSON renderings of plans and changes: `+ ~ ± -` per resource,
+ * old -> new per field, unified diffs for text content, secrets as "(sensitive)".
+ */
+import { unifiedDiff, type Change } from '../diff/index.js';
+import { OP_GLYPH, type Action, type Op, type Plan, type PlanSummary } from '../plan/index.js';
+import { REDACTED } from '../secrets/index.js';
+import type { Colors } from './output.js';
+
+export function glyphColor(c: Colors, op: Op | 'drift'): (s: string) => string {
+  switch (op) {
+    case 'create':
+      return c.green;
+    case 'update':
+    case 'drift':
+      return c.yellow;
+    case 'replace':
+      return c.magenta;
+    case 'delete':
+      return c.red;
+    default:
+      return (s: string) => s;
+  }
+}
+
+export function summaryLine(s: PlanSummary): string {
+  const parts = [`${s.create} to create`, `${s.update} to update`];
+  if (s.replace > 0) parts.push(`${s.replace} to replace`);
+  parts.push(`${s.delete} to delete`);
+  return `Plan: ${parts.join(', ')}.`;
+}
+
+export async function renderPlan(plan: Plan, c: Colors, options: { compact?: boolean } = {}): Promise<string> {
+  const lines: string[] = [];
+  const changed = plan.actions.filter((a) => a.op !== 'noop');
+  if (changed.length > 0) {
+    lines.push('setpoint will perform these actions:', '');
+    for (const a of changed) lines.push(...(await renderAction(a, c, options.compact)));
+    lines.push('');
+  }
+  if (plan.orphans.length > 0) {
+    lines.push(
+      c.dim(`${plan.orphans.length} resource${plan.orphans.length === 1 ? ' is' : 's are'} no longer declared and kept (pruning is off): ${plan.orphans.slice(0, 5).join(', ')}${plan.orphans.length > 5 ? ', …' : ''}`),
+      c.dim('  (pass --prune or set lifecycle.prune to delete them)'),
+      '',
+    );
+  }
+  if (changed.length === 0) lines.push(c.green(`No changes: the actual state matches the desired state (${plan.actions.length} resources).`));
+  else lines.push(c.bold(summaryLine(plan.summary)));
+  return lines.join('\n');
+}
+
+export async function renderAction(a: Action, c: Colors, compact = false): Promise<string[]> {
+  const color = glyphColor(c, a.op);
+  const lines = [`  ${color(OP_GLYPH[a.op])} ${c.bold(a.id)}  ${c.dim(`(${a.reason}${a.destructive ? ', destructive' : ''})`)}`];
+  if (!compact) for (const ch of a.changes) lines.push(...(await renderChange(ch, a.op, c, '      ')));
+  return lines;
+}
+
+export async function renderChange(ch: Change, op: Op | 'drift', c: Colors, indent: string): Promise<string[]> {
+  const glyph = op === 'create' ? '+' : op === 'replace' && ch.forcesReplace ? '±' : '~';
+  const color = glyphColor(c, op === 'create' ? 'create' : op === 'replace' && ch.forcesReplace ? 'replace' : 'update');
+  const head = `${indent}${color(glyph)} ${ch.path}`;
+  if (ch.sensitive) return [`${head}: ${c.dim(REDACTED + ' value changed')}`];
+  if (ch.format === 'text') {
+    const out = [`${head}:`];
+    const body = ch.old === undefined ? prefixLines(String(ch.new), '+') : await unifiedDiff(String(ch.old), String(ch.new));
+    for (const l of body.split('\n')) {
+      const col = l.startsWith('+') ? c.green : l.startsWith('-') ? c.red : l.startsWith('@@') ? c.cyan : (s: string) => s;
+      out.push(`${indent}    ${col(l)}`);
+    }
+    return out;
+  }
+  if (ch.old === undefined) return [`${head}: ${fmt(ch.new)}`];
+  return [`${head}: ${fmt(ch.old)} ${c.dim('->')} ${fmt(ch.new)}`];
+}
+
+function prefixLines(text: string, prefix: string): string {
+  const lines = text.split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines.map((l) => prefix + l).join('\n');
+}
+
+function fmt(v: unknown): string {
+  if (v === undefined) return '(none)';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** The plan as data: text changes carry a unified diff instead of full contents. */
+export async function planJson(plan: Plan): Promise<unknown> {
+  return {
+    revision: plan.revision,
+    createdAt: plan.createdAt,
+    summary: plan.summary,
+    changes: plan.summary.create + plan.summary.update + plan.summary.replace + plan.summary.delete > 0,
+    actions: await Promise.all(plan.actions.map(async (a) => ({ ...a, changes: await changesJson(a.changes) }))),
+    orphans: plan.orphans,
+    diagnostics: plan.diagnostics,
+  };
+}
+
+export async function changesJson(changes: readonly Change[]): Promise<unknown[]> {
+  return Promise.all(
+    changes.map(async (ch) => {
+      if (ch.sensitive) return { path: ch.path, sensitive: true };
+      if (ch.format === 'text')
+        return { path: ch.path, format: 'text', diff: await unifiedDiff(ch.old === undefined ? '' : String(ch.old), String(ch.new)) };
+      return ch;
+    }),
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * The per-resource context handed to providers. It is where the engine
+ * enforces path confinement for files a spec refers to, and where it learns
+ * what a resource's rendered state depends on (source files, secrets) so
+ * that digests cover them.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import type { Resource } from '../manifest/index.js';
+import { ProviderError } from '../provider/errors.js';
+import type { Ctx, EventType } from '../provider/types.js';
+import type { SecretRef, SecretResolver, Secrets } from '../secrets/index.js';
+
+export interface EventSink {
+  (resourceId: string, type: EventType, reason: string, message: string): void;
+}
+
+export interface ContextOptions {
+  resource: Resource;
+  sourceRoot: string;
+  secrets: SecretResolver;
+  revision?: string;
+  onEvent: EventSink;
+  signal?: AbortSignal;
+}
+
+/** A Ctx that also records the inputs the resource's rendered state depends on. */
+export interface RecordingCtx extends Ctx {
+  /** `path sha256` of each source file read. Part of the revision digest. */
+  readonly sourceDigests: string[];
+  /** Keyed digests of secrets resolved. Part of the resource's desired digest only. */
+  readonly secretDigests: string[];
+}
+
+export function createContext(options: ContextOptions): RecordingCtx {
+  const { resource, secrets } = options;
+  const baseDir = dirname(resource.origin.file);
+  const sourceDigests: string[] = [];
+  const secretDigests: string[] = [];
+  return {
+    id: resource.id,
+    resource,
+    revision: options.revision,
+    baseDir,
+    sourceRoot: options.sourceRoot,
+    signal: options.signal,
+    sourceDigests,
+    secretDigests,
+    secrets: recordingSecrets(secrets, secretDigests),
+    readFile(path, field) {
+      const data = readConfined(path, baseDir, options.sourceRoot, field);
+      sourceDigests.push(`${path} ${createHash('sha256').update(data).digest('hex')}`);
+      return data;
+    },
+    event(type, reason, message) {
+      options.onEvent(resource.id, type, reason, message);
+    },
+  };
+}
+
+/** Resolves through the shared resolver and notes the keyed digest of every value. */
+function recordingSecrets(inner: SecretResolver, digests: string[]): Secrets {
+  return {
+    async resolve(ref: SecretRef, baseDir: string) {
+      const value = await inner.resolve(ref, baseDir);
+      digests.push(inner.digest(value));
+      return value;
+    },
+  };
+}
+
+/** Reads a file that must resolve (symlinks included) inside `root`: no path traversal. */
+export function readConfined(path: string, baseDir: string, root: string, field: string): Buffer {
+  const abs = resolve(baseDir, path);
+  let real: string;
+  try {
+    real = realpathSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ProviderError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`, {
+      code: 'SETPOINT_SOURCE_UNREADABLE',
+      field,
+      hint: `relative paths start at the manifest's folder, ${baseDir}`,
+    });
+  }
+  const realRoot = realpathSync(root);
+  const rel = relative(realRoot, real);
+  if (rel.startsWith('..') || isAbsolute(rel))
+    throw new ProviderError(`${path} is outside the project folder ${realRoot}`, {
+      code: 'SETPOINT_PATH_TRAVERSAL',
+      field,
+      hint: 'files a manifest refers to must live inside the project; copy it in, or inline the content',
+    });
+  try {
+    return readFileSync(real);
+  } catch (err) {
+    throw new ProviderError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      code: 'SETPOINT_SOURCE_UNREADABLE',
+      field,
+      hint: 'check that setpoint may read the file',
+    });
+  }
+}

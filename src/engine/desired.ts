@@ -1,0 +1,79 @@
+/**
+ * Loads the desired state from manifest paths: parse, validate, dependsOn
+ * graph. Nothing here touches a target.
+ */
+import { statSync } from 'node:fs';
+import { dirname, relative, resolve, isAbsolute } from 'node:path';
+import {
+  Diagnostics,
+  FieldLocator,
+  loadDocuments,
+  validateDocuments,
+  type KindCatalog,
+  type Resource,
+} from '../manifest/index.js';
+
+export interface DesiredState {
+  /** The owning source's name. */
+  source: string;
+  /** What the paths were, for revision records. */
+  origin: string;
+  resources: Resource[];
+  diagnostics: Diagnostics;
+  /** Folder that files referenced by a manifest must stay inside. */
+  sourceRootOf(file: string): string;
+  locator: FieldLocator;
+}
+
+export interface LoadOptions {
+  paths: readonly string[];
+  catalog: KindCatalog;
+  projectRoot: string;
+  source?: string;
+  defaultNamespace?: string;
+}
+
+export function loadDesired(options: LoadOptions): DesiredState {
+  const diagnostics = new Diagnostics();
+  const locator = new FieldLocator();
+  const docs = loadDocuments(options.paths, diagnostics);
+  const { resources, diagnostics: vd } = validateDocuments(docs, {
+    catalog: options.catalog,
+    locator,
+    defaultNamespace: options.defaultNamespace,
+  });
+  diagnostics.addAll(vd.items);
+  const roots = options.paths.map((p) => rootFor(resolve(p), options.projectRoot));
+  return {
+    source: options.source ?? 'local',
+    origin: options.paths.map((p) => relativeOrAbsolute(options.projectRoot, p)).join(', '),
+    resources,
+    diagnostics,
+    locator,
+    sourceRootOf(file: string) {
+      // The most specific root that contains the file.
+      const hits = roots.filter((r) => isInside(r, file)).sort((a, b) => b.length - a.length);
+      return hits[0] ?? dirname(file);
+    },
+  };
+}
+
+/** Inside the project: the project root; otherwise the -f folder (or the file's folder). */
+function rootFor(path: string, projectRoot: string): string {
+  if (isInside(projectRoot, path)) return projectRoot;
+  try {
+    return statSync(path).isDirectory() ? path : dirname(path);
+  } catch {
+    return dirname(path);
+  }
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+function relativeOrAbsolute(root: string, p: string): string {
+  const abs = resolve(p);
+  return isInside(root, abs) ? relative(root, abs) || '.' : abs;
+}

@@ -1,0 +1,278 @@
+/**
+ * One-shot runs of the loop: plan (observe + compare), apply (act + report)
+ * and drift (observe + compare + report, no action).
+ */
+import { randomUUID } from 'node:crypto';
+import { dependencyClosure, Diagnostics, normalizeId, type Diagnostic, type Resource, type ResourceId } from '../manifest/index.js';
+import { hasChanges, type Action, type Plan } from '../plan/index.js';
+import type { ProviderRegistry } from '../provider/registry.js';
+import type { Settings } from '../project/index.js';
+import { withoutIgnored, type Change } from '../diff/index.js';
+import type { SecretResolver } from '../secrets/index.js';
+import type { ResourceRecord, RevisionRecord, RunResult, Store } from '../store/index.js';
+import type { Logger } from '../telemetry/index.js';
+import { loadDesired, type DesiredState } from './desired.js';
+import { execute, type ActionOutcome } from './executor.js';
+import { observeAll, observeOne, revisionDigest, type Observation, type ObserveOptions } from './observe.js';
+import { performAction } from './perform.js';
+import { buildPlan } from './planner.js';
+import { declaredRecord, healthOf, markFailed, markInSync, markOutOfSync } from './records.js';
+import { Recorder } from './recorder.js';
+
+export interface EngineOptions {
+  store: Store;
+  registry: ProviderRegistry;
+  settings: Settings;
+  logger: Logger;
+  secrets: SecretResolver;
+  /** Who is acting: the OS user for the CLI. */
+  actor: string;
+}
+
+export interface Planned {
+  desired: DesiredState;
+  observations: Observation[];
+  plan: Plan;
+  revision: RevisionRecord;
+}
+
+export interface PlanRequest {
+  paths: readonly string[];
+  prune?: boolean;
+  targets?: readonly string[];
+}
+
+export interface ApplyHooks {
+  onStart?(action: Action): void;
+  onDone?(outcome: ActionOutcome): void;
+}
+
+export interface ApplyReport {
+  runId: string;
+  revision: string;
+  outcomes: ActionOutcome[];
+  counts: { created: number; updated: number; replaced: number; deleted: number; failed: number; skipped: number; unchanged: number };
+  /** Resources changed (succeeded actions). */
+  changed: number;
+  result: RunResult;
+  durationMs: number;
+}
+
+export interface DriftItem {
+  id: ResourceId;
+  /** Drifted: was applied, now differs. Pending: never applied. Missing: applied, now gone. */
+  state: 'Drifted' | 'Pending' | 'Missing';
+  changes: Change[];
+}
+
+export interface DriftReport {
+  revision: string;
+  items: DriftItem[];
+  inSync: number;
+  diagnostics: Diagnostic[];
+}
+
+const PRIORITY_RANK = { critical: 0, high: 1, normal: 2, low: 3 } as const;
+
+export class Engine {
+  constructor(readonly options: EngineOptions) {}
+
+  loadDesired(paths: readonly string[]): DesiredState {
+    return loadDesired({
+      paths,
+      catalog: this.options.registry,
+      projectRoot: this.options.settings.root,
+      defaultNamespace: this.options.settings.namespace,
+    });
+  }
+
+  private observeOptions(desired: DesiredState, onEvent: ObserveOptions['onEvent'], resolveOnly = false): ObserveOptions {
+    return {
+      registry: this.options.registry,
+      secrets: this.options.secrets,
+      sourceRootOf: (f) => desired.sourceRootOf(f),
+      locator: desired.locator,
+      onEvent,
+      parallelism: this.options.settings.parallelism,
+      resolveOnly,
+    };
+  }
+
+  async plan(request: PlanRequest, onEvent: ObserveOptions['onEvent'] = () => undefined): Promise<Planned> {
+    const desired = this.loadDesired(request.paths);
+    const diags = new Diagnostics();
+    diags.addAll(desired.diagnostics.items);
+    const targets = this.targetSet(desired.resources, request.targets, diags);
+    let observations: Observation[] = [];
+    if (!diags.hasErrors) {
+      const opts = this.observeOptions(desired, onEvent);
+      const declared = await observeAll(targets ? desired.resources.filter((r) => targets.has(r.id)) : desired.resources, opts);
+      const orphans = await this.observeOrphans(desired, opts, targets);
+      observations = [...declared, ...orphans];
+    }
+    const digest = revisionDigest(observations);
+    const plan = buildPlan(observations, digest.slice(0, 16), { prune: request.prune || this.options.settings.defaults.prune, targets });
+    plan.diagnostics = [...diags.items, ...plan.diagnostics];
+    const revision: RevisionRecord = {
+      id: digest.slice(0, 16),
+      digest,
+      source: desired.source,
+      createdAt: new Date().toISOString(),
+      resourceCount: desired.resources.length,
+      origin: desired.origin,
+      admitted: !plan.diagnostics.some((d) => d.severity === 'error'),
+    };
+    return { desired, observations, plan, revision };
+  }
+
+  /** `--target` ids plus everything they depend on. */
+  private targetSet(resources: readonly Resource[], targets: readonly string[] | undefined, diags: Diagnostics): Set<ResourceId> | undefined {
+    if (!targets || targets.length === 0) return undefined;
+    const edges = new Map(resources.map((r) => [r.id, r.dependsOn]));
+    const ids = targets.map((t) => normalizeId(t, this.options.settings.namespace));
+    for (const id of ids)
+      if (!edges.has(id))
+        diags.error({ code: 'SETPOINT_UNKNOWN_TARGET', summary: `--target ${id}: no such resource in the manifests`, resourceId: id, hint: 'run `setpoint plan` to list the ids' });
+    return dependencyClosure(ids, edges);
+  }
+
+  /** Resources this source applied earlier that are no longer declared. */
+  private async observeOrphans(desired: DesiredState, opts: ObserveOptions, targets?: ReadonlySet<ResourceId>): Promise<Observation[]> {
+    const declared = new Set(desired.resources.map((r) => r.id));
+    const records = await this.options.store.listResources({ source: desired.source });
+    const orphans = records.filter((r) => r.managed && !declared.has(r.id) && (!targets || targets.has(r.id)));
+    const out: Observation[] = [];
+    for (const record of orphans) {
+      if (!this.options.registry.get(record.kind)) continue;
+      out.push(await observeOne(resourceFromRecord(record), opts, true));
+    }
+    return out;
+  }
+
+  async apply(planned: Planned, options: { parallelism?: number; signal?: AbortSignal } & ApplyHooks = {}): Promise<ApplyReport> {
+    const { store, logger, actor, registry } = this.options;
+    const started = performance.now();
+    const runId = randomUUID().slice(0, 8);
+    const { plan, revision, desired } = planned;
+    const recorder = new Recorder({ store, logger, actor, revisionId: revision.id, runId });
+    recorder.start();
+    const now = () => new Date().toISOString();
+    const startedAt = now();
+    const existing = await store.getRevision(revision.id);
+    if (!existing) await store.putRevision(revision);
+    await store.putRun({ id: runId, command: 'apply', revisionId: revision.id, actor, startedAt, result: 'running', summary: {} });
+    logger.info({ runId, revisionId: revision.id, actions: plan.actions.length }, 'apply started');
+
+    const prev = new Map((await store.listResources({ source: desired.source })).map((r) => [r.id, r]));
+    const obsById = new Map(planned.observations.map((o) => [o.resource.id, o]));
+    const actualAfter = new Map<ResourceId, unknown>();
+    const recordOf = (o: Observation) =>
+      declaredRecord(o.resource, o.desiredDigest, desired.source, prev.get(o.resource.id), now(), !o.orphan);
+
+    // Observed events (e.g. command output) are recorded with the run.
+    for (const o of planned.observations) o.ctx.event = (type, reason, message) => recorder.event(type, reason, message, o.resource.id);
+
+    const outcomes = await execute(plan.actions, {
+      parallelism: options.parallelism ?? this.options.settings.parallelism,
+      signal: options.signal,
+      concurrencyOf: (kind) => registry.get(kind)?.concurrency,
+      priorityOf: (id) => PRIORITY_RANK[obsById.get(id)?.resource.lifecycle.priority ?? 'normal'],
+      perform: async (action) => {
+        const result = await performAction(obsById.get(action.id)!, action);
+        actualAfter.set(action.id, result.actual);
+        return result.message;
+      },
+      onStart: options.onStart,
+      onDone: (outcome) => {
+        const { action } = outcome;
+        const o = obsById.get(action.id)!;
+        const message = outcome.status === 'failed' ? `${action.op} failed: ${outcome.message}` : outcome.message;
+        recorder.action({ id: action.id, kind: action.kind, op: action.op, result: outcome.status, message, changes: action.changes });
+        if (outcome.status === 'succeeded') {
+          if (action.pruned) recorder.forget(action.id);
+          else recorder.record(markInSync(recordOf(o), healthOf(o, actualAfter.get(action.id)), now(), { revision: revision.id }));
+        } else {
+          recorder.record(markFailed(recordOf(o), outcome.message, now(), outcome.status === 'skipped' ? 'Pending' : 'Failed'));
+        }
+        options.onDone?.(outcome);
+      },
+    });
+
+    // Resources the plan left alone are in sync, observed now.
+    const acted = new Set(outcomes.map((o) => o.action.id));
+    for (const a of plan.actions) {
+      if (acted.has(a.id)) continue;
+      const o = obsById.get(a.id)!;
+      if (a.pruned) recorder.forget(a.id);
+      else recorder.record(markInSync(recordOf(o), healthOf(o, o.actual), now()));
+    }
+    for (const id of plan.orphans) {
+      const o = obsById.get(id);
+      if (o && prev.get(id)?.declared !== false) recorder.record(recordOf(o));
+    }
+
+    const counts = { created: 0, updated: 0, replaced: 0, deleted: 0, failed: 0, skipped: 0, unchanged: plan.summary.noop };
+    for (const o of outcomes) {
+      if (o.status === 'failed') counts.failed++;
+      else if (o.status === 'skipped') counts.skipped++;
+      else counts[({ create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted' } as const)[o.action.op as 'create']]++;
+    }
+    const changed = counts.created + counts.updated + counts.replaced + counts.deleted;
+    const result: RunResult = options.signal?.aborted ? 'interrupted' : counts.failed + counts.skipped > 0 ? (changed > 0 ? 'partial' : 'failed') : 'succeeded';
+    await recorder.stop();
+    if (result === 'succeeded') await store.markConverged(revision.id, now());
+    await store.putRun({ id: runId, command: 'apply', revisionId: revision.id, actor, startedAt, finishedAt: now(), result, summary: { ...counts, changed } });
+    const durationMs = performance.now() - started;
+    logger.info({ runId, revisionId: revision.id, result, ...counts, durationMs: Math.round(durationMs) }, 'apply finished');
+    return { runId, revision: revision.id, outcomes, counts, changed, result, durationMs };
+  }
+
+  /** Observes without acting; records what differs. */
+  async drift(request: PlanRequest): Promise<DriftReport> {
+    const { store, logger, actor } = this.options;
+    const planned = await this.plan({ ...request, prune: false });
+    const { plan, revision, desired } = planned;
+    if (plan.diagnostics.some((d) => d.severity === 'error')) return { revision: revision.id, items: [], inSync: 0, diagnostics: plan.diagnostics };
+    const recorder = new Recorder({ store, logger, actor, revisionId: revision.id });
+    const prev = new Map((await store.listResources({ source: desired.source })).map((r) => [r.id, r]));
+    const now = new Date().toISOString();
+    const items: DriftItem[] = [];
+    let inSync = 0;
+    for (const o of planned.observations) {
+      if (o.orphan) continue;
+      const p = prev.get(o.resource.id);
+      const record = declaredRecord(o.resource, o.desiredDigest, desired.source, p, now);
+      const action = plan.actions.find((a) => a.id === o.resource.id);
+      const changes = action ? withoutIgnored(action.changes, o.resource.lifecycle.ignoreChanges) : [];
+      if (!action || action.op === 'noop') {
+        inSync++;
+        recorder.record(markInSync(record, healthOf(o, o.actual), now));
+        continue;
+      }
+      const state: DriftItem['state'] = !record.managed ? 'Pending' : o.exists || o.absent ? 'Drifted' : 'Missing';
+      items.push({ id: o.resource.id, state, changes: action.op === 'delete' ? [{ path: 'ensure', old: 'present', new: 'absent' }] : changes });
+      const next = markOutOfSync(record, changes, healthOf(o, o.actual), now);
+      if (next.sync === 'Drifted' && p?.sync !== 'Drifted')
+        recorder.event('Warning', 'DriftDetected', `${state.toLowerCase()}: ${changes.map((c) => c.path).join(', ') || action.reason}`, o.resource.id);
+      recorder.record(next);
+    }
+    await recorder.stop();
+    return { revision: revision.id, items, inSync, diagnostics: plan.diagnostics };
+  }
+}
+
+export { hasChanges };
+
+/** Rebuilds a resource from its stored record (for pruning what left the manifests). */
+export function resourceFromRecord(r: ResourceRecord): Resource {
+  const m = /^(.*):(\d+)$/.exec(r.origin ?? '');
+  return {
+    id: r.id,
+    key: { kind: r.kind, namespace: r.namespace, name: r.name },
+    metadata: { name: r.name, namespace: r.namespace, labels: r.labels, annotations: {} },
+    spec: r.spec,
+    dependsOn: r.dependsOn,
+    lifecycle: r.lifecycle,
+    origin: { file: m?.[1] ?? r.origin ?? '', line: m ? Number(m[2]) : 0, column: 1, index: 0 },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Observe: resolve each resource's spec (source files, secrets) and read its
+ * actual state through its provider. Problems become diagnostics; nothing is
+ * changed.
+ */
+import { createHash } from 'node:crypto';
+import type { Diagnostic, FieldLocator, Resource } from '../manifest/index.js';
+import type { ProviderRegistry } from '../provider/registry.js';
+import type { AnyProvider } from '../provider/types.js';
+import type { SecretResolver } from '../secrets/index.js';
+import { mapLimit } from '../util/pool.js';
+import { createContext, type EventSink, type RecordingCtx } from './context.js';
+import { errorDiagnostic } from './diagnose.js';
+
+export interface Observation {
+  resource: Resource;
+  provider: AnyProvider;
+  ctx: RecordingCtx;
+  /** The resolved desired state (spec plus what it refers to). */
+  desired?: unknown;
+  actual?: unknown;
+  exists: boolean;
+  /** Declared with `ensure: absent`. */
+  absent: boolean;
+  /** Digest of the rendered resource (declared fields and source files, no secrets). */
+  renderedDigest: string;
+  /** Rendered digest plus keyed digests of secrets: changes when anything desired changes. */
+  desiredDigest: string;
+  error?: Diagnostic;
+  /** Not declared any more; known from the store (a prune candidate). */
+  orphan?: boolean;
+}
+
+export interface ObserveOptions {
+  registry: ProviderRegistry;
+  secrets: SecretResolver;
+  sourceRootOf(file: string): string;
+  locator?: FieldLocator;
+  revision?: string;
+  onEvent: EventSink;
+  parallelism: number;
+  /** Resolve only (validate): do not read actual state. Defaults to false. */
+  resolveOnly?: boolean;
+  signal?: AbortSignal;
+}
+
+export async function observeAll(resources: readonly Resource[], options: ObserveOptions): Promise<Observation[]> {
+  return mapLimit(resources, options.parallelism, (r) => observeOne(r, options));
+}
+
+export async function observeOne(resource: Resource, options: ObserveOptions, orphan = false): Promise<Observation> {
+  const provider = options.registry.require(resource.key.kind);
+  const ctx = createContext({
+    resource,
+    sourceRoot: options.sourceRootOf(resource.origin.file),
+    secrets: options.secrets,
+    revision: options.revision,
+    onEvent: options.onEvent,
+    signal: options.signal,
+  });
+  const absent = (resource.spec as { ensure?: string } | null)?.ensure === 'absent';
+  const obs: Observation = { resource, provider, ctx, exists: false, absent, renderedDigest: '', desiredDigest: '', orphan };
+  try {
+    obs.desired = provider.resolve ? await provider.resolve(resource.spec, ctx) : resource.spec;
+  } catch (err) {
+    obs.error = errorDiagnostic(err, resource, options.locator, 'cannot resolve');
+  }
+  obs.renderedDigest = renderedDigest(resource, ctx.sourceDigests);
+  obs.desiredDigest = ctx.secretDigests.length
+    ? createHash('sha256').update(obs.renderedDigest).update(ctx.secretDigests.join('\n')).digest('hex')
+    : obs.renderedDigest;
+  if (obs.error || options.resolveOnly) return obs;
+  try {
+    obs.actual = await provider.observe(obs.desired, ctx);
+    obs.exists = obs.actual !== undefined;
+  } catch (err) {
+    obs.error = errorDiagnostic(err, resource, options.locator, 'cannot observe');
+  }
+  return obs;
+}
+
+function renderedDigest(r: Resource, sources: readonly string[]): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([r.id, r.metadata.labels, r.metadata.annotations, r.spec, r.dependsOn, r.lifecycle]));
+  for (const s of sources) h.update('\n' + s);
+  return h.digest('hex');
+}
+
+/** The revision digest: every resource's rendered digest, in id order. */
+export function revisionDigest(observations: ReadonlyArray<Pick<Observation, 'resource' | 'renderedDigest' | 'orphan'>>): string {
+  const lines = observations
+    .filter((o) => !o.orphan)
+    .map((o) => `${o.resource.id} ${o.renderedDigest}`)
+    .sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}

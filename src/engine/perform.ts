@@ -1,0 +1,55 @@
+/**
+ * Performs one plan action through the resource's provider. Shared by
+ * one-shot apply and the controller.
+ */
+import { ProviderError } from '../provider/errors.js';
+import type { Action } from '../plan/index.js';
+import type { Observation } from './observe.js';
+
+export interface Performed {
+  /** The actual state afterwards (undefined once deleted). */
+  actual: unknown;
+  /** A sentence: what was done. */
+  message: string;
+}
+
+export async function performAction(obs: Observation, action: Action): Promise<Performed> {
+  const { provider, ctx } = obs;
+  const what = describeTarget(obs);
+  if ((action.op === 'create' || action.op === 'update' || action.op === 'replace') && !provider.apply)
+    throw new ProviderError(`${provider.kind} is observe-only: its drift can be reported, never fixed by setpoint`, {
+      code: 'SETPOINT_OBSERVE_ONLY',
+      hint: 'fix the target by other means, or set lifecycle.remediation: alert',
+    });
+  switch (action.op) {
+    case 'noop':
+      return { actual: obs.actual, message: 'in sync' };
+    case 'create': {
+      const actual = await provider.apply!(obs.desired, undefined, ctx);
+      return { actual, message: `created${what}` };
+    }
+    case 'update': {
+      const actual = await provider.apply!(obs.desired, obs.actual, ctx);
+      return { actual, message: `updated ${action.changes.map((c) => c.path).join(', ')}${what}` };
+    }
+    case 'replace': {
+      await destroy(obs);
+      const actual = await provider.apply!(obs.desired, undefined, ctx);
+      return { actual, message: `replaced${what}` };
+    }
+    case 'delete':
+      await destroy(obs);
+      return { actual: undefined, message: `deleted${what}` };
+  }
+}
+
+async function destroy(obs: Observation): Promise<void> {
+  if (!obs.provider.destroy)
+    throw new ProviderError(`${obs.provider.kind} resources cannot be deleted by setpoint`, { code: 'SETPOINT_APPLY_REFUSED' });
+  await obs.provider.destroy(obs.desired, obs.actual, obs.ctx);
+}
+
+function describeTarget(obs: Observation): string {
+  const path = (obs.resource.spec as { path?: unknown } | null)?.path;
+  return typeof path === 'string' ? ` ${path}` : '';
+}

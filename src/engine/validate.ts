@@ -1,0 +1,49 @@
+/**
+ * Validation as CI runs it: manifests, then what they refer to (source files,
+ * users, groups), without reading any target, touching the store or resolving
+ * a secret (CI has none: every reference answers with a placeholder).
+ */
+import { Diagnostics, type Diagnostic } from '../manifest/index.js';
+import type { ProviderRegistry } from '../provider/registry.js';
+import { SecretResolver } from '../secrets/index.js';
+import { loadDesired } from './desired.js';
+import { observeAll } from './observe.js';
+
+export interface ValidateRequest {
+  paths: readonly string[];
+  registry: ProviderRegistry;
+  projectRoot: string;
+  defaultNamespace?: string;
+  parallelism?: number;
+}
+
+export async function validateManifests(request: ValidateRequest): Promise<{ resources: number; diagnostics: Diagnostic[] }> {
+  const desired = loadDesired({
+    paths: request.paths,
+    catalog: request.registry,
+    projectRoot: request.projectRoot,
+    defaultNamespace: request.defaultNamespace,
+  });
+  const diags = new Diagnostics();
+  diags.addAll(desired.diagnostics.items);
+  if (!desired.diagnostics.hasErrors) {
+    const observations = await observeAll(desired.resources, {
+      registry: request.registry,
+      secrets: new DryRunSecrets(),
+      sourceRootOf: (f) => desired.sourceRootOf(f),
+      locator: desired.locator,
+      onEvent: () => undefined,
+      parallelism: request.parallelism ?? 16,
+      resolveOnly: true,
+    });
+    for (const o of observations) if (o.error) diags.add(o.error);
+  }
+  return { resources: desired.resources.length, diagnostics: diags.items };
+}
+
+/** Answers every secret reference with a placeholder; nothing is read or run. */
+class DryRunSecrets extends SecretResolver {
+  override async resolve(): Promise<string> {
+    return '';
+  }
+}

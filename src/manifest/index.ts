@@ -1,0 +1,10 @@
+export * from './key.js';
+export * from './diagnostics.js';
+export * from './types.js';
+export * from './parse.js';
+export * from './locate.js';
+export * from './schema.js';
+export * from './validate.js';
+export * from './graph.js';
+export * from './load.js';
+export { closest } from './suggest.js';

@@ -1,0 +1,72 @@
+/**
+ * Exact line:column of a field inside a manifest document, for diagnostics.
+ * Uses the `yaml` library's CST positions; parsed lazily, once per file, and
+ * only for files that have problems (JSON is valid YAML, so one path serves both).
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from 'yaml';
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+type FieldPath = ReadonlyArray<string | number>;
+
+export class FieldLocator {
+  private readonly cache = new Map<string, { docs: ReturnType<typeof parseAllDocuments>; lc: LineCounter }>();
+
+  /**
+   * Position of `path` in document `index` of `file`; falls back to the
+   * deepest existing parent when the field itself is missing.
+   */
+  locate(file: string, index: number, path: FieldPath, jsonArrayItem = false): Position | undefined {
+    const parsed = this.parse(file);
+    if (!parsed) return undefined;
+    const docs = Array.isArray(parsed.docs) ? parsed.docs : [parsed.docs];
+    let node: Node | null | undefined;
+    let fullPath: FieldPath = path;
+    if (file.endsWith('.json')) {
+      node = docs[0]?.contents as Node | null;
+      if (jsonArrayItem || isSeq(node)) fullPath = [index, ...path];
+    } else {
+      node = docs[index]?.contents as Node | null;
+    }
+    let best: Node | null | undefined = node;
+    for (const segment of fullPath) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === segment);
+        if (!pair) break;
+        // Point at the key: "spec.mode" reads best when the caret is on `mode:`.
+        best = (pair.key as Node | null) ?? best;
+        node = pair.value as Node | null;
+        if (node && segment === fullPath[fullPath.length - 1]) best = node;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        node = node.items[segment] as Node | null;
+        if (!node) break;
+        best = node;
+      } else {
+        break;
+      }
+    }
+    const offset = best?.range?.[0];
+    if (offset === undefined) return undefined;
+    const pos = parsed.lc.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  }
+
+  private parse(file: string) {
+    let hit = this.cache.get(file);
+    if (!hit) {
+      try {
+        const lc = new LineCounter();
+        const docs = parseAllDocuments(readFileSync(file, 'utf8'), { lineCounter: lc });
+        hit = { docs, lc };
+        this.cache.set(file, hit);
+      } catch {
+        return undefined;
+      }
+    }
+    return hit;
+  }
+}

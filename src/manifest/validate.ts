@@ -1,0 +1,245 @@
+/**
+ * Turns raw documents into resources: envelope and spec validation, ids,
+ * duplicates, the dependsOn graph. Every problem becomes a diagnostic naming
+ * file:line:col, resource id and field; all problems of a run are collected.
+ */
+import type * as z from 'zod';
+import { describeValue, Diagnostics } from './diagnostics.js';
+import { findCycles } from './graph.js';
+import { DEFAULT_NAMESPACE, formatKey, parseKey, type ResourceId } from './key.js';
+import { FieldLocator } from './locate.js';
+import type { RawDocument } from './parse.js';
+import { allowedKeys, EnvelopeSchema, issuesToProblems, KIND_PATTERN, type FieldProblem } from './schema.js';
+import { closest } from './suggest.js';
+import type { Resource } from './types.js';
+
+/** What validation needs to know about kinds: their spec schemas. */
+export interface KindCatalog {
+  kinds(): string[];
+  specSchema(kind: string): z.ZodType | undefined;
+}
+
+export interface ValidateOptions {
+  catalog: KindCatalog;
+  /** Looks up exact field positions for diagnostics. Defaults to a new FieldLocator. */
+  locator?: FieldLocator;
+  /** Namespace of resources that name none. Defaults to "default". */
+  defaultNamespace?: string;
+}
+
+export interface ValidationResult {
+  resources: Resource[];
+  diagnostics: Diagnostics;
+}
+
+export function validateDocuments(docs: readonly RawDocument[], options: ValidateOptions): ValidationResult {
+  const diags = new Diagnostics();
+  const locator = options.locator ?? new FieldLocator();
+  const defaultNs = options.defaultNamespace ?? DEFAULT_NAMESPACE;
+  const byId = new Map<ResourceId, Resource>();
+  const resources: Resource[] = [];
+
+  for (const doc of docs) {
+    const resource = validateDocument(doc, options.catalog, locator, defaultNs, diags);
+    if (!resource) continue;
+    const first = byId.get(resource.id);
+    if (first) {
+      diags.error({
+        code: 'SETPOINT_DUPLICATE_ID',
+        summary: `duplicate resource id ${resource.id}`,
+        file: doc.file,
+        line: doc.line,
+        column: doc.column,
+        resourceId: resource.id,
+        field: 'metadata.name',
+        detail: `first declared at ${first.origin.file}:${first.origin.line}:${first.origin.column}`,
+        hint: 'give one of them another metadata.name or metadata.namespace',
+      });
+      continue;
+    }
+    byId.set(resource.id, resource);
+    resources.push(resource);
+  }
+
+  checkDependencies(resources, byId, locator, diags);
+  return { resources, diagnostics: diags };
+}
+
+function validateDocument(
+  doc: RawDocument,
+  catalog: KindCatalog,
+  locator: FieldLocator,
+  defaultNs: string,
+  diags: Diagnostics,
+): Resource | undefined {
+  const value = doc.value;
+  const at = { file: doc.file, line: doc.line, column: doc.column };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    diags.error({
+      code: 'SETPOINT_MANIFEST_INVALID',
+      summary: 'a resource must be a mapping with kind, metadata and spec',
+      ...at,
+      found: describeValue(value),
+    });
+    return undefined;
+  }
+  const raw = value as Record<string, unknown>;
+  const kind = typeof raw.kind === 'string' ? raw.kind : undefined;
+  const meta = (typeof raw.metadata === 'object' && raw.metadata !== null ? raw.metadata : {}) as Record<
+    string,
+    unknown
+  >;
+  const name = typeof meta.name === 'string' ? meta.name : undefined;
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : defaultNs;
+  const id = kind && name ? formatKey({ kind, namespace, name }) : undefined;
+  const report = (problem: FieldProblem, base: Array<string | number>, schema?: z.ZodType) =>
+    reportProblem(problem, base, schema, doc, id, locator, diags);
+
+  const envelope = EnvelopeSchema.safeParse(raw, { reportInput: true });
+  let ok = envelope.success;
+  if (!envelope.success) for (const p of issuesToProblems(envelope.error.issues)) report(p, []);
+
+  if (kind && KIND_PATTERN.test(kind)) {
+    const specSchema = catalog.specSchema(kind);
+    if (!specSchema) {
+      const guess = closest(kind, catalog.kinds());
+      diags.error({
+        code: 'SETPOINT_UNKNOWN_KIND',
+        summary: `unknown kind "${kind}"`,
+        ...positionOf(doc, ['kind'], locator),
+        resourceId: id,
+        field: 'kind',
+        expected: `one of ${catalog.kinds().join(', ')}`,
+        hint: guess ? `did you mean "${guess}"?` : 'run `setpoint schema` to list the kinds',
+      });
+      return undefined;
+    }
+    const spec = specSchema.safeParse(raw.spec ?? {}, { reportInput: true });
+    if (!spec.success) {
+      ok = false;
+      for (const p of issuesToProblems(spec.error.issues)) report(p, ['spec'], specSchema);
+    }
+    if (ok && envelope.success && spec.success && id) {
+      const env = envelope.data;
+      return {
+        id,
+        key: { kind, namespace, name: name! },
+        metadata: { name: name!, namespace, labels: env.metadata.labels ?? {}, annotations: env.metadata.annotations ?? {} },
+        spec: spec.data,
+        dependsOn: (env.dependsOn ?? []).map((d) => {
+          const k = parseKey(d, DEFAULT_NAMESPACE);
+          return k ? formatKey(k) : d;
+        }),
+        lifecycle: env.lifecycle ?? {},
+        origin: { file: doc.file, line: doc.line, column: doc.column, index: doc.index },
+      };
+    }
+  }
+  return undefined;
+}
+
+function reportProblem(
+  problem: FieldProblem,
+  base: Array<string | number>,
+  schema: z.ZodType | undefined,
+  doc: RawDocument,
+  id: string | undefined,
+  locator: FieldLocator,
+  diags: Diagnostics,
+): void {
+  const path = [...base, ...problem.path];
+  let hint: string | undefined;
+  if (problem.unknownKey !== undefined) {
+    const parentPath = problem.path.slice(0, -1);
+    const allowed = schema ? allowedKeys(schema, parentPath) : envelopeKeys(parentPath);
+    const guess = allowed ? closest(problem.unknownKey, allowed) : undefined;
+    hint = guess
+      ? `did you mean "${guess}"?`
+      : allowed
+        ? `allowed fields here: ${allowed.join(', ')}`
+        : 'remove the field; unknown fields are errors, never silently dropped';
+  } else if (path.join('.') === 'metadata.name' && !problem.hasInput) {
+    hint = 'every resource needs metadata.name, unique per kind and namespace';
+  }
+  diags.error({
+    code: 'SETPOINT_MANIFEST_INVALID',
+    summary: problem.summary,
+    ...positionOf(doc, path, locator),
+    resourceId: id,
+    field: formatPath(path),
+    expected: problem.expected,
+    found: problem.unknownKey === undefined && problem.hasInput ? describeValue(problem.input) : undefined,
+    hint: hint ?? modeHint(path, problem.input),
+  });
+}
+
+function envelopeKeys(path: Array<string | number>): string[] | undefined {
+  if (path.length === 0) return ['kind', 'metadata', 'spec', 'dependsOn', 'lifecycle'];
+  return allowedKeys(EnvelopeSchema, path);
+}
+
+function modeHint(path: Array<string | number>, input: unknown): string | undefined {
+  if (path[path.length - 1] === 'mode' && typeof input === 'number')
+    return 'quote the mode ("0644"): unquoted, YAML reads 0644 as a number';
+  return undefined;
+}
+
+export function formatPath(path: ReadonlyArray<string | number>): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out ? `.${segment}` : segment;
+  }
+  return out;
+}
+
+function positionOf(doc: RawDocument, path: Array<string | number>, locator: FieldLocator) {
+  const pos = locator.locate(doc.file, doc.index, path);
+  return { file: doc.file, line: pos?.line ?? doc.line, column: pos?.column ?? doc.column };
+}
+
+function checkDependencies(
+  resources: Resource[],
+  byId: Map<ResourceId, Resource>,
+  locator: FieldLocator,
+  diags: Diagnostics,
+): void {
+  const edges = new Map<string, string[]>();
+  for (const r of resources) {
+    edges.set(r.id, r.dependsOn);
+    r.dependsOn.forEach((dep, i) => {
+      if (byId.has(dep)) return;
+      const parsed = parseKey(dep);
+      const guess = closest(dep, byId.keys());
+      const doc = { file: r.origin.file, index: r.origin.index, line: r.origin.line, column: r.origin.column, value: null };
+      diags.error({
+        code: parsed ? 'SETPOINT_MISSING_DEPENDENCY' : 'SETPOINT_MANIFEST_INVALID',
+        summary: parsed ? `depends on ${dep}, which is not declared` : `"${dep}" is not a resource id`,
+        ...positionOf(doc, ['dependsOn', i], locator),
+        resourceId: r.id,
+        field: `dependsOn[${i}]`,
+        expected: parsed ? 'the id of a declared resource' : 'Kind/name or Kind/namespace/name',
+        hint: guess ? `did you mean ${guess}?` : 'declare it, or remove the dependency',
+      });
+    });
+  }
+  for (const cycle of findCycles(edges.keys(), edges)) {
+    const first = byId.get(cycle[0])!;
+    diags.error({
+      code: 'SETPOINT_DEPENDENCY_CYCLE',
+      summary: `dependency cycle: ${[...cycle, cycle[0]].join(' -> ')}`,
+      file: first.origin.file,
+      line: first.origin.line,
+      column: first.origin.column,
+      resourceId: first.id,
+      field: 'dependsOn',
+      detail: cycle
+        .map((id) => {
+          const o = byId.get(id)!.origin;
+          return `${id} declared at ${o.file}:${o.line}`;
+        })
+        .join('\n'),
+      hint: 'dependsOn must form a DAG; remove one of these dependencies',
+    });
+  }
+}

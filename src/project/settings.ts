@@ -1,0 +1,121 @@
+/**
+ * Project settings: an optional `setpoint.yaml` at the project root. The
+ * project root is the nearest folder upwards holding one (or the current
+ * folder when there is none). `withDefaults` applies every default in one place.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import jsyaml from 'js-yaml';
+import * as z from 'zod';
+import { Diagnostics, FieldLocator, formatPath, issuesToProblems, describeValue, NAME_PATTERN } from '../manifest/index.js';
+
+export const SETTINGS_FILE = 'setpoint.yaml';
+
+export const SettingsSchema = z
+  .strictObject({
+    manifests: z
+      .array(z.string())
+      .optional()
+      .describe('Manifest paths used when -f is not given, relative to the project root. Defaults to ["manifests"].'),
+    state: z.string().optional().describe('The state store: a SQLite file path or a postgres:// URL. Defaults to .setpoint/state.db.'),
+    parallelism: z.number().int().min(1).max(1024).optional().describe('Actions in flight at once during apply. Defaults to 64.'),
+    namespace: z.string().regex(NAME_PATTERN).optional().describe('Namespace of resources that name none. Defaults to "default".'),
+    defaults: z
+      .strictObject({
+        remediation: z.enum(['auto', 'alert', 'approve']).optional().describe('Defaults to auto.'),
+        prune: z.boolean().optional().describe('Defaults to false.'),
+      })
+      .optional(),
+    log: z
+      .strictObject({
+        file: z.string().optional().describe('JSON log of one-shot commands. Defaults to .setpoint/setpoint.log.'),
+        level: z.enum(['debug', 'info', 'warn', 'error']).optional().describe('Defaults to info.'),
+      })
+      .optional(),
+  })
+  .describe('setpoint.yaml: project settings.');
+
+export type RawSettings = z.infer<typeof SettingsSchema>;
+
+export interface Settings {
+  root: string;
+  /** The settings file, when there is one. */
+  file?: string;
+  manifests: string[];
+  state: string;
+  parallelism: number;
+  namespace: string;
+  defaults: { remediation: 'auto' | 'alert' | 'approve'; prune: boolean };
+  log: { file: string; level: 'debug' | 'info' | 'warn' | 'error' };
+}
+
+export function withDefaults(root: string, raw: RawSettings, file?: string): Settings {
+  const abs = (p: string) => (p.includes('://') ? p : resolve(root, p));
+  return {
+    root,
+    file,
+    manifests: (raw.manifests ?? ['manifests']).map(abs),
+    state: abs(raw.state ?? '.setpoint/state.db'),
+    parallelism: raw.parallelism ?? 64,
+    namespace: raw.namespace ?? 'default',
+    defaults: { remediation: raw.defaults?.remediation ?? 'auto', prune: raw.defaults?.prune ?? false },
+    log: { file: abs(raw.log?.file ?? '.setpoint/setpoint.log'), level: raw.log?.level ?? 'info' },
+  };
+}
+
+/** The nearest folder at or above `start` that holds setpoint.yaml. */
+export function findProjectRoot(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, SETTINGS_FILE))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export interface LoadedSettings {
+  settings: Settings;
+  diagnostics: Diagnostics;
+}
+
+/** Loads settings for the project at (or above) `start`; problems become diagnostics. */
+export function loadSettings(start: string, explicitRoot = false): LoadedSettings {
+  const diags = new Diagnostics();
+  const root = explicitRoot ? resolve(start) : (findProjectRoot(start) ?? resolve(start));
+  const file = join(root, SETTINGS_FILE);
+  if (!existsSync(file)) return { settings: withDefaults(root, {}), diagnostics: diags };
+  let raw: unknown;
+  try {
+    raw = jsyaml.load(readFileSync(file, 'utf8'), { filename: file, schema: jsyaml.CORE_SCHEMA }) ?? {};
+  } catch (err) {
+    const e = err as jsyaml.YAMLException;
+    diags.error({
+      code: 'SETPOINT_SETTINGS_INVALID',
+      summary: `YAML syntax error: ${e.reason ?? e.message}`,
+      file,
+      line: e.mark ? e.mark.line + 1 : undefined,
+      column: e.mark ? e.mark.column + 1 : undefined,
+    });
+    return { settings: withDefaults(root, {}, file), diagnostics: diags };
+  }
+  const parsed = SettingsSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    const locator = new FieldLocator();
+    for (const p of issuesToProblems(parsed.error.issues)) {
+      const pos = locator.locate(file, 0, p.path);
+      diags.error({
+        code: 'SETPOINT_SETTINGS_INVALID',
+        summary: p.summary,
+        file,
+        line: pos?.line,
+        column: pos?.column,
+        field: formatPath(p.path),
+        expected: p.expected,
+        found: p.unknownKey === undefined && p.hasInput ? describeValue(p.input) : undefined,
+      });
+    }
+    return { settings: withDefaults(root, {}, file), diagnostics: diags };
+  }
+  return { settings: withDefaults(root, parsed.data, file), diagnostics: diags };
+}

@@ -1,0 +1,106 @@
+/**
+ * The provider contract. A provider owns one kind and is the only code that
+ * touches the target system. `diff` is pure; all I/O is in `resolve`,
+ * `observe`, `apply` and `destroy`.
+ */
+import type * as z from 'zod';
+import type { Change } from '../diff/index.js';
+import type { Resource, ResourceId } from '../manifest/index.js';
+import type { Secrets } from '../secrets/index.js';
+
+export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Unknown';
+
+/** Health ranks worst first, so aggregation takes the minimum rank. */
+export const HEALTH_RANK: Record<HealthStatus, number> = {
+  Degraded: 0,
+  Missing: 1,
+  Progressing: 2,
+  Unknown: 3,
+  Healthy: 4,
+};
+
+export interface Health {
+  status: HealthStatus;
+  /** A sentence, with counts where they help ("2 of 3 replicas ready"). */
+  message?: string;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface Ctx {
+  /** The resource being worked on. */
+  readonly id: ResourceId;
+  readonly resource: Resource;
+  /** The revision being applied, when known. */
+  readonly revision?: string;
+  /** Folder that relative paths in the spec resolve against (the declaring manifest's folder). */
+  readonly baseDir: string;
+  /** Root that files referenced by the spec must stay inside (path traversal guard). */
+  readonly sourceRoot: string;
+  readonly secrets: Secrets;
+  /**
+   * Reads a file the spec refers to (relative to `baseDir`). It must stay
+   * inside `sourceRoot`; its digest becomes part of the revision. Throws a
+   * ProviderError naming `field`.
+   */
+  readFile(path: string, field: string): Buffer;
+  /** Records an event about this resource (e.g. a command's output). */
+  event(type: EventType, reason: string, message: string): void;
+  readonly signal?: AbortSignal;
+}
+
+export interface Disposable {
+  dispose(): void | Promise<void>;
+}
+
+/**
+ * `Spec` is the validated manifest spec; `Desired` is the spec after
+ * `resolve` (files and secrets it refers to read in); `Actual` is what
+ * `observe` sees. Actual must be JSON-serialisable except for Buffers.
+ */
+export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
+  readonly kind: string;
+  /** One sentence for `setpoint schema`. */
+  readonly description: string;
+  readonly schema: z.ZodType<Spec>;
+  /** Caps concurrent actions of this kind within a run (e.g. commands). Defaults to the run's parallelism. */
+  readonly concurrency?: number;
+
+  /**
+   * Reads what the spec refers to (source files, secrets). Throws a
+   * ProviderError whose `field` names the offending spec field.
+   * Defaults to the identity.
+   */
+  resolve?(spec: Spec, ctx: Ctx): Promise<Desired>;
+
+  /** Reads the actual state; undefined means absent. Never changes anything. */
+  observe(desired: Desired, ctx: Ctx): Promise<Actual | undefined>;
+
+  /** Pure: the fields that differ. With `actual` undefined, the fields a create sets. */
+  diff(desired: Desired, actual: Actual | undefined): Change[];
+
+  /**
+   * Converges the target to `desired` and returns the new actual state.
+   * Idempotent and safe to retry; after a failure the target is either as
+   * before or as desired, never half-written. Absent on observe-only kinds.
+   */
+  apply?(desired: Desired, actual: Actual | undefined, ctx: Ctx): Promise<Actual>;
+
+  /** Removes the target. After a failure the target is unchanged or gone. */
+  destroy?(desired: Desired, actual: Actual, ctx: Ctx): Promise<void>;
+
+  /** Whether a delete of this actual state loses data (deletes default to destructive). */
+  isDestructive?(desired: Desired, actual: Actual): boolean;
+
+  health?(desired: Desired, actual: Actual | undefined): Health;
+
+  /** What `get`/`describe` show of the actual state: never secrets, never huge content. */
+  display?(desired: Desired, actual: Actual): unknown;
+
+  /** Watches the targets of `desired`, calling `onChange(id)` on a change; event-driven drift. */
+  watch?(targets: ReadonlyArray<{ id: ResourceId; desired: Desired }>, onChange: (id: ResourceId) => void, onError: (err: Error) => void): Disposable;
+}
+
+/** Any provider, for registries and engines that handle every kind alike. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProvider = Provider<any, any, any>;

@@ -1,0 +1,76 @@
+/**
+ * Atomic file replacement: write a temp file in the same folder, make it
+ * durable (group commit), rename it over the target. A crash at any point
+ * leaves either the old file or the new one, never a partial file. The temp
+ * name is fixed per target, so a retry after a crash reuses (and removes) it.
+ *
+ * Local file operations are synchronous on purpose: they take microseconds,
+ * and the thread-pool hop of the async API costs more than the work.
+ */
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fsError } from '../../provider/errors.js';
+import { groupCommit } from './group-commit.js';
+
+export interface WriteOptions {
+  /** Permission bits; applied with fchmod so the umask does not interfere. */
+  mode: number;
+  uid?: number;
+  gid?: number;
+}
+
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.setpoint.tmp`);
+}
+
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+export async function atomicWriteFile(path: string, data: Buffer, options: WriteOptions): Promise<void> {
+  const tmp = tempPathFor(path);
+  let fd: number;
+  try {
+    fd = openExclusive(tmp, options.mode);
+  } catch (err) {
+    throw fsError('writing', path, err);
+  }
+  try {
+    let offset = 0;
+    while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+    fchmodSync(fd, options.mode);
+    if (options.uid !== undefined || options.gid !== undefined) fchownSync(fd, options.uid ?? -1, options.gid ?? -1);
+    await groupCommit.flush(fd, tmp, fstatSync(fd).dev);
+  } catch (err) {
+    closeSync(fd);
+    removeQuietly(tmp);
+    throw fsError('writing', path, err);
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (err) {
+    removeQuietly(tmp);
+    throw fsError('replacing', path, err);
+  }
+}
+
+/**
+ * O_EXCL|O_NOFOLLOW: never write through a symlink planted at the temp name.
+ * A leftover temp file from a crash is removed first.
+ */
+function openExclusive(tmp: string, mode: number): number {
+  try {
+    return openSync(tmp, CREATE_FLAGS, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    unlinkSync(tmp);
+    return openSync(tmp, CREATE_FLAGS, mode);
+  }
+}
+
+export function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,5 @@
+export * from './schemas.js';
+export * from './owners.js';
+export * from './atomic.js';
+export * from './stat.js';
+export * from './group-commit.js';

@@ -1,0 +1,22 @@
+/** Built-in providers, as a typed map of factories (plug-ins add theirs to the registry). */
+import { ProviderRegistry } from '../provider/registry.js';
+import type { AnyProvider } from '../provider/types.js';
+import { directoryProvider } from './directory/index.js';
+import { execProvider } from './exec/index.js';
+import { fileProvider } from './file/index.js';
+import { symlinkProvider } from './symlink/index.js';
+
+export const builtinProviders = {
+  File: () => fileProvider,
+  Directory: () => directoryProvider,
+  Symlink: () => symlinkProvider,
+  Exec: () => execProvider,
+} as const satisfies Record<string, () => AnyProvider>;
+
+export type BuiltinKind = keyof typeof builtinProviders;
+
+export function defaultRegistry(): ProviderRegistry {
+  return new ProviderRegistry(Object.values(builtinProviders).map((factory) => factory()));
+}
+
+export { fileProvider, directoryProvider, symlinkProvider, execProvider };

@@ -1,0 +1,361 @@
+/**
+ * The embedded SQLite store (better-sqlite3, WAL). The default at
+ * `.setpoint/state.db`. Records are stored as JSON next to the columns that
+ * queries filter on, so the record shape can grow without a migration.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { chainEntries, GENESIS_HASH, verifyChain } from '../audit-chain.js';
+import type {
+  AuditEntry,
+  AuditInput,
+  AuditQuery,
+  AuditVerification,
+  EventQuery,
+  EventRecord,
+  Lease,
+  ResourceFilter,
+  ResourceRecord,
+  RevisionRecord,
+  RunRecord,
+  Store,
+} from '../types.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** Milliseconds to wait for a lock held by another process. Defaults to 10000. */
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+interface AuditRow {
+  seq: number;
+  time: string;
+  actor: string;
+  action: string;
+  resource_id: string | null;
+  revision_id: string | null;
+  diff_digest: string | null;
+  result: string;
+  detail: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  private readonly putResourceStmt: Database.Statement;
+
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path, { readonly: options.readonly ?? false });
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    if (!options.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      // WAL + NORMAL: a crash never corrupts the database; the last commits may be lost on power failure only.
+      this.db.pragma('synchronous = NORMAL');
+      this.migrate();
+    }
+    this.putResourceStmt = this.db.prepare(
+      'INSERT OR REPLACE INTO resources (id, kind, namespace, name, source, sync, health, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.pragma(`user_version = ${m.version}`);
+      }).immediate();
+    }
+  }
+
+  async salt(): Promise<string> {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'salt'").get() as { value: string } | undefined;
+    if (row) return row.value;
+    const salt = randomBytes(32).toString('hex');
+    this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)").run(salt);
+    return ((this.db.prepare("SELECT value FROM meta WHERE key = 'salt'").get() as { value: string }).value);
+  }
+
+  async putRevision(rev: RevisionRecord): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO revisions (id, source, created_at, admitted, data) VALUES (?, ?, ?, ?, ?)')
+      .run(rev.id, rev.source, rev.createdAt, rev.admitted ? 1 : 0, JSON.stringify(rev));
+  }
+
+  async getRevision(id: string): Promise<RevisionRecord | undefined> {
+    const row = (this.db.prepare('SELECT data FROM revisions WHERE id = ?').get(id) ??
+      this.db.prepare('SELECT data FROM revisions WHERE id LIKE ? ORDER BY created_at DESC LIMIT 1').get(`${id}%`)) as
+      | { data: string }
+      | undefined;
+    return row ? (JSON.parse(row.data) as RevisionRecord) : undefined;
+  }
+
+  async listRevisions(options: { source?: string; limit?: number } = {}): Promise<RevisionRecord[]> {
+    const rows = (
+      options.source
+        ? this.db.prepare('SELECT data FROM revisions WHERE source = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.source, options.limit ?? 100)
+        : this.db.prepare('SELECT data FROM revisions ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.limit ?? 100)
+    ) as Array<{ data: string }>;
+    return rows.map((r) => JSON.parse(r.data) as RevisionRecord);
+  }
+
+  async markConverged(revisionId: string, at: string): Promise<void> {
+    const rev = await this.getRevision(revisionId);
+    if (!rev || rev.convergedAt) return;
+    await this.putRevision({ ...rev, convergedAt: at });
+  }
+
+  async getResource(id: string): Promise<ResourceRecord | undefined> {
+    const row = this.db.prepare('SELECT data FROM resources WHERE id = ?').get(id) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as ResourceRecord) : undefined;
+  }
+
+  async listResources(filter: ResourceFilter = {}): Promise<ResourceRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    for (const [col, value] of [
+      ['kind', filter.kind],
+      ['namespace', filter.namespace],
+      ['source', filter.source],
+      ['sync', filter.sync],
+      ['health', filter.health],
+    ] as const) {
+      if (value !== undefined) {
+        where.push(`${col} = ?`);
+        args.push(value);
+      }
+    }
+    const sql = `SELECT data FROM resources ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`;
+    let records = (this.db.prepare(sql).all(...args) as Array<{ data: string }>).map((r) => JSON.parse(r.data) as ResourceRecord);
+    if (filter.ids) {
+      const wanted = new Set(filter.ids);
+      records = records.filter((r) => wanted.has(r.id));
+    }
+    if (filter.labels) {
+      const entries = Object.entries(filter.labels);
+      records = records.filter((r) => entries.every(([k, v]) => r.labels[k] === v));
+    }
+    return records;
+  }
+
+  async putResources(records: readonly ResourceRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    this.db.transaction(() => {
+      for (const r of records)
+        this.putResourceStmt.run(r.id, r.kind, r.namespace, r.name, r.source, r.sync, r.health, JSON.stringify(r));
+    })();
+  }
+
+  async deleteResources(ids: readonly string[]): Promise<void> {
+    const stmt = this.db.prepare('DELETE FROM resources WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of ids) stmt.run(id);
+    })();
+  }
+
+  async appendEvents(events: readonly EventRecord[]): Promise<void> {
+    if (events.length === 0) return;
+    const stmt = this.db.prepare(
+      'INSERT INTO events (time, type, reason, message, resource_id, revision_id, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const e of events)
+        stmt.run(e.time, e.type, e.reason, e.message, e.resourceId ?? null, e.revisionId ?? null, e.runId ?? null);
+    })();
+  }
+
+  async listEvents(query: EventQuery = {}): Promise<EventRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.resourceId) {
+      where.push('resource_id = ?');
+      args.push(query.resourceId);
+    }
+    if (query.afterSeq !== undefined) {
+      where.push('seq > ?');
+      args.push(query.afterSeq);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM (SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+      )
+      .all(...args, query.limit ?? 100) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      seq: r.seq as number,
+      time: r.time as string,
+      type: r.type as EventRecord['type'],
+      reason: r.reason as string,
+      message: r.message as string,
+      resourceId: (r.resource_id as string | null) ?? undefined,
+      revisionId: (r.revision_id as string | null) ?? undefined,
+      runId: (r.run_id as string | null) ?? undefined,
+    }));
+  }
+
+  async appendAudit(inputs: readonly AuditInput[]): Promise<AuditEntry[]> {
+    if (inputs.length === 0) return [];
+    const insert = this.db.prepare(
+      `INSERT INTO audit (seq, time, actor, action, resource_id, revision_id, diff_digest, result, detail, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // IMMEDIATE: two processes appending at once serialise on the write lock, so the chain never forks.
+    return this.db.transaction(() => {
+      const last = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as
+        | { seq: number; hash: string }
+        | undefined;
+      const head = this.auditHead();
+      const lastSeq = Math.max(last?.seq ?? 0, head?.seq ?? 0);
+      const entries = chainEntries(lastSeq, last?.hash ?? GENESIS_HASH, inputs);
+      for (const e of entries)
+        insert.run(
+          e.seq,
+          e.time,
+          e.actor,
+          e.action,
+          e.resourceId ?? null,
+          e.revisionId ?? null,
+          e.diffDigest ?? null,
+          e.result,
+          e.detail ? JSON.stringify(e.detail) : null,
+          e.prevHash,
+          e.hash,
+        );
+      const tail = entries[entries.length - 1];
+      this.db
+        .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)")
+        .run(JSON.stringify({ seq: tail.seq, hash: tail.hash }));
+      return entries;
+    }).immediate();
+  }
+
+  private auditHead(): { seq: number; hash: string } | undefined {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'audit_head'").get() as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as { seq: number; hash: string }) : undefined;
+  }
+
+  async listAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.since) {
+      where.push('time >= ?');
+      args.push(query.since);
+    }
+    if (query.resourceId) {
+      where.push('resource_id = ?');
+      args.push(query.resourceId);
+    }
+    if (query.actor) {
+      where.push('actor = ?');
+      args.push(query.actor);
+    }
+    if (query.action) {
+      where.push('action = ?');
+      args.push(query.action);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM (SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+      )
+      .all(...args, query.limit ?? 1000) as AuditRow[];
+    return rows.map(auditFromRow);
+  }
+
+  async verifyAudit(): Promise<AuditVerification> {
+    const rows = this.db.prepare('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<AuditRow>;
+    const entries = (function* () {
+      for (const r of rows) yield auditFromRow(r);
+    })();
+    return verifyChain(entries, this.auditHead());
+  }
+
+  async putRun(run: RunRecord): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO runs (id, command, revision_id, actor, started_at, finished_at, result, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(run.id, run.command, run.revisionId ?? null, run.actor, run.startedAt, run.finishedAt ?? null, run.result, JSON.stringify(run.summary));
+  }
+
+  async listRuns(options: { limit?: number } = {}): Promise<RunRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(options.limit ?? 50) as Array<
+      Record<string, unknown>
+    >;
+    return rows.map((r) => ({
+      id: r.id as string,
+      command: r.command as string,
+      revisionId: (r.revision_id as string | null) ?? undefined,
+      actor: r.actor as string,
+      startedAt: r.started_at as string,
+      finishedAt: (r.finished_at as string | null) ?? undefined,
+      result: r.result as RunRecord['result'],
+      summary: JSON.parse(r.summary as string) as Record<string, number>,
+    }));
+  }
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<Lease | undefined> {
+    return this.db.transaction(() => {
+      const now = Date.now();
+      const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as Record<string, unknown> | undefined;
+      if (row && row.holder !== holder && (row.expires_at as number) > now) return undefined;
+      const token = row ? (row.token as number) + (row.holder === holder && (row.expires_at as number) > now ? 0 : 1) : 1;
+      const lease: Lease = { name, holder, token, acquiredAt: new Date(now).toISOString(), expiresAt: now + ttlMs };
+      this.db
+        .prepare('INSERT OR REPLACE INTO leases (name, holder, token, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+        .run(name, holder, token, lease.acquiredAt, lease.expiresAt);
+      return lease;
+    }).immediate();
+  }
+
+  async renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<boolean> {
+    const r = this.db
+      .prepare('UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ? AND token = ?')
+      .run(Date.now() + ttlMs, name, holder, token);
+    return r.changes === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    // Keep the row (expired) so the next holder's token keeps growing.
+    this.db.prepare('UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ?').run(name, holder);
+  }
+
+  async getLease(name: string): Promise<Lease | undefined> {
+    const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    return {
+      name,
+      holder: row.holder as string,
+      token: row.token as number,
+      acquiredAt: row.acquired_at as string,
+      expiresAt: row.expires_at as number,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+function auditFromRow(r: AuditRow): AuditEntry {
+  return {
+    seq: r.seq,
+    time: r.time,
+    actor: r.actor,
+    action: r.action,
+    resourceId: r.resource_id ?? undefined,
+    revisionId: r.revision_id ?? undefined,
+    diffDigest: r.diff_digest ?? undefined,
+    result: r.result,
+    detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : undefined,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}

@@ -1,0 +1,34 @@
+/** Numbered schema migrations; the database's user_version is the last one applied. */
+
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE revisions (
+        id TEXT PRIMARY KEY, source TEXT NOT NULL, created_at TEXT NOT NULL, admitted INTEGER NOT NULL,
+        data TEXT NOT NULL);
+      CREATE INDEX revisions_source ON revisions(source, created_at);
+      CREATE TABLE resources (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+        source TEXT NOT NULL, sync TEXT NOT NULL, health TEXT NOT NULL, data TEXT NOT NULL);
+      CREATE INDEX resources_kind ON resources(kind, namespace);
+      CREATE INDEX resources_source ON resources(source);
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, type TEXT NOT NULL, reason TEXT NOT NULL,
+        message TEXT NOT NULL, resource_id TEXT, revision_id TEXT, run_id TEXT);
+      CREATE INDEX events_resource ON events(resource_id, seq);
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        resource_id TEXT, revision_id TEXT, diff_digest TEXT, result TEXT NOT NULL, detail TEXT,
+        prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+      CREATE INDEX audit_resource ON audit(resource_id);
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY, command TEXT NOT NULL, revision_id TEXT, actor TEXT NOT NULL,
+        started_at TEXT NOT NULL, finished_at TEXT, result TEXT NOT NULL, summary TEXT NOT NULL);
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY, holder TEXT NOT NULL, token INTEGER NOT NULL, acquired_at TEXT NOT NULL,
+        expires_at INTEGER NOT NULL);
+    `,
+  },
+];

@@ -1,0 +1,192 @@
+/**
+ * The state store contract. Two implementations share one schema: SQLite
+ * (embedded default) and PostgreSQL (several replicas). Methods are async so
+ * both fit; SQLite answers synchronously underneath.
+ */
+import type { Condition, HealthStatus, SyncStatus } from '../health/index.js';
+import type { Diagnostic, Lifecycle, ResourceId } from '../manifest/index.js';
+
+/** A change as stored: values truncated, secrets never present. */
+export interface StoredChange {
+  path: string;
+  old?: unknown;
+  new?: unknown;
+  sensitive?: boolean;
+  format?: string;
+}
+
+export interface ResourceRecord {
+  id: ResourceId;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** The source that owns it. */
+  source: string;
+  labels: Record<string, string>;
+  /** The spec as declared: secret references, never secret values. */
+  spec: unknown;
+  lifecycle: Lifecycle;
+  dependsOn: ResourceId[];
+  /** `file:line` of the declaration. */
+  origin?: string;
+  /** Keyed digest of the resolved desired state. */
+  desiredDigest: string;
+  /** Applied by setpoint at least once: a prune candidate once it leaves the manifests. */
+  managed: boolean;
+  /** Still in the current desired state of its source. */
+  declared: boolean;
+  lastAppliedRevision?: string;
+  lastAppliedAt?: string;
+  sync: SyncStatus;
+  health: HealthStatus;
+  healthMessage?: string;
+  lastObservedAt?: string;
+  /** When drift was first seen; cleared when in sync again. */
+  driftedSince?: string;
+  drift?: StoredChange[];
+  conditions: Condition[];
+  /** Consecutive failed attempts. */
+  attempts: number;
+  lastError?: string;
+  updatedAt: string;
+}
+
+export interface ResourceFilter {
+  kind?: string;
+  namespace?: string;
+  source?: string;
+  sync?: SyncStatus;
+  health?: HealthStatus;
+  /** Label equality selectors. */
+  labels?: Record<string, string>;
+  ids?: ResourceId[];
+}
+
+export interface RevisionRecord {
+  id: string;
+  digest: string;
+  source: string;
+  createdAt: string;
+  resourceCount: number;
+  /** Where it came from: paths, or a Git URL and ref. */
+  origin: string;
+  author?: string;
+  message?: string;
+  commit?: string;
+  committedAt?: string;
+  admitted: boolean;
+  diagnostics?: Diagnostic[];
+  /** First time every resource of the revision was in sync. */
+  convergedAt?: string;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventRecord {
+  seq?: number;
+  time: string;
+  type: EventType;
+  reason: string;
+  message: string;
+  resourceId?: ResourceId;
+  revisionId?: string;
+  runId?: string;
+}
+
+export interface EventQuery {
+  resourceId?: ResourceId;
+  /** Events after this sequence number. */
+  afterSeq?: number;
+  /** Newest N. Defaults to 100. */
+  limit?: number;
+}
+
+export interface AuditInput {
+  time: string;
+  actor: string;
+  action: string;
+  resourceId?: ResourceId;
+  revisionId?: string;
+  /** sha256 of the change set the action acted on. */
+  diffDigest?: string;
+  result: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends AuditInput {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditQuery {
+  since?: string;
+  resourceId?: ResourceId;
+  actor?: string;
+  action?: string;
+  limit?: number;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  /** The first entry found edited, removed or out of order, with why. */
+  firstBad?: { seq: number; problem: string };
+  head?: string;
+}
+
+export type RunResult = 'succeeded' | 'failed' | 'partial' | 'running' | 'interrupted';
+
+export interface RunRecord {
+  id: string;
+  command: string;
+  revisionId?: string;
+  actor: string;
+  startedAt: string;
+  finishedAt?: string;
+  result: RunResult;
+  summary: Record<string, number>;
+}
+
+export interface Lease {
+  name: string;
+  holder: string;
+  /** Fencing token: grows by one with every acquisition. */
+  token: number;
+  acquiredAt: string;
+  expiresAt: number;
+}
+
+export interface Store {
+  /** A random per-store salt for keyed digests of secrets. */
+  salt(): Promise<string>;
+
+  putRevision(rev: RevisionRecord): Promise<void>;
+  getRevision(id: string): Promise<RevisionRecord | undefined>;
+  listRevisions(options?: { source?: string; limit?: number }): Promise<RevisionRecord[]>;
+  markConverged(revisionId: string, at: string): Promise<void>;
+
+  getResource(id: ResourceId): Promise<ResourceRecord | undefined>;
+  listResources(filter?: ResourceFilter): Promise<ResourceRecord[]>;
+  /** Inserts or replaces records in one transaction. */
+  putResources(records: readonly ResourceRecord[]): Promise<void>;
+  deleteResources(ids: readonly ResourceId[]): Promise<void>;
+
+  appendEvents(events: readonly EventRecord[]): Promise<void>;
+  listEvents(query?: EventQuery): Promise<EventRecord[]>;
+
+  appendAudit(entries: readonly AuditInput[]): Promise<AuditEntry[]>;
+  listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+  verifyAudit(): Promise<AuditVerification>;
+
+  putRun(run: RunRecord): Promise<void>;
+  listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
+
+  /** Takes the lease if free, expired or already ours; undefined when someone else holds it. */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<Lease | undefined>;
+  renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, holder: string): Promise<void>;
+  getLease(name: string): Promise<Lease | undefined>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,82 @@
+/**
+ * Runs one command to completion with a timeout that kills its whole process
+ * group, capturing the tail of its output. Used by Exec, secrets and probes.
+ */
+import { spawn } from 'node:child_process';
+
+export interface CommandOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Milliseconds before the process group gets SIGTERM, then SIGKILL 2 s later. Defaults to 300 s. */
+  timeoutMs?: number;
+  /** Output kept per stream (the tail). Defaults to 64 KiB. */
+  maxOutputBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface CommandResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/** A string runs through /bin/sh -c; an array is an argv. */
+export type Command = string | string[];
+
+export function describeCommand(command: Command): string {
+  return Array.isArray(command) ? command.join(' ') : command;
+}
+
+export function runCommand(command: Command, options: CommandOptions = {}): Promise<CommandResult> {
+  const argv = Array.isArray(command) ? command : ['/bin/sh', '-c', command];
+  const max = options.maxOutputBytes ?? 64 * 1024;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true, // own process group, so a timeout kills the children too
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = { stdout: '', stderr: '' };
+    const keep = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      out[stream] += chunk.toString('utf8');
+      if (out[stream].length > max) out[stream] = out[stream].slice(-max);
+    };
+    child.stdout.on('data', keep('stdout'));
+    child.stderr.on('data', keep('stderr'));
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, sig);
+      } catch {
+        // already gone
+      }
+    };
+    const stop = () => {
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), 2000);
+      killTimer.unref();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, options.timeoutMs ?? 300_000);
+    const onAbort = () => stop();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({ exitCode, signal, timedOut, ...out, durationMs: performance.now() - started });
+    });
+  });
+}

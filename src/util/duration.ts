@@ -1,0 +1,31 @@
+/** Durations in manifests and settings: "250ms", "30s", "5m", "1h", "1d", or a number of seconds. */
+import * as z from 'zod';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') return value >= 0 ? value * 1000 : undefined;
+  let total = 0;
+  // Compound forms such as "1h30m".
+  const parts = value.match(/\d+(?:\.\d+)?(?:ms|s|m|h|d)/g);
+  if (!parts || parts.join('') !== value) return undefined;
+  for (const p of parts) {
+    const m = PATTERN.exec(p)!;
+    total += Number(m[1]) * UNITS[m[2]];
+  }
+  return total;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+  return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
+}
+
+/** A duration field; parses to milliseconds. */
+export const DurationSchema = z
+  .union([z.string(), z.number().nonnegative()])
+  .refine((v) => parseDuration(v) !== undefined, { message: 'a duration such as "30s", "5m" or "1h30m"' })
+  .describe('A duration: "250ms", "30s", "5m", "1h", or a number of seconds.');
