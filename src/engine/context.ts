@@ -34,29 +34,43 @@ export interface RecordingCtx extends Ctx {
 }
 
 export function createContext(options: ContextOptions): RecordingCtx {
-  const { resource, secrets } = options;
-  const baseDir = dirname(resource.origin.file);
-  const sourceDigests: string[] = [];
-  const secretDigests: string[] = [];
-  return {
-    id: resource.id,
-    resource,
-    revision: options.revision,
-    baseDir,
-    sourceRoot: options.sourceRoot,
-    signal: options.signal,
-    sourceDigests,
-    secretDigests,
-    secrets: recordingSecrets(secrets, secretDigests),
-    readFile(path, field) {
-      const data = readConfined(path, baseDir, options.sourceRoot, field);
-      sourceDigests.push(`${path} ${createHash('sha256').update(data).digest('hex')}`);
-      return data;
-    },
-    event(type, reason, message) {
-      options.onEvent(resource.id, type, reason, message);
-    },
-  };
+  return new ResourceContext(options);
+}
+
+/** A class, not a closure bag: one small object per resource on runs over 10,000 of them. */
+class ResourceContext implements RecordingCtx {
+  readonly id: string;
+  readonly resource: Resource;
+  readonly revision?: string;
+  readonly baseDir: string;
+  readonly sourceRoot: string;
+  readonly signal?: AbortSignal;
+  readonly sourceDigests: string[] = [];
+  readonly secretDigests: string[] = [];
+  private secretsView: Secrets | undefined;
+
+  constructor(private readonly options: ContextOptions) {
+    this.resource = options.resource;
+    this.id = options.resource.id;
+    this.revision = options.revision;
+    this.baseDir = dirname(options.resource.origin.file);
+    this.sourceRoot = options.sourceRoot;
+    this.signal = options.signal;
+  }
+
+  get secrets(): Secrets {
+    return (this.secretsView ??= recordingSecrets(this.options.secrets, this.secretDigests));
+  }
+
+  readFile(path: string, field: string): Buffer {
+    const data = readConfined(path, this.baseDir, this.sourceRoot, field);
+    this.sourceDigests.push(`${path} ${createHash('sha256').update(data).digest('hex')}`);
+    return data;
+  }
+
+  event(type: EventType, reason: string, message: string): void {
+    this.options.onEvent(this.id, type, reason, message);
+  }
 }
 
 /** Resolves through the shared resolver and notes the keyed digest of every value. */

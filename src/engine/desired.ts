@@ -44,6 +44,7 @@ export function loadDesired(options: LoadOptions): DesiredState {
   });
   diagnostics.addAll(vd.items);
   const roots = options.paths.map((p) => rootFor(resolve(p), options.projectRoot));
+  const rootByFile = new Map<string, string>();
   return {
     source: options.source ?? 'local',
     origin: options.paths.map((p) => relativeOrAbsolute(options.projectRoot, p)).join(', '),
@@ -51,9 +52,13 @@ export function loadDesired(options: LoadOptions): DesiredState {
     diagnostics,
     locator,
     sourceRootOf(file: string) {
-      // The most specific root that contains the file.
-      const hits = roots.filter((r) => isInside(r, file)).sort((a, b) => b.length - a.length);
-      return hits[0] ?? dirname(file);
+      let root = rootByFile.get(file);
+      if (root === undefined) {
+        // The most specific root that contains the file.
+        const hits = roots.filter((r) => isInside(r, file)).sort((a, b) => b.length - a.length);
+        rootByFile.set(file, (root = hits[0] ?? dirname(file)));
+      }
+      return root;
     },
   };
 }

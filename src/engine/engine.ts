@@ -9,7 +9,7 @@ import type { ProviderRegistry } from '../provider/registry.js';
 import type { Settings } from '../project/index.js';
 import { withoutIgnored, type Change } from '../diff/index.js';
 import type { SecretResolver } from '../secrets/index.js';
-import type { ResourceRecord, RevisionRecord, RunResult, Store } from '../store/index.js';
+import { statusSignature, type ResourceRecord, type ResourceSummary, type RevisionRecord, type RunResult, type Store } from '../store/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { loadDesired, type DesiredState } from './desired.js';
 import { execute, type ActionOutcome } from './executor.js';
@@ -34,6 +34,8 @@ export interface Planned {
   observations: Observation[];
   plan: Plan;
   revision: RevisionRecord;
+  /** What the store knew of the source's resources when the plan was made. */
+  stored: Map<ResourceId, ResourceSummary>;
 }
 
 export interface PlanRequest {
@@ -75,6 +77,10 @@ export interface DriftReport {
 const PRIORITY_RANK = { critical: 0, high: 1, normal: 2, low: 3 } as const;
 
 export class Engine {
+  /** Where provider events go: the recorder of the run in progress. */
+  private recorder: Recorder | undefined;
+  private readonly onEvent: ObserveOptions['onEvent'] = (id, type, reason, message) => this.recorder?.event(type, reason, message, id);
+
   constructor(readonly options: EngineOptions) {}
 
   loadDesired(paths: readonly string[]): DesiredState {
@@ -98,17 +104,18 @@ export class Engine {
     };
   }
 
-  async plan(request: PlanRequest, onEvent: ObserveOptions['onEvent'] = () => undefined): Promise<Planned> {
+  async plan(request: PlanRequest): Promise<Planned> {
     const desired = this.loadDesired(request.paths);
     const diags = new Diagnostics();
     diags.addAll(desired.diagnostics.items);
     const targets = this.targetSet(desired.resources, request.targets, diags);
     let observations: Observation[] = [];
+    const stored = new Map((await this.options.store.listResourceSummaries(desired.source)).map((r) => [r.id, r]));
     if (!diags.hasErrors) {
-      const opts = this.observeOptions(desired, onEvent);
+      const opts = this.observeOptions(desired, this.onEvent);
       const declared = await observeAll(targets ? desired.resources.filter((r) => targets.has(r.id)) : desired.resources, opts);
-      const orphans = await this.observeOrphans(desired, opts, targets);
-      observations = [...declared, ...orphans];
+      const orphans = await this.observeOrphans(desired, stored, opts, targets);
+      observations = declared.concat(orphans);
     }
     const digest = revisionDigest(observations);
     const plan = buildPlan(observations, digest.slice(0, 16), { prune: request.prune || this.options.settings.defaults.prune, targets });
@@ -122,7 +129,7 @@ export class Engine {
       origin: desired.origin,
       admitted: !plan.diagnostics.some((d) => d.severity === 'error'),
     };
-    return { desired, observations, plan, revision };
+    return { desired, observations, plan, revision, stored };
   }
 
   /** `--target` ids plus everything they depend on. */
@@ -137,12 +144,17 @@ export class Engine {
   }
 
   /** Resources this source applied earlier that are no longer declared. */
-  private async observeOrphans(desired: DesiredState, opts: ObserveOptions, targets?: ReadonlySet<ResourceId>): Promise<Observation[]> {
+  private async observeOrphans(
+    desired: DesiredState,
+    stored: ReadonlyMap<ResourceId, ResourceSummary>,
+    opts: ObserveOptions,
+    targets?: ReadonlySet<ResourceId>,
+  ): Promise<Observation[]> {
     const declared = new Set(desired.resources.map((r) => r.id));
-    const records = await this.options.store.listResources({ source: desired.source });
-    const orphans = records.filter((r) => r.managed && !declared.has(r.id) && (!targets || targets.has(r.id)));
+    const ids = [...stored.values()].filter((r) => r.managed && !declared.has(r.id) && (!targets || targets.has(r.id))).map((r) => r.id);
+    if (ids.length === 0) return [];
     const out: Observation[] = [];
-    for (const record of orphans) {
+    for (const record of await this.options.store.listResources({ ids })) {
       if (!this.options.registry.get(record.kind)) continue;
       out.push(await observeOne(resourceFromRecord(record), opts, true));
     }
@@ -163,14 +175,15 @@ export class Engine {
     await store.putRun({ id: runId, command: 'apply', revisionId: revision.id, actor, startedAt, result: 'running', summary: {} });
     logger.info({ runId, revisionId: revision.id, actions: plan.actions.length }, 'apply started');
 
-    const prev = new Map((await store.listResources({ source: desired.source })).map((r) => [r.id, r]));
     const obsById = new Map(planned.observations.map((o) => [o.resource.id, o]));
+    // Full records only where an action will change them; no-ops are checked by signature below.
+    const prev = await this.previousRecords(plan.actions.filter((a) => a.op !== 'noop').map((a) => a.id).concat(plan.orphans));
     const actualAfter = new Map<ResourceId, unknown>();
     const recordOf = (o: Observation) =>
       declaredRecord(o.resource, o.desiredDigest, desired.source, prev.get(o.resource.id), now(), !o.orphan);
 
     // Observed events (e.g. command output) are recorded with the run.
-    for (const o of planned.observations) o.ctx.event = (type, reason, message) => recorder.event(type, reason, message, o.resource.id);
+    this.recorder = recorder;
 
     const outcomes = await execute(plan.actions, {
       parallelism: options.parallelism ?? this.options.settings.parallelism,
@@ -198,14 +211,24 @@ export class Engine {
       },
     });
 
-    // Resources the plan left alone are in sync, observed now.
+    // Resources the plan left alone are in sync; their records are rewritten only if what they show changed.
     const acted = new Set(outcomes.map((o) => o.action.id));
+    const stamp = now();
+    const stale: Observation[] = [];
     for (const a of plan.actions) {
       if (acted.has(a.id)) continue;
       const o = obsById.get(a.id)!;
-      if (a.pruned) recorder.forget(a.id);
-      else recorder.record(markInSync(recordOf(o), healthOf(o, o.actual), now()));
+      if (a.pruned) {
+        recorder.forget(a.id);
+        continue;
+      }
+      const health = healthOf(o, o.actual);
+      const candidate = { desiredDigest: o.desiredDigest, sync: 'InSync' as const, health: health.status, healthMessage: health.message, origin: originOf(o.resource), declared: true, source: desired.source, lastError: undefined };
+      if (planned.stored.get(a.id)?.signature !== statusSignature(candidate)) stale.push(o);
     }
+    const stalePrev = await this.previousRecords(stale.map((o) => o.resource.id));
+    for (const o of stale)
+      recorder.record(markInSync(declaredRecord(o.resource, o.desiredDigest, desired.source, stalePrev.get(o.resource.id), stamp), healthOf(o, o.actual), stamp));
     for (const id of plan.orphans) {
       const o = obsById.get(id);
       if (o && prev.get(id)?.declared !== false) recorder.record(recordOf(o));
@@ -220,11 +243,17 @@ export class Engine {
     const changed = counts.created + counts.updated + counts.replaced + counts.deleted;
     const result: RunResult = options.signal?.aborted ? 'interrupted' : counts.failed + counts.skipped > 0 ? (changed > 0 ? 'partial' : 'failed') : 'succeeded';
     await recorder.stop();
+    this.recorder = undefined;
     if (result === 'succeeded') await store.markConverged(revision.id, now());
     await store.putRun({ id: runId, command: 'apply', revisionId: revision.id, actor, startedAt, finishedAt: now(), result, summary: { ...counts, changed } });
     const durationMs = performance.now() - started;
     logger.info({ runId, revisionId: revision.id, result, ...counts, durationMs: Math.round(durationMs) }, 'apply finished');
     return { runId, revision: revision.id, outcomes, counts, changed, result, durationMs };
+  }
+
+  private async previousRecords(ids: readonly ResourceId[]): Promise<Map<ResourceId, ResourceRecord>> {
+    if (ids.length === 0) return new Map();
+    return new Map((await this.options.store.listResources({ ids: [...ids] })).map((r) => [r.id, r]));
   }
 
   /** Observes without acting; records what differs. */
@@ -262,6 +291,10 @@ export class Engine {
 }
 
 export { hasChanges };
+
+export function originOf(r: Resource): string {
+  return `${r.origin.file}:${r.origin.line}`;
+}
 
 /** Rebuilds a resource from its stored record (for pruning what left the manifests). */
 export function resourceFromRecord(r: ResourceRecord): Resource {

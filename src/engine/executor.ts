@@ -47,8 +47,8 @@ export async function execute(actions: readonly Action[], options: ExecuteOption
       list.push(a.id);
     }
   }
-  const priority = options.priorityOf ?? (() => 2);
-  const ready: Action[] = work.filter((a) => waitingOn.get(a.id) === 0);
+  const ready = new ReadyQueue(options.priorityOf ?? (() => 2));
+  for (const a of work) if (waitingOn.get(a.id) === 0) ready.push(a);
   const outcomes: ActionOutcome[] = [];
   const done = new Set<ResourceId>();
   const runningByKind = new Map<string, number>();
@@ -73,22 +73,18 @@ export async function execute(actions: readonly Action[], options: ExecuteOption
   return new Promise((resolve) => {
     const pump = () => {
       if (options.signal?.aborted) {
-        ready.length = 0;
+        ready.clear();
         if (running === 0) {
           for (const a of work) if (!done.has(a.id)) finish({ action: a, status: 'skipped', message: 'interrupted before it started', durationMs: 0 });
         }
       }
-      if (ready.length > 1) ready.sort((a, b) => priority(a.id) - priority(b.id));
-      for (let i = 0; i < ready.length && running < options.parallelism; ) {
-        const action = ready[i];
-        const cap = options.concurrencyOf?.(action.kind);
-        if (cap !== undefined && (runningByKind.get(action.kind) ?? 0) >= cap) {
-          i++;
-          continue;
-        }
-        ready.splice(i, 1);
-        if (done.has(action.id)) continue;
-        start(action);
+      while (running < options.parallelism) {
+        const action = ready.take((kind) => {
+          const cap = options.concurrencyOf?.(kind);
+          return cap === undefined || (runningByKind.get(kind) ?? 0) < cap;
+        });
+        if (!action) break;
+        if (!done.has(action.id)) start(action);
       }
       if (done.size === work.length && running === 0) resolve(outcomes);
     };
@@ -121,4 +117,54 @@ export async function execute(actions: readonly Action[], options: ExecuteOption
 
     pump();
   });
+}
+
+/**
+ * Ready actions, FIFO within a priority, one queue per kind so a kind at its
+ * concurrency cap never blocks the others. Taking is O(priorities × kinds).
+ */
+class ReadyQueue {
+  private readonly levels = new Map<number, Map<string, { items: Action[]; head: number }>>();
+  private size = 0;
+
+  constructor(private readonly priorityOf: (id: ResourceId) => number) {}
+
+  push(action: Action): void {
+    const p = this.priorityOf(action.id);
+    let kinds = this.levels.get(p);
+    if (!kinds) {
+      this.levels.set(p, (kinds = new Map()));
+      // keep levels in priority order
+      const sorted = [...this.levels.entries()].sort((a, b) => a[0] - b[0]);
+      this.levels.clear();
+      for (const [k, v] of sorted) this.levels.set(k, v);
+    }
+    let q = kinds.get(action.kind);
+    if (!q) kinds.set(action.kind, (q = { items: [], head: 0 }));
+    q.items.push(action);
+    this.size++;
+  }
+
+  /** The first action, by priority, whose kind `allowed` accepts. */
+  take(allowed: (kind: string) => boolean): Action | undefined {
+    if (this.size === 0) return undefined;
+    for (const kinds of this.levels.values()) {
+      for (const [kind, q] of kinds) {
+        if (q.head >= q.items.length || !allowed(kind)) continue;
+        const action = q.items[q.head++];
+        if (q.head > 1024 && q.head * 2 > q.items.length) {
+          q.items = q.items.slice(q.head);
+          q.head = 0;
+        }
+        this.size--;
+        return action;
+      }
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.levels.clear();
+    this.size = 0;
+  }
 }

@@ -9,7 +9,7 @@ import { findCycles } from './graph.js';
 import { DEFAULT_NAMESPACE, formatKey, parseKey, type ResourceId } from './key.js';
 import { FieldLocator } from './locate.js';
 import type { RawDocument } from './parse.js';
-import { allowedKeys, EnvelopeSchema, issuesToProblems, KIND_PATTERN, type FieldProblem } from './schema.js';
+import { allowedKeys, documentSchema, EnvelopeSchema, issuesToProblems, KIND_PATTERN, type Envelope, type FieldProblem } from './schema.js';
 import { closest } from './suggest.js';
 import type { Resource } from './types.js';
 
@@ -95,13 +95,10 @@ function validateDocument(
   const report = (problem: FieldProblem, base: Array<string | number>, schema?: z.ZodType) =>
     reportProblem(problem, base, schema, doc, id, locator, diags);
 
-  const envelope = EnvelopeSchema.safeParse(raw, { reportInput: true });
-  let ok = envelope.success;
-  if (!envelope.success) for (const p of issuesToProblems(envelope.error.issues)) report(p, []);
-
-  if (kind && KIND_PATTERN.test(kind)) {
-    const specSchema = catalog.specSchema(kind);
-    if (!specSchema) {
+  if (!kind || !KIND_PATTERN.test(kind) || !catalog.specSchema(kind)) {
+    const envelope = EnvelopeSchema.safeParse(raw, { reportInput: true });
+    if (!envelope.success) for (const p of issuesToProblems(envelope.error.issues)) report(p, []);
+    if (kind && KIND_PATTERN.test(kind)) {
       const guess = closest(kind, catalog.kinds());
       diags.error({
         code: 'SETPOINT_UNKNOWN_KIND',
@@ -110,32 +107,41 @@ function validateDocument(
         resourceId: id,
         field: 'kind',
         expected: `one of ${catalog.kinds().join(', ')}`,
-        hint: guess ? `did you mean "${guess}"?` : 'run `setpoint schema` to list the kinds',
+        hint: guess ? `did you mean "${guess}"?` : 'run `setpoint schema --list` to list the kinds',
       });
-      return undefined;
     }
-    const spec = specSchema.safeParse(raw.spec ?? {}, { reportInput: true });
-    if (!spec.success) {
-      ok = false;
-      for (const p of issuesToProblems(spec.error.issues)) report(p, ['spec'], specSchema);
-    }
-    if (ok && envelope.success && spec.success && id) {
-      const env = envelope.data;
-      return {
-        id,
-        key: { kind, namespace, name: name! },
-        metadata: { name: name!, namespace, labels: env.metadata.labels ?? {}, annotations: env.metadata.annotations ?? {} },
-        spec: spec.data,
-        dependsOn: (env.dependsOn ?? []).map((d) => {
-          const k = parseKey(d, DEFAULT_NAMESPACE);
-          return k ? formatKey(k) : d;
-        }),
-        lifecycle: env.lifecycle ?? {},
-        origin: { file: doc.file, line: doc.line, column: doc.column, index: doc.index },
-      };
-    }
+    return undefined;
   }
-  return undefined;
+  // One parse per document: the envelope and the kind's spec together.
+  const schema = documentSchemaFor(catalog, kind);
+  const parsed = schema.safeParse(raw.spec === undefined ? { ...raw, spec: {} } : raw, { reportInput: true });
+  if (!parsed.success) {
+    for (const p of issuesToProblems(parsed.error.issues)) report(p, [], schema);
+    return undefined;
+  }
+  const env = parsed.data as Envelope & { spec: unknown };
+  return {
+    id: id!,
+    key: { kind, namespace, name: name! },
+    metadata: { name: name!, namespace, labels: env.metadata.labels ?? {}, annotations: env.metadata.annotations ?? {} },
+    spec: env.spec,
+    dependsOn: (env.dependsOn ?? []).map((d) => {
+      const k = parseKey(d, DEFAULT_NAMESPACE);
+      return k ? formatKey(k) : d;
+    }),
+    lifecycle: env.lifecycle ?? {},
+    origin: { file: doc.file, line: doc.line, column: doc.column, index: doc.index },
+  };
+}
+
+const documentSchemas = new WeakMap<KindCatalog, Map<string, z.ZodType>>();
+
+function documentSchemaFor(catalog: KindCatalog, kind: string): z.ZodType {
+  let byKind = documentSchemas.get(catalog);
+  if (!byKind) documentSchemas.set(catalog, (byKind = new Map()));
+  let schema = byKind.get(kind);
+  if (!schema) byKind.set(kind, (schema = documentSchema(kind, catalog.specSchema(kind)!)));
+  return schema;
 }
 
 function reportProblem(

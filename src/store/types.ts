@@ -51,6 +51,25 @@ export interface ResourceRecord {
   updatedAt: string;
 }
 
+/** The columns of a record that plans need, without its JSON body. */
+export interface ResourceSummary {
+  id: ResourceId;
+  sync: SyncStatus;
+  managed: boolean;
+  declared: boolean;
+  /** statusSignature() of the stored record. */
+  signature: string;
+}
+
+/**
+ * What a record shows that can change without an action: when a fresh
+ * observation yields the same signature, the stored record is left as it is,
+ * so a no-op run over 10,000 resources writes nothing.
+ */
+export function statusSignature(r: Pick<ResourceRecord, 'desiredDigest' | 'sync' | 'health' | 'healthMessage' | 'origin' | 'declared' | 'source' | 'lastError'>): string {
+  return JSON.stringify([r.desiredDigest, r.sync, r.health, r.healthMessage ?? null, r.origin ?? null, r.declared, r.source, r.lastError ?? null]);
+}
+
 export interface ResourceFilter {
   kind?: string;
   namespace?: string;
@@ -168,6 +187,8 @@ export interface Store {
 
   getResource(id: ResourceId): Promise<ResourceRecord | undefined>;
   listResources(filter?: ResourceFilter): Promise<ResourceRecord[]>;
+  /** Id, sync, managed/declared flags and signature of every record of a source, cheaply. */
+  listResourceSummaries(source: string): Promise<ResourceSummary[]>;
   /** Inserts or replaces records in one transaction. */
   putResources(records: readonly ResourceRecord[]): Promise<void>;
   deleteResources(ids: readonly ResourceId[]): Promise<void>;

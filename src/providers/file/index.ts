@@ -47,6 +47,8 @@ export interface FileActual {
 
 /** Files bigger than this are compared by size and digest only. */
 const MAX_READ_BYTES = 64 * 1024 * 1024;
+const PROCESS_UID = process.getuid?.() ?? 0;
+const PROCESS_GID = process.getgid?.() ?? 0;
 
 export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
   kind: 'File',
@@ -83,7 +85,9 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
     const actual: FileActual = { type: nodeType(st), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size };
     if (actual.type === 'file' && st.size <= MAX_READ_BYTES) {
       try {
-        actual.content = readFileSync(path);
+        const content = readFileSync(path);
+        // Keep one buffer when they match: a no-op run over many files then retains half the memory.
+        actual.content = desired.content?.equals(content) ? desired.content : content;
       } catch (err) {
         throw fsError('reading', path, err);
       }
@@ -132,7 +136,7 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
     if (rewrite) {
       const content = desired.content ?? Buffer.alloc(0);
       await atomicWriteFile(path, content, { mode, uid: desired.uid, gid: desired.gid });
-      return { type: 'file', mode, uid: desired.uid ?? process.getuid?.() ?? 0, gid: desired.gid ?? process.getgid?.() ?? 0, size: content.length, content };
+      return { type: 'file', mode, uid: desired.uid ?? PROCESS_UID, gid: desired.gid ?? PROCESS_GID, size: content.length, content };
     }
     try {
       if (actual.mode !== mode) chmodSync(path, mode);

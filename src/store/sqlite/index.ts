@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { SyncStatus } from '../../health/index.js';
 import { chainEntries, GENESIS_HASH, verifyChain } from '../audit-chain.js';
+import { statusSignature } from '../types.js';
 import type {
   AuditEntry,
   AuditInput,
@@ -18,6 +20,7 @@ import type {
   Lease,
   ResourceFilter,
   ResourceRecord,
+  ResourceSummary,
   RevisionRecord,
   RunRecord,
   Store,
@@ -62,7 +65,8 @@ export class SqliteStore implements Store {
       this.migrate();
     }
     this.putResourceStmt = this.db.prepare(
-      'INSERT OR REPLACE INTO resources (id, kind, namespace, name, source, sync, health, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT OR REPLACE INTO resources (id, kind, namespace, name, source, sync, health, managed, declared, signature, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
 
@@ -134,8 +138,12 @@ export class SqliteStore implements Store {
         args.push(value);
       }
     }
-    const sql = `SELECT data FROM resources ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`;
-    let records = (this.db.prepare(sql).all(...args) as Array<{ data: string }>).map((r) => JSON.parse(r.data) as ResourceRecord);
+    if (filter.ids && filter.ids.length <= 500) {
+      where.push(`id IN (${filter.ids.map(() => '?').join(', ')})`);
+      args.push(...filter.ids);
+    }
+    const sql2 = `SELECT data FROM resources ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`;
+    let records = (this.db.prepare(sql2).all(...args) as Array<{ data: string }>).map((r) => JSON.parse(r.data) as ResourceRecord);
     if (filter.ids) {
       const wanted = new Set(filter.ids);
       records = records.filter((r) => wanted.has(r.id));
@@ -147,11 +155,34 @@ export class SqliteStore implements Store {
     return records;
   }
 
+  async listResourceSummaries(source: string): Promise<ResourceSummary[]> {
+    const rows = this.db.prepare('SELECT id, sync, managed, declared, signature FROM resources WHERE source = ?').all(source) as Array<{
+      id: string;
+      sync: SyncStatus;
+      managed: number;
+      declared: number;
+      signature: string;
+    }>;
+    return rows.map((r) => ({ id: r.id, sync: r.sync, managed: r.managed === 1, declared: r.declared === 1, signature: r.signature }));
+  }
+
   async putResources(records: readonly ResourceRecord[]): Promise<void> {
     if (records.length === 0) return;
     this.db.transaction(() => {
       for (const r of records)
-        this.putResourceStmt.run(r.id, r.kind, r.namespace, r.name, r.source, r.sync, r.health, JSON.stringify(r));
+        this.putResourceStmt.run(
+          r.id,
+          r.kind,
+          r.namespace,
+          r.name,
+          r.source,
+          r.sync,
+          r.health,
+          r.managed ? 1 : 0,
+          r.declared ? 1 : 0,
+          statusSignature(r),
+          JSON.stringify(r),
+        );
     })();
   }
 

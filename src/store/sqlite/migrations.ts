@@ -11,7 +11,8 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX revisions_source ON revisions(source, created_at);
       CREATE TABLE resources (
         id TEXT PRIMARY KEY, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
-        source TEXT NOT NULL, sync TEXT NOT NULL, health TEXT NOT NULL, data TEXT NOT NULL);
+        source TEXT NOT NULL, sync TEXT NOT NULL, health TEXT NOT NULL, managed INTEGER NOT NULL,
+        declared INTEGER NOT NULL, signature TEXT NOT NULL, data TEXT NOT NULL);
       CREATE INDEX resources_kind ON resources(kind, namespace);
       CREATE INDEX resources_source ON resources(source);
       CREATE TABLE events (
