@@ -9,10 +9,12 @@ import { observeOne } from './engine/observe.js';
 import { declaredRecord } from './engine/records.js';
 import type { Change } from './diff/index.js';
 import { toJSONSchema } from 'zod';
-import { Diagnostics, documentSchema, normalizeId, type Diagnostic, type ResourceId } from './manifest/index.js';
+import { Diagnostics, documentSchema, FileCompiledCache, type CompiledCache, normalizeId, type Diagnostic, type ResourceId } from './manifest/index.js';
 import { defaultRegistry } from './providers/index.js';
 import type { ProviderRegistry } from './provider/registry.js';
-import { loadSettings, type Settings } from './project/index.js';
+import { loadSettings, stateDir, type Settings } from './project/index.js';
+import { join, resolve } from 'node:path';
+import { codeIdentity } from './version.js';
 import { SecretResolver } from './secrets/index.js';
 import { openStore } from './store/open.js';
 import type { EventRecord, ResourceFilter, ResourceRecord, RevisionRecord, RunRecord, Store } from './store/index.js';
@@ -74,17 +76,21 @@ export class Setpoint {
     readonly logger: Logger,
     readonly actor: string,
     readonly stateLocation: string,
+    private readonly manifestCache: CompiledCache,
   ) {}
 
   static open(options: OpenOptions = {}): Setpoint {
     const { settings, diagnostics } = loadSettings(options.project ?? options.cwd ?? process.cwd(), options.project !== undefined);
     if (diagnostics.hasErrors)
       throw new SetpointError(`invalid settings in ${settings.file}`, 'SETPOINT_SETTINGS_INVALID', 'fix setpoint.yaml', diagnostics.items);
-    const logFile = options.logFile === false ? undefined : (options.logFile ?? settings.log.file);
+    const state = options.state ? (options.state.includes('://') ? options.state : resolve(options.state)) : settings.state;
+    const workDir = stateDir(settings, state);
+    const logFile = options.logFile === false ? undefined : (options.logFile ?? settings.log.file ?? join(workDir, 'setpoint.log'));
     const logger =
       options.logger ?? (options.logFile === false ? silentLogger() : createLogger({ file: logFile, level: options.logLevel ?? settings.log.level }));
-    const state = options.state ?? settings.state;
-    return new Setpoint(settings, options.registry ?? defaultRegistry(), logger, options.actor ?? currentUser(), state);
+    const registry = options.registry ?? defaultRegistry();
+    const cache = new FileCompiledCache(join(workDir, 'cache', 'manifests'), `${codeIdentity()}|${registry.fingerprint()}|${settings.namespace}`);
+    return new Setpoint(settings, registry, logger, options.actor ?? currentUser(), state, cache);
   }
 
   /** The store, opened on first use. */
@@ -104,6 +110,7 @@ export class Setpoint {
       logger: this.logger,
       secrets: this.secrets,
       actor: this.actor,
+      manifestCache: this.manifestCache,
     });
   }
 

@@ -3,10 +3,9 @@
  * file per command. Exit codes: 0 success, 1 error, 2 changes/drift where
  * asked for.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { mark } from '../telemetry/index.js';
+import { VERSION } from '../version.js';
 import * as apply from './commands/apply.js';
 import * as describe from './commands/describe.js';
 import * as drift from './commands/drift.js';
@@ -19,21 +18,10 @@ import * as schema from './commands/schema.js';
 import * as status from './commands/status.js';
 import * as validate from './commands/validate.js';
 
-/** The package's version, from the nearest package.json above this file (works bundled or not). */
-function version(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-    dir = dirname(dir);
-  }
-  return 'unknown';
-}
-
 export function buildProgram(): Command {
   const program = new Command('setpoint')
     .description('A desired-state engine: declare, observe, compare, converge, report.')
-    .version(version(), '-V, --version')
+    .version(VERSION, '-V, --version')
     .option('-C, --project <dir>', 'project root (default: nearest folder with setpoint.yaml, else the current one)')
     .option('--state <path>', 'state store: SQLite file or postgres:// URL (default: .setpoint/state.db)')
     .option('--json', 'machine-readable output')
@@ -46,4 +34,5 @@ export function buildProgram(): Command {
   return program;
 }
 
+mark('modules loaded');
 await buildProgram().parseAsync(process.argv);

@@ -4,11 +4,15 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, relative, resolve, isAbsolute } from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
+  checkResourceSet,
   Diagnostics,
   FieldLocator,
-  loadDocuments,
-  validateDocuments,
+  findManifestFiles,
+  parseManifestText,
+  validateOne,
+  type CompiledCache,
   type KindCatalog,
   type Resource,
 } from '../manifest/index.js';
@@ -31,18 +35,40 @@ export interface LoadOptions {
   projectRoot: string;
   source?: string;
   defaultNamespace?: string;
+  /** Compiled manifests by content; none means every file is parsed and validated. */
+  cache?: CompiledCache;
 }
 
 export function loadDesired(options: LoadOptions): DesiredState {
   const diagnostics = new Diagnostics();
   const locator = new FieldLocator();
-  const docs = loadDocuments(options.paths, diagnostics);
-  const { resources, diagnostics: vd } = validateDocuments(docs, {
-    catalog: options.catalog,
-    locator,
-    defaultNamespace: options.defaultNamespace,
-  });
-  diagnostics.addAll(vd.items);
+  const candidates: Resource[] = [];
+  const validateOptions = { catalog: options.catalog, locator, defaultNamespace: options.defaultNamespace };
+  for (const file of findManifestFiles(options.paths, diagnostics)) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch (err) {
+      diagnostics.error({ code: 'SETPOINT_MANIFEST_UNREADABLE', summary: `cannot read manifest: ${(err as Error).message}`, file, hint: 'check that the file exists and is readable' });
+      continue;
+    }
+    const key = options.cache?.key(file, bytes);
+    const hit = key !== undefined ? options.cache!.get(file, key) : undefined;
+    if (hit) {
+      for (const r of hit) candidates.push(r);
+      continue;
+    }
+    const fileDiags = new Diagnostics();
+    const fileResources: Resource[] = [];
+    for (const doc of parseManifestText(file, bytes.toString('utf8'), fileDiags)) {
+      const r = validateOne(doc, validateOptions, fileDiags);
+      if (r) fileResources.push(r);
+    }
+    if (key !== undefined && !fileDiags.hasErrors) options.cache!.set(file, key, fileResources);
+    diagnostics.addAll(fileDiags.items);
+    for (const r of fileResources) candidates.push(r);
+  }
+  const resources = checkResourceSet(candidates, locator, diagnostics);
   const roots = options.paths.map((p) => rootFor(resolve(p), options.projectRoot));
   const rootByFile = new Map<string, string>();
   return {

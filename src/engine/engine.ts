@@ -3,14 +3,14 @@
  * and drift (observe + compare + report, no action).
  */
 import { randomUUID } from 'node:crypto';
-import { dependencyClosure, Diagnostics, normalizeId, type Diagnostic, type Resource, type ResourceId } from '../manifest/index.js';
+import { declaredDigest, dependencyClosure, Diagnostics, type CompiledCache, normalizeId, type Diagnostic, type Resource, type ResourceId } from '../manifest/index.js';
 import { hasChanges, type Action, type Plan } from '../plan/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import type { Settings } from '../project/index.js';
 import { withoutIgnored, type Change } from '../diff/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import { statusSignature, type ResourceRecord, type ResourceSummary, type RevisionRecord, type RunResult, type Store } from '../store/index.js';
-import type { Logger } from '../telemetry/index.js';
+import { mark, type Logger } from '../telemetry/index.js';
 import { loadDesired, type DesiredState } from './desired.js';
 import { execute, type ActionOutcome } from './executor.js';
 import { observeAll, observeOne, revisionDigest, type Observation, type ObserveOptions } from './observe.js';
@@ -27,6 +27,8 @@ export interface EngineOptions {
   secrets: SecretResolver;
   /** Who is acting: the OS user for the CLI. */
   actor: string;
+  /** Compiled manifests by content. Defaults to none. */
+  manifestCache?: CompiledCache;
 }
 
 export interface Planned {
@@ -89,6 +91,7 @@ export class Engine {
       catalog: this.options.registry,
       projectRoot: this.options.settings.root,
       defaultNamespace: this.options.settings.namespace,
+      cache: this.options.manifestCache,
     });
   }
 
@@ -105,7 +108,9 @@ export class Engine {
   }
 
   async plan(request: PlanRequest): Promise<Planned> {
+    mark('start plan');
     const desired = this.loadDesired(request.paths);
+    mark('load + validate manifests');
     const diags = new Diagnostics();
     diags.addAll(desired.diagnostics.items);
     const targets = this.targetSet(desired.resources, request.targets, diags);
@@ -113,13 +118,16 @@ export class Engine {
     const stored = new Map((await this.options.store.listResourceSummaries(desired.source)).map((r) => [r.id, r]));
     if (!diags.hasErrors) {
       const opts = this.observeOptions(desired, this.onEvent);
+      mark('store summaries');
       const declared = await observeAll(targets ? desired.resources.filter((r) => targets.has(r.id)) : desired.resources, opts);
+      mark('resolve + observe');
       const orphans = await this.observeOrphans(desired, stored, opts, targets);
       observations = declared.concat(orphans);
     }
     const digest = revisionDigest(observations);
     const plan = buildPlan(observations, digest.slice(0, 16), { prune: request.prune || this.options.settings.defaults.prune, targets });
     plan.diagnostics = [...diags.items, ...plan.diagnostics];
+    mark('diff + plan');
     const revision: RevisionRecord = {
       id: digest.slice(0, 16),
       digest,
@@ -211,6 +219,7 @@ export class Engine {
       },
     });
 
+    mark('execute actions');
     // Resources the plan left alone are in sync; their records are rewritten only if what they show changed.
     const acted = new Set(outcomes.map((o) => o.action.id));
     const stamp = now();
@@ -242,8 +251,10 @@ export class Engine {
     }
     const changed = counts.created + counts.updated + counts.replaced + counts.deleted;
     const result: RunResult = options.signal?.aborted ? 'interrupted' : counts.failed + counts.skipped > 0 ? (changed > 0 ? 'partial' : 'failed') : 'succeeded';
+    mark('no-op records');
     await recorder.stop();
     this.recorder = undefined;
+    mark('flush records');
     if (result === 'succeeded') await store.markConverged(revision.id, now());
     await store.putRun({ id: runId, command: 'apply', revisionId: revision.id, actor, startedAt, finishedAt: now(), result, summary: { ...counts, changed } });
     const durationMs = performance.now() - started;
@@ -299,7 +310,7 @@ export function originOf(r: Resource): string {
 /** Rebuilds a resource from its stored record (for pruning what left the manifests). */
 export function resourceFromRecord(r: ResourceRecord): Resource {
   const m = /^(.*):(\d+)$/.exec(r.origin ?? '');
-  return {
+  const resource: Resource = {
     id: r.id,
     key: { kind: r.kind, namespace: r.namespace, name: r.name },
     metadata: { name: r.name, namespace: r.namespace, labels: r.labels, annotations: {} },
@@ -307,5 +318,8 @@ export function resourceFromRecord(r: ResourceRecord): Resource {
     dependsOn: r.dependsOn,
     lifecycle: r.lifecycle,
     origin: { file: m?.[1] ?? r.origin ?? '', line: m ? Number(m[2]) : 0, column: 1, index: 0 },
+    digest: '',
   };
+  resource.digest = declaredDigest(resource);
+  return resource;
 }

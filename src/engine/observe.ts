@@ -79,9 +79,10 @@ export async function observeOne(resource: Resource, options: ObserveOptions, or
   return obs;
 }
 
+/** The declared digest, plus the digests of source files the resource read. */
 function renderedDigest(r: Resource, sources: readonly string[]): string {
-  const h = createHash('sha256');
-  h.update(JSON.stringify([r.id, r.metadata.labels, r.metadata.annotations, r.spec, r.dependsOn, r.lifecycle]));
+  if (sources.length === 0) return r.digest;
+  const h = createHash('sha256').update(r.digest);
   for (const s of sources) h.update('\n' + s);
   return h.digest('hex');
 }

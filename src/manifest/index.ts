@@ -8,3 +8,4 @@ export * from './validate.js';
 export * from './graph.js';
 export * from './load.js';
 export { closest } from './suggest.js';
+export * from './cache.js';

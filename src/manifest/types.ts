@@ -1,4 +1,5 @@
 /** The resource model of DESIGN.md: one manifest document is one resource. */
+import { createHash } from 'node:crypto';
 import type { ResourceId, ResourceKey } from './key.js';
 
 export type Remediation = 'auto' | 'alert' | 'approve';
@@ -45,4 +46,12 @@ export interface Resource<Spec = unknown> {
   dependsOn: ResourceId[];
   lifecycle: Lifecycle;
   origin: Origin;
+  /** sha256 of the declared fields (id, labels, annotations, spec, dependsOn, lifecycle). */
+  digest: string;
+}
+
+export function declaredDigest(r: Omit<Resource, 'digest' | 'origin' | 'key'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([r.id, r.metadata.labels, r.metadata.annotations, r.spec, r.dependsOn, r.lifecycle]))
+    .digest('hex');
 }

@@ -11,7 +11,7 @@ import { FieldLocator } from './locate.js';
 import type { RawDocument } from './parse.js';
 import { allowedKeys, documentSchema, EnvelopeSchema, issuesToProblems, KIND_PATTERN, type Envelope, type FieldProblem } from './schema.js';
 import { closest } from './suggest.js';
-import type { Resource } from './types.js';
+import { declaredDigest, type Resource } from './types.js';
 
 /** What validation needs to know about kinds: their spec schemas. */
 export interface KindCatalog {
@@ -35,21 +35,37 @@ export interface ValidationResult {
 export function validateDocuments(docs: readonly RawDocument[], options: ValidateOptions): ValidationResult {
   const diags = new Diagnostics();
   const locator = options.locator ?? new FieldLocator();
-  const defaultNs = options.defaultNamespace ?? DEFAULT_NAMESPACE;
+  const candidates: Resource[] = [];
+  for (const doc of docs) {
+    const resource = validateDocument(doc, options.catalog, locator, options.defaultNamespace ?? DEFAULT_NAMESPACE, diags);
+    if (resource) candidates.push(resource);
+  }
+  return { resources: checkResourceSet(candidates, locator, diags), diagnostics: diags };
+}
+
+/** Validates one document on its own; cross-document checks are checkResourceSet's. */
+export function validateOne(doc: RawDocument, options: ValidateOptions, diags: Diagnostics): Resource | undefined {
+  return validateDocument(doc, options.catalog, options.locator ?? new FieldLocator(), options.defaultNamespace ?? DEFAULT_NAMESPACE, diags);
+}
+
+/**
+ * Checks across documents: duplicate ids (the first wins, the second is an
+ * error naming both), dependencies on undeclared ids, cycles. Returns the
+ * resources without duplicates.
+ */
+export function checkResourceSet(candidates: readonly Resource[], locator: FieldLocator, diags: Diagnostics): Resource[] {
   const byId = new Map<ResourceId, Resource>();
   const resources: Resource[] = [];
-
-  for (const doc of docs) {
-    const resource = validateDocument(doc, options.catalog, locator, defaultNs, diags);
-    if (!resource) continue;
+  for (const resource of candidates) {
     const first = byId.get(resource.id);
     if (first) {
+      const o = resource.origin;
       diags.error({
         code: 'SETPOINT_DUPLICATE_ID',
         summary: `duplicate resource id ${resource.id}`,
-        file: doc.file,
-        line: doc.line,
-        column: doc.column,
+        file: o.file,
+        line: o.line,
+        column: o.column,
         resourceId: resource.id,
         field: 'metadata.name',
         detail: `first declared at ${first.origin.file}:${first.origin.line}:${first.origin.column}`,
@@ -60,9 +76,8 @@ export function validateDocuments(docs: readonly RawDocument[], options: Validat
     byId.set(resource.id, resource);
     resources.push(resource);
   }
-
   checkDependencies(resources, byId, locator, diags);
-  return { resources, diagnostics: diags };
+  return resources;
 }
 
 function validateDocument(
@@ -120,7 +135,7 @@ function validateDocument(
     return undefined;
   }
   const env = parsed.data as Envelope & { spec: unknown };
-  return {
+  const resource: Resource = {
     id: id!,
     key: { kind, namespace, name: name! },
     metadata: { name: name!, namespace, labels: env.metadata.labels ?? {}, annotations: env.metadata.annotations ?? {} },
@@ -131,7 +146,10 @@ function validateDocument(
     }),
     lifecycle: env.lifecycle ?? {},
     origin: { file: doc.file, line: doc.line, column: doc.column, index: doc.index },
+    digest: '',
   };
+  resource.digest = declaredDigest(resource);
+  return resource;
 }
 
 const documentSchemas = new WeakMap<KindCatalog, Map<string, z.ZodType>>();

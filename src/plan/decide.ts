@@ -1,11 +1,12 @@
 /**
  * Pair first, then decide (gitops-engine's Reconcile): no desired side is a
  * prune candidate, no actual side is a create. Pure functions: the provider's
- * diff has already been computed by the caller.
+ * diff has already been computed by the caller. Actions are built as
+ * fixed-shape literals: this runs once per resource on every plan.
  */
 import { withoutIgnored, type Change } from '../diff/index.js';
 import type { Lifecycle, ResourceId } from '../manifest/index.js';
-import type { Action } from './types.js';
+import type { Action, Op } from './types.js';
 
 export interface DesiredPair {
   id: ResourceId;
@@ -21,45 +22,29 @@ export interface DesiredPair {
   destructiveIfRemoved: boolean;
 }
 
+const NO_CHANGES: Change[] = [];
+
+function action(p: { id: ResourceId; kind: string }, op: Op, changes: Change[], destructive: boolean, reason: string, after: ResourceId[], pruned?: boolean): Action {
+  return { id: p.id, kind: p.kind, op, changes, destructive, reason, after, pruned };
+}
+
 export function decideDesired(p: DesiredPair): Action {
-  const base = { id: p.id, kind: p.kind, after: p.dependsOn };
   if (p.absent) {
-    if (!p.exists) return { ...base, op: 'noop', changes: [], destructive: false, reason: 'absent, as declared' };
-    return {
-      ...base,
-      op: 'delete',
-      changes: [],
-      destructive: p.destructiveIfRemoved,
-      reason: 'declared with ensure: absent',
-    };
+    if (!p.exists) return action(p, 'noop', NO_CHANGES, false, 'absent, as declared', p.dependsOn);
+    return action(p, 'delete', NO_CHANGES, p.destructiveIfRemoved, 'declared with ensure: absent', p.dependsOn);
   }
-  if (!p.exists) return { ...base, op: 'create', changes: p.changes, destructive: false, reason: 'does not exist' };
+  if (!p.exists) return action(p, 'create', p.changes, false, 'does not exist', p.dependsOn);
+  if (p.changes.length === 0) return action(p, 'noop', NO_CHANGES, false, 'in sync', p.dependsOn);
   const changes = withoutIgnored(p.changes, p.lifecycle.ignoreChanges);
   if (changes.length === 0) {
-    const ignored = p.changes.length - changes.length;
-    return {
-      ...base,
-      op: 'noop',
-      changes: [],
-      destructive: false,
-      reason: ignored > 0 ? `in sync (${ignored} ignored change${ignored === 1 ? '' : 's'})` : 'in sync',
-    };
+    const ignored = p.changes.length;
+    return action(p, 'noop', NO_CHANGES, false, `in sync (${ignored} ignored change${ignored === 1 ? '' : 's'})`, p.dependsOn);
   }
-  if (changes.some((c) => c.forcesReplace))
-    return {
-      ...base,
-      op: 'replace',
-      changes,
-      destructive: p.destructiveIfRemoved,
-      reason: `cannot change ${changes.filter((c) => c.forcesReplace).map((c) => c.path).join(', ')} in place`,
-    };
-  return {
-    ...base,
-    op: 'update',
-    changes,
-    destructive: false,
-    reason: `${changes.length} field${changes.length === 1 ? '' : 's'} differ${changes.length === 1 ? 's' : ''}`,
-  };
+  const forcing = changes.filter((c) => c.forcesReplace);
+  if (forcing.length > 0)
+    return action(p, 'replace', changes, p.destructiveIfRemoved, `cannot change ${forcing.map((c) => c.path).join(', ')} in place`, p.dependsOn);
+  const n = changes.length;
+  return action(p, 'update', changes, false, `${n} field${n === 1 ? '' : 's'} differ${n === 1 ? 's' : ''}`, p.dependsOn);
 }
 
 export interface OrphanPair {
@@ -73,16 +58,6 @@ export interface OrphanPair {
 
 /** A resource that left the desired state, with pruning on. */
 export function decideOrphan(p: OrphanPair): Action {
-  if (!p.exists)
-    return { id: p.id, kind: p.kind, op: 'noop', changes: [], destructive: false, reason: 'no longer declared and already gone', after: [], pruned: true };
-  return {
-    id: p.id,
-    kind: p.kind,
-    op: 'delete',
-    changes: [],
-    destructive: p.destructiveIfRemoved,
-    reason: 'no longer declared (prune)',
-    after: p.dependents,
-    pruned: true,
-  };
+  if (!p.exists) return action(p, 'noop', NO_CHANGES, false, 'no longer declared and already gone', [], true);
+  return action(p, 'delete', NO_CHANGES, p.destructiveIfRemoved, 'no longer declared (prune)', p.dependents, true);
 }

@@ -28,7 +28,7 @@ export const SettingsSchema = z
       .optional(),
     log: z
       .strictObject({
-        file: z.string().optional().describe('JSON log of one-shot commands. Defaults to .setpoint/setpoint.log.'),
+        file: z.string().optional().describe('JSON log of one-shot commands. Defaults to setpoint.log next to the state.'),
         level: z.enum(['debug', 'info', 'warn', 'error']).optional().describe('Defaults to info.'),
       })
       .optional(),
@@ -46,7 +46,8 @@ export interface Settings {
   parallelism: number;
   namespace: string;
   defaults: { remediation: 'auto' | 'alert' | 'approve'; prune: boolean };
-  log: { file: string; level: 'debug' | 'info' | 'warn' | 'error' };
+  /** `file` undefined: setpoint.log next to the state. */
+  log: { file?: string; level: 'debug' | 'info' | 'warn' | 'error' };
 }
 
 export function withDefaults(root: string, raw: RawSettings, file?: string): Settings {
@@ -59,8 +60,13 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
     parallelism: raw.parallelism ?? 64,
     namespace: raw.namespace ?? 'default',
     defaults: { remediation: raw.defaults?.remediation ?? 'auto', prune: raw.defaults?.prune ?? false },
-    log: { file: abs(raw.log?.file ?? '.setpoint/setpoint.log'), level: raw.log?.level ?? 'info' },
+    log: { file: raw.log?.file !== undefined ? abs(raw.log.file) : undefined, level: raw.log?.level ?? 'info' },
   };
+}
+
+/** The folder of local working files (log, caches): the state's folder, or .setpoint for a remote store. */
+export function stateDir(settings: Pick<Settings, 'root'>, state: string): string {
+  return state.includes('://') ? join(settings.root, '.setpoint') : dirname(state);
 }
 
 /** The nearest folder at or above `start` that holds setpoint.yaml. */

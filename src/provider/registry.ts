@@ -33,6 +33,13 @@ export class ProviderRegistry implements KindCatalog {
     return [...this.providers.keys()].sort();
   }
 
+  /** Identifies the kinds and their versions, for caches of validated manifests. */
+  fingerprint(): string {
+    return this.kinds()
+      .map((k) => `${k}@${this.providers.get(k)!.version ?? ''}`)
+      .join(',');
+  }
+
   specSchema(kind: string): z.ZodType | undefined {
     return this.providers.get(kind)?.schema;
   }

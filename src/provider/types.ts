@@ -63,6 +63,8 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
   /** One sentence for `setpoint schema`. */
   readonly description: string;
   readonly schema: z.ZodType<Spec>;
+  /** Bump when the schema changes, so cached validations are redone. Defaults to the package's version. */
+  readonly version?: string;
   /** Caps concurrent actions of this kind within a run (e.g. commands). Defaults to the run's parallelism. */
   readonly concurrency?: number;
 

@@ -67,7 +67,8 @@ export interface ResourceSummary {
  * so a no-op run over 10,000 resources writes nothing.
  */
 export function statusSignature(r: Pick<ResourceRecord, 'desiredDigest' | 'sync' | 'health' | 'healthMessage' | 'origin' | 'declared' | 'source' | 'lastError'>): string {
-  return JSON.stringify([r.desiredDigest, r.sync, r.health, r.healthMessage ?? null, r.origin ?? null, r.declared, r.source, r.lastError ?? null]);
+  // A separator that never occurs in these fields; cheaper than JSON on 10,000 records.
+  return `${r.desiredDigest}\x1f${r.sync}\x1f${r.health}\x1f${r.healthMessage ?? ''}\x1f${r.origin ?? ''}\x1f${r.declared ? 1 : 0}\x1f${r.source}\x1f${r.lastError ?? ''}`;
 }
 
 export interface ResourceFilter {

@@ -1,2 +1,3 @@
 export * from './log.js';
 export * from './counters.js';
+export * from './timing.js';

@@ -3,7 +3,7 @@
  * the revision id; secret values are scrubbed from every string before the
  * line is written, whatever field it is in.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { redactor } from '../secrets/index.js';
@@ -21,10 +21,12 @@ export interface LogOptions {
 
 export function createLogger(options: LogOptions = {}): Logger {
   let destination: pino.DestinationStream;
-  if (options.file) {
-    mkdirSync(dirname(options.file), { recursive: true });
-    destination = pino.destination({ dest: options.file, sync: false, append: true });
+  if (options.file && writable(options.file)) {
+    const file = pino.destination({ dest: options.file, sync: false, append: true });
+    file.on('error', () => undefined); // a log that cannot be written must not stop a run
+    destination = file;
   } else {
+    if (options.file) process.stderr.write(`setpoint: cannot write the log ${options.file}; logging to stderr\n`);
     destination = pino.destination({ dest: 2, sync: true });
   }
   return pino(
@@ -40,6 +42,16 @@ export function createLogger(options: LogOptions = {}): Logger {
     },
     destination,
   );
+}
+
+function writable(file: string): boolean {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    closeSync(openSync(file, 'a'));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Flushes a file logger before the process exits. */

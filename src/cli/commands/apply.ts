@@ -79,7 +79,7 @@ export function register(program: Command): void {
           else {
             const failed = k.failed + k.skipped > 0;
             const head = report.result === 'interrupted' ? 'Apply interrupted.' : failed ? 'Apply finished with errors.' : 'Apply complete.';
-            const line = `${head} changed: ${report.changed} (created ${k.created}, updated ${k.updated}, replaced ${k.replaced}, deleted ${k.deleted}), failed: ${k.failed}, skipped: ${k.skipped}, unchanged: ${k.unchanged}, in ${formatDuration(report.durationMs)}.`;
+            const line = `${head} changed: ${report.changed} (created ${k.created}, updated ${k.updated}, replaced ${k.replaced}, deleted ${k.deleted}), failed: ${k.failed}, skipped: ${k.skipped}, in sync: ${k.unchanged}, in ${formatDuration(report.durationMs)}.`;
             o.out(failed || report.result === 'interrupted' ? o.colors.red(line) : o.colors.green(line));
           }
           return report.result === 'succeeded' ? EXIT.ok : EXIT.error;

@@ -50,6 +50,7 @@ interface AuditRow {
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   private readonly putResourceStmt: Database.Statement;
+  private readonly summariesStmt: Database.Statement;
 
   constructor(
     readonly path: string,
@@ -64,6 +65,7 @@ export class SqliteStore implements Store {
       this.db.pragma('synchronous = NORMAL');
       this.migrate();
     }
+    this.summariesStmt = this.db.prepare('SELECT id, sync, managed, declared, signature FROM resources WHERE source = ?').raw(true);
     this.putResourceStmt = this.db.prepare(
       `INSERT OR REPLACE INTO resources (id, kind, namespace, name, source, sync, health, managed, declared, signature, data)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -156,14 +158,14 @@ export class SqliteStore implements Store {
   }
 
   async listResourceSummaries(source: string): Promise<ResourceSummary[]> {
-    const rows = this.db.prepare('SELECT id, sync, managed, declared, signature FROM resources WHERE source = ?').all(source) as Array<{
-      id: string;
-      sync: SyncStatus;
-      managed: number;
-      declared: number;
-      signature: string;
-    }>;
-    return rows.map((r) => ({ id: r.id, sync: r.sync, managed: r.managed === 1, declared: r.declared === 1, signature: r.signature }));
+    // Raw rows (arrays): no per-row object with column names; this runs on every plan.
+    const rows = this.summariesStmt.all(source) as Array<[string, SyncStatus, number, number, string]>;
+    const out = new Array<ResourceSummary>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      out[i] = { id: r[0], sync: r[1], managed: r[2] === 1, declared: r[3] === 1, signature: r[4] };
+    }
+    return out;
   }
 
   async putResources(records: readonly ResourceRecord[]): Promise<void> {
