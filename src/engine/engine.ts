@@ -11,6 +11,7 @@ import { withoutIgnored, type Change } from '../diff/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import { statusSignature, type ResourceRecord, type ResourceSummary, type RevisionRecord, type RunResult, type Store } from '../store/index.js';
 import { mark, type Logger } from '../telemetry/index.js';
+import { createContext } from './context.js';
 import { loadDesired, type DesiredState } from './desired.js';
 import { execute, type ActionOutcome } from './executor.js';
 import { observeAll, observeOne, revisionDigest, type Observation, type ObserveOptions } from './observe.js';
@@ -121,7 +122,7 @@ export class Engine {
       mark('store summaries');
       const declared = await observeAll(targets ? desired.resources.filter((r) => targets.has(r.id)) : desired.resources, opts);
       mark('resolve + observe');
-      const orphans = await this.observeOrphans(desired, stored, opts, targets);
+      const orphans = await this.observeOrphans(Boolean(request.prune || this.options.settings.defaults.prune), desired, stored, opts, targets);
       observations = declared.concat(orphans);
     }
     const digest = revisionDigest(observations);
@@ -153,6 +154,7 @@ export class Engine {
 
   /** Resources this source applied earlier that are no longer declared. */
   private async observeOrphans(
+    prune: boolean,
     desired: DesiredState,
     stored: ReadonlyMap<ResourceId, ResourceSummary>,
     opts: ObserveOptions,
@@ -164,7 +166,10 @@ export class Engine {
     const out: Observation[] = [];
     for (const record of await this.options.store.listResources({ ids })) {
       if (!this.options.registry.get(record.kind)) continue;
-      out.push(await observeOne(resourceFromRecord(record), opts, true));
+      const resource = resourceFromRecord(record);
+      // Only what will be pruned needs observing; the rest is listed as kept.
+      if (prune || resource.lifecycle.prune) out.push(await observeOne(resource, opts, true));
+      else out.push(keptOrphan(resource, opts));
     }
     return out;
   }
@@ -302,6 +307,12 @@ export class Engine {
 }
 
 export { hasChanges };
+
+/** An orphan that is kept (pruning off): listed in the plan, never observed. */
+function keptOrphan(resource: Resource, opts: ObserveOptions): Observation {
+  const ctx = createContext({ resource, sourceRoot: opts.sourceRootOf(resource.origin.file), secrets: opts.secrets, onEvent: opts.onEvent });
+  return { resource, provider: opts.registry.require(resource.key.kind), ctx, exists: true, absent: false, renderedDigest: resource.digest, desiredDigest: resource.digest, orphan: true };
+}
 
 export function originOf(r: Resource): string {
   return `${r.origin.file}:${r.origin.line}`;

@@ -89,7 +89,7 @@ export const directoryProvider: Provider<DirectorySpec, DirectoryActual, Directo
     };
     const have = isDir ? { mode: formatMode(actual.mode), owner: userName(actual.uid), group: groupName(actual.gid) } : undefined;
     changes.push(...compareScalars('spec.', want, have, ['mode', 'owner', 'group']));
-    if (!actual && changes.length === 0) changes.push({ path: 'spec.path', new: desired.spec.path });
+    if (!actual) changes.unshift({ path: 'spec.path', new: desired.spec.path });
     return changes;
   },
 

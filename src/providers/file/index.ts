@@ -118,7 +118,7 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
       changes.push({ path: 'spec.owner', old: isFile ? userName(actual.uid) : undefined, new: userName(desired.uid) });
     if (desired.gid !== undefined && (!isFile || actual.gid !== desired.gid))
       changes.push({ path: 'spec.group', old: isFile ? groupName(actual.gid) : undefined, new: groupName(desired.gid) });
-    if (!actual && changes.length === 0) changes.push({ path: 'spec.path', new: desired.spec.path });
+    if (!actual) changes.unshift({ path: 'spec.path', new: desired.spec.path });
     return changes;
   },
 
