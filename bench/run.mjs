@@ -24,7 +24,7 @@ if (!existsSync(join(harness, 'run-all.sh'))) {
   console.error(`bench: no harness at ${harness} (set SPB_HARNESS)`);
   process.exit(1);
 }
-if (!existsSync(join(root, 'dist', 'setpoint.mjs'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 
 // The state lives beside the workload; the bench folder itself may be read-only.
 const setpointCmd = `node ${join(root, 'bin', 'setpoint.js')} --state ${spbRoot}/setpoint/state/n{n}.db apply --yes -f {file}`;

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/setpoint.mjs';
+import '../dist/bundle/setpoint.mjs';

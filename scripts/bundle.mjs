@@ -4,8 +4,12 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/setpoint.mjs',
+  entryPoints: { setpoint: 'src/cli/main.ts' },
+  outdir: 'dist/bundle',
+  // Code only some commands need (serve: controller, metrics, HTTP) loads on demand.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

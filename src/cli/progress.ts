@@ -1,8 +1,10 @@
 /**
  * A one-line progress bar on a terminal (stderr), redrawn at most every
  * 80 ms; lines printed meanwhile appear above it. Off the terminal it does
- * nothing and lines are plain.
+ * nothing and lines are plain. Lines pass the redactor, like all output.
  */
+import { redactor } from '../secrets/index.js';
+
 export class Progress {
   private done = 0;
   private current = '';
@@ -17,7 +19,7 @@ export class Progress {
   /** Prints a line above the bar. */
   line(text: string): void {
     this.clear();
-    process.stdout.write(text + '\n');
+    process.stdout.write(redactor.redact(text) + '\n');
     this.draw(true);
   }
 

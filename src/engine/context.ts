@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Resource } from '../manifest/index.js';
 import { ProviderError } from '../provider/errors.js';
 import type { Ctx, EventType } from '../provider/types.js';
@@ -23,6 +24,8 @@ export interface ContextOptions {
   revision?: string;
   onEvent: EventSink;
   signal?: AbortSignal;
+  /** Root of the providers' working folders. Defaults to <tmpdir>/setpoint-work. */
+  workRoot?: string;
 }
 
 /** A Ctx that also records the inputs the resource's rendered state depends on. */
@@ -44,6 +47,7 @@ class ResourceContext implements RecordingCtx {
   readonly revision?: string;
   readonly baseDir: string;
   readonly sourceRoot: string;
+  readonly workDir: string;
   readonly signal?: AbortSignal;
   readonly sourceDigests: string[] = [];
   readonly secretDigests: string[] = [];
@@ -55,6 +59,7 @@ class ResourceContext implements RecordingCtx {
     this.revision = options.revision;
     this.baseDir = dirname(options.resource.origin.file);
     this.sourceRoot = options.sourceRoot;
+    this.workDir = join(options.workRoot ?? join(tmpdir(), 'setpoint-work'), options.resource.key.kind.toLowerCase());
     this.signal = options.signal;
   }
 

@@ -14,8 +14,10 @@ import { mark, type Logger } from '../telemetry/index.js';
 import { createContext } from './context.js';
 import { loadDesired, type DesiredState } from './desired.js';
 import { execute, type ActionOutcome } from './executor.js';
+import type { WindowGate } from './controller/reconciler.js';
 import { observeAll, observeOne, revisionDigest, type Observation, type ObserveOptions } from './observe.js';
 import { performAction } from './perform.js';
+import { checkTargetPaths } from './preflight.js';
 import { buildPlan } from './planner.js';
 import { declaredRecord, healthOf, markFailed, markInSync, markOutOfSync } from './records.js';
 import { Recorder } from './recorder.js';
@@ -30,6 +32,8 @@ export interface EngineOptions {
   actor: string;
   /** Compiled manifests by content. Defaults to none. */
   manifestCache?: CompiledCache;
+  /** Providers' working folders (shared with serve). */
+  workRoot?: string;
 }
 
 export interface Planned {
@@ -105,6 +109,7 @@ export class Engine {
       onEvent,
       parallelism: this.options.settings.parallelism,
       resolveOnly,
+      workRoot: this.options.workRoot,
     };
   }
 
@@ -121,9 +126,13 @@ export class Engine {
       const opts = this.observeOptions(desired, this.onEvent);
       mark('store summaries');
       const declared = await observeAll(targets ? desired.resources.filter((r) => targets.has(r.id)) : desired.resources, opts);
+      checkTargetPaths(declared, desired.resources, desired.locator);
       mark('resolve + observe');
       const orphans = await this.observeOrphans(Boolean(request.prune || this.options.settings.defaults.prune), desired, stored, opts, targets);
       observations = declared.concat(orphans);
+    } else {
+      // Report what the valid resources refer to (source files, secrets) in the same run; no target is read.
+      for (const o of await observeAll(desired.resources, this.observeOptions(desired, this.onEvent, true))) if (o.error) diags.add(o.error);
     }
     const digest = revisionDigest(observations);
     const plan = buildPlan(observations, digest.slice(0, 16), { prune: request.prune || this.options.settings.defaults.prune, targets });
@@ -174,7 +183,10 @@ export class Engine {
     return out;
   }
 
-  async apply(planned: Planned, options: { parallelism?: number; signal?: AbortSignal } & ApplyHooks = {}): Promise<ApplyReport> {
+  async apply(
+    planned: Planned,
+    options: { parallelism?: number; signal?: AbortSignal; windows?: WindowGate; overrideWindow?: boolean } & ApplyHooks = {},
+  ): Promise<ApplyReport> {
     const { store, logger, actor, registry } = this.options;
     const started = performance.now();
     const runId = randomUUID().slice(0, 8);
@@ -198,7 +210,23 @@ export class Engine {
     // Observed events (e.g. command output) are recorded with the run.
     this.recorder = recorder;
 
+    // Change windows: a blocked action waits (recorded as Blocked until the window ends), unless overridden.
+    const blocked = new Map<ResourceId, { reason: string; until: string }>();
+    if (options.windows) {
+      const nowDate = new Date();
+      for (const a of plan.actions) {
+        if (a.op === 'noop') continue;
+        const verdict = options.windows.check(obsById.get(a.id)!.resource, nowDate);
+        if (!verdict.blocked) continue;
+        if (options.overrideWindow) {
+          recorder.audit({ action: 'window.override', resourceId: a.id, result: 'overridden', detail: { window: verdict.window, op: a.op } });
+          recorder.event('Warning', 'WindowOverridden', `${verdict.reason}; overridden by ${actor} (--override-window)`, a.id);
+        } else blocked.set(a.id, { reason: `blocked by change window ${verdict.window} until ${verdict.until.toISOString()}`, until: verdict.until.toISOString() });
+      }
+    }
+
     const outcomes = await execute(plan.actions, {
+      hold: (action) => blocked.get(action.id)?.reason,
       parallelism: options.parallelism ?? this.options.settings.parallelism,
       signal: options.signal,
       concurrencyOf: (kind) => registry.get(kind)?.concurrency,
@@ -217,6 +245,9 @@ export class Engine {
         if (outcome.status === 'succeeded') {
           if (action.pruned) recorder.forget(action.id);
           else recorder.record(markInSync(recordOf(o), healthOf(o, actualAfter.get(action.id)), now(), { revision: revision.id }));
+        } else if (blocked.has(action.id)) {
+          const b = blocked.get(action.id)!;
+          recorder.record({ ...markFailed(recordOf(o), b.reason, now(), 'Blocked'), blockedUntil: b.until });
         } else {
           recorder.record(markFailed(recordOf(o), outcome.message, now(), outcome.status === 'skipped' ? 'Pending' : 'Failed'));
         }

@@ -27,6 +27,8 @@ export interface ExecuteOptions {
   concurrencyOf?(kind: string): number | undefined;
   /** Lower runs first (critical = 0). Defaults to 2 for all. */
   priorityOf?(id: ResourceId): number;
+  /** A reason when an action must not run now (e.g. a change window); it is skipped and its dependents wait. */
+  hold?(action: Action): string | undefined;
   onStart?(action: Action): void;
   onDone?(outcome: ActionOutcome): void;
   /** When aborted, no new action starts; the rest are skipped as interrupted. */
@@ -90,6 +92,12 @@ export async function execute(actions: readonly Action[], options: ExecuteOption
     };
 
     const start = (action: Action) => {
+      const held = options.hold?.(action);
+      if (held !== undefined) {
+        finish({ action, status: 'skipped', message: held, durationMs: 0 });
+        skipDependents(action.id, `skipped: waits for ${action.id} (${held})`);
+        return;
+      }
       running++;
       runningByKind.set(action.kind, (runningByKind.get(action.kind) ?? 0) + 1);
       options.onStart?.(action);

@@ -42,6 +42,8 @@ export interface ObserveOptions {
   /** Resolve only (validate): do not read actual state. Defaults to false. */
   resolveOnly?: boolean;
   signal?: AbortSignal;
+  /** Root of the providers' working folders (the state folder's `work/`). */
+  workRoot?: string;
 }
 
 export async function observeAll(resources: readonly Resource[], options: ObserveOptions): Promise<Observation[]> {
@@ -57,6 +59,7 @@ export async function observeOne(resource: Resource, options: ObserveOptions, or
     revision: options.revision,
     onEvent: options.onEvent,
     signal: options.signal,
+    workRoot: options.workRoot,
   });
   const absent = (resource.spec as { ensure?: string } | null)?.ensure === 'absent';
   const obs: Observation = { resource, provider, ctx, exists: false, absent, renderedDigest: '', desiredDigest: '', orphan };

@@ -25,22 +25,44 @@ export async function performAction(obs: Observation, action: Action): Promise<P
     case 'noop':
       return { actual: obs.actual, message: 'in sync' };
     case 'create': {
-      const actual = await provider.apply!(obs.desired, undefined, ctx);
+      const actual: unknown = await provider.apply!(obs.desired, undefined, ctx);
       return { actual, message: `created${what}` };
     }
     case 'update': {
-      const actual = await provider.apply!(obs.desired, obs.actual, ctx);
+      const actual: unknown = await provider.apply!(await desiredForUpdate(obs), obs.actual, ctx);
       return { actual, message: `updated ${action.changes.map((c) => c.path).join(', ')}${what}` };
     }
     case 'replace': {
       await destroy(obs);
-      const actual = await provider.apply!(obs.desired, undefined, ctx);
+      const actual: unknown = await provider.apply!(obs.desired, undefined, ctx);
       return { actual, message: `replaced${what}` };
     }
     case 'delete':
       await destroy(obs);
       return { actual: undefined, message: `deleted${what}` };
   }
+}
+
+/**
+ * `lifecycle.ignoreChanges` fields are left alone by an update made for other
+ * reasons: the spec is resolved without them, so the provider keeps what is
+ * there (an unset field is unmanaged). A create still sets them. If the spec
+ * is not valid without a field, the full desired state is used.
+ */
+async function desiredForUpdate(obs: Observation): Promise<unknown> {
+  const ignored = (obs.resource.lifecycle.ignoreChanges ?? []).filter((p) => p.startsWith('spec.'));
+  if (ignored.length === 0) return obs.desired;
+  const spec = structuredClone(obs.resource.spec) as Record<string, unknown>;
+  for (const path of ignored) unset(spec, path.slice('spec.'.length).split('.'));
+  const parsed = obs.provider.schema.safeParse(spec);
+  if (!parsed.success) return obs.desired;
+  return obs.provider.resolve ? obs.provider.resolve(parsed.data, obs.ctx) : parsed.data;
+}
+
+function unset(target: Record<string, unknown>, path: string[]): void {
+  const [head, ...rest] = path;
+  if (rest.length === 0) delete target[head];
+  else if (target[head] && typeof target[head] === 'object') unset(target[head] as Record<string, unknown>, rest);
 }
 
 async function destroy(obs: Observation): Promise<void> {

@@ -41,6 +41,21 @@ export class Recorder {
     return this.options.revisionId;
   }
 
+  /** Events and audit entries from now on carry this revision (serve admits new ones). */
+  setRevision(revisionId: string): void {
+    this.options.revisionId = revisionId;
+  }
+
+  /**
+   * The latest record of `id` as this recorder knows it: buffered and not yet
+   * written, or `null` when a delete is buffered; undefined = ask the store.
+   * Read-your-writes for reconcilers that run again before the next flush.
+   */
+  peek(id: ResourceId): ResourceRecord | null | undefined {
+    if (this.deletes.has(id)) return null;
+    return this.records.get(id) ?? this.writing?.get(id);
+  }
+
   start(): void {
     this.timer ??= setInterval(() => void this.flush(), this.options.flushIntervalMs ?? 250);
     this.timer.unref();
@@ -109,8 +124,12 @@ export class Recorder {
     await this.flush();
   }
 
+  /** Records being written by the flush in progress (still newer than the store until it commits). */
+  private writing: Map<ResourceId, ResourceRecord> | undefined;
+
   private async write(): Promise<void> {
     const { store } = this.options;
+    this.writing = this.records;
     const records = [...this.records.values()];
     const deletes = [...this.deletes];
     const events = this.events;
@@ -119,7 +138,11 @@ export class Recorder {
     this.deletes = new Set();
     this.events = [];
     this.audits = [];
-    if (records.length) await store.putResources(records);
+    try {
+      if (records.length) await store.putResources(records);
+    } finally {
+      this.writing = undefined;
+    }
     if (deletes.length) await store.deleteResources(deletes);
     if (events.length) await store.appendEvents(events);
     if (audits.length) await store.appendAudit(audits);
@@ -135,4 +158,9 @@ export function changeDigest(changes: readonly Change[]): string {
   const h = createHash('sha256');
   for (const c of changes) h.update(JSON.stringify([c.path, c.sensitive ? null : c.old, c.sensitive ? null : c.new]));
   return h.digest('hex');
+}
+
+/** What an approver saw: the change set and the operation. */
+export function approvalDigest(action: { changes: readonly Change[]; op: string }): string {
+  return changeDigest(action.changes) + ':' + action.op;
 }

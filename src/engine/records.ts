@@ -62,6 +62,10 @@ export function declaredRecord(
     attempts: prev?.attempts ?? 0,
     lastError: prev?.lastError,
     updatedAt: now,
+    lastAppliedDigest: prev?.lastAppliedDigest,
+    remediations: prev?.remediations,
+    blockedUntil: prev?.blockedUntil,
+    approvalId: prev?.approvalId,
   };
 }
 
@@ -75,6 +79,8 @@ export function markInSync(r: ResourceRecord, health: Health, now: string, appli
   return {
     ...r,
     sync: 'InSync',
+    blockedUntil: undefined,
+    lastAppliedDigest: applied ? r.desiredDigest : r.lastAppliedDigest,
     health: health.status,
     healthMessage: health.message,
     lastObservedAt: now,

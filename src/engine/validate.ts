@@ -26,18 +26,17 @@ export async function validateManifests(request: ValidateRequest): Promise<{ res
   });
   const diags = new Diagnostics();
   diags.addAll(desired.diagnostics.items);
-  if (!desired.diagnostics.hasErrors) {
-    const observations = await observeAll(desired.resources, {
-      registry: request.registry,
-      secrets: new DryRunSecrets(),
-      sourceRootOf: (f) => desired.sourceRootOf(f),
-      locator: desired.locator,
-      onEvent: () => undefined,
-      parallelism: request.parallelism ?? 16,
-      resolveOnly: true,
-    });
-    for (const o of observations) if (o.error) diags.add(o.error);
-  }
+  // Resources that are valid on their own are resolved even when others are not, so one run reports every problem.
+  const observations = await observeAll(desired.resources, {
+    registry: request.registry,
+    secrets: new DryRunSecrets(),
+    sourceRootOf: (f) => desired.sourceRootOf(f),
+    locator: desired.locator,
+    onEvent: () => undefined,
+    parallelism: request.parallelism ?? 16,
+    resolveOnly: true,
+  });
+  for (const o of observations) if (o.error) diags.add(o.error);
   return { resources: desired.resources.length, diagnostics: diags.items };
 }
 

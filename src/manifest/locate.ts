@@ -21,26 +21,45 @@ export class FieldLocator {
    * deepest existing parent when the field itself is missing.
    */
   locate(file: string, index: number, path: FieldPath, jsonArrayItem = false): Position | undefined {
+    return this.find(file, index, path, jsonArrayItem, false);
+  }
+
+  /**
+   * Position of the key of the last segment of `path` (where an unknown
+   * field is written), rather than of its value; falls back like `locate`.
+   */
+  locateKey(file: string, index: number, path: FieldPath): Position | undefined {
+    return this.find(file, index, path, false, true);
+  }
+
+  private find(
+    file: string,
+    index: number,
+    path: FieldPath,
+    jsonArrayItem: boolean,
+    atKey: boolean,
+  ): Position | undefined {
     const parsed = this.parse(file);
     if (!parsed) return undefined;
     const docs = Array.isArray(parsed.docs) ? parsed.docs : [parsed.docs];
     let node: Node | null | undefined;
     let fullPath: FieldPath = path;
     if (file.endsWith('.json')) {
-      node = docs[0]?.contents as Node | null;
+      node = docs[0]?.contents;
       if (jsonArrayItem || isSeq(node)) fullPath = [index, ...path];
     } else {
-      node = docs[index]?.contents as Node | null;
+      node = docs[index]?.contents;
     }
     let best: Node | null | undefined = node;
-    for (const segment of fullPath) {
+    for (let i = 0; i < fullPath.length; i++) {
+      const segment = fullPath[i];
       if (isMap(node)) {
         const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === segment);
         if (!pair) break;
-        // Point at the key: "spec.mode" reads best when the caret is on `mode:`.
+        // A parent is shown by its key (`spec:` when spec.owner is missing); the field itself by its value.
         best = (pair.key as Node | null) ?? best;
         node = pair.value as Node | null;
-        if (node && segment === fullPath[fullPath.length - 1]) best = node;
+        if (node && !atKey && i === fullPath.length - 1) best = node;
       } else if (isSeq(node) && typeof segment === 'number') {
         node = node.items[segment] as Node | null;
         if (!node) break;

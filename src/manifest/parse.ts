@@ -104,8 +104,50 @@ function parseJson(file: string, text: string, diags: Diagnostics): RawDocument[
     return [];
   }
   // A JSON file holds one resource or a list of them.
-  const items = Array.isArray(value) ? value : [value];
-  return items.map((item, index) => ({ file, index, line: 1, column: 1, value: item }));
+  if (!Array.isArray(value)) {
+    const at = lineColumnAt(text, text.length - text.trimStart().length);
+    return [{ file, index: 0, line: at.line, column: at.column, value }];
+  }
+  const starts = arrayItemStarts(text);
+  return value.map((item: unknown, index) => ({
+    file,
+    index,
+    ...(starts[index] ?? { line: 1, column: 1 }),
+    value: item,
+  }));
+}
+
+/** Line and column of each item of the top-level array of valid JSON text, in one pass. */
+function arrayItemStarts(text: string): Array<{ line: number; column: number }> {
+  const out: Array<{ line: number; column: number }> = [];
+  let depth = 0;
+  let inString = false;
+  let expectItem = false;
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      lineStart = i + 1;
+      continue;
+    }
+    if (inString) {
+      if (c === 92 /* backslash: skip the escaped character */) i++;
+      else if (c === 34 /* " */) inString = false;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 13) continue;
+    if (expectItem && c !== 93 /* ] */) out.push({ line, column: i - lineStart + 1 });
+    expectItem = false;
+    if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) {
+      // The top-level array's own bracket: its first item comes next.
+      if (++depth === 1) expectItem = true;
+    } else if (c === 93 || c === 125 /* } */) depth--;
+    else if (c === 44 /* , */ && depth === 1) expectItem = true;
+  }
+  return out;
 }
 
 export function lineColumnAt(text: string, offset: number): { line: number; column: number } {

@@ -106,9 +106,26 @@ export function issuesToProblems(issues: readonly Issue[]): FieldProblem[] {
       case 'invalid_union': {
         // Report the branch that got furthest (fewest problems) instead of "Invalid input".
         const branches = (issue.errors ?? []).filter((b) => b.length > 0);
+        // No branch accepts the value's type: name them all ("string or number"), not just the first.
+        const types = branches.map((b) =>
+          b.length === 1 && b[0].code === 'invalid_type' && b[0].path.length === 0
+            ? b[0].expected
+            : undefined,
+        );
+        if (types.length > 1 && types.every((t) => t !== undefined)) {
+          const expected = [...new Set(types)].map((t) => (t === 'object' ? 'a mapping' : t)).join(' or ');
+          out.push({
+            path,
+            summary: input === undefined ? 'required field is missing' : 'wrong type',
+            expected,
+            input,
+            hasInput,
+          });
+          break;
+        }
         const best = branches.sort((a, b) => a.length - b.length)[0];
         if (best && best.length <= 2 && (issue as { note?: string }).note === undefined) {
-          for (const p of issuesToProblems(best.map((b) => ({ ...b, path: [...issue.path, ...b.path] }) as Issue)))
+          for (const p of issuesToProblems(best.map((b) => ({ ...b, path: [...issue.path, ...b.path] }))))
             out.push(p);
         } else {
           out.push({ path, summary: issue.message, input, hasInput });

@@ -141,7 +141,7 @@ function validateDocument(
     metadata: { name: name!, namespace, labels: env.metadata.labels ?? {}, annotations: env.metadata.annotations ?? {} },
     spec: env.spec,
     dependsOn: (env.dependsOn ?? []).map((d) => {
-      const k = parseKey(d, DEFAULT_NAMESPACE);
+      const k = parseKey(d, defaultNs);
       return k ? formatKey(k) : d;
     }),
     lifecycle: env.lifecycle ?? {},
@@ -156,7 +156,7 @@ const documentSchemas = new WeakMap<KindCatalog, Map<string, z.ZodType>>();
 
 function documentSchemaFor(catalog: KindCatalog, kind: string): z.ZodType {
   let byKind = documentSchemas.get(catalog);
-  if (!byKind) documentSchemas.set(catalog, (byKind = new Map()));
+  if (!byKind) documentSchemas.set(catalog, (byKind = new Map<string, z.ZodType>()));
   let schema = byKind.get(kind);
   if (!schema) byKind.set(kind, (schema = documentSchema(kind, catalog.specSchema(kind)!)));
   return schema;
@@ -182,13 +182,13 @@ function reportProblem(
       : allowed
         ? `allowed fields here: ${allowed.join(', ')}`
         : 'remove the field; unknown fields are errors, never silently dropped';
-  } else if (path.join('.') === 'metadata.name' && !problem.hasInput) {
+  } else if (path.join('.') === 'metadata.name' && problem.input === undefined) {
     hint = 'every resource needs metadata.name, unique per kind and namespace';
   }
   diags.error({
     code: 'SETPOINT_MANIFEST_INVALID',
     summary: problem.summary,
-    ...positionOf(doc, path, locator),
+    ...positionOf(doc, path, locator, problem.unknownKey !== undefined),
     resourceId: id,
     field: formatPath(path),
     expected: problem.expected,
@@ -217,9 +217,22 @@ export function formatPath(path: ReadonlyArray<string | number>): string {
   return out;
 }
 
-function positionOf(doc: RawDocument, path: Array<string | number>, locator: FieldLocator) {
-  const pos = locator.locate(doc.file, doc.index, path);
+/** Where a field is written; an unknown field is shown by its key, any other by its value. */
+function positionOf(doc: RawDocument, path: Array<string | number>, locator: FieldLocator, atKey = false) {
+  const pos = atKey
+    ? locator.locateKey(doc.file, doc.index, path)
+    : locator.locate(doc.file, doc.index, path);
   return { file: doc.file, line: pos?.line ?? doc.line, column: pos?.column ?? doc.column };
+}
+
+/** Where a field of a validated resource is written. */
+function fieldPosition(r: Resource, path: Array<string | number>, locator: FieldLocator) {
+  const o = r.origin;
+  return positionOf(
+    { file: o.file, index: o.index, line: o.line, column: o.column, value: null },
+    path,
+    locator,
+  );
 }
 
 function checkDependencies(
@@ -234,12 +247,16 @@ function checkDependencies(
     r.dependsOn.forEach((dep, i) => {
       if (byId.has(dep)) return;
       const parsed = parseKey(dep);
-      const guess = closest(dep, byId.keys());
-      const doc = { file: r.origin.file, index: r.origin.index, line: r.origin.line, column: r.origin.column, value: null };
+      // Ids share long prefixes (`File/default/`), so closeness is judged by the name's length:
+      // a near miss of the name or a typo in the kind, never an unrelated resource or this one.
+      const others = [...byId.keys()].filter((id) => id !== r.id);
+      const guess = parsed
+        ? closest(dep, others, Math.max(1, Math.floor(parsed.name.length / 3)))
+        : undefined;
       diags.error({
         code: parsed ? 'SETPOINT_MISSING_DEPENDENCY' : 'SETPOINT_MANIFEST_INVALID',
         summary: parsed ? `depends on ${dep}, which is not declared` : `"${dep}" is not a resource id`,
-        ...positionOf(doc, ['dependsOn', i], locator),
+        ...fieldPosition(r, ['dependsOn', i], locator),
         resourceId: r.id,
         field: `dependsOn[${i}]`,
         expected: parsed ? 'the id of a declared resource' : 'Kind/name or Kind/namespace/name',

@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import jsyaml from 'js-yaml';
 import * as z from 'zod';
+import { DurationSchema, parseDuration } from '../util/duration.js';
+import { WindowsSchema, type WindowSpec } from '../engine/windows/index.js';
 import { Diagnostics, FieldLocator, formatPath, issuesToProblems, describeValue, NAME_PATTERN } from '../manifest/index.js';
 
 export const SETTINGS_FILE = 'setpoint.yaml';
@@ -26,6 +28,38 @@ export const SettingsSchema = z
         prune: z.boolean().optional().describe('Defaults to false.'),
       })
       .optional(),
+    reconcile: z
+      .strictObject({
+        resync: DurationSchema.optional().describe('Full resync period of serve (jittered ±10%). Defaults to 5m.'),
+        workers: z.number().int().min(1).max(256).optional().describe('Resources reconciled at once by serve. Defaults to 8.'),
+        actionsPerSecond: z.number().positive().optional().describe('Global rate limit of actions under serve. Defaults to 50.'),
+        burst: z.number().int().min(1).optional().describe('Actions allowed at once above the rate. Defaults to 100.'),
+        backoff: z
+          .strictObject({
+            base: DurationSchema.optional().describe('First retry delay after a failure. Defaults to 100ms.'),
+            max: DurationSchema.optional().describe('Longest retry delay. Defaults to 5m.'),
+          })
+          .optional(),
+        thrash: z
+          .strictObject({
+            maxRemediations: z.number().int().min(1).optional().describe('Repairs allowed within the window. Defaults to 5.'),
+            window: DurationSchema.optional().describe('Defaults to 10m.'),
+          })
+          .optional()
+          .describe('A resource repaired more often than this is marked Conflict: another actor is fighting it.'),
+        maxDeletesPerRun: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe('Blast-radius guard: deletes beyond this per revision wait for approval (apply refuses). Defaults to no limit.'),
+      })
+      .optional(),
+    windows: WindowsSchema.optional().describe('Change windows: deny or allow schedules for actions (serve and apply).'),
+    plugins: z
+      .array(z.string())
+      .optional()
+      .describe('Modules (paths relative to the project, or package names) exporting `providers`: third-party kinds.'),
     log: z
       .strictObject({
         file: z.string().optional().describe('JSON log of one-shot commands. Defaults to setpoint.log next to the state.'),
@@ -46,11 +80,28 @@ export interface Settings {
   parallelism: number;
   namespace: string;
   defaults: { remediation: 'auto' | 'alert' | 'approve'; prune: boolean };
+  reconcile: ReconcileSettings;
+  windows: WindowSpec[];
+  plugins: string[];
   /** `file` undefined: setpoint.log next to the state. */
   log: { file?: string; level: 'debug' | 'info' | 'warn' | 'error' };
 }
 
+export interface ReconcileSettings {
+  resyncMs: number;
+  workers: number;
+  actionsPerSecond: number;
+  burst: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  thrashMax: number;
+  thrashWindowMs: number;
+  maxDeletesPerRun?: number;
+}
+
 export function withDefaults(root: string, raw: RawSettings, file?: string): Settings {
+  const r = raw.reconcile ?? {};
+  const ms = (v: string | number | undefined, fallback: number) => (v === undefined ? fallback : parseDuration(v)!);
   const abs = (p: string) => (p.includes('://') ? p : resolve(root, p));
   return {
     root,
@@ -60,6 +111,19 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
     parallelism: raw.parallelism ?? 64,
     namespace: raw.namespace ?? 'default',
     defaults: { remediation: raw.defaults?.remediation ?? 'auto', prune: raw.defaults?.prune ?? false },
+    reconcile: {
+      resyncMs: ms(r.resync, 5 * 60_000),
+      workers: r.workers ?? 8,
+      actionsPerSecond: r.actionsPerSecond ?? 50,
+      burst: r.burst ?? 100,
+      backoffBaseMs: ms(r.backoff?.base, 100),
+      backoffMaxMs: ms(r.backoff?.max, 5 * 60_000),
+      thrashMax: r.thrash?.maxRemediations ?? 5,
+      thrashWindowMs: ms(r.thrash?.window, 10 * 60_000),
+      maxDeletesPerRun: r.maxDeletesPerRun,
+    },
+    windows: raw.windows ?? [],
+    plugins: raw.plugins ?? [],
     log: { file: raw.log?.file !== undefined ? abs(raw.log.file) : undefined, level: raw.log?.level ?? 'info' },
   };
 }

@@ -3,7 +3,14 @@
 export class ProviderError extends Error {
   constructor(
     message: string,
-    readonly options: { code?: string; field?: string; hint?: string; cause?: unknown } = {},
+    readonly options: {
+      code?: string;
+      field?: string;
+      hint?: string;
+      cause?: unknown;
+      /** Not a failure to back off from: try again after this long (e.g. a crash-loop backoff). */
+      retryAfterMs?: number;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'ProviderError';
@@ -16,6 +23,9 @@ export class ProviderError extends Error {
   }
   get hint(): string | undefined {
     return this.options.hint;
+  }
+  get retryAfterMs(): number | undefined {
+    return this.options.retryAfterMs;
   }
 }
 

@@ -39,6 +39,11 @@ export interface Ctx {
   readonly sourceRoot: string;
   readonly secrets: Secrets;
   /**
+   * A folder this provider kind may keep files in (pid files, logs), inside
+   * the project's state folder; it survives restarts of setpoint.
+   */
+  readonly workDir: string;
+  /**
    * Reads a file the spec refers to (relative to `baseDir`). It must stay
    * inside `sourceRoot`; its digest becomes part of the revision. Throws a
    * ProviderError naming `field`.
@@ -99,8 +104,21 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
   /** What `get`/`describe` show of the actual state: never secrets, never huge content. */
   display?(desired: Desired, actual: Actual): unknown;
 
-  /** Watches the targets of `desired`, calling `onChange(id)` on a change; event-driven drift. */
-  watch?(targets: ReadonlyArray<{ id: ResourceId; desired: Desired }>, onChange: (id: ResourceId) => void, onError: (err: Error) => void): Disposable;
+  /**
+   * Watches the targets of these resources and calls `onChange(id)` when one
+   * may have changed (event-driven drift detection; the controller then
+   * re-observes it). `onError` reports a broken watch; the controller falls
+   * back to a resync. Gets the validated spec, not the resolved desired
+   * state, so setting up watches never reads sources or secrets.
+   */
+  watch?(
+    targets: ReadonlyArray<{ id: ResourceId; spec: Spec }>,
+    onChange: (id: ResourceId) => void,
+    onError: (err: Error) => void,
+  ): Disposable;
+
+  /** Called for each resource when serve stops: release what must not outlive it (e.g. stopWithServe processes). */
+  onServeStop?(desired: Desired, actual: Actual | undefined, ctx: Ctx): Promise<void>;
 }
 
 /** Any provider, for registries and engines that handle every kind alike. */

@@ -4,6 +4,7 @@ import type { AnyProvider } from '../provider/types.js';
 import { directoryProvider } from './directory/index.js';
 import { execProvider } from './exec/index.js';
 import { fileProvider } from './file/index.js';
+import { processProvider } from './process/index.js';
 import { symlinkProvider } from './symlink/index.js';
 
 export const builtinProviders = {
@@ -11,6 +12,7 @@ export const builtinProviders = {
   Directory: () => directoryProvider,
   Symlink: () => symlinkProvider,
   Exec: () => execProvider,
+  Process: () => processProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;

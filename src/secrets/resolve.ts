@@ -4,12 +4,15 @@
  * A keyed hash (HMAC with a per-store salt) stands in for the value wherever a
  * digest is needed for change detection.
  */
-import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
+import { runCommand, type CommandResult } from '../util/command.js';
 import { redactor, type Redactor } from './redact.js';
+
+/** Output of a secret command beyond this is refused rather than cut. */
+const MAX_SECRET_BYTES = 1024 * 1024;
 
 export const SecretRefSchema = z
   .strictObject({
@@ -117,18 +120,31 @@ export class SecretResolver implements Secrets {
       }
     }
     const argv = Array.isArray(ref.command) ? ref.command : ['/bin/sh', '-c', ref.command!];
-    return new Promise((done, fail) => {
-      execFile(argv[0], argv.slice(1), { timeout: this.timeout, maxBuffer: 1024 * 1024, cwd: baseDir }, (err, stdout) => {
-        // Never include the command's output in the error: it may be half a secret.
-        if (err)
-          fail(
-            new SecretError(
-              `secret command ${argv[0]} failed (${err.code ?? err.signal ?? 'error'})`,
-              'run the command by hand to see why; its output is never shown by setpoint',
-            ),
-          );
-        else done(stdout.replace(/\r?\n$/, ''));
+    // Never include the command's output in an error: it may be half a secret.
+    const hint = 'run the command by hand to see why; its output is never shown by setpoint';
+    let result: CommandResult;
+    try {
+      // runCommand kills the whole process group at the timeout, so a hung helper the command started dies too.
+      result = await runCommand(argv, {
+        cwd: baseDir,
+        timeoutMs: this.timeout,
+        maxOutputBytes: MAX_SECRET_BYTES + 1,
       });
-    });
+    } catch (err) {
+      throw new SecretError(
+        `secret command ${argv[0]} failed (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        hint,
+      );
+    }
+    if (result.timedOut)
+      throw new SecretError(`secret command ${argv[0]} timed out after ${this.timeout} ms`, hint);
+    if (result.exitCode !== 0)
+      throw new SecretError(
+        `secret command ${argv[0]} failed (${result.exitCode !== null ? `exit status ${result.exitCode}` : `signal ${result.signal}`})`,
+        hint,
+      );
+    if (result.stdout.length > MAX_SECRET_BYTES)
+      throw new SecretError(`secret command ${argv[0]} printed more than 1 MiB`, 'print only the secret');
+    return result.stdout.replace(/\r?\n$/, '');
   }
 }

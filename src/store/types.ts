@@ -49,6 +49,59 @@ export interface ResourceRecord {
   attempts: number;
   lastError?: string;
   updatedAt: string;
+  /** The desired digest of the last successful apply: equal digest + a difference = drift. */
+  lastAppliedDigest?: string;
+  /** Recent automatic repairs of drift (thrash guard), newest last. */
+  remediations?: Array<{ at: string; fields: string[] }>;
+  /** Blocked by a change window until then. */
+  blockedUntil?: string;
+  /** The pending approval this resource waits for. */
+  approvalId?: string;
+}
+
+export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'stale' | 'applied';
+
+/** An action proposed by serve that waits for a person. Bound to the plan it showed. */
+export interface ApprovalRecord {
+  id: string;
+  resourceId: ResourceId;
+  revisionId?: string;
+  op: string;
+  reason: string;
+  destructive: boolean;
+  changes: StoredChange[];
+  /** What the approver saw: the desired digest and a digest of the changes. */
+  desiredDigest: string;
+  changeDigest: string;
+  state: ApprovalState;
+  createdAt: string;
+  decidedAt?: string;
+  decidedBy?: string;
+  note?: string;
+}
+
+/** "Look at this again": written by the CLI (approve, resume, sync), read by serve. */
+export interface Nudge {
+  seq?: number;
+  /** Undefined: everything (a full resync). */
+  resourceId?: ResourceId;
+  reason: string;
+  actor: string;
+  at: string;
+}
+
+/** One drift episode of a resource: seen, then fixed (or not). */
+export interface DriftEpisode {
+  id?: number;
+  resourceId: ResourceId;
+  kind: string;
+  /** When the change was noticed (watch event or resync). */
+  detectedAt: string;
+  /** When the drift was recorded after observing. */
+  recordedAt: string;
+  remediatedAt?: string;
+  /** auto | approved | manual | revision | resolved (went away by itself). */
+  resolution?: string;
 }
 
 /** The columns of a record that plans need, without its JSON body. */
@@ -200,6 +253,22 @@ export interface Store {
   appendAudit(entries: readonly AuditInput[]): Promise<AuditEntry[]>;
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
   verifyAudit(): Promise<AuditVerification>;
+
+  putApproval(approval: ApprovalRecord): Promise<void>;
+  /** By id or unique id prefix. */
+  getApproval(id: string): Promise<ApprovalRecord | undefined>;
+  listApprovals(filter?: { state?: ApprovalState; resourceId?: ResourceId }): Promise<ApprovalRecord[]>;
+
+  appendNudge(nudge: Nudge): Promise<number>;
+  listNudges(afterSeq: number): Promise<Nudge[]>;
+
+  /** Opens an episode and returns its id. */
+  openEpisode(episode: DriftEpisode): Promise<number>;
+  closeEpisode(id: number, remediatedAt: string, resolution: string): Promise<void>;
+  listEpisodes(options?: { since?: string; limit?: number }): Promise<DriftEpisode[]>;
+
+  /** Cheap check whether anyone committed since the last call (a counter that changes). */
+  changeCounter(): Promise<number>;
 
   putRun(run: RunRecord): Promise<void>;
   listRuns(options?: { limit?: number }): Promise<RunRecord[]>;

@@ -42,12 +42,13 @@ export function runCommand(command: Command, options: CommandOptions = {}): Prom
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out = { stdout: '', stderr: '' };
-    const keep = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      out[stream] += chunk.toString('utf8');
+    const keep = (stream: 'stdout' | 'stderr') => (chunk: string) => {
+      out[stream] += chunk;
       if (out[stream].length > max) out[stream] = out[stream].slice(-max);
     };
-    child.stdout.on('data', keep('stdout'));
-    child.stderr.on('data', keep('stderr'));
+    // A decoding stream: a multi-byte character split across two chunks stays whole.
+    child.stdout.setEncoding('utf8').on('data', keep('stdout'));
+    child.stderr.setEncoding('utf8').on('data', keep('stderr'));
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const killGroup = (sig: NodeJS.Signals) => {
@@ -67,7 +68,9 @@ export function runCommand(command: Command, options: CommandOptions = {}): Prom
       stop();
     }, options.timeoutMs ?? 300_000);
     const onAbort = () => stop();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // An already aborted signal never fires 'abort' again.
+    if (options.signal?.aborted) stop();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(err);

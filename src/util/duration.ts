@@ -18,10 +18,16 @@ export function parseDuration(value: string | number): number | undefined {
 }
 
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
-  return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
+  // Each threshold is where rounding would carry into the next unit (no "1000ms", "60.0s", "1m60s").
+  if (ms < 999.5) return `${Math.round(ms)}ms`;
+  if (ms < 9_995) return `${(ms / 1000).toFixed(2)}s`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
+  if (ms < 3_599_500) {
+    const s = Math.round(ms / 1000);
+    return `${Math.floor(s / 60)}m${s % 60}s`;
+  }
+  const m = Math.round(ms / 60_000);
+  return `${Math.floor(m / 60)}h${m % 60}m`;
 }
 
 /** A duration field; parses to milliseconds. */

@@ -12,8 +12,9 @@ export function register(program: Command): void {
   planOptions(program.command('apply').description('converge the actual state to the manifests, in dependency order'))
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--parallelism <n>', 'actions in flight at once (default: setpoint.yaml, else 64)', parseIntOption)
+    .option('--override-window', 'act even inside a deny change window (audited)')
     .option('--lock-timeout <duration>', 'wait this long for another run to release the state lock', parseDurationOption, 0)
-    .action((opts: PlanOptions & { yes?: boolean; parallelism?: number; lockTimeout: number }, cmd: Command) =>
+    .action((opts: PlanOptions & { yes?: boolean; parallelism?: number; lockTimeout: number; overrideWindow?: boolean }, cmd: Command) =>
       run(cmd, async (api, o) => {
         const lock = await api.lock(opts.lockTimeout);
         try {
@@ -58,6 +59,7 @@ export function register(program: Command): void {
           const report = await api.apply(planned, {
             parallelism: opts.parallelism,
             signal: abort.signal,
+            overrideWindow: opts.overrideWindow,
             onStart: (a) => progress.start(a.id),
             onDone: (outcome) => {
               progress.tick();

@@ -1,7 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { HEALTH_STATUSES, SYNC_STATUSES, type HealthStatus, type SyncStatus } from '../../health/index.js';
 import { collect, run } from '../context.js';
-import { ago, healthColor, syncColor, table } from '../output.js';
+import type { ConvergenceFigures, Setpoint } from '../../api.js';
+import type { ResourceFilter } from '../../store/index.js';
+import { ago, healthColor, syncColor, table, type Output } from '../output.js';
 
 interface StatusOptions {
   kind?: string;
@@ -38,17 +40,21 @@ export function register(program: Command): void {
     .option('--sync <status>', `only this sync status (${SYNC_STATUSES.join(', ')})`, oneOf(SYNC_STATUSES))
     .option('--health <status>', `only this health (${HEALTH_STATUSES.join(', ')})`, oneOf(HEALTH_STATUSES))
     .option('-l, --label <key=value>', 'only resources with this label (repeatable)', collect, [])
-    .action((opts: StatusOptions, cmd: Command) =>
+    .option('-w, --watch', 'keep running and print every status change as it happens')
+    .action((opts: StatusOptions & { watch?: boolean }, cmd: Command) =>
       run(cmd, async (api, o) => {
-        const status = await api.status({
+        const filter = {
           kind: opts.kind,
           namespace: opts.namespace,
           sync: opts.sync,
           health: opts.health,
           labels: labelSelector(opts.label),
-        });
+        };
+        if (opts.watch) return watchStatus(api, o, filter);
+        const status = await api.status(filter);
+        const figures = await api.convergence();
         if (o.json) {
-          o.printJson(status);
+          o.printJson({ ...status, convergence: figures });
           return;
         }
         const c = o.colors;
@@ -66,6 +72,7 @@ export function register(program: Command): void {
         ]);
         o.out(table(['ID', 'SYNC', 'HEALTH', 'LAST APPLIED', 'DRIFTED SINCE', 'MESSAGE'], rows, c));
         const k = status.counts;
+        printFigures(o, figures);
         o.out(
           c.dim(
             `\n${k.total} resources: ${Object.entries(k.bySync).map(([s, n]) => `${n} ${s}`).join(', ')}; ${Object.entries(k.byHealth).map(([s, n]) => `${n} ${s}`).join(', ')}.`,
@@ -73,4 +80,50 @@ export function register(program: Command): void {
         );
       }),
     );
+}
+
+function ms(v: number | undefined): string {
+  return v === undefined ? '-' : v < 1000 ? `${Math.round(v)}ms` : `${(v / 1000).toFixed(2)}s`;
+}
+
+function printFigures(o: Output, f: ConvergenceFigures): void {
+  const c = o.colors;
+  const last = f.revisions[0];
+  const lines: string[] = [];
+  if (last)
+    lines.push(
+      `revision ${last.id}: admitted ${ago(last.admittedAt)}, ${last.convergenceSeconds !== undefined ? `converged in ${last.convergenceSeconds.toFixed(2)}s` : 'not converged yet'}`,
+    );
+  if (f.driftEpisodes > 0)
+    lines.push(
+      `drift: ${f.driftEpisodes} episodes; detection p50 ${ms(f.detectionMs.p50)} p95 ${ms(f.detectionMs.p95)}; remediation p50 ${ms(f.remediationMs.p50)} p95 ${ms(f.remediationMs.p95)}; auto-remediated ${f.autoRemediationRatio === undefined ? '-' : `${Math.round(f.autoRemediationRatio * 100)}%`}`,
+    );
+  if (f.driftRatio !== undefined) lines.push(`drift ratio now: ${(f.driftRatio * 100).toFixed(1)}%`);
+  if (lines.length) o.out(c.dim('\n' + lines.join('\n')));
+}
+
+/** Prints status changes as they happen: polls the store's change counter (free when nothing changed). */
+async function watchStatus(api: Setpoint, o: Output, filter: ResourceFilter): Promise<number> {
+  const seen = new Map<string, string>();
+  const store = await api.store();
+  let counter = -1;
+  let stop = false;
+  process.once('SIGINT', () => (stop = true));
+  process.once('SIGTERM', () => (stop = true));
+  while (!stop) {
+    const now = await store.changeCounter();
+    if (now !== counter) {
+      counter = now;
+      for (const r of (await api.status(filter)).resources) {
+        const line = `${r.sync} ${r.health} ${r.lastError ?? r.healthMessage ?? ''}`;
+        if (seen.get(r.id) === line) continue;
+        seen.set(r.id, line);
+        if (o.json) o.out(JSON.stringify({ time: new Date().toISOString(), id: r.id, sync: r.sync, health: r.health, message: r.lastError ?? r.healthMessage }));
+        else
+          o.out(`${new Date().toISOString()}  ${r.id}  ${syncColor(o.colors, r.sync)} ${healthColor(o.colors, r.health)}  ${r.lastError ?? r.healthMessage ?? ''}`);
+      }
+    }
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  return 0;
 }

@@ -23,6 +23,7 @@ import {
   resolveUid,
   userName,
   type NodeType,
+  PathWatcher,
 } from '../fs/index.js';
 
 export const DirectorySpecSchema = z
@@ -155,5 +156,9 @@ export const directoryProvider: Provider<DirectorySpec, DirectoryActual, Directo
 
   display(desired, actual) {
     return { path: desired.spec.path, type: actual.type, mode: formatMode(actual.mode), owner: userName(actual.uid), group: groupName(actual.gid) };
+  },
+
+  watch(targets, onChange, onError) {
+    return new PathWatcher(targets.map((t) => ({ id: t.id, path: t.spec.path })), onChange, onError);
   },
 };

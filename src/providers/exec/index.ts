@@ -81,7 +81,9 @@ export const execProvider: Provider<ExecSpec, ExecActual, ExecDesired> = {
     return [{ path: 'spec.check', old: 'failing', new: 'passing', }, { path: 'spec.apply', new: describeCommand(desired.spec.apply) }];
   },
 
-  async apply(desired, _actual, ctx) {
+  async apply(desired, actual, ctx) {
+    // The check already passes: the apply command is guarded by it, so nothing runs.
+    if (actual?.satisfied) return actual;
     await runOrThrow(desired, desired.spec.apply, 'apply', ctx);
     const check = await run(desired, desired.spec.check, 'check', ctx);
     if (check.exitCode !== 0)

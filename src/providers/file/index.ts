@@ -19,6 +19,7 @@ import {
   resolveUid,
   userName,
   type NodeType,
+  PathWatcher,
 } from '../fs/index.js';
 import { FileSpecSchema, type FileSpec } from './spec.js';
 
@@ -188,5 +189,9 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
         shown.content = actual.content.toString('utf8');
     }
     return shown;
+  },
+
+  watch(targets, onChange, onError) {
+    return new PathWatcher(targets.map((t) => ({ id: t.id, path: t.spec.path })), onChange, onError);
   },
 };

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import type { Change } from '../../diff/index.js';
 import { fsError, ProviderError } from '../../provider/errors.js';
 import type { Provider } from '../../provider/types.js';
-import { AbsolutePathSchema, EnsureSchema, lstatOrUndefined, nodeType, removeQuietly, tempPathFor, type NodeType } from '../fs/index.js';
+import { AbsolutePathSchema, EnsureSchema, lstatOrUndefined, nodeType, PathWatcher, removeQuietly, tempPathFor, type NodeType } from '../fs/index.js';
 
 export const SymlinkSpecSchema = z
   .strictObject({
@@ -51,6 +51,8 @@ export const symlinkProvider: Provider<SymlinkSpec, SymlinkActual> = {
   },
 
   async apply(spec, actual) {
+    // In sync: relinking would still change the inode and the folder's mtime.
+    if (actual?.type === 'symlink' && actual.target === spec.target) return actual;
     if (actual && actual.type !== 'symlink' && !(actual.type === 'file' && spec.force))
       throw new ProviderError(`refusing to replace the ${actual.type} at ${spec.path} with a symlink`, {
         code: 'SETPOINT_APPLY_REFUSED',
@@ -89,5 +91,9 @@ export const symlinkProvider: Provider<SymlinkSpec, SymlinkActual> = {
 
   display(spec, actual) {
     return { path: spec.path, type: actual.type, target: actual.target };
+  },
+
+  watch(targets, onChange, onError) {
+    return new PathWatcher(targets.map((t) => ({ id: t.id, path: t.spec.path })), onChange, onError);
   },
 };

@@ -11,6 +11,10 @@ import type { SyncStatus } from '../../health/index.js';
 import { chainEntries, GENESIS_HASH, verifyChain } from '../audit-chain.js';
 import { statusSignature } from '../types.js';
 import type {
+  ApprovalRecord,
+  ApprovalState,
+  DriftEpisode,
+  Nudge,
   AuditEntry,
   AuditInput,
   AuditQuery,
@@ -308,6 +312,83 @@ export class SqliteStore implements Store {
       for (const r of rows) yield auditFromRow(r);
     })();
     return verifyChain(entries, this.auditHead());
+  }
+
+  async putApproval(a: ApprovalRecord): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO approvals (id, resource_id, state, created_at, data) VALUES (?, ?, ?, ?, ?)')
+      .run(a.id, a.resourceId, a.state, a.createdAt, JSON.stringify(a));
+  }
+
+  async getApproval(id: string): Promise<ApprovalRecord | undefined> {
+    const exact = this.db.prepare('SELECT data FROM approvals WHERE id = ?').get(id) as { data: string } | undefined;
+    if (exact) return JSON.parse(exact.data) as ApprovalRecord;
+    const rows = this.db.prepare('SELECT data FROM approvals WHERE id LIKE ? LIMIT 2').all(`${id}%`) as Array<{ data: string }>;
+    return rows.length === 1 ? (JSON.parse(rows[0].data) as ApprovalRecord) : undefined;
+  }
+
+  async listApprovals(filter: { state?: ApprovalState; resourceId?: string } = {}): Promise<ApprovalRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.state) {
+      where.push('state = ?');
+      args.push(filter.state);
+    }
+    if (filter.resourceId) {
+      where.push('resource_id = ?');
+      args.push(filter.resourceId);
+    }
+    const rows = this.db
+      .prepare(`SELECT data FROM approvals ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at`)
+      .all(...args) as Array<{ data: string }>;
+    return rows.map((r) => JSON.parse(r.data) as ApprovalRecord);
+  }
+
+  async appendNudge(n: Nudge): Promise<number> {
+    const r = this.db.prepare('INSERT INTO nudges (resource_id, reason, actor, at) VALUES (?, ?, ?, ?)').run(n.resourceId ?? null, n.reason, n.actor, n.at);
+    return Number(r.lastInsertRowid);
+  }
+
+  async listNudges(afterSeq: number): Promise<Nudge[]> {
+    const rows = this.db.prepare('SELECT * FROM nudges WHERE seq > ? ORDER BY seq').all(afterSeq) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      seq: r.seq as number,
+      resourceId: (r.resource_id as string | null) ?? undefined,
+      reason: r.reason as string,
+      actor: r.actor as string,
+      at: r.at as string,
+    }));
+  }
+
+  async openEpisode(e: DriftEpisode): Promise<number> {
+    const r = this.db
+      .prepare('INSERT INTO drift_episodes (resource_id, kind, detected_at, recorded_at) VALUES (?, ?, ?, ?)')
+      .run(e.resourceId, e.kind, e.detectedAt, e.recordedAt);
+    return Number(r.lastInsertRowid);
+  }
+
+  async closeEpisode(id: number, remediatedAt: string, resolution: string): Promise<void> {
+    this.db.prepare('UPDATE drift_episodes SET remediated_at = ?, resolution = ? WHERE id = ? AND remediated_at IS NULL').run(remediatedAt, resolution, id);
+  }
+
+  async listEpisodes(options: { since?: string; limit?: number } = {}): Promise<DriftEpisode[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM (SELECT * FROM drift_episodes WHERE recorded_at >= ? ORDER BY id DESC LIMIT ?) ORDER BY id')
+      .all(options.since ?? '', options.limit ?? 10_000) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      id: r.id as number,
+      resourceId: r.resource_id as string,
+      kind: r.kind as string,
+      detectedAt: r.detected_at as string,
+      recordedAt: r.recorded_at as string,
+      remediatedAt: (r.remediated_at as string | null) ?? undefined,
+      resolution: (r.resolution as string | null) ?? undefined,
+    }));
+  }
+
+  async changeCounter(): Promise<number> {
+    // Changes whenever another connection commits; free to read (no disk I/O).
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   async putRun(run: RunRecord): Promise<void> {

@@ -32,4 +32,20 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
         expires_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE approvals (
+        id TEXT PRIMARY KEY, resource_id TEXT NOT NULL, state TEXT NOT NULL, created_at TEXT NOT NULL,
+        data TEXT NOT NULL);
+      CREATE INDEX approvals_state ON approvals(state, created_at);
+      CREATE TABLE nudges (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, resource_id TEXT, reason TEXT NOT NULL, actor TEXT NOT NULL,
+        at TEXT NOT NULL);
+      CREATE TABLE drift_episodes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, resource_id TEXT NOT NULL, kind TEXT NOT NULL,
+        detected_at TEXT NOT NULL, recorded_at TEXT NOT NULL, remediated_at TEXT, resolution TEXT);
+      CREATE INDEX drift_episodes_time ON drift_episodes(recorded_at);
+    `,
+  },
 ];

@@ -1,0 +1,124 @@
+/**
+ * The controller: workers take keys from the work queue and reconcile them.
+ * One handler maps each outcome to a queue action and a metric label
+ * (controller-runtime's reconcileHandler): success forgets the key's
+ * failures; requeue-after schedules it; a thrown error requeues with backoff;
+ * a TerminalError waits until something else touches the key. A throw is
+ * counted, never lost. Each run carries a reconcile id into logs.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ResourceId } from '../../manifest/index.js';
+import type { Priority } from '../../manifest/index.js';
+import { WorkQueue } from '../../queue/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { ProviderError } from '../../provider/errors.js';
+import type { Reconciler, Trigger } from './reconciler.js';
+
+/** Why a key was queued; user work goes ahead of events, events ahead of resyncs. */
+export type TriggerClass = 'user' | 'event' | 'resync';
+
+const CLASS_RANK: Record<TriggerClass, number> = { user: 0, event: 1, resync: 2 };
+const PRIORITY_RANK: Record<Priority, number> = { critical: 0, high: 1, normal: 2, low: 3 };
+
+/** Critical resources first; within a priority, user-triggered work, then events, then resyncs. */
+export function queuePriority(priority: Priority | undefined, trigger: TriggerClass): number {
+  return PRIORITY_RANK[priority ?? 'normal'] * 3 + CLASS_RANK[trigger];
+}
+
+export interface ControllerOptions {
+  reconciler: Reconciler;
+  /** Workers reconciling at once. */
+  workers: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  logger: Logger;
+  metrics?: Metrics;
+  priorityOf(id: ResourceId): Priority | undefined;
+}
+
+export class Controller {
+  readonly queue: WorkQueue<ResourceId>;
+  /** The earliest unprocessed detection time per key (for detection latency). */
+  private readonly triggers = new Map<ResourceId, Trigger>();
+  private workers: Promise<void>[] = [];
+  private readonly abort = new AbortController();
+
+  constructor(private readonly options: ControllerOptions) {
+    const m = options.metrics;
+    this.queue = new WorkQueue<ResourceId>({
+      baseDelayMs: options.backoffBaseMs,
+      maxDelayMs: options.backoffMaxMs,
+      onAdd: () => m?.queueDepth.set(this.queue.len()),
+      onGet: (_key, waitedMs) => {
+        m?.queueDepth.set(this.queue.len());
+        m?.queueWaitSeconds.observe(waitedMs / 1000);
+      },
+      onDone: (_key, workedMs) => m?.queueWorkSeconds.observe(workedMs / 1000),
+      onRetry: () => m?.queueRetries.inc(),
+    });
+  }
+
+  /** Queues a key; detection times and user flags of coalesced adds are merged. */
+  enqueue(id: ResourceId, trigger: TriggerClass, detectedAt?: number): void {
+    const t = this.triggers.get(id) ?? {};
+    if (detectedAt !== undefined && (t.detectedAt === undefined || detectedAt < t.detectedAt)) t.detectedAt = detectedAt;
+    if (trigger === 'user') t.user = true;
+    this.triggers.set(id, t);
+    this.queue.add(id, { priority: queuePriority(this.options.priorityOf(id), trigger) });
+  }
+
+  start(): void {
+    for (let i = 0; i < this.options.workers; i++) this.workers.push(this.work());
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const item = await this.queue.get(this.abort.signal);
+      if (!item) return;
+      const trigger = this.triggers.get(item.key) ?? {};
+      this.triggers.delete(item.key);
+      await this.handle(item.key, item.priority, trigger);
+      this.queue.done(item.key);
+    }
+  }
+
+  /** Reconciles one key and maps the outcome to a queue action and a metric label. */
+  private async handle(id: ResourceId, priority: number, trigger: Trigger): Promise<void> {
+    const { reconciler, logger, metrics } = this.options;
+    const reconcileId = randomUUID().slice(0, 8);
+    const started = performance.now();
+    let label: string;
+    try {
+      const result = await reconciler.reconcile(id, trigger);
+      label = result.outcome;
+      if (result.requeueAfterMs !== undefined) {
+        this.queue.forget(id);
+        this.queue.addAfter(id, result.requeueAfterMs, { priority });
+      } else this.queue.forget(id);
+      if (label !== 'noop' && label !== 'forgotten') logger.debug({ resourceId: id, reconcileId, outcome: label }, 'reconciled');
+    } catch (err) {
+      if ((err as { terminal?: boolean }).terminal) {
+        label = 'terminal';
+        this.queue.forget(id);
+        logger.warn({ resourceId: id, reconcileId, err: (err as Error).message }, 'reconcile stopped until something changes');
+      } else {
+        label = 'error';
+        const reason = err instanceof ProviderError ? err.code : ((err as { code?: string }).code ?? 'SETPOINT_RECONCILE_FAILED');
+        metrics?.reconcileErrors.inc({ reason });
+        this.queue.addRateLimited(id, { priority });
+        logger.warn({ resourceId: id, reconcileId, reason, failures: this.queue.failures(id), err: (err as Error).message }, 'reconcile failed; retrying with backoff');
+      }
+    }
+    metrics?.reconciles.inc({ result: label });
+    metrics?.reconcileSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  /** Stops taking work, lets in-flight reconciles finish. */
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    this.abort.abort();
+    await this.queue.drain();
+    await Promise.all(this.workers);
+  }
+}

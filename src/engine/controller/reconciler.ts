@@ -1,0 +1,402 @@
+/**
+ * The reconciler: given only a resource id, re-read the desired state (the
+ * admitted revision) and the actual state (the provider), decide, act within
+ * the resource's remediation policy, change windows, thrash guard and rate
+ * limit, and record what happened. Level-based: it never trusts what a
+ * previous run or an event said, so a missed or duplicated trigger is harmless.
+ *
+ * Returns `{ requeueAfterMs }` to be looked at again later; throws to be
+ * retried with backoff; throws TerminalError to wait until something changes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Resource, ResourceId } from '../../manifest/index.js';
+import type { Action } from '../../plan/index.js';
+import type { ProviderRegistry } from '../../provider/registry.js';
+import { ProviderError } from '../../provider/errors.js';
+import type { Settings } from '../../project/index.js';
+import type { SecretResolver } from '../../secrets/index.js';
+import type { ApprovalRecord, ResourceRecord, Store } from '../../store/index.js';
+import type { SyncStatus } from '../../health/index.js';
+import { setCondition } from '../../health/index.js';
+import { resourceFromRecord } from '../engine.js';
+import { observeOne, type Observation, type ObserveOptions } from '../observe.js';
+import { performAction } from '../perform.js';
+import { buildPlan } from '../planner.js';
+import { approvalDigest, changeDigest, type Recorder } from '../recorder.js';
+import { declaredRecord, healthOf, markFailed, markInSync, markOutOfSync, storedChanges } from '../records.js';
+import type { DesiredIndex } from './desired-index.js';
+import { modeFor } from './policy.js';
+import { flippingFields, isThrashing, recentRepairs } from './thrash.js';
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+  /** What happened, for metrics: noop | applied | reported | awaiting-approval | blocked | conflict | failed-retry | forgotten. */
+  outcome: string;
+}
+
+/** Do not retry until something changes (a new revision, an approval, a resume). */
+export class TerminalError extends Error {
+  readonly terminal = true;
+}
+
+/** Whether a resource may act now; change windows plug in here. */
+export interface WindowGate {
+  check(resource: Resource, now: Date): { blocked: false } | { blocked: true; window: string; reason: string; until: Date };
+}
+
+export interface Trigger {
+  /** When the change was noticed (watch event time); defaults to now. */
+  detectedAt?: number;
+  /** Someone asked (approval, resume, sync). */
+  user?: boolean;
+}
+
+export interface ReconcilerDeps {
+  store: Store;
+  registry: ProviderRegistry;
+  settings: Settings;
+  secrets: SecretResolver;
+  recorder: Recorder;
+  /** The admitted desired state; undefined until a valid revision has been admitted. */
+  desired(): DesiredIndex | undefined;
+  windows?: WindowGate;
+  /** Waits for a token of the global action rate limit. */
+  takeToken(): Promise<void>;
+  workRoot?: string;
+  /** Called when a resource got in sync (its dependents may go now). */
+  onInSync?(id: ResourceId): void;
+  /** Sync status of every resource at start, from the store. */
+  initialSync?: ReadonlyMap<ResourceId, SyncStatus>;
+  /** Called when a revision's last resource got in sync. */
+  onConverged?(index: DesiredIndex, at: number): void;
+  /** Drift episodes: detection and remediation latencies per kind. */
+  onDriftRecorded?(kind: string, detectionMs: number): void;
+  onRemediated?(kind: string, remediationMs: number, automatic: boolean): void;
+  /** The actor recorded for automatic actions. Defaults to "setpoint-serve". */
+  actor?: string;
+}
+
+export class Reconciler {
+  /** Deletes performed per revision, for maxDeletesPerRun. */
+  private readonly deletes = new Map<string, number>();
+  /** Drift episodes in progress: opened when drift is recorded, closed when fixed. */
+  private readonly openEpisodes = new Map<ResourceId, { id: number; recordedAt: number }>();
+
+  /** Sync status as last recorded here (the store lags by one flush), for dependency checks. */
+  private readonly syncState: Map<ResourceId, SyncStatus>;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.syncState = new Map(deps.initialSync ?? []);
+  }
+
+  private get recorder(): Recorder {
+    return this.deps.recorder;
+  }
+
+  /** Writes a record, updating the in-memory sync view first and waking dependents. */
+  private record(r: ResourceRecord): void {
+    const was = this.syncState.get(r.id);
+    this.syncState.set(r.id, r.sync);
+    this.deps.recorder.record(r);
+    if (r.sync === 'InSync' && was !== 'InSync') this.deps.onInSync?.(r.id);
+  }
+
+  private forget(id: ResourceId): void {
+    this.syncState.delete(id);
+    this.deps.recorder.forget(id);
+  }
+
+  /** Declared dependencies not in sync yet: the resource waits for them. */
+  private waitingFor(resource: Resource, index: DesiredIndex): ResourceId[] {
+    return resource.dependsOn.filter((dep) => index.byId.has(dep) && this.syncState.get(dep) !== 'InSync');
+  }
+
+  private get actor(): string {
+    return this.deps.actor ?? 'setpoint-serve';
+  }
+
+  private observeOptions(index: DesiredIndex): ObserveOptions {
+    return {
+      registry: this.deps.registry,
+      secrets: this.deps.secrets,
+      sourceRootOf: (f) => index.desired.sourceRootOf(f),
+      locator: index.desired.locator,
+      onEvent: (id, type, reason, message) => this.recorder.event(type, reason, message, id),
+      parallelism: 1,
+      workRoot: this.deps.workRoot,
+    };
+  }
+
+  async reconcile(id: ResourceId, trigger: Trigger = {}): Promise<ReconcileResult> {
+    const index = this.deps.desired();
+    if (!index) return { outcome: 'forgotten' };
+    const { store, settings } = this.deps;
+    const recorder = this.recorder;
+    const declared = index.byId.get(id);
+    const buffered = this.recorder.peek(id);
+    const prev = buffered === null ? undefined : (buffered ?? (await store.getResource(id)));
+    const nowMs = Date.now();
+    const now = new Date(nowMs).toISOString();
+
+    // Not declared: a prune candidate if setpoint applied it for this source, else nothing to do.
+    if (!declared && (!prev || !prev.managed || prev.source !== index.source || !this.deps.registry.get(prev.kind))) return { outcome: 'forgotten' };
+    const resource = declared ?? resourceFromRecord(prev!);
+    const orphan = !declared;
+    const prune = orphan && (settings.defaults.prune || resource.lifecycle.prune === true);
+    if (orphan && !prune) {
+      if (prev!.declared) {
+        this.record({ ...prev!, declared: false, updatedAt: now });
+        recorder.event('Normal', 'NoLongerDeclared', 'left the manifests; kept because pruning is off', id);
+      }
+      return { outcome: 'forgotten' };
+    }
+
+    const obs = await observeOne(resource, this.observeOptions(index), orphan);
+    const base = orphan ? prev! : declaredRecord(resource, obs.desiredDigest, index.source, prev, now);
+    if (obs.error) {
+      this.record(markFailed(base, obs.error.summary, now));
+      throw new Error(obs.error.summary);
+    }
+    const plan = buildPlan([obs], index.revision.id, { prune });
+    if (plan.diagnostics.length > 0) {
+      const d = plan.diagnostics[0];
+      this.record(markFailed(base, d.summary, now, 'Blocked'));
+      recorder.event('Warning', 'Refused', d.summary, id);
+      throw new TerminalError(d.summary);
+    }
+    const action = plan.actions[0];
+    if (!action || action.op === 'noop') return this.inSync(index, obs, base, prev, nowMs, now, action);
+
+    // Out of sync. Drift = the desired state did not change since setpoint last applied it.
+    const isDrift = !orphan && Boolean(prev?.managed) && prev?.lastAppliedDigest === obs.desiredDigest;
+    let record = markOutOfSync(base, action.changes, healthOf(obs, obs.actual), now);
+    if (isDrift && !this.openEpisodes.has(id)) {
+      const detectedAt = trigger.detectedAt ?? nowMs;
+      const episodeId = await store.openEpisode({ resourceId: id, kind: resource.key.kind, detectedAt: new Date(detectedAt).toISOString(), recordedAt: now });
+      this.openEpisodes.set(id, { id: episodeId, recordedAt: nowMs });
+      this.deps.onDriftRecorded?.(resource.key.kind, nowMs - detectedAt);
+      recorder.event('Warning', 'DriftDetected', `changed outside setpoint: ${action.changes.map((c) => c.path).join(', ') || action.reason}`, id);
+    }
+
+    // A resource fought over stays in Conflict until a new revision or `setpoint resume`.
+    if (prev?.sync === 'Conflict' && prev.desiredDigest === obs.desiredDigest && isDrift) {
+      this.record({ ...record, sync: 'Conflict', conditions: prev.conditions, remediations: prev.remediations });
+      return { outcome: 'conflict' };
+    }
+
+    const deletesSoFar = this.deletes.get(index.revision.id) ?? 0;
+    const { mode, why } = modeFor({
+      declared: resource.lifecycle.remediation,
+      projectDefault: settings.defaults.remediation,
+      isDrift,
+      destructive: action.destructive,
+      overDeleteBudget: action.op === 'delete' && settings.reconcile.maxDeletesPerRun !== undefined && deletesSoFar >= settings.reconcile.maxDeletesPerRun,
+    });
+
+    if (mode === 'report') {
+      this.record(record);
+      return { outcome: 'reported' };
+    }
+
+    // dependsOn: act only once what this depends on is in sync (dependents are woken then).
+    const waiting = orphan ? [] : this.waitingFor(resource, index);
+    if (waiting.length > 0) {
+      this.record({ ...record, conditions: setCondition(record.conditions, { type: 'Synced', status: 'False', reason: 'WaitingForDependencies', message: `waits for ${waiting.join(', ')}` }, now) });
+      return { outcome: 'waiting', requeueAfterMs: 5000 };
+    }
+
+    if (isDrift && mode === 'apply' && isThrashing(prev?.remediations, nowMs, settings.reconcile.thrashWindowMs, settings.reconcile.thrashMax)) {
+      const history = recentRepairs(prev?.remediations, nowMs, settings.reconcile.thrashWindowMs);
+      const fields = flippingFields(history);
+      const message = `repaired ${history.length} times in ${Math.round(settings.reconcile.thrashWindowMs / 60_000)}m; ${fields.join(', ')} keep${fields.length === 1 ? 's' : ''} flipping: another actor is changing it. Remediation stopped; it resumes on a new revision or \`setpoint resume ${id}\``;
+      this.record({
+        ...record,
+        sync: 'Conflict',
+        remediations: history,
+        conditions: setCondition(record.conditions, { type: 'Synced', status: 'False', reason: 'Conflict', message }, now),
+      });
+      recorder.event('Warning', 'Conflict', message, id);
+      recorder.audit({ action: 'serve.conflict', resourceId: id, result: 'stopped', detail: { fields } });
+      return { outcome: 'conflict' };
+    }
+
+    // Change windows: non-critical actions wait for the window to end.
+    const gate = this.deps.windows?.check(resource, new Date(nowMs));
+    if (gate?.blocked) {
+      const until = gate.until.toISOString();
+      if (prev?.sync !== 'Blocked' || prev.blockedUntil !== until)
+        recorder.event('Normal', 'Blocked', `${gate.reason}; waits until ${until}`, id);
+      this.record({
+        ...record,
+        sync: 'Blocked',
+        blockedUntil: until,
+        conditions: setCondition(record.conditions, { type: 'Synced', status: 'False', reason: 'ChangeWindow', message: `${gate.reason} (window ${gate.window}) until ${until}` }, now),
+      });
+      return { outcome: 'blocked', requeueAfterMs: Math.max(1000, gate.until.getTime() - nowMs + 50) };
+    }
+
+    let actor = this.actor;
+    let approval: ApprovalRecord | undefined;
+    if (mode === 'approve') {
+      const decision = await this.approval(index, obs, action, record, why, now);
+      if (decision.wait) return { outcome: 'awaiting-approval' };
+      approval = decision.approval;
+      actor = approval?.decidedBy ?? actor;
+    }
+
+    return this.act(index, obs, action, record, { isDrift, nowMs, actor, approval, trigger });
+  }
+
+  private async inSync(
+    index: DesiredIndex,
+    obs: Observation,
+    base: ResourceRecord,
+    prev: ResourceRecord | undefined,
+    nowMs: number,
+    now: string,
+    action: Action | undefined,
+  ): Promise<ReconcileResult> {
+    const { store } = this.deps;
+    const recorder = this.recorder;
+    const id = obs.resource.id;
+    if (action?.pruned) {
+      this.forget(id);
+      return { outcome: 'noop' };
+    }
+    const next = markInSync(base, healthOf(obs, obs.actual), now);
+    // Applied before drift tracking existed: what is in sync now is what was applied.
+    if (prev?.managed && !prev.lastAppliedDigest) next.lastAppliedDigest = obs.desiredDigest;
+    const episode = this.openEpisodes.get(id);
+    if (episode) {
+      this.openEpisodes.delete(id);
+      await store.closeEpisode(episode.id, now, 'resolved');
+      recorder.event('Normal', 'DriftResolved', 'back in sync without action', id);
+    }
+    if (prev?.approvalId) {
+      await this.retireApproval(prev.approvalId, 'stale', 'no longer needed: the resource is in sync');
+      next.approvalId = undefined;
+    }
+    if (!prev || prev.sync !== 'InSync' || prev.health !== next.health || prev.healthMessage !== next.healthMessage || prev.desiredDigest !== next.desiredDigest || prev.declared !== next.declared)
+      this.record(next);
+    this.converged(index, id, nowMs);
+    return { outcome: 'noop' };
+  }
+
+  private converged(index: DesiredIndex, id: ResourceId, nowMs: number): void {
+    if (index.unconverged.delete(id) && index.unconverged.size === 0) this.deps.onConverged?.(index, nowMs);
+  }
+
+  /** Finds, creates or retires the approval this action needs. */
+  private async approval(
+    index: DesiredIndex,
+    obs: Observation,
+    action: Action,
+    record: ResourceRecord,
+    why: string,
+    now: string,
+  ): Promise<{ wait: boolean; approval?: ApprovalRecord }> {
+    const { store, recorder } = this.deps;
+    const id = obs.resource.id;
+    const digest = approvalDigest(action);
+    const existing = (await store.listApprovals({ resourceId: id })).filter((a) => a.state === 'pending' || a.state === 'approved' || a.state === 'rejected');
+    const current = existing.find((a) => a.desiredDigest === obs.desiredDigest && a.changeDigest === digest);
+    for (const a of existing) if (a !== current && a.state !== 'rejected') await this.retireApproval(a.id, 'stale', 'the plan changed since it was proposed');
+    if (current?.state === 'approved') return { wait: false, approval: current };
+    if (current?.state === 'rejected') {
+      this.record({ ...record, approvalId: undefined, conditions: setCondition(record.conditions, { type: 'Approved', status: 'False', reason: 'Rejected', message: `rejected by ${current.decidedBy ?? 'someone'}` }, now) });
+      return { wait: true };
+    }
+    if (current) {
+      this.record({ ...record, approvalId: current.id });
+      return { wait: true };
+    }
+    const approval: ApprovalRecord = {
+      id: randomUUID().slice(0, 8),
+      resourceId: id,
+      revisionId: index.revision.id,
+      op: action.op,
+      reason: `${action.reason} (${why})`,
+      destructive: action.destructive,
+      changes: storedChanges(action.changes),
+      desiredDigest: obs.desiredDigest,
+      changeDigest: digest,
+      state: 'pending',
+      createdAt: now,
+    };
+    await store.putApproval(approval);
+    recorder.event('Warning', 'ApprovalRequired', `${action.op} waits for approval ${approval.id}: ${why}; run \`setpoint approve ${approval.id}\``, id);
+    this.record({
+      ...record,
+      approvalId: approval.id,
+      conditions: setCondition(record.conditions, { type: 'Approved', status: 'False', reason: 'AwaitingApproval', message: `approval ${approval.id} pending (${why})` }, now),
+    });
+    return { wait: true };
+  }
+
+  private async retireApproval(approvalId: string, state: 'stale' | 'applied', note: string): Promise<void> {
+    const a = await this.deps.store.getApproval(approvalId);
+    if (!a || a.state === state || a.state === 'applied' || a.state === 'rejected') return;
+    await this.deps.store.putApproval({ ...a, state, note });
+    if (state === 'stale') this.recorder.event('Normal', 'ApprovalStale', `approval ${a.id} is stale: ${note}`, a.resourceId);
+  }
+
+  private async act(
+    index: DesiredIndex,
+    obs: Observation,
+    action: Action,
+    record: ResourceRecord,
+    ctx: { isDrift: boolean; nowMs: number; actor: string; approval?: ApprovalRecord; trigger: Trigger },
+  ): Promise<ReconcileResult> {
+    const { store } = this.deps;
+    const recorder = this.recorder;
+    const id = obs.resource.id;
+    await this.deps.takeToken();
+    let result;
+    try {
+      result = await performAction(obs, action);
+    } catch (err) {
+      const now = new Date().toISOString();
+      const message = `${action.op} failed: ${(err as Error).message}`;
+      recorder.event('Warning', 'ApplyFailed', message, id);
+      recorder.audit({ action: `serve.${action.op}`, resourceId: id, diffDigest: changeDigest(action.changes), result: 'failed', detail: { message } });
+      this.record(markFailed(record, (err as Error).message, now));
+      const retryAfter = err instanceof ProviderError ? err.retryAfterMs : undefined;
+      if (retryAfter !== undefined) return { outcome: 'failed-retry', requeueAfterMs: retryAfter };
+      throw err;
+    }
+    const doneMs = Date.now();
+    const now = new Date(doneMs).toISOString();
+    if (action.op === 'delete') this.deletes.set(index.revision.id, (this.deletes.get(index.revision.id) ?? 0) + 1);
+    const pastTense = { create: 'Created', update: 'Updated', replace: 'Replaced', delete: 'Deleted' }[action.op as 'create'];
+    recorder.event('Normal', ctx.isDrift ? 'Remediated' : pastTense, `${result.message}${ctx.approval ? ` (approved by ${ctx.approval.decidedBy})` : ''}`, id);
+    recorder.audit({
+      action: `serve.${action.op}`,
+      resourceId: id,
+      diffDigest: changeDigest(action.changes),
+      result: 'succeeded',
+      detail: { approval: ctx.approval?.id, drift: ctx.isDrift || undefined, by: ctx.approval?.decidedBy },
+    });
+    if (ctx.approval) {
+      await store.putApproval({ ...ctx.approval, state: 'applied', note: `applied at ${now}` });
+    }
+    if (action.pruned || (obs.absent && action.op === 'delete' && !index.byId.has(id))) {
+      this.forget(id);
+      return { outcome: 'applied' };
+    }
+    const next = markInSync(record, healthOf(obs, result.actual), now, { revision: index.revision.id });
+    next.approvalId = undefined;
+    next.remediations = ctx.isDrift
+      ? [...recentRepairs(record.remediations, doneMs, this.deps.settings.reconcile.thrashWindowMs), { at: now, fields: action.changes.map((c) => c.path) }]
+      : undefined;
+    this.record(next);
+    const episode = this.openEpisodes.get(id);
+    if (episode) {
+      this.openEpisodes.delete(id);
+      await store.closeEpisode(episode.id, now, ctx.approval ? 'approved' : ctx.isDrift ? 'auto' : 'revision');
+      this.deps.onRemediated?.(obs.resource.key.kind, doneMs - episode.recordedAt, !ctx.approval);
+    }
+    this.converged(index, id, doneMs);
+    // Health may still be settling (e.g. a process starting): look again soon.
+    return { outcome: 'applied', requeueAfterMs: next.health === 'Progressing' ? 1000 : undefined };
+  }
+}

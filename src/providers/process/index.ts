@@ -1,0 +1,270 @@
+/**
+ * Process: the kubelet of one machine. Supervised commands with replicas, a
+ * restart policy with crash-loop backoff, readiness probes, a graceful stop
+ * and rotating log files. Replicas outlive setpoint; a later setpoint
+ * process adopts them from the records under `ctx.workDir` (identity = pid +
+ * start time + boot id) and never starts duplicates. See README.md.
+ */
+import { ProviderError } from '../../provider/errors.js';
+import type { Ctx, Provider } from '../../provider/types.js';
+import type { ResourceId } from '../../manifest/index.js';
+import { afterExit, describeExit, shouldRestart } from './backoff.js';
+import { logPath, resolveDesired, type ProcessDesired } from './desired.js';
+import { preflight, Supervisor } from './launch.js';
+import { exitOf, observeReplicas, type ProcessActual } from './observe.js';
+import { isAlive, stopProcess } from './proc.js';
+import { probeReady } from './probe.js';
+import { ProcessSpecSchema, type ProcessSpec } from './spec.js';
+import {
+  ensureMarker,
+  readReplica,
+  readReplicas,
+  removeReplica,
+  removeState,
+  replicaPath,
+  writeReplica,
+  type ReplicaRecord,
+} from './state.js';
+import { diffProcess, formatWait, healthOf } from './status.js';
+import { watchReplicas } from './watch.js';
+
+export { ProcessSpecSchema, type ProcessSpec } from './spec.js';
+export type { ProcessDesired } from './desired.js';
+export type { ProcessActual, ReplicaActual } from './observe.js';
+
+export interface ProcessProviderOptions {
+  /** Milliseconds between the liveness polls of adopted replicas (and log-size checks) in `watch`. Defaults to 500. */
+  pollMs?: number;
+}
+
+function withDefaults(options: ProcessProviderOptions): Required<ProcessProviderOptions> {
+  return { pollMs: options.pollMs ?? 500 };
+}
+
+/**
+ * A provider with its own Supervisor (the children it started) and its own
+ * memory of each resource's resolved state (for `watch`, which gets specs
+ * only). The registry's `processProvider` is one; a second instance behaves
+ * like a later setpoint process: the first one's replicas are adopted, not
+ * its children.
+ */
+export function createProcessProvider(
+  options: ProcessProviderOptions = {},
+): Provider<ProcessSpec, ProcessActual, ProcessDesired> {
+  const opts = withDefaults(options);
+  const supervisor = new Supervisor();
+  const known = new Map<ResourceId, ProcessDesired>();
+  return {
+    kind: 'Process',
+    description:
+      'A supervised process: replicas, restart policy with backoff, readiness probes, graceful stop, rotating logs.',
+    schema: ProcessSpecSchema,
+
+    async resolve(spec, ctx) {
+      const desired = await resolveDesired(spec, ctx);
+      known.set(desired.id, desired);
+      return desired;
+    },
+
+    observe: (desired) => observeReplicas(desired, supervisor),
+    diff: diffProcess,
+
+    async apply(desired, _actual, ctx) {
+      return applyReplicas(supervisor, desired, ctx);
+    },
+
+    async destroy(desired) {
+      await stopAll(desired, readReplicas(desired.stateDir).values());
+      removeState(desired.stateDir);
+    },
+
+    // Stopping processes loses no data; their logs are kept.
+    isDestructive: () => false,
+
+    health: (desired, actual) => healthOf(desired, actual),
+
+    display: (_desired, actual) => ({
+      replicas: actual.replicas.map(({ index, running, ready, pid, restarts, lastExit, log }) => ({
+        index,
+        running,
+        ready,
+        pid,
+        restarts,
+        lastExit,
+        log,
+      })),
+    }),
+
+    watch: (targets, onChange, onError) =>
+      watchReplicas(supervisor, targets, (id) => known.get(id), onChange, onError, opts),
+
+    /**
+     * With `stopWithServe: true`, stops the replicas and forgets their records
+     * (the next serve starts them afresh); otherwise they keep running and are
+     * adopted next time.
+     */
+    async onServeStop(desired) {
+      if (!desired.spec.stopWithServe) return;
+      const records = readReplicas(desired.stateDir);
+      await stopAll(desired, records.values());
+      for (const index of records.keys()) removeReplica(desired.stateDir, index);
+    },
+  };
+}
+
+/** The built-in Process provider. */
+export const processProvider = createProcessProvider();
+
+/**
+ * Converges the replicas: stops extras, starts missing and exited ones (per
+ * restart policy and backoff), then restarts replicas on an older spec one at
+ * a time, each after the others are ready. Throws a ProviderError with
+ * `retryAfterMs` when a replica must wait out its crash-loop backoff (after
+ * doing everything else); the records always say what runs.
+ */
+async function applyReplicas(
+  supervisor: Supervisor,
+  desired: ProcessDesired,
+  ctx: Ctx,
+): Promise<ProcessActual> {
+  const { stateDir, spec } = desired;
+  const n = spec.replicas;
+  const records = readReplicas(stateDir);
+  const extras = [...records.values()].filter((r) => r.index >= n);
+  await stopAll(desired, extras);
+  for (const r of extras) removeReplica(stateDir, r.index);
+
+  const waiting: Array<{ rec: ReplicaRecord; ms: number }> = [];
+  const outdated: ReplicaRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    let rec = records.get(i);
+    if (rec?.process && isAlive(rec.process)) {
+      if (rec.digest !== desired.digest) outdated.push(rec);
+      continue;
+    }
+    if (!rec || rec.digest !== desired.digest) {
+      records.set(
+        i,
+        await startReplica(supervisor, desired, i, { restarts: 0, failures: 0 }, ctx, 'Started'),
+      );
+      continue;
+    }
+    if (rec.process) {
+      // Its exit is seen for the first time: count it and set the earliest restart.
+      await supervisor.exitRecorded(rec.process.pid);
+      rec = readReplica(replicaPath(stateDir, i)) ?? rec;
+      const exit = exitOf(rec);
+      rec = afterExit(
+        rec,
+        { ...exit, at: exit.at ?? Date.now() },
+        desired.backoffInitialMs,
+        desired.backoffMaxMs,
+      );
+      writeReplica(stateDir, rec);
+      records.set(i, rec);
+    }
+    if (!shouldRestart(spec.restartPolicy, rec.lastExit)) continue;
+    const wait = (rec.nextStartAt ?? 0) - Date.now();
+    if (wait > 0) waiting.push({ rec, ms: wait });
+    else
+      records.set(
+        i,
+        await startReplica(
+          supervisor,
+          desired,
+          i,
+          { restarts: rec.restarts + 1, failures: rec.failures },
+          ctx,
+          'Restarted',
+          rec,
+        ),
+      );
+  }
+
+  for (const old of outdated) {
+    preflight(desired);
+    await waitOthersReady(desired, records, old.index, ctx.signal);
+    await stopAll(desired, [old]);
+    records.set(
+      old.index,
+      await startReplica(supervisor, desired, old.index, { restarts: 0, failures: 0 }, ctx, 'Updated'),
+    );
+  }
+  ensureMarker(stateDir, desired.id);
+
+  if (waiting.length > 0) {
+    const { rec, ms } = waiting.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const who = n > 1 ? `replica ${rec.index}` : 'the process';
+    throw new ProviderError(
+      `${who} is in a crash loop (restarted ${rec.restarts} time${rec.restarts === 1 ? '' : 's'}, last ${describeExit(rec.lastExit)}); next start in ${formatWait(ms)}`,
+      {
+        code: 'SETPOINT_CRASH_LOOP',
+        field: 'spec.command',
+        hint: `see its log, ${logPath(desired, rec.index)}`,
+        retryAfterMs: Math.ceil(ms),
+      },
+    );
+  }
+  return (await observeReplicas(desired, supervisor))!;
+}
+
+async function startReplica(
+  supervisor: Supervisor,
+  desired: ProcessDesired,
+  index: number,
+  counts: Pick<ReplicaRecord, 'restarts' | 'failures'>,
+  ctx: Ctx,
+  reason: 'Started' | 'Restarted' | 'Updated',
+  previous?: ReplicaRecord,
+): Promise<ReplicaRecord> {
+  const rec = await supervisor.start(desired, index, counts);
+  if (previous?.lastExit) rec.lastExit = previous.lastExit;
+  writeReplica(desired.stateDir, rec);
+  const after = previous ? ` (the previous run ended: ${describeExit(previous.lastExit)})` : '';
+  ctx.event('Normal', reason, `replica ${index} ${reason.toLowerCase()} as pid ${rec.process!.pid}${after}`);
+  return rec;
+}
+
+/** Stops the live processes of these records in parallel (stop signal, grace period, SIGKILL). */
+async function stopAll(desired: ProcessDesired, records: Iterable<ReplicaRecord>): Promise<void> {
+  const live = [...records].filter((r) => r.process && isAlive(r.process));
+  await Promise.all(live.map((r) => stopProcess(r.process!, desired.spec.stopSignal, desired.graceMs)));
+}
+
+/**
+ * Before an outdated replica is restarted, the other running replicas must
+ * be ready, so a rolling update takes down one replica at a time. Bounded by
+ * initialDelay + 10 readiness periods, and by `signal` (serve stopping); a
+ * replica that is not running is not waited for (it is down already).
+ */
+async function waitOthersReady(
+  desired: ProcessDesired,
+  records: Map<number, ReplicaRecord>,
+  index: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (!desired.readiness) return;
+  const { initialDelayMs, periodMs } = desired.readiness;
+  const deadline = Date.now() + initialDelayMs + 10 * periodMs;
+  for (const rec of records.values()) {
+    if (rec.index === index || rec.index >= desired.spec.replicas) continue;
+    while (rec.process && isAlive(rec.process) && !(await probeReady(desired, rec.index, rec.startedAt))) {
+      if (Date.now() >= deadline)
+        throw new ProviderError(
+          `rolling update paused: replica ${rec.index} is not ready, so replica ${index} keeps its old spec`,
+          {
+            code: 'SETPOINT_ROLLOUT_STALLED',
+            field: 'spec.readiness',
+            hint: `see the log ${logPath(desired, rec.index)}; the next apply continues the update`,
+          },
+        );
+      if (signal?.aborted)
+        throw new ProviderError(`rolling update interrupted before replica ${index} was restarted`, {
+          code: 'SETPOINT_APPLY_INTERRUPTED',
+          field: 'spec.readiness',
+          hint: 'the next apply continues the update',
+        });
+      await new Promise((r) => setTimeout(r, Math.min(periodMs, 500)));
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Every Prometheus metric setpoint exposes, defined in one place. Names are
+ * `setpoint_*` with the unit in the name; labels are bounded (kind, op,
+ * result, reason, severity: never a resource id). The seed's measurements:
+ * M1 convergence time, M2 drift, M3 reconcile results, M4 remediation
+ * latency, M5 auto-remediation, M6 policy violations, M7 errors by reason,
+ * M8 CPU/memory (default process metrics), M9 alerts, M10 change lead time;
+ * plus the work queue.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+const SLOW_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  // M1
+  readonly convergenceSeconds = new Histogram({
+    name: 'setpoint_revision_convergence_seconds',
+    help: 'Time from a revision being admitted to all its resources in sync.',
+    buckets: SLOW_BUCKETS,
+    registers: [this.registry],
+  });
+  // M2
+  readonly driftRatio = new Gauge({ name: 'setpoint_drift_ratio', help: 'Share of managed resources currently drifted (0..1).', registers: [this.registry] });
+  readonly driftedResources = new Gauge({
+    name: 'setpoint_drifted_resources',
+    help: 'Resources currently drifted, by kind.',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly managedResources = new Gauge({ name: 'setpoint_managed_resources', help: 'Resources in the admitted desired state, by kind.', labelNames: ['kind'], registers: [this.registry] });
+  // M3
+  readonly reconciles = new Counter({
+    name: 'setpoint_reconciles_total',
+    help: 'Reconciles by outcome (noop, applied, reported, awaiting-approval, blocked, conflict, error, terminal).',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly reconcileSeconds = new Histogram({
+    name: 'setpoint_reconcile_duration_seconds',
+    help: 'Duration of one reconcile.',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  // M4
+  readonly detectionSeconds = new Histogram({
+    name: 'setpoint_drift_detection_latency_seconds',
+    help: 'From the change being seen (watch event or resync) to the drift being recorded, by kind.',
+    labelNames: ['kind'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly remediationSeconds = new Histogram({
+    name: 'setpoint_remediation_latency_seconds',
+    help: 'From drift recorded to the fix done, by kind.',
+    labelNames: ['kind'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  // M5
+  readonly driftEvents = new Counter({ name: 'setpoint_drift_events_total', help: 'Drift episodes recorded, by kind.', labelNames: ['kind'], registers: [this.registry] });
+  readonly remediations = new Counter({
+    name: 'setpoint_remediations_total',
+    help: 'Drift fixed, by kind and how (auto or approved).',
+    labelNames: ['kind', 'mode'],
+    registers: [this.registry],
+  });
+  // M6
+  readonly policyViolations = new Counter({
+    name: 'setpoint_policy_violations_total',
+    help: 'Policy violations by policy and action (deny, warn, audit).',
+    labelNames: ['policy', 'action'],
+    registers: [this.registry],
+  });
+  // M7
+  readonly reconcileErrors = new Counter({ name: 'setpoint_reconcile_errors_total', help: 'Failed reconciles by reason (error code).', labelNames: ['reason'], registers: [this.registry] });
+  // M9
+  readonly alertsFired = new Counter({
+    name: 'setpoint_alerts_fired_total',
+    help: 'Alert notifications sent, by severity and whether the alert was acknowledged as actionable.',
+    labelNames: ['severity', 'actionable'],
+    registers: [this.registry],
+  });
+  // M10
+  readonly leadTimeSeconds = new Histogram({
+    name: 'setpoint_change_lead_time_seconds',
+    help: 'From commit time to the revision converged.',
+    buckets: SLOW_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly actions = new Counter({ name: 'setpoint_actions_total', help: 'Actions performed, by kind, operation and result.', labelNames: ['kind', 'op', 'result'], registers: [this.registry] });
+  readonly revisions = new Counter({ name: 'setpoint_revisions_total', help: 'Revisions seen, by admission result.', labelNames: ['result'], registers: [this.registry] });
+  // Work queue
+  readonly queueDepth = new Gauge({ name: 'setpoint_workqueue_depth', help: 'Keys waiting in the work queue.', registers: [this.registry] });
+  readonly queueWaitSeconds = new Histogram({ name: 'setpoint_workqueue_wait_seconds', help: 'Time a key waited in the queue.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly queueWorkSeconds = new Histogram({ name: 'setpoint_workqueue_work_seconds', help: 'Time a key was being processed.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly queueRetries = new Counter({ name: 'setpoint_workqueue_retries_total', help: 'Keys re-queued after a failure.', registers: [this.registry] });
+  readonly watchErrors = new Counter({
+    name: 'setpoint_watch_overflows_total',
+    help: 'Watches that broke or overflowed, by kind (each triggers a resync of that kind).',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    // M8: CPU and memory of the controller process.
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'setpoint_' });
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
