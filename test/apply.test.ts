@@ -88,9 +88,18 @@ describe('apply', () => {
     assert.equal(readFileSync(`${out}/copy`, 'utf8'), 'hello\nworld\n');
     assert.equal(readFileSync(`${out}/order.log`, 'utf8'), 'a\nb\nc\n');
 
-    for (const id of ['Directory/default/out', 'File/default/motd', 'File/default/conf', 'Symlink/default/current', 'Exec/default/a'])
+    for (const id of [
+      'Directory/default/out',
+      'File/default/motd',
+      'File/default/conf',
+      'Symlink/default/current',
+      'Exec/default/a',
+    ])
       assert.match(r.stdout, new RegExp(`^\\+ ${id}: created`, 'm'));
-    assert.match(r.stdout, /Apply complete\. changed: 7 \(created 7, updated 0, replaced 0, deleted 0\), failed: 0, skipped: 0, in sync: 0/);
+    assert.match(
+      r.stdout,
+      /Apply complete\. changed: 7 \(created 7, updated 0, replaced 0, deleted 0\), failed: 0, skipped: 0, in sync: 0/,
+    );
     // Plain lines (no terminal): every action reported in dependency order.
     const lines = r.stdout.split('\n');
     const at = (id: string) => lines.findIndex((l) => l.includes(` ${id}:`));
@@ -109,7 +118,10 @@ describe('apply', () => {
 
     const again = s.run(['apply', '-f', 'm', '--yes']);
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /changed: 0 \(created 0, updated 0, replaced 0, deleted 0\), failed: 0, skipped: 0, in sync: 7/);
+    assert.match(
+      again.stdout,
+      /changed: 0 \(created 0, updated 0, replaced 0, deleted 0\), failed: 0, skipped: 0, in sync: 7/,
+    );
     assert.doesNotMatch(again.stdout, /^[+~±-] /m, 'no action lines');
     assert.deepEqual(stamps(managed), before);
     assert.equal(readFileSync(`${out}/order.log`, 'utf8'), 'a\nb\nc\n', 'no command ran again');
@@ -131,18 +143,15 @@ describe('apply', () => {
     assert.equal(report.result, 'succeeded');
     assert.equal(report.changed, 7);
     assert.equal(report.counts.created, 7);
-    assert.deepEqual(
-      report.outcomes.map((o) => `${o.action.id} ${o.action.op} ${o.status}`).sort(),
-      [
-        'Directory/default/out create succeeded',
-        'Exec/default/a create succeeded',
-        'Exec/default/b create succeeded',
-        'Exec/default/c create succeeded',
-        'File/default/conf create succeeded',
-        'File/default/motd create succeeded',
-        'Symlink/default/current create succeeded',
-      ],
-    );
+    assert.deepEqual(report.outcomes.map((o) => `${o.action.id} ${o.action.op} ${o.status}`).sort(), [
+      'Directory/default/out create succeeded',
+      'Exec/default/a create succeeded',
+      'Exec/default/b create succeeded',
+      'Exec/default/c create succeeded',
+      'File/default/conf create succeeded',
+      'File/default/motd create succeeded',
+      'Symlink/default/current create succeeded',
+    ]);
   });
 
   test('a manifest change updates only that file, in place of the old content', () => {

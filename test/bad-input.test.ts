@@ -24,24 +24,36 @@ spec:
  * checks that each fails with every expected message, and that neither the
  * target folder nor the state changed.
  */
-function rejects(s: Sandbox, expected: RegExp[], errors?: number, options: { targetCheck?: boolean } = {}): string {
+function rejects(
+  s: Sandbox,
+  expected: RegExp[],
+  errors?: number,
+  options: { targetCheck?: boolean } = {},
+): string {
   mkdirSync(s.path('out'), { recursive: true });
   const validate = s.run(['validate', '-f', 'm']);
   const plan = s.run(['plan', '-f', 'm']);
   const apply = s.run(['apply', '-f', 'm', '--yes']);
-  const checked: Record<string, CliResult> = options.targetCheck ? { plan, apply } : { validate, plan, apply };
+  const checked: Record<string, CliResult> = options.targetCheck
+    ? { plan, apply }
+    : { validate, plan, apply };
   // validate is for CI: it never looks at targets, so it cannot see an unwritable target path.
   if (options.targetCheck) assert.equal(validate.code, 0, validate.stderr);
   for (const [name, r] of Object.entries(checked)) {
     assert.equal(r.code, 1, `${name} exits 1\n${r.stdout}\n${r.stderr}`);
     for (const re of expected) assert.match(r.stderr, re, `${name} says ${re}`);
-    if (errors !== undefined) assert.match(r.stderr, new RegExp(`^${errors} errors?$`, 'm'), `${name} counts ${errors} error(s)`);
+    if (errors !== undefined)
+      assert.match(r.stderr, new RegExp(`^${errors} errors?$`, 'm'), `${name} counts ${errors} error(s)`);
   }
   assert.match(apply.stderr, /nothing was applied/);
   assert.doesNotMatch(plan.stdout, /^Plan:/m);
 
   assert.deepEqual(readdirSync(s.path('out')), [], 'no target was written');
-  assert.deepEqual(json<{ resources: unknown[] }>(s.run(['status', '--json'])).resources, [], 'no resource in the state');
+  assert.deepEqual(
+    json<{ resources: unknown[] }>(s.run(['status', '--json'])).resources,
+    [],
+    'no resource in the state',
+  );
   assert.deepEqual(json<{ runs: unknown[] }>(s.run(['history', '--json'])).runs, [], 'no run in the state');
   assert.deepEqual(json<unknown[]>(s.run(['events', '--json'])), [], 'no event in the state');
   return plan.stderr;
@@ -54,38 +66,80 @@ describe('bad input', () => {
       'm/good.yaml': good(s),
       'm/bad.yaml': 'kind: File\nmetadata:\n  name: broken\nspec: { path: /tmp/x\n  content: [\n',
     });
-    const err = rejects(s, [/bad\.yaml:\d+:\d+: YAML syntax error: /, /^\s+\d+ \| metadata:$/m, /hint: fix the YAML syntax/]);
+    const err = rejects(s, [
+      /bad\.yaml:\d+:\d+: YAML syntax error: /,
+      /^\s+\d+ \| metadata:$/m,
+      /hint: fix the YAML syntax/,
+    ]);
     assert.match(err, /^1 error$/m);
   });
 
   test('unknown kind: names the kind field and suggests the nearest kind', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: Filez\nmetadata:\n  name: x\nspec:\n  path: ${s.path('out', 'x')}\n` });
-    rejects(s, [/bad\.yaml:1:7: Filez\/default\/x: kind: unknown kind "Filez"/, /expected one of Directory, Exec, File, (.*, )?Symlink/, /did you mean "File"\?/], 1);
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: Filez\nmetadata:\n  name: x\nspec:\n  path: ${s.path('out', 'x')}\n`,
+    });
+    rejects(
+      s,
+      [
+        /bad\.yaml:1:7: Filez\/default\/x: kind: unknown kind "Filez"/,
+        /expected one of Directory, Exec, File, (.*, )?Symlink/,
+        /did you mean "File"\?/,
+      ],
+      1,
+    );
   });
 
   test('unknown field: named with its path and the allowed fields', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: Directory\nmetadata:\n  name: d\nspec:\n  path: ${s.path('out', 'd')}\n  colour: red\n` });
-    rejects(s, [/bad\.yaml:6:\d+: Directory\/default\/d: spec\.colour: unknown field "colour"/, /allowed fields here: path, ensure, mode/], 1);
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: Directory\nmetadata:\n  name: d\nspec:\n  path: ${s.path('out', 'd')}\n  colour: red\n`,
+    });
+    rejects(
+      s,
+      [
+        /bad\.yaml:6:\d+: Directory\/default\/d: spec\.colour: unknown field "colour"/,
+        /allowed fields here: path, ensure, mode/,
+      ],
+      1,
+    );
   });
 
   test('unknown top-level field (a typo of dependsOn) is an error, not dropped', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\ndependOn: [File/good]\n` });
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\ndependOn: [File/good]\n`,
+    });
     rejects(s, [/bad\.yaml:6:\d+: File\/default\/f: dependOn: unknown field "dependOn"/], 1);
   });
 
   test('wrong type: what was expected and what was found', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': 'kind: File\nmetadata:\n  name: y\nspec:\n  path: 12\n' });
-    rejects(s, [/bad\.yaml:5:9: File\/default\/y: spec\.path: wrong type/, /expected string, found 12 \(number\)/], 1);
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': 'kind: File\nmetadata:\n  name: y\nspec:\n  path: 12\n',
+    });
+    rejects(
+      s,
+      [/bad\.yaml:5:9: File\/default\/y: spec\.path: wrong type/, /expected string, found 12 \(number\)/],
+      1,
+    );
   });
 
   test('missing name: metadata.name is required', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: File\nmetadata:\n  labels: { a: b }\nspec:\n  path: ${s.path('out', 'z')}\n` });
-    rejects(s, [/bad\.yaml:2:1: .*metadata\.name: required field is missing/, /expected string, found nothing/], 1);
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: File\nmetadata:\n  labels: { a: b }\nspec:\n  path: ${s.path('out', 'z')}\n`,
+    });
+    rejects(
+      s,
+      [/bad\.yaml:2:1: .*metadata\.name: required field is missing/, /expected string, found nothing/],
+      1,
+    );
   });
 
   test('duplicate id: both locations are named', () => {
@@ -95,13 +149,24 @@ describe('bad input', () => {
       'm/one.yaml': `kind: File\nmetadata:\n  name: dup\nspec:\n  path: ${s.path('out', 'd1')}\n`,
       'm/two.yaml': `# the same id again\nkind: File\nmetadata:\n  name: dup\n  namespace: default\nspec:\n  path: ${s.path('out', 'd2')}\n`,
     });
-    rejects(s, [/two\.yaml:2:1: File\/default\/dup: metadata\.name: duplicate resource id File\/default\/dup/, /first declared at \S*one\.yaml:1:1/], 1);
+    rejects(
+      s,
+      [
+        /two\.yaml:2:1: File\/default\/dup: metadata\.name: duplicate resource id File\/default\/dup/,
+        /first declared at \S*one\.yaml:1:1/,
+      ],
+      1,
+    );
   });
 
   test('dependency cycle: every member is named with its location', () => {
     const s = sandbox();
-    const doc = (name: string, dep: string) => `kind: File\nmetadata:\n  name: ${name}\nspec:\n  path: ${s.path('out', name)}\ndependsOn: [${dep}]\n`;
-    s.write({ 'm/good.yaml': good(s), 'm/cycle.yaml': [doc('c1', 'File/c2'), doc('c2', 'File/c3'), doc('c3', 'File/c1')].join('---\n') });
+    const doc = (name: string, dep: string) =>
+      `kind: File\nmetadata:\n  name: ${name}\nspec:\n  path: ${s.path('out', name)}\ndependsOn: [${dep}]\n`;
+    s.write({
+      'm/good.yaml': good(s),
+      'm/cycle.yaml': [doc('c1', 'File/c2'), doc('c2', 'File/c3'), doc('c3', 'File/c1')].join('---\n'),
+    });
     rejects(
       s,
       [
@@ -116,39 +181,73 @@ describe('bad input', () => {
 
   test('dependency on a missing id: the entry is named and a near id suggested', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\ndependsOn:\n  - File/goood\n` });
-    rejects(s, [/bad\.yaml:7:5: File\/default\/f: dependsOn\[0\]: depends on File\/default\/goood, which is not declared/, /did you mean File\/default\/good\?/], 1);
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\ndependsOn:\n  - File/goood\n`,
+    });
+    rejects(
+      s,
+      [
+        /bad\.yaml:7:5: File\/default\/f: dependsOn\[0\]: depends on File\/default\/goood, which is not declared/,
+        /did you mean File\/default\/good\?/,
+      ],
+      1,
+    );
   });
 
   test('unreadable source: a missing file is named, relative to the manifest', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  source: files/missing.txt\n` });
-    rejects(s, [/bad\.yaml:6:11: File\/default\/f: spec\.source: .*files\/missing\.txt: no such file/, /relative paths start at the manifest's folder/], 1);
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  source: files/missing.txt\n`,
+    });
+    rejects(
+      s,
+      [
+        /bad\.yaml:6:11: File\/default\/f: spec\.source: .*files\/missing\.txt: no such file/,
+        /relative paths start at the manifest's folder/,
+      ],
+      1,
+    );
   });
 
   test('unreadable source: a folder is not a readable file', () => {
     const s = sandbox();
     mkdirSync(s.path('m', 'files'), { recursive: true });
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  source: files\n` });
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  source: files\n`,
+    });
     rejects(s, [/bad\.yaml:6:11: File\/default\/f: spec\.source: cannot resolve: cannot read files: /], 1);
   });
 
   test('unreadable source: a path outside the project is refused', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  source: ../../../../etc/passwd\n` });
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  source: ../../../../etc/passwd\n`,
+    });
     rejects(s, [/bad\.yaml:6:11: File\/default\/f: spec\.source: .*is outside the project folder/], 1);
   });
 
   test('target path that cannot be written: its parent folder is missing and not declared', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'nodir', 'sub', 'f')}\n  content: x\n` });
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'nodir', 'sub', 'f')}\n  content: x\n`,
+    });
     rejects(s, [/bad\.yaml:5:9: File\/default\/f: spec\.path: .*nodir/], 1, { targetCheck: true });
   });
 
   test('target path that cannot be written: a parent is a file', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('m', 'good.yaml', 'f')}\n  content: x\n` });
-    rejects(s, [/bad\.yaml:5:9: File\/default\/f: spec\.path: .*good\.yaml.* not a folder/], 1, { targetCheck: true });
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('m', 'good.yaml', 'f')}\n  content: x\n`,
+    });
+    rejects(s, [/bad\.yaml:5:9: File\/default\/f: spec\.path: .*good\.yaml.* not a folder/], 1, {
+      targetCheck: true,
+    });
   });
 
   test('target path that cannot be written: a folder under a file, and a symlink under a missing folder', () => {
@@ -157,18 +256,36 @@ describe('bad input', () => {
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: Directory\nmetadata:\n  name: d\nspec:\n  path: ${s.path('m', 'good.yaml', 'd')}\n---\nkind: Symlink\nmetadata:\n  name: l\nspec:\n  path: ${s.path('out', 'none', 'l')}\n  target: /etc/hostname\n`,
     });
-    rejects(s, [/bad\.yaml:5:9: Directory\/default\/d: spec\.path: /, /bad\.yaml:11:9: Symlink\/default\/l: spec\.path: .*none/], 2, { targetCheck: true });
+    rejects(
+      s,
+      [
+        /bad\.yaml:5:9: Directory\/default\/d: spec\.path: /,
+        /bad\.yaml:11:9: Symlink\/default\/l: spec\.path: .*none/,
+      ],
+      2,
+      { targetCheck: true },
+    );
   });
 
   test('invalid mode string: the expected form is shown', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  mode: "0999"\n` });
-    rejects(s, [/bad\.yaml:6:9: File\/default\/f: spec\.mode: an octal mode string such as "0644"/, /found "0999"/], 1);
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  mode: "0999"\n`,
+    });
+    rejects(
+      s,
+      [/bad\.yaml:6:9: File\/default\/f: spec\.mode: an octal mode string such as "0644"/, /found "0999"/],
+      1,
+    );
   });
 
   test('an unquoted mode (read by YAML as a number) is a wrong type, not a silent 644 decimal', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  mode: 0644\n` });
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  mode: 0644\n`,
+    });
     rejects(s, [/bad\.yaml:6:9: File\/default\/f: spec\.mode: /, /expected string/], 1);
   });
 
@@ -211,7 +328,11 @@ dependsOn: [File/nope]
       ],
       5,
     );
-    assert.ok(err.indexOf('a.yaml:6:') < err.indexOf('a.yaml:12:9') && err.indexOf('a.yaml:13:9') < err.indexOf('b.yaml:1:7'), 'sorted by file and line');
+    assert.ok(
+      err.indexOf('a.yaml:6:') < err.indexOf('a.yaml:12:9') &&
+        err.indexOf('a.yaml:13:9') < err.indexOf('b.yaml:1:7'),
+      'sorted by file and line',
+    );
   });
 
   test('problems of the manifests and of what they refer to are reported in the same run', () => {
@@ -220,12 +341,22 @@ dependsOn: [File/nope]
       'm/good.yaml': good(s),
       'm/a.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  source: missing.txt\n---\nkind: File\nmetadata:\n  name: g\nspec:\n  path: ${s.path('out', 'g')}\n  colour: red\n`,
     });
-    rejects(s, [/a\.yaml:6:11: File\/default\/f: spec\.source: /, /a\.yaml:13:\d+: File\/default\/g: spec\.colour: unknown field/], 2);
+    rejects(
+      s,
+      [
+        /a\.yaml:6:11: File\/default\/f: spec\.source: /,
+        /a\.yaml:13:\d+: File\/default\/g: spec\.colour: unknown field/,
+      ],
+      2,
+    );
   });
 
   test('validate --json lists each diagnostic with file, line, column, resource id and field', () => {
     const s = sandbox();
-    s.write({ 'm/good.yaml': good(s), 'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  mode: "rwx"\n` });
+    s.write({
+      'm/good.yaml': good(s),
+      'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  mode: "rwx"\n`,
+    });
     const r = s.run(['validate', '-f', 'm', '--json']);
     assert.equal(r.code, 1);
     const data = json<{ valid: boolean; diagnostics: Array<Record<string, unknown>> }>(r);
@@ -242,14 +373,20 @@ dependsOn: [File/nope]
     assert.equal(d.found, '"rwx"');
   });
 
-  test('a read-only target folder is reported at apply without touching the others (skipped: root can write anywhere)', { skip: process.getuid?.() === 0 ? 'tests run as root, which ignores folder permissions' : false }, () => {
-    const s = sandbox();
-    mkdirSync(s.path('ro'));
-    chmodSync(s.path('ro'), 0o555);
-    s.write({ 'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('ro', 'f')}\n  content: x\n` });
-    const r = s.run(['plan', '-f', 'm']);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /bad\.yaml:5:9: File\/default\/f: spec\.path: /);
-    assert.equal(existsSync(s.path('ro', 'f')), false);
-  });
+  test(
+    'a read-only target folder is reported at apply without touching the others (skipped: root can write anywhere)',
+    { skip: process.getuid?.() === 0 ? 'tests run as root, which ignores folder permissions' : false },
+    () => {
+      const s = sandbox();
+      mkdirSync(s.path('ro'));
+      chmodSync(s.path('ro'), 0o555);
+      s.write({
+        'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('ro', 'f')}\n  content: x\n`,
+      });
+      const r = s.run(['plan', '-f', 'm']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /bad\.yaml:5:9: File\/default\/f: spec\.path: /);
+      assert.equal(existsSync(s.path('ro', 'f')), false);
+    },
+  );
 });

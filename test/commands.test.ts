@@ -53,7 +53,8 @@ describe('init', () => {
     const init = cli(['init', 'proj'], { cwd: root });
     assert.equal(init.code, 0, init.stderr);
     const proj = join(root, 'proj');
-    for (const f of ['setpoint.yaml', 'manifests/example.yaml', '.gitignore']) assert.match(init.stdout, new RegExp(`created ${join(proj, f)}`));
+    for (const f of ['setpoint.yaml', 'manifests/example.yaml', '.gitignore'])
+      assert.match(init.stdout, new RegExp(`created ${join(proj, f)}`));
     assert.match(init.stdout, /Next: cd proj && setpoint plan/);
     assert.equal(readFileSync(join(proj, '.gitignore'), 'utf8'), '.setpoint/\n');
 
@@ -88,31 +89,48 @@ describe('init', () => {
 describe('validate', () => {
   test('exit 0 with a count for valid manifests; --json says valid', () => {
     const s = sandbox();
-    s.write({ 'm/a.yaml': `kind: File\nmetadata: { name: a }\nspec: { path: ${s.path('a.txt')}, content: x }\n` });
+    s.write({
+      'm/a.yaml': `kind: File\nmetadata: { name: a }\nspec: { path: ${s.path('a.txt')}, content: x }\n`,
+    });
     const r = s.run(['validate', '-f', 'm']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'Valid: 1 resource.');
-    assert.deepEqual(json(s.run(['validate', '-f', 'm', '--json'])), { valid: true, resources: 1, diagnostics: [] });
+    assert.deepEqual(json(s.run(['validate', '-f', 'm', '--json'])), {
+      valid: true,
+      resources: 1,
+      diagnostics: [],
+    });
     assert.equal(existsSync(s.path('a.txt')), false, 'validate touches no target');
   });
 
   test('exit 1 with the diagnostics for invalid manifests; --json lists them', () => {
     const s = sandbox();
-    s.write({ 'm/a.yaml': `kind: File\nmetadata: { name: a }\nspec: { path: ${s.path('a.txt')}, mode: "rw" }\n` });
+    s.write({
+      'm/a.yaml': `kind: File\nmetadata: { name: a }\nspec: { path: ${s.path('a.txt')}, mode: "rw" }\n`,
+    });
     const r = s.run(['validate', '-f', 'm']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /a\.yaml:3:\d+: File\/default\/a: spec\.mode: /);
     assert.match(r.stderr, /^1 error$/m);
-    const data = json<{ valid: boolean; diagnostics: Array<{ field: string }> }>(s.run(['validate', '-f', 'm', '--json']));
+    const data = json<{ valid: boolean; diagnostics: Array<{ field: string }> }>(
+      s.run(['validate', '-f', 'm', '--json']),
+    );
     assert.equal(data.valid, false);
-    assert.deepEqual(data.diagnostics.map((d) => d.field), ['spec.mode']);
+    assert.deepEqual(
+      data.diagnostics.map((d) => d.field),
+      ['spec.mode'],
+    );
   });
 
   test('reads YAML and JSON files from -f folders recursively and -f files, repeatably', () => {
     const s = sandbox();
     s.write({
       'm/a.yaml': `kind: File\nmetadata: { name: a }\nspec: { path: ${s.path('a.txt')} }\n`,
-      'm/deep/er/b.json': JSON.stringify({ kind: 'File', metadata: { name: 'b' }, spec: { path: s.path('b.txt') } }),
+      'm/deep/er/b.json': JSON.stringify({
+        kind: 'File',
+        metadata: { name: 'b' },
+        spec: { path: s.path('b.txt') },
+      }),
       'other/c.yml': `kind: File\nmetadata: { name: c }\nspec: { path: ${s.path('c.txt')} }\n`,
     });
     const r = s.run(['validate', '-f', 'm', '-f', 'other/c.yml']);
@@ -126,7 +144,13 @@ describe('schema', () => {
     const s = sandbox();
     const r = s.run(['schema', 'File']);
     assert.equal(r.code, 0, r.stderr);
-    const schema = json<{ $schema: string; properties: { kind: { const: string }; spec: { properties: Record<string, unknown>; required?: string[] } } }>(r);
+    const schema = json<{
+      $schema: string;
+      properties: {
+        kind: { const: string };
+        spec: { properties: Record<string, unknown>; required?: string[] };
+      };
+    }>(r);
     assert.match(schema.$schema, /json-schema\.org/);
     assert.equal(schema.properties.kind.const, 'File');
     for (const p of ['path', 'content', 'source', 'contentFrom', 'mode', 'owner', 'group', 'ensure'])
@@ -138,7 +162,8 @@ describe('schema', () => {
     const s = sandbox();
     const r = s.run(['schema', '--list']);
     assert.equal(r.code, 0);
-    for (const kind of ['Directory', 'Exec', 'File', 'Symlink']) assert.match(r.stdout, new RegExp(`^${kind}\\s+\\S.*$`, 'm'));
+    for (const kind of ['Directory', 'Exec', 'File', 'Symlink'])
+      assert.match(r.stdout, new RegExp(`^${kind}\\s+\\S.*$`, 'm'));
     const kinds = json<Array<{ kind: string; description: string }>>(s.run(['schema', '--list', '--json']));
     assert.ok(kinds.some((k) => k.kind === 'File' && k.description.length > 0));
 
@@ -166,9 +191,17 @@ describe('status, get, describe', () => {
     const s = applied();
     const all = json<{ resources: ResourceJson[]; counts: { total: number } }>(s.run(['status', '--json']));
     assert.equal(all.counts.total, 3);
-    assert.ok(all.resources.every((r) => r.sync === 'InSync' && r.health === 'Healthy' && /^[0-9a-f]{16}$/.test(r.lastAppliedRevision ?? '')));
+    assert.ok(
+      all.resources.every(
+        (r) =>
+          r.sync === 'InSync' && r.health === 'Healthy' && /^[0-9a-f]{16}$/.test(r.lastAppliedRevision ?? ''),
+      ),
+    );
 
-    const ids = (args: string[]) => json<{ resources: ResourceJson[] }>(s.run(['status', '--json', ...args])).resources.map((r) => r.id).sort();
+    const ids = (args: string[]) =>
+      json<{ resources: ResourceJson[] }>(s.run(['status', '--json', ...args]))
+        .resources.map((r) => r.id)
+        .sort();
     assert.deepEqual(ids(['--kind', 'File']), ['File/default/a', 'File/web/b']);
     assert.deepEqual(ids(['--namespace', 'web']), ['File/web/b']);
     assert.deepEqual(ids(['-l', 'team=infra']), ['Directory/default/out']);
@@ -177,7 +210,10 @@ describe('status, get, describe', () => {
     writeFileSync(s.path('out', 'a.txt'), 'changed\n');
     assert.equal(s.run(['drift', '-f', 'm']).code, 2);
     assert.deepEqual(ids(['--sync', 'Drifted']), ['File/default/a']);
-    assert.match(s.run(['status', '--sync', 'Drifted']).stdout, /^File\/default\/a\s+Drifted\s+Healthy\s+\S+ \d+s ago\s+\d+s ago/m);
+    assert.match(
+      s.run(['status', '--sync', 'Drifted']).stdout,
+      /^File\/default\/a\s+Drifted\s+Healthy\s+\S+ \d+s ago\s+\d+s ago/m,
+    );
 
     const bad = s.run(['status', '--sync', 'Weird']);
     assert.equal(bad.code, 1);
@@ -206,7 +242,10 @@ describe('status, get, describe', () => {
     const missing = s.run(['get', 'File/nope']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /error: no resource File\/default\/nope in the state/);
-    assert.equal(json<{ error: { code: string } }>(s.run(['get', 'File/nope', '--json'])).error.code, 'SETPOINT_NOT_FOUND');
+    assert.equal(
+      json<{ error: { code: string } }>(s.run(['get', 'File/nope', '--json'])).error.code,
+      'SETPOINT_NOT_FOUND',
+    );
   });
 
   test('describe ID shows desired, actual, the diff and recent events', () => {
@@ -225,15 +264,23 @@ describe('status, get, describe', () => {
     assert.match(r.stdout, /^Events:\n(.*\n)*?.*Normal\s+Created\s+created /m);
     assert.match(r.stdout, /Warning\s+DriftDetected\s+drifted: spec\.content/);
 
-    const d = json<{ id: string; desired: { content: string }; actual: { content: string; mode: string }; exists: boolean; changes: Array<{ path: string; diff: string }>; events: Array<{ reason: string }> }>(
-      s.run(['describe', 'File/a', '-f', 'm', '--json']),
-    );
+    const d = json<{
+      id: string;
+      desired: { content: string };
+      actual: { content: string; mode: string };
+      exists: boolean;
+      changes: Array<{ path: string; diff: string }>;
+      events: Array<{ reason: string }>;
+    }>(s.run(['describe', 'File/a', '-f', 'm', '--json']));
     assert.equal(d.id, 'File/default/a');
     assert.equal(d.exists, true);
     assert.equal(d.desired.content, 'one\ntwo\n');
     assert.equal(d.actual.content, 'one\nTWO\n');
     assert.equal(d.actual.mode, '0644');
-    assert.deepEqual(d.changes.map((c) => c.path), ['spec.content']);
+    assert.deepEqual(
+      d.changes.map((c) => c.path),
+      ['spec.content'],
+    );
     assert.deepEqual(d.events.map((e) => e.reason).sort(), ['Created', 'DriftDetected']);
 
     const missing = s.run(['describe', 'File/nope', '-f', 'm']);
@@ -243,7 +290,9 @@ describe('status, get, describe', () => {
 
   test('describe a declared resource never applied shows it as absent with what a create sets', () => {
     const s = sandbox();
-    s.write({ 'm/a.yaml': `kind: File\nmetadata: { name: new }\nspec: { path: ${s.path('new.txt')}, content: "x" }\n` });
+    s.write({
+      'm/a.yaml': `kind: File\nmetadata: { name: new }\nspec: { path: ${s.path('new.txt')}, content: "x" }\n`,
+    });
     const r = s.run(['describe', 'File/new', '-f', 'm']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Actual: {2}\(absent\)$/m);
@@ -258,11 +307,17 @@ describe('history and events', () => {
     assert.equal(s.run(['apply', '-f', 'm', '--yes', '--actor', 'alice']).code, 0);
     const r = s.run(['history']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^STARTED\s+COMMAND\s+REVISION\s+ACTOR\s+RESULT\s+CHANGED\s+FAILED\s+DURATION\s+CONVERGED$/m);
+    assert.match(
+      r.stdout,
+      /^STARTED\s+COMMAND\s+REVISION\s+ACTOR\s+RESULT\s+CHANGED\s+FAILED\s+DURATION\s+CONVERGED$/m,
+    );
     assert.match(r.stdout, /^\S+\s+apply\s+[0-9a-f]{12}\s+alice\s+succeeded\s+1\s+0\s+/m);
     assert.match(r.stdout, /^\S+\s+apply\s+[0-9a-f]{12}\s+\S+\s+succeeded\s+3\s+0\s+/m);
 
-    const h = json<{ runs: Array<{ actor: string; command: string; result: string; summary: { changed: number } }>; revisions: Array<{ id: string; convergedAt?: string }> }>(s.run(['history', '--json']));
+    const h = json<{
+      runs: Array<{ actor: string; command: string; result: string; summary: { changed: number } }>;
+      revisions: Array<{ id: string; convergedAt?: string }>;
+    }>(s.run(['history', '--json']));
     assert.equal(h.runs.length, 2);
     assert.equal(h.runs[0].actor, 'alice', 'newest first');
     assert.equal(h.runs[0].summary.changed, 1);
@@ -284,14 +339,19 @@ describe('history and events', () => {
     const all = json<Array<{ resourceId: string; reason: string }>>(s.run(['events', '--json']));
     assert.equal(all.length, 4);
     const one = json<Array<{ resourceId: string; reason: string }>>(s.run(['events', 'File/a', '--json']));
-    assert.deepEqual(one.map((e) => `${e.resourceId} ${e.reason}`), ['File/default/a Created', 'File/default/a Updated']);
+    assert.deepEqual(
+      one.map((e) => `${e.resourceId} ${e.reason}`),
+      ['File/default/a Created', 'File/default/a Updated'],
+    );
   });
 });
 
 describe('confirmation', () => {
   test('apply without --yes and without a terminal refuses with a hint and changes nothing', () => {
     const s = sandbox();
-    s.write({ 'm/a.yaml': `kind: File\nmetadata: { name: a }\nspec: { path: ${s.path('a.txt')}, content: x }\n` });
+    s.write({
+      'm/a.yaml': `kind: File\nmetadata: { name: a }\nspec: { path: ${s.path('a.txt')}, content: x }\n`,
+    });
     const r = s.run(['apply', '-f', 'm']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /error: apply needs confirmation, and standard input is not a terminal/);
@@ -302,7 +362,9 @@ describe('confirmation', () => {
 
   test('apply without --yes needs no confirmation when there is nothing to change', () => {
     const s = sandbox();
-    s.write({ 'm/a.yaml': `kind: File\nmetadata: { name: a }\nspec: { path: ${s.path('a.txt')}, content: x }\n` });
+    s.write({
+      'm/a.yaml': `kind: File\nmetadata: { name: a }\nspec: { path: ${s.path('a.txt')}, content: x }\n`,
+    });
     assert.equal(s.run(['apply', '-f', 'm', '--yes']).code, 0);
     const r = s.run(['apply', '-f', 'm']);
     assert.equal(r.code, 0, r.stderr);
@@ -310,27 +372,37 @@ describe('confirmation', () => {
   });
 
   const hasScript = spawnSync('script', ['--version']).status === 0;
-  test('on a terminal, apply shows the plan and proceeds only on "yes"', { skip: hasScript ? false : 'needs script(1) from util-linux for a pseudo-terminal' }, () => {
-    const s = sandbox();
-    s.write({ 'm/a.yaml': `kind: File\nmetadata: { name: a }\nspec: { path: ${s.path('a.txt')}, content: x }\n` });
-    const onTerminal = (answer: string) =>
-      spawnSync('script', ['-qec', `${process.execPath} ${BIN} apply -f m --state ${s.state}`, '/dev/null'], {
-        cwd: s.dir,
-        input: answer,
-        encoding: 'utf8',
-        env: { ...process.env, NO_COLOR: '1' },
-        timeout: 60_000,
+  test(
+    'on a terminal, apply shows the plan and proceeds only on "yes"',
+    { skip: hasScript ? false : 'needs script(1) from util-linux for a pseudo-terminal' },
+    () => {
+      const s = sandbox();
+      s.write({
+        'm/a.yaml': `kind: File\nmetadata: { name: a }\nspec: { path: ${s.path('a.txt')}, content: x }\n`,
       });
-    const no = onTerminal('no\n');
-    assert.equal(no.status, 1, no.stdout);
-    assert.match(no.stdout, /Plan: 1 to create, 0 to update, 0 to delete\./);
-    assert.match(no.stdout, /Do you want to perform these actions\? Only "yes" will be accepted:/);
-    assert.match(no.stdout, /Apply cancelled; nothing was changed\./);
-    assert.equal(existsSync(s.path('a.txt')), false);
+      const onTerminal = (answer: string) =>
+        spawnSync(
+          'script',
+          ['-qec', `${process.execPath} ${BIN} apply -f m --state ${s.state}`, '/dev/null'],
+          {
+            cwd: s.dir,
+            input: answer,
+            encoding: 'utf8',
+            env: { ...process.env, NO_COLOR: '1' },
+            timeout: 60_000,
+          },
+        );
+      const no = onTerminal('no\n');
+      assert.equal(no.status, 1, no.stdout);
+      assert.match(no.stdout, /Plan: 1 to create, 0 to update, 0 to delete\./);
+      assert.match(no.stdout, /Do you want to perform these actions\? Only "yes" will be accepted:/);
+      assert.match(no.stdout, /Apply cancelled; nothing was changed\./);
+      assert.equal(existsSync(s.path('a.txt')), false);
 
-    const yes = onTerminal('yes\n');
-    assert.equal(yes.status, 0, yes.stdout);
-    assert.match(yes.stdout, /Apply complete\. changed: 1 /);
-    assert.equal(readFileSync(s.path('a.txt'), 'utf8'), 'x');
-  });
+      const yes = onTerminal('yes\n');
+      assert.equal(yes.status, 0, yes.stdout);
+      assert.match(yes.stdout, /Apply complete\. changed: 1 /);
+      assert.equal(readFileSync(s.path('a.txt'), 'utf8'), 'x');
+    },
+  );
 });

@@ -20,7 +20,9 @@ function content(i: number): string {
 function manifest(out: string): string {
   const docs = [`kind: Directory\nmetadata:\n  name: out\nspec:\n  path: ${out}\n  mode: "0755"\n`];
   for (let i = 0; i < N; i++)
-    docs.push(`kind: File\nmetadata:\n  name: f${i}\nspec:\n  path: ${out}/f${i}.txt\n  content: ${JSON.stringify(content(i))}\n  mode: "0644"\ndependsOn: [Directory/out]\n`);
+    docs.push(
+      `kind: File\nmetadata:\n  name: f${i}\nspec:\n  path: ${out}/f${i}.txt\n  content: ${JSON.stringify(content(i))}\n  mode: "0644"\ndependsOn: [Directory/out]\n`,
+    );
   return docs.join('---\n');
 }
 
@@ -39,10 +41,15 @@ describe('crash safety', () => {
         return 0;
       }
     };
-    await waitFor(() => {
-      if (child.exitCode !== null) throw new Error(`apply finished before it could be killed (exit ${child.exitCode})`);
-      return count() >= 200;
-    }, 'the first files to be written', 120_000);
+    await waitFor(
+      () => {
+        if (child.exitCode !== null)
+          throw new Error(`apply finished before it could be killed (exit ${child.exitCode})`);
+        return count() >= 200;
+      },
+      'the first files to be written',
+      120_000,
+    );
     child.kill('SIGKILL');
     const killed = await done;
     assert.equal(killed.signal, 'SIGKILL', 'the apply was killed, not finished');
@@ -66,7 +73,11 @@ describe('crash safety', () => {
         assert.match(name, /^\.f\d+\.txt\.setpoint\.tmp$/, `unexpected file ${name}`);
         continue;
       }
-      assert.equal(readFileSync(`${out}/${name}`, 'utf8'), content(Number(m[1])), `${name} is partial or wrong`);
+      assert.equal(
+        readFileSync(`${out}/${name}`, 'utf8'),
+        content(Number(m[1])),
+        `${name} is partial or wrong`,
+      );
     }
 
     // Apply again: converged, no temp file left.
@@ -75,12 +86,18 @@ describe('crash safety', () => {
     assert.match(again.stdout, /Apply complete\. changed: \d+ .*failed: 0, skipped: 0/);
     const after = readdirSync(out);
     assert.equal(after.filter((n) => n.endsWith('.txt')).length, N);
-    assert.deepEqual(after.filter((n) => n.includes('.setpoint.tmp')), []);
+    assert.deepEqual(
+      after.filter((n) => n.includes('.setpoint.tmp')),
+      [],
+    );
     for (const i of [0, 1, 4999, N - 1]) assert.equal(readFileSync(`${out}/f${i}.txt`, 'utf8'), content(i));
 
     const drift = s.run(['drift', '-f', 'm']);
     assert.equal(drift.code, 0, drift.stdout + drift.stderr);
-    assert.match(drift.stdout, new RegExp(`Drift: 0 drifted, 0 missing, 0 not applied yet, ${N + 1} in sync\\.`));
+    assert.match(
+      drift.stdout,
+      new RegExp(`Drift: 0 drifted, 0 missing, 0 not applied yet, ${N + 1} in sync\\.`),
+    );
 
     // The state is intact after the recovery run too, and a third apply changes nothing.
     const db2 = new Database(s.state, { readonly: true, fileMustExist: true });

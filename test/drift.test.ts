@@ -40,7 +40,11 @@ dependsOn: [Directory/out]
 interface DriftJson {
   drifted: boolean;
   inSync: number;
-  items: Array<{ id: string; state: string; changes: Array<{ path: string; old?: string; new?: string; diff?: string }> }>;
+  items: Array<{
+    id: string;
+    state: string;
+    changes: Array<{ path: string; old?: string; new?: string; diff?: string }>;
+  }>;
 }
 
 describe('drift', () => {
@@ -83,7 +87,10 @@ describe('drift', () => {
     const repair = s.run(['apply', '-f', 'm', '--yes']);
     assert.equal(repair.code, 0, repair.stderr);
     assert.match(repair.stdout, /^~ File\/default\/a: /m);
-    assert.match(repair.stdout, /changed: 1 \(created 0, updated 1, replaced 0, deleted 0\), failed: 0, skipped: 0, in sync: 3/);
+    assert.match(
+      repair.stdout,
+      /changed: 1 \(created 0, updated 1, replaced 0, deleted 0\), failed: 0, skipped: 0, in sync: 3/,
+    );
     assert.equal(readFileSync(`${out}/a.txt`, 'utf8'), 'one\ntwo\nthree\n');
     assert.deepEqual(stamps([`${out}/b.txt`, `${out}/c.txt`]), untouched);
 
@@ -128,7 +135,9 @@ describe('drift', () => {
 
   test('resources never applied are reported as not applied yet (exit 2)', () => {
     const s = sandbox();
-    s.write({ 'm/one.yaml': `kind: File\nmetadata: { name: new }\nspec: { path: ${s.path('new.txt')}, content: "x" }\n` });
+    s.write({
+      'm/one.yaml': `kind: File\nmetadata: { name: new }\nspec: { path: ${s.path('new.txt')}, content: "x" }\n`,
+    });
     const r = s.run(['drift', '-f', 'm']);
     assert.equal(r.code, 2);
     assert.match(r.stdout, /~ File\/default\/new {2}\(not applied yet\)/);

@@ -44,11 +44,17 @@ describe('failures', () => {
     project(s);
     const r = s.run(['apply', '-f', 'm', '--yes']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /^✗ Exec\/default\/setup: create failed: apply command failed \(exit 3\): setup is broken/m);
+    assert.match(
+      r.stdout,
+      /^✗ Exec\/default\/setup: create failed: apply command failed \(exit 3\): setup is broken/m,
+    );
     assert.match(r.stdout, /^· File\/default\/after: skipped: Exec\/default\/setup failed$/m);
     assert.match(r.stdout, /^· File\/default\/after2: skipped: /m);
     assert.match(r.stdout, /^\+ File\/default\/other: created/m);
-    assert.match(r.stdout, /Apply finished with errors\. changed: 1 \(created 1, updated 0, replaced 0, deleted 0\), failed: 1, skipped: 2, in sync: 0/);
+    assert.match(
+      r.stdout,
+      /Apply finished with errors\. changed: 1 \(created 1, updated 0, replaced 0, deleted 0\), failed: 1, skipped: 2, in sync: 0/,
+    );
     assert.equal(existsSync(s.path('after.txt')), false);
     assert.equal(existsSync(s.path('after2.txt')), false);
     assert.equal(readFileSync(s.path('other.txt'), 'utf8'), 'other\n');
@@ -61,17 +67,27 @@ describe('failures', () => {
     assert.equal(byId.get('File/default/other')?.sync, 'InSync');
     assert.match(s.run(['status']).stdout, /^Exec\/default\/setup\s+Failed\s+.*apply command failed/m);
 
-    const history = json<{ runs: Array<{ result: string; summary: Record<string, number> }> }>(s.run(['history', '--json']));
+    const history = json<{ runs: Array<{ result: string; summary: Record<string, number> }> }>(
+      s.run(['history', '--json']),
+    );
     assert.equal(history.runs[0].result, 'partial');
     assert.equal(history.runs[0].summary.failed, 1);
     assert.equal(history.runs[0].summary.skipped, 2);
 
-    const events = json<Array<{ resourceId?: string; type: string; reason: string; message: string }>>(s.run(['events', 'Exec/setup', '--json']));
-    assert.ok(events.every((e) => e.resourceId === 'Exec/default/setup'), 'events ID lists only that resource');
+    const events = json<Array<{ resourceId?: string; type: string; reason: string; message: string }>>(
+      s.run(['events', 'Exec/setup', '--json']),
+    );
+    assert.ok(
+      events.every((e) => e.resourceId === 'Exec/default/setup'),
+      'events ID lists only that resource',
+    );
     const failed = events.find((e) => e.reason === 'ApplyFailed');
     assert.equal(failed?.type, 'Warning');
     assert.match(failed?.message ?? '', /create failed: apply command failed \(exit 3\): setup is broken/);
-    assert.ok(events.some((e) => e.reason === 'CommandOutput' && e.message === 'apply: setup is broken'), 'the command output is an event');
+    assert.ok(
+      events.some((e) => e.reason === 'CommandOutput' && e.message === 'apply: setup is broken'),
+      'the command output is an event',
+    );
   });
 
   test('after the cause is fixed, the next apply converges what was stopped and leaves the rest alone', () => {
@@ -81,7 +97,10 @@ describe('failures', () => {
     s.write({ fixed: '' });
     const r = s.run(['apply', '-f', 'm', '--yes']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /changed: 3 \(created 3, updated 0, replaced 0, deleted 0\), failed: 0, skipped: 0, in sync: 1/);
+    assert.match(
+      r.stdout,
+      /changed: 3 \(created 3, updated 0, replaced 0, deleted 0\), failed: 0, skipped: 0, in sync: 1/,
+    );
     assert.equal(readFileSync(s.path('after2.txt'), 'utf8'), 'after2\n');
     assert.equal(s.run(['drift', '-f', 'm']).code, 0);
   });
@@ -91,7 +110,10 @@ describe('failures', () => {
     project(s);
     const r = s.run(['apply', '-f', 'm', '--yes', '--json']);
     assert.equal(r.code, 1);
-    const report = json<{ result: string; outcomes: Array<{ action: { id: string }; status: string; message: string }> }>(r);
+    const report = json<{
+      result: string;
+      outcomes: Array<{ action: { id: string }; status: string; message: string }>;
+    }>(r);
     assert.equal(report.result, 'partial');
     const by = new Map(report.outcomes.map((o) => [o.action.id, o]));
     assert.equal(by.get('Exec/default/setup')?.status, 'failed');

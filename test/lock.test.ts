@@ -59,11 +59,18 @@ describe('state lock', () => {
 
     const second = s.run(['apply', '-f', 'm', '--yes']);
     assert.equal(second.code, 1);
-    assert.match(second.stderr, new RegExp(`error: the state is locked by another run \\(${hostname()}:${first.child.pid} apply, for \\d+s\\)`));
+    assert.match(
+      second.stderr,
+      new RegExp(
+        `error: the state is locked by another run \\(${hostname()}:${first.child.pid} apply, for \\d+s\\)`,
+      ),
+    );
     assert.match(second.stderr, /hint: wait for it to finish, or pass --lock-timeout 60s to wait/);
     assert.equal(second.stdout, '');
 
-    const asJson = json<{ error: { code: string; message: string } }>(s.run(['apply', '-f', 'm', '--yes', '--json']));
+    const asJson = json<{ error: { code: string; message: string } }>(
+      s.run(['apply', '-f', 'm', '--yes', '--json']),
+    );
     assert.equal(asJson.error.code, 'SETPOINT_STATE_LOCKED');
     assert.match(asJson.error.message, new RegExp(`:${first.child.pid} apply`));
 
@@ -86,7 +93,8 @@ describe('state lock', () => {
     const secondDone = exited(second);
     // It has opened the state (so it met the lock) and is waiting, not failing, while the first holds it.
     await waitFor(() => {
-      if (second.exitCode !== null) throw new Error(`the second apply did not wait (exit ${second.exitCode})`);
+      if (second.exitCode !== null)
+        throw new Error(`the second apply did not wait (exit ${second.exitCode})`);
       return hasOpen(second.pid!, s.state);
     }, 'the second apply to open the state');
     await new Promise((r) => setTimeout(r, 300));

@@ -12,7 +12,14 @@ interface PlanJson {
   revision: string;
   changes: boolean;
   summary: { create: number; update: number; replace: number; delete: number; noop: number };
-  actions: Array<{ id: string; kind: string; op: string; reason: string; destructive: boolean; changes: Array<{ path: string; old?: unknown; new?: unknown; diff?: string }> }>;
+  actions: Array<{
+    id: string;
+    kind: string;
+    op: string;
+    reason: string;
+    destructive: boolean;
+    changes: Array<{ path: string; old?: unknown; new?: unknown; diff?: string }>;
+  }>;
   orphans: string[];
   diagnostics: unknown[];
 }
@@ -152,8 +159,14 @@ dependsOn: [Directory/out]
     assert.doesNotMatch(plan.stdout, /File\/default\/b|File\/default\/solo/);
     assert.match(plan.stdout, /^Plan: 2 to create, 0 to update, 0 to delete\.$/m);
 
-    const data = json<PlanJson>(s.run(['plan', '-f', 'm', '--target', 'File/default/a', '--target', 'File/solo', '--json']));
-    assert.deepEqual(data.actions.map((a) => a.id).sort(), ['Directory/default/out', 'File/default/a', 'File/default/solo']);
+    const data = json<PlanJson>(
+      s.run(['plan', '-f', 'm', '--target', 'File/default/a', '--target', 'File/solo', '--json']),
+    );
+    assert.deepEqual(data.actions.map((a) => a.id).sort(), [
+      'Directory/default/out',
+      'File/default/a',
+      'File/default/solo',
+    ]);
 
     const apply = s.run(['apply', '-f', 'm', '--yes', '--target', 'File/a']);
     assert.equal(apply.code, 0, apply.stderr);

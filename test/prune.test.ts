@@ -28,9 +28,14 @@ describe('prune', () => {
     removed(s);
     const plan = s.run(['plan', '-f', 'm']);
     assert.equal(plan.code, 0, plan.stderr);
-    assert.match(plan.stdout, /1 resource is no longer declared and kept \(pruning is off\): File\/default\/gone/);
+    assert.match(
+      plan.stdout,
+      /1 resource is no longer declared and kept \(pruning is off\): File\/default\/gone/,
+    );
     assert.match(plan.stdout, /pass --prune or set lifecycle\.prune to delete them/);
-    assert.deepEqual(json<{ orphans: string[] }>(s.run(['plan', '-f', 'm', '--json'])).orphans, ['File/default/gone']);
+    assert.deepEqual(json<{ orphans: string[] }>(s.run(['plan', '-f', 'm', '--json'])).orphans, [
+      'File/default/gone',
+    ]);
 
     const apply = s.run(['apply', '-f', 'm', '--yes']);
     assert.equal(apply.code, 0, apply.stderr);
@@ -43,7 +48,10 @@ describe('prune', () => {
     removed(s);
     const plan = s.run(['plan', '-f', 'm', '--prune']);
     assert.equal(plan.code, 0, plan.stderr);
-    assert.match(plan.stdout, /^ {2}- File\/default\/gone {2}\(no longer declared \(prune\), destructive\)$/m);
+    assert.match(
+      plan.stdout,
+      /^ {2}- File\/default\/gone {2}\(no longer declared \(prune\), destructive\)$/m,
+    );
     assert.match(plan.stdout, /^Plan: 0 to create, 0 to update, 1 to delete\.$/m);
     assert.ok(existsSync(s.path('gone.txt')), 'plan deletes nothing');
 
@@ -54,7 +62,9 @@ describe('prune', () => {
     assert.equal(existsSync(s.path('gone.txt')), false);
     assert.ok(existsSync(s.path('keep.txt')));
 
-    const ids = json<{ resources: Array<{ id: string }> }>(s.run(['status', '--json'])).resources.map((r) => r.id);
+    const ids = json<{ resources: Array<{ id: string }> }>(s.run(['status', '--json'])).resources.map(
+      (r) => r.id,
+    );
     assert.deepEqual(ids, ['File/default/keep']);
     assert.match(s.run(['plan', '-f', 'm', '--prune']).stdout, /No changes/);
   });
@@ -73,10 +83,16 @@ describe('prune', () => {
   test('lifecycle.preventDestroy refuses a plan that would prune it, naming the resource and the field', () => {
     const s = sandbox();
     removed(s, 'lifecycle:\n  preventDestroy: true\n');
-    for (const args of [['plan', '-f', 'm', '--prune'], ['apply', '-f', 'm', '--yes', '--prune']]) {
+    for (const args of [
+      ['plan', '-f', 'm', '--prune'],
+      ['apply', '-f', 'm', '--yes', '--prune'],
+    ]) {
       const r = s.run(args);
       assert.equal(r.code, 1, `${args[0]}: ${r.stdout}${r.stderr}`);
-      assert.match(r.stderr, /File\/default\/gone: lifecycle\.preventDestroy: the plan would delete File\/default\/gone, which has lifecycle\.preventDestroy set/);
+      assert.match(
+        r.stderr,
+        /File\/default\/gone: lifecycle\.preventDestroy: the plan would delete File\/default\/gone, which has lifecycle\.preventDestroy set/,
+      );
       assert.match(r.stderr, /hint: remove preventDestroy first/);
     }
     assert.equal(readFileSync(s.path('gone.txt'), 'utf8'), 'gone\n');
@@ -86,10 +102,15 @@ describe('prune', () => {
     const s = sandbox();
     s.write({ 'm/keep.yaml': file(s, 'keep', 'lifecycle:\n  preventDestroy: true\n') });
     assert.equal(s.run(['apply', '-f', 'm', '--yes']).code, 0);
-    s.write({ 'm/keep.yaml': `kind: File\nmetadata:\n  name: keep\nspec:\n  path: ${s.path('keep.txt')}\n  ensure: absent\nlifecycle:\n  preventDestroy: true\n` });
+    s.write({
+      'm/keep.yaml': `kind: File\nmetadata:\n  name: keep\nspec:\n  path: ${s.path('keep.txt')}\n  ensure: absent\nlifecycle:\n  preventDestroy: true\n`,
+    });
     const r = s.run(['apply', '-f', 'm', '--yes']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /keep\.yaml:1:1: File\/default\/keep: lifecycle\.preventDestroy: the plan would delete/);
+    assert.match(
+      r.stderr,
+      /keep\.yaml:1:1: File\/default\/keep: lifecycle\.preventDestroy: the plan would delete/,
+    );
     assert.ok(existsSync(s.path('keep.txt')));
   });
 

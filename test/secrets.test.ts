@@ -106,10 +106,18 @@ describe('secrets', () => {
     const names = kept.map(([p]) => relative(s.dir, p));
     assert.ok(names.includes('state.db'), `state kept: ${names.join(', ')}`);
     assert.ok(names.includes('setpoint.log'), `log kept: ${names.join(', ')}`);
-    assert.match(readFileSync(s.path('setpoint.log'), 'utf8'), /"resourceId":"File\/default\/token"/, 'the log records the resource');
+    assert.match(
+      readFileSync(s.path('setpoint.log'), 'utf8'),
+      /"resourceId":"File\/default\/token"/,
+      'the log records the resource',
+    );
     for (const [path, bytes] of kept) {
       assert.equal(bytes.includes(SECRET), false, `${relative(s.dir, path)} contains the secret`);
-      assert.equal(bytes.includes(Buffer.from(SECRET, 'utf16le')), false, `${relative(s.dir, path)} contains the secret (UTF-16)`);
+      assert.equal(
+        bytes.includes(Buffer.from(SECRET, 'utf16le')),
+        false,
+        `${relative(s.dir, path)} contains the secret (UTF-16)`,
+      );
     }
   });
 
@@ -124,7 +132,9 @@ describe('secrets', () => {
       if (!existsSync(s.state)) return false;
       const db = new Database(s.state, { readonly: true, fileMustExist: true });
       try {
-        const row = db.prepare("SELECT count(*) AS n FROM events WHERE resource_id = 'File/default/token'").get() as { n: number };
+        const row = db
+          .prepare("SELECT count(*) AS n FROM events WHERE resource_id = 'File/default/token'")
+          .get() as { n: number };
         return row.n > 0;
       } catch {
         return false;
@@ -148,7 +158,10 @@ describe('secrets', () => {
     project(s, 'echo "bad token $TOKEN" >&2; exit 3');
     const r = s.run(['apply', '-f', 'm', '--yes'], { env });
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /✗ Exec\/default\/echo: create failed: apply command failed \(exit 3\): bad token \S+/);
+    assert.match(
+      r.stdout,
+      /✗ Exec\/default\/echo: create failed: apply command failed \(exit 3\): bad token \S+/,
+    );
     assertNoSecret('apply', r);
     const status = s.run(['status', '--json']);
     assert.match(status.stdout, /apply command failed \(exit 3\)/);
@@ -163,8 +176,14 @@ describe('secrets', () => {
     project(s);
     const r = s.run(['apply', '-f', 'm', '--yes'], { env: { SP_TEST_SECRET: undefined } });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /secret\.yaml:6:\d+: File\/default\/token: spec\.contentFrom\.secretRef: .*SP_TEST_SECRET/);
+    assert.match(
+      r.stderr,
+      /secret\.yaml:6:\d+: File\/default\/token: spec\.contentFrom\.secretRef: .*SP_TEST_SECRET/,
+    );
     assert.match(r.stderr, /nothing was applied/);
-    assert.deepEqual(readdirSync(s.dir).filter((n) => n === 'out'), []);
+    assert.deepEqual(
+      readdirSync(s.dir).filter((n) => n === 'out'),
+      [],
+    );
   });
 });

@@ -11,7 +11,7 @@ import { withoutIgnored, type Change } from '../diff/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import { statusSignature, type ResourceRecord, type ResourceSummary, type RevisionRecord, type RunResult, type Store } from '../store/index.js';
 import { mark, type Logger } from '../telemetry/index.js';
-import { createContext } from './context.js';
+import { createContext } from '../provider/context.js';
 import { loadDesired, type DesiredState } from './desired.js';
 import { execute, type ActionOutcome } from './executor.js';
 import type { WindowGate } from './controller/reconciler.js';

@@ -7,5 +7,5 @@ export * from './perform.js';
 export * from './recorder.js';
 export * from './records.js';
 export * from './lock.js';
-export * from './context.js';
+export * from '../provider/context.js';
 export * from './validate.js';

@@ -9,7 +9,7 @@ import type { ProviderRegistry } from '../provider/registry.js';
 import type { AnyProvider } from '../provider/types.js';
 import type { SecretResolver } from '../secrets/index.js';
 import { mapLimit } from '../util/pool.js';
-import { createContext, type EventSink, type RecordingCtx } from './context.js';
+import { createContext, type EventSink, type RecordingCtx } from '../provider/context.js';
 import { errorDiagnostic } from './diagnose.js';
 
 export interface Observation {

@@ -2,7 +2,8 @@
  * Preflight: target paths that cannot be written are plan errors, not apply
  * failures halfway through a run. A File, Directory or Symlink to be created
  * needs its parent folder to exist (and be a writable folder) or to be
- * declared by a Directory resource; folders are never created implicitly.
+ * declared by a Directory (or Symlink) resource; folders are never created
+ * implicitly.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -20,11 +21,21 @@ interface PathSpec {
 }
 
 /** Marks observations whose target path cannot be created with an error diagnostic. */
-export function checkTargetPaths(observations: readonly Observation[], declared: readonly Resource[], locator?: FieldLocator): void {
+export function checkTargetPaths(
+  observations: readonly Observation[],
+  declared: readonly Resource[],
+  locator?: FieldLocator,
+): void {
   const folders = new Set<string>();
   for (const r of declared) {
     const spec = r.spec as PathSpec;
-    if (r.key.kind === 'Directory' && typeof spec.path === 'string' && spec.ensure !== 'absent') folders.add(spec.path);
+    // A declared symlink may point to a folder: trust it rather than refuse a valid plan.
+    if (
+      (r.key.kind === 'Directory' || r.key.kind === 'Symlink') &&
+      typeof spec.path === 'string' &&
+      spec.ensure !== 'absent'
+    )
+      folders.add(spec.path);
   }
   const seen = new Map<string, string | undefined>();
   for (const o of observations) {
@@ -56,7 +67,8 @@ function parentProblem(folder: string): string | undefined {
     st = statSync(folder);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return `the parent folder ${folder} does not exist, and no Directory resource declares it`;
+    if (code === 'ENOENT')
+      return `the parent folder ${folder} does not exist, and no Directory resource declares it`;
     if (code === 'ENOTDIR') return `a part of ${folder} is a file, not a folder`;
     return `cannot read the parent folder ${folder} (${code ?? (err as Error).message})`;
   }
@@ -65,7 +77,9 @@ function parentProblem(folder: string): string | undefined {
     accessSync(folder, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EROFS' ? `the parent folder ${folder} is on a read-only file system` : `the parent folder ${folder} is not writable (${code})`;
+    return code === 'EROFS'
+      ? `the parent folder ${folder} is on a read-only file system`
+      : `the parent folder ${folder} is not writable (${code})`;
   }
   return undefined;
 }

@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import type { Change } from '../diff/index.js';
-import { createContext, type RecordingCtx } from '../engine/context.js';
+import { createContext, type RecordingCtx } from './context.js';
 import { declaredDigest, formatKey, type Resource } from '../manifest/index.js';
 import { SecretResolver } from '../secrets/index.js';
 import { ProviderError } from './errors.js';
@@ -92,6 +92,8 @@ export interface ConformanceSuite<Spec, Actual, Desired> {
 export interface HarnessOptions {
   /** The environment `secretRef.env` reads. Defaults to {}. */
   env?: NodeJS.ProcessEnv;
+  /** Root of the providers' working folders (ctx.workDir). Defaults to a folder in the sandbox. */
+  workRoot?: string;
 }
 
 /** An event a provider recorded through `ctx.event`. */
@@ -143,7 +145,11 @@ export class Harness<Spec, Actual, Desired> {
     options: HarnessOptions = {},
   ) {
     this.secrets = new SecretResolver({ env: options.env ?? {} });
+    this.workRoot = options.workRoot;
   }
+
+  /** Root of the providers' working folders; undefined = the context's default (<tmpdir>/setpoint-work). */
+  readonly workRoot: string | undefined;
 
   /** Parses `raw` (throws on a bad spec), builds its Ctx as the engine does, and resolves it. */
   async load(raw: unknown): Promise<Loaded<Spec, Desired>> {
@@ -153,6 +159,7 @@ export class Harness<Spec, Actual, Desired> {
       sourceRoot: this.sandbox.projectDir,
       secrets: this.secrets,
       onEvent: (_id, type, reason, message) => this.events.push({ type, reason, message }),
+      workRoot: this.workRoot,
     });
     const desired = this.provider.resolve
       ? await this.provider.resolve(spec, ctx)

@@ -70,6 +70,13 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
   readonly schema: z.ZodType<Spec>;
   /** Bump when the schema changes, so cached validations are redone. Defaults to the package's version. */
   readonly version?: string;
+  /**
+   * Fields whose changes are the target failing on its own (a process
+   * exiting), which the provider's own backoff handles: repairing them is not
+   * a fight with another actor, so the thrash guard does not count them.
+   * Defaults to none.
+   */
+  readonly failureFields?: readonly string[];
   /** Caps concurrent actions of this kind within a run (e.g. commands). Defaults to the run's parallelism. */
   readonly concurrency?: number;
 

@@ -12,7 +12,10 @@ describe('backoffDelay', () => {
 
   it('caps the delay, even after very many failures', () => {
     const options = { baseDelayMs: 10, maxDelayMs: 50, jitter: 0 };
-    assert.deepEqual([2, 3, 10, 1000, 1e9].map((f) => backoffDelay(f, options)), [40, 50, 50, 50, 50]);
+    assert.deepEqual(
+      [2, 3, 10, 1000, 1e9].map((f) => backoffDelay(f, options)),
+      [40, 50, 50, 50, 50],
+    );
   });
 
   it('uses 100 ms, 5 minutes and 20% jitter by default', () => {
@@ -42,10 +45,18 @@ describe('backoffDelay', () => {
   });
 
   it('refuses nonsense options with a code and a hint', () => {
-    for (const bad of [{ jitter: 1.5 }, { baseDelayMs: -1 }, { maxDelayMs: Number.NaN }, { baseDelayMs: 10, maxDelayMs: 5 }]) {
+    for (const bad of [
+      { jitter: 1.5 },
+      { baseDelayMs: -1 },
+      { maxDelayMs: Number.NaN },
+      { baseDelayMs: 10, maxDelayMs: 5 },
+    ]) {
       assert.throws(
         () => backoffDelay(0, bad),
-        (err: unknown) => err instanceof QueueError && err.code === 'SETPOINT_QUEUE_INVALID_OPTION' && /hint:/.test(err.message),
+        (err: unknown) =>
+          err instanceof QueueError &&
+          err.code === 'SETPOINT_QUEUE_INVALID_OPTION' &&
+          /hint:/.test(err.message),
         JSON.stringify(bad),
       );
     }

@@ -29,10 +29,20 @@ export const DEFAULT_BACKOFF: Readonly<Required<BackoffOptions>> = Object.freeze
 
 /** Applies the backoff defaults and refuses values that make no sense (negative, NaN, jitter above 1). */
 export function backoffWithDefaults(options: BackoffOptions = {}): Required<BackoffOptions> {
-  const baseDelayMs = checkOption('backoff', 'baseDelayMs', options.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs, 0);
+  const baseDelayMs = checkOption(
+    'backoff',
+    'baseDelayMs',
+    options.baseDelayMs ?? DEFAULT_BACKOFF.baseDelayMs,
+    0,
+  );
   return {
     baseDelayMs,
-    maxDelayMs: checkOption('backoff', 'maxDelayMs', options.maxDelayMs ?? DEFAULT_BACKOFF.maxDelayMs, baseDelayMs),
+    maxDelayMs: checkOption(
+      'backoff',
+      'maxDelayMs',
+      options.maxDelayMs ?? DEFAULT_BACKOFF.maxDelayMs,
+      baseDelayMs,
+    ),
     jitter: checkOption('backoff', 'jitter', options.jitter ?? DEFAULT_BACKOFF.jitter, 0, 1),
     random: options.random ?? DEFAULT_BACKOFF.random,
   };

@@ -1,13 +1,13 @@
 /**
- * Errors of the work queue and the token bucket. They are misuses the caller
- * can fix (a bad option, a NaN priority), so each carries a code, the key when
- * there is one, and a hint; the message ends with the hint.
+ * Errors of the work queue and the token bucket, and the checks that raise
+ * them. They are misuses the caller can fix (a bad option, a NaN priority), so
+ * each carries a code, the key when there is one, and a hint; the message ends
+ * with the hint. A hook that throws is not the caller's misuse of the queue:
+ * `guarded` turns it into a process warning.
  */
 
 export type QueueErrorCode =
-  | 'SETPOINT_QUEUE_INVALID_OPTION'
-  | 'SETPOINT_QUEUE_INVALID_ARGUMENT'
-  | 'SETPOINT_QUEUE_HOOK_FAILED';
+  'SETPOINT_QUEUE_INVALID_OPTION' | 'SETPOINT_QUEUE_INVALID_ARGUMENT' | 'SETPOINT_QUEUE_HOOK_FAILED';
 
 export class QueueError extends Error {
   readonly code: QueueErrorCode;
@@ -36,4 +36,47 @@ export function checkOption(owner: string, name: string, value: number, min: num
     });
   }
   return value;
+}
+
+/** The priority of an add: 0 when not given; a finite number otherwise. */
+export function checkPriority(key: string, priority: number | undefined): number {
+  if (priority === undefined) return 0;
+  if (typeof priority !== 'number' || !Number.isFinite(priority)) {
+    throw new QueueError(`invalid priority for ${key}: ${String(priority)}`, {
+      code: 'SETPOINT_QUEUE_INVALID_ARGUMENT',
+      key,
+      hint: 'use a finite number; lower numbers are served first',
+    });
+  }
+  return priority;
+}
+
+/** Refuses a delay that is not a number (NaN included); any number, even negative, is fine. */
+export function checkDelay(key: string, delayMs: number): void {
+  if (typeof delayMs !== 'number' || Number.isNaN(delayMs)) {
+    throw new QueueError(`invalid delay for ${key}: ${String(delayMs)}`, {
+      code: 'SETPOINT_QUEUE_INVALID_ARGUMENT',
+      key,
+      hint: 'pass a number of milliseconds',
+    });
+  }
+}
+
+/** Runs a hook; a throw becomes a process warning instead of leaving the queue half-updated. */
+export function guarded(key: string, hook: () => void): void {
+  try {
+    hook();
+  } catch (err) {
+    process.emitWarning(
+      new QueueError(
+        `work queue hook failed for ${key}: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          code: 'SETPOINT_QUEUE_HOOK_FAILED',
+          key,
+          hint: 'hooks feed metrics and must not throw',
+          cause: err,
+        },
+      ),
+    );
+  }
 }

@@ -17,7 +17,10 @@ describe('Heap', () => {
     for (const r of ranks) heap.push(item(r));
     const out: number[] = [];
     for (let x = heap.pop(); x; x = heap.pop()) out.push(x.rank);
-    assert.deepEqual(out, [...ranks].sort((a, b) => a - b));
+    assert.deepEqual(
+      out,
+      [...ranks].sort((a, b) => a - b),
+    );
     assert.equal(heap.size, 0);
   });
 

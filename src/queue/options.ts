@@ -45,6 +45,8 @@ export interface WorkQueueOptions<K extends string = string> extends BackoffOpti
 /** The settings with their defaults applied. Hooks are not copied: they are called on the options object itself. */
 export type ResolvedWorkQueueOptions = Required<BackoffOptions> & { now: () => number };
 
-export function withDefaults(options: BackoffOptions & { now?: () => number } = {}): ResolvedWorkQueueOptions {
+export function withDefaults(
+  options: BackoffOptions & { now?: () => number } = {},
+): ResolvedWorkQueueOptions {
   return { ...backoffWithDefaults(options), now: options.now ?? Date.now };
 }

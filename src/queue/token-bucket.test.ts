@@ -75,7 +75,10 @@ describe('TokenBucket', () => {
 
   it('refuses a rate or burst that cannot work', () => {
     for (const bad of [{ rate: 0 }, { rate: -1 }, { burst: 0.5 }, { rate: Number.NaN }]) {
-      assert.throws(() => new TokenBucket(bad), (err: unknown) => err instanceof QueueError && err.code === 'SETPOINT_QUEUE_INVALID_OPTION');
+      assert.throws(
+        () => new TokenBucket(bad),
+        (err: unknown) => err instanceof QueueError && err.code === 'SETPOINT_QUEUE_INVALID_OPTION',
+      );
     }
   });
 });

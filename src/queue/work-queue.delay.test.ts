@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { WorkQueue, type QueueItem } from './work-queue.js';
 
 /** `get`, giving up after `ms` on a ref'd timer: the queue's own timers are unref'd and would not keep the test alive. */
-async function getWithin<K extends string>(queue: WorkQueue<K>, ms: number): Promise<QueueItem<K> | undefined> {
+async function getWithin<K extends string>(
+  queue: WorkQueue<K>,
+  ms: number,
+): Promise<QueueItem<K> | undefined> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), ms);
   try {
@@ -124,7 +127,10 @@ describe('WorkQueue.addRateLimited', () => {
       queue.addRateLimited(`k${i}`);
     }
     queue.shutDown();
-    assert.ok(delays.every((d) => d >= 50 && d <= 150), `out of bounds: ${delays.filter((d) => d < 50 || d > 150).join(', ')}`);
+    assert.ok(
+      delays.every((d) => d >= 50 && d <= 150),
+      `out of bounds: ${delays.filter((d) => d < 50 || d > 150).join(', ')}`,
+    );
     assert.ok(new Set(delays.map(Math.round)).size > 20, 'no spread');
   });
 

@@ -10,7 +10,10 @@ import type { AddOutcome } from './options.js';
 import { WorkQueue, type QueueItem } from './work-queue.js';
 
 /** `get`, giving up after `ms` on a ref'd timer (so a test waiting on it keeps the process alive). */
-async function getWithin<K extends string>(queue: WorkQueue<K>, ms: number): Promise<QueueItem<K> | undefined> {
+async function getWithin<K extends string>(
+  queue: WorkQueue<K>,
+  ms: number,
+): Promise<QueueItem<K> | undefined> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), ms);
   try {
@@ -92,7 +95,10 @@ describe('WorkQueue: order', () => {
     const priorities = [3, -1, 7, 0, 2, 2.5, -10, 100];
     priorities.forEach((priority) => queue.add(`p${priority}`, { priority }));
     const order = (await takeAll(queue)).map((k) => Number(k.slice(1)));
-    assert.deepEqual(order, [...priorities].sort((a, b) => a - b));
+    assert.deepEqual(
+      order,
+      [...priorities].sort((a, b) => a - b),
+    );
   });
 
   it('serves keys of one priority in the order they were added', async () => {
@@ -245,7 +251,11 @@ describe('WorkQueue: hooks and refused input', () => {
     let clock = 1000;
     const waits: number[] = [];
     const works: number[] = [];
-    const queue = new WorkQueue({ now: () => clock, onGet: (_k, ms) => waits.push(ms), onDone: (_k, ms) => works.push(ms) });
+    const queue = new WorkQueue({
+      now: () => clock,
+      onGet: (_k, ms) => waits.push(ms),
+      onDone: (_k, ms) => works.push(ms),
+    });
     queue.add('a');
     clock += 250;
     const item = await queue.get();
@@ -270,7 +280,11 @@ describe('WorkQueue: hooks and refused input', () => {
     await new Promise((resolve) => setImmediate(resolve));
     process.off('warning', onWarning);
     assert.equal(warnings.length, 1);
-    assert.ok(warnings[0] instanceof QueueError && warnings[0].code === 'SETPOINT_QUEUE_HOOK_FAILED');
+    assert.ok(
+      warnings[0] instanceof QueueError &&
+        warnings[0].code === 'SETPOINT_QUEUE_HOOK_FAILED' &&
+        warnings[0].key === 'a',
+    );
   });
 
   it('refuses a priority or delay that is not a number, naming the key', () => {
@@ -280,7 +294,11 @@ describe('WorkQueue: hooks and refused input', () => {
       () => queue.add('a', { priority: Infinity }),
       () => queue.addAfter('a', Number.NaN),
     ]) {
-      assert.throws(act, (err: unknown) => err instanceof QueueError && err.code === 'SETPOINT_QUEUE_INVALID_ARGUMENT' && err.key === 'a');
+      assert.throws(
+        act,
+        (err: unknown) =>
+          err instanceof QueueError && err.code === 'SETPOINT_QUEUE_INVALID_ARGUMENT' && err.key === 'a',
+      );
     }
     assert.equal(queue.len(), 0);
     assert.throws(() => new WorkQueue({ jitter: -0.1 }), QueueError);

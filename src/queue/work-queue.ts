@@ -6,7 +6,7 @@
  * (FIFO within a priority). README.md states the contract.
  */
 import { backoffDelay } from './backoff.js';
-import { QueueError } from './errors.js';
+import { checkDelay, checkPriority, guarded } from './errors.js';
 import { Heap, type HeapEntry } from './heap.js';
 import {
   withDefaults,
@@ -100,7 +100,7 @@ export class WorkQueue<K extends string = string> {
       this.enqueue(key, priority, now);
       outcome = 'queued';
     }
-    if (this.hooks.onAdd) guarded(() => this.hooks.onAdd?.(key, priority, outcome));
+    if (this.hooks.onAdd) guarded(key, () => this.hooks.onAdd?.(key, priority, outcome));
     this.dispatch();
   }
 
@@ -114,13 +114,7 @@ export class WorkQueue<K extends string = string> {
    */
   addAfter(key: K, delayMs: number, options: AddOptions = {}): void {
     const priority = checkPriority(key, options.priority);
-    if (typeof delayMs !== 'number' || Number.isNaN(delayMs)) {
-      throw new QueueError(`invalid delay for ${key}: ${String(delayMs)}`, {
-        code: 'SETPOINT_QUEUE_INVALID_ARGUMENT',
-        key,
-        hint: 'pass a number of milliseconds',
-      });
-    }
+    checkDelay(key, delayMs);
     if (this.stopped) return;
     if (delayMs <= 0) return this.add(key, { priority });
     const waitMs = Math.min(delayMs, MAX_TIMER_MS);
@@ -146,7 +140,7 @@ export class WorkQueue<K extends string = string> {
     const failures = this.failureCounts.get(key) ?? 0;
     const delayMs = backoffDelay(failures, this.settings);
     this.failureCounts.set(key, failures + 1);
-    if (this.hooks.onRetry) guarded(() => this.hooks.onRetry?.(key, failures + 1, delayMs));
+    if (this.hooks.onRetry) guarded(key, () => this.hooks.onRetry?.(key, failures + 1, delayMs));
     this.addAfter(key, delayMs, options);
   }
 
@@ -199,7 +193,7 @@ export class WorkQueue<K extends string = string> {
     }
     if (this.hooks.onDone) {
       const workedMs = Math.max(0, this.settings.now() - startedAt);
-      guarded(() => this.hooks.onDone?.(key, workedMs));
+      guarded(key, () => this.hooks.onDone?.(key, workedMs));
     }
     this.dispatch();
     if (this.active.size === 0) for (const resolve of this.drainers.splice(0)) resolve();
@@ -286,34 +280,7 @@ export class WorkQueue<K extends string = string> {
     const now = this.settings.now();
     this.active.set(entry.key, now);
     const item = { key: entry.key, priority: entry.priority, waitedMs: Math.max(0, now - entry.addedAt) };
-    if (this.hooks.onGet) guarded(() => this.hooks.onGet?.(item.key, item.waitedMs));
+    if (this.hooks.onGet) guarded(item.key, () => this.hooks.onGet?.(item.key, item.waitedMs));
     return item;
-  }
-}
-
-function checkPriority(key: string, priority: number | undefined): number {
-  if (priority === undefined) return 0;
-  if (typeof priority !== 'number' || !Number.isFinite(priority)) {
-    throw new QueueError(`invalid priority for ${key}: ${String(priority)}`, {
-      code: 'SETPOINT_QUEUE_INVALID_ARGUMENT',
-      key,
-      hint: 'use a finite number; lower numbers are served first',
-    });
-  }
-  return priority;
-}
-
-/** Runs a hook; a throw becomes a process warning instead of leaving the queue half-updated. */
-function guarded(hook: () => void): void {
-  try {
-    hook();
-  } catch (err) {
-    process.emitWarning(
-      new QueueError(`a work queue hook threw: ${err instanceof Error ? err.message : String(err)}`, {
-        code: 'SETPOINT_QUEUE_HOOK_FAILED',
-        hint: 'hooks feed metrics and must not throw',
-        cause: err,
-      }),
-    );
   }
 }

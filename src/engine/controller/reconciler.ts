@@ -385,9 +385,11 @@ export class Reconciler {
     }
     const next = markInSync(record, healthOf(obs, result.actual), now, { revision: index.revision.id });
     next.approvalId = undefined;
-    next.remediations = ctx.isDrift
-      ? [...recentRepairs(record.remediations, doneMs, this.deps.settings.reconcile.thrashWindowMs), { at: now, fields: action.changes.map((c) => c.path) }]
-      : undefined;
+    // The thrash guard counts repairs of what another actor changed, not the target's own failures.
+    const exempt = new Set(obs.provider.failureFields ?? []);
+    const fought = action.changes.map((c) => c.path).filter((f) => !exempt.has(f));
+    const history = recentRepairs(record.remediations, doneMs, this.deps.settings.reconcile.thrashWindowMs);
+    next.remediations = ctx.isDrift && fought.length > 0 ? [...history, { at: now, fields: fought }] : ctx.isDrift ? history : undefined;
     this.record(next);
     const episode = this.openEpisodes.get(id);
     if (episode) {

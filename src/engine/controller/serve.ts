@@ -19,7 +19,7 @@ import type { SecretResolver } from '../../secrets/index.js';
 import type { Store } from '../../store/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { createContext } from '../context.js';
+import { createContext } from '../../provider/context.js';
 import type { DesiredState } from '../desired.js';
 import { acquireStateLock, type HeldLock } from '../lock.js';
 import { Recorder } from '../recorder.js';

@@ -2,7 +2,7 @@
  * Process: the shared provider conformance suite, with real child processes.
  * Drift is a replica killed with SIGKILL; the failed apply is a missing cwd.
  */
-import { STATE_DIR, killReplica, removeAll, resetWork, sleeper } from './testkit.js';
+import { STATE_DIR, WORK_ROOT, killReplica, removeAll, resetWork, sleeper } from './testkit.js';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach } from 'node:test';
@@ -26,6 +26,8 @@ runConformance({
       gracePeriod: '2s',
     };
   },
+  // State files where the test kit (and its cleanup) looks for them.
+  harness: { workRoot: WORK_ROOT },
   createFields: ['spec.command', 'spec.args', 'spec.replicas'],
   drifts: [
     {

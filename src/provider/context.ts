@@ -9,8 +9,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Resource } from '../manifest/index.js';
-import { ProviderError } from '../provider/errors.js';
-import type { Ctx, EventType } from '../provider/types.js';
+import { ProviderError } from './errors.js';
+import type { Ctx, EventType } from './types.js';
 import type { SecretRef, SecretResolver, Secrets } from '../secrets/index.js';
 
 export interface EventSink {

@@ -1,0 +1,120 @@
+/**
+ * Building blocks of the `setpoint serve` integration tests (test/serve-*.test.ts):
+ * a temp project with its own setpoint.yaml, manifests and target folder, and
+ * readers of what the CLI reports about it.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, json, tempDir, writeFiles, type CliOptions, type CliResult } from './helpers.js';
+
+/** The fields of `status --json` / `events --json` the tests read. */
+export interface StatusRecord {
+  id: string;
+  sync: string;
+  health: string;
+  blockedUntil?: string;
+  approvalId?: string;
+  lastError?: string;
+  driftedSince?: string;
+  conditions: Array<{ type: string; status: string; reason: string; message: string }>;
+}
+
+export interface EventRow {
+  time: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  resourceId?: string;
+  revisionId?: string;
+}
+
+export interface ApprovalRow {
+  id: string;
+  resourceId: string;
+  op: string;
+  state: string;
+  changes: unknown[];
+}
+
+export interface Project {
+  dir: string;
+  /** Where the managed targets live (outside the watched manifest folder). */
+  out: string;
+  path(...parts: string[]): string;
+  write(files: Record<string, string>): void;
+  /** `setpoint ARGS` in the project folder. */
+  run(args: string[], options?: CliOptions): CliResult;
+  /** Like run, and fails the test unless it exits 0. */
+  ok(args: string[], options?: CliOptions): CliResult;
+  status(): StatusRecord[];
+  record(id: string): StatusRecord | undefined;
+  events(id?: string): EventRow[];
+  approvals(): ApprovalRow[];
+  read(path: string): string;
+  mode(path: string): string;
+}
+
+/** Default settings: a short resync so anything a watch missed is caught quickly. */
+export const FAST = 'reconcile:\n  resync: 2s\n  backoff: { base: 50ms, max: 2s }\n';
+
+/** A temp project: setpoint.yaml (`settings`), `files` (manifests/...), and an empty out/ folder for targets. */
+export function project(files: Record<string, string>, settings = FAST): Project {
+  const dir = tempDir('setpoint-serve-');
+  writeFiles(dir, { 'setpoint.yaml': settings, 'out/.keep': '', ...files });
+  const run = (args: string[], options: CliOptions = {}) => cli(args, { cwd: dir, ...options });
+  const p: Project = {
+    dir,
+    out: join(dir, 'out'),
+    path: (...parts) => join(dir, ...parts),
+    write: (f) => writeFiles(dir, f),
+    run,
+    ok(args, options) {
+      const r = run(args, options);
+      if (r.code !== 0) throw new Error(`setpoint ${args.join(' ')} exited ${r.code}:\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
+      return r;
+    },
+    status: () => json<{ resources: StatusRecord[] }>(p.ok(['status', '--json'])).resources,
+    record: (id) => p.status().find((r) => r.id === id),
+    events: (id) => json<EventRow[]>(p.ok(id ? ['events', id, '--json', '-n', '500'] : ['events', '--json', '-n', '500'])),
+    approvals: () => json<ApprovalRow[]>(p.ok(['approvals', '--json'])),
+    read: (path) => readFileSync(path, 'utf8'),
+    mode: (path) => (statSync(path).mode & 0o777).toString(8).padStart(4, '0'),
+  };
+  return p;
+}
+
+export interface FileOptions {
+  mode?: string;
+  remediation?: 'auto' | 'alert' | 'approve';
+  priority?: 'critical' | 'high' | 'normal' | 'low';
+  dependsOn?: string[];
+  labels?: Record<string, string>;
+}
+
+/** One File document; content as a JSON string (valid YAML). */
+export function fileDoc(name: string, path: string, content: string, o: FileOptions = {}): string {
+  const lines = ['kind: File', 'metadata:', `  name: ${name}`];
+  if (o.labels) lines.push(`  labels: ${JSON.stringify(o.labels)}`);
+  lines.push('spec:', `  path: ${path}`, `  content: ${JSON.stringify(content)}`, `  mode: "${o.mode ?? '0644'}"`);
+  if (o.dependsOn) lines.push(`dependsOn: ${JSON.stringify(o.dependsOn)}`);
+  if (o.remediation || o.priority) {
+    lines.push('lifecycle:');
+    if (o.remediation) lines.push(`  remediation: ${o.remediation}`);
+    if (o.priority) lines.push(`  priority: ${o.priority}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function dirDoc(name: string, path: string): string {
+  return `kind: Directory\nmetadata:\n  name: ${name}\nspec:\n  path: ${path}\n  mode: "0755"\n`;
+}
+
+export function docs(...documents: string[]): string {
+  return documents.join('---\n');
+}
+
+/** Index of the first event matching `reason` (and `type`), at or after `from`; -1 if none. */
+export function indexOfEvent(events: readonly EventRow[], reason: string, from = 0, type?: EventRow['type']): number {
+  for (let i = from; i < events.length; i++) if (events[i].reason === reason && (!type || events[i].type === type)) return i;
+  return -1;
+}
