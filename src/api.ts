@@ -342,7 +342,8 @@ export class Setpoint {
     return { check: (resource, now) => evaluateWindows(windows, windowSubject(resource), now) };
   }
 
-  async approvals(state: ApprovalState | undefined = 'pending'): Promise<ApprovalRecord[]> {
+  /** Approvals in `state`; every approval when no state is given. */
+  async approvals(state?: ApprovalState): Promise<ApprovalRecord[]> {
     return (await this.store()).listApprovals(state ? { state } : {});
   }
 

@@ -3,8 +3,8 @@
  * a temp project with its own setpoint.yaml, manifests and target folder, and
  * readers of what the CLI reports about it.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { cli, json, tempDir, writeFiles, type CliOptions, type CliResult } from './helpers.js';
 
 /** The fields of `status --json` / `events --json` the tests read. */
@@ -117,4 +117,15 @@ export function docs(...documents: string[]): string {
 export function indexOfEvent(events: readonly EventRow[], reason: string, from = 0, type?: EventRow['type']): number {
   for (let i = from; i < events.length; i++) if (events[i].reason === reason && (!type || events[i].type === type)) return i;
   return -1;
+}
+
+/**
+ * Replaces a file's content in one step (temp file + rename, as editors do),
+ * so serve never sees a half-done edit (an empty file between truncate and
+ * write) and proposes exactly one action for it.
+ */
+export function replaceFile(path: string, content: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.edit`);
+  writeFileSync(tmp, content, { mode: 0o644 });
+  renameSync(tmp, path);
 }

@@ -36,5 +36,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+// `setpoint status | head`: the reader went away; stop quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+
 mark('modules loaded');
 await buildProgram().parseAsync(process.argv);

@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import { dirname, relative, resolve, isAbsolute } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { addImplicitDependencies } from './autorequire.js';
 import {
   checkResourceSet,
   Diagnostics,
@@ -68,6 +69,7 @@ export function loadDesired(options: LoadOptions): DesiredState {
     diagnostics.addAll(fileDiags.items);
     for (const r of fileResources) candidates.push(r);
   }
+  addImplicitDependencies(candidates);
   const resources = checkResourceSet(candidates, locator, diagnostics);
   const roots = options.paths.map((p) => rootFor(resolve(p), options.projectRoot));
   const rootByFile = new Map<string, string>();

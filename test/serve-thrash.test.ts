@@ -1,0 +1,63 @@
+/**
+ * `setpoint serve` end to end, thrash guard: a script that keeps rewriting a
+ * managed file (another actor fighting setpoint) drives it to Conflict after
+ * K repairs; remediation stops until `setpoint resume`.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { eventually, startServe } from './helpers.js';
+import { fileDoc, project } from './serve-kit.js';
+
+const K = 3;
+
+describe('serve: thrash guard', () => {
+  test(`a script rewriting a managed file drives it to Conflict after ${K} repairs; resume lets serve repair it again`, async (t) => {
+    const p = project({}, `reconcile:\n  resync: 2s\n  thrash: { maxRemediations: ${K}, window: 1h }\n`);
+    const target = join(p.out, 'resolv.conf');
+    const id = 'File/default/resolv';
+    p.write({ 'manifests/dns.yaml': fileDoc('resolv', target, 'nameserver 10.0.0.1\n') });
+    await startServe(t, p.dir);
+    await eventually(() => p.record(id)?.sync === 'InSync', 'the first convergence');
+
+    // Another actor: a shell loop rewriting the file (a TERM ends it between writes, never in the middle of one).
+    const fighter = spawn('sh', ['-c', `trap 'exit 0' TERM; while true; do echo 'nameserver 8.8.8.8' > '${target}'; sleep 0.05; done`], { stdio: 'ignore' });
+    const fighterExit = new Promise<void>((resolve) => fighter.on('exit', () => resolve()));
+    t.after(() => {
+      if (fighter.exitCode === null && fighter.signalCode === null) fighter.kill('SIGKILL');
+    });
+
+    const conflict = await eventually(() => {
+      const r = p.record(id);
+      return r?.sync === 'Conflict' ? r : undefined;
+    }, 'the resource to be marked Conflict');
+    const condition = conflict.conditions.find((c) => c.type === 'Synced');
+    assert.equal(condition?.reason, 'Conflict');
+    assert.match(condition?.message ?? '', /spec\.content keeps flipping/);
+
+    const events = p.events(id);
+    const warning = events.find((e) => e.reason === 'Conflict');
+    assert.equal(warning?.type, 'Warning');
+    assert.match(warning.message, new RegExp(`^repaired ${K} times in 60m; spec\\.content keeps flipping: another actor is changing it\\. Remediation stopped; it resumes on a new revision or \`setpoint resume ${id}\`$`));
+    const repairsBefore = events.slice(0, events.indexOf(warning)).filter((e) => e.reason === 'Remediated');
+    assert.equal(repairsBefore.length, K, `exactly ${K} repairs before the Conflict`);
+    assert.match(p.ok(['status']).stdout, new RegExp(`^${id}\\s+Conflict\\s`, 'm'));
+
+    // The fight stops; setpoint does not touch the file while in Conflict.
+    fighter.kill('SIGTERM');
+    await fighterExit;
+    const stopped = p.record(id) as { lastObservedAt?: string } | undefined;
+    await eventually(() => {
+      const r = p.record(id) as { lastObservedAt?: string; sync?: string } | undefined;
+      return r?.sync === 'Conflict' && (r.lastObservedAt ?? '') > (stopped?.lastObservedAt ?? '');
+    }, 'serve to look at the resource again (a resync) and keep it in Conflict');
+    assert.equal(p.read(target), 'nameserver 8.8.8.8\n', 'no repair while in Conflict');
+    assert.equal(p.events(id).filter((e) => e.reason === 'Remediated').length, K, 'no repair after the Conflict');
+
+    const resumed = p.ok(['resume', id]);
+    assert.equal(resumed.stdout.trim(), `resumed ${id}`);
+    await eventually(() => p.read(target) === 'nameserver 10.0.0.1\n' && p.record(id)?.sync === 'InSync', 'serve to repair the file after resume');
+    assert.equal(p.events(id).filter((e) => e.reason === 'Remediated').length, K + 1);
+  });
+});
