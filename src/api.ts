@@ -12,6 +12,7 @@ import { toJSONSchema } from 'zod';
 import { Diagnostics, documentSchema, FileCompiledCache, type CompiledCache, normalizeId, type Diagnostic, type ResourceId } from './manifest/index.js';
 import { defaultRegistry } from './providers/index.js';
 import type { ProviderRegistry } from './provider/registry.js';
+import { loadPlugins, type PluginError } from './provider/plugins.js';
 import { loadSettings, stateDir, type Settings } from './project/index.js';
 import { join, resolve } from 'node:path';
 import { codeIdentity } from './version.js';
@@ -114,7 +115,7 @@ export class Setpoint {
     private readonly manifestCache: CompiledCache,
   ) {}
 
-  static open(options: OpenOptions = {}): Setpoint {
+  static async open(options: OpenOptions = {}): Promise<Setpoint> {
     const { settings, diagnostics } = loadSettings(options.project ?? options.cwd ?? process.cwd(), options.project !== undefined);
     if (diagnostics.hasErrors)
       throw new SetpointError(`invalid settings in ${settings.file}`, 'SETPOINT_SETTINGS_INVALID', 'fix setpoint.yaml', diagnostics.items);
@@ -124,6 +125,14 @@ export class Setpoint {
     const logger =
       options.logger ?? (options.logFile === false ? silentLogger() : createLogger({ file: logFile, level: options.logLevel ?? settings.log.level }));
     const registry = options.registry ?? defaultRegistry();
+    if (settings.plugins.length > 0) {
+      try {
+        await loadPlugins(settings.plugins, settings.root, registry);
+      } catch (err) {
+        const e = err as PluginError;
+        throw new SetpointError(e.message, e.code ?? 'SETPOINT_PLUGIN_INVALID', e.hint);
+      }
+    }
     const cache = new FileCompiledCache(join(workDir, 'cache', 'manifests'), `${codeIdentity()}|${registry.fingerprint()}|${settings.namespace}`);
     return new Setpoint(settings, registry, logger, options.actor ?? currentUser(), state, cache);
   }

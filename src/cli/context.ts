@@ -26,7 +26,7 @@ export function outputFor(cmd: Command): Output {
   return createOutput({ json: g.json, color: g.color });
 }
 
-export function openApi(cmd: Command): Setpoint {
+export function openApi(cmd: Command): Promise<Setpoint> {
   const g = globals(cmd);
   return Setpoint.open({ project: g.project, state: g.state, logLevel: g.logLevel, actor: g.actor });
 }
@@ -40,7 +40,7 @@ export async function run(cmd: Command, body: (api: Setpoint, o: Output) => Prom
   let api: Setpoint | undefined;
   let code: number = EXIT.ok;
   try {
-    api = openApi(cmd);
+    api = await openApi(cmd);
     code = (await body(api, o)) ?? EXIT.ok;
   } catch (err) {
     code = EXIT.error;

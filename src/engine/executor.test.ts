@@ -164,10 +164,10 @@ describe('execute', () => {
   });
 
   it('keeps the message of a rejection that is not an Error', async () => {
-    // A plug-in may reject with a plain string; the executor must still report it.
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     const outcomes = await execute([act('a')], {
       parallelism: 1,
+      // A plug-in may reject with a plain string; the executor must still report it.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       perform: () => Promise.reject('exit status 3'),
     });
     assert.equal(outcomes[0].status, 'failed');

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { HEALTH_STATUSES, SYNC_STATUSES, type HealthStatus, type SyncStatus } from '../../health/index.js';
 import { collect, run } from '../context.js';
 import type { ConvergenceFigures, Setpoint } from '../../api.js';
-import type { ResourceFilter } from '../../store/index.js';
+import type { ResourceFilter, ResourceRecord } from '../../store/index.js';
 import { ago, healthColor, syncColor, table, type Output } from '../output.js';
 
 interface StatusOptions {
@@ -68,7 +68,7 @@ export function register(program: Command): void {
           healthColor(c, r.health),
           r.lastAppliedRevision ? `${r.lastAppliedRevision.slice(0, 8)} ${ago(r.lastAppliedAt)}` : '-',
           r.driftedSince ? ago(r.driftedSince) : '-',
-          r.lastError ? c.red(r.lastError.slice(0, 80)) : (r.healthMessage ?? ''),
+          waitReason(r) ?? (r.lastError ? c.red(r.lastError.slice(0, 80)) : (r.healthMessage ?? '')),
         ]);
         o.out(table(['ID', 'SYNC', 'HEALTH', 'LAST APPLIED', 'DRIFTED SINCE', 'MESSAGE'], rows, c));
         const k = status.counts;
@@ -80,6 +80,12 @@ export function register(program: Command): void {
         );
       }),
     );
+}
+
+/** Why a Blocked or Conflict resource waits (e.g. the change window and until when), from its Synced condition. */
+function waitReason(r: ResourceRecord): string | undefined {
+  if (r.sync !== 'Blocked' && r.sync !== 'Conflict') return undefined;
+  return r.conditions.find((c) => c.type === 'Synced' && c.status === 'False')?.message;
 }
 
 function ms(v: number | undefined): string {
@@ -115,12 +121,12 @@ async function watchStatus(api: Setpoint, o: Output, filter: ResourceFilter): Pr
     if (now !== counter) {
       counter = now;
       for (const r of (await api.status(filter)).resources) {
-        const line = `${r.sync} ${r.health} ${r.lastError ?? r.healthMessage ?? ''}`;
+        const message = waitReason(r) ?? r.lastError ?? r.healthMessage;
+        const line = `${r.sync} ${r.health} ${message ?? ''}`;
         if (seen.get(r.id) === line) continue;
         seen.set(r.id, line);
-        if (o.json) o.out(JSON.stringify({ time: new Date().toISOString(), id: r.id, sync: r.sync, health: r.health, message: r.lastError ?? r.healthMessage }));
-        else
-          o.out(`${new Date().toISOString()}  ${r.id}  ${syncColor(o.colors, r.sync)} ${healthColor(o.colors, r.health)}  ${r.lastError ?? r.healthMessage ?? ''}`);
+        if (o.json) o.out(JSON.stringify({ time: new Date().toISOString(), id: r.id, sync: r.sync, health: r.health, message }));
+        else o.out(`${new Date().toISOString()}  ${r.id}  ${syncColor(o.colors, r.sync)} ${healthColor(o.colors, r.health)}  ${message ?? ''}`);
       }
     }
     await new Promise((res) => setTimeout(res, 250));

@@ -35,6 +35,8 @@ export interface ControllerOptions {
   logger: Logger;
   metrics?: Metrics;
   priorityOf(id: ResourceId): Priority | undefined;
+  /** Called when the last queued key is done and nothing is queued or in flight. */
+  onIdle?(): void;
 }
 
 export class Controller {
@@ -80,6 +82,7 @@ export class Controller {
       this.triggers.delete(item.key);
       await this.handle(item.key, item.priority, trigger);
       this.queue.done(item.key);
+      if (this.queue.len() === 0 && this.queue.processing() === 0) this.options.onIdle?.();
     }
   }
 

@@ -114,6 +114,7 @@ export class Serve {
       logger,
       metrics,
       priorityOf: (id) => this.index?.byId.get(id)?.lifecycle.priority,
+      onIdle: () => this.idle(),
     });
     this.controller.start();
     this.nudgeSeq = (await store.listNudges(0)).reduce((m, n) => Math.max(m, n.seq ?? 0), 0);
@@ -154,6 +155,7 @@ export class Serve {
     recorder.event('Normal', 'RevisionAdmitted', `revision ${a.revision.id} admitted: ${next.byId.size} resources`);
     recorder.audit({ action: 'revision.admit', revisionId: a.revision.id, result: 'admitted', detail: { resources: next.byId.size } });
     logger.info({ revisionId: a.revision.id, resources: next.byId.size }, 'revision admitted');
+    this.pass ??= { what: previous ? 'revision' : 'start-up', started: Date.now(), keys: next.byId.size };
     const changed = new Set(DesiredIndex.changedIds(previous, next));
     for (const id of changed) this.controller!.enqueue(id, 'event');
     // Everything else is looked at too (source files may have changed), behind the changes.
@@ -210,10 +212,23 @@ export class Serve {
     this.timers.push(t);
   }
 
+  /** A full pass in progress (start-up, resync or new revision) and when it began. */
+  private pass: { what: string; started: number; keys: number } | undefined;
+
+  private idle(): void {
+    const pass = this.pass;
+    if (!pass) return;
+    this.pass = undefined;
+    const ms = Date.now() - pass.started;
+    this.options.logger.info({ pass: pass.what, keys: pass.keys, durationMs: ms }, `${pass.what} finished`);
+    this.recorder?.event('Normal', 'PassFinished', `${pass.what} of ${pass.keys} resources took ${ms}ms`);
+  }
+
   async resync(): Promise<void> {
     if (this.stopping) return;
     const index = this.index;
     if (!index) return;
+    this.pass ??= { what: 'resync', started: Date.now(), keys: index.byId.size };
     for (const id of index.byId.keys()) this.controller!.enqueue(id, 'resync', Date.now());
     await this.enqueueOrphans(index);
   }
@@ -227,8 +242,11 @@ export class Serve {
     for (const n of await store.listNudges(this.nudgeSeq)) {
       this.nudgeSeq = Math.max(this.nudgeSeq, n.seq ?? 0);
       if (n.resourceId) this.controller?.enqueue(n.resourceId, 'user');
-      else if (n.reason === 'sync') await this.source?.reload();
-      else await this.resync();
+      else {
+        // `setpoint sync`: reload the sources, then look at everything (a hard refresh).
+        if (n.reason === 'sync') await this.source?.reload();
+        await this.resync();
+      }
     }
   }
 
