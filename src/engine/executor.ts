@@ -80,7 +80,7 @@ export async function execute(actions: readonly Action[], options: ExecuteOption
           for (const a of work) if (!done.has(a.id)) finish({ action: a, status: 'skipped', message: 'interrupted before it started', durationMs: 0 });
         }
       }
-      while (running < options.parallelism) {
+      while (running < Math.max(1, options.parallelism)) {
         const action = ready.take((kind) => {
           const cap = options.concurrencyOf?.(kind);
           return cap === undefined || (runningByKind.get(kind) ?? 0) < cap;

@@ -168,9 +168,9 @@ export interface EventRecord {
 
 export interface EventQuery {
   resourceId?: ResourceId;
-  /** Events after this sequence number. */
+  /** Events after this sequence number, oldest first (paging forward). */
   afterSeq?: number;
-  /** Newest N. Defaults to 100. */
+  /** At most N: the newest N, or with afterSeq the next N. Defaults to 100. */
   limit?: number;
 }
 

@@ -221,11 +221,12 @@ export class SqliteStore implements Store {
       where.push('seq > ?');
       args.push(query.afterSeq);
     }
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM (SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
-      )
-      .all(...args, query.limit ?? 100) as Array<Record<string, unknown>>;
+    // After a sequence number: the next page (oldest first). Otherwise: the newest N, in order.
+    const sql =
+      query.afterSeq !== undefined
+        ? `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`
+        : `SELECT * FROM (SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?) ORDER BY seq`;
+    const rows = this.db.prepare(sql).all(...args, query.limit ?? 100) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
       seq: r.seq as number,
       time: r.time as string,
