@@ -2,6 +2,8 @@
  * The programmatic API. The CLI and the HTTP server are thin shells over
  * this module, so every feature exists once.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { userInfo } from 'node:os';
 import { Engine, type ApplyHooks, type ApplyReport, type DriftReport, type Planned, type PlanRequest } from './engine/index.js';
 import { acquireStateLock, type HeldLock } from './engine/lock.js';
@@ -9,26 +11,30 @@ import { observeOne } from './engine/observe.js';
 import { declaredRecord } from './engine/records.js';
 import type { Change } from './diff/index.js';
 import { toJSONSchema } from 'zod';
-import { Diagnostics, documentSchema, FileCompiledCache, type CompiledCache, normalizeId, type Diagnostic, type ResourceId } from './manifest/index.js';
+import { Diagnostics, documentSchema, FileCompiledCache, type CompiledCache, NAME_PATTERN, normalizeId, type Diagnostic, type ResourceId } from './manifest/index.js';
 import { defaultRegistry } from './providers/index.js';
 import type { ProviderRegistry } from './provider/registry.js';
 import { loadPlugins, type PluginError } from './provider/plugins.js';
 import { loadSettings, stateDir, type Settings } from './project/index.js';
 import { join, resolve } from 'node:path';
 import { codeIdentity } from './version.js';
-import { SecretResolver } from './secrets/index.js';
+import { redactor, SecretResolver } from './secrets/index.js';
 import { openStore } from './store/open.js';
-import type { ApprovalRecord, ApprovalState, EventRecord, ResourceFilter, ResourceRecord, RevisionRecord, RunRecord, Store } from './store/index.js';
+import { AuditExportWriter, ChainVerifier, verifyAuditExport, type AuditEntry, type AuditQuery, type AuditVerification, type ExportVerification } from './store/index.js';
+import type { SourceState, ApprovalRecord, ApprovalState, EventRecord, ResourceFilter, ResourceRecord, RevisionRecord, RunRecord, Store, TokenRecord } from './store/index.js';
+import { generateToken, hashToken, isRole, ROLES, type Role } from './auth/index.js';
 import type { Serve } from './engine/controller/serve.js';
 import type { WindowGate } from './engine/controller/reconciler.js';
 import { evaluateWindows, windowSubject } from './engine/windows/index.js';
-import { approvalDigest } from './engine/recorder.js';
+import { approvalDigest, changeDigest } from './engine/recorder.js';
 import { buildPlan } from './engine/planner.js';
 import type { Action } from './plan/index.js';
 import type { Metrics } from './telemetry/metrics.js';
 import { createLogger, flushLogger, silentLogger, type Logger } from './telemetry/index.js';
 import { withoutIgnored } from './diff/index.js';
 import { validateManifests } from './engine/validate.js';
+import { SourceSet, type Admission } from './source/sources.js';
+import type { DesiredState } from './engine/desired.js';
 import { resourceFromRecord } from './engine/engine.js';
 
 export interface OpenOptions {
@@ -45,6 +51,11 @@ export interface OpenOptions {
   actor?: string;
   registry?: ProviderRegistry;
   logger?: Logger;
+}
+
+/** Who acts, for the audit log (e.g. an API token's name). Defaults to the API's actor (`--actor`, else the OS user). */
+export interface ActorOption {
+  actor?: string;
 }
 
 export class SetpointError extends Error {
@@ -171,7 +182,11 @@ export class Setpoint {
 
   /** `-f` paths, or the project's manifest folders. */
   manifestPaths(paths?: readonly string[]): string[] {
-    return paths && paths.length > 0 ? [...paths] : this.settings.manifests;
+    if (paths && paths.length > 0) return [...paths];
+    // With sources configured: the folder sources (Git sources are read from their revisions).
+    if (this.settings.sources.length > 0)
+      return this.settings.sources.filter((s) => s.path !== undefined).map((s) => resolve(this.settings.root, s.path!));
+    return this.settings.manifests;
   }
 
   async validate(paths?: readonly string[]): Promise<{ resources: number; diagnostics: Diagnostic[] }> {
@@ -185,7 +200,98 @@ export class Setpoint {
   }
 
   async plan(request: Omit<PlanRequest, 'paths'> & { paths?: readonly string[] }): Promise<Planned> {
-    return (await this.engine()).plan({ ...request, paths: this.manifestPaths(request.paths) });
+    return (await this.engine()).plan({ ...request, paths: this.manifestPaths(request.paths), ...(await this.sourcesDesired(request.paths)) });
+  }
+
+  /**
+   * Without -f and with `sources:` configured, the desired state is each
+   * source's current revision (pinned, or latest admitted), combined.
+   */
+  private async sourcesDesired(paths?: readonly string[]): Promise<{ desired?: DesiredState; revision?: RevisionRecord }> {
+    if ((paths && paths.length > 0) || this.settings.sources.length === 0) return {};
+    try {
+      const { desired, admissions } = await (await this.sources()).currentDesired();
+      // One source: the run is of its admitted revision (so history shows when that commit converged).
+      return { desired, revision: admissions.length === 1 && admissions[0].revision.admitted ? admissions[0].revision : undefined };
+    } catch (err) {
+      if (SourceSet.isSourceError(err)) throw new SetpointError(err.message, err.code, err.hint);
+      throw err;
+    }
+  }
+
+  private sourceSet: SourceSet | undefined;
+
+  /** The project's sources (folders and Git repositories). */
+  async sources(): Promise<SourceSet> {
+    if (!this.sourceSet) {
+      const engine = await this.engine();
+      this.sourceSet = new SourceSet({
+        settings: this.settings,
+        store: await this.store(),
+        registry: this.registry,
+        secrets: this.secrets,
+        workDir: join(stateDir(this.settings, this.stateLocation), 'sources'),
+        load: (paths, source) => engine.loadDesired(paths, source),
+        actor: this.actor,
+      });
+    }
+    return this.sourceSet;
+  }
+
+  /** Fetches and admits now: one source, or all; a running serve is nudged to follow. */
+  async sync(source?: string): Promise<Admission[]> {
+    const set = await this.sources();
+    const names = source ? [set.get(source).name] : set.defs().map((d) => d.name);
+    const out: Admission[] = [];
+    try {
+      for (const name of names) out.push(await set.sync(name));
+    } catch (err) {
+      if (SourceSet.isSourceError(err)) throw new SetpointError(err.message, err.code, err.hint);
+      throw err;
+    }
+    await this.requestSync();
+    return out;
+  }
+
+  /** Pins a source to a revision while reconciliation stays on. */
+  async rollback(revision: string, source?: string): Promise<RevisionRecord> {
+    const set = await this.sources();
+    const name = source ?? this.onlyGitSource(set);
+    try {
+      return await set.pin(name, revision);
+    } catch (err) {
+      if (SourceSet.isSourceError(err)) throw new SetpointError(err.message, err.code, err.hint);
+      throw err;
+    }
+  }
+
+  async unpin(source?: string): Promise<SourceState> {
+    const set = await this.sources();
+    try {
+      return await set.unpin(source ?? this.onlyGitSource(set));
+    } catch (err) {
+      if (SourceSet.isSourceError(err)) throw new SetpointError(err.message, err.code, err.hint);
+      throw err;
+    }
+  }
+
+  private onlyGitSource(set: SourceSet): string {
+    const git = set.defs().filter((d) => d.git);
+    if (git.length === 1) return git[0].name;
+    throw new SetpointError(
+      git.length === 0 ? 'no Git source is configured' : `${git.length} Git sources: say which`,
+      'SETPOINT_UNKNOWN_SOURCE',
+      git.length === 0 ? 'add one under sources: in setpoint.yaml' : `--source ${git.map((d) => d.name).join(' | ')}`,
+    );
+  }
+
+  /** Each source with its state: current and pinned revision, last fetch. */
+  async sourcesStatus(): Promise<Array<SourceState & { kind: 'folder' | 'git'; url?: string; ref?: string }>> {
+    const set = await this.sources();
+    const store = await this.store();
+    const out = [];
+    for (const d of set.defs()) out.push({ ...((await store.getSource(d.name)) ?? { name: d.name }), kind: d.git ? ('git' as const) : ('folder' as const), url: d.git?.url, ref: d.git?.ref });
+    return out;
   }
 
   /** Holds the state lock for a mutating run. */
@@ -194,21 +300,48 @@ export class Setpoint {
   }
 
   async apply(planned: Planned, options: { parallelism?: number; signal?: AbortSignal; overrideWindow?: boolean } & ApplyHooks = {}): Promise<ApplyReport> {
-    if (planned.plan.diagnostics.some((d) => d.severity === 'error'))
-      throw new SetpointError('the plan has errors; nothing was applied', 'SETPOINT_PLAN_INVALID', undefined, planned.plan.diagnostics);
-    const max = this.settings.reconcile.maxDeletesPerRun;
-    const deletes = planned.plan.summary.delete;
-    if (max !== undefined && deletes > max)
-      throw new SetpointError(
-        `the plan deletes ${deletes} resources, more than reconcile.maxDeletesPerRun (${max}); nothing was applied`,
-        'SETPOINT_BLAST_RADIUS',
-        'check the plan; raise maxDeletesPerRun in setpoint.yaml, or apply with --target in smaller steps',
-      );
+    await this.admitPlan(planned);
     return (await this.engine()).apply(planned, { ...options, windows: this.windowGate() });
   }
 
+  /**
+   * Refuses a plan that cannot be applied — it has errors (preventDestroy, a
+   * missing secret, a bad manifest), or deletes more than
+   * reconcile.maxDeletesPerRun — with a SetpointError and an `apply.refuse`
+   * audit entry. `apply` calls it; the CLI also calls it before asking for
+   * confirmation.
+   */
+  async admitPlan(planned: Planned): Promise<void> {
+    const { plan } = planned;
+    const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+    const max = this.settings.reconcile.maxDeletesPerRun;
+    let refusal: SetpointError | undefined;
+    if (errors.length > 0) refusal = new SetpointError('the plan has errors; nothing was applied', 'SETPOINT_PLAN_INVALID', undefined, plan.diagnostics);
+    else if (max !== undefined && plan.summary.delete > max)
+      refusal = new SetpointError(
+        `the plan deletes ${plan.summary.delete} resources, more than reconcile.maxDeletesPerRun (${max}); nothing was applied`,
+        'SETPOINT_BLAST_RADIUS',
+        'check the plan; raise maxDeletesPerRun in setpoint.yaml, or apply with --target in smaller steps',
+      );
+    if (!refusal) return;
+    const resources = [...new Set(errors.map((d) => d.resourceId).filter((id): id is string => id !== undefined))];
+    await (await this.store()).appendAudit([
+      {
+        time: new Date().toISOString(),
+        actor: this.actor,
+        action: 'apply.refuse',
+        resourceId: resources.length === 1 ? resources[0] : undefined,
+        revisionId: planned.revision.id,
+        diffDigest: planDigest(plan.actions),
+        result: 'refused',
+        detail: redactor.redactValue({ code: refusal.code, message: refusal.message, problems: errors.map((d) => d.summary).slice(0, 10), resources: resources.slice(0, 20) }),
+      },
+    ]);
+    throw refusal;
+  }
+
   async drift(request: Omit<PlanRequest, 'paths'> & { paths?: readonly string[] }): Promise<DriftReport> {
-    return (await this.engine()).drift({ ...request, paths: this.manifestPaths(request.paths) });
+    return (await this.engine()).drift({ ...request, paths: this.manifestPaths(request.paths), ...(await this.sourcesDesired(request.paths)) });
   }
 
   async status(filter: ResourceFilter = {}): Promise<StatusSummary> {
@@ -322,7 +455,7 @@ export class Setpoint {
   }
 
   /** Starts the controller; resolves once the first revision is loaded and watches are set. */
-  async serve(options: { paths?: readonly string[]; resyncMs?: number; workers?: number } = {}): Promise<{ serve: Serve; metrics: Metrics }> {
+  async serve(options: { paths?: readonly string[]; resyncMs?: number; workers?: number; /** false: made, not started (the caller starts it after its own runnables). Defaults to true. */ start?: boolean } = {}): Promise<{ serve: Serve; metrics: Metrics }> {
     const [{ Serve: ServeClass }, { Metrics: MetricsClass }] = await Promise.all([import('./engine/controller/serve.js'), import('./telemetry/metrics.js')]);
     const engine = await this.engine();
     const metrics = new MetricsClass();
@@ -340,7 +473,7 @@ export class Setpoint {
       resyncMs: options.resyncMs,
       workers: options.workers,
     });
-    await serve.start();
+    if (options.start !== false) await serve.start();
     return { serve, metrics };
   }
 
@@ -361,36 +494,38 @@ export class Setpoint {
    * showed: the resource is observed now and the action recomputed; if the
    * desired or actual state changed, the approval is stale and refused.
    */
-  async approve(idOrPrefix: string, options: { paths?: readonly string[]; note?: string } = {}): Promise<ApprovalRecord> {
+  async approve(idOrPrefix: string, options: { paths?: readonly string[]; note?: string } & ActorOption = {}): Promise<ApprovalRecord> {
     const store = await this.store();
+    const actor = options.actor ?? this.actor;
     const approval = await this.pendingApproval(idOrPrefix);
     const current = await this.currentAction(approval.resourceId, options.paths);
     const now = new Date().toISOString();
     if (!current || current.desiredDigest !== approval.desiredDigest || approvalDigest(current.action) !== approval.changeDigest) {
       await store.putApproval({ ...approval, state: 'stale', note: 'desired or actual state changed since it was proposed' });
-      await store.appendAudit([{ time: now, actor: this.actor, action: 'approval.stale', resourceId: approval.resourceId, result: 'refused', detail: { approval: approval.id } }]);
-      await store.appendNudge({ resourceId: approval.resourceId, reason: 'approval-stale', actor: this.actor, at: now });
+      await store.appendAudit([{ time: now, actor, action: 'approval.stale', resourceId: approval.resourceId, revisionId: approval.revisionId, diffDigest: approval.changeDigest, result: 'refused', detail: { approval: approval.id } }]);
+      await store.appendNudge({ resourceId: approval.resourceId, reason: 'approval-stale', actor, at: now });
       throw new SetpointError(
         `approval ${approval.id} is stale: the desired or actual state of ${approval.resourceId} changed since it was proposed`,
         'SETPOINT_APPROVAL_STALE',
         'serve proposes a fresh action; review it with `setpoint approvals` and approve that one',
       );
     }
-    const approved: ApprovalRecord = { ...approval, state: 'approved', decidedBy: this.actor, decidedAt: now, note: options.note };
+    const approved: ApprovalRecord = { ...approval, state: 'approved', decidedBy: actor, decidedAt: now, note: options.note };
     await store.putApproval(approved);
-    await store.appendAudit([{ time: now, actor: this.actor, action: 'approval.approve', resourceId: approval.resourceId, revisionId: approval.revisionId, diffDigest: approval.changeDigest, result: 'approved', detail: { approval: approval.id, op: approval.op, note: options.note } }]);
-    await store.appendNudge({ resourceId: approval.resourceId, reason: 'approved', actor: this.actor, at: now });
+    await store.appendAudit([{ time: now, actor, action: 'approval.approve', resourceId: approval.resourceId, revisionId: approval.revisionId, diffDigest: approval.changeDigest, result: 'approved', detail: { approval: approval.id, op: approval.op, note: options.note } }]);
+    await store.appendNudge({ resourceId: approval.resourceId, reason: 'approved', actor, at: now });
     return approved;
   }
 
-  async reject(idOrPrefix: string, note?: string): Promise<ApprovalRecord> {
+  async reject(idOrPrefix: string, note?: string, options: ActorOption = {}): Promise<ApprovalRecord> {
     const store = await this.store();
+    const actor = options.actor ?? this.actor;
     const approval = await this.pendingApproval(idOrPrefix);
     const now = new Date().toISOString();
-    const rejected: ApprovalRecord = { ...approval, state: 'rejected', decidedBy: this.actor, decidedAt: now, note };
+    const rejected: ApprovalRecord = { ...approval, state: 'rejected', decidedBy: actor, decidedAt: now, note };
     await store.putApproval(rejected);
-    await store.appendAudit([{ time: now, actor: this.actor, action: 'approval.reject', resourceId: approval.resourceId, revisionId: approval.revisionId, diffDigest: approval.changeDigest, result: 'rejected', detail: { approval: approval.id, note } }]);
-    await store.appendNudge({ resourceId: approval.resourceId, reason: 'rejected', actor: this.actor, at: now });
+    await store.appendAudit([{ time: now, actor, action: 'approval.reject', resourceId: approval.resourceId, revisionId: approval.revisionId, diffDigest: approval.changeDigest, result: 'rejected', detail: { approval: approval.id, note } }]);
+    await store.appendNudge({ resourceId: approval.resourceId, reason: 'rejected', actor, at: now });
     return rejected;
   }
 
@@ -419,28 +554,149 @@ export class Setpoint {
   }
 
   /** Lifts Conflict: clears the repair history, so serve remediates again. */
-  async resume(rawId: string): Promise<ResourceRecord> {
+  async resume(rawId: string, options: ActorOption = {}): Promise<ResourceRecord> {
     const store = await this.store();
+    const actor = options.actor ?? this.actor;
     const id = this.normalizeId(rawId);
     const record = await store.getResource(id);
     if (!record) throw new SetpointError(`no resource ${id} in the state`, 'SETPOINT_NOT_FOUND', '`setpoint status` lists them');
     const now = new Date().toISOString();
     const next: ResourceRecord = { ...record, sync: record.sync === 'Conflict' ? 'Pending' : record.sync, remediations: [], updatedAt: now };
     await store.putResources([next]);
-    await store.appendAudit([{ time: now, actor: this.actor, action: 'resource.resume', resourceId: id, result: 'resumed', detail: { was: record.sync } }]);
-    await store.appendNudge({ resourceId: id, reason: 'resume', actor: this.actor, at: now });
+    await store.appendAudit([{ time: now, actor, action: 'resource.resume', resourceId: id, result: 'resumed', detail: { was: record.sync } }]);
+    await store.appendNudge({ resourceId: id, reason: 'resume', actor, at: now });
     return next;
   }
 
   /** Asks a running serve to reload its sources and look at everything again. */
-  async requestSync(): Promise<void> {
-    await (await this.store()).appendNudge({ reason: 'sync', actor: this.actor, at: new Date().toISOString() });
+  async requestSync(options: ActorOption & { /** Why, for the audit log (e.g. the pushed commit of a webhook). */ detail?: Record<string, unknown> } = {}): Promise<void> {
+    const store = await this.store();
+    const actor = options.actor ?? this.actor;
+    const at = new Date().toISOString();
+    await store.appendNudge({ reason: 'sync', actor, at });
+    await store.appendAudit([{ time: at, actor, action: 'sync.request', result: 'requested', detail: options.detail }]);
+  }
+
+  /** Creates an API token. The token is returned this once; the store keeps only its sha256. */
+  async createToken(input: { name: string; role: Role; namespaces?: readonly string[] }, options: ActorOption = {}): Promise<{ token: string; info: TokenInfo }> {
+    for (const [what, v] of [['name', input.name], ...(input.namespaces ?? []).map((n) => ['namespace', n])] as const)
+      if (!NAME_PATTERN.test(v)) throw new SetpointError(`invalid token ${what} "${v}"`, 'SETPOINT_INVALID_ARGUMENT', 'use lower-case letters, digits, "-" and "."');
+    if (!isRole(input.role)) throw new SetpointError(`unknown role "${String(input.role)}"`, 'SETPOINT_INVALID_ARGUMENT', `roles: ${ROLES.join(', ')}`);
+    const actor = options.actor ?? this.actor;
+    const token = generateToken();
+    const record: TokenRecord = { name: input.name, role: input.role, namespaces: [...new Set(input.namespaces ?? [])].sort(), hash: hashToken(token), createdAt: new Date().toISOString(), createdBy: actor };
+    const store = await this.store();
+    if (!(await store.createToken(record)))
+      throw new SetpointError(`a token named ${input.name} exists`, 'SETPOINT_CONFLICT', `revoke it first (\`setpoint token revoke ${input.name}\`) or pick another name`);
+    await store.appendAudit([{ time: record.createdAt, actor, action: 'token.create', result: 'created', detail: { name: record.name, role: record.role, namespaces: record.namespaces } }]);
+    return { token, info: tokenInfo(record) };
+  }
+
+  /** API tokens, revoked ones too; never their hashes. */
+  async listTokens(): Promise<TokenInfo[]> {
+    return (await (await this.store()).listTokens()).map(tokenInfo);
+  }
+
+  /** Tokens that authenticate, with their hashes: for the server's authenticator. */
+  async activeTokens(): Promise<TokenRecord[]> {
+    return (await (await this.store()).listTokens()).filter((t) => !t.revokedAt);
+  }
+
+  async revokeToken(name: string, options: ActorOption = {}): Promise<void> {
+    const actor = options.actor ?? this.actor;
+    const now = new Date().toISOString();
+    const store = await this.store();
+    if (!(await store.revokeToken(name, now, actor))) throw new SetpointError(`no active token named ${name}`, 'SETPOINT_NOT_FOUND', '`setpoint token list` lists them');
+    await store.appendAudit([{ time: now, actor, action: 'token.revoke', result: 'revoked', detail: { name } }]);
+  }
+
+  /**
+   * Audit entries matching the query, oldest first: the newest `limit`
+   * (default 100). `resourceId` may omit the default namespace.
+   */
+  async audit(query: AuditQuery = {}): Promise<AuditEntry[]> {
+    const resourceId = query.resourceId ? this.normalizeId(query.resourceId) : undefined;
+    return (await this.store()).listAudit({ ...query, resourceId, limit: query.limit ?? 100 });
+  }
+
+  /**
+   * Recomputes the audit chain. On failure `entry` is what stands now at the
+   * first bad position (absent when that entry was removed).
+   */
+  async verifyAudit(): Promise<AuditVerification & { entry?: AuditEntry }> {
+    const store = await this.store();
+    const v = await store.verifyAudit();
+    if (v.ok || !v.firstBad) return v;
+    const [at] = await store.listAudit({ afterSeq: v.firstBad.seq - 1, limit: 1 });
+    return at?.seq === v.firstBad.seq ? { ...v, entry: at } : v;
+  }
+
+  /**
+   * The audit trail as an export file, line by line (format in
+   * store/audit-export.ts; `verifyAuditFile` checks it). Refused when the
+   * chain does not verify: an export is a verified copy.
+   */
+  async *exportAudit(): AsyncGenerator<string> {
+    const store = await this.store();
+    const v = await store.verifyAudit();
+    if (!v.ok || v.head === undefined)
+      throw new SetpointError(
+        `the audit trail fails verification at entry ${v.firstBad?.seq}: ${v.firstBad?.problem}; nothing was exported`,
+        'SETPOINT_AUDIT_BROKEN',
+        'run `setpoint audit verify` to see the entry; keep a copy of the state file as evidence',
+      );
+    const writer = new AuditExportWriter();
+    const chain = new ChainVerifier();
+    let seq = 0;
+    while (seq < v.entries) {
+      const page = await store.listAudit({ afterSeq: seq, limit: Math.min(1000, v.entries - seq) });
+      if (page.length === 0) break;
+      for (const e of page) {
+        const bad = chain.push(e);
+        if (bad) throw new SetpointError(`audit entry ${bad.seq} ${bad.problem} while it was exported`, 'SETPOINT_AUDIT_BROKEN', 'run `setpoint audit verify`');
+        seq = e.seq;
+        yield writer.entry(e);
+      }
+    }
+    const ends = chain.finish({ seq: v.entries, hash: v.head });
+    if (!ends.ok) throw new SetpointError(`audit entry ${ends.firstBad?.seq} ${ends.firstBad?.problem} while it was exported`, 'SETPOINT_AUDIT_BROKEN', 'run `setpoint audit verify`');
+    yield writer.head({ seq: v.entries, hash: v.head });
   }
 
   async close(): Promise<void> {
     flushLogger(this.logger);
     if (this.storePromise) await (await this.storePromise).close();
   }
+}
+
+/** A token as shown to people: everything but the hash. */
+export type TokenInfo = Omit<TokenRecord, 'hash'>;
+
+function tokenInfo(t: TokenRecord): TokenInfo {
+  const { hash: _hash, ...info } = t;
+  return info;
+}
+
+/**
+ * Verifies an audit export file (from `exportAudit`) on any machine: no
+ * project, no state. `expectHead`: a head hash (or its first 8+ characters)
+ * kept elsewhere that the file must end at.
+ */
+export async function verifyAuditFile(path: string, options: { expectHead?: string } = {}): Promise<ExportVerification> {
+  try {
+    return await verifyAuditExport(createReadStream(path, { encoding: 'utf8' }) as AsyncIterable<string>, options);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!code) throw err;
+    throw new SetpointError(`cannot read ${path}: ${code}`, 'SETPOINT_AUDIT_FILE', 'give the path of a file made by `setpoint audit export`');
+  }
+}
+
+/** Digest of what a plan would change: each action's id, operation and change digest. */
+function planDigest(actions: readonly Action[]): string {
+  const h = createHash('sha256');
+  for (const a of actions) if (a.op !== 'noop') h.update(`${a.id}\n${a.op}\n${changeDigest(a.changes)}\n`);
+  return h.digest('hex');
 }
 
 function currentUser(): string {

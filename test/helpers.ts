@@ -156,7 +156,12 @@ export function exited(child: ReturnType<typeof cliSpawn>): Promise<Exited> {
  * resolves with it. A probe that throws (e.g. a failed assert) counts as "not
  * yet"; on timeout the error names `what` and the last thing the probe said.
  */
-export async function eventually<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 60_000, intervalMs = 50): Promise<T> {
+export async function eventually<T>(
+  probe: () => T | undefined | null | false,
+  what: string,
+  timeoutMs = 60_000,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -167,7 +172,8 @@ export async function eventually<T>(probe: () => T | undefined | null | false, w
     } catch (err) {
       last = (err as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; last: ${last}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; last: ${last}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
@@ -197,7 +203,12 @@ process.on('exit', () => {
  * line on stderr. It is stopped with SIGTERM in an `after` hook of `t`, so it
  * never outlives its test, even a failed one.
  */
-export async function startServe(t: Pick<TestContext, 'after'>, cwd: string, args: string[] = [], options: CliOptions & { readyTimeoutMs?: number } = {}): Promise<Serving> {
+export async function startServe(
+  t: Pick<TestContext, 'after'>,
+  cwd: string,
+  args: string[] = [],
+  options: CliOptions & { readyTimeoutMs?: number } = {},
+): Promise<Serving> {
   const child = cliSpawn(['serve', ...args], { ...options, cwd });
   running.add(child);
   let stdout = '';
@@ -233,11 +244,15 @@ export async function startServe(t: Pick<TestContext, 'after'>, cwd: string, arg
   while (!SERVE_READY.test(stderr)) {
     if (exitedAlready) {
       const r = await done;
-      throw new Error(`setpoint serve exited (code ${r.code}, signal ${r.signal}) before it was ready:\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
+      throw new Error(
+        `setpoint serve exited (code ${r.code}, signal ${r.signal}) before it was ready:\n${r.stdout}\n--- stderr ---\n${r.stderr}`,
+      );
     }
     if (Date.now() > deadline) {
       await stop('SIGKILL');
-      throw new Error(`setpoint serve was not ready after ${options.readyTimeoutMs ?? 60_000}ms:\n${stdout}\n--- stderr ---\n${stderr}`);
+      throw new Error(
+        `setpoint serve was not ready after ${options.readyTimeoutMs ?? 60_000}ms:\n${stdout}\n--- stderr ---\n${stderr}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 20));
   }

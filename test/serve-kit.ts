@@ -70,12 +70,16 @@ export function project(files: Record<string, string>, settings = FAST): Project
     run,
     ok(args, options) {
       const r = run(args, options);
-      if (r.code !== 0) throw new Error(`setpoint ${args.join(' ')} exited ${r.code}:\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
+      if (r.code !== 0)
+        throw new Error(
+          `setpoint ${args.join(' ')} exited ${r.code}:\n${r.stdout}\n--- stderr ---\n${r.stderr}`,
+        );
       return r;
     },
     status: () => json<{ resources: StatusRecord[] }>(p.ok(['status', '--json'])).resources,
     record: (id) => p.status().find((r) => r.id === id),
-    events: (id) => json<EventRow[]>(p.ok(id ? ['events', id, '--json', '-n', '500'] : ['events', '--json', '-n', '500'])),
+    events: (id) =>
+      json<EventRow[]>(p.ok(id ? ['events', id, '--json', '-n', '500'] : ['events', '--json', '-n', '500'])),
     approvals: () => json<ApprovalRow[]>(p.ok(['approvals', '--json'])),
     read: (path) => readFileSync(path, 'utf8'),
     mode: (path) => (statSync(path).mode & 0o777).toString(8).padStart(4, '0'),
@@ -95,7 +99,12 @@ export interface FileOptions {
 export function fileDoc(name: string, path: string, content: string, o: FileOptions = {}): string {
   const lines = ['kind: File', 'metadata:', `  name: ${name}`];
   if (o.labels) lines.push(`  labels: ${JSON.stringify(o.labels)}`);
-  lines.push('spec:', `  path: ${path}`, `  content: ${JSON.stringify(content)}`, `  mode: "${o.mode ?? '0644'}"`);
+  lines.push(
+    'spec:',
+    `  path: ${path}`,
+    `  content: ${JSON.stringify(content)}`,
+    `  mode: "${o.mode ?? '0644'}"`,
+  );
   if (o.dependsOn) lines.push(`dependsOn: ${JSON.stringify(o.dependsOn)}`);
   if (o.remediation || o.priority) {
     lines.push('lifecycle:');
@@ -114,8 +123,14 @@ export function docs(...documents: string[]): string {
 }
 
 /** Index of the first event matching `reason` (and `type`), at or after `from`; -1 if none. */
-export function indexOfEvent(events: readonly EventRow[], reason: string, from = 0, type?: EventRow['type']): number {
-  for (let i = from; i < events.length; i++) if (events[i].reason === reason && (!type || events[i].type === type)) return i;
+export function indexOfEvent(
+  events: readonly EventRow[],
+  reason: string,
+  from = 0,
+  type?: EventRow['type'],
+): number {
+  for (let i = from; i < events.length; i++)
+    if (events[i].reason === reason && (!type || events[i].type === type)) return i;
   return -1;
 }
 

@@ -9,7 +9,15 @@ import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { eventually, json, startServe } from './helpers.js';
-import { docs, fileDoc, indexOfEvent, project, replaceFile, type ApprovalRow, type Project } from './serve-kit.js';
+import {
+  docs,
+  fileDoc,
+  indexOfEvent,
+  project,
+  replaceFile,
+  type ApprovalRow,
+  type Project,
+} from './serve-kit.js';
 
 /** Waits until serve has looked at `id` again after `since` (its record's lastObservedAt moved on). */
 async function observedAgain(p: Project, id: string, since: string, what: string): Promise<void> {
@@ -35,19 +43,35 @@ describe('serve: remediation', () => {
     assert.equal(p.read(motd), 'hello\n');
 
     writeFileSync(motd, 'edited by hand\n');
-    await eventually(() => p.read(motd) === 'hello\n' && p.record('File/default/motd')?.sync === 'InSync', 'the content to be reverted');
+    await eventually(
+      () => p.read(motd) === 'hello\n' && p.record('File/default/motd')?.sync === 'InSync',
+      'the content to be reverted',
+    );
     chmodSync(motd, 0o666);
-    await eventually(() => p.mode(motd) === '0644' && p.record('File/default/motd')?.sync === 'InSync', 'the mode to be reverted');
+    await eventually(
+      () => p.mode(motd) === '0644' && p.record('File/default/motd')?.sync === 'InSync',
+      'the mode to be reverted',
+    );
     assert.equal(p.read(motd), 'hello\n');
 
     const events = await eventually(() => {
       const ev = p.events('File/default/motd');
-      const content = ev.findIndex((e) => e.reason === 'DriftDetected' && e.type === 'Warning' && e.message.includes('spec.content'));
-      const mode = ev.findIndex((e) => e.reason === 'DriftDetected' && e.type === 'Warning' && e.message.includes('spec.mode'));
+      const content = ev.findIndex(
+        (e) => e.reason === 'DriftDetected' && e.type === 'Warning' && e.message.includes('spec.content'),
+      );
+      const mode = ev.findIndex(
+        (e) => e.reason === 'DriftDetected' && e.type === 'Warning' && e.message.includes('spec.mode'),
+      );
       assert.ok(content >= 0, 'a DriftDetected event names spec.content');
       assert.ok(mode > content, 'a later DriftDetected event names spec.mode');
-      assert.ok(indexOfEvent(ev, 'Remediated', content + 1, 'Normal') > content, 'Remediated follows the content drift');
-      assert.ok(indexOfEvent(ev, 'Remediated', mode + 1, 'Normal') > mode, 'Remediated follows the mode drift');
+      assert.ok(
+        indexOfEvent(ev, 'Remediated', content + 1, 'Normal') > content,
+        'Remediated follows the content drift',
+      );
+      assert.ok(
+        indexOfEvent(ev, 'Remediated', mode + 1, 'Normal') > mode,
+        'Remediated follows the mode drift',
+      );
       return ev;
     }, 'DriftDetected then Remediated, twice');
     assert.equal(events[0].reason, 'Created', 'the first event is the creation');
@@ -55,11 +79,25 @@ describe('serve: remediation', () => {
     const human = p.ok(['status']);
     assert.match(human.stdout, /^File\/default\/motd\s+InSync\s+Healthy\s/m);
     assert.match(human.stdout, /^revision [0-9a-f]{16}: admitted .* ago, converged in \d+\.\d\ds$/m);
-    assert.match(human.stdout, /^drift: \d+ episodes; detection p50 \S+ p95 \S+; remediation p50 \S+ p95 \S+; auto-remediated 100%$/m);
+    assert.match(
+      human.stdout,
+      /^drift: \d+ episodes; detection p50 \S+ p95 \S+; remediation p50 \S+ p95 \S+; auto-remediated 100%$/m,
+    );
     assert.match(human.stdout, /^drift ratio now: 0\.0%$/m);
 
-    const data = json<{ convergence: { driftEpisodes: number; autoRemediationRatio?: number; driftRatio?: number; remediationMs: { count: number }; revisions: Array<{ convergenceSeconds?: number }> } }>(p.ok(['status', '--json']));
-    assert.ok(data.convergence.driftEpisodes >= 2, `at least two drift episodes, got ${data.convergence.driftEpisodes}`);
+    const data = json<{
+      convergence: {
+        driftEpisodes: number;
+        autoRemediationRatio?: number;
+        driftRatio?: number;
+        remediationMs: { count: number };
+        revisions: Array<{ convergenceSeconds?: number }>;
+      };
+    }>(p.ok(['status', '--json']));
+    assert.ok(
+      data.convergence.driftEpisodes >= 2,
+      `at least two drift episodes, got ${data.convergence.driftEpisodes}`,
+    );
     assert.ok(data.convergence.remediationMs.count >= 2);
     assert.equal(data.convergence.autoRemediationRatio, 1);
     assert.equal(data.convergence.driftRatio, 0);
@@ -71,10 +109,16 @@ describe('serve: remediation', () => {
     const conf = join(p.out, 'app.conf');
     const control = join(p.out, 'control');
     p.write({
-      'manifests/app.yaml': docs(fileDoc('conf', conf, 'workers = 4\n', { remediation: 'alert' }), fileDoc('control', control, 'auto\n')),
+      'manifests/app.yaml': docs(
+        fileDoc('conf', conf, 'workers = 4\n', { remediation: 'alert' }),
+        fileDoc('control', control, 'auto\n'),
+      ),
     });
     const serve = await startServe(t, p.dir);
-    await eventually(() => p.status().filter((r) => r.sync === 'InSync').length === 2, 'both files created (a new desired state is applied under alert too)');
+    await eventually(
+      () => p.status().filter((r) => r.sync === 'InSync').length === 2,
+      'both files created (a new desired state is applied under alert too)',
+    );
     assert.equal(p.read(conf), 'workers = 4\n');
 
     replaceFile(conf, 'workers = 64\n');
@@ -95,7 +139,10 @@ describe('serve: remediation', () => {
     await observedAgain(p, 'File/default/conf', seen, 'a resync to look at the alert resource again');
     assert.equal(p.read(conf), 'workers = 64\n', 'an alert resource is never repaired by serve');
     assert.equal(p.record('File/default/conf')?.sync, 'Drifted');
-    assert.equal(p.events('File/default/conf').filter((e) => e.reason === 'Remediated' || e.reason === 'Updated').length, 0);
+    assert.equal(
+      p.events('File/default/conf').filter((e) => e.reason === 'Remediated' || e.reason === 'Updated').length,
+      0,
+    );
     assert.match(p.ok(['status']).stdout, /^File\/default\/conf\s+Drifted\s/m);
 
     // The one-shot apply is the operator's fix (serve holds the state lock, so stop it first).
@@ -111,11 +158,16 @@ describe('serve: remediation', () => {
     const p = project({});
     const conf = join(p.out, 'db.conf');
     const id = 'File/default/db';
-    p.write({ 'manifests/db.yaml': fileDoc('db', conf, 'max_connections = 100\n', { remediation: 'approve' }) });
+    p.write({
+      'manifests/db.yaml': fileDoc('db', conf, 'max_connections = 100\n', { remediation: 'approve' }),
+    });
     await startServe(t, p.dir);
 
     // Even the creation waits for a person.
-    const create = await eventually(() => p.approvals().find((a) => a.resourceId === id), 'an approval for the creation');
+    const create = await eventually(
+      () => p.approvals().find((a) => a.resourceId === id),
+      'an approval for the creation',
+    );
     assert.equal(create.op, 'create');
     assert.equal(existsSync(conf), false, 'nothing is created before approval');
     const ok = p.ok(['approve', create.id]);
@@ -125,7 +177,10 @@ describe('serve: remediation', () => {
 
     // Drift: proposed with its diff, not applied.
     replaceFile(conf, 'max_connections = 5\n');
-    const fix = await eventually(() => p.approvals().find((a) => a.resourceId === id && a.op === 'update'), 'an approval for the repair');
+    const fix = await eventually(
+      () => p.approvals().find((a) => a.resourceId === id && a.op === 'update'),
+      'an approval for the repair',
+    );
     const listed = p.ok(['approvals']);
     assert.match(listed.stdout, new RegExp(`^${fix.id}  update ${id}  \\(`, 'm'));
     assert.match(listed.stdout, /-max_connections = 5/);
@@ -141,13 +196,19 @@ describe('serve: remediation', () => {
     assert.equal(p.approvals().length, 1, 'one approval, not a new one per look');
 
     p.ok(['approve', fix.id, '-m', 'checked']);
-    await eventually(() => p.read(conf) === 'max_connections = 100\n' && p.record(id)?.sync === 'InSync', 'the approved repair');
+    await eventually(
+      () => p.read(conf) === 'max_connections = 100\n' && p.record(id)?.sync === 'InSync',
+      'the approved repair',
+    );
     assert.match(p.events(id).find((e) => e.reason === 'Remediated')?.message ?? '', /approved by /);
     assert.deepEqual(p.approvals(), []);
 
     // Reject: the resource is left as it is.
     replaceFile(conf, 'max_connections = 7\n');
-    const next = await eventually(() => p.approvals().find((a) => a.resourceId === id), 'an approval for the second repair');
+    const next = await eventually(
+      () => p.approvals().find((a) => a.resourceId === id),
+      'an approval for the second repair',
+    );
     assert.notEqual(next.id, fix.id);
     const rejected = p.ok(['reject', next.id, '-m', 'intended']);
     assert.match(rejected.stdout, new RegExp(`rejected ${next.id}: update ${id}`));
@@ -158,7 +219,10 @@ describe('serve: remediation', () => {
     assert.deepEqual(p.approvals(), [], 'and not proposed again for the same change');
     const all = json<ApprovalRow[]>(p.ok(['approvals', '--all', '--json']));
     const stateOf = (approvalId: string) => all.find((a) => a.id === approvalId)?.state;
-    assert.deepEqual([stateOf(create.id), stateOf(fix.id), stateOf(next.id)], ['applied', 'applied', 'rejected']);
+    assert.deepEqual(
+      [stateOf(create.id), stateOf(fix.id), stateOf(next.id)],
+      ['applied', 'applied', 'rejected'],
+    );
     const table = p.ok(['approvals', '--all']).stdout;
     assert.match(table, new RegExp(`^${next.id}\\s+${id}\\s+update\\s+rejected\\s+.*\\s+intended$`, 'm'));
     assert.match(p.record(id)?.conditions.find((c) => c.type === 'Approved')?.reason ?? '', /Rejected/);
@@ -168,13 +232,23 @@ describe('serve: remediation', () => {
     const p = project({});
     const conf = join(p.out, 'limits.conf');
     const id = 'File/default/limits';
-    p.write({ 'manifests/limits.yaml': fileDoc('limits', conf, 'nofile = 1024\n', { remediation: 'approve' }) });
+    p.write({
+      'manifests/limits.yaml': fileDoc('limits', conf, 'nofile = 1024\n', { remediation: 'approve' }),
+    });
     await startServe(t, p.dir);
-    const first = await eventually(() => p.approvals().find((a) => a.resourceId === id), 'an approval for the creation');
+    const first = await eventually(
+      () => p.approvals().find((a) => a.resourceId === id),
+      'an approval for the creation',
+    );
 
     // Edit the manifest before approving: a new revision, a new plan.
-    p.write({ 'manifests/limits.yaml': fileDoc('limits', conf, 'nofile = 65536\n', { remediation: 'approve' }) });
-    const fresh = await eventually(() => p.approvals().find((a) => a.resourceId === id && a.id !== first.id), 'a fresh approval for the new desired state');
+    p.write({
+      'manifests/limits.yaml': fileDoc('limits', conf, 'nofile = 65536\n', { remediation: 'approve' }),
+    });
+    const fresh = await eventually(
+      () => p.approvals().find((a) => a.resourceId === id && a.id !== first.id),
+      'a fresh approval for the new desired state',
+    );
     const refused = p.run(['approve', first.id]);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stderr, new RegExp(`error: approval ${first.id} is stale`));
@@ -182,17 +256,25 @@ describe('serve: remediation', () => {
 
     assert.match(p.ok(['approvals']).stdout, /\+nofile = 65536/);
     p.ok(['approve', fresh.id]);
-    await eventually(() => existsSync(conf) && p.read(conf) === 'nofile = 65536\n', 'the fresh approval to be applied');
+    await eventually(
+      () => existsSync(conf) && p.read(conf) === 'nofile = 65536\n',
+      'the fresh approval to be applied',
+    );
   });
 
   test('a stale approval is refused when the actual state changed since it was proposed', async (t) => {
     const p = project({});
     const conf = join(p.out, 'limits.conf');
     const id = 'File/default/limits';
-    p.write({ 'manifests/limits.yaml': fileDoc('limits', conf, 'nofile = 1024\n', { remediation: 'approve' }) });
+    p.write({
+      'manifests/limits.yaml': fileDoc('limits', conf, 'nofile = 1024\n', { remediation: 'approve' }),
+    });
     writeFileSync(conf, 'nofile = 1\n');
     const serve = await startServe(t, p.dir);
-    const proposed = await eventually(() => p.approvals().find((a) => a.resourceId === id), 'an approval for the update');
+    const proposed = await eventually(
+      () => p.approvals().find((a) => a.resourceId === id),
+      'an approval for the update',
+    );
     assert.equal(proposed.op, 'update');
     // serve is stopped so that the approve command's own check (not serve retiring the approval) sees the change.
     assert.equal((await serve.stop()).code, 0);
@@ -200,7 +282,12 @@ describe('serve: remediation', () => {
 
     const refused = p.run(['approve', proposed.id]);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
-    assert.match(refused.stderr, new RegExp(`error: approval ${proposed.id} is stale: the desired or actual state of ${id} changed since it was proposed`));
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `error: approval ${proposed.id} is stale: the desired or actual state of ${id} changed since it was proposed`,
+      ),
+    );
     assert.match(refused.stderr, /hint: serve proposes a fresh action/);
     assert.equal(p.read(conf), 'nofile = 2\n');
     const again = p.run(['approve', proposed.id]);

@@ -29,14 +29,25 @@ describe('serve: revisions', () => {
     const revisions = () => json<{ revisions: Revision[] }>(p.ok(['history', '--json'])).revisions;
 
     // 1. A YAML syntax error (an unclosed flow mapping), next to a change and a new resource.
-    p.write({ 'manifests/app.yaml': docs(fileDoc('conf', conf, 'v2\n'), 'kind: File\nmetadata: { name: extra\nspec:\n  path: x\n') });
+    p.write({
+      'manifests/app.yaml': docs(
+        fileDoc('conf', conf, 'v2\n'),
+        'kind: File\nmetadata: { name: extra\nspec:\n  path: x\n',
+      ),
+    });
     const syntax = await eventually(() => refusals()[0], 'the syntax error to be refused');
     assert.equal(syntax.type, 'Warning');
-    assert.match(syntax.message, /^revision refused \(1 problems; the previous revision stays in force\): .*manifests\/app\.yaml:\d+: /);
+    assert.match(
+      syntax.message,
+      /^revision refused \(1 problems; the previous revision stays in force\): .*manifests\/app\.yaml:\d+: /,
+    );
 
     // 2. An unknown field (a typo), next to a change and a new, valid resource.
     p.write({
-      'manifests/app.yaml': docs(fileDoc('conf', conf, 'v3\n').replace('  content:', '  contnet: oops\n  content:'), fileDoc('extra', extra, 'extra\n')),
+      'manifests/app.yaml': docs(
+        fileDoc('conf', conf, 'v3\n').replace('  content:', '  contnet: oops\n  content:'),
+        fileDoc('extra', extra, 'extra\n'),
+      ),
     });
     const unknown = await eventually(() => refusals()[1], 'the unknown field to be refused');
     assert.match(unknown.message, /manifests\/app\.yaml:\d+: .*contnet/);
@@ -53,14 +64,26 @@ describe('serve: revisions', () => {
     assert.equal(p.read(conf), 'v1\n');
     assert.equal(existsSync(extra), false);
     writeFileSync(conf, 'edited by hand\n');
-    await eventually(() => p.read(conf) === 'v1\n' && p.record(id)?.sync === 'InSync', 'drift to be reverted to the previous revision');
+    await eventually(
+      () => p.read(conf) === 'v1\n' && p.record(id)?.sync === 'InSync',
+      'drift to be reverted to the previous revision',
+    );
     assert.equal(existsSync(extra), false);
-    assert.equal(p.record('File/default/extra'), undefined, 'a resource of a refused revision is not even recorded');
+    assert.equal(
+      p.record('File/default/extra'),
+      undefined,
+      'a resource of a refused revision is not even recorded',
+    );
 
     // 3. A valid edit: admitted and applied.
-    p.write({ 'manifests/app.yaml': docs(fileDoc('conf', conf, 'v4\n'), fileDoc('extra', extra, 'extra\n')) });
+    p.write({
+      'manifests/app.yaml': docs(fileDoc('conf', conf, 'v4\n'), fileDoc('extra', extra, 'extra\n')),
+    });
     await eventually(() => existsSync(extra) && p.read(conf) === 'v4\n', 'the valid edit to be applied');
-    await eventually(() => p.status().every((r) => r.sync === 'InSync') && p.status().length === 2, 'both resources in sync');
+    await eventually(
+      () => p.status().every((r) => r.sync === 'InSync') && p.status().length === 2,
+      'both resources in sync',
+    );
     const all = revisions();
     assert.equal(all.filter((r) => r.admitted).length, 2, 'the first and the last revisions were admitted');
     assert.equal(refusals().length, 2);
@@ -87,17 +110,26 @@ describe('serve: revisions', () => {
       assert.equal((r as { attempts?: number }).attempts, 0, `${r.id} needed no retry`);
     }
     const events = p.events();
-    assert.deepEqual(events.filter((e) => e.type === 'Warning'), [], 'no warning event');
+    assert.deepEqual(
+      events.filter((e) => e.type === 'Warning'),
+      [],
+      'no warning event',
+    );
     const created = events.filter((e) => e.reason === 'Created').map((e) => e.resourceId);
     assert.deepEqual(created, ['Directory/default/srv', 'Directory/default/web', 'File/default/index']);
-    assert.ok(events.some((e) => e.reason === 'Converged'), 'the revision converged');
+    assert.ok(
+      events.some((e) => e.reason === 'Converged'),
+      'the revision converged',
+    );
   });
 
   test('`setpoint sync` makes serve reload: a changed source file is picked up at once', async (t) => {
     // A resync far away and a source file outside the watched manifest folder: only `sync` can notice.
     const p = project({ 'files/motd.txt': 'welcome v1\n' }, 'reconcile:\n  resync: 1h\n');
     const motd = join(p.out, 'motd');
-    p.write({ 'manifests/motd.yaml': `kind: File\nmetadata:\n  name: motd\nspec:\n  path: ${motd}\n  source: ../files/motd.txt\n` });
+    p.write({
+      'manifests/motd.yaml': `kind: File\nmetadata:\n  name: motd\nspec:\n  path: ${motd}\n  source: ../files/motd.txt\n`,
+    });
     await startServe(t, p.dir);
     await eventually(() => existsSync(motd) && p.read(motd) === 'welcome v1\n', 'the first convergence');
     const admitted = () => p.events().filter((e) => e.reason === 'RevisionAdmitted').length;

@@ -22,7 +22,11 @@ describe('serve: thrash guard', () => {
     await eventually(() => p.record(id)?.sync === 'InSync', 'the first convergence');
 
     // Another actor: a shell loop rewriting the file (a TERM ends it between writes, never in the middle of one).
-    const fighter = spawn('sh', ['-c', `trap 'exit 0' TERM; while true; do echo 'nameserver 8.8.8.8' > '${target}'; sleep 0.05; done`], { stdio: 'ignore' });
+    const fighter = spawn(
+      'sh',
+      ['-c', `trap 'exit 0' TERM; while true; do echo 'nameserver 8.8.8.8' > '${target}'; sleep 0.05; done`],
+      { stdio: 'ignore' },
+    );
     const fighterExit = new Promise<void>((resolve) => fighter.on('exit', () => resolve()));
     t.after(() => {
       if (fighter.exitCode === null && fighter.signalCode === null) fighter.kill('SIGKILL');
@@ -39,7 +43,12 @@ describe('serve: thrash guard', () => {
     const events = p.events(id);
     const warning = events.find((e) => e.reason === 'Conflict');
     assert.equal(warning?.type, 'Warning');
-    assert.match(warning.message, new RegExp(`^repaired ${K} times in 60m; spec\\.content keeps flipping: another actor is changing it\\. Remediation stopped; it resumes on a new revision or \`setpoint resume ${id}\`$`));
+    assert.match(
+      warning.message,
+      new RegExp(
+        `^repaired ${K} times in 60m; spec\\.content keeps flipping: another actor is changing it\\. Remediation stopped; it resumes on a new revision or \`setpoint resume ${id}\`$`,
+      ),
+    );
     const repairsBefore = events.slice(0, events.indexOf(warning)).filter((e) => e.reason === 'Remediated');
     assert.equal(repairsBefore.length, K, `exactly ${K} repairs before the Conflict`);
     assert.match(p.ok(['status']).stdout, new RegExp(`^${id}\\s+Conflict\\s`, 'm'));
@@ -53,11 +62,18 @@ describe('serve: thrash guard', () => {
       return r?.sync === 'Conflict' && (r.lastObservedAt ?? '') > (stopped?.lastObservedAt ?? '');
     }, 'serve to look at the resource again (a resync) and keep it in Conflict');
     assert.equal(p.read(target), 'nameserver 8.8.8.8\n', 'no repair while in Conflict');
-    assert.equal(p.events(id).filter((e) => e.reason === 'Remediated').length, K, 'no repair after the Conflict');
+    assert.equal(
+      p.events(id).filter((e) => e.reason === 'Remediated').length,
+      K,
+      'no repair after the Conflict',
+    );
 
     const resumed = p.ok(['resume', id]);
     assert.equal(resumed.stdout.trim(), `resumed ${id}`);
-    await eventually(() => p.read(target) === 'nameserver 10.0.0.1\n' && p.record(id)?.sync === 'InSync', 'serve to repair the file after resume');
+    await eventually(
+      () => p.read(target) === 'nameserver 10.0.0.1\n' && p.record(id)?.sync === 'InSync',
+      'serve to repair the file after resume',
+    );
     assert.equal(p.events(id).filter((e) => e.reason === 'Remediated').length, K + 1);
   });
 });

@@ -37,11 +37,17 @@ describe('serve: change windows', () => {
     const app = join(p.out, 'app.conf');
     const urgent = join(p.out, 'urgent.conf');
     p.write({
-      'manifests/app.yaml': docs(fileDoc('app', app, 'feature = on\n'), fileDoc('urgent', urgent, 'patch = CVE-1\n', { priority: 'critical' })),
+      'manifests/app.yaml': docs(
+        fileDoc('app', app, 'feature = on\n'),
+        fileDoc('urgent', urgent, 'patch = CVE-1\n', { priority: 'critical' }),
+      ),
     });
     const serve = await startServe(t, p.dir);
 
-    await eventually(() => p.record('File/default/urgent')?.sync === 'InSync', 'the critical resource to be applied inside the window');
+    await eventually(
+      () => p.record('File/default/urgent')?.sync === 'InSync',
+      'the critical resource to be applied inside the window',
+    );
     assert.equal(p.read(urgent), 'patch = CVE-1\n');
     const blocked = await eventually(() => {
       const r = p.record('File/default/app');
@@ -54,7 +60,11 @@ describe('serve: change windows', () => {
     assert.equal(existsSync(app), false, 'nothing was written');
 
     const status = p.ok(['status']).stdout;
-    assert.match(status, new RegExp(`^File/default/app\\s+Blocked\\s+Missing\\s.*until ${until}`, 'm'), status);
+    assert.match(
+      status,
+      new RegExp(`^File/default/app\\s+Blocked\\s+Missing\\s.*until ${until}`, 'm'),
+      status,
+    );
     assert.match(p.ok(['get', 'File/default/app']).stdout, new RegExp(`^blockedUntil: '${until}'$`, 'm'));
     const event = p.events('File/default/app').find((e) => e.reason === 'Blocked');
     assert.match(event?.message ?? '', new RegExp(`waits until ${until}$`));
@@ -65,7 +75,10 @@ describe('serve: change windows', () => {
     assert.equal((await serve.stop()).code, 0);
     const held = p.run(['apply', '--yes']);
     assert.equal(held.code, 1, held.stdout + held.stderr);
-    assert.match(held.stdout, new RegExp(`File/default/app: blocked by change window release-freeze until ${until}`));
+    assert.match(
+      held.stdout,
+      new RegExp(`File/default/app: blocked by change window release-freeze until ${until}`),
+    );
     assert.equal(existsSync(app), false, 'apply respects the window too');
 
     const forced = p.run(['apply', '--yes', '--override-window', '--actor', 'alice']);
@@ -74,12 +87,26 @@ describe('serve: change windows', () => {
     assert.equal(p.read(app), 'feature = on\n');
     const overridden = p.events('File/default/app').find((e) => e.reason === 'WindowOverridden');
     assert.equal(overridden?.type, 'Warning');
-    assert.match(overridden.message, /deny window "release-freeze" is open until .*; overridden by alice \(--override-window\)/);
+    assert.match(
+      overridden.message,
+      /deny window "release-freeze" is open until .*; overridden by alice \(--override-window\)/,
+    );
 
     const db = new Database(p.path('.setpoint', 'state.db'), { readonly: true, fileMustExist: true });
     try {
-      const rows = db.prepare("SELECT actor, resource_id AS resourceId, result, detail FROM audit WHERE action = 'window.override'").all();
-      assert.deepEqual(rows, [{ actor: 'alice', resourceId: 'File/default/app', result: 'overridden', detail: JSON.stringify({ window: 'release-freeze', op: 'create' }) }]);
+      const rows = db
+        .prepare(
+          "SELECT actor, resource_id AS resourceId, result, detail FROM audit WHERE action = 'window.override'",
+        )
+        .all();
+      assert.deepEqual(rows, [
+        {
+          actor: 'alice',
+          resourceId: 'File/default/app',
+          result: 'overridden',
+          detail: JSON.stringify({ window: 'release-freeze', op: 'create' }),
+        },
+      ]);
     } finally {
       db.close();
     }

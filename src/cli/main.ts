@@ -8,7 +8,9 @@ import { mark } from '../telemetry/index.js';
 import { VERSION } from '../version.js';
 import * as apply from './commands/apply.js';
 import * as approvals from './commands/approvals.js';
+import * as audit from './commands/audit.js';
 import * as serve from './commands/serve.js';
+import * as sources from './commands/sources.js';
 import * as describe from './commands/describe.js';
 import * as drift from './commands/drift.js';
 import * as events from './commands/events.js';
@@ -32,7 +34,7 @@ export function buildProgram(): Command {
     .option('--actor <name>', 'who is acting, for the audit log (default: the OS user)')
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true);
-  for (const command of [init, validate, plan, apply, drift, serve, approvals, status, get, describe, history, events, schema]) command.register(program);
+  for (const command of [init, validate, plan, apply, drift, serve, approvals, sources, status, get, describe, history, events, audit, schema]) command.register(program);
   return program;
 }
 

@@ -19,8 +19,10 @@ import {
 } from '../manifest/index.js';
 
 export interface DesiredState {
-  /** The owning source's name. */
+  /** The owning source's name (the first, when combined). */
   source: string;
+  /** Every source whose resources are in this state. */
+  sources: string[];
   /** What the paths were, for revision records. */
   origin: string;
   resources: Resource[];
@@ -70,11 +72,14 @@ export function loadDesired(options: LoadOptions): DesiredState {
     for (const r of fileResources) candidates.push(r);
   }
   addImplicitDependencies(candidates);
+  const source = options.source ?? 'local';
+  for (const r of candidates) r.source = source;
   const resources = checkResourceSet(candidates, locator, diagnostics);
   const roots = options.paths.map((p) => rootFor(resolve(p), options.projectRoot));
   const rootByFile = new Map<string, string>();
   return {
-    source: options.source ?? 'local',
+    source,
+    sources: [source],
     origin: options.paths.map((p) => relativeOrAbsolute(options.projectRoot, p)).join(', '),
     resources,
     diagnostics,
@@ -109,4 +114,47 @@ function isInside(root: string, path: string): boolean {
 function relativeOrAbsolute(root: string, p: string): string {
   const abs = resolve(p);
   return isInside(root, abs) ? relative(root, abs) || '.' : abs;
+}
+
+/**
+ * Several sources' desired states as one. An id declared by two sources
+ * stays with the first (in settings order); the later declaration is an
+ * error naming both locations (ownership across sources).
+ */
+export function combineDesired(states: readonly DesiredState[]): DesiredState {
+  if (states.length === 1) return states[0];
+  const diagnostics = new Diagnostics();
+  const owner = new Map<string, Resource>();
+  const resources: Resource[] = [];
+  for (const st of states) {
+    diagnostics.addAll(st.diagnostics.items);
+    for (const r of st.resources) {
+      const first = owner.get(r.id);
+      if (first) {
+        diagnostics.error({
+          code: 'SETPOINT_OWNERSHIP_CONFLICT',
+          summary: `${r.id} is already declared by source ${first.source}; source ${r.source} cannot declare it too`,
+          file: r.origin.file,
+          line: r.origin.line,
+          column: r.origin.column,
+          resourceId: r.id,
+          detail: `first declared by source ${first.source} at ${first.origin.file}:${first.origin.line}`,
+          hint: 'each resource belongs to one source: remove it from one of them',
+        });
+        continue;
+      }
+      owner.set(r.id, r);
+      resources.push(r);
+    }
+  }
+  const byFile = (file: string) => states.find((s) => s.resources.some((r) => r.origin.file === file)) ?? states[0];
+  return {
+    source: states[0].source,
+    sources: states.flatMap((s) => s.sources),
+    origin: states.map((s) => s.origin).join('; '),
+    resources,
+    diagnostics,
+    locator: states[0].locator,
+    sourceRootOf: (file) => byFile(file).sourceRootOf(file),
+  };
 }

@@ -20,7 +20,7 @@ import { performAction } from './perform.js';
 import { checkTargetPaths } from './preflight.js';
 import { buildPlan } from './planner.js';
 import { declaredRecord, healthOf, markFailed, markInSync, markOutOfSync } from './records.js';
-import { Recorder } from './recorder.js';
+import { changeDigest, Recorder } from './recorder.js';
 
 export interface EngineOptions {
   store: Store;
@@ -47,6 +47,10 @@ export interface Planned {
 
 export interface PlanRequest {
   paths: readonly string[];
+  /** The desired state, already loaded (from sources); otherwise it is loaded from `paths`. */
+  desired?: DesiredState;
+  /** The admitted revision `desired` is (one source's); otherwise a revision is made from the digest. */
+  revision?: RevisionRecord;
   prune?: boolean;
   targets?: readonly string[];
 }
@@ -90,9 +94,10 @@ export class Engine {
 
   constructor(readonly options: EngineOptions) {}
 
-  loadDesired(paths: readonly string[]): DesiredState {
+  loadDesired(paths: readonly string[], source?: string): DesiredState {
     return loadDesired({
       paths,
+      source,
       catalog: this.options.registry,
       projectRoot: this.options.settings.root,
       defaultNamespace: this.options.settings.namespace,
@@ -115,13 +120,13 @@ export class Engine {
 
   async plan(request: PlanRequest): Promise<Planned> {
     mark('start plan');
-    const desired = this.loadDesired(request.paths);
+    const desired = request.desired ?? this.loadDesired(request.paths);
     mark('load + validate manifests');
     const diags = new Diagnostics();
     diags.addAll(desired.diagnostics.items);
     const targets = this.targetSet(desired.resources, request.targets, diags);
     let observations: Observation[] = [];
-    const stored = new Map((await this.options.store.listResourceSummaries(desired.source)).map((r) => [r.id, r]));
+    const stored = await this.summaries(desired.sources);
     if (!diags.hasErrors) {
       const opts = this.observeOptions(desired, this.onEvent);
       mark('store summaries');
@@ -135,13 +140,13 @@ export class Engine {
       for (const o of await observeAll(desired.resources, this.observeOptions(desired, this.onEvent, true))) if (o.error) diags.add(o.error);
     }
     const digest = revisionDigest(observations);
-    const plan = buildPlan(observations, digest.slice(0, 16), { prune: request.prune || this.options.settings.defaults.prune, targets });
+    const plan = buildPlan(observations, request.revision?.id ?? digest.slice(0, 16), { prune: request.prune || this.options.settings.defaults.prune, targets });
     plan.diagnostics = [...diags.items, ...plan.diagnostics];
     mark('diff + plan');
-    const revision: RevisionRecord = {
+    const revision: RevisionRecord = request.revision ?? {
       id: digest.slice(0, 16),
       digest,
-      source: desired.source,
+      source: desired.sources.join(','),
       createdAt: new Date().toISOString(),
       resourceCount: desired.resources.length,
       origin: desired.origin,
@@ -205,7 +210,7 @@ export class Engine {
     const prev = await this.previousRecords(plan.actions.filter((a) => a.op !== 'noop').map((a) => a.id).concat(plan.orphans));
     const actualAfter = new Map<ResourceId, unknown>();
     const recordOf = (o: Observation) =>
-      declaredRecord(o.resource, o.desiredDigest, desired.source, prev.get(o.resource.id), now(), !o.orphan);
+      declaredRecord(o.resource, o.desiredDigest, o.resource.source ?? desired.source, prev.get(o.resource.id), now(), !o.orphan);
 
     // Observed events (e.g. command output) are recorded with the run.
     this.recorder = recorder;
@@ -219,7 +224,7 @@ export class Engine {
         const verdict = options.windows.check(obsById.get(a.id)!.resource, nowDate);
         if (!verdict.blocked) continue;
         if (options.overrideWindow) {
-          recorder.audit({ action: 'window.override', resourceId: a.id, result: 'overridden', detail: { window: verdict.window, op: a.op } });
+          recorder.audit({ action: 'window.override', resourceId: a.id, diffDigest: changeDigest(a.changes), result: 'overridden', detail: { window: verdict.window, op: a.op } });
           recorder.event('Warning', 'WindowOverridden', `${verdict.reason}; overridden by ${actor} (--override-window)`, a.id);
         } else blocked.set(a.id, { reason: `blocked by change window ${verdict.window} until ${verdict.until.toISOString()}`, until: verdict.until.toISOString() });
       }
@@ -241,7 +246,7 @@ export class Engine {
         const { action } = outcome;
         const o = obsById.get(action.id)!;
         const message = outcome.status === 'failed' ? `${action.op} failed: ${outcome.message}` : outcome.message;
-        recorder.action({ id: action.id, kind: action.kind, op: action.op, result: outcome.status, message, changes: action.changes });
+        recorder.action({ id: action.id, kind: action.kind, op: action.op, result: outcome.status, message, changes: action.changes, pruned: action.pruned });
         if (outcome.status === 'succeeded') {
           if (action.pruned) recorder.forget(action.id);
           else recorder.record(markInSync(recordOf(o), healthOf(o, actualAfter.get(action.id)), now(), { revision: revision.id }));
@@ -268,12 +273,12 @@ export class Engine {
         continue;
       }
       const health = healthOf(o, o.actual);
-      const candidate = { desiredDigest: o.desiredDigest, sync: 'InSync' as const, health: health.status, healthMessage: health.message, origin: originOf(o.resource), declared: true, source: desired.source, lastError: undefined };
+      const candidate = { desiredDigest: o.desiredDigest, sync: 'InSync' as const, health: health.status, healthMessage: health.message, origin: originOf(o.resource), declared: true, source: o.resource.source ?? desired.source, lastError: undefined };
       if (planned.stored.get(a.id)?.signature !== statusSignature(candidate)) stale.push(o);
     }
     const stalePrev = await this.previousRecords(stale.map((o) => o.resource.id));
     for (const o of stale)
-      recorder.record(markInSync(declaredRecord(o.resource, o.desiredDigest, desired.source, stalePrev.get(o.resource.id), stamp), healthOf(o, o.actual), stamp));
+      recorder.record(markInSync(declaredRecord(o.resource, o.desiredDigest, o.resource.source ?? desired.source, stalePrev.get(o.resource.id), stamp), healthOf(o, o.actual), stamp));
     for (const id of plan.orphans) {
       const o = obsById.get(id);
       if (o && prev.get(id)?.declared !== false) recorder.record(recordOf(o));
@@ -298,6 +303,13 @@ export class Engine {
     return { runId, revision: revision.id, outcomes, counts, changed, result, durationMs };
   }
 
+  /** What the store knows of these sources' resources, by id. */
+  private async summaries(sources: readonly string[]): Promise<Map<ResourceId, ResourceSummary>> {
+    const out = new Map<ResourceId, ResourceSummary>();
+    for (const source of sources) for (const r of await this.options.store.listResourceSummaries(source)) out.set(r.id, r);
+    return out;
+  }
+
   private async previousRecords(ids: readonly ResourceId[]): Promise<Map<ResourceId, ResourceRecord>> {
     if (ids.length === 0) return new Map();
     return new Map((await this.options.store.listResources({ ids: [...ids] })).map((r) => [r.id, r]));
@@ -310,14 +322,15 @@ export class Engine {
     const { plan, revision, desired } = planned;
     if (plan.diagnostics.some((d) => d.severity === 'error')) return { revision: revision.id, items: [], inSync: 0, diagnostics: plan.diagnostics };
     const recorder = new Recorder({ store, logger, actor, revisionId: revision.id });
-    const prev = new Map((await store.listResources({ source: desired.source })).map((r) => [r.id, r]));
+    const prev = new Map<ResourceId, ResourceRecord>();
+    for (const source of desired.sources) for (const r of await store.listResources({ source })) prev.set(r.id, r);
     const now = new Date().toISOString();
     const items: DriftItem[] = [];
     let inSync = 0;
     for (const o of planned.observations) {
       if (o.orphan) continue;
       const p = prev.get(o.resource.id);
-      const record = declaredRecord(o.resource, o.desiredDigest, desired.source, p, now);
+      const record = declaredRecord(o.resource, o.desiredDigest, o.resource.source ?? desired.source, p, now);
       const action = plan.actions.find((a) => a.id === o.resource.id);
       const changes = action ? withoutIgnored(action.changes, o.resource.lifecycle.ignoreChanges) : [];
       if (!action || action.op === 'noop') {
@@ -353,6 +366,7 @@ export function originOf(r: Resource): string {
 export function resourceFromRecord(r: ResourceRecord): Resource {
   const m = /^(.*):(\d+)$/.exec(r.origin ?? '');
   const resource: Resource = {
+    source: r.source,
     id: r.id,
     key: { kind: r.kind, namespace: r.namespace, name: r.name },
     metadata: { name: r.name, namespace: r.namespace, labels: r.labels, annotations: {} },

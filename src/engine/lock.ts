@@ -29,17 +29,31 @@ export function holderId(): string {
   return `${hostname()}:${process.pid}`;
 }
 
-export async function acquireStateLock(store: Store, options: { timeoutMs?: number; what?: string } = {}): Promise<HeldLock> {
+/**
+ * Takes the state lock, waiting up to `timeoutMs`. Taking over the lock of a
+ * dead holder is audited (`lock.takeover`, by `actor`) once the lock is ours.
+ */
+export async function acquireStateLock(store: Store, options: { timeoutMs?: number; what?: string; actor?: string } = {}): Promise<HeldLock> {
   const me = holderId();
   const deadline = Date.now() + (options.timeoutMs ?? 0);
+  let tookOverFrom: string | undefined;
   for (;;) {
     const lease = await store.acquireLease(STATE_LOCK, `${me} ${options.what ?? ''}`.trim(), TTL_MS);
-    if (lease) return hold(store, lease);
+    if (lease) {
+      if (tookOverFrom)
+        await store.appendAudit([
+          { time: new Date().toISOString(), actor: options.actor ?? 'unknown', action: 'lock.takeover', result: 'taken-over', detail: { from: tookOverFrom, holder: lease.holder, token: lease.token } },
+        ]);
+      return hold(store, lease);
+    }
     const current = await store.getLease(STATE_LOCK);
     if (current && holderIsDead(current.holder)) {
       await store.releaseLease(STATE_LOCK, current.holder);
+      tookOverFrom = current.holder;
       continue;
     }
+    // Someone alive got it first: whatever we take later is not a takeover.
+    tookOverFrom = undefined;
     if (Date.now() >= deadline) {
       const since = current ? Math.round((Date.now() - Date.parse(current.acquiredAt)) / 1000) : 0;
       throw new LockError(

@@ -1,7 +1,7 @@
 /**
  * Observe: resolve each resource's spec (source files, secrets) and read its
  * actual state through its provider. Problems become diagnostics; nothing is
- * changed.
+ * changed. Each provider call is a span when tracing is on.
  */
 import { createHash } from 'node:crypto';
 import type { Diagnostic, FieldLocator, Resource } from '../manifest/index.js';
@@ -11,6 +11,7 @@ import type { SecretResolver } from '../secrets/index.js';
 import { mapLimit } from '../util/pool.js';
 import { createContext, type EventSink, type RecordingCtx } from '../provider/context.js';
 import { errorDiagnostic } from './diagnose.js';
+import { traceProviderCall } from '../telemetry/trace.js';
 
 export interface Observation {
   resource: Resource;
@@ -64,7 +65,7 @@ export async function observeOne(resource: Resource, options: ObserveOptions, or
   const absent = (resource.spec as { ensure?: string } | null)?.ensure === 'absent';
   const obs: Observation = { resource, provider, ctx, exists: false, absent, renderedDigest: '', desiredDigest: '', orphan };
   try {
-    obs.desired = provider.resolve ? await provider.resolve(resource.spec, ctx) : resource.spec;
+    obs.desired = provider.resolve ? await traceProviderCall('resolve', resource, () => provider.resolve!(resource.spec, ctx)) : resource.spec;
   } catch (err) {
     obs.error = errorDiagnostic(err, resource, options.locator, 'cannot resolve');
   }
@@ -74,7 +75,7 @@ export async function observeOne(resource: Resource, options: ObserveOptions, or
     : obs.renderedDigest;
   if (obs.error || options.resolveOnly) return obs;
   try {
-    obs.actual = await provider.observe(obs.desired, ctx);
+    obs.actual = await traceProviderCall('observe', resource, () => provider.observe(obs.desired, ctx));
     obs.exists = obs.actual !== undefined;
   } catch (err) {
     obs.error = errorDiagnostic(err, resource, options.locator, 'cannot observe');

@@ -1,10 +1,12 @@
 /**
  * Performs one plan action through the resource's provider. Shared by
- * one-shot apply and the controller.
+ * one-shot apply and the controller. Each provider call is a span when
+ * tracing is on.
  */
 import { ProviderError } from '../provider/errors.js';
 import type { Action } from '../plan/index.js';
 import type { Observation } from './observe.js';
+import { traceProviderCall } from '../telemetry/trace.js';
 
 export interface Performed {
   /** The actual state afterwards (undefined once deleted). */
@@ -25,16 +27,17 @@ export async function performAction(obs: Observation, action: Action): Promise<P
     case 'noop':
       return { actual: obs.actual, message: 'in sync' };
     case 'create': {
-      const actual: unknown = await provider.apply!(obs.desired, undefined, ctx);
+      const actual: unknown = await traceProviderCall('apply', obs.resource, () => provider.apply!(obs.desired, undefined, ctx));
       return { actual, message: `created${what}` };
     }
     case 'update': {
-      const actual: unknown = await provider.apply!(await desiredForUpdate(obs), obs.actual, ctx);
+      const desired = await desiredForUpdate(obs);
+      const actual: unknown = await traceProviderCall('apply', obs.resource, () => provider.apply!(desired, obs.actual, ctx));
       return { actual, message: `updated ${action.changes.map((c) => c.path).join(', ')}${what}` };
     }
     case 'replace': {
       await destroy(obs);
-      const actual: unknown = await provider.apply!(obs.desired, undefined, ctx);
+      const actual: unknown = await traceProviderCall('apply', obs.resource, () => provider.apply!(obs.desired, undefined, ctx));
       return { actual, message: `replaced${what}` };
     }
     case 'delete':
@@ -68,7 +71,7 @@ function unset(target: Record<string, unknown>, path: string[]): void {
 async function destroy(obs: Observation): Promise<void> {
   if (!obs.provider.destroy)
     throw new ProviderError(`${obs.provider.kind} resources cannot be deleted by setpoint`, { code: 'SETPOINT_APPLY_REFUSED' });
-  await obs.provider.destroy(obs.desired, obs.actual, obs.ctx);
+  await traceProviderCall('destroy', obs.resource, () => obs.provider.destroy!(obs.desired, obs.actual, obs.ctx));
 }
 
 function describeTarget(obs: Observation): string {

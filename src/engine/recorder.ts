@@ -20,6 +20,15 @@ export interface RecorderOptions {
   runId?: string;
   /** Defaults to 250 ms. */
   flushIntervalMs?: number;
+  /** Called after each flush that wrote something, with what it wrote (e.g. to stream status changes). */
+  onFlushed?: (written: Flushed) => void;
+}
+
+/** What one flush wrote to the store. */
+export interface Flushed {
+  records: readonly ResourceRecord[];
+  deletes: readonly ResourceId[];
+  events: number;
 }
 
 export const runCounters = {
@@ -78,18 +87,19 @@ export class Recorder {
     else this.options.logger.info(line, clean);
   }
 
-  audit(input: Omit<AuditInput, 'time' | 'actor' | 'revisionId'> & { revisionId?: string }): void {
+  /** Buffers an audit entry; the actor defaults to the recorder's (serve passes the approver of an approved action). */
+  audit(input: Omit<AuditInput, 'time' | 'actor' | 'revisionId'> & { revisionId?: string; actor?: string }): void {
     this.audits.push({
       time: new Date().toISOString(),
-      actor: this.options.actor,
-      revisionId: this.options.revisionId,
       ...input,
+      actor: input.actor ?? this.options.actor,
+      revisionId: input.revisionId ?? this.options.revisionId,
       detail: input.detail ? redactor.redactValue(input.detail) : undefined,
     });
   }
 
   /** An action's outcome: event, counter, log line and audit entry. */
-  action(outcome: { id: ResourceId; kind: string; op: string; result: 'succeeded' | 'failed' | 'skipped'; message: string; changes: readonly Change[] }): void {
+  action(outcome: { id: ResourceId; kind: string; op: string; result: 'succeeded' | 'failed' | 'skipped'; message: string; changes: readonly Change[]; pruned?: boolean }): void {
     const reason = outcome.result === 'succeeded' ? pastTense(outcome.op) : outcome.result === 'failed' ? 'ApplyFailed' : 'Skipped';
     this.event(outcome.result === 'succeeded' ? 'Normal' : 'Warning', reason, outcome.message, outcome.id);
     runCounters.actions.inc({ kind: outcome.kind, op: outcome.op, result: outcome.result });
@@ -98,7 +108,10 @@ export class Recorder {
       resourceId: outcome.id,
       diffDigest: changeDigest(outcome.changes),
       result: outcome.result,
-      detail: outcome.result === 'succeeded' ? undefined : { message: outcome.message },
+      detail:
+        outcome.result === 'succeeded' && !outcome.pruned
+          ? undefined
+          : { pruned: outcome.pruned || undefined, message: outcome.result === 'succeeded' ? undefined : outcome.message },
     });
   }
 
@@ -146,6 +159,7 @@ export class Recorder {
     if (deletes.length) await store.deleteResources(deletes);
     if (events.length) await store.appendEvents(events);
     if (audits.length) await store.appendAudit(audits);
+    if (this.options.onFlushed && (records.length || deletes.length || events.length)) this.options.onFlushed({ records, deletes, events: events.length });
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * Finds manifest files under `-f` paths: a file, or a folder walked
- * recursively (sorted, hidden folders and node_modules skipped).
+ * recursively (sorted; hidden folders, node_modules and `*.test.yaml` files skipped).
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,6 +9,13 @@ import { isManifestFile, readManifestFile, type RawDocument } from './parse.js';
 
 /** Files named this at a folder's top are project settings, not manifests. */
 export const SETTINGS_FILE = 'setpoint.yaml';
+
+/** Files named `*.test.yaml` (`.yml`, `.json`) are tests (policy test fixtures), not manifests. */
+export const TEST_FILE_PATTERN = /\.test\.(ya?ml|json)$/;
+
+export function isTestFile(name: string): boolean {
+  return TEST_FILE_PATTERN.test(name);
+}
 
 export function findManifestFiles(paths: readonly string[], diags: Diagnostics): string[] {
   const files: string[] = [];
@@ -38,7 +45,7 @@ function walk(dir: string, out: string[], top: boolean): void {
     if (e.name.startsWith('.') || e.name === 'node_modules') continue;
     const full = join(dir, e.name);
     if (e.isDirectory()) walk(full, out, false);
-    else if (e.isFile() && isManifestFile(e.name) && !(top && e.name === SETTINGS_FILE)) out.push(full);
+    else if (e.isFile() && isManifestFile(e.name) && !isTestFile(e.name) && !(top && e.name === SETTINGS_FILE)) out.push(full);
   }
 }
 

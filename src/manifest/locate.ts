@@ -9,6 +9,8 @@ import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from 'yaml';
 export interface Position {
   line: number;
   column: number;
+  /** Set when the field is written in another file than its document's (a field an overlay patched in). */
+  file?: string;
 }
 
 type FieldPath = ReadonlyArray<string | number>;

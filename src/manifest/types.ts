@@ -48,6 +48,8 @@ export interface Resource<Spec = unknown> {
   origin: Origin;
   /** sha256 of the declared fields (id, labels, annotations, spec, dependsOn, lifecycle). */
   digest: string;
+  /** The named source that declares it (and owns it). Set by the loader; defaults to "local". */
+  source?: string;
 }
 
 export function declaredDigest(r: Omit<Resource, 'digest' | 'origin' | 'key'>): string {

@@ -222,7 +222,7 @@ function positionOf(doc: RawDocument, path: Array<string | number>, locator: Fie
   const pos = atKey
     ? locator.locateKey(doc.file, doc.index, path)
     : locator.locate(doc.file, doc.index, path);
-  return { file: doc.file, line: pos?.line ?? doc.line, column: pos?.column ?? doc.column };
+  return { file: pos?.file ?? doc.file, line: pos?.line ?? doc.line, column: pos?.column ?? doc.column };
 }
 
 /** Where a field of a validated resource is written. */

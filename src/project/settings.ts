@@ -9,12 +9,15 @@ import jsyaml from 'js-yaml';
 import * as z from 'zod';
 import { DurationSchema, parseDuration } from '../util/duration.js';
 import { WindowsSchema, type WindowSpec } from '../engine/windows/index.js';
+import { SourcesSchema, type SourceConfig } from '../source/config.js';
+import { SecretRefSchema, type SecretRef } from '../secrets/index.js';
 import { Diagnostics, FieldLocator, formatPath, issuesToProblems, describeValue, NAME_PATTERN } from '../manifest/index.js';
 
 export const SETTINGS_FILE = 'setpoint.yaml';
 
 export const SettingsSchema = z
   .strictObject({
+    sources: SourcesSchema.optional().describe('Named sources of desired state: folders and Git repositories.'),
     manifests: z
       .array(z.string())
       .optional()
@@ -60,12 +63,30 @@ export const SettingsSchema = z
       .array(z.string())
       .optional()
       .describe('Modules (paths relative to the project, or package names) exporting `providers`: third-party kinds.'),
+    server: z
+      .strictObject({
+        listen: z
+          .union([z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:7420'), z.literal(false)])
+          .optional()
+          .describe('Where `setpoint serve` answers HTTP (API, probes, metrics): HOST:PORT, or false for no HTTP. Defaults to 127.0.0.1:7420.'),
+        metrics: z.enum(['public', 'token']).optional().describe('Who may read /metrics: anyone (public) or any valid API token. Defaults to token.'),
+        webhook: z
+          .strictObject({ secretRef: SecretRefSchema.describe('The shared secret of Git push webhooks (HMAC key, or GitLab token).') })
+          .optional()
+          .describe('POST /api/v1/webhooks/git: a signed push triggers a sync. Defaults to off (refused).'),
+      })
+      .optional()
+      .describe('The HTTP API of `setpoint serve`.'),
     log: z
       .strictObject({
         file: z.string().optional().describe('JSON log of one-shot commands. Defaults to setpoint.log next to the state.'),
         level: z.enum(['debug', 'info', 'warn', 'error']).optional().describe('Defaults to info.'),
       })
       .optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.sources && s.manifests)
+      ctx.addIssue({ code: 'custom', path: ['manifests'], message: 'use either sources or manifests (a shorthand for one local source), not both' });
   })
   .describe('setpoint.yaml: project settings.');
 
@@ -81,10 +102,22 @@ export interface Settings {
   namespace: string;
   defaults: { remediation: 'auto' | 'alert' | 'approve'; prune: boolean };
   reconcile: ReconcileSettings;
+  /** Named sources; empty means one local source "local" reading `manifests`. */
+  sources: SourceConfig[];
   windows: WindowSpec[];
   plugins: string[];
+  server: ServerSettings;
   /** `file` undefined: setpoint.log next to the state. */
   log: { file?: string; level: 'debug' | 'info' | 'warn' | 'error' };
+}
+
+export interface ServerSettings {
+  /** HOST:PORT, or false for no HTTP. */
+  listen: string | false;
+  /** True when setpoint.yaml names the address (a busy port is then an error, not a warning). */
+  listenExplicit: boolean;
+  metrics: 'public' | 'token';
+  webhookSecret?: SecretRef;
 }
 
 export interface ReconcileSettings {
@@ -123,7 +156,14 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
       maxDeletesPerRun: r.maxDeletesPerRun,
     },
     windows: raw.windows ?? [],
+    sources: raw.sources ?? [],
     plugins: raw.plugins ?? [],
+    server: {
+      listen: raw.server?.listen ?? '127.0.0.1:7420',
+      listenExplicit: raw.server?.listen !== undefined,
+      metrics: raw.server?.metrics ?? 'token',
+      webhookSecret: raw.server?.webhook?.secretRef,
+    },
     log: { file: raw.log?.file !== undefined ? abs(raw.log.file) : undefined, level: raw.log?.level ?? 'info' },
   };
 }

@@ -43,29 +43,53 @@ export function chainEntries(lastSeq: number, lastHash: string, inputs: readonly
  * truncated tail.
  */
 export function verifyChain(entries: Iterable<AuditEntry>, head?: { seq: number; hash: string }): AuditVerification {
-  let prevHash = GENESIS_HASH;
-  let prevSeq = 0;
-  let count = 0;
+  const verifier = new ChainVerifier();
   for (const e of entries) {
-    count++;
-    if (e.seq !== prevSeq + 1)
-      return { ok: false, entries: count, firstBad: { seq: prevSeq + 1, problem: `entries ${prevSeq + 1}..${e.seq - 1} were removed` } };
-    if (e.prevHash !== prevHash)
+    const bad = verifier.push(e);
+    if (bad) return { ok: false, entries: verifier.count, firstBad: bad };
+  }
+  return verifier.finish(head);
+}
+
+/**
+ * verifyChain one entry at a time, for streams (an export file read line by
+ * line). After `push` reports a problem the verifier is done: the first bad
+ * entry is the answer.
+ */
+export class ChainVerifier {
+  /** Entries seen so far. */
+  count = 0;
+  private prevHash = GENESIS_HASH;
+  private prevSeq = 0;
+
+  /** Checks the next entry; returns what is wrong with it, if anything. */
+  push(e: AuditEntry): AuditVerification['firstBad'] {
+    this.count++;
+    if (e.seq !== this.prevSeq + 1)
+      return e.seq > this.prevSeq + 1
+        ? { seq: this.prevSeq + 1, problem: `entries ${this.prevSeq + 1}..${e.seq - 1} were removed` }
+        : { seq: this.prevSeq + 1, problem: `is out of place: entry ${e.seq} stands where entry ${this.prevSeq + 1} should` };
+    if (e.prevHash !== this.prevHash)
+      return { seq: e.seq, problem: `does not follow entry ${this.prevSeq}: an entry was removed, reordered or edited before it` };
+    if (hashAuditEntry(e.seq, e.prevHash, e) !== e.hash) return { seq: e.seq, problem: 'was edited: its content no longer matches its hash' };
+    this.prevHash = e.hash;
+    this.prevSeq = e.seq;
+    return undefined;
+  }
+
+  /** The result once every entry was pushed without a problem; `head` as in verifyChain. */
+  finish(head?: { seq: number; hash: string }): AuditVerification {
+    const { count, prevSeq, prevHash } = this;
+    if (head && head.seq > prevSeq)
       return {
         ok: false,
         entries: count,
-        firstBad: { seq: e.seq, problem: `does not follow entry ${prevSeq}: an entry was removed, reordered or edited before it` },
+        firstBad: { seq: prevSeq + 1, problem: `the log ends at entry ${prevSeq} but ${head.seq} were written: entries were removed from the end` },
       };
-    if (hashAuditEntry(e.seq, e.prevHash, e) !== e.hash)
-      return { ok: false, entries: count, firstBad: { seq: e.seq, problem: 'was edited: its content no longer matches its hash' } };
-    prevHash = e.hash;
-    prevSeq = e.seq;
+    if (head && head.seq < prevSeq)
+      return { ok: false, entries: count, firstBad: { seq: head.seq + 1, problem: `was added after the recorded head (entry ${head.seq})` } };
+    if (head && head.hash !== prevHash)
+      return { ok: false, entries: count, firstBad: { seq: prevSeq, problem: 'does not match the recorded head: the last entry was replaced' } };
+    return { ok: true, entries: count, head: prevHash };
   }
-  if (head && (head.seq !== prevSeq || head.hash !== prevHash))
-    return {
-      ok: false,
-      entries: count,
-      firstBad: { seq: prevSeq + 1, problem: `the log ends at entry ${prevSeq} but ${head.seq} were written: entries were removed from the end` },
-    };
-  return { ok: true, entries: count, head: prevHash };
 }

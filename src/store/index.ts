@@ -1,2 +1,3 @@
 export * from './types.js';
 export * from './audit-chain.js';
+export * from './audit-export.js';

@@ -5,6 +5,7 @@
  */
 import type { Condition, HealthStatus, SyncStatus } from '../health/index.js';
 import type { Diagnostic, Lifecycle, ResourceId } from '../manifest/index.js';
+import type { Role } from '../auth/roles.js';
 
 /** A change as stored: values truncated, secrets never present. */
 export interface StoredChange {
@@ -57,6 +58,35 @@ export interface ResourceRecord {
   blockedUntil?: string;
   /** The pending approval this resource waits for. */
   approvalId?: string;
+}
+
+/** What the store knows of one named source: its current and pinned revisions. */
+export interface SourceState {
+  name: string;
+  /** The latest admitted revision. */
+  current?: string;
+  /** Rolled back: the desired state stays at this revision while new commits are only admitted. */
+  pinned?: string;
+  pinnedBy?: string;
+  pinnedAt?: string;
+  lastFetchAt?: string;
+  /** The commit the ref pointed at, at the last fetch. */
+  lastCommit?: string;
+  lastError?: string;
+}
+
+/** An API bearer token as stored: a sha256 of the secret, never the secret. */
+export interface TokenRecord {
+  name: string;
+  role: Role;
+  /** Namespaces it may see and act on; empty: every namespace. */
+  namespaces: string[];
+  /** sha256 (hex) of the token. */
+  hash: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt?: string;
+  revokedBy?: string;
 }
 
 export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'stale' | 'applied';
@@ -133,6 +163,12 @@ export interface ResourceFilter {
   /** Label equality selectors. */
   labels?: Record<string, string>;
   ids?: ResourceId[];
+  /** Any of these namespaces (e.g. an API token's scope). */
+  namespaces?: string[];
+  /** Only ids after this one (paging forward in id order). */
+  after?: ResourceId;
+  /** At most N records, in id order. Defaults to all. */
+  limit?: number;
 }
 
 export interface RevisionRecord {
@@ -151,6 +187,8 @@ export interface RevisionRecord {
   diagnostics?: Diagnostic[];
   /** First time every resource of the revision was in sync. */
   convergedAt?: string;
+  /** Who signed it, when the source requires signatures. */
+  signature?: string;
 }
 
 export type EventType = 'Normal' | 'Warning';
@@ -197,6 +235,9 @@ export interface AuditQuery {
   resourceId?: ResourceId;
   actor?: string;
   action?: string;
+  /** Entries after this sequence number, oldest first (paging forward, e.g. an export). */
+  afterSeq?: number;
+  /** At most N: the newest N, or with afterSeq the next N. Defaults to 1000. */
   limit?: number;
 }
 
@@ -253,6 +294,17 @@ export interface Store {
   appendAudit(entries: readonly AuditInput[]): Promise<AuditEntry[]>;
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
   verifyAudit(): Promise<AuditVerification>;
+
+  getSource(name: string): Promise<SourceState | undefined>;
+  putSource(state: SourceState): Promise<void>;
+  listSources(): Promise<SourceState[]>;
+
+  /** Stores a new API token; false (nothing written) when an unrevoked token of that name exists. */
+  createToken(token: TokenRecord): Promise<boolean>;
+  /** Every token, revoked ones too, by name. */
+  listTokens(): Promise<TokenRecord[]>;
+  /** Revokes the active token of that name; false when there is none. */
+  revokeToken(name: string, at: string, by: string): Promise<boolean>;
 
   putApproval(approval: ApprovalRecord): Promise<void>;
   /** By id or unique id prefix. */

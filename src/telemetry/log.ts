@@ -1,12 +1,17 @@
 /**
  * Structured JSON logs (pino). Every line about a resource carries its id and
- * the revision id; secret values are scrubbed from every string before the
- * line is written, whatever field it is in.
+ * the revision id, and a line written during a reconcile carries its
+ * reconcile id (from the reconcile context); secret values are scrubbed from
+ * every string before the line is written, whatever field it is in. `serve`
+ * can mirror the lines to a terminal in a human-friendly form
+ * (`attachConsole`).
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { redactor } from '../secrets/index.js';
+import { currentReconcile } from './context.js';
+import { formatLogLine } from './log-format.js';
 
 export type { Logger } from 'pino';
 
@@ -29,19 +34,76 @@ export function createLogger(options: LogOptions = {}): Logger {
     if (options.file) process.stderr.write(`setpoint: cannot write the log ${options.file}; logging to stderr\n`);
     destination = pino.destination({ dest: 2, sync: true });
   }
-  return pino(
+  const tee = new Tee(destination);
+  const logger = pino(
     {
       level: options.level ?? 'info',
       base: { pid: process.pid, ...options.base },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // The reconcile in progress; fields the call site gives win.
+      mixin: reconcileFields,
       hooks: {
         logMethod(args, method) {
           method.apply(this, args.map((a) => (typeof a === 'string' ? redactor.redact(a) : redactor.redactValue(a))) as Parameters<typeof method>);
         },
       },
     },
-    destination,
+    tee,
   );
+  tees.set(logger, tee);
+  return logger;
+}
+
+function reconcileFields(): Record<string, string> {
+  const ctx = currentReconcile();
+  if (!ctx) return {};
+  const out: Record<string, string> = { resourceId: ctx.resourceId, reconcileId: ctx.reconcileId };
+  if (ctx.revisionId) out.revisionId = ctx.revisionId;
+  return out;
+}
+
+type Flushable = pino.DestinationStream & { flush?(cb?: (err?: Error) => void): void; flushSync?(): void };
+
+/** The logger's destination, plus an optional mirror of every line (the terminal). */
+class Tee implements pino.DestinationStream {
+  mirror: ((line: string) => void) | undefined;
+  constructor(private readonly primary: Flushable) {}
+  write(line: string): void {
+    this.primary.write(line);
+    this.mirror?.(line);
+  }
+  flush(cb?: (err?: Error) => void): void {
+    if (this.primary.flush) this.primary.flush(cb);
+    else cb?.();
+  }
+  flushSync(): void {
+    this.primary.flushSync?.();
+  }
+}
+
+const tees = new WeakMap<Logger, Tee>();
+
+export interface ConsoleOptions {
+  /** pretty: one readable line per entry (see log-format.ts); json: the lines as they are. */
+  format: 'pretty' | 'json';
+  /** Defaults to false. */
+  colors?: boolean;
+  /** Defaults to stderr. */
+  write?(text: string): void;
+}
+
+/**
+ * Mirrors every line of a logger made by `createLogger` to a terminal (or
+ * `write`), on top of its file. Returns a function that stops the mirror.
+ */
+export function attachConsole(logger: Logger, options: ConsoleOptions): () => void {
+  const tee = tees.get(logger);
+  if (!tee) return () => undefined;
+  const write = options.write ?? ((text: string) => void process.stderr.write(text));
+  tee.mirror = options.format === 'json' ? (line) => write(line) : (line) => write(formatLogLine(line, { colors: options.colors }));
+  return () => {
+    tee.mirror = undefined;
+  };
 }
 
 function writable(file: string): boolean {

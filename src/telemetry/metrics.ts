@@ -1,11 +1,13 @@
 /**
  * Every Prometheus metric setpoint exposes, defined in one place. Names are
  * `setpoint_*` with the unit in the name; labels are bounded (kind, op,
- * result, reason, severity: never a resource id). The seed's measurements:
- * M1 convergence time, M2 drift, M3 reconcile results, M4 remediation
- * latency, M5 auto-remediation, M6 policy violations, M7 errors by reason,
- * M8 CPU/memory (default process metrics), M9 alerts, M10 change lead time;
- * plus the work queue.
+ * result, reason, severity, policy, receiver: never a resource id). The
+ * seed's measurements: M1 convergence time, M2 drift, M3 reconcile results,
+ * M4 remediation latency, M5 auto-remediation, M6 policy violations, M7
+ * errors by reason, M8 CPU/memory (default process metrics), M9 alerts and
+ * their noise, M10 change lead time; plus the work queue and watches.
+ * deploy/ (Prometheus rules, Grafana dashboards) refers to these names; a test
+ * checks that every name it uses exists here.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -76,11 +78,41 @@ export class Metrics {
   });
   // M7
   readonly reconcileErrors = new Counter({ name: 'setpoint_reconcile_errors_total', help: 'Failed reconciles by reason (error code).', labelNames: ['reason'], registers: [this.registry] });
-  // M9
+  // M9: alert noise = acknowledged as noise / acknowledged.
   readonly alertsFired = new Counter({
     name: 'setpoint_alerts_fired_total',
-    help: 'Alert notifications sent, by severity and whether the alert was acknowledged as actionable.',
+    help: 'Alerts that started firing (one per incident, deduplicated by fingerprint), by severity.',
+    labelNames: ['severity'],
+    registers: [this.registry],
+  });
+  readonly alertAcks = new Counter({
+    name: 'setpoint_alert_acknowledgements_total',
+    help: 'Alerts acknowledged with `setpoint alerts ack`, by severity and whether they were actionable (true) or noise (false).',
     labelNames: ['severity', 'actionable'],
+    registers: [this.registry],
+  });
+  readonly alertsActive = new Gauge({
+    name: 'setpoint_alerts_active',
+    help: 'Alerts firing now, by severity and whether notifications are suppressed (silence or change window).',
+    labelNames: ['severity', 'suppressed'],
+    registers: [this.registry],
+  });
+  readonly alertNotifications = new Counter({
+    name: 'setpoint_alert_notifications_total',
+    help: 'Grouped notifications sent to receivers, by receiver (as configured) and result (sent, failed).',
+    labelNames: ['receiver', 'result'],
+    registers: [this.registry],
+  });
+  readonly sloBurnRate = new Gauge({
+    name: 'setpoint_slo_burn_rate_ratio',
+    help: 'Error-budget burn rate of each SLO in setpoint.yaml over a window (1 = spending exactly the budget).',
+    labelNames: ['slo', 'window'],
+    registers: [this.registry],
+  });
+  readonly sloBudgetRemaining = new Gauge({
+    name: 'setpoint_slo_error_budget_remaining_ratio',
+    help: 'Share of each SLO\'s error budget left over its window (1 = untouched, below 0 = overspent).',
+    labelNames: ['slo'],
     registers: [this.registry],
   });
   // M10
@@ -94,6 +126,13 @@ export class Metrics {
   readonly revisions = new Counter({ name: 'setpoint_revisions_total', help: 'Revisions seen, by admission result.', labelNames: ['result'], registers: [this.registry] });
   // Work queue
   readonly queueDepth = new Gauge({ name: 'setpoint_workqueue_depth', help: 'Keys waiting in the work queue.', registers: [this.registry] });
+  readonly queueInFlight = new Gauge({ name: 'setpoint_workqueue_in_flight', help: 'Keys being reconciled now.', registers: [this.registry] });
+  readonly queueAdds = new Counter({
+    name: 'setpoint_workqueue_adds_total',
+    help: 'Adds to the work queue, by trigger (user, event, resync).',
+    labelNames: ['trigger'],
+    registers: [this.registry],
+  });
   readonly queueWaitSeconds = new Histogram({ name: 'setpoint_workqueue_wait_seconds', help: 'Time a key waited in the queue.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly queueWorkSeconds = new Histogram({ name: 'setpoint_workqueue_work_seconds', help: 'Time a key was being processed.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly queueRetries = new Counter({ name: 'setpoint_workqueue_retries_total', help: 'Keys re-queued after a failure.', registers: [this.registry] });
@@ -103,10 +142,12 @@ export class Metrics {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  readonly buildInfo = new Gauge({ name: 'setpoint_build_info', help: 'Always 1; the version of setpoint running.', labelNames: ['version'], registers: [this.registry] });
 
-  constructor(options: { processMetrics?: boolean } = {}) {
-    // M8: CPU and memory of the controller process.
+  constructor(options: { processMetrics?: boolean; version?: string } = {}) {
+    // M8: CPU and memory of the controller process (setpoint_process_cpu_seconds_total, setpoint_process_resident_memory_bytes...).
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'setpoint_' });
+    this.buildInfo.set({ version: options.version ?? 'unknown' }, 1);
   }
 
   text(): Promise<string> {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { OP_GLYPH, hasChanges } from '../../plan/index.js';
 import { formatDuration } from '../../util/duration.js';
 import { printDiagnostics } from '../diagnostics.js';
+import { SetpointError } from '../../api.js';
 import { EXIT, parseDurationOption, parseIntOption, run } from '../context.js';
 import { Progress } from '../progress.js';
 import { confirm } from '../prompt.js';
@@ -20,11 +21,15 @@ export function register(program: Command): void {
         try {
           const planned = await api.plan({ paths: opts.file, targets: opts.target, prune: opts.prune });
           const { plan } = planned;
-          if (plan.diagnostics.some((d) => d.severity === 'error')) {
+          // Refused (and audited) before asking: plan errors, too many deletes.
+          try {
+            await api.admitPlan(planned);
+          } catch (err) {
+            if (!(err instanceof SetpointError) || err.code !== 'SETPOINT_PLAN_INVALID') throw err;
             if (o.json) o.printJson({ applied: false, diagnostics: plan.diagnostics });
             else {
               printDiagnostics(o, plan.diagnostics);
-              o.err(o.colors.red('error: the plan has errors; nothing was applied'));
+              o.err(o.colors.red(`error: ${err.message}`));
             }
             return EXIT.error;
           }

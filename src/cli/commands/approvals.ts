@@ -89,15 +89,4 @@ export function register(program: Command): void {
         else o.out(`resumed ${r.id}`);
       }),
     );
-
-  program
-    .command('sync')
-    .description('ask a running serve to reload the manifests and look at everything now')
-    .action((_opts: unknown, cmd: Command) =>
-      run(cmd, async (api, o) => {
-        await api.requestSync();
-        if (!o.json) o.out('sync requested');
-        else o.printJson({ requested: true });
-      }),
-    );
 }

@@ -2,11 +2,17 @@ import type { Command } from 'commander';
 import { parseIntOption, run } from '../context.js';
 import { table } from '../output.js';
 
+function seconds(from: string | undefined, to: string | undefined): string {
+  if (!from || !to) return '-';
+  const s = (Date.parse(to) - Date.parse(from)) / 1000;
+  return s < 100 ? `${s.toFixed(2)}s` : `${Math.round(s)}s`;
+}
+
 export function register(program: Command): void {
   program
     .command('history')
-    .description('past runs and revisions: when, by whom, which revision, what changed')
-    .option('-n, --limit <n>', 'how many (default 20)', parseIntOption, 20)
+    .description('revisions (admitted or refused, when they converged, change lead time) and past runs')
+    .option('-n, --limit <n>', 'how many of each (default 20)', parseIntOption, 20)
     .action((opts: { limit: number }, cmd: Command) =>
       run(cmd, async (api, o) => {
         const h = await api.history(opts.limit);
@@ -15,23 +21,43 @@ export function register(program: Command): void {
           return;
         }
         const c = o.colors;
-        if (h.runs.length === 0) {
-          o.out('No runs yet.');
+        if (h.revisions.length === 0 && h.runs.length === 0) {
+          o.out('No history yet.');
           return;
         }
-        const revisions = new Map(h.revisions.map((r) => [r.id, r]));
-        o.out(
-          table(
-            ['STARTED', 'COMMAND', 'REVISION', 'ACTOR', 'RESULT', 'CHANGED', 'FAILED', 'DURATION', 'CONVERGED'],
-            h.runs.map((r) => {
-              const rev = r.revisionId ? revisions.get(r.revisionId) : undefined;
-              const took = r.finishedAt ? `${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(2)}s` : '-';
-              const result = r.result === 'succeeded' ? c.green(r.result) : r.result === 'running' ? c.yellow(r.result) : c.red(r.result);
-              return [r.startedAt, r.command, r.revisionId?.slice(0, 12) ?? '-', r.actor, result, String(r.summary.changed ?? 0), String(r.summary.failed ?? 0), took, rev?.convergedAt ?? '-'];
-            }),
-            c,
-          ),
-        );
+        if (h.revisions.length > 0) {
+          o.out(c.bold('Revisions'));
+          o.out(
+            table(
+              ['REVISION', 'SOURCE', 'COMMIT', 'AUTHOR', 'ADMISSION', 'CREATED', 'CONVERGED IN', 'LEAD TIME', 'MESSAGE'],
+              h.revisions.map((r) => [
+                r.id,
+                r.source,
+                r.commit?.slice(0, 12) ?? '-',
+                r.author?.replace(/ <.*>$/, '') ?? '-',
+                r.admitted ? c.green('admitted') : c.red(`refused (${r.diagnostics?.filter((d) => d.severity === 'error').length ?? 0} problems)`),
+                r.createdAt,
+                seconds(r.createdAt, r.convergedAt),
+                seconds(r.committedAt, r.convergedAt),
+                (r.message ?? (r.admitted ? '' : (r.diagnostics?.[0]?.summary ?? ''))).split('\n')[0].slice(0, 60),
+              ]),
+              c,
+            ),
+          );
+        }
+        if (h.runs.length > 0) {
+          o.out(c.bold('\nRuns'));
+          o.out(
+            table(
+              ['STARTED', 'COMMAND', 'REVISION', 'ACTOR', 'RESULT', 'CHANGED', 'FAILED', 'DURATION'],
+              h.runs.map((r) => {
+                const result = r.result === 'succeeded' ? c.green(r.result) : r.result === 'running' ? c.yellow(r.result) : c.red(r.result);
+                return [r.startedAt, r.command, r.revisionId?.slice(0, 12) ?? '-', r.actor, result, String(r.summary.changed ?? 0), String(r.summary.failed ?? 0), seconds(r.startedAt, r.finishedAt)];
+              }),
+              c,
+            ),
+          );
+        }
       }),
     );
 }

@@ -4,7 +4,8 @@
  * (controller-runtime's reconcileHandler): success forgets the key's
  * failures; requeue-after schedules it; a thrown error requeues with backoff;
  * a TerminalError waits until something else touches the key. A throw is
- * counted, never lost. Each run carries a reconcile id into logs.
+ * counted, never lost. Each run carries a reconcile id into logs and runs
+ * in its own span (telemetry/trace.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { ResourceId } from '../../manifest/index.js';
@@ -12,6 +13,7 @@ import type { Priority } from '../../manifest/index.js';
 import { WorkQueue } from '../../queue/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { Metrics } from '../../telemetry/metrics.js';
+import { traceReconcile } from '../../telemetry/trace.js';
 import { ProviderError } from '../../provider/errors.js';
 import type { Reconciler, Trigger } from './reconciler.js';
 
@@ -54,9 +56,14 @@ export class Controller {
       onAdd: () => m?.queueDepth.set(this.queue.len()),
       onGet: (_key, waitedMs) => {
         m?.queueDepth.set(this.queue.len());
+        m?.queueInFlight.set(this.queue.processing());
         m?.queueWaitSeconds.observe(waitedMs / 1000);
       },
-      onDone: (_key, workedMs) => m?.queueWorkSeconds.observe(workedMs / 1000),
+      onDone: (_key, workedMs) => {
+        m?.queueInFlight.set(this.queue.processing());
+        m?.queueDepth.set(this.queue.len());
+        m?.queueWorkSeconds.observe(workedMs / 1000);
+      },
       onRetry: () => m?.queueRetries.inc(),
     });
   }
@@ -67,6 +74,7 @@ export class Controller {
     if (detectedAt !== undefined && (t.detectedAt === undefined || detectedAt < t.detectedAt)) t.detectedAt = detectedAt;
     if (trigger === 'user') t.user = true;
     this.triggers.set(id, t);
+    this.options.metrics?.queueAdds.inc({ trigger });
     this.queue.add(id, { priority: queuePriority(this.options.priorityOf(id), trigger) });
   }
 
@@ -88,9 +96,17 @@ export class Controller {
 
   /** Reconciles one key and maps the outcome to a queue action and a metric label. */
   private async handle(id: ResourceId, priority: number, trigger: Trigger): Promise<void> {
-    const { reconciler, logger, metrics } = this.options;
+    const { metrics } = this.options;
     const reconcileId = randomUUID().slice(0, 8);
     const started = performance.now();
+    // One span per reconcile; log lines inside carry the reconcile id.
+    const label = await traceReconcile({ reconcileId, resourceId: id }, () => this.outcome(id, priority, trigger, reconcileId));
+    metrics?.reconciles.inc({ result: label });
+    metrics?.reconcileSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  private async outcome(id: ResourceId, priority: number, trigger: Trigger, reconcileId: string): Promise<string> {
+    const { reconciler, logger, metrics } = this.options;
     let label: string;
     try {
       const result = await reconciler.reconcile(id, trigger);
@@ -113,8 +129,7 @@ export class Controller {
         logger.warn({ resourceId: id, reconcileId, reason, failures: this.queue.failures(id), err: (err as Error).message }, 'reconcile failed; retrying with backoff');
       }
     }
-    metrics?.reconciles.inc({ result: label });
-    metrics?.reconcileSeconds.observe((performance.now() - started) / 1000);
+    return label;
   }
 
   /** Stops taking work, lets in-flight reconciles finish. */

@@ -21,6 +21,7 @@ import { setCondition } from '../../health/index.js';
 import { resourceFromRecord } from '../engine.js';
 import { observeOne, type Observation, type ObserveOptions } from '../observe.js';
 import { performAction } from '../perform.js';
+import { annotateReconcile } from '../../telemetry/trace.js';
 import { buildPlan } from '../planner.js';
 import { approvalDigest, changeDigest, type Recorder } from '../recorder.js';
 import { declaredRecord, healthOf, markFailed, markInSync, markOutOfSync, storedChanges } from '../records.js';
@@ -72,6 +73,8 @@ export interface ReconcilerDeps {
   /** Drift episodes: detection and remediation latencies per kind. */
   onDriftRecorded?(kind: string, detectionMs: number): void;
   onRemediated?(kind: string, remediationMs: number, automatic: boolean): void;
+  /** Every action performed, with its result (for metrics). */
+  onAction?(kind: string, op: string, result: 'succeeded' | 'failed'): void;
   /** The actor recorded for automatic actions. Defaults to "setpoint-serve". */
   actor?: string;
 }
@@ -151,6 +154,7 @@ export class Reconciler {
       return { outcome: 'forgotten' };
     }
 
+    annotateReconcile({ revisionId: index.revision.id });
     const obs = await observeOne(resource, this.observeOptions(index), orphan);
     const base = orphan ? prev! : declaredRecord(resource, obs.desiredDigest, index.source, prev, now);
     if (obs.error) {
@@ -160,11 +164,16 @@ export class Reconciler {
     const plan = buildPlan([obs], index.revision.id, { prune });
     if (plan.diagnostics.length > 0) {
       const d = plan.diagnostics[0];
-      this.record(markFailed(base, d.summary, now, 'Blocked'));
+      const failed = markFailed(base, d.summary, now, 'Blocked');
+      // Audited once per refusal, not on every resync that finds it again.
+      if (prev?.sync !== 'Blocked' || prev.lastError !== failed.lastError)
+        recorder.audit({ action: 'serve.refuse', resourceId: id, diffDigest: changeDigest(plan.actions[0]?.changes ?? []), result: 'refused', detail: { code: d.code, message: d.summary } });
+      this.record(failed);
       recorder.event('Warning', 'Refused', d.summary, id);
       throw new TerminalError(d.summary);
     }
     const action = plan.actions[0];
+    annotateReconcile({ action: action?.op ?? 'noop' });
     if (!action || action.op === 'noop') return this.inSync(index, obs, base, prev, nowMs, now, action);
 
     // Out of sync. Drift = the desired state did not change since setpoint last applied it.
@@ -324,6 +333,7 @@ export class Reconciler {
       createdAt: now,
     };
     await store.putApproval(approval);
+    recorder.audit({ action: 'approval.request', resourceId: id, diffDigest: digest, result: 'pending', detail: { approval: approval.id, op: action.op, why } });
     recorder.event('Warning', 'ApprovalRequired', `${action.op} waits for approval ${approval.id}: ${why}; run \`setpoint approve ${approval.id}\``, id);
     this.record({
       ...record,
@@ -357,8 +367,9 @@ export class Reconciler {
     } catch (err) {
       const now = new Date().toISOString();
       const message = `${action.op} failed: ${(err as Error).message}`;
+      this.deps.onAction?.(obs.resource.key.kind, action.op, 'failed');
       recorder.event('Warning', 'ApplyFailed', message, id);
-      recorder.audit({ action: `serve.${action.op}`, resourceId: id, diffDigest: changeDigest(action.changes), result: 'failed', detail: { message } });
+      recorder.audit({ action: `serve.${action.op}`, actor: ctx.actor, resourceId: id, diffDigest: changeDigest(action.changes), result: 'failed', detail: { message, approval: ctx.approval?.id, pruned: action.pruned || undefined } });
       this.record(markFailed(record, (err as Error).message, now));
       const retryAfter = err instanceof ProviderError ? err.retryAfterMs : undefined;
       if (retryAfter !== undefined) return { outcome: 'failed-retry', requeueAfterMs: retryAfter };
@@ -366,15 +377,17 @@ export class Reconciler {
     }
     const doneMs = Date.now();
     const now = new Date(doneMs).toISOString();
+    this.deps.onAction?.(obs.resource.key.kind, action.op, 'succeeded');
     if (action.op === 'delete') this.deletes.set(index.revision.id, (this.deletes.get(index.revision.id) ?? 0) + 1);
     const pastTense = { create: 'Created', update: 'Updated', replace: 'Replaced', delete: 'Deleted' }[action.op as 'create'];
     recorder.event('Normal', ctx.isDrift ? 'Remediated' : pastTense, `${result.message}${ctx.approval ? ` (approved by ${ctx.approval.decidedBy})` : ''}`, id);
     recorder.audit({
       action: `serve.${action.op}`,
+      actor: ctx.actor,
       resourceId: id,
       diffDigest: changeDigest(action.changes),
       result: 'succeeded',
-      detail: { approval: ctx.approval?.id, drift: ctx.isDrift || undefined, by: ctx.approval?.decidedBy },
+      detail: { approval: ctx.approval?.id, drift: ctx.isDrift || undefined, pruned: action.pruned || undefined, by: ctx.approval?.decidedBy },
     });
     if (ctx.approval) {
       await store.putApproval({ ...ctx.approval, state: 'applied', note: `applied at ${now}` });

@@ -22,7 +22,7 @@ import type { Metrics } from '../../telemetry/metrics.js';
 import { createContext } from '../../provider/context.js';
 import type { DesiredState } from '../desired.js';
 import { acquireStateLock, type HeldLock } from '../lock.js';
-import { Recorder } from '../recorder.js';
+import { Recorder, type Flushed } from '../recorder.js';
 import { Controller } from './controller.js';
 import { DesiredIndex } from './desired-index.js';
 import { Reconciler, type WindowGate } from './reconciler.js';
@@ -71,14 +71,32 @@ export class Serve {
 
   constructor(private readonly options: ServeOptions) {}
 
+  private readonly flushListeners = new Set<(written: Flushed) => void>();
+
+  /** Calls `listener` after each write of records and events (status changes, events); returns the unsubscribe. */
+  onFlushed(listener: (written: Flushed) => void): () => void {
+    this.flushListeners.add(listener);
+    return () => this.flushListeners.delete(listener);
+  }
+
+  private emitFlushed(written: Flushed): void {
+    for (const l of this.flushListeners) {
+      try {
+        l(written);
+      } catch (err) {
+        this.options.logger.warn({ err: (err as Error).message }, 'flush listener failed');
+      }
+    }
+  }
+
   get current(): DesiredIndex | undefined {
     return this.index;
   }
 
   async start(): Promise<void> {
     const { store, settings, logger, metrics } = this.options;
-    this.lock = await acquireStateLock(store, { what: 'serve' });
-    this.recorder = new Recorder({ store, logger, actor: 'setpoint-serve', flushIntervalMs: 100 });
+    this.lock = await acquireStateLock(store, { what: 'serve', actor: 'setpoint-serve' });
+    this.recorder = new Recorder({ store, logger, actor: 'setpoint-serve', flushIntervalMs: 100, onFlushed: (w) => this.emitFlushed(w) });
     this.recorder.start();
     const initialSync = new Map((await store.listResourceSummaries('local')).map((r) => [r.id, r.sync]));
     const bucket = new TokenBucket({ rate: settings.reconcile.actionsPerSecond, burst: settings.reconcile.burst });

@@ -10,9 +10,8 @@ import { dirname } from 'node:path';
 import type { Diagnostic } from '../../manifest/index.js';
 import type { ProviderRegistry } from '../../provider/registry.js';
 import type { RevisionRecord } from '../../store/index.js';
-import { SecretResolver } from '../../secrets/index.js';
 import type { DesiredState } from '../desired.js';
-import { observeAll, revisionDigest } from '../observe.js';
+import { checkDesired } from '../../source/admission.js';
 
 export interface Admission {
   revision: RevisionRecord;
@@ -29,13 +28,6 @@ export interface ManifestSourceOptions {
   /** Quiet time after the last file event before reloading. Defaults to 150 ms. */
   debounceMs?: number;
   onError?(err: Error): void;
-}
-
-/** Answers every secret reference with a placeholder: admission never needs a secret's value. */
-class PlaceholderSecrets extends SecretResolver {
-  override async resolve(): Promise<string> {
-    return '';
-  }
 }
 
 export class ManifestSource {
@@ -86,21 +78,7 @@ export class ManifestSource {
   private async load(): Promise<void> {
     if (this.stopped) return;
     const desired = this.options.load(this.options.paths);
-    const diagnostics = [...desired.diagnostics.items];
-    let digest = '';
-    if (!desired.diagnostics.hasErrors) {
-      const observations = await observeAll(desired.resources, {
-        registry: this.options.registry,
-        secrets: new PlaceholderSecrets(),
-        sourceRootOf: (f) => desired.sourceRootOf(f),
-        locator: desired.locator,
-        onEvent: () => undefined,
-        parallelism: 16,
-        resolveOnly: true,
-      });
-      for (const o of observations) if (o.error) diagnostics.push(o.error);
-      digest = revisionDigest(observations);
-    }
+    const { diagnostics, digest } = await checkDesired(desired, this.options.registry);
     const admitted = !diagnostics.some((d) => d.severity === 'error');
     // The same content again (an editor's save without change): nothing new.
     const key = admitted ? digest : `refused:${JSON.stringify(diagnostics.map((d) => [d.file, d.line, d.summary]))}`;

@@ -11,6 +11,8 @@ import type { SyncStatus } from '../../health/index.js';
 import { chainEntries, GENESIS_HASH, verifyChain } from '../audit-chain.js';
 import { statusSignature } from '../types.js';
 import type {
+  SourceState,
+  TokenRecord,
   ApprovalRecord,
   ApprovalState,
   DriftEpisode,
@@ -76,13 +78,28 @@ export class SqliteStore implements Store {
     );
   }
 
+  /**
+   * Applies every migration not applied yet, in version order. Applied
+   * versions are recorded one by one (not just the highest), so migrations
+   * added in any order by parallel work all run.
+   */
   private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
-    for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+    const legacy = this.db.pragma('user_version', { simple: true }) as number;
+    if (applied.size === 0 && legacy > 0) {
+      // A database from before per-version tracking: everything up to user_version was applied.
+      for (const m of MIGRATIONS) if (m.version <= legacy) applied.add(m.version);
+      const mark = this.db.prepare('INSERT OR IGNORE INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+      for (const v of applied) mark.run(v, new Date().toISOString());
+    }
+    for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue;
       this.db.transaction(() => {
         this.db.exec(m.sql);
-        this.db.pragma(`user_version = ${m.version}`);
+        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
+        const top = Math.max(m.version, this.db.pragma('user_version', { simple: true }) as number);
+        this.db.pragma(`user_version = ${top}`);
       }).immediate();
     }
   }
@@ -148,7 +165,18 @@ export class SqliteStore implements Store {
       where.push(`id IN (${filter.ids.map(() => '?').join(', ')})`);
       args.push(...filter.ids);
     }
-    const sql2 = `SELECT data FROM resources ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`;
+    if (filter.namespaces) {
+      where.push(`namespace IN (${filter.namespaces.map(() => '?').join(', ') || 'NULL'})`);
+      args.push(...filter.namespaces);
+    }
+    if (filter.after !== undefined) {
+      where.push('id > ?');
+      args.push(filter.after);
+    }
+    // Filters applied below in JS (labels, long id lists) come before the limit.
+    const sqlLimit = filter.limit !== undefined && !filter.labels && !(filter.ids && filter.ids.length > 500);
+    const sql2 = `SELECT data FROM resources ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id${sqlLimit ? ' LIMIT ?' : ''}`;
+    if (sqlLimit) args.push(filter.limit);
     let records = (this.db.prepare(sql2).all(...args) as Array<{ data: string }>).map((r) => JSON.parse(r.data) as ResourceRecord);
     if (filter.ids) {
       const wanted = new Set(filter.ids);
@@ -158,6 +186,7 @@ export class SqliteStore implements Store {
       const entries = Object.entries(filter.labels);
       records = records.filter((r) => entries.every(([k, v]) => r.labels[k] === v));
     }
+    if (filter.limit !== undefined && records.length > filter.limit) records = records.slice(0, filter.limit);
     return records;
   }
 
@@ -299,11 +328,17 @@ export class SqliteStore implements Store {
       where.push('action = ?');
       args.push(query.action);
     }
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM (SELECT * FROM audit ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
-      )
-      .all(...args, query.limit ?? 1000) as AuditRow[];
+    if (query.afterSeq !== undefined) {
+      where.push('seq > ?');
+      args.push(query.afterSeq);
+    }
+    const filter = where.length ? 'WHERE ' + where.join(' AND ') : '';
+    // After a sequence number: the next page (oldest first). Otherwise: the newest N, in order.
+    const sql =
+      query.afterSeq !== undefined
+        ? `SELECT * FROM audit ${filter} ORDER BY seq LIMIT ?`
+        : `SELECT * FROM (SELECT * FROM audit ${filter} ORDER BY seq DESC LIMIT ?) ORDER BY seq`;
+    const rows = this.db.prepare(sql).all(...args, query.limit ?? 1000) as AuditRow[];
     return rows.map(auditFromRow);
   }
 
@@ -313,6 +348,45 @@ export class SqliteStore implements Store {
       for (const r of rows) yield auditFromRow(r);
     })();
     return verifyChain(entries, this.auditHead());
+  }
+
+  async getSource(name: string): Promise<SourceState | undefined> {
+    const row = this.db.prepare('SELECT data FROM sources WHERE name = ?').get(name) as { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as SourceState) : undefined;
+  }
+
+  async putSource(state: SourceState): Promise<void> {
+    this.db.prepare('INSERT OR REPLACE INTO sources (name, data) VALUES (?, ?)').run(state.name, JSON.stringify(state));
+  }
+
+  async listSources(): Promise<SourceState[]> {
+    return (this.db.prepare('SELECT data FROM sources ORDER BY name').all() as Array<{ data: string }>).map((r) => JSON.parse(r.data) as SourceState);
+  }
+
+  async createToken(t: TokenRecord): Promise<boolean> {
+    const r = this.db
+      .prepare(
+        `INSERT INTO api_tokens (name, hash, role, revoked_at, data) VALUES (?, ?, ?, NULL, ?)
+         ON CONFLICT(name) DO UPDATE SET hash = excluded.hash, role = excluded.role, revoked_at = NULL, data = excluded.data
+         WHERE api_tokens.revoked_at IS NOT NULL`,
+      )
+      .run(t.name, t.hash, t.role, JSON.stringify({ ...t, revokedAt: undefined, revokedBy: undefined }));
+    return r.changes === 1;
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    const rows = this.db.prepare('SELECT data FROM api_tokens ORDER BY name').all() as Array<{ data: string }>;
+    return rows.map((r) => JSON.parse(r.data) as TokenRecord);
+  }
+
+  async revokeToken(name: string, at: string, by: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT data FROM api_tokens WHERE name = ? AND revoked_at IS NULL').get(name) as { data: string } | undefined;
+      if (!row) return false;
+      const t: TokenRecord = { ...(JSON.parse(row.data) as TokenRecord), revokedAt: at, revokedBy: by };
+      this.db.prepare('UPDATE api_tokens SET revoked_at = ?, data = ? WHERE name = ?').run(at, JSON.stringify(t), name);
+      return true;
+    }).immediate();
   }
 
   async putApproval(a: ApprovalRecord): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Schema migrations: numbered, applied once, recorded in user_version;
+ * Schema migrations: numbered, applied once each in version order, recorded in schema_migrations (and user_version);
  * reopening an existing database keeps its data and version.
  */
 import assert from 'node:assert/strict';
@@ -10,14 +10,20 @@ import { tempDir } from '../../../test/helpers.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './index.js';
 
-const latest = MIGRATIONS[MIGRATIONS.length - 1].version;
+const latest = Math.max(...MIGRATIONS.map((m) => m.version));
 
 describe('migrations', () => {
-  it('are numbered 1, 2, 3... without gaps', () => {
+  it('are numbered 1, 2, 3... without gaps or repeats (in any order in the list)', () => {
     assert.deepEqual(
-      MIGRATIONS.map((m) => m.version),
+      MIGRATIONS.map((m) => m.version).sort((a, b) => a - b),
       MIGRATIONS.map((_, i) => i + 1),
     );
+  });
+
+  it('are applied in version order and recorded one by one', () => {
+    const store = new SqliteStore(join(tempDir(), 'state.db'));
+    const applied = (store.db.prepare('SELECT version FROM schema_migrations ORDER BY rowid').all() as Array<{ version: number }>).map((r) => r.version);
+    assert.deepEqual(applied, [...MIGRATIONS.map((m) => m.version)].sort((a, b) => a - b));
   });
 
   it('bring a new database to the latest version with every table', async () => {

@@ -48,4 +48,33 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX drift_episodes_time ON drift_episodes(recorded_at);
     `,
   },
+  {
+    version: 4,
+    sql: `
+      CREATE TABLE IF NOT EXISTS api_tokens (
+        name TEXT PRIMARY KEY, hash TEXT NOT NULL, role TEXT NOT NULL, revoked_at TEXT, data TEXT NOT NULL);
+    `,
+  },
+  {
+    // Alerting: incidents (acks in their own column), silences, per-minute SLI samples.
+    version: 5,
+    sql: `
+      CREATE TABLE IF NOT EXISTS alerts (
+        id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL, severity TEXT NOT NULL,
+        started_at TEXT NOT NULL, resolved_at TEXT, ack TEXT, data TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS alerts_state ON alerts(state, started_at);
+      CREATE INDEX IF NOT EXISTS alerts_fingerprint ON alerts(fingerprint);
+      CREATE TABLE IF NOT EXISTS silences (
+        id TEXT PRIMARY KEY, starts_at TEXT NOT NULL, ends_at TEXT NOT NULL, data TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS sli_samples (
+        sli TEXT NOT NULL, minute INTEGER NOT NULL, good INTEGER NOT NULL, total INTEGER NOT NULL,
+        PRIMARY KEY (sli, minute));
+    `,
+  },
+  {
+    version: 6,
+    sql: `
+      CREATE TABLE IF NOT EXISTS sources (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+    `,
+  },
 ];

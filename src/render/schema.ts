@@ -1,0 +1,68 @@
+/**
+ * The shapes rendering reads: `variables` and `environments` in setpoint.yaml
+ * (merged into the settings schema by project/settings.ts) and the two
+ * overlay documents that are not plain resources, `patch` and `delete`.
+ */
+import * as z from 'zod';
+import { NAME_PATTERN, parseKey } from '../manifest/index.js';
+
+/** Names usable in `${name}`: also the suffix of a `SETPOINT_VAR_<name>` environment variable. */
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `${replica}` belongs to the Process kind (per-replica substitution at start time). */
+export const RESERVED_VARIABLES: readonly string[] = ['replica'];
+
+export const VariableValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+
+export type VariableValue = z.infer<typeof VariableValueSchema>;
+
+const VariableNameSchema = z
+  .string()
+  .regex(VARIABLE_NAME, 'a variable name: letters, digits and "_", not starting with a digit')
+  .refine((n) => !RESERVED_VARIABLES.includes(n), { message: '"replica" is reserved for Process replicas' });
+
+export const VariablesSchema = z
+  .record(VariableNameSchema, VariableValueSchema)
+  .describe(
+    'Values for ${name} in manifests. A number or boolean keeps its type where a whole value is ${name}, and --var / SETPOINT_VAR_<name> values are converted to it. Defaults to none.',
+  );
+
+export const EnvironmentSchema = z
+  .strictObject({
+    overlays: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Folders or files of overlay documents, relative to the project, applied in order. Defaults to none.'),
+    variables: VariablesSchema.optional().describe('Variables of this environment; they win over the top-level ones. Defaults to none.'),
+  })
+  .describe('One environment: overlays over the base manifests, and its variables.');
+
+export const EnvironmentsSchema = z
+  .record(z.string().regex(NAME_PATTERN, 'an environment name: letters, digits, ".", "_" or "-"'), EnvironmentSchema)
+  .describe('Named environments, selected with --env NAME or SETPOINT_ENV. Defaults to none.');
+
+export type RawEnvironment = z.infer<typeof EnvironmentSchema>;
+
+const TargetSchema = z
+  .string()
+  .refine((s) => parseKey(s) !== undefined, { message: 'not a resource id: expected Kind/name or Kind/namespace/name' });
+
+/** `{patch: ID, with: {...}}`: a JSON merge patch (RFC 7386) of one resource. */
+export const PatchDocumentSchema = z
+  .strictObject({
+    patch: TargetSchema.describe('The id of the resource to patch: Kind/name or Kind/namespace/name.'),
+    with: z
+      .record(z.string(), z.unknown())
+      .describe('A JSON merge patch (RFC 7386): mappings merge, null deletes a field, lists and other values replace.'),
+  })
+  .describe('Patches one resource of the base (or one added by an earlier overlay).');
+
+/** `{delete: ID}`: removes one resource from the rendered set. */
+export const DeleteDocumentSchema = z
+  .strictObject({
+    delete: TargetSchema.describe('The id of the resource to remove: Kind/name or Kind/namespace/name.'),
+  })
+  .describe('Removes one resource of the base (or one added by an earlier overlay).');
+
+export type PatchDocument = z.infer<typeof PatchDocumentSchema>;
+export type DeleteDocument = z.infer<typeof DeleteDocumentSchema>;

@@ -1,0 +1,66 @@
+/**
+ * Errors as the HTTP API answers them: `{error: {code, message, hint}}` with
+ * a status code that says what kind of problem it is.
+ */
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { SetpointError } from '../api.js';
+
+export interface ErrorBody {
+  error: { code: string; message: string; hint?: string };
+  diagnostics?: unknown[];
+}
+
+/** An error with its HTTP status; thrown by handlers and middleware, answered by the app's error handler. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The status of each SetpointError code that is not a server fault. */
+const STATUS_OF: Record<string, ContentfulStatusCode> = {
+  SETPOINT_NOT_FOUND: 404,
+  SETPOINT_UNKNOWN_SOURCE: 404,
+  SETPOINT_APPROVAL_STALE: 409,
+  SETPOINT_APPROVAL_NOT_PENDING: 409,
+  SETPOINT_CONFLICT: 409,
+  SETPOINT_STATE_LOCKED: 409,
+  SETPOINT_INVALID_ARGUMENT: 400,
+  SETPOINT_UNKNOWN_KIND: 400,
+  SETPOINT_UNKNOWN_TARGET: 400,
+  SETPOINT_PLAN_INVALID: 422,
+  SETPOINT_BLAST_RADIUS: 422,
+  SETPOINT_SERVER_UNREACHABLE: 502,
+};
+
+/** Maps anything thrown to a status, the JSON body and extra headers. */
+export function errorResponse(err: unknown): { status: ContentfulStatusCode; body: ErrorBody; headers: Record<string, string> } {
+  if (err instanceof HttpError) return { status: err.status, body: { error: { code: err.code, message: err.message, hint: err.hint } }, headers: err.headers };
+  if (err instanceof SetpointError) {
+    const body: ErrorBody = { error: { code: err.code, message: err.message, hint: err.hint } };
+    if (err.diagnostics.length) body.diagnostics = err.diagnostics;
+    return { status: STATUS_OF[err.code] ?? 500, body, headers: {} };
+  }
+  const e = err as { code?: unknown; message?: unknown; hint?: unknown };
+  const code = typeof e?.code === 'string' && e.code.startsWith('SETPOINT_') ? e.code : 'SETPOINT_INTERNAL';
+  return {
+    status: STATUS_OF[code] ?? 500,
+    body: { error: { code, message: typeof e?.message === 'string' ? e.message : String(err), hint: typeof e?.hint === 'string' ? e.hint : undefined } },
+    headers: {},
+  };
+}
+
+export const unauthorized = (message: string, hint?: string) =>
+  new HttpError(401, 'SETPOINT_UNAUTHENTICATED', message, hint ?? 'send `Authorization: Bearer TOKEN` (create one with `setpoint token create`)', { 'WWW-Authenticate': 'Bearer realm="setpoint"' });
+
+export const forbidden = (message: string, hint?: string) => new HttpError(403, 'SETPOINT_FORBIDDEN', message, hint);
+
+export const notFound = (message: string, hint?: string) => new HttpError(404, 'SETPOINT_NOT_FOUND', message, hint);
+
+export const badRequest = (message: string, hint?: string) => new HttpError(400, 'SETPOINT_BAD_REQUEST', message, hint);

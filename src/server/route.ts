@@ -1,0 +1,100 @@
+/**
+ * Route definitions: one object per endpoint (method, path, role, zod
+ * schemas of the query and body, the handler) registered on the Hono app and
+ * kept for the OpenAPI document, so the document names every route there is.
+ * Other modules add endpoints the same way (see routes/index.ts).
+ */
+import type { Context, Hono } from 'hono';
+import * as z from 'zod';
+import { roleAllows, type Principal, type Role } from '../auth/index.js';
+import { badRequest, forbidden } from './errors.js';
+
+export type Access = Role | 'public';
+
+export interface RouteInput<Q extends z.ZodType, B extends z.ZodType, A extends Access> {
+  query: z.output<Q>;
+  body: z.output<B>;
+  params: Record<string, string>;
+  /** The caller; undefined on public routes. */
+  principal: A extends Role ? Principal : Principal | undefined;
+}
+
+export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends Access = Access> {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Hono path syntax: /api/v1/resources/:kind/:namespace/:name */
+  path: string;
+  /** OpenAPI tag (the group in the document). */
+  tag: string;
+  summary: string;
+  description?: string;
+  /** The least role that may call it, or public (no token). */
+  auth: A;
+  query?: Q;
+  body?: B;
+  /** The success answer, for the document. Defaults to 200 application/json. */
+  response?: { status?: number; description?: string; schema?: z.ZodType; contentType?: string };
+  /** Reads the raw body itself (webhooks: the signature covers the exact bytes). */
+  rawBody?: boolean;
+  handler(c: Context, input: RouteInput<Q, B, A>): Response | Promise<Response>;
+}
+
+/** Largest JSON body accepted. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export type Authorize = (c: Context) => Promise<Principal>;
+
+export class Routes {
+  readonly specs: RouteSpec[] = [];
+
+  constructor(
+    private readonly app: Hono,
+    private readonly authenticate: Authorize,
+  ) {}
+
+  add<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends Access = Access>(spec: RouteSpec<Q, B, A>): void {
+    this.specs.push(spec as unknown as RouteSpec);
+    this.app.on(spec.method, spec.path, async (c) => {
+      let principal: Principal | undefined;
+      if (spec.auth !== 'public') {
+        principal = await this.authenticate(c);
+        if (!roleAllows(principal.role, spec.auth))
+          throw forbidden(`token ${principal.name} (role ${principal.role}) may not ${spec.summary.toLowerCase()}: that needs role ${spec.auth}`, 'ask an admin for a token with that role');
+      }
+      const query = spec.query ? parse(spec.query, queryObject(c), 'query') : {};
+      const body = spec.body && !spec.rawBody ? parse(spec.body, await readJson(c), 'body') : undefined;
+      return spec.handler(c, { query, body, params: c.req.param() as Record<string, string>, principal } as RouteInput<Q, B, A>);
+    });
+  }
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw badRequest(`invalid request ${where}: ${z.prettifyError(r.error).replace(/\n\s*/g, '; ')}`, 'the OpenAPI document (/openapi.json) describes each endpoint');
+  return r.data;
+}
+
+/** Query parameters: one value as a string, repeated ones as a list. */
+function queryObject(c: Context): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(c.req.queries())) out[k] = v.length === 1 ? v[0] : v;
+  return out;
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const length = Number(c.req.header('content-length') ?? NaN);
+  if (length > MAX_BODY_BYTES) throw badRequest(`request body too large (${length} bytes; at most ${MAX_BODY_BYTES})`);
+  const text = await c.req.text();
+  if (text.length > MAX_BODY_BYTES) throw badRequest(`request body too large (at most ${MAX_BODY_BYTES} bytes)`);
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw badRequest(`request body is not JSON: ${(err as Error).message}`, 'send Content-Type: application/json with a JSON object');
+  }
+}
+
+/** A query parameter that may be repeated: always a list after parsing. */
+export const repeated = () => z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+/** A whole number in a query string. */
+export const count = (max: number) => z.coerce.number().int().min(1).max(max);

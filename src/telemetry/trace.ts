@@ -1,0 +1,96 @@
+/**
+ * Spans for reconciles and provider calls (OpenTelemetry API). Off by default:
+ * until `startTracing` (./tracing.ts) turns it on, every helper here calls the
+ * wrapped function directly, so an untraced run pays one boolean check per
+ * call. Attribute names are `setpoint.*`.
+ */
+import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { VERSION } from '../version.js';
+import { currentReconcile, runInReconcile, type ReconcileContext } from './context.js';
+
+export const ATTR = {
+  resourceId: 'setpoint.resource.id',
+  resourceKind: 'setpoint.resource.kind',
+  revisionId: 'setpoint.revision.id',
+  action: 'setpoint.action',
+  result: 'setpoint.result',
+  reconcileId: 'setpoint.reconcile.id',
+  operation: 'setpoint.provider.operation',
+} as const;
+
+let enabled = false;
+
+/** Turns span creation on or off (tracing.ts does it when an exporter is configured). */
+export function setTracingEnabled(on: boolean): void {
+  enabled = on;
+}
+
+export function tracingEnabled(): boolean {
+  return enabled;
+}
+
+function tracer() {
+  return trace.getTracer('setpoint', VERSION);
+}
+
+/**
+ * Runs one reconcile of `ctx.resourceId` as the current reconcile context
+ * and, when tracing is on, inside a `setpoint.reconcile` span. `fn` returns
+ * the outcome label (noop, applied, error...), recorded as `setpoint.result`;
+ * error and terminal mark the span as failed.
+ */
+export async function traceReconcile(ctx: ReconcileContext, fn: () => Promise<string>): Promise<string> {
+  if (!enabled) return runInReconcile(ctx, fn);
+  const attributes: Attributes = { [ATTR.resourceId]: ctx.resourceId, [ATTR.reconcileId]: ctx.reconcileId, [ATTR.resourceKind]: ctx.resourceId.split('/')[0] };
+  return tracer().startActiveSpan('setpoint.reconcile', { attributes }, (span) =>
+    runInReconcile({ ...ctx, span }, async () => {
+      let label = 'error';
+      try {
+        label = await fn();
+        return label;
+      } catch (err) {
+        span.recordException(err as Error);
+        throw err;
+      } finally {
+        span.setAttribute(ATTR.result, label);
+        if (label === 'error' || label === 'terminal') span.setStatus({ code: SpanStatusCode.ERROR, message: label });
+        span.end();
+      }
+    }),
+  );
+}
+
+/** Adds the revision and the planned action to the current reconcile (its log lines and its span). */
+export function annotateReconcile(fields: { revisionId?: string; action?: string }): void {
+  const ctx = currentReconcile();
+  if (!ctx) return;
+  if (fields.revisionId !== undefined) ctx.revisionId = fields.revisionId;
+  if (fields.action !== undefined) ctx.action = fields.action;
+  if (!ctx.span) return;
+  if (fields.revisionId !== undefined) ctx.span.setAttribute(ATTR.revisionId, fields.revisionId);
+  if (fields.action !== undefined) ctx.span.setAttribute(ATTR.action, fields.action);
+}
+
+/**
+ * One provider call (resolve, observe, apply, destroy) as a child span of the
+ * reconcile in progress (or a root span outside one). Errors are recorded and
+ * rethrown; the span ends either way.
+ */
+export async function traceProviderCall<T>(operation: string, resource: { id: string; key: { kind: string } }, fn: () => Promise<T> | T): Promise<T> {
+  if (!enabled) return fn();
+  const ctx = currentReconcile();
+  const attributes: Attributes = { [ATTR.resourceId]: resource.id, [ATTR.resourceKind]: resource.key.kind, [ATTR.operation]: operation };
+  if (ctx?.revisionId) attributes[ATTR.revisionId] = ctx.revisionId;
+  if (ctx?.reconcileId) attributes[ATTR.reconcileId] = ctx.reconcileId;
+  return tracer().startActiveSpan(`setpoint.provider.${operation}`, { attributes }, async (span: Span) => {
+    try {
+      return await fn();
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * OTLP/HTTP export of spans, when configured: `telemetry.otlp.endpoint` in
+ * setpoint.yaml, else the standard OTEL_EXPORTER_OTLP_TRACES_ENDPOINT /
+ * OTEL_EXPORTER_OTLP_ENDPOINT variables. Off otherwise, and then the SDK is
+ * never even loaded (it is imported on demand), so an untraced serve pays
+ * nothing for it.
+ */
+import { setTracingEnabled } from './trace.js';
+
+export interface TracingConfig {
+  /** Base URL of an OTLP/HTTP receiver (`/v1/traces` is appended), or the full traces URL. */
+  endpoint?: string;
+  /** Extra headers on every export (e.g. an API key). */
+  headers?: Record<string, string>;
+  /** service.name of the spans. Defaults to "setpoint". */
+  serviceName?: string;
+}
+
+export interface Tracing {
+  /** Where spans go. */
+  readonly endpoint: string;
+  /** Exports what is buffered and stops. */
+  shutdown(): Promise<void>;
+}
+
+/** Whether spans should be exported: an endpoint in the settings or the environment. */
+export function tracingConfigured(config: TracingConfig | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(config?.endpoint || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT) && env.OTEL_SDK_DISABLED !== 'true';
+}
+
+/** The traces URL for a configured endpoint: a base URL gets `/v1/traces`. */
+export function tracesUrl(endpoint: string): string {
+  return /\/v1\/traces\/?$/.test(endpoint) ? endpoint : `${endpoint.replace(/\/+$/, '')}/v1/traces`;
+}
+
+/**
+ * Starts exporting spans (batched) and turns span creation on. Returns
+ * undefined when nothing is configured.
+ */
+export async function startTracing(config: TracingConfig | undefined, env: NodeJS.ProcessEnv = process.env): Promise<Tracing | undefined> {
+  if (!tracingConfigured(config, env)) return undefined;
+  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, { VERSION }] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('../version.js'),
+  ]);
+  // Settings win over the environment; without a URL the exporter reads the OTEL_* variables itself.
+  const url = config?.endpoint ? tracesUrl(config.endpoint) : undefined;
+  const exporter = new OTLPTraceExporter({ url, headers: config?.headers });
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? config?.serviceName ?? 'setpoint', 'service.version': VERSION }),
+    spanProcessors: [new BatchSpanProcessor(exporter)],
+  });
+  provider.register();
+  setTracingEnabled(true);
+  return {
+    endpoint: url ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? tracesUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? ''),
+    async shutdown() {
+      setTracingEnabled(false);
+      await provider.shutdown();
+    },
+  };
+}
