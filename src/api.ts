@@ -32,10 +32,12 @@ import type { Action } from './plan/index.js';
 import type { Metrics } from './telemetry/metrics.js';
 import { createLogger, flushLogger, silentLogger, type Logger } from './telemetry/index.js';
 import { withoutIgnored } from './diff/index.js';
-import { validateManifests } from './engine/validate.js';
+import { validateManifests, type ValidateResult } from './engine/validate.js';
+import { recordViolations } from './engine/violations.js';
 import { SourceSet, type Admission } from './source/sources.js';
 import type { DesiredState } from './engine/desired.js';
 import { resourceFromRecord } from './engine/engine.js';
+import { renderPaths, resolveRenderInputs, type RenderedDocument, type RenderInputs } from './render/index.js';
 
 export interface OpenOptions {
   /** Where to look for the project (setpoint.yaml upwards). Defaults to the current folder. */
@@ -51,6 +53,10 @@ export interface OpenOptions {
   actor?: string;
   registry?: ProviderRegistry;
   logger?: Logger;
+  /** The environment whose overlays and variables apply (`--env`). Defaults to SETPOINT_ENV, else none. */
+  environment?: string;
+  /** Variables from the command line (`--var name=value`); they win over every other definition. Defaults to none. */
+  variables?: Record<string, string>;
 }
 
 /** Who acts, for the audit log (e.g. an API token's name). Defaults to the API's actor (`--actor`, else the OS user). */
@@ -130,6 +136,8 @@ export class Setpoint {
     const { settings, diagnostics } = loadSettings(options.project ?? options.cwd ?? process.cwd(), options.project !== undefined);
     if (diagnostics.hasErrors)
       throw new SetpointError(`invalid settings in ${settings.file}`, 'SETPOINT_SETTINGS_INVALID', 'fix setpoint.yaml', diagnostics.items);
+    const rendering = resolveRenderInputs(settings, { environment: options.environment, variables: options.variables, env: process.env }, diagnostics);
+    if (diagnostics.hasErrors) throw new SetpointError('invalid environment or variables', 'SETPOINT_RENDER_INVALID', undefined, diagnostics.items);
     const state = options.state ? (options.state.includes('://') ? options.state : resolve(options.state)) : settings.state;
     const workDir = stateDir(settings, state);
     const logFile = options.logFile === false ? undefined : (options.logFile ?? settings.log.file ?? join(workDir, 'setpoint.log'));
@@ -145,12 +153,35 @@ export class Setpoint {
       }
     }
     const cache = new FileCompiledCache(join(workDir, 'cache', 'manifests'), `${codeIdentity()}|${registry.fingerprint()}|${settings.namespace}`);
-    return new Setpoint(settings, registry, logger, options.actor ?? currentUser(), state, cache);
+    const api = new Setpoint(settings, registry, logger, options.actor ?? currentUser(), state, cache);
+    api.rendering = rendering;
+    return api;
+  }
+
+  private rendering!: RenderInputs;
+
+  /**
+   * What a loader needs to render manifests between parsing and validation
+   * (`renderProject(docs, api.renderOptions(), diags, locator)`): the selected
+   * environment, the resolved variables and the overlay paths.
+   */
+  renderOptions(): RenderInputs {
+    return this.rendering;
+  }
+
+  /** The final documents after variables and overlays, before kinds are validated (`setpoint render`). */
+  async render(options: { paths?: readonly string[] } = {}): Promise<{ environment?: string; documents: RenderedDocument[]; diagnostics: Diagnostic[] }> {
+    const diags = new Diagnostics();
+    const documents = renderPaths(this.manifestPaths(options.paths), this.rendering, diags);
+    return { environment: this.rendering.environment, documents, diagnostics: diags.items };
   }
 
   /** The store, opened on first use. */
+  private storeNow: Store | undefined;
+
   store(): Promise<Store> {
     this.storePromise ??= openStore(this.stateLocation).then(async (store) => {
+      this.storeNow = store;
       this.secrets.salt = await store.salt();
       return store;
     });
@@ -189,7 +220,7 @@ export class Setpoint {
     return this.settings.manifests;
   }
 
-  async validate(paths?: readonly string[]): Promise<{ resources: number; diagnostics: Diagnostic[] }> {
+  async validate(paths?: readonly string[]): Promise<ValidateResult> {
     return validateManifests({
       paths: this.manifestPaths(paths),
       registry: this.registry,
@@ -214,7 +245,7 @@ export class Setpoint {
       // One source: the run is of its admitted revision (so history shows when that commit converged).
       return { desired, revision: admissions.length === 1 && admissions[0].revision.admitted ? admissions[0].revision : undefined };
     } catch (err) {
-      if (SourceSet.isSourceError(err)) throw new SetpointError(err.message, err.code, err.hint);
+      if (SourceSet.isSourceError(err)) throw new SetpointError(err.message, err.code, err.hint, (err as { diagnostics?: Diagnostic[] }).diagnostics ?? []);
       throw err;
     }
   }
@@ -236,6 +267,20 @@ export class Setpoint {
       });
     }
     return this.sourceSet;
+  }
+
+  /** A source set of one folder source "local" over `-f` paths. */
+  private sourceSetFor(paths: readonly string[], engine: Engine): SourceSet {
+    return new SourceSet({
+      settings: this.settings,
+      store: this.storeNow!,
+      registry: this.registry,
+      secrets: this.secrets,
+      workDir: join(stateDir(this.settings, this.stateLocation), 'sources'),
+      load: (p, source) => engine.loadDesired(p, source),
+      actor: this.actor,
+      paths,
+    });
   }
 
   /** Fetches and admits now: one source, or all; a running serve is nudged to follow. */
@@ -296,12 +341,22 @@ export class Setpoint {
 
   /** Holds the state lock for a mutating run. */
   async lock(timeoutMs = 0, what = 'apply'): Promise<HeldLock> {
-    return acquireStateLock(await this.store(), { timeoutMs, what });
+    return acquireStateLock(await this.store(), { timeoutMs, what, actor: this.actor });
   }
 
   async apply(planned: Planned, options: { parallelism?: number; signal?: AbortSignal; overrideWindow?: boolean } & ApplyHooks = {}): Promise<ApplyReport> {
     await this.admitPlan(planned);
+    await this.recordPlanViolations(planned, false);
     return (await this.engine()).apply(planned, { ...options, windows: this.windowGate() });
+  }
+
+  /** Records the policy verdicts on a plan's desired state, once: when it is applied, or refused (each blocking deny is audited). */
+  private async recordPlanViolations(planned: Planned, refused: boolean): Promise<void> {
+    const store = await this.store();
+    const audit = async (entry: Omit<AuditEntry, 'time' | 'actor' | 'seq' | 'prevHash' | 'hash'>) => {
+      await store.appendAudit([{ time: new Date().toISOString(), actor: this.actor, ...entry }]);
+    };
+    await recordViolations(planned.desired.violations, { revisionId: planned.revision.id, blocked: refused }, { store, audit });
   }
 
   /**
@@ -324,6 +379,7 @@ export class Setpoint {
         'check the plan; raise maxDeletesPerRun in setpoint.yaml, or apply with --target in smaller steps',
       );
     if (!refusal) return;
+    await this.recordPlanViolations(planned, true);
     const resources = [...new Set(errors.map((d) => d.resourceId).filter((id): id is string => id !== undefined))];
     await (await this.store()).appendAudit([
       {
@@ -460,14 +516,13 @@ export class Setpoint {
     const engine = await this.engine();
     const metrics = new MetricsClass();
     const serve = new ServeClass({
-      paths: this.manifestPaths(options.paths),
+      sources: options.paths && options.paths.length > 0 ? this.sourceSetFor(options.paths, engine) : await this.sources(),
       store: await this.store(),
       registry: this.registry,
       settings: this.settings,
       logger: this.logger,
       secrets: this.secrets,
       metrics,
-      load: (paths) => engine.loadDesired(paths),
       windows: this.windowGate(),
       workRoot: this.workRoot,
       resyncMs: options.resyncMs,

@@ -1,7 +1,7 @@
 /**
  * setpoint as a library: the API the CLI and server use, the provider
  * contract for third-party kinds (with the conformance suite and a recording
- * fake), and the resource model.
+ * fake), the resource model, and typed builders for TypeScript manifests.
  */
 export { Setpoint, SetpointError, type OpenOptions } from './api.js';
 export type { Provider, AnyProvider, Ctx, Health, HealthStatus, Disposable } from './provider/types.js';
@@ -11,3 +11,26 @@ export { createRecordingFake, type RecordingFake } from './provider/fake.js';
 export { builtinProviders, defaultRegistry, type BuiltinKind } from './providers/index.js';
 export type { Resource, ResourceKey, ResourceId, Lifecycle, Diagnostic } from './manifest/index.js';
 export type { Change } from './diff/index.js';
+export {
+  file,
+  directory,
+  symlink,
+  exec,
+  proc,
+  resource,
+  defineKind,
+  kindBuilder,
+  refToId,
+  type KindBuilder,
+  type ResourceDocument,
+  type ResourceOptions,
+  type ResourceRef,
+  type DocumentMetadata,
+  type BuiltinSpecs,
+  type KindSpecs,
+  type KindName,
+  type SpecOf,
+  type SchemaInput,
+} from './builders/index.js';
+export { loadTypeScriptManifest, loadTypeScriptManifestOrDiagnose, type TypeScriptLoadOptions } from './manifest/typescript.js';
+export { callSitesOf, type CallSite } from './manifest/callsite.js';

@@ -2,7 +2,8 @@
  * Secrets end to end: a File whose content comes from an env secretRef and
  * an Exec that echoes a secret from its env. The value must appear nowhere
  * setpoint writes or prints (plan, apply, --json, events, describe, status,
- * the JSON log, the SQLite files, caches) while the managed file holds it.
+ * the JSON log, the SQLite files, caches, the audit log and its export)
+ * while the managed file holds it.
  */
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
@@ -93,7 +94,18 @@ describe('secrets', () => {
     outputs.events = run(['events']);
     outputs.eventsJson = run(['events', '--json']);
     outputs.history = run(['history', '--json']);
+    outputs.audit = run(['audit']);
+    outputs.auditJson = run(['audit', '--json']);
+    outputs.auditVerify = run(['audit', 'verify']);
+    assert.equal(outputs.auditVerify.code, 0, outputs.auditVerify.stdout);
+    outputs.auditExport = run(['audit', 'export']);
+    outputs.auditExportFile = run(['audit', 'export', '-o', s.path('audit.jsonl')]);
+    assert.equal(outputs.auditExportFile.code, 0, outputs.auditExportFile.stderr);
     for (const [what, r] of Object.entries(outputs)) assertNoSecret(what, r);
+
+    // The audit trail has the Exec that echoed the secret, and its export is kept beside the state (scanned below).
+    const audit = json<Array<{ action: string; resourceId?: string; result: string }>>(outputs.auditJson);
+    assert.ok(audit.some((e) => e.action === 'apply.create' && e.resourceId === 'Exec/default/echo' && e.result === 'succeeded'), JSON.stringify(audit));
 
     // The command's output was captured into an event, with the secret redacted.
     const events = json<Array<{ resourceId?: string; reason: string; message: string }>>(outputs.eventsJson);
@@ -106,6 +118,7 @@ describe('secrets', () => {
     const names = kept.map(([p]) => relative(s.dir, p));
     assert.ok(names.includes('state.db'), `state kept: ${names.join(', ')}`);
     assert.ok(names.includes('setpoint.log'), `log kept: ${names.join(', ')}`);
+    assert.ok(names.includes('audit.jsonl'), `audit export kept: ${names.join(', ')}`);
     assert.match(
       readFileSync(s.path('setpoint.log'), 'utf8'),
       /"resourceId":"File\/default\/token"/,
@@ -167,6 +180,10 @@ describe('secrets', () => {
     assert.match(status.stdout, /apply command failed \(exit 3\)/);
     assertNoSecret('status', status);
     assertNoSecret('events', s.run(['events', '--json']));
+    const audit = s.run(['audit', '--resource', 'Exec/echo', '--json']);
+    assertNoSecret('audit', audit);
+    assert.match(audit.stdout, /"result": "failed"[\s\S]*bad token \(sensitive\)/);
+    assertNoSecret('audit export', s.run(['audit', 'export', '-o', s.path('audit.jsonl')]));
     for (const [path, bytes] of filesUnder(s.dir, [s.path('out', 'token')]))
       assert.equal(bytes.includes(SECRET), false, `${relative(s.dir, path)} contains the secret`);
   });

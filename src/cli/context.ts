@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../util/duration.js';
 import { Setpoint, SetpointError } from '../api.js';
 import { LockError } from '../engine/lock.js';
+import { parseAssignment } from '../render/index.js';
 import { printDiagnostics } from './diagnostics.js';
 import { createOutput, type Output } from './output.js';
 
@@ -13,6 +14,10 @@ export interface GlobalOptions {
   color?: boolean;
   logLevel?: string;
   actor?: string;
+  /** `--env NAME`. */
+  env?: string;
+  /** `--var name=value`, repeatable. */
+  var?: Record<string, string>;
 }
 
 export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
@@ -28,7 +33,7 @@ export function outputFor(cmd: Command): Output {
 
 export function openApi(cmd: Command): Promise<Setpoint> {
   const g = globals(cmd);
-  return Setpoint.open({ project: g.project, state: g.state, logLevel: g.logLevel, actor: g.actor });
+  return Setpoint.open({ project: g.project, state: g.state, logLevel: g.logLevel, actor: g.actor, environment: g.env, variables: g.var });
 }
 
 /**
@@ -68,6 +73,13 @@ export function reportError(o: Output, err: unknown): void {
   const e = err as Error;
   if (o.json) o.printJson({ error: { code: 'SETPOINT_INTERNAL', message: e?.message ?? String(err) } });
   else o.err(o.colors.red(`error: ${e?.message ?? String(err)}`) + (process.env.SETPOINT_DEBUG ? `\n${e?.stack}` : ''));
+}
+
+/** `--var name=value`, repeatable: a later value of a name wins. */
+export function parseVarOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const pair = parseAssignment(value);
+  if (!pair) throw new InvalidArgumentError(`expected name=value with a name of letters, digits and "_", got ${JSON.stringify(value)}`);
+  return { ...previous, [pair.name]: pair.value };
 }
 
 /** Repeatable options: commander calls this with each value. */

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { mark } from '../telemetry/index.js';
 import { VERSION } from '../version.js';
+import { parseVarOption } from './context.js';
 import * as apply from './commands/apply.js';
 import * as approvals from './commands/approvals.js';
 import * as audit from './commands/audit.js';
@@ -18,6 +19,7 @@ import * as get from './commands/get.js';
 import * as history from './commands/history.js';
 import * as init from './commands/init.js';
 import * as plan from './commands/plan.js';
+import * as render from './commands/render.js';
 import * as schema from './commands/schema.js';
 import * as status from './commands/status.js';
 import * as validate from './commands/validate.js';
@@ -32,9 +34,11 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colours, even on a terminal')
     .option('--log-level <level>', 'debug, info, warn or error (JSON log in .setpoint/setpoint.log)')
     .option('--actor <name>', 'who is acting, for the audit log (default: the OS user)')
+    .option('--env <name>', 'environment whose overlays and variables apply (default: $SETPOINT_ENV, else none)')
+    .option('--var <name=value>', 'set a variable; wins over SETPOINT_VAR_<name> and setpoint.yaml (repeatable)', parseVarOption, {})
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true);
-  for (const command of [init, validate, plan, apply, drift, serve, approvals, sources, status, get, describe, history, events, audit, schema]) command.register(program);
+  for (const command of [init, validate, render, plan, apply, drift, serve, approvals, sources, status, get, describe, history, events, audit, schema]) command.register(program);
   return program;
 }
 

@@ -17,6 +17,7 @@ import {
   type KindCatalog,
   type Resource,
 } from '../manifest/index.js';
+import { admitResources, PolicySet, withPolicyKind, type Violation } from '../policy/index.js';
 
 export interface DesiredState {
   /** The owning source's name (the first, when combined). */
@@ -25,7 +26,12 @@ export interface DesiredState {
   sources: string[];
   /** What the paths were, for revision records. */
   origin: string;
+  /** The managed resources (Policy documents are not among them). */
   resources: Resource[];
+  /** The revision's policies, compiled. */
+  policies: PolicySet;
+  /** Violations of those policies by the desired state, all actions (deny and warn ones are also diagnostics). */
+  violations: Violation[];
   diagnostics: Diagnostics;
   /** Folder that files referenced by a manifest must stay inside. */
   sourceRootOf(file: string): string;
@@ -46,7 +52,8 @@ export function loadDesired(options: LoadOptions): DesiredState {
   const diagnostics = new Diagnostics();
   const locator = new FieldLocator();
   const candidates: Resource[] = [];
-  const validateOptions = { catalog: options.catalog, locator, defaultNamespace: options.defaultNamespace };
+  // Policy documents validate like any resource, then are set apart from the managed ones.
+  const validateOptions = { catalog: withPolicyKind(options.catalog), locator, defaultNamespace: options.defaultNamespace };
   for (const file of findManifestFiles(options.paths, diagnostics)) {
     let bytes: Buffer;
     try {
@@ -74,7 +81,7 @@ export function loadDesired(options: LoadOptions): DesiredState {
   addImplicitDependencies(candidates);
   const source = options.source ?? 'local';
   for (const r of candidates) r.source = source;
-  const resources = checkResourceSet(candidates, locator, diagnostics);
+  const { resources, policies, violations } = admitResources(checkResourceSet(candidates, locator, diagnostics), diagnostics, { locator, kinds: options.catalog.kinds() });
   const roots = options.paths.map((p) => rootFor(resolve(p), options.projectRoot));
   const rootByFile = new Map<string, string>();
   return {
@@ -82,6 +89,8 @@ export function loadDesired(options: LoadOptions): DesiredState {
     sources: [source],
     origin: options.paths.map((p) => relativeOrAbsolute(options.projectRoot, p)).join(', '),
     resources,
+    policies,
+    violations,
     diagnostics,
     locator,
     sourceRootOf(file: string) {
@@ -153,6 +162,8 @@ export function combineDesired(states: readonly DesiredState[]): DesiredState {
     sources: states.flatMap((s) => s.sources),
     origin: states.map((s) => s.origin).join('; '),
     resources,
+    policies: PolicySet.merge(states.map((s) => s.policies)),
+    violations: states.flatMap((s) => s.violations),
     diagnostics,
     locator: states[0].locator,
     sourceRootOf: (file) => byFile(file).sourceRootOf(file),

@@ -139,7 +139,7 @@ export class Engine {
       // Report what the valid resources refer to (source files, secrets) in the same run; no target is read.
       for (const o of await observeAll(desired.resources, this.observeOptions(desired, this.onEvent, true))) if (o.error) diags.add(o.error);
     }
-    const digest = revisionDigest(observations);
+    const digest = revisionDigest([...observations, ...desired.policies.digestEntries()]);
     const plan = buildPlan(observations, request.revision?.id ?? digest.slice(0, 16), { prune: request.prune || this.options.settings.defaults.prune, targets });
     plan.diagnostics = [...diags.items, ...plan.diagnostics];
     mark('diff + plan');

@@ -1,9 +1,11 @@
 /**
- * Validation as CI runs it: manifests, then what they refer to (source files,
- * users, groups), without reading any target, touching the store or resolving
- * a secret (CI has none: every reference answers with a placeholder).
+ * Validation as CI runs it: manifests, policies over them, then what they
+ * refer to (source files, users, groups), without reading any target,
+ * touching the store or resolving a secret (CI has none: every reference
+ * answers with a placeholder).
  */
 import { Diagnostics, type Diagnostic } from '../manifest/index.js';
+import type { Violation } from '../policy/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import { SecretResolver } from '../secrets/index.js';
 import { loadDesired } from './desired.js';
@@ -17,7 +19,16 @@ export interface ValidateRequest {
   parallelism?: number;
 }
 
-export async function validateManifests(request: ValidateRequest): Promise<{ resources: number; diagnostics: Diagnostic[] }> {
+export interface ValidateResult {
+  /** Managed resources (policies not counted). */
+  resources: number;
+  policies: number;
+  /** Deny violations are also error diagnostics, warn violations warnings; audit violations are only here. */
+  violations: Violation[];
+  diagnostics: Diagnostic[];
+}
+
+export async function validateManifests(request: ValidateRequest): Promise<ValidateResult> {
   const desired = loadDesired({
     paths: request.paths,
     catalog: request.registry,
@@ -37,7 +48,7 @@ export async function validateManifests(request: ValidateRequest): Promise<{ res
     resolveOnly: true,
   });
   for (const o of observations) if (o.error) diags.add(o.error);
-  return { resources: desired.resources.length, diagnostics: diags.items };
+  return { resources: desired.resources.length, policies: desired.policies.size, violations: desired.violations, diagnostics: diags.items };
 }
 
 /** Answers every secret reference with a placeholder; nothing is read or run. */

@@ -59,6 +59,12 @@ export class PolicySet {
     return out;
   }
 
+  /** How many runtime policies apply to this resource. */
+  runtimeFor(resource: Resource): number {
+    const subject = subjectOf(resource);
+    return this.runtime.filter((p) => p.applies(subject)).length;
+  }
+
   /** Violations of the runtime policies by one resource's observed state (`actual`, as the provider displays it). */
   audit(resource: Resource, actual: unknown): Violation[] {
     const applicable = this.runtime.filter((p) => p.applies(subjectOf(resource)));

@@ -11,6 +11,7 @@ import { DurationSchema, parseDuration } from '../util/duration.js';
 import { WindowsSchema, type WindowSpec } from '../engine/windows/index.js';
 import { SourcesSchema, type SourceConfig } from '../source/config.js';
 import { SecretRefSchema, type SecretRef } from '../secrets/index.js';
+import { EnvironmentsSchema, VariablesSchema, type VariableValue } from '../render/schema.js';
 import { Diagnostics, FieldLocator, formatPath, issuesToProblems, describeValue, NAME_PATTERN } from '../manifest/index.js';
 
 export const SETTINGS_FILE = 'setpoint.yaml';
@@ -59,6 +60,8 @@ export const SettingsSchema = z
       })
       .optional(),
     windows: WindowsSchema.optional().describe('Change windows: deny or allow schedules for actions (serve and apply).'),
+    variables: VariablesSchema.optional(),
+    environments: EnvironmentsSchema.optional(),
     plugins: z
       .array(z.string())
       .optional()
@@ -106,6 +109,10 @@ export interface Settings {
   sources: SourceConfig[];
   windows: WindowSpec[];
   plugins: string[];
+  /** Values for ${name} in manifests. */
+  variables: Record<string, VariableValue>;
+  /** Environments by name: overlay paths (absolute, in order) and their variables. */
+  environments: Record<string, { overlays: string[]; variables: Record<string, VariableValue> }>;
   server: ServerSettings;
   /** `file` undefined: setpoint.log next to the state. */
   log: { file?: string; level: 'debug' | 'info' | 'warn' | 'error' };
@@ -158,6 +165,10 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
     windows: raw.windows ?? [],
     sources: raw.sources ?? [],
     plugins: raw.plugins ?? [],
+    variables: raw.variables ?? {},
+    environments: Object.fromEntries(
+      Object.entries(raw.environments ?? {}).map(([name, e]) => [name, { overlays: (e.overlays ?? []).map((p) => resolve(root, p)), variables: e.variables ?? {} }]),
+    ),
     server: {
       listen: raw.server?.listen ?? '127.0.0.1:7420',
       listenExplicit: raw.server?.listen !== undefined,

@@ -32,7 +32,7 @@ import {
 import { declaredId, isMapping, targetId } from './ids.js';
 import { isPrefix, RenderedLocator, type MovedField } from './locate.js';
 import { mergePatch } from './merge-patch.js';
-import { DeleteDocumentSchema, PatchDocumentSchema, type PatchDocument } from './schema.js';
+import { DeleteDocumentSchema, PatchDocumentSchema } from './schema.js';
 import { interpolateDocuments, type Variables } from './variables.js';
 
 /** Where a document is written. */
@@ -131,7 +131,7 @@ function patch(overlay: RawDocument, ctx: Context): void {
   const entry = target(overlay, id, 'patch', ctx);
   if (!entry) return;
   const moved = [...entry.moved];
-  const value = mergePatch(entry.doc.value, (parsed as PatchDocument).with, (path, op) => {
+  const value = mergePatch(entry.doc.value, parsed.with, (path, op) => {
     for (let i = moved.length - 1; i >= 0; i--) if (isPrefix(path, moved[i].prefix)) moved.splice(i, 1);
     if (op === 'set') moved.push({ prefix: path, origin: { file: overlay.file, index: overlay.index, path: ['with', ...path] } });
   });

@@ -16,13 +16,27 @@ export const VariableValueSchema = z.union([z.string(), z.number(), z.boolean()]
 
 export type VariableValue = z.infer<typeof VariableValueSchema>;
 
-const VariableNameSchema = z
-  .string()
-  .regex(VARIABLE_NAME, 'a variable name: letters, digits and "_", not starting with a digit')
-  .refine((n) => !RESERVED_VARIABLES.includes(n), { message: '"replica" is reserved for Process replicas' });
+/** Checks the keys of a record with messages of our own (zod's say only "Invalid key in record"). */
+function keysMatch(check: (key: string) => string | undefined) {
+  return (record: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    for (const key of Object.keys(record)) {
+      const message = check(key);
+      if (message) ctx.addIssue({ code: 'custom', path: [key], message, input: key });
+    }
+  };
+}
 
 export const VariablesSchema = z
-  .record(VariableNameSchema, VariableValueSchema)
+  .record(z.string(), VariableValueSchema)
+  .superRefine(
+    keysMatch((name) =>
+      !VARIABLE_NAME.test(name)
+        ? `"${name}" is not a variable name: letters, digits and "_", not starting with a digit`
+        : RESERVED_VARIABLES.includes(name)
+          ? `"${name}" is reserved for Process replicas`
+          : undefined,
+    ),
+  )
   .describe(
     'Values for ${name} in manifests. A number or boolean keeps its type where a whole value is ${name}, and --var / SETPOINT_VAR_<name> values are converted to it. Defaults to none.',
   );
@@ -38,7 +52,8 @@ export const EnvironmentSchema = z
   .describe('One environment: overlays over the base manifests, and its variables.');
 
 export const EnvironmentsSchema = z
-  .record(z.string().regex(NAME_PATTERN, 'an environment name: letters, digits, ".", "_" or "-"'), EnvironmentSchema)
+  .record(z.string(), EnvironmentSchema)
+  .superRefine(keysMatch((name) => (NAME_PATTERN.test(name) ? undefined : `"${name}" is not an environment name: letters, digits, ".", "_" or "-"`)))
   .describe('Named environments, selected with --env NAME or SETPOINT_ENV. Defaults to none.');
 
 export type RawEnvironment = z.infer<typeof EnvironmentSchema>;

@@ -180,12 +180,13 @@ export function interpolateDocument(doc: RawDocument, options: InterpolateOption
       return result.value;
     }
     if (Array.isArray(value)) {
+      const items = value as unknown[];
       let copy: unknown[] | undefined;
-      value.forEach((item, i) => {
+      items.forEach((item, i) => {
         const next = walk(item, [...path, i]);
-        if (next !== item) (copy ??= [...value])[i] = next;
+        if (next !== item) (copy ??= [...items])[i] = next;
       });
-      return copy ?? value;
+      return copy ?? items;
     }
     if (isMapping(value)) {
       let copy: Record<string, unknown> | undefined;

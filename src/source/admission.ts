@@ -37,5 +37,6 @@ export async function checkDesired(desired: DesiredState, registry: ProviderRegi
     resolveOnly: true,
   });
   for (const o of observations) if (o.error) diagnostics.push(o.error);
-  return { diagnostics, digest: revisionDigest(observations) };
+  // Policies are part of the revision: changing one alone makes a new revision.
+  return { diagnostics, digest: revisionDigest([...observations, ...desired.policies.digestEntries()]) };
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Diagnostic } from '../manifest/index.js';
+import type { Violation } from '../policy/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import type { Settings } from '../project/index.js';
 import type { SecretResolver } from '../secrets/index.js';
@@ -34,6 +35,8 @@ export interface Admission {
   diagnostics: Diagnostic[];
   /** The revision was already known (same content again). */
   known?: boolean;
+  /** Policy violations of the revision's desired state, all actions (deny ones refused it). */
+  violations?: Violation[];
 }
 
 export class SourceError extends Error {
@@ -41,6 +44,7 @@ export class SourceError extends Error {
     message: string,
     readonly code: string,
     readonly hint: string,
+    readonly diagnostics: Diagnostic[] = [],
   ) {
     super(message);
   }
@@ -56,6 +60,8 @@ export interface SourceSetOptions {
   /** Loads manifests under `paths` as the desired state of `source`. */
   load(paths: readonly string[], source: string): DesiredState;
   actor: string;
+  /** Overrides the configured sources with one folder source "local" (`-f` paths). */
+  paths?: readonly string[];
 }
 
 export class SourceSet {
@@ -66,6 +72,7 @@ export class SourceSet {
   /** The sources, in settings order (`manifests:` is one local source named "local"). */
   defs(): SourceDef[] {
     const { settings } = this.options;
+    if (this.options.paths && this.options.paths.length > 0) return [{ name: 'local', paths: this.options.paths.map((p) => resolve(p)) }];
     if (settings.sources.length === 0) return [{ name: 'local', paths: settings.manifests }];
     return settings.sources.map((s) => ({
       name: s.name,
@@ -192,7 +199,7 @@ export class SourceSet {
       const state = (await store.getSource(def.name)) ?? { name: def.name };
       await store.putSource({ ...state, current: revision.id });
     }
-    return { source: def.name, revision, desired: admitted ? desired : undefined, diagnostics };
+    return { source: def.name, revision, desired: admitted ? desired : undefined, diagnostics, violations: desired.violations };
   }
 
   private async verify(def: SourceDef, paths: readonly string[], commit?: CommitInfo): Promise<string> {
@@ -270,7 +277,8 @@ export class SourceSet {
       throw new SourceError(
         `source ${refused.map((a) => a.source).join(', ')} has no admissible revision`,
         'SETPOINT_REVISION_REFUSED',
-        diagnostics.length ? 'fix the problems below' : 'run `setpoint sync`',
+        diagnostics.length ? 'fix the problems above' : 'run `setpoint sync`',
+        diagnostics,
       );
     }
     return { desired: combineDesired(admissions.map((a) => a.desired!)), admissions };

@@ -72,6 +72,23 @@ describe('chainEntries and verifyChain', () => {
     assert.equal(v.firstBad?.seq, 1);
   });
 
+  it('names an entry out of place, one added after the head, and a replaced last entry', () => {
+    const entries = chainEntries(0, GENESIS_HASH, [1, 2, 3].map((i) => input(i)));
+    assert.deepEqual(verifyChain([entries[0], entries[0], entries[1]]).firstBad, {
+      seq: 2,
+      problem: 'is out of place: entry 1 stands where entry 2 should',
+    });
+    assert.deepEqual(verifyChain(entries, { seq: 2, hash: entries[1].hash }).firstBad, {
+      seq: 3,
+      problem: 'was added after the recorded head (entry 2)',
+    });
+    const [other] = chainEntries(2, entries[1].hash, [input(9)]);
+    assert.deepEqual(verifyChain([entries[0], entries[1], other], { seq: 3, hash: entries[2].hash }).firstBad, {
+      seq: 3,
+      problem: 'does not match the recorded head: the last entry was replaced',
+    });
+  });
+
   it('names the first edited entry', () => {
     const entries = chainEntries(
       0,
@@ -150,6 +167,16 @@ describe('the SQLite audit chain', () => {
       (await store.listAudit({ limit: 2 })).map((e) => e.seq),
       [5, 6],
     );
+    // Paging forward: the next N after a sequence number, oldest first.
+    assert.deepEqual(
+      (await store.listAudit({ afterSeq: 2, limit: 3 })).map((e) => e.seq),
+      [3, 4, 5],
+    );
+    assert.deepEqual(
+      (await store.listAudit({ afterSeq: 1, actor: 'ada' })).map((e) => e.seq),
+      [3, 5],
+    );
+    assert.deepEqual(await store.listAudit({ afterSeq: 6 }), []);
   });
 
   it('stores an entry without optional fields as such', async () => {

@@ -1,3 +1,5 @@
 export * from './types.js';
+export * from './alerts.js';
+export * from './violations.js';
 export * from './audit-chain.js';
 export * from './audit-export.js';

@@ -5,6 +5,8 @@
  */
 import type { Condition, HealthStatus, SyncStatus } from '../health/index.js';
 import type { Diagnostic, Lifecycle, ResourceId } from '../manifest/index.js';
+import type { AlertStore } from './alerts.js';
+import type { ViolationStore } from './violations.js';
 import type { Role } from '../auth/roles.js';
 
 /** A change as stored: values truncated, secrets never present. */
@@ -271,7 +273,8 @@ export interface Lease {
   expiresAt: number;
 }
 
-export interface Store {
+/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts. */
+export interface Store extends AlertStore, ViolationStore {
   /** A random per-store salt for keyed digests of secrets. */
   salt(): Promise<string>;
 

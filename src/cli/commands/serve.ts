@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ApiServer } from '../../server/index.js';
 import { collect, parseDurationOption, parseIntOption, run } from '../context.js';
 
 export function register(program: Command): void {
@@ -8,10 +9,32 @@ export function register(program: Command): void {
     .option('-f, --file <path>', 'manifest file or folder, watched (repeatable)', collect, [])
     .option('--resync <duration>', 'full resync period (default: setpoint.yaml reconcile.resync, else 5m)', parseDurationOption)
     .option('--workers <n>', 'resources reconciled at once (default 8)', parseIntOption)
-    .action((opts: { file: string[]; resync?: number; workers?: number }, cmd: Command) =>
+    .option('--listen <host:port>', 'HTTP API, probes and metrics address; port 0 picks a free one (default: server.listen, else 127.0.0.1:7420)')
+    .option('--no-listen', 'no HTTP server')
+    .action((opts: { file: string[]; resync?: number; workers?: number; listen?: string | false }, cmd: Command) =>
       run(cmd, async (api, o) => {
         // Logs go to stderr as JSON lines while serving (setpoint.log keeps one-shot runs).
-        const { serve } = await api.serve({ paths: opts.file, resyncMs: opts.resync, workers: opts.workers });
+        const { serve, metrics } = await api.serve({ paths: opts.file, resyncMs: opts.resync, workers: opts.workers, start: false });
+        // Runnables in order: HTTP first (probes answer while the rest starts), then the controller; stopped in reverse.
+        const listen = opts.listen ?? api.settings.server.listen;
+        let http: ApiServer | undefined;
+        if (listen !== false) {
+          const { startApiServer, ListenError } = await import('../../server/index.js');
+          try {
+            http = await startApiServer({ api, listen, serve, metrics, logger: api.logger });
+            o.err(`setpoint serve: API on ${http.url} (GET /openapi.json; probes /healthz /readyz; /metrics)`);
+          } catch (err) {
+            const explicit = opts.listen !== undefined || api.settings.server.listenExplicit;
+            if (!(err instanceof ListenError) || explicit || err.reason !== 'EADDRINUSE') throw err;
+            o.err(o.colors.yellow(`warning: ${err.message}; serving without the HTTP API`) + `\n  hint: ${err.hint}`);
+          }
+        }
+        try {
+          await serve.start();
+        } catch (err) {
+          await http?.close();
+          throw err;
+        }
         const s = serve.status();
         o.err(`setpoint serve: revision ${s.revision ?? '(none admitted)'}, watching ${s.watches} kind(s); Ctrl-C or SIGTERM to stop`);
         await new Promise<void>((resolve) => {
@@ -20,7 +43,11 @@ export function register(program: Command): void {
             if (stopping) return;
             stopping = true;
             o.err(`${sig}: finishing in-flight work…`);
-            void serve.stop().then(resolve);
+            http?.drain();
+            void serve
+              .stop()
+              .then(() => http?.close())
+              .then(resolve);
           };
           process.once('SIGTERM', () => stop('SIGTERM'));
           process.once('SIGINT', () => stop('SIGINT'));

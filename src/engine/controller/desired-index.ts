@@ -15,12 +15,18 @@ export class DesiredIndex {
   /** For each id, the ids that depend on it. */
   readonly dependents = new Map<ResourceId, ResourceId[]>();
 
+  /**
+   * @param revision the revision that made this index (the latest admitted)
+   * @param revisions each source's current revision
+   */
   constructor(
     readonly revision: RevisionRecord,
     readonly desired: DesiredState,
+    readonly revisions: ReadonlyMap<string, RevisionRecord> = new Map([[revision.source, revision]]),
   ) {
     this.byId = new Map(desired.resources.map((r) => [r.id, r]));
-    this.unconverged = new Set(this.byId.keys());
+    // Converged = every resource of the new revision's source in sync.
+    this.unconverged = new Set(desired.resources.filter((r) => revisions.size === 1 || r.source === revision.source).map((r) => r.id));
     this.admittedAt = Date.now();
     for (const r of desired.resources)
       for (const dep of r.dependsOn) {
@@ -32,6 +38,17 @@ export class DesiredIndex {
 
   get source(): string {
     return this.desired.source;
+  }
+
+  /** The revision a resource comes from (its source's current one). */
+  revisionOf(id: ResourceId): RevisionRecord {
+    const source = this.byId.get(id)?.source;
+    return (source && this.revisions.get(source)) || this.revision;
+  }
+
+  /** Whether a source's resources are part of this index. */
+  hasSource(source: string): boolean {
+    return this.desired.sources.includes(source);
   }
 
   /** Ids whose declaration differs between two revisions (added, changed or removed). */

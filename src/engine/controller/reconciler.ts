@@ -142,7 +142,7 @@ export class Reconciler {
     const now = new Date(nowMs).toISOString();
 
     // Not declared: a prune candidate if setpoint applied it for this source, else nothing to do.
-    if (!declared && (!prev || !prev.managed || prev.source !== index.source || !this.deps.registry.get(prev.kind))) return { outcome: 'forgotten' };
+    if (!declared && (!prev || !prev.managed || !index.hasSource(prev.source) || !this.deps.registry.get(prev.kind))) return { outcome: 'forgotten' };
     const resource = declared ?? resourceFromRecord(prev!);
     const orphan = !declared;
     const prune = orphan && (settings.defaults.prune || resource.lifecycle.prune === true);
@@ -156,12 +156,13 @@ export class Reconciler {
 
     annotateReconcile({ revisionId: index.revision.id });
     const obs = await observeOne(resource, this.observeOptions(index), orphan);
-    const base = orphan ? prev! : declaredRecord(resource, obs.desiredDigest, index.source, prev, now);
+    const base = orphan ? prev! : declaredRecord(resource, obs.desiredDigest, resource.source ?? index.source, prev, now);
     if (obs.error) {
       this.record(markFailed(base, obs.error.summary, now));
       throw new Error(obs.error.summary);
     }
-    const plan = buildPlan([obs], index.revision.id, { prune });
+    const revision = index.revisionOf(id);
+    const plan = buildPlan([obs], revision.id, { prune });
     if (plan.diagnostics.length > 0) {
       const d = plan.diagnostics[0];
       const failed = markFailed(base, d.summary, now, 'Blocked');
@@ -193,7 +194,7 @@ export class Reconciler {
       return { outcome: 'conflict' };
     }
 
-    const deletesSoFar = this.deletes.get(index.revision.id) ?? 0;
+    const deletesSoFar = this.deletes.get(revision.id) ?? 0;
     const { mode, why } = modeFor({
       declared: resource.lifecycle.remediation,
       projectDefault: settings.defaults.remediation,
@@ -322,7 +323,7 @@ export class Reconciler {
     const approval: ApprovalRecord = {
       id: randomUUID().slice(0, 8),
       resourceId: id,
-      revisionId: index.revision.id,
+      revisionId: index.revisionOf(id).id,
       op: action.op,
       reason: `${action.reason} (${why})`,
       destructive: action.destructive,
@@ -378,7 +379,8 @@ export class Reconciler {
     const doneMs = Date.now();
     const now = new Date(doneMs).toISOString();
     this.deps.onAction?.(obs.resource.key.kind, action.op, 'succeeded');
-    if (action.op === 'delete') this.deletes.set(index.revision.id, (this.deletes.get(index.revision.id) ?? 0) + 1);
+    const revision = index.revisionOf(id);
+    if (action.op === 'delete') this.deletes.set(revision.id, (this.deletes.get(revision.id) ?? 0) + 1);
     const pastTense = { create: 'Created', update: 'Updated', replace: 'Replaced', delete: 'Deleted' }[action.op as 'create'];
     recorder.event('Normal', ctx.isDrift ? 'Remediated' : pastTense, `${result.message}${ctx.approval ? ` (approved by ${ctx.approval.decidedBy})` : ''}`, id);
     recorder.audit({
@@ -396,7 +398,7 @@ export class Reconciler {
       this.forget(id);
       return { outcome: 'applied' };
     }
-    const next = markInSync(record, healthOf(obs, result.actual), now, { revision: index.revision.id });
+    const next = markInSync(record, healthOf(obs, result.actual), now, { revision: revision.id });
     next.approvalId = undefined;
     // The thrash guard counts repairs of what another actor changed, not the target's own failures.
     const exempt = new Set(obs.provider.failureFields ?? []);

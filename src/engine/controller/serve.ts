@@ -26,17 +26,21 @@ import { Recorder, type Flushed } from '../recorder.js';
 import { Controller } from './controller.js';
 import { DesiredIndex } from './desired-index.js';
 import { Reconciler, type WindowGate } from './reconciler.js';
-import { ManifestSource, type Admission } from './source.js';
+import { FolderWatch } from './source.js';
+import { combineDesired } from '../desired.js';
+import type { Admission, SourceSet } from '../../source/sources.js';
+import { parseDuration } from '../../util/duration.js';
+import type { RevisionRecord } from '../../store/index.js';
 
 export interface ServeOptions {
-  paths: readonly string[];
+  /** The sources of desired state (folders are watched, Git repositories polled). */
+  sources: SourceSet;
   store: Store;
   registry: ProviderRegistry;
   settings: Settings;
   logger: Logger;
   secrets: SecretResolver;
   metrics: Metrics;
-  load(paths: readonly string[]): DesiredState;
   windows?: WindowGate;
   workRoot?: string;
   /** Overrides settings.reconcile.resyncMs. */
@@ -60,7 +64,9 @@ export class Serve {
   private lock: HeldLock | undefined;
   private recorder: Recorder | undefined;
   private controller: Controller | undefined;
-  private source: ManifestSource | undefined;
+  private folderWatches: FolderWatch[] = [];
+  /** Each source's current admitted (or pinned) revision and desired state. */
+  private readonly bySource = new Map<string, Admission>();
   private index: DesiredIndex | undefined;
   private watches = new Map<string, Disposable>();
   private timers: NodeJS.Timeout[] = [];
@@ -137,15 +143,7 @@ export class Serve {
     this.controller.start();
     this.nudgeSeq = (await store.listNudges(0)).reduce((m, n) => Math.max(m, n.seq ?? 0), 0);
 
-    this.source = new ManifestSource({
-      paths: this.options.paths,
-      registry: this.options.registry,
-      load: this.options.load,
-      onRevision: (a) => this.onRevision(a),
-      onError: (err) => logger.warn({ err: err.message }, 'manifest watch error'),
-    });
-    await this.source.start();
-
+    await this.startSources();
     this.scheduleResync();
     const poll = setInterval(() => void this.pollNudges().catch((err: Error) => logger.warn({ err: err.message }, 'cannot read commands')), this.options.pollMs ?? 250);
     const gauges = setInterval(() => void this.updateGauges(), 10_000);
@@ -153,26 +151,114 @@ export class Serve {
     logger.info({ revisionId: this.index?.revision.id, resources: this.index?.byId.size ?? 0 }, 'serve started');
   }
 
-  private async onRevision(a: Admission): Promise<void> {
-    const { store, logger, metrics } = this.options;
+  /** First revisions of every source, then watches (folders) and polls (Git). */
+  private async startSources(): Promise<void> {
+    const { sources, logger } = this.options;
+    let last: Admission | undefined;
+    for (const def of sources.defs()) {
+      try {
+        const a = await sources.current(def.name);
+        this.report(a);
+        if (a.desired) {
+          this.bySource.set(def.name, a);
+          last = a;
+        }
+      } catch (err) {
+        logger.warn({ source: def.name, err: (err as Error).message }, 'source unavailable; retrying on its next fetch');
+        this.recorder?.event('Warning', 'SourceUnavailable', `source ${def.name}: ${(err as Error).message}`);
+      }
+      if (def.paths) {
+        this.folderWatches.push(
+          new FolderWatch({
+            paths: def.paths,
+            onChange: () => void this.refresh(def.name, 'change'),
+            onError: (err) => logger.warn({ source: def.name, err: err.message }, 'manifest watch error'),
+          }),
+        );
+      } else if (def.git) {
+        this.schedulePoll(def.name, parseDuration(def.git.interval ?? '1m')!);
+      }
+    }
+    if (last) await this.rebuild(last);
+  }
+
+  private schedulePoll(name: string, intervalMs: number): void {
+    const t = setTimeout(() => {
+      void this.refresh(name, 'poll').finally(() => {
+        if (!this.stopping) this.schedulePoll(name, intervalMs);
+      });
+    }, intervalMs * (0.9 + Math.random() * 0.2));
+    t.unref();
+    this.timers.push(t);
+  }
+
+  /** Serialises source work: one fetch/admission at a time. */
+  private sourceWork: Promise<void> = Promise.resolve();
+
+  /** Fetches (Git) or re-reads (folder) one source; a new admitted revision is applied unless the source is pinned. */
+  refresh(name: string, why: 'change' | 'poll' | 'sync'): Promise<void> {
+    this.sourceWork = this.sourceWork
+      .then(async () => {
+        if (this.stopping) return;
+        const { sources, store } = this.options;
+        const def = sources.get(name);
+        const a = def.git ? await sources.sync(name) : await sources.admit(def, def.paths!);
+        if (a.known && why !== 'sync' && this.bySource.get(name)?.revision.id === a.revision.id) return;
+        this.report(a);
+        if (!a.desired) return;
+        const state = await store.getSource(name);
+        if (state?.pinned && state.pinned !== a.revision.id) {
+          this.recorder?.event('Normal', 'RevisionPinned', `source ${name}: revision ${a.revision.id} admitted, not applied: pinned to ${state.pinned}`);
+          // The pin itself is what the source stands at.
+          const pinned = await sources.current(name);
+          if (pinned.desired && this.bySource.get(name)?.revision.id !== pinned.revision.id) {
+            this.bySource.set(name, pinned);
+            await this.rebuild(pinned);
+          }
+          return;
+        }
+        if (this.bySource.get(name)?.revision.id === a.revision.id && why !== 'sync') return;
+        this.bySource.set(name, a);
+        await this.rebuild(a);
+      })
+      .catch((err: Error) => {
+        this.options.logger.warn({ source: name, err: err.message }, 'source refresh failed');
+        this.recorder?.event('Warning', 'SourceUnavailable', `source ${name}: ${err.message}`);
+      });
+    return this.sourceWork;
+  }
+
+  /** Events and metrics for an admission (SourceSet records it and audits it). */
+  private report(a: Admission): void {
+    if (a.known) return;
     const recorder = this.recorder!;
-    await store.putRevision(a.revision);
-    metrics.revisions.inc({ result: a.revision.admitted ? 'admitted' : 'refused' });
-    if (!a.revision.admitted || !a.desired) {
-      const first = a.diagnostics.find((d) => d.severity === 'error');
+    this.options.metrics.revisions.inc({ result: a.revision.admitted ? 'admitted' : 'refused' });
+    if (!a.revision.admitted) {
+      const errors = a.diagnostics.filter((d) => d.severity === 'error');
+      const first = errors[0];
       const where = first?.file ? `${first.file}:${first.line ?? 0}: ` : '';
-      recorder.event('Warning', 'RevisionRefused', `revision refused (${a.diagnostics.filter((d) => d.severity === 'error').length} problems; the previous revision stays in force): ${where}${first?.summary ?? ''}`);
-      recorder.audit({ action: 'revision.refuse', revisionId: a.revision.id, result: 'refused', detail: { problems: a.diagnostics.length } });
-      logger.warn({ revisionId: a.revision.id, diagnostics: a.diagnostics }, 'revision refused');
+      recorder.event('Warning', 'RevisionRefused', `source ${a.source}: revision ${a.revision.id} refused (${errors.length} problems; the previous revision stays in force): ${where}${first?.summary ?? ''}`);
+      this.options.logger.warn({ source: a.source, revisionId: a.revision.id, diagnostics: a.diagnostics }, 'revision refused');
+    } else {
+      recorder.event('Normal', 'RevisionAdmitted', `source ${a.source}: revision ${a.revision.id} admitted: ${a.revision.resourceCount} resources`);
+      this.options.logger.info({ source: a.source, revisionId: a.revision.id, resources: a.revision.resourceCount }, 'revision admitted');
+    }
+  }
+
+  /** Makes the combination of every source's current revision the desired state. */
+  private async rebuild(trigger: Admission): Promise<void> {
+    const states = this.options.sources.defs().map((d) => this.bySource.get(d.name)).filter((a): a is Admission => Boolean(a?.desired));
+    const combined = combineDesired(states.map((a) => a.desired!));
+    if (combined.diagnostics.hasErrors) {
+      // Two sources claim one id: the later source's new revision does not take effect.
+      this.recorder?.event('Warning', 'RevisionRefused', `source ${trigger.source}: ${combined.diagnostics.errors[0]?.summary ?? 'conflict'}`);
       return;
     }
+    const revisions = new Map<string, RevisionRecord>(states.map((a) => [a.source, a.revision]));
     const previous = this.index;
-    const next = new DesiredIndex(a.revision, a.desired);
+    const next = new DesiredIndex(trigger.revision, combined, revisions);
     this.index = next;
-    recorder.setRevision(a.revision.id);
-    recorder.event('Normal', 'RevisionAdmitted', `revision ${a.revision.id} admitted: ${next.byId.size} resources`);
-    recorder.audit({ action: 'revision.admit', revisionId: a.revision.id, result: 'admitted', detail: { resources: next.byId.size } });
-    logger.info({ revisionId: a.revision.id, resources: next.byId.size }, 'revision admitted');
+    this.recorder!.setRevision(trigger.revision.id);
     this.pass ??= { what: previous ? 'revision' : 'start-up', started: Date.now(), keys: next.byId.size };
     const changed = new Set(DesiredIndex.changedIds(previous, next));
     for (const id of changed) this.controller!.enqueue(id, 'event');
@@ -184,8 +270,9 @@ export class Serve {
   }
 
   private async enqueueOrphans(index: DesiredIndex): Promise<void> {
-    for (const s of await this.options.store.listResourceSummaries(index.source))
-      if (s.managed && !index.byId.has(s.id)) this.controller!.enqueue(s.id, 'event');
+    for (const source of index.desired.sources)
+      for (const s of await this.options.store.listResourceSummaries(source))
+        if (s.managed && !index.byId.has(s.id)) this.controller!.enqueue(s.id, 'event');
   }
 
   /** One watch per kind that supports it, over the current revision's resources. */
@@ -261,8 +348,8 @@ export class Serve {
       this.nudgeSeq = Math.max(this.nudgeSeq, n.seq ?? 0);
       if (n.resourceId) this.controller?.enqueue(n.resourceId, 'user');
       else {
-        // `setpoint sync`: reload the sources, then look at everything (a hard refresh).
-        if (n.reason === 'sync') await this.source?.reload();
+        // `setpoint sync`, a pin or a webhook: refresh every source, then look at everything (a hard refresh).
+        if (n.reason === 'sync') for (const def of this.options.sources.defs()) await this.refresh(def.name, 'sync');
         await this.resync();
       }
     }
@@ -320,7 +407,7 @@ export class Serve {
     for (const t of this.timers) clearInterval(t);
     for (const w of this.watches.values()) await w.dispose();
     this.watches.clear();
-    this.source?.stop();
+    for (const w of this.folderWatches) w.stop();
     await this.controller?.stop();
     await this.stopHooks();
     await this.recorder?.stop();

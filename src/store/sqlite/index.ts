@@ -32,6 +32,10 @@ import type {
   Store,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteAlertStore } from './alerts.js';
+import { SqliteViolationStore } from './violations.js';
+import type { ViolationQuery, ViolationRecord, ViolationTotal } from '../violations.js';
+import type { AlertAck, AlertFilter, AlertRecord, SilenceRecord, SliSample } from '../alerts.js';
 
 export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process. Defaults to 10000. */
@@ -526,6 +530,57 @@ export class SqliteStore implements Store {
       acquiredAt: row.acquired_at as string,
       expiresAt: row.expires_at as number,
     };
+  }
+
+  // Alerting state (migration 5), in ./alerts.ts.
+  private alertsImpl: SqliteAlertStore | undefined;
+  private get alerting(): SqliteAlertStore {
+    return (this.alertsImpl ??= new SqliteAlertStore(this.db));
+  }
+  putAlerts(alerts: readonly AlertRecord[]): Promise<void> {
+    return this.alerting.putAlerts(alerts);
+  }
+  listAlerts(filter?: AlertFilter): Promise<AlertRecord[]> {
+    return this.alerting.listAlerts(filter);
+  }
+  getAlert(id: string): Promise<AlertRecord | undefined> {
+    return this.alerting.getAlert(id);
+  }
+  ackAlert(id: string, ack: AlertAck): Promise<void> {
+    return this.alerting.ackAlert(id, ack);
+  }
+  putSilence(silence: SilenceRecord): Promise<void> {
+    return this.alerting.putSilence(silence);
+  }
+  getSilence(id: string): Promise<SilenceRecord | undefined> {
+    return this.alerting.getSilence(id);
+  }
+  listSilences(options?: { activeAt?: string }): Promise<SilenceRecord[]> {
+    return this.alerting.listSilences(options);
+  }
+  addSliSamples(samples: readonly SliSample[]): Promise<void> {
+    return this.alerting.addSliSamples(samples);
+  }
+  listSliSamples(sli: string, fromMinute: number): Promise<SliSample[]> {
+    return this.alerting.listSliSamples(sli, fromMinute);
+  }
+  deleteSliSamples(beforeMinute: number): Promise<void> {
+    return this.alerting.deleteSliSamples(beforeMinute);
+  }
+
+  // Policy violations (migration 3), in ./violations.ts.
+  private violationsImpl: SqliteViolationStore | undefined;
+  private get violations(): SqliteViolationStore {
+    return (this.violationsImpl ??= new SqliteViolationStore(this.db));
+  }
+  appendViolations(violations: readonly ViolationRecord[]): Promise<void> {
+    return this.violations.appendViolations(violations);
+  }
+  listViolations(query?: ViolationQuery): Promise<ViolationRecord[]> {
+    return this.violations.listViolations(query);
+  }
+  violationTotals(options?: { since?: string }): Promise<ViolationTotal[]> {
+    return this.violations.violationTotals(options);
   }
 
   async close(): Promise<void> {

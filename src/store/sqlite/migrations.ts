@@ -49,6 +49,17 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
     `,
   },
   {
+    // Policy violations: every verdict that did not comply, whatever its action.
+    version: 3,
+    sql: `
+      CREATE TABLE IF NOT EXISTS policy_violations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, policy TEXT NOT NULL, resource_id TEXT NOT NULL,
+        revision_id TEXT, action TEXT NOT NULL, phase TEXT NOT NULL, blocked INTEGER NOT NULL, message TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS policy_violations_policy ON policy_violations(policy, seq);
+      CREATE INDEX IF NOT EXISTS policy_violations_resource ON policy_violations(resource_id, seq);
+    `,
+  },
+  {
     version: 4,
     sql: `
       CREATE TABLE IF NOT EXISTS api_tokens (

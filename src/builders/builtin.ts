@@ -1,0 +1,37 @@
+/**
+ * One typed builder per built-in kind. A builder's spec parameter is the
+ * kind's schema input type, so a misspelt or unknown field in an object
+ * literal is a compile error in the manifest's editor.
+ */
+import { makeDocument, type ResourceDocument, type ResourceOptions } from './document.js';
+import type { BuiltinSpecs } from './kinds.js';
+
+/** Makes documents of one kind: `(name, spec, options?) => document`. */
+export type KindBuilder<K extends string, S> = (name: string, spec: S, options?: ResourceOptions) => ResourceDocument<K, S>;
+
+/** A builder for `kind` whose spec has type `S`. */
+export function kindBuilder<K extends string, S>(kind: K): KindBuilder<K, S> {
+  const builder: KindBuilder<K, S> = (name, spec, options) => makeDocument(kind, name, spec, options, builder);
+  return builder;
+}
+
+/**
+ * A regular file: `file('motd', { path: '/etc/motd', content: 'hi\n', mode: '0644' })`.
+ * One of `content`, `source` (a file relative to the manifest) or `contentFrom` (a secret).
+ */
+export const file: KindBuilder<'File', BuiltinSpecs['File']> = kindBuilder('File');
+
+/** A folder: `directory('srv', { path: '/srv/web', mode: '0755' })`. */
+export const directory: KindBuilder<'Directory', BuiltinSpecs['Directory']> = kindBuilder('Directory');
+
+/** A symbolic link: `symlink('current', { path: '/srv/current', target: 'releases/42' })`. */
+export const symlink: KindBuilder<'Symlink', BuiltinSpecs['Symlink']> = kindBuilder('Symlink');
+
+/** Commands guarded by a check: `exec('migrate', { check: 'test -f /srv/.migrated', apply: './migrate.sh' })`. */
+export const exec: KindBuilder<'Exec', BuiltinSpecs['Exec']> = kindBuilder('Exec');
+
+/**
+ * A supervised process (kind Process; not named `process`, which would hide
+ * Node's global): `proc('web', { command: 'node', args: ['server.js'], replicas: 2 })`.
+ */
+export const proc: KindBuilder<'Process', BuiltinSpecs['Process']> = kindBuilder('Process');

@@ -1,0 +1,9 @@
+/**
+ * Typed builders for TypeScript manifests: `import { file, directory } from 'setpoint'`.
+ * Each returns a plain resource document; the TypeScript loader
+ * (manifest/typescript.ts) collects what a manifest module exports.
+ */
+export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
+export { resource, defineKind } from './custom.js';
+export { refToId, type ResourceDocument, type ResourceOptions, type ResourceRef, type DocumentMetadata } from './document.js';
+export type { BuiltinSpecs, KindSpecs, KindName, SpecOf, SchemaInput } from './kinds.js';

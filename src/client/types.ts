@@ -1,0 +1,31 @@
+/**
+ * What the CLI's remote-capable commands use of the API. `Setpoint` (the
+ * local API over the store) and `RemoteSetpoint` (a running server over
+ * HTTP) both satisfy it, so a command works the same either way.
+ */
+import type { ActorOption, ConvergenceFigures, Description, StatusSummary, TokenInfo } from '../api.js';
+import type { Role } from '../auth/index.js';
+import type { ResourceId } from '../manifest/index.js';
+import type { ApprovalRecord, ApprovalState, AuditEntry, AuditQuery, EventRecord, ResourceFilter, ResourceRecord, RevisionRecord, RunRecord } from '../store/index.js';
+
+export interface SetpointClient {
+  normalizeId(id: string): ResourceId;
+  status(filter?: ResourceFilter): Promise<StatusSummary>;
+  convergence(): Promise<ConvergenceFigures>;
+  get(id: string): Promise<ResourceRecord | undefined>;
+  describe(id: string, paths?: readonly string[]): Promise<Description>;
+  history(limit?: number): Promise<{ runs: RunRecord[]; revisions: RevisionRecord[] }>;
+  events(id?: string, limit?: number): Promise<EventRecord[]>;
+  audit(query?: AuditQuery): Promise<AuditEntry[]>;
+  approvals(state?: ApprovalState): Promise<ApprovalRecord[]>;
+  approve(idOrPrefix: string, options?: { paths?: readonly string[]; note?: string }): Promise<ApprovalRecord>;
+  reject(idOrPrefix: string, note?: string): Promise<ApprovalRecord>;
+  resume(id: string): Promise<ResourceRecord>;
+  requestSync(): Promise<void>;
+  createToken(input: { name: string; role: Role; namespaces?: readonly string[] }, options?: ActorOption): Promise<{ token: string; info: TokenInfo }>;
+  listTokens(): Promise<TokenInfo[]>;
+  revokeToken(name: string, options?: ActorOption): Promise<void>;
+  /** Resolves (first at once) whenever status may have changed, until `signal` aborts. */
+  changes(signal: AbortSignal): AsyncIterable<void>;
+  close(): Promise<void>;
+}

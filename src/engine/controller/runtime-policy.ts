@@ -1,0 +1,46 @@
+/**
+ * Runtime audit under serve: the policies that read `actual` are judged
+ * against each resource's observed state (as its provider displays it, the
+ * view `setpoint describe` shows). Compliance is a condition on the resource,
+ * `PolicyCompliant`; a change of that condition is a transition, recorded
+ * once (a Warning event `PolicyViolation` and a violation row per policy),
+ * even when remediation repairs the target right after. Level-based: the
+ * previous condition comes from the resource's record, so a restart neither
+ * repeats nor loses a transition.
+ */
+import { setCondition, type Condition } from '../../health/index.js';
+import { violationText, type PolicySet, type Violation } from '../../policy/index.js';
+import type { Observation } from '../observe.js';
+
+export const POLICY_CONDITION = 'PolicyCompliant';
+
+export interface RuntimeVerdict {
+  /** The conditions to record (unchanged when nothing changed). */
+  conditions: Condition[];
+  /** violated: into violation, or to other violations; resolved: back to compliant. */
+  transition?: 'violated' | 'resolved';
+  /** The violations, on a `violated` transition only. */
+  violations: Violation[];
+}
+
+/** Judges an observation; undefined when no runtime policy applies and none applied before. */
+export function auditObserved(policies: PolicySet, obs: Observation, conditions: readonly Condition[], now: string): RuntimeVerdict | undefined {
+  const prev = conditions.find((c) => c.type === POLICY_CONDITION);
+  if ((policies.runtime.length === 0 && !prev) || obs.orphan || obs.error || !obs.exists || obs.actual === undefined) return undefined;
+  const applicable = policies.runtimeFor(obs.resource);
+  if (applicable === 0) {
+    if (!prev) return undefined;
+    // No runtime policy applies any more (removed or no longer matching): the condition goes.
+    return { conditions: conditions.filter((c) => c.type !== POLICY_CONDITION), transition: prev.status === 'False' ? 'resolved' : undefined, violations: [] };
+  }
+  const shown = obs.provider.display ? obs.provider.display(obs.desired, obs.actual) : obs.actual;
+  const violations = policies.audit(obs.resource, shown);
+  const next: Omit<Condition, 'since'> =
+    violations.length === 0
+      ? { type: POLICY_CONDITION, status: 'True', reason: 'Compliant', message: `the observed state complies with ${applicable === 1 ? 'the runtime policy' : `all ${applicable} runtime policies`}` }
+      : { type: POLICY_CONDITION, status: 'False', reason: 'PolicyViolation', message: violations.map((v) => `${v.policy} (${v.action}): ${violationText(v)}`).join('; ') };
+  if (prev && prev.status === next.status && prev.message === next.message) return { conditions: [...conditions], violations: [] };
+  const updated = setCondition([...conditions], next, now);
+  if (next.status === 'False') return { conditions: updated, transition: 'violated', violations };
+  return { conditions: updated, transition: prev?.status === 'False' ? 'resolved' : undefined, violations: [] };
+}

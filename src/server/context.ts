@@ -1,0 +1,48 @@
+/** What the HTTP server's routes work with. */
+import type { Context } from 'hono';
+import { inScope, namespaceOf, type Principal } from '../auth/index.js';
+import type { Setpoint } from '../api.js';
+import type { ServeStatus } from '../engine/controller/serve.js';
+import type { Flushed } from '../engine/recorder.js';
+import type { Logger } from '../telemetry/index.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { Authenticator } from './auth.js';
+import { forbidden } from './errors.js';
+import type { WatchHub } from './watch-hub.js';
+
+/** The part of a running `Serve` the server uses. */
+export interface ServeHandle {
+  status(): ServeStatus;
+  onFlushed(listener: (written: Flushed) => void): () => void;
+}
+
+export interface ServerContext {
+  api: Setpoint;
+  /** The controller, when the server runs inside `setpoint serve`. */
+  serve?: ServeHandle;
+  metrics?: Metrics;
+  logger: Logger;
+  auth: Authenticator;
+  hub: WatchHub;
+  /** Set when stopping began: /readyz answers 503 while probes still answer. */
+  draining: boolean;
+}
+
+/** Refuses (403) when the resource id's namespace is outside the caller's scope. */
+export function requireScope(p: Principal, id: string): void {
+  const ns = namespaceOf(id);
+  if (ns === undefined || !inScope(p, ns))
+    throw forbidden(`token ${p.name} may not see or act on ${id}: it is scoped to namespace${p.namespaces.length === 1 ? '' : 's'} ${p.namespaces.join(', ')}`);
+}
+
+/** True when the caller may see an entry about `resourceId` (entries about no resource: unscoped callers only). */
+export function visible(p: Principal, resourceId: string | undefined): boolean {
+  if (p.namespaces.length === 0) return true;
+  const ns = resourceId ? namespaceOf(resourceId) : undefined;
+  return ns !== undefined && inScope(p, ns);
+}
+
+/** JSON with the status; a shorthand for handlers. */
+export function json(c: Context, value: unknown, status: 200 | 201 | 202 = 200): Response {
+  return c.json(value as object, status);
+}

@@ -1,0 +1,87 @@
+/** The OpenAPI 3.1 document, built from the route definitions (schemas from zod via z.toJSONSchema). */
+import * as z from 'zod';
+import { VERSION } from '../version.js';
+import type { RouteSpec } from './route.js';
+
+type Json = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType): Json {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+  return rest;
+}
+
+const ERROR_SCHEMA = z
+  .object({
+    error: z.object({
+      code: z.string().describe('A stable code, e.g. SETPOINT_NOT_FOUND, SETPOINT_FORBIDDEN.'),
+      message: z.string(),
+      hint: z.string().optional().describe('What to do about it.'),
+    }),
+    diagnostics: z.array(z.unknown()).optional(),
+  })
+  .describe('Every error answer.');
+
+function parameters(spec: RouteSpec): Json[] {
+  const out: Json[] = [];
+  for (const m of spec.path.matchAll(/:(\w+)/g)) out.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' } });
+  if (spec.query instanceof z.ZodObject) {
+    for (const [name, prop] of Object.entries(spec.query.shape as Record<string, z.ZodType>)) {
+      const schema = jsonSchema(prop);
+      const { description, ...rest } = schema;
+      out.push({ name, in: 'query', required: !prop.safeParse(undefined).success, schema: rest, ...(description ? { description } : {}) });
+    }
+  }
+  return out;
+}
+
+function operation(spec: RouteSpec): Json {
+  const ok = spec.response ?? {};
+  const contentType = ok.contentType ?? 'application/json';
+  const responses: Json = {
+    [String(ok.status ?? 200)]: { description: ok.description ?? 'OK', content: { [contentType]: { schema: ok.schema ? jsonSchema(ok.schema) : {} } } },
+  };
+  const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  if (spec.query || spec.body) responses['400'] = error('Invalid request');
+  if (spec.auth !== 'public') {
+    responses['401'] = error('No token, or an invalid or revoked one');
+    responses['403'] = error('The token lacks the role or the namespace');
+    responses['429'] = error('Too many failed authentications from this address (Retry-After)');
+  }
+  responses.default = error('Error');
+  const op: Json = {
+    operationId: `${spec.method.toLowerCase()}${spec.path.replace(/[/:{}.-]+(\w)/g, (_, ch: string) => ch.toUpperCase()).replace(/\W/g, '')}`,
+    summary: spec.summary,
+    tags: [spec.tag],
+    'x-setpoint-role': spec.auth,
+    security: spec.auth === 'public' ? [] : [{ bearer: [] }],
+    parameters: parameters(spec),
+    responses,
+  };
+  if (spec.description) op.description = spec.description;
+  if (spec.body) op.requestBody = { required: !spec.body.safeParse(undefined).success && !spec.body.safeParse({}).success, content: { 'application/json': { schema: jsonSchema(spec.body) } } };
+  return op;
+}
+
+export function openApiDocument(specs: readonly RouteSpec[]): Json {
+  const paths: Record<string, Json> = {};
+  for (const spec of specs) {
+    const path = spec.path.replace(/:(\w+)/g, '{$1}');
+    (paths[path] ??= {})[spec.method.toLowerCase()] = operation(spec);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'setpoint HTTP API',
+      version: VERSION,
+      description:
+        'The desired-state engine, over HTTP. Bearer tokens (`setpoint token create`) with roles viewer < operator < approver < admin, optionally scoped to namespaces. Errors are `{error: {code, message, hint}}`.',
+    },
+    servers: [{ url: '/' }],
+    tags: [...new Set(specs.map((s) => s.tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from `setpoint token create` (spt_…).' } },
+      schemas: { Error: jsonSchema(ERROR_SCHEMA) },
+    },
+  };
+}

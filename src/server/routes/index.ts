@@ -1,0 +1,21 @@
+/**
+ * Every group of endpoints, mounted in this order. To add endpoints (e.g.
+ * alerts, SLOs), write a module exporting `mount(routes, ctx)` that calls
+ * `routes.add({...})` and list it here, or pass it in `extensions` when
+ * starting the server: it is then authenticated, validated and in
+ * /openapi.json like the rest.
+ */
+import type { ServerContext } from '../context.js';
+import type { Routes } from '../route.js';
+import * as approvals from './approvals.js';
+import * as history from './history.js';
+import * as operations from './operations.js';
+import * as probes from './probes.js';
+import * as resources from './resources.js';
+import * as tokens from './tokens.js';
+import * as watch from './watch.js';
+import * as webhooks from './webhooks.js';
+
+export type RouteModule = (routes: Routes, ctx: ServerContext) => void;
+
+export const ROUTE_MODULES: RouteModule[] = [probes.mount, resources.mount, approvals.mount, history.mount, operations.mount, watch.mount, webhooks.mount, tokens.mount];

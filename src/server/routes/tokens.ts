@@ -1,0 +1,61 @@
+/** API tokens (role admin, unscoped): list, create (the token is in the answer, once), revoke. */
+import * as z from 'zod';
+import { ROLES, type Principal } from '../../auth/index.js';
+import type { ServerContext } from '../context.js';
+import { forbidden } from '../errors.js';
+import type { Routes } from '../route.js';
+
+function requireUnscoped(p: Principal): void {
+  if (p.namespaces.length > 0) throw forbidden(`token ${p.name} is scoped to namespaces and may not manage tokens`, 'use an admin token without --namespace');
+}
+
+export function mount(routes: Routes, ctx: ServerContext): void {
+  const { api } = ctx;
+
+  routes.add({
+    method: 'GET',
+    path: '/api/v1/tokens',
+    tag: 'tokens',
+    summary: 'List tokens (never their secrets)',
+    auth: 'admin',
+    handler: async (c, { principal }) => {
+      requireUnscoped(principal);
+      return c.json({ items: await api.listTokens() });
+    },
+  });
+
+  routes.add({
+    method: 'POST',
+    path: '/api/v1/tokens',
+    tag: 'tokens',
+    summary: 'Create a token',
+    description: 'The answer holds the token; it is shown this once and stored only as a sha256. Audited.',
+    auth: 'admin',
+    body: z.strictObject({
+      name: z.string().min(1),
+      role: z.enum(ROLES),
+      namespaces: z.array(z.string()).optional().describe('Scope: only these namespaces. Default: every namespace.'),
+    }),
+    response: { status: 201 },
+    handler: async (c, { body, principal }) => {
+      requireUnscoped(principal);
+      const created = await api.createToken(body, { actor: principal.name });
+      ctx.auth.invalidate();
+      return c.json(created, 201);
+    },
+  });
+
+  routes.add({
+    method: 'DELETE',
+    path: '/api/v1/tokens/:name',
+    tag: 'tokens',
+    summary: 'Revoke a token',
+    auth: 'admin',
+    handler: async (c, { params, principal }) => {
+      requireUnscoped(principal);
+      await api.revokeToken(params.name, { actor: principal.name });
+      ctx.auth.invalidate();
+      return c.json({ revoked: params.name });
+    },
+  });
+}

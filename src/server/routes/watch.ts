@@ -1,0 +1,100 @@
+/**
+ * GET /api/v1/watch: server-sent events. `status` (a resource's sync, health
+ * or message changed), `deleted`, `event` (with the event's sequence number
+ * as the SSE id, so a reconnecting EventSource resumes with Last-Event-ID),
+ * a `: keep-alive` comment every 15 s, and `overflow` before the stream ends
+ * if the client reads too slowly.
+ */
+import { streamSSE } from 'hono/streaming';
+import * as z from 'zod';
+import { namespaceOf } from '../../auth/index.js';
+import { visible, type ServerContext } from '../context.js';
+import type { Routes } from '../route.js';
+import { statusOf, type WatchMessage } from '../watch-hub.js';
+
+const HEARTBEAT_MS = 15_000;
+/** Messages buffered for one slow client before it is cut off. */
+const MAX_QUEUE = 10_000;
+
+export function mount(routes: Routes, ctx: ServerContext): void {
+  routes.add({
+    method: 'GET',
+    path: '/api/v1/watch',
+    tag: 'watch',
+    summary: 'Stream status changes and events (server-sent events)',
+    description:
+      'text/event-stream. Messages: `hello` (at start), `status` {id, sync, health, message, revision, time}, `deleted` {id}, `event` (an event record; the SSE id is its sequence number: reconnect with Last-Event-ID or ?after= to resume), `overflow` (the client read too slowly; reconnect).',
+    auth: 'viewer',
+    query: z.strictObject({
+      kind: z.string().optional(),
+      namespace: z.string().optional(),
+      resource: z.string().optional().describe('Only this resource id.'),
+      snapshot: z.enum(['true', 'false']).optional().describe('true: first a `status` message per matching resource.'),
+      after: z.coerce.number().int().min(0).optional().describe('Replay events after this sequence number first.'),
+    }),
+    response: { contentType: 'text/event-stream', description: 'server-sent events' },
+    handler: (c, { query, principal }) => {
+      const resource = query.resource ? ctx.api.normalizeId(query.resource) : undefined;
+      const lastId = c.req.header('last-event-id');
+      const after = query.after ?? (lastId && /^\d+$/.test(lastId) ? Number(lastId) : undefined);
+      const wants = (id: string | undefined): boolean => {
+        if (!visible(principal, id)) return false;
+        if (resource) return id === resource;
+        if (query.kind && id?.split('/')[0] !== query.kind) return false;
+        if (query.namespace && (id === undefined || namespaceOf(id) !== query.namespace)) return false;
+        return true;
+      };
+      return streamSSE(c, async (stream) => {
+        const queue: WatchMessage[] = [];
+        let wake: (() => void) | undefined;
+        let done = false;
+        let overflow = false;
+        const poke = () => wake?.();
+        stream.onAbort(() => {
+          done = true;
+          poke();
+        });
+        const unsubscribe = await ctx.hub.subscribe({
+          wants,
+          afterSeq: after,
+          send: (m) => {
+            if (queue.length >= MAX_QUEUE) overflow = true;
+            else queue.push(m);
+            poke();
+          },
+          closed: () => {
+            done = true;
+            poke();
+          },
+        });
+        try {
+          await stream.writeSSE({ event: 'hello', data: JSON.stringify({ revision: ctx.serve?.status().revision, time: new Date().toISOString() }) });
+          if (query.snapshot === 'true') {
+            const { resources } = await ctx.api.status({ kind: query.kind, namespace: query.namespace, ids: resource ? [resource] : undefined });
+            for (const r of resources) if (wants(r.id)) await stream.writeSSE({ event: 'status', data: JSON.stringify(statusOf(r)) });
+          }
+          while (!done && !overflow) {
+            if (queue.length === 0) {
+              let timer: NodeJS.Timeout | undefined;
+              await new Promise<void>((resolve) => {
+                wake = resolve;
+                timer = setTimeout(resolve, HEARTBEAT_MS);
+              });
+              clearTimeout(timer);
+              wake = undefined;
+              if (done) break;
+              if (queue.length === 0) {
+                await stream.write(': keep-alive\n\n');
+                continue;
+              }
+            }
+            for (const m of queue.splice(0)) await stream.writeSSE({ event: m.type, data: JSON.stringify(m.data), id: m.type === 'event' && m.data.seq !== undefined ? String(m.data.seq) : undefined });
+          }
+          if (overflow) await stream.writeSSE({ event: 'overflow', data: JSON.stringify({ message: `more than ${MAX_QUEUE} messages waited; reconnect (with Last-Event-ID) to resume` }) });
+        } finally {
+          unsubscribe();
+        }
+      });
+    },
+  });
+}

@@ -1,0 +1,69 @@
+/** SQLite side of policy violations (the table of migration 3). */
+import type Database from 'better-sqlite3';
+import type { ViolationQuery, ViolationRecord, ViolationStore, ViolationTotal } from '../violations.js';
+
+interface ViolationRow {
+  seq: number;
+  time: string;
+  policy: string;
+  resource_id: string;
+  revision_id: string | null;
+  action: string;
+  phase: string;
+  blocked: number;
+  message: string;
+}
+
+export class SqliteViolationStore implements ViolationStore {
+  constructor(private readonly db: Database.Database) {}
+
+  async appendViolations(violations: readonly ViolationRecord[]): Promise<void> {
+    if (violations.length === 0) return;
+    const stmt = this.db.prepare(
+      'INSERT INTO policy_violations (time, policy, resource_id, revision_id, action, phase, blocked, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const v of violations) stmt.run(v.time, v.policy, v.resourceId, v.revisionId ?? null, v.action, v.phase, v.blocked ? 1 : 0, v.message);
+    })();
+  }
+
+  async listViolations(query: ViolationQuery = {}): Promise<ViolationRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.policy) {
+      where.push('policy = ?');
+      args.push(query.policy);
+    }
+    if (query.resourceId) {
+      where.push('resource_id = ?');
+      args.push(query.resourceId);
+    }
+    if (query.since) {
+      where.push('time >= ?');
+      args.push(query.since);
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM policy_violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`)
+      .all(...args, query.limit ?? 100) as ViolationRow[];
+    return rows.map((r) => ({
+      seq: r.seq,
+      time: r.time,
+      policy: r.policy,
+      resourceId: r.resource_id,
+      revisionId: r.revision_id ?? undefined,
+      action: r.action,
+      phase: r.phase,
+      blocked: r.blocked === 1,
+      message: r.message,
+    }));
+  }
+
+  async violationTotals(options: { since?: string } = {}): Promise<ViolationTotal[]> {
+    return this.db
+      .prepare(
+        `SELECT policy, action, COUNT(*) AS count, SUM(blocked) AS blocked, MAX(time) AS last
+         FROM policy_violations WHERE time >= ? GROUP BY policy, action ORDER BY policy, action`,
+      )
+      .all(options.since ?? '') as ViolationTotal[];
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Where each SLI's events come from, as timed buckets of good/total:
+ *
+ * - convergence: admitted revisions (store). Good when it converged within
+ *   the threshold; bad when it took longer, or has been unconverged longer
+ *   (still current, or superseded after more than the threshold). A revision
+ *   younger than the threshold, or superseded before it, is not counted yet.
+ * - remediation: drift episodes fixed by setpoint (auto or approved); good
+ *   when fixed within the threshold.
+ * - reconcile-success: per-minute samples that serve writes from its
+ *   reconcile counter (failures: error, terminal, failed-retry).
+ */
+import type { Store } from '../../store/index.js';
+import type { SloSpec } from './schema.js';
+
+export interface Bucket {
+  at: number;
+  good: number;
+  total: number;
+}
+
+export const RECONCILE_SLI = 'reconcile-success';
+
+/** Reconcile outcomes that count as failures for reconcile-success. */
+export const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['error', 'terminal', 'failed-retry']);
+/** Outcomes that are not a reconcile of a managed resource (not counted). */
+export const UNCOUNTED_OUTCOMES: ReadonlySet<string> = new Set(['forgotten']);
+
+/** The SLI's events from `from` (epoch ms) until `now`. */
+export async function sliBuckets(store: Store, slo: SloSpec, from: number, now: number): Promise<Bucket[]> {
+  switch (slo.sli) {
+    case 'convergence':
+      return convergence(store, slo.thresholdMs ?? 0, from, now);
+    case 'remediation':
+      return remediation(store, slo.thresholdMs ?? 0, from);
+    case 'reconcile-success':
+      return (await store.listSliSamples(RECONCILE_SLI, Math.floor(from / 60_000))).map((s) => ({ at: s.minute * 60_000, good: s.good, total: s.total }));
+  }
+}
+
+async function convergence(store: Store, thresholdMs: number, from: number, now: number): Promise<Bucket[]> {
+  const revisions = (await store.listRevisions({ limit: 10_000 })).filter((r) => r.admitted);
+  // Newest first per source: the next newer revision of the same source supersedes one.
+  const newer = new Map<string, number>();
+  const out: Bucket[] = [];
+  for (const r of revisions) {
+    const admitted = Date.parse(r.createdAt);
+    const supersededAt = newer.get(r.source);
+    newer.set(r.source, admitted);
+    if (admitted < from) continue;
+    if (r.convergedAt) {
+      out.push({ at: admitted, good: Date.parse(r.convergedAt) - admitted <= thresholdMs ? 1 : 0, total: 1 });
+      continue;
+    }
+    const unconvergedFor = (supersededAt ?? now) - admitted;
+    if (unconvergedFor > thresholdMs) out.push({ at: admitted, good: 0, total: 1 });
+  }
+  return out;
+}
+
+async function remediation(store: Store, thresholdMs: number, from: number): Promise<Bucket[]> {
+  const episodes = await store.listEpisodes({ since: new Date(from).toISOString(), limit: 100_000 });
+  const out: Bucket[] = [];
+  for (const e of episodes) {
+    if (!e.remediatedAt || (e.resolution !== 'auto' && e.resolution !== 'approved')) continue;
+    const recorded = Date.parse(e.recordedAt);
+    out.push({ at: recorded, good: Date.parse(e.remediatedAt) - recorded <= thresholdMs ? 1 : 0, total: 1 });
+  }
+  return out;
+}
