@@ -31,6 +31,11 @@ export {
   type KindName,
   type SpecOf,
   type SchemaInput,
+  type FileSpecInput,
+  type DirectorySpecInput,
+  type SymlinkSpecInput,
+  type ExecSpecInput,
+  type ProcessSpecInput,
 } from './builders/index.js';
 export { loadTypeScriptManifest, loadTypeScriptManifestOrDiagnose, type TypeScriptLoadOptions } from './manifest/typescript.js';
 export { callSitesOf, type CallSite } from './manifest/callsite.js';

@@ -6,4 +6,15 @@
 export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export { refToId, type ResourceDocument, type ResourceOptions, type ResourceRef, type DocumentMetadata } from './document.js';
-export type { BuiltinSpecs, KindSpecs, KindName, SpecOf, SchemaInput } from './kinds.js';
+export type {
+  BuiltinSpecs,
+  KindSpecs,
+  KindName,
+  SpecOf,
+  SchemaInput,
+  FileSpecInput,
+  DirectorySpecInput,
+  SymlinkSpecInput,
+  ExecSpecInput,
+  ProcessSpecInput,
+} from './kinds.js';

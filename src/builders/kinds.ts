@@ -17,21 +17,32 @@ import type { FileSpecSchema } from '../providers/file/spec.js';
 import type { ProcessSpecSchema } from '../providers/process/spec.js';
 import type { SymlinkSpecSchema } from '../providers/symlink/index.js';
 
-/** The schema of each built-in kind; a built-in kind missing here fails to compile below. */
-interface BuiltinSchemas {
-  File: typeof FileSpecSchema;
-  Directory: typeof DirectorySpecSchema;
-  Symlink: typeof SymlinkSpecSchema;
-  Exec: typeof ExecSpecSchema;
-  Process: typeof ProcessSpecSchema;
+/* eslint-disable @typescript-eslint/no-empty-object-type -- named interfaces make compiler messages name the kind's spec */
+/** A File's spec as a manifest writes it. */
+export interface FileSpecInput extends z.input<typeof FileSpecSchema> {}
+/** A Directory's spec as a manifest writes it. */
+export interface DirectorySpecInput extends z.input<typeof DirectorySpecSchema> {}
+/** A Symlink's spec as a manifest writes it. */
+export interface SymlinkSpecInput extends z.input<typeof SymlinkSpecSchema> {}
+/** An Exec's spec as a manifest writes it. */
+export interface ExecSpecInput extends z.input<typeof ExecSpecSchema> {}
+/** A Process's spec as a manifest writes it. */
+export interface ProcessSpecInput extends z.input<typeof ProcessSpecSchema> {}
+
+interface SpecInputs {
+  File: FileSpecInput;
+  Directory: DirectorySpecInput;
+  Symlink: SymlinkSpecInput;
+  Exec: ExecSpecInput;
+  Process: ProcessSpecInput;
 }
 
-/** The spec each built-in kind accepts in a manifest. */
-export type BuiltinSpecs = { [K in BuiltinKind]: z.input<BuiltinSchemas[K]> };
+/** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */
+export type BuiltinSpecs = { [K in BuiltinKind]: SpecInputs[K] };
 
 /** Every kind with a known spec type: the built-ins plus what plug-ins declare. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface KindSpecs extends BuiltinSpecs {}
+/* eslint-enable @typescript-eslint/no-empty-object-type */
 
 /** Kind names: the known ones autocomplete, any other string is still accepted. */
 export type KindName = keyof KindSpecs | (string & {});

@@ -15,7 +15,11 @@ export function declaredId(value: unknown, defaultNamespace = DEFAULT_NAMESPACE)
   if (!isMapping(value) || typeof value.kind !== 'string' || !isMapping(value.metadata)) return undefined;
   const { name, namespace } = value.metadata;
   if (typeof name !== 'string') return undefined;
-  return formatKey({ kind: value.kind, namespace: typeof namespace === 'string' ? namespace : defaultNamespace, name });
+  return formatKey({
+    kind: value.kind,
+    namespace: typeof namespace === 'string' ? namespace : defaultNamespace,
+    name,
+  });
 }
 
 /** A target id as written in an overlay (`Kind/name` or `Kind/namespace/name`), normalised. */

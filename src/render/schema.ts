@@ -16,27 +16,29 @@ export const VariableValueSchema = z.union([z.string(), z.number(), z.boolean()]
 
 export type VariableValue = z.infer<typeof VariableValueSchema>;
 
-/** Checks the keys of a record with messages of our own (zod's say only "Invalid key in record"). */
-function keysMatch(check: (key: string) => string | undefined) {
-  return (record: Record<string, unknown>, ctx: z.RefinementCtx) => {
-    for (const key of Object.keys(record)) {
-      const message = check(key);
-      if (message) ctx.addIssue({ code: 'custom', path: [key], message, input: key });
-    }
-  };
+/**
+ * Checks the keys of a record with messages of our own (zod's say only
+ * "Invalid key in record"), also when a value has a problem of its own.
+ */
+function keysMatch<T extends z.ZodType<Record<string, unknown>>>(schema: T, check: (key: string) => string | undefined): T {
+  return schema.superRefine(
+    (record, ctx) => {
+      for (const key of Object.keys(record)) {
+        const message = check(key);
+        if (message) ctx.addIssue({ code: 'custom', path: [key], message, input: key });
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value) },
+  );
 }
 
-export const VariablesSchema = z
-  .record(z.string(), VariableValueSchema)
-  .superRefine(
-    keysMatch((name) =>
-      !VARIABLE_NAME.test(name)
-        ? `"${name}" is not a variable name: letters, digits and "_", not starting with a digit`
-        : RESERVED_VARIABLES.includes(name)
-          ? `"${name}" is reserved for Process replicas`
-          : undefined,
-    ),
-  )
+export const VariablesSchema = keysMatch(z.record(z.string(), VariableValueSchema), (name) =>
+  !VARIABLE_NAME.test(name)
+    ? `"${name}" is not a variable name: letters, digits and "_", not starting with a digit`
+    : RESERVED_VARIABLES.includes(name)
+      ? `"${name}" is reserved for Process replicas`
+      : undefined,
+)
   .describe(
     'Values for ${name} in manifests. A number or boolean keeps its type where a whole value is ${name}, and --var / SETPOINT_VAR_<name> values are converted to it. Defaults to none.',
   );
@@ -51,9 +53,9 @@ export const EnvironmentSchema = z
   })
   .describe('One environment: overlays over the base manifests, and its variables.');
 
-export const EnvironmentsSchema = z
-  .record(z.string(), EnvironmentSchema)
-  .superRefine(keysMatch((name) => (NAME_PATTERN.test(name) ? undefined : `"${name}" is not an environment name: letters, digits, ".", "_" or "-"`)))
+export const EnvironmentsSchema = keysMatch(z.record(z.string(), EnvironmentSchema), (name) =>
+  NAME_PATTERN.test(name) ? undefined : `"${name}" is not an environment name: letters, digits, ".", "_" or "-"`,
+)
   .describe('Named environments, selected with --env NAME or SETPOINT_ENV. Defaults to none.');
 
 export type RawEnvironment = z.infer<typeof EnvironmentSchema>;

@@ -51,6 +51,8 @@ export interface AlertFilter {
   states?: AlertState[];
   /** Incidents that started at or after this time. */
   since?: string;
+  /** Incidents acknowledged at or after this time. */
+  ackedSince?: string;
   /** The newest N. Defaults to 1000. */
   limit?: number;
 }

@@ -28,6 +28,8 @@ import { declaredRecord, healthOf, markFailed, markInSync, markOutOfSync, stored
 import type { DesiredIndex } from './desired-index.js';
 import { modeFor } from './policy.js';
 import { flippingFields, isThrashing, recentRepairs } from './thrash.js';
+import { auditRuntime, policyConditionChanged, withPolicyCondition } from './runtime-policy.js';
+import type { Violation } from '../../policy/index.js';
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -157,6 +159,8 @@ export class Reconciler {
     annotateReconcile({ revisionId: index.revision.id });
     const obs = await observeOne(resource, this.observeOptions(index), orphan);
     const base = orphan ? prev! : declaredRecord(resource, obs.desiredDigest, resource.source ?? index.source, prev, now);
+    // Runtime policies judge what was observed, before anything repairs it.
+    if (!orphan) auditRuntime(index, obs, base, now, { event: (type, reason, message, rid) => recorder.event(type, reason, message, rid), onViolations: this.deps.onPolicyViolations });
     if (obs.error) {
       this.record(markFailed(base, obs.error.summary, now));
       throw new Error(obs.error.summary);
@@ -190,7 +194,7 @@ export class Reconciler {
 
     // A resource fought over stays in Conflict until a new revision or `setpoint resume`.
     if (prev?.sync === 'Conflict' && prev.desiredDigest === obs.desiredDigest && isDrift) {
-      this.record({ ...record, sync: 'Conflict', conditions: prev.conditions, remediations: prev.remediations });
+      this.record({ ...record, sync: 'Conflict', conditions: withPolicyCondition(prev.conditions, record.conditions), remediations: prev.remediations });
       return { outcome: 'conflict' };
     }
 

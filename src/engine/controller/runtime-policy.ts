@@ -10,7 +10,9 @@
  */
 import { setCondition, type Condition } from '../../health/index.js';
 import { violationText, type PolicySet, type Violation } from '../../policy/index.js';
+import type { EventType, ResourceRecord } from '../../store/index.js';
 import type { Observation } from '../observe.js';
+import type { DesiredIndex } from './desired-index.js';
 
 export const POLICY_CONDITION = 'PolicyCompliant';
 
@@ -43,4 +45,44 @@ export function auditObserved(policies: PolicySet, obs: Observation, conditions:
   const updated = setCondition([...conditions], next, now);
   if (next.status === 'False') return { conditions: updated, transition: 'violated', violations };
   return { conditions: updated, transition: prev?.status === 'False' ? 'resolved' : undefined, violations: [] };
+}
+
+/** Where a transition is reported. */
+export interface RuntimeAuditSink {
+  event(type: EventType, reason: string, message: string, resourceId: string): void;
+  /** Records the violations (store rows, metrics). */
+  onViolations?(violations: Violation[], revisionId: string): void;
+}
+
+/**
+ * Judges `obs` against the revision's runtime policies and sets the
+ * PolicyCompliant condition on `record` (in place); a transition becomes
+ * events (a Warning `PolicyViolation` per policy, or a Normal
+ * `PolicyCompliant`) and violation records.
+ */
+export function auditRuntime(index: DesiredIndex, obs: Observation, record: ResourceRecord, now: string, sink: RuntimeAuditSink): void {
+  const verdict = auditObserved(index.desired.policies, obs, record.conditions, now);
+  if (!verdict) return;
+  record.conditions = verdict.conditions;
+  const id = obs.resource.id;
+  if (verdict.transition === 'violated') {
+    for (const v of verdict.violations) sink.event('Warning', 'PolicyViolation', `policy ${v.policy} (${v.action}): ${violationText(v)}`, id);
+    sink.onViolations?.(verdict.violations, index.revisionOf(id).id);
+  } else if (verdict.transition === 'resolved') {
+    sink.event('Normal', 'PolicyCompliant', 'the observed state complies with the runtime policies again', id);
+  }
+}
+
+/** Whether the PolicyCompliant condition differs (a transition to write even when nothing else changed). */
+export function policyConditionChanged(before: readonly Condition[], after: readonly Condition[]): boolean {
+  const a = before.find((c) => c.type === POLICY_CONDITION);
+  const b = after.find((c) => c.type === POLICY_CONDITION);
+  return a?.status !== b?.status || a?.message !== b?.message;
+}
+
+/** `conditions` with the PolicyCompliant condition taken from `from` (for records that keep older conditions). */
+export function withPolicyCondition(conditions: readonly Condition[], from: readonly Condition[]): Condition[] {
+  const policy = from.find((c) => c.type === POLICY_CONDITION);
+  const rest = conditions.filter((c) => c.type !== POLICY_CONDITION);
+  return policy ? [...rest, policy] : rest;
 }

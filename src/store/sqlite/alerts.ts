@@ -46,6 +46,10 @@ export class SqliteAlertStore implements AlertStore {
       where.push('started_at >= ?');
       args.push(filter.since);
     }
+    if (filter.ackedSince) {
+      where.push("ack IS NOT NULL AND json_extract(ack, '$.at') >= ?");
+      args.push(filter.ackedSince);
+    }
     const rows = this.db
       .prepare(`SELECT data, ack FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`)
       .all(...args, filter.limit ?? 1000) as AlertRow[];

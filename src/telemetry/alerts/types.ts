@@ -46,8 +46,8 @@ export interface RuleInput {
   /** Records of the resources currently declared. */
   resources: readonly ResourceRecord[];
   pendingApprovals: readonly ApprovalRecord[];
-  /** The newest admitted revision. */
-  revision?: RevisionRecord;
+  /** The current (newest admitted) revision of each source. */
+  revisions: readonly RevisionRecord[];
   /** Threshold of the first convergence SLO, if any. */
   convergenceThresholdMs?: number;
   /** By resource id: the latest PolicyViolation event. */

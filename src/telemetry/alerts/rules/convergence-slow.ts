@@ -1,22 +1,24 @@
 /**
  * ConvergenceSlow: the current revision is not in sync after the convergence
- * SLO's threshold (else `after`, default 10m). One alert per owner of the
+ * SLO's threshold (else `after`, default 10m); for each source. One alert per owner of the
  * resources still out of sync; resources that wait on purpose (a change
  * window, an approval, alert-only drift) are left out. Ticket.
  */
-import type { ResourceRecord } from '../../../store/index.js';
+import type { ResourceRecord, RevisionRecord } from '../../../store/index.js';
+import type { RuleConfig } from '../schema.js';
 import { formatDuration } from '../../../util/duration.js';
-import { listIds, ownerOf, type Candidate, type Rule } from '../types.js';
+import { listIds, ownerOf, type Candidate, type Rule, type RuleInput } from '../types.js';
 
-export const convergenceSlow: Rule = (input, config) => {
-  const rev = input.revision;
-  if (!rev || rev.convergedAt) return [];
+export const convergenceSlow: Rule = (input, config) => input.revisions.flatMap((rev) => slowRevision(input, config, rev));
+
+function slowRevision(input: RuleInput, config: RuleConfig, rev: RevisionRecord): Candidate[] {
+  if (rev.convergedAt) return [];
   const limit = config.afterMs ?? input.convergenceThresholdMs ?? 10 * 60_000;
   const age = input.now - Date.parse(rev.createdAt);
   if (age <= limit) return [];
   const byOwner = new Map<string, ResourceRecord[]>();
   for (const r of input.resources) {
-    if (r.sync === 'InSync' || r.approvalId || r.blockedUntil) continue;
+    if (r.source !== rev.source || r.sync === 'InSync' || r.approvalId || r.blockedUntil) continue;
     if (r.sync === 'Drifted' && (r.lifecycle.remediation ?? input.defaultRemediation) === 'alert') continue;
     const owner = ownerOf(r, input.settings);
     byOwner.set(owner, [...(byOwner.get(owner) ?? []), r]);
@@ -34,4 +36,4 @@ export const convergenceSlow: Rule = (input, config) => {
       forMs: config.forMs ?? 0,
     });
   return out;
-};
+}
