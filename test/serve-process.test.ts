@@ -1,0 +1,118 @@
+// The Process kind under serve, with real child processes: a killed replica is back within its
+// backoff; serve stopped (SIGTERM) or killed (kill -9) and restarted adopts running replicas and
+// never duplicates them; stopWithServe replicas stop with serve.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+
+import { after, describe, it } from 'node:test';
+import { cliSpawn, tempDir, writeFiles } from './helpers.js';
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Live (non-zombie) processes whose command line contains `marker`. */
+function processesWith(marker: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (cmd.includes(marker) && state !== 'Z') out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+const started: Array<ReturnType<typeof cliSpawn>> = [];
+const markers: string[] = [];
+after(() => {
+  for (const c of started) c.kill('SIGKILL');
+  for (const m of markers) for (const pid of processesWith(m)) process.kill(pid, 'SIGKILL');
+});
+
+function project(replicas: number, extra = '') {
+  const dir = tempDir();
+  const marker = `setpoint-test-sleeper-${Math.random().toString(36).slice(2)}`;
+  markers.push(marker);
+  writeFiles(dir, {
+    'setpoint.yaml': 'reconcile: { resync: 2s }\n',
+    'manifests/p.yaml': `kind: Process\nmetadata: { name: sleeper }\nspec:\n  command: ${process.execPath}\n  args: ["-e", "setInterval(() => {}, 1000)", "${marker}"]\n  replicas: ${replicas}\n  backoff: { initial: 200ms, max: 1s }\n${extra}`,
+  });
+  return { dir, marker };
+}
+
+function serve(dir: string) {
+  const child = cliSpawn(['serve'], { cwd: dir });
+  started.push(child);
+  return child;
+}
+
+async function stop(child: ReturnType<typeof cliSpawn>, signal: NodeJS.Signals): Promise<number | null> {
+  child.kill(signal);
+  return new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+describe('Process under serve', () => {
+  it('a killed replica is back within its backoff', async () => {
+    const { dir, marker } = project(2);
+    const child = serve(dir);
+    const pids = await waitFor('2 replicas', () => (processesWith(marker).length === 2 ? processesWith(marker) : undefined));
+    process.kill(pids[0], 'SIGKILL');
+    const next = await waitFor('a replacement replica', () => {
+      const now = processesWith(marker);
+      return now.length === 2 && !now.includes(pids[0]) ? now : undefined;
+    });
+    assert.ok(next.includes(pids[1]), 'the other replica was not touched');
+    assert.equal(await stop(child, 'SIGTERM'), 0);
+  });
+
+  it('after SIGTERM, running replicas keep running and the next serve adopts them without duplicates', async () => {
+    const { dir, marker } = project(2);
+    const first = serve(dir);
+    const pids = await waitFor('2 replicas', () => (processesWith(marker).length === 2 ? processesWith(marker) : undefined));
+    assert.equal(await stop(first, 'SIGTERM'), 0);
+    assert.deepEqual(processesWith(marker).sort(), [...pids].sort(), 'replicas outlive serve');
+    const second = serve(dir);
+    // Give it time to start, reconcile and resync at least once: no new replica may appear.
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.deepEqual(processesWith(marker).sort(), [...pids].sort(), 'adopted, not duplicated');
+    assert.equal(await stop(second, 'SIGTERM'), 0);
+  });
+
+  it('after kill -9 of serve, the restart adopts the replicas and still restarts a dead one', async () => {
+    const { dir, marker } = project(2);
+    const first = serve(dir);
+    const pids = await waitFor('2 replicas', () => (processesWith(marker).length === 2 ? processesWith(marker) : undefined));
+    await stop(first, 'SIGKILL');
+    process.kill(pids[1], 'SIGKILL');
+    const second = serve(dir);
+    const after = await waitFor('2 replicas again', () => {
+      const now = processesWith(marker);
+      return now.length === 2 && !now.includes(pids[1]) ? now : undefined;
+    });
+    assert.ok(after.includes(pids[0]), 'the surviving replica was adopted, not restarted');
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(processesWith(marker).length, 2, 'no duplicates after a resync');
+    assert.equal(await stop(second, 'SIGTERM'), 0);
+  });
+
+  it('stopWithServe replicas stop when serve stops', async () => {
+    const { dir, marker } = project(1, '  stopWithServe: true\n');
+    const child = serve(dir);
+    await waitFor('1 replica', () => processesWith(marker).length === 1);
+    assert.equal(await stop(child, 'SIGTERM'), 0);
+    await waitFor('no replica', () => processesWith(marker).length === 0, 15_000);
+  });
+});
+
