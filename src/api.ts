@@ -17,7 +17,7 @@ import type { ProviderRegistry } from './provider/registry.js';
 import { loadPlugins, type PluginError } from './provider/plugins.js';
 import { loadSettings, stateDir, type Settings } from './project/index.js';
 import { join, resolve } from 'node:path';
-import { codeIdentity } from './version.js';
+import { codeIdentity, VERSION } from './version.js';
 import { redactor, SecretResolver } from './secrets/index.js';
 import { openStore } from './store/open.js';
 import { AuditExportWriter, ChainVerifier, verifyAuditExport, type AuditEntry, type AuditQuery, type AuditVerification, type ExportVerification } from './store/index.js';
@@ -25,15 +25,27 @@ import type { SourceState, ApprovalRecord, ApprovalState, EventRecord, ResourceF
 import { generateToken, hashToken, isRole, ROLES, type Role } from './auth/index.js';
 import type { Serve } from './engine/controller/serve.js';
 import type { WindowGate } from './engine/controller/reconciler.js';
-import { evaluateWindows, windowSubject } from './engine/windows/index.js';
+import { activeWindows, evaluateWindows, windowSubject } from './engine/windows/index.js';
 import { approvalDigest, changeDigest } from './engine/recorder.js';
 import { buildPlan } from './engine/planner.js';
 import type { Action } from './plan/index.js';
 import type { Metrics } from './telemetry/metrics.js';
+import type { ServeRunnable } from './engine/controller/serve.js';
+import type { AlertEvaluator, AlertSubject } from './telemetry/alerts/index.js';
+import { formatMatcher } from './telemetry/alerts/labels.js';
+import { newSilence, silenceState } from './telemetry/alerts/silences.js';
+import { sloStatuses, type SloStatus } from './telemetry/slo/status.js';
+import type { Tracing } from './telemetry/tracing.js';
+import { attachConsole, type ConsoleOptions } from './telemetry/log.js';
+import type { AlertAck, AlertRecord, SilenceRecord } from './store/alerts.js';
 import { createLogger, flushLogger, silentLogger, type Logger } from './telemetry/index.js';
 import { withoutIgnored } from './diff/index.js';
 import { validateManifests, type ValidateResult } from './engine/validate.js';
 import { recordViolations } from './engine/violations.js';
+import { testPolicies, type PolicyTestReport } from './engine/policy-test.js';
+import { loadDesired } from './engine/desired.js';
+import { POLICY_DESCRIPTION, POLICY_KIND, PolicyFixtureError, PolicySpecSchema, withPolicyKind, type PolicyAction, type PolicyMatch } from './policy/index.js';
+import type { ViolationRecord, ViolationTotal } from './store/index.js';
 import { SourceSet, type Admission } from './source/sources.js';
 import type { DesiredState } from './engine/desired.js';
 import { resourceFromRecord } from './engine/engine.js';
@@ -73,6 +85,30 @@ export class SetpointError extends Error {
   ) {
     super(message);
   }
+}
+
+/** `setpoint policies`: what is declared and what it found. */
+export interface PolicyListing {
+  policies: Array<{
+    name: string;
+    id: ResourceId;
+    action: PolicyAction;
+    description?: string;
+    match?: PolicyMatch;
+    rule: string;
+    /** The rule reads `actual`: judged against observed state under serve. */
+    runtime: boolean;
+    origin: string;
+    /** Violations recorded, all time. */
+    violations: number;
+    lastViolation?: string;
+  }>;
+  /** Recorded violations by policy and action (including policies no longer declared). */
+  totals: ViolationTotal[];
+  /** The most recent violations, newest first. */
+  violations: ViolationRecord[];
+  /** Problems with the policies as declared. */
+  diagnostics: Diagnostic[];
 }
 
 export interface StatusSummary {
@@ -152,7 +188,9 @@ export class Setpoint {
         throw new SetpointError(e.message, e.code ?? 'SETPOINT_PLUGIN_INVALID', e.hint);
       }
     }
-    const cache = new FileCompiledCache(join(workDir, 'cache', 'manifests'), `${codeIdentity()}|${registry.fingerprint()}|${settings.namespace}`);
+    // The variables shape documents: they are part of the cache key (overlays bypass the cache).
+    const variables = JSON.stringify([...rendering.variables].map(([k, v]) => [k, v.value]));
+    const cache = new FileCompiledCache(join(workDir, 'cache', 'manifests'), `${codeIdentity()}|${registry.fingerprint()}|${settings.namespace}|${variables}`);
     const api = new Setpoint(settings, registry, logger, options.actor ?? currentUser(), state, cache);
     api.rendering = rendering;
     return api;
@@ -207,6 +245,7 @@ export class Setpoint {
       secrets: this.secrets,
       actor: this.actor,
       manifestCache: this.manifestCache,
+      render: this.rendering,
       workRoot: this.workRoot,
     });
   }
@@ -226,6 +265,7 @@ export class Setpoint {
       registry: this.registry,
       projectRoot: this.settings.root,
       defaultNamespace: this.settings.namespace,
+      render: this.rendering,
       parallelism: this.settings.parallelism,
     });
   }
@@ -284,7 +324,7 @@ export class Setpoint {
   }
 
   /** Fetches and admits now: one source, or all; a running serve is nudged to follow. */
-  async sync(source?: string): Promise<Admission[]> {
+  async sync(source?: string, options: ActorOption & { /** Why, for the audit log. */ detail?: Record<string, unknown> } = {}): Promise<Admission[]> {
     const set = await this.sources();
     const names = source ? [set.get(source).name] : set.defs().map((d) => d.name);
     const out: Admission[] = [];
@@ -294,26 +334,26 @@ export class Setpoint {
       if (SourceSet.isSourceError(err)) throw new SetpointError(err.message, err.code, err.hint);
       throw err;
     }
-    await this.requestSync();
+    await this.requestSync(options);
     return out;
   }
 
   /** Pins a source to a revision while reconciliation stays on. */
-  async rollback(revision: string, source?: string): Promise<RevisionRecord> {
+  async rollback(revision: string, source?: string, options: ActorOption = {}): Promise<RevisionRecord> {
     const set = await this.sources();
     const name = source ?? this.onlyGitSource(set);
     try {
-      return await set.pin(name, revision);
+      return await set.pin(name, revision, options.actor);
     } catch (err) {
       if (SourceSet.isSourceError(err)) throw new SetpointError(err.message, err.code, err.hint);
       throw err;
     }
   }
 
-  async unpin(source?: string): Promise<SourceState> {
+  async unpin(source?: string, options: ActorOption = {}): Promise<SourceState> {
     const set = await this.sources();
     try {
-      return await set.unpin(source ?? this.onlyGitSource(set));
+      return await set.unpin(source ?? this.onlyGitSource(set), options.actor);
     } catch (err) {
       if (SourceSet.isSourceError(err)) throw new SetpointError(err.message, err.code, err.hint);
       throw err;
@@ -493,13 +533,56 @@ export class Setpoint {
     return (await this.store()).listEvents({ resourceId: id ? this.normalizeId(id) : undefined, limit });
   }
 
+  /** The kinds manifests may declare, with one sentence each: every provider's, and Policy (validated, never managed). */
+  kinds(): Array<{ kind: string; description: string }> {
+    return withPolicyKind(this.registry)
+      .kinds()
+      .map((kind) => ({ kind, description: kind === POLICY_KIND ? POLICY_DESCRIPTION : (this.registry.get(kind)?.description ?? '') }));
+  }
+
+  /** The declared policies, with violation counts and the most recent violations from the state. */
+  async policies(options: { paths?: readonly string[]; limit?: number; policy?: string } = {}): Promise<PolicyListing> {
+    const desired = (await this.engine()).loadDesired(this.manifestPaths(options.paths));
+    const store = await this.store();
+    const totals = await store.violationTotals();
+    const policies = desired.policies.policies.map((p) => ({
+      name: p.name,
+      id: p.id,
+      action: p.action,
+      description: p.description,
+      match: p.match,
+      rule: p.rule,
+      runtime: p.runtime,
+      origin: p.origin,
+      violations: totals.filter((t) => t.policy === p.name).reduce((n, t) => n + t.count, 0),
+      lastViolation: totals.filter((t) => t.policy === p.name).reduce<string | undefined>((m, t) => (m && m > t.last ? m : t.last), undefined),
+    }));
+    const violations = await store.listViolations({ policy: options.policy, limit: options.limit ?? 20 });
+    return { policies, totals, violations, diagnostics: desired.diagnostics.items.filter((d) => d.resourceId?.startsWith(`${POLICY_KIND}/`)) };
+  }
+
+  /** Runs the policy tests (`*.test.yaml` fixtures) under `paths` (default: the manifest folders). */
+  testPolicies(paths?: readonly string[]): PolicyTestReport {
+    try {
+      return testPolicies({
+        paths: this.manifestPaths(paths),
+        catalog: this.registry,
+        load: (p) => loadDesired({ paths: p, catalog: this.registry, projectRoot: this.settings.root, defaultNamespace: this.settings.namespace }),
+      });
+    } catch (err) {
+      if (err instanceof PolicyFixtureError) throw new SetpointError(err.message, err.code, err.hint);
+      throw err;
+    }
+  }
+
   /** JSON Schema of one kind's documents, or of all. */
   schema(kind?: string): Record<string, unknown> {
-    const kinds = kind ? [kind] : this.registry.kinds();
+    const known = this.kinds().map((k) => k.kind);
+    const kinds = kind ? [kind] : known;
     const out: Record<string, unknown> = {};
     for (const k of kinds) {
-      const provider = this.registry.get(k);
-      if (!provider) throw new SetpointError(`unknown kind "${k}"`, 'SETPOINT_UNKNOWN_KIND', `kinds: ${this.registry.kinds().join(', ')}`);
+      const provider = k === POLICY_KIND ? { description: POLICY_DESCRIPTION, schema: PolicySpecSchema } : this.registry.get(k);
+      if (!provider) throw new SetpointError(`unknown kind "${k}"`, 'SETPOINT_UNKNOWN_KIND', `kinds: ${known.join(', ')}`);
       out[k] = { description: provider.description, ...toJSONSchema(documentSchema(k, provider.schema), { io: 'input', unrepresentable: 'any' }) };
     }
     return out;
@@ -511,11 +594,49 @@ export class Setpoint {
   }
 
   /** Starts the controller; resolves once the first revision is loaded and watches are set. */
-  async serve(options: { paths?: readonly string[]; resyncMs?: number; workers?: number; /** false: made, not started (the caller starts it after its own runnables). Defaults to true. */ start?: boolean } = {}): Promise<{ serve: Serve; metrics: Metrics }> {
-    const [{ Serve: ServeClass }, { Metrics: MetricsClass }] = await Promise.all([import('./engine/controller/serve.js'), import('./telemetry/metrics.js')]);
+  async serve(
+    options: {
+      paths?: readonly string[];
+      resyncMs?: number;
+      workers?: number;
+      /** false: made, not started (the caller starts it after its own runnables). Defaults to true. */ start?: boolean;
+      /** Mirror the log to a terminal too (serve's `--log-format`). Defaults to the log file only. */
+      console?: ConsoleOptions;
+    } = {},
+  ): Promise<{ serve: Serve; metrics: Metrics; alerts: AlertEvaluator }> {
+    const [{ Serve: ServeClass }, { Metrics: MetricsClass }, { AlertEvaluator: EvaluatorClass }, { startTracing }] = await Promise.all([
+      import('./engine/controller/serve.js'),
+      import('./telemetry/metrics.js'),
+      import('./telemetry/alerts/evaluator.js'),
+      import('./telemetry/tracing.js'),
+    ]);
     const engine = await this.engine();
-    const metrics = new MetricsClass();
+    const metrics = new MetricsClass({ version: VERSION });
+    if (options.console) attachConsole(this.logger, options.console);
+    const alerts = new EvaluatorClass({
+      store: await this.store(),
+      settings: this.settings.alerts,
+      slos: this.settings.slos,
+      defaultRemediation: this.settings.defaults.remediation,
+      logger: this.logger,
+      metrics,
+      windows: this.alertWindows(),
+    });
+    let tracing: Tracing | undefined;
+    const runnables: ServeRunnable[] = [
+      {
+        name: 'tracing',
+        phase: 'first',
+        start: async () => {
+          tracing = await startTracing(this.settings.tracing);
+          if (tracing) this.logger.info({ endpoint: tracing.endpoint }, 'exporting spans (OTLP/HTTP)');
+        },
+        stop: () => tracing?.shutdown(),
+      },
+      { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
+    ];
     const serve = new ServeClass({
+      runnables,
       sources: options.paths && options.paths.length > 0 ? this.sourceSetFor(options.paths, engine) : await this.sources(),
       store: await this.store(),
       registry: this.registry,
@@ -529,7 +650,26 @@ export class Setpoint {
       workers: options.workers,
     });
     if (options.start !== false) await serve.start();
-    return { serve, metrics };
+    return { serve, metrics, alerts };
+  }
+
+  /**
+   * Why change windows hold back an alert's notifications now: a window that
+   * blocks the alert's resource, or, for a project-wide alert, an open deny
+   * window that matches everything.
+   */
+  alertWindows(): ((subject: AlertSubject | undefined, now: Date) => string | undefined) | undefined {
+    const windows = this.settings.windows;
+    if (windows.length === 0) return undefined;
+    const global = windows.filter((w) => w.type === 'deny' && !w.match);
+    return (subject, now) => {
+      if (subject) {
+        const v = evaluateWindows(windows, subject, now);
+        return v.blocked ? `window ${v.window}` : undefined;
+      }
+      const open = activeWindows(global, now)[0];
+      return open ? `window ${open.name}` : undefined;
+    };
   }
 
   /** Change windows from setpoint.yaml, as the gate the reconciler asks. */
@@ -716,6 +856,79 @@ export class Setpoint {
     const ends = chain.finish({ seq: v.entries, hash: v.head });
     if (!ends.ok) throw new SetpointError(`audit entry ${ends.firstBad?.seq} ${ends.firstBad?.problem} while it was exported`, 'SETPOINT_AUDIT_BROKEN', 'run `setpoint audit verify`');
     yield writer.head({ seq: v.entries, hash: v.head });
+  }
+
+  /** Yields at once, then whenever another process committed to the store (checked every `intervalMs`), until `signal` aborts. */
+  async *changes(signal: AbortSignal, intervalMs = 250): AsyncGenerator<void> {
+    const store = await this.store();
+    let seen: number | undefined;
+    while (!signal.aborted) {
+      const now = await store.changeCounter();
+      if (now !== seen) {
+        seen = now;
+        yield;
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, intervalMs);
+        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+  }
+
+  /** Alert incidents, newest first: those firing now, or (all) every one since `since`. */
+  async alerts(options: { all?: boolean; since?: string; limit?: number } = {}): Promise<AlertRecord[]> {
+    return (await this.store()).listAlerts({ states: options.all ? undefined : ['firing'], since: options.since, limit: options.limit ?? 100 });
+  }
+
+  /** Records whether an alert was worth someone's attention (M9: alert noise). */
+  async ackAlert(idOrPrefix: string, input: { actionable: boolean; comment?: string } & ActorOption): Promise<AlertRecord> {
+    const store = await this.store();
+    const alert = await store.getAlert(idOrPrefix);
+    if (!alert) throw new SetpointError(`no alert ${idOrPrefix}`, 'SETPOINT_NOT_FOUND', '`setpoint alerts --all` lists them');
+    const ack: AlertAck = { by: input.actor ?? this.actor, at: new Date().toISOString(), actionable: input.actionable, comment: input.comment };
+    await store.ackAlert(alert.id, ack);
+    await store.appendAudit([{ time: ack.at, actor: ack.by, action: 'alert.ack', resourceId: alert.labels.resource, result: input.actionable ? 'actionable' : 'noise', detail: { alert: alert.id, rule: alert.rule, comment: input.comment } }]);
+    return { ...alert, ack };
+  }
+
+  /** Silences, newest first, with their state now; only those active or pending unless `all`. */
+  async silences(options: { all?: boolean } = {}): Promise<Array<SilenceRecord & { state: 'active' | 'pending' | 'expired' }>> {
+    const now = new Date();
+    const list = (await (await this.store()).listSilences()).map((s) => ({ ...s, state: silenceState(s, now) }));
+    return options.all ? list : list.filter((s) => s.state !== 'expired');
+  }
+
+  /** Holds back notifications of matching alerts for a while (maintenance). */
+  async createSilence(input: { matchers: readonly string[]; durationMs: number; comment: string; startsAt?: Date } & ActorOption): Promise<SilenceRecord> {
+    let silence: SilenceRecord;
+    try {
+      silence = newSilence({ ...input, createdBy: input.actor ?? this.actor });
+    } catch (err) {
+      throw new SetpointError((err as Error).message, 'SETPOINT_INVALID_ARGUMENT', 'e.g. setpoint silence create --matcher owner=team-web --duration 2h --comment "disk swap"');
+    }
+    const store = await this.store();
+    await store.putSilence(silence);
+    await store.appendAudit([{ time: silence.createdAt, actor: silence.createdBy, action: 'silence.create', result: 'created', detail: { silence: silence.id, matchers: silence.matchers.map(formatMatcher), endsAt: silence.endsAt, comment: silence.comment } }]);
+    return silence;
+  }
+
+  /** Ends a silence now. */
+  async expireSilence(idOrPrefix: string, options: ActorOption = {}): Promise<SilenceRecord> {
+    const store = await this.store();
+    const silence = await store.getSilence(idOrPrefix);
+    if (!silence) throw new SetpointError(`no silence ${idOrPrefix}`, 'SETPOINT_NOT_FOUND', '`setpoint silence list` lists them');
+    const now = new Date().toISOString();
+    if (silence.endsAt <= now) throw new SetpointError(`silence ${silence.id} already ended at ${silence.endsAt}`, 'SETPOINT_CONFLICT', '`setpoint silence list` lists those in force');
+    const actor = options.actor ?? this.actor;
+    const expired: SilenceRecord = { ...silence, endsAt: now, startsAt: silence.startsAt > now ? now : silence.startsAt, expiredBy: actor };
+    await store.putSilence(expired);
+    await store.appendAudit([{ time: now, actor, action: 'silence.expire', result: 'expired', detail: { silence: silence.id } }]);
+    return expired;
+  }
+
+  /** Each SLO of setpoint.yaml: error budget over its window and burn rates now. */
+  async slos(): Promise<SloStatus[]> {
+    return sloStatuses(await this.store(), this.settings.slos, Date.now());
   }
 
   async close(): Promise<void> {

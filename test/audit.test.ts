@@ -45,10 +45,15 @@ lifecycle: { prune: true }
   ok(run(['apply', '--yes']), 'first apply'); // 4 creates
   writeFiles(dir, {
     'manifests/more.yaml': readFileSync(join(dir, 'manifests/more.yaml'), 'utf8').replace('b1', 'b2'),
-    'manifests/example.yaml': readFileSync(join(dir, 'manifests/example.yaml'), 'utf8').replace('hello from setpoint', 'hello again'),
+    'manifests/example.yaml': readFileSync(join(dir, 'manifests/example.yaml'), 'utf8').replace(
+      'hello from setpoint',
+      'hello again',
+    ),
   });
   ok(run(['apply', '--yes', '--actor', 'alice']), 'second apply'); // 2 updates
-  writeFiles(dir, { 'manifests/more.yaml': readFileSync(join(dir, 'manifests/more.yaml'), 'utf8').split('---')[0] });
+  writeFiles(dir, {
+    'manifests/more.yaml': readFileSync(join(dir, 'manifests/more.yaml'), 'utf8').split('---')[0],
+  });
   ok(run(['apply', '--yes']), 'prune'); // 1 delete
   return { dir, db: join(dir, '.setpoint', 'state.db'), run };
 }
@@ -68,7 +73,18 @@ function tamper(p: Project, edit: (db: Database.Database) => void): void {
   }
 }
 
-const COLUMNS = ['time', 'actor', 'action', 'resource_id', 'revision_id', 'diff_digest', 'result', 'detail', 'prev_hash', 'hash'];
+const COLUMNS = [
+  'time',
+  'actor',
+  'action',
+  'resource_id',
+  'revision_id',
+  'diff_digest',
+  'result',
+  'detail',
+  'prev_hash',
+  'hash',
+];
 
 describe('audit trail', () => {
   test('lists entries with filters, and verifies an untouched log', () => {
@@ -81,7 +97,12 @@ describe('audit trail', () => {
     const me = all[0].actor;
     assert.deepEqual(
       all.map((e) => `${e.actor === me ? 'me' : e.actor} ${e.action} ${e.result}`),
-      [...Array(4).fill('me apply.create succeeded'), 'alice apply.update succeeded', 'alice apply.update succeeded', 'me apply.delete succeeded'],
+      [
+        ...Array<string>(4).fill('me apply.create succeeded'),
+        'alice apply.update succeeded',
+        'alice apply.update succeeded',
+        'me apply.delete succeeded',
+      ],
     );
     for (const e of all) {
       assert.match(e.time, /^\d{4}-\d\d-\d\dT/);
@@ -110,7 +131,10 @@ describe('audit trail', () => {
       json<AuditEntry[]>(p.run(['audit', '--limit', '2', '--json'])).map((e) => e.seq),
       [6, 7],
     );
-    assert.deepEqual(json(p.run(['audit', '--since', all[4].time, '--action', 'apply.update', '--json'])), byAlice);
+    assert.deepEqual(
+      json(p.run(['audit', '--since', all[4].time, '--action', 'apply.update', '--json'])),
+      byAlice,
+    );
     assert.deepEqual(json(p.run(['audit', '--since', '1h', '--json'])), all);
     assert.deepEqual(json(p.run(['audit', '--since', '2999-01-01', '--json'])), []);
     const bad = p.run(['audit', '--since', 'yesterday']);
@@ -119,11 +143,20 @@ describe('audit trail', () => {
 
     const table = ok(p.run(['audit']), 'audit table').stdout.split('\n');
     assert.match(table[0], /^SEQ +TIME +ACTOR +ACTION +RESOURCE +REVISION +RESULT +HASH$/);
-    assert.match(table[5], new RegExp(`^5 +${all[4].time} +alice +apply\\.update +\\S+ +${all[4].revisionId!.slice(0, 12)} +succeeded +${all[4].hash.slice(0, 12)}$`));
+    assert.match(
+      table[5],
+      new RegExp(
+        `^5 +${all[4].time} +alice +apply\\.update +\\S+ +${all[4].revisionId!.slice(0, 12)} +succeeded +${all[4].hash.slice(0, 12)}$`,
+      ),
+    );
 
     const v = ok(p.run(['audit', 'verify']), 'verify');
     assert.equal(v.stdout.trim(), `the audit trail: intact, 7 entries, head ${all[6].hash}`);
-    assert.deepEqual(json(ok(p.run(['audit', 'verify', '--json']), 'verify --json')), { ok: true, entries: 7, head: all[6].hash });
+    assert.deepEqual(json(ok(p.run(['audit', 'verify', '--json']), 'verify --json')), {
+      ok: true,
+      entries: 7,
+      head: all[6].hash,
+    });
   });
 
   test('names the entry whose row was edited', () => {
@@ -131,9 +164,14 @@ describe('audit trail', () => {
     tamper(p, (db) => db.prepare("UPDATE audit SET actor = 'mallory' WHERE seq = 3").run());
     const r = p.run(['audit', 'verify']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /^the audit trail: broken at entry 3: was edited: its content no longer matches its hash$/m);
+    assert.match(
+      r.stdout,
+      /^the audit trail: broken at entry 3: was edited: its content no longer matches its hash$/m,
+    );
     assert.match(r.stdout, /^ {2}entry 3 now reads: \S+ mallory apply\.create /m);
-    const v = json<{ ok: boolean; firstBad: { seq: number }; entry: AuditEntry }>(p.run(['audit', 'verify', '--json']));
+    const v = json<{ ok: boolean; firstBad: { seq: number }; entry: AuditEntry }>(
+      p.run(['audit', 'verify', '--json']),
+    );
     assert.equal(v.ok, false);
     assert.equal(v.firstBad.seq, 3);
     assert.equal(v.entry.actor, 'mallory');
@@ -168,7 +206,10 @@ describe('audit trail', () => {
     tamper(p, (db) => db.prepare('DELETE FROM audit WHERE seq = 7').run());
     const r = p.run(['audit', 'verify']);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /^the audit trail: broken at entry 7: the log ends at entry 6 but 7 were written: entries were removed from the end$/m);
+    assert.match(
+      r.stdout,
+      /^the audit trail: broken at entry 7: the log ends at entry 6 but 7 were written: entries were removed from the end$/m,
+    );
     const out = join(p.dir, 'audit.jsonl');
     const e = p.run(['audit', 'export', '-o', out]);
     assert.equal(e.code, 1);
@@ -189,16 +230,22 @@ describe('audit trail', () => {
     assert.equal(exported.stderr.trim(), `exported 7 audit entries to ${file}; head ${head}`);
     const toStdout = ok(p.run(['audit', 'export']), 'export to stdout').stdout;
     const text = readFileSync(file, 'utf8');
-    assert.equal(toStdout.split('\n').slice(0, 7).join('\n'), text.split('\n').slice(0, 7).join('\n'), 'the same entries either way');
+    assert.equal(
+      toStdout.split('\n').slice(0, 7).join('\n'),
+      text.split('\n').slice(0, 7).join('\n'),
+      'the same entries either way',
+    );
     const lines = text.split('\n').slice(0, -1);
     assert.equal(lines.length, 8);
-    assert.deepEqual(JSON.parse(lines[7]).head, { seq: 7, hash: head });
+    const headLine = JSON.parse(lines[7]) as { head: unknown; exportedAt: string };
+    assert.deepEqual(headLine.head, { seq: 7, hash: head });
 
     // Another machine: a fresh folder with only the file; no project, no state, and nothing is created.
     const elsewhere = tempDir('setpoint-auditor-');
     const copy = join(elsewhere, 'audit.jsonl');
     copyFileSync(file, copy);
-    const verify = (...extra: string[]) => cli(['audit', 'verify', '--file', 'audit.jsonl', ...extra], { cwd: elsewhere });
+    const verify = (...extra: string[]) =>
+      cli(['audit', 'verify', '--file', 'audit.jsonl', ...extra], { cwd: elsewhere });
     const good = verify();
     assert.equal(good.code, 0, good.stdout + good.stderr);
     assert.equal(good.stdout.trim(), `audit.jsonl: intact, 7 entries, head ${head}`);
@@ -207,7 +254,7 @@ describe('audit trail', () => {
     const wrongHead = verify('--head', 'deadbeefdeadbeef');
     assert.equal(wrongHead.code, 1);
     assert.match(wrongHead.stdout, /not at the expected deadbeefdeadbeef/);
-    assert.deepEqual(json(verify('--json')), { ok: true, entries: 7, head, exportedAt: JSON.parse(lines[7]).exportedAt });
+    assert.deepEqual(json(verify('--json')), { ok: true, entries: 7, head, exportedAt: headLine.exportedAt });
 
     // One byte changed: in the middle of each line, and the final newline.
     const bytes = readFileSync(file);
@@ -273,7 +320,11 @@ dependsOn: [Directory/out]
 
   test('a plan over the delete budget is refused before confirmation, and audited', () => {
     const p = project();
-    writeFiles(p.dir, { 'setpoint.yaml': readFileSync(join(p.dir, 'setpoint.yaml'), 'utf8') + '\nreconcile: { maxDeletesPerRun: 0 }\n', 'manifests/more.yaml': '' });
+    writeFiles(p.dir, {
+      'setpoint.yaml':
+        readFileSync(join(p.dir, 'setpoint.yaml'), 'utf8') + '\nreconcile: { maxDeletesPerRun: 0 }\n',
+      'manifests/more.yaml': '',
+    });
     const r = p.run(['apply', '--prune']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /more than reconcile\.maxDeletesPerRun \(0\); nothing was applied/);
@@ -288,7 +339,9 @@ dependsOn: [Directory/out]
     const holder = `${hostname()}:${dead.stdout.trim()} apply`;
     tamper(p, (db) =>
       db
-        .prepare("INSERT OR REPLACE INTO leases (name, holder, token, acquired_at, expires_at) VALUES ('state', ?, 99, ?, ?)")
+        .prepare(
+          "INSERT OR REPLACE INTO leases (name, holder, token, acquired_at, expires_at) VALUES ('state', ?, 99, ?, ?)",
+        )
         .run(holder, new Date().toISOString(), Date.now() + 600_000),
     );
     ok(p.run(['apply', '--yes', '--actor', 'bob']), 'apply after a dead run');

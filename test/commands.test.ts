@@ -98,6 +98,8 @@ describe('validate', () => {
     assert.deepEqual(json(s.run(['validate', '-f', 'm', '--json'])), {
       valid: true,
       resources: 1,
+      policies: 0,
+      violations: [],
       diagnostics: [],
     });
     assert.equal(existsSync(s.path('a.txt')), false, 'validate touches no target');

@@ -188,6 +188,29 @@ describe('secrets', () => {
       assert.equal(bytes.includes(SECRET), false, `${relative(s.dir, path)} contains the secret`);
   });
 
+  test('a secret with quotes, a backslash and a tab, echoed by a failing command, is found neither raw nor JSON-escaped', () => {
+    const secret = 'q"uo\\te-S3cret\tx';
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    const s = sandbox();
+    project(s, 'printf "bad token %s\\n" "$TOKEN" >&2; exit 3');
+    const found = (text: string | Buffer) => text.includes(secret) || text.includes(escaped);
+    const outputs = [
+      s.run(['apply', '-f', 'm', '--yes'], { env: { SP_TEST_SECRET: secret } }),
+      s.run(['apply', '-f', 'm', '--yes', '--json'], { env: { SP_TEST_SECRET: secret } }),
+      s.run(['plan', '-f', 'm', '--json'], { env: { SP_TEST_SECRET: secret } }),
+      s.run(['describe', 'Exec/echo', '-f', 'm', '--json'], { env: { SP_TEST_SECRET: secret } }),
+      s.run(['events', '--json']),
+      s.run(['status', '--json']),
+      s.run(['audit', '--json']),
+      s.run(['audit', 'export', '-o', s.path('audit.jsonl')]),
+    ];
+    assert.match(outputs[1].stdout, /bad token \(sensitive\)/, 'the --json report shows the echoed secret redacted');
+    for (const r of outputs) assert.equal(found(r.stdout + r.stderr), false, `printed the secret:\n${r.stdout}\n${r.stderr}`);
+    assert.equal(readFileSync(s.path('out', 'token'), 'utf8'), secret, 'the managed file holds it');
+    for (const [path, bytes] of filesUnder(s.dir, [s.path('out', 'token')]))
+      assert.equal(found(bytes), false, `${relative(s.dir, path)} contains the secret`);
+  });
+
   test('a missing secret is a plan error naming the variable and the field; nothing is applied', () => {
     const s = sandbox();
     project(s);

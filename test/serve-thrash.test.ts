@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { eventually, startServe } from './helpers.js';
-import { fileDoc, project } from './serve-kit.js';
+import { fileDoc, project, replaceFile } from './serve-kit.js';
 
 const K = 3;
 
@@ -75,5 +75,40 @@ describe('serve: thrash guard', () => {
       'serve to repair the file after resume',
     );
     assert.equal(p.events(id).filter((e) => e.reason === 'Remediated').length, K + 1);
+  });
+});
+
+describe('serve: resume', () => {
+  test('`setpoint resume` is not lost to a Conflict record serve is about to write', async (t) => {
+    // A resync every 100ms: serve re-records the Conflict all the time, so the resume's own write to
+    // the store often races with a record serve still holds in its write buffer. Several rounds.
+    const p = project({}, 'reconcile:\n  resync: 100ms\n  thrash: { maxRemediations: 1, window: 1h }\n');
+    const target = join(p.out, 'app.conf');
+    const id = 'File/default/conf';
+    p.write({ 'manifests/app.yaml': fileDoc('conf', target, 'good\n') });
+    await startServe(t, p.dir);
+    await eventually(() => p.record(id)?.sync === 'InSync', 'the first convergence');
+    // One repair is allowed (K = 1); each later change marks it Conflict, and each resume allows one repair again.
+    replaceFile(target, 'bad\n');
+    await eventually(
+      () => p.read(target) === 'good\n' && p.record(id)?.sync === 'InSync',
+      'the one repair allowed',
+    );
+    for (let round = 1; round <= 5; round++) {
+      replaceFile(target, `bad ${round}\n`);
+      await eventually(
+        () => p.record(id)?.sync === 'Conflict',
+        `round ${round}: the change to mark it Conflict`,
+      );
+      assert.equal(p.read(target), `bad ${round}\n`);
+
+      p.ok(['resume', id]);
+      await eventually(
+        () => p.read(target) === 'good\n' && p.record(id)?.sync === 'InSync',
+        `round ${round}: serve to repair it after one resume`,
+        20_000,
+      );
+    }
+    assert.equal(p.events(id).filter((e) => e.reason === 'Remediated').length, 6);
   });
 });

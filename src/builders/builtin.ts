@@ -7,11 +7,16 @@ import { makeDocument, type ResourceDocument, type ResourceOptions } from './doc
 import type { BuiltinSpecs } from './kinds.js';
 
 /** Makes documents of one kind: `(name, spec, options?) => document`. */
-export type KindBuilder<K extends string, S> = (name: string, spec: S, options?: ResourceOptions) => ResourceDocument<K, S>;
+export type KindBuilder<K extends string, S> = (
+  name: string,
+  spec: S,
+  options?: ResourceOptions,
+) => ResourceDocument<K, S>;
 
 /** A builder for `kind` whose spec has type `S`. */
 export function kindBuilder<K extends string, S>(kind: K): KindBuilder<K, S> {
-  const builder: KindBuilder<K, S> = (name, spec, options) => makeDocument(kind, name, spec, options, builder);
+  const builder: KindBuilder<K, S> = (name, spec, options) =>
+    makeDocument(kind, name, spec, options, builder);
   return builder;
 }
 

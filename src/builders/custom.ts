@@ -36,7 +36,10 @@ export function defineKind<const K extends string, S extends z.ZodType>(provider
   readonly kind: K;
   readonly schema: S;
 }): KindBuilder<K, SchemaInput<S>>;
-export function defineKind<const K extends string, S extends z.ZodType>(kind: K, schema: S): KindBuilder<K, SchemaInput<S>>;
+export function defineKind<const K extends string, S extends z.ZodType>(
+  kind: K,
+  schema: S,
+): KindBuilder<K, SchemaInput<S>>;
 export function defineKind(target: string | { readonly kind: string }): KindBuilder<string, unknown> {
   return kindBuilder(typeof target === 'string' ? target : target.kind);
 }

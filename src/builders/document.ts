@@ -41,7 +41,13 @@ export interface ResourceOptions {
   lifecycle?: Lifecycle;
 }
 
-const OPTION_KEYS: ReadonlySet<string> = new Set(['namespace', 'labels', 'annotations', 'dependsOn', 'lifecycle']);
+const OPTION_KEYS: ReadonlySet<string> = new Set([
+  'namespace',
+  'labels',
+  'annotations',
+  'dependsOn',
+  'lifecycle',
+]);
 
 /**
  * Makes a document and records the call site of `callee` (the public builder
@@ -77,5 +83,7 @@ export function makeDocument<K extends string, S>(
 export function refToId(ref: ResourceRef): string {
   if (typeof ref !== 'object' || ref === null) return ref;
   const { kind, metadata } = ref;
-  return metadata.namespace === undefined ? `${kind}/${metadata.name}` : `${kind}/${metadata.namespace}/${metadata.name}`;
+  return metadata.namespace === undefined
+    ? `${kind}/${metadata.name}`
+    : `${kind}/${metadata.namespace}/${metadata.name}`;
 }

@@ -5,7 +5,13 @@
  */
 export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
 export { resource, defineKind } from './custom.js';
-export { refToId, type ResourceDocument, type ResourceOptions, type ResourceRef, type DocumentMetadata } from './document.js';
+export {
+  refToId,
+  type ResourceDocument,
+  type ResourceOptions,
+  type ResourceRef,
+  type DocumentMetadata,
+} from './document.js';
 export type {
   BuiltinSpecs,
   KindSpecs,

@@ -17,7 +17,7 @@ import type { FileSpecSchema } from '../providers/file/spec.js';
 import type { ProcessSpecSchema } from '../providers/process/spec.js';
 import type { SymlinkSpecSchema } from '../providers/symlink/index.js';
 
-/* eslint-disable @typescript-eslint/no-empty-object-type -- named interfaces make compiler messages name the kind's spec */
+/* eslint-disable @typescript-eslint/no-empty-object-type -- empty interfaces give the schemas' input types names users can import */
 /** A File's spec as a manifest writes it. */
 export interface FileSpecInput extends z.input<typeof FileSpecSchema> {}
 /** A Directory's spec as a manifest writes it. */

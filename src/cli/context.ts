@@ -6,6 +6,7 @@ import { LockError } from '../engine/lock.js';
 import { parseAssignment } from '../render/index.js';
 import { printDiagnostics } from './diagnostics.js';
 import { createOutput, type Output } from './output.js';
+import type { SetpointClient } from '../client/types.js';
 
 export interface GlobalOptions {
   project?: string;
@@ -18,6 +19,10 @@ export interface GlobalOptions {
   env?: string;
   /** `--var name=value`, repeatable. */
   var?: Record<string, string>;
+  /** A running serve's API (also SETPOINT_SERVER): remote-capable commands use it instead of the local state. */
+  server?: string;
+  /** Bearer token for --server (also SETPOINT_TOKEN). */
+  token?: string;
 }
 
 export const EXIT = { ok: 0, error: 1, changes: 2 } as const;
@@ -36,16 +41,48 @@ export function openApi(cmd: Command): Promise<Setpoint> {
   return Setpoint.open({ project: g.project, state: g.state, logLevel: g.logLevel, actor: g.actor, environment: g.env, variables: g.var });
 }
 
+/** The server to talk to: --server, else SETPOINT_SERVER; undefined = the local state. */
+function serverOf(g: GlobalOptions): string | undefined {
+  return g.server ?? (process.env.SETPOINT_SERVER || undefined);
+}
+
+/** A running server's API when --server/SETPOINT_SERVER is set, else the local one. */
+export async function openClient(cmd: Command): Promise<SetpointClient> {
+  const g = globals(cmd);
+  const server = serverOf(g);
+  if (!server) return openApi(cmd);
+  const { RemoteSetpoint } = await import('../client/remote.js');
+  return RemoteSetpoint.connect({ server, token: g.token ?? (process.env.SETPOINT_TOKEN || undefined) });
+}
+
 /**
  * Runs a command body with the API open; maps known errors to diagnostics and
- * exit code 1, and closes the store on the way out.
+ * exit code 1, and closes the store on the way out. The command works on the
+ * local state only: an explicit --server is refused.
  */
-export async function run(cmd: Command, body: (api: Setpoint, o: Output) => Promise<number | void>): Promise<void> {
+export function run(cmd: Command, body: (api: Setpoint, o: Output) => Promise<number | void>): Promise<void> {
+  return runWith(
+    cmd,
+    () => {
+      if (globals(cmd).server !== undefined)
+        throw new SetpointError(`\`setpoint ${cmd.name()}\` works on the local state and does not take --server`, 'SETPOINT_INVALID_ARGUMENT', 'run it on the server host, without --server');
+      return openApi(cmd);
+    },
+    body,
+  );
+}
+
+/** Like run, for commands that also work against a running server (--server URL, SETPOINT_SERVER). */
+export function runClient(cmd: Command, body: (api: SetpointClient, o: Output) => Promise<number | void>): Promise<void> {
+  return runWith(cmd, () => openClient(cmd), body);
+}
+
+async function runWith<A extends { close(): Promise<void> }>(cmd: Command, open: () => Promise<A>, body: (api: A, o: Output) => Promise<number | void>): Promise<void> {
   const o = outputFor(cmd);
-  let api: Setpoint | undefined;
+  let api: A | undefined;
   let code: number = EXIT.ok;
   try {
-    api = await openApi(cmd);
+    api = await open();
     code = (await body(api, o)) ?? EXIT.ok;
   } catch (err) {
     code = EXIT.error;

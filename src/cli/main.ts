@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { mark } from '../telemetry/index.js';
 import { VERSION } from '../version.js';
 import { parseVarOption } from './context.js';
+import * as alerts from './commands/alerts.js';
 import * as apply from './commands/apply.js';
 import * as approvals from './commands/approvals.js';
 import * as audit from './commands/audit.js';
@@ -19,9 +20,13 @@ import * as get from './commands/get.js';
 import * as history from './commands/history.js';
 import * as init from './commands/init.js';
 import * as plan from './commands/plan.js';
+import * as policies from './commands/policies.js';
+import * as policy from './commands/policy.js';
 import * as render from './commands/render.js';
 import * as schema from './commands/schema.js';
+import * as silence from './commands/silence.js';
 import * as status from './commands/status.js';
+import * as token from './commands/token.js';
 import * as validate from './commands/validate.js';
 
 export function buildProgram(): Command {
@@ -36,9 +41,11 @@ export function buildProgram(): Command {
     .option('--actor <name>', 'who is acting, for the audit log (default: the OS user)')
     .option('--env <name>', 'environment whose overlays and variables apply (default: $SETPOINT_ENV, else none)')
     .option('--var <name=value>', 'set a variable; wins over SETPOINT_VAR_<name> and setpoint.yaml (repeatable)', parseVarOption, {})
+    .option('--server <url>', 'talk to a running `setpoint serve` (status, get, describe, events, history, audit, approvals, approve, reject, resume, sync, sources, token); default $SETPOINT_SERVER')
+    .option('--token <token>', 'API token for --server (default: $SETPOINT_TOKEN)')
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true);
-  for (const command of [init, validate, render, plan, apply, drift, serve, approvals, sources, status, get, describe, history, events, audit, schema]) command.register(program);
+  for (const command of [init, validate, render, plan, apply, drift, serve, approvals, sources, status, get, describe, history, events, audit, token, policies, policy, alerts, silence, schema]) command.register(program);
   return program;
 }
 

@@ -38,8 +38,9 @@ export function createOutput(options: { json?: boolean; color?: boolean }): Outp
   };
 }
 
-/** Buffers are shown as their size; they are never printed raw. */
+/** Buffers are shown as their size; they are never printed raw. Strings are redacted before they are escaped. */
 function replacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') return redactor.redact(value);
   if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data))
     return `<${(value as { data: unknown[] }).data.length} bytes>`;
   return value;

@@ -6,22 +6,36 @@
 import type { ActorOption, ConvergenceFigures, Description, StatusSummary, TokenInfo } from '../api.js';
 import type { Role } from '../auth/index.js';
 import type { ResourceId } from '../manifest/index.js';
-import type { ApprovalRecord, ApprovalState, AuditEntry, AuditQuery, EventRecord, ResourceFilter, ResourceRecord, RevisionRecord, RunRecord } from '../store/index.js';
+import type { ApprovalRecord, ApprovalState, AuditEntry, AuditQuery, AuditVerification, EventRecord, ResourceFilter, ResourceRecord, RevisionRecord, RunRecord, SourceState } from '../store/index.js';
+import type { Admission } from '../source/sources.js';
+import type { SloStatus } from '../telemetry/slo/status.js';
+
+/** One source's admission, as `sync` reports it. */
+export type SyncResult = Pick<Admission, 'source' | 'revision' | 'known' | 'diagnostics'>;
+
+export type SourceStatus = SourceState & { kind: 'folder' | 'git'; url?: string; ref?: string };
 
 export interface SetpointClient {
   normalizeId(id: string): ResourceId;
   status(filter?: ResourceFilter): Promise<StatusSummary>;
   convergence(): Promise<ConvergenceFigures>;
+  /** Each SLO of setpoint.yaml: error budget and burn rates now. */
+  slos(): Promise<SloStatus[]>;
   get(id: string): Promise<ResourceRecord | undefined>;
   describe(id: string, paths?: readonly string[]): Promise<Description>;
   history(limit?: number): Promise<{ runs: RunRecord[]; revisions: RevisionRecord[] }>;
   events(id?: string, limit?: number): Promise<EventRecord[]>;
   audit(query?: AuditQuery): Promise<AuditEntry[]>;
+  verifyAudit(): Promise<AuditVerification & { entry?: AuditEntry }>;
   approvals(state?: ApprovalState): Promise<ApprovalRecord[]>;
   approve(idOrPrefix: string, options?: { paths?: readonly string[]; note?: string }): Promise<ApprovalRecord>;
   reject(idOrPrefix: string, note?: string): Promise<ApprovalRecord>;
   resume(id: string): Promise<ResourceRecord>;
-  requestSync(): Promise<void>;
+  /** Fetches the sources and admits their revisions; a running serve follows. */
+  sync(source?: string): Promise<SyncResult[]>;
+  sourcesStatus(): Promise<SourceStatus[]>;
+  rollback(revision: string, source?: string): Promise<RevisionRecord>;
+  unpin(source?: string): Promise<SourceState>;
   createToken(input: { name: string; role: Role; namespaces?: readonly string[] }, options?: ActorOption): Promise<{ token: string; info: TokenInfo }>;
   listTokens(): Promise<TokenInfo[]>;
   revokeToken(name: string, options?: ActorOption): Promise<void>;

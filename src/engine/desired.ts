@@ -5,12 +5,14 @@
 import { statSync } from 'node:fs';
 import { dirname, relative, resolve, isAbsolute } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { interpolateDocuments, renderProject, RenderedLocator, type RenderInputs } from '../render/index.js';
 import { addImplicitDependencies } from './autorequire.js';
 import {
   checkResourceSet,
   Diagnostics,
   FieldLocator,
   findManifestFiles,
+  loadDocuments,
   parseManifestText,
   validateOne,
   type CompiledCache,
@@ -46,38 +48,55 @@ export interface LoadOptions {
   defaultNamespace?: string;
   /** Compiled manifests by content; none means every file is parsed and validated. */
   cache?: CompiledCache;
+  /** Variables and overlays (environments). Defaults to none. */
+  render?: RenderInputs;
 }
 
 export function loadDesired(options: LoadOptions): DesiredState {
   const diagnostics = new Diagnostics();
-  const locator = new FieldLocator();
+  const render = options.render;
+  const overlays = Boolean(render && render.allOverlayPaths.length > 0);
+  const locator = render ? new RenderedLocator() : new FieldLocator();
   const candidates: Resource[] = [];
   // Policy documents validate like any resource, then are set apart from the managed ones.
   const validateOptions = { catalog: withPolicyKind(options.catalog), locator, defaultNamespace: options.defaultNamespace };
-  for (const file of findManifestFiles(options.paths, diagnostics)) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch (err) {
-      diagnostics.error({ code: 'SETPOINT_MANIFEST_UNREADABLE', summary: `cannot read manifest: ${(err as Error).message}`, file, hint: 'check that the file exists and is readable' });
-      continue;
+  const variables = render?.variables ?? new Map();
+  if (overlays) {
+    // Overlays patch across files: render the whole set, then validate (no per-file cache).
+    const docs = renderProject(loadDocuments(options.paths, diagnostics), render!, diagnostics, locator);
+    for (const doc of docs) {
+      const r = validateOne(doc, validateOptions, diagnostics);
+      if (r) candidates.push(r);
     }
-    const key = options.cache?.key(file, bytes);
-    const hit = key !== undefined ? options.cache!.get(file, key) : undefined;
-    if (hit) {
-      for (const r of hit) candidates.push(r);
-      continue;
+  } else
+    for (const file of findManifestFiles(options.paths, diagnostics)) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (err) {
+        diagnostics.error({ code: 'SETPOINT_MANIFEST_UNREADABLE', summary: `cannot read manifest: ${(err as Error).message}`, file, hint: 'check that the file exists and is readable' });
+        continue;
+      }
+      // The cache key covers the bytes; the cache's fingerprint covers the variables.
+      const key = options.cache?.key(file, bytes);
+      const hit = key !== undefined ? options.cache!.get(file, key) : undefined;
+      if (hit) {
+        for (const r of hit) candidates.push(r);
+        continue;
+      }
+      const fileDiags = new Diagnostics();
+      const fileResources: Resource[] = [];
+      const text = bytes.toString('utf8');
+      let docs = parseManifestText(file, text, fileDiags);
+      if (text.includes('${')) docs = interpolateDocuments(docs, { variables, locator, defaultNamespace: options.defaultNamespace }, fileDiags);
+      for (const doc of docs) {
+        const r = validateOne(doc, validateOptions, fileDiags);
+        if (r) fileResources.push(r);
+      }
+      if (key !== undefined && !fileDiags.hasErrors) options.cache!.set(file, key, fileResources);
+      diagnostics.addAll(fileDiags.items);
+      for (const r of fileResources) candidates.push(r);
     }
-    const fileDiags = new Diagnostics();
-    const fileResources: Resource[] = [];
-    for (const doc of parseManifestText(file, bytes.toString('utf8'), fileDiags)) {
-      const r = validateOne(doc, validateOptions, fileDiags);
-      if (r) fileResources.push(r);
-    }
-    if (key !== undefined && !fileDiags.hasErrors) options.cache!.set(file, key, fileResources);
-    diagnostics.addAll(fileDiags.items);
-    for (const r of fileResources) candidates.push(r);
-  }
   addImplicitDependencies(candidates);
   const source = options.source ?? 'local';
   for (const r of candidates) r.source = source;

@@ -11,6 +11,7 @@ import { withoutIgnored, type Change } from '../diff/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import { statusSignature, type ResourceRecord, type ResourceSummary, type RevisionRecord, type RunResult, type Store } from '../store/index.js';
 import { mark, type Logger } from '../telemetry/index.js';
+import type { RenderInputs } from '../render/index.js';
 import { createContext } from '../provider/context.js';
 import { loadDesired, type DesiredState } from './desired.js';
 import { execute, type ActionOutcome } from './executor.js';
@@ -34,6 +35,8 @@ export interface EngineOptions {
   manifestCache?: CompiledCache;
   /** Providers' working folders (shared with serve). */
   workRoot?: string;
+  /** Variables and overlays of the selected environment. */
+  render?: RenderInputs;
 }
 
 export interface Planned {
@@ -102,6 +105,7 @@ export class Engine {
       projectRoot: this.options.settings.root,
       defaultNamespace: this.options.settings.namespace,
       cache: this.options.manifestCache,
+      render: this.options.render,
     });
   }
 

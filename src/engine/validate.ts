@@ -9,9 +9,12 @@ import type { Violation } from '../policy/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import { SecretResolver } from '../secrets/index.js';
 import { loadDesired } from './desired.js';
+import type { RenderInputs } from '../render/index.js';
 import { observeAll } from './observe.js';
 
 export interface ValidateRequest {
+  /** Variables and overlays of the selected environment. */
+  render?: RenderInputs;
   paths: readonly string[];
   registry: ProviderRegistry;
   projectRoot: string;
@@ -34,6 +37,7 @@ export async function validateManifests(request: ValidateRequest): Promise<Valid
     catalog: request.registry,
     projectRoot: request.projectRoot,
     defaultNamespace: request.defaultNamespace,
+    render: request.render,
   });
   const diags = new Diagnostics();
   diags.addAll(desired.diagnostics.items);

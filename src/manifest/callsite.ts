@@ -7,6 +7,7 @@
  * survives the common case where the manifest's `import 'setpoint'` loads
  * another copy of this package than the one running the loader.
  */
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Non-enumerable key of a document's call-site record: `{ stack: string }`. */
@@ -57,7 +58,9 @@ export function parseStack(stack: string): CallSite[] {
     const line = raw.trim();
     if (!line.startsWith('at ')) continue;
     // `at fn (LOCATION)` or `at LOCATION`; a location may contain spaces.
-    const m = line.endsWith(')') ? /^at .*? \((.+):(\d+):(\d+)\)$/.exec(line) : /^at (.+):(\d+):(\d+)$/.exec(line);
+    const m = line.endsWith(')')
+      ? /^at .*? \((.+):(\d+):(\d+)\)$/.exec(line)
+      : /^at (.+):(\d+):(\d+)$/.exec(line);
     if (!m) continue;
     const file = toPath(m[1]);
     if (file) out.push({ file, line: Number(m[2]), column: Number(m[3]) });
@@ -76,4 +79,23 @@ function toPath(location: string): string | undefined {
     }
   }
   return bare.startsWith('/') || /^[A-Za-z]:[\\/]/.test(bare) ? bare : undefined;
+}
+
+/** A test for "is this path `file`", after resolving symlinks (stack traces show real paths). */
+export function isSameFile(file: string): (other: string) => boolean {
+  const real = realOrSelf(file);
+  const known = new Map<string, boolean>();
+  return (other) => {
+    let same = known.get(other);
+    if (same === undefined) known.set(other, (same = other === file || realOrSelf(other) === real));
+    return same;
+  };
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }

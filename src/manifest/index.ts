@@ -9,3 +9,11 @@ export * from './graph.js';
 export * from './load.js';
 export { closest } from './suggest.js';
 export * from './cache.js';
+export {
+  loadTypeScriptManifest,
+  loadTypeScriptManifestOrDiagnose,
+  closeTypeScriptLoader,
+  TypeScriptManifestError,
+  type TypeScriptLoadOptions,
+} from './typescript.js';
+export { callSitesOf, type CallSite } from './callsite.js';

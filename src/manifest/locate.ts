@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from 'yaml';
+import { isTypeScriptManifest } from './parse.js';
 
 export interface Position {
   line: number;
@@ -77,6 +78,8 @@ export class FieldLocator {
   }
 
   private parse(file: string) {
+    // A TypeScript manifest's documents are located at their builder call, not by field.
+    if (isTypeScriptManifest(file)) return undefined;
     let hit = this.cache.get(file);
     if (!hit) {
       try {

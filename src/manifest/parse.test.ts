@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { tempDir, writeFiles } from '../../test/helpers.js';
 import { Diagnostics } from './diagnostics.js';
-import { isManifestFile, lineColumnAt, parseManifestText, readManifestFile } from './parse.js';
+import { isManifestFile, isTypeScriptManifest, lineColumnAt, parseManifestText, readManifestFile } from './parse.js';
 
 function parse(file: string, text: string) {
   const diags = new Diagnostics();
@@ -224,6 +224,21 @@ describe('isManifestFile and lineColumnAt', () => {
       false,
       false,
     ]);
+  });
+
+  it('accepts TypeScript modules, but not declaration files or tests', () => {
+    const names = ['web.ts', 'web.mts', 'web.d.ts', 'web.d.mts', 'web.test.ts', 'web.spec.mts', 'web.tsx', 'ts'];
+    assert.deepEqual(names.map(isManifestFile), [true, true, false, false, false, false, false, false]);
+    assert.deepEqual(names.map(isTypeScriptManifest), [true, true, false, false, false, false, false, false]);
+  });
+
+  it('refuses to parse a TypeScript manifest as text, with a clear error', () => {
+    const diags = new Diagnostics();
+    assert.deepEqual(parseManifestText('/m/web.ts', 'export default [];\n', diags), []);
+    assert.deepEqual(
+      diags.items.map((d) => [d.code, d.file, d.summary]),
+      [['SETPOINT_MANIFEST_UNSUPPORTED', '/m/web.ts', 'TypeScript manifests are not loaded by this command yet']],
+    );
   });
 
   it('converts an offset to a 1-based line and column', () => {

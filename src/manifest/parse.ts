@@ -23,12 +23,32 @@ export interface RawDocument {
 
 export const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
 
+/** YAML, JSON and TypeScript manifests (see isTypeScriptManifest). */
 export function isManifestFile(file: string): boolean {
-  return MANIFEST_EXTENSIONS.some((ext) => file.endsWith(ext));
+  return MANIFEST_EXTENSIONS.some((ext) => file.endsWith(ext)) || isTypeScriptManifest(file);
+}
+
+/**
+ * `.ts` and `.mts` modules, loaded by loadTypeScriptManifest (typescript.ts)
+ * rather than parsed as text; declaration files and tests (`.d.ts`,
+ * `*.test.ts`, `*.spec.ts`) are not manifests.
+ */
+export function isTypeScriptManifest(file: string): boolean {
+  return /\.m?ts$/.test(file) && !/\.d\.m?ts$/.test(file) && !/\.(test|spec)\.m?ts$/.test(file);
 }
 
 /** Parses one file's text; problems go to `diags`, never thrown. */
 export function parseManifestText(file: string, text: string, diags: Diagnostics): RawDocument[] {
+  if (isTypeScriptManifest(file)) {
+    // A module must run to yield documents, which takes the asynchronous loader.
+    diags.error({
+      code: 'SETPOINT_MANIFEST_UNSUPPORTED',
+      summary: 'TypeScript manifests are not loaded by this command yet',
+      file,
+      hint: 'load it with loadTypeScriptManifest(); until the command does, use a YAML or JSON manifest',
+    });
+    return [];
+  }
   return file.endsWith('.json') ? parseJson(file, text, diags) : parseYaml(file, text, diags);
 }
 

@@ -11,13 +11,13 @@
  *  - `export default () => [...]` or an async function: called without
  *    arguments, its result is any of the above;
  *  - without a default export, every named export that is a document or an
- *    array of documents; other named exports (helpers, constants) are ignored.
+ *    array of documents; other named exports (helpers, constants) are ignored,
+ *    so a helper module beside the manifests declares nothing.
  *
  * The same document object exported twice (say as `motd` and inside `all`)
  * counts once.
  */
-import { realpathSync } from 'node:fs';
-import { callSitesOf, type CallSite } from './callsite.js';
+import { callSitesOf, isSameFile, type CallSite } from './callsite.js';
 
 /** A document found in the exports, as plain data, with where it was built. */
 export interface ExportedDocument {
@@ -44,7 +44,10 @@ const SHAPES_HINT =
   'export default an array of resources (or a function returning one), or export resources by name';
 
 /** Collects the documents of a manifest module's namespace (ESM, or CommonJS `module.exports`). */
-export async function collectDocuments(namespace: Record<string, unknown>, file: string): Promise<ExportedDocument[]> {
+export async function collectDocuments(
+  namespace: Record<string, unknown>,
+  file: string,
+): Promise<ExportedDocument[]> {
   const ns = unwrapCommonJs(namespace);
   let found: unknown[];
   if (ns.default !== undefined) {
@@ -55,7 +58,9 @@ export async function collectDocuments(namespace: Record<string, unknown>, file:
     else
       throw new ExportShapeError(
         `the default export is ${describe(value)}, not an array of resources`,
-        typeof ns.default === 'function' ? 'the default export function must return an array of resources' : SHAPES_HINT,
+        typeof ns.default === 'function'
+          ? 'the default export function must return an array of resources'
+          : SHAPES_HINT,
       );
   } else {
     found = [];
@@ -63,9 +68,8 @@ export async function collectDocuments(namespace: Record<string, unknown>, file:
       if (isDocumentLike(value)) found.push(value);
       else if (Array.isArray(value) && value.some(isDocumentLike)) found.push(...flatten(value));
     }
-    if (found.length === 0) throw new ExportShapeError('the module exports no resources', SHAPES_HINT);
   }
-  const sameFile = samePathAs(file);
+  const sameFile = isSameFile(file);
   const seen = new Set<unknown>();
   const out: ExportedDocument[] = [];
   found.forEach((value, index) => {
@@ -92,33 +96,18 @@ export async function collectDocuments(namespace: Record<string, unknown>, file:
  * that called the builder). Frames elsewhere are not used: a document's file
  * decides how its relative paths resolve, so it stays the manifest.
  */
-export function pickCallSite(sites: readonly CallSite[], isManifest: (file: string) => boolean): CallSite | undefined {
+export function pickCallSite(
+  sites: readonly CallSite[],
+  isManifest: (file: string) => boolean,
+): CallSite | undefined {
   return sites.find((s) => isManifest(s.file));
-}
-
-/** Compares paths after resolving symlinks (stack traces show real paths). */
-function samePathAs(file: string): (other: string) => boolean {
-  const real = realOrSelf(file);
-  const cache = new Map<string, boolean>();
-  return (other) => {
-    let hit = cache.get(other);
-    if (hit === undefined) cache.set(other, (hit = other === file || realOrSelf(other) === real));
-    return hit;
-  };
-}
-
-function realOrSelf(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
 }
 
 /** CommonJS manifests compiled from ESM syntax export `{ __esModule, default, ...named }`. */
 function unwrapCommonJs(ns: Record<string, unknown>): Record<string, unknown> {
   const inner = ns.default as Record<string, unknown> | undefined;
-  if (inner && typeof inner === 'object' && (inner as { __esModule?: unknown }).__esModule === true) return inner;
+  if (inner && typeof inner === 'object' && (inner as { __esModule?: unknown }).__esModule === true)
+    return inner;
   if ((ns as { __esModule?: unknown }).__esModule === true) {
     const { __esModule: _, ...rest } = ns;
     return rest;
@@ -127,7 +116,12 @@ function unwrapCommonJs(ns: Record<string, unknown>): Record<string, unknown> {
 }
 
 function isDocumentLike(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { kind?: unknown }).kind === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as { kind?: unknown }).kind === 'string'
+  );
 }
 
 function flatten(items: readonly unknown[], out: unknown[] = []): unknown[] {
@@ -139,7 +133,11 @@ function flatten(items: readonly unknown[], out: unknown[] = []): unknown[] {
 }
 
 /** Documents cross a thread boundary as data: functions and symbols cannot. */
-function findUnclonable(value: unknown, path = '', seen = new Set<object>()): { type: string; path: string } | undefined {
+function findUnclonable(
+  value: unknown,
+  path = '',
+  seen = new Set<object>(),
+): { type: string; path: string } | undefined {
   if (typeof value === 'function' || typeof value === 'symbol') return { type: typeof value, path };
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
   seen.add(value);

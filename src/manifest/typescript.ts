@@ -15,12 +15,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { parseStack } from './callsite.js';
+import { fileURLToPath } from 'node:url';
+import { isSameFile, parseStack } from './callsite.js';
 import type { Diagnostic, Diagnostics } from './diagnostics.js';
 import type { RawDocument } from './parse.js';
-import type { LoadError, WorkerReply, WorkerRequest } from './typescript-worker.js';
+import { LoaderHost } from './typescript-host.js';
+import type { LoadError } from './typescript-worker.js';
+
+const host = new LoaderHost();
 
 export interface TypeScriptLoadOptions {
   /** How long one manifest may take to load (including an async default export). Defaults to 30000. */
@@ -31,7 +33,8 @@ export interface TypeScriptLoadOptions {
 export class TypeScriptManifestError extends Error {
   override readonly name = 'TypeScriptManifestError';
   constructor(
-    readonly code: 'SETPOINT_MANIFEST_UNREADABLE' | 'SETPOINT_MANIFEST_SYNTAX' | 'SETPOINT_MANIFEST_LOAD_FAILED',
+    readonly code:
+      'SETPOINT_MANIFEST_UNREADABLE' | 'SETPOINT_MANIFEST_SYNTAX' | 'SETPOINT_MANIFEST_LOAD_FAILED',
     readonly file: string,
     summary: string,
     readonly hint: string,
@@ -65,13 +68,27 @@ export class TypeScriptManifestError extends Error {
  * compile, throws while loading, never finishes, or exports something that
  * is not resources; nothing of such a file is returned.
  */
-export async function loadTypeScriptManifest(file: string, options: TypeScriptLoadOptions = {}): Promise<RawDocument[]> {
+export async function loadTypeScriptManifest(
+  file: string,
+  options: TypeScriptLoadOptions = {},
+): Promise<RawDocument[]> {
   const abs = resolve(file);
   if (!existsSync(abs))
-    throw new TypeScriptManifestError('SETPOINT_MANIFEST_UNREADABLE', file, 'cannot read manifest: no such file', 'check that the file exists and is readable');
+    throw new TypeScriptManifestError(
+      'SETPOINT_MANIFEST_UNREADABLE',
+      file,
+      'cannot read manifest: no such file',
+      'check that the file exists and is readable',
+    );
   const reply = await host.load({ file: abs, format: moduleFormat(abs) }, options.timeoutMs ?? 30_000);
   if (!reply.ok) throw toManifestError(file, abs, reply.error);
-  return reply.docs.map((d, index) => ({ file, index, line: d.line ?? 1, column: d.column ?? 1, value: d.value }));
+  return reply.docs.map((d, index) => ({
+    file,
+    index,
+    line: d.line ?? 1,
+    column: d.column ?? 1,
+    value: d.value,
+  }));
 }
 
 /** Like loadTypeScriptManifest, but reports problems to `diags` (returning []) and never throws. */
@@ -164,8 +181,9 @@ export function toManifestError(file: string, abs: string, e: LoadError): TypeSc
     );
   }
   if (e.name === 'LoaderTimeout' || e.name === 'LoaderExit')
-    return new TypeScriptManifestError('SETPOINT_MANIFEST_LOAD_FAILED', file, e.message, e.hint ?? '', 1);
-  const site = parseStack(e.stack ?? '').find((s) => s.file === abs);
+    return new TypeScriptManifestError('SETPOINT_MANIFEST_LOAD_FAILED', file, e.message, e.hint ?? '');
+  const inManifest = isSameFile(abs);
+  const site = parseStack(e.stack ?? '').find((s) => inManifest(s.file));
   return new TypeScriptManifestError(
     'SETPOINT_MANIFEST_LOAD_FAILED',
     file,
@@ -218,128 +236,4 @@ function stackDetail(stack: string | undefined): string | undefined {
     .slice(0, 5)
     .map((s) => `at ${s.file}:${s.line}:${s.column}`)
     .join('\n');
-}
-
-// ---------------------------------------------------------------------------
-// The worker host: one worker, one load at a time, started on demand.
-
-/** Loads per worker before it is replaced (each fresh import leaves a module graph behind). */
-const LOADS_PER_WORKER = 50;
-/** An idle worker stops after this long. */
-const IDLE_MS = 5_000;
-
-class LoaderHost {
-  private worker: Worker | undefined;
-  private loads = 0;
-  private nextId = 1;
-  private queue: Promise<unknown> = Promise.resolve();
-  private idle: NodeJS.Timeout | undefined;
-
-  load(req: Omit<WorkerRequest, 'id'>, timeoutMs: number): Promise<WorkerReply> {
-    const run = this.queue.then(() => this.loadNow(req, timeoutMs));
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  async close(): Promise<void> {
-    await this.queue;
-    await this.stop();
-  }
-
-  private loadNow(req: Omit<WorkerRequest, 'id'>, timeoutMs: number): Promise<WorkerReply> {
-    clearTimeout(this.idle);
-    if (this.loads >= LOADS_PER_WORKER) void this.stop();
-    const worker = (this.worker ??= this.start());
-    this.loads++;
-    worker.ref();
-    const id = this.nextId++;
-    return new Promise<WorkerReply>((done) => {
-      let settled = false;
-      const finish = (reply: WorkerReply) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-        if (this.worker === worker) {
-          worker.unref();
-          this.idle = setTimeout(() => void this.stop(), IDLE_MS).unref();
-        }
-        done(reply);
-      };
-      const fail = (name: string, message: string, hint: string) => finish({ id, ok: false, error: { name, message, hint } });
-      const onMessage = (reply: WorkerReply) => {
-        if (reply.id === id) finish(reply);
-      };
-      const onError = (err: Error) => {
-        void this.stop();
-        // An error thrown later by the manifest's own timers or promises, outside the import.
-        finish({ id, ok: false, error: { name: err.name, message: err.message, stack: err.stack } });
-      };
-      const onExit = (code: number) => {
-        if (this.worker === worker) this.worker = undefined;
-        fail('LoaderExit', `the manifest stopped the loader (exit code ${code})`, 'a manifest must not call process.exit');
-      };
-      const timer = setTimeout(() => {
-        void this.stop();
-        fail(
-          'LoaderTimeout',
-          `the manifest did not finish loading within ${timeoutMs} ms`,
-          'look for a top-level await or an async default export that never settles',
-        );
-      }, timeoutMs);
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      worker.postMessage({ ...req, id } satisfies WorkerRequest);
-    });
-  }
-
-  private start(): Worker {
-    this.loads = 0;
-    const entry = workerEntry();
-    // A manifest's console output goes to stderr, never into a command's (JSON) output.
-    const options = { stdout: true, stderr: true } as const;
-    // Under tsx (tests, development) the worker's own .ts source needs tsx registered first.
-    const worker = entry.endsWith('.ts')
-      ? new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})` +
-            `.then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`,
-          { ...options, eval: true },
-        )
-      : new Worker(entry, options);
-    worker.stdout.pipe(process.stderr, { end: false });
-    worker.stderr.pipe(process.stderr, { end: false });
-    return worker;
-  }
-
-  private async stop(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    clearTimeout(this.idle);
-    if (worker) {
-      worker.removeAllListeners('exit');
-      await worker.terminate();
-    }
-  }
-}
-
-const host = new LoaderHost();
-
-/**
- * The worker's file: beside this module (dist/manifest, or src/manifest under
- * tsx), or dist/manifest seen from the CLI bundle (dist/bundle[/chunks]).
- */
-function workerEntry(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    join(here, 'typescript-worker.js'),
-    join(here, 'typescript-worker.ts'),
-    join(here, '..', 'manifest', 'typescript-worker.js'),
-    join(here, '..', '..', 'manifest', 'typescript-worker.js'),
-  ];
-  const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error(`setpoint is installed incompletely: no typescript-worker.js near ${here}`);
-  return found;
 }

@@ -93,9 +93,9 @@ export function formatCel(value: unknown): string {
   if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (value === null || value === undefined) return 'null';
   if (value instanceof Uint8Array) return `<${value.length} bytes>`;
-  try {
-    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v instanceof Map ? Object.fromEntries(v) : v));
-  } catch {
-    return String(value);
-  }
+  return JSON.stringify(value, (_k, v: unknown): unknown => {
+    if (typeof v === 'bigint') return Number(v);
+    if (v instanceof Map) return Object.fromEntries(v as Map<unknown, unknown>) as unknown;
+    return v;
+  });
 }

@@ -28,7 +28,6 @@ import { ACTUAL_VAR, OBJECT_VAR, toCel } from './cel.js';
 import { policyObject, subjectOf } from './compile.js';
 import { PolicyFixtureError } from './errors.js';
 import { judge, type PolicySet } from './policy-set.js';
-import { violationText } from './violation.js';
 
 /** Fixture files are the manifest layer's test files (`*.test.yaml`), which manifest folders skip. */
 export const isFixtureFile = isTestFile;
@@ -109,6 +108,8 @@ export interface CaseResult {
   ok: boolean;
   /** The violation's message, the rule's error, or what is wrong with the case. */
   message?: string;
+  /** Why the case failed, in one line. */
+  problem?: string;
   /** Problems with the case's object. */
   diagnostics?: Diagnostic[];
 }
@@ -130,22 +131,23 @@ export function runFixture(fixture: LoadedFixture, policies: PolicySet, catalog:
     // Field positions are looked up under the case's `object`, not the fixture's root.
     const locator = new ObjectLocator(['cases', fixture.cases.indexOf(c), 'object']);
     const resource = validateOne(c.document, { catalog, locator }, diags);
-    if (!resource) return { ...base, got: 'error', ok: false, message: 'the object is not a valid resource', diagnostics: diags.items };
+    if (!resource) return { ...base, got: 'error', ok: false, problem: 'the object is not a valid resource', diagnostics: diags.items };
     if (policy.runtime && !c.actual)
-      return { ...base, got: 'error', ok: false, message: `policy ${policy.name} reads \`actual\`: give the case an actual (the observed state)` };
+      return { ...base, got: 'error', ok: false, problem: `policy ${policy.name} reads \`actual\`: give the case an actual (the observed state)` };
     if (!policy.applies(subjectOf(resource))) return verdictResult(base, 'pass', c);
     const context: Record<string, unknown> = { [OBJECT_VAR]: policyObject(resource) };
     if (c.actual) context[ACTUAL_VAR] = toCel(c.actual);
     const v = judge(policy, resource, context, policy.runtime ? 'runtime' : 'admission');
-    if (v?.error) return { ...base, got: 'error', ok: false, message: violationText(v) };
+    if (v?.error) return { ...base, got: 'error', ok: false, message: v.message, problem: `the rule failed: ${v.error}` };
     return verdictResult(base, v ? 'violation' : 'pass', c, v?.message);
   });
 }
 
 function verdictResult(base: { name: string; expect: 'pass' | 'violation' }, got: 'pass' | 'violation', c: FixtureCase, message?: string): CaseResult {
-  let ok = got === c.expect;
-  if (ok && got === 'violation' && c.message !== undefined && !(message ?? '').includes(c.message)) ok = false;
-  return { ...base, got, ok, message };
+  if (got !== c.expect) return { ...base, got, ok: false, message, problem: `expected ${c.expect}, got ${got}` };
+  if (got === 'violation' && c.message !== undefined && !(message ?? '').includes(c.message))
+    return { ...base, got, ok: false, message, problem: `expected the message to contain ${JSON.stringify(c.message)}` };
+  return { ...base, got, ok: true, message };
 }
 
 /** Locates fields of a case's object inside the fixture document. */

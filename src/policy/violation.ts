@@ -51,3 +51,10 @@ export function violationDiagnostic(v: Violation): Diagnostic | undefined {
         : undefined,
   };
 }
+
+/** The event a violation becomes under serve: a Warning `PolicyViolation` (deny, warn), a Normal `PolicyAudit` (audit: dry-run, nothing alerts). */
+export function violationEvent(v: Violation): { type: 'Normal' | 'Warning'; reason: string; message: string } {
+  return v.action === 'audit'
+    ? { type: 'Normal', reason: 'PolicyAudit', message: `policy ${v.policy} (audit, not enforced): ${violationText(v)}` }
+    : { type: 'Warning', reason: 'PolicyViolation', message: `policy ${v.policy} (${v.action}): ${violationText(v)}` };
+}

@@ -12,6 +12,10 @@ import { WindowsSchema, type WindowSpec } from '../engine/windows/index.js';
 import { SourcesSchema, type SourceConfig } from '../source/config.js';
 import { SecretRefSchema, type SecretRef } from '../secrets/index.js';
 import { EnvironmentsSchema, VariablesSchema, type VariableValue } from '../render/schema.js';
+import { TelemetrySchema, tracingConfig } from '../telemetry/schema.js';
+import type { TracingConfig } from '../telemetry/tracing.js';
+import { AlertsSchema, alertSettings, type AlertSettings } from '../telemetry/alerts/schema.js';
+import { SlosSchema, sloSpecs, type SloSpec } from '../telemetry/slo/schema.js';
 import { Diagnostics, FieldLocator, formatPath, issuesToProblems, describeValue, NAME_PATTERN } from '../manifest/index.js';
 
 export const SETTINGS_FILE = 'setpoint.yaml';
@@ -73,6 +77,13 @@ export const SettingsSchema = z
           .optional()
           .describe('Where `setpoint serve` answers HTTP (API, probes, metrics): HOST:PORT, or false for no HTTP. Defaults to 127.0.0.1:7420.'),
         metrics: z.enum(['public', 'token']).optional().describe('Who may read /metrics: anyone (public) or any valid API token. Defaults to token.'),
+        authFailures: z
+          .strictObject({
+            burst: z.number().int().min(1).optional().describe('Failed authentications allowed in a row from one address. Defaults to 10.'),
+            perMinute: z.number().positive().optional().describe('Failures forgiven per minute. Defaults to 10.'),
+          })
+          .optional()
+          .describe('Rate limit of failed authentication per client address (then 429 with Retry-After).'),
         webhook: z
           .strictObject({ secretRef: SecretRefSchema.describe('The shared secret of Git push webhooks (HMAC key, or GitLab token).') })
           .optional()
@@ -80,6 +91,9 @@ export const SettingsSchema = z
       })
       .optional()
       .describe('The HTTP API of `setpoint serve`.'),
+    telemetry: TelemetrySchema.optional().describe('Tracing (OpenTelemetry) of serve.'),
+    alerts: AlertsSchema.optional().describe('Alert rules, receivers and routes of serve (see src/telemetry/alerts/README.md).'),
+    slos: SlosSchema.optional().describe('Service-level objectives: error budgets in `status`, burn-rate alerts under serve.'),
     log: z
       .strictObject({
         file: z.string().optional().describe('JSON log of one-shot commands. Defaults to setpoint.log next to the state.'),
@@ -114,6 +128,10 @@ export interface Settings {
   /** Environments by name: overlay paths (absolute, in order) and their variables. */
   environments: Record<string, { overlays: string[]; variables: Record<string, VariableValue> }>;
   server: ServerSettings;
+  /** Span export of serve; no endpoint here may still mean the OTEL_* environment. */
+  tracing: TracingConfig;
+  alerts: AlertSettings;
+  slos: SloSpec[];
   /** `file` undefined: setpoint.log next to the state. */
   log: { file?: string; level: 'debug' | 'info' | 'warn' | 'error' };
 }
@@ -124,6 +142,7 @@ export interface ServerSettings {
   /** True when setpoint.yaml names the address (a busy port is then an error, not a warning). */
   listenExplicit: boolean;
   metrics: 'public' | 'token';
+  authFailures: { burst: number; perMinute: number };
   webhookSecret?: SecretRef;
 }
 
@@ -173,8 +192,12 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
       listen: raw.server?.listen ?? '127.0.0.1:7420',
       listenExplicit: raw.server?.listen !== undefined,
       metrics: raw.server?.metrics ?? 'token',
+      authFailures: { burst: raw.server?.authFailures?.burst ?? 10, perMinute: raw.server?.authFailures?.perMinute ?? 10 },
       webhookSecret: raw.server?.webhook?.secretRef,
     },
+    tracing: tracingConfig(raw.telemetry),
+    alerts: alertSettings(raw.alerts),
+    slos: sloSpecs(raw.slos),
     log: { file: raw.log?.file !== undefined ? abs(raw.log.file) : undefined, level: raw.log?.level ?? 'info' },
   };
 }

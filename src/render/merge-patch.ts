@@ -17,7 +17,12 @@ function isMapping(value: unknown): value is Record<string, unknown> {
  * modified, and parts the patch does not touch are shared, not copied.
  * `onChange` hears of each path whose whole value now comes from the patch.
  */
-export function mergePatch(target: unknown, patch: unknown, onChange?: PatchListener, path: FieldPath = []): unknown {
+export function mergePatch(
+  target: unknown,
+  patch: unknown,
+  onChange?: PatchListener,
+  path: FieldPath = [],
+): unknown {
   if (!isMapping(patch)) {
     onChange?.(path, 'set');
     return patch;
@@ -35,7 +40,11 @@ export function mergePatch(target: unknown, patch: unknown, onChange?: PatchList
         onChange?.([...path, key], 'delete');
       }
     } else {
-      setOwn(result, key, mergePatch(Object.hasOwn(target, key) ? target[key] : undefined, value, onChange, [...path, key]));
+      setOwn(
+        result,
+        key,
+        mergePatch(Object.hasOwn(target, key) ? target[key] : undefined, value, onChange, [...path, key]),
+      );
     }
   }
   return result;

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as z from 'zod';
 import { tempDir, writeFiles } from '../../test/helpers.js';
-import { Diagnostics, loadDocuments, validateDocuments, type KindCatalog, type RawDocument } from '../manifest/index.js';
+import {
+  Diagnostics,
+  loadDocuments,
+  validateDocuments,
+  type KindCatalog,
+  type RawDocument,
+} from '../manifest/index.js';
 import { RenderedLocator } from './locate.js';
 import { applyOverlays, renderDocuments, type RenderedDocument } from './overlays.js';
 import type { Variables } from './variables.js';
@@ -34,7 +40,10 @@ spec:
 /** A project on disk: base.yaml plus overlay files; returns parsed documents with real locations. */
 function project(overlays: Record<string, string>, base = BASE) {
   const dir = tempDir();
-  writeFiles(dir, { 'base.yaml': base, ...Object.fromEntries(Object.entries(overlays).map(([k, v]) => [`overlays/${k}`, v])) });
+  writeFiles(dir, {
+    'base.yaml': base,
+    ...Object.fromEntries(Object.entries(overlays).map(([k, v]) => [`overlays/${k}`, v])),
+  });
   const diags = new Diagnostics();
   const docs = loadDocuments([join(dir, 'base.yaml')], diags);
   const over = Object.keys(overlays).length ? loadDocuments([join(dir, 'overlays')], diags) : [];
@@ -121,12 +130,18 @@ with: { spec: { args: [z] } }
     const { docs, diags } = render(p);
     assert.deepEqual(diags.items, []);
     assert.equal(docs.length, 4);
-    assert.deepEqual(docs[3].value, { kind: 'File', metadata: { name: 'banner' }, spec: { path: '/srv/banner', content: 'hi' } });
+    assert.deepEqual(docs[3].value, {
+      kind: 'File',
+      metadata: { name: 'banner' },
+      spec: { path: '/srv/banner', content: 'hi' },
+    });
     assert.equal(docs[3].file, p.file('overlays/a.yaml'));
   });
 
   it('allows adding an id again after deleting it (a replacement)', () => {
-    const p = project({ 'a.yaml': 'delete: File/motd\n---\nkind: File\nmetadata: { name: motd }\nspec: { path: /other }\n' });
+    const p = project({
+      'a.yaml': 'delete: File/motd\n---\nkind: File\nmetadata: { name: motd }\nspec: { path: /other }\n',
+    });
     const { docs, diags } = render(p);
     assert.deepEqual(diags.items, []);
     assert.deepEqual(spec(docs[2]), { path: '/other' });
@@ -145,21 +160,29 @@ with: { spec: { args: [z] } }
   });
 
   it('reports a patch of an unknown id where it is written, with a did-you-mean from the declared ids', () => {
-    const p = project({ 'a.yaml': '\npatch: File/mtod\nwith: { spec: { mode: "0600" } }\n---\ndelete: File/debug\n' });
+    const p = project({
+      'a.yaml': '\npatch: File/mtod\nwith: { spec: { mode: "0600" } }\n---\ndelete: File/debug\n',
+    });
     const { docs, diags } = render(p);
     assert.equal(docs.length, 3);
     assert.equal(diags.items.length, 2);
     const [typo, namespace] = diags.items;
     assert.equal(typo.code, 'SETPOINT_OVERLAY_UNKNOWN_TARGET');
     assert.equal(typo.summary, 'patches File/default/mtod, which is not declared');
-    assert.deepEqual([typo.file, typo.line, typo.column, typo.field], [p.file('overlays/a.yaml'), 2, 8, 'patch']);
+    assert.deepEqual(
+      [typo.file, typo.line, typo.column, typo.field],
+      [p.file('overlays/a.yaml'), 2, 8, 'patch'],
+    );
     assert.equal(typo.hint, 'did you mean File/default/motd?');
     assert.equal(namespace.summary, 'deletes File/default/debug, which is not declared');
     assert.equal(namespace.hint, 'did you mean File/web/debug?', 'the same name in another namespace');
   });
 
   it('says when the target was deleted by an earlier overlay', () => {
-    const p = project({ 'a.yaml': 'delete: File/motd\n', 'b.yaml': 'patch: File/motd\nwith: { spec: { mode: "0600" } }\n' });
+    const p = project({
+      'a.yaml': 'delete: File/motd\n',
+      'b.yaml': 'patch: File/motd\nwith: { spec: { mode: "0600" } }\n',
+    });
     const { diags } = render(p);
     assert.equal(diags.items[0].detail, `it was deleted by the overlay at ${p.file('overlays/a.yaml')}:1:1`);
   });
@@ -186,10 +209,28 @@ with: { spec: { args: [z] } }
     assert.deepEqual(got, [
       ['SETPOINT_OVERLAY_INVALID', 1, 'with', 'required field is missing', undefined],
       ['SETPOINT_OVERLAY_INVALID', 2, 'whith', 'unknown field "whith"', 'did you mean "with"?'],
-      ['SETPOINT_OVERLAY_INVALID', 4, 'patch', 'not a resource id: expected Kind/name or Kind/namespace/name', undefined],
+      [
+        'SETPOINT_OVERLAY_INVALID',
+        4,
+        'patch',
+        'not a resource id: expected Kind/name or Kind/namespace/name',
+        undefined,
+      ],
       ['SETPOINT_OVERLAY_INVALID', 8, 'with', 'unknown field "with"', 'a delete document has only delete'],
-      ['SETPOINT_OVERLAY_INVALID', 10, undefined, 'an overlay document patches, deletes or adds a resource', undefined],
-      ['SETPOINT_OVERLAY_INVALID', 12, undefined, 'an overlay document patches, deletes or adds a resource', undefined],
+      [
+        'SETPOINT_OVERLAY_INVALID',
+        10,
+        undefined,
+        'an overlay document patches, deletes or adds a resource',
+        undefined,
+      ],
+      [
+        'SETPOINT_OVERLAY_INVALID',
+        12,
+        undefined,
+        'an overlay document patches, deletes or adds a resource',
+        undefined,
+      ],
     ]);
     assert.equal(diags.items[4].found, 'a mapping of name');
     assert.equal(diags.items[0].resourceId, 'File/default/motd');
@@ -198,7 +239,10 @@ with: { spec: { args: [z] } }
   it('refuses a patch that would change the id', () => {
     const p = project({ 'a.yaml': 'patch: File/motd\nwith:\n  metadata: { name: other }\n' });
     const { docs, diags } = render(p);
-    assert.equal(diags.items[0].summary, 'a patch cannot change the id of File/default/motd (it would become File/default/other)');
+    assert.equal(
+      diags.items[0].summary,
+      'a patch cannot change the id of File/default/motd (it would become File/default/other)',
+    );
     assert.deepEqual([diags.items[0].line, diags.items[0].field], [3, 'with.metadata']);
     assert.equal(docs[0], p.base[0], 'the patch was not applied');
   });
@@ -209,7 +253,12 @@ describe('locations after rendering', () => {
     kinds: () => ['File', 'Directory'],
     specSchema: (kind) =>
       kind === 'File'
-        ? z.strictObject({ path: z.string(), content: z.string().optional(), mode: z.string().optional(), owner: z.string().optional() })
+        ? z.strictObject({
+            path: z.string(),
+            content: z.string().optional(),
+            mode: z.string().optional(),
+            owner: z.string().optional(),
+          })
         : kind === 'Directory'
           ? z.strictObject({ path: z.string(), args: z.array(z.string()).optional() })
           : undefined,
@@ -234,7 +283,12 @@ describe('locations after rendering', () => {
     const docs = renderDocuments(p.base, { variables: new Map(), overlays: p.overlays, locator }, diags);
     assert.deepEqual(diags.items, []);
     const v = validateDocuments(docs, { catalog, locator });
-    const got = v.diagnostics.items.map((d) => [d.file === p.file('base.yaml') ? 'base' : 'overlay', d.line, d.column, d.field]);
+    const got = v.diagnostics.items.map((d) => [
+      d.file === p.file('base.yaml') ? 'base' : 'overlay',
+      d.line,
+      d.column,
+      d.field,
+    ]);
     assert.deepEqual(got, [
       ['overlay', 4, 11, 'spec.mode'],
       ['overlay', 6, 12, 'spec.owner'],
@@ -250,7 +304,11 @@ describe('locations after rendering', () => {
     const base = BASE.replace('mode: "0644"', 'mode: 644');
     const p = project({ 'prod.yaml': 'patch: File/motd\nwith: { spec: { content: prod } }\n' }, base);
     const locator = new RenderedLocator();
-    const docs = renderDocuments(p.base, { variables: new Map(), overlays: p.overlays, locator }, new Diagnostics());
+    const docs = renderDocuments(
+      p.base,
+      { variables: new Map(), overlays: p.overlays, locator },
+      new Diagnostics(),
+    );
     const [d] = validateDocuments(docs, { catalog, locator }).diagnostics.items;
     assert.deepEqual([d.file, d.line, d.column, d.field], [p.file('base.yaml'), 7, 9, 'spec.mode']);
   });
@@ -261,18 +319,31 @@ describe('locations after rendering', () => {
       'b.yaml': '\n\npatch: File/motd\nwith: { spec: { owner: 7 } }\n',
     });
     const locator = new RenderedLocator();
-    const docs = renderDocuments(p.base, { variables: new Map(), overlays: p.overlays, locator }, new Diagnostics());
+    const docs = renderDocuments(
+      p.base,
+      { variables: new Map(), overlays: p.overlays, locator },
+      new Diagnostics(),
+    );
     const [d] = validateDocuments(docs, { catalog, locator }).diagnostics.items;
     assert.deepEqual([d.file, d.line, d.field], [p.file('overlays/b.yaml'), 4, 'spec.owner']);
   });
 
   it('interpolates variables in the base and in the overlays, each at its own location', () => {
-    const p = project({ 'a.yaml': 'patch: File/motd\nwith:\n  spec:\n    content: "${greeting}, ${nope}"\n' }, BASE.replace('/srv/motd', '/srv/${dir}'));
+    const p = project(
+      { 'a.yaml': 'patch: File/motd\nwith:\n  spec:\n    content: "${greeting}, ${nope}"\n' },
+      BASE.replace('/srv/motd', '/srv/${dir}'),
+    );
     const variables: Variables = new Map([['greeting', { value: 'hi', from: 'variables' }]]);
     const diags = new Diagnostics();
     const docs = renderDocuments(p.base, { variables, overlays: p.overlays }, diags);
     assert.deepEqual(
-      diags.items.map((d) => [d.file === p.file('base.yaml') ? 'base' : 'overlay', d.line, d.column, d.summary, d.field]),
+      diags.items.map((d) => [
+        d.file === p.file('base.yaml') ? 'base' : 'overlay',
+        d.line,
+        d.column,
+        d.summary,
+        d.field,
+      ]),
       [
         ['base', 5, 9, 'undefined variable "dir"', 'spec.path'],
         ['overlay', 4, 14, 'undefined variable "nope"', 'with.spec.content'],

@@ -70,7 +70,11 @@ export interface RenderOptions extends OverlayOptions {
  * in the overlays (each at its own exact location), then the overlays
  * applied. Problems go to `diags`; the inputs are never modified.
  */
-export function renderDocuments(base: readonly RawDocument[], options: RenderOptions, diags: Diagnostics): RenderedDocument[] {
+export function renderDocuments(
+  base: readonly RawDocument[],
+  options: RenderOptions,
+  diags: Diagnostics,
+): RenderedDocument[] {
   const locator = options.locator ?? new RenderedLocator();
   const interpolate = { variables: options.variables, locator, defaultNamespace: options.defaultNamespace };
   const docs = interpolateDocuments(base, interpolate, diags);
@@ -86,7 +90,11 @@ interface Entry {
 }
 
 /** Applies overlay documents, in order, to `base`. */
-export function applyOverlays(base: readonly RawDocument[], options: OverlayOptions, diags: Diagnostics): RenderedDocument[] {
+export function applyOverlays(
+  base: readonly RawDocument[],
+  options: OverlayOptions,
+  diags: Diagnostics,
+): RenderedDocument[] {
   const ns = options.defaultNamespace;
   const locator = options.locator ?? new RenderedLocator();
   const entries: Entry[] = base.map((doc) => ({ doc, id: declaredId(doc.value, ns), moved: [] }));
@@ -108,11 +116,14 @@ export function applyOverlays(base: readonly RawDocument[], options: OverlayOpti
         summary: 'an overlay document patches, deletes or adds a resource',
         ...at(overlay, [], locator),
         expected: '`patch: ID` with `with: {...}`, `delete: ID`, or a resource (kind, metadata, spec)',
-        found: isMapping(value) ? `a mapping of ${Object.keys(value).join(', ') || 'nothing'}` : describeValue(value),
+        found: isMapping(value)
+          ? `a mapping of ${Object.keys(value).join(', ') || 'nothing'}`
+          : describeValue(value),
       });
   }
 
-  if (locator instanceof RenderedLocator) for (const e of entries) locator.setMoved(e.doc.file, e.doc.index, e.moved);
+  if (locator instanceof RenderedLocator)
+    for (const e of entries) locator.setMoved(e.doc.file, e.doc.index, e.moved);
   return entries.filter((e) => !e.deleted).map((e) => e.doc);
 }
 
@@ -133,7 +144,11 @@ function patch(overlay: RawDocument, ctx: Context): void {
   const moved = [...entry.moved];
   const value = mergePatch(entry.doc.value, parsed.with, (path, op) => {
     for (let i = moved.length - 1; i >= 0; i--) if (isPrefix(path, moved[i].prefix)) moved.splice(i, 1);
-    if (op === 'set') moved.push({ prefix: path, origin: { file: overlay.file, index: overlay.index, path: ['with', ...path] } });
+    if (op === 'set')
+      moved.push({
+        prefix: path,
+        origin: { file: overlay.file, index: overlay.index, path: ['with', ...path] },
+      });
   });
   const after = declaredId(value, ctx.ns);
   if (after !== id) {
@@ -207,7 +222,9 @@ function target(overlay: RawDocument, id: string, verb: 'patch' | 'delete', ctx:
     ...at(overlay, [verb], ctx.locator),
     resourceId: id,
     field: verb,
-    detail: deleted ? `it was deleted by the overlay at ${deleted.file}:${deleted.line}:${deleted.column}` : undefined,
+    detail: deleted
+      ? `it was deleted by the overlay at ${deleted.file}:${deleted.line}:${deleted.column}`
+      : undefined,
     hint: guess
       ? `did you mean ${guess}?`
       : 'name a resource of the base manifests, or one added by an earlier overlay (Kind/name or Kind/namespace/name)',
@@ -246,7 +263,9 @@ function parse<T>(overlay: RawDocument, schema: z.ZodType<T>, ctx: Context): T |
 
 /** File, line and column of a field of a document (its key, for an unknown field). */
 function at(doc: RawDocument, path: Array<string | number>, locator: FieldLocator, atKey = false) {
-  const pos = atKey ? locator.locateKey(doc.file, doc.index, path) : locator.locate(doc.file, doc.index, path);
+  const pos = atKey
+    ? locator.locateKey(doc.file, doc.index, path)
+    : locator.locate(doc.file, doc.index, path);
   return { file: pos?.file ?? doc.file, line: pos?.line ?? doc.line, column: pos?.column ?? doc.column };
 }
 

@@ -31,7 +31,10 @@ describe('settings: variables and environments', () => {
     assert.deepEqual(settings.variables, { region: 'eu', greeting: 'hello', replicas: 2 });
     assert.deepEqual(settings.environments, {
       prod: { overlays: [join(dir, 'overlays/prod')], variables: { greeting: 'hello, prod' } },
-      staging: { overlays: [join(dir, 'overlays/common'), join(dir, 'overlays/staging.yaml')], variables: {} },
+      staging: {
+        overlays: [join(dir, 'overlays/common'), join(dir, 'overlays/staging.yaml')],
+        variables: {},
+      },
     });
   });
 
@@ -48,7 +51,10 @@ describe('settings: variables and environments', () => {
     assert.deepEqual(got, [
       ['variables.list', 'wrong type'],
       ['variables.replica', '"replica" is reserved for Process replicas'],
-      ['variables.my-var', '"my-var" is not a variable name: letters, digits and "_", not starting with a digit'],
+      [
+        'variables.my-var',
+        '"my-var" is not a variable name: letters, digits and "_", not starting with a digit',
+      ],
       ['environments.prod.overlay', 'unknown field "overlay"'],
       ['environments.a b', '"a b" is not an environment name: letters, digits, ".", "_" or "-"'],
     ]);
@@ -64,7 +70,11 @@ describe('resolveRenderInputs', () => {
     assert.equal(prod.environment, 'prod');
     assert.deepEqual(prod.overlayPaths, settings.environments.prod.overlays);
     assert.equal(prod.variables.get('greeting')!.value, 'hello, prod');
-    const staging = resolveRenderInputs(settings, { environment: 'staging', env: { SETPOINT_ENV: 'prod' } }, diags);
+    const staging = resolveRenderInputs(
+      settings,
+      { environment: 'staging', env: { SETPOINT_ENV: 'prod' } },
+      diags,
+    );
     assert.equal(staging.environment, 'staging');
     assert.equal(staging.variables.get('greeting')!.value, 'hello');
     assert.equal(staging.allOverlayPaths.length, 3);
@@ -87,12 +97,17 @@ describe('resolveRenderInputs', () => {
     assert.equal(d.code, 'SETPOINT_ENVIRONMENT_UNKNOWN');
     assert.equal(d.summary, 'unknown environment "prdo" (from SETPOINT_ENV)');
     assert.equal(d.detail, 'setpoint.yaml defines: prod, staging');
+    assert.deepEqual([d.line, d.column], [2, 1], 'at environments: in setpoint.yaml');
     assert.equal(d.hint, 'did you mean "prod"?');
   });
 
   it('passes --var through with the declared type', () => {
     const { settings } = settingsOf(SETTINGS);
-    const inputs = resolveRenderInputs(settings, { variables: { replicas: '4', extra: 'x' } }, new Diagnostics());
+    const inputs = resolveRenderInputs(
+      settings,
+      { variables: { replicas: '4', extra: 'x' } },
+      new Diagnostics(),
+    );
     assert.deepEqual(inputs.variables.get('replicas'), { value: 4, from: '--var' });
     assert.deepEqual(inputs.variables.get('extra'), { value: 'x', from: '--var' });
   });
@@ -107,14 +122,20 @@ describe('readOverlays and renderProject', () => {
     assert.equal(docs.length, 1);
     const [d] = diags.items;
     assert.equal(d.code, 'SETPOINT_OVERLAY_MISSING');
-    assert.deepEqual([d.file, d.line, d.column, d.field], [join(dir, 'setpoint.yaml'), 9, 9, 'environments.staging.overlays[1]']);
+    assert.deepEqual(
+      [d.file, d.line, d.column, d.field],
+      [join(dir, 'setpoint.yaml'), 9, 9, 'environments.staging.overlays[1]'],
+    );
   });
 
   it('never reads overlay files as base manifests, even when the base folder holds them', () => {
-    const { dir, settings } = settingsOf('manifests: ["."]\nenvironments:\n  prod: { overlays: [overlays/prod] }\n', {
-      'm.yaml': 'kind: File\nmetadata: { name: motd }\nspec: { path: /m }\n',
-      'overlays/prod/p.yaml': 'patch: File/motd\nwith: { spec: { mode: "0600" } }\n',
-    });
+    const { dir, settings } = settingsOf(
+      'manifests: ["."]\nenvironments:\n  prod: { overlays: [overlays/prod] }\n',
+      {
+        'm.yaml': 'kind: File\nmetadata: { name: motd }\nspec: { path: /m }\n',
+        'overlays/prod/p.yaml': 'patch: File/motd\nwith: { spec: { mode: "0600" } }\n',
+      },
+    );
     const diags = new Diagnostics();
     const inputs = resolveRenderInputs(settings, { environment: 'prod' }, diags);
     assert.equal(isOverlayFile(inputs, join(dir, 'overlays/prod/p.yaml')), true);
@@ -128,6 +149,10 @@ describe('readOverlays and renderProject', () => {
       [{ kind: 'File', metadata: { name: 'motd' }, spec: { path: '/m', mode: '0600' } }],
     );
     const plain = renderProject(base, resolveRenderInputs(settings, {}, diags), diags);
-    assert.deepEqual(plain.map((d) => d.file), [join(dir, 'm.yaml')], 'without --env too');
+    assert.deepEqual(
+      plain.map((d) => d.file),
+      [join(dir, 'm.yaml')],
+      'without --env too',
+    );
   });
 });

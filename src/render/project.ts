@@ -6,7 +6,14 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
-import { closest, DEFAULT_NAMESPACE, Diagnostics, FieldLocator, loadDocuments, type RawDocument } from '../manifest/index.js';
+import {
+  closest,
+  DEFAULT_NAMESPACE,
+  Diagnostics,
+  FieldLocator,
+  loadDocuments,
+  type RawDocument,
+} from '../manifest/index.js';
 import { renderDocuments, type RenderedDocument } from './overlays.js';
 import type { VariableValue } from './schema.js';
 import { resolveVariables, type Variables } from './variables.js';
@@ -18,7 +25,9 @@ export interface RenderSettings {
   namespace?: string;
   variables: Readonly<Record<string, VariableValue>>;
   /** Overlay paths absolute, in order. */
-  environments: Readonly<Record<string, { overlays: readonly string[]; variables: Readonly<Record<string, VariableValue>> }>>;
+  environments: Readonly<
+    Record<string, { overlays: readonly string[]; variables: Readonly<Record<string, VariableValue>> }>
+  >;
 }
 
 /** Everything a loader needs to render; made once per run by `resolveRenderInputs`. */
@@ -45,7 +54,11 @@ export interface SelectOptions {
 }
 
 /** Selects the environment and resolves the variables; an unknown environment is a diagnostic. */
-export function resolveRenderInputs(settings: RenderSettings, options: SelectOptions, diags: Diagnostics): RenderInputs {
+export function resolveRenderInputs(
+  settings: RenderSettings,
+  options: SelectOptions,
+  diags: Diagnostics,
+): RenderInputs {
   const fromEnv = options.environment === undefined && Boolean(options.env?.SETPOINT_ENV);
   const name = options.environment ?? (options.env?.SETPOINT_ENV || undefined);
   const all = Object.values(settings.environments).flatMap((e) => e.overlays);
@@ -53,11 +66,19 @@ export function resolveRenderInputs(settings: RenderSettings, options: SelectOpt
   if (name !== undefined && !env) {
     const names = Object.keys(settings.environments);
     const guess = closest(name, names);
+    const pos =
+      settings.file && names.length
+        ? new FieldLocator().locateKey(settings.file, 0, ['environments'])
+        : undefined;
     diags.error({
       code: 'SETPOINT_ENVIRONMENT_UNKNOWN',
       summary: `unknown environment "${name}"${fromEnv ? ' (from SETPOINT_ENV)' : ''}`,
       file: settings.file,
-      detail: names.length ? `setpoint.yaml defines: ${names.join(', ')}` : 'setpoint.yaml defines no environments',
+      line: pos?.line,
+      column: pos?.column,
+      detail: names.length
+        ? `setpoint.yaml defines: ${names.join(', ')}`
+        : 'setpoint.yaml defines no environments',
       hint: guess ? `did you mean "${guess}"?` : 'define it under environments: in setpoint.yaml',
     });
     env = undefined;
@@ -86,7 +107,9 @@ export function readOverlays(inputs: RenderInputs, diags: Diagnostics): RawDocum
   const locator = new FieldLocator();
   const existing = inputs.overlayPaths.filter((path, i) => {
     if (existsSync(path)) return true;
-    const pos = inputs.settingsFile ? locator.locate(inputs.settingsFile, 0, ['environments', inputs.environment!, 'overlays', i]) : undefined;
+    const pos = inputs.settingsFile
+      ? locator.locate(inputs.settingsFile, 0, ['environments', inputs.environment!, 'overlays', i])
+      : undefined;
     diags.error({
       code: 'SETPOINT_OVERLAY_MISSING',
       summary: `no such overlay file or folder: ${path}`,
@@ -115,13 +138,27 @@ export function isOverlayFile(inputs: Pick<RenderInputs, 'allOverlayPaths'>, fil
  * overlays and renders. Pass the locator that validation will use (a
  * RenderedLocator), so diagnostics about fields an overlay wrote point at it.
  */
-export function renderProject(base: readonly RawDocument[], inputs: RenderInputs, diags: Diagnostics, locator?: FieldLocator): RenderedDocument[] {
+export function renderProject(
+  base: readonly RawDocument[],
+  inputs: RenderInputs,
+  diags: Diagnostics,
+  locator?: FieldLocator,
+): RenderedDocument[] {
   const docs = inputs.allOverlayPaths.length ? base.filter((d) => !isOverlayFile(inputs, d.file)) : base;
   const overlays = readOverlays(inputs, diags);
-  return renderDocuments(docs, { variables: inputs.variables, overlays, defaultNamespace: inputs.defaultNamespace, locator }, diags);
+  return renderDocuments(
+    docs,
+    { variables: inputs.variables, overlays, defaultNamespace: inputs.defaultNamespace, locator },
+    diags,
+  );
 }
 
 /** Reads the base manifests under `paths` and renders them: what `setpoint render` shows. */
-export function renderPaths(paths: readonly string[], inputs: RenderInputs, diags: Diagnostics, locator?: FieldLocator): RenderedDocument[] {
+export function renderPaths(
+  paths: readonly string[],
+  inputs: RenderInputs,
+  diags: Diagnostics,
+  locator?: FieldLocator,
+): RenderedDocument[] {
   return renderProject(loadDocuments(paths, diags), inputs, diags, locator);
 }

@@ -48,20 +48,29 @@ describe('resolveVariables', () => {
   });
 
   it('lets the environment win over the top level', () => {
-    const v = resolveVariables({ settings, environment: { name: 'prod', variables: { greeting: 'hi' } } }, new Diagnostics());
+    const v = resolveVariables(
+      { settings, environment: { name: 'prod', variables: { greeting: 'hi' } } },
+      new Diagnostics(),
+    );
     assert.deepEqual(v.get('greeting'), { value: 'hi', from: 'environments.prod.variables' });
     assert.deepEqual(v.get('region'), { value: 'eu', from: 'variables' });
   });
 
   it('converts strings to the type a variable has in setpoint.yaml', () => {
-    const v = resolveVariables({ settings, env: { SETPOINT_VAR_debug: 'true' }, cli: { replicas: '5' } }, new Diagnostics());
+    const v = resolveVariables(
+      { settings, env: { SETPOINT_VAR_debug: 'true' }, cli: { replicas: '5' } },
+      new Diagnostics(),
+    );
     assert.equal(v.get('replicas')!.value, 5);
     assert.equal(v.get('debug')!.value, true);
   });
 
   it('reports a string that does not fit the declared type, naming where it came from', () => {
     const diags = new Diagnostics();
-    const v = resolveVariables({ settings, env: { SETPOINT_VAR_debug: 'yes' }, cli: { replicas: 'many' } }, diags);
+    const v = resolveVariables(
+      { settings, env: { SETPOINT_VAR_debug: 'yes' }, cli: { replicas: 'many' } },
+      diags,
+    );
     assert.equal(diags.errors.length, 2);
     assert.match(diags.errors[0].summary, /^SETPOINT_VAR_debug: "yes" is not a boolean$/);
     assert.match(diags.errors[1].summary, /^--var replicas: "many" is not a number$/);
@@ -124,7 +133,10 @@ describe('interpolateString', () => {
   });
 
   it('leaves strings without references alone, dollar signs included', () => {
-    assert.deepEqual(interpolateString('cost: $5, $$ and $HOME', v), { value: 'cost: $5, $$ and $HOME', problems: [] });
+    assert.deepEqual(interpolateString('cost: $5, $$ and $HOME', v), {
+      value: 'cost: $5, $$ and $HOME',
+      problems: [],
+    });
   });
 });
 
@@ -155,7 +167,10 @@ describe('interpolateDocument', () => {
       dependsOn: ['Directory/eu'],
     });
     assert.deepEqual(doc.value, before, 'the input is unchanged');
-    assert.deepEqual([out.file, out.index, out.line, out.column], [doc.file, doc.index, doc.line, doc.column]);
+    assert.deepEqual(
+      [out.file, out.index, out.line, out.column],
+      [doc.file, doc.index, doc.line, doc.column],
+    );
   });
 
   it('returns a document without references as the same object', () => {
@@ -164,7 +179,9 @@ describe('interpolateDocument', () => {
   });
 
   it('turns an exact typed reference into a number', () => {
-    const [doc] = docsOf('kind: Process\nmetadata: { name: web }\nspec:\n  replicas: ${replicas}\n  args: ["${replica}", "--n=${replicas}"]\n');
+    const [doc] = docsOf(
+      'kind: Process\nmetadata: { name: web }\nspec:\n  replicas: ${replicas}\n  args: ["${replica}", "--n=${replicas}"]\n',
+    );
     const out = interpolateDocument(doc, { variables: v }, new Diagnostics());
     assert.deepEqual((out.value as { spec: unknown }).spec, { replicas: 3, args: ['${replica}', '--n=3'] });
   });
@@ -188,9 +205,15 @@ describe('interpolateDocument', () => {
     assert.deepEqual(p.value, {
       kind: 'Policy',
       metadata: { name: 'owner-eu' },
-      spec: { message: '${object.metadata.name} needs an owner in ${region} ($${x})', match: { namespaces: ['eu'] } },
+      spec: {
+        message: '${object.metadata.name} needs an owner in ${region} ($${x})',
+        match: { namespaces: ['eu'] },
+      },
     });
-    assert.deepEqual(q.value, { patch: 'Policy/owner-eu', with: { spec: { message: '${object.kind} ${nope}', action: 'hello' } } });
+    assert.deepEqual(q.value, {
+      patch: 'Policy/owner-eu',
+      with: { spec: { message: '${object.kind} ${nope}', action: 'hello' } },
+    });
   });
 
   it('reports an undefined variable at the line and column of its string, with the id, field and defined names', () => {

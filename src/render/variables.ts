@@ -9,7 +9,14 @@
  * untouched: `${replica}` / `${replica+N}` (Process replicas) and anything in
  * a Policy's `spec.message` (evaluated by the policy engine).
  */
-import { closest, describeValue, Diagnostics, FieldLocator, formatPath, type RawDocument } from '../manifest/index.js';
+import {
+  closest,
+  describeValue,
+  Diagnostics,
+  FieldLocator,
+  formatPath,
+  type RawDocument,
+} from '../manifest/index.js';
 import { documentId, isMapping, targetId } from './ids.js';
 import { VARIABLE_NAME, type VariableValue } from './schema.js';
 
@@ -43,14 +50,16 @@ export interface VariableInputs {
  */
 export function resolveVariables(inputs: VariableInputs, diags: Diagnostics): Variables {
   const out = new Map<string, Variable>();
-  for (const [name, value] of Object.entries(inputs.settings ?? {})) out.set(name, { value, from: 'variables' });
+  for (const [name, value] of Object.entries(inputs.settings ?? {}))
+    out.set(name, { value, from: 'variables' });
   const env = inputs.environment;
   for (const [name, value] of Object.entries(env?.variables ?? {}))
     out.set(name, { value, from: `environments.${env!.name}.variables` });
   const strings: Array<[string, string, string]> = [];
   for (const [key, value] of Object.entries(inputs.env ?? {})) {
     const name = key.slice(ENV_PREFIX.length);
-    if (key.startsWith(ENV_PREFIX) && value !== undefined && VARIABLE_NAME.test(name)) strings.push([name, value, key]);
+    if (key.startsWith(ENV_PREFIX) && value !== undefined && VARIABLE_NAME.test(name))
+      strings.push([name, value, key]);
   }
   for (const [name, value] of Object.entries(inputs.cli ?? {})) strings.push([name, value, '--var']);
   for (const [name, text, from] of strings) {
@@ -60,7 +69,7 @@ export function resolveVariables(inputs: VariableInputs, diags: Diagnostics): Va
       diags.error({
         code: 'SETPOINT_VARIABLE_INVALID',
         summary: `${from === '--var' ? `--var ${name}` : from}: ${JSON.stringify(text)} is not a ${typeof declared!.value}`,
-        expected: `a ${typeof declared!.value}, as ${name} is in ${declared!.from} of setpoint.yaml`,
+        expected: `a ${typeof declared!.value}, the type of ${name} in setpoint.yaml (${declared!.from})`,
         found: describeValue(text),
         hint: typeof declared!.value === 'boolean' ? 'write true or false' : 'write a number, e.g. 3 or 0.5',
       });
@@ -72,7 +81,8 @@ export function resolveVariables(inputs: VariableInputs, diags: Diagnostics): Va
 }
 
 function convert(text: string, type: string): VariableValue | undefined {
-  if (type === 'number') return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text.trim()) ? Number(text) : undefined;
+  if (type === 'number')
+    return /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text.trim()) ? Number(text) : undefined;
   if (type === 'boolean') return text === 'true' ? true : text === 'false' ? false : undefined;
   return text;
 }
@@ -95,7 +105,10 @@ const REPLICA_REF = /^replica(\s*\+\s*\d+)?$/;
  * becomes the variable's value with its type; otherwise values are joined as
  * text. Unreplaceable references stay as written and are returned as problems.
  */
-export function interpolateString(text: string, variables: Variables): { value: VariableValue; problems: InterpolationProblem[] } {
+export function interpolateString(
+  text: string,
+  variables: Variables,
+): { value: VariableValue; problems: InterpolationProblem[] } {
   const problems: InterpolationProblem[] = [];
   if (!text.includes('${')) return { value: text, problems };
   let out = '';
@@ -148,21 +161,40 @@ export interface InterpolateOptions {
 }
 
 /** Interpolates every document; unchanged documents are returned as they are, never copied. */
-export function interpolateDocuments(docs: readonly RawDocument[], options: InterpolateOptions, diags: Diagnostics): RawDocument[] {
+export function interpolateDocuments(
+  docs: readonly RawDocument[],
+  options: InterpolateOptions,
+  diags: Diagnostics,
+): RawDocument[] {
   const locator = options.locator ?? new FieldLocator();
   return docs.map((doc) => interpolateDocument(doc, { ...options, locator }, diags));
 }
 
 /** Interpolates the string values of one document (never its keys); the input is not modified. */
-export function interpolateDocument(doc: RawDocument, options: InterpolateOptions, diags: Diagnostics): RawDocument {
+export function interpolateDocument(
+  doc: RawDocument,
+  options: InterpolateOptions,
+  diags: Diagnostics,
+): RawDocument {
   const reserved = reservedPath(doc.value);
   let id: string | undefined | null = null;
   const locator = options.locator ?? new FieldLocator();
   const report = (problem: InterpolationProblem, path: Array<string | number>) => {
     if (id === null) id = documentId(doc.value, options.defaultNamespace);
     const pos = locator.locate(doc.file, doc.index, path);
-    const at = { file: doc.file, line: pos?.line ?? doc.line, column: pos?.column ?? doc.column, resourceId: id, field: formatPath(path) };
-    if (problem.kind === 'undefined') diags.error({ code: 'SETPOINT_VARIABLE_UNDEFINED', ...at, ...undefinedMessage(problem.name, options.variables) });
+    const at = {
+      file: doc.file,
+      line: pos?.line ?? doc.line,
+      column: pos?.column ?? doc.column,
+      resourceId: id,
+      field: formatPath(path),
+    };
+    if (problem.kind === 'undefined')
+      diags.error({
+        code: 'SETPOINT_VARIABLE_UNDEFINED',
+        ...at,
+        ...undefinedMessage(problem.name, options.variables),
+      });
     else
       diags.error({
         code: 'SETPOINT_VARIABLE_INVALID',

@@ -60,6 +60,16 @@ describe('Redactor.redact', () => {
     assert.equal(r.redact('ok fine, longer-line'), `ok fine, ${REDACTED}`);
   });
 
+  it('catches a secret inside serialized JSON, where quotes, backslashes and tabs are escaped', () => {
+    const r = new Redactor();
+    const secret = 'pa"ss\\wo\trd-1';
+    r.add(secret);
+    const json = JSON.stringify({ message: `token ${secret} end`, list: [secret], pem: `a\n${secret}\n` });
+    assert.ok(!json.includes(secret), 'the serialized form differs from the value');
+    assert.equal(r.redact(json), JSON.stringify({ message: `token ${REDACTED} end`, list: [REDACTED], pem: `a\n${REDACTED}\n` }));
+    assert.equal(r.redact(`raw: ${secret}`), `raw: ${REDACTED}`);
+  });
+
   it('treats regular-expression characters in a secret literally', () => {
     const r = new Redactor();
     r.add('a.b*c+(d)?[e]{2}|f^$\\g');

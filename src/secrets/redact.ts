@@ -11,10 +11,16 @@ export class Redactor {
   private readonly values = new Set<string>();
   private pattern: RegExp | undefined;
 
-  /** Registers a secret value; values shorter than 4 characters are too common to scrub safely. */
+  /**
+   * Registers a secret value; values shorter than 4 characters are too common
+   * to scrub safely. Each form is also registered as it reads inside a JSON
+   * string (quotes, backslashes, tabs escaped), so text redacted after
+   * serializing (a --json document, an HTTP body) is scrubbed too.
+   */
   add(value: string): void {
     const lines = value.split(/\r?\n/).filter((l) => l.trim().length >= 4);
-    const candidates = value.trim().length >= 4 ? [value, value.trim(), ...lines] : lines;
+    const forms = value.trim().length >= 4 ? [value, value.trim(), ...lines] : lines;
+    const candidates = forms.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
     let changed = false;
     for (const v of candidates) {
       if (!this.values.has(v)) {

@@ -11,11 +11,15 @@ export function createApp(ctx: ServerContext, extensions: readonly RouteModule[]
   const app = new Hono();
   app.onError((err, c) => {
     const { status, body, headers } = errorResponse(err);
-    if (status >= 500) ctx.logger.error({ err: (err as Error).message, method: c.req.method, path: c.req.path }, 'API request failed');
+    if (status >= 500) ctx.logger.error({ err: (err).message, method: c.req.method, path: c.req.path }, 'API request failed');
     return c.json(body, status, headers);
   });
   app.notFound((c) => c.json({ error: { code: 'SETPOINT_NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}`, hint: 'GET /openapi.json lists the routes' } }, 404));
-  const routes = new Routes(app, (c) => ctx.auth.authenticate(c.req.header('authorization'), clientAddress(c)));
+  const routes = new Routes(
+    app,
+    (c) => ctx.auth.authenticate(c.req.header('authorization'), clientAddress(c)),
+    () => ctx.serve?.commandsWritten(),
+  );
   for (const mount of [...ROUTE_MODULES, ...extensions]) mount(routes, ctx);
   let doc: Record<string, unknown> | undefined;
   routes.add({

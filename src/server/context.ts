@@ -14,6 +14,8 @@ import type { WatchHub } from './watch-hub.js';
 export interface ServeHandle {
   status(): ServeStatus;
   onFlushed(listener: (written: Flushed) => void): () => void;
+  /** The API wrote commands (nudges) through the shared store connection: read them now. */
+  commandsWritten(): void;
 }
 
 export interface ServerContext {

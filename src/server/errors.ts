@@ -23,19 +23,30 @@ export class HttpError extends Error {
   }
 }
 
-/** The status of each SetpointError code that is not a server fault. */
+/**
+ * The status of SetpointError codes. A SetpointError is an explained problem
+ * (with a hint), usually the request's: 400 unless listed here.
+ */
 const STATUS_OF: Record<string, ContentfulStatusCode> = {
   SETPOINT_NOT_FOUND: 404,
   SETPOINT_UNKNOWN_SOURCE: 404,
+  SETPOINT_UNKNOWN_REVISION: 404,
   SETPOINT_APPROVAL_STALE: 409,
   SETPOINT_APPROVAL_NOT_PENDING: 409,
   SETPOINT_CONFLICT: 409,
   SETPOINT_STATE_LOCKED: 409,
-  SETPOINT_INVALID_ARGUMENT: 400,
-  SETPOINT_UNKNOWN_KIND: 400,
-  SETPOINT_UNKNOWN_TARGET: 400,
+  SETPOINT_NOT_PINNED: 409,
+  SETPOINT_NO_HISTORY: 409,
+  SETPOINT_REVISION_REFUSED: 409,
   SETPOINT_PLAN_INVALID: 422,
   SETPOINT_BLAST_RADIUS: 422,
+  // The server's own configuration or its dependencies, not the request.
+  SETPOINT_INTERNAL: 500,
+  SETPOINT_SETTINGS_INVALID: 500,
+  SETPOINT_PLUGIN_INVALID: 500,
+  SETPOINT_SECRET_UNRESOLVED: 500,
+  SETPOINT_GIT_FAILED: 502,
+  SETPOINT_SOURCE_UNREADABLE: 502,
   SETPOINT_SERVER_UNREACHABLE: 502,
 };
 
@@ -45,7 +56,7 @@ export function errorResponse(err: unknown): { status: ContentfulStatusCode; bod
   if (err instanceof SetpointError) {
     const body: ErrorBody = { error: { code: err.code, message: err.message, hint: err.hint } };
     if (err.diagnostics.length) body.diagnostics = err.diagnostics;
-    return { status: STATUS_OF[err.code] ?? 500, body, headers: {} };
+    return { status: STATUS_OF[err.code] ?? 400, body, headers: {} };
   }
   const e = err as { code?: unknown; message?: unknown; hint?: unknown };
   const code = typeof e?.code === 'string' && e.code.startsWith('SETPOINT_') ? e.code : 'SETPOINT_INTERNAL';

@@ -23,7 +23,7 @@ export interface ApiServerOptions {
   serve?: ServeHandle;
   metrics?: Metrics;
   logger: Logger;
-  /** Failed-authentication limits per client address. Defaults to 10 in a row, 10 forgiven per minute. */
+  /** Failed-authentication limits per client address. Defaults to settings.server.authFailures. */
   authFailures?: FailureLimiterOptions;
   /** More endpoints (see routes/index.ts). */
   extensions?: readonly RouteModule[];
@@ -62,7 +62,7 @@ export function parseListen(address: string): { host: string; port: number } {
 
 export function createContext(options: Omit<ApiServerOptions, 'listen' | 'extensions'>): ServerContext {
   const { api } = options;
-  const limiter = new FailureLimiter(options.authFailures);
+  const limiter = new FailureLimiter(options.authFailures ?? api.settings.server.authFailures);
   const auth = new Authenticator({ activeTokens: () => api.activeTokens(), changeCounter: async () => (await api.store()).changeCounter() }, limiter);
   return { api, serve: options.serve, metrics: options.metrics, logger: options.logger, auth, hub: new WatchHub(() => api.store(), options.serve), draining: false };
 }

@@ -25,7 +25,8 @@ function parameters(spec: RouteSpec): Json[] {
   const out: Json[] = [];
   for (const m of spec.path.matchAll(/:(\w+)/g)) out.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' } });
   if (spec.query instanceof z.ZodObject) {
-    for (const [name, prop] of Object.entries(spec.query.shape as Record<string, z.ZodType>)) {
+    const shape: Readonly<Record<string, z.ZodType>> = (spec.query as z.ZodObject<Record<string, z.ZodType>>).shape;
+    for (const [name, prop] of Object.entries(shape)) {
       const schema = jsonSchema(prop);
       const { description, ...rest } = schema;
       out.push({ name, in: 'query', required: !prop.safeParse(undefined).success, schema: rest, ...(description ? { description } : {}) });

@@ -49,10 +49,12 @@ export class Routes {
   constructor(
     private readonly app: Hono,
     private readonly authenticate: Authorize,
+    /** Called after each POST/DELETE (serve reads the commands it may have written). */
+    private readonly afterMutation: () => void = () => undefined,
   ) {}
 
   add<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends Access = Access>(spec: RouteSpec<Q, B, A>): void {
-    this.specs.push(spec as unknown as RouteSpec);
+    this.specs.push(spec);
     this.app.on(spec.method, spec.path, async (c) => {
       let principal: Principal | undefined;
       if (spec.auth !== 'public') {
@@ -62,7 +64,9 @@ export class Routes {
       }
       const query = spec.query ? parse(spec.query, queryObject(c), 'query') : {};
       const body = spec.body && !spec.rawBody ? parse(spec.body, await readJson(c), 'body') : undefined;
-      return spec.handler(c, { query, body, params: c.req.param() as Record<string, string>, principal } as RouteInput<Q, B, A>);
+      const response = await spec.handler(c, { query, body, params: c.req.param(), principal } as RouteInput<Q, B, A>);
+      if (spec.method !== 'GET') this.afterMutation();
+      return response;
     });
   }
 }

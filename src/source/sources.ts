@@ -284,8 +284,8 @@ export class SourceSet {
     return { desired: combineDesired(admissions.map((a) => a.desired!)), admissions };
   }
 
-  /** Pins a Git source to an admitted revision (by revision id or commit prefix). */
-  async pin(name: string, ref: string): Promise<RevisionRecord> {
+  /** Pins a Git source to an admitted revision (by revision id or commit prefix); `actor` (for the audit log) defaults to the set's. */
+  async pin(name: string, ref: string, actor = this.options.actor): Promise<RevisionRecord> {
     const def = this.get(name);
     if (!def.git) throw new SourceError(`source ${name} is a folder: it has no history to roll back to`, 'SETPOINT_NO_HISTORY', 'keep desired state in Git to roll back, or restore the folder by hand');
     const { store } = this.options;
@@ -297,21 +297,21 @@ export class SourceSet {
     if (!revision.admitted) throw new SourceError(`revision ${revision.id} was refused; it cannot be the desired state`, 'SETPOINT_REVISION_REFUSED', 'pick an admitted revision');
     const now = new Date().toISOString();
     const state = (await store.getSource(name)) ?? { name };
-    await store.putSource({ ...state, pinned: revision.id, pinnedBy: this.options.actor, pinnedAt: now });
-    await store.appendAudit([{ time: now, actor: this.options.actor, action: 'source.pin', revisionId: revision.id, result: 'pinned', detail: { source: name, commit: revision.commit } }]);
-    await store.appendNudge({ reason: 'sync', actor: this.options.actor, at: now });
+    await store.putSource({ ...state, pinned: revision.id, pinnedBy: actor, pinnedAt: now });
+    await store.appendAudit([{ time: now, actor, action: 'source.pin', revisionId: revision.id, result: 'pinned', detail: { source: name, commit: revision.commit } }]);
+    await store.appendNudge({ reason: 'sync', actor, at: now });
     return revision;
   }
 
-  async unpin(name: string): Promise<SourceState> {
+  async unpin(name: string, actor = this.options.actor): Promise<SourceState> {
     const { store } = this.options;
     const state = (await store.getSource(name)) ?? { name };
     if (!state.pinned) throw new SourceError(`source ${name} is not pinned`, 'SETPOINT_NOT_PINNED', 'nothing to do');
     const now = new Date().toISOString();
     const next: SourceState = { ...state, pinned: undefined, pinnedBy: undefined, pinnedAt: undefined };
     await store.putSource(next);
-    await store.appendAudit([{ time: now, actor: this.options.actor, action: 'source.unpin', revisionId: state.pinned, result: 'unpinned', detail: { source: name } }]);
-    await store.appendNudge({ reason: 'sync', actor: this.options.actor, at: now });
+    await store.appendAudit([{ time: now, actor, action: 'source.unpin', revisionId: state.pinned, result: 'unpinned', detail: { source: name } }]);
+    await store.appendNudge({ reason: 'sync', actor, at: now });
     return next;
   }
 

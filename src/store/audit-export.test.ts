@@ -21,7 +21,11 @@ const input = (i: number): AuditInput => ({
 });
 
 function chain(n: number): AuditEntry[] {
-  return chainEntries(0, GENESIS_HASH, Array.from({ length: n }, (_, i) => input(i + 1)));
+  return chainEntries(
+    0,
+    GENESIS_HASH,
+    Array.from({ length: n }, (_, i) => input(i + 1)),
+  );
 }
 
 function exportOf(entries: readonly AuditEntry[], exportedAt = '2024-05-02T00:00:00.000Z'): string {
@@ -45,7 +49,12 @@ describe('audit export', () => {
     assert.equal(head.format, AUDIT_EXPORT_FORMAT);
     assert.deepEqual(head.head, { seq: 5, hash: entries[4].hash });
     assert.match(String(head.digest), /^sha256:[0-9a-f]{64}$/);
-    assert.deepEqual(await verifyAuditExport([text]), { ok: true, entries: 5, head: entries[4].hash, exportedAt: '2024-05-02T00:00:00.000Z' });
+    assert.deepEqual(await verifyAuditExport([text]), {
+      ok: true,
+      entries: 5,
+      head: entries[4].hash,
+      exportedAt: '2024-05-02T00:00:00.000Z',
+    });
   });
 
   it('verifies text however it is cut into chunks, multi-byte characters included', async () => {
@@ -59,7 +68,12 @@ describe('audit export', () => {
   });
 
   it('verifies an empty trail', async () => {
-    assert.deepEqual(await verifyAuditExport([exportOf([], 't')]), { ok: true, entries: 0, head: GENESIS_HASH, exportedAt: 't' });
+    assert.deepEqual(await verifyAuditExport([exportOf([], 't')]), {
+      ok: true,
+      entries: 0,
+      head: GENESIS_HASH,
+      exportedAt: 't',
+    });
   });
 
   it('fails on every single-byte change, anywhere in the file', async () => {
@@ -69,8 +83,15 @@ describe('audit export', () => {
         const changed = Buffer.from(bytes);
         changed[i] ^= flip;
         const v = await verifyAuditExport([changed.toString('utf8')]);
-        assert.equal(v.ok, false, `byte ${i} (${JSON.stringify(String.fromCharCode(bytes[i]))}) ^ ${flip} went unnoticed`);
-        assert.ok(v.firstBad && v.firstBad.seq >= 1 && v.firstBad.seq <= 5, `byte ${i}: ${JSON.stringify(v)}`);
+        assert.equal(
+          v.ok,
+          false,
+          `byte ${i} (${JSON.stringify(String.fromCharCode(bytes[i]))}) ^ ${flip} went unnoticed`,
+        );
+        assert.ok(
+          v.firstBad && v.firstBad.seq >= 1 && v.firstBad.seq <= 5,
+          `byte ${i}: ${JSON.stringify(v)}`,
+        );
       }
     }
   });
@@ -98,7 +119,9 @@ describe('audit export', () => {
   it('names the entry that was edited, reordered or added, and the line', async () => {
     const entries = chain(5);
     const lines = exportOf(entries).split('\n');
-    const edited = lines.map((l, i) => (i === 2 ? l.replace('"actor":"ada"', '"actor":"eve"') : l)).join('\n');
+    const edited = lines
+      .map((l, i) => (i === 2 ? l.replace('"actor":"ada"', '"actor":"eve"') : l))
+      .join('\n');
     assert.deepEqual(await verifyAuditExport([edited]), {
       ok: false,
       entries: 3,
@@ -106,11 +129,17 @@ describe('audit export', () => {
       line: 3,
     });
     const swapped = [lines[0], lines[2], lines[1], ...lines.slice(3)].join('\n');
-    assert.deepEqual((await verifyAuditExport([swapped])).firstBad, { seq: 2, problem: 'entries 2..2 were removed' });
+    assert.deepEqual((await verifyAuditExport([swapped])).firstBad, {
+      seq: 2,
+      problem: 'entries 2..2 were removed',
+    });
     // A forged entry appended after the last one, the head left as it was.
     const [extra] = chainEntries(5, entries[4].hash, [input(6)]);
     const appended = [...lines.slice(0, 5), auditEntryLine(extra), ...lines.slice(5)].join('\n');
-    assert.deepEqual((await verifyAuditExport([appended])).firstBad, { seq: 6, problem: 'was added after the recorded head (entry 5)' });
+    assert.deepEqual((await verifyAuditExport([appended])).firstBad, {
+      seq: 6,
+      problem: 'was added after the recorded head (entry 5)',
+    });
   });
 
   it('refuses CRLF line endings, blank lines, lines after the head and a missing final newline', async () => {
@@ -135,6 +164,10 @@ describe('audit export', () => {
     const other = await verifyAuditExport([text], { expectHead: entries[1].hash });
     assert.equal(other.ok, false);
     assert.match(other.firstBad!.problem, /^the file ends at head [0-9a-f]{64}, not at the expected /);
-    assert.equal((await verifyAuditExport([text], { expectHead: head.slice(0, 4) })).ok, false, 'too short a prefix proves nothing');
+    assert.equal(
+      (await verifyAuditExport([text], { expectHead: head.slice(0, 4) })).ok,
+      false,
+      'too short a prefix proves nothing',
+    );
   });
 });

@@ -70,7 +70,12 @@ export class AuditExportWriter {
 }
 
 function headBody(h: Omit<AuditHeadLine, 'digest'> & { digest?: string }): string {
-  return JSON.stringify({ format: h.format, exportedAt: h.exportedAt, head: { seq: h.head.seq, hash: h.head.hash }, digest: h.digest });
+  return JSON.stringify({
+    format: h.format,
+    exportedAt: h.exportedAt,
+    head: { seq: h.head.seq, hash: h.head.hash },
+    digest: h.digest,
+  });
 }
 
 /**
@@ -98,7 +103,9 @@ export async function verifyAuditExport(
     lineNo++;
     if (line === undefined) {
       // The text did not end with a newline: the last line was cut.
-      return fail(headLine ? 'the file does not end with a newline after its head line' : `line ${lineNo} is cut short`);
+      return fail(
+        headLine ? 'the file does not end with a newline after its head line' : `line ${lineNo} is cut short`,
+      );
     }
     if (headLine) return fail(`line ${lineNo} comes after the head line`);
     let parsed: unknown;
@@ -109,8 +116,10 @@ export async function verifyAuditExport(
     }
     if (isHeadLine(parsed)) {
       const { digest: claimed, ...rest } = parsed;
-      if (headBody(parsed) !== line) return fail(`the head line (line ${lineNo}) was edited`, parsed.head.seq);
-      if (parsed.format !== AUDIT_EXPORT_FORMAT) return fail(`unknown format ${JSON.stringify(parsed.format)} (expected ${AUDIT_EXPORT_FORMAT})`);
+      if (headBody(parsed) !== line)
+        return fail(`the head line (line ${lineNo}) was edited`, parsed.head.seq);
+      if (parsed.format !== AUDIT_EXPORT_FORMAT)
+        return fail(`unknown format ${JSON.stringify(parsed.format)} (expected ${AUDIT_EXPORT_FORMAT})`);
       // The chain against its head first: it names the entry (a removed last line, one too many).
       const ends = chain.finish(parsed.head);
       if (!ends.ok) return { ...ends, line: lineNo };
@@ -122,7 +131,8 @@ export async function verifyAuditExport(
     }
     const entry = toEntry(parsed);
     if (typeof entry === 'string') return fail(`line ${lineNo} is not an audit entry: ${entry}`);
-    if (auditEntryLine(entry) !== line) return fail(`line ${lineNo} was edited: it is not as setpoint wrote it`, entry.seq);
+    if (auditEntryLine(entry) !== line)
+      return fail(`line ${lineNo} was edited: it is not as setpoint wrote it`, entry.seq);
     const bad = chain.push(entry);
     if (bad) return { ok: false, entries: chain.count, firstBad: bad, line: lineNo };
     digest.update(line + '\n');
@@ -131,14 +141,20 @@ export async function verifyAuditExport(
     return {
       ok: false,
       entries: chain.count,
-      firstBad: { seq: chain.count + 1, problem: `the file has no head line: it was cut short after ${chain.count} entries` },
+      firstBad: {
+        seq: chain.count + 1,
+        problem: `the file has no head line: it was cut short after ${chain.count} entries`,
+      },
     };
   if (options.expectHead !== undefined && !matchesHead(result.head!, options.expectHead))
     return {
       ok: false,
       entries: result.entries,
       exportedAt: result.exportedAt,
-      firstBad: { seq: result.entries, problem: `the file ends at head ${result.head}, not at the expected ${options.expectHead}` },
+      firstBad: {
+        seq: result.entries,
+        problem: `the file ends at head ${result.head}, not at the expected ${options.expectHead}`,
+      },
     };
   return result;
 }
@@ -170,8 +186,21 @@ function toEntry(v: unknown): AuditEntry | string {
     if (typeof o[f] !== 'string') return `${f} is missing or not a string`;
   for (const f of ['resourceId', 'revisionId', 'diffDigest'])
     if (o[f] !== undefined && typeof o[f] !== 'string') return `${f} is not a string`;
-  if (o.detail !== undefined && (!o.detail || typeof o.detail !== 'object' || Array.isArray(o.detail))) return 'detail is not an object';
-  const known = new Set(['seq', 'time', 'actor', 'action', 'resourceId', 'revisionId', 'diffDigest', 'result', 'detail', 'prevHash', 'hash']);
+  if (o.detail !== undefined && (!o.detail || typeof o.detail !== 'object' || Array.isArray(o.detail)))
+    return 'detail is not an object';
+  const known = new Set([
+    'seq',
+    'time',
+    'actor',
+    'action',
+    'resourceId',
+    'revisionId',
+    'diffDigest',
+    'result',
+    'detail',
+    'prevHash',
+    'hash',
+  ]);
   const extra = Object.keys(o).find((k) => !known.has(k));
   if (extra) return `unknown field ${extra}`;
   return o as unknown as AuditEntry;
@@ -182,7 +211,9 @@ function toEntry(v: unknown): AuditEntry | string {
  * check). Yields undefined as the last item when the text does not end with
  * a newline; an empty file yields nothing.
  */
-async function* splitLines(chunks: AsyncIterable<string> | Iterable<string>): AsyncGenerator<string | undefined> {
+async function* splitLines(
+  chunks: AsyncIterable<string> | Iterable<string>,
+): AsyncGenerator<string | undefined> {
   let rest = '';
   for await (const chunk of chunks) {
     rest += chunk;

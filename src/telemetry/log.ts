@@ -31,7 +31,8 @@ export function createLogger(options: LogOptions = {}): Logger {
     file.on('error', () => undefined); // a log that cannot be written must not stop a run
     destination = file;
   } else {
-    if (options.file) process.stderr.write(`setpoint: cannot write the log ${options.file}; logging to stderr\n`);
+    if (options.file)
+      process.stderr.write(`setpoint: cannot write the log ${options.file}; logging to stderr\n`);
     destination = pino.destination({ dest: 2, sync: true });
   }
   const tee = new Tee(destination);
@@ -44,7 +45,12 @@ export function createLogger(options: LogOptions = {}): Logger {
       mixin: reconcileFields,
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((a) => (typeof a === 'string' ? redactor.redact(a) : redactor.redactValue(a))) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((a) =>
+              typeof a === 'string' ? redactor.redact(a) : redactor.redactValue(a),
+            ) as Parameters<typeof method>,
+          );
         },
       },
     },
@@ -89,7 +95,7 @@ export interface ConsoleOptions {
   /** Defaults to false. */
   colors?: boolean;
   /** Defaults to stderr. */
-  write?(text: string): void;
+  write?: (text: string) => void;
 }
 
 /**
@@ -100,7 +106,10 @@ export function attachConsole(logger: Logger, options: ConsoleOptions): () => vo
   const tee = tees.get(logger);
   if (!tee) return () => undefined;
   const write = options.write ?? ((text: string) => void process.stderr.write(text));
-  tee.mirror = options.format === 'json' ? (line) => write(line) : (line) => write(formatLogLine(line, { colors: options.colors }));
+  tee.mirror =
+    options.format === 'json'
+      ? (line) => write(line)
+      : (line) => write(formatLogLine(line, { colors: options.colors }));
   return () => {
     tee.mirror = undefined;
   };

@@ -25,14 +25,23 @@ export class Metrics {
     registers: [this.registry],
   });
   // M2
-  readonly driftRatio = new Gauge({ name: 'setpoint_drift_ratio', help: 'Share of managed resources currently drifted (0..1).', registers: [this.registry] });
+  readonly driftRatio = new Gauge({
+    name: 'setpoint_drift_ratio',
+    help: 'Share of managed resources currently drifted (0..1).',
+    registers: [this.registry],
+  });
   readonly driftedResources = new Gauge({
     name: 'setpoint_drifted_resources',
     help: 'Resources currently drifted, by kind.',
     labelNames: ['kind'],
     registers: [this.registry],
   });
-  readonly managedResources = new Gauge({ name: 'setpoint_managed_resources', help: 'Resources in the admitted desired state, by kind.', labelNames: ['kind'], registers: [this.registry] });
+  readonly managedResources = new Gauge({
+    name: 'setpoint_managed_resources',
+    help: 'Resources in the admitted desired state, by kind.',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   // M3
   readonly reconciles = new Counter({
     name: 'setpoint_reconciles_total',
@@ -62,7 +71,12 @@ export class Metrics {
     registers: [this.registry],
   });
   // M5
-  readonly driftEvents = new Counter({ name: 'setpoint_drift_events_total', help: 'Drift episodes recorded, by kind.', labelNames: ['kind'], registers: [this.registry] });
+  readonly driftEvents = new Counter({
+    name: 'setpoint_drift_events_total',
+    help: 'Drift episodes recorded, by kind.',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   readonly remediations = new Counter({
     name: 'setpoint_remediations_total',
     help: 'Drift fixed, by kind and how (auto or approved).',
@@ -77,7 +91,12 @@ export class Metrics {
     registers: [this.registry],
   });
   // M7
-  readonly reconcileErrors = new Counter({ name: 'setpoint_reconcile_errors_total', help: 'Failed reconciles by reason (error code).', labelNames: ['reason'], registers: [this.registry] });
+  readonly reconcileErrors = new Counter({
+    name: 'setpoint_reconcile_errors_total',
+    help: 'Failed reconciles by reason (error code).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   // M9: alert noise = acknowledged as noise / acknowledged.
   readonly alertsFired = new Counter({
     name: 'setpoint_alerts_fired_total',
@@ -111,7 +130,7 @@ export class Metrics {
   });
   readonly sloBudgetRemaining = new Gauge({
     name: 'setpoint_slo_error_budget_remaining_ratio',
-    help: 'Share of each SLO\'s error budget left over its window (1 = untouched, below 0 = overspent).',
+    help: "Share of each SLO's error budget left over its window (1 = untouched, below 0 = overspent).",
     labelNames: ['slo'],
     registers: [this.registry],
   });
@@ -122,35 +141,95 @@ export class Metrics {
     buckets: SLOW_BUCKETS,
     registers: [this.registry],
   });
-  readonly actions = new Counter({ name: 'setpoint_actions_total', help: 'Actions performed, by kind, operation and result.', labelNames: ['kind', 'op', 'result'], registers: [this.registry] });
-  readonly revisions = new Counter({ name: 'setpoint_revisions_total', help: 'Revisions seen, by admission result.', labelNames: ['result'], registers: [this.registry] });
+  readonly actions = new Counter({
+    name: 'setpoint_actions_total',
+    help: 'Actions performed, by kind, operation and result.',
+    labelNames: ['kind', 'op', 'result'],
+    registers: [this.registry],
+  });
+  readonly revisions = new Counter({
+    name: 'setpoint_revisions_total',
+    help: 'Revisions seen, by admission result.',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   // Work queue
-  readonly queueDepth = new Gauge({ name: 'setpoint_workqueue_depth', help: 'Keys waiting in the work queue.', registers: [this.registry] });
-  readonly queueInFlight = new Gauge({ name: 'setpoint_workqueue_in_flight', help: 'Keys being reconciled now.', registers: [this.registry] });
+  readonly queueDepth = new Gauge({
+    name: 'setpoint_workqueue_depth',
+    help: 'Keys waiting in the work queue.',
+    registers: [this.registry],
+  });
+  readonly queueInFlight = new Gauge({
+    name: 'setpoint_workqueue_in_flight',
+    help: 'Keys being reconciled now.',
+    registers: [this.registry],
+  });
   readonly queueAdds = new Counter({
     name: 'setpoint_workqueue_adds_total',
     help: 'Adds to the work queue, by trigger (user, event, resync).',
     labelNames: ['trigger'],
     registers: [this.registry],
   });
-  readonly queueWaitSeconds = new Histogram({ name: 'setpoint_workqueue_wait_seconds', help: 'Time a key waited in the queue.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly queueWorkSeconds = new Histogram({ name: 'setpoint_workqueue_work_seconds', help: 'Time a key was being processed.', buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly queueRetries = new Counter({ name: 'setpoint_workqueue_retries_total', help: 'Keys re-queued after a failure.', registers: [this.registry] });
+  readonly queueWaitSeconds = new Histogram({
+    name: 'setpoint_workqueue_wait_seconds',
+    help: 'Time a key waited in the queue.',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly queueWorkSeconds = new Histogram({
+    name: 'setpoint_workqueue_work_seconds',
+    help: 'Time a key was being processed.',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly queueRetries = new Counter({
+    name: 'setpoint_workqueue_retries_total',
+    help: 'Keys re-queued after a failure.',
+    registers: [this.registry],
+  });
   readonly watchErrors = new Counter({
     name: 'setpoint_watch_overflows_total',
     help: 'Watches that broke or overflowed, by kind (each triggers a resync of that kind).',
     labelNames: ['kind'],
     registers: [this.registry],
   });
-  readonly buildInfo = new Gauge({ name: 'setpoint_build_info', help: 'Always 1; the version of setpoint running.', labelNames: ['version'], registers: [this.registry] });
+  readonly buildInfo = new Gauge({
+    name: 'setpoint_build_info',
+    help: 'Always 1; the version of setpoint running.',
+    labelNames: ['version'],
+    registers: [this.registry],
+  });
 
   constructor(options: { processMetrics?: boolean; version?: string } = {}) {
     // M8: CPU and memory of the controller process (setpoint_process_cpu_seconds_total, setpoint_process_resident_memory_bytes...).
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'setpoint_' });
+    if (options.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'setpoint_' });
+      // Gauges named like counters (promtool rejects them); the same figures stay as setpoint_nodejs_active_{handles,requests,resources}.
+      for (const name of ['handles', 'requests', 'resources'])
+        this.registry.removeSingleMetric(`setpoint_nodejs_active_${name}_total`);
+    }
     this.buildInfo.set({ version: options.version ?? 'unknown' }, 1);
   }
 
-  text(): Promise<string> {
+  private readonly scrapeHooks = new Set<() => Promise<void> | void>();
+
+  /** Runs `hook` before each exposition (e.g. serve brings its drift gauges up to date); returns the unsubscribe. */
+  onScrape(hook: () => Promise<void> | void): () => void {
+    this.scrapeHooks.add(hook);
+    return () => this.scrapeHooks.delete(hook);
+  }
+
+  /** The Prometheus text exposition, after the scrape hooks (a failing hook leaves its gauges as they were). */
+  async text(): Promise<string> {
+    await Promise.all(
+      [...this.scrapeHooks].map(async (hook) => {
+        try {
+          await hook();
+        } catch {
+          // the gauges keep their last values
+        }
+      }),
+    );
     return this.registry.metrics();
   }
 

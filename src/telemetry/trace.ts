@@ -41,7 +41,11 @@ function tracer() {
  */
 export async function traceReconcile(ctx: ReconcileContext, fn: () => Promise<string>): Promise<string> {
   if (!enabled) return runInReconcile(ctx, fn);
-  const attributes: Attributes = { [ATTR.resourceId]: ctx.resourceId, [ATTR.reconcileId]: ctx.reconcileId, [ATTR.resourceKind]: ctx.resourceId.split('/')[0] };
+  const attributes: Attributes = {
+    [ATTR.resourceId]: ctx.resourceId,
+    [ATTR.reconcileId]: ctx.reconcileId,
+    [ATTR.resourceKind]: ctx.resourceId.split('/')[0],
+  };
   return tracer().startActiveSpan('setpoint.reconcile', { attributes }, (span) =>
     runInReconcile({ ...ctx, span }, async () => {
       let label = 'error';
@@ -53,7 +57,8 @@ export async function traceReconcile(ctx: ReconcileContext, fn: () => Promise<st
         throw err;
       } finally {
         span.setAttribute(ATTR.result, label);
-        if (label === 'error' || label === 'terminal') span.setStatus({ code: SpanStatusCode.ERROR, message: label });
+        if (label === 'error' || label === 'terminal')
+          span.setStatus({ code: SpanStatusCode.ERROR, message: label });
         span.end();
       }
     }),
@@ -73,15 +78,24 @@ export function annotateReconcile(fields: { revisionId?: string; action?: string
 
 /**
  * One provider call (resolve, observe, apply, destroy) as a child span of the
- * reconcile in progress (or a root span outside one). Errors are recorded and
- * rethrown; the span ends either way.
+ * reconcile in progress. Calls outside a traced reconcile (admission checks,
+ * one-shot commands) are not traced. Errors are recorded and rethrown; the
+ * span ends either way.
  */
-export async function traceProviderCall<T>(operation: string, resource: { id: string; key: { kind: string } }, fn: () => Promise<T> | T): Promise<T> {
-  if (!enabled) return fn();
-  const ctx = currentReconcile();
-  const attributes: Attributes = { [ATTR.resourceId]: resource.id, [ATTR.resourceKind]: resource.key.kind, [ATTR.operation]: operation };
-  if (ctx?.revisionId) attributes[ATTR.revisionId] = ctx.revisionId;
-  if (ctx?.reconcileId) attributes[ATTR.reconcileId] = ctx.reconcileId;
+export async function traceProviderCall<T>(
+  operation: string,
+  resource: { id: string; key: { kind: string } },
+  fn: () => Promise<T> | T,
+): Promise<T> {
+  const ctx = enabled ? currentReconcile() : undefined;
+  if (!ctx?.span) return fn();
+  const attributes: Attributes = {
+    [ATTR.resourceId]: resource.id,
+    [ATTR.resourceKind]: resource.key.kind,
+    [ATTR.operation]: operation,
+  };
+  if (ctx.revisionId) attributes[ATTR.revisionId] = ctx.revisionId;
+  attributes[ATTR.reconcileId] = ctx.reconcileId;
   return tracer().startActiveSpan(`setpoint.provider.${operation}`, { attributes }, async (span: Span) => {
     try {
       return await fn();

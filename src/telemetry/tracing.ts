@@ -24,8 +24,14 @@ export interface Tracing {
 }
 
 /** Whether spans should be exported: an endpoint in the settings or the environment. */
-export function tracingConfigured(config: TracingConfig | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(config?.endpoint || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT) && env.OTEL_SDK_DISABLED !== 'true';
+export function tracingConfigured(
+  config: TracingConfig | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  return (
+    Boolean(config?.endpoint || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT) &&
+    env.OTEL_SDK_DISABLED !== 'true'
+  );
 }
 
 /** The traces URL for a configured endpoint: a base URL gets `/v1/traces`. */
@@ -37,28 +43,48 @@ export function tracesUrl(endpoint: string): string {
  * Starts exporting spans (batched) and turns span creation on. Returns
  * undefined when nothing is configured.
  */
-export async function startTracing(config: TracingConfig | undefined, env: NodeJS.ProcessEnv = process.env): Promise<Tracing | undefined> {
+export async function startTracing(
+  config: TracingConfig | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Tracing | undefined> {
   if (!tracingConfigured(config, env)) return undefined;
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, { VERSION }] = await Promise.all([
-    import('@opentelemetry/sdk-trace-node'),
-    import('@opentelemetry/exporter-trace-otlp-http'),
-    import('@opentelemetry/resources'),
+  const [
+    { NodeTracerProvider, BatchSpanProcessor },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { VERSION },
+  ] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node').then(commonJs),
+    import('@opentelemetry/exporter-trace-otlp-http').then(commonJs),
+    import('@opentelemetry/resources').then(commonJs),
     import('../version.js'),
   ]);
   // Settings win over the environment; without a URL the exporter reads the OTEL_* variables itself.
   const url = config?.endpoint ? tracesUrl(config.endpoint) : undefined;
   const exporter = new OTLPTraceExporter({ url, headers: config?.headers });
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? config?.serviceName ?? 'setpoint', 'service.version': VERSION }),
+    resource: resourceFromAttributes({
+      'service.name': env.OTEL_SERVICE_NAME ?? config?.serviceName ?? 'setpoint',
+      'service.version': VERSION,
+    }),
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
   provider.register();
   setTracingEnabled(true);
   return {
-    endpoint: url ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? tracesUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? ''),
+    endpoint:
+      url ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? tracesUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? ''),
     async shutdown() {
       setTracingEnabled(false);
       await provider.shutdown();
     },
   };
+}
+
+/**
+ * The exports of a CommonJS package loaded with import(): Node gives them as
+ * named exports (and `default`), the bundled CLI only as `default`.
+ */
+function commonJs<T extends object>(mod: T): T {
+  return (mod as { default?: T }).default ?? mod;
 }

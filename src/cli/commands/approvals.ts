@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect, EXIT, run } from '../context.js';
+import { collect, EXIT, runClient } from '../context.js';
 import { ago, table } from '../output.js';
 import { renderChange } from '../render-plan.js';
 import type { Change } from '../../diff/index.js';
@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .description('actions serve proposed that wait for approval, with their diff')
     .option('--all', 'every approval, not only pending ones')
     .action((opts: { all?: boolean }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const list = await api.approvals(opts.all ? undefined : 'pending');
         if (o.json) {
           o.printJson(list);
@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('-m, --note <text>', 'why, for the audit log')
     .option('-f, --file <path>', 'manifest file or folder (repeatable)', collect, [])
     .action((id: string | undefined, opts: { all?: boolean; note?: string; file: string[] }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const ids = opts.all ? (await api.approvals('pending')).map((a) => a.id) : id ? [id] : [];
         if (ids.length === 0) {
           o.err(opts.all ? 'Nothing waits for approval.' : 'error: give an approval id, or --all');
@@ -71,7 +71,7 @@ export function register(program: Command): void {
     .argument('<id>')
     .option('-m, --note <text>', 'why, for the audit log')
     .action((id: string, opts: { note?: string }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const a = await api.reject(id, opts.note);
         if (o.json) o.printJson(a);
         else o.out(`rejected ${a.id}: ${a.op} ${a.resourceId}`);
@@ -83,7 +83,7 @@ export function register(program: Command): void {
     .description('lift Conflict from a resource so serve repairs it again')
     .argument('<id>')
     .action((id: string, _opts: unknown, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const r = await api.resume(id);
         if (o.json) o.printJson(r);
         else o.out(`resumed ${r.id}`);

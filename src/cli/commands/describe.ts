@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import jsyaml from 'js-yaml';
 import { printDiagnostics } from '../diagnostics.js';
-import { collect, EXIT, run } from '../context.js';
+import { collect, EXIT, runClient } from '../context.js';
 import { ago, healthColor, syncColor, table } from '../output.js';
 import { changesJson, renderChange } from '../render-plan.js';
 
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .argument('<id>')
     .option('-f, --file <path>', 'manifest file or folder (repeatable)', collect, [])
     .action((id: string, opts: { file: string[] }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const d = await api.describe(id, opts.file);
         if (!d.record && d.desired === undefined) {
           if (o.json) o.printJson({ error: { code: 'SETPOINT_NOT_FOUND', message: `no resource ${d.id}` } });

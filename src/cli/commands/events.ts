@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseIntOption, run } from '../context.js';
+import { parseIntOption, runClient } from '../context.js';
 import { table } from '../output.js';
 
 export function register(program: Command): void {
@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .argument('[id]')
     .option('-n, --limit <n>', 'how many (default 50)', parseIntOption, 50)
     .action((id: string | undefined, opts: { limit: number }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const events = await api.events(id, opts.limit);
         if (o.json) {
           o.printJson(events);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import jsyaml from 'js-yaml';
-import { EXIT, run } from '../context.js';
+import { EXIT, runClient } from '../context.js';
 import { healthColor, syncColor } from '../output.js';
 
 export function register(program: Command): void {
@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .description('the stored record of one resource (id: Kind/name or Kind/namespace/name)')
     .argument('<id>')
     .action((id: string, _opts: unknown, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const record = await api.get(id);
         if (!record) {
           if (o.json) o.printJson({ error: { code: 'SETPOINT_NOT_FOUND', message: `no resource ${api.normalizeId(id)}` } });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseIntOption, run } from '../context.js';
+import { parseIntOption, runClient } from '../context.js';
 import { table } from '../output.js';
 
 function seconds(from: string | undefined, to: string | undefined): string {
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .description('revisions (admitted or refused, when they converged, change lead time) and past runs')
     .option('-n, --limit <n>', 'how many of each (default 20)', parseIntOption, 20)
     .action((opts: { limit: number }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const h = await api.history(opts.limit);
         if (o.json) {
           o.printJson(h);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { hasChanges } from '../../plan/index.js';
 import { printDiagnostics } from '../diagnostics.js';
+import { printAuditViolations } from '../violations.js';
 import { collect, EXIT, run } from '../context.js';
 import { planJson, renderPlan } from '../render-plan.js';
 
@@ -22,11 +23,12 @@ export function register(program: Command): void {
     .option('--detailed-exitcode', 'exit 0 with no changes, 2 with changes, 1 on error')
     .action((opts: PlanOptions & { detailedExitcode?: boolean }, cmd: Command) =>
       run(cmd, async (api, o) => {
-        const { plan } = await api.plan({ paths: opts.file, targets: opts.target, prune: opts.prune });
+        const { plan, desired } = await api.plan({ paths: opts.file, targets: opts.target, prune: opts.prune });
         const failed = plan.diagnostics.some((d) => d.severity === 'error');
         if (o.json) o.printJson(await planJson(plan));
         else {
           printDiagnostics(o, plan.diagnostics);
+          printAuditViolations(o, desired.violations);
           if (!failed) o.out(await renderPlan(plan, o.colors));
         }
         if (failed) return EXIT.error;

@@ -14,13 +14,20 @@ import { printDiagnostics } from '../diagnostics.js';
 export function register(program: Command): void {
   program
     .command('render')
-    .description('print the final manifests (after --env overlays and ${variables}), before kinds are validated')
+    .description(
+      'print the final manifests (after --env overlays and ${variables}), before kinds are validated',
+    )
     .option('-f, --file <path>', 'manifest file or folder, walked recursively (repeatable)', collect, [])
     .action((opts: { file: string[] }, cmd: Command) =>
       run(cmd, async (api, o) => {
         const { documents, diagnostics } = await api.render({ paths: opts.file });
         if (diagnostics.some((d) => d.severity === 'error'))
-          throw new SetpointError('cannot render the manifests; nothing was printed', 'SETPOINT_RENDER_INVALID', undefined, diagnostics);
+          throw new SetpointError(
+            'cannot render the manifests; nothing was printed',
+            'SETPOINT_RENDER_INVALID',
+            undefined,
+            diagnostics,
+          );
         if (o.json) o.printJson(documents.map((d) => d.value));
         else {
           printDiagnostics(o, diagnostics);
@@ -34,7 +41,9 @@ export function register(program: Command): void {
 export function toYaml(documents: readonly RenderedDocument[], root: string): string {
   return documents
     .map((d) => {
-      const patched = d.patchedBy?.length ? `, patched by ${d.patchedBy.map((p) => where(p, root)).join(', ')}` : '';
+      const patched = d.patchedBy?.length
+        ? `, patched by ${d.patchedBy.map((p) => where(p, root)).join(', ')}`
+        : '';
       return `# Source: ${where(d, root)}${patched}\n${stringify(d.value, { lineWidth: 0 })}`;
     })
     .join('---\n')

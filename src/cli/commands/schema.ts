@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .action((kind: string | undefined, opts: { list?: boolean; out?: string }, cmd: Command) =>
       run(cmd, async (api, o) => {
         if (opts.list) {
-          const kinds = api.registry.kinds().map((k) => ({ kind: k, description: api.registry.get(k)!.description }));
+          const kinds = api.kinds();
           if (o.json) o.printJson(kinds);
           else for (const k of kinds) o.out(`${k.kind.padEnd(12)} ${k.description}`);
           return;

@@ -1,6 +1,14 @@
 import type { Command } from 'commander';
 import type { ApiServer } from '../../server/index.js';
+import { InvalidArgumentError } from 'commander';
 import { collect, parseDurationOption, parseIntOption, run } from '../context.js';
+
+type LogFormat = 'pretty' | 'json' | 'none';
+
+function parseLogFormat(value: string): LogFormat {
+  if (value !== 'pretty' && value !== 'json' && value !== 'none') throw new InvalidArgumentError('expected pretty, json or none');
+  return value;
+}
 
 export function register(program: Command): void {
   program
@@ -11,10 +19,13 @@ export function register(program: Command): void {
     .option('--workers <n>', 'resources reconciled at once (default 8)', parseIntOption)
     .option('--listen <host:port>', 'HTTP API, probes and metrics address; port 0 picks a free one (default: server.listen, else 127.0.0.1:7420)')
     .option('--no-listen', 'no HTTP server')
-    .action((opts: { file: string[]; resync?: number; workers?: number; listen?: string | false }, cmd: Command) =>
+    .option('--log-format <format>', 'log lines on stderr too: pretty, json or none (default: pretty on a terminal, else none; the JSON log file is always written)', parseLogFormat)
+    .action((opts: { file: string[]; resync?: number; workers?: number; listen?: string | false; logFormat?: LogFormat }, cmd: Command) =>
       run(cmd, async (api, o) => {
-        // Logs go to stderr as JSON lines while serving (setpoint.log keeps one-shot runs).
-        const { serve, metrics } = await api.serve({ paths: opts.file, resyncMs: opts.resync, workers: opts.workers, start: false });
+        // The JSON log goes to setpoint.log; on a terminal it is mirrored to stderr in a readable form.
+        const format = opts.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'none');
+        const mirror = format === 'none' ? undefined : { format, colors: o.colors.isColorSupported && Boolean(process.stderr.isTTY) };
+        const { serve, metrics } = await api.serve({ paths: opts.file, resyncMs: opts.resync, workers: opts.workers, start: false, console: mirror });
         // Runnables in order: HTTP first (probes answer while the rest starts), then the controller; stopped in reverse.
         const listen = opts.listen ?? api.settings.server.listen;
         let http: ApiServer | undefined;

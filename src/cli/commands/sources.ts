@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateKeys, keyId, signFolder } from '../../source/signing.js';
 import { printDiagnostics } from '../diagnostics.js';
-import { EXIT, outputFor, run } from '../context.js';
+import { EXIT, outputFor, runClient } from '../context.js';
 import { ago, table } from '../output.js';
 
 export function register(program: Command): void {
@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .description('fetch the sources now and admit their revisions (a running serve follows at once)')
     .argument('[source]', 'one source (default: all)')
     .action((source: string | undefined, _opts: unknown, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const admissions = await api.sync(source);
         if (o.json) {
           o.printJson(admissions.map((a) => ({ source: a.source, revision: a.revision, known: a.known ?? false })));
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .command('sources')
     .description('the sources, their current and pinned revisions, last fetch')
     .action((_opts: unknown, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const list = await api.sourcesStatus();
         if (o.json) {
           o.printJson(list);
@@ -66,7 +66,7 @@ export function register(program: Command): void {
     .argument('<revision>', 'revision id or commit (a unique prefix)')
     .option('--source <name>', 'the source (default: the only Git source)')
     .action((revision: string, opts: { source?: string }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const r = await api.rollback(revision, opts.source);
         if (o.json) o.printJson(r);
         else o.out(`pinned ${r.source} to revision ${r.id}${r.commit ? ` (commit ${r.commit.slice(0, 12)})` : ''}; \`setpoint unpin\` follows the branch again`);
@@ -78,7 +78,7 @@ export function register(program: Command): void {
     .description('follow the source\'s branch again after a rollback')
     .argument('[source]', 'the source (default: the only Git source)')
     .action((source: string | undefined, _opts: unknown, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const s = await api.unpin(source);
         if (o.json) o.printJson(s);
         else o.out(`unpinned ${s.name}: it follows its branch again`);

@@ -1,8 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { HEALTH_STATUSES, SYNC_STATUSES, type HealthStatus, type SyncStatus } from '../../health/index.js';
-import { collect, run } from '../context.js';
-import type { ConvergenceFigures, Setpoint } from '../../api.js';
+import { collect, runClient } from '../context.js';
+import type { ConvergenceFigures } from '../../api.js';
+import type { SetpointClient } from '../../client/types.js';
 import type { ResourceFilter, ResourceRecord } from '../../store/index.js';
+import { describeSlo } from '../../telemetry/slo/status.js';
 import { ago, healthColor, syncColor, table, type Output } from '../output.js';
 
 interface StatusOptions {
@@ -42,7 +44,7 @@ export function register(program: Command): void {
     .option('-l, --label <key=value>', 'only resources with this label (repeatable)', collect, [])
     .option('-w, --watch', 'keep running and print every status change as it happens')
     .action((opts: StatusOptions & { watch?: boolean }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const filter = {
           kind: opts.kind,
           namespace: opts.namespace,
@@ -53,8 +55,9 @@ export function register(program: Command): void {
         if (opts.watch) return watchStatus(api, o, filter);
         const status = await api.status(filter);
         const figures = await api.convergence();
+        const slos = await api.slos();
         if (o.json) {
-          o.printJson({ ...status, convergence: figures });
+          o.printJson({ ...status, convergence: figures, slos });
           return;
         }
         const c = o.colors;
@@ -73,6 +76,8 @@ export function register(program: Command): void {
         o.out(table(['ID', 'SYNC', 'HEALTH', 'LAST APPLIED', 'DRIFTED SINCE', 'MESSAGE'], rows, c));
         const k = status.counts;
         printFigures(o, figures);
+        // Error budgets of the SLOs in setpoint.yaml.
+        if (slos.length) o.out(c.dim('\n' + slos.map(describeSlo).join('\n')));
         o.out(
           c.dim(
             `\n${k.total} resources: ${Object.entries(k.bySync).map(([s, n]) => `${n} ${s}`).join(', ')}; ${Object.entries(k.byHealth).map(([s, n]) => `${n} ${s}`).join(', ')}.`,
@@ -108,28 +113,21 @@ function printFigures(o: Output, f: ConvergenceFigures): void {
   if (lines.length) o.out(c.dim('\n' + lines.join('\n')));
 }
 
-/** Prints status changes as they happen: polls the store's change counter (free when nothing changed). */
-async function watchStatus(api: Setpoint, o: Output, filter: ResourceFilter): Promise<number> {
+/** Prints status changes as they happen: after each change the API reports (the store's change counter, or the server's stream). */
+async function watchStatus(api: SetpointClient, o: Output, filter: ResourceFilter): Promise<number> {
   const seen = new Map<string, string>();
-  const store = await api.store();
-  let counter = -1;
-  let stop = false;
-  process.once('SIGINT', () => (stop = true));
-  process.once('SIGTERM', () => (stop = true));
-  while (!stop) {
-    const now = await store.changeCounter();
-    if (now !== counter) {
-      counter = now;
-      for (const r of (await api.status(filter)).resources) {
-        const message = waitReason(r) ?? r.lastError ?? r.healthMessage;
-        const line = `${r.sync} ${r.health} ${message ?? ''}`;
-        if (seen.get(r.id) === line) continue;
-        seen.set(r.id, line);
-        if (o.json) o.out(JSON.stringify({ time: new Date().toISOString(), id: r.id, sync: r.sync, health: r.health, message }));
-        else o.out(`${new Date().toISOString()}  ${r.id}  ${syncColor(o.colors, r.sync)} ${healthColor(o.colors, r.health)}  ${message ?? ''}`);
-      }
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  for await (const _ of api.changes(stop.signal)) {
+    for (const r of (await api.status(filter)).resources) {
+      const message = waitReason(r) ?? r.lastError ?? r.healthMessage;
+      const line = `${r.sync} ${r.health} ${message ?? ''}`;
+      if (seen.get(r.id) === line) continue;
+      seen.set(r.id, line);
+      if (o.json) o.out(JSON.stringify({ time: new Date().toISOString(), id: r.id, sync: r.sync, health: r.health, message }));
+      else o.out(`${new Date().toISOString()}  ${r.id}  ${syncColor(o.colors, r.sync)} ${healthColor(o.colors, r.health)}  ${message ?? ''}`);
     }
-    await new Promise((res) => setTimeout(res, 250));
   }
   return 0;
 }

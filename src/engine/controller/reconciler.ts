@@ -77,6 +77,8 @@ export interface ReconcilerDeps {
   onRemediated?(kind: string, remediationMs: number, automatic: boolean): void;
   /** Every action performed, with its result (for metrics). */
   onAction?(kind: string, op: string, result: 'succeeded' | 'failed'): void;
+  /** Runtime policy violations found on a transition (to record and count). */
+  onPolicyViolations?(violations: Violation[], revisionId: string): void;
   /** The actor recorded for automatic actions. Defaults to "setpoint-serve". */
   actor?: string;
 }
@@ -132,6 +134,14 @@ export class Reconciler {
     };
   }
 
+  /** Resources `setpoint resume` asked to lift from Conflict, until their next reconcile. */
+  private readonly resumed = new Set<ResourceId>();
+
+  /** `setpoint resume ID`: the next reconcile of `id` forgets its repair history and its Conflict. */
+  resume(id: ResourceId): void {
+    this.resumed.add(id);
+  }
+
   async reconcile(id: ResourceId, trigger: Trigger = {}): Promise<ReconcileResult> {
     const index = this.deps.desired();
     if (!index) return { outcome: 'forgotten' };
@@ -139,7 +149,9 @@ export class Reconciler {
     const recorder = this.recorder;
     const declared = index.byId.get(id);
     const buffered = this.recorder.peek(id);
-    const prev = buffered === null ? undefined : (buffered ?? (await store.getResource(id)));
+    let prev = buffered === null ? undefined : (buffered ?? (await store.getResource(id)));
+    // `setpoint resume` lifts Conflict here too: its write to the store may race with a record still buffered here.
+    if (this.resumed.delete(id) && prev) prev = { ...prev, sync: prev.sync === 'Conflict' ? 'Pending' : prev.sync, remediations: [] };
     const nowMs = Date.now();
     const now = new Date(nowMs).toISOString();
 
@@ -160,7 +172,7 @@ export class Reconciler {
     const obs = await observeOne(resource, this.observeOptions(index), orphan);
     const base = orphan ? prev! : declaredRecord(resource, obs.desiredDigest, resource.source ?? index.source, prev, now);
     // Runtime policies judge what was observed, before anything repairs it.
-    if (!orphan) auditRuntime(index, obs, base, now, { event: (type, reason, message, rid) => recorder.event(type, reason, message, rid), onViolations: this.deps.onPolicyViolations });
+    if (!orphan) auditRuntime(index, obs, base, now, { event: (type, reason, message, rid) => recorder.event(type, reason, message, rid), onViolations: (violations, revisionId) => this.deps.onPolicyViolations?.(violations, revisionId) });
     if (obs.error) {
       this.record(markFailed(base, obs.error.summary, now));
       throw new Error(obs.error.summary);
@@ -172,7 +184,7 @@ export class Reconciler {
       const failed = markFailed(base, d.summary, now, 'Blocked');
       // Audited once per refusal, not on every resync that finds it again.
       if (prev?.sync !== 'Blocked' || prev.lastError !== failed.lastError)
-        recorder.audit({ action: 'serve.refuse', resourceId: id, diffDigest: changeDigest(plan.actions[0]?.changes ?? []), result: 'refused', detail: { code: d.code, message: d.summary } });
+        recorder.audit({ action: 'serve.refuse', resourceId: id, revisionId: revision.id, diffDigest: changeDigest(plan.actions[0]?.changes ?? []), result: 'refused', detail: { code: d.code, message: d.summary } });
       this.record(failed);
       recorder.event('Warning', 'Refused', d.summary, id);
       throw new TerminalError(d.summary);
@@ -230,7 +242,7 @@ export class Reconciler {
         conditions: setCondition(record.conditions, { type: 'Synced', status: 'False', reason: 'Conflict', message }, now),
       });
       recorder.event('Warning', 'Conflict', message, id);
-      recorder.audit({ action: 'serve.conflict', resourceId: id, result: 'stopped', detail: { fields } });
+      recorder.audit({ action: 'serve.conflict', resourceId: id, revisionId: revision.id, diffDigest: changeDigest(action.changes), result: 'stopped', detail: { fields } });
       return { outcome: 'conflict' };
     }
 
@@ -290,7 +302,7 @@ export class Reconciler {
       await this.retireApproval(prev.approvalId, 'stale', 'no longer needed: the resource is in sync');
       next.approvalId = undefined;
     }
-    if (!prev || prev.sync !== 'InSync' || prev.health !== next.health || prev.healthMessage !== next.healthMessage || prev.desiredDigest !== next.desiredDigest || prev.declared !== next.declared)
+    if (!prev || prev.sync !== 'InSync' || prev.health !== next.health || prev.healthMessage !== next.healthMessage || prev.desiredDigest !== next.desiredDigest || prev.declared !== next.declared || policyConditionChanged(prev.conditions, next.conditions))
       this.record(next);
     this.converged(index, id, nowMs);
     return { outcome: 'noop' };
@@ -338,7 +350,7 @@ export class Reconciler {
       createdAt: now,
     };
     await store.putApproval(approval);
-    recorder.audit({ action: 'approval.request', resourceId: id, diffDigest: digest, result: 'pending', detail: { approval: approval.id, op: action.op, why } });
+    recorder.audit({ action: 'approval.request', resourceId: id, revisionId: approval.revisionId, diffDigest: digest, result: 'pending', detail: { approval: approval.id, op: action.op, why } });
     recorder.event('Warning', 'ApprovalRequired', `${action.op} waits for approval ${approval.id}: ${why}; run \`setpoint approve ${approval.id}\``, id);
     this.record({
       ...record,
@@ -374,7 +386,7 @@ export class Reconciler {
       const message = `${action.op} failed: ${(err as Error).message}`;
       this.deps.onAction?.(obs.resource.key.kind, action.op, 'failed');
       recorder.event('Warning', 'ApplyFailed', message, id);
-      recorder.audit({ action: `serve.${action.op}`, actor: ctx.actor, resourceId: id, diffDigest: changeDigest(action.changes), result: 'failed', detail: { message, approval: ctx.approval?.id, pruned: action.pruned || undefined } });
+      recorder.audit({ action: `serve.${action.op}`, actor: ctx.actor, resourceId: id, revisionId: index.revisionOf(id).id, diffDigest: changeDigest(action.changes), result: 'failed', detail: { message, approval: ctx.approval?.id, pruned: action.pruned || undefined } });
       this.record(markFailed(record, (err as Error).message, now));
       const retryAfter = err instanceof ProviderError ? err.retryAfterMs : undefined;
       if (retryAfter !== undefined) return { outcome: 'failed-retry', requeueAfterMs: retryAfter };
@@ -391,6 +403,7 @@ export class Reconciler {
       action: `serve.${action.op}`,
       actor: ctx.actor,
       resourceId: id,
+      revisionId: revision.id,
       diffDigest: changeDigest(action.changes),
       result: 'succeeded',
       detail: { approval: ctx.approval?.id, drift: ctx.isDrift || undefined, pruned: action.pruned || undefined, by: ctx.approval?.decidedBy },

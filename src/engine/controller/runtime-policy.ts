@@ -3,13 +3,14 @@
  * against each resource's observed state (as its provider displays it, the
  * view `setpoint describe` shows). Compliance is a condition on the resource,
  * `PolicyCompliant`; a change of that condition is a transition, recorded
- * once (a Warning event `PolicyViolation` and a violation row per policy),
+ * once (a Warning event `PolicyViolation` per policy, a Normal `PolicyAudit`
+ * for audit-mode ones, and a violation row each),
  * even when remediation repairs the target right after. Level-based: the
  * previous condition comes from the resource's record, so a restart neither
  * repeats nor loses a transition.
  */
 import { setCondition, type Condition } from '../../health/index.js';
-import { violationText, type PolicySet, type Violation } from '../../policy/index.js';
+import { violationEvent, violationText, type PolicySet, type Violation } from '../../policy/index.js';
 import type { EventType, ResourceRecord } from '../../store/index.js';
 import type { Observation } from '../observe.js';
 import type { DesiredIndex } from './desired-index.js';
@@ -57,7 +58,7 @@ export interface RuntimeAuditSink {
 /**
  * Judges `obs` against the revision's runtime policies and sets the
  * PolicyCompliant condition on `record` (in place); a transition becomes
- * events (a Warning `PolicyViolation` per policy, or a Normal
+ * events (`PolicyViolation` or `PolicyAudit` per policy, or a Normal
  * `PolicyCompliant`) and violation records.
  */
 export function auditRuntime(index: DesiredIndex, obs: Observation, record: ResourceRecord, now: string, sink: RuntimeAuditSink): void {
@@ -66,7 +67,10 @@ export function auditRuntime(index: DesiredIndex, obs: Observation, record: Reso
   record.conditions = verdict.conditions;
   const id = obs.resource.id;
   if (verdict.transition === 'violated') {
-    for (const v of verdict.violations) sink.event('Warning', 'PolicyViolation', `policy ${v.policy} (${v.action}): ${violationText(v)}`, id);
+    for (const v of verdict.violations) {
+      const e = violationEvent(v);
+      sink.event(e.type, e.reason, e.message, id);
+    }
     sink.onViolations?.(verdict.violations, index.revisionOf(id).id);
   } else if (verdict.transition === 'resolved') {
     sink.event('Normal', 'PolicyCompliant', 'the observed state complies with the runtime policies again', id);

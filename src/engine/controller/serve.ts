@@ -2,8 +2,9 @@
  * `setpoint serve`: the continuous loop. A set of runnables started in order
  * and stopped in reverse (controller-runtime's manager):
  *
- *   state lock -> recorder -> controller workers -> manifest source (first
- *   revision) -> provider watches -> periodic resync -> nudge poller
+ *   [span export] -> state lock -> recorder -> controller workers ->
+ *   manifest source (first revision) -> provider watches -> periodic resync
+ *   -> nudge poller -> [alert evaluator]
  *
  * Stopping (SIGTERM): stop taking work, let in-flight actions finish,
  * persist everything, release the lock. A crash loses nothing that matters:
@@ -31,6 +32,8 @@ import { combineDesired } from '../desired.js';
 import type { Admission, SourceSet } from '../../source/sources.js';
 import { parseDuration } from '../../util/duration.js';
 import type { RevisionRecord } from '../../store/index.js';
+import { violationEvent, type Violation } from '../../policy/index.js';
+import { recordViolations } from '../violations.js';
 
 export interface ServeOptions {
   /** The sources of desired state (folders are watched, Git repositories polled). */
@@ -49,6 +52,21 @@ export interface ServeOptions {
   workers?: number;
   /** How often to look for commands from the CLI in the store. Defaults to 250 ms. */
   pollMs?: number;
+  /**
+   * Started in order and stopped in reverse: phase "first" ones before
+   * everything else and stopped after it (e.g. span export); the others last,
+   * once the first revisions are in, and stopped first (e.g. the alert evaluator).
+   */
+  runnables?: ServeRunnable[];
+}
+
+/** Something that runs as long as serve does. */
+export interface ServeRunnable {
+  name: string;
+  /** Defaults to "last". */
+  phase?: 'first' | 'last';
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
 }
 
 export interface ServeStatus {
@@ -64,6 +82,7 @@ export class Serve {
   private lock: HeldLock | undefined;
   private recorder: Recorder | undefined;
   private controller: Controller | undefined;
+  private reconciler: Reconciler | undefined;
   private folderWatches: FolderWatch[] = [];
   /** Each source's current admitted (or pinned) revision and desired state. */
   private readonly bySource = new Map<string, Admission>();
@@ -73,6 +92,9 @@ export class Serve {
   private nudgeSeq = 0;
   private lastCounter = -1;
   private readonly startedAt = new Date().toISOString();
+  private readonly started: ServeRunnable[] = [];
+  private readonly startedFirst: ServeRunnable[] = [];
+  private unsubscribeScrape: (() => void) | undefined;
   private stopping = false;
 
   constructor(private readonly options: ServeOptions) {}
@@ -101,12 +123,17 @@ export class Serve {
 
   async start(): Promise<void> {
     const { store, settings, logger, metrics } = this.options;
+    for (const r of this.options.runnables ?? []) {
+      if (r.phase !== 'first') continue;
+      await r.start();
+      this.startedFirst.push(r);
+    }
     this.lock = await acquireStateLock(store, { what: 'serve', actor: 'setpoint-serve' });
     this.recorder = new Recorder({ store, logger, actor: 'setpoint-serve', flushIntervalMs: 100, onFlushed: (w) => this.emitFlushed(w) });
     this.recorder.start();
     const initialSync = new Map((await store.listResourceSummaries('local')).map((r) => [r.id, r.sync]));
     const bucket = new TokenBucket({ rate: settings.reconcile.actionsPerSecond, burst: settings.reconcile.burst });
-    const reconciler = new Reconciler({
+    const reconciler = (this.reconciler = new Reconciler({
       store,
       registry: this.options.registry,
       settings,
@@ -129,7 +156,9 @@ export class Serve {
         metrics.remediationSeconds.observe({ kind }, ms / 1000);
         metrics.remediations.inc({ kind, mode: automatic ? 'auto' : 'approved' });
       },
-    });
+      onAction: (kind, op, result) => metrics.actions.inc({ kind, op, result }),
+      onPolicyViolations: (violations, revisionId) => void this.recordViolations(violations, revisionId, false),
+    }));
     this.controller = new Controller({
       reconciler,
       workers: this.options.workers ?? settings.reconcile.workers,
@@ -148,6 +177,13 @@ export class Serve {
     const poll = setInterval(() => void this.pollNudges().catch((err: Error) => logger.warn({ err: err.message }, 'cannot read commands')), this.options.pollMs ?? 250);
     const gauges = setInterval(() => void this.updateGauges(), 10_000);
     this.timers.push(poll, gauges);
+    // A scrape sees the drift gauges as they are now, not as of the last 10 s tick.
+    this.unsubscribeScrape = metrics.onScrape(() => this.updateGauges());
+    for (const r of this.options.runnables ?? []) {
+      if (r.phase === 'first') continue;
+      await r.start();
+      this.started.push(r);
+    }
     logger.info({ revisionId: this.index?.revision.id, resources: this.index?.byId.size ?? 0 }, 'serve started');
   }
 
@@ -242,6 +278,23 @@ export class Serve {
     } else {
       recorder.event('Normal', 'RevisionAdmitted', `source ${a.source}: revision ${a.revision.id} admitted: ${a.revision.resourceCount} resources`);
       this.options.logger.info({ source: a.source, revisionId: a.revision.id, resources: a.revision.resourceCount }, 'revision admitted');
+    }
+    // Every policy verdict on the revision: an event each (listing all a refusal's denials), a record, a count.
+    const violations = a.violations ?? [];
+    for (const v of violations) {
+      const e = violationEvent(v);
+      recorder.event(e.type, e.reason, a.revision.admitted || v.action !== 'deny' ? e.message : `${e.message}; revision ${a.revision.id} refused`, v.resourceId);
+    }
+    if (violations.length > 0) void this.recordViolations(violations, a.revision.id, !a.revision.admitted);
+  }
+
+  /** Violation rows and metrics; an audit entry (policy.deny) for each deny that refused the revision. */
+  private async recordViolations(violations: readonly Violation[], revisionId: string, blocked: boolean): Promise<void> {
+    const recorder = this.recorder!;
+    try {
+      await recordViolations(violations, { revisionId, blocked }, { store: this.options.store, metrics: this.options.metrics, audit: (e) => recorder.audit(e) });
+    } catch (err) {
+      this.options.logger.warn({ revisionId, err: (err as Error).message }, 'cannot record policy violations');
     }
   }
 
@@ -339,6 +392,15 @@ export class Serve {
   }
 
   /** Commands from the CLI arrive as nudges in the store; the change counter makes the check free. */
+  /**
+   * Commands (nudges) were written by this process (the HTTP API shares the
+   * store connection, so the change counter does not move): read them at the
+   * next poll.
+   */
+  commandsWritten(): void {
+    this.lastCounter = -1;
+  }
+
   private async pollNudges(): Promise<void> {
     const { store } = this.options;
     const counter = await store.changeCounter();
@@ -346,8 +408,10 @@ export class Serve {
     this.lastCounter = counter;
     for (const n of await store.listNudges(this.nudgeSeq)) {
       this.nudgeSeq = Math.max(this.nudgeSeq, n.seq ?? 0);
-      if (n.resourceId) this.controller?.enqueue(n.resourceId, 'user');
-      else {
+      if (n.resourceId) {
+        if (n.reason === 'resume') this.reconciler?.resume(n.resourceId);
+        this.controller?.enqueue(n.resourceId, 'user');
+      } else {
         // `setpoint sync`, a pin or a webhook: refresh every source, then look at everything (a hard refresh).
         if (n.reason === 'sync') for (const def of this.options.sources.defs()) await this.refresh(def.name, 'sync');
         await this.resync();
@@ -359,7 +423,7 @@ export class Serve {
     const { store, metrics } = this.options;
     await store.markConverged(index.revision.id, new Date(at).toISOString());
     metrics.convergenceSeconds.observe((at - index.admittedAt) / 1000);
-    if (index.revision.committedAt) metrics.leadTimeSeconds.observe((at - Date.parse(index.revision.committedAt)) / 1000);
+    if (index.revision.committedAt) metrics.leadTimeSeconds.observe(Math.max(0, at - Date.parse(index.revision.committedAt)) / 1000);
     this.recorder?.event('Normal', 'Converged', `revision ${index.revision.id} converged in ${((at - index.admittedAt) / 1000).toFixed(2)}s`);
   }
 
@@ -373,7 +437,9 @@ export class Serve {
   private async updateGauges(): Promise<void> {
     const index = this.index;
     if (!index) return;
-    const summaries = await this.options.store.listResourceSummaries(index.source);
+    // Over the resources declared now, whatever their source.
+    const sources = [...new Set([index.source, ...index.revisions.keys()])];
+    const summaries = (await Promise.all(sources.map((source) => this.options.store.listResourceSummaries(source)))).flat().filter((s) => index.byId.has(s.id));
     const drifted = summaries.filter((s) => s.sync === 'Drifted' || s.sync === 'Conflict');
     this.options.metrics.driftRatio.set(summaries.length ? drifted.length / summaries.length : 0);
     const byKind = new Map<string, number>();
@@ -404,6 +470,8 @@ export class Serve {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    await this.stopRunnables(this.started);
+    this.unsubscribeScrape?.();
     for (const t of this.timers) clearInterval(t);
     for (const w of this.watches.values()) await w.dispose();
     this.watches.clear();
@@ -413,6 +481,17 @@ export class Serve {
     await this.recorder?.stop();
     await this.lock?.release();
     this.options.logger.info({}, 'serve stopped');
+    await this.stopRunnables(this.startedFirst);
+  }
+
+  private async stopRunnables(list: ServeRunnable[]): Promise<void> {
+    for (const r of [...list].reverse()) {
+      try {
+        await r.stop();
+      } catch (err) {
+        this.options.logger.warn({ runnable: r.name, err: (err as Error).message }, 'runnable failed to stop');
+      }
+    }
   }
 
   /** Providers that hold things which must not outlive serve (e.g. stopWithServe processes). */

@@ -1,6 +1,6 @@
 /** Approvals: what serve proposed and waits for a person; approve and reject (role approver, within the token's namespaces). */
 import * as z from 'zod';
-import type { ApprovalRecord, ApprovalState } from '../../store/index.js';
+import type { ApprovalRecord } from '../../store/index.js';
 import { requireScope, visible, type ServerContext } from '../context.js';
 import { notFound } from '../errors.js';
 import type { Routes } from '../route.js';
@@ -30,7 +30,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     query: z.strictObject({ state: z.enum(STATES).optional().describe('Defaults to pending; all for every approval.') }),
     handler: async (c, { query, principal }) => {
       const state = query.state ?? 'pending';
-      const list = await api.approvals(state === 'all' ? undefined : (state as ApprovalState));
+      const list = await api.approvals(state === 'all' ? undefined : (state));
       return c.json({ items: list.filter((a) => visible(principal, a.resourceId)) });
     },
   });

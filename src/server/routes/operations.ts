@@ -1,8 +1,9 @@
 /** Operations: compute a plan, trigger a sync, pin and unpin sources (role operator). */
 import * as z from 'zod';
 import { inScope, namespaceOf, type Principal } from '../../auth/index.js';
+import type { Admission } from '../../source/sources.js';
 import type { ServerContext } from '../context.js';
-import { forbidden } from '../errors.js';
+import { forbidden, notFound } from '../errors.js';
 import type { Routes } from '../route.js';
 
 const PlanBody = z.strictObject({
@@ -10,12 +11,22 @@ const PlanBody = z.strictObject({
   prune: z.boolean().optional().describe('Plan deletes of resources no longer declared.'),
 });
 
+/** Admissions as data (without the loaded desired state). */
+export function admissionsJson(list: readonly Admission[]): unknown[] {
+  return list.map((a) => ({ source: a.source, revision: a.revision, known: a.known ?? false, diagnostics: a.diagnostics, violations: a.violations }));
+}
+
 function requireUnscoped(p: Principal, what: string): void {
   if (p.namespaces.length > 0) throw forbidden(`token ${p.name} is scoped to namespaces (${p.namespaces.join(', ')}) and may not ${what}: it affects every namespace`, 'use a token without --namespace');
 }
 
 export function mount(routes: Routes, ctx: ServerContext): void {
   const { api } = ctx;
+  async function knownSource(name: string): Promise<void> {
+    const names = (await api.sourcesStatus()).map((s) => s.name);
+    if (!names.includes(name)) throw notFound(`no source ${name}`, `sources: ${names.join(', ')}`);
+  }
+
   // One plan at a time: each observes every resource.
   let planning: Promise<unknown> = Promise.resolve();
 
@@ -58,14 +69,11 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     path: '/api/v1/sync',
     tag: 'operations',
     summary: 'Trigger a sync',
-    description: 'Serve reloads its sources and looks at every resource now (`setpoint sync`). Audited with the token name.',
+    description:
+      'Fetches the sources now and admits their revisions (`setpoint sync`); serve follows at once and looks at every resource. Answers each source\'s admission. Audited with the token name.',
     auth: 'operator',
-    body: z.strictObject({}),
-    response: { status: 202 },
-    handler: async (c, { principal }) => {
-      await api.requestSync({ actor: principal.name });
-      return c.json({ requested: true }, 202);
-    },
+    body: z.strictObject({ source: z.string().optional().describe('One source (default: all).') }),
+    handler: async (c, { body, principal }) => c.json({ items: admissionsJson(await api.sync(body.source, { actor: principal.name })) }),
   });
 
   routes.add({
@@ -87,7 +95,8 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     body: z.strictObject({ revision: z.string().min(1).describe('Revision id or unique prefix.') }),
     handler: async (c, { params, body, principal }) => {
       requireUnscoped(principal, 'pin a source');
-      return c.json(await api.rollback(body.revision, params.name));
+      await knownSource(params.name);
+      return c.json(await api.rollback(body.revision, params.name, { actor: principal.name }));
     },
   });
 
@@ -100,7 +109,8 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     auth: 'operator',
     handler: async (c, { params, principal }) => {
       requireUnscoped(principal, 'unpin a source');
-      return c.json(await api.unpin(params.name));
+      await knownSource(params.name);
+      return c.json(await api.unpin(params.name, { actor: principal.name }));
     },
   });
 }

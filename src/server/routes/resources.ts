@@ -13,7 +13,9 @@ export function parseSelector(selector: string): Record<string, string> {
   for (const part of selector.split(',').map((s) => s.trim()).filter(Boolean)) {
     const i = part.indexOf('=');
     if (i <= 0) throw badRequest(`label selector: expected key=value, got "${part}"`, 'e.g. selector=owner=team-web,tier=critical');
-    out[part.slice(0, i)] = part.slice(i + 1).replace(/^=/, '');
+    const key = part.slice(0, i);
+    if (key in out) throw badRequest(`label selector: "${key}" appears twice`, 'each label once: key=value,other=value');
+    out[key] = part.slice(i + 1).replace(/^=/, '');
   }
   return out;
 }
@@ -60,7 +62,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'status',
     summary: 'Serve status and convergence figures',
     auth: 'viewer',
-    handler: async (c) => c.json({ serve: ctx.serve?.status() ?? null, convergence: await api.convergence() }),
+    handler: async (c) => c.json({ serve: ctx.serve?.status() ?? null, convergence: await api.convergence(), slos: await api.slos() }),
   });
 
   routes.add({

@@ -16,13 +16,15 @@ const MAX_PAYLOAD = 5 * 1024 * 1024;
 
 export function mount(routes: Routes, ctx: ServerContext): void {
   const { api } = ctx;
+  let syncing: Promise<void> = Promise.resolve();
+  let queued = false;
   routes.add({
     method: 'POST',
     path: '/api/v1/webhooks/git',
     tag: 'webhooks',
     summary: 'Git push webhook: triggers a sync',
     description:
-      'Signed with the shared secret of `server.webhook.secretRef`: GitHub (`X-Hub-Signature-256: sha256=HMAC`), GitLab (`X-Gitlab-Token: SECRET`) or generic (`X-Setpoint-Signature: sha256=HMAC-SHA256 of the body`). A bad or missing signature is refused (401). Audited as `sync.request` by `webhook:github|gitlab|generic`.',
+      'Signed with the shared secret of `server.webhook.secretRef`: GitHub (`X-Hub-Signature-256: sha256=HMAC`), GitLab (`X-Gitlab-Token: SECRET`) or generic (`X-Setpoint-Signature: sha256=HMAC-SHA256 of the body`). A bad or missing signature is refused (401). Answered 202 at once; the sources are then fetched and admitted (as `setpoint sync`), audited as `sync.request` by `webhook:github|gitlab|generic` with the pushed ref and commit.',
     auth: 'public',
     rawBody: true,
     body: z.looseObject({}).describe('The push event payload (ref, after, repository) as the Git host sends it.'),
@@ -50,8 +52,21 @@ export function mount(routes: Routes, ctx: ServerContext): void {
         payload = undefined;
       }
       const detail = { via: 'webhook', event: c.req.header('x-github-event') ?? c.req.header('x-gitlab-event'), ...pushSummary(payload) };
-      await api.requestSync({ actor: `webhook:${verdict.provider}`, detail });
-      ctx.logger.info({ provider: verdict.provider, ...detail }, 'webhook: sync requested');
+      // Answer at once (Git hosts time out after ~10 s); fetches run one after another, and pushes that
+      // arrive while one waits to start share it.
+      if (!queued) {
+        queued = true;
+        syncing = syncing.then(async () => {
+          queued = false;
+          try {
+            const admissions = await api.sync(undefined, { actor: `webhook:${verdict.provider}`, detail });
+            ctx.serve?.commandsWritten();
+            ctx.logger.info({ provider: verdict.provider, ...detail, revisions: admissions.map((a) => a.revision.id) }, 'webhook: synced');
+          } catch (err) {
+            ctx.logger.warn({ provider: verdict.provider, ...detail, err: (err as Error).message }, 'webhook: sync failed');
+          }
+        });
+      }
       return c.json({ accepted: true, provider: verdict.provider }, 202);
     },
   });

@@ -30,7 +30,15 @@ export class SqliteAlertStore implements AlertStore {
     this.db.transaction(() => {
       for (const a of alerts) {
         const { ack: _ack, ...rest } = a;
-        stmt.run(a.id, a.fingerprint, a.state, a.severity, a.startsAt, a.resolvedAt ?? null, JSON.stringify(rest));
+        stmt.run(
+          a.id,
+          a.fingerprint,
+          a.state,
+          a.severity,
+          a.startsAt,
+          a.resolvedAt ?? null,
+          JSON.stringify(rest),
+        );
       }
     })();
   }
@@ -51,15 +59,20 @@ export class SqliteAlertStore implements AlertStore {
       args.push(filter.ackedSince);
     }
     const rows = this.db
-      .prepare(`SELECT data, ack FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`)
+      .prepare(
+        `SELECT data, ack FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+      )
       .all(...args, filter.limit ?? 1000) as AlertRow[];
     return rows.map(fromRow);
   }
 
   async getAlert(id: string): Promise<AlertRecord | undefined> {
-    const exact = this.db.prepare('SELECT data, ack FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
+    const exact = this.db.prepare('SELECT data, ack FROM alerts WHERE id = ?').get(id) as
+      AlertRow | undefined;
     if (exact) return fromRow(exact);
-    const rows = this.db.prepare('SELECT data, ack FROM alerts WHERE id LIKE ? LIMIT 2').all(`${id}%`) as AlertRow[];
+    const rows = this.db
+      .prepare('SELECT data, ack FROM alerts WHERE id LIKE ? LIMIT 2')
+      .all(`${id}%`) as AlertRow[];
     return rows.length === 1 ? fromRow(rows[0]) : undefined;
   }
 
@@ -68,20 +81,27 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async putSilence(s: SilenceRecord): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO silences (id, starts_at, ends_at, data) VALUES (?, ?, ?, ?)').run(s.id, s.startsAt, s.endsAt, JSON.stringify(s));
+    this.db
+      .prepare('INSERT OR REPLACE INTO silences (id, starts_at, ends_at, data) VALUES (?, ?, ?, ?)')
+      .run(s.id, s.startsAt, s.endsAt, JSON.stringify(s));
   }
 
   async getSilence(id: string): Promise<SilenceRecord | undefined> {
-    const exact = this.db.prepare('SELECT data FROM silences WHERE id = ?').get(id) as { data: string } | undefined;
+    const exact = this.db.prepare('SELECT data FROM silences WHERE id = ?').get(id) as
+      { data: string } | undefined;
     if (exact) return JSON.parse(exact.data) as SilenceRecord;
-    const rows = this.db.prepare('SELECT data FROM silences WHERE id LIKE ? LIMIT 2').all(`${id}%`) as Array<{ data: string }>;
+    const rows = this.db.prepare('SELECT data FROM silences WHERE id LIKE ? LIMIT 2').all(`${id}%`) as Array<{
+      data: string;
+    }>;
     return rows.length === 1 ? (JSON.parse(rows[0].data) as SilenceRecord) : undefined;
   }
 
   async listSilences(options: { activeAt?: string } = {}): Promise<SilenceRecord[]> {
     const rows = (
       options.activeAt
-        ? this.db.prepare('SELECT data FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY starts_at DESC').all(options.activeAt, options.activeAt)
+        ? this.db
+            .prepare('SELECT data FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY starts_at DESC')
+            .all(options.activeAt, options.activeAt)
         : this.db.prepare('SELECT data FROM silences ORDER BY starts_at DESC').all()
     ) as Array<{ data: string }>;
     return rows.map((r) => JSON.parse(r.data) as SilenceRecord);
@@ -99,7 +119,11 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async listSliSamples(sli: string, fromMinute: number): Promise<SliSample[]> {
-    return this.db.prepare('SELECT sli, minute, good, total FROM sli_samples WHERE sli = ? AND minute >= ? ORDER BY minute').all(sli, fromMinute) as SliSample[];
+    return this.db
+      .prepare(
+        'SELECT sli, minute, good, total FROM sli_samples WHERE sli = ? AND minute >= ? ORDER BY minute',
+      )
+      .all(sli, fromMinute) as SliSample[];
   }
 
   async deleteSliSamples(beforeMinute: number): Promise<void> {

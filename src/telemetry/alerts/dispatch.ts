@@ -20,7 +20,13 @@ import type { AlertSettings, ReceiverConfig } from './schema.js';
 /** The receiver an alert with these labels goes to; undefined when none. */
 export function route(settings: AlertSettings, labels: Record<string, string>): string | undefined {
   for (const r of settings.routes)
-    if (matchesAll(Object.entries(r.match).map(([name, value]) => ({ name, op: '=' as const, value })), labels)) return r.receiver;
+    if (
+      matchesAll(
+        Object.entries(r.match).map(([name, value]) => ({ name, op: '=' as const, value })),
+        labels,
+      )
+    )
+      return r.receiver;
   return settings.defaultReceiver;
 }
 
@@ -34,9 +40,16 @@ export interface PlannedNotification {
  * resolved ones whose resolution is not notified yet; each with its
  * `receiver` and `suppressedBy` set.
  */
-export function dueNotifications(alerts: readonly AlertRecord[], settings: AlertSettings, now: number): PlannedNotification[] {
+export function dueNotifications(
+  alerts: readonly AlertRecord[],
+  settings: AlertSettings,
+  now: number,
+): PlannedNotification[] {
   const receivers = new Map(settings.receivers.map((r) => [r.name, r]));
-  const groups = new Map<string, { receiver: ReceiverConfig; labels: Record<string, string>; alerts: AlertRecord[] }>();
+  const groups = new Map<
+    string,
+    { receiver: ReceiverConfig; labels: Record<string, string>; alerts: AlertRecord[] }
+  >();
   for (const a of alerts) {
     const receiver = a.receiver ? receivers.get(a.receiver) : undefined;
     if (!receiver) continue;
@@ -51,12 +64,22 @@ export function dueNotifications(alerts: readonly AlertRecord[], settings: Alert
     const firing = g.alerts.filter((a) => a.state === 'firing' && !a.suppressedBy);
     const resolved = g.alerts.filter((a) => a.state === 'resolved' && a.notifiedAt && !a.resolvedNotifiedAt);
     const fresh = firing.filter((a) => !a.notifiedAt);
-    const stale = firing.filter((a) => a.notifiedAt && now - Date.parse(a.notifiedAt) >= g.receiver.repeatIntervalMs);
-    const times = g.alerts.flatMap((a) => [a.notifiedAt, a.resolvedNotifiedAt]).filter((t): t is string => t !== undefined);
+    const stale = firing.filter(
+      (a) => a.notifiedAt && now - Date.parse(a.notifiedAt) >= g.receiver.repeatIntervalMs,
+    );
+    const times = g.alerts
+      .flatMap((a) => [a.notifiedAt, a.resolvedNotifiedAt])
+      .filter((t): t is string => t !== undefined);
     const last = times.length ? Math.max(...times.map((t) => Date.parse(t))) : undefined;
     let due: boolean;
-    if (last === undefined) due = fresh.length > 0 && now - Math.min(...fresh.map((a) => Date.parse(a.startsAt))) >= settings.groupWaitMs;
-    else due = ((fresh.length > 0 || resolved.length > 0) && now - last >= settings.groupIntervalMs) || stale.length > 0;
+    if (last === undefined)
+      due =
+        fresh.length > 0 &&
+        now - Math.min(...fresh.map((a) => Date.parse(a.startsAt))) >= settings.groupWaitMs;
+    else
+      due =
+        ((fresh.length > 0 || resolved.length > 0) && now - last >= settings.groupIntervalMs) ||
+        stale.length > 0;
     if (!due) continue;
     const included = [...firing, ...resolved];
     out.push({

@@ -22,9 +22,16 @@ const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/;
 /** Parses `name=value`, `name!=value`, `name=~regex` or `name!~regex`; the value may be quoted. */
 export function parseMatcher(text: string): Matcher {
   const m = MATCHER.exec(text);
-  if (!m) throw new Error(`not a matcher: ${JSON.stringify(text)} (expected e.g. owner=team-web, alertname!=ApprovalPending, resource=~"File/web/.*")`);
+  if (!m)
+    throw new Error(
+      `not a matcher: ${JSON.stringify(text)} (expected e.g. owner=team-web, alertname!=ApprovalPending, resource=~"File/web/.*")`,
+    );
   let value = m[3];
-  if (value.length >= 2 && ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))) value = value.slice(1, -1);
+  if (
+    value.length >= 2 &&
+    ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))
+  )
+    value = value.slice(1, -1);
   const op = m[2] as MatchOp;
   if (op === '=~' || op === '!~') {
     try {

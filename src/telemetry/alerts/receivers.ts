@@ -61,10 +61,20 @@ export function webhookBody(receiver: ReceiverConfig, n: Notification): unknown 
 export function slackBody(n: Notification): unknown {
   const firing = n.alerts.filter((a) => a.state === 'firing');
   const title = `[${n.status === 'firing' ? `FIRING:${firing.length}` : 'RESOLVED'}] ${n.groupLabels.alertname} (${n.groupLabels.owner})`;
-  const lines = n.alerts.map((a) => `${a.state === 'firing' ? '•' : '✓'} [${a.severity}] ${a.annotations.summary} (${a.id})`);
+  const lines = n.alerts.map(
+    (a) => `${a.state === 'firing' ? '•' : '✓'} [${a.severity}] ${a.annotations.summary} (${a.id})`,
+  );
   return {
     text: title,
-    attachments: [{ color: n.status === 'firing' ? (firing.some((a) => a.severity === 'page') ? 'danger' : 'warning') : 'good', title, text: lines.join('\n'), footer: 'setpoint' }],
+    attachments: [
+      {
+        color:
+          n.status === 'firing' ? (firing.some((a) => a.severity === 'page') ? 'danger' : 'warning') : 'good',
+        title,
+        text: lines.join('\n'),
+        footer: 'setpoint',
+      },
+    ],
   };
 }
 
@@ -86,7 +96,12 @@ export function request(receiver: ReceiverConfig, n: Notification): { url: strin
     case 'slack':
       return { url: receiver.url, body: slackBody(n) };
     case 'alertmanager':
-      return { url: /\/api\/v2\/alerts\/?$/.test(receiver.url) ? receiver.url : `${receiver.url.replace(/\/+$/, '')}/api/v2/alerts`, body: alertmanagerBody(n) };
+      return {
+        url: /\/api\/v2\/alerts\/?$/.test(receiver.url)
+          ? receiver.url
+          : `${receiver.url.replace(/\/+$/, '')}/api/v2/alerts`,
+        body: alertmanagerBody(n),
+      };
   }
 }
 
@@ -101,7 +116,9 @@ export async function deliver(receiver: ReceiverConfig, n: Notification): Promis
   });
   if (!res.ok) {
     const text = (await res.text().catch(() => '')).slice(0, 200);
-    throw new Error(`receiver ${receiver.name} answered ${res.status} ${res.statusText}${text ? `: ${text}` : ''}`);
+    throw new Error(
+      `receiver ${receiver.name} answered ${res.status} ${res.statusText}${text ? `: ${text}` : ''}`,
+    );
   }
   await res.body?.cancel().catch(() => undefined);
 }

@@ -63,10 +63,23 @@ export function ownerOf(record: Pick<ResourceRecord, 'labels'>, settings: AlertS
 }
 
 /** Labels and subject of an alert about one resource. */
-export function resourceAlert(record: ResourceRecord, settings: AlertSettings): { labels: Labels; subject: AlertSubject } {
+export function resourceAlert(
+  record: ResourceRecord,
+  settings: AlertSettings,
+): { labels: Labels; subject: AlertSubject } {
   return {
-    labels: { owner: ownerOf(record, settings), resource: record.id, kind: record.kind, namespace: record.namespace },
-    subject: { kind: record.kind, namespace: record.namespace, labels: record.labels, priority: record.lifecycle.priority },
+    labels: {
+      owner: ownerOf(record, settings),
+      resource: record.id,
+      kind: record.kind,
+      namespace: record.namespace,
+    },
+    subject: {
+      kind: record.kind,
+      namespace: record.namespace,
+      labels: record.labels,
+      priority: record.lifecycle.priority,
+    },
   };
 }
 

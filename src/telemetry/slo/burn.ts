@@ -55,7 +55,11 @@ export interface BurnFiring {
 }
 
 /** The burn windows whose long and short rates both exceed their factor. */
-export function firingBurnWindows(windows: readonly BurnWindow[], objective: number, countsOver: (ms: number) => Counts): BurnFiring[] {
+export function firingBurnWindows(
+  windows: readonly BurnWindow[],
+  objective: number,
+  countsOver: (ms: number) => Counts,
+): BurnFiring[] {
   const out: BurnFiring[] = [];
   for (const w of windows) {
     const longRate = burnRate(countsOver(w.longMs), objective);
@@ -66,7 +70,11 @@ export function firingBurnWindows(windows: readonly BurnWindow[], objective: num
 }
 
 /** Events of timed buckets within the last `ms` before `now` (bucket time `at` in ms). */
-export function countsWithin(buckets: ReadonlyArray<{ at: number; good: number; total: number }>, now: number, ms: number): Counts {
+export function countsWithin(
+  buckets: ReadonlyArray<{ at: number; good: number; total: number }>,
+  now: number,
+  ms: number,
+): Counts {
   const from = now - ms;
   let good = 0;
   let total = 0;

@@ -18,8 +18,13 @@ export const LATENCY_SLIS: readonly SliKind[] = ['convergence', 'remediation'];
 
 const BurnRateSchema = z.strictObject({
   long: DurationSchema.describe('The long window, e.g. 1h.'),
-  short: DurationSchema.describe('The short window (about 1/12 of the long one), e.g. 5m: the alert resolves soon after the burn stops.'),
-  factor: z.number().positive().describe('Burn rate both windows must exceed, e.g. 14.4 (2% of a 30-day budget in 1h).'),
+  short: DurationSchema.describe(
+    'The short window (about 1/12 of the long one), e.g. 5m: the alert resolves soon after the burn stops.',
+  ),
+  factor: z
+    .number()
+    .positive()
+    .describe('Burn rate both windows must exceed, e.g. 14.4 (2% of a 30-day budget in 1h).'),
   severity: z.enum(['page', 'ticket']),
 });
 
@@ -27,24 +32,44 @@ export const SloSchema = z
   .strictObject({
     name: z.string().regex(NAME_PATTERN).describe('Unique; the `slo` label of its alerts and metrics.'),
     description: z.string().optional(),
-    sli: z.enum(SLI_KINDS).describe('convergence: revisions in sync within `threshold` of admission; remediation: drift fixed within `threshold`; reconcile-success: reconciles that did not fail.'),
+    sli: z
+      .enum(SLI_KINDS)
+      .describe(
+        'convergence: revisions in sync within `threshold` of admission; remediation: drift fixed within `threshold`; reconcile-success: reconciles that did not fail.',
+      ),
     objective: z.number().gt(0).lt(100).describe('Percent of events that must be good, e.g. 99.'),
-    threshold: DurationSchema.optional().describe('For convergence and remediation: an event is good when faster than this.'),
+    threshold: DurationSchema.optional().describe(
+      'For convergence and remediation: an event is good when faster than this.',
+    ),
     window: DurationSchema.optional().describe('The compliance window of the error budget. Defaults to 30d.'),
     owner: z.string().optional().describe('The owner label of its alerts. Defaults to alerts.defaultOwner.'),
-    burnRates: z.array(BurnRateSchema).optional().describe('Multi-window burn-rate alerts. Defaults to 1h/5m at 14.4 and 6h/30m at 6 (page), 1d/2h at 3 and 3d/6h at 1 (ticket).'),
+    burnRates: z
+      .array(BurnRateSchema)
+      .optional()
+      .describe(
+        'Multi-window burn-rate alerts. Defaults to 1h/5m at 14.4 and 6h/30m at 6 (page), 1d/2h at 3 and 3d/6h at 1 (ticket).',
+      ),
   })
   .superRefine((s, ctx) => {
     if (LATENCY_SLIS.includes(s.sli) && s.threshold === undefined)
-      ctx.addIssue({ code: 'custom', path: ['threshold'], message: `an SLO on ${s.sli} needs a threshold, e.g. "60s"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['threshold'],
+        message: `an SLO on ${s.sli} needs a threshold, e.g. "60s"`,
+      });
     if (!LATENCY_SLIS.includes(s.sli) && s.threshold !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${s.sli} has no threshold (an event is good or bad by itself)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['threshold'],
+        message: `${s.sli} has no threshold (an event is good or bad by itself)`,
+      });
   });
 
 export const SlosSchema = z.array(SloSchema).superRefine((list, ctx) => {
   const seen = new Set<string>();
   for (const [i, s] of list.entries()) {
-    if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `SLO "${s.name}" is declared twice` });
+    if (seen.has(s.name))
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `SLO "${s.name}" is declared twice` });
     seen.add(s.name);
   }
 });
@@ -88,7 +113,12 @@ export function sloSpecs(raw: z.infer<typeof SlosSchema> = []): SloSpec[] {
     windowMs: s.window === undefined ? 30 * 24 * HOUR : parseDuration(s.window)!,
     owner: s.owner,
     burnRates: s.burnRates
-      ? s.burnRates.map((b) => ({ longMs: parseDuration(b.long)!, shortMs: parseDuration(b.short)!, factor: b.factor, severity: b.severity }))
+      ? s.burnRates.map((b) => ({
+          longMs: parseDuration(b.long)!,
+          shortMs: parseDuration(b.short)!,
+          factor: b.factor,
+          severity: b.severity,
+        }))
       : [...DEFAULT_BURN_RATES],
   }));
 }

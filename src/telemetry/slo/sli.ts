@@ -34,7 +34,11 @@ export async function sliBuckets(store: Store, slo: SloSpec, from: number, now: 
     case 'remediation':
       return remediation(store, slo.thresholdMs ?? 0, from);
     case 'reconcile-success':
-      return (await store.listSliSamples(RECONCILE_SLI, Math.floor(from / 60_000))).map((s) => ({ at: s.minute * 60_000, good: s.good, total: s.total }));
+      return (await store.listSliSamples(RECONCILE_SLI, Math.floor(from / 60_000))).map((s) => ({
+        at: s.minute * 60_000,
+        good: s.good,
+        total: s.total,
+      }));
   }
 }
 

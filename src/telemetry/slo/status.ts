@@ -5,7 +5,14 @@
  */
 import type { Store } from '../../store/index.js';
 import { formatDuration } from '../../util/duration.js';
-import { burnRate, countsWithin, errorBudget, firingBurnWindows, type Budget, type BurnFiring } from './burn.js';
+import {
+  burnRate,
+  countsWithin,
+  errorBudget,
+  firingBurnWindows,
+  type Budget,
+  type BurnFiring,
+} from './burn.js';
 import type { SloSpec } from './schema.js';
 import { sliBuckets } from './sli.js';
 
@@ -36,8 +43,8 @@ export async function sloStatus(store: Store, spec: SloSpec, now: number): Promi
   const buckets = await sliBuckets(store, spec, now - longest, now);
   const countsOver = (ms: number) => countsWithin(buckets, now, ms);
   const burnRates: Record<string, number> = {};
-  for (const b of spec.burnRates)
-    for (const ms of [b.shortMs, b.longMs]) burnRates[windowName(ms)] ??= burnRate(countsOver(ms), spec.objective);
+  const windows = [...new Set(spec.burnRates.flatMap((b) => [b.shortMs, b.longMs]))].sort((a, b) => a - b);
+  for (const ms of windows) burnRates[windowName(ms)] = burnRate(countsOver(ms), spec.objective);
   return {
     spec,
     budget: errorBudget(countsOver(spec.windowMs), spec.objective),
@@ -46,7 +53,11 @@ export async function sloStatus(store: Store, spec: SloSpec, now: number): Promi
   };
 }
 
-export async function sloStatuses(store: Store, specs: readonly SloSpec[], now: number): Promise<SloStatus[]> {
+export async function sloStatuses(
+  store: Store,
+  specs: readonly SloSpec[],
+  now: number,
+): Promise<SloStatus[]> {
   const out: SloStatus[] = [];
   for (const spec of specs) out.push(await sloStatus(store, spec, now));
   return out;
@@ -59,8 +70,11 @@ export function describeSlo(s: SloStatus): string {
   const what =
     spec.sli === 'reconcile-success'
       ? `${goal} of reconciles succeed`
-      : `${goal} of ${spec.sli === 'convergence' ? 'revisions converge' : 'drift is fixed'} within ${formatDuration(spec.thresholdMs ?? 0)}`;
-  const now = budget.sli === undefined ? 'no events yet' : `${(budget.sli * 100).toFixed(2)}% (${budget.good}/${budget.total})`;
+      : `${goal} of ${spec.sli === 'convergence' ? 'revisions converge' : 'drift is fixed'} within ${windowName(spec.thresholdMs ?? 0)}`;
+  const now =
+    budget.sli === undefined
+      ? 'no events yet'
+      : `${(budget.sli * 100).toFixed(2)}% (${budget.good}/${budget.total})`;
   const rates = Object.entries(s.burnRates)
     .map(([w, r]) => `${w} ${r.toFixed(1)}x`)
     .join(', ');

@@ -13,13 +13,19 @@ export const approvalPending: Rule = (input, config) => {
     out.push({
       rule: 'ApprovalPending',
       severity: config.severity ?? 'ticket',
-      labels: { owner: r ? ownerOf(r, input.settings) : input.settings.defaultOwner, resource: a.resourceId, approval: a.id },
+      labels: {
+        owner: r ? ownerOf(r, input.settings) : input.settings.defaultOwner,
+        resource: a.resourceId,
+        approval: a.id,
+      },
       annotations: {
         summary: `${a.op} of ${a.resourceId} has waited ${formatDuration(age)} for approval ${a.id}`,
         description: `${a.reason}. Review it with \`setpoint approvals\`, then \`setpoint approve ${a.id}\` or \`setpoint reject ${a.id}\`.`,
       },
       forMs: config.forMs ?? 0,
-      subject: r ? { kind: r.kind, namespace: r.namespace, labels: r.labels, priority: r.lifecycle.priority } : undefined,
+      subject: r
+        ? { kind: r.kind, namespace: r.namespace, labels: r.labels, priority: r.lifecycle.priority }
+        : undefined,
     });
   }
   return out;

@@ -9,7 +9,8 @@ import type { RuleConfig } from '../schema.js';
 import { formatDuration } from '../../../util/duration.js';
 import { listIds, ownerOf, type Candidate, type Rule, type RuleInput } from '../types.js';
 
-export const convergenceSlow: Rule = (input, config) => input.revisions.flatMap((rev) => slowRevision(input, config, rev));
+export const convergenceSlow: Rule = (input, config) =>
+  input.revisions.flatMap((rev) => slowRevision(input, config, rev));
 
 function slowRevision(input: RuleInput, config: RuleConfig, rev: RevisionRecord): Candidate[] {
   if (rev.convergedAt) return [];
@@ -31,7 +32,10 @@ function slowRevision(input: RuleInput, config: RuleConfig, rev: RevisionRecord)
       labels: { owner, revision: rev.id },
       annotations: {
         summary: `revision ${rev.id} has not converged after ${formatDuration(age)} (objective ${formatDuration(limit)}): ${records.length} resource${records.length === 1 ? '' : 's'} of ${owner} not in sync`,
-        description: `Not in sync: ${listIds(records.map((r) => `${r.id} (${r.sync})`), 10)}.`,
+        description: `Not in sync: ${listIds(
+          records.map((r) => `${r.id} (${r.sync})`),
+          10,
+        )}.`,
       },
       forMs: config.forMs ?? 0,
     });

@@ -1,0 +1,2 @@
+export { RemoteSetpoint, type RemoteOptions } from './remote.js';
+export type { SetpointClient } from './types.js';

@@ -1,0 +1,30 @@
+/** The `telemetry:` block of setpoint.yaml: where `serve` exports spans. */
+import * as z from 'zod';
+import type { TracingConfig } from './tracing.js';
+
+export const TelemetrySchema = z.strictObject({
+  otlp: z
+    .strictObject({
+      endpoint: z
+        .url()
+        .describe(
+          'Base URL of an OTLP/HTTP receiver (e.g. http://127.0.0.1:4318; /v1/traces is appended), or the full traces URL. Defaults to OTEL_EXPORTER_OTLP_ENDPOINT; without either, tracing is off.',
+        ),
+      headers: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe('Extra HTTP headers on every export. Defaults to none.'),
+    })
+    .optional()
+    .describe('OpenTelemetry export of a span per reconcile and per provider call. Defaults to off.'),
+  serviceName: z
+    .string()
+    .optional()
+    .describe('service.name of the spans (OTEL_SERVICE_NAME wins). Defaults to "setpoint".'),
+});
+
+export type RawTelemetry = z.infer<typeof TelemetrySchema>;
+
+export function tracingConfig(raw: RawTelemetry = {}): TracingConfig {
+  return { endpoint: raw.otlp?.endpoint, headers: raw.otlp?.headers, serviceName: raw.serviceName };
+}
