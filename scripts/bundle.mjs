@@ -1,7 +1,11 @@
 // Bundles the CLI into one file: loading ~400 small ESM modules (zod alone has
 // hundreds) costs ~70 ms at every start; one bundled file costs a fraction.
 // better-sqlite3 stays external (native addon).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry hashes: start from an empty folder so old chunks do not pile up.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { setpoint: 'src/cli/main.ts' },

@@ -18,7 +18,15 @@ const SETTINGS = `${FAST}server:\n  metrics: public\n`;
 
 interface Violations {
   totals: Array<{ policy: string; action: string; count: number; blocked: number }>;
-  violations: Array<{ policy: string; resourceId: string; action: string; phase: string; blocked: boolean; revisionId?: string; message: string }>;
+  violations: Array<{
+    policy: string;
+    resourceId: string;
+    action: string;
+    phase: string;
+    blocked: boolean;
+    revisionId?: string;
+    message: string;
+  }>;
 }
 
 const violations = (p: Project) => json<Violations>(p.ok(['policies', '--json', '-n', '100']));
@@ -27,7 +35,9 @@ async function metric(serving: Serving, policy: string, action: string): Promise
   const url = /API on (http:\/\/\S+) /.exec(serving.stderr())?.[1];
   assert.ok(url, `serve printed its API address:\n${serving.stderr()}`);
   const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`setpoint_policy_violations_total{policy="${policy}",action="${action}"}`));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`setpoint_policy_violations_total{policy="${policy}",action="${action}"}`));
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
@@ -53,20 +63,45 @@ describe('serve: policies', () => {
     // One revision: a change to conf, two world-writable files, and the policy that forbids them.
     p.write({
       'manifests/policies.yaml': worldWritable('deny'),
-      'manifests/app.yaml': docs(fileDoc('conf', conf, 'v2\n'), fileDoc('open', open, 'o\n', { mode: '0777' }), fileDoc('shared', shared, 's\n', { mode: '0666' })),
+      'manifests/app.yaml': docs(
+        fileDoc('conf', conf, 'v2\n'),
+        fileDoc('open', open, 'o\n', { mode: '0777' }),
+        fileDoc('shared', shared, 's\n', { mode: '0666' }),
+      ),
     });
-    const refused = await eventually(() => p.events().find((e) => e.reason === 'RevisionRefused'), 'the revision to be refused');
+    const refused = await eventually(
+      () => p.events().find((e) => e.reason === 'RevisionRefused'),
+      'the revision to be refused',
+    );
     assert.equal(refused.type, 'Warning');
     const denials = await eventually(() => {
       const ev = p.events().filter((e) => e.reason === 'PolicyViolation');
       return ev.length === 2 && ev;
     }, 'a PolicyViolation event per violation');
-    assert.deepEqual(denials.map((e) => [e.type, e.resourceId]).sort(), [['Warning', 'File/default/open'], ['Warning', 'File/default/shared']]);
-    assert.match(denials.find((e) => e.resourceId === 'File/default/open')!.message, /^policy no-world-writable \(deny\): open must not be world-writable \(mode 0777\); revision \S+ refused$/);
-    const history = json<{ revisions: Array<{ id: string; admitted: boolean; diagnostics?: Array<{ code: string; resourceId?: string; file?: string; line?: number }> }> }>(p.ok(['history', '--json']));
+    assert.deepEqual(denials.map((e) => [e.type, e.resourceId]).sort(), [
+      ['Warning', 'File/default/open'],
+      ['Warning', 'File/default/shared'],
+    ]);
+    assert.match(
+      denials.find((e) => e.resourceId === 'File/default/open')!.message,
+      /^policy no-world-writable \(deny\): open must not be world-writable \(mode 0777\); revision \S+ refused$/,
+    );
+    const history = json<{
+      revisions: Array<{
+        id: string;
+        admitted: boolean;
+        diagnostics?: Array<{ code: string; resourceId?: string; file?: string; line?: number }>;
+      }>;
+    }>(p.ok(['history', '--json']));
     const rev = history.revisions.find((r) => !r.admitted);
     const revId = rev?.id;
-    assert.deepEqual(rev?.diagnostics?.filter((d) => d.code === 'SETPOINT_POLICY_DENIED').map((d) => [d.resourceId, d.line]), [['File/default/open', 9], ['File/default/shared', 17]]);
+    assert.deepEqual(
+      rev?.diagnostics?.filter((d) => d.code === 'SETPOINT_POLICY_DENIED').map((d) => [d.resourceId, d.line]),
+      [
+        ['File/default/open', 9],
+        ['File/default/shared', 17],
+      ],
+    );
 
     // Nothing of it applied: conf keeps v1, the new files do not exist; the previous revision stays in force.
     assert.equal(p.read(conf), 'v1\n');
@@ -82,22 +117,39 @@ describe('serve: policies', () => {
       ['File/default/shared', 'deny', 'admission', true, revId],
     ]);
     const audit = await eventually(() => {
-      const a = json<Array<{ action: string; resourceId?: string; revisionId?: string }>>(p.ok(['audit', '--json']));
+      const a = json<Array<{ action: string; resourceId?: string; revisionId?: string }>>(
+        p.ok(['audit', '--json']),
+      );
       return a.filter((e) => e.action === 'policy.deny').length === 2 && a;
     }, 'the blocking denials to be audited');
-    assert.ok(audit.some((e) => e.action === 'revision.refuse' && e.revisionId === revId), 'the refusal is audited');
+    assert.ok(
+      audit.some((e) => e.action === 'revision.refuse' && e.revisionId === revId),
+      'the refusal is audited',
+    );
     assert.equal(await metric(serving, 'no-world-writable', 'deny'), 2);
 
     // The same policy in audit mode: admitted and applied; the violations are recorded and counted, nothing blocked.
     p.write({ 'manifests/policies.yaml': worldWritable('audit') });
-    await eventually(() => existsSync(open) && existsSync(shared) && p.read(conf) === 'v2\n', 'the revision to be admitted and applied');
-    await eventually(() => violations(p).totals.find((x) => x.action === 'audit')?.count === 2, 'the audit-mode violations to be counted');
+    await eventually(
+      () => existsSync(open) && existsSync(shared) && p.read(conf) === 'v2\n',
+      'the revision to be admitted and applied',
+    );
+    await eventually(
+      () => violations(p).totals.find((x) => x.action === 'audit')?.count === 2,
+      'the audit-mode violations to be counted',
+    );
     const totals = violations(p).totals;
-    assert.deepEqual(totals.map((x) => [x.action, x.count, x.blocked]).sort(), [['audit', 2, 0], ['deny', 2, 2]]);
+    assert.deepEqual(totals.map((x) => [x.action, x.count, x.blocked]).sort(), [
+      ['audit', 2, 0],
+      ['deny', 2, 2],
+    ]);
     assert.equal(await metric(serving, 'no-world-writable', 'audit'), 2);
     const audits = p.events().filter((e) => e.reason === 'PolicyAudit');
     assert.equal(audits.length, 2);
-    assert.ok(audits.every((e) => e.type === 'Normal'), 'audit mode is a dry-run: no Warning');
+    assert.ok(
+      audits.every((e) => e.type === 'Normal'),
+      'audit mode is a dry-run: no Warning',
+    );
     assert.equal(p.events().filter((e) => e.reason === 'RevisionRefused').length, 1);
   });
 
@@ -114,25 +166,52 @@ spec:
   message: "\${actual.path} is world-writable on disk (mode \${actual.mode})"
   action: warn
 `,
-      'manifests/files.yaml': docs(fileDoc('motd', motd, 'hello\n', { mode: '0644' }), fileDoc('kept', kept, 'kept\n', { mode: '0644', remediation: 'alert' })),
+      'manifests/files.yaml': docs(
+        fileDoc('motd', motd, 'hello\n', { mode: '0644' }),
+        fileDoc('kept', kept, 'kept\n', { mode: '0644', remediation: 'alert' }),
+      ),
     });
     const serving = await startServe(t, p.dir, ['--listen', '127.0.0.1:0']);
     const condition = (id: string) => p.record(id)?.conditions.find((c) => c.type === 'PolicyCompliant');
-    await eventually(() => condition('File/default/motd')?.status === 'True' && condition('File/default/kept')?.status === 'True', 'both files to be judged compliant');
-    assert.equal(p.events().filter((e) => e.reason.startsWith('Policy')).length, 0, 'complying from the start raises nothing');
+    await eventually(
+      () =>
+        condition('File/default/motd')?.status === 'True' &&
+        condition('File/default/kept')?.status === 'True',
+      'both files to be judged compliant',
+    );
+    assert.equal(
+      p.events().filter((e) => e.reason.startsWith('Policy')).length,
+      0,
+      'complying from the start raises nothing',
+    );
 
     // Auto remediation: the violation is recorded, then the mode repaired.
     chmodSync(motd, 0o777);
-    await eventually(() => p.events('File/default/motd').some((e) => e.reason === 'PolicyViolation'), 'the violation to be seen');
-    await eventually(() => p.mode(motd) === '0644' && condition('File/default/motd')?.status === 'True', 'the mode to be repaired and compliance restored');
+    await eventually(
+      () => p.events('File/default/motd').some((e) => e.reason === 'PolicyViolation'),
+      'the violation to be seen',
+    );
+    await eventually(
+      () => p.mode(motd) === '0644' && condition('File/default/motd')?.status === 'True',
+      'the mode to be repaired and compliance restored',
+    );
     const motdEvents = p.events('File/default/motd');
     const violation = motdEvents.filter((e) => e.reason === 'PolicyViolation');
     assert.equal(violation.length, 1, 'one event for one transition');
     assert.equal(violation[0].type, 'Warning');
-    assert.equal(violation[0].message, `policy no-world-writable-actual (warn): ${motd} is world-writable on disk (mode 0777)`);
+    assert.equal(
+      violation[0].message,
+      `policy no-world-writable-actual (warn): ${motd} is world-writable on disk (mode 0777)`,
+    );
     const order = motdEvents.map((e) => e.reason);
-    assert.ok(order.indexOf('PolicyViolation') < order.indexOf('Remediated'), `the violation is recorded before the repair: ${order.join(', ')}`);
-    assert.ok(order.indexOf('Remediated') < order.lastIndexOf('PolicyCompliant'), 'then compliance is restored');
+    assert.ok(
+      order.indexOf('PolicyViolation') < order.indexOf('Remediated'),
+      `the violation is recorded before the repair: ${order.join(', ')}`,
+    );
+    assert.ok(
+      order.indexOf('Remediated') < order.lastIndexOf('PolicyCompliant'),
+      'then compliance is restored',
+    );
 
     // Alert remediation: the file stays 0777, the condition stays False, and the transition is not recorded again on resyncs.
     chmodSync(kept, 0o777);
@@ -145,7 +224,10 @@ spec:
     assert.equal(p.events('File/default/kept').filter((e) => e.reason === 'PolicyViolation').length, 1);
 
     const recorded = violations(p).violations.filter((v) => v.phase === 'runtime');
-    assert.deepEqual(recorded.map((v) => [v.resourceId, v.action]).sort(), [['File/default/kept', 'warn'], ['File/default/motd', 'warn']]);
+    assert.deepEqual(recorded.map((v) => [v.resourceId, v.action]).sort(), [
+      ['File/default/kept', 'warn'],
+      ['File/default/motd', 'warn'],
+    ]);
     assert.equal(await metric(serving, 'no-world-writable-actual', 'warn'), 2);
   });
 });

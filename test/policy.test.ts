@@ -74,15 +74,29 @@ describe('policies: validate', () => {
     const s = project('deny');
     const r = s.run(['validate']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, /^error: manifests\/files\.yaml:1:1: File\/default\/open: denied by policy no-world-writable: open must not be world-writable \(mode 0777\)$/m);
+    assert.match(
+      r.stderr,
+      /^error: manifests\/files\.yaml:1:1: File\/default\/open: denied by policy no-world-writable: open must not be world-writable \(mode 0777\)$/m,
+    );
     assert.match(r.stderr, /policy no-world-writable \(.*manifests\/policies\/world\.yaml:1\), action deny/);
     assert.match(r.stderr, /^1 error$/m);
     assert.doesNotMatch(r.stderr, /scratch|closed/, 'only matching, violating resources are reported');
-    const data = json<{ valid: boolean; policies: number; violations: Array<{ policy: string; resourceId: string; action: string; line: number }>; diagnostics: Diag[] }>(s.run(['validate', '--json']));
+    const data = json<{
+      valid: boolean;
+      policies: number;
+      violations: Array<{ policy: string; resourceId: string; action: string; line: number }>;
+      diagnostics: Diag[];
+    }>(s.run(['validate', '--json']));
     assert.equal(data.valid, false);
     assert.equal(data.policies, 1);
-    assert.deepEqual(data.violations.map((v) => [v.policy, v.resourceId, v.action, v.line]), [['no-world-writable', 'File/default/open', 'deny', 1]]);
-    assert.deepEqual(data.diagnostics.map((d) => [d.severity, d.code, d.file, d.line, d.column, d.resourceId]), [['error', 'SETPOINT_POLICY_DENIED', s.path('manifests', 'files.yaml'), 1, 1, 'File/default/open']]);
+    assert.deepEqual(
+      data.violations.map((v) => [v.policy, v.resourceId, v.action, v.line]),
+      [['no-world-writable', 'File/default/open', 'deny', 1]],
+    );
+    assert.deepEqual(
+      data.diagnostics.map((d) => [d.severity, d.code, d.file, d.line, d.column, d.resourceId]),
+      [['error', 'SETPOINT_POLICY_DENIED', s.path('manifests', 'files.yaml'), 1, 1, 'File/default/open']],
+    );
     assert.equal(existsSync(s.state), false, 'validate touches no state');
   });
 
@@ -90,7 +104,10 @@ describe('policies: validate', () => {
     const s = project('warn');
     const r = s.run(['validate']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^warning: manifests\/files\.yaml:1:1: File\/default\/open: policy no-world-writable \(warn\): open must not be world-writable \(mode 0777\)$/m);
+    assert.match(
+      r.stderr,
+      /^warning: manifests\/files\.yaml:1:1: File\/default\/open: policy no-world-writable \(warn\): open must not be world-writable \(mode 0777\)$/m,
+    );
     assert.match(r.stderr, /^0 errors, 1 warning$/m);
     assert.equal(r.stdout.trim(), 'Valid: 3 resources, 1 policy.');
   });
@@ -99,7 +116,10 @@ describe('policies: validate', () => {
     const s = project('audit');
     const r = s.run(['validate']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^audit: manifests\/files\.yaml:1:1: File\/default\/open: policy no-world-writable \(audit, not enforced\): open must not be world-writable/m);
+    assert.match(
+      r.stderr,
+      /^audit: manifests\/files\.yaml:1:1: File\/default\/open: policy no-world-writable \(audit, not enforced\): open must not be world-writable/m,
+    );
     assert.match(r.stderr, /^1 audit finding \(dry-run: recorded, not enforced\)$/m);
     assert.doesNotMatch(r.stderr, /^(error|warning):/m);
   });
@@ -108,12 +128,18 @@ describe('policies: validate', () => {
     const s = project('deny', 'object.spec.mode in [');
     const r = s.run(['validate']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^error: manifests\/policies\/world\.yaml:6:9: Policy\/default\/no-world-writable: spec\.rule: invalid CEL rule: Unexpected token: EOF$/m);
+    assert.match(
+      r.stderr,
+      /^error: manifests\/policies\/world\.yaml:6:9: Policy\/default\/no-world-writable: spec\.rule: invalid CEL rule: Unexpected token: EOF$/m,
+    );
     assert.match(r.stderr, /\|\s*object\.spec\.mode in \[\n\s+\^/);
     assert.match(r.stderr, /hint: a rule is a CEL expression that is true when the resource complies/);
     // A rule that is not a boolean, and a typo in a variable, too.
     const typed = project('deny', 'size(object.spec.path)');
-    assert.match(typed.run(['validate']).stderr, /spec\.rule: the rule is of type int; it must be a boolean \(true = compliant\)/);
+    assert.match(
+      typed.run(['validate']).stderr,
+      /spec\.rule: the rule is of type int; it must be a boolean \(true = compliant\)/,
+    );
     const unknown = project('deny', 'objet.spec.mode == 1');
     assert.match(unknown.run(['validate']).stderr, /spec\.rule: invalid CEL rule: Unknown variable: objet/);
   });
@@ -129,16 +155,25 @@ describe('policies: plan and apply', () => {
     assert.equal(apply.code, 1);
     assert.match(apply.stderr, /denied by policy no-world-writable/);
     assert.match(apply.stderr, /nothing was applied/);
-    for (const f of ['open', 'closed', 'scratch']) assert.equal(existsSync(s.path('out', f)), false, `${f} was not written`);
+    for (const f of ['open', 'closed', 'scratch'])
+      assert.equal(existsSync(s.path('out', f)), false, `${f} was not written`);
 
     const listing = violations(s);
-    assert.deepEqual(listing.violations.map((v) => [v.policy, v.resourceId, v.action, v.phase, v.blocked]), [['no-world-writable', 'File/default/open', 'deny', 'admission', true]]);
+    assert.deepEqual(
+      listing.violations.map((v) => [v.policy, v.resourceId, v.action, v.phase, v.blocked]),
+      [['no-world-writable', 'File/default/open', 'deny', 'admission', true]],
+    );
     assert.ok(listing.violations[0].revisionId, 'the violation names the revision');
-    const audit = json<Array<{ action: string; resourceId?: string; result: string }>>(s.run(['audit', '--json']));
-    assert.deepEqual(audit.map((e) => [e.action, e.resourceId, e.result]), [
-      ['policy.deny', 'File/default/open', 'blocked'],
-      ['apply.refuse', 'File/default/open', 'refused'],
-    ]);
+    const audit = json<Array<{ action: string; resourceId?: string; result: string }>>(
+      s.run(['audit', '--json']),
+    );
+    assert.deepEqual(
+      audit.map((e) => [e.action, e.resourceId, e.result]),
+      [
+        ['policy.deny', 'File/default/open', 'blocked'],
+        ['apply.refuse', 'File/default/open', 'refused'],
+      ],
+    );
     assert.equal(s.run(['audit', 'verify']).code, 0);
   });
 
@@ -146,17 +181,37 @@ describe('policies: plan and apply', () => {
     const s = project('audit');
     const plan = s.run(['plan']);
     assert.equal(plan.code, 0, plan.stderr);
-    assert.match(plan.stderr, /^audit: .*File\/default\/open: policy no-world-writable \(audit, not enforced\)/m);
+    assert.match(
+      plan.stderr,
+      /^audit: .*File\/default\/open: policy no-world-writable \(audit, not enforced\)/m,
+    );
     const apply = s.run(['apply', '--yes']);
     assert.equal(apply.code, 0, apply.stderr);
     assert.equal((statSync(s.path('out', 'open')).mode & 0o777).toString(8), '777');
 
     const listing = violations(s);
-    assert.deepEqual(listing.policies.map((p) => [p.name, p.action, p.runtime, p.violations]), [['no-world-writable', 'audit', false, 1]]);
-    assert.deepEqual(listing.totals, [{ policy: 'no-world-writable', action: 'audit', count: 1, blocked: 0, last: listing.violations[0].time }]);
-    assert.deepEqual(listing.violations.map((v) => [v.resourceId, v.action, v.blocked, v.message]), [['File/default/open', 'audit', false, 'open must not be world-writable (mode 0777)']]);
+    assert.deepEqual(
+      listing.policies.map((p) => [p.name, p.action, p.runtime, p.violations]),
+      [['no-world-writable', 'audit', false, 1]],
+    );
+    assert.deepEqual(listing.totals, [
+      {
+        policy: 'no-world-writable',
+        action: 'audit',
+        count: 1,
+        blocked: 0,
+        last: listing.violations[0].time,
+      },
+    ]);
+    assert.deepEqual(
+      listing.violations.map((v) => [v.resourceId, v.action, v.blocked, v.message]),
+      [['File/default/open', 'audit', false, 'open must not be world-writable (mode 0777)']],
+    );
     const audit = json<Array<{ action: string }>>(s.run(['audit', '--json']));
-    assert.ok(!audit.some((e) => e.action === 'policy.deny'), 'an audit-mode violation blocks nothing, so nothing is audited as blocked');
+    assert.ok(
+      !audit.some((e) => e.action === 'policy.deny'),
+      'an audit-mode violation blocks nothing, so nothing is audited as blocked',
+    );
 
     // Each apply judges its revision once more; the human view lists the policy and the violations.
     assert.equal(s.run(['apply', '--yes']).code, 0);
@@ -170,7 +225,10 @@ describe('policies: plan and apply', () => {
     const s = project('warn');
     const apply = s.run(['apply', '--yes']);
     assert.equal(apply.code, 0, apply.stderr);
-    assert.match(apply.stderr, /^warning: .*policy no-world-writable \(warn\): open must not be world-writable/m);
+    assert.match(
+      apply.stderr,
+      /^warning: .*policy no-world-writable \(warn\): open must not be world-writable/m,
+    );
     assert.equal(violations(s).violations[0].action, 'warn');
   });
 });
@@ -200,15 +258,29 @@ cases:
     assert.match(red.stdout, /✓ a critical 0777 file/);
     assert.match(red.stdout, /✗ claims a non-critical 0777 file is caught\n\s+expected violation, got pass/);
     assert.match(red.stdout, /^Tests: 1 passed, 1 failed \(1 file\)\.$/m);
-    const data = json<{ ok: boolean; passed: number; failed: number }>(s.run(['policy', 'test', 'p', '--json']));
+    const data = json<{ ok: boolean; passed: number; failed: number }>(
+      s.run(['policy', 'test', 'p', '--json']),
+    );
     assert.deepEqual([data.ok, data.passed, data.failed], [false, 1, 1]);
   });
 
   test('`setpoint schema Policy` gives its JSON Schema; Policy is among the kinds', () => {
     const s = sandbox('setpoint-policy-');
-    const schema = json<{ description: string; properties: { kind: { const: string }; spec: { properties: Record<string, unknown>; required: string[] } } }>(s.run(['schema', 'Policy']));
+    const schema = json<{
+      description: string;
+      properties: {
+        kind: { const: string };
+        spec: { properties: Record<string, unknown>; required: string[] };
+      };
+    }>(s.run(['schema', 'Policy']));
     assert.equal(schema.properties.kind.const, 'Policy');
-    assert.deepEqual(Object.keys(schema.properties.spec.properties).sort(), ['action', 'description', 'match', 'message', 'rule']);
+    assert.deepEqual(Object.keys(schema.properties.spec.properties).sort(), [
+      'action',
+      'description',
+      'match',
+      'message',
+      'rule',
+    ]);
     assert.deepEqual(schema.properties.spec.required, ['rule']);
     assert.match(s.run(['schema', '--list']).stdout, /^Policy\s+A rule \(CEL\) over resources/m);
   });

@@ -60,7 +60,7 @@ describe('HTTP API: endpoints', () => {
     const page1 = await get<{ items: Record_[]; next?: string }>('/api/v1/resources?limit=2');
     assert.deepEqual(page1.body.items.map((r) => r.id), ['File/db/conf', 'File/web/banner']);
     assert.equal(page1.body.next, 'File/web/banner');
-    const page2 = await get<{ items: Record_[]; next?: string }>(`/api/v1/resources?limit=2&after=${encodeURIComponent(page1.body.next!)}`);
+    const page2 = await get<{ items: Record_[]; next?: string }>(`/api/v1/resources?limit=2&after=${encodeURIComponent(page1.body.next)}`);
     assert.deepEqual(page2.body.items.map((r) => r.id), ['File/web/motd']);
     assert.equal(page2.body.next, undefined);
 

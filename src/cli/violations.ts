@@ -7,10 +7,23 @@ import type { Output } from './output.js';
 export function printAuditViolations(o: Output, violations: readonly Violation[]): void {
   const audit = violations.filter((v) => v.action === 'audit');
   for (const v of audit) {
-    const where = formatLocation({ file: v.file && displayPath(v.file), line: v.line, column: v.column } satisfies Pick<Diagnostic, 'file' | 'line' | 'column'>);
-    o.err(o.colors.cyan(`audit: ${where ? `${where}: ` : ''}${v.resourceId}: policy ${v.policy} (audit, not enforced): ${violationText(v)}`));
+    const where = formatLocation({
+      file: v.file && displayPath(v.file),
+      line: v.line,
+      column: v.column,
+    } satisfies Pick<Diagnostic, 'file' | 'line' | 'column'>);
+    o.err(
+      o.colors.cyan(
+        `audit: ${where ? `${where}: ` : ''}${v.resourceId}: policy ${v.policy} (audit, not enforced): ${violationText(v)}`,
+      ),
+    );
   }
-  if (audit.length > 0) o.err(o.colors.bold(`${audit.length} audit finding${audit.length === 1 ? '' : 's'} (dry-run: recorded, not enforced)`));
+  if (audit.length > 0)
+    o.err(
+      o.colors.bold(
+        `${audit.length} audit finding${audit.length === 1 ? '' : 's'} (dry-run: recorded, not enforced)`,
+      ),
+    );
 }
 
 /** `2 resources` / `1 policy`. */

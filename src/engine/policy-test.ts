@@ -7,7 +7,14 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Diagnostic, KindCatalog } from '../manifest/index.js';
-import { isFixtureFile, PolicyFixtureError, readFixture, runFixture, type CaseResult, type PolicySet } from '../policy/index.js';
+import {
+  isFixtureFile,
+  PolicyFixtureError,
+  readFixture,
+  runFixture,
+  type CaseResult,
+  type PolicySet,
+} from '../policy/index.js';
 import type { DesiredState } from './desired.js';
 
 export interface FixtureReport {
@@ -42,7 +49,11 @@ export function testPolicies(request: PolicyTestRequest): PolicyTestReport {
     let set = loaded.get(path);
     if (!set) {
       const desired = request.load([path]);
-      diagnostics.push(...desired.diagnostics.items.filter((d) => d.severity === 'error' && d.resourceId?.startsWith('Policy/')));
+      diagnostics.push(
+        ...desired.diagnostics.items.filter(
+          (d) => d.severity === 'error' && d.resourceId?.startsWith('Policy/'),
+        ),
+      );
       loaded.set(path, (set = desired.policies));
     }
     return set;
@@ -50,7 +61,11 @@ export function testPolicies(request: PolicyTestRequest): PolicyTestReport {
   for (const file of findFixtures(request.paths)) {
     try {
       const fixture = readFixture(file);
-      files.push({ file, policy: fixture.policy, cases: runFixture(fixture, policiesAt(fixture.policies), request.catalog) });
+      files.push({
+        file,
+        policy: fixture.policy,
+        cases: runFixture(fixture, policiesAt(fixture.policies), request.catalog),
+      });
     } catch (err) {
       if (!(err instanceof PolicyFixtureError)) throw err;
       files.push({ file, cases: [], error: { message: err.message, hint: err.hint } });
@@ -59,7 +74,13 @@ export function testPolicies(request: PolicyTestRequest): PolicyTestReport {
   const cases = files.flatMap((f) => f.cases);
   const passed = cases.filter((c) => c.ok).length;
   const failed = cases.length - passed;
-  return { files, passed, failed, diagnostics, ok: failed === 0 && files.length > 0 && files.every((f) => !f.error) };
+  return {
+    files,
+    passed,
+    failed,
+    diagnostics,
+    ok: failed === 0 && files.length > 0 && files.every((f) => !f.error),
+  };
 }
 
 /** Fixture files under each path (a file is taken as it is), sorted; hidden folders and node_modules skipped. */
@@ -79,7 +100,11 @@ export function findFixtures(paths: readonly string[]): string[] {
     try {
       isDir = statSync(abs).isDirectory();
     } catch {
-      throw new PolicyFixtureError(`no such file or folder: ${p}`, p, 'give the folder holding the *.test.yaml files');
+      throw new PolicyFixtureError(
+        `no such file or folder: ${p}`,
+        p,
+        'give the folder holding the *.test.yaml files',
+      );
     }
     if (isDir) walk(abs);
     else out.add(abs);

@@ -31,20 +31,43 @@ describe('recording violations', () => {
     const metrics = new Metrics({ processMetrics: false });
     const audits: Array<Omit<AuditInput, 'time' | 'actor'>> = [];
     const sinks = { store, metrics, audit: (e: Omit<AuditInput, 'time' | 'actor'>) => void audits.push(e) };
-    const rows = await recordViolations([v('a', 'deny'), v('b', 'warn'), v('c', 'audit', { error: 'No such key: owner' })], { revisionId: 'refused-1', blocked: true, at: '2024-01-01T00:00:00.000Z' }, sinks);
-    assert.deepEqual(rows.map((r) => [r.policy, r.action, r.blocked]), [['a', 'deny', true], ['b', 'warn', false], ['c', 'audit', false]]);
+    const rows = await recordViolations(
+      [v('a', 'deny'), v('b', 'warn'), v('c', 'audit', { error: 'No such key: owner' })],
+      { revisionId: 'refused-1', blocked: true, at: '2024-01-01T00:00:00.000Z' },
+      sinks,
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.policy, r.action, r.blocked]),
+      [
+        ['a', 'deny', true],
+        ['b', 'warn', false],
+        ['c', 'audit', false],
+      ],
+    );
     assert.equal(rows[2].message, 'c says no (the rule failed: No such key: owner)');
     assert.deepEqual((await store.listViolations()).map((r) => [r.policy, r.revisionId, r.time]).reverse(), [
       ['a', 'refused-1', '2024-01-01T00:00:00.000Z'],
       ['b', 'refused-1', '2024-01-01T00:00:00.000Z'],
       ['c', 'refused-1', '2024-01-01T00:00:00.000Z'],
     ]);
-    assert.deepEqual(audits, [{ action: 'policy.deny', resourceId: 'File/default/a', revisionId: 'refused-1', result: 'blocked', detail: { policy: 'a', phase: 'admission', message: 'a says no' } }]);
+    assert.deepEqual(audits, [
+      {
+        action: 'policy.deny',
+        resourceId: 'File/default/a',
+        revisionId: 'refused-1',
+        result: 'blocked',
+        detail: { policy: 'a', phase: 'admission', message: 'a says no' },
+      },
+    ]);
     assert.equal(await count(metrics, 'a', 'deny'), 1);
     assert.equal(await count(metrics, 'c', 'audit'), 1);
 
     // Not blocking (an admitted revision, a runtime finding): a deny is recorded, not audited.
-    await recordViolations([v('a', 'deny', { phase: 'runtime' })], { revisionId: 'rev2', blocked: false }, sinks);
+    await recordViolations(
+      [v('a', 'deny', { phase: 'runtime' })],
+      { revisionId: 'rev2', blocked: false },
+      sinks,
+    );
     assert.equal(audits.length, 1);
     assert.equal(await count(metrics, 'a', 'deny'), 2);
     assert.equal((await store.listViolations({ policy: 'a' }))[0].blocked, false);
@@ -52,7 +75,10 @@ describe('recording violations', () => {
 
   it('records nothing for no violations', async () => {
     const before = (await store.listViolations({ limit: 1000 })).length;
-    assert.deepEqual(await recordViolations([], { blocked: true }, { store, audit: () => assert.fail('no audit') }), []);
+    assert.deepEqual(
+      await recordViolations([], { blocked: true }, { store, audit: () => assert.fail('no audit') }),
+      [],
+    );
     assert.equal((await store.listViolations({ limit: 1000 })).length, before);
   });
 });

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as z from 'zod';
 import { tempDir } from '../../test/helpers.js';
-import { checkResourceSet, Diagnostics, FieldLocator, parseManifestText, validateOne, type KindCatalog } from '../manifest/index.js';
+import {
+  checkResourceSet,
+  Diagnostics,
+  FieldLocator,
+  parseManifestText,
+  validateOne,
+  type KindCatalog,
+} from '../manifest/index.js';
 import { admitResources } from './admit.js';
 import { withPolicyKind } from './catalog.js';
 
@@ -28,8 +35,13 @@ function load(text: string) {
   const diags = new Diagnostics();
   const locator = new FieldLocator();
   const docs = parseManifestText(file, text, diags);
-  const all = docs.map((d) => validateOne(d, { catalog: withPolicyKind(kinds), locator }, diags)).filter((r) => r !== undefined);
-  const admitted = admitResources(checkResourceSet(all, locator, diags), diags, { locator, kinds: kinds.kinds() });
+  const all = docs
+    .map((d) => validateOne(d, { catalog: withPolicyKind(kinds), locator }, diags))
+    .filter((r) => r !== undefined);
+  const admitted = admitResources(checkResourceSet(all, locator, diags), diags, {
+    locator,
+    kinds: kinds.kinds(),
+  });
   return { ...admitted, diags, file };
 }
 
@@ -58,18 +70,30 @@ spec: { command: node }
 describe('admitting policies', () => {
   it('set Policy documents apart from the managed resources', () => {
     const r = load(`${worldWritable('deny')}---\n${files}`);
-    assert.deepEqual(r.resources.map((x) => x.id), ['File/default/open', 'File/default/closed', 'Process/default/web']);
-    assert.deepEqual(r.policies.policies.map((p) => p.name), ['no-world-writable']);
+    assert.deepEqual(
+      r.resources.map((x) => x.id),
+      ['File/default/open', 'File/default/closed', 'Process/default/web'],
+    );
+    assert.deepEqual(
+      r.policies.policies.map((p) => p.name),
+      ['no-world-writable'],
+    );
   });
 
   it('a deny violation is an error at the resource, with the policy and the rendered message', () => {
     const r = load(`${worldWritable('deny')}---\n${files}`);
-    assert.deepEqual(r.violations.map((v) => [v.policy, v.resourceId, v.action, v.phase]), [['no-world-writable', 'File/default/open', 'deny', 'admission']]);
+    assert.deepEqual(
+      r.violations.map((v) => [v.policy, v.resourceId, v.action, v.phase]),
+      [['no-world-writable', 'File/default/open', 'deny', 'admission']],
+    );
     const [d] = r.diags.items;
     assert.equal(r.diags.items.length, 1);
     assert.equal(d.severity, 'error');
     assert.equal(d.code, 'SETPOINT_POLICY_DENIED');
-    assert.equal(d.summary, 'denied by policy no-world-writable: open must not be world-writable (mode 0777)');
+    assert.equal(
+      d.summary,
+      'denied by policy no-world-writable: open must not be world-writable (mode 0777)',
+    );
     assert.equal(d.resourceId, 'File/default/open');
     assert.deepEqual([d.file, d.line, d.column], [r.file, 9, 1]);
     assert.match(d.detail ?? '', /policy no-world-writable \(.*m\d+\.yaml:1\), action deny/);
@@ -77,10 +101,16 @@ describe('admitting policies', () => {
 
   it('a warn violation is a warning; an audit violation is no diagnostic but is returned', () => {
     const warn = load(`${worldWritable('warn')}---\n${files}`);
-    assert.deepEqual(warn.diags.items.map((d) => [d.severity, d.code]), [['warning', 'SETPOINT_POLICY_WARNING']]);
+    assert.deepEqual(
+      warn.diags.items.map((d) => [d.severity, d.code]),
+      [['warning', 'SETPOINT_POLICY_WARNING']],
+    );
     const audit = load(`${worldWritable('audit')}---\n${files}`);
     assert.equal(audit.diags.items.length, 0);
-    assert.deepEqual(audit.violations.map((v) => [v.resourceId, v.action]), [['File/default/open', 'audit']]);
+    assert.deepEqual(
+      audit.violations.map((v) => [v.resourceId, v.action]),
+      [['File/default/open', 'audit']],
+    );
   });
 
   it('action defaults to deny', () => {
@@ -89,7 +119,9 @@ describe('admitting policies', () => {
   });
 
   it('a CEL syntax error is a diagnostic at spec.rule with the caret message, and the policy is left out', () => {
-    const r = load(`kind: Policy\nmetadata: { name: broken }\nspec:\n  rule: "object.spec.mode =="\n  message: m\n---\n${files}`);
+    const r = load(
+      `kind: Policy\nmetadata: { name: broken }\nspec:\n  rule: "object.spec.mode =="\n  message: m\n---\n${files}`,
+    );
     const [d] = r.diags.errors;
     assert.equal(d.code, 'SETPOINT_POLICY_INVALID');
     assert.equal(d.summary, 'invalid CEL rule: Unexpected token: EOF');
@@ -102,12 +134,16 @@ describe('admitting policies', () => {
   it('a rule that is not boolean, or reads an unknown variable, is a diagnostic', () => {
     const typed = load(`kind: Policy\nmetadata: { name: typed }\nspec:\n  rule: "size(object.spec.path)"\n`);
     assert.match(typed.diags.errors[0].summary, /the rule is of type int; it must be a boolean/);
-    const unknown = load(`kind: Policy\nmetadata: { name: unknown }\nspec:\n  rule: "resource.spec.mode == '0644'"\n`);
+    const unknown = load(
+      `kind: Policy\nmetadata: { name: unknown }\nspec:\n  rule: "resource.spec.mode == '0644'"\n`,
+    );
     assert.match(unknown.diags.errors[0].summary, /Unknown variable: resource/);
   });
 
   it('a bad ${} in the message is a diagnostic at spec.message', () => {
-    const r = load(`kind: Policy\nmetadata: { name: m }\nspec:\n  rule: "true"\n  message: "bad \${object.}"\n`);
+    const r = load(
+      `kind: Policy\nmetadata: { name: m }\nspec:\n  rule: "true"\n  message: "bad \${object.}"\n`,
+    );
     assert.equal(r.diags.errors[0].field, 'spec.message');
     assert.match(r.diags.errors[0].summary, /invalid message: \$\{object\.\}: Expected IDENTIFIER/);
   });
@@ -120,19 +156,28 @@ describe('admitting policies', () => {
   });
 
   it('a match on an unknown kind is a warning with a suggestion', () => {
-    const r = load(`kind: Policy\nmetadata: { name: k }\nspec:\n  match: { kinds: [Flie] }\n  rule: "true"\n`);
-    assert.deepEqual(r.diags.items.map((d) => [d.severity, d.field, d.hint]), [['warning', 'spec.match.kinds[0]', 'did you mean "File"?']]);
+    const r = load(
+      `kind: Policy\nmetadata: { name: k }\nspec:\n  match: { kinds: [Flie] }\n  rule: "true"\n`,
+    );
+    assert.deepEqual(
+      r.diags.items.map((d) => [d.severity, d.field, d.hint]),
+      [['warning', 'spec.match.kinds[0]', 'did you mean "File"?']],
+    );
   });
 
   it('a rule that fails to evaluate counts as a violation (fail closed), with the error', () => {
-    const r = load(`kind: Policy\nmetadata: { name: owner }\nspec:\n  match: { kinds: [Process] }\n  rule: "object.metadata.labels.owner != ''"\n  action: deny\n---\n${files}`);
+    const r = load(
+      `kind: Policy\nmetadata: { name: owner }\nspec:\n  match: { kinds: [Process] }\n  rule: "object.metadata.labels.owner != ''"\n  action: deny\n---\n${files}`,
+    );
     assert.equal(r.violations.length, 1);
     assert.equal(r.violations[0].error, 'No such key: owner');
     assert.match(r.diags.errors[0].hint ?? '', /has\(/);
   });
 
   it('rules over actual are not judged at admission, but against an observed state', () => {
-    const r = load(`kind: Policy\nmetadata: { name: rt }\nspec:\n  match: { kinds: [File] }\n  rule: "actual.mode != '0777'"\n  message: "\${object.spec.path} is \${actual.mode}"\n---\n${files}`);
+    const r = load(
+      `kind: Policy\nmetadata: { name: rt }\nspec:\n  match: { kinds: [File] }\n  rule: "actual.mode != '0777'"\n  message: "\${object.spec.path} is \${actual.mode}"\n---\n${files}`,
+    );
     assert.equal(r.violations.length, 0);
     assert.equal(r.policies.runtime.length, 1);
     const closed = r.resources.find((x) => x.id === 'File/default/closed')!;

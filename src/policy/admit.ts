@@ -20,8 +20,9 @@ export interface Admitted {
 }
 
 export interface AdmitOptions {
+  /** Finds field positions for diagnostics. Defaults to the document's position. */
   locator?: FieldLocator;
-  /** Known kinds, to flag a match on an unknown one. */
+  /** Known kinds, to flag a match on an unknown one. Defaults to no check. */
   kinds?: readonly string[];
 }
 
@@ -29,7 +30,11 @@ export function isPolicy(resource: Resource): boolean {
   return resource.key.kind === POLICY_KIND;
 }
 
-export function admitResources(all: readonly Resource[], diags: Diagnostics, options: AdmitOptions = {}): Admitted {
+export function admitResources(
+  all: readonly Resource[],
+  diags: Diagnostics,
+  options: AdmitOptions = {},
+): Admitted {
   if (!all.some(isPolicy)) return { resources: [...all], policies: PolicySet.EMPTY, violations: [] };
   const resources = all.filter((r) => !isPolicy(r));
   const declared = all.filter(isPolicy);

@@ -15,7 +15,8 @@ export function withPolicyKind(catalog: KindCatalog): KindCatalog {
   if (!w) {
     w = {
       kinds: () => [...new Set([...catalog.kinds(), POLICY_KIND])].sort(),
-      specSchema: (kind: string): z.ZodType | undefined => (kind === POLICY_KIND ? PolicySpecSchema : catalog.specSchema(kind)),
+      specSchema: (kind: string): z.ZodType | undefined =>
+        kind === POLICY_KIND ? PolicySpecSchema : catalog.specSchema(kind),
     };
     wrapped.set(catalog, w);
   }

@@ -4,7 +4,12 @@ import { compileCel, formatCel, isProblem, toCel } from './cel.js';
 
 describe('CEL', () => {
   it('turns whole numbers into ints (BigInt), keeps doubles, drops undefined fields', () => {
-    assert.deepEqual(toCel({ a: 1, b: 1.5, c: undefined, d: [2, 'x', null], e: { f: 0 } }), { a: 1n, b: 1.5, d: [2n, 'x', null], e: { f: 0n } });
+    assert.deepEqual(toCel({ a: 1, b: 1.5, c: undefined, d: [2, 'x', null], e: { f: 0 } }), {
+      a: 1n,
+      b: 1.5,
+      d: [2n, 'x', null],
+      e: { f: 0n },
+    });
   });
 
   it('so integer arithmetic on manifest numbers works', () => {

@@ -90,7 +90,8 @@ export function toCel(value: unknown): unknown {
 /** A CEL value as text for messages: strings as they are, everything else as JSON-ish text. */
 export function formatCel(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
   if (value === null || value === undefined) return 'null';
   if (value instanceof Uint8Array) return `<${value.length} bytes>`;
   return JSON.stringify(value, (_k, v: unknown): unknown => {

@@ -4,7 +4,13 @@
  * diagnostics at `spec.rule` (or the field at fault) with the library's
  * caret message; a policy with problems is left out.
  */
-import { closest, type Diagnostics, type FieldLocator, type Resource, type ResourceId } from '../manifest/index.js';
+import {
+  closest,
+  type Diagnostics,
+  type FieldLocator,
+  type Resource,
+  type ResourceId,
+} from '../manifest/index.js';
 import { compileCel, isProblem, toCel, type CelProgram } from './cel.js';
 import { POLICY_INVALID } from './errors.js';
 import { compileMessage, type MessageTemplate } from './message.js';
@@ -32,17 +38,28 @@ export interface CompiledPolicy {
 }
 
 export interface CompileOptions {
+  /** Finds field positions for diagnostics. Defaults to the document's position. */
   locator?: FieldLocator;
   /** Known kinds: a match naming another kind gets a warning (a typo never matches). Defaults to no check. */
   kinds?: readonly string[];
 }
 
-export function compilePolicy(resource: Resource, diags: Diagnostics, options: CompileOptions = {}): CompiledPolicy | undefined {
+export function compilePolicy(
+  resource: Resource,
+  diags: Diagnostics,
+  options: CompileOptions = {},
+): CompiledPolicy | undefined {
   const spec = resource.spec as PolicySpec;
   const at = (field: Array<string | number>) => {
     const o = resource.origin;
     const pos = options.locator?.locate(o.file, o.index, field);
-    return { file: o.file, line: pos?.line ?? o.line, column: pos?.column ?? o.column, resourceId: resource.id, field: fieldName(field) };
+    return {
+      file: o.file,
+      line: pos?.line ?? o.line,
+      column: pos?.column ?? o.column,
+      resourceId: resource.id,
+      field: fieldName(field),
+    };
   };
   let ok = true;
   if (resource.dependsOn.length > 0 || Object.keys(resource.lifecycle).length > 0) {
@@ -68,7 +85,13 @@ export function compilePolicy(resource: Resource, diags: Diagnostics, options: C
   const program = compileCel(spec.rule);
   if (isProblem(program)) {
     ok = false;
-    diags.error({ code: POLICY_INVALID, summary: `invalid CEL rule: ${program.summary}`, ...at(['spec', 'rule']), detail: program.detail, hint: RULE_HINT });
+    diags.error({
+      code: POLICY_INVALID,
+      summary: `invalid CEL rule: ${program.summary}`,
+      ...at(['spec', 'rule']),
+      detail: program.detail,
+      hint: RULE_HINT,
+    });
   } else if (program.type !== 'bool' && program.type !== 'dyn') {
     ok = false;
     diags.error({
@@ -107,7 +130,8 @@ export function compilePolicy(resource: Resource, diags: Diagnostics, options: C
   };
 }
 
-const RULE_HINT = "a rule is a CEL expression that is true when the resource complies, e.g. object.spec.mode != '0777'";
+const RULE_HINT =
+  "a rule is a CEL expression that is true when the resource complies, e.g. object.spec.mode != '0777'";
 
 function verdict(program: CelProgram, message: MessageTemplate, context: Record<string, unknown>): Verdict {
   let result: unknown;
@@ -118,7 +142,11 @@ function verdict(program: CelProgram, message: MessageTemplate, context: Record<
   }
   if (result === true) return { compliant: true };
   if (result === false) return { compliant: false, message: message.render(context) };
-  return { compliant: false, message: message.render(context), error: `the rule returned ${typeof result === 'bigint' ? 'an int' : typeof result}, not true or false` };
+  return {
+    compliant: false,
+    message: message.render(context),
+    error: `the rule returned ${typeof result === 'bigint' ? 'an int' : typeof result}, not true or false`,
+  };
 }
 
 function firstLine(err: unknown): string {
@@ -139,7 +167,12 @@ export function subjectOf(resource: Resource): PolicySubject {
 export function policyObject(resource: Resource): Record<string, unknown> {
   return toCel({
     kind: resource.key.kind,
-    metadata: { name: resource.key.name, namespace: resource.key.namespace, labels: resource.metadata.labels, annotations: resource.metadata.annotations },
+    metadata: {
+      name: resource.key.name,
+      namespace: resource.key.namespace,
+      labels: resource.metadata.labels,
+      annotations: resource.metadata.annotations,
+    },
     spec: resource.spec ?? {},
     dependsOn: resource.dependsOn,
     lifecycle: resource.lifecycle,

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as z from 'zod';
 import { tempDir } from '../../test/helpers.js';
-import { Diagnostics, FieldLocator, parseManifestText, validateOne, type KindCatalog } from '../manifest/index.js';
+import {
+  Diagnostics,
+  FieldLocator,
+  parseManifestText,
+  validateOne,
+  type KindCatalog,
+} from '../manifest/index.js';
 import { admitResources } from './admit.js';
 import { withPolicyKind } from './catalog.js';
 import { PolicyFixtureError } from './errors.js';
@@ -12,7 +18,10 @@ import { readFixture, runFixture } from './fixtures.js';
 
 const catalog: KindCatalog = {
   kinds: () => ['File'],
-  specSchema: (k) => (k === 'File' ? z.strictObject({ path: z.string(), mode: z.string().optional(), owner: z.string().optional() }) : undefined),
+  specSchema: (k) =>
+    k === 'File'
+      ? z.strictObject({ path: z.string(), mode: z.string().optional(), owner: z.string().optional() })
+      : undefined,
 };
 
 const dir = tempDir('setpoint-fixtures-');
@@ -27,7 +36,9 @@ function policies(text: string) {
   const file = write(text, `p${n++}.yaml`);
   const diags = new Diagnostics();
   const locator = new FieldLocator();
-  const rs = parseManifestText(file, text, diags).map((d) => validateOne(d, { catalog: withPolicyKind(catalog), locator }, diags)!);
+  const rs = parseManifestText(file, text, diags).map((d) =>
+    validateOne(d, { catalog: withPolicyKind(catalog), locator }, diags)!,
+  );
   const { policies } = admitResources(rs, diags, { locator });
   assert.deepEqual(diags.items, []);
   return policies;
@@ -76,16 +87,25 @@ cases:
   });
 
   it('a case whose object is not a valid resource fails with its problems, located in the fixture', () => {
-    const f = readFixture(write(`policy: mode\ncases:\n  - name: typo\n    object:\n      kind: File\n      metadata: { name: f }\n      spec: { path: /x, mdoe: "0777" }\n    expect: violation\n`));
+    const f = readFixture(
+      write(
+        `policy: mode\ncases:\n  - name: typo\n    object:\n      kind: File\n      metadata: { name: f }\n      spec: { path: /x, mdoe: "0777" }\n    expect: violation\n`,
+      ),
+    );
     const [r] = runFixture(f, set, catalog);
     assert.equal(r.got, 'error');
     assert.equal(r.problem, 'the object is not a valid resource');
-    assert.deepEqual(r.diagnostics?.map((d) => [d.field, d.summary, d.line]), [['spec.mdoe', 'unknown field "mdoe"', 7]]);
+    assert.deepEqual(
+      r.diagnostics?.map((d) => [d.field, d.summary, d.line]),
+      [['spec.mdoe', 'unknown field "mdoe"', 7]],
+    );
   });
 
   it('a runtime policy needs an actual; with one it is judged on it', () => {
     const f = readFixture(
-      write(`policy: disk\ncases:\n  - { name: no actual, object: ${file('0644')}, expect: pass }\n  - { name: on disk, object: ${file('0644')}, actual: { mode: "0777" }, expect: violation }\n`),
+      write(
+        `policy: disk\ncases:\n  - { name: no actual, object: ${file('0644')}, expect: pass }\n  - { name: on disk, object: ${file('0644')}, actual: { mode: "0777" }, expect: violation }\n`,
+      ),
     );
     const [a, b] = runFixture(f, set, catalog);
     assert.equal(a.ok, false);
@@ -94,25 +114,48 @@ cases:
   });
 
   it('a rule that fails to evaluate fails its case, whatever was expected', () => {
-    const f = readFixture(write(`policy: owner\ncases:\n  - { name: no owner, object: ${file('0644')}, expect: violation }\n`));
+    const f = readFixture(
+      write(`policy: owner\ncases:\n  - { name: no owner, object: ${file('0644')}, expect: violation }\n`),
+    );
     const [r] = runFixture(f, set, catalog);
     assert.deepEqual([r.got, r.ok, r.problem], ['error', false, 'the rule failed: No such key: owner']);
   });
 
   it('name the policies there when the fixture names an unknown one', () => {
-    const f = readFixture(write(`policy: mdoe\ncases:\n  - { name: x, object: ${file('0644')}, expect: pass }\n`));
-    assert.throws(() => runFixture(f, set, catalog), (err: PolicyFixtureError) => /no valid policy named mdoe/.test(err.message) && err.hint === 'policies there: mode, disk, owner');
+    const f = readFixture(
+      write(`policy: mdoe\ncases:\n  - { name: x, object: ${file('0644')}, expect: pass }\n`),
+    );
+    assert.throws(
+      () => runFixture(f, set, catalog),
+      (err: PolicyFixtureError) =>
+        /no valid policy named mdoe/.test(err.message) && err.hint === 'policies there: mode, disk, owner',
+    );
   });
 
   it('refuse a fixture of the wrong shape, with the field', () => {
     assert.throws(() => readFixture(write('policy: mode\ncases: []\n')), /cases: Too small/);
-    assert.throws(() => readFixture(write(`policy: mode\ncases:\n  - { name: x, object: ${file('0644')}, expect: maybe }\n`)), /cases\.0\.expect/);
+    assert.throws(
+      () =>
+        readFixture(write(`policy: mode\ncases:\n  - { name: x, object: ${file('0644')}, expect: maybe }\n`)),
+      /cases\.0\.expect/,
+    );
     assert.throws(() => readFixture(write('policy: a\n---\npolicy: b\n')), /holds one document, found 2/);
     assert.throws(() => readFixture(join(dir, 'missing.test.yaml')), PolicyFixtureError);
   });
 
   it('resolve policies: relative to the fixture, defaulting to its folder', () => {
-    assert.equal(readFixture(write(`policy: mode\ncases:\n  - { name: x, object: ${file('0644')}, expect: pass }\n`)).policies, dir);
-    assert.equal(readFixture(write(`policy: mode\npolicies: sub/p.yaml\ncases:\n  - { name: x, object: ${file('0644')}, expect: pass }\n`)).policies, join(dir, 'sub/p.yaml'));
+    assert.equal(
+      readFixture(write(`policy: mode\ncases:\n  - { name: x, object: ${file('0644')}, expect: pass }\n`))
+        .policies,
+      dir,
+    );
+    assert.equal(
+      readFixture(
+        write(
+          `policy: mode\npolicies: sub/p.yaml\ncases:\n  - { name: x, object: ${file('0644')}, expect: pass }\n`,
+        ),
+      ).policies,
+      join(dir, 'sub/p.yaml'),
+    );
   });
 });

@@ -23,7 +23,16 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as z from 'zod';
-import { Diagnostics, FieldLocator, isTestFile, parseManifestText, validateOne, type Diagnostic, type KindCatalog, type RawDocument } from '../manifest/index.js';
+import {
+  Diagnostics,
+  FieldLocator,
+  isTestFile,
+  parseManifestText,
+  validateOne,
+  type Diagnostic,
+  type KindCatalog,
+  type RawDocument,
+} from '../manifest/index.js';
 import { ACTUAL_VAR, OBJECT_VAR, toCel } from './cel.js';
 import { policyObject, subjectOf } from './compile.js';
 import { PolicyFixtureError } from './errors.js';
@@ -35,14 +44,23 @@ export const isFixtureFile = isTestFile;
 const CaseSchema = z.strictObject({
   name: z.string().min(1),
   object: z.record(z.string(), z.unknown()).describe('A resource document, as in a manifest.'),
-  actual: z.record(z.string(), z.unknown()).optional().describe('The observed state, as `setpoint describe` shows it (for rules that read `actual`).'),
+  actual: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('The observed state, as `setpoint describe` shows it (for rules that read `actual`).'),
   expect: z.enum(['pass', 'violation']),
   message: z.string().optional().describe('The violation message must contain this.'),
 });
 
 export const FixtureSchema = z.strictObject({
   policy: z.string().min(1).describe("The Policy's metadata.name."),
-  policies: z.string().min(1).optional().describe("A file or folder holding the policy, relative to the fixture. Defaults to the fixture's folder."),
+  policies: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "A file or folder holding the policy, relative to the fixture. Defaults to the fixture's folder.",
+    ),
   cases: z.array(CaseSchema).min(1),
 });
 
@@ -71,7 +89,9 @@ export function readFixture(file: string): LoadedFixture {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new PolicyFixtureError(`cannot read policy test: ${(err as Error).message}`, file, undefined, { cause: err });
+    throw new PolicyFixtureError(`cannot read policy test: ${(err as Error).message}`, file, undefined, {
+      cause: err,
+    });
   }
   const diags = new Diagnostics();
   const docs = parseManifestText(file, text, diags);
@@ -84,7 +104,11 @@ export function readFixture(file: string): LoadedFixture {
   const parsed = FixtureSchema.safeParse(docs[0].value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PolicyFixtureError(`${issue.path.join('.') || 'the document'}: ${issue.message}`, file, 'a policy test has policy, cases: [{name, object, actual?, expect: pass|violation}]');
+    throw new PolicyFixtureError(
+      `${issue.path.join('.') || 'the document'}: ${issue.message}`,
+      file,
+      'a policy test has policy, cases: [{name, object, actual?, expect: pass|violation}]',
+    );
   }
   const locator = new FieldLocator();
   const cases = parsed.data.cases.map((c, i) => {
@@ -94,10 +118,21 @@ export function readFixture(file: string): LoadedFixture {
       expect: c.expect,
       message: c.message,
       actual: c.actual,
-      document: { file, index: docs[0].index, line: pos?.line ?? docs[0].line, column: pos?.column ?? docs[0].column, value: c.object },
+      document: {
+        file,
+        index: docs[0].index,
+        line: pos?.line ?? docs[0].line,
+        column: pos?.column ?? docs[0].column,
+        value: c.object,
+      },
     };
   });
-  return { file, policy: parsed.data.policy, policies: resolve(dirname(file), parsed.data.policies ?? '.'), cases };
+  return {
+    file,
+    policy: parsed.data.policy,
+    policies: resolve(dirname(file), parsed.data.policies ?? '.'),
+    cases,
+  };
 }
 
 export interface CaseResult {
@@ -122,7 +157,9 @@ export function runFixture(fixture: LoadedFixture, policies: PolicySet, catalog:
     throw new PolicyFixtureError(
       `no valid policy named ${fixture.policy} in ${fixture.policies}`,
       fixture.file,
-      names.length ? `policies there: ${names.join(', ')}` : 'set `policies:` to the file or folder that declares it',
+      names.length
+        ? `policies there: ${names.join(', ')}`
+        : 'set `policies:` to the file or folder that declares it',
     );
   }
   return fixture.cases.map((c): CaseResult => {
@@ -131,22 +168,47 @@ export function runFixture(fixture: LoadedFixture, policies: PolicySet, catalog:
     // Field positions are looked up under the case's `object`, not the fixture's root.
     const locator = new ObjectLocator(['cases', fixture.cases.indexOf(c), 'object']);
     const resource = validateOne(c.document, { catalog, locator }, diags);
-    if (!resource) return { ...base, got: 'error', ok: false, problem: 'the object is not a valid resource', diagnostics: diags.items };
+    if (!resource)
+      return {
+        ...base,
+        got: 'error',
+        ok: false,
+        problem: 'the object is not a valid resource',
+        diagnostics: diags.items,
+      };
     if (policy.runtime && !c.actual)
-      return { ...base, got: 'error', ok: false, problem: `policy ${policy.name} reads \`actual\`: give the case an actual (the observed state)` };
+      return {
+        ...base,
+        got: 'error',
+        ok: false,
+        problem: `policy ${policy.name} reads \`actual\`: give the case an actual (the observed state)`,
+      };
     if (!policy.applies(subjectOf(resource))) return verdictResult(base, 'pass', c);
     const context: Record<string, unknown> = { [OBJECT_VAR]: policyObject(resource) };
     if (c.actual) context[ACTUAL_VAR] = toCel(c.actual);
     const v = judge(policy, resource, context, policy.runtime ? 'runtime' : 'admission');
-    if (v?.error) return { ...base, got: 'error', ok: false, message: v.message, problem: `the rule failed: ${v.error}` };
+    if (v?.error)
+      return { ...base, got: 'error', ok: false, message: v.message, problem: `the rule failed: ${v.error}` };
     return verdictResult(base, v ? 'violation' : 'pass', c, v?.message);
   });
 }
 
-function verdictResult(base: { name: string; expect: 'pass' | 'violation' }, got: 'pass' | 'violation', c: FixtureCase, message?: string): CaseResult {
-  if (got !== c.expect) return { ...base, got, ok: false, message, problem: `expected ${c.expect}, got ${got}` };
+function verdictResult(
+  base: { name: string; expect: 'pass' | 'violation' },
+  got: 'pass' | 'violation',
+  c: FixtureCase,
+  message?: string,
+): CaseResult {
+  if (got !== c.expect)
+    return { ...base, got, ok: false, message, problem: `expected ${c.expect}, got ${got}` };
   if (got === 'violation' && c.message !== undefined && !(message ?? '').includes(c.message))
-    return { ...base, got, ok: false, message, problem: `expected the message to contain ${JSON.stringify(c.message)}` };
+    return {
+      ...base,
+      got,
+      ok: false,
+      message,
+      problem: `expected the message to contain ${JSON.stringify(c.message)}`,
+    };
   return { ...base, got, ok: true, message };
 }
 

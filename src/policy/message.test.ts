@@ -7,13 +7,21 @@ const ctx = { object: toCel({ metadata: { name: 'motd' }, spec: { mode: '0777', 
 
 describe('policy messages', () => {
   it('split text and ${...} holes, with braces and quotes inside a hole', () => {
-    assert.deepEqual(splitTemplate('a ${x} b ${ {"k": "}"}.k } c'), ['a ', { expression: 'x' }, ' b ', { expression: '{"k": "}"}.k' }, ' c']);
+    assert.deepEqual(splitTemplate('a ${x} b ${ {"k": "}"}.k } c'), [
+      'a ',
+      { expression: 'x' },
+      ' b ',
+      { expression: '{"k": "}"}.k' },
+      ' c',
+    ]);
     assert.deepEqual(splitTemplate('cost: $${x}'), ['cost: ${x}']);
     assert.deepEqual(splitTemplate('a ${x'), { problem: 'unclosed ${ at character 3' });
   });
 
   it('render each hole as a CEL expression', () => {
-    const m = compileMessage('${object.metadata.name} has mode ${object.spec.mode} and ${size(object.spec.ports)} ports ${object.spec.ports}');
+    const m = compileMessage(
+      '${object.metadata.name} has mode ${object.spec.mode} and ${size(object.spec.ports)} ports ${object.spec.ports}',
+    );
     assert.ok(!('problems' in m));
     assert.equal(m.render(ctx), 'motd has mode 0777 and 2 ports [80,443]');
     assert.equal(m.readsActual, false);

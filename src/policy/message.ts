@@ -51,7 +51,9 @@ export function splitTemplate(source: string): Array<string | { expression: stri
 }
 
 /** Compiles a template; the problems name the hole. */
-export function compileMessage(source: string): MessageTemplate | { problems: Array<CelProblem & { expression?: string }> } {
+export function compileMessage(
+  source: string,
+): MessageTemplate | { problems: Array<CelProblem & { expression?: string }> } {
   const split = splitTemplate(source);
   if (!Array.isArray(split)) return { problems: [{ summary: split.problem }] };
   const parts: Part[] = [];

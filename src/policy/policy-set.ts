@@ -80,7 +80,12 @@ export class PolicySet {
 }
 
 /** One policy's verdict on one resource, as a violation (undefined when it complies). */
-export function judge(p: CompiledPolicy, r: Resource, context: Record<string, unknown>, phase: PolicyPhase): Violation | undefined {
+export function judge(
+  p: CompiledPolicy,
+  r: Resource,
+  context: Record<string, unknown>,
+  phase: PolicyPhase,
+): Violation | undefined {
   const verdict = p.evaluate(context);
   if (verdict.compliant) return undefined;
   return {

@@ -12,7 +12,8 @@ export const POLICY_KIND = 'Policy';
 export const POLICY_ACTIONS = ['deny', 'warn', 'audit'] as const;
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];
 
-export const POLICY_DESCRIPTION = 'A rule (CEL) over resources and their actual state: deny, warn or audit (dry-run).';
+export const POLICY_DESCRIPTION =
+  'A rule (CEL) over resources and their actual state: deny, warn or audit (dry-run).';
 
 export const PolicyMatchSchema = z
   .strictObject({
@@ -21,8 +22,15 @@ export const PolicyMatchSchema = z
       .min(1)
       .optional()
       .describe('Any of these kinds. Defaults to every kind.'),
-    namespaces: z.array(z.string().min(1)).min(1).optional().describe('Any of these namespaces. Defaults to every namespace.'),
-    labels: z.record(z.string(), z.string()).optional().describe('All of these labels, with these values. Defaults to none.'),
+    namespaces: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Any of these namespaces. Defaults to every namespace.'),
+    labels: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('All of these labels, with these values. Defaults to none.'),
   })
   .describe('Which resources the rule applies to; every condition given must hold.');
 
@@ -33,13 +41,20 @@ export const PolicySpecSchema = z
     rule: z
       .string()
       .min(1)
-      .describe('A CEL expression, true = compliant. `object` is the desired resource (kind, metadata, spec, dependsOn, lifecycle); `actual`, for runtime audit under serve, the observed state.'),
+      .describe(
+        'A CEL expression, true = compliant. `object` is the desired resource (kind, metadata, spec, dependsOn, lifecycle); `actual`, for runtime audit under serve, the observed state.',
+      ),
     message: z
       .string()
       .min(1)
       .optional()
-      .describe('Shown for a violation; ${...} holds a CEL expression, e.g. ${object.metadata.name}. Defaults to "violates policy NAME".'),
-    action: z.enum(POLICY_ACTIONS).default('deny').describe('deny refuses, warn warns, audit only records (dry-run). Defaults to deny.'),
+      .describe(
+        'Shown for a violation; ${...} holds a CEL expression, e.g. ${object.metadata.name}. Defaults to "violates policy NAME".',
+      ),
+    action: z
+      .enum(POLICY_ACTIONS)
+      .default('deny')
+      .describe('deny refuses, warn warns, audit only records (dry-run). Defaults to deny.'),
   })
   .describe('A policy over resources: a CEL rule, where it applies, a message and an action.');
 

@@ -47,14 +47,26 @@ export function violationDiagnostic(v: Violation): Diagnostic | undefined {
     hint: v.error
       ? 'guard optional fields in the rule with has(...), e.g. has(object.metadata.labels.owner)'
       : deny
-        ? 'change the resource to comply, or set the policy\'s action to warn or audit while you roll it out'
+        ? "change the resource to comply, or set the policy's action to warn or audit while you roll it out"
         : undefined,
   };
 }
 
 /** The event a violation becomes under serve: a Warning `PolicyViolation` (deny, warn), a Normal `PolicyAudit` (audit: dry-run, nothing alerts). */
-export function violationEvent(v: Violation): { type: 'Normal' | 'Warning'; reason: string; message: string } {
+export function violationEvent(v: Violation): {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+} {
   return v.action === 'audit'
-    ? { type: 'Normal', reason: 'PolicyAudit', message: `policy ${v.policy} (audit, not enforced): ${violationText(v)}` }
-    : { type: 'Warning', reason: 'PolicyViolation', message: `policy ${v.policy} (${v.action}): ${violationText(v)}` };
+    ? {
+        type: 'Normal',
+        reason: 'PolicyAudit',
+        message: `policy ${v.policy} (audit, not enforced): ${violationText(v)}`,
+      }
+    : {
+        type: 'Warning',
+        reason: 'PolicyViolation',
+        message: `policy ${v.policy} (${v.action}): ${violationText(v)}`,
+      };
 }

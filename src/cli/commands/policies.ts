@@ -26,7 +26,11 @@ export function register(program: Command): void {
               ['NAME', 'ACTION', 'JUDGES', 'MATCH', 'VIOLATIONS', 'LAST', 'DECLARED AT'],
               listing.policies.map((p) => [
                 p.name,
-                p.action === 'deny' ? c.red(p.action) : p.action === 'warn' ? c.yellow(p.action) : c.cyan(p.action),
+                p.action === 'deny'
+                  ? c.red(p.action)
+                  : p.action === 'warn'
+                    ? c.yellow(p.action)
+                    : c.cyan(p.action),
                 p.runtime ? 'actual state' : 'desired state',
                 matchText(p.match),
                 String(p.violations),
@@ -42,7 +46,14 @@ export function register(program: Command): void {
         o.out(
           table(
             ['TIME', 'POLICY', 'ACTION', 'RESOURCE', 'REVISION', 'MESSAGE'],
-            listing.violations.map((v) => [v.time, v.policy, `${v.action}${v.blocked ? ' (blocked)' : ''}`, v.resourceId, v.revisionId?.slice(0, 12) ?? '-', v.message.split('\n')[0]]),
+            listing.violations.map((v) => [
+              v.time,
+              v.policy,
+              `${v.action}${v.blocked ? ' (blocked)' : ''}`,
+              v.resourceId,
+              v.revisionId?.slice(0, 12) ?? '-',
+              v.message.split('\n')[0],
+            ]),
             c,
           ),
         );
@@ -50,7 +61,9 @@ export function register(program: Command): void {
     );
 }
 
-function matchText(match: { kinds?: string[]; namespaces?: string[]; labels?: Record<string, string> } | undefined): string {
+function matchText(
+  match: { kinds?: string[]; namespaces?: string[]; labels?: Record<string, string> } | undefined,
+): string {
   const parts: string[] = [];
   if (match?.kinds) parts.push(`kinds=${match.kinds.join(',')}`);
   if (match?.namespaces) parts.push(`namespaces=${match.namespaces.join(',')}`);

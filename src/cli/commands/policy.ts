@@ -39,7 +39,9 @@ export function register(program: Command): void {
         for (const f of report.files) {
           o.out(`${c.bold(displayPath(f.file))}${f.policy ? c.dim(`  (policy ${f.policy})`) : ''}`);
           if (f.error) {
-            o.out(c.red(`  ✗ ${f.error.message}`) + (f.error.hint ? c.dim(`\n      hint: ${f.error.hint}`) : ''));
+            o.out(
+              c.red(`  ✗ ${f.error.message}`) + (f.error.hint ? c.dim(`\n      hint: ${f.error.hint}`) : ''),
+            );
             continue;
           }
           for (const t of f.cases) {
@@ -50,7 +52,12 @@ export function register(program: Command): void {
             o.out(c.red(`  ✗ ${t.name}`));
             o.out(c.dim(`      ${t.problem ?? `expected ${t.expect}, got ${t.got}`}`));
             if (t.message) o.out(c.dim(`      message: ${t.message}`));
-            for (const d of t.diagnostics ?? []) o.out(c.dim(`      ${d.field ? `${d.field}: ` : ''}${d.summary}${d.line ? ` (line ${d.line})` : ''}`));
+            for (const d of t.diagnostics ?? [])
+              o.out(
+                c.dim(
+                  `      ${d.field ? `${d.field}: ` : ''}${d.summary}${d.line ? ` (line ${d.line})` : ''}`,
+                ),
+              );
           }
         }
         const broken = report.files.filter((f) => f.error).length;

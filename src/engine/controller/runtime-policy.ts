@@ -27,25 +27,56 @@ export interface RuntimeVerdict {
 }
 
 /** Judges an observation; undefined when no runtime policy applies and none applied before. */
-export function auditObserved(policies: PolicySet, obs: Observation, conditions: readonly Condition[], now: string): RuntimeVerdict | undefined {
+export function auditObserved(
+  policies: PolicySet,
+  obs: Observation,
+  conditions: readonly Condition[],
+  now: string,
+): RuntimeVerdict | undefined {
   const prev = conditions.find((c) => c.type === POLICY_CONDITION);
-  if ((policies.runtime.length === 0 && !prev) || obs.orphan || obs.error || !obs.exists || obs.actual === undefined) return undefined;
+  if (
+    (policies.runtime.length === 0 && !prev) ||
+    obs.orphan ||
+    obs.error ||
+    !obs.exists ||
+    obs.actual === undefined
+  )
+    return undefined;
   const applicable = policies.runtimeFor(obs.resource);
   if (applicable === 0) {
     if (!prev) return undefined;
     // No runtime policy applies any more (removed or no longer matching): the condition goes.
-    return { conditions: conditions.filter((c) => c.type !== POLICY_CONDITION), transition: prev.status === 'False' ? 'resolved' : undefined, violations: [] };
+    return {
+      conditions: conditions.filter((c) => c.type !== POLICY_CONDITION),
+      transition: prev.status === 'False' ? 'resolved' : undefined,
+      violations: [],
+    };
   }
   const shown = obs.provider.display ? obs.provider.display(obs.desired, obs.actual) : obs.actual;
   const violations = policies.audit(obs.resource, shown);
   const next: Omit<Condition, 'since'> =
     violations.length === 0
-      ? { type: POLICY_CONDITION, status: 'True', reason: 'Compliant', message: `the observed state complies with ${applicable === 1 ? 'the runtime policy' : `all ${applicable} runtime policies`}` }
-      : { type: POLICY_CONDITION, status: 'False', reason: 'PolicyViolation', message: violations.map((v) => `${v.policy} (${v.action}): ${violationText(v)}`).join('; ') };
-  if (prev && prev.status === next.status && prev.message === next.message) return { conditions: [...conditions], violations: [] };
+      ? {
+          type: POLICY_CONDITION,
+          status: 'True',
+          reason: 'Compliant',
+          message: `the observed state complies with ${applicable === 1 ? 'the runtime policy' : `all ${applicable} runtime policies`}`,
+        }
+      : {
+          type: POLICY_CONDITION,
+          status: 'False',
+          reason: 'PolicyViolation',
+          message: violations.map((v) => `${v.policy} (${v.action}): ${violationText(v)}`).join('; '),
+        };
+  if (prev && prev.status === next.status && prev.message === next.message)
+    return { conditions: [...conditions], violations: [] };
   const updated = setCondition([...conditions], next, now);
   if (next.status === 'False') return { conditions: updated, transition: 'violated', violations };
-  return { conditions: updated, transition: prev?.status === 'False' ? 'resolved' : undefined, violations: [] };
+  return {
+    conditions: updated,
+    transition: prev?.status === 'False' ? 'resolved' : undefined,
+    violations: [],
+  };
 }
 
 /** Where a transition is reported. */
@@ -61,7 +92,13 @@ export interface RuntimeAuditSink {
  * events (`PolicyViolation` or `PolicyAudit` per policy, or a Normal
  * `PolicyCompliant`) and violation records.
  */
-export function auditRuntime(index: DesiredIndex, obs: Observation, record: ResourceRecord, now: string, sink: RuntimeAuditSink): void {
+export function auditRuntime(
+  index: DesiredIndex,
+  obs: Observation,
+  record: ResourceRecord,
+  now: string,
+  sink: RuntimeAuditSink,
+): void {
   const verdict = auditObserved(index.desired.policies, obs, record.conditions, now);
   if (!verdict) return;
   record.conditions = verdict.conditions;
@@ -73,7 +110,12 @@ export function auditRuntime(index: DesiredIndex, obs: Observation, record: Reso
     }
     sink.onViolations?.(verdict.violations, index.revisionOf(id).id);
   } else if (verdict.transition === 'resolved') {
-    sink.event('Normal', 'PolicyCompliant', 'the observed state complies with the runtime policies again', id);
+    sink.event(
+      'Normal',
+      'PolicyCompliant',
+      'the observed state complies with the runtime policies again',
+      id,
+    );
   }
 }
 
@@ -85,7 +127,10 @@ export function policyConditionChanged(before: readonly Condition[], after: read
 }
 
 /** `conditions` with the PolicyCompliant condition taken from `from` (for records that keep older conditions). */
-export function withPolicyCondition(conditions: readonly Condition[], from: readonly Condition[]): Condition[] {
+export function withPolicyCondition(
+  conditions: readonly Condition[],
+  from: readonly Condition[],
+): Condition[] {
   const policy = from.find((c) => c.type === POLICY_CONDITION);
   const rest = conditions.filter((c) => c.type !== POLICY_CONDITION);
   return policy ? [...rest, policy] : rest;

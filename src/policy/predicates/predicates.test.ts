@@ -1,8 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { allOf, anyOf, hasLabels, inNamespaces, matchPredicate, not, ofKinds, type PolicySubject } from './index.js';
+import {
+  allOf,
+  anyOf,
+  hasLabels,
+  inNamespaces,
+  matchPredicate,
+  not,
+  ofKinds,
+  type PolicySubject,
+} from './index.js';
 
-const web: PolicySubject = { kind: 'File', namespace: 'web', labels: { tier: 'critical', owner: 'team-web' } };
+const web: PolicySubject = {
+  kind: 'File',
+  namespace: 'web',
+  labels: { tier: 'critical', owner: 'team-web' },
+};
 const db: PolicySubject = { kind: 'Process', namespace: 'db', labels: {} };
 const yes = () => true;
 const no = () => false;

@@ -23,7 +23,17 @@ export class SqliteViolationStore implements ViolationStore {
       'INSERT INTO policy_violations (time, policy, resource_id, revision_id, action, phase, blocked, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
-      for (const v of violations) stmt.run(v.time, v.policy, v.resourceId, v.revisionId ?? null, v.action, v.phase, v.blocked ? 1 : 0, v.message);
+      for (const v of violations)
+        stmt.run(
+          v.time,
+          v.policy,
+          v.resourceId,
+          v.revisionId ?? null,
+          v.action,
+          v.phase,
+          v.blocked ? 1 : 0,
+          v.message,
+        );
     })();
   }
 
@@ -43,7 +53,9 @@ export class SqliteViolationStore implements ViolationStore {
       args.push(query.since);
     }
     const rows = this.db
-      .prepare(`SELECT * FROM policy_violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`)
+      .prepare(
+        `SELECT * FROM policy_violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`,
+      )
       .all(...args, query.limit ?? 100) as ViolationRow[];
     return rows.map((r) => ({
       seq: r.seq,
