@@ -495,7 +495,7 @@ export class Setpoint {
     const store = await this.store();
     const engine = await this.engine();
     const record = await store.getResource(id);
-    const desired = engine.loadDesired(this.manifestPaths(paths));
+    const desired = await engine.loadDesired(this.manifestPaths(paths));
     const diagnostics = new Diagnostics();
     let resource = desired.resources.find((r) => r.id === id);
     if (!resource && record) resource = resourceFromRecord(record);
@@ -542,7 +542,7 @@ export class Setpoint {
 
   /** The declared policies, with violation counts and the most recent violations from the state. */
   async policies(options: { paths?: readonly string[]; limit?: number; policy?: string } = {}): Promise<PolicyListing> {
-    const desired = (await this.engine()).loadDesired(this.manifestPaths(options.paths));
+    const desired = await (await this.engine()).loadDesired(this.manifestPaths(options.paths));
     const store = await this.store();
     const totals = await store.violationTotals();
     const policies = desired.policies.policies.map((p) => ({
@@ -735,7 +735,7 @@ export class Setpoint {
   /** The action the resource needs now (observed live), with its desired digest. */
   private async currentAction(id: ResourceId, paths?: readonly string[]): Promise<{ action: Action; desiredDigest: string } | undefined> {
     const engine = await this.engine();
-    const desired = engine.loadDesired(this.manifestPaths(paths));
+    const desired = await engine.loadDesired(this.manifestPaths(paths));
     if (desired.diagnostics.hasErrors) return undefined;
     let resource = desired.resources.find((r) => r.id === id);
     const record = await (await this.store()).getResource(id);

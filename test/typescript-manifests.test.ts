@@ -175,7 +175,6 @@ describe('TypeScript manifests', () => {
 
   it(
     'setpoint validate -f FILE.ts reports the misspelt field',
-    { skip: 'waits for the loader to be wired into engine/desired.ts' },
     () => {
       const r = cli(['validate', '-f', join(dir, 'manifests', 'misspelt.ts')], { cwd: dir });
       assert.equal(r.code, 1, r.stderr);

@@ -12,7 +12,10 @@ import {
   Diagnostics,
   FieldLocator,
   findManifestFiles,
-  loadDocuments,
+  isTypeScriptManifest,
+  loadTypeScriptManifestOrDiagnose,
+  readManifestFile,
+  type RawDocument,
   parseManifestText,
   validateOne,
   type CompiledCache,
@@ -50,6 +53,34 @@ export interface LoadOptions {
   cache?: CompiledCache;
   /** Variables and overlays (environments). Defaults to none. */
   render?: RenderInputs;
+  /** Documents of TypeScript manifests, already loaded (loadDesiredAsync does it). */
+  typescript?: ReadonlyMap<string, RawDocument[]>;
+}
+
+/**
+ * loadDesired, after loading the TypeScript manifests among the paths (they
+ * run in a worker: asynchronous). Every caller that may meet .ts files uses this.
+ */
+export async function loadDesiredAsync(options: LoadOptions): Promise<DesiredState> {
+  const probe = new Diagnostics();
+  const tsFiles = findManifestFiles(options.paths, probe).filter(isTypeScriptManifest);
+  if (tsFiles.length === 0) return loadDesired(options);
+  const typescript = new Map<string, RawDocument[]>();
+  const tsDiags = new Diagnostics();
+  for (const file of tsFiles) typescript.set(file, await loadTypeScriptManifestOrDiagnose(file, tsDiags));
+  const desired = loadDesired({ ...options, typescript });
+  desired.diagnostics.addAll(tsDiags.items);
+  return desired;
+}
+
+/** The documents of every manifest file, TypeScript ones taken from `typescript`. */
+function documentsOf(paths: readonly string[], diags: Diagnostics, typescript: ReadonlyMap<string, RawDocument[]> | undefined): RawDocument[] {
+  const docs: RawDocument[] = [];
+  for (const file of findManifestFiles(paths, diags)) {
+    const got = isTypeScriptManifest(file) ? (typescript?.get(file) ?? []) : readManifestFile(file, diags);
+    for (const d of got) docs.push(d);
+  }
+  return docs;
 }
 
 export function loadDesired(options: LoadOptions): DesiredState {
@@ -63,13 +94,23 @@ export function loadDesired(options: LoadOptions): DesiredState {
   const variables = render?.variables ?? new Map();
   if (overlays) {
     // Overlays patch across files: render the whole set, then validate (no per-file cache).
-    const docs = renderProject(loadDocuments(options.paths, diagnostics), render!, diagnostics, locator);
+    const docs = renderProject(documentsOf(options.paths, diagnostics, options.typescript), render!, diagnostics, locator);
     for (const doc of docs) {
       const r = validateOne(doc, validateOptions, diagnostics);
       if (r) candidates.push(r);
     }
   } else
     for (const file of findManifestFiles(options.paths, diagnostics)) {
+      if (isTypeScriptManifest(file)) {
+        // Code, not data: its result depends on its imports, so it is never cached.
+        let docs: RawDocument[] = options.typescript?.get(file) ?? [];
+        if (variables.size > 0) docs = interpolateDocuments(docs, { variables, locator, defaultNamespace: options.defaultNamespace }, diagnostics);
+        for (const doc of docs) {
+          const r = validateOne(doc, validateOptions, diagnostics);
+          if (r) candidates.push(r);
+        }
+        continue;
+      }
       let bytes: Buffer;
       try {
         bytes = readFileSync(file);

@@ -13,7 +13,7 @@ import { statusSignature, type ResourceRecord, type ResourceSummary, type Revisi
 import { mark, type Logger } from '../telemetry/index.js';
 import type { RenderInputs } from '../render/index.js';
 import { createContext } from '../provider/context.js';
-import { loadDesired, type DesiredState } from './desired.js';
+import { loadDesiredAsync, type DesiredState } from './desired.js';
 import { execute, type ActionOutcome } from './executor.js';
 import type { WindowGate } from './controller/reconciler.js';
 import { observeAll, observeOne, revisionDigest, type Observation, type ObserveOptions } from './observe.js';
@@ -97,8 +97,8 @@ export class Engine {
 
   constructor(readonly options: EngineOptions) {}
 
-  loadDesired(paths: readonly string[], source?: string): DesiredState {
-    return loadDesired({
+  loadDesired(paths: readonly string[], source?: string): Promise<DesiredState> {
+    return loadDesiredAsync({
       paths,
       source,
       catalog: this.options.registry,
@@ -124,7 +124,7 @@ export class Engine {
 
   async plan(request: PlanRequest): Promise<Planned> {
     mark('start plan');
-    const desired = request.desired ?? this.loadDesired(request.paths);
+    const desired = request.desired ?? (await this.loadDesired(request.paths));
     mark('load + validate manifests');
     const diags = new Diagnostics();
     diags.addAll(desired.diagnostics.items);

@@ -2,8 +2,9 @@
  * TypeScript manifests: `.ts`/`.mts` modules that export resources, usually
  * made with the typed builders (`import { file } from 'setpoint'`).
  *
- * A manifest is code, so it runs in a worker thread (typescript-worker.ts)
- * with tsx (esbuild) as the loader: its module graph, timers and any
+ * A manifest is code, so it runs in a worker thread (typescript-worker.ts,
+ * managed by typescript-host.ts) with tsx (esbuild) as the loader: its
+ * module graph, timers and any
  * `process.exit` stay out of the engine, a manifest that never finishes is
  * stopped after a timeout, and the worker is recycled after a number of
  * loads so `serve` does not accumulate module graphs. It still runs with
@@ -11,7 +12,13 @@
  *
  * Each document comes back as a RawDocument whose line and column are those
  * of the builder call that made it (see callsite.ts); documents made
- * otherwise get line 1. Validation then treats them like YAML documents.
+ * otherwise get line 1. Validation then treats them like YAML documents:
+ *
+ *     if (isTypeScriptManifest(file))
+ *       for (const doc of await loadTypeScriptManifestOrDiagnose(file, diags)) validateOne(doc, options, diags);
+ *
+ * What a module yields depends on more than its bytes (its imports, the
+ * environment, the clock), so its result must not be cached by content.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

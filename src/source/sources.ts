@@ -58,7 +58,7 @@ export interface SourceSetOptions {
   /** Where mirrors and exported trees live (the state folder's `sources/`). */
   workDir: string;
   /** Loads manifests under `paths` as the desired state of `source`. */
-  load(paths: readonly string[], source: string): DesiredState;
+  load(paths: readonly string[], source: string): Promise<DesiredState>;
   actor: string;
   /** Overrides the configured sources with one folder source "local" (`-f` paths). */
   paths?: readonly string[];
@@ -121,7 +121,7 @@ export class SourceSet {
     const known = (await store.listRevisions({ source: name, limit: 1000 })).find((r) => r.commit === commit.sha);
     if (known) {
       // The same commit again: nothing new to admit; answer with what it was.
-      const desired = known.admitted ? this.options.load([await this.repo(def).checkout(commit.sha)], name) : undefined;
+      const desired = known.admitted ? await this.options.load([await this.repo(def).checkout(commit.sha)], name) : undefined;
       return { source: name, revision: known, desired, diagnostics: known.diagnostics ?? [], known: true };
     }
     const dir = await this.repo(def).checkout(commit.sha);
@@ -135,7 +135,7 @@ export class SourceSet {
    */
   async admit(def: SourceDef, paths: readonly string[], commit?: CommitInfo): Promise<Admission> {
     const { store, registry } = this.options;
-    const desired = this.options.load(paths, def.name);
+    const desired = await this.options.load(paths, def.name);
     const { diagnostics, digest } = await checkDesired(desired, registry);
     let signature: string | undefined;
     if (def.verify) {
@@ -259,7 +259,7 @@ export class SourceSet {
       if (def.git) {
         const repo = this.repo(def);
         if (!revision.commit || !(await repo.has(revision.commit))) await repo.fetch();
-        const desired = this.options.load([await repo.checkout(revision.commit!)], name);
+        const desired = await this.options.load([await repo.checkout(revision.commit!)], name);
         return { source: name, revision, desired, diagnostics: desired.diagnostics.items };
       }
     }

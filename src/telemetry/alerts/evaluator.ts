@@ -80,6 +80,10 @@ export class AlertEvaluator {
       if (a.notifiedAt && !a.resolvedNotifiedAt && !this.alerts.has(a.fingerprint))
         this.alerts.set(a.fingerprint, a);
     this.lastEventSeq = (await store.listEvents({ limit: 1 }))[0]?.seq ?? 0;
+    // Violations that started before this serve: from the PolicyCompliant conditions, once (later ones come as events).
+    for (const r of await store.listResources())
+      for (const c of r.conditions)
+        if (c.reason === 'PolicyViolation' && c.status !== 'True') this.violations.set(r.id, { at: now, message: c.message });
     this.ackCheckFrom = new Date(now).toISOString();
     this.lastReconciles = await this.reconcileCounts();
     this.timer = setInterval(() => void this.evaluate(), this.options.settings.evaluationIntervalMs);
@@ -128,13 +132,17 @@ export class AlertEvaluator {
 
   private async snapshot(now: number): Promise<RuleInput> {
     const { store, settings } = this.options;
-    const resources = (await store.listResources()).filter((r) => r.declared);
     const pendingApprovals = await store.listApprovals({ state: 'pending' });
     // The current (newest admitted) revision of each source.
     const revisions = new Map<string, RevisionRecord>();
     for (const r of await store.listRevisions({ limit: 200 }))
       if (r.admitted && !revisions.has(r.source)) revisions.set(r.source, r);
     await this.readViolations();
+    // Full records only of what may need attention: reading 10,000 records every evaluation would stall serve.
+    const wanted = new Set<string>([...this.violations.keys(), ...pendingApprovals.map((a) => a.resourceId)]);
+    for (const source of new Set(['local', ...revisions.keys()]))
+      for (const s of await store.listResourceSummaries(source)) if (s.declared && s.sync !== 'InSync') wanted.add(s.id);
+    const resources = wanted.size ? (await store.listResources({ ids: [...wanted] })).filter((r) => r.declared) : [];
     this.slos = await sloStatuses(store, this.options.slos, now);
     for (const s of this.slos) {
       this.options.metrics?.sloBudgetRemaining.set({ slo: s.spec.name }, s.budget.remaining);

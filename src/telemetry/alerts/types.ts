@@ -43,7 +43,10 @@ export interface RuleInput {
   settings: AlertSettings;
   /** The project's `defaults.remediation`. */
   defaultRemediation: 'auto' | 'alert' | 'approve';
-  /** Records of the resources currently declared. */
+  /**
+   * Records of the declared resources that may need attention: not in sync,
+   * violating a policy, or waiting for an approval (in-sync ones are not read).
+   */
   resources: readonly ResourceRecord[];
   pendingApprovals: readonly ApprovalRecord[];
   /** The current (newest admitted) revision of each source. */
