@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Diagnostic } from '../manifest/index.js';
+import { Diagnostics, FieldLocator, type Diagnostic } from '../manifest/index.js';
+import { PolicySet } from '../policy/index.js';
 import type { Violation } from '../policy/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import type { Settings } from '../project/index.js';
@@ -135,23 +136,25 @@ export class SourceSet {
    */
   async admit(def: SourceDef, paths: readonly string[], commit?: CommitInfo): Promise<Admission> {
     const { store, registry } = this.options;
-    const desired = await this.options.load(paths, def.name);
-    const { diagnostics, digest } = await checkDesired(desired, registry);
+    // The signature first: manifests may be code (TypeScript), and unverified code never runs.
     let signature: string | undefined;
+    let signatureProblem: Diagnostic | undefined;
     if (def.verify) {
       try {
         signature = await this.verify(def, paths, commit);
       } catch (err) {
         const e = err as SignatureError;
-        diagnostics.push({
+        signatureProblem = {
           severity: 'error',
           code: e.code ?? 'SETPOINT_SIGNATURE_INVALID',
           summary: `revision refused: ${e.message}`,
           file: commit ? undefined : paths[0],
           hint: e.hint,
-        });
+        };
       }
     }
+    const desired = signatureProblem ? emptyDesired(def.name) : await this.options.load(paths, def.name);
+    const { diagnostics, digest } = signatureProblem ? { diagnostics: [signatureProblem], digest: '' } : await checkDesired(desired, registry);
     diagnostics.push(...(await this.ownershipConflicts(def.name, desired)));
     const admitted = !diagnostics.some((d) => d.severity === 'error');
     const now = new Date().toISOString();
@@ -319,4 +322,20 @@ export class SourceSet {
   static isSourceError(err: unknown): err is SourceError | GitError | SignatureError {
     return err instanceof SourceError || err instanceof GitError || err instanceof SignatureError;
   }
+}
+
+/** A desired state with nothing in it, standing for a revision that was not loaded. */
+function emptyDesired(source: string): DesiredState {
+  const locator = new FieldLocator();
+  return {
+    source,
+    sources: [source],
+    origin: '',
+    resources: [],
+    policies: PolicySet.EMPTY,
+    violations: [],
+    diagnostics: new Diagnostics(),
+    locator,
+    sourceRootOf: (file) => file,
+  };
 }

@@ -338,6 +338,62 @@ describe('alert evaluator', () => {
     );
   });
 
+  it('alerts on a policy violation (event or PolicyCompliant condition) until the resource complies again; audit-only never', async () => {
+    const r = await rig();
+    const violated = (name: string, message: string) =>
+      record(name, {
+        conditions: [
+          { type: 'PolicyCompliant', status: 'False', reason: 'PolicyViolation', message, since: NOW },
+        ],
+      });
+    await r.store.putResources([
+      violated('a', 'no-world-writable (deny): mode 0777'),
+      violated('b', 'owner-label (audit): no owner'),
+    ]);
+    await r.store.appendEvents([
+      {
+        time: NOW,
+        type: 'Warning',
+        reason: 'PolicyViolation',
+        message: 'policy no-world-writable (deny): mode 0777',
+        resourceId: 'File/default/a',
+      },
+      {
+        time: NOW,
+        type: 'Normal',
+        reason: 'PolicyAudit',
+        message: 'policy owner-label (audit, not enforced): no owner',
+        resourceId: 'File/default/b',
+      },
+    ]);
+    await r.at(0);
+    await r.at(3600 * 3);
+    const [a, ...rest] = await r.store.listAlerts();
+    assert.deepEqual(rest, [], 'audit mode is a dry run');
+    assert.equal(a.rule, 'PolicyViolation');
+    assert.equal(a.labels.resource, 'File/default/a');
+    assert.match(a.annotations.summary, /no-world-writable \(deny\): mode 0777/);
+    assert.equal(a.state, 'firing', 'still firing hours later: the condition says so');
+    await r.store.putResources([
+      record('a', {
+        conditions: [
+          { type: 'PolicyCompliant', status: 'True', reason: 'Compliant', message: 'ok', since: NOW },
+        ],
+      }),
+    ]);
+    await r.store.appendEvents([
+      {
+        time: NOW,
+        type: 'Normal',
+        reason: 'PolicyCompliant',
+        message: 'complies again',
+        resourceId: 'File/default/a',
+      },
+    ]);
+    await r.at(3600 * 3 + 10);
+    assert.equal((await r.store.getAlert(a.id))?.state, 'resolved');
+  });
+
   it('records reconcile outcomes as reconcile-success samples', async () => {
     const r = await rig();
     r.metrics.reconciles.inc({ result: 'noop' }, 7);

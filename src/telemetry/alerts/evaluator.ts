@@ -83,7 +83,8 @@ export class AlertEvaluator {
     // Violations that started before this serve: from the PolicyCompliant conditions, once (later ones come as events).
     for (const r of await store.listResources())
       for (const c of r.conditions)
-        if (c.reason === 'PolicyViolation' && c.status !== 'True') this.violations.set(r.id, { at: now, message: c.message });
+        if (c.reason === 'PolicyViolation' && c.status !== 'True')
+          this.violations.set(r.id, { at: now, message: c.message });
     this.ackCheckFrom = new Date(now).toISOString();
     this.lastReconciles = await this.reconcileCounts();
     this.timer = setInterval(() => void this.evaluate(), this.options.settings.evaluationIntervalMs);
@@ -141,8 +142,11 @@ export class AlertEvaluator {
     // Full records only of what may need attention: reading 10,000 records every evaluation would stall serve.
     const wanted = new Set<string>([...this.violations.keys(), ...pendingApprovals.map((a) => a.resourceId)]);
     for (const source of new Set(['local', ...revisions.keys()]))
-      for (const s of await store.listResourceSummaries(source)) if (s.declared && s.sync !== 'InSync') wanted.add(s.id);
-    const resources = wanted.size ? (await store.listResources({ ids: [...wanted] })).filter((r) => r.declared) : [];
+      for (const s of await store.listResourceSummaries(source))
+        if (s.declared && s.sync !== 'InSync') wanted.add(s.id);
+    const resources = wanted.size
+      ? (await store.listResources({ ids: [...wanted] })).filter((r) => r.declared)
+      : [];
     this.slos = await sloStatuses(store, this.options.slos, now);
     for (const s of this.slos) {
       this.options.metrics?.sloBudgetRemaining.set({ slo: s.spec.name }, s.budget.remaining);
