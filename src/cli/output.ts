@@ -58,7 +58,7 @@ export function table(headers: string[], rows: string[][], colors?: Colors): str
   return [colors ? colors.bold(head) : head, ...rows.map(line)].join('\n');
 }
 
-// eslint-disable-next-line no-control-regex
+ 
 const ANSI = /\x1b\[[0-9;]*m/g;
 function visibleLength(s: string): number {
   return s.replace(ANSI, '').length;

@@ -64,7 +64,7 @@ export async function renderChange(ch: Change, op: Op | 'drift', c: Colors, inde
   if (ch.sensitive) return [`${head}: ${c.dim(REDACTED + ' value changed')}`];
   if (ch.format === 'text') {
     const out = [`${head}:`];
-    const body = ch.old === undefined ? prefixLines(String(ch.new), '+') : await unifiedDiff(String(ch.old), String(ch.new));
+    const body = ch.old === undefined ? prefixLines(text(ch.new), '+') : await unifiedDiff(text(ch.old), text(ch.new));
     for (const l of body.split('\n')) {
       const col = l.startsWith('+') ? c.green : l.startsWith('-') ? c.red : l.startsWith('@@') ? c.cyan : (s: string) => s;
       out.push(`${indent}    ${col(l)}`);
@@ -104,8 +104,13 @@ export async function changesJson(changes: readonly Change[]): Promise<unknown[]
     changes.map(async (ch) => {
       if (ch.sensitive) return { path: ch.path, sensitive: true };
       if (ch.format === 'text')
-        return { path: ch.path, format: 'text', diff: await unifiedDiff(ch.old === undefined ? '' : String(ch.old), String(ch.new)) };
+        return { path: ch.path, format: 'text', diff: await unifiedDiff(ch.old === undefined ? '' : text(ch.old), text(ch.new)) };
       return ch;
     }),
   );
+}
+
+/** Text changes carry strings; anything else is shown as JSON rather than "[object Object]". */
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v) ?? '';
 }

@@ -245,7 +245,7 @@ export class Engine {
         actualAfter.set(action.id, result.actual);
         return result.message;
       },
-      onStart: options.onStart,
+      onStart: (action) => options.onStart?.(action),
       onDone: (outcome) => {
         const { action } = outcome;
         const o = obsById.get(action.id)!;

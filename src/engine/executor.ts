@@ -26,7 +26,7 @@ export interface ExecuteOptions {
   /** Per-kind cap on actions in flight. */
   concurrencyOf?(kind: string): number | undefined;
   /** Lower runs first (critical = 0). Defaults to 2 for all. */
-  priorityOf?(id: ResourceId): number;
+  priorityOf?: (id: ResourceId) => number;
   /** A reason when an action must not run now (e.g. a change window); it is skipped and its dependents wait. */
   hold?(action: Action): string | undefined;
   onStart?(action: Action): void;
@@ -49,7 +49,8 @@ export async function execute(actions: readonly Action[], options: ExecuteOption
       list.push(a.id);
     }
   }
-  const ready = new ReadyQueue(options.priorityOf ?? (() => 2));
+  const { priorityOf } = options;
+  const ready = new ReadyQueue(priorityOf ? (id) => priorityOf(id) : () => 2);
   for (const a of work) if (waitingOn.get(a.id) === 0) ready.push(a);
   const outcomes: ActionOutcome[] = [];
   const done = new Set<ResourceId>();
@@ -141,7 +142,7 @@ class ReadyQueue {
     const p = this.priorityOf(action.id);
     let kinds = this.levels.get(p);
     if (!kinds) {
-      this.levels.set(p, (kinds = new Map()));
+      this.levels.set(p, (kinds = new Map<string, { items: Action[]; head: number }>()));
       // keep levels in priority order
       const sorted = [...this.levels.entries()].sort((a, b) => a[0] - b[0]);
       this.levels.clear();

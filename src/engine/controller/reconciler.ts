@@ -168,7 +168,7 @@ export class Reconciler {
       return { outcome: 'forgotten' };
     }
 
-    annotateReconcile({ revisionId: index.revision.id });
+    annotateReconcile({ revisionId: index.revisionOf(id).id });
     const obs = await observeOne(resource, this.observeOptions(index), orphan);
     const base = orphan ? prev! : declaredRecord(resource, obs.desiredDigest, resource.source ?? index.source, prev, now);
     // Runtime policies judge what was observed, before anything repairs it.
@@ -195,7 +195,7 @@ export class Reconciler {
 
     // Out of sync. Drift = the desired state did not change since setpoint last applied it.
     const isDrift = !orphan && Boolean(prev?.managed) && prev?.lastAppliedDigest === obs.desiredDigest;
-    let record = markOutOfSync(base, action.changes, healthOf(obs, obs.actual), now);
+    const record = markOutOfSync(base, action.changes, healthOf(obs, obs.actual), now);
     if (isDrift && !this.openEpisodes.has(id)) {
       const detectedAt = trigger.detectedAt ?? nowMs;
       const episodeId = await store.openEpisode({ resourceId: id, kind: resource.key.kind, detectedAt: new Date(detectedAt).toISOString(), recordedAt: now });

@@ -21,7 +21,6 @@ import type { Store } from '../../store/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { createContext } from '../../provider/context.js';
-import type { DesiredState } from '../desired.js';
 import { acquireStateLock, type HeldLock } from '../lock.js';
 import { Recorder, type Flushed } from '../recorder.js';
 import { Controller } from './controller.js';
@@ -503,7 +502,7 @@ export class Serve {
       if (!provider?.onServeStop) continue;
       const ctx = createContext({ resource: r, sourceRoot: index.desired.sourceRootOf(r.origin.file), secrets: this.options.secrets, onEvent: () => undefined, workRoot: this.options.workRoot });
       try {
-        const desired = provider.resolve ? await provider.resolve(r.spec, ctx) : r.spec;
+        const desired: unknown = provider.resolve ? await provider.resolve(r.spec, ctx) : r.spec;
         await provider.onServeStop(desired, await provider.observe(desired, ctx), ctx);
       } catch (err) {
         this.options.logger.warn({ resourceId: r.id, err: (err as Error).message }, 'stop hook failed');
