@@ -57,7 +57,7 @@ describe('serve: alerts', () => {
         'server: { listen: "127.0.0.1:0", metrics: public }',
         'alerts:',
         '  evaluationInterval: 100ms',
-        '  groupWait: 1s',
+        '  groupWait: 2s',
         '  groupInterval: 1s',
         '  receivers:',
         `    - { name: web, type: webhook, url: "${receiver.url}/web" }`,
@@ -171,7 +171,7 @@ describe('serve: alerts', () => {
       () => alerts(p, false).find((a) => a.labels.resource === 'File/default/a'),
       'the new incident to be recorded',
     );
-    const held = await evaluatedPast(p, silenced.id, silenced.startsAt, 2500);
+    const held = await evaluatedPast(p, silenced.id, silenced.startsAt, 3500);
     assert.equal(held.suppressedBy, `silence ${created.id}`);
     assert.equal(webhooks(receiver).length, before, 'no notification during the silence');
     p.ok(['silence', 'expire', created.id]);

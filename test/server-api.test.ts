@@ -36,6 +36,7 @@ describe('HTTP API: endpoints', () => {
     p.write({
       'manifests/web.yaml': [nsFile('web', 'motd', join(p.out, 'motd'), 'hello\n'), nsFile('web', 'banner', join(p.out, 'banner'), 'banner\n', 'alert')].join('\n---\n') + '\n',
       'manifests/db.yaml': nsFile('db', 'conf', join(p.out, 'conf'), 'db\n') + '\n',
+      'manifests/policy.yaml': 'kind: Policy\nmetadata: { name: no-b-names }\nspec:\n  rule: "!object.metadata.name.startsWith(\'b\')"\n  message: "${object.metadata.name} starts with b"\n  action: audit\n',
     });
     viewer = createToken(p, 'viewer', 'viewer');
     operator = createToken(p, 'operator', 'operator');
@@ -157,6 +158,16 @@ describe('HTTP API: endpoints', () => {
     assert.equal(verify.body.entries, audit.body.items[audit.body.items.length - 1].seq);
   });
 
+  it('GET /api/v1/policies lists the declared policies with their recorded violations', async () => {
+    const r = await get<{ policies: Array<{ name: string; action: string; rule: string }>; violations: Array<{ policy: string; resourceId: string; action: string; message: string }> }>('/api/v1/policies');
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.policies.map((x) => [x.name, x.action]), [['no-b-names', 'audit']]);
+    const v = r.body.violations.find((x) => x.resourceId === 'File/web/banner');
+    assert.equal(v?.policy, 'no-b-names');
+    assert.equal(v?.message, 'banner starts with b');
+    assertError(await get('/api/v1/policies?limit=zero'), 400, 'SETPOINT_BAD_REQUEST');
+  });
+
   it('probes answer without a token; /metrics needs one (it is not public here); unknown routes are JSON 404s', async () => {
     assert.deepEqual((await call(api.url, '/healthz')).body, { ok: true });
     const ready = await call<{ ready: boolean; revision: string }>(api.url, '/readyz');
@@ -207,6 +218,7 @@ describe('HTTP API: endpoints', () => {
       'GET /api/v1/revisions',
       'GET /api/v1/revisions/{id}',
       'GET /api/v1/runs',
+      'GET /api/v1/policies',
       'POST /api/v1/plans',
       'POST /api/v1/sync',
       'GET /api/v1/sources',

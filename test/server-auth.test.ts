@@ -39,6 +39,7 @@ const ENDPOINTS: Array<{ method: string; path: string; body?: unknown; role: Rol
   { method: 'GET', path: '/api/v1/revisions', role: 'viewer' },
   { method: 'GET', path: '/api/v1/revisions/nothing', role: 'viewer' },
   { method: 'GET', path: '/api/v1/runs', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/policies', role: 'viewer' },
   { method: 'POST', path: '/api/v1/plans', body: {}, role: 'operator' },
   { method: 'POST', path: '/api/v1/sync', body: {}, role: 'operator' },
   { method: 'GET', path: '/api/v1/sources', role: 'viewer' },

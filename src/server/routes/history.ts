@@ -1,4 +1,4 @@
-/** Events, the audit trail, revisions and runs: read-only history. */
+/** Events, the audit trail, policies and violations, revisions and runs: read-only history. */
 import * as z from 'zod';
 import type { Principal } from '../../auth/index.js';
 import { visible, type ServerContext } from '../context.js';
@@ -69,6 +69,20 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description: '`ok` false names the first entry found edited, removed or out of order.',
     auth: 'viewer',
     handler: async (c) => c.json(await api.verifyAudit()),
+  });
+
+  routes.add({
+    method: 'GET',
+    path: '/api/v1/policies',
+    tag: 'history',
+    summary: 'List policies and their violations',
+    description: 'The declared policies (rule, match, action) with violation counts, totals by policy and action, and the most recent violations (scoped tokens: of their namespaces).',
+    auth: 'viewer',
+    query: z.strictObject({ policy: z.string().optional().describe('Only violations of this policy.'), limit: count(1000).optional().describe('Recent violations. Defaults to 20.') }),
+    handler: async (c, { query, principal }) => {
+      const listing = await api.policies({ policy: query.policy, limit: query.limit });
+      return c.json({ ...listing, violations: listing.violations.filter((v) => visible(principal, v.resourceId)) });
+    },
   });
 
   routes.add({
