@@ -490,12 +490,12 @@ export class Setpoint {
   }
 
   /** Desired (from the manifests, else the store), live actual state, the diff and recent events. */
-  async describe(rawId: string, paths?: readonly string[]): Promise<Description> {
+  async describe(rawId: string, paths?: readonly string[], options: { /** An already loaded desired state (a running serve's), instead of reading the manifests. */ desired?: DesiredState } = {}): Promise<Description> {
     const id = this.normalizeId(rawId);
     const store = await this.store();
     const engine = await this.engine();
     const record = await store.getResource(id);
-    const desired = await engine.loadDesired(this.manifestPaths(paths));
+    const desired = options.desired ?? (await engine.loadDesired(this.manifestPaths(paths)));
     const diagnostics = new Diagnostics();
     let resource = desired.resources.find((r) => r.id === id);
     if (!resource && record) resource = resourceFromRecord(record);

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { inScope, namespaceOf, type Principal } from '../auth/index.js';
 import type { Setpoint } from '../api.js';
 import type { ServeStatus } from '../engine/controller/serve.js';
+import type { DesiredState } from '../engine/desired.js';
 import type { Flushed } from '../engine/recorder.js';
 import type { Logger } from '../telemetry/index.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -16,6 +17,8 @@ export interface ServeHandle {
   onFlushed(listener: (written: Flushed) => void): () => void;
   /** The API wrote commands (nudges) through the shared store connection: read them now. */
   commandsWritten(): void;
+  /** The desired state in force (live describes use it instead of reading the manifests again). */
+  readonly current?: { desired: DesiredState };
 }
 
 export interface ServerContext {

@@ -99,7 +99,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       const id = `${params.kind}/${params.namespace}/${params.name}`;
       requireScope(principal, id);
       if (query.live === 'true') {
-        const d = await api.describe(id);
+        const d = await api.describe(id, undefined, { desired: ctx.serve?.current?.desired });
         if (!d.record && d.desired === undefined) throw notFound(`no resource ${id}`, 'GET /api/v1/resources lists them');
         return c.json({ ...d, live: true });
       }

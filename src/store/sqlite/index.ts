@@ -177,8 +177,13 @@ export class SqliteStore implements Store {
       where.push('id > ?');
       args.push(filter.after);
     }
-    // Filters applied below in JS (labels, long id lists) come before the limit.
-    const sqlLimit = filter.limit !== undefined && !filter.labels && !(filter.ids && filter.ids.length > 500);
+    // Labels in SQL: rows that do not match are never parsed.
+    for (const [k, v] of Object.entries(filter.labels ?? {})) {
+      where.push('json_extract(data, ?) = ?');
+      args.push(`$.labels."${k.replace(/["\\]/g, '')}"`, v);
+    }
+    // A filter applied below in JS (long id lists) comes before the limit.
+    const sqlLimit = filter.limit !== undefined && !(filter.ids && filter.ids.length > 500);
     const sql2 = `SELECT data FROM resources ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id${sqlLimit ? ' LIMIT ?' : ''}`;
     if (sqlLimit) args.push(filter.limit);
     let records = (this.db.prepare(sql2).all(...args) as Array<{ data: string }>).map((r) => JSON.parse(r.data) as ResourceRecord);
