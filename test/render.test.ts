@@ -110,7 +110,7 @@ metadata:
 spec:
   path: /srv/eu/banner
   content: |
-    \${not a variable}
+    $\${not a variable}
 `;
 
 function project(files: Record<string, string> = {}): Sandbox {

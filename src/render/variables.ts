@@ -248,6 +248,24 @@ function undefinedMessage(name: string, variables: Variables) {
 }
 
 /**
+ * The inverse for output: a rendered document printed as a manifest must
+ * render to itself, so every literal `${` is written `$${` again — except the
+ * forms later stages interpolate (`${replica…}`, a Policy's message).
+ */
+export function escapeLiterals<T>(value: T): T {
+  const reserved = reservedPath(value);
+  const walk = (v: unknown, path: string[]): unknown => {
+    if (reserved && path.length === reserved.length && path.every((seg, i) => seg === reserved[i])) return v;
+    if (typeof v === 'string')
+      return v.includes('${') ? v.replace(/\$\{([^}]*)\}/g, (ref, name: string) => (REPLICA_REF.test(name) ? ref : `$${ref}`)) : v;
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, String(i)]));
+    if (isMapping(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
+    return v;
+  };
+  return walk(value, []) as T;
+}
+
+/**
  * The subtree that later stages interpolate themselves: a Policy's
  * `spec.message` (or `with.spec.message` of a patch of a Policy).
  */

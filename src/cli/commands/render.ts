@@ -10,6 +10,7 @@ import { SetpointError } from '../../api.js';
 import type { RenderedDocument } from '../../render/index.js';
 import { collect, run } from '../context.js';
 import { printDiagnostics } from '../diagnostics.js';
+import { escapeLiterals } from '../../render/index.js';
 
 export function register(program: Command): void {
   program
@@ -28,7 +29,7 @@ export function register(program: Command): void {
             undefined,
             diagnostics,
           );
-        if (o.json) o.printJson(documents.map((d) => d.value));
+        if (o.json) o.printJson(documents.map((d) => escapeLiterals(d.value)));
         else {
           printDiagnostics(o, diagnostics);
           if (documents.length) o.out(toYaml(documents, api.settings.root));
@@ -44,7 +45,7 @@ export function toYaml(documents: readonly RenderedDocument[], root: string): st
       const patched = d.patchedBy?.length
         ? `, patched by ${d.patchedBy.map((p) => where(p, root)).join(', ')}`
         : '';
-      return `# Source: ${where(d, root)}${patched}\n${stringify(d.value, { lineWidth: 0 })}`;
+      return `# Source: ${where(d, root)}${patched}\n${stringify(escapeLiterals(d.value), { lineWidth: 0 })}`;
     })
     .join('---\n')
     .trimEnd();
