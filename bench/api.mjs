@@ -49,7 +49,9 @@ async function waitFor(cond, what, timeoutMs) {
 function load(options, servePid) {
   return new Promise((resolvePromise, reject) => {
     const cpu0 = cpuSeconds(servePid);
-    const child = spawn(process.execPath, [join(root, 'bench', 'load.mjs'), JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(root, 'bench', 'load.mjs'), JSON.stringify(options)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.on('error', reject);
@@ -90,7 +92,9 @@ async function tamper(dir, count) {
   // setpoint's own figures for these episodes: drift recorded -> fix done.
   const db = new Database(join(dir, '.setpoint', 'state.db'), { readonly: true, fileMustExist: true });
   const own = db
-    .prepare("SELECT recorded_at, remediated_at FROM drift_episodes WHERE recorded_at >= ? AND remediated_at IS NOT NULL AND resolution = 'auto'")
+    .prepare(
+      "SELECT recorded_at, remediated_at FROM drift_episodes WHERE recorded_at >= ? AND remediated_at IS NOT NULL AND resolution = 'auto'",
+    )
     .all(since)
     .map((r) => Date.parse(r.remediated_at) - Date.parse(r.recorded_at));
   db.close();
@@ -111,17 +115,31 @@ async function scrapes(url, token, servePid, count) {
 }
 
 // --- setup
-if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs')))
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 const dir = join(work, `files-${N}`);
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(join(dir, 'manifests'), { recursive: true });
 mkdirSync(join(dir, 'files'), { recursive: true });
-const docs = [`kind: Directory\nmetadata: { name: files }\nspec: { path: ${join(dir, 'files')}, mode: "0755" }`];
+const docs = [
+  `kind: Directory\nmetadata: { name: files }\nspec: { path: ${join(dir, 'files')}, mode: "0755" }`,
+];
 for (let i = 1; i <= N; i++)
-  docs.push(`kind: File\nmetadata: { name: f${i}, labels: { shard: s${i % 10} } }\nspec:\n  path: ${join(dir, 'files', `f${i}.txt`)}\n  content: ${JSON.stringify(content(i))}\n  mode: "0644"`);
+  docs.push(
+    `kind: File\nmetadata: { name: f${i}, labels: { shard: s${i % 10} } }\nspec:\n  path: ${join(dir, 'files', `f${i}.txt`)}\n  content: ${JSON.stringify(content(i))}\n  mode: "0644"`,
+  );
 writeFileSync(join(dir, 'manifests', 'files.yaml'), docs.join('\n---\n') + '\n');
-writeFileSync(join(dir, 'setpoint.yaml'), 'reconcile: { resync: 1h, workers: 8, actionsPerSecond: 100000, burst: 100000 }\nserver: { listen: "127.0.0.1:0" }\n');
-const token = execFileSync(process.execPath, [bin, 'token', 'create', '--name', 'bench', '--role', 'viewer'], { cwd: dir }).toString().trim();
+writeFileSync(
+  join(dir, 'setpoint.yaml'),
+  'reconcile: { resync: 1h, workers: 8, actionsPerSecond: 100000, burst: 100000 }\nserver: { listen: "127.0.0.1:0" }\n',
+);
+const token = execFileSync(
+  process.execPath,
+  [bin, 'token', 'create', '--name', 'bench', '--role', 'viewer'],
+  { cwd: dir },
+)
+  .toString()
+  .trim();
 
 console.error(`api benchmark: ${N} files under serve…`);
 const started = new Date();
@@ -131,36 +149,105 @@ let stderr = '';
 serve.stderr.on('data', (c) => (stderr += c));
 const log = join(dir, '.setpoint', 'setpoint.log');
 const t0 = performance.now();
-await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('"start-up finished"'), 'start-up', 900_000);
+await waitFor(
+  () => existsSync(log) && readFileSync(log, 'utf8').includes('"start-up finished"'),
+  'start-up',
+  900_000,
+);
 const startupS = (performance.now() - t0) / 1000;
 const url = /API on (http:\/\/\S+)/.exec(stderr)[1];
 await sleep(2000);
 const base = { url, token };
 
 // --- idle figures, then the phases
-const one = await (await fetch(`${url}/api/v1/resources/File/default/f1`, { headers: { authorization: `Bearer ${token}` } })).json();
-if (one.record?.id !== 'File/default/f1') throw new Error(`unexpected answer: ${JSON.stringify(one).slice(0, 300)}`);
+const one = await (
+  await fetch(`${url}/api/v1/resources/File/default/f1`, { headers: { authorization: `Bearer ${token}` } })
+).json();
+if (one.record?.id !== 'File/default/f1')
+  throw new Error(`unexpected answer: ${JSON.stringify(one).slice(0, 300)}`);
 console.error('baseline remediation…');
 const quiet = await tamper(dir, 100);
 
 console.error(`single reads at ${RATE} req/s with remediation…`);
-const loadedRun = load({ ...base, pathTemplate: '/api/v1/resources/File/default/f{i}', count: N, rate: RATE, connections: 16, durationMs: 30_000 }, serve.pid);
+const loadedRun = load(
+  {
+    ...base,
+    pathTemplate: '/api/v1/resources/File/default/f{i}',
+    count: N,
+    rate: RATE,
+    connections: 16,
+    durationMs: 30_000,
+  },
+  serve.pid,
+);
 await sleep(2000);
 const loaded = await tamper(dir, 100);
 const single = await loadedRun;
 
 console.error('single reads at full speed…');
-const singleMax = await load({ ...base, pathTemplate: '/api/v1/resources/File/default/f{i}', count: N, rate: 0, connections: 8, durationMs: 15_000 }, serve.pid);
+const singleMax = await load(
+  {
+    ...base,
+    pathTemplate: '/api/v1/resources/File/default/f{i}',
+    count: N,
+    rate: 0,
+    connections: 8,
+    durationMs: 15_000,
+  },
+  serve.pid,
+);
 console.error('single reads, events left out…');
-const singleNoEvents = await load({ ...base, pathTemplate: '/api/v1/resources/File/default/f{i}?events=0', count: N, rate: 0, connections: 8, durationMs: 10_000 }, serve.pid);
+const singleNoEvents = await load(
+  {
+    ...base,
+    pathTemplate: '/api/v1/resources/File/default/f{i}?events=0',
+    count: N,
+    rate: 0,
+    connections: 8,
+    durationMs: 10_000,
+  },
+  serve.pid,
+);
 console.error('live describe…');
-const live = await load({ ...base, pathTemplate: '/api/v1/resources/File/default/f{i}?live=true', count: N, rate: 0, connections: 4, durationMs: 10_000 }, serve.pid);
+const live = await load(
+  {
+    ...base,
+    pathTemplate: '/api/v1/resources/File/default/f{i}?live=true',
+    count: N,
+    rate: 0,
+    connections: 4,
+    durationMs: 10_000,
+  },
+  serve.pid,
+);
 console.error('list, all resources…');
-const listAll = await load({ ...base, path: '/api/v1/resources', rate: 0, connections: 2, durationMs: 20_000 }, serve.pid);
+const listAll = await load(
+  { ...base, path: '/api/v1/resources', rate: 0, connections: 2, durationMs: 20_000 },
+  serve.pid,
+);
 console.error('list, pages of 100…');
-const listPage = await load({ ...base, pathTemplate: '/api/v1/resources?limit=100&after=File/default/f{i}', count: N, rate: 0, connections: 8, durationMs: 15_000 }, serve.pid);
+const listPage = await load(
+  {
+    ...base,
+    pathTemplate: '/api/v1/resources?limit=100&after=File/default/f{i}',
+    count: N,
+    rate: 0,
+    connections: 8,
+    durationMs: 15_000,
+  },
+  serve.pid,
+);
 console.error('list, a label selector…');
-const listSel = await load({ ...base, path: '/api/v1/resources?selector=shard=s3&limit=100', rate: 0, connections: 4, durationMs: 10_000 }, serve.pid);
+const listSel = await load(
+  {
+    ...base,
+    path: '/api/v1/resources?selector=shard=s3&limit=100',
+    rate: 0,
+    connections: 4,
+    durationMs: 10_000,
+  },
+  serve.pid,
+);
 console.error('/metrics scrapes…');
 const scrape = await scrapes(url, token, serve.pid, 200);
 const rss = rssMb(serve.pid);
@@ -168,7 +255,12 @@ serve.kill('SIGTERM');
 await new Promise((r) => serve.once('exit', r));
 
 const row = (name, r) =>
-  `| ${name} | ${r.rate ?? '-'} | ${fmt(r.throughput, 0)} | ${fmt(r.latencyMs.p50, 2)} | ${fmt(r.latencyMs.p99, 2)} | ${fmt(r.latencyMs.max, 1)} | ${fmt(r.bytesPerResponse / 1024, 1)} kB | ${fmt(r.serveCpuPct, 0)} % | ${r.errors + Object.entries(r.statuses).filter(([s]) => s !== '200').reduce((a, [, n]) => a + n, 0)} |`;
+  `| ${name} | ${r.rate ?? '-'} | ${fmt(r.throughput, 0)} | ${fmt(r.latencyMs.p50, 2)} | ${fmt(r.latencyMs.p99, 2)} | ${fmt(r.latencyMs.max, 1)} | ${fmt(r.bytesPerResponse / 1024, 1)} kB | ${fmt(r.serveCpuPct, 0)} % | ${
+    r.errors +
+    Object.entries(r.statuses)
+      .filter(([s]) => s !== '200')
+      .reduce((a, [, n]) => a + n, 0)
+  } |`;
 single.rate = `${RATE} (open loop)`;
 const lines = [
   '# setpoint HTTP API benchmark',
@@ -208,7 +300,7 @@ const lines = [
   '',
   '## Notes',
   '',
-  '- A single-resource `GET` answers from the store (one indexed row and the resource\'s last 20 events by index) and never touches the target; `?live=true` is `describe`, which observes the actual state now and costs accordingly.',
+  "- A single-resource `GET` answers from the store (one indexed row and the resource's last 20 events by index) and never touches the target; `?live=true` is `describe`, which observes the actual state now and costs accordingly.",
   '- The full list serialises every record (spec included); clients that poll should page (`limit`, `after`) or filter, or watch `/api/v1/watch` instead.',
   '- The load generator is bench/load.mjs (no dependency): Debian has wrk 4, which cannot hold a fixed request rate (wrk2 can, and is not packaged); an open loop at a fixed rate with latency from the due time is what "p99 at 500 req/s" means.',
   `- The machine is shared: load average ${loadBefore} before the run and ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} after (1, 5, 15 min). Other processes on the 2 cores show up in the tail latencies.`,

@@ -26,7 +26,13 @@ function once(due) {
   sent++;
   return new Promise((resolve) => {
     const req = http.request(
-      { host: target.hostname, port: target.port, path: pathFor(), agent, headers: o.token ? { authorization: `Bearer ${o.token}` } : {} },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: pathFor(),
+        agent,
+        headers: o.token ? { authorization: `Bearer ${o.token}` } : {},
+      },
       (res) => {
         res.on('data', (c) => (bytes += c.length));
         res.on('end', () => {
@@ -84,6 +90,12 @@ console.log(
     throughput: latencies.length / elapsed,
     mbPerSecond: bytes / elapsed / 1e6,
     bytesPerResponse: latencies.length ? bytes / latencies.length : 0,
-    latencyMs: { p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), max: latencies[latencies.length - 1], mean: latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1) },
+    latencyMs: {
+      p50: pct(0.5),
+      p90: pct(0.9),
+      p99: pct(0.99),
+      max: latencies[latencies.length - 1],
+      mean: latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1),
+    },
   }),
 );

@@ -22,7 +22,11 @@ async function run(label, fill, workers = 1) {
   };
   await Promise.all(Array.from({ length: workers }, worker));
   const ms = performance.now() - started;
-  console.log(`${label.padEnd(44)} ${served} served  ${ms.toFixed(1).padStart(8)} ms  ${Math.round((served / ms) * 1000).toLocaleString('en').padStart(11)} keys/s`);
+  console.log(
+    `${label.padEnd(44)} ${served} served  ${ms.toFixed(1).padStart(8)} ms  ${Math.round((served / ms) * 1000)
+      .toLocaleString('en')
+      .padStart(11)} keys/s`,
+  );
 }
 
 await run('add+get+done, one priority', (q) => keys.forEach((k) => q.add(k)));

@@ -17,14 +17,17 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const harness = resolve(process.env.SPB_HARNESS ?? join(root, '..', 'shared', 'bench'));
 const spbRoot = process.env.SPB_ROOT ?? '/tmp/spbench';
 const ns = process.argv.slice(2).length ? process.argv.slice(2) : ['1000', '10000'];
-const tools = process.env.SPB_TOOLS ?? `floor setpoint cfengine puppet${process.env.SPB_ANSIBLE === '1' ? ' ansible' : ''}`;
+const tools =
+  process.env.SPB_TOOLS ??
+  `floor setpoint cfengine puppet${process.env.SPB_ANSIBLE === '1' ? ' ansible' : ''}`;
 const runs = process.env.SPB_RUNS ?? '5';
 
 if (!existsSync(join(harness, 'run-all.sh'))) {
   console.error(`bench: no harness at ${harness} (set SPB_HARNESS)`);
   process.exit(1);
 }
-if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs')))
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 
 // The state lives beside the workload; the bench folder itself may be read-only.
 const setpointCmd = `node ${join(root, 'bin', 'setpoint.js')} --state ${spbRoot}/setpoint/state/n{n}.db apply --yes -f {file}`;
@@ -37,12 +40,22 @@ if (r.status !== 0) process.exit(r.status ?? 1);
 
 // The harness writes $SPB_ROOT/_results/run-<time>.jsonl; take the newest.
 const dir = join(spbRoot, '_results');
-const latest = readdirSync(dir).filter((f) => f.startsWith('run-')).sort().pop();
-const rows = readFileSync(join(dir, latest), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const latest = readdirSync(dir)
+  .filter((f) => f.startsWith('run-'))
+  .sort()
+  .pop();
+const rows = readFileSync(join(dir, latest), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
 const timed = rows.filter((x) => x.tag === 'timed' || x.tag === 'single');
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return s.length === 0
+    ? NaN
+    : s.length % 2
+      ? s[(s.length - 1) / 2]
+      : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const cell = new Map();
 for (const x of timed) {
@@ -59,25 +72,49 @@ const toolList = tools.split(/\s+/).filter((t) => [...cell.keys()].some((k) => k
 const f = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 const lines = [];
 lines.push('# setpoint benchmark results', '');
-lines.push(`Measured ${started.toISOString()} with \`npm run bench\` (${harness}, N = ${ns.join(', ')}, ${runs} timed runs after one warm-up per cell; medians).`);
-lines.push(`Machine: ${execFileSync('nproc').toString().trim()} cores, ${process.version}. Raw runs: \`${join(dir, latest)}\`.`, '');
-lines.push('| N | tool | phase | runs | median wall s | median CPU s | median peak RSS MB | changes (expected) | correct |', '|---:|---|---|---:|---:|---:|---:|---|---|');
+lines.push(
+  `Measured ${started.toISOString()} with \`npm run bench\` (${harness}, N = ${ns.join(', ')}, ${runs} timed runs after one warm-up per cell; medians).`,
+);
+lines.push(
+  `Machine: ${execFileSync('nproc').toString().trim()} cores, ${process.version}. Raw runs: \`${join(dir, latest)}\`.`,
+  '',
+);
+lines.push(
+  '| N | tool | phase | runs | median wall s | median CPU s | median peak RSS MB | changes (expected) | correct |',
+  '|---:|---|---|---:|---:|---:|---:|---|---|',
+);
 for (const n of ns)
   for (const t of toolList)
     for (const p of ['cold', 'noop', 'drift']) {
       const c = cell.get(`${t}|${p}|${n}`);
       if (!c) continue;
-      lines.push(`| ${n} | ${t} | ${p} | ${c.wall.length} | ${f(median(c.wall))} | ${f(median(c.cpu), 2)} | ${f(median(c.rss), 1)} | ${[...c.changes].join(', ')} | ${[...c.correct].join(', ')} |`);
+      lines.push(
+        `| ${n} | ${t} | ${p} | ${c.wall.length} | ${f(median(c.wall))} | ${f(median(c.cpu), 2)} | ${f(median(c.rss), 1)} | ${[...c.changes].join(', ')} | ${[...c.correct].join(', ')} |`,
+      );
     }
-lines.push('', '## setpoint relative to the others (ratio of median wall times; < 1 means setpoint is faster)', '');
+lines.push(
+  '',
+  '## setpoint relative to the others (ratio of median wall times; < 1 means setpoint is faster)',
+  '',
+);
 const others = toolList.filter((t) => t !== 'setpoint');
-lines.push(`| N | phase | setpoint s | ${others.map((o) => `÷ ${o}`).join(' | ')} |`, `|---:|---|---:|${others.map(() => '---:').join('|')}|`);
+lines.push(
+  `| N | phase | setpoint s | ${others.map((o) => `÷ ${o}`).join(' | ')} |`,
+  `|---:|---|---:|${others.map(() => '---:').join('|')}|`,
+);
 for (const n of ns)
   for (const p of ['cold', 'noop', 'drift']) {
     const s = cell.get(`setpoint|${p}|${n}`);
     if (!s) continue;
     const sw = median(s.wall);
-    lines.push(`| ${n} | ${p} | ${f(sw)} | ${others.map((o) => { const c = cell.get(`${o}|${p}|${n}`); return c ? f(sw / median(c.wall), 2) : '-'; }).join(' | ')} |`);
+    lines.push(
+      `| ${n} | ${p} | ${f(sw)} | ${others
+        .map((o) => {
+          const c = cell.get(`${o}|${p}|${n}`);
+          return c ? f(sw / median(c.wall), 2) : '-';
+        })
+        .join(' | ')} |`,
+    );
   }
 writeFileSync(join(root, 'bench', 'RESULTS.md'), lines.join('\n') + '\n');
 console.log(lines.join('\n'));

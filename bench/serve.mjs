@@ -28,14 +28,21 @@ function procStat(pid) {
   const ticks = 100; // USER_HZ
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { cpuS: (Number(f[11]) + Number(f[12])) / ticks, rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  return {
+    cpuS: (Number(f[11]) + Number(f[12])) / ticks,
+    rssMb: kb('VmRSS') / 1024,
+    peakMb: kb('VmHWM') / 1024,
+  };
 }
 
 async function waitForLog(logFile, pattern, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (existsSync(logFile)) {
-      const hit = readFileSync(logFile, 'utf8').split('\n').filter((l) => pattern.test(l)).pop();
+      const hit = readFileSync(logFile, 'utf8')
+        .split('\n')
+        .filter((l) => pattern.test(l))
+        .pop();
       if (hit) return JSON.parse(hit);
     }
     await sleep(50);
@@ -69,9 +76,14 @@ async function filesRun() {
   const target = join(dir, 'files');
   const docs = [`kind: Directory\nmetadata: { name: files }\nspec: { path: ${target}, mode: "0755" }`];
   for (let i = 1; i <= N; i++)
-    docs.push(`kind: File\nmetadata: { name: f${i} }\nspec:\n  path: ${target}/f${i}.txt\n  content: ${JSON.stringify(content(i))}\n  mode: "0644"`);
+    docs.push(
+      `kind: File\nmetadata: { name: f${i} }\nspec:\n  path: ${target}/f${i}.txt\n  content: ${JSON.stringify(content(i))}\n  mode: "0644"`,
+    );
   writeFileSync(join(dir, 'manifests', 'files.yaml'), docs.join('\n---\n') + '\n');
-  writeFileSync(join(dir, 'setpoint.yaml'), 'reconcile: { resync: 1h, workers: 8, actionsPerSecond: 100000, burst: 100000 }\n');
+  writeFileSync(
+    join(dir, 'setpoint.yaml'),
+    'reconcile: { resync: 1h, workers: 8, actionsPerSecond: 100000, burst: 100000 }\n',
+  );
   const log = join(dir, '.setpoint', 'setpoint.log');
 
   const t0 = performance.now();
@@ -109,7 +121,9 @@ async function filesRun() {
     await sleep(20);
   }
   await sleep(500);
-  const status = JSON.parse(execFileSync(process.execPath, [bin, 'status', '--json'], { cwd: dir, maxBuffer: 1 << 30 }).toString());
+  const status = JSON.parse(
+    execFileSync(process.execPath, [bin, 'status', '--json'], { cwd: dir, maxBuffer: 1 << 30 }).toString(),
+  );
 
   // A full resync.
   execFileSync(process.execPath, [bin, 'sync'], { cwd: dir });
@@ -130,7 +144,10 @@ async function fakeRun() {
   const docs = [];
   for (let i = 1; i <= FAKE_N; i++) docs.push(`kind: Fake\nmetadata: { name: r${i} }\nspec: { value: ${i} }`);
   writeFileSync(join(dir, 'manifests', 'fake.yaml'), docs.join('\n---\n') + '\n');
-  writeFileSync(join(dir, 'setpoint.yaml'), 'plugins: [./plugin.mjs]\nreconcile: { resync: 1h, workers: 8, actionsPerSecond: 1000000, burst: 1000000 }\n');
+  writeFileSync(
+    join(dir, 'setpoint.yaml'),
+    'plugins: [./plugin.mjs]\nreconcile: { resync: 1h, workers: 8, actionsPerSecond: 1000000, burst: 1000000 }\n',
+  );
   const log = join(dir, '.setpoint', 'setpoint.log');
   const t0 = performance.now();
   const child = startServe(dir, ['serve']);
@@ -145,7 +162,8 @@ async function fakeRun() {
 }
 
 const started = new Date();
-if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs')))
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 console.error(`serve benchmark: ${N} files, then ${FAKE_N} fake resources…`);
 const f = await filesRun();
 console.error('files done');

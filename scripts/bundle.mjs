@@ -21,6 +21,8 @@ await build({
   sourcemap: 'linked',
   external: ['better-sqlite3', 'pg', 'pg-native', '@parcel/watcher', 'playwright-core'],
   // Some dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __setpointRequire } from 'node:module'; const require = __setpointRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __setpointRequire } from 'node:module'; const require = __setpointRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -5,13 +5,29 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { userInfo } from 'node:os';
-import { Engine, type ApplyHooks, type ApplyReport, type DriftReport, type Planned, type PlanRequest } from './engine/index.js';
+import {
+  Engine,
+  type ApplyHooks,
+  type ApplyReport,
+  type DriftReport,
+  type Planned,
+  type PlanRequest,
+} from './engine/index.js';
 import { acquireStateLock, type HeldLock } from './engine/lock.js';
 import { observeOne } from './engine/observe.js';
 import { declaredRecord } from './engine/records.js';
 import type { Change } from './diff/index.js';
 import { toJSONSchema } from 'zod';
-import { Diagnostics, documentSchema, FileCompiledCache, type CompiledCache, NAME_PATTERN, normalizeId, type Diagnostic, type ResourceId } from './manifest/index.js';
+import {
+  Diagnostics,
+  documentSchema,
+  FileCompiledCache,
+  type CompiledCache,
+  NAME_PATTERN,
+  normalizeId,
+  type Diagnostic,
+  type ResourceId,
+} from './manifest/index.js';
 import { defaultRegistry } from './providers/index.js';
 import type { ProviderRegistry } from './provider/registry.js';
 import { loadPlugins, type PluginError } from './provider/plugins.js';
@@ -20,8 +36,27 @@ import { join, resolve } from 'node:path';
 import { codeIdentity, VERSION } from './version.js';
 import { redactor, SecretResolver } from './secrets/index.js';
 import { openStore } from './store/open.js';
-import { AuditExportWriter, ChainVerifier, verifyAuditExport, type AuditEntry, type AuditQuery, type AuditVerification, type ExportVerification } from './store/index.js';
-import type { SourceState, ApprovalRecord, ApprovalState, EventRecord, ResourceFilter, ResourceRecord, RevisionRecord, RunRecord, Store, TokenRecord } from './store/index.js';
+import {
+  AuditExportWriter,
+  ChainVerifier,
+  verifyAuditExport,
+  type AuditEntry,
+  type AuditQuery,
+  type AuditVerification,
+  type ExportVerification,
+} from './store/index.js';
+import type {
+  SourceState,
+  ApprovalRecord,
+  ApprovalState,
+  EventRecord,
+  ResourceFilter,
+  ResourceRecord,
+  RevisionRecord,
+  RunRecord,
+  Store,
+  TokenRecord,
+} from './store/index.js';
 import { generateToken, hashToken, isRole, ROLES, type Role } from './auth/index.js';
 import type { Serve } from './engine/controller/serve.js';
 import type { WindowGate } from './engine/controller/reconciler.js';
@@ -44,12 +79,25 @@ import { validateManifests, type ValidateResult } from './engine/validate.js';
 import { recordViolations } from './engine/violations.js';
 import { testPolicies, type PolicyTestReport } from './engine/policy-test.js';
 import { loadDesired } from './engine/desired.js';
-import { POLICY_DESCRIPTION, POLICY_KIND, PolicyFixtureError, PolicySpecSchema, withPolicyKind, type PolicyAction, type PolicyMatch } from './policy/index.js';
+import {
+  POLICY_DESCRIPTION,
+  POLICY_KIND,
+  PolicyFixtureError,
+  PolicySpecSchema,
+  withPolicyKind,
+  type PolicyAction,
+  type PolicyMatch,
+} from './policy/index.js';
 import type { ViolationRecord, ViolationTotal } from './store/index.js';
 import { SourceSet, type Admission } from './source/sources.js';
 import type { DesiredState } from './engine/desired.js';
 import { resourceFromRecord } from './engine/engine.js';
-import { renderPaths, resolveRenderInputs, type RenderedDocument, type RenderInputs } from './render/index.js';
+import {
+  renderPaths,
+  resolveRenderInputs,
+  type RenderedDocument,
+  type RenderInputs,
+} from './render/index.js';
 
 export interface OpenOptions {
   /** Where to look for the project (setpoint.yaml upwards). Defaults to the current folder. */
@@ -169,16 +217,44 @@ export class Setpoint {
   ) {}
 
   static async open(options: OpenOptions = {}): Promise<Setpoint> {
-    const { settings, diagnostics } = loadSettings(options.project ?? options.cwd ?? process.cwd(), options.project !== undefined);
+    const { settings, diagnostics } = loadSettings(
+      options.project ?? options.cwd ?? process.cwd(),
+      options.project !== undefined,
+    );
     if (diagnostics.hasErrors)
-      throw new SetpointError(`invalid settings in ${settings.file}`, 'SETPOINT_SETTINGS_INVALID', 'fix setpoint.yaml', diagnostics.items);
-    const rendering = resolveRenderInputs(settings, { environment: options.environment, variables: options.variables, env: process.env }, diagnostics);
-    if (diagnostics.hasErrors) throw new SetpointError('invalid environment or variables', 'SETPOINT_RENDER_INVALID', undefined, diagnostics.items);
-    const state = options.state ? (options.state.includes('://') ? options.state : resolve(options.state)) : settings.state;
+      throw new SetpointError(
+        `invalid settings in ${settings.file}`,
+        'SETPOINT_SETTINGS_INVALID',
+        'fix setpoint.yaml',
+        diagnostics.items,
+      );
+    const rendering = resolveRenderInputs(
+      settings,
+      { environment: options.environment, variables: options.variables, env: process.env },
+      diagnostics,
+    );
+    if (diagnostics.hasErrors)
+      throw new SetpointError(
+        'invalid environment or variables',
+        'SETPOINT_RENDER_INVALID',
+        undefined,
+        diagnostics.items,
+      );
+    const state = options.state
+      ? options.state.includes('://')
+        ? options.state
+        : resolve(options.state)
+      : settings.state;
     const workDir = stateDir(settings, state);
-    const logFile = options.logFile === false ? undefined : (options.logFile ?? settings.log.file ?? join(workDir, 'setpoint.log'));
+    const logFile =
+      options.logFile === false
+        ? undefined
+        : (options.logFile ?? settings.log.file ?? join(workDir, 'setpoint.log'));
     const logger =
-      options.logger ?? (options.logFile === false ? silentLogger() : createLogger({ file: logFile, level: options.logLevel ?? settings.log.level }));
+      options.logger ??
+      (options.logFile === false
+        ? silentLogger()
+        : createLogger({ file: logFile, level: options.logLevel ?? settings.log.level }));
     const registry = options.registry ?? defaultRegistry();
     if (settings.plugins.length > 0) {
       try {
@@ -190,7 +266,10 @@ export class Setpoint {
     }
     // The variables shape documents: they are part of the cache key (overlays bypass the cache).
     const variables = JSON.stringify([...rendering.variables].map(([k, v]) => [k, v.value]));
-    const cache = new FileCompiledCache(join(workDir, 'cache', 'manifests'), `${codeIdentity()}|${registry.fingerprint()}|${settings.namespace}|${variables}`);
+    const cache = new FileCompiledCache(
+      join(workDir, 'cache', 'manifests'),
+      `${codeIdentity()}|${registry.fingerprint()}|${settings.namespace}|${variables}`,
+    );
     const api = new Setpoint(settings, registry, logger, options.actor ?? currentUser(), state, cache);
     api.rendering = rendering;
     return api;
@@ -208,7 +287,9 @@ export class Setpoint {
   }
 
   /** The final documents after variables and overlays, before kinds are validated (`setpoint render`). */
-  async render(options: { paths?: readonly string[] } = {}): Promise<{ environment?: string; documents: RenderedDocument[]; diagnostics: Diagnostic[] }> {
+  async render(
+    options: { paths?: readonly string[] } = {},
+  ): Promise<{ environment?: string; documents: RenderedDocument[]; diagnostics: Diagnostic[] }> {
     const diags = new Diagnostics();
     const documents = renderPaths(this.manifestPaths(options.paths), this.rendering, diags);
     return { environment: this.rendering.environment, documents, diagnostics: diags.items };
@@ -255,7 +336,9 @@ export class Setpoint {
     if (paths && paths.length > 0) return [...paths];
     // With sources configured: the folder sources (Git sources are read from their revisions).
     if (this.settings.sources.length > 0)
-      return this.settings.sources.filter((s) => s.path !== undefined).map((s) => resolve(this.settings.root, s.path!));
+      return this.settings.sources
+        .filter((s) => s.path !== undefined)
+        .map((s) => resolve(this.settings.root, s.path!));
     return this.settings.manifests;
   }
 
@@ -271,21 +354,37 @@ export class Setpoint {
   }
 
   async plan(request: Omit<PlanRequest, 'paths'> & { paths?: readonly string[] }): Promise<Planned> {
-    return (await this.engine()).plan({ ...request, paths: this.manifestPaths(request.paths), ...(await this.sourcesDesired(request.paths)) });
+    return (await this.engine()).plan({
+      ...request,
+      paths: this.manifestPaths(request.paths),
+      ...(await this.sourcesDesired(request.paths)),
+    });
   }
 
   /**
    * Without -f and with `sources:` configured, the desired state is each
    * source's current revision (pinned, or latest admitted), combined.
    */
-  private async sourcesDesired(paths?: readonly string[]): Promise<{ desired?: DesiredState; revision?: RevisionRecord }> {
+  private async sourcesDesired(
+    paths?: readonly string[],
+  ): Promise<{ desired?: DesiredState; revision?: RevisionRecord }> {
     if ((paths && paths.length > 0) || this.settings.sources.length === 0) return {};
     try {
       const { desired, admissions } = await (await this.sources()).currentDesired();
       // One source: the run is of its admitted revision (so history shows when that commit converged).
-      return { desired, revision: admissions.length === 1 && admissions[0].revision.admitted ? admissions[0].revision : undefined };
+      return {
+        desired,
+        revision:
+          admissions.length === 1 && admissions[0].revision.admitted ? admissions[0].revision : undefined,
+      };
     } catch (err) {
-      if (SourceSet.isSourceError(err)) throw new SetpointError(err.message, err.code, err.hint, (err as { diagnostics?: Diagnostic[] }).diagnostics ?? []);
+      if (SourceSet.isSourceError(err))
+        throw new SetpointError(
+          err.message,
+          err.code,
+          err.hint,
+          (err as { diagnostics?: Diagnostic[] }).diagnostics ?? [],
+        );
       throw err;
     }
   }
@@ -324,7 +423,10 @@ export class Setpoint {
   }
 
   /** Fetches and admits now: one source, or all; a running serve is nudged to follow. */
-  async sync(source?: string, options: ActorOption & { /** Why, for the audit log. */ detail?: Record<string, unknown> } = {}): Promise<Admission[]> {
+  async sync(
+    source?: string,
+    options: ActorOption & { /** Why, for the audit log. */ detail?: Record<string, unknown> } = {},
+  ): Promise<Admission[]> {
     const set = await this.sources();
     const names = source ? [set.get(source).name] : set.defs().map((d) => d.name);
     const out: Admission[] = [];
@@ -366,16 +468,26 @@ export class Setpoint {
     throw new SetpointError(
       git.length === 0 ? 'no Git source is configured' : `${git.length} Git sources: say which`,
       'SETPOINT_UNKNOWN_SOURCE',
-      git.length === 0 ? 'add one under sources: in setpoint.yaml' : `--source ${git.map((d) => d.name).join(' | ')}`,
+      git.length === 0
+        ? 'add one under sources: in setpoint.yaml'
+        : `--source ${git.map((d) => d.name).join(' | ')}`,
     );
   }
 
   /** Each source with its state: current and pinned revision, last fetch. */
-  async sourcesStatus(): Promise<Array<SourceState & { kind: 'folder' | 'git'; url?: string; ref?: string }>> {
+  async sourcesStatus(): Promise<
+    Array<SourceState & { kind: 'folder' | 'git'; url?: string; ref?: string }>
+  > {
     const set = await this.sources();
     const store = await this.store();
     const out = [];
-    for (const d of set.defs()) out.push({ ...((await store.getSource(d.name)) ?? { name: d.name }), kind: d.git ? ('git' as const) : ('folder' as const), url: d.git?.url, ref: d.git?.ref });
+    for (const d of set.defs())
+      out.push({
+        ...((await store.getSource(d.name)) ?? { name: d.name }),
+        kind: d.git ? ('git' as const) : ('folder' as const),
+        url: d.git?.url,
+        ref: d.git?.ref,
+      });
     return out;
   }
 
@@ -384,7 +496,10 @@ export class Setpoint {
     return acquireStateLock(await this.store(), { timeoutMs, what, actor: this.actor });
   }
 
-  async apply(planned: Planned, options: { parallelism?: number; signal?: AbortSignal; overrideWindow?: boolean } & ApplyHooks = {}): Promise<ApplyReport> {
+  async apply(
+    planned: Planned,
+    options: { parallelism?: number; signal?: AbortSignal; overrideWindow?: boolean } & ApplyHooks = {},
+  ): Promise<ApplyReport> {
     await this.admitPlan(planned);
     await this.recordPlanViolations(planned, false);
     return (await this.engine()).apply(planned, { ...options, windows: this.windowGate() });
@@ -396,7 +511,11 @@ export class Setpoint {
     const audit = async (entry: Omit<AuditEntry, 'time' | 'actor' | 'seq' | 'prevHash' | 'hash'>) => {
       await store.appendAudit([{ time: new Date().toISOString(), actor: this.actor, ...entry }]);
     };
-    await recordViolations(planned.desired.violations, { revisionId: planned.revision.id, blocked: refused }, { store, audit });
+    await recordViolations(
+      planned.desired.violations,
+      { revisionId: planned.revision.id, blocked: refused },
+      { store, audit },
+    );
   }
 
   /**
@@ -411,7 +530,13 @@ export class Setpoint {
     const errors = plan.diagnostics.filter((d) => d.severity === 'error');
     const max = this.settings.reconcile.maxDeletesPerRun;
     let refusal: SetpointError | undefined;
-    if (errors.length > 0) refusal = new SetpointError('the plan has errors; nothing was applied', 'SETPOINT_PLAN_INVALID', undefined, plan.diagnostics);
+    if (errors.length > 0)
+      refusal = new SetpointError(
+        'the plan has errors; nothing was applied',
+        'SETPOINT_PLAN_INVALID',
+        undefined,
+        plan.diagnostics,
+      );
     else if (max !== undefined && plan.summary.delete > max)
       refusal = new SetpointError(
         `the plan deletes ${plan.summary.delete} resources, more than reconcile.maxDeletesPerRun (${max}); nothing was applied`,
@@ -420,8 +545,12 @@ export class Setpoint {
       );
     if (!refusal) return;
     await this.recordPlanViolations(planned, true);
-    const resources = [...new Set(errors.map((d) => d.resourceId).filter((id): id is string => id !== undefined))];
-    await (await this.store()).appendAudit([
+    const resources = [
+      ...new Set(errors.map((d) => d.resourceId).filter((id): id is string => id !== undefined)),
+    ];
+    await (
+      await this.store()
+    ).appendAudit([
       {
         time: new Date().toISOString(),
         actor: this.actor,
@@ -430,14 +559,23 @@ export class Setpoint {
         revisionId: planned.revision.id,
         diffDigest: planDigest(plan.actions),
         result: 'refused',
-        detail: redactor.redactValue({ code: refusal.code, message: refusal.message, problems: errors.map((d) => d.summary).slice(0, 10), resources: resources.slice(0, 20) }),
+        detail: redactor.redactValue({
+          code: refusal.code,
+          message: refusal.message,
+          problems: errors.map((d) => d.summary).slice(0, 10),
+          resources: resources.slice(0, 20),
+        }),
       },
     ]);
     throw refusal;
   }
 
   async drift(request: Omit<PlanRequest, 'paths'> & { paths?: readonly string[] }): Promise<DriftReport> {
-    return (await this.engine()).drift({ ...request, paths: this.manifestPaths(request.paths), ...(await this.sourcesDesired(request.paths)) });
+    return (await this.engine()).drift({
+      ...request,
+      paths: this.manifestPaths(request.paths),
+      ...(await this.sourcesDesired(request.paths)),
+    });
   }
 
   async status(filter: ResourceFilter = {}): Promise<StatusSummary> {
@@ -454,11 +592,15 @@ export class Setpoint {
   /** The seed's convergence figures, from what the store recorded. */
   async convergence(options: { revisions?: number; since?: string } = {}): Promise<ConvergenceFigures> {
     const store = await this.store();
-    const revisions = (await store.listRevisions({ limit: options.revisions ?? 10 })).filter((r) => r.admitted);
+    const revisions = (await store.listRevisions({ limit: options.revisions ?? 10 })).filter(
+      (r) => r.admitted,
+    );
     const episodes = await store.listEpisodes({ since: options.since, limit: 10_000 });
     const summaries = await store.listResourceSummaries(this.defaultSource);
     const closed = episodes.filter((e) => e.remediatedAt);
-    const remediation = closed.filter((e) => e.resolution === 'auto' || e.resolution === 'approved').map((e) => Date.parse(e.remediatedAt!) - Date.parse(e.recordedAt));
+    const remediation = closed
+      .filter((e) => e.resolution === 'auto' || e.resolution === 'approved')
+      .map((e) => Date.parse(e.remediatedAt!) - Date.parse(e.recordedAt));
     const detection = episodes.map((e) => Date.parse(e.recordedAt) - Date.parse(e.detectedAt));
     const drifted = summaries.filter((r) => r.sync === 'Drifted' || r.sync === 'Conflict').length;
     return {
@@ -466,12 +608,16 @@ export class Setpoint {
         id: r.id,
         admittedAt: r.createdAt,
         convergedAt: r.convergedAt,
-        convergenceSeconds: r.convergedAt ? (Date.parse(r.convergedAt) - Date.parse(r.createdAt)) / 1000 : undefined,
+        convergenceSeconds: r.convergedAt
+          ? (Date.parse(r.convergedAt) - Date.parse(r.createdAt)) / 1000
+          : undefined,
       })),
       driftEpisodes: episodes.length,
       detectionMs: percentiles(detection),
       remediationMs: percentiles(remediation),
-      autoRemediationRatio: episodes.length ? episodes.filter((e) => e.resolution === 'auto').length / episodes.length : undefined,
+      autoRemediationRatio: episodes.length
+        ? episodes.filter((e) => e.resolution === 'auto').length / episodes.length
+        : undefined,
       driftRatio: summaries.length ? drifted / summaries.length : undefined,
     };
   }
@@ -490,7 +636,13 @@ export class Setpoint {
   }
 
   /** Desired (from the manifests, else the store), live actual state, the diff and recent events. */
-  async describe(rawId: string, paths?: readonly string[], options: { /** An already loaded desired state (a running serve's), instead of reading the manifests. */ desired?: DesiredState } = {}): Promise<Description> {
+  async describe(
+    rawId: string,
+    paths?: readonly string[],
+    options: {
+      /** An already loaded desired state (a running serve's), instead of reading the manifests. */ desired?: DesiredState;
+    } = {},
+  ): Promise<Description> {
     const id = this.normalizeId(rawId);
     const store = await this.store();
     const engine = await this.engine();
@@ -500,7 +652,8 @@ export class Setpoint {
     let resource = desired.resources.find((r) => r.id === id);
     if (!resource && record) resource = resourceFromRecord(record);
     const events = await store.listEvents({ resourceId: id, limit: 20 });
-    if (!resource) return { id, record, exists: false, changes: [], events, diagnostics: desired.diagnostics.items };
+    if (!resource)
+      return { id, record, exists: false, changes: [], events, diagnostics: desired.diagnostics.items };
     const obs = await observeOne(resource, {
       registry: this.registry,
       secrets: this.secrets,
@@ -510,11 +663,16 @@ export class Setpoint {
       parallelism: 1,
     });
     if (obs.error) diagnostics.add(obs.error);
-    const changes = obs.error || obs.absent ? [] : withoutIgnored(obs.provider.diff(obs.desired, obs.actual), resource.lifecycle.ignoreChanges);
+    const changes =
+      obs.error || obs.absent
+        ? []
+        : withoutIgnored(obs.provider.diff(obs.desired, obs.actual), resource.lifecycle.ignoreChanges);
     const actual = obs.exists ? (obs.provider.display?.(obs.desired, obs.actual) ?? obs.actual) : undefined;
     return {
       id,
-      record: record ?? declaredRecord(resource, obs.desiredDigest, desired.source, undefined, new Date().toISOString()),
+      record:
+        record ??
+        declaredRecord(resource, obs.desiredDigest, desired.source, undefined, new Date().toISOString()),
       desired: resource.spec,
       actual,
       exists: obs.exists,
@@ -537,11 +695,16 @@ export class Setpoint {
   kinds(): Array<{ kind: string; description: string }> {
     return withPolicyKind(this.registry)
       .kinds()
-      .map((kind) => ({ kind, description: kind === POLICY_KIND ? POLICY_DESCRIPTION : (this.registry.get(kind)?.description ?? '') }));
+      .map((kind) => ({
+        kind,
+        description: kind === POLICY_KIND ? POLICY_DESCRIPTION : (this.registry.get(kind)?.description ?? ''),
+      }));
   }
 
   /** The declared policies, with violation counts and the most recent violations from the state. */
-  async policies(options: { paths?: readonly string[]; limit?: number; policy?: string } = {}): Promise<PolicyListing> {
+  async policies(
+    options: { paths?: readonly string[]; limit?: number; policy?: string } = {},
+  ): Promise<PolicyListing> {
     const desired = await (await this.engine()).loadDesired(this.manifestPaths(options.paths));
     const store = await this.store();
     const totals = await store.violationTotals();
@@ -555,10 +718,17 @@ export class Setpoint {
       runtime: p.runtime,
       origin: p.origin,
       violations: totals.filter((t) => t.policy === p.name).reduce((n, t) => n + t.count, 0),
-      lastViolation: totals.filter((t) => t.policy === p.name).reduce<string | undefined>((m, t) => (m && m > t.last ? m : t.last), undefined),
+      lastViolation: totals
+        .filter((t) => t.policy === p.name)
+        .reduce<string | undefined>((m, t) => (m && m > t.last ? m : t.last), undefined),
     }));
     const violations = await store.listViolations({ policy: options.policy, limit: options.limit ?? 20 });
-    return { policies, totals, violations, diagnostics: desired.diagnostics.items.filter((d) => d.resourceId?.startsWith(`${POLICY_KIND}/`)) };
+    return {
+      policies,
+      totals,
+      violations,
+      diagnostics: desired.diagnostics.items.filter((d) => d.resourceId?.startsWith(`${POLICY_KIND}/`)),
+    };
   }
 
   /** Runs the policy tests (`*.test.yaml` fixtures) under `paths` (default: the manifest folders). */
@@ -567,7 +737,13 @@ export class Setpoint {
       return testPolicies({
         paths: this.manifestPaths(paths),
         catalog: this.registry,
-        load: (p) => loadDesired({ paths: p, catalog: this.registry, projectRoot: this.settings.root, defaultNamespace: this.settings.namespace }),
+        load: (p) =>
+          loadDesired({
+            paths: p,
+            catalog: this.registry,
+            projectRoot: this.settings.root,
+            defaultNamespace: this.settings.namespace,
+          }),
       });
     } catch (err) {
       if (err instanceof PolicyFixtureError) throw new SetpointError(err.message, err.code, err.hint);
@@ -581,9 +757,16 @@ export class Setpoint {
     const kinds = kind ? [kind] : known;
     const out: Record<string, unknown> = {};
     for (const k of kinds) {
-      const provider = k === POLICY_KIND ? { description: POLICY_DESCRIPTION, schema: PolicySpecSchema } : this.registry.get(k);
-      if (!provider) throw new SetpointError(`unknown kind "${k}"`, 'SETPOINT_UNKNOWN_KIND', `kinds: ${known.join(', ')}`);
-      out[k] = { description: provider.description, ...toJSONSchema(documentSchema(k, provider.schema), { io: 'input', unrepresentable: 'any' }) };
+      const provider =
+        k === POLICY_KIND
+          ? { description: POLICY_DESCRIPTION, schema: PolicySpecSchema }
+          : this.registry.get(k);
+      if (!provider)
+        throw new SetpointError(`unknown kind "${k}"`, 'SETPOINT_UNKNOWN_KIND', `kinds: ${known.join(', ')}`);
+      out[k] = {
+        description: provider.description,
+        ...toJSONSchema(documentSchema(k, provider.schema), { io: 'input', unrepresentable: 'any' }),
+      };
     }
     return out;
   }
@@ -604,7 +787,12 @@ export class Setpoint {
       console?: ConsoleOptions;
     } = {},
   ): Promise<{ serve: Serve; metrics: Metrics; alerts: AlertEvaluator }> {
-    const [{ Serve: ServeClass }, { Metrics: MetricsClass }, { AlertEvaluator: EvaluatorClass }, { startTracing }] = await Promise.all([
+    const [
+      { Serve: ServeClass },
+      { Metrics: MetricsClass },
+      { AlertEvaluator: EvaluatorClass },
+      { startTracing },
+    ] = await Promise.all([
       import('./engine/controller/serve.js'),
       import('./telemetry/metrics.js'),
       import('./telemetry/alerts/evaluator.js'),
@@ -637,7 +825,10 @@ export class Setpoint {
     ];
     const serve = new ServeClass({
       runnables,
-      sources: options.paths && options.paths.length > 0 ? this.sourceSetFor(options.paths, engine) : await this.sources(),
+      sources:
+        options.paths && options.paths.length > 0
+          ? this.sourceSetFor(options.paths, engine)
+          : await this.sources(),
       store: await this.store(),
       registry: this.registry,
       settings: this.settings,
@@ -689,15 +880,37 @@ export class Setpoint {
    * showed: the resource is observed now and the action recomputed; if the
    * desired or actual state changed, the approval is stale and refused.
    */
-  async approve(idOrPrefix: string, options: { paths?: readonly string[]; note?: string } & ActorOption = {}): Promise<ApprovalRecord> {
+  async approve(
+    idOrPrefix: string,
+    options: { paths?: readonly string[]; note?: string } & ActorOption = {},
+  ): Promise<ApprovalRecord> {
     const store = await this.store();
     const actor = options.actor ?? this.actor;
     const approval = await this.pendingApproval(idOrPrefix);
     const current = await this.currentAction(approval.resourceId, options.paths);
     const now = new Date().toISOString();
-    if (!current || current.desiredDigest !== approval.desiredDigest || approvalDigest(current.action) !== approval.changeDigest) {
-      await store.putApproval({ ...approval, state: 'stale', note: 'desired or actual state changed since it was proposed' });
-      await store.appendAudit([{ time: now, actor, action: 'approval.stale', resourceId: approval.resourceId, revisionId: approval.revisionId, diffDigest: approval.changeDigest, result: 'refused', detail: { approval: approval.id } }]);
+    if (
+      !current ||
+      current.desiredDigest !== approval.desiredDigest ||
+      approvalDigest(current.action) !== approval.changeDigest
+    ) {
+      await store.putApproval({
+        ...approval,
+        state: 'stale',
+        note: 'desired or actual state changed since it was proposed',
+      });
+      await store.appendAudit([
+        {
+          time: now,
+          actor,
+          action: 'approval.stale',
+          resourceId: approval.resourceId,
+          revisionId: approval.revisionId,
+          diffDigest: approval.changeDigest,
+          result: 'refused',
+          detail: { approval: approval.id },
+        },
+      ]);
       await store.appendNudge({ resourceId: approval.resourceId, reason: 'approval-stale', actor, at: now });
       throw new SetpointError(
         `approval ${approval.id} is stale: the desired or actual state of ${approval.resourceId} changed since it was proposed`,
@@ -705,9 +918,26 @@ export class Setpoint {
         'serve proposes a fresh action; review it with `setpoint approvals` and approve that one',
       );
     }
-    const approved: ApprovalRecord = { ...approval, state: 'approved', decidedBy: actor, decidedAt: now, note: options.note };
+    const approved: ApprovalRecord = {
+      ...approval,
+      state: 'approved',
+      decidedBy: actor,
+      decidedAt: now,
+      note: options.note,
+    };
     await store.putApproval(approved);
-    await store.appendAudit([{ time: now, actor, action: 'approval.approve', resourceId: approval.resourceId, revisionId: approval.revisionId, diffDigest: approval.changeDigest, result: 'approved', detail: { approval: approval.id, op: approval.op, note: options.note } }]);
+    await store.appendAudit([
+      {
+        time: now,
+        actor,
+        action: 'approval.approve',
+        resourceId: approval.resourceId,
+        revisionId: approval.revisionId,
+        diffDigest: approval.changeDigest,
+        result: 'approved',
+        detail: { approval: approval.id, op: approval.op, note: options.note },
+      },
+    ]);
     await store.appendNudge({ resourceId: approval.resourceId, reason: 'approved', actor, at: now });
     return approved;
   }
@@ -717,23 +947,52 @@ export class Setpoint {
     const actor = options.actor ?? this.actor;
     const approval = await this.pendingApproval(idOrPrefix);
     const now = new Date().toISOString();
-    const rejected: ApprovalRecord = { ...approval, state: 'rejected', decidedBy: actor, decidedAt: now, note };
+    const rejected: ApprovalRecord = {
+      ...approval,
+      state: 'rejected',
+      decidedBy: actor,
+      decidedAt: now,
+      note,
+    };
     await store.putApproval(rejected);
-    await store.appendAudit([{ time: now, actor, action: 'approval.reject', resourceId: approval.resourceId, revisionId: approval.revisionId, diffDigest: approval.changeDigest, result: 'rejected', detail: { approval: approval.id, note } }]);
+    await store.appendAudit([
+      {
+        time: now,
+        actor,
+        action: 'approval.reject',
+        resourceId: approval.resourceId,
+        revisionId: approval.revisionId,
+        diffDigest: approval.changeDigest,
+        result: 'rejected',
+        detail: { approval: approval.id, note },
+      },
+    ]);
     await store.appendNudge({ resourceId: approval.resourceId, reason: 'rejected', actor, at: now });
     return rejected;
   }
 
   private async pendingApproval(idOrPrefix: string): Promise<ApprovalRecord> {
     const approval = await (await this.store()).getApproval(idOrPrefix);
-    if (!approval) throw new SetpointError(`no approval ${idOrPrefix}`, 'SETPOINT_NOT_FOUND', '`setpoint approvals` lists the pending ones');
+    if (!approval)
+      throw new SetpointError(
+        `no approval ${idOrPrefix}`,
+        'SETPOINT_NOT_FOUND',
+        '`setpoint approvals` lists the pending ones',
+      );
     if (approval.state !== 'pending')
-      throw new SetpointError(`approval ${approval.id} is ${approval.state}, not pending`, 'SETPOINT_APPROVAL_NOT_PENDING', '`setpoint approvals` lists the pending ones');
+      throw new SetpointError(
+        `approval ${approval.id} is ${approval.state}, not pending`,
+        'SETPOINT_APPROVAL_NOT_PENDING',
+        '`setpoint approvals` lists the pending ones',
+      );
     return approval;
   }
 
   /** The action the resource needs now (observed live), with its desired digest. */
-  private async currentAction(id: ResourceId, paths?: readonly string[]): Promise<{ action: Action; desiredDigest: string } | undefined> {
+  private async currentAction(
+    id: ResourceId,
+    paths?: readonly string[],
+  ): Promise<{ action: Action; desiredDigest: string } | undefined> {
     const engine = await this.engine();
     const desired = await engine.loadDesired(this.manifestPaths(paths));
     if (desired.diagnostics.hasErrors) return undefined;
@@ -742,7 +1001,19 @@ export class Setpoint {
     const orphan = !resource;
     if (!resource && record) resource = resourceFromRecord(record);
     if (!resource) return undefined;
-    const obs = await observeOne(resource, { registry: this.registry, secrets: this.secrets, sourceRootOf: (f) => desired.sourceRootOf(f), locator: desired.locator, onEvent: () => undefined, parallelism: 1, workRoot: this.workRoot }, orphan);
+    const obs = await observeOne(
+      resource,
+      {
+        registry: this.registry,
+        secrets: this.secrets,
+        sourceRootOf: (f) => desired.sourceRootOf(f),
+        locator: desired.locator,
+        onEvent: () => undefined,
+        parallelism: 1,
+        workRoot: this.workRoot,
+      },
+      orphan,
+    );
     if (obs.error) return undefined;
     const action = buildPlan([obs], '', { prune: orphan }).actions[0];
     return action && action.op !== 'noop' ? { action, desiredDigest: obs.desiredDigest } : undefined;
@@ -754,36 +1025,96 @@ export class Setpoint {
     const actor = options.actor ?? this.actor;
     const id = this.normalizeId(rawId);
     const record = await store.getResource(id);
-    if (!record) throw new SetpointError(`no resource ${id} in the state`, 'SETPOINT_NOT_FOUND', '`setpoint status` lists them');
+    if (!record)
+      throw new SetpointError(
+        `no resource ${id} in the state`,
+        'SETPOINT_NOT_FOUND',
+        '`setpoint status` lists them',
+      );
     const now = new Date().toISOString();
-    const next: ResourceRecord = { ...record, sync: record.sync === 'Conflict' ? 'Pending' : record.sync, remediations: [], updatedAt: now };
+    const next: ResourceRecord = {
+      ...record,
+      sync: record.sync === 'Conflict' ? 'Pending' : record.sync,
+      remediations: [],
+      updatedAt: now,
+    };
     await store.putResources([next]);
-    await store.appendAudit([{ time: now, actor, action: 'resource.resume', resourceId: id, result: 'resumed', detail: { was: record.sync } }]);
+    await store.appendAudit([
+      {
+        time: now,
+        actor,
+        action: 'resource.resume',
+        resourceId: id,
+        result: 'resumed',
+        detail: { was: record.sync },
+      },
+    ]);
     await store.appendNudge({ resourceId: id, reason: 'resume', actor, at: now });
     return next;
   }
 
   /** Asks a running serve to reload its sources and look at everything again. */
-  async requestSync(options: ActorOption & { /** Why, for the audit log (e.g. the pushed commit of a webhook). */ detail?: Record<string, unknown> } = {}): Promise<void> {
+  async requestSync(
+    options: ActorOption & {
+      /** Why, for the audit log (e.g. the pushed commit of a webhook). */ detail?: Record<string, unknown>;
+    } = {},
+  ): Promise<void> {
     const store = await this.store();
     const actor = options.actor ?? this.actor;
     const at = new Date().toISOString();
     await store.appendNudge({ reason: 'sync', actor, at });
-    await store.appendAudit([{ time: at, actor, action: 'sync.request', result: 'requested', detail: options.detail }]);
+    await store.appendAudit([
+      { time: at, actor, action: 'sync.request', result: 'requested', detail: options.detail },
+    ]);
   }
 
   /** Creates an API token. The token is returned this once; the store keeps only its sha256. */
-  async createToken(input: { name: string; role: Role; namespaces?: readonly string[] }, options: ActorOption = {}): Promise<{ token: string; info: TokenInfo }> {
-    for (const [what, v] of [['name', input.name], ...(input.namespaces ?? []).map((n) => ['namespace', n])] as const)
-      if (!NAME_PATTERN.test(v)) throw new SetpointError(`invalid token ${what} "${v}"`, 'SETPOINT_INVALID_ARGUMENT', 'use lower-case letters, digits, "-" and "."');
-    if (!isRole(input.role)) throw new SetpointError(`unknown role "${String(input.role)}"`, 'SETPOINT_INVALID_ARGUMENT', `roles: ${ROLES.join(', ')}`);
+  async createToken(
+    input: { name: string; role: Role; namespaces?: readonly string[] },
+    options: ActorOption = {},
+  ): Promise<{ token: string; info: TokenInfo }> {
+    for (const [what, v] of [
+      ['name', input.name],
+      ...(input.namespaces ?? []).map((n) => ['namespace', n]),
+    ] as const)
+      if (!NAME_PATTERN.test(v))
+        throw new SetpointError(
+          `invalid token ${what} "${v}"`,
+          'SETPOINT_INVALID_ARGUMENT',
+          'use lower-case letters, digits, "-" and "."',
+        );
+    if (!isRole(input.role))
+      throw new SetpointError(
+        `unknown role "${String(input.role)}"`,
+        'SETPOINT_INVALID_ARGUMENT',
+        `roles: ${ROLES.join(', ')}`,
+      );
     const actor = options.actor ?? this.actor;
     const token = generateToken();
-    const record: TokenRecord = { name: input.name, role: input.role, namespaces: [...new Set(input.namespaces ?? [])].sort(), hash: hashToken(token), createdAt: new Date().toISOString(), createdBy: actor };
+    const record: TokenRecord = {
+      name: input.name,
+      role: input.role,
+      namespaces: [...new Set(input.namespaces ?? [])].sort(),
+      hash: hashToken(token),
+      createdAt: new Date().toISOString(),
+      createdBy: actor,
+    };
     const store = await this.store();
     if (!(await store.createToken(record)))
-      throw new SetpointError(`a token named ${input.name} exists`, 'SETPOINT_CONFLICT', `revoke it first (\`setpoint token revoke ${input.name}\`) or pick another name`);
-    await store.appendAudit([{ time: record.createdAt, actor, action: 'token.create', result: 'created', detail: { name: record.name, role: record.role, namespaces: record.namespaces } }]);
+      throw new SetpointError(
+        `a token named ${input.name} exists`,
+        'SETPOINT_CONFLICT',
+        `revoke it first (\`setpoint token revoke ${input.name}\`) or pick another name`,
+      );
+    await store.appendAudit([
+      {
+        time: record.createdAt,
+        actor,
+        action: 'token.create',
+        result: 'created',
+        detail: { name: record.name, role: record.role, namespaces: record.namespaces },
+      },
+    ]);
     return { token, info: tokenInfo(record) };
   }
 
@@ -801,8 +1132,15 @@ export class Setpoint {
     const actor = options.actor ?? this.actor;
     const now = new Date().toISOString();
     const store = await this.store();
-    if (!(await store.revokeToken(name, now, actor))) throw new SetpointError(`no active token named ${name}`, 'SETPOINT_NOT_FOUND', '`setpoint token list` lists them');
-    await store.appendAudit([{ time: now, actor, action: 'token.revoke', result: 'revoked', detail: { name } }]);
+    if (!(await store.revokeToken(name, now, actor)))
+      throw new SetpointError(
+        `no active token named ${name}`,
+        'SETPOINT_NOT_FOUND',
+        '`setpoint token list` lists them',
+      );
+    await store.appendAudit([
+      { time: now, actor, action: 'token.revoke', result: 'revoked', detail: { name } },
+    ]);
   }
 
   /**
@@ -848,13 +1186,23 @@ export class Setpoint {
       if (page.length === 0) break;
       for (const e of page) {
         const bad = chain.push(e);
-        if (bad) throw new SetpointError(`audit entry ${bad.seq} ${bad.problem} while it was exported`, 'SETPOINT_AUDIT_BROKEN', 'run `setpoint audit verify`');
+        if (bad)
+          throw new SetpointError(
+            `audit entry ${bad.seq} ${bad.problem} while it was exported`,
+            'SETPOINT_AUDIT_BROKEN',
+            'run `setpoint audit verify`',
+          );
         seq = e.seq;
         yield writer.entry(e);
       }
     }
     const ends = chain.finish({ seq: v.entries, hash: v.head });
-    if (!ends.ok) throw new SetpointError(`audit entry ${ends.firstBad?.seq} ${ends.firstBad?.problem} while it was exported`, 'SETPOINT_AUDIT_BROKEN', 'run `setpoint audit verify`');
+    if (!ends.ok)
+      throw new SetpointError(
+        `audit entry ${ends.firstBad?.seq} ${ends.firstBad?.problem} while it was exported`,
+        'SETPOINT_AUDIT_BROKEN',
+        'run `setpoint audit verify`',
+      );
     yield writer.head({ seq: v.entries, hash: v.head });
   }
 
@@ -877,38 +1225,93 @@ export class Setpoint {
 
   /** Alert incidents, newest first: those firing now, or (all) every one since `since`. */
   async alerts(options: { all?: boolean; since?: string; limit?: number } = {}): Promise<AlertRecord[]> {
-    return (await this.store()).listAlerts({ states: options.all ? undefined : ['firing'], since: options.since, limit: options.limit ?? 100 });
+    return (await this.store()).listAlerts({
+      states: options.all ? undefined : ['firing'],
+      since: options.since,
+      limit: options.limit ?? 100,
+    });
   }
 
   /** Records whether an alert was worth someone's attention (M9: alert noise). */
-  async ackAlert(idOrPrefix: string, input: { actionable: boolean; comment?: string } & ActorOption): Promise<AlertRecord> {
+  async ackAlert(
+    idOrPrefix: string,
+    input: { actionable: boolean; comment?: string } & ActorOption,
+  ): Promise<AlertRecord> {
     const store = await this.store();
     const alert = await store.getAlert(idOrPrefix);
-    if (!alert) throw new SetpointError(`no alert ${idOrPrefix}`, 'SETPOINT_NOT_FOUND', '`setpoint alerts --all` lists them');
-    const ack: AlertAck = { by: input.actor ?? this.actor, at: new Date().toISOString(), actionable: input.actionable, comment: input.comment };
+    if (!alert)
+      throw new SetpointError(
+        `no alert ${idOrPrefix}`,
+        'SETPOINT_NOT_FOUND',
+        '`setpoint alerts --all` lists them',
+      );
+    const ack: AlertAck = {
+      by: input.actor ?? this.actor,
+      at: new Date().toISOString(),
+      actionable: input.actionable,
+      comment: input.comment,
+    };
     await store.ackAlert(alert.id, ack);
-    await store.appendAudit([{ time: ack.at, actor: ack.by, action: 'alert.ack', resourceId: alert.labels.resource, result: input.actionable ? 'actionable' : 'noise', detail: { alert: alert.id, rule: alert.rule, comment: input.comment } }]);
+    await store.appendAudit([
+      {
+        time: ack.at,
+        actor: ack.by,
+        action: 'alert.ack',
+        resourceId: alert.labels.resource,
+        result: input.actionable ? 'actionable' : 'noise',
+        detail: { alert: alert.id, rule: alert.rule, comment: input.comment },
+      },
+    ]);
     return { ...alert, ack };
   }
 
   /** Silences, newest first, with their state now; only those active or pending unless `all`. */
-  async silences(options: { all?: boolean } = {}): Promise<Array<SilenceRecord & { state: 'active' | 'pending' | 'expired' }>> {
+  async silences(
+    options: { all?: boolean } = {},
+  ): Promise<Array<SilenceRecord & { state: 'active' | 'pending' | 'expired' }>> {
     const now = new Date();
-    const list = (await (await this.store()).listSilences()).map((s) => ({ ...s, state: silenceState(s, now) }));
+    const list = (await (await this.store()).listSilences()).map((s) => ({
+      ...s,
+      state: silenceState(s, now),
+    }));
     return options.all ? list : list.filter((s) => s.state !== 'expired');
   }
 
   /** Holds back notifications of matching alerts for a while (maintenance). */
-  async createSilence(input: { matchers: readonly string[]; durationMs: number; comment: string; startsAt?: Date } & ActorOption): Promise<SilenceRecord> {
+  async createSilence(
+    input: {
+      matchers: readonly string[];
+      durationMs: number;
+      comment: string;
+      startsAt?: Date;
+    } & ActorOption,
+  ): Promise<SilenceRecord> {
     let silence: SilenceRecord;
     try {
       silence = newSilence({ ...input, createdBy: input.actor ?? this.actor });
     } catch (err) {
-      throw new SetpointError((err as Error).message, 'SETPOINT_INVALID_ARGUMENT', 'e.g. setpoint silence create --matcher owner=team-web --duration 2h --comment "disk swap"');
+      throw new SetpointError(
+        (err as Error).message,
+        'SETPOINT_INVALID_ARGUMENT',
+        'e.g. setpoint silence create --matcher owner=team-web --duration 2h --comment "disk swap"',
+      );
     }
     const store = await this.store();
     await store.putSilence(silence);
-    await store.appendAudit([{ time: silence.createdAt, actor: silence.createdBy, action: 'silence.create', result: 'created', detail: { silence: silence.id, matchers: silence.matchers.map(formatMatcher), endsAt: silence.endsAt, comment: silence.comment } }]);
+    await store.appendAudit([
+      {
+        time: silence.createdAt,
+        actor: silence.createdBy,
+        action: 'silence.create',
+        result: 'created',
+        detail: {
+          silence: silence.id,
+          matchers: silence.matchers.map(formatMatcher),
+          endsAt: silence.endsAt,
+          comment: silence.comment,
+        },
+      },
+    ]);
     return silence;
   }
 
@@ -916,13 +1319,30 @@ export class Setpoint {
   async expireSilence(idOrPrefix: string, options: ActorOption = {}): Promise<SilenceRecord> {
     const store = await this.store();
     const silence = await store.getSilence(idOrPrefix);
-    if (!silence) throw new SetpointError(`no silence ${idOrPrefix}`, 'SETPOINT_NOT_FOUND', '`setpoint silence list` lists them');
+    if (!silence)
+      throw new SetpointError(
+        `no silence ${idOrPrefix}`,
+        'SETPOINT_NOT_FOUND',
+        '`setpoint silence list` lists them',
+      );
     const now = new Date().toISOString();
-    if (silence.endsAt <= now) throw new SetpointError(`silence ${silence.id} already ended at ${silence.endsAt}`, 'SETPOINT_CONFLICT', '`setpoint silence list` lists those in force');
+    if (silence.endsAt <= now)
+      throw new SetpointError(
+        `silence ${silence.id} already ended at ${silence.endsAt}`,
+        'SETPOINT_CONFLICT',
+        '`setpoint silence list` lists those in force',
+      );
     const actor = options.actor ?? this.actor;
-    const expired: SilenceRecord = { ...silence, endsAt: now, startsAt: silence.startsAt > now ? now : silence.startsAt, expiredBy: actor };
+    const expired: SilenceRecord = {
+      ...silence,
+      endsAt: now,
+      startsAt: silence.startsAt > now ? now : silence.startsAt,
+      expiredBy: actor,
+    };
     await store.putSilence(expired);
-    await store.appendAudit([{ time: now, actor, action: 'silence.expire', result: 'expired', detail: { silence: silence.id } }]);
+    await store.appendAudit([
+      { time: now, actor, action: 'silence.expire', result: 'expired', detail: { silence: silence.id } },
+    ]);
     return expired;
   }
 
@@ -950,13 +1370,23 @@ function tokenInfo(t: TokenRecord): TokenInfo {
  * project, no state. `expectHead`: a head hash (or its first 8+ characters)
  * kept elsewhere that the file must end at.
  */
-export async function verifyAuditFile(path: string, options: { expectHead?: string } = {}): Promise<ExportVerification> {
+export async function verifyAuditFile(
+  path: string,
+  options: { expectHead?: string } = {},
+): Promise<ExportVerification> {
   try {
-    return await verifyAuditExport(createReadStream(path, { encoding: 'utf8' }) as AsyncIterable<string>, options);
+    return await verifyAuditExport(
+      createReadStream(path, { encoding: 'utf8' }) as AsyncIterable<string>,
+      options,
+    );
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (!code) throw err;
-    throw new SetpointError(`cannot read ${path}: ${code}`, 'SETPOINT_AUDIT_FILE', 'give the path of a file made by `setpoint audit export`');
+    throw new SetpointError(
+      `cannot read ${path}: ${code}`,
+      'SETPOINT_AUDIT_FILE',
+      'give the path of a file made by `setpoint audit export`',
+    );
   }
 }
 

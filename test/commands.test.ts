@@ -310,7 +310,10 @@ describe('history and events', () => {
     const r = s.run(['history']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Revisions$/m);
-    assert.match(r.stdout, /^REVISION\s+SOURCE\s+COMMIT\s+AUTHOR\s+ADMISSION\s+CREATED\s+CONVERGED IN\s+LEAD TIME\s+MESSAGE$/m);
+    assert.match(
+      r.stdout,
+      /^REVISION\s+SOURCE\s+COMMIT\s+AUTHOR\s+ADMISSION\s+CREATED\s+CONVERGED IN\s+LEAD TIME\s+MESSAGE$/m,
+    );
     assert.match(r.stdout, /^[0-9a-f]{16}\s+local\s+-\s+-\s+admitted\s+\S+\s+\d+\.\d+s\s+-/m);
     assert.match(r.stdout, /^STARTED\s+COMMAND\s+REVISION\s+ACTOR\s+RESULT\s+CHANGED\s+FAILED\s+DURATION$/m);
     assert.match(r.stdout, /^\S+\s+apply\s+[0-9a-f]{12}\s+alice\s+succeeded\s+1\s+0\s+/m);

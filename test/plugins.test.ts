@@ -48,7 +48,10 @@ describe('plugins', () => {
   });
 
   it('refuses a plugin that exports no providers, or clashes with a built-in kind', () => {
-    const none = project('export const nothing = 1;\n', 'kind: File\nmetadata: { name: x }\nspec: { path: /tmp/x }\n');
+    const none = project(
+      'export const nothing = 1;\n',
+      'kind: File\nmetadata: { name: x }\nspec: { path: /tmp/x }\n',
+    );
     const r1 = cli(['plan'], { cwd: none });
     assert.equal(r1.code, 1);
     assert.match(r1.stderr, /plugin \.\/plugin\.mjs exports no providers/);

@@ -105,7 +105,13 @@ describe('secrets', () => {
 
     // The audit trail has the Exec that echoed the secret, and its export is kept beside the state (scanned below).
     const audit = json<Array<{ action: string; resourceId?: string; result: string }>>(outputs.auditJson);
-    assert.ok(audit.some((e) => e.action === 'apply.create' && e.resourceId === 'Exec/default/echo' && e.result === 'succeeded'), JSON.stringify(audit));
+    assert.ok(
+      audit.some(
+        (e) =>
+          e.action === 'apply.create' && e.resourceId === 'Exec/default/echo' && e.result === 'succeeded',
+      ),
+      JSON.stringify(audit),
+    );
 
     // The command's output was captured into an event, with the secret redacted.
     const events = json<Array<{ resourceId?: string; reason: string; message: string }>>(outputs.eventsJson);
@@ -204,8 +210,13 @@ describe('secrets', () => {
       s.run(['audit', '--json']),
       s.run(['audit', 'export', '-o', s.path('audit.jsonl')]),
     ];
-    assert.match(outputs[1].stdout, /bad token \(sensitive\)/, 'the --json report shows the echoed secret redacted');
-    for (const r of outputs) assert.equal(found(r.stdout + r.stderr), false, `printed the secret:\n${r.stdout}\n${r.stderr}`);
+    assert.match(
+      outputs[1].stdout,
+      /bad token \(sensitive\)/,
+      'the --json report shows the echoed secret redacted',
+    );
+    for (const r of outputs)
+      assert.equal(found(r.stdout + r.stderr), false, `printed the secret:\n${r.stdout}\n${r.stderr}`);
     assert.equal(readFileSync(s.path('out', 'token'), 'utf8'), secret, 'the managed file holds it');
     for (const [path, bytes] of filesUnder(s.dir, [s.path('out', 'token')]))
       assert.equal(found(bytes), false, `${relative(s.dir, path)} contains the secret`);

@@ -67,7 +67,9 @@ describe('Process under serve', () => {
   it('a killed replica is back within its backoff', async () => {
     const { dir, marker } = project(2);
     const child = serve(dir);
-    const pids = await waitFor('2 replicas', () => (processesWith(marker).length === 2 ? processesWith(marker) : undefined));
+    const pids = await waitFor('2 replicas', () =>
+      processesWith(marker).length === 2 ? processesWith(marker) : undefined,
+    );
     process.kill(pids[0], 'SIGKILL');
     const next = await waitFor('a replacement replica', () => {
       const now = processesWith(marker);
@@ -80,7 +82,9 @@ describe('Process under serve', () => {
   it('after SIGTERM, running replicas keep running and the next serve adopts them without duplicates', async () => {
     const { dir, marker } = project(2);
     const first = serve(dir);
-    const pids = await waitFor('2 replicas', () => (processesWith(marker).length === 2 ? processesWith(marker) : undefined));
+    const pids = await waitFor('2 replicas', () =>
+      processesWith(marker).length === 2 ? processesWith(marker) : undefined,
+    );
     assert.equal(await stop(first, 'SIGTERM'), 0);
     assert.deepEqual(processesWith(marker).sort(), [...pids].sort(), 'replicas outlive serve');
     const second = serve(dir);
@@ -93,7 +97,9 @@ describe('Process under serve', () => {
   it('after kill -9 of serve, the restart adopts the replicas and still restarts a dead one', async () => {
     const { dir, marker } = project(2);
     const first = serve(dir);
-    const pids = await waitFor('2 replicas', () => (processesWith(marker).length === 2 ? processesWith(marker) : undefined));
+    const pids = await waitFor('2 replicas', () =>
+      processesWith(marker).length === 2 ? processesWith(marker) : undefined,
+    );
     await stop(first, 'SIGKILL');
     process.kill(pids[1], 'SIGKILL');
     const second = serve(dir);
@@ -115,4 +121,3 @@ describe('Process under serve', () => {
     await waitFor('no replica', () => processesWith(marker).length === 0, 15_000);
   });
 });
-

@@ -230,20 +230,33 @@ describe('serve: remediation', () => {
     // The audit trail tells the story: serve proposed, a person decided, serve acted on their behalf.
     const approver = (all.find((a) => a.id === create.id) as { decidedBy?: string } | undefined)?.decidedBy;
     assert.ok(approver, 'the approval records who approved it');
-    const audit = json<Array<{ actor: string; action: string; result: string; diffDigest?: string; detail?: { approval?: string } }>>(p.ok(['audit', '--resource', id, '--json']));
-    const line = (e: (typeof audit)[number]) => `${e.actor === approver ? 'approver' : e.actor} ${e.action} ${e.result} ${e.detail?.approval ?? '-'}`;
-    assert.deepEqual(audit.map(line).sort(), [
-      `approver approval.approve approved ${create.id}`,
-      `approver approval.approve approved ${fix.id}`,
-      `approver approval.reject rejected ${next.id}`,
-      `approver serve.create succeeded ${create.id}`,
-      `approver serve.update succeeded ${fix.id}`,
-      `setpoint-serve approval.request pending ${create.id}`,
-      `setpoint-serve approval.request pending ${fix.id}`,
-      `setpoint-serve approval.request pending ${next.id}`,
-    ].sort());
+    const audit = json<
+      Array<{
+        actor: string;
+        action: string;
+        result: string;
+        diffDigest?: string;
+        detail?: { approval?: string };
+      }>
+    >(p.ok(['audit', '--resource', id, '--json']));
+    const line = (e: (typeof audit)[number]) =>
+      `${e.actor === approver ? 'approver' : e.actor} ${e.action} ${e.result} ${e.detail?.approval ?? '-'}`;
+    assert.deepEqual(
+      audit.map(line).sort(),
+      [
+        `approver approval.approve approved ${create.id}`,
+        `approver approval.approve approved ${fix.id}`,
+        `approver approval.reject rejected ${next.id}`,
+        `approver serve.create succeeded ${create.id}`,
+        `approver serve.update succeeded ${fix.id}`,
+        `setpoint-serve approval.request pending ${create.id}`,
+        `setpoint-serve approval.request pending ${fix.id}`,
+        `setpoint-serve approval.request pending ${next.id}`,
+      ].sort(),
+    );
     // What was approved is what was applied: the same diff digest on the request, the decision and the action.
-    const digests = (approval: string) => new Set(audit.filter((e) => e.detail?.approval === approval).map((e) => e.diffDigest?.slice(0, 64)));
+    const digests = (approval: string) =>
+      new Set(audit.filter((e) => e.detail?.approval === approval).map((e) => e.diffDigest?.slice(0, 64)));
     assert.equal(digests(fix.id).size, 1, JSON.stringify(audit));
     p.ok(['audit', 'verify']);
   });

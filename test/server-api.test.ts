@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { eventually } from './helpers.js';
 import { FAST, project, type Project } from './serve-kit.js';
-import { assertError, call, createToken, nsFile, startApi, suiteOwner, until, type ApiServing } from './server-kit.js';
+import {
+  assertError,
+  call,
+  createToken,
+  nsFile,
+  startApi,
+  suiteOwner,
+  until,
+  type ApiServing,
+} from './server-kit.js';
 import { Setpoint } from '../src/api.js';
 import { createApp, createContext } from '../src/server/index.js';
 import { silentLogger } from '../src/telemetry/index.js';
@@ -34,35 +43,63 @@ describe('HTTP API: endpoints', () => {
   before(async () => {
     p = project({}, `${FAST}server:\n  authFailures: { burst: 10000 }\n`);
     p.write({
-      'manifests/web.yaml': [nsFile('web', 'motd', join(p.out, 'motd'), 'hello\n'), nsFile('web', 'banner', join(p.out, 'banner'), 'banner\n', 'alert')].join('\n---\n') + '\n',
+      'manifests/web.yaml':
+        [
+          nsFile('web', 'motd', join(p.out, 'motd'), 'hello\n'),
+          nsFile('web', 'banner', join(p.out, 'banner'), 'banner\n', 'alert'),
+        ].join('\n---\n') + '\n',
       'manifests/db.yaml': nsFile('db', 'conf', join(p.out, 'conf'), 'db\n') + '\n',
-      'manifests/policy.yaml': 'kind: Policy\nmetadata: { name: no-b-names }\nspec:\n  rule: "!object.metadata.name.startsWith(\'b\')"\n  message: "${object.metadata.name} starts with b"\n  action: audit\n',
+      'manifests/policy.yaml':
+        'kind: Policy\nmetadata: { name: no-b-names }\nspec:\n  rule: "!object.metadata.name.startsWith(\'b\')"\n  message: "${object.metadata.name} starts with b"\n  action: audit\n',
     });
     viewer = createToken(p, 'viewer', 'viewer');
     operator = createToken(p, 'operator', 'operator');
     api = await startApi(owner, p);
-    await eventually(() => p.status().length === 3 && p.status().every((r) => r.sync === 'InSync'), 'three resources in sync');
+    await eventually(
+      () => p.status().length === 3 && p.status().every((r) => r.sync === 'InSync'),
+      'three resources in sync',
+    );
   });
 
   it('GET /api/v1/resources lists and filters by kind, namespace, label selector, sync and health, and pages in id order', async () => {
-    const all = await get<{ items: Record_[]; counts: { total: number; bySync: Record<string, number> }; next?: string }>('/api/v1/resources');
+    const all = await get<{
+      items: Record_[];
+      counts: { total: number; bySync: Record<string, number> };
+      next?: string;
+    }>('/api/v1/resources');
     assert.equal(all.status, 200);
-    assert.deepEqual(all.body.items.map((r) => r.id), ['File/db/conf', 'File/web/banner', 'File/web/motd']);
+    assert.deepEqual(
+      all.body.items.map((r) => r.id),
+      ['File/db/conf', 'File/web/banner', 'File/web/motd'],
+    );
     assert.deepEqual(all.body.counts, { total: 3, bySync: { InSync: 3 }, byHealth: { Healthy: 3 } });
     assert.equal(all.body.next, undefined);
-    const ids = async (q: string) => (await get<{ items: Record_[] }>(`/api/v1/resources?${q}`)).body.items.map((r) => r.id);
+    const ids = async (q: string) =>
+      (await get<{ items: Record_[] }>(`/api/v1/resources?${q}`)).body.items.map((r) => r.id);
     assert.deepEqual(await ids('namespace=web'), ['File/web/banner', 'File/web/motd']);
     assert.deepEqual(await ids('kind=File&namespace=db'), ['File/db/conf']);
     assert.deepEqual(await ids('kind=Directory'), []);
     assert.deepEqual(await ids('selector=team=db'), ['File/db/conf']);
     assert.deepEqual(await ids('selector=team=web'), ['File/web/banner', 'File/web/motd']);
-    assert.deepEqual(await ids('sync=InSync&health=Healthy'), ['File/db/conf', 'File/web/banner', 'File/web/motd']);
+    assert.deepEqual(await ids('sync=InSync&health=Healthy'), [
+      'File/db/conf',
+      'File/web/banner',
+      'File/web/motd',
+    ]);
     assert.deepEqual(await ids('sync=Drifted'), []);
     const page1 = await get<{ items: Record_[]; next?: string }>('/api/v1/resources?limit=2');
-    assert.deepEqual(page1.body.items.map((r) => r.id), ['File/db/conf', 'File/web/banner']);
+    assert.deepEqual(
+      page1.body.items.map((r) => r.id),
+      ['File/db/conf', 'File/web/banner'],
+    );
     assert.equal(page1.body.next, 'File/web/banner');
-    const page2 = await get<{ items: Record_[]; next?: string }>(`/api/v1/resources?limit=2&after=${encodeURIComponent(page1.body.next)}`);
-    assert.deepEqual(page2.body.items.map((r) => r.id), ['File/web/motd']);
+    const page2 = await get<{ items: Record_[]; next?: string }>(
+      `/api/v1/resources?limit=2&after=${encodeURIComponent(page1.body.next)}`,
+    );
+    assert.deepEqual(
+      page2.body.items.map((r) => r.id),
+      ['File/web/motd'],
+    );
     assert.equal(page2.body.next, undefined);
 
     const bad = assertError(await get('/api/v1/resources?sync=Sideways'), 400, 'SETPOINT_BAD_REQUEST');
@@ -76,25 +113,48 @@ describe('HTTP API: endpoints', () => {
 
   it('GET one resource: the stored record cheaply, or observed live with ?live=true; drift shows in both', async () => {
     writeFileSync(join(p.out, 'banner'), 'edited by hand\n');
-    await until(async () => (await get<{ record: Record_ }>('/api/v1/resources/File/web/banner')).body.record.sync === 'Drifted', 'banner Drifted (alert: not repaired)');
-    const stored = await get<{ id: string; live: boolean; record: Record_; desired: { content: string }; changes: Array<{ path: string }>; events: Array<{ reason: string }> }>(
-      '/api/v1/resources/File/web/banner',
+    await until(
+      async () =>
+        (await get<{ record: Record_ }>('/api/v1/resources/File/web/banner')).body.record.sync === 'Drifted',
+      'banner Drifted (alert: not repaired)',
     );
+    const stored = await get<{
+      id: string;
+      live: boolean;
+      record: Record_;
+      desired: { content: string };
+      changes: Array<{ path: string }>;
+      events: Array<{ reason: string }>;
+    }>('/api/v1/resources/File/web/banner');
     assert.equal(stored.status, 200);
     assert.equal(stored.body.live, false);
     assert.equal(stored.body.id, 'File/web/banner');
     assert.equal(stored.body.desired.content, 'banner\n');
-    assert.deepEqual(stored.body.changes.map((c) => c.path), ['spec.content']);
-    assert.ok(stored.body.events.some((e) => e.reason === 'DriftDetected'), JSON.stringify(stored.body.events));
+    assert.deepEqual(
+      stored.body.changes.map((c) => c.path),
+      ['spec.content'],
+    );
+    assert.ok(
+      stored.body.events.some((e) => e.reason === 'DriftDetected'),
+      JSON.stringify(stored.body.events),
+    );
     const noEvents = await get<{ events: unknown[] }>('/api/v1/resources/File/web/banner?events=0');
     assert.deepEqual(noEvents.body.events, []);
 
-    const live = await get<{ live: boolean; exists: boolean; actual: { content: string }; changes: Array<{ path: string; old: string; new: string }> }>('/api/v1/resources/File/web/banner?live=true');
+    const live = await get<{
+      live: boolean;
+      exists: boolean;
+      actual: { content: string };
+      changes: Array<{ path: string; old: string; new: string }>;
+    }>('/api/v1/resources/File/web/banner?live=true');
     assert.equal(live.status, 200, live.text);
     assert.equal(live.body.live, true);
     assert.equal(live.body.exists, true);
     assert.equal(live.body.actual.content, 'edited by hand\n');
-    assert.deepEqual(live.body.changes.map((c) => [c.path, c.old, c.new]), [['spec.content', 'edited by hand\n', 'banner\n']]);
+    assert.deepEqual(
+      live.body.changes.map((c) => [c.path, c.old, c.new]),
+      [['spec.content', 'edited by hand\n', 'banner\n']],
+    );
 
     const missing = assertError(await get('/api/v1/resources/File/web/nothing'), 404, 'SETPOINT_NOT_FOUND');
     assert.match(missing.error.hint ?? '', /GET \/api\/v1\/resources/);
@@ -104,7 +164,11 @@ describe('HTTP API: endpoints', () => {
 
   it('POST /api/v1/plans computes a plan for the current desired state without changing anything', async () => {
     writeFileSync(join(p.out, 'banner'), 'edited again\n');
-    const plan = await call<{ summary: Record<string, number>; changes: boolean; actions: Array<{ id: string; op: string; changes: Array<{ path: string }> }> }>(api.url, '/api/v1/plans', {
+    const plan = await call<{
+      summary: Record<string, number>;
+      changes: boolean;
+      actions: Array<{ id: string; op: string; changes: Array<{ path: string }> }>;
+    }>(api.url, '/api/v1/plans', {
       token: operator,
       body: {},
     });
@@ -112,23 +176,52 @@ describe('HTTP API: endpoints', () => {
     assert.equal(plan.body.changes, true);
     const banner = plan.body.actions.find((a) => a.id === 'File/web/banner');
     assert.equal(banner?.op, 'update');
-    assert.deepEqual(banner?.changes.map((c) => c.path), ['spec.content']);
+    assert.deepEqual(
+      banner?.changes.map((c) => c.path),
+      ['spec.content'],
+    );
     assert.equal(plan.body.actions.find((a) => a.id === 'File/web/motd')?.op, 'noop');
     assert.equal(plan.body.summary.update, 1);
     assert.equal(p.read(join(p.out, 'banner')), 'edited again\n', 'a plan changes nothing');
-    const targeted = await call<{ actions: Array<{ id: string }> }>(api.url, '/api/v1/plans', { token: operator, body: { targets: ['File/db/conf'] } });
-    assert.deepEqual(targeted.body.actions.map((a) => a.id), ['File/db/conf']);
-    assertError(await call(api.url, '/api/v1/plans', { token: operator, body: { targets: 'File/db/conf' } }), 400, 'SETPOINT_BAD_REQUEST');
-    assertError(await call(api.url, '/api/v1/plans', { token: operator, body: '{not json' }), 400, 'SETPOINT_BAD_REQUEST');
-    assertError(await call(api.url, '/api/v1/plans', { token: operator, body: { prune: true, force: true } }), 400, 'SETPOINT_BAD_REQUEST');
+    const targeted = await call<{ actions: Array<{ id: string }> }>(api.url, '/api/v1/plans', {
+      token: operator,
+      body: { targets: ['File/db/conf'] },
+    });
+    assert.deepEqual(
+      targeted.body.actions.map((a) => a.id),
+      ['File/db/conf'],
+    );
+    assertError(
+      await call(api.url, '/api/v1/plans', { token: operator, body: { targets: 'File/db/conf' } }),
+      400,
+      'SETPOINT_BAD_REQUEST',
+    );
+    assertError(
+      await call(api.url, '/api/v1/plans', { token: operator, body: '{not json' }),
+      400,
+      'SETPOINT_BAD_REQUEST',
+    );
+    assertError(
+      await call(api.url, '/api/v1/plans', { token: operator, body: { prune: true, force: true } }),
+      400,
+      'SETPOINT_BAD_REQUEST',
+    );
   });
 
   it('status, info, revisions, runs, events (paging forward) and the audit trail', async () => {
-    const info = await get<{ version: string; namespace: string; revision: string; token: { name: string; role: string } }>('/api/v1/info');
+    const info = await get<{
+      version: string;
+      namespace: string;
+      revision: string;
+      token: { name: string; role: string };
+    }>('/api/v1/info');
     assert.equal(info.body.namespace, 'default');
     assert.deepEqual(info.body.token, { name: 'viewer', role: 'viewer', namespaces: [] });
     assert.match(info.body.revision, /^[0-9a-f]{16}$/);
-    const status = await get<{ serve: { revision: string; queueDepth: number }; convergence: { revisions: Array<{ id: string }> } }>('/api/v1/status');
+    const status = await get<{
+      serve: { revision: string; queueDepth: number };
+      convergence: { revisions: Array<{ id: string }> };
+    }>('/api/v1/status');
     assert.equal(status.body.serve.revision, info.body.revision);
     assert.equal(status.body.convergence.revisions[0]?.id, info.body.revision);
 
@@ -140,16 +233,29 @@ describe('HTTP API: endpoints', () => {
     assertError(await get('/api/v1/revisions/ffffffffffff'), 404, 'SETPOINT_NOT_FOUND');
     assert.ok(Array.isArray((await get<{ items: unknown[] }>('/api/v1/runs')).body.items));
 
-    const events = await get<{ items: Array<{ seq: number; reason: string; resourceId?: string }> }>('/api/v1/events?limit=1000');
+    const events = await get<{ items: Array<{ seq: number; reason: string; resourceId?: string }> }>(
+      '/api/v1/events?limit=1000',
+    );
     assert.ok(events.body.items.some((e) => e.reason === 'RevisionAdmitted'));
     const seqs = events.body.items.map((e) => e.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'oldest first');
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+      'oldest first',
+    );
     const after = await get<{ items: Array<{ seq: number }> }>(`/api/v1/events?after=${seqs[1]}&limit=2`);
-    assert.deepEqual(after.body.items.map((e) => e.seq), seqs.slice(2, 4));
-    const motd = await get<{ items: Array<{ resourceId?: string }> }>('/api/v1/events?resource=File/web/motd');
+    assert.deepEqual(
+      after.body.items.map((e) => e.seq),
+      seqs.slice(2, 4),
+    );
+    const motd = await get<{ items: Array<{ resourceId?: string }> }>(
+      '/api/v1/events?resource=File/web/motd',
+    );
     assert.ok(motd.body.items.length > 0 && motd.body.items.every((e) => e.resourceId === 'File/web/motd'));
 
-    const audit = await get<{ items: Array<{ seq: number; action: string; hash: string; prevHash: string }> }>('/api/v1/audit?limit=1000');
+    const audit = await get<{
+      items: Array<{ seq: number; action: string; hash: string; prevHash: string }>;
+    }>('/api/v1/audit?limit=1000');
     assert.ok(audit.body.items.some((e) => e.action === 'revision.admit'));
     const creates = await get<{ items: Array<{ action: string }> }>('/api/v1/audit?action=token.create');
     assert.equal(creates.body.items.length, 2);
@@ -159,9 +265,15 @@ describe('HTTP API: endpoints', () => {
   });
 
   it('GET /api/v1/policies lists the declared policies with their recorded violations', async () => {
-    const r = await get<{ policies: Array<{ name: string; action: string; rule: string }>; violations: Array<{ policy: string; resourceId: string; action: string; message: string }> }>('/api/v1/policies');
+    const r = await get<{
+      policies: Array<{ name: string; action: string; rule: string }>;
+      violations: Array<{ policy: string; resourceId: string; action: string; message: string }>;
+    }>('/api/v1/policies');
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.body.policies.map((x) => [x.name, x.action]), [['no-b-names', 'audit']]);
+    assert.deepEqual(
+      r.body.policies.map((x) => [x.name, x.action]),
+      [['no-b-names', 'audit']],
+    );
     const v = r.body.violations.find((x) => x.resourceId === 'File/web/banner');
     assert.equal(v?.policy, 'no-b-names');
     assert.equal(v?.message, 'banner starts with b');
@@ -179,9 +291,17 @@ describe('HTTP API: endpoints', () => {
     assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
     assert.match(metrics.text, /^# TYPE setpoint_revision_convergence_seconds histogram$/m);
     assert.match(metrics.text, /^setpoint_managed_resources\{kind="File"\} 3$/m);
-    const nowhere = assertError(await call(api.url, '/api/v1/nowhere', { token: viewer }), 404, 'SETPOINT_NOT_FOUND');
+    const nowhere = assertError(
+      await call(api.url, '/api/v1/nowhere', { token: viewer }),
+      404,
+      'SETPOINT_NOT_FOUND',
+    );
     assert.match(nowhere.error.hint ?? '', /openapi\.json/);
-    const hook = assertError(await call(api.url, '/api/v1/webhooks/git', { body: {} }), 404, 'SETPOINT_WEBHOOK_DISABLED');
+    const hook = assertError(
+      await call(api.url, '/api/v1/webhooks/git', { body: {} }),
+      404,
+      'SETPOINT_WEBHOOK_DISABLED',
+    );
     assert.match(hook.error.hint ?? '', /server\.webhook\.secretRef/);
   });
 
@@ -189,7 +309,21 @@ describe('HTTP API: endpoints', () => {
     const doc = await call<{
       openapi: string;
       info: { title: string; version: string };
-      paths: Record<string, Record<string, { operationId: string; summary: string; 'x-setpoint-role': string; security: unknown[]; parameters: Array<{ name: string; in: string }>; responses: Record<string, unknown>; requestBody?: unknown }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            operationId: string;
+            summary: string;
+            'x-setpoint-role': string;
+            security: unknown[];
+            parameters: Array<{ name: string; in: string }>;
+            responses: Record<string, unknown>;
+            requestBody?: unknown;
+          }
+        >
+      >;
       components: { securitySchemes: Record<string, { scheme: string }>; schemas: Record<string, unknown> };
     }>(api.url, '/openapi.json');
     assert.equal(doc.status, 200);
@@ -197,7 +331,9 @@ describe('HTTP API: endpoints', () => {
     assert.equal(doc.body.openapi, '3.1.0');
     assert.equal(doc.body.components.securitySchemes.bearer.scheme, 'bearer');
     assert.ok(doc.body.components.schemas.Error);
-    const routes = Object.entries(doc.body.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const routes = Object.entries(doc.body.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     const expected = [
       'GET /healthz',
       'GET /readyz',
@@ -238,20 +374,44 @@ describe('HTTP API: endpoints', () => {
         assert.ok(!ids.has(op.operationId), `operationId ${op.operationId} is unique`);
         ids.add(op.operationId);
         assert.ok(op.responses.default, `${method} ${path}: an error answer`);
-        for (const name of path.match(/\{(\w+)\}/g) ?? []) assert.ok(op.parameters.some((x) => x.in === 'path' && `{${x.name}}` === name), `${method} ${path}: path parameter ${name}`);
+        for (const name of path.match(/\{(\w+)\}/g) ?? [])
+          assert.ok(
+            op.parameters.some((x) => x.in === 'path' && `{${x.name}}` === name),
+            `${method} ${path}: path parameter ${name}`,
+          );
         const role = op['x-setpoint-role'];
-        assert.ok(['public', 'viewer', 'operator', 'approver', 'admin'].includes(role), `${method} ${path}: role`);
-        assert.equal(op.security.length === 0, role === 'public', `${method} ${path}: security matches the role`);
+        assert.ok(
+          ['public', 'viewer', 'operator', 'approver', 'admin'].includes(role),
+          `${method} ${path}: role`,
+        );
+        assert.equal(
+          op.security.length === 0,
+          role === 'public',
+          `${method} ${path}: security matches the role`,
+        );
       }
     const list = doc.body.paths['/api/v1/resources'].get;
-    assert.deepEqual(list.parameters.map((x) => x.name).sort(), ['after', 'health', 'kind', 'limit', 'namespace', 'selector', 'sync']);
-    assert.ok(doc.body.paths['/api/v1/approvals/{id}/approve'].post.requestBody, 'request bodies are described');
+    assert.deepEqual(list.parameters.map((x) => x.name).sort(), [
+      'after',
+      'health',
+      'kind',
+      'limit',
+      'namespace',
+      'selector',
+      'sync',
+    ]);
+    assert.ok(
+      doc.body.paths['/api/v1/approvals/{id}/approve'].post.requestBody,
+      'request bodies are described',
+    );
   });
 });
 
 describe('HTTP API: readiness while stopping (in-process app)', () => {
   it('/readyz answers 503 once draining begins while /healthz still answers', async () => {
-    const p = project({ 'manifests/a.yaml': nsFile('web', 'a', '/tmp/setpoint-readyz-never-written', 'x\n', 'alert') });
+    const p = project({
+      'manifests/a.yaml': nsFile('web', 'a', '/tmp/setpoint-readyz-never-written', 'x\n', 'alert'),
+    });
     const sp = await Setpoint.open({ project: p.dir, logFile: false });
     try {
       const ctx = createContext({ api: sp, logger: silentLogger() });

@@ -18,54 +18,83 @@ describe('CLI with --server', () => {
   const tok = {} as Record<'viewer' | 'approver' | 'operator' | 'admin', string>;
   const owner = suiteOwner();
   /** The CLI in a folder with no project, talking to the server only. */
-  const remote = (args: string[], token: string) => p.run(args, { cwd: '/', env: { SETPOINT_SERVER: api.url, SETPOINT_TOKEN: token } });
+  const remote = (args: string[], token: string) =>
+    p.run(args, { cwd: '/', env: { SETPOINT_SERVER: api.url, SETPOINT_TOKEN: token } });
 
   before(async () => {
     p = project({}, FAST);
     p.write({
-      'manifests/web.yaml': [
-        nsFile('web', 'motd', join(p.out, 'motd'), 'hello\n'),
-        nsFile('web', 'banner', join(p.out, 'banner'), 'banner\n', 'alert'),
-        nsFile('web', 'gate', join(p.out, 'gate'), 'gated\n', 'approve'),
-        nsFile('web', 'gate2', join(p.out, 'gate2'), 'gated\n', 'approve'),
-      ].join('\n---\n') + '\n',
+      'manifests/web.yaml':
+        [
+          nsFile('web', 'motd', join(p.out, 'motd'), 'hello\n'),
+          nsFile('web', 'banner', join(p.out, 'banner'), 'banner\n', 'alert'),
+          nsFile('web', 'gate', join(p.out, 'gate'), 'gated\n', 'approve'),
+          nsFile('web', 'gate2', join(p.out, 'gate2'), 'gated\n', 'approve'),
+        ].join('\n---\n') + '\n',
     });
-    for (const role of ['viewer', 'approver', 'operator', 'admin'] as const) tok[role] = createToken(p, `cli-${role}`, role);
+    for (const role of ['viewer', 'approver', 'operator', 'admin'] as const)
+      tok[role] = createToken(p, `cli-${role}`, role);
     api = await startApi(owner, p);
-    await eventually(() => p.approvals().length === 2 && p.record('File/web/motd')?.sync === 'InSync', 'motd in sync, two approvals waiting');
+    await eventually(
+      () => p.approvals().length === 2 && p.record('File/web/motd')?.sync === 'InSync',
+      'motd in sync, two approvals waiting',
+    );
   });
 
   it('status, get, describe, events, history, audit, approvals and sources read the server as they read the state', () => {
     const local = json<{ resources: Array<{ id: string; sync: string }> }>(p.ok(['status', '--json']));
     const r = remote(['status', '--json'], tok.viewer);
     assert.equal(r.code, 0, r.stderr);
-    const viaServer = json<{ resources: Array<{ id: string; sync: string }>; counts: { total: number }; convergence: { revisions: unknown[] } }>(r);
-    assert.deepEqual(viaServer.resources.map((x) => [x.id, x.sync]), local.resources.map((x) => [x.id, x.sync]));
+    const viaServer = json<{
+      resources: Array<{ id: string; sync: string }>;
+      counts: { total: number };
+      convergence: { revisions: unknown[] };
+    }>(r);
+    assert.deepEqual(
+      viaServer.resources.map((x) => [x.id, x.sync]),
+      local.resources.map((x) => [x.id, x.sync]),
+    );
     assert.equal(viaServer.counts.total, 4);
     assert.ok(viaServer.convergence.revisions.length > 0);
     assert.match(remote(['status'], tok.viewer).stdout, /^File\/web\/motd\s+InSync\s+Healthy\s/m);
-    assert.match(remote(['status', '--namespace', 'web', '--sync', 'Pending'], tok.viewer).stdout, /File\/web\/gate\s/);
+    assert.match(
+      remote(['status', '--namespace', 'web', '--sync', 'Pending'], tok.viewer).stdout,
+      /File\/web\/gate\s/,
+    );
 
-    assert.deepEqual(json(remote(['get', 'File/web/motd', '--json'], tok.viewer)), json(p.ok(['get', 'File/web/motd', '--json'])));
+    assert.deepEqual(
+      json(remote(['get', 'File/web/motd', '--json'], tok.viewer)),
+      json(p.ok(['get', 'File/web/motd', '--json'])),
+    );
     const missing = remote(['get', 'File/web/nothing'], tok.viewer);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no resource File\/web\/nothing/);
 
-    const d = json<{ id: string; exists: boolean; actual: { content: string }; changes: unknown[] }>(remote(['describe', 'File/web/motd', '--json'], tok.viewer));
+    const d = json<{ id: string; exists: boolean; actual: { content: string }; changes: unknown[] }>(
+      remote(['describe', 'File/web/motd', '--json'], tok.viewer),
+    );
     assert.equal(d.id, 'File/web/motd');
     assert.equal(d.exists, true);
     assert.equal(d.actual.content, 'hello\n');
     assert.match(remote(['describe', 'File/web/motd'], tok.viewer).stdout, /^Diff:\s+none$/m);
 
-    const ev = json<Array<{ reason: string; resourceId?: string }>>(remote(['events', 'File/web/motd', '--json'], tok.viewer));
+    const ev = json<Array<{ reason: string; resourceId?: string }>>(
+      remote(['events', 'File/web/motd', '--json'], tok.viewer),
+    );
     assert.ok(ev.some((e) => e.reason === 'Created' && e.resourceId === 'File/web/motd'));
     assert.match(remote(['events', '-n', '3'], tok.viewer).stdout, /^TIME\s+TYPE\s+REASON/m);
-    const h = json<{ revisions: Array<{ id: string; admitted: boolean }> }>(remote(['history', '--json'], tok.viewer));
+    const h = json<{ revisions: Array<{ id: string; admitted: boolean }> }>(
+      remote(['history', '--json'], tok.viewer),
+    );
     assert.equal(h.revisions[0].admitted, true);
-    const audit = json<Array<{ action: string }>>(remote(['audit', '--json', '--action', 'token.create'], tok.viewer));
+    const audit = json<Array<{ action: string }>>(
+      remote(['audit', '--json', '--action', 'token.create'], tok.viewer),
+    );
     assert.equal(audit.length, 4);
     assert.match(remote(['audit', 'verify'], tok.viewer).stdout, /the audit trail: intact, \d+ entries/);
-    const approvals = json<Array<{ resourceId: string; state: string }>>(remote(['approvals', '--json'], tok.viewer));
+    const approvals = json<Array<{ resourceId: string; state: string }>>(
+      remote(['approvals', '--json'], tok.viewer),
+    );
     assert.deepEqual(approvals.map((a) => a.resourceId).sort(), ['File/web/gate', 'File/web/gate2']);
     assert.match(remote(['approvals'], tok.viewer).stdout, /2 waiting/);
     const sources = json<Array<{ name: string }>>(remote(['sources', '--json'], tok.viewer));
@@ -79,10 +108,15 @@ describe('CLI with --server', () => {
     const bad = p.run(['status', '--server', api.url, '--token', 'spt_wrong'], { cwd: '/' });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /error: invalid or revoked token/);
-    const none = p.run(['status'], { cwd: '/', env: { SETPOINT_SERVER: api.url, SETPOINT_TOKEN: undefined } });
+    const none = p.run(['status'], {
+      cwd: '/',
+      env: { SETPOINT_SERVER: api.url, SETPOINT_TOKEN: undefined },
+    });
     assert.equal(none.code, 1);
     assert.match(none.stderr, /authentication required/);
-    const down = p.run(['status', '--json', '--server', 'http://127.0.0.1:9', '--token', tok.viewer], { cwd: '/' });
+    const down = p.run(['status', '--json', '--server', 'http://127.0.0.1:9', '--token', tok.viewer], {
+      cwd: '/',
+    });
     assert.equal(down.code, 1);
     assert.equal(json<{ error: { code: string } }>(down).error.code, 'SETPOINT_SERVER_UNREACHABLE');
     const plan = p.run(['plan', '--server', api.url]);
@@ -94,10 +128,15 @@ describe('CLI with --server', () => {
   });
 
   it('approve, reject, resume and sync act through the server, audited with the token name; a viewer is refused', async () => {
-    const [gate, gate2] = json<Array<{ id: string; resourceId: string }>>(remote(['approvals', '--json'], tok.viewer)).sort((a, b) => a.resourceId.localeCompare(b.resourceId));
+    const [gate, gate2] = json<Array<{ id: string; resourceId: string }>>(
+      remote(['approvals', '--json'], tok.viewer),
+    ).sort((a, b) => a.resourceId.localeCompare(b.resourceId));
     const refused = remote(['approve', gate.id], tok.viewer);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /token cli-viewer \(role viewer\) may not approve a proposed action: that needs role approver/);
+    assert.match(
+      refused.stderr,
+      /token cli-viewer \(role viewer\) may not approve a proposed action: that needs role approver/,
+    );
 
     const ok = remote(['approve', gate.id.slice(0, 8), '-m', 'looks right'], tok.approver);
     assert.equal(ok.code, 0, ok.stderr);
@@ -121,11 +160,16 @@ describe('CLI with --server', () => {
   });
 
   it('token create, list and revoke work remotely with an admin token only', () => {
-    const made = remote(['token', 'create', '--name', 'remote-made', '--role', 'viewer', '--namespace', 'web'], tok.admin);
+    const made = remote(
+      ['token', 'create', '--name', 'remote-made', '--role', 'viewer', '--namespace', 'web'],
+      tok.admin,
+    );
     assert.equal(made.code, 0, made.stderr);
     const secret = made.stdout.trim();
     assert.match(secret, /^spt_/);
-    const list = json<Array<{ name: string; namespaces: string[]; createdBy: string }>>(remote(['token', 'list', '--json'], tok.admin));
+    const list = json<Array<{ name: string; namespaces: string[]; createdBy: string }>>(
+      remote(['token', 'list', '--json'], tok.admin),
+    );
     assert.deepEqual(list.find((t) => t.name === 'remote-made')?.namespaces, ['web']);
     assert.equal(list.find((t) => t.name === 'remote-made')?.createdBy, 'cli-admin');
     assert.equal(remote(['status', '--json'], secret).code, 0);
@@ -137,7 +181,10 @@ describe('CLI with --server', () => {
   });
 
   it('status --watch --server prints each status change as the server streams it', async () => {
-    const child = cliSpawn(['status', '--watch', '--namespace', 'web'], { cwd: '/', env: { SETPOINT_SERVER: api.url, SETPOINT_TOKEN: tok.viewer } });
+    const child = cliSpawn(['status', '--watch', '--namespace', 'web'], {
+      cwd: '/',
+      env: { SETPOINT_SERVER: api.url, SETPOINT_TOKEN: tok.viewer },
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));

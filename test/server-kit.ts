@@ -14,7 +14,12 @@ export interface ApiServing extends Serving {
 }
 
 /** Starts serve on a free loopback port; stopped by `owner`'s after hook (a test, or the describe block with `suiteOwner`). */
-export async function startApi(owner: { after(fn: () => Promise<void>): void }, p: Project, args: string[] = [], options: CliOptions = {}): Promise<ApiServing> {
+export async function startApi(
+  owner: { after(fn: () => Promise<void>): void },
+  p: Project,
+  args: string[] = [],
+  options: CliOptions = {},
+): Promise<ApiServing> {
   const s = await startServe(owner, p.dir, ['--listen', '127.0.0.1:0', ...args], options);
   const m = /API on (http:\/\/127\.0\.0\.1:\d+)/.exec(s.stderr());
   assert.ok(m, `serve printed the API address:\n${s.stderr()}`);
@@ -32,7 +37,15 @@ export function suiteOwner(): { after(fn: () => Promise<void>): void } {
 
 /** `setpoint token create` in the project; returns the token it printed. */
 export function createToken(p: Project, name: string, role: string, namespaces: string[] = []): string {
-  const r = p.ok(['token', 'create', '--name', name, '--role', role, ...namespaces.flatMap((n) => ['--namespace', n])]);
+  const r = p.ok([
+    'token',
+    'create',
+    '--name',
+    name,
+    '--role',
+    role,
+    ...namespaces.flatMap((n) => ['--namespace', n]),
+  ]);
   const token = r.stdout.trim();
   assert.match(token, /^spt_[A-Za-z0-9_-]{43}$/, 'the token alone on standard output');
   return token;
@@ -54,7 +67,11 @@ export interface CallOptions {
 }
 
 /** One real HTTP request; the body parsed as JSON when it is JSON. */
-export async function call<T = Record<string, unknown>>(url: string, path: string, options: CallOptions = {}): Promise<Answer<T>> {
+export async function call<T = Record<string, unknown>>(
+  url: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
@@ -62,7 +79,11 @@ export async function call<T = Record<string, unknown>>(url: string, path: strin
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(url + path, { method: options.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body });
+  const res = await fetch(url + path, {
+    method: options.method ?? (body !== undefined ? 'POST' : 'GET'),
+    headers,
+    body,
+  });
   const text = await res.text();
   let parsed: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json')) parsed = JSON.parse(text);
@@ -97,9 +118,17 @@ export interface SseMessage {
   id?: string;
 }
 
-export async function openSse(url: string, path: string, token: string, headers: Record<string, string> = {}): Promise<SseReader> {
+export async function openSse(
+  url: string,
+  path: string,
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<SseReader> {
   const abort = new AbortController();
-  const res = await fetch(url + path, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...headers }, signal: abort.signal });
+  const res = await fetch(url + path, {
+    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...headers },
+    signal: abort.signal,
+  });
   assert.equal(res.status, 200, await (res.status === 200 ? Promise.resolve('') : res.text()));
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
   const messages: SseMessage[] = [];
@@ -122,7 +151,11 @@ export async function openSse(url: string, path: string, token: string, headers:
             else if (line.startsWith('id: ')) m.id = line.slice(4);
           }
           if (!m.event) continue; // a comment (keep-alive)
-          messages.push({ event: m.event, data: JSON.parse(m.lines.join('\n')) as Record<string, unknown>, id: m.id });
+          messages.push({
+            event: m.event,
+            data: JSON.parse(m.lines.join('\n')) as Record<string, unknown>,
+            id: m.id,
+          });
           for (const l of listeners) l();
         }
       }
@@ -140,9 +173,18 @@ export async function openSse(url: string, path: string, token: string, headers:
         const check = () => {
           const hit = messages.find(pred);
           if (hit) return done(() => resolve(hit));
-          if (ended) return done(() => reject(new Error(`SSE: ${what}: ${ended!.message}; got ${JSON.stringify(messages)}`)));
+          if (ended)
+            return done(() =>
+              reject(new Error(`SSE: ${what}: ${ended!.message}; got ${JSON.stringify(messages)}`)),
+            );
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`SSE: timed out waiting for ${what}; got ${JSON.stringify(messages)}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            done(() =>
+              reject(new Error(`SSE: timed out waiting for ${what}; got ${JSON.stringify(messages)}`)),
+            ),
+          timeoutMs,
+        );
         const done = (fn: () => void) => {
           clearTimeout(timer);
           listeners.delete(check);
@@ -155,7 +197,13 @@ export async function openSse(url: string, path: string, token: string, headers:
 }
 
 /** A File in a namespace (labelled with it); `approve` waits for approval before it is created. */
-export function nsFile(ns: string, name: string, path: string, content: string, remediation?: 'auto' | 'alert' | 'approve'): string {
+export function nsFile(
+  ns: string,
+  name: string,
+  path: string,
+  content: string,
+  remediation?: 'auto' | 'alert' | 'approve',
+): string {
   return [
     'kind: File',
     `metadata: { name: ${name}, namespace: ${ns}, labels: { team: ${ns} } }`,
@@ -178,7 +226,8 @@ export async function until(probe: () => Promise<boolean>, what: string, timeout
     } catch (err) {
       last = (err as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; last: ${last}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; last: ${last}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -18,7 +18,16 @@ import { assertError, call, createToken, startApi, suiteOwner, type ApiServing }
 
 const SECRET = 'webhook-secret-for-tests';
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: { ...process.env, GIT_AUTHOR_NAME: 'Alice', GIT_AUTHOR_EMAIL: 'alice@example.org', GIT_COMMITTER_NAME: 'Alice', GIT_COMMITTER_EMAIL: 'alice@example.org' } })
+  execFileSync('git', args, {
+    cwd,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Alice',
+      GIT_AUTHOR_EMAIL: 'alice@example.org',
+      GIT_COMMITTER_NAME: 'Alice',
+      GIT_COMMITTER_EMAIL: 'alice@example.org',
+    },
+  })
     .toString()
     .trim();
 const sign = (body: string) => 'sha256=' + createHmac('sha256', SECRET).update(body).digest('hex');
@@ -32,9 +41,12 @@ describe('HTTP API: Git push webhook and pins', () => {
   let admin: string;
   const owner = suiteOwner();
   const commits: string[] = [];
-  const greeting = () => (existsSync(join(out, 'greeting.txt')) ? readFileSync(join(out, 'greeting.txt'), 'utf8') : undefined);
+  const greeting = () =>
+    existsSync(join(out, 'greeting.txt')) ? readFileSync(join(out, 'greeting.txt'), 'utf8') : undefined;
   const push = (text: string) => {
-    writeFiles(work, { 'manifests/app.yaml': `kind: File\nmetadata: { name: greeting }\nspec:\n  path: ${out}/greeting.txt\n  content: "${text}\\n"\n` });
+    writeFiles(work, {
+      'manifests/app.yaml': `kind: File\nmetadata: { name: greeting }\nspec:\n  path: ${out}/greeting.txt\n  content: "${text}\\n"\n`,
+    });
     git(work, 'add', '-A');
     git(work, 'commit', '-q', '-m', `say ${text}`);
     git(work, 'push', '-q', 'origin', 'main');
@@ -42,8 +54,10 @@ describe('HTTP API: Git push webhook and pins', () => {
     commits.push(sha);
     return sha;
   };
-  const hook = (body: string, headers: Record<string, string>) => call(api.url, '/api/v1/webhooks/git', { body, headers });
-  const payload = (sha: string) => JSON.stringify({ ref: 'refs/heads/main', after: sha, repository: { full_name: 'team/app' } });
+  const hook = (body: string, headers: Record<string, string>) =>
+    call(api.url, '/api/v1/webhooks/git', { body, headers });
+  const payload = (sha: string) =>
+    JSON.stringify({ ref: 'refs/heads/main', after: sha, repository: { full_name: 'team/app' } });
 
   before(async () => {
     const root = tempDir('setpoint-webhook-');
@@ -78,28 +92,63 @@ describe('HTTP API: Git push webhook and pins', () => {
     const sha = push('two');
     const body = payload(sha);
     const wrong = 'sha256=' + createHmac('sha256', 'not-the-secret').update(body).digest('hex');
-    const variants: Array<Record<string, string>> = [{ 'x-hub-signature-256': wrong }, { 'x-hub-signature-256': 'sha256=' }, { 'x-gitlab-token': 'not-the-secret' }, { 'x-setpoint-signature': wrong }, {}];
+    const variants: Array<Record<string, string>> = [
+      { 'x-hub-signature-256': wrong },
+      { 'x-hub-signature-256': 'sha256=' },
+      { 'x-gitlab-token': 'not-the-secret' },
+      { 'x-setpoint-signature': wrong },
+      {},
+    ];
     for (const headers of variants) {
       const r = assertError(await hook(body, headers), 401, 'SETPOINT_UNAUTHENTICATED');
       assert.match(r.error.message, /^webhook refused: /);
     }
     // The signature covers the exact bytes: the right signature of another body is refused.
-    assertError(await hook(body + ' ', { 'x-hub-signature-256': sign(body) }), 401, 'SETPOINT_UNAUTHENTICATED');
-    const audit = await call<{ items: Array<{ actor: string }> }>(api.url, '/api/v1/audit?action=sync.request', { token: admin });
-    assert.deepEqual(audit.body.items.filter((e) => e.actor.startsWith('webhook:')), [], 'no sync was requested');
-    const sources = await call<{ items: Array<{ name: string; current?: string }> }>(api.url, '/api/v1/sources', { token: operator });
+    assertError(
+      await hook(body + ' ', { 'x-hub-signature-256': sign(body) }),
+      401,
+      'SETPOINT_UNAUTHENTICATED',
+    );
+    const audit = await call<{ items: Array<{ actor: string }> }>(
+      api.url,
+      '/api/v1/audit?action=sync.request',
+      { token: admin },
+    );
+    assert.deepEqual(
+      audit.body.items.filter((e) => e.actor.startsWith('webhook:')),
+      [],
+      'no sync was requested',
+    );
+    const sources = await call<{ items: Array<{ name: string; current?: string }> }>(
+      api.url,
+      '/api/v1/sources',
+      { token: operator },
+    );
     assert.equal(sources.body.items[0].current, commits[0].slice(0, 12), 'still at the first commit');
   });
 
   it('a GitHub-signed push triggers a sync: the pushed commit is admitted and applied; audited with the commit', async () => {
     const sha = commits[commits.length - 1];
-    const r = await hook(payload(sha), { 'x-hub-signature-256': sign(payload(sha)), 'x-github-event': 'push' });
+    const r = await hook(payload(sha), {
+      'x-hub-signature-256': sign(payload(sha)),
+      'x-github-event': 'push',
+    });
     assert.equal(r.status, 202, r.text);
     assert.deepEqual(r.body, { accepted: true, provider: 'github' });
     await eventually(() => greeting() === 'two\n', 'the pushed commit applied');
-    const audit = await call<{ items: Array<{ actor: string; detail?: Record<string, string> }> }>(api.url, '/api/v1/audit?action=sync.request', { token: admin });
+    const audit = await call<{ items: Array<{ actor: string; detail?: Record<string, string> }> }>(
+      api.url,
+      '/api/v1/audit?action=sync.request',
+      { token: admin },
+    );
     const entry = audit.body.items.find((e) => e.actor === 'webhook:github');
-    assert.deepEqual(entry?.detail, { via: 'webhook', event: 'push', ref: 'refs/heads/main', commit: sha, repository: 'team/app' });
+    assert.deepEqual(entry?.detail, {
+      via: 'webhook',
+      event: 'push',
+      ref: 'refs/heads/main',
+      commit: sha,
+      repository: 'team/app',
+    });
   });
 
   it('GitLab (X-Gitlab-Token) and generic (X-Setpoint-Signature) pushes are accepted too', async () => {
@@ -116,27 +165,59 @@ describe('HTTP API: Git push webhook and pins', () => {
 
   it('pin rolls the source back to a revision and unpin follows the branch again, audited with the token name', async () => {
     const viewer = createToken(p, 'watcher', 'viewer');
-    assertError(await call(api.url, '/api/v1/sources/app/pin', { token: viewer, body: { revision: commits[0].slice(0, 8) } }), 403, 'SETPOINT_FORBIDDEN');
-    const pinned = await call<{ id: string; commit: string }>(api.url, '/api/v1/sources/app/pin', { token: operator, body: { revision: commits[0].slice(0, 8) } });
+    assertError(
+      await call(api.url, '/api/v1/sources/app/pin', {
+        token: viewer,
+        body: { revision: commits[0].slice(0, 8) },
+      }),
+      403,
+      'SETPOINT_FORBIDDEN',
+    );
+    const pinned = await call<{ id: string; commit: string }>(api.url, '/api/v1/sources/app/pin', {
+      token: operator,
+      body: { revision: commits[0].slice(0, 8) },
+    });
     assert.equal(pinned.status, 200, pinned.text);
     assert.equal(pinned.body.commit, commits[0]);
     await eventually(() => greeting() === 'one\n', 'the pinned revision applied');
-    const sources = await call<{ items: Array<{ name: string; pinned?: string; pinnedBy?: string }> }>(api.url, '/api/v1/sources', { token: viewer });
+    const sources = await call<{ items: Array<{ name: string; pinned?: string; pinnedBy?: string }> }>(
+      api.url,
+      '/api/v1/sources',
+      { token: viewer },
+    );
     assert.equal(sources.body.items[0].pinnedBy, 'deployer');
-    assertError(await call(api.url, '/api/v1/sources/app/pin', { token: operator, body: { revision: 'ffffffffffff' } }), 404, 'SETPOINT_UNKNOWN_REVISION');
-    assertError(await call(api.url, '/api/v1/sources/nope/unpin', { token: operator, method: 'POST' }), 404, 'SETPOINT_NOT_FOUND');
+    assertError(
+      await call(api.url, '/api/v1/sources/app/pin', { token: operator, body: { revision: 'ffffffffffff' } }),
+      404,
+      'SETPOINT_UNKNOWN_REVISION',
+    );
+    assertError(
+      await call(api.url, '/api/v1/sources/nope/unpin', { token: operator, method: 'POST' }),
+      404,
+      'SETPOINT_NOT_FOUND',
+    );
     const unpinned = await call(api.url, '/api/v1/sources/app/unpin', { token: operator, method: 'POST' });
     assert.equal(unpinned.status, 200, unpinned.text);
     await eventually(() => greeting() === 'four\n', 'the branch head applied again');
-    assertError(await call(api.url, '/api/v1/sources/app/unpin', { token: operator, method: 'POST' }), 409, 'SETPOINT_NOT_PINNED');
-    const audit = await call<{ items: Array<{ actor: string; action: string }> }>(api.url, '/api/v1/audit?limit=1000', { token: admin });
+    assertError(
+      await call(api.url, '/api/v1/sources/app/unpin', { token: operator, method: 'POST' }),
+      409,
+      'SETPOINT_NOT_PINNED',
+    );
+    const audit = await call<{ items: Array<{ actor: string; action: string }> }>(
+      api.url,
+      '/api/v1/audit?limit=1000',
+      { token: admin },
+    );
     assert.ok(audit.body.items.some((e) => e.action === 'source.pin' && e.actor === 'deployer'));
     assert.ok(audit.body.items.some((e) => e.action === 'source.unpin' && e.actor === 'deployer'));
   });
 
-  it('POST /api/v1/sync fetches now and answers each source\'s admission', async () => {
+  it("POST /api/v1/sync fetches now and answers each source's admission", async () => {
     const five = push('five');
-    const r = await call<{ items: Array<{ source: string; revision: { commit: string; admitted: boolean }; known: boolean }> }>(api.url, '/api/v1/sync', { token: operator, body: {} });
+    const r = await call<{
+      items: Array<{ source: string; revision: { commit: string; admitted: boolean }; known: boolean }>;
+    }>(api.url, '/api/v1/sync', { token: operator, body: {} });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.items[0].source, 'app');
     assert.equal(r.body.items[0].revision.commit, five);

@@ -9,7 +9,16 @@ import { describe, it } from 'node:test';
 import { cli, cliSpawn, json, tempDir, writeFiles } from './helpers.js';
 
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: { ...process.env, GIT_AUTHOR_NAME: 'Alice', GIT_AUTHOR_EMAIL: 'alice@example.org', GIT_COMMITTER_NAME: 'Alice', GIT_COMMITTER_EMAIL: 'alice@example.org' } })
+  execFileSync('git', args, {
+    cwd,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Alice',
+      GIT_AUTHOR_EMAIL: 'alice@example.org',
+      GIT_COMMITTER_NAME: 'Alice',
+      GIT_COMMITTER_EMAIL: 'alice@example.org',
+    },
+  })
     .toString()
     .trim();
 
@@ -34,7 +43,15 @@ function gitProject(options: { verify?: string } = {}) {
   writeFiles(project, {
     'setpoint.yaml': `sources:\n  - name: app\n    git: { url: file://${join(root, 'remote.git')}, ref: main, path: manifests, interval: 1s }\n${options.verify ? `    verify: ${options.verify}\n` : ''}`,
   });
-  return { root, work, project, out, commit, greeting: () => (existsSync(join(out, 'greeting.txt')) ? readFileSync(join(out, 'greeting.txt'), 'utf8') : undefined) };
+  return {
+    root,
+    work,
+    project,
+    out,
+    commit,
+    greeting: () =>
+      existsSync(join(out, 'greeting.txt')) ? readFileSync(join(out, 'greeting.txt'), 'utf8') : undefined,
+  };
 }
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -51,13 +68,25 @@ describe('git sources', () => {
     const sha = p.commit('one', 'first version');
     const sync = cli(['sync'], { cwd: p.project });
     assert.equal(sync.code, 0, sync.stderr);
-    assert.match(sync.stdout, new RegExp(`admitted app: revision ${sha.slice(0, 12)}, commit ${sha.slice(0, 12)} \\(first version\\)`));
+    assert.match(
+      sync.stdout,
+      new RegExp(
+        `admitted app: revision ${sha.slice(0, 12)}, commit ${sha.slice(0, 12)} \\(first version\\)`,
+      ),
+    );
     const apply = cli(['apply', '--yes'], { cwd: p.project });
     assert.equal(apply.code, 0, apply.stderr);
     assert.equal(p.greeting(), 'one\n');
-    const history = json<{ revisions: Array<{ id: string; commit?: string; author?: string; admitted: boolean; convergedAt?: string; committedAt?: string }> }>(
-      cli(['history', '--json'], { cwd: p.project }),
-    );
+    const history = json<{
+      revisions: Array<{
+        id: string;
+        commit?: string;
+        author?: string;
+        admitted: boolean;
+        convergedAt?: string;
+        committedAt?: string;
+      }>;
+    }>(cli(['history', '--json'], { cwd: p.project }));
     const rev = history.revisions.find((r) => r.commit === sha)!;
     assert.equal(rev.admitted, true);
     assert.match(rev.author!, /Alice/);
@@ -78,7 +107,10 @@ describe('git sources', () => {
     const sync = cli(['sync'], { cwd: p.project });
     assert.equal(sync.code, 1);
     assert.match(sync.stderr, /File\/default\/broken: spec\.mode: wrong type/);
-    assert.match(sync.stdout, /refused app: commit [0-9a-f]{12} \(broken\); the previous revision stays in force/);
+    assert.match(
+      sync.stdout,
+      /refused app: commit [0-9a-f]{12} \(broken\); the previous revision stays in force/,
+    );
     const apply = cli(['apply', '--yes'], { cwd: p.project });
     assert.equal(apply.code, 0, apply.stderr);
     assert.match(apply.stdout, /changed: 0/);
@@ -107,7 +139,9 @@ describe('git sources', () => {
     assert.match(sync.stdout, new RegExp(`admitted app: revision ${third.slice(0, 12)}`));
     assert.equal(cli(['apply', '--yes'], { cwd: p.project }).code, 0);
     assert.equal(p.greeting(), 'one\n', 'still pinned after a new commit');
-    const sources = json<Array<{ name: string; pinned?: string; current?: string }>>(cli(['sources', '--json'], { cwd: p.project }));
+    const sources = json<Array<{ name: string; pinned?: string; current?: string }>>(
+      cli(['sources', '--json'], { cwd: p.project }),
+    );
     assert.equal(sources[0].pinned, first.slice(0, 12));
     assert.equal(sources[0].current, third.slice(0, 12));
     const audit = cli(['audit', '--json'], { cwd: p.project });
@@ -141,7 +175,14 @@ describe('signed desired state', () => {
     writeFileSync(signers, `alice@example.org ${readFileSync(`${key}.pub`, 'utf8')}`);
     return { key, signers };
   }
-  const signed = (key: string) => ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${key}`, '-c', 'commit.gpgsign=true'];
+  const signed = (key: string) => [
+    '-c',
+    'gpg.format=ssh',
+    '-c',
+    `user.signingkey=${key}`,
+    '-c',
+    'commit.gpgsign=true',
+  ];
 
   it('admits commits signed by an allowed SSH key; refuses unsigned and wrong-key commits', () => {
     const root = tempDir();
@@ -172,7 +213,8 @@ describe('signed desired state', () => {
     const root = tempDir();
     const out = join(root, 'out');
     writeFiles(root, {
-      'project/setpoint.yaml': 'sources:\n  - name: site\n    path: manifests\n    verify: { publicKey: keys/setpoint.pub }\n',
+      'project/setpoint.yaml':
+        'sources:\n  - name: site\n    path: manifests\n    verify: { publicKey: keys/setpoint.pub }\n',
       'project/manifests/a.yaml': `kind: Directory\nmetadata: { name: out }\nspec: { path: ${out} }\n---\nkind: File\nmetadata: { name: a }\nspec: { path: ${out}/a.txt, content: "signed\\n" }\n`,
     });
     const project = join(root, 'project');
@@ -198,7 +240,8 @@ describe('ownership across sources', () => {
   it('two sources claiming one id: the later one is refused, naming both locations', () => {
     const root = tempDir();
     const out = join(root, 'out');
-    const doc = (content: string) => `kind: File\nmetadata: { name: shared }\nspec: { path: ${out}.txt, content: "${content}\\n" }\n`;
+    const doc = (content: string) =>
+      `kind: File\nmetadata: { name: shared }\nspec: { path: ${out}.txt, content: "${content}\\n" }\n`;
     writeFiles(root, {
       'project/setpoint.yaml': 'sources:\n  - name: first\n    path: a\n  - name: second\n    path: b\n',
       'project/a/x.yaml': doc('from a'),
@@ -207,28 +250,31 @@ describe('ownership across sources', () => {
     const project = join(root, 'project');
     const plan = cli(['plan'], { cwd: project });
     assert.equal(plan.code, 1);
-    assert.match(plan.stderr, /b\/y\.yaml:1:1: File\/default\/shared: .*already declared by source first; source second cannot declare it too/);
+    assert.match(
+      plan.stderr,
+      /b\/y\.yaml:1:1: File\/default\/shared: .*already declared by source first; source second cannot declare it too/,
+    );
     assert.match(plan.stderr, /first declared by source first at .*a\/x\.yaml:1/);
   });
 
-  it('status shows each resource\'s owner source, and pruning only touches what a source owns', () => {
+  it("status shows each resource's owner source, and pruning only touches what a source owns", () => {
     const root = tempDir();
     const out = join(root, 'out');
     writeFiles(root, {
-      'project/setpoint.yaml': 'defaults: { prune: true }\nsources:\n  - name: first\n    path: a\n  - name: second\n    path: b\n',
+      'project/setpoint.yaml':
+        'defaults: { prune: true }\nsources:\n  - name: first\n    path: a\n  - name: second\n    path: b\n',
       'project/a/x.yaml': `kind: File\nmetadata: { name: fa }\nspec: { path: ${out}-a.txt, content: "a\\n" }\n`,
       'project/b/y.yaml': `kind: File\nmetadata: { name: fb }\nspec: { path: ${out}-b.txt, content: "b\\n" }\n`,
     });
     const project = join(root, 'project');
     assert.equal(cli(['apply', '--yes'], { cwd: project }).code, 0);
-    const status = json<{ resources: Array<{ id: string; source: string }> }>(cli(['status', '--json'], { cwd: project }));
-    assert.deepEqual(
-      status.resources.map((r) => [r.id, r.source]).sort(),
-      [
-        ['File/default/fa', 'first'],
-        ['File/default/fb', 'second'],
-      ],
+    const status = json<{ resources: Array<{ id: string; source: string }> }>(
+      cli(['status', '--json'], { cwd: project }),
     );
+    assert.deepEqual(status.resources.map((r) => [r.id, r.source]).sort(), [
+      ['File/default/fa', 'first'],
+      ['File/default/fb', 'second'],
+    ]);
     // Removing b's manifest prunes fb only.
     writeFileSync(join(project, 'b', 'y.yaml'), '');
     const apply = cli(['apply', '--yes'], { cwd: project });

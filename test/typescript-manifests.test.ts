@@ -173,13 +173,10 @@ describe('TypeScript manifests', () => {
     );
   });
 
-  it(
-    'setpoint validate -f FILE.ts reports the misspelt field',
-    () => {
-      const r = cli(['validate', '-f', join(dir, 'manifests', 'misspelt.ts')], { cwd: dir });
-      assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /misspelt\.ts:7:3: File\/web\/motd: spec\.contnet: unknown field "contnet"/);
-      assert.match(r.stderr, /hint: did you mean "content"\?/);
-    },
-  );
+  it('setpoint validate -f FILE.ts reports the misspelt field', () => {
+    const r = cli(['validate', '-f', join(dir, 'manifests', 'misspelt.ts')], { cwd: dir });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /misspelt\.ts:7:3: File\/web\/motd: spec\.contnet: unknown field "contnet"/);
+    assert.match(r.stderr, /hint: did you mean "content"\?/);
+  });
 });

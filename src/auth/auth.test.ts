@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { generateToken, hashToken, inScope, matchToken, namespaceOf, roleAllows, ROLES, TOKEN_PREFIX } from './index.js';
+import {
+  generateToken,
+  hashToken,
+  inScope,
+  matchToken,
+  namespaceOf,
+  roleAllows,
+  ROLES,
+  TOKEN_PREFIX,
+} from './index.js';
 
 describe('roles', () => {
   it('rank viewer < operator < approver < admin', () => {

@@ -38,7 +38,14 @@ export function outputFor(cmd: Command): Output {
 
 export function openApi(cmd: Command): Promise<Setpoint> {
   const g = globals(cmd);
-  return Setpoint.open({ project: g.project, state: g.state, logLevel: g.logLevel, actor: g.actor, environment: g.env, variables: g.var });
+  return Setpoint.open({
+    project: g.project,
+    state: g.state,
+    logLevel: g.logLevel,
+    actor: g.actor,
+    environment: g.env,
+    variables: g.var,
+  });
 }
 
 /** The server to talk to: --server, else SETPOINT_SERVER; undefined = the local state. */
@@ -65,7 +72,11 @@ export function run(cmd: Command, body: (api: Setpoint, o: Output) => Promise<nu
     cmd,
     () => {
       if (globals(cmd).server !== undefined)
-        throw new SetpointError(`\`setpoint ${cmd.name()}\` works on the local state and does not take --server`, 'SETPOINT_INVALID_ARGUMENT', 'run it on the server host, without --server');
+        throw new SetpointError(
+          `\`setpoint ${cmd.name()}\` works on the local state and does not take --server`,
+          'SETPOINT_INVALID_ARGUMENT',
+          'run it on the server host, without --server',
+        );
       return openApi(cmd);
     },
     body,
@@ -73,11 +84,18 @@ export function run(cmd: Command, body: (api: Setpoint, o: Output) => Promise<nu
 }
 
 /** Like run, for commands that also work against a running server (--server URL, SETPOINT_SERVER). */
-export function runClient(cmd: Command, body: (api: SetpointClient, o: Output) => Promise<number | void>): Promise<void> {
+export function runClient(
+  cmd: Command,
+  body: (api: SetpointClient, o: Output) => Promise<number | void>,
+): Promise<void> {
   return runWith(cmd, () => openClient(cmd), body);
 }
 
-async function runWith<A extends { close(): Promise<void> }>(cmd: Command, open: () => Promise<A>, body: (api: A, o: Output) => Promise<number | void>): Promise<void> {
+async function runWith<A extends { close(): Promise<void> }>(
+  cmd: Command,
+  open: () => Promise<A>,
+  body: (api: A, o: Output) => Promise<number | void>,
+): Promise<void> {
   const o = outputFor(cmd);
   let api: A | undefined;
   let code: number = EXIT.ok;
@@ -95,7 +113,11 @@ async function runWith<A extends { close(): Promise<void> }>(cmd: Command, open:
 
 export function reportError(o: Output, err: unknown): void {
   if (err instanceof SetpointError) {
-    if (o.json) o.printJson({ error: { code: err.code, message: err.message, hint: err.hint }, diagnostics: err.diagnostics });
+    if (o.json)
+      o.printJson({
+        error: { code: err.code, message: err.message, hint: err.hint },
+        diagnostics: err.diagnostics,
+      });
     else {
       if (err.diagnostics.length) printDiagnostics(o, err.diagnostics);
       o.err(o.colors.red(`error: ${err.message}`) + (err.hint ? `\n  hint: ${err.hint}` : ''));
@@ -109,13 +131,20 @@ export function reportError(o: Output, err: unknown): void {
   }
   const e = err as Error;
   if (o.json) o.printJson({ error: { code: 'SETPOINT_INTERNAL', message: e?.message ?? String(err) } });
-  else o.err(o.colors.red(`error: ${e?.message ?? String(err)}`) + (process.env.SETPOINT_DEBUG ? `\n${e?.stack}` : ''));
+  else
+    o.err(
+      o.colors.red(`error: ${e?.message ?? String(err)}`) +
+        (process.env.SETPOINT_DEBUG ? `\n${e?.stack}` : ''),
+    );
 }
 
 /** `--var name=value`, repeatable: a later value of a name wins. */
 export function parseVarOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const pair = parseAssignment(value);
-  if (!pair) throw new InvalidArgumentError(`expected name=value with a name of letters, digits and "_", got ${JSON.stringify(value)}`);
+  if (!pair)
+    throw new InvalidArgumentError(
+      `expected name=value with a name of letters, digits and "_", got ${JSON.stringify(value)}`,
+    );
   return { ...previous, [pair.name]: pair.value };
 }
 
@@ -132,6 +161,7 @@ export function parseDurationOption(value: string): number {
 
 export function parseIntOption(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive whole number, got ${value}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive whole number, got ${value}`);
   return n;
 }

@@ -33,19 +33,56 @@ export function buildProgram(): Command {
   const program = new Command('setpoint')
     .description('A desired-state engine: declare, observe, compare, converge, report.')
     .version(VERSION, '-V, --version')
-    .option('-C, --project <dir>', 'project root (default: nearest folder with setpoint.yaml, else the current one)')
+    .option(
+      '-C, --project <dir>',
+      'project root (default: nearest folder with setpoint.yaml, else the current one)',
+    )
     .option('--state <path>', 'state store: SQLite file or postgres:// URL (default: .setpoint/state.db)')
     .option('--json', 'machine-readable output')
     .option('--no-color', 'no colours, even on a terminal')
     .option('--log-level <level>', 'debug, info, warn or error (JSON log in .setpoint/setpoint.log)')
     .option('--actor <name>', 'who is acting, for the audit log (default: the OS user)')
-    .option('--env <name>', 'environment whose overlays and variables apply (default: $SETPOINT_ENV, else none)')
-    .option('--var <name=value>', 'set a variable; wins over SETPOINT_VAR_<name> and setpoint.yaml (repeatable)', parseVarOption, {})
-    .option('--server <url>', 'talk to a running `setpoint serve` (status, get, describe, events, history, audit, approvals, approve, reject, resume, sync, sources, token); default $SETPOINT_SERVER')
+    .option(
+      '--env <name>',
+      'environment whose overlays and variables apply (default: $SETPOINT_ENV, else none)',
+    )
+    .option(
+      '--var <name=value>',
+      'set a variable; wins over SETPOINT_VAR_<name> and setpoint.yaml (repeatable)',
+      parseVarOption,
+      {},
+    )
+    .option(
+      '--server <url>',
+      'talk to a running `setpoint serve` (status, get, describe, events, history, audit, approvals, approve, reject, resume, sync, sources, token); default $SETPOINT_SERVER',
+    )
     .option('--token <token>', 'API token for --server (default: $SETPOINT_TOKEN)')
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true);
-  for (const command of [init, validate, render, plan, apply, drift, serve, approvals, sources, status, get, describe, history, events, audit, token, policies, policy, alerts, silence, schema]) command.register(program);
+  for (const command of [
+    init,
+    validate,
+    render,
+    plan,
+    apply,
+    drift,
+    serve,
+    approvals,
+    sources,
+    status,
+    get,
+    describe,
+    history,
+    events,
+    audit,
+    token,
+    policies,
+    policy,
+    alerts,
+    silence,
+    schema,
+  ])
+    command.register(program);
   return program;
 }
 

@@ -20,7 +20,9 @@ export interface Output {
 export function createOutput(options: { json?: boolean; color?: boolean }): Output {
   const isTTY = Boolean(process.stdout.isTTY);
   const enabled =
-    options.color !== false && !('NO_COLOR' in process.env) && (isTTY || ('FORCE_COLOR' in process.env && process.env.FORCE_COLOR !== '0'));
+    options.color !== false &&
+    !('NO_COLOR' in process.env) &&
+    (isTTY || ('FORCE_COLOR' in process.env && process.env.FORCE_COLOR !== '0'));
   const colors = pc.createColors(enabled);
   return {
     colors,
@@ -41,14 +43,21 @@ export function createOutput(options: { json?: boolean; color?: boolean }): Outp
 /** Buffers are shown as their size; they are never printed raw. Strings are redacted before they are escaped. */
 function replacer(_key: string, value: unknown): unknown {
   if (typeof value === 'string') return redactor.redact(value);
-  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data))
+  if (
+    value &&
+    typeof value === 'object' &&
+    (value as { type?: string }).type === 'Buffer' &&
+    Array.isArray((value as { data?: unknown }).data)
+  )
     return `<${(value as { data: unknown[] }).data.length} bytes>`;
   return value;
 }
 
 /** Left-aligned columns; the last column is not padded. */
 export function table(headers: string[], rows: string[][], colors?: Colors): string {
-  const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  const widths = headers.map((h, i) =>
+    Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))),
+  );
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - visibleLength(c))))
@@ -58,7 +67,6 @@ export function table(headers: string[], rows: string[][], colors?: Colors): str
   return [colors ? colors.bold(head) : head, ...rows.map(line)].join('\n');
 }
 
- 
 const ANSI = /\x1b\[[0-9;]*m/g;
 function visibleLength(s: string): number {
   return s.replace(ANSI, '').length;

@@ -30,7 +30,11 @@ export function summaryLine(s: PlanSummary): string {
   return `Plan: ${parts.join(', ')}.`;
 }
 
-export async function renderPlan(plan: Plan, c: Colors, options: { compact?: boolean } = {}): Promise<string> {
+export async function renderPlan(
+  plan: Plan,
+  c: Colors,
+  options: { compact?: boolean } = {},
+): Promise<string> {
   const lines: string[] = [];
   const changed = plan.actions.filter((a) => a.op !== 'noop');
   if (changed.length > 0) {
@@ -40,33 +44,55 @@ export async function renderPlan(plan: Plan, c: Colors, options: { compact?: boo
   }
   if (plan.orphans.length > 0) {
     lines.push(
-      c.dim(`${plan.orphans.length} resource${plan.orphans.length === 1 ? ' is' : 's are'} no longer declared and kept (pruning is off): ${plan.orphans.slice(0, 5).join(', ')}${plan.orphans.length > 5 ? ', …' : ''}`),
+      c.dim(
+        `${plan.orphans.length} resource${plan.orphans.length === 1 ? ' is' : 's are'} no longer declared and kept (pruning is off): ${plan.orphans.slice(0, 5).join(', ')}${plan.orphans.length > 5 ? ', …' : ''}`,
+      ),
       c.dim('  (pass --prune or set lifecycle.prune to delete them)'),
       '',
     );
   }
-  if (changed.length === 0) lines.push(c.green(`No changes: the actual state matches the desired state (${plan.actions.length} resources).`));
+  if (changed.length === 0)
+    lines.push(
+      c.green(`No changes: the actual state matches the desired state (${plan.actions.length} resources).`),
+    );
   else lines.push(c.bold(summaryLine(plan.summary)));
   return lines.join('\n');
 }
 
 export async function renderAction(a: Action, c: Colors, compact = false): Promise<string[]> {
   const color = glyphColor(c, a.op);
-  const lines = [`  ${color(OP_GLYPH[a.op])} ${c.bold(a.id)}  ${c.dim(`(${a.reason}${a.destructive ? ', destructive' : ''})`)}`];
+  const lines = [
+    `  ${color(OP_GLYPH[a.op])} ${c.bold(a.id)}  ${c.dim(`(${a.reason}${a.destructive ? ', destructive' : ''})`)}`,
+  ];
   if (!compact) for (const ch of a.changes) lines.push(...(await renderChange(ch, a.op, c, '      ')));
   return lines;
 }
 
-export async function renderChange(ch: Change, op: Op | 'drift', c: Colors, indent: string): Promise<string[]> {
+export async function renderChange(
+  ch: Change,
+  op: Op | 'drift',
+  c: Colors,
+  indent: string,
+): Promise<string[]> {
   const glyph = op === 'create' ? '+' : op === 'replace' && ch.forcesReplace ? '±' : '~';
-  const color = glyphColor(c, op === 'create' ? 'create' : op === 'replace' && ch.forcesReplace ? 'replace' : 'update');
+  const color = glyphColor(
+    c,
+    op === 'create' ? 'create' : op === 'replace' && ch.forcesReplace ? 'replace' : 'update',
+  );
   const head = `${indent}${color(glyph)} ${ch.path}`;
   if (ch.sensitive) return [`${head}: ${c.dim(REDACTED + ' value changed')}`];
   if (ch.format === 'text') {
     const out = [`${head}:`];
-    const body = ch.old === undefined ? prefixLines(text(ch.new), '+') : await unifiedDiff(text(ch.old), text(ch.new));
+    const body =
+      ch.old === undefined ? prefixLines(text(ch.new), '+') : await unifiedDiff(text(ch.old), text(ch.new));
     for (const l of body.split('\n')) {
-      const col = l.startsWith('+') ? c.green : l.startsWith('-') ? c.red : l.startsWith('@@') ? c.cyan : (s: string) => s;
+      const col = l.startsWith('+')
+        ? c.green
+        : l.startsWith('-')
+          ? c.red
+          : l.startsWith('@@')
+            ? c.cyan
+            : (s: string) => s;
       out.push(`${indent}    ${col(l)}`);
     }
     return out;
@@ -93,7 +119,9 @@ export async function planJson(plan: Plan): Promise<unknown> {
     createdAt: plan.createdAt,
     summary: plan.summary,
     changes: plan.summary.create + plan.summary.update + plan.summary.replace + plan.summary.delete > 0,
-    actions: await Promise.all(plan.actions.map(async (a) => ({ ...a, changes: await changesJson(a.changes) }))),
+    actions: await Promise.all(
+      plan.actions.map(async (a) => ({ ...a, changes: await changesJson(a.changes) })),
+    ),
     orphans: plan.orphans,
     diagnostics: plan.diagnostics,
   };
@@ -104,7 +132,11 @@ export async function changesJson(changes: readonly Change[]): Promise<unknown[]
     changes.map(async (ch) => {
       if (ch.sensitive) return { path: ch.path, sensitive: true };
       if (ch.format === 'text')
-        return { path: ch.path, format: 'text', diff: await unifiedDiff(ch.old === undefined ? '' : text(ch.old), text(ch.new)) };
+        return {
+          path: ch.path,
+          format: 'text',
+          diff: await unifiedDiff(ch.old === undefined ? '' : text(ch.old), text(ch.new)),
+        };
       return ch;
     }),
   );
@@ -112,5 +144,5 @@ export async function changesJson(changes: readonly Change[]): Promise<unknown[]
 
 /** Text changes carry strings; anything else is shown as JSON rather than "[object Object]". */
 function text(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v) ?? '';
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? '');
 }

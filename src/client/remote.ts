@@ -3,10 +3,28 @@
  * as the local `Setpoint` (see types.ts), so CLI commands work against a
  * server with `--server URL --token TOKEN`.
  */
-import { SetpointError, type ConvergenceFigures, type Description, type StatusSummary, type TokenInfo } from '../api.js';
+import {
+  SetpointError,
+  type ConvergenceFigures,
+  type Description,
+  type StatusSummary,
+  type TokenInfo,
+} from '../api.js';
 import type { Role } from '../auth/index.js';
 import { normalizeId, type ResourceId } from '../manifest/index.js';
-import type { ApprovalRecord, ApprovalState, AuditEntry, AuditQuery, AuditVerification, EventRecord, ResourceFilter, ResourceRecord, RevisionRecord, RunRecord, SourceState } from '../store/index.js';
+import type {
+  ApprovalRecord,
+  ApprovalState,
+  AuditEntry,
+  AuditQuery,
+  AuditVerification,
+  EventRecord,
+  ResourceFilter,
+  ResourceRecord,
+  RevisionRecord,
+  RunRecord,
+  SourceState,
+} from '../store/index.js';
 import type { SetpointClient, SourceStatus, SyncResult } from './types.js';
 import type { SloStatus } from '../telemetry/slo/status.js';
 
@@ -32,7 +50,11 @@ export class RemoteSetpoint implements SetpointClient {
     try {
       base = new URL(options.server).toString().replace(/\/+$/, '');
     } catch {
-      throw new SetpointError(`not a URL: ${options.server}`, 'SETPOINT_INVALID_ARGUMENT', 'e.g. --server http://127.0.0.1:7420');
+      throw new SetpointError(
+        `not a URL: ${options.server}`,
+        'SETPOINT_INVALID_ARGUMENT',
+        'e.g. --server http://127.0.0.1:7420',
+      );
     }
     const probe = new RemoteSetpoint(base, options.token, 'default');
     const info = await probe.request<{ namespace: string }>('GET', '/api/v1/info');
@@ -44,10 +66,24 @@ export class RemoteSetpoint implements SetpointClient {
   }
 
   async status(filter: ResourceFilter = {}): Promise<StatusSummary> {
-    const selector = filter.labels ? Object.entries(filter.labels).map(([k, v]) => `${k}=${v}`).join(',') : undefined;
-    const r = await this.request<{ items: ResourceRecord[]; counts: StatusSummary['counts'] }>('GET', '/api/v1/resources', {
-      query: { kind: filter.kind, namespace: filter.namespace, sync: filter.sync, health: filter.health, selector },
-    });
+    const selector = filter.labels
+      ? Object.entries(filter.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')
+      : undefined;
+    const r = await this.request<{ items: ResourceRecord[]; counts: StatusSummary['counts'] }>(
+      'GET',
+      '/api/v1/resources',
+      {
+        query: {
+          kind: filter.kind,
+          namespace: filter.namespace,
+          sync: filter.sync,
+          health: filter.health,
+          selector,
+        },
+      },
+    );
     return { resources: r.items, counts: r.counts };
   }
 
@@ -61,7 +97,11 @@ export class RemoteSetpoint implements SetpointClient {
 
   async get(id: string): Promise<ResourceRecord | undefined> {
     try {
-      return (await this.request<{ record: ResourceRecord }>('GET', `/api/v1/resources/${this.path(id)}`, { query: { events: 0 } })).record;
+      return (
+        await this.request<{ record: ResourceRecord }>('GET', `/api/v1/resources/${this.path(id)}`, {
+          query: { events: 0 },
+        })
+      ).record;
     } catch (err) {
       if (err instanceof SetpointError && err.code === 'SETPOINT_NOT_FOUND') return undefined;
       throw err;
@@ -71,9 +111,12 @@ export class RemoteSetpoint implements SetpointClient {
   async describe(id: string, paths?: readonly string[]): Promise<Description> {
     if (paths && paths.length > 0) throw localOnly('-f');
     try {
-      return await this.request<Description>('GET', `/api/v1/resources/${this.path(id)}`, { query: { live: true } });
+      return await this.request<Description>('GET', `/api/v1/resources/${this.path(id)}`, {
+        query: { live: true },
+      });
     } catch (err) {
-      if (err instanceof SetpointError && err.code === 'SETPOINT_NOT_FOUND') return { id: this.normalizeId(id), exists: false, changes: [], events: [], diagnostics: [] };
+      if (err instanceof SetpointError && err.code === 'SETPOINT_NOT_FOUND')
+        return { id: this.normalizeId(id), exists: false, changes: [], events: [], diagnostics: [] };
       throw err;
     }
   }
@@ -87,11 +130,22 @@ export class RemoteSetpoint implements SetpointClient {
   }
 
   async events(id?: string, limit = 50): Promise<EventRecord[]> {
-    return (await this.request<{ items: EventRecord[] }>('GET', '/api/v1/events', { query: { resource: id ? this.normalizeId(id) : undefined, limit } })).items;
+    return (
+      await this.request<{ items: EventRecord[] }>('GET', '/api/v1/events', {
+        query: { resource: id ? this.normalizeId(id) : undefined, limit },
+      })
+    ).items;
   }
 
   async audit(query: AuditQuery = {}): Promise<AuditEntry[]> {
-    const q = { resource: query.resourceId ? this.normalizeId(query.resourceId) : undefined, actor: query.actor, action: query.action, since: query.since, after: query.afterSeq, limit: query.limit };
+    const q = {
+      resource: query.resourceId ? this.normalizeId(query.resourceId) : undefined,
+      actor: query.actor,
+      action: query.action,
+      since: query.since,
+      after: query.afterSeq,
+      limit: query.limit,
+    };
     return (await this.request<{ items: AuditEntry[] }>('GET', '/api/v1/audit', { query: q })).items;
   }
 
@@ -100,16 +154,31 @@ export class RemoteSetpoint implements SetpointClient {
   }
 
   async approvals(state?: ApprovalState): Promise<ApprovalRecord[]> {
-    return (await this.request<{ items: ApprovalRecord[] }>('GET', '/api/v1/approvals', { query: { state: state ?? 'all' } })).items;
+    return (
+      await this.request<{ items: ApprovalRecord[] }>('GET', '/api/v1/approvals', {
+        query: { state: state ?? 'all' },
+      })
+    ).items;
   }
 
-  async approve(idOrPrefix: string, options: { paths?: readonly string[]; note?: string } = {}): Promise<ApprovalRecord> {
+  async approve(
+    idOrPrefix: string,
+    options: { paths?: readonly string[]; note?: string } = {},
+  ): Promise<ApprovalRecord> {
     if (options.paths && options.paths.length > 0) throw localOnly('-f');
-    return this.request<ApprovalRecord>('POST', `/api/v1/approvals/${encodeURIComponent(idOrPrefix)}/approve`, { body: { note: options.note } });
+    return this.request<ApprovalRecord>(
+      'POST',
+      `/api/v1/approvals/${encodeURIComponent(idOrPrefix)}/approve`,
+      { body: { note: options.note } },
+    );
   }
 
   async reject(idOrPrefix: string, note?: string): Promise<ApprovalRecord> {
-    return this.request<ApprovalRecord>('POST', `/api/v1/approvals/${encodeURIComponent(idOrPrefix)}/reject`, { body: { note } });
+    return this.request<ApprovalRecord>(
+      'POST',
+      `/api/v1/approvals/${encodeURIComponent(idOrPrefix)}/reject`,
+      { body: { note } },
+    );
   }
 
   async resume(id: string): Promise<ResourceRecord> {
@@ -125,21 +194,38 @@ export class RemoteSetpoint implements SetpointClient {
   }
 
   async rollback(revision: string, source?: string): Promise<RevisionRecord> {
-    return this.request<RevisionRecord>('POST', `/api/v1/sources/${encodeURIComponent(source ?? (await this.onlyGitSource()))}/pin`, { body: { revision } });
+    return this.request<RevisionRecord>(
+      'POST',
+      `/api/v1/sources/${encodeURIComponent(source ?? (await this.onlyGitSource()))}/pin`,
+      { body: { revision } },
+    );
   }
 
   async unpin(source?: string): Promise<SourceState> {
-    return this.request<SourceState>('POST', `/api/v1/sources/${encodeURIComponent(source ?? (await this.onlyGitSource()))}/unpin`);
+    return this.request<SourceState>(
+      'POST',
+      `/api/v1/sources/${encodeURIComponent(source ?? (await this.onlyGitSource()))}/unpin`,
+    );
   }
 
   /** The default of rollback/unpin, as the local API picks it: the only Git source. */
   private async onlyGitSource(): Promise<string> {
     const git = (await this.sourcesStatus()).filter((s) => s.kind === 'git');
     if (git.length === 1) return git[0].name;
-    throw new SetpointError(git.length === 0 ? 'no Git source is configured' : `${git.length} Git sources: say which`, 'SETPOINT_UNKNOWN_SOURCE', git.length === 0 ? 'add one under sources: in setpoint.yaml' : `--source ${git.map((s) => s.name).join(' | ')}`);
+    throw new SetpointError(
+      git.length === 0 ? 'no Git source is configured' : `${git.length} Git sources: say which`,
+      'SETPOINT_UNKNOWN_SOURCE',
+      git.length === 0
+        ? 'add one under sources: in setpoint.yaml'
+        : `--source ${git.map((s) => s.name).join(' | ')}`,
+    );
   }
 
-  async createToken(input: { name: string; role: Role; namespaces?: readonly string[] }): Promise<{ token: string; info: TokenInfo }> {
+  async createToken(input: {
+    name: string;
+    role: Role;
+    namespaces?: readonly string[];
+  }): Promise<{ token: string; info: TokenInfo }> {
     return this.request('POST', '/api/v1/tokens', { body: input });
   }
 
@@ -179,20 +265,34 @@ export class RemoteSetpoint implements SetpointClient {
     return this.normalizeId(id).split('/').map(encodeURIComponent).join('/');
   }
 
-  private async request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown } = {},
+  ): Promise<T> {
     const res = await this.send(method, path, options);
     return (await res.json()) as T;
   }
 
-  private async send(method: string, path: string, options: { query?: Query; body?: unknown; signal?: AbortSignal; accept?: string } = {}): Promise<Response> {
+  private async send(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; signal?: AbortSignal; accept?: string } = {},
+  ): Promise<Response> {
     const url = new URL(this.base + path);
-    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(options.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), signal: options.signal });
+      res = await fetch(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new SetpointError(
@@ -210,10 +310,19 @@ export class RemoteSetpoint implements SetpointClient {
       body = undefined;
     }
     const e = body?.error;
-    throw new SetpointError(e?.message ?? `${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`, e?.code ?? `SETPOINT_HTTP_${res.status}`, e?.hint, body?.diagnostics ?? []);
+    throw new SetpointError(
+      e?.message ?? `${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`,
+      e?.code ?? `SETPOINT_HTTP_${res.status}`,
+      e?.hint,
+      body?.diagnostics ?? [],
+    );
   }
 }
 
 function localOnly(flag: string): SetpointError {
-  return new SetpointError(`${flag} reads local files and does not work with --server`, 'SETPOINT_INVALID_ARGUMENT', 'run the command on the server host, or leave out the option');
+  return new SetpointError(
+    `${flag} reads local files and does not work with --server`,
+    'SETPOINT_INVALID_ARGUMENT',
+    'run the command on the server host, or leave out the option',
+  );
 }

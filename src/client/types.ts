@@ -6,7 +6,19 @@
 import type { ActorOption, ConvergenceFigures, Description, StatusSummary, TokenInfo } from '../api.js';
 import type { Role } from '../auth/index.js';
 import type { ResourceId } from '../manifest/index.js';
-import type { ApprovalRecord, ApprovalState, AuditEntry, AuditQuery, AuditVerification, EventRecord, ResourceFilter, ResourceRecord, RevisionRecord, RunRecord, SourceState } from '../store/index.js';
+import type {
+  ApprovalRecord,
+  ApprovalState,
+  AuditEntry,
+  AuditQuery,
+  AuditVerification,
+  EventRecord,
+  ResourceFilter,
+  ResourceRecord,
+  RevisionRecord,
+  RunRecord,
+  SourceState,
+} from '../store/index.js';
 import type { Admission } from '../source/sources.js';
 import type { SloStatus } from '../telemetry/slo/status.js';
 
@@ -28,7 +40,10 @@ export interface SetpointClient {
   audit(query?: AuditQuery): Promise<AuditEntry[]>;
   verifyAudit(): Promise<AuditVerification & { entry?: AuditEntry }>;
   approvals(state?: ApprovalState): Promise<ApprovalRecord[]>;
-  approve(idOrPrefix: string, options?: { paths?: readonly string[]; note?: string }): Promise<ApprovalRecord>;
+  approve(
+    idOrPrefix: string,
+    options?: { paths?: readonly string[]; note?: string },
+  ): Promise<ApprovalRecord>;
   reject(idOrPrefix: string, note?: string): Promise<ApprovalRecord>;
   resume(id: string): Promise<ResourceRecord>;
   /** Fetches the sources and admits their revisions; a running serve follows. */
@@ -36,7 +51,10 @@ export interface SetpointClient {
   sourcesStatus(): Promise<SourceStatus[]>;
   rollback(revision: string, source?: string): Promise<RevisionRecord>;
   unpin(source?: string): Promise<SourceState>;
-  createToken(input: { name: string; role: Role; namespaces?: readonly string[] }, options?: ActorOption): Promise<{ token: string; info: TokenInfo }>;
+  createToken(
+    input: { name: string; role: Role; namespaces?: readonly string[] },
+    options?: ActorOption,
+  ): Promise<{ token: string; info: TokenInfo }>;
   listTokens(): Promise<TokenInfo[]>;
   revokeToken(name: string, options?: ActorOption): Promise<void>;
   /** Resolves (first at once) whenever status may have changed, until `signal` aborts. */

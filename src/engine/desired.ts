@@ -74,7 +74,11 @@ export async function loadDesiredAsync(options: LoadOptions): Promise<DesiredSta
 }
 
 /** The documents of every manifest file, TypeScript ones taken from `typescript`. */
-function documentsOf(paths: readonly string[], diags: Diagnostics, typescript: ReadonlyMap<string, RawDocument[]> | undefined): RawDocument[] {
+function documentsOf(
+  paths: readonly string[],
+  diags: Diagnostics,
+  typescript: ReadonlyMap<string, RawDocument[]> | undefined,
+): RawDocument[] {
   const docs: RawDocument[] = [];
   for (const file of findManifestFiles(paths, diags)) {
     const got = isTypeScriptManifest(file) ? (typescript?.get(file) ?? []) : readManifestFile(file, diags);
@@ -90,11 +94,20 @@ export function loadDesired(options: LoadOptions): DesiredState {
   const locator = render ? new RenderedLocator() : new FieldLocator();
   const candidates: Resource[] = [];
   // Policy documents validate like any resource, then are set apart from the managed ones.
-  const validateOptions = { catalog: withPolicyKind(options.catalog), locator, defaultNamespace: options.defaultNamespace };
+  const validateOptions = {
+    catalog: withPolicyKind(options.catalog),
+    locator,
+    defaultNamespace: options.defaultNamespace,
+  };
   const variables = render?.variables ?? new Map();
   if (overlays) {
     // Overlays patch across files: render the whole set, then validate (no per-file cache).
-    const docs = renderProject(documentsOf(options.paths, diagnostics, options.typescript), render!, diagnostics, locator);
+    const docs = renderProject(
+      documentsOf(options.paths, diagnostics, options.typescript),
+      render!,
+      diagnostics,
+      locator,
+    );
     for (const doc of docs) {
       const r = validateOne(doc, validateOptions, diagnostics);
       if (r) candidates.push(r);
@@ -104,7 +117,12 @@ export function loadDesired(options: LoadOptions): DesiredState {
       if (isTypeScriptManifest(file)) {
         // Code, not data: its result depends on its imports, so it is never cached.
         let docs: RawDocument[] = options.typescript?.get(file) ?? [];
-        if (variables.size > 0) docs = interpolateDocuments(docs, { variables, locator, defaultNamespace: options.defaultNamespace }, diagnostics);
+        if (variables.size > 0)
+          docs = interpolateDocuments(
+            docs,
+            { variables, locator, defaultNamespace: options.defaultNamespace },
+            diagnostics,
+          );
         for (const doc of docs) {
           const r = validateOne(doc, validateOptions, diagnostics);
           if (r) candidates.push(r);
@@ -115,7 +133,12 @@ export function loadDesired(options: LoadOptions): DesiredState {
       try {
         bytes = readFileSync(file);
       } catch (err) {
-        diagnostics.error({ code: 'SETPOINT_MANIFEST_UNREADABLE', summary: `cannot read manifest: ${(err as Error).message}`, file, hint: 'check that the file exists and is readable' });
+        diagnostics.error({
+          code: 'SETPOINT_MANIFEST_UNREADABLE',
+          summary: `cannot read manifest: ${(err as Error).message}`,
+          file,
+          hint: 'check that the file exists and is readable',
+        });
         continue;
       }
       // The cache key covers the bytes; the cache's fingerprint covers the variables.
@@ -129,7 +152,12 @@ export function loadDesired(options: LoadOptions): DesiredState {
       const fileResources: Resource[] = [];
       const text = bytes.toString('utf8');
       let docs = parseManifestText(file, text, fileDiags);
-      if (text.includes('${')) docs = interpolateDocuments(docs, { variables, locator, defaultNamespace: options.defaultNamespace }, fileDiags);
+      if (text.includes('${'))
+        docs = interpolateDocuments(
+          docs,
+          { variables, locator, defaultNamespace: options.defaultNamespace },
+          fileDiags,
+        );
       for (const doc of docs) {
         const r = validateOne(doc, validateOptions, fileDiags);
         if (r) fileResources.push(r);
@@ -141,7 +169,11 @@ export function loadDesired(options: LoadOptions): DesiredState {
   addImplicitDependencies(candidates);
   const source = options.source ?? 'local';
   for (const r of candidates) r.source = source;
-  const { resources, policies, violations } = admitResources(checkResourceSet(candidates, locator, diagnostics), diagnostics, { locator, kinds: options.catalog.kinds() });
+  const { resources, policies, violations } = admitResources(
+    checkResourceSet(candidates, locator, diagnostics),
+    diagnostics,
+    { locator, kinds: options.catalog.kinds() },
+  );
   const roots = options.paths.map((p) => rootFor(resolve(p), options.projectRoot));
   const rootByFile = new Map<string, string>();
   return {
@@ -216,7 +248,8 @@ export function combineDesired(states: readonly DesiredState[]): DesiredState {
       resources.push(r);
     }
   }
-  const byFile = (file: string) => states.find((s) => s.resources.some((r) => r.origin.file === file)) ?? states[0];
+  const byFile = (file: string) =>
+    states.find((s) => s.resources.some((r) => r.origin.file === file)) ?? states[0];
   return {
     source: states[0].source,
     sources: states.flatMap((s) => s.sources),

@@ -3,10 +3,18 @@ import type { Diagnostic, FieldLocator, Resource } from '../manifest/index.js';
 import { ProviderError } from '../provider/errors.js';
 import { redactor } from '../secrets/index.js';
 
-export function errorDiagnostic(err: unknown, resource: Resource, locator: FieldLocator | undefined, doing: string): Diagnostic {
+export function errorDiagnostic(
+  err: unknown,
+  resource: Resource,
+  locator: FieldLocator | undefined,
+  doing: string,
+): Diagnostic {
   const pe = err instanceof ProviderError ? err : undefined;
   const field = pe?.field;
-  const pos = field && locator ? locator.locate(resource.origin.file, resource.origin.index, fieldPath(field)) : undefined;
+  const pos =
+    field && locator
+      ? locator.locate(resource.origin.file, resource.origin.index, fieldPath(field))
+      : undefined;
   return {
     severity: 'error',
     code: pe?.code ?? 'SETPOINT_PROVIDER_FAILED',

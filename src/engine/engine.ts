@@ -3,13 +3,29 @@
  * and drift (observe + compare + report, no action).
  */
 import { randomUUID } from 'node:crypto';
-import { declaredDigest, dependencyClosure, Diagnostics, type CompiledCache, normalizeId, type Diagnostic, type Resource, type ResourceId } from '../manifest/index.js';
+import {
+  declaredDigest,
+  dependencyClosure,
+  Diagnostics,
+  type CompiledCache,
+  normalizeId,
+  type Diagnostic,
+  type Resource,
+  type ResourceId,
+} from '../manifest/index.js';
 import { hasChanges, type Action, type Plan } from '../plan/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import type { Settings } from '../project/index.js';
 import { withoutIgnored, type Change } from '../diff/index.js';
 import type { SecretResolver } from '../secrets/index.js';
-import { statusSignature, type ResourceRecord, type ResourceSummary, type RevisionRecord, type RunResult, type Store } from '../store/index.js';
+import {
+  statusSignature,
+  type ResourceRecord,
+  type ResourceSummary,
+  type RevisionRecord,
+  type RunResult,
+  type Store,
+} from '../store/index.js';
 import { mark, type Logger } from '../telemetry/index.js';
 import type { RenderInputs } from '../render/index.js';
 import { createContext } from '../provider/context.js';
@@ -67,7 +83,15 @@ export interface ApplyReport {
   runId: string;
   revision: string;
   outcomes: ActionOutcome[];
-  counts: { created: number; updated: number; replaced: number; deleted: number; failed: number; skipped: number; unchanged: number };
+  counts: {
+    created: number;
+    updated: number;
+    replaced: number;
+    deleted: number;
+    failed: number;
+    skipped: number;
+    unchanged: number;
+  };
   /** Resources changed (succeeded actions). */
   changed: number;
   result: RunResult;
@@ -93,7 +117,8 @@ const PRIORITY_RANK = { critical: 0, high: 1, normal: 2, low: 3 } as const;
 export class Engine {
   /** Where provider events go: the recorder of the run in progress. */
   private recorder: Recorder | undefined;
-  private readonly onEvent: ObserveOptions['onEvent'] = (id, type, reason, message) => this.recorder?.event(type, reason, message, id);
+  private readonly onEvent: ObserveOptions['onEvent'] = (id, type, reason, message) =>
+    this.recorder?.event(type, reason, message, id);
 
   constructor(readonly options: EngineOptions) {}
 
@@ -109,7 +134,11 @@ export class Engine {
     });
   }
 
-  private observeOptions(desired: DesiredState, onEvent: ObserveOptions['onEvent'], resolveOnly = false): ObserveOptions {
+  private observeOptions(
+    desired: DesiredState,
+    onEvent: ObserveOptions['onEvent'],
+    resolveOnly = false,
+  ): ObserveOptions {
     return {
       registry: this.options.registry,
       secrets: this.options.secrets,
@@ -134,17 +163,30 @@ export class Engine {
     if (!diags.hasErrors) {
       const opts = this.observeOptions(desired, this.onEvent);
       mark('store summaries');
-      const declared = await observeAll(targets ? desired.resources.filter((r) => targets.has(r.id)) : desired.resources, opts);
+      const declared = await observeAll(
+        targets ? desired.resources.filter((r) => targets.has(r.id)) : desired.resources,
+        opts,
+      );
       checkTargetPaths(declared, desired.resources, desired.locator);
       mark('resolve + observe');
-      const orphans = await this.observeOrphans(Boolean(request.prune || this.options.settings.defaults.prune), desired, stored, opts, targets);
+      const orphans = await this.observeOrphans(
+        Boolean(request.prune || this.options.settings.defaults.prune),
+        desired,
+        stored,
+        opts,
+        targets,
+      );
       observations = declared.concat(orphans);
     } else {
       // Report what the valid resources refer to (source files, secrets) in the same run; no target is read.
-      for (const o of await observeAll(desired.resources, this.observeOptions(desired, this.onEvent, true))) if (o.error) diags.add(o.error);
+      for (const o of await observeAll(desired.resources, this.observeOptions(desired, this.onEvent, true)))
+        if (o.error) diags.add(o.error);
     }
     const digest = revisionDigest([...observations, ...desired.policies.digestEntries()]);
-    const plan = buildPlan(observations, request.revision?.id ?? digest.slice(0, 16), { prune: request.prune || this.options.settings.defaults.prune, targets });
+    const plan = buildPlan(observations, request.revision?.id ?? digest.slice(0, 16), {
+      prune: request.prune || this.options.settings.defaults.prune,
+      targets,
+    });
     plan.diagnostics = [...diags.items, ...plan.diagnostics];
     mark('diff + plan');
     const revision: RevisionRecord = request.revision ?? {
@@ -160,13 +202,22 @@ export class Engine {
   }
 
   /** `--target` ids plus everything they depend on. */
-  private targetSet(resources: readonly Resource[], targets: readonly string[] | undefined, diags: Diagnostics): Set<ResourceId> | undefined {
+  private targetSet(
+    resources: readonly Resource[],
+    targets: readonly string[] | undefined,
+    diags: Diagnostics,
+  ): Set<ResourceId> | undefined {
     if (!targets || targets.length === 0) return undefined;
     const edges = new Map(resources.map((r) => [r.id, r.dependsOn]));
     const ids = targets.map((t) => normalizeId(t, this.options.settings.namespace));
     for (const id of ids)
       if (!edges.has(id))
-        diags.error({ code: 'SETPOINT_UNKNOWN_TARGET', summary: `--target ${id}: no such resource in the manifests`, resourceId: id, hint: 'run `setpoint plan` to list the ids' });
+        diags.error({
+          code: 'SETPOINT_UNKNOWN_TARGET',
+          summary: `--target ${id}: no such resource in the manifests`,
+          resourceId: id,
+          hint: 'run `setpoint plan` to list the ids',
+        });
     return dependencyClosure(ids, edges);
   }
 
@@ -179,7 +230,9 @@ export class Engine {
     targets?: ReadonlySet<ResourceId>,
   ): Promise<Observation[]> {
     const declared = new Set(desired.resources.map((r) => r.id));
-    const ids = [...stored.values()].filter((r) => r.managed && !declared.has(r.id) && (!targets || targets.has(r.id))).map((r) => r.id);
+    const ids = [...stored.values()]
+      .filter((r) => r.managed && !declared.has(r.id) && (!targets || targets.has(r.id)))
+      .map((r) => r.id);
     if (ids.length === 0) return [];
     const out: Observation[] = [];
     for (const record of await this.options.store.listResources({ ids })) {
@@ -194,7 +247,12 @@ export class Engine {
 
   async apply(
     planned: Planned,
-    options: { parallelism?: number; signal?: AbortSignal; windows?: WindowGate; overrideWindow?: boolean } & ApplyHooks = {},
+    options: {
+      parallelism?: number;
+      signal?: AbortSignal;
+      windows?: WindowGate;
+      overrideWindow?: boolean;
+    } & ApplyHooks = {},
   ): Promise<ApplyReport> {
     const { store, logger, actor, registry } = this.options;
     const started = performance.now();
@@ -206,15 +264,35 @@ export class Engine {
     const startedAt = now();
     const existing = await store.getRevision(revision.id);
     if (!existing) await store.putRevision(revision);
-    await store.putRun({ id: runId, command: 'apply', revisionId: revision.id, actor, startedAt, result: 'running', summary: {} });
+    await store.putRun({
+      id: runId,
+      command: 'apply',
+      revisionId: revision.id,
+      actor,
+      startedAt,
+      result: 'running',
+      summary: {},
+    });
     logger.info({ runId, revisionId: revision.id, actions: plan.actions.length }, 'apply started');
 
     const obsById = new Map(planned.observations.map((o) => [o.resource.id, o]));
     // Full records only where an action will change them; no-ops are checked by signature below.
-    const prev = await this.previousRecords(plan.actions.filter((a) => a.op !== 'noop').map((a) => a.id).concat(plan.orphans));
+    const prev = await this.previousRecords(
+      plan.actions
+        .filter((a) => a.op !== 'noop')
+        .map((a) => a.id)
+        .concat(plan.orphans),
+    );
     const actualAfter = new Map<ResourceId, unknown>();
     const recordOf = (o: Observation) =>
-      declaredRecord(o.resource, o.desiredDigest, o.resource.source ?? desired.source, prev.get(o.resource.id), now(), !o.orphan);
+      declaredRecord(
+        o.resource,
+        o.desiredDigest,
+        o.resource.source ?? desired.source,
+        prev.get(o.resource.id),
+        now(),
+        !o.orphan,
+      );
 
     // Observed events (e.g. command output) are recorded with the run.
     this.recorder = recorder;
@@ -228,9 +306,24 @@ export class Engine {
         const verdict = options.windows.check(obsById.get(a.id)!.resource, nowDate);
         if (!verdict.blocked) continue;
         if (options.overrideWindow) {
-          recorder.audit({ action: 'window.override', resourceId: a.id, diffDigest: changeDigest(a.changes), result: 'overridden', detail: { window: verdict.window, op: a.op } });
-          recorder.event('Warning', 'WindowOverridden', `${verdict.reason}; overridden by ${actor} (--override-window)`, a.id);
-        } else blocked.set(a.id, { reason: `blocked by change window ${verdict.window} until ${verdict.until.toISOString()}`, until: verdict.until.toISOString() });
+          recorder.audit({
+            action: 'window.override',
+            resourceId: a.id,
+            diffDigest: changeDigest(a.changes),
+            result: 'overridden',
+            detail: { window: verdict.window, op: a.op },
+          });
+          recorder.event(
+            'Warning',
+            'WindowOverridden',
+            `${verdict.reason}; overridden by ${actor} (--override-window)`,
+            a.id,
+          );
+        } else
+          blocked.set(a.id, {
+            reason: `blocked by change window ${verdict.window} until ${verdict.until.toISOString()}`,
+            until: verdict.until.toISOString(),
+          });
       }
     }
 
@@ -249,16 +342,37 @@ export class Engine {
       onDone: (outcome) => {
         const { action } = outcome;
         const o = obsById.get(action.id)!;
-        const message = outcome.status === 'failed' ? `${action.op} failed: ${outcome.message}` : outcome.message;
-        recorder.action({ id: action.id, kind: action.kind, op: action.op, result: outcome.status, message, changes: action.changes, pruned: action.pruned });
+        const message =
+          outcome.status === 'failed' ? `${action.op} failed: ${outcome.message}` : outcome.message;
+        recorder.action({
+          id: action.id,
+          kind: action.kind,
+          op: action.op,
+          result: outcome.status,
+          message,
+          changes: action.changes,
+          pruned: action.pruned,
+        });
         if (outcome.status === 'succeeded') {
           if (action.pruned) recorder.forget(action.id);
-          else recorder.record(markInSync(recordOf(o), healthOf(o, actualAfter.get(action.id)), now(), { revision: revision.id }));
+          else
+            recorder.record(
+              markInSync(recordOf(o), healthOf(o, actualAfter.get(action.id)), now(), {
+                revision: revision.id,
+              }),
+            );
         } else if (blocked.has(action.id)) {
           const b = blocked.get(action.id)!;
           recorder.record({ ...markFailed(recordOf(o), b.reason, now(), 'Blocked'), blockedUntil: b.until });
         } else {
-          recorder.record(markFailed(recordOf(o), outcome.message, now(), outcome.status === 'skipped' ? 'Pending' : 'Failed'));
+          recorder.record(
+            markFailed(
+              recordOf(o),
+              outcome.message,
+              now(),
+              outcome.status === 'skipped' ? 'Pending' : 'Failed',
+            ),
+          );
         }
         options.onDone?.(outcome);
       },
@@ -277,40 +391,93 @@ export class Engine {
         continue;
       }
       const health = healthOf(o, o.actual);
-      const candidate = { desiredDigest: o.desiredDigest, sync: 'InSync' as const, health: health.status, healthMessage: health.message, origin: originOf(o.resource), declared: true, source: o.resource.source ?? desired.source, lastError: undefined };
+      const candidate = {
+        desiredDigest: o.desiredDigest,
+        sync: 'InSync' as const,
+        health: health.status,
+        healthMessage: health.message,
+        origin: originOf(o.resource),
+        declared: true,
+        source: o.resource.source ?? desired.source,
+        lastError: undefined,
+      };
       if (planned.stored.get(a.id)?.signature !== statusSignature(candidate)) stale.push(o);
     }
     const stalePrev = await this.previousRecords(stale.map((o) => o.resource.id));
     for (const o of stale)
-      recorder.record(markInSync(declaredRecord(o.resource, o.desiredDigest, o.resource.source ?? desired.source, stalePrev.get(o.resource.id), stamp), healthOf(o, o.actual), stamp));
+      recorder.record(
+        markInSync(
+          declaredRecord(
+            o.resource,
+            o.desiredDigest,
+            o.resource.source ?? desired.source,
+            stalePrev.get(o.resource.id),
+            stamp,
+          ),
+          healthOf(o, o.actual),
+          stamp,
+        ),
+      );
     for (const id of plan.orphans) {
       const o = obsById.get(id);
       if (o && prev.get(id)?.declared !== false) recorder.record(recordOf(o));
     }
 
-    const counts = { created: 0, updated: 0, replaced: 0, deleted: 0, failed: 0, skipped: 0, unchanged: plan.summary.noop };
+    const counts = {
+      created: 0,
+      updated: 0,
+      replaced: 0,
+      deleted: 0,
+      failed: 0,
+      skipped: 0,
+      unchanged: plan.summary.noop,
+    };
     for (const o of outcomes) {
       if (o.status === 'failed') counts.failed++;
       else if (o.status === 'skipped') counts.skipped++;
-      else counts[({ create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted' } as const)[o.action.op as 'create']]++;
+      else
+        counts[
+          ({ create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted' } as const)[
+            o.action.op as 'create'
+          ]
+        ]++;
     }
     const changed = counts.created + counts.updated + counts.replaced + counts.deleted;
-    const result: RunResult = options.signal?.aborted ? 'interrupted' : counts.failed + counts.skipped > 0 ? (changed > 0 ? 'partial' : 'failed') : 'succeeded';
+    const result: RunResult = options.signal?.aborted
+      ? 'interrupted'
+      : counts.failed + counts.skipped > 0
+        ? changed > 0
+          ? 'partial'
+          : 'failed'
+        : 'succeeded';
     mark('no-op records');
     await recorder.stop();
     this.recorder = undefined;
     mark('flush records');
     if (result === 'succeeded') await store.markConverged(revision.id, now());
-    await store.putRun({ id: runId, command: 'apply', revisionId: revision.id, actor, startedAt, finishedAt: now(), result, summary: { ...counts, changed } });
+    await store.putRun({
+      id: runId,
+      command: 'apply',
+      revisionId: revision.id,
+      actor,
+      startedAt,
+      finishedAt: now(),
+      result,
+      summary: { ...counts, changed },
+    });
     const durationMs = performance.now() - started;
-    logger.info({ runId, revisionId: revision.id, result, ...counts, durationMs: Math.round(durationMs) }, 'apply finished');
+    logger.info(
+      { runId, revisionId: revision.id, result, ...counts, durationMs: Math.round(durationMs) },
+      'apply finished',
+    );
     return { runId, revision: revision.id, outcomes, counts, changed, result, durationMs };
   }
 
   /** What the store knows of these sources' resources, by id. */
   private async summaries(sources: readonly string[]): Promise<Map<ResourceId, ResourceSummary>> {
     const out = new Map<ResourceId, ResourceSummary>();
-    for (const source of sources) for (const r of await this.options.store.listResourceSummaries(source)) out.set(r.id, r);
+    for (const source of sources)
+      for (const r of await this.options.store.listResourceSummaries(source)) out.set(r.id, r);
     return out;
   }
 
@@ -324,10 +491,12 @@ export class Engine {
     const { store, logger, actor } = this.options;
     const planned = await this.plan({ ...request, prune: false });
     const { plan, revision, desired } = planned;
-    if (plan.diagnostics.some((d) => d.severity === 'error')) return { revision: revision.id, items: [], inSync: 0, diagnostics: plan.diagnostics };
+    if (plan.diagnostics.some((d) => d.severity === 'error'))
+      return { revision: revision.id, items: [], inSync: 0, diagnostics: plan.diagnostics };
     const recorder = new Recorder({ store, logger, actor, revisionId: revision.id });
     const prev = new Map<ResourceId, ResourceRecord>();
-    for (const source of desired.sources) for (const r of await store.listResources({ source })) prev.set(r.id, r);
+    for (const source of desired.sources)
+      for (const r of await store.listResources({ source })) prev.set(r.id, r);
     const now = new Date().toISOString();
     const items: DriftItem[] = [];
     let inSync = 0;
@@ -342,11 +511,24 @@ export class Engine {
         recorder.record(markInSync(record, healthOf(o, o.actual), now));
         continue;
       }
-      const state: DriftItem['state'] = !record.managed ? 'Pending' : o.exists || o.absent ? 'Drifted' : 'Missing';
-      items.push({ id: o.resource.id, state, changes: action.op === 'delete' ? [{ path: 'ensure', old: 'present', new: 'absent' }] : changes });
+      const state: DriftItem['state'] = !record.managed
+        ? 'Pending'
+        : o.exists || o.absent
+          ? 'Drifted'
+          : 'Missing';
+      items.push({
+        id: o.resource.id,
+        state,
+        changes: action.op === 'delete' ? [{ path: 'ensure', old: 'present', new: 'absent' }] : changes,
+      });
       const next = markOutOfSync(record, changes, healthOf(o, o.actual), now);
       if (next.sync === 'Drifted' && p?.sync !== 'Drifted')
-        recorder.event('Warning', 'DriftDetected', `${state.toLowerCase()}: ${changes.map((c) => c.path).join(', ') || action.reason}`, o.resource.id);
+        recorder.event(
+          'Warning',
+          'DriftDetected',
+          `${state.toLowerCase()}: ${changes.map((c) => c.path).join(', ') || action.reason}`,
+          o.resource.id,
+        );
       recorder.record(next);
     }
     await recorder.stop();
@@ -358,8 +540,22 @@ export { hasChanges };
 
 /** An orphan that is kept (pruning off): listed in the plan, never observed. */
 function keptOrphan(resource: Resource, opts: ObserveOptions): Observation {
-  const ctx = createContext({ resource, sourceRoot: opts.sourceRootOf(resource.origin.file), secrets: opts.secrets, onEvent: opts.onEvent });
-  return { resource, provider: opts.registry.require(resource.key.kind), ctx, exists: true, absent: false, renderedDigest: resource.digest, desiredDigest: resource.digest, orphan: true };
+  const ctx = createContext({
+    resource,
+    sourceRoot: opts.sourceRootOf(resource.origin.file),
+    secrets: opts.secrets,
+    onEvent: opts.onEvent,
+  });
+  return {
+    resource,
+    provider: opts.registry.require(resource.key.kind),
+    ctx,
+    exists: true,
+    absent: false,
+    renderedDigest: resource.digest,
+    desiredDigest: resource.digest,
+    orphan: true,
+  };
 }
 
 export function originOf(r: Resource): string {

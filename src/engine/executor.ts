@@ -78,7 +78,14 @@ export async function execute(actions: readonly Action[], options: ExecuteOption
       if (options.signal?.aborted) {
         ready.clear();
         if (running === 0) {
-          for (const a of work) if (!done.has(a.id)) finish({ action: a, status: 'skipped', message: 'interrupted before it started', durationMs: 0 });
+          for (const a of work)
+            if (!done.has(a.id))
+              finish({
+                action: a,
+                status: 'skipped',
+                message: 'interrupted before it started',
+                durationMs: 0,
+              });
         }
       }
       while (running < Math.max(1, options.parallelism)) {
@@ -120,7 +127,8 @@ export async function execute(actions: readonly Action[], options: ExecuteOption
       };
       options.perform(action).then(
         (message) => settle({ status: 'succeeded', message }),
-        (error: unknown) => settle({ status: 'failed', message: (error as Error)?.message ?? String(error), error }),
+        (error: unknown) =>
+          settle({ status: 'failed', message: (error as Error)?.message ?? String(error), error }),
       );
     };
 

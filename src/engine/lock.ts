@@ -33,7 +33,10 @@ export function holderId(): string {
  * Takes the state lock, waiting up to `timeoutMs`. Taking over the lock of a
  * dead holder is audited (`lock.takeover`, by `actor`) once the lock is ours.
  */
-export async function acquireStateLock(store: Store, options: { timeoutMs?: number; what?: string; actor?: string } = {}): Promise<HeldLock> {
+export async function acquireStateLock(
+  store: Store,
+  options: { timeoutMs?: number; what?: string; actor?: string } = {},
+): Promise<HeldLock> {
   const me = holderId();
   const deadline = Date.now() + (options.timeoutMs ?? 0);
   let tookOverFrom: string | undefined;
@@ -42,7 +45,13 @@ export async function acquireStateLock(store: Store, options: { timeoutMs?: numb
     if (lease) {
       if (tookOverFrom)
         await store.appendAudit([
-          { time: new Date().toISOString(), actor: options.actor ?? 'unknown', action: 'lock.takeover', result: 'taken-over', detail: { from: tookOverFrom, holder: lease.holder, token: lease.token } },
+          {
+            time: new Date().toISOString(),
+            actor: options.actor ?? 'unknown',
+            action: 'lock.takeover',
+            result: 'taken-over',
+            detail: { from: tookOverFrom, holder: lease.holder, token: lease.token },
+          },
         ]);
       return hold(store, lease);
     }

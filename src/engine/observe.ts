@@ -47,11 +47,18 @@ export interface ObserveOptions {
   workRoot?: string;
 }
 
-export async function observeAll(resources: readonly Resource[], options: ObserveOptions): Promise<Observation[]> {
+export async function observeAll(
+  resources: readonly Resource[],
+  options: ObserveOptions,
+): Promise<Observation[]> {
   return mapLimit(resources, options.parallelism, (r) => observeOne(r, options));
 }
 
-export async function observeOne(resource: Resource, options: ObserveOptions, orphan = false): Promise<Observation> {
+export async function observeOne(
+  resource: Resource,
+  options: ObserveOptions,
+  orphan = false,
+): Promise<Observation> {
   const provider = options.registry.require(resource.key.kind);
   const ctx = createContext({
     resource,
@@ -63,9 +70,20 @@ export async function observeOne(resource: Resource, options: ObserveOptions, or
     workRoot: options.workRoot,
   });
   const absent = (resource.spec as { ensure?: string } | null)?.ensure === 'absent';
-  const obs: Observation = { resource, provider, ctx, exists: false, absent, renderedDigest: '', desiredDigest: '', orphan };
+  const obs: Observation = {
+    resource,
+    provider,
+    ctx,
+    exists: false,
+    absent,
+    renderedDigest: '',
+    desiredDigest: '',
+    orphan,
+  };
   try {
-    obs.desired = provider.resolve ? await traceProviderCall('resolve', resource, () => provider.resolve!(resource.spec, ctx)) : resource.spec;
+    obs.desired = provider.resolve
+      ? await traceProviderCall('resolve', resource, () => provider.resolve!(resource.spec, ctx))
+      : resource.spec;
   } catch (err) {
     obs.error = errorDiagnostic(err, resource, options.locator, 'cannot resolve');
   }
@@ -92,7 +110,9 @@ function renderedDigest(r: Resource, sources: readonly string[]): string {
 }
 
 /** The revision digest: every resource's rendered digest, in id order. */
-export function revisionDigest(observations: ReadonlyArray<Pick<Observation, 'resource' | 'renderedDigest' | 'orphan'>>): string {
+export function revisionDigest(
+  observations: ReadonlyArray<Pick<Observation, 'resource' | 'renderedDigest' | 'orphan'>>,
+): string {
   const lines = observations
     .filter((o) => !o.orphan)
     .map((o) => `${o.resource.id} ${o.renderedDigest}`)

@@ -19,25 +19,34 @@ export async function performAction(obs: Observation, action: Action): Promise<P
   const { provider, ctx } = obs;
   const what = describeTarget(obs);
   if ((action.op === 'create' || action.op === 'update' || action.op === 'replace') && !provider.apply)
-    throw new ProviderError(`${provider.kind} is observe-only: its drift can be reported, never fixed by setpoint`, {
-      code: 'SETPOINT_OBSERVE_ONLY',
-      hint: 'fix the target by other means, or set lifecycle.remediation: alert',
-    });
+    throw new ProviderError(
+      `${provider.kind} is observe-only: its drift can be reported, never fixed by setpoint`,
+      {
+        code: 'SETPOINT_OBSERVE_ONLY',
+        hint: 'fix the target by other means, or set lifecycle.remediation: alert',
+      },
+    );
   switch (action.op) {
     case 'noop':
       return { actual: obs.actual, message: 'in sync' };
     case 'create': {
-      const actual: unknown = await traceProviderCall('apply', obs.resource, () => provider.apply!(obs.desired, undefined, ctx));
+      const actual: unknown = await traceProviderCall('apply', obs.resource, () =>
+        provider.apply!(obs.desired, undefined, ctx),
+      );
       return { actual, message: `created${what}` };
     }
     case 'update': {
       const desired = await desiredForUpdate(obs);
-      const actual: unknown = await traceProviderCall('apply', obs.resource, () => provider.apply!(desired, obs.actual, ctx));
+      const actual: unknown = await traceProviderCall('apply', obs.resource, () =>
+        provider.apply!(desired, obs.actual, ctx),
+      );
       return { actual, message: `updated ${action.changes.map((c) => c.path).join(', ')}${what}` };
     }
     case 'replace': {
       await destroy(obs);
-      const actual: unknown = await traceProviderCall('apply', obs.resource, () => provider.apply!(obs.desired, undefined, ctx));
+      const actual: unknown = await traceProviderCall('apply', obs.resource, () =>
+        provider.apply!(obs.desired, undefined, ctx),
+      );
       return { actual, message: `replaced${what}` };
     }
     case 'delete':
@@ -65,13 +74,18 @@ async function desiredForUpdate(obs: Observation): Promise<unknown> {
 function unset(target: Record<string, unknown>, path: string[]): void {
   const [head, ...rest] = path;
   if (rest.length === 0) delete target[head];
-  else if (target[head] && typeof target[head] === 'object') unset(target[head] as Record<string, unknown>, rest);
+  else if (target[head] && typeof target[head] === 'object')
+    unset(target[head] as Record<string, unknown>, rest);
 }
 
 async function destroy(obs: Observation): Promise<void> {
   if (!obs.provider.destroy)
-    throw new ProviderError(`${obs.provider.kind} resources cannot be deleted by setpoint`, { code: 'SETPOINT_APPLY_REFUSED' });
-  await traceProviderCall('destroy', obs.resource, () => obs.provider.destroy!(obs.desired, obs.actual, obs.ctx));
+    throw new ProviderError(`${obs.provider.kind} resources cannot be deleted by setpoint`, {
+      code: 'SETPOINT_APPLY_REFUSED',
+    });
+  await traceProviderCall('destroy', obs.resource, () =>
+    obs.provider.destroy!(obs.desired, obs.actual, obs.ctx),
+  );
 }
 
 function describeTarget(obs: Observation): string {

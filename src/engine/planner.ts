@@ -14,13 +14,19 @@ export interface PlanOptions {
   targets?: ReadonlySet<ResourceId>;
 }
 
-export function buildPlan(observations: readonly Observation[], revision: string, options: PlanOptions = {}): Plan {
+export function buildPlan(
+  observations: readonly Observation[],
+  revision: string,
+  options: PlanOptions = {},
+): Plan {
   const diags = new Diagnostics();
   const actions: Action[] = [];
   const orphans: ResourceId[] = [];
   const inScope = (id: ResourceId) => !options.targets || options.targets.has(id);
 
-  const pruned = observations.filter((o) => o.orphan && inScope(o.resource.id) && (options.prune || o.resource.lifecycle.prune));
+  const pruned = observations.filter(
+    (o) => o.orphan && inScope(o.resource.id) && (options.prune || o.resource.lifecycle.prune),
+  );
   const prunedIds = new Set(pruned.map((o) => o.resource.id));
   const dependentsOf = new Map<ResourceId, ResourceId[]>();
   for (const o of pruned)

@@ -88,7 +88,9 @@ export class Recorder {
   }
 
   /** Buffers an audit entry; the actor defaults to the recorder's (serve passes the approver of an approved action). */
-  audit(input: Omit<AuditInput, 'time' | 'actor' | 'revisionId'> & { revisionId?: string; actor?: string }): void {
+  audit(
+    input: Omit<AuditInput, 'time' | 'actor' | 'revisionId'> & { revisionId?: string; actor?: string },
+  ): void {
     this.audits.push({
       time: new Date().toISOString(),
       ...input,
@@ -99,8 +101,21 @@ export class Recorder {
   }
 
   /** An action's outcome: event, counter, log line and audit entry. */
-  action(outcome: { id: ResourceId; kind: string; op: string; result: 'succeeded' | 'failed' | 'skipped'; message: string; changes: readonly Change[]; pruned?: boolean }): void {
-    const reason = outcome.result === 'succeeded' ? pastTense(outcome.op) : outcome.result === 'failed' ? 'ApplyFailed' : 'Skipped';
+  action(outcome: {
+    id: ResourceId;
+    kind: string;
+    op: string;
+    result: 'succeeded' | 'failed' | 'skipped';
+    message: string;
+    changes: readonly Change[];
+    pruned?: boolean;
+  }): void {
+    const reason =
+      outcome.result === 'succeeded'
+        ? pastTense(outcome.op)
+        : outcome.result === 'failed'
+          ? 'ApplyFailed'
+          : 'Skipped';
     this.event(outcome.result === 'succeeded' ? 'Normal' : 'Warning', reason, outcome.message, outcome.id);
     runCounters.actions.inc({ kind: outcome.kind, op: outcome.op, result: outcome.result });
     this.audit({
@@ -111,7 +126,10 @@ export class Recorder {
       detail:
         outcome.result === 'succeeded' && !outcome.pruned
           ? undefined
-          : { pruned: outcome.pruned || undefined, message: outcome.result === 'succeeded' ? undefined : outcome.message },
+          : {
+              pruned: outcome.pruned || undefined,
+              message: outcome.result === 'succeeded' ? undefined : outcome.message,
+            },
     });
   }
 
@@ -159,7 +177,8 @@ export class Recorder {
     if (deletes.length) await store.deleteResources(deletes);
     if (events.length) await store.appendEvents(events);
     if (audits.length) await store.appendAudit(audits);
-    if (this.options.onFlushed && (records.length || deletes.length || events.length)) this.options.onFlushed({ records, deletes, events: events.length });
+    if (this.options.onFlushed && (records.length || deletes.length || events.length))
+      this.options.onFlushed({ records, deletes, events: events.length });
   }
 }
 
@@ -170,7 +189,8 @@ function pastTense(op: string): string {
 /** sha256 of the change set an action acted on (paths and values, secrets excluded). */
 export function changeDigest(changes: readonly Change[]): string {
   const h = createHash('sha256');
-  for (const c of changes) h.update(JSON.stringify([c.path, c.sensitive ? null : c.old, c.sensitive ? null : c.new]));
+  for (const c of changes)
+    h.update(JSON.stringify([c.path, c.sensitive ? null : c.old, c.sensitive ? null : c.new]));
   return h.digest('hex');
 }
 

@@ -70,12 +70,23 @@ export function declaredRecord(
 }
 
 export function healthOf(obs: Observation, actual: unknown): Health {
-  if (obs.absent) return actual === undefined ? { status: 'Healthy', message: 'absent, as declared' } : { status: 'Degraded', message: 'present, but declared absent' };
-  return obs.provider.health?.(obs.desired, actual) ?? (actual === undefined ? { status: 'Missing' } : { status: 'Healthy' });
+  if (obs.absent)
+    return actual === undefined
+      ? { status: 'Healthy', message: 'absent, as declared' }
+      : { status: 'Degraded', message: 'present, but declared absent' };
+  return (
+    obs.provider.health?.(obs.desired, actual) ??
+    (actual === undefined ? { status: 'Missing' } : { status: 'Healthy' })
+  );
 }
 
 /** In sync now (after a successful action, or observed so). */
-export function markInSync(r: ResourceRecord, health: Health, now: string, applied?: { revision: string }): ResourceRecord {
+export function markInSync(
+  r: ResourceRecord,
+  health: Health,
+  now: string,
+  applied?: { revision: string },
+): ResourceRecord {
   return {
     ...r,
     sync: 'InSync',
@@ -91,12 +102,26 @@ export function markInSync(r: ResourceRecord, health: Health, now: string, appli
     managed: r.managed || applied !== undefined,
     lastAppliedRevision: applied?.revision ?? r.lastAppliedRevision,
     lastAppliedAt: applied ? now : r.lastAppliedAt,
-    conditions: setCondition(r.conditions, { type: 'Synced', status: 'True', reason: applied ? 'Applied' : 'Observed', message: 'actual state matches the desired state' }, now),
+    conditions: setCondition(
+      r.conditions,
+      {
+        type: 'Synced',
+        status: 'True',
+        reason: applied ? 'Applied' : 'Observed',
+        message: 'actual state matches the desired state',
+      },
+      now,
+    ),
   };
 }
 
 /** Differs from the desired state. Managed resources are Drifted; never-applied ones are Pending. */
-export function markOutOfSync(r: ResourceRecord, changes: readonly Change[], health: Health, now: string): ResourceRecord {
+export function markOutOfSync(
+  r: ResourceRecord,
+  changes: readonly Change[],
+  health: Health,
+  now: string,
+): ResourceRecord {
   const sync: SyncStatus = r.managed ? 'Drifted' : 'Pending';
   return {
     ...r,
@@ -108,19 +133,38 @@ export function markOutOfSync(r: ResourceRecord, changes: readonly Change[], hea
     drift: storedChanges(changes),
     conditions: setCondition(
       r.conditions,
-      { type: 'Synced', status: 'False', reason: sync, message: `${changes.length} field${changes.length === 1 ? '' : 's'} differ: ${changes.map((c) => c.path).join(', ')}` },
+      {
+        type: 'Synced',
+        status: 'False',
+        reason: sync,
+        message: `${changes.length} field${changes.length === 1 ? '' : 's'} differ: ${changes.map((c) => c.path).join(', ')}`,
+      },
       now,
     ),
   };
 }
 
-export function markFailed(r: ResourceRecord, error: string, now: string, sync: SyncStatus = 'Failed'): ResourceRecord {
+export function markFailed(
+  r: ResourceRecord,
+  error: string,
+  now: string,
+  sync: SyncStatus = 'Failed',
+): ResourceRecord {
   return {
     ...r,
     sync,
     lastError: redactor.redact(error),
     attempts: r.attempts + 1,
     lastObservedAt: now,
-    conditions: setCondition(r.conditions, { type: 'Synced', status: 'False', reason: sync === 'Failed' ? 'ApplyFailed' : sync, message: redactor.redact(error) }, now),
+    conditions: setCondition(
+      r.conditions,
+      {
+        type: 'Synced',
+        status: 'False',
+        reason: sync === 'Failed' ? 'ApplyFailed' : sync,
+        message: redactor.redact(error),
+      },
+      now,
+    ),
   };
 }

@@ -52,7 +52,12 @@ export async function validateManifests(request: ValidateRequest): Promise<Valid
     resolveOnly: true,
   });
   for (const o of observations) if (o.error) diags.add(o.error);
-  return { resources: desired.resources.length, policies: desired.policies.size, violations: desired.violations, diagnostics: diags.items };
+  return {
+    resources: desired.resources.length,
+    policies: desired.policies.size,
+    violations: desired.violations,
+    diagnostics: diags.items,
+  };
 }
 
 /** Answers every secret reference with a placeholder; nothing is read or run. */

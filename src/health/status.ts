@@ -6,8 +6,22 @@ export { HEALTH_RANK } from '../provider/types.js';
 
 export type SyncStatus = 'InSync' | 'Drifted' | 'Pending' | 'Applying' | 'Failed' | 'Conflict' | 'Blocked';
 
-export const SYNC_STATUSES: readonly SyncStatus[] = ['InSync', 'Drifted', 'Pending', 'Applying', 'Failed', 'Conflict', 'Blocked'];
-export const HEALTH_STATUSES: readonly HealthStatus[] = ['Healthy', 'Progressing', 'Degraded', 'Missing', 'Unknown'];
+export const SYNC_STATUSES: readonly SyncStatus[] = [
+  'InSync',
+  'Drifted',
+  'Pending',
+  'Applying',
+  'Failed',
+  'Conflict',
+  'Blocked',
+];
+export const HEALTH_STATUSES: readonly HealthStatus[] = [
+  'Healthy',
+  'Progressing',
+  'Degraded',
+  'Missing',
+  'Unknown',
+];
 
 export interface Condition {
   type: string;
@@ -19,7 +33,11 @@ export interface Condition {
 }
 
 /** Sets or replaces a condition, keeping `since` when the status did not change. */
-export function setCondition(conditions: Condition[], next: Omit<Condition, 'since'>, now: string): Condition[] {
+export function setCondition(
+  conditions: Condition[],
+  next: Omit<Condition, 'since'>,
+  now: string,
+): Condition[] {
   const old = conditions.find((c) => c.type === next.type);
   const since = old && old.status === next.status ? old.since : now;
   return [...conditions.filter((c) => c.type !== next.type), { ...next, since }];

@@ -25,7 +25,13 @@ export class FileCompiledCache implements CompiledCache {
   ) {}
 
   key(file: string, bytes: Buffer): string {
-    return createHash('sha256').update(this.fingerprint).update('\0').update(file).update('\0').update(bytes).digest('hex');
+    return createHash('sha256')
+      .update(this.fingerprint)
+      .update('\0')
+      .update(file)
+      .update('\0')
+      .update(bytes)
+      .digest('hex');
   }
 
   private pathFor(file: string): string {

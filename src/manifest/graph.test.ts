@@ -4,12 +4,22 @@ import { dependencyClosure, findCycles } from './graph.js';
 
 describe('findCycles', () => {
   it('finds no cycle in a DAG', () => {
-    const edges = new Map([['a', ['b']], ['b', ['c']], ['c', []]]);
+    const edges = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', []],
+    ]);
     assert.deepEqual(findCycles(edges.keys(), edges), []);
   });
 
   it('reports each cycle with its members', () => {
-    const edges = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['d']], ['e', ['a']]]);
+    const edges = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['d']],
+      ['e', ['a']],
+    ]);
     const cycles = findCycles(edges.keys(), edges).map((c) => [...c].sort());
     assert.deepEqual(cycles.sort(), [['a', 'b', 'c'], ['d']]);
   });
@@ -30,7 +40,12 @@ describe('findCycles', () => {
 
 describe('dependencyClosure', () => {
   it('includes transitive dependencies', () => {
-    const edges = new Map([['a', ['b']], ['b', ['c']], ['c', []], ['d', []]]);
+    const edges = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', []],
+      ['d', []],
+    ]);
     assert.deepEqual([...dependencyClosure(['a'], edges)].sort(), ['a', 'b', 'c']);
   });
 });

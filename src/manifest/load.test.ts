@@ -38,10 +38,23 @@ describe('findManifestFiles', () => {
 
   it('skips policy test fixtures (*.test.yaml, .yml, .json) in folders, but reads one given directly', () => {
     const dir = tempDir();
-    writeFiles(dir, { 'p.yaml': '', 'p.test.yaml': '', 'q.test.yml': '', 'r.test.json': '{}', 'latest.yaml': '', 'sub/s.test.yaml': '' });
+    writeFiles(dir, {
+      'p.yaml': '',
+      'p.test.yaml': '',
+      'q.test.yml': '',
+      'r.test.json': '{}',
+      'latest.yaml': '',
+      'sub/s.test.yaml': '',
+    });
     const diags = new Diagnostics();
-    assert.deepEqual(findManifestFiles([dir], diags).map((f) => relative(dir, f)), ['latest.yaml', 'p.yaml']);
-    assert.deepEqual(findManifestFiles([join(dir, 'p.test.yaml')], diags).map((f) => relative(dir, f)), ['p.test.yaml']);
+    assert.deepEqual(
+      findManifestFiles([dir], diags).map((f) => relative(dir, f)),
+      ['latest.yaml', 'p.yaml'],
+    );
+    assert.deepEqual(
+      findManifestFiles([join(dir, 'p.test.yaml')], diags).map((f) => relative(dir, f)),
+      ['p.test.yaml'],
+    );
   });
 
   it('takes a file given directly, whatever its name, and does not list a file twice', () => {

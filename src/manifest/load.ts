@@ -45,12 +45,19 @@ function walk(dir: string, out: string[], top: boolean): void {
     if (e.name.startsWith('.') || e.name === 'node_modules') continue;
     const full = join(dir, e.name);
     if (e.isDirectory()) walk(full, out, false);
-    else if (e.isFile() && isManifestFile(e.name) && !isTestFile(e.name) && !(top && e.name === SETTINGS_FILE)) out.push(full);
+    else if (
+      e.isFile() &&
+      isManifestFile(e.name) &&
+      !isTestFile(e.name) &&
+      !(top && e.name === SETTINGS_FILE)
+    )
+      out.push(full);
   }
 }
 
 export function loadDocuments(paths: readonly string[], diags: Diagnostics): RawDocument[] {
   const docs: RawDocument[] = [];
-  for (const file of findManifestFiles(paths, diags)) for (const d of readManifestFile(file, diags)) docs.push(d);
+  for (const file of findManifestFiles(paths, diags))
+    for (const d of readManifestFile(file, diags)) docs.push(d);
   return docs;
 }

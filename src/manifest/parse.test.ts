@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { tempDir, writeFiles } from '../../test/helpers.js';
 import { Diagnostics } from './diagnostics.js';
-import { isManifestFile, isTypeScriptManifest, lineColumnAt, parseManifestText, readManifestFile } from './parse.js';
+import {
+  isManifestFile,
+  isTypeScriptManifest,
+  lineColumnAt,
+  parseManifestText,
+  readManifestFile,
+} from './parse.js';
 
 function parse(file: string, text: string) {
   const diags = new Diagnostics();
@@ -227,7 +233,16 @@ describe('isManifestFile and lineColumnAt', () => {
   });
 
   it('accepts TypeScript modules, but not declaration files or tests', () => {
-    const names = ['web.ts', 'web.mts', 'web.d.ts', 'web.d.mts', 'web.test.ts', 'web.spec.mts', 'web.tsx', 'ts'];
+    const names = [
+      'web.ts',
+      'web.mts',
+      'web.d.ts',
+      'web.d.mts',
+      'web.test.ts',
+      'web.spec.mts',
+      'web.tsx',
+      'ts',
+    ];
     assert.deepEqual(names.map(isManifestFile), [true, true, false, false, false, false, false, false]);
     assert.deepEqual(names.map(isTypeScriptManifest), [true, true, false, false, false, false, false, false]);
   });
@@ -237,7 +252,13 @@ describe('isManifestFile and lineColumnAt', () => {
     assert.deepEqual(parseManifestText('/m/web.ts', 'export default [];\n', diags), []);
     assert.deepEqual(
       diags.items.map((d) => [d.code, d.file, d.summary]),
-      [['SETPOINT_MANIFEST_UNSUPPORTED', '/m/web.ts', 'TypeScript manifests are not loaded by this command yet']],
+      [
+        [
+          'SETPOINT_MANIFEST_UNSUPPORTED',
+          '/m/web.ts',
+          'TypeScript manifests are not loaded by this command yet',
+        ],
+      ],
     );
   });
 

@@ -19,7 +19,10 @@ export const LifecycleSchema = z
   .strictObject({
     remediation: z.enum(['auto', 'alert', 'approve']).optional().describe('What serve does about drift.'),
     prune: z.boolean().optional().describe('Delete when removed from the desired state. Defaults to false.'),
-    preventDestroy: z.boolean().optional().describe('Refuse plans that delete or replace. Defaults to false.'),
+    preventDestroy: z
+      .boolean()
+      .optional()
+      .describe('Refuse plans that delete or replace. Defaults to false.'),
     ignoreChanges: z
       .array(z.string().regex(/^(spec|metadata)(\.[A-Za-z0-9_-]+)+$/, 'a field path such as spec.mode'))
       .optional()
@@ -44,7 +47,10 @@ export function documentSchema(kind: string, spec: z.ZodType): z.ZodType {
       kind: z.literal(kind),
       metadata: MetadataSchema,
       spec,
-      dependsOn: z.array(z.string()).optional().describe('Ids (Kind/name or Kind/namespace/name) applied first.'),
+      dependsOn: z
+        .array(z.string())
+        .optional()
+        .describe('Ids (Kind/name or Kind/namespace/name) applied first.'),
       lifecycle: LifecycleSchema.optional(),
     })
     .describe(`A ${kind} resource.`);
@@ -83,7 +89,12 @@ export function issuesToProblems(issues: readonly Issue[]): FieldProblem[] {
     switch (issue.code) {
       case 'unrecognized_keys':
         for (const key of issue.keys)
-          out.push({ path: [...path, key], summary: `unknown field "${key}"`, unknownKey: key, hasInput: false });
+          out.push({
+            path: [...path, key],
+            summary: `unknown field "${key}"`,
+            unknownKey: key,
+            hasInput: false,
+          });
         break;
       case 'invalid_type':
         out.push({

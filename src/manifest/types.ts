@@ -54,6 +54,8 @@ export interface Resource<Spec = unknown> {
 
 export function declaredDigest(r: Omit<Resource, 'digest' | 'origin' | 'key'>): string {
   return createHash('sha256')
-    .update(JSON.stringify([r.id, r.metadata.labels, r.metadata.annotations, r.spec, r.dependsOn, r.lifecycle]))
+    .update(
+      JSON.stringify([r.id, r.metadata.labels, r.metadata.annotations, r.spec, r.dependsOn, r.lifecycle]),
+    )
     .digest('hex');
 }

@@ -9,7 +9,15 @@ import { findCycles } from './graph.js';
 import { DEFAULT_NAMESPACE, formatKey, parseKey, type ResourceId } from './key.js';
 import { FieldLocator } from './locate.js';
 import type { RawDocument } from './parse.js';
-import { allowedKeys, documentSchema, EnvelopeSchema, issuesToProblems, KIND_PATTERN, type Envelope, type FieldProblem } from './schema.js';
+import {
+  allowedKeys,
+  documentSchema,
+  EnvelopeSchema,
+  issuesToProblems,
+  KIND_PATTERN,
+  type Envelope,
+  type FieldProblem,
+} from './schema.js';
 import { closest } from './suggest.js';
 import { declaredDigest, type Resource } from './types.js';
 
@@ -37,15 +45,31 @@ export function validateDocuments(docs: readonly RawDocument[], options: Validat
   const locator = options.locator ?? new FieldLocator();
   const candidates: Resource[] = [];
   for (const doc of docs) {
-    const resource = validateDocument(doc, options.catalog, locator, options.defaultNamespace ?? DEFAULT_NAMESPACE, diags);
+    const resource = validateDocument(
+      doc,
+      options.catalog,
+      locator,
+      options.defaultNamespace ?? DEFAULT_NAMESPACE,
+      diags,
+    );
     if (resource) candidates.push(resource);
   }
   return { resources: checkResourceSet(candidates, locator, diags), diagnostics: diags };
 }
 
 /** Validates one document on its own; cross-document checks are checkResourceSet's. */
-export function validateOne(doc: RawDocument, options: ValidateOptions, diags: Diagnostics): Resource | undefined {
-  return validateDocument(doc, options.catalog, options.locator ?? new FieldLocator(), options.defaultNamespace ?? DEFAULT_NAMESPACE, diags);
+export function validateOne(
+  doc: RawDocument,
+  options: ValidateOptions,
+  diags: Diagnostics,
+): Resource | undefined {
+  return validateDocument(
+    doc,
+    options.catalog,
+    options.locator ?? new FieldLocator(),
+    options.defaultNamespace ?? DEFAULT_NAMESPACE,
+    diags,
+  );
 }
 
 /**
@@ -53,7 +77,11 @@ export function validateOne(doc: RawDocument, options: ValidateOptions, diags: D
  * error naming both), dependencies on undeclared ids, cycles. Returns the
  * resources without duplicates.
  */
-export function checkResourceSet(candidates: readonly Resource[], locator: FieldLocator, diags: Diagnostics): Resource[] {
+export function checkResourceSet(
+  candidates: readonly Resource[],
+  locator: FieldLocator,
+  diags: Diagnostics,
+): Resource[] {
   const byId = new Map<ResourceId, Resource>();
   const resources: Resource[] = [];
   for (const resource of candidates) {
@@ -138,7 +166,12 @@ function validateDocument(
   const resource: Resource = {
     id: id!,
     key: { kind, namespace, name: name! },
-    metadata: { name: name!, namespace, labels: env.metadata.labels ?? {}, annotations: env.metadata.annotations ?? {} },
+    metadata: {
+      name: name!,
+      namespace,
+      labels: env.metadata.labels ?? {},
+      annotations: env.metadata.annotations ?? {},
+    },
     spec: env.spec,
     dependsOn: (env.dependsOn ?? []).map((d) => {
       const k = parseKey(d, defaultNs);

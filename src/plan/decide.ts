@@ -24,27 +24,63 @@ export interface DesiredPair {
 
 const NO_CHANGES: Change[] = [];
 
-function action(p: { id: ResourceId; kind: string }, op: Op, changes: Change[], destructive: boolean, reason: string, after: ResourceId[], pruned?: boolean): Action {
+function action(
+  p: { id: ResourceId; kind: string },
+  op: Op,
+  changes: Change[],
+  destructive: boolean,
+  reason: string,
+  after: ResourceId[],
+  pruned?: boolean,
+): Action {
   return { id: p.id, kind: p.kind, op, changes, destructive, reason, after, pruned };
 }
 
 export function decideDesired(p: DesiredPair): Action {
   if (p.absent) {
     if (!p.exists) return action(p, 'noop', NO_CHANGES, false, 'absent, as declared', p.dependsOn);
-    return action(p, 'delete', NO_CHANGES, p.destructiveIfRemoved, 'declared with ensure: absent', p.dependsOn);
+    return action(
+      p,
+      'delete',
+      NO_CHANGES,
+      p.destructiveIfRemoved,
+      'declared with ensure: absent',
+      p.dependsOn,
+    );
   }
   if (!p.exists) return action(p, 'create', p.changes, false, 'does not exist', p.dependsOn);
   if (p.changes.length === 0) return action(p, 'noop', NO_CHANGES, false, 'in sync', p.dependsOn);
   const changes = withoutIgnored(p.changes, p.lifecycle.ignoreChanges);
   if (changes.length === 0) {
     const ignored = p.changes.length;
-    return action(p, 'noop', NO_CHANGES, false, `in sync (${ignored} ignored change${ignored === 1 ? '' : 's'})`, p.dependsOn);
+    return action(
+      p,
+      'noop',
+      NO_CHANGES,
+      false,
+      `in sync (${ignored} ignored change${ignored === 1 ? '' : 's'})`,
+      p.dependsOn,
+    );
   }
   const forcing = changes.filter((c) => c.forcesReplace);
   if (forcing.length > 0)
-    return action(p, 'replace', changes, p.destructiveIfRemoved, `cannot change ${forcing.map((c) => c.path).join(', ')} in place`, p.dependsOn);
+    return action(
+      p,
+      'replace',
+      changes,
+      p.destructiveIfRemoved,
+      `cannot change ${forcing.map((c) => c.path).join(', ')} in place`,
+      p.dependsOn,
+    );
   const n = changes.length;
-  return action(p, 'update', changes, false, `${n} field${n === 1 ? '' : 's'} differ${n === 1 ? 's' : ''}`, p.dependsOn);
+  return action(
+    p,
+    'update',
+    changes,
+    false,
+    `${n} field${n === 1 ? '' : 's'} differ${n === 1 ? 's' : ''}`,
+    p.dependsOn,
+  );
 }
 
 export interface OrphanPair {
@@ -59,5 +95,13 @@ export interface OrphanPair {
 /** A resource that left the desired state, with pruning on. */
 export function decideOrphan(p: OrphanPair): Action {
   if (!p.exists) return action(p, 'noop', NO_CHANGES, false, 'no longer declared and already gone', [], true);
-  return action(p, 'delete', NO_CHANGES, p.destructiveIfRemoved, 'no longer declared (prune)', p.dependents, true);
+  return action(
+    p,
+    'delete',
+    NO_CHANGES,
+    p.destructiveIfRemoved,
+    'no longer declared (prune)',
+    p.dependents,
+    true,
+  );
 }

@@ -4,7 +4,13 @@ import type { Diagnostic, ResourceId } from '../manifest/index.js';
 
 export type Op = 'noop' | 'create' | 'update' | 'replace' | 'delete';
 
-export const OP_GLYPH: Record<Op, string> = { noop: ' ', create: '+', update: '~', replace: '±', delete: '-' };
+export const OP_GLYPH: Record<Op, string> = {
+  noop: ' ',
+  create: '+',
+  update: '~',
+  replace: '±',
+  delete: '-',
+};
 
 export interface Action {
   id: ResourceId;

@@ -16,20 +16,44 @@ import { TelemetrySchema, tracingConfig } from '../telemetry/schema.js';
 import type { TracingConfig } from '../telemetry/tracing.js';
 import { AlertsSchema, alertSettings, type AlertSettings } from '../telemetry/alerts/schema.js';
 import { SlosSchema, sloSpecs, type SloSpec } from '../telemetry/slo/schema.js';
-import { Diagnostics, FieldLocator, formatPath, issuesToProblems, describeValue, NAME_PATTERN } from '../manifest/index.js';
+import {
+  Diagnostics,
+  FieldLocator,
+  formatPath,
+  issuesToProblems,
+  describeValue,
+  NAME_PATTERN,
+} from '../manifest/index.js';
 
 export const SETTINGS_FILE = 'setpoint.yaml';
 
 export const SettingsSchema = z
   .strictObject({
-    sources: SourcesSchema.optional().describe('Named sources of desired state: folders and Git repositories.'),
+    sources: SourcesSchema.optional().describe(
+      'Named sources of desired state: folders and Git repositories.',
+    ),
     manifests: z
       .array(z.string())
       .optional()
-      .describe('Manifest paths used when -f is not given, relative to the project root. Defaults to ["manifests"].'),
-    state: z.string().optional().describe('The state store: a SQLite file path or a postgres:// URL. Defaults to .setpoint/state.db.'),
-    parallelism: z.number().int().min(1).max(1024).optional().describe('Actions in flight at once during apply. Defaults to 64.'),
-    namespace: z.string().regex(NAME_PATTERN).optional().describe('Namespace of resources that name none. Defaults to "default".'),
+      .describe(
+        'Manifest paths used when -f is not given, relative to the project root. Defaults to ["manifests"].',
+      ),
+    state: z
+      .string()
+      .optional()
+      .describe('The state store: a SQLite file path or a postgres:// URL. Defaults to .setpoint/state.db.'),
+    parallelism: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe('Actions in flight at once during apply. Defaults to 64.'),
+    namespace: z
+      .string()
+      .regex(NAME_PATTERN)
+      .optional()
+      .describe('Namespace of resources that name none. Defaults to "default".'),
     defaults: z
       .strictObject({
         remediation: z.enum(['auto', 'alert', 'approve']).optional().describe('Defaults to auto.'),
@@ -38,10 +62,27 @@ export const SettingsSchema = z
       .optional(),
     reconcile: z
       .strictObject({
-        resync: DurationSchema.optional().describe('Full resync period of serve (jittered ±10%). Defaults to 5m.'),
-        workers: z.number().int().min(1).max(256).optional().describe('Resources reconciled at once by serve. Defaults to 8.'),
-        actionsPerSecond: z.number().positive().optional().describe('Global rate limit of actions under serve. Defaults to 50.'),
-        burst: z.number().int().min(1).optional().describe('Actions allowed at once above the rate. Defaults to 100.'),
+        resync: DurationSchema.optional().describe(
+          'Full resync period of serve (jittered ±10%). Defaults to 5m.',
+        ),
+        workers: z
+          .number()
+          .int()
+          .min(1)
+          .max(256)
+          .optional()
+          .describe('Resources reconciled at once by serve. Defaults to 8.'),
+        actionsPerSecond: z
+          .number()
+          .positive()
+          .optional()
+          .describe('Global rate limit of actions under serve. Defaults to 50.'),
+        burst: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe('Actions allowed at once above the rate. Defaults to 100.'),
         backoff: z
           .strictObject({
             base: DurationSchema.optional().describe('First retry delay after a failure. Defaults to 100ms.'),
@@ -50,60 +91,105 @@ export const SettingsSchema = z
           .optional(),
         thrash: z
           .strictObject({
-            maxRemediations: z.number().int().min(1).optional().describe('Repairs allowed within the window. Defaults to 5.'),
+            maxRemediations: z
+              .number()
+              .int()
+              .min(1)
+              .optional()
+              .describe('Repairs allowed within the window. Defaults to 5.'),
             window: DurationSchema.optional().describe('Defaults to 10m.'),
           })
           .optional()
-          .describe('A resource repaired more often than this is marked Conflict: another actor is fighting it.'),
+          .describe(
+            'A resource repaired more often than this is marked Conflict: another actor is fighting it.',
+          ),
         maxDeletesPerRun: z
           .number()
           .int()
           .min(0)
           .optional()
-          .describe('Blast-radius guard: deletes beyond this per revision wait for approval (apply refuses). Defaults to no limit.'),
+          .describe(
+            'Blast-radius guard: deletes beyond this per revision wait for approval (apply refuses). Defaults to no limit.',
+          ),
       })
       .optional(),
-    windows: WindowsSchema.optional().describe('Change windows: deny or allow schedules for actions (serve and apply).'),
+    windows: WindowsSchema.optional().describe(
+      'Change windows: deny or allow schedules for actions (serve and apply).',
+    ),
     variables: VariablesSchema.optional(),
     environments: EnvironmentsSchema.optional(),
     plugins: z
       .array(z.string())
       .optional()
-      .describe('Modules (paths relative to the project, or package names) exporting `providers`: third-party kinds.'),
+      .describe(
+        'Modules (paths relative to the project, or package names) exporting `providers`: third-party kinds.',
+      ),
     server: z
       .strictObject({
         listen: z
-          .union([z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:7420'), z.literal(false)])
+          .union([
+            z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'HOST:PORT, e.g. 127.0.0.1:7420'),
+            z.literal(false),
+          ])
           .optional()
-          .describe('Where `setpoint serve` answers HTTP (API, probes, metrics): HOST:PORT, or false for no HTTP. Defaults to 127.0.0.1:7420.'),
-        metrics: z.enum(['public', 'token']).optional().describe('Who may read /metrics: anyone (public) or any valid API token. Defaults to token.'),
+          .describe(
+            'Where `setpoint serve` answers HTTP (API, probes, metrics): HOST:PORT, or false for no HTTP. Defaults to 127.0.0.1:7420.',
+          ),
+        metrics: z
+          .enum(['public', 'token'])
+          .optional()
+          .describe('Who may read /metrics: anyone (public) or any valid API token. Defaults to token.'),
         authFailures: z
           .strictObject({
-            burst: z.number().int().min(1).optional().describe('Failed authentications allowed in a row from one address. Defaults to 10.'),
-            perMinute: z.number().positive().optional().describe('Failures forgiven per minute. Defaults to 10.'),
+            burst: z
+              .number()
+              .int()
+              .min(1)
+              .optional()
+              .describe('Failed authentications allowed in a row from one address. Defaults to 10.'),
+            perMinute: z
+              .number()
+              .positive()
+              .optional()
+              .describe('Failures forgiven per minute. Defaults to 10.'),
           })
           .optional()
           .describe('Rate limit of failed authentication per client address (then 429 with Retry-After).'),
         webhook: z
-          .strictObject({ secretRef: SecretRefSchema.describe('The shared secret of Git push webhooks (HMAC key, or GitLab token).') })
+          .strictObject({
+            secretRef: SecretRefSchema.describe(
+              'The shared secret of Git push webhooks (HMAC key, or GitLab token).',
+            ),
+          })
           .optional()
           .describe('POST /api/v1/webhooks/git: a signed push triggers a sync. Defaults to off (refused).'),
       })
       .optional()
       .describe('The HTTP API of `setpoint serve`.'),
     telemetry: TelemetrySchema.optional().describe('Tracing (OpenTelemetry) of serve.'),
-    alerts: AlertsSchema.optional().describe('Alert rules, receivers and routes of serve (see src/telemetry/alerts/README.md).'),
-    slos: SlosSchema.optional().describe('Service-level objectives: error budgets in `status`, burn-rate alerts under serve.'),
+    alerts: AlertsSchema.optional().describe(
+      'Alert rules, receivers and routes of serve (see src/telemetry/alerts/README.md).',
+    ),
+    slos: SlosSchema.optional().describe(
+      'Service-level objectives: error budgets in `status`, burn-rate alerts under serve.',
+    ),
     log: z
       .strictObject({
-        file: z.string().optional().describe('JSON log of one-shot commands. Defaults to setpoint.log next to the state.'),
+        file: z
+          .string()
+          .optional()
+          .describe('JSON log of one-shot commands. Defaults to setpoint.log next to the state.'),
         level: z.enum(['debug', 'info', 'warn', 'error']).optional().describe('Defaults to info.'),
       })
       .optional(),
   })
   .superRefine((s, ctx) => {
     if (s.sources && s.manifests)
-      ctx.addIssue({ code: 'custom', path: ['manifests'], message: 'use either sources or manifests (a shorthand for one local source), not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['manifests'],
+        message: 'use either sources or manifests (a shorthand for one local source), not both',
+      });
   })
   .describe('setpoint.yaml: project settings.');
 
@@ -160,7 +246,8 @@ export interface ReconcileSettings {
 
 export function withDefaults(root: string, raw: RawSettings, file?: string): Settings {
   const r = raw.reconcile ?? {};
-  const ms = (v: string | number | undefined, fallback: number) => (v === undefined ? fallback : parseDuration(v)!);
+  const ms = (v: string | number | undefined, fallback: number) =>
+    v === undefined ? fallback : parseDuration(v)!;
   const abs = (p: string) => (p.includes('://') ? p : resolve(root, p));
   return {
     root,
@@ -186,19 +273,28 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
     plugins: raw.plugins ?? [],
     variables: raw.variables ?? {},
     environments: Object.fromEntries(
-      Object.entries(raw.environments ?? {}).map(([name, e]) => [name, { overlays: (e.overlays ?? []).map((p) => resolve(root, p)), variables: e.variables ?? {} }]),
+      Object.entries(raw.environments ?? {}).map(([name, e]) => [
+        name,
+        { overlays: (e.overlays ?? []).map((p) => resolve(root, p)), variables: e.variables ?? {} },
+      ]),
     ),
     server: {
       listen: raw.server?.listen ?? '127.0.0.1:7420',
       listenExplicit: raw.server?.listen !== undefined,
       metrics: raw.server?.metrics ?? 'token',
-      authFailures: { burst: raw.server?.authFailures?.burst ?? 10, perMinute: raw.server?.authFailures?.perMinute ?? 10 },
+      authFailures: {
+        burst: raw.server?.authFailures?.burst ?? 10,
+        perMinute: raw.server?.authFailures?.perMinute ?? 10,
+      },
       webhookSecret: raw.server?.webhook?.secretRef,
     },
     tracing: tracingConfig(raw.telemetry),
     alerts: alertSettings(raw.alerts),
     slos: sloSpecs(raw.slos),
-    log: { file: raw.log?.file !== undefined ? abs(raw.log.file) : undefined, level: raw.log?.level ?? 'info' },
+    log: {
+      file: raw.log?.file !== undefined ? abs(raw.log.file) : undefined,
+      level: raw.log?.level ?? 'info',
+    },
   };
 }
 

@@ -7,7 +7,7 @@
  * from their own `*.test.ts`; the `Harness` builds each Ctx with the engine's
  * `createContext` and a real `SecretResolver`, the path the engine takes.
  */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test's describe/it register synchronously and the runner awaits them */
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

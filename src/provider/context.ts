@@ -59,7 +59,10 @@ class ResourceContext implements RecordingCtx {
     this.revision = options.revision;
     this.baseDir = dirname(options.resource.origin.file);
     this.sourceRoot = options.sourceRoot;
-    this.workDir = join(options.workRoot ?? join(tmpdir(), 'setpoint-work'), options.resource.key.kind.toLowerCase());
+    this.workDir = join(
+      options.workRoot ?? join(tmpdir(), 'setpoint-work'),
+      options.resource.key.kind.toLowerCase(),
+    );
     this.signal = options.signal;
   }
 
@@ -97,11 +100,14 @@ export function readConfined(path: string, baseDir: string, root: string, field:
     real = realpathSync(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ProviderError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`, {
-      code: 'SETPOINT_SOURCE_UNREADABLE',
-      field,
-      hint: `relative paths start at the manifest's folder, ${baseDir}`,
-    });
+    throw new ProviderError(
+      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`,
+      {
+        code: 'SETPOINT_SOURCE_UNREADABLE',
+        field,
+        hint: `relative paths start at the manifest's folder, ${baseDir}`,
+      },
+    );
   }
   const realRoot = realpathSync(root);
   const rel = relative(realRoot, real);
@@ -114,10 +120,13 @@ export function readConfined(path: string, baseDir: string, root: string, field:
   try {
     return readFileSync(real);
   } catch (err) {
-    throw new ProviderError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
-      code: 'SETPOINT_SOURCE_UNREADABLE',
-      field,
-      hint: 'check that setpoint may read the file',
-    });
+    throw new ProviderError(
+      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        code: 'SETPOINT_SOURCE_UNREADABLE',
+        field,
+        hint: 'check that setpoint may read the file',
+      },
+    );
   }
 }

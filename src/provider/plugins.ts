@@ -20,32 +20,59 @@ export class PluginError extends Error {
   }
 }
 
-export async function loadPlugins(specifiers: readonly string[], root: string, registry: ProviderRegistry): Promise<void> {
+export async function loadPlugins(
+  specifiers: readonly string[],
+  root: string,
+  registry: ProviderRegistry,
+): Promise<void> {
   for (const spec of specifiers) {
     const isPath = spec.startsWith('.') || isAbsolute(spec);
     let url: string;
     try {
-      url = isPath ? pathToFileURL(resolve(root, spec)).href : pathToFileURL(createRequire(resolve(root, 'setpoint.yaml')).resolve(spec)).href;
+      url = isPath
+        ? pathToFileURL(resolve(root, spec)).href
+        : pathToFileURL(createRequire(resolve(root, 'setpoint.yaml')).resolve(spec)).href;
     } catch {
-      throw new PluginError(`plugin ${spec} not found`, isPath ? `the path is relative to ${root}` : `install it: npm install ${spec}`);
+      throw new PluginError(
+        `plugin ${spec} not found`,
+        isPath ? `the path is relative to ${root}` : `install it: npm install ${spec}`,
+      );
     }
     let mod: { providers?: unknown; default?: { providers?: unknown } };
     try {
       mod = (await import(url)) as typeof mod;
     } catch (err) {
-      throw new PluginError(`plugin ${spec} failed to load: ${(err as Error).message}`, 'check the module with node directly');
+      throw new PluginError(
+        `plugin ${spec} failed to load: ${(err as Error).message}`,
+        'check the module with node directly',
+      );
     }
     let providers = mod.providers ?? mod.default?.providers;
     if (typeof providers === 'function') providers = await (providers as () => unknown)();
     if (!Array.isArray(providers) || providers.length === 0)
-      throw new PluginError(`plugin ${spec} exports no providers`, 'export `providers`: an array of objects implementing the Provider contract');
+      throw new PluginError(
+        `plugin ${spec} exports no providers`,
+        'export `providers`: an array of objects implementing the Provider contract',
+      );
     for (const p of providers as AnyProvider[]) {
-      if (!p || typeof p.kind !== 'string' || typeof p.observe !== 'function' || typeof p.diff !== 'function' || !p.schema)
-        throw new PluginError(`plugin ${spec} exports something that is not a provider`, 'a provider needs kind, schema, observe and diff');
+      if (
+        !p ||
+        typeof p.kind !== 'string' ||
+        typeof p.observe !== 'function' ||
+        typeof p.diff !== 'function' ||
+        !p.schema
+      )
+        throw new PluginError(
+          `plugin ${spec} exports something that is not a provider`,
+          'a provider needs kind, schema, observe and diff',
+        );
       try {
         registry.register(p);
       } catch (err) {
-        throw new PluginError(`plugin ${spec}: ${(err as Error).message}`, 'rename the kind, or drop one of the plugins');
+        throw new PluginError(
+          `plugin ${spec}: ${(err as Error).message}`,
+          'rename the kind, or drop one of the plugins',
+        );
       }
     }
   }

@@ -14,7 +14,8 @@ export class ProviderRegistry implements KindCatalog {
   }
 
   register(provider: AnyProvider): this {
-    if (this.providers.has(provider.kind)) throw new Error(`a provider for kind ${provider.kind} is already registered`);
+    if (this.providers.has(provider.kind))
+      throw new Error(`a provider for kind ${provider.kind} is already registered`);
     this.providers.set(provider.kind, provider);
     return this;
   }

@@ -257,9 +257,12 @@ export function escapeLiterals<T>(value: T): T {
   const walk = (v: unknown, path: string[]): unknown => {
     if (reserved && path.length === reserved.length && path.every((seg, i) => seg === reserved[i])) return v;
     if (typeof v === 'string')
-      return v.includes('${') ? v.replace(/\$\{([^}]*)\}/g, (ref, name: string) => (REPLICA_REF.test(name) ? ref : `$${ref}`)) : v;
+      return v.includes('${')
+        ? v.replace(/\$\{([^}]*)\}/g, (ref, name: string) => (REPLICA_REF.test(name) ? ref : `$${ref}`))
+        : v;
     if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, String(i)]));
-    if (isMapping(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
+    if (isMapping(v))
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
     return v;
   };
   return walk(value, []) as T;

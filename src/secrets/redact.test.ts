@@ -66,7 +66,10 @@ describe('Redactor.redact', () => {
     r.add(secret);
     const json = JSON.stringify({ message: `token ${secret} end`, list: [secret], pem: `a\n${secret}\n` });
     assert.ok(!json.includes(secret), 'the serialized form differs from the value');
-    assert.equal(r.redact(json), JSON.stringify({ message: `token ${REDACTED} end`, list: [REDACTED], pem: `a\n${REDACTED}\n` }));
+    assert.equal(
+      r.redact(json),
+      JSON.stringify({ message: `token ${REDACTED} end`, list: [REDACTED], pem: `a\n${REDACTED}\n` }),
+    );
     assert.equal(r.redact(`raw: ${secret}`), `raw: ${REDACTED}`);
   });
 

@@ -7,14 +7,29 @@ import { openApiDocument } from './openapi.js';
 import { Routes } from './route.js';
 import { ROUTE_MODULES, type RouteModule } from './routes/index.js';
 
-export function createApp(ctx: ServerContext, extensions: readonly RouteModule[] = []): { app: Hono; routes: Routes } {
+export function createApp(
+  ctx: ServerContext,
+  extensions: readonly RouteModule[] = [],
+): { app: Hono; routes: Routes } {
   const app = new Hono();
   app.onError((err, c) => {
     const { status, body, headers } = errorResponse(err);
-    if (status >= 500) ctx.logger.error({ err: (err).message, method: c.req.method, path: c.req.path }, 'API request failed');
+    if (status >= 500)
+      ctx.logger.error({ err: err.message, method: c.req.method, path: c.req.path }, 'API request failed');
     return c.json(body, status, headers);
   });
-  app.notFound((c) => c.json({ error: { code: 'SETPOINT_NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}`, hint: 'GET /openapi.json lists the routes' } }, 404));
+  app.notFound((c) =>
+    c.json(
+      {
+        error: {
+          code: 'SETPOINT_NOT_FOUND',
+          message: `no route ${c.req.method} ${c.req.path}`,
+          hint: 'GET /openapi.json lists the routes',
+        },
+      },
+      404,
+    ),
+  );
   const routes = new Routes(
     app,
     (c) => ctx.auth.authenticate(c.req.header('authorization'), clientAddress(c)),

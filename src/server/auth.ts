@@ -37,9 +37,15 @@ export class Authenticator {
   async authenticate(header: string | undefined, address: string): Promise<Principal> {
     const wait = this.limiter.retryAfter(address);
     if (wait > 0)
-      throw new HttpError(429, 'SETPOINT_RATE_LIMITED', 'too many failed authentication attempts from this address', `retry after ${wait}s with a valid token`, {
-        'Retry-After': String(wait),
-      });
+      throw new HttpError(
+        429,
+        'SETPOINT_RATE_LIMITED',
+        'too many failed authentication attempts from this address',
+        `retry after ${wait}s with a valid token`,
+        {
+          'Retry-After': String(wait),
+        },
+      );
     const token = bearer(header);
     if (!token) {
       this.limiter.fail(address);
@@ -49,7 +55,10 @@ export class Authenticator {
     const found = matchToken(token, this.tokens);
     if (!found) {
       this.limiter.fail(address);
-      throw unauthorized('invalid or revoked token', 'check the token (`setpoint token list` shows the active ones), or create one');
+      throw unauthorized(
+        'invalid or revoked token',
+        'check the token (`setpoint token list` shows the active ones), or create one',
+      );
     }
     return { name: found.name, role: found.role, namespaces: found.namespaces };
   }

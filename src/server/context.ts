@@ -37,7 +37,9 @@ export interface ServerContext {
 export function requireScope(p: Principal, id: string): void {
   const ns = namespaceOf(id);
   if (ns === undefined || !inScope(p, ns))
-    throw forbidden(`token ${p.name} may not see or act on ${id}: it is scoped to namespace${p.namespaces.length === 1 ? '' : 's'} ${p.namespaces.join(', ')}`);
+    throw forbidden(
+      `token ${p.name} may not see or act on ${id}: it is scoped to namespace${p.namespaces.length === 1 ? '' : 's'} ${p.namespaces.join(', ')}`,
+    );
 }
 
 /** True when the caller may see an entry about `resourceId` (entries about no resource: unscoped callers only). */

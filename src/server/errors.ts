@@ -51,8 +51,17 @@ const STATUS_OF: Record<string, ContentfulStatusCode> = {
 };
 
 /** Maps anything thrown to a status, the JSON body and extra headers. */
-export function errorResponse(err: unknown): { status: ContentfulStatusCode; body: ErrorBody; headers: Record<string, string> } {
-  if (err instanceof HttpError) return { status: err.status, body: { error: { code: err.code, message: err.message, hint: err.hint } }, headers: err.headers };
+export function errorResponse(err: unknown): {
+  status: ContentfulStatusCode;
+  body: ErrorBody;
+  headers: Record<string, string>;
+} {
+  if (err instanceof HttpError)
+    return {
+      status: err.status,
+      body: { error: { code: err.code, message: err.message, hint: err.hint } },
+      headers: err.headers,
+    };
   if (err instanceof SetpointError) {
     const body: ErrorBody = { error: { code: err.code, message: err.message, hint: err.hint } };
     if (err.diagnostics.length) body.diagnostics = err.diagnostics;
@@ -62,16 +71,31 @@ export function errorResponse(err: unknown): { status: ContentfulStatusCode; bod
   const code = typeof e?.code === 'string' && e.code.startsWith('SETPOINT_') ? e.code : 'SETPOINT_INTERNAL';
   return {
     status: STATUS_OF[code] ?? 500,
-    body: { error: { code, message: typeof e?.message === 'string' ? e.message : String(err), hint: typeof e?.hint === 'string' ? e.hint : undefined } },
+    body: {
+      error: {
+        code,
+        message: typeof e?.message === 'string' ? e.message : String(err),
+        hint: typeof e?.hint === 'string' ? e.hint : undefined,
+      },
+    },
     headers: {},
   };
 }
 
 export const unauthorized = (message: string, hint?: string) =>
-  new HttpError(401, 'SETPOINT_UNAUTHENTICATED', message, hint ?? 'send `Authorization: Bearer TOKEN` (create one with `setpoint token create`)', { 'WWW-Authenticate': 'Bearer realm="setpoint"' });
+  new HttpError(
+    401,
+    'SETPOINT_UNAUTHENTICATED',
+    message,
+    hint ?? 'send `Authorization: Bearer TOKEN` (create one with `setpoint token create`)',
+    { 'WWW-Authenticate': 'Bearer realm="setpoint"' },
+  );
 
-export const forbidden = (message: string, hint?: string) => new HttpError(403, 'SETPOINT_FORBIDDEN', message, hint);
+export const forbidden = (message: string, hint?: string) =>
+  new HttpError(403, 'SETPOINT_FORBIDDEN', message, hint);
 
-export const notFound = (message: string, hint?: string) => new HttpError(404, 'SETPOINT_NOT_FOUND', message, hint);
+export const notFound = (message: string, hint?: string) =>
+  new HttpError(404, 'SETPOINT_NOT_FOUND', message, hint);
 
-export const badRequest = (message: string, hint?: string) => new HttpError(400, 'SETPOINT_BAD_REQUEST', message, hint);
+export const badRequest = (message: string, hint?: string) =>
+  new HttpError(400, 'SETPOINT_BAD_REQUEST', message, hint);

@@ -3,7 +3,14 @@
  * (../api.ts) with bearer-token auth and RBAC, server-sent events, a Git
  * push webhook, probes, metrics and an OpenAPI document.
  */
-export { startApiServer, createContext, parseListen, ListenError, type ApiServer, type ApiServerOptions } from './listen.js';
+export {
+  startApiServer,
+  createContext,
+  parseListen,
+  ListenError,
+  type ApiServer,
+  type ApiServerOptions,
+} from './listen.js';
 export { createApp } from './app.js';
 export { ROUTE_MODULES, type RouteModule } from './routes/index.js';
 export type { Routes, RouteSpec } from './route.js';

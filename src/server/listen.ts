@@ -49,22 +49,45 @@ export class ListenError extends SetpointError {
     readonly reason: string,
     message: string,
   ) {
-    super(`cannot listen on ${address}: ${message}`, 'SETPOINT_LISTEN_FAILED', 'set server.listen in setpoint.yaml or --listen HOST:PORT (port 0 picks a free one), or --no-listen');
+    super(
+      `cannot listen on ${address}: ${message}`,
+      'SETPOINT_LISTEN_FAILED',
+      'set server.listen in setpoint.yaml or --listen HOST:PORT (port 0 picks a free one), or --no-listen',
+    );
   }
 }
 
 export function parseListen(address: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(address.trim());
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new SetpointError(`not an address: ${address}`, 'SETPOINT_INVALID_ARGUMENT', 'HOST:PORT, e.g. 127.0.0.1:7420 or [::1]:7420');
+  if (!m || port > 65535)
+    throw new SetpointError(
+      `not an address: ${address}`,
+      'SETPOINT_INVALID_ARGUMENT',
+      'HOST:PORT, e.g. 127.0.0.1:7420 or [::1]:7420',
+    );
   return { host: m[1] ?? m[2], port };
 }
 
 export function createContext(options: Omit<ApiServerOptions, 'listen' | 'extensions'>): ServerContext {
   const { api } = options;
   const limiter = new FailureLimiter(options.authFailures ?? api.settings.server.authFailures);
-  const auth = new Authenticator({ activeTokens: () => api.activeTokens(), changeCounter: async () => (await api.store()).changeCounter() }, limiter);
-  return { api, serve: options.serve, metrics: options.metrics, logger: options.logger, auth, hub: new WatchHub(() => api.store(), options.serve), draining: false };
+  const auth = new Authenticator(
+    {
+      activeTokens: () => api.activeTokens(),
+      changeCounter: async () => (await api.store()).changeCounter(),
+    },
+    limiter,
+  );
+  return {
+    api,
+    serve: options.serve,
+    metrics: options.metrics,
+    logger: options.logger,
+    auth,
+    hub: new WatchHub(() => api.store(), options.serve),
+    draining: false,
+  };
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
@@ -73,7 +96,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { app } = createApp(context, options.extensions);
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => reject(new ListenError(options.listen, err.code ?? 'unknown', err.code === 'EADDRINUSE' ? 'the address is in use' : err.message));
+    const onError = (err: NodeJS.ErrnoException) =>
+      reject(
+        new ListenError(
+          options.listen,
+          err.code ?? 'unknown',
+          err.code === 'EADDRINUSE' ? 'the address is in use' : err.message,
+        ),
+      );
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

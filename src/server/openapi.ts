@@ -23,13 +23,21 @@ const ERROR_SCHEMA = z
 
 function parameters(spec: RouteSpec): Json[] {
   const out: Json[] = [];
-  for (const m of spec.path.matchAll(/:(\w+)/g)) out.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' } });
+  for (const m of spec.path.matchAll(/:(\w+)/g))
+    out.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' } });
   if (spec.query instanceof z.ZodObject) {
-    const shape: Readonly<Record<string, z.ZodType>> = (spec.query as z.ZodObject<Record<string, z.ZodType>>).shape;
+    const shape: Readonly<Record<string, z.ZodType>> = (spec.query as z.ZodObject<Record<string, z.ZodType>>)
+      .shape;
     for (const [name, prop] of Object.entries(shape)) {
       const schema = jsonSchema(prop);
       const { description, ...rest } = schema;
-      out.push({ name, in: 'query', required: !prop.safeParse(undefined).success, schema: rest, ...(description ? { description } : {}) });
+      out.push({
+        name,
+        in: 'query',
+        required: !prop.safeParse(undefined).success,
+        schema: rest,
+        ...(description ? { description } : {}),
+      });
     }
   }
   return out;
@@ -39,9 +47,15 @@ function operation(spec: RouteSpec): Json {
   const ok = spec.response ?? {};
   const contentType = ok.contentType ?? 'application/json';
   const responses: Json = {
-    [String(ok.status ?? 200)]: { description: ok.description ?? 'OK', content: { [contentType]: { schema: ok.schema ? jsonSchema(ok.schema) : {} } } },
+    [String(ok.status ?? 200)]: {
+      description: ok.description ?? 'OK',
+      content: { [contentType]: { schema: ok.schema ? jsonSchema(ok.schema) : {} } },
+    },
   };
-  const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  const error = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  });
   if (spec.query || spec.body) responses['400'] = error('Invalid request');
   if (spec.auth !== 'public') {
     responses['401'] = error('No token, or an invalid or revoked one');
@@ -59,7 +73,11 @@ function operation(spec: RouteSpec): Json {
     responses,
   };
   if (spec.description) op.description = spec.description;
-  if (spec.body) op.requestBody = { required: !spec.body.safeParse(undefined).success && !spec.body.safeParse({}).success, content: { 'application/json': { schema: jsonSchema(spec.body) } } };
+  if (spec.body)
+    op.requestBody = {
+      required: !spec.body.safeParse(undefined).success && !spec.body.safeParse({}).success,
+      content: { 'application/json': { schema: jsonSchema(spec.body) } },
+    };
   return op;
 }
 
@@ -81,7 +99,13 @@ export function openApiDocument(specs: readonly RouteSpec[]): Json {
     tags: [...new Set(specs.map((s) => s.tag))].map((name) => ({ name })),
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token from `setpoint token create` (spt_…).' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A token from `setpoint token create` (spt_…).',
+        },
+      },
       schemas: { Error: jsonSchema(ERROR_SCHEMA) },
     },
   };

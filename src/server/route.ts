@@ -19,7 +19,11 @@ export interface RouteInput<Q extends z.ZodType, B extends z.ZodType, A extends 
   principal: A extends Role ? Principal : Principal | undefined;
 }
 
-export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends Access = Access> {
+export interface RouteSpec<
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  A extends Access = Access,
+> {
   method: 'GET' | 'POST' | 'DELETE';
   /** Hono path syntax: /api/v1/resources/:kind/:namespace/:name */
   path: string;
@@ -53,18 +57,27 @@ export class Routes {
     private readonly afterMutation: () => void = () => undefined,
   ) {}
 
-  add<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends Access = Access>(spec: RouteSpec<Q, B, A>): void {
+  add<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType, A extends Access = Access>(
+    spec: RouteSpec<Q, B, A>,
+  ): void {
     this.specs.push(spec);
     this.app.on(spec.method, spec.path, async (c) => {
       let principal: Principal | undefined;
       if (spec.auth !== 'public') {
         principal = await this.authenticate(c);
         if (!roleAllows(principal.role, spec.auth))
-          throw forbidden(`token ${principal.name} (role ${principal.role}) may not ${spec.summary.toLowerCase()}: that needs role ${spec.auth}`, 'ask an admin for a token with that role');
+          throw forbidden(
+            `token ${principal.name} (role ${principal.role}) may not ${spec.summary.toLowerCase()}: that needs role ${spec.auth}`,
+            'ask an admin for a token with that role',
+          );
       }
       const query = spec.query ? parse(spec.query, queryObject(c), 'query') : {};
       const body = spec.body && !spec.rawBody ? parse(spec.body, await readJson(c), 'body') : undefined;
-      const response = await spec.handler(c, { query, body, params: c.req.param(), principal } as RouteInput<Q, B, A>);
+      const response = await spec.handler(c, { query, body, params: c.req.param(), principal } as RouteInput<
+        Q,
+        B,
+        A
+      >);
       if (spec.method !== 'GET') this.afterMutation();
       return response;
     });
@@ -73,7 +86,11 @@ export class Routes {
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   const r = schema.safeParse(value);
-  if (!r.success) throw badRequest(`invalid request ${where}: ${z.prettifyError(r.error).replace(/\n\s*/g, '; ')}`, 'the OpenAPI document (/openapi.json) describes each endpoint');
+  if (!r.success)
+    throw badRequest(
+      `invalid request ${where}: ${z.prettifyError(r.error).replace(/\n\s*/g, '; ')}`,
+      'the OpenAPI document (/openapi.json) describes each endpoint',
+    );
   return r.data;
 }
 
@@ -86,19 +103,25 @@ function queryObject(c: Context): Record<string, string | string[]> {
 
 async function readJson(c: Context): Promise<unknown> {
   const length = Number(c.req.header('content-length') ?? NaN);
-  if (length > MAX_BODY_BYTES) throw badRequest(`request body too large (${length} bytes; at most ${MAX_BODY_BYTES})`);
+  if (length > MAX_BODY_BYTES)
+    throw badRequest(`request body too large (${length} bytes; at most ${MAX_BODY_BYTES})`);
   const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES) throw badRequest(`request body too large (at most ${MAX_BODY_BYTES} bytes)`);
+  if (text.length > MAX_BODY_BYTES)
+    throw badRequest(`request body too large (at most ${MAX_BODY_BYTES} bytes)`);
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw badRequest(`request body is not JSON: ${(err as Error).message}`, 'send Content-Type: application/json with a JSON object');
+    throw badRequest(
+      `request body is not JSON: ${(err as Error).message}`,
+      'send Content-Type: application/json with a JSON object',
+    );
   }
 }
 
 /** A query parameter that may be repeated: always a list after parsing. */
-export const repeated = () => z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+export const repeated = () =>
+  z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 /** A whole number in a query string. */
 export const count = (max: number) => z.coerce.number().int().min(1).max(max);

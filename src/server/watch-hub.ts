@@ -19,7 +19,10 @@ export interface StatusChange {
   time: string;
 }
 
-export type WatchMessage = { type: 'status'; data: StatusChange } | { type: 'deleted'; data: { id: string; time: string } } | { type: 'event'; data: EventRecord };
+export type WatchMessage =
+  | { type: 'status'; data: StatusChange }
+  | { type: 'deleted'; data: { id: string; time: string } }
+  | { type: 'event'; data: EventRecord };
 
 export interface Subscriber {
   /** Which resources it wants (events without a resource ask with undefined). */
@@ -37,8 +40,18 @@ interface Sub extends Subscriber {
 
 /** What a record shows in a watch: sync, health and the message status prints. */
 export function statusOf(r: ResourceRecord): StatusChange {
-  const waiting = r.sync === 'Blocked' || r.sync === 'Conflict' ? r.conditions.find((c) => c.type === 'Synced' && c.status === 'False')?.message : undefined;
-  return { id: r.id, sync: r.sync, health: r.health, message: waiting ?? r.lastError ?? r.healthMessage, revision: r.lastAppliedRevision, time: r.updatedAt };
+  const waiting =
+    r.sync === 'Blocked' || r.sync === 'Conflict'
+      ? r.conditions.find((c) => c.type === 'Synced' && c.status === 'False')?.message
+      : undefined;
+  return {
+    id: r.id,
+    sync: r.sync,
+    health: r.health,
+    message: waiting ?? r.lastError ?? r.healthMessage,
+    revision: r.lastAppliedRevision,
+    time: r.updatedAt,
+  };
 }
 
 export class WatchHub {

@@ -9,7 +9,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export type WebhookProvider = 'github' | 'gitlab' | 'generic';
 
-export type Verdict = { ok: true; provider: WebhookProvider } | { ok: false; provider?: WebhookProvider; reason: string };
+export type Verdict =
+  { ok: true; provider: WebhookProvider } | { ok: false; provider?: WebhookProvider; reason: string };
 
 export const GENERIC_SIGNATURE_HEADER = 'x-setpoint-signature';
 
@@ -19,21 +20,39 @@ export function signBody(body: Uint8Array | string, secret: string): string {
 }
 
 /** Checks a webhook request. `header` looks a header up (case-insensitive). */
-export function verifyWebhook(header: (name: string) => string | undefined, body: Uint8Array, secret: string): Verdict {
+export function verifyWebhook(
+  header: (name: string) => string | undefined,
+  body: Uint8Array,
+  secret: string,
+): Verdict {
   const github = header('x-hub-signature-256');
   if (github !== undefined) return hmacVerdict('github', github, body, secret);
   const gitlab = header('x-gitlab-token');
-  if (gitlab !== undefined) return sameSecret(gitlab, secret) ? { ok: true, provider: 'gitlab' } : { ok: false, provider: 'gitlab', reason: 'X-Gitlab-Token does not match the secret' };
+  if (gitlab !== undefined)
+    return sameSecret(gitlab, secret)
+      ? { ok: true, provider: 'gitlab' }
+      : { ok: false, provider: 'gitlab', reason: 'X-Gitlab-Token does not match the secret' };
   const generic = header(GENERIC_SIGNATURE_HEADER);
   if (generic !== undefined) return hmacVerdict('generic', generic, body, secret);
-  return { ok: false, reason: 'the request is not signed (no X-Hub-Signature-256, X-Gitlab-Token or X-Setpoint-Signature header)' };
+  return {
+    ok: false,
+    reason:
+      'the request is not signed (no X-Hub-Signature-256, X-Gitlab-Token or X-Setpoint-Signature header)',
+  };
 }
 
-function hmacVerdict(provider: WebhookProvider, presented: string, body: Uint8Array, secret: string): Verdict {
+function hmacVerdict(
+  provider: WebhookProvider,
+  presented: string,
+  body: Uint8Array,
+  secret: string,
+): Verdict {
   const expected = Buffer.from(signBody(body, secret), 'utf8');
   const got = Buffer.from(presented.trim().toLowerCase(), 'utf8');
   const ok = got.length === expected.length && timingSafeEqual(got, expected);
-  return ok ? { ok: true, provider } : { ok: false, provider, reason: 'the HMAC-SHA256 signature of the body does not match' };
+  return ok
+    ? { ok: true, provider }
+    : { ok: false, provider, reason: 'the HMAC-SHA256 signature of the body does not match' };
 }
 
 /** Constant-time equality of two secrets of any length (compares their digests). */

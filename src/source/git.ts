@@ -61,7 +61,9 @@ export class GitRepository {
   private async env(): Promise<NodeJS.ProcessEnv> {
     const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
     if (this.config.sshKey) {
-      const key = isAbsolute(this.config.sshKey) ? this.config.sshKey : resolve(this.root, this.config.sshKey);
+      const key = isAbsolute(this.config.sshKey)
+        ? this.config.sshKey
+        : resolve(this.root, this.config.sshKey);
       env.GIT_SSH_COMMAND = `ssh -i '${key.replace(/'/g, "'\\''")}' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new`;
     }
     if (this.token) {
@@ -72,47 +74,108 @@ export class GitRepository {
     return env;
   }
 
-  private run(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  private run(
+    args: string[],
+    options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ): Promise<RunResult> {
     return new Promise((done) => {
       execFile(
         'git',
         args,
-        { cwd: options.cwd, env: options.env ?? { ...process.env, LC_ALL: 'C' }, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+        {
+          cwd: options.cwd,
+          env: options.env ?? { ...process.env, LC_ALL: 'C' },
+          timeout: options.timeoutMs ?? 120_000,
+          maxBuffer: 64 * 1024 * 1024,
+        },
         (err, stdout, stderr) => {
-          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+          const code = err
+            ? typeof (err as { code?: unknown }).code === 'number'
+              ? (err as { code: number }).code
+              : 1
+            : 0;
           done({ stdout: String(stdout), stderr: String(stderr), code });
         },
       );
     });
   }
 
-  private async must(args: string[], what: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  private async must(
+    args: string[],
+    what: string,
+    options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<string> {
     const r = await this.run(args, options);
     if (r.code !== 0)
-      throw new GitError(`${what} failed: ${firstLine(r.stderr) || `git exited ${r.code}`}`, hintFor(r.stderr, this.config.url));
+      throw new GitError(
+        `${what} failed: ${firstLine(r.stderr) || `git exited ${r.code}`}`,
+        hintFor(r.stderr, this.config.url),
+      );
     return r.stdout;
   }
 
   /** Fetches the ref (shallow) and returns the commit it points at. */
   async fetch(): Promise<CommitInfo> {
     mkdirSync(this.dir, { recursive: true });
-    if (!existsSync(join(this.mirror, 'HEAD'))) await this.must(['init', '--bare', '--quiet', this.mirror], 'git init');
+    if (!existsSync(join(this.mirror, 'HEAD')))
+      await this.must(['init', '--bare', '--quiet', this.mirror], 'git init');
     const env = await this.env();
     const ref = this.config.ref ?? 'main';
     // A branch or a tag: fetch whichever exists into a private ref.
     const local = `refs/setpoint/${ref.replace(/^refs\/(heads|tags)\//, '')}`;
-    let fetched = await this.run(['--git-dir', this.mirror, 'fetch', '--quiet', '--depth', '1', '--no-tags', this.url, `+${ref.startsWith('refs/') ? ref : `refs/heads/${ref}`}:${local}`], { env });
+    let fetched = await this.run(
+      [
+        '--git-dir',
+        this.mirror,
+        'fetch',
+        '--quiet',
+        '--depth',
+        '1',
+        '--no-tags',
+        this.url,
+        `+${ref.startsWith('refs/') ? ref : `refs/heads/${ref}`}:${local}`,
+      ],
+      { env },
+    );
     if (fetched.code !== 0 && !ref.startsWith('refs/'))
-      fetched = await this.run(['--git-dir', this.mirror, 'fetch', '--quiet', '--depth', '1', '--no-tags', this.url, `+refs/tags/${ref}:${local}`], { env });
-    if (fetched.code !== 0) throw new GitError(`cannot fetch ${ref} from ${this.config.url}: ${firstLine(fetched.stderr)}`, hintFor(fetched.stderr, this.config.url));
-    const sha = (await this.must(['--git-dir', this.mirror, 'rev-parse', `${local}^{commit}`], 'git rev-parse')).trim();
+      fetched = await this.run(
+        [
+          '--git-dir',
+          this.mirror,
+          'fetch',
+          '--quiet',
+          '--depth',
+          '1',
+          '--no-tags',
+          this.url,
+          `+refs/tags/${ref}:${local}`,
+        ],
+        { env },
+      );
+    if (fetched.code !== 0)
+      throw new GitError(
+        `cannot fetch ${ref} from ${this.config.url}: ${firstLine(fetched.stderr)}`,
+        hintFor(fetched.stderr, this.config.url),
+      );
+    const sha = (
+      await this.must(['--git-dir', this.mirror, 'rev-parse', `${local}^{commit}`], 'git rev-parse')
+    ).trim();
     return this.commit(sha);
   }
 
   async commit(sha: string): Promise<CommitInfo> {
-    const out = await this.must(['--git-dir', this.mirror, 'show', '-s', '--format=%H%x00%an <%ae>%x00%cn <%ce>%x00%cI%x00%B', sha], 'git show');
+    const out = await this.must(
+      ['--git-dir', this.mirror, 'show', '-s', '--format=%H%x00%an <%ae>%x00%cn <%ce>%x00%cI%x00%B', sha],
+      'git show',
+    );
     const [full, author, committer, date, ...message] = out.split('\0');
-    return { sha: full.trim(), author, committer, committedAt: new Date(date).toISOString(), message: message.join('\0').trim() };
+    return {
+      sha: full.trim(),
+      author,
+      committer,
+      committedAt: new Date(date).toISOString(),
+      message: message.join('\0').trim(),
+    };
   }
 
   /** Whether the mirror still has this commit (earlier fetches keep their objects). */
@@ -128,8 +191,14 @@ export class GitRepository {
       mkdirSync(trees, { recursive: true });
       const tmp = mkdtempSync(join(trees, '.tmp-'));
       const index = join(tmp, '.index');
-      await this.must(['--git-dir', this.mirror, '--work-tree', tmp, 'read-tree', sha], 'git read-tree', { env: { ...process.env, GIT_INDEX_FILE: index } });
-      await this.must(['--git-dir', this.mirror, '--work-tree', tmp, 'checkout-index', '--all', '--force'], 'git checkout-index', { env: { ...process.env, GIT_INDEX_FILE: index } });
+      await this.must(['--git-dir', this.mirror, '--work-tree', tmp, 'read-tree', sha], 'git read-tree', {
+        env: { ...process.env, GIT_INDEX_FILE: index },
+      });
+      await this.must(
+        ['--git-dir', this.mirror, '--work-tree', tmp, 'checkout-index', '--all', '--force'],
+        'git checkout-index',
+        { env: { ...process.env, GIT_INDEX_FILE: index } },
+      );
       rmSync(index, { force: true });
       try {
         renameSync(tmp, dest);
@@ -140,7 +209,10 @@ export class GitRepository {
     }
     const folder = this.config.path ? join(dest, this.config.path) : dest;
     if (!existsSync(folder) || !statSync(folder).isDirectory())
-      throw new GitError(`the repository has no folder ${this.config.path} at ${sha.slice(0, 12)}`, 'check git.path in setpoint.yaml');
+      throw new GitError(
+        `the repository has no folder ${this.config.path} at ${sha.slice(0, 12)}`,
+        'check git.path in setpoint.yaml',
+      );
     return folder;
   }
 
@@ -163,16 +235,34 @@ export class GitRepository {
     const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C' };
     let home: string | undefined;
     if (verify.allowedSigners) {
-      args.push('-c', 'gpg.format=ssh', '-c', `gpg.ssh.allowedSignersFile=${resolve(this.root, verify.allowedSigners)}`);
+      args.push(
+        '-c',
+        'gpg.format=ssh',
+        '-c',
+        `gpg.ssh.allowedSignersFile=${resolve(this.root, verify.allowedSigners)}`,
+      );
     } else if (verify.keyring) {
       home = mkdtempSync(join(dirname(this.mirror), '.gnupg-'));
       env.GNUPGHOME = home;
       await new Promise<void>((done) =>
-        execFile('gpg', ['--batch', '--quiet', '--import', resolve(this.root, verify.keyring!)], { env }, () => done()),
+        execFile(
+          'gpg',
+          ['--batch', '--quiet', '--import', resolve(this.root, verify.keyring!)],
+          { env },
+          () => done(),
+        ),
       );
       // Trust every imported key fully: the keyring file is the trust decision.
       await new Promise<void>((done) =>
-        execFile('sh', ['-c', "gpg --batch --with-colons --list-keys | awk -F: '/^fpr:/ {print $10\":6:\"}' | gpg --batch --import-ownertrust"], { env }, () => done()),
+        execFile(
+          'sh',
+          [
+            '-c',
+            'gpg --batch --with-colons --list-keys | awk -F: \'/^fpr:/ {print $10":6:"}\' | gpg --batch --import-ownertrust',
+          ],
+          { env },
+          () => done(),
+        ),
       );
     } else {
       return { ok: false, detail: 'no Git verification configured' };
@@ -203,8 +293,10 @@ function firstLine(text: string): string {
 }
 
 function hintFor(stderr: string, url: string): string {
-  if (/could not read Username|Authentication failed|Permission denied|403/.test(stderr)) return `check the credentials for ${url} (git.sshKey or git.token)`;
+  if (/could not read Username|Authentication failed|Permission denied|403/.test(stderr))
+    return `check the credentials for ${url} (git.sshKey or git.token)`;
   if (/couldn't find remote ref|not our ref/.test(stderr)) return 'check git.ref: no such branch or tag';
-  if (/does not appear to be a git repository|not found|No such file/.test(stderr)) return `check git.url: ${url}`;
+  if (/does not appear to be a git repository|not found|No such file/.test(stderr))
+    return `check git.url: ${url}`;
   return 'run the same fetch with git by hand to see why';
 }

@@ -5,7 +5,14 @@
  * files they refer to — by path and bytes, so changing, adding, removing or
  * renaming any of them (one byte is enough) invalidates the signature.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+} from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -87,7 +94,11 @@ export function signFolder(dir: string, privateKeyPem: string): SignatureFile {
 /** Checks the folder against its signature file and the trusted public key; throws SignatureError. */
 export function verifyFolder(dir: string, publicKeyPem: string): SignatureFile {
   const file = join(dir, SIGNATURE_FILE);
-  if (!existsSync(file)) throw new SignatureError(`${dir} is not signed (no ${SIGNATURE_FILE})`, 'sign it with `setpoint sign` and the project\'s private key');
+  if (!existsSync(file))
+    throw new SignatureError(
+      `${dir} is not signed (no ${SIGNATURE_FILE})`,
+      "sign it with `setpoint sign` and the project's private key",
+    );
   let sig: SignatureFile;
   try {
     sig = JSON.parse(readFileSync(file, 'utf8')) as SignatureFile;
@@ -96,11 +107,20 @@ export function verifyFolder(dir: string, publicKeyPem: string): SignatureFile {
   }
   const trusted = keyId(publicKeyPem);
   if (sig.keyId !== trusted)
-    throw new SignatureError(`signed by an unknown key ${sig.keyId} (trusted: ${trusted})`, 'sign with the private key that matches verify.publicKey');
+    throw new SignatureError(
+      `signed by an unknown key ${sig.keyId} (trusted: ${trusted})`,
+      'sign with the private key that matches verify.publicKey',
+    );
   const digest = folderDigest(dir);
   if (digest !== sig.digest)
-    throw new SignatureError('the folder changed after it was signed (content digest differs)', 'review the change, then sign the folder again');
+    throw new SignatureError(
+      'the folder changed after it was signed (content digest differs)',
+      'review the change, then sign the folder again',
+    );
   if (!verify(null, Buffer.from(digest), createPublicKey(publicKeyPem), Buffer.from(sig.signature, 'base64')))
-    throw new SignatureError('the signature does not match the content (tampered signature file)', 'sign the folder again with `setpoint sign`');
+    throw new SignatureError(
+      'the signature does not match the content (tampered signature file)',
+      'sign the folder again with `setpoint sign`',
+    );
   return sig;
 }

@@ -73,7 +73,8 @@ export class SourceSet {
   /** The sources, in settings order (`manifests:` is one local source named "local"). */
   defs(): SourceDef[] {
     const { settings } = this.options;
-    if (this.options.paths && this.options.paths.length > 0) return [{ name: 'local', paths: this.options.paths.map((p) => resolve(p)) }];
+    if (this.options.paths && this.options.paths.length > 0)
+      return [{ name: 'local', paths: this.options.paths.map((p) => resolve(p)) }];
     if (settings.sources.length === 0) return [{ name: 'local', paths: settings.manifests }];
     return settings.sources.map((s) => ({
       name: s.name,
@@ -86,7 +87,13 @@ export class SourceSet {
   get(name: string): SourceDef {
     const def = this.defs().find((d) => d.name === name);
     if (!def)
-      throw new SourceError(`no source named ${name}`, 'SETPOINT_UNKNOWN_SOURCE', `sources: ${this.defs().map((d) => d.name).join(', ')}`);
+      throw new SourceError(
+        `no source named ${name}`,
+        'SETPOINT_UNKNOWN_SOURCE',
+        `sources: ${this.defs()
+          .map((d) => d.name)
+          .join(', ')}`,
+      );
     return def;
   }
 
@@ -115,14 +122,27 @@ export class SourceSet {
     try {
       commit = await this.repo(def).fetch();
     } catch (err) {
-      await store.putSource({ ...state, lastFetchAt: new Date().toISOString(), lastError: (err as Error).message });
+      await store.putSource({
+        ...state,
+        lastFetchAt: new Date().toISOString(),
+        lastError: (err as Error).message,
+      });
       throw err;
     }
-    await store.putSource({ ...state, lastFetchAt: new Date().toISOString(), lastCommit: commit.sha, lastError: undefined });
-    const known = (await store.listRevisions({ source: name, limit: 1000 })).find((r) => r.commit === commit.sha);
+    await store.putSource({
+      ...state,
+      lastFetchAt: new Date().toISOString(),
+      lastCommit: commit.sha,
+      lastError: undefined,
+    });
+    const known = (await store.listRevisions({ source: name, limit: 1000 })).find(
+      (r) => r.commit === commit.sha,
+    );
     if (known) {
       // The same commit again: nothing new to admit; answer with what it was.
-      const desired = known.admitted ? await this.options.load([await this.repo(def).checkout(commit.sha)], name) : undefined;
+      const desired = known.admitted
+        ? await this.options.load([await this.repo(def).checkout(commit.sha)], name)
+        : undefined;
       return { source: name, revision: known, desired, diagnostics: known.diagnostics ?? [], known: true };
     }
     const dir = await this.repo(def).checkout(commit.sha);
@@ -154,7 +174,9 @@ export class SourceSet {
       }
     }
     const desired = signatureProblem ? emptyDesired(def.name) : await this.options.load(paths, def.name);
-    const { diagnostics, digest } = signatureProblem ? { diagnostics: [signatureProblem], digest: '' } : await checkDesired(desired, registry);
+    const { diagnostics, digest } = signatureProblem
+      ? { diagnostics: [signatureProblem], digest: '' }
+      : await checkDesired(desired, registry);
     diagnostics.push(...(await this.ownershipConflicts(def.name, desired)));
     const admitted = !diagnostics.some((d) => d.severity === 'error');
     const now = new Date().toISOString();
@@ -163,14 +185,24 @@ export class SourceSet {
       ? commit.sha.slice(0, 12)
       : admitted
         ? digest.slice(0, 16)
-        : 'r' + createHash('sha256').update(JSON.stringify(diagnostics.map((d) => [d.file, d.line, d.summary]))).digest('hex').slice(0, 15);
+        : 'r' +
+          createHash('sha256')
+            .update(JSON.stringify(diagnostics.map((d) => [d.file, d.line, d.summary])))
+            .digest('hex')
+            .slice(0, 15);
     const known = await store.getRevision(id);
     if (known && known.id === id && known.source === def.name) {
       if (admitted) {
         const state = (await store.getSource(def.name)) ?? { name: def.name };
         if (state.current !== id) await store.putSource({ ...state, current: id });
       }
-      return { source: def.name, revision: known, desired: admitted ? desired : undefined, diagnostics, known: true };
+      return {
+        source: def.name,
+        revision: known,
+        desired: admitted ? desired : undefined,
+        diagnostics,
+        known: true,
+      };
     }
     const revision: RevisionRecord = {
       id,
@@ -178,7 +210,9 @@ export class SourceSet {
       source: def.name,
       createdAt: now,
       resourceCount: desired.resources.length,
-      origin: commit ? `${def.git!.url}@${def.git!.ref ?? 'main'}${def.git!.path ? `:${def.git!.path}` : ''}` : desired.origin,
+      origin: commit
+        ? `${def.git!.url}@${def.git!.ref ?? 'main'}${def.git!.path ? `:${def.git!.path}` : ''}`
+        : desired.origin,
       author: commit?.author,
       message: commit?.message,
       commit: commit?.sha,
@@ -195,14 +229,25 @@ export class SourceSet {
         action: admitted ? 'revision.admit' : 'revision.refuse',
         revisionId: revision.id,
         result: admitted ? 'admitted' : 'refused',
-        detail: { source: def.name, commit: commit?.sha, problems: diagnostics.filter((d) => d.severity === 'error').length, signature },
+        detail: {
+          source: def.name,
+          commit: commit?.sha,
+          problems: diagnostics.filter((d) => d.severity === 'error').length,
+          signature,
+        },
       },
     ]);
     if (admitted) {
       const state = (await store.getSource(def.name)) ?? { name: def.name };
       await store.putSource({ ...state, current: revision.id });
     }
-    return { source: def.name, revision, desired: admitted ? desired : undefined, diagnostics, violations: desired.violations };
+    return {
+      source: def.name,
+      revision,
+      desired: admitted ? desired : undefined,
+      diagnostics,
+      violations: desired.violations,
+    };
   }
 
   private async verify(def: SourceDef, paths: readonly string[], commit?: CommitInfo): Promise<string> {
@@ -210,11 +255,15 @@ export class SourceSet {
     if (commit) {
       const r = await this.repo(def).verify(commit.sha, verify);
       if (!r.ok)
-        throw new SignatureError(`commit ${commit.sha.slice(0, 12)}: ${r.detail}`, 'only commits signed by a key in verify.allowedSigners / verify.keyring are admitted');
+        throw new SignatureError(
+          `commit ${commit.sha.slice(0, 12)}: ${r.detail}`,
+          'only commits signed by a key in verify.allowedSigners / verify.keyring are admitted',
+        );
       return r.detail;
     }
     const keyFile = resolve(this.options.settings.root, verify.publicKey!);
-    if (!existsSync(keyFile)) throw new SignatureError(`the public key ${keyFile} does not exist`, 'make one with `setpoint keygen`');
+    if (!existsSync(keyFile))
+      throw new SignatureError(`the public key ${keyFile} does not exist`, 'make one with `setpoint keygen`');
     const sig = verifyFolder(paths[0], readFileSync(keyFile, 'utf8'));
     return `signed by key ${sig.keyId} at ${sig.signedAt}`;
   }
@@ -224,9 +273,20 @@ export class SourceSet {
     const out: Diagnostic[] = [];
     for (const other of this.defs()) {
       if (other.name === source) continue;
-      const owned = new Map((await this.options.store.listResourceSummaries(other.name)).filter((r) => r.declared).map((r) => [r.id, r]));
+      const owned = new Map(
+        (await this.options.store.listResourceSummaries(other.name))
+          .filter((r) => r.declared)
+          .map((r) => [r.id, r]),
+      );
       if (owned.size === 0) continue;
-      const records = new Map((await this.options.store.listResources({ source: other.name, ids: desired.resources.filter((r) => owned.has(r.id)).map((r) => r.id) })).map((r) => [r.id, r]));
+      const records = new Map(
+        (
+          await this.options.store.listResources({
+            source: other.name,
+            ids: desired.resources.filter((r) => owned.has(r.id)).map((r) => r.id),
+          })
+        ).map((r) => [r.id, r]),
+      );
       for (const r of desired.resources) {
         const theirs = records.get(r.id);
         if (!theirs) continue;
@@ -258,7 +318,12 @@ export class SourceSet {
     const revId = state?.pinned ?? (def.git ? state?.current : undefined);
     if (revId) {
       const revision = await store.getRevision(revId);
-      if (!revision) throw new SourceError(`revision ${revId} of source ${name} is not in the state`, 'SETPOINT_UNKNOWN_REVISION', 'run `setpoint history`');
+      if (!revision)
+        throw new SourceError(
+          `revision ${revId} of source ${name} is not in the state`,
+          'SETPOINT_UNKNOWN_REVISION',
+          'run `setpoint history`',
+        );
       if (def.git) {
         const repo = this.repo(def);
         if (!revision.commit || !(await repo.has(revision.commit))) await repo.fetch();
@@ -290,18 +355,47 @@ export class SourceSet {
   /** Pins a Git source to an admitted revision (by revision id or commit prefix); `actor` (for the audit log) defaults to the set's. */
   async pin(name: string, ref: string, actor = this.options.actor): Promise<RevisionRecord> {
     const def = this.get(name);
-    if (!def.git) throw new SourceError(`source ${name} is a folder: it has no history to roll back to`, 'SETPOINT_NO_HISTORY', 'keep desired state in Git to roll back, or restore the folder by hand');
+    if (!def.git)
+      throw new SourceError(
+        `source ${name} is a folder: it has no history to roll back to`,
+        'SETPOINT_NO_HISTORY',
+        'keep desired state in Git to roll back, or restore the folder by hand',
+      );
     const { store } = this.options;
     const revisions = await store.listRevisions({ source: name, limit: 10_000 });
     const matches = revisions.filter((r) => r.id.startsWith(ref) || (r.commit ?? '').startsWith(ref));
-    if (matches.length === 0) throw new SourceError(`no revision ${ref} of source ${name}`, 'SETPOINT_UNKNOWN_REVISION', 'run `setpoint history` for the revisions');
-    if (matches.length > 1) throw new SourceError(`revision ${ref} is ambiguous (${matches.length} match)`, 'SETPOINT_UNKNOWN_REVISION', 'give more characters');
+    if (matches.length === 0)
+      throw new SourceError(
+        `no revision ${ref} of source ${name}`,
+        'SETPOINT_UNKNOWN_REVISION',
+        'run `setpoint history` for the revisions',
+      );
+    if (matches.length > 1)
+      throw new SourceError(
+        `revision ${ref} is ambiguous (${matches.length} match)`,
+        'SETPOINT_UNKNOWN_REVISION',
+        'give more characters',
+      );
     const revision = matches[0];
-    if (!revision.admitted) throw new SourceError(`revision ${revision.id} was refused; it cannot be the desired state`, 'SETPOINT_REVISION_REFUSED', 'pick an admitted revision');
+    if (!revision.admitted)
+      throw new SourceError(
+        `revision ${revision.id} was refused; it cannot be the desired state`,
+        'SETPOINT_REVISION_REFUSED',
+        'pick an admitted revision',
+      );
     const now = new Date().toISOString();
     const state = (await store.getSource(name)) ?? { name };
     await store.putSource({ ...state, pinned: revision.id, pinnedBy: actor, pinnedAt: now });
-    await store.appendAudit([{ time: now, actor, action: 'source.pin', revisionId: revision.id, result: 'pinned', detail: { source: name, commit: revision.commit } }]);
+    await store.appendAudit([
+      {
+        time: now,
+        actor,
+        action: 'source.pin',
+        revisionId: revision.id,
+        result: 'pinned',
+        detail: { source: name, commit: revision.commit },
+      },
+    ]);
     await store.appendNudge({ reason: 'sync', actor, at: now });
     return revision;
   }
@@ -309,11 +403,21 @@ export class SourceSet {
   async unpin(name: string, actor = this.options.actor): Promise<SourceState> {
     const { store } = this.options;
     const state = (await store.getSource(name)) ?? { name };
-    if (!state.pinned) throw new SourceError(`source ${name} is not pinned`, 'SETPOINT_NOT_PINNED', 'nothing to do');
+    if (!state.pinned)
+      throw new SourceError(`source ${name} is not pinned`, 'SETPOINT_NOT_PINNED', 'nothing to do');
     const now = new Date().toISOString();
     const next: SourceState = { ...state, pinned: undefined, pinnedBy: undefined, pinnedAt: undefined };
     await store.putSource(next);
-    await store.appendAudit([{ time: now, actor, action: 'source.unpin', revisionId: state.pinned, result: 'unpinned', detail: { source: name } }]);
+    await store.appendAudit([
+      {
+        time: now,
+        actor,
+        action: 'source.unpin',
+        revisionId: state.pinned,
+        result: 'unpinned',
+        detail: { source: name },
+      },
+    ]);
     await store.appendNudge({ reason: 'sync', actor, at: now });
     return next;
   }

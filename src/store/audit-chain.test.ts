@@ -73,7 +73,11 @@ describe('chainEntries and verifyChain', () => {
   });
 
   it('names an entry out of place, one added after the head, and a replaced last entry', () => {
-    const entries = chainEntries(0, GENESIS_HASH, [1, 2, 3].map((i) => input(i)));
+    const entries = chainEntries(
+      0,
+      GENESIS_HASH,
+      [1, 2, 3].map((i) => input(i)),
+    );
     assert.deepEqual(verifyChain([entries[0], entries[0], entries[1]]).firstBad, {
       seq: 2,
       problem: 'is out of place: entry 1 stands where entry 2 should',
@@ -83,10 +87,13 @@ describe('chainEntries and verifyChain', () => {
       problem: 'was added after the recorded head (entry 2)',
     });
     const [other] = chainEntries(2, entries[1].hash, [input(9)]);
-    assert.deepEqual(verifyChain([entries[0], entries[1], other], { seq: 3, hash: entries[2].hash }).firstBad, {
-      seq: 3,
-      problem: 'does not match the recorded head: the last entry was replaced',
-    });
+    assert.deepEqual(
+      verifyChain([entries[0], entries[1], other], { seq: 3, hash: entries[2].hash }).firstBad,
+      {
+        seq: 3,
+        problem: 'does not match the recorded head: the last entry was replaced',
+      },
+    );
   });
 
   it('names the first edited entry', () => {

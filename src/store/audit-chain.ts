@@ -42,7 +42,10 @@ export function chainEntries(lastSeq: number, lastHash: string, inputs: readonly
  * the (seq, hash) the store recorded for its last entry, which catches a
  * truncated tail.
  */
-export function verifyChain(entries: Iterable<AuditEntry>, head?: { seq: number; hash: string }): AuditVerification {
+export function verifyChain(
+  entries: Iterable<AuditEntry>,
+  head?: { seq: number; hash: string },
+): AuditVerification {
   const verifier = new ChainVerifier();
   for (const e of entries) {
     const bad = verifier.push(e);
@@ -68,10 +71,17 @@ export class ChainVerifier {
     if (e.seq !== this.prevSeq + 1)
       return e.seq > this.prevSeq + 1
         ? { seq: this.prevSeq + 1, problem: `entries ${this.prevSeq + 1}..${e.seq - 1} were removed` }
-        : { seq: this.prevSeq + 1, problem: `is out of place: entry ${e.seq} stands where entry ${this.prevSeq + 1} should` };
+        : {
+            seq: this.prevSeq + 1,
+            problem: `is out of place: entry ${e.seq} stands where entry ${this.prevSeq + 1} should`,
+          };
     if (e.prevHash !== this.prevHash)
-      return { seq: e.seq, problem: `does not follow entry ${this.prevSeq}: an entry was removed, reordered or edited before it` };
-    if (hashAuditEntry(e.seq, e.prevHash, e) !== e.hash) return { seq: e.seq, problem: 'was edited: its content no longer matches its hash' };
+      return {
+        seq: e.seq,
+        problem: `does not follow entry ${this.prevSeq}: an entry was removed, reordered or edited before it`,
+      };
+    if (hashAuditEntry(e.seq, e.prevHash, e) !== e.hash)
+      return { seq: e.seq, problem: 'was edited: its content no longer matches its hash' };
     this.prevHash = e.hash;
     this.prevSeq = e.seq;
     return undefined;
@@ -84,12 +94,23 @@ export class ChainVerifier {
       return {
         ok: false,
         entries: count,
-        firstBad: { seq: prevSeq + 1, problem: `the log ends at entry ${prevSeq} but ${head.seq} were written: entries were removed from the end` },
+        firstBad: {
+          seq: prevSeq + 1,
+          problem: `the log ends at entry ${prevSeq} but ${head.seq} were written: entries were removed from the end`,
+        },
       };
     if (head && head.seq < prevSeq)
-      return { ok: false, entries: count, firstBad: { seq: head.seq + 1, problem: `was added after the recorded head (entry ${head.seq})` } };
+      return {
+        ok: false,
+        entries: count,
+        firstBad: { seq: head.seq + 1, problem: `was added after the recorded head (entry ${head.seq})` },
+      };
     if (head && head.hash !== prevHash)
-      return { ok: false, entries: count, firstBad: { seq: prevSeq, problem: 'does not match the recorded head: the last entry was replaced' } };
+      return {
+        ok: false,
+        entries: count,
+        firstBad: { seq: prevSeq, problem: 'does not match the recorded head: the last entry was replaced' },
+      };
     return { ok: true, entries: count, head: prevHash };
   }
 }

@@ -31,17 +31,23 @@ export class Counter {
 }
 
 /** Prometheus text exposition of counters (and gauges given as plain values). */
-export function toPrometheusText(counters: readonly Counter[], gauges: Record<string, { help: string; value: number }> = {}): string {
+export function toPrometheusText(
+  counters: readonly Counter[],
+  gauges: Record<string, { help: string; value: number }> = {},
+): string {
   const lines: string[] = [];
   for (const c of counters) {
     lines.push(`# HELP ${c.name} ${c.help}`, `# TYPE ${c.name} counter`);
     for (const { labels, value } of c.entries()) lines.push(`${c.name}${formatLabels(labels)} ${value}`);
   }
-  for (const [name, g] of Object.entries(gauges)) lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${g.value}`);
+  for (const [name, g] of Object.entries(gauges))
+    lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${g.value}`);
   return lines.join('\n') + '\n';
 }
 
 function formatLabels(labels: Labels): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  const parts = Object.entries(labels).map(
+    ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+  );
   return parts.length ? `{${parts.join(',')}}` : '';
 }

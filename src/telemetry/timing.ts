@@ -16,5 +16,7 @@ export function mark(label: string): void {
 if (enabled)
   process.on('exit', () => {
     const lines = marks.map(([l, ms]) => `${ms.toFixed(1).padStart(8)} ms  ${l}`);
-    process.stderr.write(`timing (since process start ${performance.now().toFixed(0)} ms):\n${lines.join('\n')}\n`);
+    process.stderr.write(
+      `timing (since process start ${performance.now().toFixed(0)} ms):\n${lines.join('\n')}\n`,
+    );
   });

@@ -22,12 +22,32 @@ export function register(program: Command): void {
         }
         const c = o.colors;
         if (opts.all) {
-          o.out(table(['ID', 'RESOURCE', 'ACTION', 'STATE', 'CREATED', 'DECIDED BY', 'NOTE'], list.map((a) => [a.id, a.resourceId, a.op, a.state, ago(a.createdAt), a.decidedBy ?? '-', a.note ?? ''])));
+          o.out(
+            table(
+              ['ID', 'RESOURCE', 'ACTION', 'STATE', 'CREATED', 'DECIDED BY', 'NOTE'],
+              list.map((a) => [
+                a.id,
+                a.resourceId,
+                a.op,
+                a.state,
+                ago(a.createdAt),
+                a.decidedBy ?? '-',
+                a.note ?? '',
+              ]),
+            ),
+          );
           return;
         }
         for (const a of list) {
-          o.out(`${c.bold(a.id)}  ${a.op} ${c.bold(a.resourceId)}  ${c.dim(`(${a.reason}, proposed ${ago(a.createdAt)}${a.destructive ? ', destructive' : ''})`)}`);
-          for (const ch of a.changes) o.out((await renderChange(ch as Change, a.op === 'create' ? 'create' : 'update', c, '    ')).join('\n'));
+          o.out(
+            `${c.bold(a.id)}  ${a.op} ${c.bold(a.resourceId)}  ${c.dim(`(${a.reason}, proposed ${ago(a.createdAt)}${a.destructive ? ', destructive' : ''})`)}`,
+          );
+          for (const ch of a.changes)
+            o.out(
+              (await renderChange(ch as Change, a.op === 'create' ? 'create' : 'update', c, '    ')).join(
+                '\n',
+              ),
+            );
         }
         o.out(c.dim(`\n${list.length} waiting. setpoint approve ID | --all, setpoint reject ID`));
       }),
@@ -57,7 +77,11 @@ export function register(program: Command): void {
           } catch (err) {
             failed++;
             results.push({ id: x, error: (err as Error).message });
-            if (!o.json) o.err(o.colors.red(`error: ${(err as Error).message}`) + ((err as { hint?: string }).hint ? `\n  hint: ${(err as { hint?: string }).hint}` : ''));
+            if (!o.json)
+              o.err(
+                o.colors.red(`error: ${(err as Error).message}`) +
+                  ((err as { hint?: string }).hint ? `\n  hint: ${(err as { hint?: string }).hint}` : ''),
+              );
           }
         }
         if (o.json) o.printJson(results);

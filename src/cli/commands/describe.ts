@@ -8,7 +8,9 @@ import { changesJson, renderChange } from '../render-plan.js';
 export function register(program: Command): void {
   program
     .command('describe')
-    .description('one resource in full: desired, actual (observed now), the diff, conditions and recent events')
+    .description(
+      'one resource in full: desired, actual (observed now), the diff, conditions and recent events',
+    )
     .argument('<id>')
     .option('-f, --file <path>', 'manifest file or folder (repeatable)', collect, [])
     .action((id: string, opts: { file: string[] }, cmd: Command) =>
@@ -25,13 +27,25 @@ export function register(program: Command): void {
         }
         const c = o.colors;
         const r = d.record;
-        const dump = (v: unknown) => jsyaml.dump(v, { skipInvalid: true, lineWidth: 120, noRefs: true }).trimEnd().split('\n').map((l) => '  ' + l).join('\n');
+        const dump = (v: unknown) =>
+          jsyaml
+            .dump(v, { skipInvalid: true, lineWidth: 120, noRefs: true })
+            .trimEnd()
+            .split('\n')
+            .map((l) => '  ' + l)
+            .join('\n');
         o.out(`${c.bold('Resource:')}  ${d.id}`);
         if (r) {
-          o.out(`${c.bold('Sync:')}      ${syncColor(c, r.sync)}${r.driftedSince ? `  (drifted since ${r.driftedSince})` : ''}`);
-          o.out(`${c.bold('Health:')}    ${healthColor(c, r.health)}${r.healthMessage ? `  ${r.healthMessage}` : ''}`);
+          o.out(
+            `${c.bold('Sync:')}      ${syncColor(c, r.sync)}${r.driftedSince ? `  (drifted since ${r.driftedSince})` : ''}`,
+          );
+          o.out(
+            `${c.bold('Health:')}    ${healthColor(c, r.health)}${r.healthMessage ? `  ${r.healthMessage}` : ''}`,
+          );
           o.out(`${c.bold('Source:')}    ${r.source}${r.origin ? `  (${r.origin})` : ''}`);
-          o.out(`${c.bold('Applied:')}   ${r.lastAppliedRevision ? `revision ${r.lastAppliedRevision} ${ago(r.lastAppliedAt)}` : 'never'}`);
+          o.out(
+            `${c.bold('Applied:')}   ${r.lastAppliedRevision ? `revision ${r.lastAppliedRevision} ${ago(r.lastAppliedAt)}` : 'never'}`,
+          );
           if (r.lastError) o.out(`${c.bold('Error:')}     ${c.red(r.lastError)}`);
         }
         o.out(`${c.bold('Desired:')}\n${dump(d.desired ?? r?.spec)}`);
@@ -42,11 +56,28 @@ export function register(program: Command): void {
         } else o.out(`${c.bold('Diff:')}      ${c.green('none')}`);
         if (r?.conditions.length) {
           o.out(c.bold('Conditions:'));
-          o.out(table(['TYPE', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'], r.conditions.map((x) => [x.type, x.status, x.reason, ago(x.since), x.message])).split('\n').map((l) => '  ' + l).join('\n'));
+          o.out(
+            table(
+              ['TYPE', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'],
+              r.conditions.map((x) => [x.type, x.status, x.reason, ago(x.since), x.message]),
+            )
+              .split('\n')
+              .map((l) => '  ' + l)
+              .join('\n'),
+          );
         }
         o.out(c.bold('Events:'));
         if (d.events.length === 0) o.out('  none');
-        else o.out(table(['TIME', 'TYPE', 'REASON', 'MESSAGE'], d.events.map((e) => [ago(e.time), e.type, e.reason, e.message.split('\n')[0]])).split('\n').map((l) => '  ' + l).join('\n'));
+        else
+          o.out(
+            table(
+              ['TIME', 'TYPE', 'REASON', 'MESSAGE'],
+              d.events.map((e) => [ago(e.time), e.type, e.reason, e.message.split('\n')[0]]),
+            )
+              .split('\n')
+              .map((l) => '  ' + l)
+              .join('\n'),
+          );
         printDiagnostics(o, d.diagnostics);
       }),
     );

@@ -6,7 +6,9 @@ import { changesJson, renderChange } from '../render-plan.js';
 export function register(program: Command): void {
   program
     .command('drift')
-    .description('observe without acting: report what differs from the manifests and how (exit 2 when drifted)')
+    .description(
+      'observe without acting: report what differs from the manifests and how (exit 2 when drifted)',
+    )
     .option('-f, --file <path>', 'manifest file or folder, walked recursively (repeatable)', collect, [])
     .option('--target <id>', 'only this resource and what it depends on (repeatable)', collect, [])
     .action((opts: { file: string[]; target: string[] }, cmd: Command) =>
@@ -18,14 +20,21 @@ export function register(program: Command): void {
             revision: report.revision,
             drifted: report.items.length > 0,
             inSync: report.inSync,
-            items: await Promise.all(report.items.map(async (i) => ({ ...i, changes: await changesJson(i.changes) }))),
+            items: await Promise.all(
+              report.items.map(async (i) => ({ ...i, changes: await changesJson(i.changes) })),
+            ),
             diagnostics: report.diagnostics,
           });
         } else {
           printDiagnostics(o, report.diagnostics);
           const c = o.colors;
           for (const item of report.items) {
-            const note = item.state === 'Pending' ? 'not applied yet' : item.state === 'Missing' ? 'applied, now missing' : 'changed outside setpoint';
+            const note =
+              item.state === 'Pending'
+                ? 'not applied yet'
+                : item.state === 'Missing'
+                  ? 'applied, now missing'
+                  : 'changed outside setpoint';
             o.out(`  ${c.yellow('~')} ${c.bold(item.id)}  ${c.dim(`(${note})`)}`);
             for (const ch of item.changes) o.out((await renderChange(ch, 'drift', c, '      ')).join('\n'));
           }

@@ -23,7 +23,14 @@ export function register(program: Command): void {
         o.out(
           table(
             ['TIME', 'TYPE', 'REASON', 'RESOURCE', 'REVISION', 'MESSAGE'],
-            events.map((e) => [e.time, e.type === 'Warning' ? c.yellow(e.type) : e.type, e.reason, e.resourceId ?? '-', e.revisionId?.slice(0, 8) ?? '-', e.message.split('\n')[0]]),
+            events.map((e) => [
+              e.time,
+              e.type === 'Warning' ? c.yellow(e.type) : e.type,
+              e.reason,
+              e.resourceId ?? '-',
+              e.revisionId?.slice(0, 8) ?? '-',
+              e.message.split('\n')[0],
+            ]),
             c,
           ),
         );

@@ -12,8 +12,15 @@ export function register(program: Command): void {
       runClient(cmd, async (api, o) => {
         const record = await api.get(id);
         if (!record) {
-          if (o.json) o.printJson({ error: { code: 'SETPOINT_NOT_FOUND', message: `no resource ${api.normalizeId(id)}` } });
-          else o.err(o.colors.red(`error: no resource ${api.normalizeId(id)} in the state`) + '\n  hint: `setpoint status` lists them');
+          if (o.json)
+            o.printJson({
+              error: { code: 'SETPOINT_NOT_FOUND', message: `no resource ${api.normalizeId(id)}` },
+            });
+          else
+            o.err(
+              o.colors.red(`error: no resource ${api.normalizeId(id)} in the state`) +
+                '\n  hint: `setpoint status` lists them',
+            );
           return EXIT.error;
         }
         if (o.json) {
@@ -22,7 +29,11 @@ export function register(program: Command): void {
         }
         const c = o.colors;
         o.out(`${c.bold(record.id)}  ${syncColor(c, record.sync)} ${healthColor(c, record.health)}`);
-        o.out(jsyaml.dump({ ...record, id: undefined }, { skipInvalid: true, lineWidth: 120, noRefs: true }).trimEnd());
+        o.out(
+          jsyaml
+            .dump({ ...record, id: undefined }, { skipInvalid: true, lineWidth: 120, noRefs: true })
+            .trimEnd(),
+        );
       }),
     );
 }

@@ -29,17 +29,33 @@ export function register(program: Command): void {
           o.out(c.bold('Revisions'));
           o.out(
             table(
-              ['REVISION', 'SOURCE', 'COMMIT', 'AUTHOR', 'ADMISSION', 'CREATED', 'CONVERGED IN', 'LEAD TIME', 'MESSAGE'],
+              [
+                'REVISION',
+                'SOURCE',
+                'COMMIT',
+                'AUTHOR',
+                'ADMISSION',
+                'CREATED',
+                'CONVERGED IN',
+                'LEAD TIME',
+                'MESSAGE',
+              ],
               h.revisions.map((r) => [
                 r.id,
                 r.source,
                 r.commit?.slice(0, 12) ?? '-',
                 r.author?.replace(/ <.*>$/, '') ?? '-',
-                r.admitted ? c.green('admitted') : c.red(`refused (${r.diagnostics?.filter((d) => d.severity === 'error').length ?? 0} problems)`),
+                r.admitted
+                  ? c.green('admitted')
+                  : c.red(
+                      `refused (${r.diagnostics?.filter((d) => d.severity === 'error').length ?? 0} problems)`,
+                    ),
                 r.createdAt,
                 seconds(r.createdAt, r.convergedAt),
                 seconds(r.committedAt, r.convergedAt),
-                (r.message ?? (r.admitted ? '' : (r.diagnostics?.[0]?.summary ?? ''))).split('\n')[0].slice(0, 60),
+                (r.message ?? (r.admitted ? '' : (r.diagnostics?.[0]?.summary ?? '')))
+                  .split('\n')[0]
+                  .slice(0, 60),
               ]),
               c,
             ),
@@ -51,8 +67,22 @@ export function register(program: Command): void {
             table(
               ['STARTED', 'COMMAND', 'REVISION', 'ACTOR', 'RESULT', 'CHANGED', 'FAILED', 'DURATION'],
               h.runs.map((r) => {
-                const result = r.result === 'succeeded' ? c.green(r.result) : r.result === 'running' ? c.yellow(r.result) : c.red(r.result);
-                return [r.startedAt, r.command, r.revisionId?.slice(0, 12) ?? '-', r.actor, result, String(r.summary.changed ?? 0), String(r.summary.failed ?? 0), seconds(r.startedAt, r.finishedAt)];
+                const result =
+                  r.result === 'succeeded'
+                    ? c.green(r.result)
+                    : r.result === 'running'
+                      ? c.yellow(r.result)
+                      : c.red(r.result);
+                return [
+                  r.startedAt,
+                  r.command,
+                  r.revisionId?.slice(0, 12) ?? '-',
+                  r.actor,
+                  result,
+                  String(r.summary.changed ?? 0),
+                  String(r.summary.failed ?? 0),
+                  seconds(r.startedAt, r.finishedAt),
+                ];
               }),
               c,
             ),

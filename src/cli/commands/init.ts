@@ -50,7 +50,10 @@ export function register(program: Command): void {
       ];
       const clash = files.filter(([f]) => existsSync(f)).map(([f]) => f);
       if (clash.length > 0) {
-        o.err(o.colors.red(`error: not overwriting ${clash.join(', ')}`) + '\n  hint: init an empty folder, or remove them first');
+        o.err(
+          o.colors.red(`error: not overwriting ${clash.join(', ')}`) +
+            '\n  hint: init an empty folder, or remove them first',
+        );
         process.exitCode = EXIT.error;
         return;
       }

@@ -23,7 +23,11 @@ export function register(program: Command): void {
     .option('--detailed-exitcode', 'exit 0 with no changes, 2 with changes, 1 on error')
     .action((opts: PlanOptions & { detailedExitcode?: boolean }, cmd: Command) =>
       run(cmd, async (api, o) => {
-        const { plan, desired } = await api.plan({ paths: opts.file, targets: opts.target, prune: opts.prune });
+        const { plan, desired } = await api.plan({
+          paths: opts.file,
+          targets: opts.target,
+          prune: opts.prune,
+        });
         const failed = plan.diagnostics.some((d) => d.severity === 'error');
         if (o.json) o.printJson(await planJson(plan));
         else {

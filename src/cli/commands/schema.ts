@@ -21,7 +21,8 @@ export function register(program: Command): void {
         const schemas = api.schema(kind);
         if (opts.out) {
           mkdirSync(opts.out, { recursive: true });
-          for (const [k, s] of Object.entries(schemas)) writeFileSync(join(opts.out, `${k}.json`), JSON.stringify(s, null, 2) + '\n');
+          for (const [k, s] of Object.entries(schemas))
+            writeFileSync(join(opts.out, `${k}.json`), JSON.stringify(s, null, 2) + '\n');
           o.err(`wrote ${Object.keys(schemas).length} schema file(s) to ${opts.out}`);
           return;
         }

@@ -15,14 +15,19 @@ export function register(program: Command): void {
       runClient(cmd, async (api, o) => {
         const admissions = await api.sync(source);
         if (o.json) {
-          o.printJson(admissions.map((a) => ({ source: a.source, revision: a.revision, known: a.known ?? false })));
+          o.printJson(
+            admissions.map((a) => ({ source: a.source, revision: a.revision, known: a.known ?? false })),
+          );
           return admissions.some((a) => !a.revision.admitted) ? EXIT.error : EXIT.ok;
         }
         const c = o.colors;
         for (const a of admissions) {
           const r = a.revision;
           const what = r.commit ? `commit ${r.commit.slice(0, 12)} (${firstLine(r.message)})` : r.origin;
-          if (r.admitted) o.out(`${c.green('admitted')} ${a.source}: revision ${r.id}, ${what}, ${r.resourceCount} resources${a.known ? ' (already known)' : ''}`);
+          if (r.admitted)
+            o.out(
+              `${c.green('admitted')} ${a.source}: revision ${r.id}, ${what}, ${r.resourceCount} resources${a.known ? ' (already known)' : ''}`,
+            );
           else {
             printDiagnostics(o, a.diagnostics);
             o.out(`${c.red('refused')} ${a.source}: ${what}; the previous revision stays in force`);
@@ -62,20 +67,25 @@ export function register(program: Command): void {
 
   program
     .command('rollback')
-    .description('pin a source to an earlier revision; reconciliation stays on, new commits are admitted but not applied')
+    .description(
+      'pin a source to an earlier revision; reconciliation stays on, new commits are admitted but not applied',
+    )
     .argument('<revision>', 'revision id or commit (a unique prefix)')
     .option('--source <name>', 'the source (default: the only Git source)')
     .action((revision: string, opts: { source?: string }, cmd: Command) =>
       runClient(cmd, async (api, o) => {
         const r = await api.rollback(revision, opts.source);
         if (o.json) o.printJson(r);
-        else o.out(`pinned ${r.source} to revision ${r.id}${r.commit ? ` (commit ${r.commit.slice(0, 12)})` : ''}; \`setpoint unpin\` follows the branch again`);
+        else
+          o.out(
+            `pinned ${r.source} to revision ${r.id}${r.commit ? ` (commit ${r.commit.slice(0, 12)})` : ''}; \`setpoint unpin\` follows the branch again`,
+          );
       }),
     );
 
   program
     .command('unpin')
-    .description('follow the source\'s branch again after a rollback')
+    .description("follow the source's branch again after a rollback")
     .argument('[source]', 'the source (default: the only Git source)')
     .action((source: string | undefined, _opts: unknown, cmd: Command) =>
       runClient(cmd, async (api, o) => {
@@ -105,7 +115,10 @@ export function register(program: Command): void {
       chmodSync(priv, 0o600);
       writeFileSync(pub, keys.publicKey);
       if (o.json) o.printJson({ privateKey: priv, publicKey: pub, keyId: keyId(keys.publicKey) });
-      else o.out(`wrote ${priv} (private, 0600) and ${pub}; key id ${keyId(keys.publicKey)}\nput \`verify: { publicKey: ${pub} }\` on the folder source`);
+      else
+        o.out(
+          `wrote ${priv} (private, 0600) and ${pub}; key id ${keyId(keys.publicKey)}\nput \`verify: { publicKey: ${pub} }\` on the folder source`,
+        );
     });
 
   program
@@ -120,7 +133,10 @@ export function register(program: Command): void {
         if (o.json) o.printJson(sig);
         else o.out(`signed ${path}: content digest ${sig.digest.slice(0, 16)}…, key ${sig.keyId}`);
       } catch (err) {
-        o.err(o.colors.red(`error: cannot sign ${path}: ${(err as Error).message}`) + '\n  hint: make a key with `setpoint keygen`; sign a folder');
+        o.err(
+          o.colors.red(`error: cannot sign ${path}: ${(err as Error).message}`) +
+            '\n  hint: make a key with `setpoint keygen`; sign a folder',
+        );
         process.exitCode = EXIT.error;
       }
     });

@@ -80,7 +80,11 @@ export function register(program: Command): void {
         if (slos.length) o.out(c.dim('\n' + slos.map(describeSlo).join('\n')));
         o.out(
           c.dim(
-            `\n${k.total} resources: ${Object.entries(k.bySync).map(([s, n]) => `${n} ${s}`).join(', ')}; ${Object.entries(k.byHealth).map(([s, n]) => `${n} ${s}`).join(', ')}.`,
+            `\n${k.total} resources: ${Object.entries(k.bySync)
+              .map(([s, n]) => `${n} ${s}`)
+              .join(', ')}; ${Object.entries(k.byHealth)
+              .map(([s, n]) => `${n} ${s}`)
+              .join(', ')}.`,
           ),
         );
       }),
@@ -125,8 +129,20 @@ async function watchStatus(api: SetpointClient, o: Output, filter: ResourceFilte
       const line = `${r.sync} ${r.health} ${message ?? ''}`;
       if (seen.get(r.id) === line) continue;
       seen.set(r.id, line);
-      if (o.json) o.out(JSON.stringify({ time: new Date().toISOString(), id: r.id, sync: r.sync, health: r.health, message }));
-      else o.out(`${new Date().toISOString()}  ${r.id}  ${syncColor(o.colors, r.sync)} ${healthColor(o.colors, r.health)}  ${message ?? ''}`);
+      if (o.json)
+        o.out(
+          JSON.stringify({
+            time: new Date().toISOString(),
+            id: r.id,
+            sync: r.sync,
+            health: r.health,
+            message,
+          }),
+        );
+      else
+        o.out(
+          `${new Date().toISOString()}  ${r.id}  ${syncColor(o.colors, r.sync)} ${healthColor(o.colors, r.health)}  ${message ?? ''}`,
+        );
     }
   }
   return 0;

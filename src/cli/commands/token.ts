@@ -9,7 +9,9 @@ function role(value: string): Role {
 }
 
 export function register(program: Command): void {
-  const token = program.command('token').description('API tokens for `setpoint serve`: create (shown once), list, revoke');
+  const token = program
+    .command('token')
+    .description('API tokens for `setpoint serve`: create (shown once), list, revoke');
 
   token
     .command('create')
@@ -19,13 +21,21 @@ export function register(program: Command): void {
     .option('--namespace <ns>', 'only this namespace (repeatable; default: every namespace)', collect, [])
     .action((opts: { name: string; role: Role; namespace: string[] }, cmd: Command) =>
       runClient(cmd, async (api, o) => {
-        const { token: secret, info } = await api.createToken({ name: opts.name, role: opts.role, namespaces: opts.namespace });
+        const { token: secret, info } = await api.createToken({
+          name: opts.name,
+          role: opts.role,
+          namespaces: opts.namespace,
+        });
         if (o.json) {
           o.printJson({ token: secret, ...info });
           return;
         }
         o.out(secret);
-        o.err(o.colors.dim(`token ${info.name}: role ${info.role}, ${info.namespaces.length ? `namespaces ${info.namespaces.join(', ')}` : 'every namespace'}. Shown once: store it now.`));
+        o.err(
+          o.colors.dim(
+            `token ${info.name}: role ${info.role}, ${info.namespaces.length ? `namespaces ${info.namespaces.join(', ')}` : 'every namespace'}. Shown once: store it now.`,
+          ),
+        );
       }),
     );
 
@@ -46,7 +56,16 @@ export function register(program: Command): void {
         o.out(
           table(
             ['NAME', 'ROLE', 'NAMESPACES', 'CREATED', 'BY', 'STATE'],
-            list.map((t) => [t.name, t.role, t.namespaces.length ? t.namespaces.join(',') : '*', ago(t.createdAt), t.createdBy, t.revokedAt ? o.colors.red(`revoked ${ago(t.revokedAt)} by ${t.revokedBy}`) : o.colors.green('active')]),
+            list.map((t) => [
+              t.name,
+              t.role,
+              t.namespaces.length ? t.namespaces.join(',') : '*',
+              ago(t.createdAt),
+              t.createdBy,
+              t.revokedAt
+                ? o.colors.red(`revoked ${ago(t.revokedAt)} by ${t.revokedBy}`)
+                : o.colors.green('active'),
+            ]),
             o.colors,
           ),
         );

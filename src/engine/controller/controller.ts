@@ -71,7 +71,8 @@ export class Controller {
   /** Queues a key; detection times and user flags of coalesced adds are merged. */
   enqueue(id: ResourceId, trigger: TriggerClass, detectedAt?: number): void {
     const t = this.triggers.get(id) ?? {};
-    if (detectedAt !== undefined && (t.detectedAt === undefined || detectedAt < t.detectedAt)) t.detectedAt = detectedAt;
+    if (detectedAt !== undefined && (t.detectedAt === undefined || detectedAt < t.detectedAt))
+      t.detectedAt = detectedAt;
     if (trigger === 'user') t.user = true;
     this.triggers.set(id, t);
     this.options.metrics?.queueAdds.inc({ trigger });
@@ -100,12 +101,19 @@ export class Controller {
     const reconcileId = randomUUID().slice(0, 8);
     const started = performance.now();
     // One span per reconcile; log lines inside carry the reconcile id.
-    const label = await traceReconcile({ reconcileId, resourceId: id }, () => this.outcome(id, priority, trigger, reconcileId));
+    const label = await traceReconcile({ reconcileId, resourceId: id }, () =>
+      this.outcome(id, priority, trigger, reconcileId),
+    );
     metrics?.reconciles.inc({ result: label });
     metrics?.reconcileSeconds.observe((performance.now() - started) / 1000);
   }
 
-  private async outcome(id: ResourceId, priority: number, trigger: Trigger, reconcileId: string): Promise<string> {
+  private async outcome(
+    id: ResourceId,
+    priority: number,
+    trigger: Trigger,
+    reconcileId: string,
+  ): Promise<string> {
     const { reconciler, logger, metrics } = this.options;
     let label: string;
     try {
@@ -115,18 +123,34 @@ export class Controller {
         this.queue.forget(id);
         this.queue.addAfter(id, result.requeueAfterMs, { priority });
       } else this.queue.forget(id);
-      if (label !== 'noop' && label !== 'forgotten') logger.debug({ resourceId: id, reconcileId, outcome: label }, 'reconciled');
+      if (label !== 'noop' && label !== 'forgotten')
+        logger.debug({ resourceId: id, reconcileId, outcome: label }, 'reconciled');
     } catch (err) {
       if ((err as { terminal?: boolean }).terminal) {
         label = 'terminal';
         this.queue.forget(id);
-        logger.warn({ resourceId: id, reconcileId, err: (err as Error).message }, 'reconcile stopped until something changes');
+        logger.warn(
+          { resourceId: id, reconcileId, err: (err as Error).message },
+          'reconcile stopped until something changes',
+        );
       } else {
         label = 'error';
-        const reason = err instanceof ProviderError ? err.code : ((err as { code?: string }).code ?? 'SETPOINT_RECONCILE_FAILED');
+        const reason =
+          err instanceof ProviderError
+            ? err.code
+            : ((err as { code?: string }).code ?? 'SETPOINT_RECONCILE_FAILED');
         metrics?.reconcileErrors.inc({ reason });
         this.queue.addRateLimited(id, { priority });
-        logger.warn({ resourceId: id, reconcileId, reason, failures: this.queue.failures(id), err: (err as Error).message }, 'reconcile failed; retrying with backoff');
+        logger.warn(
+          {
+            resourceId: id,
+            reconcileId,
+            reason,
+            failures: this.queue.failures(id),
+            err: (err as Error).message,
+          },
+          'reconcile failed; retrying with backoff',
+        );
       }
     }
     return label;

@@ -26,7 +26,9 @@ export class DesiredIndex {
   ) {
     this.byId = new Map(desired.resources.map((r) => [r.id, r]));
     // Converged = every resource of the new revision's source in sync.
-    this.unconverged = new Set(desired.resources.filter((r) => revisions.size === 1 || r.source === revision.source).map((r) => r.id));
+    this.unconverged = new Set(
+      desired.resources.filter((r) => revisions.size === 1 || r.source === revision.source).map((r) => r.id),
+    );
     this.admittedAt = Date.now();
     for (const r of desired.resources)
       for (const dep of r.dependsOn) {

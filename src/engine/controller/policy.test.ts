@@ -19,7 +19,8 @@ describe('modeFor', () => {
     assert.equal(modeFor({ ...base, destructive: true }).mode, 'approve');
     assert.equal(modeFor({ ...base, destructive: true, declared: 'auto' }).mode, 'apply');
   });
-  it('the delete budget forces approval', () => assert.equal(modeFor({ ...base, declared: 'auto', overDeleteBudget: true }).mode, 'approve'));
+  it('the delete budget forces approval', () =>
+    assert.equal(modeFor({ ...base, declared: 'auto', overDeleteBudget: true }).mode, 'approve'));
 });
 
 describe('thrash guard', () => {

@@ -27,8 +27,10 @@ export interface PolicyInput {
 
 export function modeFor(p: PolicyInput): { mode: Mode; why: string } {
   const remediation = p.declared ?? p.projectDefault;
-  if (p.overDeleteBudget) return { mode: 'approve', why: 'more deletes than reconcile.maxDeletesPerRun allows' };
-  if (p.destructive && p.declared !== 'auto') return { mode: 'approve', why: 'destructive actions need approval' };
+  if (p.overDeleteBudget)
+    return { mode: 'approve', why: 'more deletes than reconcile.maxDeletesPerRun allows' };
+  if (p.destructive && p.declared !== 'auto')
+    return { mode: 'approve', why: 'destructive actions need approval' };
   if (remediation === 'approve') return { mode: 'approve', why: 'remediation: approve' };
   if (remediation === 'alert' && p.isDrift) return { mode: 'report', why: 'remediation: alert' };
   return { mode: 'apply', why: p.isDrift ? 'remediation: auto' : 'new desired state' };

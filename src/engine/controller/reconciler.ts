@@ -24,7 +24,14 @@ import { performAction } from '../perform.js';
 import { annotateReconcile } from '../../telemetry/trace.js';
 import { buildPlan } from '../planner.js';
 import { approvalDigest, changeDigest, type Recorder } from '../recorder.js';
-import { declaredRecord, healthOf, markFailed, markInSync, markOutOfSync, storedChanges } from '../records.js';
+import {
+  declaredRecord,
+  healthOf,
+  markFailed,
+  markInSync,
+  markOutOfSync,
+  storedChanges,
+} from '../records.js';
 import type { DesiredIndex } from './desired-index.js';
 import { modeFor } from './policy.js';
 import { flippingFields, isThrashing, recentRepairs } from './thrash.js';
@@ -44,7 +51,10 @@ export class TerminalError extends Error {
 
 /** Whether a resource may act now; change windows plug in here. */
 export interface WindowGate {
-  check(resource: Resource, now: Date): { blocked: false } | { blocked: true; window: string; reason: string; until: Date };
+  check(
+    resource: Resource,
+    now: Date,
+  ): { blocked: false } | { blocked: true; window: string; reason: string; until: Date };
 }
 
 export interface Trigger {
@@ -151,12 +161,17 @@ export class Reconciler {
     const buffered = this.recorder.peek(id);
     let prev = buffered === null ? undefined : (buffered ?? (await store.getResource(id)));
     // `setpoint resume` lifts Conflict here too: its write to the store may race with a record still buffered here.
-    if (this.resumed.delete(id) && prev) prev = { ...prev, sync: prev.sync === 'Conflict' ? 'Pending' : prev.sync, remediations: [] };
+    if (this.resumed.delete(id) && prev)
+      prev = { ...prev, sync: prev.sync === 'Conflict' ? 'Pending' : prev.sync, remediations: [] };
     const nowMs = Date.now();
     const now = new Date(nowMs).toISOString();
 
     // Not declared: a prune candidate if setpoint applied it for this source, else nothing to do.
-    if (!declared && (!prev || !prev.managed || !index.hasSource(prev.source) || !this.deps.registry.get(prev.kind))) return { outcome: 'forgotten' };
+    if (
+      !declared &&
+      (!prev || !prev.managed || !index.hasSource(prev.source) || !this.deps.registry.get(prev.kind))
+    )
+      return { outcome: 'forgotten' };
     const resource = declared ?? resourceFromRecord(prev!);
     const orphan = !declared;
     const prune = orphan && (settings.defaults.prune || resource.lifecycle.prune === true);
@@ -170,9 +185,15 @@ export class Reconciler {
 
     annotateReconcile({ revisionId: index.revisionOf(id).id });
     const obs = await observeOne(resource, this.observeOptions(index), orphan);
-    const base = orphan ? prev! : declaredRecord(resource, obs.desiredDigest, resource.source ?? index.source, prev, now);
+    const base = orphan
+      ? prev!
+      : declaredRecord(resource, obs.desiredDigest, resource.source ?? index.source, prev, now);
     // Runtime policies judge what was observed, before anything repairs it.
-    if (!orphan) auditRuntime(index, obs, base, now, { event: (type, reason, message, rid) => recorder.event(type, reason, message, rid), onViolations: (violations, revisionId) => this.deps.onPolicyViolations?.(violations, revisionId) });
+    if (!orphan)
+      auditRuntime(index, obs, base, now, {
+        event: (type, reason, message, rid) => recorder.event(type, reason, message, rid),
+        onViolations: (violations, revisionId) => this.deps.onPolicyViolations?.(violations, revisionId),
+      });
     if (obs.error) {
       this.record(markFailed(base, obs.error.summary, now));
       throw new Error(obs.error.summary);
@@ -184,7 +205,14 @@ export class Reconciler {
       const failed = markFailed(base, d.summary, now, 'Blocked');
       // Audited once per refusal, not on every resync that finds it again.
       if (prev?.sync !== 'Blocked' || prev.lastError !== failed.lastError)
-        recorder.audit({ action: 'serve.refuse', resourceId: id, revisionId: revision.id, diffDigest: changeDigest(plan.actions[0]?.changes ?? []), result: 'refused', detail: { code: d.code, message: d.summary } });
+        recorder.audit({
+          action: 'serve.refuse',
+          resourceId: id,
+          revisionId: revision.id,
+          diffDigest: changeDigest(plan.actions[0]?.changes ?? []),
+          result: 'refused',
+          detail: { code: d.code, message: d.summary },
+        });
       this.record(failed);
       recorder.event('Warning', 'Refused', d.summary, id);
       throw new TerminalError(d.summary);
@@ -198,15 +226,30 @@ export class Reconciler {
     const record = markOutOfSync(base, action.changes, healthOf(obs, obs.actual), now);
     if (isDrift && !this.openEpisodes.has(id)) {
       const detectedAt = trigger.detectedAt ?? nowMs;
-      const episodeId = await store.openEpisode({ resourceId: id, kind: resource.key.kind, detectedAt: new Date(detectedAt).toISOString(), recordedAt: now });
+      const episodeId = await store.openEpisode({
+        resourceId: id,
+        kind: resource.key.kind,
+        detectedAt: new Date(detectedAt).toISOString(),
+        recordedAt: now,
+      });
       this.openEpisodes.set(id, { id: episodeId, recordedAt: nowMs });
       this.deps.onDriftRecorded?.(resource.key.kind, nowMs - detectedAt);
-      recorder.event('Warning', 'DriftDetected', `changed outside setpoint: ${action.changes.map((c) => c.path).join(', ') || action.reason}`, id);
+      recorder.event(
+        'Warning',
+        'DriftDetected',
+        `changed outside setpoint: ${action.changes.map((c) => c.path).join(', ') || action.reason}`,
+        id,
+      );
     }
 
     // A resource fought over stays in Conflict until a new revision or `setpoint resume`.
     if (prev?.sync === 'Conflict' && prev.desiredDigest === obs.desiredDigest && isDrift) {
-      this.record({ ...record, sync: 'Conflict', conditions: withPolicyCondition(prev.conditions, record.conditions), remediations: prev.remediations });
+      this.record({
+        ...record,
+        sync: 'Conflict',
+        conditions: withPolicyCondition(prev.conditions, record.conditions),
+        remediations: prev.remediations,
+      });
       return { outcome: 'conflict' };
     }
 
@@ -216,7 +259,10 @@ export class Reconciler {
       projectDefault: settings.defaults.remediation,
       isDrift,
       destructive: action.destructive,
-      overDeleteBudget: action.op === 'delete' && settings.reconcile.maxDeletesPerRun !== undefined && deletesSoFar >= settings.reconcile.maxDeletesPerRun,
+      overDeleteBudget:
+        action.op === 'delete' &&
+        settings.reconcile.maxDeletesPerRun !== undefined &&
+        deletesSoFar >= settings.reconcile.maxDeletesPerRun,
     });
 
     if (mode === 'report') {
@@ -227,11 +273,27 @@ export class Reconciler {
     // dependsOn: act only once what this depends on is in sync (dependents are woken then).
     const waiting = orphan ? [] : this.waitingFor(resource, index);
     if (waiting.length > 0) {
-      this.record({ ...record, conditions: setCondition(record.conditions, { type: 'Synced', status: 'False', reason: 'WaitingForDependencies', message: `waits for ${waiting.join(', ')}` }, now) });
+      this.record({
+        ...record,
+        conditions: setCondition(
+          record.conditions,
+          {
+            type: 'Synced',
+            status: 'False',
+            reason: 'WaitingForDependencies',
+            message: `waits for ${waiting.join(', ')}`,
+          },
+          now,
+        ),
+      });
       return { outcome: 'waiting', requeueAfterMs: 5000 };
     }
 
-    if (isDrift && mode === 'apply' && isThrashing(prev?.remediations, nowMs, settings.reconcile.thrashWindowMs, settings.reconcile.thrashMax)) {
+    if (
+      isDrift &&
+      mode === 'apply' &&
+      isThrashing(prev?.remediations, nowMs, settings.reconcile.thrashWindowMs, settings.reconcile.thrashMax)
+    ) {
       const history = recentRepairs(prev?.remediations, nowMs, settings.reconcile.thrashWindowMs);
       const fields = flippingFields(history);
       const message = `repaired ${history.length} times in ${Math.round(settings.reconcile.thrashWindowMs / 60_000)}m; ${fields.join(', ')} keep${fields.length === 1 ? 's' : ''} flipping: another actor is changing it. Remediation stopped; it resumes on a new revision or \`setpoint resume ${id}\``;
@@ -239,10 +301,21 @@ export class Reconciler {
         ...record,
         sync: 'Conflict',
         remediations: history,
-        conditions: setCondition(record.conditions, { type: 'Synced', status: 'False', reason: 'Conflict', message }, now),
+        conditions: setCondition(
+          record.conditions,
+          { type: 'Synced', status: 'False', reason: 'Conflict', message },
+          now,
+        ),
       });
       recorder.event('Warning', 'Conflict', message, id);
-      recorder.audit({ action: 'serve.conflict', resourceId: id, revisionId: revision.id, diffDigest: changeDigest(action.changes), result: 'stopped', detail: { fields } });
+      recorder.audit({
+        action: 'serve.conflict',
+        resourceId: id,
+        revisionId: revision.id,
+        diffDigest: changeDigest(action.changes),
+        result: 'stopped',
+        detail: { fields },
+      });
       return { outcome: 'conflict' };
     }
 
@@ -256,7 +329,16 @@ export class Reconciler {
         ...record,
         sync: 'Blocked',
         blockedUntil: until,
-        conditions: setCondition(record.conditions, { type: 'Synced', status: 'False', reason: 'ChangeWindow', message: `${gate.reason} (window ${gate.window}) until ${until}` }, now),
+        conditions: setCondition(
+          record.conditions,
+          {
+            type: 'Synced',
+            status: 'False',
+            reason: 'ChangeWindow',
+            message: `${gate.reason} (window ${gate.window}) until ${until}`,
+          },
+          now,
+        ),
       });
       return { outcome: 'blocked', requeueAfterMs: Math.max(1000, gate.until.getTime() - nowMs + 50) };
     }
@@ -302,7 +384,15 @@ export class Reconciler {
       await this.retireApproval(prev.approvalId, 'stale', 'no longer needed: the resource is in sync');
       next.approvalId = undefined;
     }
-    if (!prev || prev.sync !== 'InSync' || prev.health !== next.health || prev.healthMessage !== next.healthMessage || prev.desiredDigest !== next.desiredDigest || prev.declared !== next.declared || policyConditionChanged(prev.conditions, next.conditions))
+    if (
+      !prev ||
+      prev.sync !== 'InSync' ||
+      prev.health !== next.health ||
+      prev.healthMessage !== next.healthMessage ||
+      prev.desiredDigest !== next.desiredDigest ||
+      prev.declared !== next.declared ||
+      policyConditionChanged(prev.conditions, next.conditions)
+    )
       this.record(next);
     this.converged(index, id, nowMs);
     return { outcome: 'noop' };
@@ -324,12 +414,29 @@ export class Reconciler {
     const { store, recorder } = this.deps;
     const id = obs.resource.id;
     const digest = approvalDigest(action);
-    const existing = (await store.listApprovals({ resourceId: id })).filter((a) => a.state === 'pending' || a.state === 'approved' || a.state === 'rejected');
+    const existing = (await store.listApprovals({ resourceId: id })).filter(
+      (a) => a.state === 'pending' || a.state === 'approved' || a.state === 'rejected',
+    );
     const current = existing.find((a) => a.desiredDigest === obs.desiredDigest && a.changeDigest === digest);
-    for (const a of existing) if (a !== current && a.state !== 'rejected') await this.retireApproval(a.id, 'stale', 'the plan changed since it was proposed');
+    for (const a of existing)
+      if (a !== current && a.state !== 'rejected')
+        await this.retireApproval(a.id, 'stale', 'the plan changed since it was proposed');
     if (current?.state === 'approved') return { wait: false, approval: current };
     if (current?.state === 'rejected') {
-      this.record({ ...record, approvalId: undefined, conditions: setCondition(record.conditions, { type: 'Approved', status: 'False', reason: 'Rejected', message: `rejected by ${current.decidedBy ?? 'someone'}` }, now) });
+      this.record({
+        ...record,
+        approvalId: undefined,
+        conditions: setCondition(
+          record.conditions,
+          {
+            type: 'Approved',
+            status: 'False',
+            reason: 'Rejected',
+            message: `rejected by ${current.decidedBy ?? 'someone'}`,
+          },
+          now,
+        ),
+      });
       return { wait: true };
     }
     if (current) {
@@ -350,12 +457,33 @@ export class Reconciler {
       createdAt: now,
     };
     await store.putApproval(approval);
-    recorder.audit({ action: 'approval.request', resourceId: id, revisionId: approval.revisionId, diffDigest: digest, result: 'pending', detail: { approval: approval.id, op: action.op, why } });
-    recorder.event('Warning', 'ApprovalRequired', `${action.op} waits for approval ${approval.id}: ${why}; run \`setpoint approve ${approval.id}\``, id);
+    recorder.audit({
+      action: 'approval.request',
+      resourceId: id,
+      revisionId: approval.revisionId,
+      diffDigest: digest,
+      result: 'pending',
+      detail: { approval: approval.id, op: action.op, why },
+    });
+    recorder.event(
+      'Warning',
+      'ApprovalRequired',
+      `${action.op} waits for approval ${approval.id}: ${why}; run \`setpoint approve ${approval.id}\``,
+      id,
+    );
     this.record({
       ...record,
       approvalId: approval.id,
-      conditions: setCondition(record.conditions, { type: 'Approved', status: 'False', reason: 'AwaitingApproval', message: `approval ${approval.id} pending (${why})` }, now),
+      conditions: setCondition(
+        record.conditions,
+        {
+          type: 'Approved',
+          status: 'False',
+          reason: 'AwaitingApproval',
+          message: `approval ${approval.id} pending (${why})`,
+        },
+        now,
+      ),
     });
     return { wait: true };
   }
@@ -364,7 +492,8 @@ export class Reconciler {
     const a = await this.deps.store.getApproval(approvalId);
     if (!a || a.state === state || a.state === 'applied' || a.state === 'rejected') return;
     await this.deps.store.putApproval({ ...a, state, note });
-    if (state === 'stale') this.recorder.event('Normal', 'ApprovalStale', `approval ${a.id} is stale: ${note}`, a.resourceId);
+    if (state === 'stale')
+      this.recorder.event('Normal', 'ApprovalStale', `approval ${a.id} is stale: ${note}`, a.resourceId);
   }
 
   private async act(
@@ -386,7 +515,15 @@ export class Reconciler {
       const message = `${action.op} failed: ${(err as Error).message}`;
       this.deps.onAction?.(obs.resource.key.kind, action.op, 'failed');
       recorder.event('Warning', 'ApplyFailed', message, id);
-      recorder.audit({ action: `serve.${action.op}`, actor: ctx.actor, resourceId: id, revisionId: index.revisionOf(id).id, diffDigest: changeDigest(action.changes), result: 'failed', detail: { message, approval: ctx.approval?.id, pruned: action.pruned || undefined } });
+      recorder.audit({
+        action: `serve.${action.op}`,
+        actor: ctx.actor,
+        resourceId: id,
+        revisionId: index.revisionOf(id).id,
+        diffDigest: changeDigest(action.changes),
+        result: 'failed',
+        detail: { message, approval: ctx.approval?.id, pruned: action.pruned || undefined },
+      });
       this.record(markFailed(record, (err as Error).message, now));
       const retryAfter = err instanceof ProviderError ? err.retryAfterMs : undefined;
       if (retryAfter !== undefined) return { outcome: 'failed-retry', requeueAfterMs: retryAfter };
@@ -397,8 +534,15 @@ export class Reconciler {
     this.deps.onAction?.(obs.resource.key.kind, action.op, 'succeeded');
     const revision = index.revisionOf(id);
     if (action.op === 'delete') this.deletes.set(revision.id, (this.deletes.get(revision.id) ?? 0) + 1);
-    const pastTense = { create: 'Created', update: 'Updated', replace: 'Replaced', delete: 'Deleted' }[action.op as 'create'];
-    recorder.event('Normal', ctx.isDrift ? 'Remediated' : pastTense, `${result.message}${ctx.approval ? ` (approved by ${ctx.approval.decidedBy})` : ''}`, id);
+    const pastTense = { create: 'Created', update: 'Updated', replace: 'Replaced', delete: 'Deleted' }[
+      action.op as 'create'
+    ];
+    recorder.event(
+      'Normal',
+      ctx.isDrift ? 'Remediated' : pastTense,
+      `${result.message}${ctx.approval ? ` (approved by ${ctx.approval.decidedBy})` : ''}`,
+      id,
+    );
     recorder.audit({
       action: `serve.${action.op}`,
       actor: ctx.actor,
@@ -406,7 +550,12 @@ export class Reconciler {
       revisionId: revision.id,
       diffDigest: changeDigest(action.changes),
       result: 'succeeded',
-      detail: { approval: ctx.approval?.id, drift: ctx.isDrift || undefined, pruned: action.pruned || undefined, by: ctx.approval?.decidedBy },
+      detail: {
+        approval: ctx.approval?.id,
+        drift: ctx.isDrift || undefined,
+        pruned: action.pruned || undefined,
+        by: ctx.approval?.decidedBy,
+      },
     });
     if (ctx.approval) {
       await store.putApproval({ ...ctx.approval, state: 'applied', note: `applied at ${now}` });
@@ -421,12 +570,21 @@ export class Reconciler {
     const exempt = new Set(obs.provider.failureFields ?? []);
     const fought = action.changes.map((c) => c.path).filter((f) => !exempt.has(f));
     const history = recentRepairs(record.remediations, doneMs, this.deps.settings.reconcile.thrashWindowMs);
-    next.remediations = ctx.isDrift && fought.length > 0 ? [...history, { at: now, fields: fought }] : ctx.isDrift ? history : undefined;
+    next.remediations =
+      ctx.isDrift && fought.length > 0
+        ? [...history, { at: now, fields: fought }]
+        : ctx.isDrift
+          ? history
+          : undefined;
     this.record(next);
     const episode = this.openEpisodes.get(id);
     if (episode) {
       this.openEpisodes.delete(id);
-      await store.closeEpisode(episode.id, now, ctx.approval ? 'approved' : ctx.isDrift ? 'auto' : 'revision');
+      await store.closeEpisode(
+        episode.id,
+        now,
+        ctx.approval ? 'approved' : ctx.isDrift ? 'auto' : 'revision',
+      );
       this.deps.onRemediated?.(obs.resource.key.kind, doneMs - episode.recordedAt, !ctx.approval);
     }
     this.converged(index, id, doneMs);

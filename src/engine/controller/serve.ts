@@ -128,10 +128,19 @@ export class Serve {
       this.startedFirst.push(r);
     }
     this.lock = await acquireStateLock(store, { what: 'serve', actor: 'setpoint-serve' });
-    this.recorder = new Recorder({ store, logger, actor: 'setpoint-serve', flushIntervalMs: 100, onFlushed: (w) => this.emitFlushed(w) });
+    this.recorder = new Recorder({
+      store,
+      logger,
+      actor: 'setpoint-serve',
+      flushIntervalMs: 100,
+      onFlushed: (w) => this.emitFlushed(w),
+    });
     this.recorder.start();
     const initialSync = new Map((await store.listResourceSummaries('local')).map((r) => [r.id, r.sync]));
-    const bucket = new TokenBucket({ rate: settings.reconcile.actionsPerSecond, burst: settings.reconcile.burst });
+    const bucket = new TokenBucket({
+      rate: settings.reconcile.actionsPerSecond,
+      burst: settings.reconcile.burst,
+    });
     const reconciler = (this.reconciler = new Reconciler({
       store,
       registry: this.options.registry,
@@ -144,7 +153,8 @@ export class Serve {
       workRoot: this.options.workRoot,
       initialSync,
       onInSync: (id) => {
-        for (const dependent of this.index?.dependents.get(id) ?? []) this.controller?.enqueue(dependent, 'event');
+        for (const dependent of this.index?.dependents.get(id) ?? [])
+          this.controller?.enqueue(dependent, 'event');
       },
       onConverged: (index, at) => void this.converged(index, at),
       onDriftRecorded: (kind, ms) => {
@@ -156,7 +166,8 @@ export class Serve {
         metrics.remediations.inc({ kind, mode: automatic ? 'auto' : 'approved' });
       },
       onAction: (kind, op, result) => metrics.actions.inc({ kind, op, result }),
-      onPolicyViolations: (violations, revisionId) => void this.recordViolations(violations, revisionId, false),
+      onPolicyViolations: (violations, revisionId) =>
+        void this.recordViolations(violations, revisionId, false),
     }));
     this.controller = new Controller({
       reconciler,
@@ -173,7 +184,13 @@ export class Serve {
 
     await this.startSources();
     this.scheduleResync();
-    const poll = setInterval(() => void this.pollNudges().catch((err: Error) => logger.warn({ err: err.message }, 'cannot read commands')), this.options.pollMs ?? 250);
+    const poll = setInterval(
+      () =>
+        void this.pollNudges().catch((err: Error) =>
+          logger.warn({ err: err.message }, 'cannot read commands'),
+        ),
+      this.options.pollMs ?? 250,
+    );
     const gauges = setInterval(() => void this.updateGauges(), 10_000);
     this.timers.push(poll, gauges);
     // A scrape sees the drift gauges as they are now, not as of the last 10 s tick.
@@ -183,7 +200,10 @@ export class Serve {
       await r.start();
       this.started.push(r);
     }
-    logger.info({ revisionId: this.index?.revision.id, resources: this.index?.byId.size ?? 0 }, 'serve started');
+    logger.info(
+      { revisionId: this.index?.revision.id, resources: this.index?.byId.size ?? 0 },
+      'serve started',
+    );
   }
 
   /** First revisions of every source, then watches (folders) and polls (Git). */
@@ -199,7 +219,10 @@ export class Serve {
           last = a;
         }
       } catch (err) {
-        logger.warn({ source: def.name, err: (err as Error).message }, 'source unavailable; retrying on its next fetch');
+        logger.warn(
+          { source: def.name, err: (err as Error).message },
+          'source unavailable; retrying on its next fetch',
+        );
         this.recorder?.event('Warning', 'SourceUnavailable', `source ${def.name}: ${(err as Error).message}`);
       }
       if (def.paths) {
@@ -218,11 +241,14 @@ export class Serve {
   }
 
   private schedulePoll(name: string, intervalMs: number): void {
-    const t = setTimeout(() => {
-      void this.refresh(name, 'poll').finally(() => {
-        if (!this.stopping) this.schedulePoll(name, intervalMs);
-      });
-    }, intervalMs * (0.9 + Math.random() * 0.2));
+    const t = setTimeout(
+      () => {
+        void this.refresh(name, 'poll').finally(() => {
+          if (!this.stopping) this.schedulePoll(name, intervalMs);
+        });
+      },
+      intervalMs * (0.9 + Math.random() * 0.2),
+    );
     t.unref();
     this.timers.push(t);
   }
@@ -243,7 +269,11 @@ export class Serve {
         if (!a.desired) return;
         const state = await store.getSource(name);
         if (state?.pinned && state.pinned !== a.revision.id) {
-          this.recorder?.event('Normal', 'RevisionPinned', `source ${name}: revision ${a.revision.id} admitted, not applied: pinned to ${state.pinned}`);
+          this.recorder?.event(
+            'Normal',
+            'RevisionPinned',
+            `source ${name}: revision ${a.revision.id} admitted, not applied: pinned to ${state.pinned}`,
+          );
           // The pin itself is what the source stands at.
           const pinned = await sources.current(name);
           if (pinned.desired && this.bySource.get(name)?.revision.id !== pinned.revision.id) {
@@ -272,38 +302,77 @@ export class Serve {
       const errors = a.diagnostics.filter((d) => d.severity === 'error');
       const first = errors[0];
       const where = first?.file ? `${first.file}:${first.line ?? 0}: ` : '';
-      recorder.event('Warning', 'RevisionRefused', `source ${a.source}: revision ${a.revision.id} refused (${errors.length} problems; the previous revision stays in force): ${where}${first?.summary ?? ''}`);
-      this.options.logger.warn({ source: a.source, revisionId: a.revision.id, diagnostics: a.diagnostics }, 'revision refused');
+      recorder.event(
+        'Warning',
+        'RevisionRefused',
+        `source ${a.source}: revision ${a.revision.id} refused (${errors.length} problems; the previous revision stays in force): ${where}${first?.summary ?? ''}`,
+      );
+      this.options.logger.warn(
+        { source: a.source, revisionId: a.revision.id, diagnostics: a.diagnostics },
+        'revision refused',
+      );
     } else {
-      recorder.event('Normal', 'RevisionAdmitted', `source ${a.source}: revision ${a.revision.id} admitted: ${a.revision.resourceCount} resources`);
-      this.options.logger.info({ source: a.source, revisionId: a.revision.id, resources: a.revision.resourceCount }, 'revision admitted');
+      recorder.event(
+        'Normal',
+        'RevisionAdmitted',
+        `source ${a.source}: revision ${a.revision.id} admitted: ${a.revision.resourceCount} resources`,
+      );
+      this.options.logger.info(
+        { source: a.source, revisionId: a.revision.id, resources: a.revision.resourceCount },
+        'revision admitted',
+      );
     }
     // Every policy verdict on the revision: an event each (listing all a refusal's denials), a record, a count.
     const violations = a.violations ?? [];
     for (const v of violations) {
       const e = violationEvent(v);
-      recorder.event(e.type, e.reason, a.revision.admitted || v.action !== 'deny' ? e.message : `${e.message}; revision ${a.revision.id} refused`, v.resourceId);
+      recorder.event(
+        e.type,
+        e.reason,
+        a.revision.admitted || v.action !== 'deny'
+          ? e.message
+          : `${e.message}; revision ${a.revision.id} refused`,
+        v.resourceId,
+      );
     }
     if (violations.length > 0) void this.recordViolations(violations, a.revision.id, !a.revision.admitted);
   }
 
   /** Violation rows and metrics; an audit entry (policy.deny) for each deny that refused the revision. */
-  private async recordViolations(violations: readonly Violation[], revisionId: string, blocked: boolean): Promise<void> {
+  private async recordViolations(
+    violations: readonly Violation[],
+    revisionId: string,
+    blocked: boolean,
+  ): Promise<void> {
     const recorder = this.recorder!;
     try {
-      await recordViolations(violations, { revisionId, blocked }, { store: this.options.store, metrics: this.options.metrics, audit: (e) => recorder.audit(e) });
+      await recordViolations(
+        violations,
+        { revisionId, blocked },
+        { store: this.options.store, metrics: this.options.metrics, audit: (e) => recorder.audit(e) },
+      );
     } catch (err) {
-      this.options.logger.warn({ revisionId, err: (err as Error).message }, 'cannot record policy violations');
+      this.options.logger.warn(
+        { revisionId, err: (err as Error).message },
+        'cannot record policy violations',
+      );
     }
   }
 
   /** Makes the combination of every source's current revision the desired state. */
   private async rebuild(trigger: Admission): Promise<void> {
-    const states = this.options.sources.defs().map((d) => this.bySource.get(d.name)).filter((a): a is Admission => Boolean(a?.desired));
+    const states = this.options.sources
+      .defs()
+      .map((d) => this.bySource.get(d.name))
+      .filter((a): a is Admission => Boolean(a?.desired));
     const combined = combineDesired(states.map((a) => a.desired!));
     if (combined.diagnostics.hasErrors) {
       // Two sources claim one id: the later source's new revision does not take effect.
-      this.recorder?.event('Warning', 'RevisionRefused', `source ${trigger.source}: ${combined.diagnostics.errors[0]?.summary ?? 'conflict'}`);
+      this.recorder?.event(
+        'Warning',
+        'RevisionRefused',
+        `source ${trigger.source}: ${combined.diagnostics.errors[0]?.summary ?? 'conflict'}`,
+      );
       return;
     }
     const revisions = new Map<string, RevisionRecord>(states.map((a) => [a.source, a.revision]));
@@ -412,7 +481,8 @@ export class Serve {
         this.controller?.enqueue(n.resourceId, 'user');
       } else {
         // `setpoint sync`, a pin or a webhook: refresh every source, then look at everything (a hard refresh).
-        if (n.reason === 'sync') for (const def of this.options.sources.defs()) await this.refresh(def.name, 'sync');
+        if (n.reason === 'sync')
+          for (const def of this.options.sources.defs()) await this.refresh(def.name, 'sync');
         await this.resync();
       }
     }
@@ -422,8 +492,13 @@ export class Serve {
     const { store, metrics } = this.options;
     await store.markConverged(index.revision.id, new Date(at).toISOString());
     metrics.convergenceSeconds.observe((at - index.admittedAt) / 1000);
-    if (index.revision.committedAt) metrics.leadTimeSeconds.observe(Math.max(0, at - Date.parse(index.revision.committedAt)) / 1000);
-    this.recorder?.event('Normal', 'Converged', `revision ${index.revision.id} converged in ${((at - index.admittedAt) / 1000).toFixed(2)}s`);
+    if (index.revision.committedAt)
+      metrics.leadTimeSeconds.observe(Math.max(0, at - Date.parse(index.revision.committedAt)) / 1000);
+    this.recorder?.event(
+      'Normal',
+      'Converged',
+      `revision ${index.revision.id} converged in ${((at - index.admittedAt) / 1000).toFixed(2)}s`,
+    );
   }
 
   private updateManagedGauge(index: DesiredIndex): void {
@@ -438,7 +513,11 @@ export class Serve {
     if (!index) return;
     // Over the resources declared now, whatever their source.
     const sources = [...new Set([index.source, ...index.revisions.keys()])];
-    const summaries = (await Promise.all(sources.map((source) => this.options.store.listResourceSummaries(source)))).flat().filter((s) => index.byId.has(s.id));
+    const summaries = (
+      await Promise.all(sources.map((source) => this.options.store.listResourceSummaries(source)))
+    )
+      .flat()
+      .filter((s) => index.byId.has(s.id));
     const drifted = summaries.filter((s) => s.sync === 'Drifted' || s.sync === 'Conflict');
     this.options.metrics.driftRatio.set(summaries.length ? drifted.length / summaries.length : 0);
     const byKind = new Map<string, number>();
@@ -488,7 +567,10 @@ export class Serve {
       try {
         await r.stop();
       } catch (err) {
-        this.options.logger.warn({ runnable: r.name, err: (err as Error).message }, 'runnable failed to stop');
+        this.options.logger.warn(
+          { runnable: r.name, err: (err as Error).message },
+          'runnable failed to stop',
+        );
       }
     }
   }
@@ -500,7 +582,13 @@ export class Serve {
     for (const r of index.byId.values()) {
       const provider = this.options.registry.get(r.key.kind);
       if (!provider?.onServeStop) continue;
-      const ctx = createContext({ resource: r, sourceRoot: index.desired.sourceRootOf(r.origin.file), secrets: this.options.secrets, onEvent: () => undefined, workRoot: this.options.workRoot });
+      const ctx = createContext({
+        resource: r,
+        sourceRoot: index.desired.sourceRootOf(r.origin.file),
+        secrets: this.options.secrets,
+        onEvent: () => undefined,
+        workRoot: this.options.workRoot,
+      });
       try {
         const desired: unknown = provider.resolve ? await provider.resolve(r.spec, ctx) : r.spec;
         await provider.onServeStop(desired, await provider.observe(desired, ctx), ctx);

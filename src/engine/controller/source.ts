@@ -30,7 +30,13 @@ export class FolderWatch {
       }
       try {
         const w = watch(dir, { recursive: true, persistent: false }, (_event, name) => {
-          if (name && String(name).split('/').some((seg) => seg.startsWith('.') || seg === 'node_modules')) return;
+          if (
+            name &&
+            String(name)
+              .split('/')
+              .some((seg) => seg.startsWith('.') || seg === 'node_modules')
+          )
+            return;
           this.schedule();
         });
         w.on('error', (err) => options.onError?.(err));

@@ -10,12 +10,21 @@ export interface Repair {
 }
 
 /** The history within the window, plus `now`'s repair when given. */
-export function recentRepairs(history: readonly Repair[] | undefined, now: number, windowMs: number): Repair[] {
+export function recentRepairs(
+  history: readonly Repair[] | undefined,
+  now: number,
+  windowMs: number,
+): Repair[] {
   return (history ?? []).filter((r) => now - Date.parse(r.at) < windowMs);
 }
 
 /** True when another repair would exceed `max` repairs within the window. */
-export function isThrashing(history: readonly Repair[] | undefined, now: number, windowMs: number, max: number): boolean {
+export function isThrashing(
+  history: readonly Repair[] | undefined,
+  now: number,
+  windowMs: number,
+  max: number,
+): boolean {
   return recentRepairs(history, now, windowMs).length >= max;
 }
 

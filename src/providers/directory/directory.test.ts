@@ -2,7 +2,7 @@
  * Directory: the shared conformance suite, then what only Directory does —
  * a folder with contents is kept unless `force` says otherwise.
  */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test's describe/it register synchronously and the runner awaits them */
+
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

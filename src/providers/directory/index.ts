@@ -36,7 +36,9 @@ export const DirectorySpecSchema = z
     force: z
       .boolean()
       .optional()
-      .describe('With ensure: absent or prune, remove the folder even when it is not empty. Defaults to false.'),
+      .describe(
+        'With ensure: absent or prune, remove the folder even when it is not empty. Defaults to false.',
+      ),
   })
   .describe('A folder: existence, mode and ownership.');
 
@@ -88,7 +90,9 @@ export const directoryProvider: Provider<DirectorySpec, DirectoryActual, Directo
       owner: desired.uid !== undefined ? userName(desired.uid) : undefined,
       group: desired.gid !== undefined ? groupName(desired.gid) : undefined,
     };
-    const have = isDir ? { mode: formatMode(actual.mode), owner: userName(actual.uid), group: groupName(actual.gid) } : undefined;
+    const have = isDir
+      ? { mode: formatMode(actual.mode), owner: userName(actual.uid), group: groupName(actual.gid) }
+      : undefined;
     changes.push(...compareScalars('spec.', want, have, ['mode', 'owner', 'group']));
     if (!actual) changes.unshift({ path: 'spec.path', new: desired.spec.path });
     return changes;
@@ -150,15 +154,26 @@ export const directoryProvider: Provider<DirectorySpec, DirectoryActual, Directo
 
   health(desired, actual) {
     if (!actual) return { status: 'Missing', message: `${desired.spec.path} does not exist` };
-    if (actual.type !== 'directory') return { status: 'Degraded', message: `${desired.spec.path} is a ${actual.type}, not a folder` };
+    if (actual.type !== 'directory')
+      return { status: 'Degraded', message: `${desired.spec.path} is a ${actual.type}, not a folder` };
     return { status: 'Healthy' };
   },
 
   display(desired, actual) {
-    return { path: desired.spec.path, type: actual.type, mode: formatMode(actual.mode), owner: userName(actual.uid), group: groupName(actual.gid) };
+    return {
+      path: desired.spec.path,
+      type: actual.type,
+      mode: formatMode(actual.mode),
+      owner: userName(actual.uid),
+      group: groupName(actual.gid),
+    };
   },
 
   watch(targets, onChange, onError) {
-    return new PathWatcher(targets.map((t) => ({ id: t.id, path: t.spec.path })), onChange, onError);
+    return new PathWatcher(
+      targets.map((t) => ({ id: t.id, path: t.spec.path })),
+      onChange,
+      onError,
+    );
   },
 };

@@ -3,7 +3,7 @@
  * only Exec does — the check guards the apply, output becomes events, a
  * timeout kills the whole process group, an apply must satisfy the check.
  */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test's describe/it register synchronously and the runner awaits them */
+
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -23,7 +23,10 @@ export const ExecSpecSchema = z
     apply: CommandSchema.describe('Brings the desired state about.'),
     destroy: CommandSchema.optional().describe('Undoes it, for ensure: absent and pruning.'),
     ensure: z.enum(['present', 'absent']).default('present'),
-    cwd: z.string().optional().describe('Working folder, relative to the manifest. Defaults to the manifest\'s folder.'),
+    cwd: z
+      .string()
+      .optional()
+      .describe("Working folder, relative to the manifest. Defaults to the manifest's folder."),
     env: z
       .record(z.string(), z.union([z.string(), z.strictObject({ secretRef: SecretRefSchema })]))
       .optional()
@@ -62,12 +65,21 @@ export const execProvider: Provider<ExecSpec, ExecActual, ExecDesired> = {
           env[name] = await ctx.secrets.resolve(value.secretRef, ctx.baseDir);
         } catch (err) {
           if (err instanceof SecretError)
-            throw new ProviderError(err.message, { code: err.code, field: `spec.env.${name}.secretRef`, hint: err.hint });
+            throw new ProviderError(err.message, {
+              code: err.code,
+              field: `spec.env.${name}.secretRef`,
+              hint: err.hint,
+            });
           throw err;
         }
       }
     }
-    const cwd = spec.cwd === undefined ? ctx.baseDir : isAbsolute(spec.cwd) ? spec.cwd : resolvePath(ctx.baseDir, spec.cwd);
+    const cwd =
+      spec.cwd === undefined
+        ? ctx.baseDir
+        : isAbsolute(spec.cwd)
+          ? spec.cwd
+          : resolvePath(ctx.baseDir, spec.cwd);
     return { spec, cwd, env, timeoutMs: spec.timeout !== undefined ? parseDuration(spec.timeout)! : 300_000 };
   },
 
@@ -78,7 +90,10 @@ export const execProvider: Provider<ExecSpec, ExecActual, ExecDesired> = {
 
   diff(desired, actual) {
     if (actual) return [];
-    return [{ path: 'spec.check', old: 'failing', new: 'passing', }, { path: 'spec.apply', new: describeCommand(desired.spec.apply) }];
+    return [
+      { path: 'spec.check', old: 'failing', new: 'passing' },
+      { path: 'spec.apply', new: describeCommand(desired.spec.apply) },
+    ];
   },
 
   async apply(desired, actual, ctx) {
@@ -114,7 +129,12 @@ export const execProvider: Provider<ExecSpec, ExecActual, ExecDesired> = {
 
 async function run(desired: ExecDesired, command: Command, step: string, ctx: Ctx): Promise<CommandResult> {
   try {
-    return await runCommand(command, { cwd: desired.cwd, env: desired.env, timeoutMs: desired.timeoutMs, signal: ctx.signal });
+    return await runCommand(command, {
+      cwd: desired.cwd,
+      env: desired.env,
+      timeoutMs: desired.timeoutMs,
+      signal: ctx.signal,
+    });
   } catch (err) {
     throw new ProviderError(`cannot run ${step} command: ${(err as Error).message}`, {
       code: 'SETPOINT_APPLY_FAILED',
@@ -128,13 +148,19 @@ async function run(desired: ExecDesired, command: Command, step: string, ctx: Ct
 async function runOrThrow(desired: ExecDesired, command: Command, step: string, ctx: Ctx): Promise<void> {
   const result = await run(desired, command, step, ctx);
   const output = [result.stdout.trim(), result.stderr.trim()].filter(Boolean).join('\n');
-  if (output) ctx.event(result.exitCode === 0 ? 'Normal' : 'Warning', 'CommandOutput', `${step}: ${tail(output)}`);
+  if (output)
+    ctx.event(result.exitCode === 0 ? 'Normal' : 'Warning', 'CommandOutput', `${step}: ${tail(output)}`);
   if (result.exitCode !== 0)
-    throw new ProviderError(`${step} command failed (${exitText(result)})${output ? ': ' + tail(output, 3) : ''}`, {
-      code: 'SETPOINT_APPLY_FAILED',
-      field: `spec.${step}`,
-      hint: result.timedOut ? 'raise spec.timeout, or make the command faster' : `run it by hand in ${desired.cwd} to see why`,
-    });
+    throw new ProviderError(
+      `${step} command failed (${exitText(result)})${output ? ': ' + tail(output, 3) : ''}`,
+      {
+        code: 'SETPOINT_APPLY_FAILED',
+        field: `spec.${step}`,
+        hint: result.timedOut
+          ? 'raise spec.timeout, or make the command faster'
+          : `run it by hand in ${desired.cwd} to see why`,
+      },
+    );
 }
 
 function exitText(r: CommandResult): string {

@@ -3,7 +3,7 @@
  * from a source file or a secret, binary and large content, in-place mode and
  * owner changes.
  */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test's describe/it register synchronously and the runner awaits them */
+
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -68,10 +68,17 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
     else if (spec.source !== undefined) desired.content = ctx.readFile(spec.source, 'spec.source');
     else if (spec.contentFrom !== undefined) {
       try {
-        desired.content = Buffer.from(await ctx.secrets.resolve(spec.contentFrom.secretRef, ctx.baseDir), 'utf8');
+        desired.content = Buffer.from(
+          await ctx.secrets.resolve(spec.contentFrom.secretRef, ctx.baseDir),
+          'utf8',
+        );
       } catch (err) {
         if (err instanceof SecretError)
-          throw new ProviderError(err.message, { code: err.code, field: 'spec.contentFrom.secretRef', hint: err.hint });
+          throw new ProviderError(err.message, {
+            code: err.code,
+            field: 'spec.contentFrom.secretRef',
+            hint: err.hint,
+          });
         throw err;
       }
       desired.sensitive = true;
@@ -83,7 +90,13 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
     const path = desired.spec.path;
     const st = lstatOrUndefined(path);
     if (!st) return undefined;
-    const actual: FileActual = { type: nodeType(st), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: st.size };
+    const actual: FileActual = {
+      type: nodeType(st),
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      size: st.size,
+    };
     if (actual.type === 'file' && st.size <= MAX_READ_BYTES) {
       try {
         const content = readFileSync(path);
@@ -114,11 +127,23 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
         );
     }
     if (desired.mode !== undefined && (!isFile || actual.mode !== desired.mode))
-      changes.push({ path: 'spec.mode', old: isFile ? formatMode(actual.mode) : undefined, new: formatMode(desired.mode) });
+      changes.push({
+        path: 'spec.mode',
+        old: isFile ? formatMode(actual.mode) : undefined,
+        new: formatMode(desired.mode),
+      });
     if (desired.uid !== undefined && (!isFile || actual.uid !== desired.uid))
-      changes.push({ path: 'spec.owner', old: isFile ? userName(actual.uid) : undefined, new: userName(desired.uid) });
+      changes.push({
+        path: 'spec.owner',
+        old: isFile ? userName(actual.uid) : undefined,
+        new: userName(desired.uid),
+      });
     if (desired.gid !== undefined && (!isFile || actual.gid !== desired.gid))
-      changes.push({ path: 'spec.group', old: isFile ? groupName(actual.gid) : undefined, new: groupName(desired.gid) });
+      changes.push({
+        path: 'spec.group',
+        old: isFile ? groupName(actual.gid) : undefined,
+        new: groupName(desired.gid),
+      });
     if (!actual) changes.unshift({ path: 'spec.path', new: desired.spec.path });
     return changes;
   },
@@ -126,18 +151,28 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
   async apply(desired, actual) {
     const path = desired.spec.path;
     if (actual?.type === 'directory' || actual?.type === 'other')
-      throw new ProviderError(`refusing to replace the ${actual.type === 'other' ? 'special file' : 'folder'} at ${path} with a file`, {
-        code: 'SETPOINT_APPLY_REFUSED',
-        field: 'spec.path',
-        hint: 'remove it first (a Directory with ensure: absent), or choose another spec.path',
-      });
+      throw new ProviderError(
+        `refusing to replace the ${actual.type === 'other' ? 'special file' : 'folder'} at ${path} with a file`,
+        {
+          code: 'SETPOINT_APPLY_REFUSED',
+          field: 'spec.path',
+          hint: 'remove it first (a Directory with ensure: absent), or choose another spec.path',
+        },
+      );
     const isFile = actual?.type === 'file';
     const rewrite = !isFile || (desired.content !== undefined && !actual.content?.equals(desired.content));
     const mode = desired.mode ?? (isFile ? actual.mode : 0o644);
     if (rewrite) {
       const content = desired.content ?? Buffer.alloc(0);
       await atomicWriteFile(path, content, { mode, uid: desired.uid, gid: desired.gid });
-      return { type: 'file', mode, uid: desired.uid ?? PROCESS_UID, gid: desired.gid ?? PROCESS_GID, size: content.length, content };
+      return {
+        type: 'file',
+        mode,
+        uid: desired.uid ?? PROCESS_UID,
+        gid: desired.gid ?? PROCESS_GID,
+        size: content.length,
+        content,
+      };
     }
     try {
       if (actual.mode !== mode) chmodSync(path, mode);
@@ -170,7 +205,8 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
 
   health(desired, actual) {
     if (!actual) return { status: 'Missing', message: `${desired.spec.path} does not exist` };
-    if (actual.type !== 'file') return { status: 'Degraded', message: `${desired.spec.path} is a ${actual.type}, not a file` };
+    if (actual.type !== 'file')
+      return { status: 'Degraded', message: `${desired.spec.path} is a ${actual.type}, not a file` };
     return { status: 'Healthy' };
   },
 
@@ -192,6 +228,10 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
   },
 
   watch(targets, onChange, onError) {
-    return new PathWatcher(targets.map((t) => ({ id: t.id, path: t.spec.path })), onChange, onError);
+    return new PathWatcher(
+      targets.map((t) => ({ id: t.id, path: t.spec.path })),
+      onChange,
+      onError,
+    );
   },
 };

@@ -8,7 +8,11 @@ export const FileSpecSchema = z
     path: AbsolutePathSchema.describe('Absolute path of the file.'),
     ensure: EnsureSchema,
     content: z.string().optional().describe('The whole content, inline.'),
-    source: z.string().min(1).optional().describe('A file whose bytes are the content, relative to the manifest.'),
+    source: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A file whose bytes are the content, relative to the manifest.'),
     contentFrom: z
       .strictObject({ secretRef: SecretRefSchema })
       .optional()

@@ -7,7 +7,17 @@
  * Local file operations are synchronous on purpose: they take microseconds,
  * and the thread-pool hop of the async API costs more than the work.
  */
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fsError } from '../../provider/errors.js';
 import { groupCommit } from './group-commit.js';
@@ -37,7 +47,8 @@ export async function atomicWriteFile(path: string, data: Buffer, options: Write
     let offset = 0;
     while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
     fchmodSync(fd, options.mode);
-    if (options.uid !== undefined || options.gid !== undefined) fchownSync(fd, options.uid ?? -1, options.gid ?? -1);
+    if (options.uid !== undefined || options.gid !== undefined)
+      fchownSync(fd, options.uid ?? -1, options.gid ?? -1);
     await groupCommit.flush(fd, tmp, fstatSync(fd).dev);
   } catch (err) {
     closeSync(fd);

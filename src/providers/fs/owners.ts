@@ -40,7 +40,11 @@ export function resolveGid(group: string | number | undefined, field = 'spec.gro
   return resolveId('group', group, field);
 }
 
-function resolveId(which: 'passwd' | 'group', value: string | number | undefined, field: string): number | undefined {
+function resolveId(
+  which: 'passwd' | 'group',
+  value: string | number | undefined,
+  field: string,
+): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'number') return value;
   if (/^\d+$/.test(value)) return Number(value);

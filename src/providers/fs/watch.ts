@@ -37,7 +37,7 @@ export class PathWatcher implements Disposable {
     for (const t of targets) {
       const dir = dirname(t.path);
       let entries = this.byDir.get(dir);
-      if (!entries) this.byDir.set(dir, (entries = new Map()));
+      if (!entries) this.byDir.set(dir, (entries = new Map<string, Set<string>>()));
       let ids = entries.get(basename(t.path));
       if (!ids) entries.set(basename(t.path), (ids = new Set()));
       ids.add(t.id);
@@ -58,7 +58,9 @@ export class PathWatcher implements Disposable {
     }
     let w: FSWatcher;
     try {
-      w = watch(dir, { persistent: false }, (_event, name) => this.event(dir, name ? String(name) : undefined));
+      w = watch(dir, { persistent: false }, (_event, name) =>
+        this.event(dir, name ? String(name) : undefined),
+      );
     } catch (err) {
       this.onError(err as Error);
       this.armAncestor(dir);
@@ -88,7 +90,9 @@ export class PathWatcher implements Disposable {
   private armWatchOnly(dir: string): void {
     if (this.watchers.has(dir)) return;
     try {
-      const w = watch(dir, { persistent: false }, (_event, name) => this.event(dir, name ? String(name) : undefined));
+      const w = watch(dir, { persistent: false }, (_event, name) =>
+        this.event(dir, name ? String(name) : undefined),
+      );
       w.on('error', () => {
         this.watchers.delete(dir);
         setTimeout(() => this.armWatchOnly(dir), 100).unref();

@@ -8,12 +8,24 @@ import * as z from 'zod';
 import type { Change } from '../../diff/index.js';
 import { fsError, ProviderError } from '../../provider/errors.js';
 import type { Provider } from '../../provider/types.js';
-import { AbsolutePathSchema, EnsureSchema, lstatOrUndefined, nodeType, PathWatcher, removeQuietly, tempPathFor, type NodeType } from '../fs/index.js';
+import {
+  AbsolutePathSchema,
+  EnsureSchema,
+  lstatOrUndefined,
+  nodeType,
+  PathWatcher,
+  removeQuietly,
+  tempPathFor,
+  type NodeType,
+} from '../fs/index.js';
 
 export const SymlinkSpecSchema = z
   .strictObject({
     path: AbsolutePathSchema.describe('Absolute path of the link.'),
-    target: z.string().min(1).describe('What the link points to (absolute, or relative to the link\'s folder).'),
+    target: z
+      .string()
+      .min(1)
+      .describe("What the link points to (absolute, or relative to the link's folder)."),
     ensure: EnsureSchema,
     force: z.boolean().optional().describe('Replace a regular file at the path. Defaults to false.'),
   })
@@ -45,8 +57,10 @@ export const symlinkProvider: Provider<SymlinkSpec, SymlinkActual> = {
 
   diff(spec, actual) {
     const changes: Change[] = [];
-    if (actual && actual.type !== 'symlink') changes.push({ path: 'type', old: actual.type, new: 'symlink', forcesReplace: true });
-    if (actual?.target !== spec.target) changes.push({ path: 'spec.target', old: actual?.target, new: spec.target });
+    if (actual && actual.type !== 'symlink')
+      changes.push({ path: 'type', old: actual.type, new: 'symlink', forcesReplace: true });
+    if (actual?.target !== spec.target)
+      changes.push({ path: 'spec.target', old: actual?.target, new: spec.target });
     return changes;
   },
 
@@ -57,7 +71,10 @@ export const symlinkProvider: Provider<SymlinkSpec, SymlinkActual> = {
       throw new ProviderError(`refusing to replace the ${actual.type} at ${spec.path} with a symlink`, {
         code: 'SETPOINT_APPLY_REFUSED',
         field: actual.type === 'file' ? 'spec.force' : 'spec.path',
-        hint: actual.type === 'file' ? 'set spec.force: true to replace the file' : 'remove it first, or choose another spec.path',
+        hint:
+          actual.type === 'file'
+            ? 'set spec.force: true to replace the file'
+            : 'remove it first, or choose another spec.path',
       });
     const tmp = tempPathFor(spec.path);
     removeQuietly(tmp);
@@ -73,7 +90,10 @@ export const symlinkProvider: Provider<SymlinkSpec, SymlinkActual> = {
 
   async destroy(spec, actual) {
     if (actual.type !== 'symlink')
-      throw new ProviderError(`${spec.path} is a ${actual.type}, not a symlink; not removing it`, { code: 'SETPOINT_APPLY_REFUSED', field: 'spec.path' });
+      throw new ProviderError(`${spec.path} is a ${actual.type}, not a symlink; not removing it`, {
+        code: 'SETPOINT_APPLY_REFUSED',
+        field: 'spec.path',
+      });
     try {
       unlinkSync(spec.path);
     } catch (err) {
@@ -85,7 +105,8 @@ export const symlinkProvider: Provider<SymlinkSpec, SymlinkActual> = {
 
   health(spec, actual) {
     if (!actual) return { status: 'Missing', message: `${spec.path} does not exist` };
-    if (actual.type !== 'symlink') return { status: 'Degraded', message: `${spec.path} is a ${actual.type}, not a symlink` };
+    if (actual.type !== 'symlink')
+      return { status: 'Degraded', message: `${spec.path} is a ${actual.type}, not a symlink` };
     return { status: 'Healthy' };
   },
 
@@ -94,6 +115,10 @@ export const symlinkProvider: Provider<SymlinkSpec, SymlinkActual> = {
   },
 
   watch(targets, onChange, onError) {
-    return new PathWatcher(targets.map((t) => ({ id: t.id, path: t.spec.path })), onChange, onError);
+    return new PathWatcher(
+      targets.map((t) => ({ id: t.id, path: t.spec.path })),
+      onChange,
+      onError,
+    );
   },
 };

@@ -2,7 +2,7 @@
  * Symlink: the shared conformance suite, then what only Symlink does — a
  * regular file at the path is replaced only with `force: true`, a folder never.
  */
-/* eslint-disable @typescript-eslint/no-floating-promises -- node:test's describe/it register synchronously and the runner awaits them */
+
 import assert from 'node:assert/strict';
 import {
   lstatSync,

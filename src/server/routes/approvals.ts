@@ -8,7 +8,9 @@ import type { Principal } from '../../auth/index.js';
 
 const STATES = ['pending', 'approved', 'rejected', 'stale', 'applied', 'all'] as const;
 
-const Decision = z.strictObject({ note: z.string().max(2000).optional().describe('Why, for the audit log.') });
+const Decision = z.strictObject({
+  note: z.string().max(2000).optional().describe('Why, for the audit log.'),
+});
 
 export function mount(routes: Routes, ctx: ServerContext): void {
   const { api } = ctx;
@@ -27,10 +29,12 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'approvals',
     summary: 'List approvals',
     auth: 'viewer',
-    query: z.strictObject({ state: z.enum(STATES).optional().describe('Defaults to pending; all for every approval.') }),
+    query: z.strictObject({
+      state: z.enum(STATES).optional().describe('Defaults to pending; all for every approval.'),
+    }),
     handler: async (c, { query, principal }) => {
       const state = query.state ?? 'pending';
-      const list = await api.approvals(state === 'all' ? undefined : (state));
+      const list = await api.approvals(state === 'all' ? undefined : state);
       return c.json({ items: list.filter((a) => visible(principal, a.resourceId)) });
     },
   });
@@ -49,7 +53,8 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     path: '/api/v1/approvals/:id/approve',
     tag: 'approvals',
     summary: 'Approve a proposed action',
-    description: 'Refused (409) when the desired or actual state changed since it was proposed. Audited with the token name.',
+    description:
+      'Refused (409) when the desired or actual state changed since it was proposed. Audited with the token name.',
     auth: 'approver',
     body: Decision,
     handler: async (c, { params, body, principal }) => {

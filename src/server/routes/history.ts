@@ -18,12 +18,21 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     path: '/api/v1/events',
     tag: 'history',
     summary: 'List events',
-    description: 'The newest `limit` events, oldest first; with `after`, the next `limit` events after that sequence number.',
+    description:
+      'The newest `limit` events, oldest first; with `after`, the next `limit` events after that sequence number.',
     auth: 'viewer',
     query: z.strictObject({
-      resource: z.string().optional().describe('Only events of this resource id (Kind/name or Kind/namespace/name).'),
+      resource: z
+        .string()
+        .optional()
+        .describe('Only events of this resource id (Kind/name or Kind/namespace/name).'),
       limit: count(1000).optional().describe('Defaults to 50.'),
-      after: z.coerce.number().int().min(0).optional().describe('Events after this sequence number (paging forward).'),
+      after: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe('Events after this sequence number (paging forward).'),
     }),
     handler: async (c, { query, principal }) => {
       const limit = query.limit ?? 50;
@@ -43,7 +52,8 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     path: '/api/v1/audit',
     tag: 'history',
     summary: 'List audit entries',
-    description: 'The newest `limit` entries of the hash-chained audit trail, oldest first; with `after`, the next ones after that sequence number.',
+    description:
+      'The newest `limit` entries of the hash-chained audit trail, oldest first; with `after`, the next ones after that sequence number.',
     auth: 'viewer',
     query: z.strictObject({
       resource: z.string().optional(),
@@ -55,7 +65,14 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     }),
     handler: async (c, { query, principal }) => {
       const limit = query.limit ?? 100;
-      const entries = await api.audit({ resourceId: query.resource, actor: query.actor, action: query.action, since: query.since, afterSeq: query.after, limit: overfetch(principal, limit) });
+      const entries = await api.audit({
+        resourceId: query.resource,
+        actor: query.actor,
+        action: query.action,
+        since: query.since,
+        afterSeq: query.after,
+        limit: overfetch(principal, limit),
+      });
       const mine = entries.filter((e) => visible(principal, e.resourceId));
       return c.json({ items: query.after !== undefined ? mine.slice(0, limit) : mine.slice(-limit) });
     },
@@ -76,12 +93,19 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     path: '/api/v1/policies',
     tag: 'history',
     summary: 'List policies and their violations',
-    description: 'The declared policies (rule, match, action) with violation counts, totals by policy and action, and the most recent violations (scoped tokens: of their namespaces).',
+    description:
+      'The declared policies (rule, match, action) with violation counts, totals by policy and action, and the most recent violations (scoped tokens: of their namespaces).',
     auth: 'viewer',
-    query: z.strictObject({ policy: z.string().optional().describe('Only violations of this policy.'), limit: count(1000).optional().describe('Recent violations. Defaults to 20.') }),
+    query: z.strictObject({
+      policy: z.string().optional().describe('Only violations of this policy.'),
+      limit: count(1000).optional().describe('Recent violations. Defaults to 20.'),
+    }),
     handler: async (c, { query, principal }) => {
       const listing = await api.policies({ policy: query.policy, limit: query.limit });
-      return c.json({ ...listing, violations: listing.violations.filter((v) => visible(principal, v.resourceId)) });
+      return c.json({
+        ...listing,
+        violations: listing.violations.filter((v) => visible(principal, v.resourceId)),
+      });
     },
   });
 

@@ -18,4 +18,13 @@ import * as webhooks from './webhooks.js';
 
 export type RouteModule = (routes: Routes, ctx: ServerContext) => void;
 
-export const ROUTE_MODULES: RouteModule[] = [probes.mount, resources.mount, approvals.mount, history.mount, operations.mount, watch.mount, webhooks.mount, tokens.mount];
+export const ROUTE_MODULES: RouteModule[] = [
+  probes.mount,
+  resources.mount,
+  approvals.mount,
+  history.mount,
+  operations.mount,
+  watch.mount,
+  webhooks.mount,
+  tokens.mount,
+];

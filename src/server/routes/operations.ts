@@ -13,11 +13,21 @@ const PlanBody = z.strictObject({
 
 /** Admissions as data (without the loaded desired state). */
 export function admissionsJson(list: readonly Admission[]): unknown[] {
-  return list.map((a) => ({ source: a.source, revision: a.revision, known: a.known ?? false, diagnostics: a.diagnostics, violations: a.violations }));
+  return list.map((a) => ({
+    source: a.source,
+    revision: a.revision,
+    known: a.known ?? false,
+    diagnostics: a.diagnostics,
+    violations: a.violations,
+  }));
 }
 
 function requireUnscoped(p: Principal, what: string): void {
-  if (p.namespaces.length > 0) throw forbidden(`token ${p.name} is scoped to namespaces (${p.namespaces.join(', ')}) and may not ${what}: it affects every namespace`, 'use a token without --namespace');
+  if (p.namespaces.length > 0)
+    throw forbidden(
+      `token ${p.name} is scoped to namespaces (${p.namespaces.join(', ')}) and may not ${what}: it affects every namespace`,
+      'use a token without --namespace',
+    );
 }
 
 export function mount(routes: Routes, ctx: ServerContext): void {
@@ -42,7 +52,8 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     handler: async (c, { body, principal }) => {
       for (const t of body.targets ?? []) {
         const ns = namespaceOf(api.normalizeId(t));
-        if (ns === undefined || !inScope(principal, ns)) throw forbidden(`token ${principal.name} may not plan ${t}`);
+        if (ns === undefined || !inScope(principal, ns))
+          throw forbidden(`token ${principal.name} may not plan ${t}`);
       }
       const run = planning.then(() => api.plan({ targets: body.targets, prune: body.prune }));
       planning = run.catch(() => undefined);
@@ -70,10 +81,11 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'operations',
     summary: 'Trigger a sync',
     description:
-      'Fetches the sources now and admits their revisions (`setpoint sync`); serve follows at once and looks at every resource. Answers each source\'s admission. Audited with the token name.',
+      "Fetches the sources now and admits their revisions (`setpoint sync`); serve follows at once and looks at every resource. Answers each source's admission. Audited with the token name.",
     auth: 'operator',
     body: z.strictObject({ source: z.string().optional().describe('One source (default: all).') }),
-    handler: async (c, { body, principal }) => c.json({ items: admissionsJson(await api.sync(body.source, { actor: principal.name })) }),
+    handler: async (c, { body, principal }) =>
+      c.json({ items: admissionsJson(await api.sync(body.source, { actor: principal.name })) }),
   });
 
   routes.add({
@@ -90,7 +102,8 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     path: '/api/v1/sources/:name/pin',
     tag: 'operations',
     summary: 'Pin a source to a revision',
-    description: 'The desired state stays at that revision (a rollback) while new commits are only admitted (`setpoint rollback`). Needs an unscoped token.',
+    description:
+      'The desired state stays at that revision (a rollback) while new commits are only admitted (`setpoint rollback`). Needs an unscoped token.',
     auth: 'operator',
     body: z.strictObject({ revision: z.string().min(1).describe('Revision id or unique prefix.') }),
     handler: async (c, { params, body, principal }) => {

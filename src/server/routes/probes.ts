@@ -21,7 +21,13 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'probes',
     summary: 'Readiness: the first revision is admitted and serve is not stopping (503 otherwise)',
     auth: 'public',
-    response: { schema: z.object({ ready: z.boolean(), revision: z.string().optional(), reason: z.string().optional() }) },
+    response: {
+      schema: z.object({
+        ready: z.boolean(),
+        revision: z.string().optional(),
+        reason: z.string().optional(),
+      }),
+    },
     handler: (c) => {
       const revision = ctx.serve?.status().revision;
       if (ctx.draining) return c.json({ ready: false, revision, reason: 'stopping' }, 503);
@@ -35,7 +41,8 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     path: '/metrics',
     tag: 'probes',
     summary: 'Prometheus metrics',
-    description: 'Prometheus text format. Anonymous when setpoint.yaml says `server.metrics: public`; otherwise any valid token.',
+    description:
+      'Prometheus text format. Anonymous when setpoint.yaml says `server.metrics: public`; otherwise any valid token.',
     auth: ctx.api.settings.server.metrics === 'public' ? 'public' : 'viewer',
     response: { contentType: 'text/plain; version=0.0.4', description: 'Prometheus exposition format' },
     handler: async (c) => {

@@ -10,11 +10,19 @@ import { count, type Routes } from '../route.js';
 /** `key=value,key2=value2` */
 export function parseSelector(selector: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of selector.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of selector
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const i = part.indexOf('=');
-    if (i <= 0) throw badRequest(`label selector: expected key=value, got "${part}"`, 'e.g. selector=owner=team-web,tier=critical');
+    if (i <= 0)
+      throw badRequest(
+        `label selector: expected key=value, got "${part}"`,
+        'e.g. selector=owner=team-web,tier=critical',
+      );
     const key = part.slice(0, i);
-    if (key in out) throw badRequest(`label selector: "${key}" appears twice`, 'each label once: key=value,other=value');
+    if (key in out)
+      throw badRequest(`label selector: "${key}" appears twice`, 'each label once: key=value,other=value');
     out[key] = part.slice(i + 1).replace(/^=/, '');
   }
   return out;
@@ -26,13 +34,26 @@ const ListQuery = z.strictObject({
   sync: z.enum(SYNC_STATUSES as [SyncStatus, ...SyncStatus[]]).optional(),
   health: z.enum(HEALTH_STATUSES as [HealthStatus, ...HealthStatus[]]).optional(),
   selector: z.string().optional().describe('Label selector: key=value[,key=value…] (all must match).'),
-  limit: count(100_000).optional().describe('At most N resources, in id order; the answer then carries `next`.'),
+  limit: count(100_000)
+    .optional()
+    .describe('At most N resources, in id order; the answer then carries `next`.'),
   after: z.string().optional().describe('Resources after this id (the `next` of the previous page).'),
 });
 
 const OneQuery = z.strictObject({
-  live: z.enum(['true', 'false']).optional().describe('true: observe the actual state now (desired, actual, diff; slower). Default: the stored record.'),
-  events: z.coerce.number().int().min(0).max(500).optional().describe('How many recent events to include. Defaults to 20.'),
+  live: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe(
+      'true: observe the actual state now (desired, actual, diff; slower). Default: the stored record.',
+    ),
+  events: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(500)
+    .optional()
+    .describe('How many recent events to include. Defaults to 20.'),
 });
 
 export function mount(routes: Routes, ctx: ServerContext): void {
@@ -53,7 +74,12 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       }),
     },
     handler: (c, { principal }) =>
-      c.json({ version: VERSION, namespace: api.settings.namespace, revision: ctx.serve?.status().revision, token: { name: principal.name, role: principal.role, namespaces: [...principal.namespaces] } }),
+      c.json({
+        version: VERSION,
+        namespace: api.settings.namespace,
+        revision: ctx.serve?.status().revision,
+        token: { name: principal.name, role: principal.role, namespaces: [...principal.namespaces] },
+      }),
   });
 
   routes.add({
@@ -62,7 +88,12 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'status',
     summary: 'Serve status and convergence figures',
     auth: 'viewer',
-    handler: async (c) => c.json({ serve: ctx.serve?.status() ?? null, convergence: await api.convergence(), slos: await api.slos() }),
+    handler: async (c) =>
+      c.json({
+        serve: ctx.serve?.status() ?? null,
+        convergence: await api.convergence(),
+        slos: await api.slos(),
+      }),
   });
 
   routes.add({
@@ -74,14 +105,25 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     auth: 'viewer',
     query: ListQuery,
     handler: async (c, { query, principal }) => {
-      const filter: ResourceFilter = { kind: query.kind, namespace: query.namespace, sync: query.sync, health: query.health, after: query.after, limit: query.limit };
+      const filter: ResourceFilter = {
+        kind: query.kind,
+        namespace: query.namespace,
+        sync: query.sync,
+        health: query.health,
+        after: query.after,
+        limit: query.limit,
+      };
       if (query.selector) filter.labels = parseSelector(query.selector);
       if (principal.namespaces.length > 0) {
-        if (query.namespace && !principal.namespaces.includes(query.namespace)) throw forbidden(`token ${principal.name} may not list namespace ${query.namespace}`);
+        if (query.namespace && !principal.namespaces.includes(query.namespace))
+          throw forbidden(`token ${principal.name} may not list namespace ${query.namespace}`);
         if (!query.namespace) filter.namespaces = [...principal.namespaces];
       }
       const { resources, counts } = await api.status(filter);
-      const next = query.limit !== undefined && resources.length === query.limit ? resources[resources.length - 1].id : undefined;
+      const next =
+        query.limit !== undefined && resources.length === query.limit
+          ? resources[resources.length - 1].id
+          : undefined;
       return c.json({ items: resources, counts, next });
     },
   });
@@ -100,13 +142,21 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       requireScope(principal, id);
       if (query.live === 'true') {
         const d = await api.describe(id, undefined, { desired: ctx.serve?.current?.desired });
-        if (!d.record && d.desired === undefined) throw notFound(`no resource ${id}`, 'GET /api/v1/resources lists them');
+        if (!d.record && d.desired === undefined)
+          throw notFound(`no resource ${id}`, 'GET /api/v1/resources lists them');
         return c.json({ ...d, live: true });
       }
       const record = await api.get(id);
       if (!record) throw notFound(`no resource ${id}`, 'GET /api/v1/resources lists them');
       const n = query.events ?? 20;
-      return c.json({ id, live: false, record, desired: record.spec, changes: record.drift ?? [], events: n > 0 ? await api.events(id, n) : [] });
+      return c.json({
+        id,
+        live: false,
+        record,
+        desired: record.spec,
+        changes: record.drift ?? [],
+        events: n > 0 ? await api.events(id, n) : [],
+      });
     },
   });
 

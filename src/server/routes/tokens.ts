@@ -6,7 +6,11 @@ import { forbidden } from '../errors.js';
 import type { Routes } from '../route.js';
 
 function requireUnscoped(p: Principal): void {
-  if (p.namespaces.length > 0) throw forbidden(`token ${p.name} is scoped to namespaces and may not manage tokens`, 'use an admin token without --namespace');
+  if (p.namespaces.length > 0)
+    throw forbidden(
+      `token ${p.name} is scoped to namespaces and may not manage tokens`,
+      'use an admin token without --namespace',
+    );
 }
 
 export function mount(routes: Routes, ctx: ServerContext): void {
@@ -34,7 +38,10 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     body: z.strictObject({
       name: z.string().min(1),
       role: z.enum(ROLES),
-      namespaces: z.array(z.string()).optional().describe('Scope: only these namespaces. Default: every namespace.'),
+      namespaces: z
+        .array(z.string())
+        .optional()
+        .describe('Scope: only these namespaces. Default: every namespace.'),
     }),
     response: { status: 201 },
     handler: async (c, { body, principal }) => {

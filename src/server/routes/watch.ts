@@ -29,8 +29,16 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       kind: z.string().optional(),
       namespace: z.string().optional(),
       resource: z.string().optional().describe('Only this resource id.'),
-      snapshot: z.enum(['true', 'false']).optional().describe('true: first a `status` message per matching resource.'),
-      after: z.coerce.number().int().min(0).optional().describe('Replay events after this sequence number first.'),
+      snapshot: z
+        .enum(['true', 'false'])
+        .optional()
+        .describe('true: first a `status` message per matching resource.'),
+      after: z.coerce
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe('Replay events after this sequence number first.'),
     }),
     response: { contentType: 'text/event-stream', description: 'server-sent events' },
     handler: (c, { query, principal }) => {
@@ -68,10 +76,18 @@ export function mount(routes: Routes, ctx: ServerContext): void {
           },
         });
         try {
-          await stream.writeSSE({ event: 'hello', data: JSON.stringify({ revision: ctx.serve?.status().revision, time: new Date().toISOString() }) });
+          await stream.writeSSE({
+            event: 'hello',
+            data: JSON.stringify({ revision: ctx.serve?.status().revision, time: new Date().toISOString() }),
+          });
           if (query.snapshot === 'true') {
-            const { resources } = await ctx.api.status({ kind: query.kind, namespace: query.namespace, ids: resource ? [resource] : undefined });
-            for (const r of resources) if (wants(r.id)) await stream.writeSSE({ event: 'status', data: JSON.stringify(statusOf(r)) });
+            const { resources } = await ctx.api.status({
+              kind: query.kind,
+              namespace: query.namespace,
+              ids: resource ? [resource] : undefined,
+            });
+            for (const r of resources)
+              if (wants(r.id)) await stream.writeSSE({ event: 'status', data: JSON.stringify(statusOf(r)) });
           }
           while (!done && !overflow) {
             if (queue.length === 0) {
@@ -88,9 +104,20 @@ export function mount(routes: Routes, ctx: ServerContext): void {
                 continue;
               }
             }
-            for (const m of queue.splice(0)) await stream.writeSSE({ event: m.type, data: JSON.stringify(m.data), id: m.type === 'event' && m.data.seq !== undefined ? String(m.data.seq) : undefined });
+            for (const m of queue.splice(0))
+              await stream.writeSSE({
+                event: m.type,
+                data: JSON.stringify(m.data),
+                id: m.type === 'event' && m.data.seq !== undefined ? String(m.data.seq) : undefined,
+              });
           }
-          if (overflow) await stream.writeSSE({ event: 'overflow', data: JSON.stringify({ message: `more than ${MAX_QUEUE} messages waited; reconnect (with Last-Event-ID) to resume` }) });
+          if (overflow)
+            await stream.writeSSE({
+              event: 'overflow',
+              data: JSON.stringify({
+                message: `more than ${MAX_QUEUE} messages waited; reconnect (with Last-Event-ID) to resume`,
+              }),
+            });
         } finally {
           unsubscribe();
         }

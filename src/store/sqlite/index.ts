@@ -75,7 +75,9 @@ export class SqliteStore implements Store {
       this.db.pragma('synchronous = NORMAL');
       this.migrate();
     }
-    this.summariesStmt = this.db.prepare('SELECT id, sync, managed, declared, signature FROM resources WHERE source = ?').raw(true);
+    this.summariesStmt = this.db
+      .prepare('SELECT id, sync, managed, declared, signature FROM resources WHERE source = ?')
+      .raw(true);
     this.putResourceStmt = this.db.prepare(
       `INSERT OR REPLACE INTO resources (id, kind, namespace, name, source, sync, health, managed, declared, signature, data)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -88,53 +90,74 @@ export class SqliteStore implements Store {
    * added in any order by parallel work all run.
    */
   private migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-    const applied = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((r) => r.version));
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+    );
+    const applied = new Set(
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
+        (r) => r.version,
+      ),
+    );
     const legacy = this.db.pragma('user_version', { simple: true }) as number;
     if (applied.size === 0 && legacy > 0) {
       // A database from before per-version tracking: everything up to user_version was applied.
       for (const m of MIGRATIONS) if (m.version <= legacy) applied.add(m.version);
-      const mark = this.db.prepare('INSERT OR IGNORE INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+      const mark = this.db.prepare(
+        'INSERT OR IGNORE INTO schema_migrations (version, applied_at) VALUES (?, ?)',
+      );
       for (const v of applied) mark.run(v, new Date().toISOString());
     }
     for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
       if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
-        const top = Math.max(m.version, this.db.pragma('user_version', { simple: true }) as number);
-        this.db.pragma(`user_version = ${top}`);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.db.exec(m.sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+            .run(m.version, new Date().toISOString());
+          const top = Math.max(m.version, this.db.pragma('user_version', { simple: true }) as number);
+          this.db.pragma(`user_version = ${top}`);
+        })
+        .immediate();
     }
   }
 
   async salt(): Promise<string> {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'salt'").get() as { value: string } | undefined;
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'salt'").get() as
+      { value: string } | undefined;
     if (row) return row.value;
     const salt = randomBytes(32).toString('hex');
     this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)").run(salt);
-    return ((this.db.prepare("SELECT value FROM meta WHERE key = 'salt'").get() as { value: string }).value);
+    return (this.db.prepare("SELECT value FROM meta WHERE key = 'salt'").get() as { value: string }).value;
   }
 
   async putRevision(rev: RevisionRecord): Promise<void> {
     this.db
-      .prepare('INSERT OR REPLACE INTO revisions (id, source, created_at, admitted, data) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR REPLACE INTO revisions (id, source, created_at, admitted, data) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(rev.id, rev.source, rev.createdAt, rev.admitted ? 1 : 0, JSON.stringify(rev));
   }
 
   async getRevision(id: string): Promise<RevisionRecord | undefined> {
     const row = (this.db.prepare('SELECT data FROM revisions WHERE id = ?').get(id) ??
-      this.db.prepare('SELECT data FROM revisions WHERE id LIKE ? ORDER BY created_at DESC LIMIT 1').get(`${id}%`)) as
-      | { data: string }
-      | undefined;
+      this.db
+        .prepare('SELECT data FROM revisions WHERE id LIKE ? ORDER BY created_at DESC LIMIT 1')
+        .get(`${id}%`)) as { data: string } | undefined;
     return row ? (JSON.parse(row.data) as RevisionRecord) : undefined;
   }
 
   async listRevisions(options: { source?: string; limit?: number } = {}): Promise<RevisionRecord[]> {
     const rows = (
       options.source
-        ? this.db.prepare('SELECT data FROM revisions WHERE source = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.source, options.limit ?? 100)
-        : this.db.prepare('SELECT data FROM revisions ORDER BY created_at DESC, rowid DESC LIMIT ?').all(options.limit ?? 100)
+        ? this.db
+            .prepare(
+              'SELECT data FROM revisions WHERE source = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
+            )
+            .all(options.source, options.limit ?? 100)
+        : this.db
+            .prepare('SELECT data FROM revisions ORDER BY created_at DESC, rowid DESC LIMIT ?')
+            .all(options.limit ?? 100)
     ) as Array<{ data: string }>;
     return rows.map((r) => JSON.parse(r.data) as RevisionRecord);
   }
@@ -146,7 +169,8 @@ export class SqliteStore implements Store {
   }
 
   async getResource(id: string): Promise<ResourceRecord | undefined> {
-    const row = this.db.prepare('SELECT data FROM resources WHERE id = ?').get(id) as { data: string } | undefined;
+    const row = this.db.prepare('SELECT data FROM resources WHERE id = ?').get(id) as
+      { data: string } | undefined;
     return row ? (JSON.parse(row.data) as ResourceRecord) : undefined;
   }
 
@@ -186,7 +210,9 @@ export class SqliteStore implements Store {
     const sqlLimit = filter.limit !== undefined && !(filter.ids && filter.ids.length > 500);
     const sql2 = `SELECT data FROM resources ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id${sqlLimit ? ' LIMIT ?' : ''}`;
     if (sqlLimit) args.push(filter.limit);
-    let records = (this.db.prepare(sql2).all(...args) as Array<{ data: string }>).map((r) => JSON.parse(r.data) as ResourceRecord);
+    let records = (this.db.prepare(sql2).all(...args) as Array<{ data: string }>).map(
+      (r) => JSON.parse(r.data) as ResourceRecord,
+    );
     if (filter.ids) {
       const wanted = new Set(filter.ids);
       records = records.filter((r) => wanted.has(r.id));
@@ -244,7 +270,15 @@ export class SqliteStore implements Store {
     );
     this.db.transaction(() => {
       for (const e of events)
-        stmt.run(e.time, e.type, e.reason, e.message, e.resourceId ?? null, e.revisionId ?? null, e.runId ?? null);
+        stmt.run(
+          e.time,
+          e.type,
+          e.reason,
+          e.message,
+          e.resourceId ?? null,
+          e.revisionId ?? null,
+          e.runId ?? null,
+        );
     })();
   }
 
@@ -284,37 +318,39 @@ export class SqliteStore implements Store {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // IMMEDIATE: two processes appending at once serialise on the write lock, so the chain never forks.
-    return this.db.transaction(() => {
-      const last = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as
-        | { seq: number; hash: string }
-        | undefined;
-      const head = this.auditHead();
-      const lastSeq = Math.max(last?.seq ?? 0, head?.seq ?? 0);
-      const entries = chainEntries(lastSeq, last?.hash ?? GENESIS_HASH, inputs);
-      for (const e of entries)
-        insert.run(
-          e.seq,
-          e.time,
-          e.actor,
-          e.action,
-          e.resourceId ?? null,
-          e.revisionId ?? null,
-          e.diffDigest ?? null,
-          e.result,
-          e.detail ? JSON.stringify(e.detail) : null,
-          e.prevHash,
-          e.hash,
-        );
-      const tail = entries[entries.length - 1];
-      this.db
-        .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)")
-        .run(JSON.stringify({ seq: tail.seq, hash: tail.hash }));
-      return entries;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const last = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as
+          { seq: number; hash: string } | undefined;
+        const head = this.auditHead();
+        const lastSeq = Math.max(last?.seq ?? 0, head?.seq ?? 0);
+        const entries = chainEntries(lastSeq, last?.hash ?? GENESIS_HASH, inputs);
+        for (const e of entries)
+          insert.run(
+            e.seq,
+            e.time,
+            e.actor,
+            e.action,
+            e.resourceId ?? null,
+            e.revisionId ?? null,
+            e.diffDigest ?? null,
+            e.result,
+            e.detail ? JSON.stringify(e.detail) : null,
+            e.prevHash,
+            e.hash,
+          );
+        const tail = entries[entries.length - 1];
+        this.db
+          .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)")
+          .run(JSON.stringify({ seq: tail.seq, hash: tail.hash }));
+        return entries;
+      })
+      .immediate();
   }
 
   private auditHead(): { seq: number; hash: string } | undefined {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'audit_head'").get() as { value: string } | undefined;
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'audit_head'").get() as
+      { value: string } | undefined;
     return row ? (JSON.parse(row.value) as { seq: number; hash: string }) : undefined;
   }
 
@@ -360,16 +396,21 @@ export class SqliteStore implements Store {
   }
 
   async getSource(name: string): Promise<SourceState | undefined> {
-    const row = this.db.prepare('SELECT data FROM sources WHERE name = ?').get(name) as { data: string } | undefined;
+    const row = this.db.prepare('SELECT data FROM sources WHERE name = ?').get(name) as
+      { data: string } | undefined;
     return row ? (JSON.parse(row.data) as SourceState) : undefined;
   }
 
   async putSource(state: SourceState): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO sources (name, data) VALUES (?, ?)').run(state.name, JSON.stringify(state));
+    this.db
+      .prepare('INSERT OR REPLACE INTO sources (name, data) VALUES (?, ?)')
+      .run(state.name, JSON.stringify(state));
   }
 
   async listSources(): Promise<SourceState[]> {
-    return (this.db.prepare('SELECT data FROM sources ORDER BY name').all() as Array<{ data: string }>).map((r) => JSON.parse(r.data) as SourceState);
+    return (this.db.prepare('SELECT data FROM sources ORDER BY name').all() as Array<{ data: string }>).map(
+      (r) => JSON.parse(r.data) as SourceState,
+    );
   }
 
   async createToken(t: TokenRecord): Promise<boolean> {
@@ -384,34 +425,49 @@ export class SqliteStore implements Store {
   }
 
   async listTokens(): Promise<TokenRecord[]> {
-    const rows = this.db.prepare('SELECT data FROM api_tokens ORDER BY name').all() as Array<{ data: string }>;
+    const rows = this.db.prepare('SELECT data FROM api_tokens ORDER BY name').all() as Array<{
+      data: string;
+    }>;
     return rows.map((r) => JSON.parse(r.data) as TokenRecord);
   }
 
   async revokeToken(name: string, at: string, by: string): Promise<boolean> {
-    return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT data FROM api_tokens WHERE name = ? AND revoked_at IS NULL').get(name) as { data: string } | undefined;
-      if (!row) return false;
-      const t: TokenRecord = { ...(JSON.parse(row.data) as TokenRecord), revokedAt: at, revokedBy: by };
-      this.db.prepare('UPDATE api_tokens SET revoked_at = ?, data = ? WHERE name = ?').run(at, JSON.stringify(t), name);
-      return true;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const row = this.db
+          .prepare('SELECT data FROM api_tokens WHERE name = ? AND revoked_at IS NULL')
+          .get(name) as { data: string } | undefined;
+        if (!row) return false;
+        const t: TokenRecord = { ...(JSON.parse(row.data) as TokenRecord), revokedAt: at, revokedBy: by };
+        this.db
+          .prepare('UPDATE api_tokens SET revoked_at = ?, data = ? WHERE name = ?')
+          .run(at, JSON.stringify(t), name);
+        return true;
+      })
+      .immediate();
   }
 
   async putApproval(a: ApprovalRecord): Promise<void> {
     this.db
-      .prepare('INSERT OR REPLACE INTO approvals (id, resource_id, state, created_at, data) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT OR REPLACE INTO approvals (id, resource_id, state, created_at, data) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(a.id, a.resourceId, a.state, a.createdAt, JSON.stringify(a));
   }
 
   async getApproval(id: string): Promise<ApprovalRecord | undefined> {
-    const exact = this.db.prepare('SELECT data FROM approvals WHERE id = ?').get(id) as { data: string } | undefined;
+    const exact = this.db.prepare('SELECT data FROM approvals WHERE id = ?').get(id) as
+      { data: string } | undefined;
     if (exact) return JSON.parse(exact.data) as ApprovalRecord;
-    const rows = this.db.prepare('SELECT data FROM approvals WHERE id LIKE ? LIMIT 2').all(`${id}%`) as Array<{ data: string }>;
+    const rows = this.db
+      .prepare('SELECT data FROM approvals WHERE id LIKE ? LIMIT 2')
+      .all(`${id}%`) as Array<{ data: string }>;
     return rows.length === 1 ? (JSON.parse(rows[0].data) as ApprovalRecord) : undefined;
   }
 
-  async listApprovals(filter: { state?: ApprovalState; resourceId?: string } = {}): Promise<ApprovalRecord[]> {
+  async listApprovals(
+    filter: { state?: ApprovalState; resourceId?: string } = {},
+  ): Promise<ApprovalRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.state) {
@@ -423,18 +479,24 @@ export class SqliteStore implements Store {
       args.push(filter.resourceId);
     }
     const rows = this.db
-      .prepare(`SELECT data FROM approvals ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at`)
+      .prepare(
+        `SELECT data FROM approvals ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at`,
+      )
       .all(...args) as Array<{ data: string }>;
     return rows.map((r) => JSON.parse(r.data) as ApprovalRecord);
   }
 
   async appendNudge(n: Nudge): Promise<number> {
-    const r = this.db.prepare('INSERT INTO nudges (resource_id, reason, actor, at) VALUES (?, ?, ?, ?)').run(n.resourceId ?? null, n.reason, n.actor, n.at);
+    const r = this.db
+      .prepare('INSERT INTO nudges (resource_id, reason, actor, at) VALUES (?, ?, ?, ?)')
+      .run(n.resourceId ?? null, n.reason, n.actor, n.at);
     return Number(r.lastInsertRowid);
   }
 
   async listNudges(afterSeq: number): Promise<Nudge[]> {
-    const rows = this.db.prepare('SELECT * FROM nudges WHERE seq > ? ORDER BY seq').all(afterSeq) as Array<Record<string, unknown>>;
+    const rows = this.db.prepare('SELECT * FROM nudges WHERE seq > ? ORDER BY seq').all(afterSeq) as Array<
+      Record<string, unknown>
+    >;
     return rows.map((r) => ({
       seq: r.seq as number,
       resourceId: (r.resource_id as string | null) ?? undefined,
@@ -452,12 +514,18 @@ export class SqliteStore implements Store {
   }
 
   async closeEpisode(id: number, remediatedAt: string, resolution: string): Promise<void> {
-    this.db.prepare('UPDATE drift_episodes SET remediated_at = ?, resolution = ? WHERE id = ? AND remediated_at IS NULL').run(remediatedAt, resolution, id);
+    this.db
+      .prepare(
+        'UPDATE drift_episodes SET remediated_at = ?, resolution = ? WHERE id = ? AND remediated_at IS NULL',
+      )
+      .run(remediatedAt, resolution, id);
   }
 
   async listEpisodes(options: { since?: string; limit?: number } = {}): Promise<DriftEpisode[]> {
     const rows = this.db
-      .prepare('SELECT * FROM (SELECT * FROM drift_episodes WHERE recorded_at >= ? ORDER BY id DESC LIMIT ?) ORDER BY id')
+      .prepare(
+        'SELECT * FROM (SELECT * FROM drift_episodes WHERE recorded_at >= ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+      )
       .all(options.since ?? '', options.limit ?? 10_000) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
       id: r.id as number,
@@ -480,13 +548,22 @@ export class SqliteStore implements Store {
       .prepare(
         'INSERT OR REPLACE INTO runs (id, command, revision_id, actor, started_at, finished_at, result, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(run.id, run.command, run.revisionId ?? null, run.actor, run.startedAt, run.finishedAt ?? null, run.result, JSON.stringify(run.summary));
+      .run(
+        run.id,
+        run.command,
+        run.revisionId ?? null,
+        run.actor,
+        run.startedAt,
+        run.finishedAt ?? null,
+        run.result,
+        JSON.stringify(run.summary),
+      );
   }
 
   async listRuns(options: { limit?: number } = {}): Promise<RunRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(options.limit ?? 50) as Array<
-      Record<string, unknown>
-    >;
+    const rows = this.db
+      .prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?')
+      .all(options.limit ?? 50) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
       id: r.id as string,
       command: r.command as string,
@@ -500,17 +577,30 @@ export class SqliteStore implements Store {
   }
 
   async acquireLease(name: string, holder: string, ttlMs: number): Promise<Lease | undefined> {
-    return this.db.transaction(() => {
-      const now = Date.now();
-      const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as Record<string, unknown> | undefined;
-      if (row && row.holder !== holder && (row.expires_at as number) > now) return undefined;
-      const token = row ? (row.token as number) + (row.holder === holder && (row.expires_at as number) > now ? 0 : 1) : 1;
-      const lease: Lease = { name, holder, token, acquiredAt: new Date(now).toISOString(), expiresAt: now + ttlMs };
-      this.db
-        .prepare('INSERT OR REPLACE INTO leases (name, holder, token, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-        .run(name, holder, token, lease.acquiredAt, lease.expiresAt);
-      return lease;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const now = Date.now();
+        const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as
+          Record<string, unknown> | undefined;
+        if (row && row.holder !== holder && (row.expires_at as number) > now) return undefined;
+        const token = row
+          ? (row.token as number) + (row.holder === holder && (row.expires_at as number) > now ? 0 : 1)
+          : 1;
+        const lease: Lease = {
+          name,
+          holder,
+          token,
+          acquiredAt: new Date(now).toISOString(),
+          expiresAt: now + ttlMs,
+        };
+        this.db
+          .prepare(
+            'INSERT OR REPLACE INTO leases (name, holder, token, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+          )
+          .run(name, holder, token, lease.acquiredAt, lease.expiresAt);
+        return lease;
+      })
+      .immediate();
   }
 
   async renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<boolean> {
@@ -526,7 +616,8 @@ export class SqliteStore implements Store {
   }
 
   async getLease(name: string): Promise<Lease | undefined> {
-    const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as Record<string, unknown> | undefined;
+    const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as
+      Record<string, unknown> | undefined;
     if (!row) return undefined;
     return {
       name,

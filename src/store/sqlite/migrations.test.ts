@@ -22,8 +22,15 @@ describe('migrations', () => {
 
   it('are applied in version order and recorded one by one', () => {
     const store = new SqliteStore(join(tempDir(), 'state.db'));
-    const applied = (store.db.prepare('SELECT version FROM schema_migrations ORDER BY rowid').all() as Array<{ version: number }>).map((r) => r.version);
-    assert.deepEqual(applied, [...MIGRATIONS.map((m) => m.version)].sort((a, b) => a - b));
+    const applied = (
+      store.db.prepare('SELECT version FROM schema_migrations ORDER BY rowid').all() as Array<{
+        version: number;
+      }>
+    ).map((r) => r.version);
+    assert.deepEqual(
+      applied,
+      [...MIGRATIONS.map((m) => m.version)].sort((a, b) => a - b),
+    );
   });
 
   it('bring a new database to the latest version with every table', async () => {
