@@ -4,7 +4,10 @@
  * only for files that have problems (JSON is valid YAML, so one path serves both).
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseAllDocuments, isMap, isSeq, type Node } from 'yaml';
+import type { LineCounter, Node } from 'yaml';
+import { lazy } from '../util/lazy.js';
+
+const yaml = lazy<typeof import('yaml')>('yaml');
 import { isTypeScriptManifest } from './parse.js';
 
 export interface Position {
@@ -17,7 +20,7 @@ export interface Position {
 type FieldPath = ReadonlyArray<string | number>;
 
 export class FieldLocator {
-  private readonly cache = new Map<string, { docs: ReturnType<typeof parseAllDocuments>; lc: LineCounter }>();
+  private readonly cache = new Map<string, { docs: ReturnType<typeof import('yaml').parseAllDocuments>; lc: LineCounter }>();
 
   /**
    * Position of `path` in document `index` of `file`; falls back to the
@@ -49,21 +52,21 @@ export class FieldLocator {
     let fullPath: FieldPath = path;
     if (file.endsWith('.json')) {
       node = docs[0]?.contents;
-      if (jsonArrayItem || isSeq(node)) fullPath = [index, ...path];
+      if (jsonArrayItem || yaml().isSeq(node)) fullPath = [index, ...path];
     } else {
       node = docs[index]?.contents;
     }
     let best: Node | null | undefined = node;
     for (let i = 0; i < fullPath.length; i++) {
       const segment = fullPath[i];
-      if (isMap(node)) {
+      if (yaml().isMap(node)) {
         const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === segment);
         if (!pair) break;
         // A parent is shown by its key (`spec:` when spec.owner is missing); the field itself by its value.
         best = (pair.key as Node | null) ?? best;
         node = pair.value as Node | null;
         if (node && !atKey && i === fullPath.length - 1) best = node;
-      } else if (isSeq(node) && typeof segment === 'number') {
+      } else if (yaml().isSeq(node) && typeof segment === 'number') {
         node = node.items[segment] as Node | null;
         if (!node) break;
         best = node;
@@ -83,8 +86,8 @@ export class FieldLocator {
     let hit = this.cache.get(file);
     if (!hit) {
       try {
-        const lc = new LineCounter();
-        const docs = parseAllDocuments(readFileSync(file, 'utf8'), { lineCounter: lc });
+        const lc = new (yaml().LineCounter)();
+        const docs = yaml().parseAllDocuments(readFileSync(file, 'utf8'), { lineCounter: lc });
         hit = { docs, lc };
         this.cache.set(file, hit);
       } catch {

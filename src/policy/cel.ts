@@ -5,7 +5,10 @@
  * every whole number is converted before evaluation: `object.spec.replicas * 2`
  * then works as written.
  */
-import { Environment, type ASTNode, type ParseResult } from '@marcbachmann/cel-js';
+import type { ASTNode, Environment, ParseResult } from '@marcbachmann/cel-js';
+import { lazy } from '../util/lazy.js';
+
+const cel = lazy<typeof import('@marcbachmann/cel-js')>('@marcbachmann/cel-js');
 
 /** The variables a rule can read. */
 export const OBJECT_VAR = 'object';
@@ -15,7 +18,7 @@ let environment: Environment | undefined;
 
 /** The shared environment: `object` and `actual`, both maps; nothing else is declared. */
 export function celEnvironment(): Environment {
-  environment ??= new Environment().registerVariable(OBJECT_VAR, 'map').registerVariable(ACTUAL_VAR, 'map');
+  environment ??= new (cel().Environment)().registerVariable(OBJECT_VAR, 'map').registerVariable(ACTUAL_VAR, 'map');
   return environment;
 }
 

@@ -5,7 +5,9 @@
  */
 import { isAbsolute, relative } from 'node:path';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
+import { lazy } from '../../util/lazy.js';
+
+const yaml = lazy<typeof import('yaml')>('yaml');
 import { SetpointError } from '../../api.js';
 import type { RenderedDocument } from '../../render/index.js';
 import { collect, run } from '../context.js';
@@ -45,7 +47,7 @@ export function toYaml(documents: readonly RenderedDocument[], root: string): st
       const patched = d.patchedBy?.length
         ? `, patched by ${d.patchedBy.map((p) => where(p, root)).join(', ')}`
         : '';
-      return `# Source: ${where(d, root)}${patched}\n${stringify(escapeLiterals(d.value), { lineWidth: 0 })}`;
+      return `# Source: ${where(d, root)}${patched}\n${yaml().stringify(escapeLiterals(d.value), { lineWidth: 0 })}`;
     })
     .join('---\n')
     .trimEnd();

@@ -5,7 +5,10 @@
  * earlier or later on the wall clock. Openings may overlap or touch (a daily
  * schedule with a 36h duration); they then form one contiguous open span.
  */
-import { Cron } from 'croner';
+import type { Cron } from 'croner';
+import { lazy } from '../../util/lazy.js';
+
+const croner = lazy<typeof import('croner')>('croner');
 import { parseDuration } from '../../util/duration.js';
 import { matchPredicate, type SubjectPredicate } from './match.js';
 import type { WindowSpec, WindowType } from './schema.js';
@@ -49,7 +52,7 @@ export function compileWindow(spec: WindowSpec): CompiledWindow {
     name: spec.name,
     type: spec.type,
     durationMs,
-    cron: new Cron(spec.schedule, { mode: '5-or-6-parts', timezone: spec.timezone ?? 'UTC' }),
+    cron: new (croner().Cron)(spec.schedule, { mode: '5-or-6-parts', timezone: spec.timezone ?? 'UTC' }),
     applies: matchPredicate(spec.match),
   };
   compiled.set(spec, w);

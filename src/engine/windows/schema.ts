@@ -3,7 +3,10 @@
  * without a clock: the cron expression parses and opens at some date, the
  * duration is longer than zero, the time zone exists and names are unique.
  */
-import { Cron } from 'croner';
+import type { Cron } from 'croner';
+import { lazy } from '../../util/lazy.js';
+
+const croner = lazy<typeof import('croner')>('croner');
 import * as z from 'zod';
 import { NAME_PATTERN } from '../../manifest/index.js';
 import { parseDuration } from '../../util/duration.js';
@@ -19,7 +22,7 @@ export function cronProblem(expression: string): string | undefined {
     return `found ${fields} fields; expected a cron expression of 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first, such as "0 18 * * 5"`;
   let cron: Cron;
   try {
-    cron = new Cron(expression, { mode: '5-or-6-parts' });
+    cron = new (croner().Cron)(expression, { mode: '5-or-6-parts' });
   } catch (err) {
     const reason = (err as Error).message.replace(/^Cron\w*: (\w)/, (_, c: string) => c.toLowerCase());
     return `invalid cron expression (${reason}); expected ${CRON_EXAMPLE}`;
