@@ -43,19 +43,22 @@ export async function atomicWriteFile(path: string, data: Buffer, options: Write
   } catch (err) {
     throw fsError('writing', path, err);
   }
+  let open = true;
   try {
     let offset = 0;
     while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
     fchmodSync(fd, options.mode);
-    if (options.uid !== undefined || options.gid !== undefined)
-      fchownSync(fd, options.uid ?? -1, options.gid ?? -1);
-    await groupCommit.flush(fd, tmp, fstatSync(fd).dev);
-  } catch (err) {
+    if (options.uid !== undefined || options.gid !== undefined) fchownSync(fd, options.uid ?? -1, options.gid ?? -1);
+    const { dev } = fstatSync(fd);
     closeSync(fd);
+    open = false;
+    await groupCommit.flush(tmp, dev);
+  } catch (err) {
+    // Never close twice: the number may already belong to another file.
+    if (open) closeSync(fd);
     removeQuietly(tmp);
     throw fsError('writing', path, err);
   }
-  closeSync(fd);
   try {
     renameSync(tmp, path);
   } catch (err) {
