@@ -365,6 +365,11 @@ describe('HTTP API: endpoints', () => {
       'GET /api/v1/tokens',
       'POST /api/v1/tokens',
       'DELETE /api/v1/tokens/{name}',
+      'GET /api/v1/alerts',
+      'POST /api/v1/alerts/{id}/ack',
+      'GET /api/v1/silences',
+      'POST /api/v1/silences',
+      'DELETE /api/v1/silences/{id}',
     ];
     for (const r of expected) assert.ok(routes.includes(r), `${r} is in the document`);
     const ids = new Set<string>();

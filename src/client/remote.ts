@@ -25,7 +25,8 @@ import type {
   RunRecord,
   SourceState,
 } from '../store/index.js';
-import type { SetpointClient, SourceStatus, SyncResult } from './types.js';
+import type { SetpointClient, SilenceState, SourceStatus, SyncResult } from './types.js';
+import type { AlertRecord, SilenceRecord } from '../store/alerts.js';
 import type { SloStatus } from '../telemetry/slo/status.js';
 
 export interface RemoteOptions {
@@ -235,6 +236,50 @@ export class RemoteSetpoint implements SetpointClient {
 
   async revokeToken(name: string): Promise<void> {
     await this.request('DELETE', `/api/v1/tokens/${encodeURIComponent(name)}`);
+  }
+
+  async alerts(options: { all?: boolean; since?: string; limit?: number } = {}): Promise<AlertRecord[]> {
+    return (
+      await this.request<{ items: AlertRecord[] }>('GET', '/api/v1/alerts', {
+        query: { all: options.all ? 'true' : undefined, since: options.since, limit: options.limit },
+      })
+    ).items;
+  }
+
+  async ackAlert(idOrPrefix: string, input: { actionable: boolean; comment?: string }): Promise<AlertRecord> {
+    return this.request('POST', `/api/v1/alerts/${encodeURIComponent(idOrPrefix)}/ack`, { body: input });
+  }
+
+  async silences(options: { all?: boolean } = {}): Promise<Array<SilenceRecord & { state: SilenceState }>> {
+    return (
+      await this.request<{ items: Array<SilenceRecord & { state: SilenceState }> }>(
+        'GET',
+        '/api/v1/silences',
+        {
+          query: { all: options.all ? 'true' : undefined },
+        },
+      )
+    ).items;
+  }
+
+  async createSilence(input: {
+    matchers: readonly string[];
+    durationMs: number;
+    comment: string;
+    startsAt?: Date;
+  }): Promise<SilenceRecord> {
+    return this.request('POST', '/api/v1/silences', {
+      body: {
+        matchers: input.matchers,
+        duration: `${Math.round(input.durationMs)}ms`,
+        comment: input.comment,
+        startsAt: input.startsAt?.toISOString(),
+      },
+    });
+  }
+
+  async expireSilence(idOrPrefix: string): Promise<SilenceRecord> {
+    return this.request('DELETE', `/api/v1/silences/${encodeURIComponent(idOrPrefix)}`);
   }
 
   /** At once, then after each batch of server-sent messages (status changes, events). */

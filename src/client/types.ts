@@ -21,6 +21,9 @@ import type {
 } from '../store/index.js';
 import type { Admission } from '../source/sources.js';
 import type { SloStatus } from '../telemetry/slo/status.js';
+import type { AlertRecord, SilenceRecord } from '../store/alerts.js';
+
+export type SilenceState = 'active' | 'pending' | 'expired';
 
 /** One source's admission, as `sync` reports it. */
 export type SyncResult = Pick<Admission, 'source' | 'revision' | 'known' | 'diagnostics'>;
@@ -57,6 +60,16 @@ export interface SetpointClient {
   ): Promise<{ token: string; info: TokenInfo }>;
   listTokens(): Promise<TokenInfo[]>;
   revokeToken(name: string, options?: ActorOption): Promise<void>;
+  alerts(options?: { all?: boolean; since?: string; limit?: number }): Promise<AlertRecord[]>;
+  ackAlert(idOrPrefix: string, input: { actionable: boolean; comment?: string }): Promise<AlertRecord>;
+  silences(options?: { all?: boolean }): Promise<Array<SilenceRecord & { state: SilenceState }>>;
+  createSilence(input: {
+    matchers: readonly string[];
+    durationMs: number;
+    comment: string;
+    startsAt?: Date;
+  }): Promise<SilenceRecord>;
+  expireSilence(idOrPrefix: string): Promise<SilenceRecord>;
   /** Resolves (first at once) whenever status may have changed, until `signal` aborts. */
   changes(signal: AbortSignal): AsyncIterable<void>;
   close(): Promise<void>;

@@ -20,7 +20,10 @@ export interface Position {
 type FieldPath = ReadonlyArray<string | number>;
 
 export class FieldLocator {
-  private readonly cache = new Map<string, { docs: ReturnType<typeof import('yaml').parseAllDocuments>; lc: LineCounter }>();
+  private readonly cache = new Map<
+    string,
+    { docs: ReturnType<typeof import('yaml').parseAllDocuments>; lc: LineCounter }
+  >();
 
   /**
    * Position of `path` in document `index` of `file`; falls back to the

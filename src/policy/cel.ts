@@ -18,7 +18,9 @@ let environment: Environment | undefined;
 
 /** The shared environment: `object` and `actual`, both maps; nothing else is declared. */
 export function celEnvironment(): Environment {
-  environment ??= new (cel().Environment)().registerVariable(OBJECT_VAR, 'map').registerVariable(ACTUAL_VAR, 'map');
+  environment ??= new (cel().Environment)()
+    .registerVariable(OBJECT_VAR, 'map')
+    .registerVariable(ACTUAL_VAR, 'map');
   return environment;
 }
 

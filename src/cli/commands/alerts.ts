@@ -1,7 +1,7 @@
 /** `setpoint alerts`: alert incidents (firing, or all) and `alerts ack ID --actionable|--noise`. */
 import type { Command } from 'commander';
 import { SetpointError } from '../../api.js';
-import { run } from '../context.js';
+import { runClient } from '../context.js';
 import { ago, table, type Output } from '../output.js';
 import type { AlertRecord } from '../../store/alerts.js';
 
@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option('--since <time>', 'incidents that started at or after this ISO time')
     .option('-n, --limit <n>', 'at most N incidents (default 100)', (v) => Number(v))
     .action((opts: { all?: boolean; since?: string; limit?: number }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const list = await api.alerts({
           all: opts.all || opts.since !== undefined,
           since: opts.since,
@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .option('--noise', 'it did not (a false alarm or nothing to do)')
     .option('-m, --comment <text>', 'why, for the audit log')
     .action((id: string, opts: { actionable?: boolean; noise?: boolean; comment?: string }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         if (Boolean(opts.actionable) === Boolean(opts.noise))
           throw new SetpointError(
             'give exactly one of --actionable or --noise',

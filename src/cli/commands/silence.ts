@@ -1,6 +1,6 @@
 /** `setpoint silence create|list|expire`: maintenance silences that hold back alert notifications. */
 import type { Command } from 'commander';
-import { collect, parseDurationOption, run } from '../context.js';
+import { collect, parseDurationOption, runClient } from '../context.js';
 import { ago, table } from '../output.js';
 import { formatMatcher } from '../../telemetry/alerts/labels.js';
 
@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .requiredOption('--duration <duration>', 'how long, e.g. 2h', parseDurationOption)
     .requiredOption('--comment <text>', 'why (shown in `silence list` and the audit log)')
     .action((opts: { matcher: string[]; duration: number; comment: string }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const s = await api.createSilence({
           matchers: opts.matcher,
           durationMs: opts.duration,
@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .description('silences in force or pending (--all: expired ones too)')
     .option('-a, --all', 'expired silences too')
     .action((opts: { all?: boolean }, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const list = await api.silences({ all: opts.all });
         if (o.json) {
           o.printJson(list);
@@ -69,7 +69,7 @@ export function register(program: Command): void {
     .description('end a silence now')
     .argument('<id>', 'silence id (or a unique prefix)')
     .action((id: string, _opts: unknown, cmd: Command) =>
-      run(cmd, async (api, o) => {
+      runClient(cmd, async (api, o) => {
         const s = await api.expireSilence(id);
         if (o.json) o.printJson(s);
         else o.out(`silence ${s.id} expired`);

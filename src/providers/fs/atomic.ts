@@ -48,7 +48,8 @@ export async function atomicWriteFile(path: string, data: Buffer, options: Write
     let offset = 0;
     while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
     fchmodSync(fd, options.mode);
-    if (options.uid !== undefined || options.gid !== undefined) fchownSync(fd, options.uid ?? -1, options.gid ?? -1);
+    if (options.uid !== undefined || options.gid !== undefined)
+      fchownSync(fd, options.uid ?? -1, options.gid ?? -1);
     const { dev } = fstatSync(fd);
     closeSync(fd);
     open = false;

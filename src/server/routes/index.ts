@@ -1,12 +1,12 @@
 /**
- * Every group of endpoints, mounted in this order. To add endpoints (e.g.
- * alerts, SLOs), write a module exporting `mount(routes, ctx)` that calls
+ * Every group of endpoints, mounted in this order. To add endpoints, write a module exporting `mount(routes, ctx)` that calls
  * `routes.add({...})` and list it here, or pass it in `extensions` when
  * starting the server: it is then authenticated, validated and in
  * /openapi.json like the rest.
  */
 import type { ServerContext } from '../context.js';
 import type { Routes } from '../route.js';
+import * as alerts from './alerts.js';
 import * as approvals from './approvals.js';
 import * as history from './history.js';
 import * as operations from './operations.js';
@@ -27,4 +27,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   watch.mount,
   webhooks.mount,
   tokens.mount,
+  alerts.mount,
 ];
