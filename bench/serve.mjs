@@ -35,6 +35,10 @@ function procStat(pid) {
   };
 }
 
+// \`setpoint sync\` makes serve reload and look at every resource: a full pass,
+// logged as "revision finished" (or "resync finished" when nothing was reloaded).
+const PASS_AFTER_SYNC = /"msg":"(resync|revision) finished"/;
+
 async function waitForLog(logFile, pattern, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -127,7 +131,7 @@ async function filesRun() {
 
   // A full resync.
   execFileSync(process.execPath, [bin, 'sync'], { cwd: dir });
-  const resync = await waitForLog(log, /"resync finished"/, 600_000);
+  const resync = await waitForLog(log, PASS_AFTER_SYNC, 600_000);
   const peak = procStat(child.pid);
   const stopMs = await stopServe(child);
   return { convergeMs, startup, idleCpuPct, latencies, status, resync, peak, stopMs };
@@ -155,7 +159,7 @@ async function fakeRun() {
   const convergeMs = performance.now() - t0;
   const afterStart = procStat(child.pid);
   execFileSync(process.execPath, [bin, 'sync'], { cwd: dir });
-  const resync = await waitForLog(log, /"resync finished"/, 1_800_000);
+  const resync = await waitForLog(log, PASS_AFTER_SYNC, 1_800_000);
   const peak = procStat(child.pid);
   await stopServe(child);
   return { convergeMs, afterStart, resync, peak };

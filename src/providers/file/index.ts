@@ -1,6 +1,6 @@
 /**
  * File: a regular file's content, mode and ownership. Writes are atomic
- * (temp file, group-committed flush, rename); a mode or owner change alone is
+ * (temp file, fdatasync, rename); a mode or owner change alone is
  * made in place, so the content and mtime stay untouched.
  */
 import { chmodSync, chownSync, readFileSync, unlinkSync } from 'node:fs';

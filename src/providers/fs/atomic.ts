@@ -1,26 +1,31 @@
 /**
  * Atomic file replacement: write a temp file in the same folder, make it
- * durable (group commit), rename it over the target. A crash at any point
+ * durable (fdatasync), rename it over the target. A crash at any point
  * leaves either the old file or the new one, never a partial file. The temp
  * name is fixed per target, so a retry after a crash reuses (and removes) it.
  *
  * Local file operations are synchronous on purpose: they take microseconds,
- * and the thread-pool hop of the async API costs more than the work.
+ * and the thread-pool hop of the async API costs more than the work. The
+ * flush is the exception: it waits for the disk. (A group commit, one
+ * syncfs(2) per batch through `sync -f`, measured slower: 6.0 s against
+ * 4.6 s for 10,000 new files, and its spawn blocks the event loop.)
  */
 import {
   closeSync,
+  fdatasync,
   constants,
   fchmodSync,
   fchownSync,
-  fstatSync,
   openSync,
   renameSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { fsError } from '../../provider/errors.js';
-import { groupCommit } from './group-commit.js';
+
+const datasync = promisify(fdatasync);
 
 export interface WriteOptions {
   /** Permission bits; applied with fchmod so the umask does not interfere. */
@@ -50,10 +55,10 @@ export async function atomicWriteFile(path: string, data: Buffer, options: Write
     fchmodSync(fd, options.mode);
     if (options.uid !== undefined || options.gid !== undefined)
       fchownSync(fd, options.uid ?? -1, options.gid ?? -1);
-    const { dev } = fstatSync(fd);
+    // In the thread pool: the event loop (and serve's other work) goes on meanwhile.
+    await datasync(fd);
     closeSync(fd);
     open = false;
-    await groupCommit.flush(tmp, dev);
   } catch (err) {
     // Never close twice: the number may already belong to another file.
     if (open) closeSync(fd);

@@ -2,5 +2,4 @@ export * from './schemas.js';
 export * from './owners.js';
 export * from './atomic.js';
 export * from './stat.js';
-export * from './group-commit.js';
 export * from './watch.js';
