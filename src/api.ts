@@ -68,7 +68,12 @@ import type { Metrics } from './telemetry/metrics.js';
 import type { ServeRunnable } from './engine/controller/serve.js';
 import type { AlertEvaluator, AlertSubject } from './telemetry/alerts/index.js';
 import { formatMatcher } from './telemetry/alerts/labels.js';
-import { newSilence, silenceState } from './telemetry/alerts/silences.js';
+import {
+  newSilence,
+  silenceState,
+  type SilenceInput,
+  type SilenceState,
+} from './telemetry/alerts/silences.js';
 import { sloStatuses, type SloStatus } from './telemetry/slo/status.js';
 import type { Tracing } from './telemetry/tracing.js';
 import { attachConsole, type ConsoleOptions } from './telemetry/log.js';
@@ -120,6 +125,13 @@ export interface OpenOptions {
 }
 
 /** Who acts, for the audit log (e.g. an API token's name). Defaults to the API's actor (`--actor`, else the OS user). */
+/** Which alert incidents to list: firing now, or (all) every one since `since`; the newest `limit` (100). */
+export interface AlertListOptions {
+  all?: boolean;
+  since?: string;
+  limit?: number;
+}
+
 export interface ActorOption {
   actor?: string;
 }
@@ -1224,9 +1236,10 @@ export class Setpoint {
   }
 
   /** Alert incidents, newest first: those firing now, or (all) every one since `since`. */
-  async alerts(options: { all?: boolean; since?: string; limit?: number } = {}): Promise<AlertRecord[]> {
+  async alerts(options: AlertListOptions = {}): Promise<AlertRecord[]> {
     return (await this.store()).listAlerts({
-      states: options.all ? undefined : ['firing'],
+      // Asking from a time on means the resolved ones of that period too.
+      states: options.all || options.since !== undefined ? undefined : ['firing'],
       since: options.since,
       limit: options.limit ?? 100,
     });
@@ -1266,9 +1279,7 @@ export class Setpoint {
   }
 
   /** Silences, newest first, with their state now; only those active or pending unless `all`. */
-  async silences(
-    options: { all?: boolean } = {},
-  ): Promise<Array<SilenceRecord & { state: 'active' | 'pending' | 'expired' }>> {
+  async silences(options: { all?: boolean } = {}): Promise<Array<SilenceRecord & { state: SilenceState }>> {
     const now = new Date();
     const list = (await (await this.store()).listSilences()).map((s) => ({
       ...s,
@@ -1278,14 +1289,7 @@ export class Setpoint {
   }
 
   /** Holds back notifications of matching alerts for a while (maintenance). */
-  async createSilence(
-    input: {
-      matchers: readonly string[];
-      durationMs: number;
-      comment: string;
-      startsAt?: Date;
-    } & ActorOption,
-  ): Promise<SilenceRecord> {
+  async createSilence(input: SilenceInput & ActorOption): Promise<SilenceRecord> {
     let silence: SilenceRecord;
     try {
       silence = newSilence({ ...input, createdBy: input.actor ?? this.actor });

@@ -5,6 +5,7 @@
  */
 import {
   SetpointError,
+  type AlertListOptions,
   type ConvergenceFigures,
   type Description,
   type StatusSummary,
@@ -25,7 +26,8 @@ import type {
   RunRecord,
   SourceState,
 } from '../store/index.js';
-import type { SetpointClient, SilenceState, SourceStatus, SyncResult } from './types.js';
+import type { SetpointClient, SourceStatus, SyncResult } from './types.js';
+import type { SilenceInput, SilenceState } from '../telemetry/alerts/silences.js';
 import type { AlertRecord, SilenceRecord } from '../store/alerts.js';
 import type { SloStatus } from '../telemetry/slo/status.js';
 
@@ -238,7 +240,7 @@ export class RemoteSetpoint implements SetpointClient {
     await this.request('DELETE', `/api/v1/tokens/${encodeURIComponent(name)}`);
   }
 
-  async alerts(options: { all?: boolean; since?: string; limit?: number } = {}): Promise<AlertRecord[]> {
+  async alerts(options: AlertListOptions = {}): Promise<AlertRecord[]> {
     return (
       await this.request<{ items: AlertRecord[] }>('GET', '/api/v1/alerts', {
         query: { all: options.all ? 'true' : undefined, since: options.since, limit: options.limit },
@@ -262,12 +264,7 @@ export class RemoteSetpoint implements SetpointClient {
     ).items;
   }
 
-  async createSilence(input: {
-    matchers: readonly string[];
-    durationMs: number;
-    comment: string;
-    startsAt?: Date;
-  }): Promise<SilenceRecord> {
+  async createSilence(input: SilenceInput): Promise<SilenceRecord> {
     return this.request('POST', '/api/v1/silences', {
       body: {
         matchers: input.matchers,

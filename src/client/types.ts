@@ -3,7 +3,14 @@
  * local API over the store) and `RemoteSetpoint` (a running server over
  * HTTP) both satisfy it, so a command works the same either way.
  */
-import type { ActorOption, ConvergenceFigures, Description, StatusSummary, TokenInfo } from '../api.js';
+import type {
+  ActorOption,
+  AlertListOptions,
+  ConvergenceFigures,
+  Description,
+  StatusSummary,
+  TokenInfo,
+} from '../api.js';
 import type { Role } from '../auth/index.js';
 import type { ResourceId } from '../manifest/index.js';
 import type {
@@ -22,8 +29,7 @@ import type {
 import type { Admission } from '../source/sources.js';
 import type { SloStatus } from '../telemetry/slo/status.js';
 import type { AlertRecord, SilenceRecord } from '../store/alerts.js';
-
-export type SilenceState = 'active' | 'pending' | 'expired';
+import type { SilenceInput, SilenceState } from '../telemetry/alerts/silences.js';
 
 /** One source's admission, as `sync` reports it. */
 export type SyncResult = Pick<Admission, 'source' | 'revision' | 'known' | 'diagnostics'>;
@@ -60,15 +66,10 @@ export interface SetpointClient {
   ): Promise<{ token: string; info: TokenInfo }>;
   listTokens(): Promise<TokenInfo[]>;
   revokeToken(name: string, options?: ActorOption): Promise<void>;
-  alerts(options?: { all?: boolean; since?: string; limit?: number }): Promise<AlertRecord[]>;
+  alerts(options?: AlertListOptions): Promise<AlertRecord[]>;
   ackAlert(idOrPrefix: string, input: { actionable: boolean; comment?: string }): Promise<AlertRecord>;
   silences(options?: { all?: boolean }): Promise<Array<SilenceRecord & { state: SilenceState }>>;
-  createSilence(input: {
-    matchers: readonly string[];
-    durationMs: number;
-    comment: string;
-    startsAt?: Date;
-  }): Promise<SilenceRecord>;
+  createSilence(input: SilenceInput): Promise<SilenceRecord>;
   expireSilence(idOrPrefix: string): Promise<SilenceRecord>;
   /** Resolves (first at once) whenever status may have changed, until `signal` aborts. */
   changes(signal: AbortSignal): AsyncIterable<void>;

@@ -42,6 +42,15 @@ export function requireScope(p: Principal, id: string): void {
     );
 }
 
+/** Refuses tokens scoped to namespaces: `what` (e.g. "pin a source") reaches beyond any namespace, for the reason `why`. */
+export function requireUnscoped(p: Principal, what: string, why = 'it affects every namespace'): void {
+  if (p.namespaces.length > 0)
+    throw forbidden(
+      `token ${p.name} is scoped to namespaces (${p.namespaces.join(', ')}) and may not ${what}: ${why}`,
+      'use a token without --namespace',
+    );
+}
+
 /** True when the caller may see an entry about `resourceId` (entries about no resource: unscoped callers only). */
 export function visible(p: Principal, resourceId: string | undefined): boolean {
   if (p.namespaces.length === 0) return true;

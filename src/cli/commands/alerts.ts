@@ -25,11 +25,7 @@ export function register(program: Command): void {
     .option('-n, --limit <n>', 'at most N incidents (default 100)', (v) => Number(v))
     .action((opts: { all?: boolean; since?: string; limit?: number }, cmd: Command) =>
       runClient(cmd, async (api, o) => {
-        const list = await api.alerts({
-          all: opts.all || opts.since !== undefined,
-          since: opts.since,
-          limit: opts.limit,
-        });
+        const list = await api.alerts({ all: opts.all, since: opts.since, limit: opts.limit });
         if (o.json) {
           o.printJson(list);
           return;

@@ -12,8 +12,8 @@
  */
 import {
   closeSync,
-  fdatasync,
   constants,
+  fdatasync,
   fchmodSync,
   fchownSync,
   openSync,

@@ -1,8 +1,8 @@
 /** Operations: compute a plan, trigger a sync, pin and unpin sources (role operator). */
 import * as z from 'zod';
-import { inScope, namespaceOf, type Principal } from '../../auth/index.js';
+import { inScope, namespaceOf } from '../../auth/index.js';
 import type { Admission } from '../../source/sources.js';
-import type { ServerContext } from '../context.js';
+import { requireUnscoped, type ServerContext } from '../context.js';
 import { forbidden, notFound } from '../errors.js';
 import type { Routes } from '../route.js';
 
@@ -20,14 +20,6 @@ export function admissionsJson(list: readonly Admission[]): unknown[] {
     diagnostics: a.diagnostics,
     violations: a.violations,
   }));
-}
-
-function requireUnscoped(p: Principal, what: string): void {
-  if (p.namespaces.length > 0)
-    throw forbidden(
-      `token ${p.name} is scoped to namespaces (${p.namespaces.join(', ')}) and may not ${what}: it affects every namespace`,
-      'use a token without --namespace',
-    );
 }
 
 export function mount(routes: Routes, ctx: ServerContext): void {

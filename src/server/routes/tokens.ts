@@ -1,17 +1,8 @@
 /** API tokens (role admin, unscoped): list, create (the token is in the answer, once), revoke. */
 import * as z from 'zod';
-import { ROLES, type Principal } from '../../auth/index.js';
-import type { ServerContext } from '../context.js';
-import { forbidden } from '../errors.js';
+import { ROLES } from '../../auth/index.js';
+import { requireUnscoped, type ServerContext } from '../context.js';
 import type { Routes } from '../route.js';
-
-function requireUnscoped(p: Principal): void {
-  if (p.namespaces.length > 0)
-    throw forbidden(
-      `token ${p.name} is scoped to namespaces and may not manage tokens`,
-      'use an admin token without --namespace',
-    );
-}
 
 export function mount(routes: Routes, ctx: ServerContext): void {
   const { api } = ctx;
@@ -23,7 +14,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     summary: 'List tokens (never their secrets)',
     auth: 'admin',
     handler: async (c, { principal }) => {
-      requireUnscoped(principal);
+      requireUnscoped(principal, 'manage tokens', 'a token can reach every namespace');
       return c.json({ items: await api.listTokens() });
     },
   });
@@ -45,7 +36,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     }),
     response: { status: 201 },
     handler: async (c, { body, principal }) => {
-      requireUnscoped(principal);
+      requireUnscoped(principal, 'manage tokens', 'a token can reach every namespace');
       const created = await api.createToken(body, { actor: principal.name });
       ctx.auth.invalidate();
       return c.json(created, 201);
@@ -59,7 +50,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     summary: 'Revoke a token',
     auth: 'admin',
     handler: async (c, { params, principal }) => {
-      requireUnscoped(principal);
+      requireUnscoped(principal, 'manage tokens', 'a token can reach every namespace');
       await api.revokeToken(params.name, { actor: principal.name });
       ctx.auth.invalidate();
       return c.json({ revoked: params.name });

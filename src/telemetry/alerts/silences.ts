@@ -18,6 +18,12 @@ export interface NewSilence {
   startsAt?: Date;
 }
 
+/** What a caller asks for; the API adds who. */
+export type SilenceInput = Omit<NewSilence, 'createdBy'>;
+
+/** active: in force now; pending: starts later; expired: ended. */
+export type SilenceState = 'active' | 'pending' | 'expired';
+
 /** A silence record from CLI/API input; throws on bad matchers, no matchers, a non-positive duration or an empty comment. */
 export function newSilence(input: NewSilence): SilenceRecord {
   if (input.matchers.length === 0)
@@ -37,8 +43,7 @@ export function newSilence(input: NewSilence): SilenceRecord {
   };
 }
 
-/** active: in force now; pending: starts later; expired: ended. */
-export function silenceState(s: SilenceRecord, now: Date): 'active' | 'pending' | 'expired' {
+export function silenceState(s: SilenceRecord, now: Date): SilenceState {
   const t = now.toISOString();
   if (s.endsAt <= t) return 'expired';
   return s.startsAt > t ? 'pending' : 'active';
