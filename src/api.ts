@@ -136,16 +136,8 @@ export interface ActorOption {
   actor?: string;
 }
 
-export class SetpointError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly hint?: string,
-    readonly diagnostics: Diagnostic[] = [],
-  ) {
-    super(message);
-  }
-}
+export { SetpointError } from './errors.js';
+import { SetpointError } from './errors.js';
 
 /** `setpoint policies`: what is declared and what it found. */
 export interface PolicyListing {
