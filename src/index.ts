@@ -3,7 +3,7 @@
  * contract for third-party kinds (with the conformance suite and a recording
  * fake), the resource model, and typed builders for TypeScript manifests.
  */
-export { Setpoint, SetpointError, verifyAuditFile, type OpenOptions } from './api.js';
+export { Setpoint, SetpointError, verifyAuditFile, type OpenOptions } from './api/index.js';
 export type { Provider, AnyProvider, Ctx, Health, HealthStatus, Disposable } from './provider/types.js';
 export { ProviderError } from './provider/errors.js';
 export { ProviderRegistry } from './provider/registry.js';

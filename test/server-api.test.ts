@@ -20,7 +20,7 @@ import {
   until,
   type ApiServing,
 } from './server-kit.js';
-import { Setpoint } from '../src/api.js';
+import { Setpoint } from '../src/api/index.js';
 import { createApp, createContext } from '../src/server/index.js';
 import { silentLogger } from '../src/telemetry/index.js';
 

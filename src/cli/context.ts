@@ -1,7 +1,7 @@
 /** What every command needs: global options, the API, output, and exit handling. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../util/duration.js';
-import { Setpoint, SetpointError } from '../api.js';
+import { Setpoint, SetpointError } from '../api/index.js';
 import { LockError } from '../engine/lock.js';
 import { parseAssignment } from '../render/index.js';
 import { printDiagnostics } from './diagnostics.js';

@@ -1,5 +1,5 @@
 /**
- * The `setpoint` command line: a thin shell over the API (../api.ts), one
+ * The `setpoint` command line: a thin shell over the API (../api/), one
  * file per command. Exit codes: 0 success, 1 error, 2 changes/drift where
  * asked for.
  */

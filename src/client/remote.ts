@@ -10,7 +10,7 @@ import {
   type Description,
   type StatusSummary,
   type TokenInfo,
-} from '../api.js';
+} from '../api/index.js';
 import type { Role } from '../auth/index.js';
 import { normalizeId, type ResourceId } from '../manifest/index.js';
 import type {

@@ -10,7 +10,7 @@ import type {
   Description,
   StatusSummary,
   TokenInfo,
-} from '../api.js';
+} from '../api/index.js';
 import type { Role } from '../auth/index.js';
 import type { ResourceId } from '../manifest/index.js';
 import type {

@@ -1,7 +1,7 @@
 /** What the HTTP server's routes work with. */
 import type { Context } from 'hono';
 import { inScope, namespaceOf, type Principal } from '../auth/index.js';
-import type { Setpoint } from '../api.js';
+import type { Setpoint } from '../api/index.js';
 import type { ServeStatus } from '../engine/controller/serve.js';
 import type { DesiredState } from '../engine/desired.js';
 import type { Flushed } from '../engine/recorder.js';

@@ -3,7 +3,7 @@
  * a status code that says what kind of problem it is.
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { SetpointError } from '../api.js';
+import { SetpointError } from '../api/index.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; hint?: string };

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { SetpointError, type Setpoint } from '../api.js';
+import { SetpointError, type Setpoint } from '../api/index.js';
 import type { Logger } from '../telemetry/index.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { createApp } from './app.js';
@@ -75,7 +75,7 @@ export function createContext(options: Omit<ApiServerOptions, 'listen' | 'extens
   const auth = new Authenticator(
     {
       activeTokens: () => api.activeTokens(),
-      changeCounter: async () => (await api.store()).changeCounter(),
+      changeCounter: () => api.changeCounter(),
     },
     limiter,
   );
@@ -85,7 +85,7 @@ export function createContext(options: Omit<ApiServerOptions, 'listen' | 'extens
     metrics: options.metrics,
     logger: options.logger,
     auth,
-    hub: new WatchHub(() => api.store(), options.serve),
+    hub: new WatchHub(api, options.serve),
     draining: false,
   };
 }

@@ -6,7 +6,8 @@
  * every second (events of other processes). Nothing runs while nobody
  * watches.
  */
-import type { EventRecord, ResourceRecord, Store } from '../store/index.js';
+import type { Setpoint } from '../api/index.js';
+import type { EventRecord, ResourceRecord } from '../store/index.js';
 import type { Flushed } from '../engine/recorder.js';
 import type { ServeHandle } from './context.js';
 
@@ -66,7 +67,8 @@ export class WatchHub {
   private starting: Promise<void> | undefined;
 
   constructor(
-    private readonly store: () => Promise<Store>,
+    /** Where events are read: the API's `events(id, limit, afterSeq)`. */
+    private readonly api: Pick<Setpoint, 'events'>,
     private readonly serve?: ServeHandle,
     /** How often events are read when nothing was flushed. Defaults to 1 s. */
     private readonly pollMs = 1_000,
@@ -110,7 +112,7 @@ export class WatchHub {
   }
 
   private async start(): Promise<void> {
-    const [newest] = await (await this.store()).listEvents({ limit: 1 });
+    const [newest] = await this.api.events(undefined, 1);
     this.seq = newest?.seq ?? 0;
     this.unsubscribe = this.serve?.onFlushed((w) => this.flushed(w));
     this.timer = setInterval(() => void this.pollEvents(), this.pollMs);
@@ -152,10 +154,9 @@ export class WatchHub {
   }
 
   private async readEvents(): Promise<void> {
-    const store = await this.store();
     for (;;) {
       if (this.subs.size === 0) return;
-      const page = await store.listEvents({ afterSeq: this.seq, limit: 500 });
+      const page = await this.api.events(undefined, 500, this.seq);
       for (const e of page) {
         this.seq = Math.max(this.seq, e.seq ?? 0);
         for (const s of this.subs) {
@@ -169,9 +170,8 @@ export class WatchHub {
   }
 
   private async replay(sub: Sub): Promise<void> {
-    const store = await this.store();
     while (sub.seq < this.seq) {
-      const page = await store.listEvents({ afterSeq: sub.seq, limit: 500 });
+      const page = await this.api.events(undefined, 500, sub.seq);
       if (page.length === 0) return;
       for (const e of page) {
         sub.seq = Math.max(sub.seq, e.seq ?? 0);

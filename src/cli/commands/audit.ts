@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { SetpointError, verifyAuditFile, type Setpoint } from '../../api.js';
+import { SetpointError, verifyAuditFile, type Setpoint } from '../../api/index.js';
 import type { AuditEntry, AuditVerification } from '../../store/index.js';
 import { parseDuration } from '../../util/duration.js';
 import { EXIT, globals, parseIntOption, reportError, run, runClient, outputFor } from '../context.js';

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { lazy } from '../../util/lazy.js';
 
 const yaml = lazy<typeof import('yaml')>('yaml');
-import { SetpointError } from '../../api.js';
+import { SetpointError } from '../../api/index.js';
 import type { RenderedDocument } from '../../render/index.js';
 import { collect, run } from '../context.js';
 import { printDiagnostics } from '../diagnostics.js';

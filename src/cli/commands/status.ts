@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { HEALTH_STATUSES, SYNC_STATUSES, type HealthStatus, type SyncStatus } from '../../health/index.js';
 import { collect, runClient } from '../context.js';
-import type { ConvergenceFigures } from '../../api.js';
+import type { ConvergenceFigures } from '../../api/index.js';
 import type { SetpointClient } from '../../client/types.js';
 import type { ResourceFilter, ResourceRecord } from '../../store/index.js';
 import { describeSlo } from '../../telemetry/slo/status.js';

@@ -76,7 +76,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       comment: z.string().max(2000).optional().describe('Why, for the audit log.'),
     }),
     handler: async (c, { params, body, principal }) => {
-      const alert = await (await api.store()).getAlert(params.id);
+      const alert = await api.alert(params.id);
       if (!alert) throw notFound(`no alert ${params.id}`, 'GET /api/v1/alerts?all=true lists them');
       if (!alertVisible(principal, alert))
         throw forbidden(

@@ -17,7 +17,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
 
   /** The approval by id or unique prefix, if the caller may see it. */
   async function find(idOrPrefix: string, principal: Principal): Promise<ApprovalRecord> {
-    const approval = await (await api.store()).getApproval(idOrPrefix);
+    const approval = await api.approval(idOrPrefix);
     if (!approval) throw notFound(`no approval ${idOrPrefix}`, 'GET /api/v1/approvals lists them');
     requireScope(principal, approval.resourceId);
     return approval;

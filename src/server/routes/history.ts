@@ -37,11 +37,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     handler: async (c, { query, principal }) => {
       const limit = query.limit ?? 50;
       const resourceId = query.resource ? api.normalizeId(query.resource) : undefined;
-      const store = await api.store();
-      const raw =
-        query.after !== undefined
-          ? await store.listEvents({ resourceId, afterSeq: query.after, limit: overfetch(principal, limit) })
-          : await api.events(resourceId, overfetch(principal, limit));
+      const raw = await api.events(resourceId, overfetch(principal, limit), query.after);
       const mine = raw.filter((e) => visible(principal, e.resourceId));
       return c.json({ items: query.after !== undefined ? mine.slice(0, limit) : mine.slice(-limit) });
     },
@@ -127,7 +123,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     summary: 'Get one revision (id or prefix)',
     auth: 'viewer',
     handler: async (c, { params }) => {
-      const rev = await (await api.store()).getRevision(params.id);
+      const rev = await api.revision(params.id);
       if (!rev) throw notFound(`no revision ${params.id}`, 'GET /api/v1/revisions lists them');
       return c.json(rev);
     },

@@ -1,0 +1,156 @@
+/**
+ * Approvals of actions serve proposed: list, approve (after checking it is
+ * still the action it showed) and reject. Each decision is audited and
+ * nudges a running serve.
+ */
+import { resourceFromRecord } from '../engine/engine.js';
+import { observeOne } from '../engine/observe.js';
+import { buildPlan } from '../engine/planner.js';
+import { approvalDigest } from '../engine/recorder.js';
+import { SetpointError } from '../errors.js';
+import type { ResourceId } from '../manifest/index.js';
+import type { Action } from '../plan/index.js';
+import type { ApprovalRecord, ApprovalState } from '../store/index.js';
+import type { ApiContext } from './context.js';
+import type { ActorOption } from './types.js';
+
+/** Approvals in `state`; every approval when no state is given. */
+export async function approvals(ctx: ApiContext, state?: ApprovalState): Promise<ApprovalRecord[]> {
+  return (await ctx.store()).listApprovals(state ? { state } : {});
+}
+
+/** One approval by id or unique prefix, whatever its state. */
+export async function approval(ctx: ApiContext, idOrPrefix: string): Promise<ApprovalRecord | undefined> {
+  return (await ctx.store()).getApproval(idOrPrefix);
+}
+
+/**
+ * Approves a pending action, after checking it is still the plan it
+ * showed: the resource is observed now and the action recomputed; if the
+ * desired or actual state changed, the approval is stale and refused.
+ */
+export async function approve(
+  ctx: ApiContext,
+  idOrPrefix: string,
+  options: { paths?: readonly string[]; note?: string } & ActorOption = {},
+): Promise<ApprovalRecord> {
+  const store = await ctx.store();
+  const actor = options.actor ?? ctx.actor;
+  const pending = await pendingApproval(ctx, idOrPrefix);
+  const current = await currentAction(ctx, pending.resourceId, options.paths);
+  const now = new Date().toISOString();
+  const bound = {
+    time: now,
+    actor,
+    resourceId: pending.resourceId,
+    revisionId: pending.revisionId,
+    diffDigest: pending.changeDigest,
+  };
+  if (
+    !current ||
+    current.desiredDigest !== pending.desiredDigest ||
+    approvalDigest(current.action) !== pending.changeDigest
+  ) {
+    await store.putApproval({
+      ...pending,
+      state: 'stale',
+      note: 'desired or actual state changed since it was proposed',
+    });
+    await ctx.audit('approval.stale', { ...bound, result: 'refused', detail: { approval: pending.id } });
+    await store.appendNudge({ resourceId: pending.resourceId, reason: 'approval-stale', actor, at: now });
+    throw new SetpointError(
+      `approval ${pending.id} is stale: the desired or actual state of ${pending.resourceId} changed since it was proposed`,
+      'SETPOINT_APPROVAL_STALE',
+      'serve proposes a fresh action; review it with `setpoint approvals` and approve that one',
+    );
+  }
+  const approved: ApprovalRecord = {
+    ...pending,
+    state: 'approved',
+    decidedBy: actor,
+    decidedAt: now,
+    note: options.note,
+  };
+  await store.putApproval(approved);
+  await ctx.audit('approval.approve', {
+    ...bound,
+    result: 'approved',
+    detail: { approval: pending.id, op: pending.op, note: options.note },
+  });
+  await store.appendNudge({ resourceId: pending.resourceId, reason: 'approved', actor, at: now });
+  return approved;
+}
+
+export async function reject(
+  ctx: ApiContext,
+  idOrPrefix: string,
+  note?: string,
+  options: ActorOption = {},
+): Promise<ApprovalRecord> {
+  const store = await ctx.store();
+  const actor = options.actor ?? ctx.actor;
+  const pending = await pendingApproval(ctx, idOrPrefix);
+  const now = new Date().toISOString();
+  const rejected: ApprovalRecord = { ...pending, state: 'rejected', decidedBy: actor, decidedAt: now, note };
+  await store.putApproval(rejected);
+  await ctx.audit('approval.reject', {
+    time: now,
+    actor,
+    resourceId: pending.resourceId,
+    revisionId: pending.revisionId,
+    diffDigest: pending.changeDigest,
+    result: 'rejected',
+    detail: { approval: pending.id, note },
+  });
+  await store.appendNudge({ resourceId: pending.resourceId, reason: 'rejected', actor, at: now });
+  return rejected;
+}
+
+async function pendingApproval(ctx: ApiContext, idOrPrefix: string): Promise<ApprovalRecord> {
+  const found = await approval(ctx, idOrPrefix);
+  if (!found)
+    throw new SetpointError(
+      `no approval ${idOrPrefix}`,
+      'SETPOINT_NOT_FOUND',
+      '`setpoint approvals` lists the pending ones',
+    );
+  if (found.state !== 'pending')
+    throw new SetpointError(
+      `approval ${found.id} is ${found.state}, not pending`,
+      'SETPOINT_APPROVAL_NOT_PENDING',
+      '`setpoint approvals` lists the pending ones',
+    );
+  return found;
+}
+
+/** The action the resource needs now (observed live), with its desired digest. */
+async function currentAction(
+  ctx: ApiContext,
+  id: ResourceId,
+  paths?: readonly string[],
+): Promise<{ action: Action; desiredDigest: string } | undefined> {
+  const engine = await ctx.engine();
+  const desired = await engine.loadDesired(ctx.manifestPaths(paths));
+  if (desired.diagnostics.hasErrors) return undefined;
+  let resource = desired.resources.find((r) => r.id === id);
+  const record = await (await ctx.store()).getResource(id);
+  const orphan = !resource;
+  if (!resource && record) resource = resourceFromRecord(record);
+  if (!resource) return undefined;
+  const obs = await observeOne(
+    resource,
+    {
+      registry: ctx.registry,
+      secrets: ctx.secrets,
+      sourceRootOf: (f) => desired.sourceRootOf(f),
+      locator: desired.locator,
+      onEvent: () => undefined,
+      parallelism: 1,
+      workRoot: ctx.workRoot,
+    },
+    orphan,
+  );
+  if (obs.error) return undefined;
+  const action = buildPlan([obs], '', { prune: orphan }).actions[0];
+  return action && action.op !== 'noop' ? { action, desiredDigest: obs.desiredDigest } : undefined;
+}

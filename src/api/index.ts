@@ -1,0 +1,294 @@
+/**
+ * The programmatic API. The CLI and the HTTP server are thin shells over
+ * this facade, so every feature exists once; each concern lives in its own
+ * module of this folder (apply, sources, resources, approvals, tokens,
+ * audit, alerts, figures, manifests, policies, serve) as functions of one
+ * ApiContext.
+ */
+import type { ApplyReport, DriftReport, Planned } from '../engine/index.js';
+import type { HeldLock } from '../engine/lock.js';
+import type { DesiredState } from '../engine/desired.js';
+import type { ValidateResult } from '../engine/validate.js';
+import type { PolicyTestReport } from '../engine/policy-test.js';
+import type { WindowGate } from '../engine/controller/reconciler.js';
+import type { Diagnostic, ResourceId } from '../manifest/index.js';
+import type { ProviderRegistry } from '../provider/registry.js';
+import type { Settings } from '../project/index.js';
+import type { RenderedDocument, RenderInputs } from '../render/index.js';
+import type { Role } from '../auth/index.js';
+import type { Admission, SourceSet } from '../source/sources.js';
+import type * as S from '../store/index.js';
+import type { AlertRecord, SilenceRecord } from '../store/alerts.js';
+import type { AlertSubject } from '../telemetry/alerts/index.js';
+import type { SilenceInput, SilenceState } from '../telemetry/alerts/silences.js';
+import type { SloStatus } from '../telemetry/slo/status.js';
+import { flushLogger, type Logger } from '../telemetry/index.js';
+import type { ApiContext } from './context.js';
+import { openContext } from './open.js';
+import * as alerting from './alerts.js';
+import * as applying from './apply.js';
+import * as approving from './approvals.js';
+import * as auditing from './audit.js';
+import * as figures from './figures.js';
+import * as manifests from './manifests.js';
+import * as policy from './policies.js';
+import * as resources from './resources.js';
+import * as serving from './serve.js';
+import * as sourcing from './sources.js';
+import * as tokens from './tokens.js';
+import { alertWindows, windowGate } from './windows.js';
+import type * as T from './types.js';
+
+export type * from './types.js';
+export type { ApplyOptions, PlanOptions } from './apply.js';
+export type { ServeOptions } from './serve.js';
+export type { SourceStatus, SyncOptions } from './sources.js';
+export type { AuditFields } from './context.js';
+export { SetpointError } from '../errors.js';
+export { percentiles } from './figures.js';
+export { verifyAuditFile } from './audit.js';
+
+export class Setpoint {
+  readonly settings: Settings;
+  readonly registry: ProviderRegistry;
+  readonly logger: Logger;
+  readonly actor: string;
+  readonly stateLocation: string;
+
+  private constructor(private readonly ctx: ApiContext) {
+    ({ settings: this.settings, registry: this.registry, logger: this.logger } = ctx);
+    ({ actor: this.actor, stateLocation: this.stateLocation } = ctx);
+  }
+
+  static async open(options: T.OpenOptions = {}): Promise<Setpoint> {
+    return new Setpoint(await openContext(options));
+  }
+
+  get secrets(): ApiContext['secrets'] {
+    return this.ctx.secrets;
+  }
+
+  // --- parts, made on first use ---
+
+  /** The store (for the serve manager and tests; routes and commands use the methods below). */
+  store(): Promise<S.Store> {
+    return this.ctx.store();
+  }
+  /** The engine; one per API instance, so a plan's event sinks reach the run that applies it. */
+  engine(): ReturnType<ApiContext['engine']> {
+    return this.ctx.engine();
+  }
+  /** The project's sources (folders and Git repositories). */
+  sources(): Promise<SourceSet> {
+    return this.ctx.sources();
+  }
+  /** What a loader needs to render manifests: environment, variables, overlay paths. */
+  renderOptions(): RenderInputs {
+    return this.ctx.rendering;
+  }
+  /** `-f` paths, or the project's manifest folders. */
+  manifestPaths(paths?: readonly string[]): string[] {
+    return this.ctx.manifestPaths(paths);
+  }
+  normalizeId(id: string): ResourceId {
+    return this.ctx.normalizeId(id);
+  }
+  /** The source name of resources declared with -f or the project's manifests. */
+  get defaultSource(): string {
+    return figures.DEFAULT_SOURCE;
+  }
+  /** Where providers keep working files (pid files, logs): beside the state. */
+  get workRoot(): string {
+    return this.ctx.workRoot;
+  }
+  windowGate(): WindowGate | undefined {
+    return windowGate(this.settings);
+  }
+  alertWindows(): ((subject: AlertSubject | undefined, now: Date) => string | undefined) | undefined {
+    return alertWindows(this.settings);
+  }
+
+  // --- manifests ---
+
+  validate(paths?: readonly string[]): Promise<ValidateResult> {
+    return manifests.validate(this.ctx, paths);
+  }
+  async render(options: { paths?: readonly string[] } = {}): Promise<{
+    environment?: string;
+    documents: RenderedDocument[];
+    diagnostics: Diagnostic[];
+  }> {
+    return manifests.render(this.ctx, options);
+  }
+  kinds(): Array<{ kind: string; description: string }> {
+    return manifests.kinds(this.registry);
+  }
+  schema(kind?: string): Record<string, unknown> {
+    return manifests.schema(this.registry, kind);
+  }
+  policies(
+    options: { paths?: readonly string[]; limit?: number; policy?: string } = {},
+  ): Promise<T.PolicyListing> {
+    return policy.policies(this.ctx, options);
+  }
+  testPolicies(paths?: readonly string[]): PolicyTestReport {
+    return policy.testPolicies(this.ctx, paths);
+  }
+
+  // --- one-shot runs ---
+
+  plan(request: applying.PlanOptions): Promise<Planned> {
+    return applying.plan(this.ctx, request);
+  }
+  admitPlan(planned: Planned): Promise<void> {
+    return applying.admitPlan(this.ctx, planned);
+  }
+  apply(planned: Planned, options: applying.ApplyOptions = {}): Promise<ApplyReport> {
+    return applying.apply(this.ctx, planned, options);
+  }
+  drift(request: applying.PlanOptions): Promise<DriftReport> {
+    return applying.drift(this.ctx, request);
+  }
+  lock(timeoutMs = 0, what = 'apply'): Promise<HeldLock> {
+    return applying.lock(this.ctx, timeoutMs, what);
+  }
+  serve(options: serving.ServeOptions = {}): ReturnType<typeof serving.serve> {
+    return serving.serve(this.ctx, options);
+  }
+
+  // --- sources ---
+
+  sync(source?: string, options: sourcing.SyncOptions = {}): Promise<Admission[]> {
+    return sourcing.sync(this.ctx, source, options);
+  }
+  rollback(revision: string, source?: string, options: T.ActorOption = {}): Promise<S.RevisionRecord> {
+    return sourcing.rollback(this.ctx, revision, source, options);
+  }
+  unpin(source?: string, options: T.ActorOption = {}): Promise<S.SourceState> {
+    return sourcing.unpin(this.ctx, source, options);
+  }
+  sourcesStatus(): Promise<sourcing.SourceStatus[]> {
+    return sourcing.sourcesStatus(this.ctx);
+  }
+  requestSync(options: sourcing.SyncOptions = {}): Promise<void> {
+    return sourcing.requestSync(this.ctx, options);
+  }
+
+  // --- resources and history ---
+
+  status(filter: S.ResourceFilter = {}): Promise<T.StatusSummary> {
+    return resources.status(this.ctx, filter);
+  }
+  get(id: string): Promise<S.ResourceRecord | undefined> {
+    return resources.get(this.ctx, id);
+  }
+  describe(
+    id: string,
+    paths?: readonly string[],
+    options: { desired?: DesiredState } = {},
+  ): Promise<T.Description> {
+    return resources.describe(this.ctx, id, paths, options);
+  }
+  resume(id: string, options: T.ActorOption = {}): Promise<S.ResourceRecord> {
+    return resources.resume(this.ctx, id, options);
+  }
+  history(limit = 20): Promise<{ runs: S.RunRecord[]; revisions: S.RevisionRecord[] }> {
+    return resources.history(this.ctx, limit);
+  }
+  revision(idOrPrefix: string): Promise<S.RevisionRecord | undefined> {
+    return resources.revision(this.ctx, idOrPrefix);
+  }
+  events(id?: string, limit = 50, afterSeq?: number): Promise<S.EventRecord[]> {
+    return resources.events(this.ctx, id, limit, afterSeq);
+  }
+  convergence(options: { revisions?: number; since?: string } = {}): Promise<T.ConvergenceFigures> {
+    return figures.convergence(this.ctx, options);
+  }
+  slos(): Promise<SloStatus[]> {
+    return figures.slos(this.ctx);
+  }
+
+  // --- approvals ---
+
+  approvals(state?: S.ApprovalState): Promise<S.ApprovalRecord[]> {
+    return approving.approvals(this.ctx, state);
+  }
+  approval(idOrPrefix: string): Promise<S.ApprovalRecord | undefined> {
+    return approving.approval(this.ctx, idOrPrefix);
+  }
+  approve(
+    idOrPrefix: string,
+    options: { paths?: readonly string[]; note?: string } & T.ActorOption = {},
+  ): Promise<S.ApprovalRecord> {
+    return approving.approve(this.ctx, idOrPrefix, options);
+  }
+  reject(idOrPrefix: string, note?: string, options: T.ActorOption = {}): Promise<S.ApprovalRecord> {
+    return approving.reject(this.ctx, idOrPrefix, note, options);
+  }
+
+  // --- tokens ---
+
+  createToken(
+    input: { name: string; role: Role; namespaces?: readonly string[] },
+    options: T.ActorOption = {},
+  ): Promise<{ token: string; info: T.TokenInfo }> {
+    return tokens.createToken(this.ctx, input, options);
+  }
+  listTokens(): Promise<T.TokenInfo[]> {
+    return tokens.listTokens(this.ctx);
+  }
+  activeTokens(): Promise<S.TokenRecord[]> {
+    return tokens.activeTokens(this.ctx);
+  }
+  revokeToken(name: string, options: T.ActorOption = {}): Promise<void> {
+    return tokens.revokeToken(this.ctx, name, options);
+  }
+
+  // --- audit trail and store changes ---
+
+  audit(query: S.AuditQuery = {}): Promise<S.AuditEntry[]> {
+    return auditing.listAudit(this.ctx, query);
+  }
+  verifyAudit(): Promise<S.AuditVerification & { entry?: S.AuditEntry }> {
+    return auditing.verifyAudit(this.ctx);
+  }
+  exportAudit(): AsyncGenerator<string> {
+    return auditing.exportAudit(this.ctx);
+  }
+  changeCounter(): Promise<number> {
+    return auditing.changeCounter(this.ctx);
+  }
+  changes(signal: AbortSignal, intervalMs = 250): AsyncGenerator<void> {
+    return auditing.changes(this.ctx, signal, intervalMs);
+  }
+
+  // --- alerts and silences ---
+
+  alerts(options: T.AlertListOptions = {}): Promise<AlertRecord[]> {
+    return alerting.alerts(this.ctx, options);
+  }
+  alert(idOrPrefix: string): Promise<AlertRecord | undefined> {
+    return alerting.alert(this.ctx, idOrPrefix);
+  }
+  ackAlert(
+    idOrPrefix: string,
+    input: { actionable: boolean; comment?: string } & T.ActorOption,
+  ): Promise<AlertRecord> {
+    return alerting.ackAlert(this.ctx, idOrPrefix, input);
+  }
+  silences(options: { all?: boolean } = {}): Promise<Array<SilenceRecord & { state: SilenceState }>> {
+    return alerting.silences(this.ctx, options);
+  }
+  createSilence(input: SilenceInput & T.ActorOption): Promise<SilenceRecord> {
+    return alerting.createSilence(this.ctx, input);
+  }
+  expireSilence(idOrPrefix: string, options: T.ActorOption = {}): Promise<SilenceRecord> {
+    return alerting.expireSilence(this.ctx, idOrPrefix, options);
+  }
+
+  async close(): Promise<void> {
+    flushLogger(this.logger);
+    const opened = this.ctx.storeOpened;
+    if (opened) await (await opened).close();
+  }
+}

@@ -1,0 +1,86 @@
+/** Opening a project: settings, environment and variables, logger, plug-ins, manifest cache. */
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SetpointError } from '../errors.js';
+import { FileCompiledCache } from '../manifest/index.js';
+import { loadPlugins, type PluginError } from '../provider/plugins.js';
+import { defaultRegistry } from '../providers/index.js';
+import { loadSettings, stateDir } from '../project/index.js';
+import { resolveRenderInputs } from '../render/index.js';
+import { createLogger, silentLogger } from '../telemetry/index.js';
+import { codeIdentity } from '../version.js';
+import { ApiContext } from './context.js';
+import type { OpenOptions } from './types.js';
+
+export async function openContext(options: OpenOptions = {}): Promise<ApiContext> {
+  const { settings, diagnostics } = loadSettings(
+    options.project ?? options.cwd ?? process.cwd(),
+    options.project !== undefined,
+  );
+  if (diagnostics.hasErrors)
+    throw new SetpointError(
+      `invalid settings in ${settings.file}`,
+      'SETPOINT_SETTINGS_INVALID',
+      'fix setpoint.yaml',
+      diagnostics.items,
+    );
+  const rendering = resolveRenderInputs(
+    settings,
+    { environment: options.environment, variables: options.variables, env: process.env },
+    diagnostics,
+  );
+  if (diagnostics.hasErrors)
+    throw new SetpointError(
+      'invalid environment or variables',
+      'SETPOINT_RENDER_INVALID',
+      undefined,
+      diagnostics.items,
+    );
+  const state = options.state
+    ? options.state.includes('://')
+      ? options.state
+      : resolve(options.state)
+    : settings.state;
+  const workDir = stateDir(settings, state);
+  const logFile =
+    options.logFile === false
+      ? undefined
+      : (options.logFile ?? settings.log.file ?? join(workDir, 'setpoint.log'));
+  const logger =
+    options.logger ??
+    (options.logFile === false
+      ? silentLogger()
+      : createLogger({ file: logFile, level: options.logLevel ?? settings.log.level }));
+  const registry = options.registry ?? defaultRegistry();
+  if (settings.plugins.length > 0) {
+    try {
+      await loadPlugins(settings.plugins, settings.root, registry);
+    } catch (err) {
+      const e = err as PluginError;
+      throw new SetpointError(e.message, e.code ?? 'SETPOINT_PLUGIN_INVALID', e.hint);
+    }
+  }
+  // The variables shape documents: they are part of the cache key (overlays bypass the cache).
+  const variables = JSON.stringify([...rendering.variables].map(([k, v]) => [k, v.value]));
+  const manifestCache = new FileCompiledCache(
+    join(workDir, 'cache', 'manifests'),
+    `${codeIdentity()}|${registry.fingerprint()}|${settings.namespace}|${variables}`,
+  );
+  return new ApiContext({
+    settings,
+    registry,
+    logger,
+    actor: options.actor ?? currentUser(),
+    stateLocation: state,
+    manifestCache,
+    rendering,
+  });
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid:${process.getuid?.() ?? 'unknown'}`;
+  }
+}
