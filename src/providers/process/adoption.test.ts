@@ -16,12 +16,13 @@ import {
   waitFor,
 } from './testkit.js';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, describe, it } from 'node:test';
 import { createSandbox, Harness, type Sandbox } from '../../provider/conformance.js';
 import { createProcessProvider, type ProcessActual, type ProcessDesired, type ProcessSpec } from './index.js';
+import { MARK_VAR, markValue, resourceMark } from './marks.js';
 import { bootId } from './proc.js';
 import { writeReplica, type ReplicaRecord } from './state.js';
 
@@ -206,5 +207,71 @@ describe('Process adoption', () => {
       // The next serve starts it afresh.
       const next = await h.observe(stop.r);
       assert.deepEqual(h.diff(stop.r, next), [{ path: 'spec.replicas', old: 0, new: 1 }]);
+    }));
+
+  it('status counts a marked process no record knows, and apply stops it', () =>
+    withSandbox(async (sb) => {
+      const h: ProcessHarness = new Harness(createProcessProvider(), sb);
+      const raw = { command: process.execPath, args: ['-e', sleeper()], cwd: sb.targetDir, replicas: 2 };
+      const { r, actual } = await h.converge(raw);
+      // Another replica 1, as an unrecorded start (or a lost state file) would leave it.
+      const env = { ...process.env, [MARK_VAR]: markValue(resourceMark(STATE_DIR), 1, 'feedfacefeedface') };
+      const child = spawn(process.execPath, ['-e', sleeper()], { detached: true, stdio: 'ignore', env });
+      child.unref();
+      const stray = child.pid!;
+      const seen = await h.observe(r);
+      assert.deepEqual(seen?.strays, [{ index: 1, pid: stray }]);
+      assert.deepEqual(h.provider.health!(r.desired, seen), {
+        status: 'Progressing',
+        message: '2 of 2 replicas ready, 1 more process to stop',
+      });
+      assert.deepEqual(h.diff(r, seen), [{ path: 'spec.replicas', old: 3, new: 2 }]);
+      const repaired = await h.apply(r, seen);
+      assert.deepEqual(repaired.strays, []);
+      assert.equal(pidRunning(stray), false, 'the stray was stopped');
+      assert.deepEqual(
+        repaired.replicas.map((x) => x.pid),
+        actual.replicas.map((x) => x.pid),
+        'the recorded replicas were left alone',
+      );
+      assert.ok(h.events.some((e) => e.reason === 'StrayStopped' && e.message.includes(String(stray))));
+    }));
+
+  it('a start recorded but not spawned is started; one spawned but not recorded is adopted', () =>
+    withSandbox(async (sb) => {
+      const h: ProcessHarness = new Harness(createProcessProvider(), sb);
+      const raw = { command: process.execPath, args: ['-e', sleeper()], cwd: sb.targetDir, replicas: 2 };
+      const { r, actual } = await h.converge(raw);
+      const [zero, one] = [records().get(0)!, records().get(1)!];
+      // Replica 0: setpoint died after spawning it, before recording its pid (the record holds the intent).
+      const { process: p0, token: t0, ...rest0 } = zero;
+      writeReplica(STATE_DIR, { ...rest0, intent: { token: t0!, at: Date.now() } });
+      // Replica 1: it died after recording the intent, before the spawn (no process carries the token).
+      killReplica(1);
+      const { process: _p1, token: _t1, ...rest1 } = one;
+      writeReplica(STATE_DIR, {
+        ...rest1,
+        restarts: 0,
+        intent: { token: 'deadbeefdeadbeef', at: Date.now() },
+      });
+
+      const before = h.events.length;
+      const seen = await h.observe(r);
+      assert.deepEqual(
+        seen?.replicas.map((x) => [x.running, x.pid, x.interrupted]),
+        [
+          [true, p0!.pid, undefined],
+          [false, undefined, true],
+        ],
+      );
+      const repaired = await h.apply(r, seen);
+      assert.equal(repaired.replicas[0].pid, actual.replicas[0].pid, 'adopted, not started again');
+      assert.ok(repaired.replicas[1].running && repaired.replicas[1].pid !== actual.replicas[1].pid);
+      assert.deepEqual(records().get(0)?.process, p0);
+      assert.equal(records().get(0)?.intent, undefined);
+      assert.deepEqual(
+        h.events.slice(before).map((e) => e.reason),
+        ['ReplicaAdopted', 'ReplicaStarted'],
+      );
     }));
 });

@@ -3,7 +3,9 @@
  * restart policy with crash-loop backoff, readiness probes, a graceful stop
  * and rotating log files. Replicas outlive setpoint; a later setpoint
  * process adopts them from the records under `ctx.workDir` (identity = pid +
- * start time + boot id) and never starts duplicates. See README.md.
+ * start time + boot id) and never starts duplicates: a start is recorded
+ * before its spawn and every replica carries a mark that /proc shows (see
+ * census.ts). See README.md.
  */
 import { ProviderError } from '../../provider/errors.js';
 import type { Ctx, Provider } from '../../provider/types.js';
@@ -13,12 +15,14 @@ import { logPath, resolveDesired, type ProcessDesired } from './desired.js';
 import { preflight, Supervisor } from './launch.js';
 import { exitOf, observeReplicas, type ProcessActual } from './observe.js';
 import { isAlive, stopProcess } from './proc.js';
+import { failpoint } from '../failpoint.js';
+import { takeCensus } from './census.js';
+import { newToken } from './marks.js';
 import { probeReady } from './probe.js';
 import { ProcessSpecSchema, type ProcessSpec } from './spec.js';
 import {
   ensureMarker,
   readReplica,
-  readReplicas,
   removeReplica,
   removeState,
   replicaPath,
@@ -76,7 +80,7 @@ export function createProcessProvider(
     },
 
     async destroy(desired) {
-      await stopAll(desired, readReplicas(desired.stateDir).values());
+      await stopEverything(desired);
       removeState(desired.stateDir);
     },
 
@@ -86,6 +90,7 @@ export function createProcessProvider(
     health: (desired, actual) => healthOf(desired, actual),
 
     display: (_desired, actual) => ({
+      ...(actual.strays.length > 0 ? { strays: actual.strays } : {}),
       replicas: actual.replicas.map(({ index, running, ready, pid, restarts, lastExit, log }) => ({
         index,
         running,
@@ -107,8 +112,7 @@ export function createProcessProvider(
      */
     async onServeStop(desired) {
       if (!desired.spec.stopWithServe) return;
-      const records = readReplicas(desired.stateDir);
-      await stopAll(desired, records.values());
+      const records = await stopEverything(desired);
       for (const index of records.keys()) removeReplica(desired.stateDir, index);
     },
   };
@@ -131,7 +135,26 @@ async function applyReplicas(
 ): Promise<ProcessActual> {
   const { stateDir, spec } = desired;
   const n = spec.replicas;
-  const records = readReplicas(stateDir);
+  const { records, adopted, strays } = takeCensus(stateDir);
+  // A start that a killed setpoint left unrecorded: its process is adopted, never started twice.
+  for (const index of adopted) {
+    const rec = records.get(index)!;
+    writeReplica(stateDir, rec);
+    ctx.event(
+      'Normal',
+      'ReplicaAdopted',
+      `replica ${index} adopted as pid ${rec.process!.pid}: setpoint stopped before recording its start`,
+    );
+  }
+  // Marked as this resource's, known to no record: it would run unmanaged.
+  if (strays.length > 0) {
+    await Promise.all(strays.map((s) => stopProcess(s.identity, spec.stopSignal, desired.graceMs)));
+    ctx.event(
+      'Warning',
+      'StrayStopped',
+      `stopped ${strays.length} unrecorded ${strays.length === 1 ? 'process' : 'processes'} of this resource (pid ${strays.map((s) => s.identity.pid).join(', ')})`,
+    );
+  }
   const extras = [...records.values()].filter((r) => r.index >= n);
   await stopAll(desired, extras);
   for (const r of extras) removeReplica(stateDir, r.index);
@@ -149,6 +172,12 @@ async function applyReplicas(
         i,
         await startReplica(supervisor, desired, i, { restarts: 0, failures: 0 }, ctx, 'Started'),
       );
+      continue;
+    }
+    if (rec.intent) {
+      // Interrupted before its spawn (nothing carries its token): start it as it was meant to.
+      const again = rec.restarts > 0 ? 'Restarted' : 'Started';
+      records.set(i, await startReplica(supervisor, desired, i, rec, ctx, again, rec));
       continue;
     }
     if (rec.process) {
@@ -197,19 +226,23 @@ async function applyReplicas(
   if (waiting.length > 0) {
     const { rec, ms } = waiting.reduce((a, b) => (b.ms < a.ms ? b : a));
     const who = n > 1 ? `replica ${rec.index}` : 'the process';
-    throw new ProviderError(
-      `${who} is in a crash loop (restarted ${rec.restarts} time${rec.restarts === 1 ? '' : 's'}, last ${describeExit(rec.lastExit)}); next start in ${formatWait(ms)}`,
-      {
-        code: 'SETPOINT_CRASH_LOOP',
-        field: 'spec.command',
-        hint: `see its log, ${logPath(desired, rec.index)}`,
-        retryAfterMs: Math.ceil(ms),
-      },
-    );
+    const message = `${who} is in a crash loop (restarted ${rec.restarts} time${rec.restarts === 1 ? '' : 's'}, last ${describeExit(rec.lastExit)}); next start in ${formatWait(ms)}`;
+    ctx.event('Warning', 'BackOff', message);
+    throw new ProviderError(message, {
+      code: 'SETPOINT_CRASH_LOOP',
+      field: 'spec.command',
+      hint: `see its log, ${logPath(desired, rec.index)}`,
+      retryAfterMs: Math.ceil(ms),
+    });
   }
   return (await observeReplicas(desired, supervisor))!;
 }
 
+/**
+ * Records the intent (a fresh token, no pid) before the spawn, then the
+ * process: a setpoint killed in between leaves a record whose token finds
+ * the process, so a restart adopts it instead of starting a duplicate.
+ */
 async function startReplica(
   supervisor: Supervisor,
   desired: ProcessDesired,
@@ -219,12 +252,42 @@ async function startReplica(
   reason: 'Started' | 'Restarted' | 'Updated',
   previous?: ReplicaRecord,
 ): Promise<ReplicaRecord> {
-  const rec = await supervisor.start(desired, index, counts);
+  const token = newToken();
+  const now = Date.now();
+  const intent: ReplicaRecord = {
+    version: 1,
+    index,
+    digest: desired.digest,
+    started: desired.started,
+    restarts: counts.restarts,
+    failures: counts.failures,
+    startedAt: now,
+    intent: { token, at: now },
+  };
+  if (previous?.lastExit) intent.lastExit = previous.lastExit;
+  writeReplica(desired.stateDir, intent);
+  failpoint('process.before-spawn');
+  const rec = await supervisor.start(desired, index, counts, token);
+  failpoint('process.after-spawn');
   if (previous?.lastExit) rec.lastExit = previous.lastExit;
   writeReplica(desired.stateDir, rec);
-  const after = previous ? ` (the previous run ended: ${describeExit(previous.lastExit)})` : '';
-  ctx.event('Normal', reason, `replica ${index} ${reason.toLowerCase()} as pid ${rec.process!.pid}${after}`);
+  const after = previous?.lastExit ? ` (the previous run ended: ${describeExit(previous.lastExit)})` : '';
+  ctx.event(
+    'Normal',
+    `Replica${reason}`,
+    `replica ${index} ${reason.toLowerCase()} as pid ${rec.process!.pid}${after}`,
+  );
   return rec;
+}
+
+/** Stops every process of the resource: recorded, from an interrupted start, or stray. Returns the records. */
+async function stopEverything(desired: ProcessDesired): Promise<Map<number, ReplicaRecord>> {
+  const { records, strays } = takeCensus(desired.stateDir);
+  await Promise.all([
+    stopAll(desired, records.values()),
+    ...strays.map((s) => stopProcess(s.identity, desired.spec.stopSignal, desired.graceMs)),
+  ]);
+  return records;
 }
 
 /** Stops the live processes of these records in parallel (stop signal, grace period, SIGKILL). */

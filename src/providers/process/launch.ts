@@ -12,6 +12,7 @@ import { accessSync, closeSync, constants, mkdirSync, openSync, statSync } from 
 import { delimiter, join, resolve as resolvePath } from 'node:path';
 import { fsError, ProviderError } from '../../provider/errors.js';
 import { logPath, replicaArgs, replicaEnv, type ProcessDesired } from './desired.js';
+import { MARK_VAR, markValue, resourceMark } from './marks.js';
 import { bootId, readStat } from './proc.js';
 import { readReplica, replicaPath, writeReplica, type ReplicaRecord } from './state.js';
 
@@ -56,16 +57,19 @@ export class Supervisor {
   }
 
   /**
-   * Starts replica `index` and returns its record (the caller writes it).
-   * Throws a ProviderError naming the field at fault when the process
-   * cannot be started; nothing is left running then.
+   * Starts replica `index`, marked with `token` in its environment, and
+   * returns its record (the caller writes it). Throws a ProviderError naming
+   * the field at fault when the process cannot be started; nothing is left
+   * running then.
    */
   async start(
     desired: ProcessDesired,
     index: number,
     counts: Pick<ReplicaRecord, 'restarts' | 'failures'>,
+    token: string,
   ): Promise<ReplicaRecord> {
     const env = replicaEnv(desired, index);
+    env[MARK_VAR] = markValue(resourceMark(desired.stateDir), index, token);
     const executable = preflight(desired, env);
     const log = logPath(desired, index);
     let fd: number;
@@ -113,6 +117,7 @@ export class Supervisor {
       version: 1,
       index,
       process: { pid, startTime, bootId: bootId() },
+      token,
       digest: desired.digest,
       started: desired.started,
       restarts: counts.restarts,

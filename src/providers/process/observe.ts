@@ -9,14 +9,8 @@ import { logPath, type ProcessDesired } from './desired.js';
 import { rotateIfNeeded } from './logs.js';
 import { isAlive } from './proc.js';
 import { probeReady } from './probe.js';
-import {
-  hasMarker,
-  readReplica,
-  readReplicas,
-  replicaPath,
-  type ReplicaRecord,
-  type StartedSpec,
-} from './state.js';
+import { takeCensus } from './census.js';
+import { hasMarker, readReplica, replicaPath, type ReplicaRecord, type StartedSpec } from './state.js';
 
 /** Lets observe wait for the exit of a child this process started to be recorded (it dies a moment before Node reaps it). */
 export interface ExitSource {
@@ -45,12 +39,22 @@ export interface ReplicaActual {
   lastExit?: { code: number | null; signal: string | null };
   /** Epoch ms before which the crash-loop backoff holds the restart. */
   nextStartAt?: number;
+  /** A start that never happened: setpoint stopped after recording the intent, before the spawn. */
+  interrupted?: true;
   log: string;
+}
+
+/** A process marked as one of this resource's replicas that no record knows (apply stops it). */
+export interface StrayActual {
+  index: number;
+  pid: number;
 }
 
 export interface ProcessActual {
   /** Every recorded replica, by index; indexes at or past `spec.replicas` are extras. */
   replicas: ReplicaActual[];
+  /** Running processes of this resource that no record knows; counted, never adopted. */
+  strays: StrayActual[];
 }
 
 /** Undefined when nothing was ever applied (no marker, no replica records). */
@@ -58,11 +62,14 @@ export async function observeReplicas(
   desired: ProcessDesired,
   exits?: ExitSource,
 ): Promise<ProcessActual | undefined> {
-  const records = readReplicas(desired.stateDir);
-  if (records.size === 0 && !hasMarker(desired.stateDir)) return undefined;
+  const { records, strays } = takeCensus(desired.stateDir);
+  if (records.size === 0 && strays.length === 0 && !hasMarker(desired.stateDir)) return undefined;
   const sorted = [...records.values()].sort((a, b) => a.index - b.index);
   const replicas = await Promise.all(sorted.map((rec) => observeReplica(desired, rec, exits)));
-  return { replicas };
+  return {
+    replicas,
+    strays: strays.map((s) => ({ index: s.index, pid: s.identity.pid })).sort((a, b) => a.pid - b.pid),
+  };
 }
 
 async function observeReplica(
@@ -91,6 +98,7 @@ async function observeReplica(
   const exit = running ? rec.lastExit : exitOf(rec);
   if (exit) out.lastExit = { code: exit.code, signal: exit.signal };
   if (!running && rec.nextStartAt !== undefined) out.nextStartAt = rec.nextStartAt;
+  if (!running && rec.intent) out.interrupted = true;
   return out;
 }
 

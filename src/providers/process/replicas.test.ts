@@ -78,7 +78,7 @@ describe('Process replicas', () => {
         assert.match(repaired.replicas[1].lastExit?.signal ?? '', /SIGKILL/);
         assert.deepEqual(h.diff(r, await h.observe(r)), []);
         assert.ok(
-          h.events.some((e) => e.reason === 'Restarted' && e.message.includes('killed by SIGKILL')),
+          h.events.some((e) => e.reason === 'ReplicaRestarted' && e.message.includes('killed by SIGKILL')),
           'a Restarted event names the exit',
         );
       } finally {

@@ -53,6 +53,14 @@ export interface ReplicaRecord {
   index: number;
   /** The running process; absent after its exit was handled (then it waits for a restart, or for nothing). */
   process?: ProcessIdentity;
+  /** The mark token (`SETPOINT_REPLICA_MARK`) of `process`; absent on records older than marks. */
+  token?: string;
+  /**
+   * A start in progress: recorded before the spawn, replaced by `process`
+   * and `token` once the pid is known. Left behind by a setpoint that died
+   * in between; the next one finds the process by its token (see census.ts).
+   */
+  intent?: { token: string; at: number };
   /** Digest of `started`. */
   digest: string;
   started: StartedSpec;

@@ -4,7 +4,8 @@
  * A replica "counts" when it runs, or when it exited and its restart policy
  * says it stays down (a completed OnFailure replica, any Never replica) on
  * the current spec. Fewer or more counting replicas than declared is a
- * change of `spec.replicas`; replicas started with an older spec are
+ * change of `spec.replicas` (processes of the resource that no record knows
+ * count as more); replicas started with an older spec are
  * changes of the spec fields that differ (an update restarts them).
  */
 import type { Change } from '../../diff/index.js';
@@ -16,7 +17,12 @@ import type { RecordedEnvValue, StartedSpec } from './state.js';
 
 /** Exited on the current spec and not to be restarted. */
 export function isSettled(desired: ProcessDesired, r: ReplicaActual): boolean {
-  return !r.running && r.digest === desired.digest && !shouldRestart(desired.spec.restartPolicy, r.lastExit);
+  return (
+    !r.running &&
+    !r.interrupted &&
+    r.digest === desired.digest &&
+    !shouldRestart(desired.spec.restartPolicy, r.lastExit)
+  );
 }
 
 export function diffProcess(desired: ProcessDesired, actual: ProcessActual | undefined): Change[] {
@@ -33,10 +39,14 @@ export function diffProcess(desired: ProcessDesired, actual: ProcessActual | und
     const r = byIndex.get(i);
     if (!r || !(r.running || isSettled(desired, r))) missing++;
   }
-  const extras = actual.replicas.filter((r) => r.index >= n && r.running).length;
+  const extras = extrasOf(actual, n);
   const changes: Change[] = [];
   if (missing > 0 || extras > 0)
-    changes.push({ path: 'spec.replicas', old: actual.replicas.filter((r) => r.running).length, new: n });
+    changes.push({
+      path: 'spec.replicas',
+      old: actual.replicas.filter((r) => r.running).length + actual.strays.length,
+      new: n,
+    });
   const seen = new Set<string>();
   for (const r of actual.replicas) {
     if (r.index >= n || r.digest === desired.digest) continue;
@@ -79,7 +89,7 @@ export function healthOf(
   if (!actual) return { status: 'Missing', message: 'not started' };
   const n = desired.spec.replicas;
   const current = actual.replicas.filter((r) => r.index < n);
-  const extras = actual.replicas.filter((r) => r.index >= n && r.running).length;
+  const extras = extrasOf(actual, n);
   if (n === 0)
     return extras > 0
       ? { status: 'Progressing', message: `${extras} ${replicas(extras)} to stop` }
@@ -113,8 +123,13 @@ export function healthOf(
   if (running === 0 && completed === 0)
     return { status: 'Missing', message: `0 of ${n} ${replicas(n)} running` };
   const ready = current.filter((r) => r.ready && r.digest === desired.digest).length;
-  const message = `${ready} of ${n} ${replicas(n)} ready${completed > 0 ? `, ${completed} completed` : ''}`;
+  const message = `${ready} of ${n} ${replicas(n)} ready${completed > 0 ? `, ${completed} completed` : ''}${extras > 0 ? `, ${extras} more ${extras === 1 ? 'process' : 'processes'} to stop` : ''}`;
   return { status: ready + completed === n && extras === 0 ? 'Healthy' : 'Progressing', message };
+}
+
+/** Processes that run beyond the declared replicas: recorded extras and strays no record knows. */
+function extrasOf(actual: ProcessActual, n: number): number {
+  return actual.replicas.filter((r) => r.index >= n && r.running).length + actual.strays.length;
 }
 
 const replicas = (k: number) => (k === 1 ? 'replica' : 'replicas');

@@ -109,7 +109,7 @@ describe('Process health and diff', () => {
     log: `/logs/web-${index}.log`,
     ...extra,
   });
-  const actual = (...replicas: ReplicaActual[]): ProcessActual => ({ replicas });
+  const actual = (...replicas: ReplicaActual[]): ProcessActual => ({ replicas, strays: [] });
 
   it('names the crash-looping replica, its restart count and the wait', () => {
     const now = 1_000_000;
@@ -143,8 +143,26 @@ describe('Process health and diff', () => {
     );
     assert.deepEqual(healthOf(d, actual(replica(0, {}), replica(1, {}), replica(2, {}))), {
       status: 'Progressing',
-      message: '2 of 2 replicas ready',
+      message: '2 of 2 replicas ready, 1 more process to stop',
     });
+    // Status counts what runs: a marked process no record knows is one more, never "2 of 2" healthy.
+    const stray: ProcessActual = {
+      replicas: [replica(0, {}), replica(1, {})],
+      strays: [{ index: 1, pid: 999 }],
+    };
+    assert.deepEqual(healthOf(d, stray), {
+      status: 'Progressing',
+      message: '2 of 2 replicas ready, 1 more process to stop',
+    });
+    assert.deepEqual(diffProcess(d, stray), [{ path: 'spec.replicas', old: 3, new: 2 }]);
+    assert.deepEqual(
+      diffProcess(
+        desired({ replicas: 2, restartPolicy: 'Never' }),
+        actual(replica(0, {}), replica(1, { running: false, ready: false, interrupted: true })),
+      ),
+      [{ path: 'spec.replicas', old: 1, new: 2 }],
+      'a start interrupted before its spawn is missing, whatever the restart policy',
+    );
     assert.deepEqual(
       healthOf(
         d,
