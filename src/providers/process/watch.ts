@@ -35,6 +35,8 @@ interface TargetState {
   lastProbe: number;
   probing: boolean;
   failed: boolean;
+  /** Children whose exit the Supervisor reported already: the tick does not report them again. */
+  reported: Set<number>;
 }
 
 export function watchReplicas(
@@ -52,11 +54,15 @@ export function watchReplicas(
     lastProbe: 0,
     probing: false,
     failed: false,
+    reported: new Set(),
   }));
-  const ids = new Set(states.map((s) => s.id));
+  const byId = new Map(states.map((s) => [s.id, s]));
   let disposed = false;
   const unsubscribe = supervisor.onExit((exit) => {
-    if (ids.has(exit.id) && !disposed) onChange(exit.id);
+    const s = byId.get(exit.id);
+    if (!s || disposed) return;
+    s.reported.add(exit.pid);
+    onChange(exit.id);
   });
 
   const tick = () => {
@@ -114,12 +120,15 @@ function checkLiveness(supervisor: Supervisor, s: TargetState, desired: ProcessD
     const key = `${rec.process.pid}:${rec.process.startTime}`;
     if (isAlive(rec.process)) s.alive.set(index, key);
     else {
-      // Dead and not yet handled: a drift, whether it died since the last tick or before the watch began.
-      if (s.alive.get(index) === key || !s.alive.has(index)) died = true;
+      // Dead and not yet handled: a change, whether it died since the last tick or before the watch began.
+      const fresh = s.alive.get(index) === key || !s.alive.has(index);
+      if (fresh && !s.reported.has(rec.process.pid)) died = true;
       s.alive.set(index, `dead:${key}`);
     }
   }
   for (const index of s.alive.keys()) if (!records.has(index)) s.alive.delete(index);
+  const recorded = new Set([...records.values()].map((r) => r.process?.pid));
+  for (const pid of s.reported) if (!recorded.has(pid)) s.reported.delete(pid);
   return died;
 }
 
