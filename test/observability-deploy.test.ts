@@ -66,6 +66,23 @@ describe('deploy/prometheus', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
 
+  it('every alert has a runbook_url to a section of RUNBOOKS.md named after it', () => {
+    const rules = readFileSync(join(PROM, 'setpoint-rules.yml'), 'utf8');
+    const headings = new Set(
+      [...readFileSync(join(PROM, 'RUNBOOKS.md'), 'utf8').matchAll(/^## (\w+)$/gm)].map((m) =>
+        m[1].toLowerCase(),
+      ),
+    );
+    const alerts = [...rules.matchAll(/- alert: (\w+)\n((?: {8,}.*\n?)*)/g)];
+    assert.ok(alerts.length >= 12, `${alerts.length} alerts`);
+    const problems = alerts
+      .filter(([, name, body]) => !body.includes(`runbook_url: RUNBOOKS.md#${name.toLowerCase()}\n`))
+      .map(([, name]) => `${name}: no runbook_url to its own section`);
+    for (const [, name] of alerts)
+      if (!headings.has(name.toLowerCase())) problems.push(`${name}: no "## ${name}" in RUNBOOKS.md`);
+    assert.deepEqual(problems, []);
+  });
+
   it('name only metrics that setpoint exposes', async () => {
     const names = await exposedNames();
     const text = readFileSync(join(PROM, 'setpoint-rules.yml'), 'utf8');

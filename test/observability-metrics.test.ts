@@ -3,16 +3,18 @@
  * scraped over HTTP at /metrics: the exposition passes `promtool check
  * metrics`, every seed figure is there, and the figures move as a scenario
  * runs (the commit converges: lead time; a file drifts: drift events, the
- * remediation histogram, auto-remediations).
+ * remediation histogram, auto-remediations). Series whose labels are known
+ * exist at 0 from the first scrape; a source that cannot be fetched is
+ * counted and alerted on.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, test } from 'node:test';
-import { eventually, startServe, tempDir } from './helpers.js';
+import { after, before, describe, test } from 'node:test';
+import { eventually, startServe, tempDir, type Serving } from './helpers.js';
 import { apiUrl, ensurePromtool, promtool, sample, until } from './observability-kit.js';
-import { fileDoc, project } from './serve-kit.js';
+import { fileDoc, project, type Project } from './serve-kit.js';
 
 const GIT_ENV = {
   ...process.env,
@@ -142,6 +144,88 @@ describe('serve: Prometheus metrics', () => {
     assert.ok(
       sample(second, 'setpoint_actions_total', { kind: 'File', op: 'update', result: 'succeeded' }) >= 1,
       'the repair counted as an action',
+    );
+  });
+});
+
+/** The value of the series with exactly these labels, undefined when it is not exposed (a series at 0 is exposed). */
+function series(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const want = JSON.stringify(Object.entries(labels).sort());
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]);
+    if (JSON.stringify(have.sort()) === want) return Number(m[3]);
+  }
+  return undefined;
+}
+
+describe('serve: metric series from the first scrape, source fetch health', () => {
+  // One serve for the file: a folder source (a File and an audit Policy) and a Git source that cannot be fetched.
+  let p: Project;
+  let serving: Serving;
+  let url: string;
+  before(async () => {
+    p = project({}, '');
+    p.write({
+      'setpoint.yaml': [
+        'sources:',
+        '  - { name: local, path: manifests }',
+        `  - { name: remote, git: { url: ${JSON.stringify(join(p.dir, 'no-such-repo.git'))}, ref: main, interval: 1s } }`,
+        'reconcile: { resync: 1h }',
+        'server: { metrics: public }',
+        'alerts: { evaluationInterval: 200ms }',
+        '',
+      ].join('\n'),
+      'manifests/motd.yaml': fileDoc('motd', join(p.out, 'motd'), 'hello\n'),
+      'manifests/policy.yaml': [
+        'kind: Policy',
+        'metadata: { name: owner-label }',
+        'spec:',
+        '  match: { kinds: [File] }',
+        '  rule: "true"',
+        '  message: never',
+        '  action: audit',
+        '',
+      ].join('\n'),
+    });
+    // Stopped by the suite's `after` below, not at the end of this hook.
+    serving = await startServe({ after: () => undefined }, p.dir, ['--listen', '127.0.0.1:0']);
+    url = apiUrl(serving.stderr());
+  });
+  after(() => serving?.stop());
+
+  test('labelled counters of known label values are at 0 before anything happened to them', async () => {
+    const text = await scrape(url);
+    checkMetrics(text);
+    const zero: Array<[string, Record<string, string>]> = [
+      ['setpoint_reconciles_total', { result: 'error' }],
+      ['setpoint_reconciles_total', { result: 'conflict' }],
+      ['setpoint_reconcile_errors_total', { reason: 'SETPOINT_APPLY_FAILED' }],
+      ['setpoint_actions_total', { kind: 'File', op: 'delete', result: 'failed' }],
+      ['setpoint_remediations_total', { kind: 'File', mode: 'approved' }],
+      ['setpoint_drift_events_total', { kind: 'File' }],
+      ['setpoint_policy_violations_total', { policy: 'owner-label', action: 'audit' }],
+      ['setpoint_revisions_total', { result: 'refused' }],
+      ['setpoint_alerts_fired_total', { severity: 'page' }],
+      ['setpoint_alert_acknowledgements_total', { severity: 'page', actionable: 'false' }],
+      ['setpoint_workqueue_adds_total', { trigger: 'user' }],
+      ['setpoint_remediation_latency_seconds_count', { kind: 'File' }],
+    ];
+    const missing = zero.filter(([name, labels]) => series(text, name, labels) !== 0);
+    assert.deepEqual(missing, [], 'series at 0 from the first scrape');
+    assert.equal(sample(text, 'setpoint_approvals_pending'), 0);
+    assert.match(text, /^setpoint_approvals_pending 0$/m, 'the pending-approvals gauge is exposed');
+    assert.equal(series(text, 'setpoint_source_fetch_interval_seconds', { source: 'remote' }), 1);
+    assert.notEqual(
+      series(text, 'setpoint_source_fetch_failures_total', { source: 'remote' }),
+      undefined,
+      'the failure counter of the Git source exists from the start',
+    );
+    assert.equal(
+      series(text, 'setpoint_source_last_success_timestamp_seconds', { source: 'remote' }),
+      0,
+      'never fetched successfully',
     );
   });
 });

@@ -10,6 +10,19 @@
  * checks that every name it uses exists here.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  ACTION_OPS,
+  ACTION_RESULTS,
+  ALERT_SEVERITIES,
+  NOTIFICATION_RESULTS,
+  POLICY_ACTIONS,
+  QUEUE_TRIGGERS,
+  RECONCILE_ERROR_REASONS,
+  RECONCILE_RESULTS,
+  REMEDIATION_MODES,
+  REVISION_RESULTS,
+} from './metric-labels.js';
+import { SourceHealth } from './source-health.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const SLOW_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
@@ -193,6 +206,36 @@ export class Metrics {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  readonly approvalsPending = new Gauge({
+    name: 'setpoint_approvals_pending',
+    help: 'Proposed actions waiting for `setpoint approve` or `setpoint reject`.',
+    registers: [this.registry],
+  });
+  // Source fetch health (Git sources, polled every interval).
+  readonly sourceLastSuccess = new Gauge({
+    name: 'setpoint_source_last_success_timestamp_seconds',
+    help: 'Unix time of the last successful fetch of each polled source (0: none since serve started).',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  readonly sourceFetchFailures = new Counter({
+    name: 'setpoint_source_fetch_failures_total',
+    help: 'Failed fetches of each polled source (unreachable, authentication, unknown ref).',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  readonly sourceFetchInterval = new Gauge({
+    name: 'setpoint_source_fetch_interval_seconds',
+    help: 'How often each polled source is fetched (its `interval`).',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  /** Fetch health of each polled source, for the metrics above and the SourceStale alert. */
+  readonly sources = new SourceHealth({
+    lastSuccess: this.sourceLastSuccess,
+    failures: this.sourceFetchFailures,
+    interval: this.sourceFetchInterval,
+  });
   readonly buildInfo = new Gauge({
     name: 'setpoint_build_info',
     help: 'Always 1; the version of setpoint running.',
@@ -209,6 +252,60 @@ export class Metrics {
         this.registry.removeSingleMetric(`setpoint_nodejs_active_${name}_total`);
     }
     this.buildInfo.set({ version: options.version ?? 'unknown' }, 1);
+    this.startKnownSeries();
+  }
+
+  /** Every series whose labels do not depend on the project, at 0. */
+  private startKnownSeries(): void {
+    for (const result of RECONCILE_RESULTS) this.reconciles.inc({ result }, 0);
+    for (const reason of RECONCILE_ERROR_REASONS) this.reconcileErrors.inc({ reason }, 0);
+    for (const trigger of QUEUE_TRIGGERS) this.queueAdds.inc({ trigger }, 0);
+    for (const result of REVISION_RESULTS) this.revisions.inc({ result }, 0);
+    for (const severity of ALERT_SEVERITIES) {
+      this.alertsFired.inc({ severity }, 0);
+      for (const actionable of ['true', 'false']) this.alertAcks.inc({ severity, actionable }, 0);
+      for (const suppressed of ['true', 'false']) this.alertsActive.set({ severity, suppressed }, 0);
+    }
+    this.approvalsPending.set(0);
+  }
+
+  private readonly kinds = new Set<string>();
+  private readonly policies = new Set<string>();
+  private readonly receivers = new Set<string>();
+
+  /** Starts the per-kind series of kinds now declared (actions, drift, remediation, watches) at 0; idempotent. */
+  knownKinds(kinds: Iterable<string>): void {
+    for (const kind of kinds) {
+      if (this.kinds.has(kind)) continue;
+      this.kinds.add(kind);
+      for (const op of ACTION_OPS)
+        for (const result of ACTION_RESULTS) this.actions.inc({ kind, op, result }, 0);
+      for (const mode of REMEDIATION_MODES) this.remediations.inc({ kind, mode }, 0);
+      this.driftEvents.inc({ kind }, 0);
+      this.watchErrors.inc({ kind }, 0);
+      this.detectionSeconds.zero({ kind });
+      this.remediationSeconds.zero({ kind });
+    }
+  }
+
+  /** Starts `setpoint_policy_violations_total` of the admitted policies at 0, each with its action; idempotent. */
+  knownPolicies(policies: Iterable<{ name: string; action: string }>): void {
+    for (const { name, action } of policies) {
+      const key = `${name}\0${action}`;
+      if (this.policies.has(key)) continue;
+      this.policies.add(key);
+      if ((POLICY_ACTIONS as readonly string[]).includes(action))
+        this.policyViolations.inc({ policy: name, action }, 0);
+    }
+  }
+
+  /** Starts the notification counters of the configured receivers at 0; idempotent. */
+  knownReceivers(names: Iterable<string>): void {
+    for (const receiver of names) {
+      if (this.receivers.has(receiver)) continue;
+      this.receivers.add(receiver);
+      for (const result of NOTIFICATION_RESULTS) this.alertNotifications.inc({ receiver, result }, 0);
+    }
   }
 
   private readonly scrapeHooks = new Set<() => Promise<void> | void>();

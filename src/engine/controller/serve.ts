@@ -182,6 +182,13 @@ export class Serve {
     this.controller.start();
     this.nudgeSeq = (await store.listNudges(0)).reduce((m, n) => Math.max(m, n.seq ?? 0), 0);
 
+    // Polled sources' fetch-health series exist (at 0) from the first scrape.
+    metrics.sources.watch(
+      this.options.sources
+        .defs()
+        .filter((d) => d.git)
+        .map((d) => ({ name: d.name, intervalMs: parseDuration(d.git!.interval ?? '1m')! })),
+    );
     await this.startSources();
     this.scheduleResync();
     const poll = setInterval(
@@ -379,6 +386,8 @@ export class Serve {
     const previous = this.index;
     const next = new DesiredIndex(trigger.revision, combined, revisions);
     this.index = next;
+    this.options.metrics.knownKinds(new Set(combined.resources.map((r) => r.key.kind)));
+    this.options.metrics.knownPolicies(combined.policies.policies);
     this.recorder!.setRevision(trigger.revision.id);
     this.pass ??= { what: previous ? 'revision' : 'start-up', started: Date.now(), keys: next.byId.size };
     const changed = new Set(DesiredIndex.changedIds(previous, next));

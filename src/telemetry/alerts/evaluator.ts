@@ -1,8 +1,8 @@
 /**
  * The alert evaluator, a runnable of `serve`. Every evaluation interval it
  * takes a snapshot of the state (resources, pending approvals, the current
- * revision, new PolicyViolation events, SLO burn rates), runs the built-in
- * rules and moves each alert through its life:
+ * revision, new PolicyViolation events, SLO burn rates, polled sources' fetch
+ * health), runs the built-in rules and moves each alert through its life:
  *
  *   condition seen -> pending (for `for`) -> firing (a new incident) -> resolved
  *
@@ -57,6 +57,7 @@ export class AlertEvaluator {
   private lastReconciles = new Map<string, number>();
   private ackCheckFrom = '';
   private timer: NodeJS.Timeout | undefined;
+  private unsubscribeScrape: (() => void) | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
   /** SLO statuses of the last evaluation. */
@@ -89,12 +90,22 @@ export class AlertEvaluator {
     this.lastReconciles = await this.reconcileCounts();
     this.timer = setInterval(() => void this.evaluate(), this.options.settings.evaluationIntervalMs);
     this.timer.unref();
+    const metrics = this.options.metrics;
+    if (metrics) {
+      metrics.knownReceivers(this.options.settings.receivers.map((r) => r.name));
+      this.updateGauges();
+      // A scrape sees the approvals waiting now, not as of the last evaluation.
+      this.unsubscribeScrape = metrics.onScrape(async () =>
+        metrics.approvalsPending.set((await store.listApprovals({ state: 'pending' })).length),
+      );
+    }
   }
 
   /** Stops evaluating; waits for an evaluation in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.unsubscribeScrape?.();
     await this.running;
   }
 
@@ -134,6 +145,7 @@ export class AlertEvaluator {
   private async snapshot(now: number): Promise<RuleInput> {
     const { store, settings } = this.options;
     const pendingApprovals = await store.listApprovals({ state: 'pending' });
+    this.options.metrics?.approvalsPending.set(pendingApprovals.length);
     // The current (newest admitted) revision of each source.
     const revisions = new Map<string, RevisionRecord>();
     for (const r of await store.listRevisions({ limit: 200 }))
@@ -163,6 +175,7 @@ export class AlertEvaluator {
       convergenceThresholdMs: this.options.slos.find((s) => s.sli === 'convergence')?.thresholdMs,
       violations: this.violations,
       slos: this.slos,
+      sources: this.options.metrics?.sources.list() ?? [],
     };
   }
 

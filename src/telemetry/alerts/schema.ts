@@ -15,6 +15,7 @@ export const RULE_NAMES = [
   'ResourceConflict',
   'ApprovalPending',
   'SLOBurnRate',
+  'SourceStale',
 ] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
 

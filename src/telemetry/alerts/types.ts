@@ -8,6 +8,7 @@
 import type { AlertSeverity } from '../../store/alerts.js';
 import type { ApprovalRecord, ResourceRecord, RevisionRecord } from '../../store/index.js';
 import type { SloStatus } from '../slo/status.js';
+import type { SourceFetchHealth } from '../source-health.js';
 import type { Labels } from './labels.js';
 import type { AlertSettings, RuleConfig, RuleName } from './schema.js';
 
@@ -56,6 +57,8 @@ export interface RuleInput {
   /** By resource id: the latest PolicyViolation event. */
   violations: ReadonlyMap<string, ViolationSeen>;
   slos: readonly SloStatus[];
+  /** Fetch health of the polled sources (serve's; none when nothing reports fetches). */
+  sources: readonly SourceFetchHealth[];
 }
 
 export type Rule = (input: RuleInput, config: RuleConfig) => Candidate[];

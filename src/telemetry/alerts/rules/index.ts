@@ -8,6 +8,7 @@ import { policyViolation } from './policy-violation.js';
 import { reconcileFailing } from './reconcile-failing.js';
 import { resourceConflict } from './resource-conflict.js';
 import { sloBurnRate } from './slo-burn.js';
+import { sourceStale } from './source-stale.js';
 
 export const BUILTIN_RULES: Readonly<Record<RuleName, Rule>> = {
   ReconcileFailing: reconcileFailing,
@@ -17,4 +18,5 @@ export const BUILTIN_RULES: Readonly<Record<RuleName, Rule>> = {
   ResourceConflict: resourceConflict,
   ApprovalPending: approvalPending,
   SLOBurnRate: sloBurnRate,
+  SourceStale: sourceStale,
 };

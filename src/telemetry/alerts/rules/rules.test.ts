@@ -44,6 +44,7 @@ function input(o: Partial<RuleInput>): RuleInput {
     revisions: [],
     violations: new Map(),
     slos: [],
+    sources: [],
     ...o,
   };
 }
@@ -186,5 +187,43 @@ describe('built-in rules', () => {
       out.map((c) => [c.labels.approval, c.labels.owner]),
       [['old00001', 'team-web']],
     );
+  });
+
+  it('SourceStale: a polled source without a successful fetch for 3 intervals, counted from the start when it never had one', () => {
+    const minute = 60_000;
+    const out = BUILTIN_RULES.SourceStale(
+      input({
+        sources: [
+          {
+            source: 'fresh',
+            intervalMs: minute,
+            since: T0 - 10 * minute,
+            lastSuccessAt: T0 - 2 * minute,
+            failuresInARow: 1,
+          },
+          {
+            source: 'stale',
+            intervalMs: minute,
+            since: T0 - 10 * minute,
+            lastSuccessAt: T0 - 4 * minute,
+            failuresInARow: 4,
+            lastError: 'could not read from remote',
+          },
+          { source: 'never', intervalMs: minute, since: T0 - 3 * minute, failuresInARow: 3 },
+          { source: 'young', intervalMs: minute, since: T0 - 2 * minute, failuresInARow: 2 },
+          { source: 'folder', since: T0 - 60 * minute, failuresInARow: 0 },
+        ],
+      }),
+      config('SourceStale'),
+    );
+    assert.deepEqual(
+      out.map((c) => [c.labels.source, c.severity, c.labels.owner]),
+      [
+        ['stale', 'ticket', 'platform'],
+        ['never', 'ticket', 'platform'],
+      ],
+    );
+    assert.match(out[0].annotations.description ?? '', /4 failed fetches .*could not read from remote/);
+    assert.match(out[1].annotations.description ?? '', /since serve started/);
   });
 });
