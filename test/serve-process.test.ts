@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 
 import { after, describe, it } from 'node:test';
-import { cliSpawn, tempDir, writeFiles } from './helpers.js';
+import { cli, cliSpawn, json, startServe, tempDir, writeFiles } from './helpers.js';
+import { apiUrl, sample } from './observability-kit.js';
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -63,7 +64,58 @@ async function stop(child: ReturnType<typeof cliSpawn>, signal: NodeJS.Signals):
   return new Promise((r) => child.once('exit', (code) => r(code)));
 }
 
+interface Row {
+  id: string;
+  sync: string;
+  health: string;
+  healthMessage?: string;
+  driftedSince?: string;
+}
+
+function record(dir: string, id: string): Row | undefined {
+  const r = cli(['status', '--json'], { cwd: dir });
+  return r.code === 0 ? json<{ resources: Row[] }>(r).resources.find((x) => x.id === id) : undefined;
+}
+
 describe('Process under serve', () => {
+  it('a replica killed -9 is restarted as a restart and a health event, not as drift', async (t) => {
+    const { dir, marker } = project(2);
+    writeFiles(dir, {
+      'setpoint.yaml': 'reconcile: { resync: 2s }\nserver: { listen: "127.0.0.1:0", metrics: public }\n',
+    });
+    const serving = await startServe(t, dir);
+    const url = apiUrl(serving.stderr());
+    const id = 'Process/default/sleeper';
+    const pids = await waitFor('2 replicas, in sync', () =>
+      processesWith(marker).length === 2 && record(dir, id)?.sync === 'InSync'
+        ? processesWith(marker)
+        : undefined,
+    );
+    process.kill(pids[0], 'SIGKILL');
+    await waitFor('a replacement replica, healthy', () => {
+      const now = processesWith(marker);
+      const r = record(dir, id);
+      return now.length === 2 && !now.includes(pids[0]) && r?.health === 'Healthy';
+    });
+    const r = record(dir, id)!;
+    assert.equal(r.sync, 'InSync');
+    assert.equal(r.driftedSince, undefined, 'never recorded as drifted');
+    const events = json<Array<{ reason: string; message: string }>>(
+      cli(['events', id, '--json', '-n', '500'], { cwd: dir }),
+    );
+    assert.ok(
+      events.some((e) => e.reason === 'ReplicaRestarted' && e.message.includes('killed by SIGKILL')),
+      `a ReplicaRestarted event: ${JSON.stringify(events)}`,
+    );
+    const reasons = events.map((e) => e.reason);
+    assert.ok(!reasons.includes('DriftDetected'), `no drift event: ${reasons.join(', ')}`);
+    assert.ok(!reasons.includes('Remediated'), `no remediation: ${reasons.join(', ')}`);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.equal(sample(metrics, 'setpoint_drift_events_total', { kind: 'Process' }), 0);
+    assert.equal(sample(metrics, 'setpoint_drift_ratio'), 0);
+    assert.equal(sample(metrics, 'setpoint_remediations_total', { kind: 'Process' }), 0);
+  });
+
   it('a killed replica is back within its backoff', async () => {
     const { dir, marker } = project(2);
     const child = serve(dir);

@@ -73,7 +73,11 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
   /**
    * Fields whose changes are the target failing on its own (a process
    * exiting), which the provider's own backoff handles: repairing them is not
-   * a fight with another actor, so the thrash guard does not count them.
+   * a fight with another actor, so the thrash guard does not count them, and
+   * under serve a change in these fields alone (desired state unchanged) is
+   * a health event repaired at once, not drift: no drift event or episode,
+   * the record stays in sync with the provider's health, and the provider
+   * reports the repair as its own event (e.g. `ReplicaRestarted`).
    * Defaults to none.
    */
   readonly failureFields?: readonly string[];

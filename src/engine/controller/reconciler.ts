@@ -221,9 +221,15 @@ export class Reconciler {
     annotateReconcile({ action: action?.op ?? 'noop' });
     if (!action || action.op === 'noop') return this.inSync(index, obs, base, prev, nowMs, now, action);
 
-    // Out of sync. Drift = the desired state did not change since setpoint last applied it.
-    const isDrift = !orphan && Boolean(prev?.managed) && prev?.lastAppliedDigest === obs.desiredDigest;
-    const record = markOutOfSync(base, action.changes, healthOf(obs, obs.actual), now);
+    // Out of sync. Drift = the desired state did not change since setpoint last applied it, unless
+    // only the provider's failure fields differ (a process exited): that is the target failing on its
+    // own, a health event and a restart, not drift. The record stays in sync and shows the health.
+    const unchanged = !orphan && Boolean(prev?.managed) && prev?.lastAppliedDigest === obs.desiredDigest;
+    const failure = unchanged && action.op === 'update' && onlyFailureFields(obs, action);
+    const isDrift = unchanged && !failure;
+    const record = failure
+      ? markInSync(base, healthOf(obs, obs.actual), now)
+      : markOutOfSync(base, action.changes, healthOf(obs, obs.actual), now);
     if (isDrift && !this.openEpisodes.has(id)) {
       const detectedAt = trigger.detectedAt ?? nowMs;
       const episodeId = await store.openEpisode({
@@ -243,7 +249,7 @@ export class Reconciler {
     }
 
     // A resource fought over stays in Conflict until a new revision or `setpoint resume`.
-    if (prev?.sync === 'Conflict' && prev.desiredDigest === obs.desiredDigest && isDrift) {
+    if (prev?.sync === 'Conflict' && prev.desiredDigest === obs.desiredDigest && unchanged) {
       this.record({
         ...record,
         sync: 'Conflict',
@@ -254,16 +260,19 @@ export class Reconciler {
     }
 
     const deletesSoFar = this.deletes.get(revision.id) ?? 0;
-    const { mode, why } = modeFor({
-      declared: resource.lifecycle.remediation,
-      projectDefault: settings.defaults.remediation,
-      isDrift,
-      destructive: action.destructive,
-      overDeleteBudget:
-        action.op === 'delete' &&
-        settings.reconcile.maxDeletesPerRun !== undefined &&
-        deletesSoFar >= settings.reconcile.maxDeletesPerRun,
-    });
+    // A failure is repaired by the declared restart policy, whatever the remediation mode.
+    const { mode, why } = failure
+      ? { mode: 'apply' as const, why: 'restart policy' }
+      : modeFor({
+          declared: resource.lifecycle.remediation,
+          projectDefault: settings.defaults.remediation,
+          isDrift,
+          destructive: action.destructive,
+          overDeleteBudget:
+            action.op === 'delete' &&
+            settings.reconcile.maxDeletesPerRun !== undefined &&
+            deletesSoFar >= settings.reconcile.maxDeletesPerRun,
+        });
 
     if (mode === 'report') {
       this.record(record);
@@ -320,7 +329,7 @@ export class Reconciler {
     }
 
     // Change windows: non-critical actions wait for the window to end.
-    const gate = this.deps.windows?.check(resource, new Date(nowMs));
+    const gate = failure ? undefined : this.deps.windows?.check(resource, new Date(nowMs));
     if (gate?.blocked) {
       const until = gate.until.toISOString();
       if (prev?.sync !== 'Blocked' || prev.blockedUntil !== until)
@@ -352,7 +361,7 @@ export class Reconciler {
       actor = approval?.decidedBy ?? actor;
     }
 
-    return this.act(index, obs, action, record, { isDrift, nowMs, actor, approval, trigger });
+    return this.act(index, obs, action, record, { isDrift, failure, nowMs, actor, approval, trigger });
   }
 
   private async inSync(
@@ -501,7 +510,15 @@ export class Reconciler {
     obs: Observation,
     action: Action,
     record: ResourceRecord,
-    ctx: { isDrift: boolean; nowMs: number; actor: string; approval?: ApprovalRecord; trigger: Trigger },
+    ctx: {
+      isDrift: boolean;
+      /** Repairs a failure of the target itself (the provider reports the restart as its own event). */
+      failure: boolean;
+      nowMs: number;
+      actor: string;
+      approval?: ApprovalRecord;
+      trigger: Trigger;
+    },
   ): Promise<ReconcileResult> {
     const { store } = this.deps;
     const recorder = this.recorder;
@@ -537,12 +554,13 @@ export class Reconciler {
     const pastTense = { create: 'Created', update: 'Updated', replace: 'Replaced', delete: 'Deleted' }[
       action.op as 'create'
     ];
-    recorder.event(
-      'Normal',
-      ctx.isDrift ? 'Remediated' : pastTense,
-      `${result.message}${ctx.approval ? ` (approved by ${ctx.approval.decidedBy})` : ''}`,
-      id,
-    );
+    if (!ctx.failure)
+      recorder.event(
+        'Normal',
+        ctx.isDrift ? 'Remediated' : pastTense,
+        `${result.message}${ctx.approval ? ` (approved by ${ctx.approval.decidedBy})` : ''}`,
+        id,
+      );
     recorder.audit({
       action: `serve.${action.op}`,
       actor: ctx.actor,
@@ -553,6 +571,7 @@ export class Reconciler {
       detail: {
         approval: ctx.approval?.id,
         drift: ctx.isDrift || undefined,
+        failure: ctx.failure || undefined,
         pruned: action.pruned || undefined,
         by: ctx.approval?.decidedBy,
       },
@@ -573,7 +592,7 @@ export class Reconciler {
     next.remediations =
       ctx.isDrift && fought.length > 0
         ? [...history, { at: now, fields: fought }]
-        : ctx.isDrift
+        : ctx.isDrift || ctx.failure
           ? history
           : undefined;
     this.record(next);
@@ -591,4 +610,10 @@ export class Reconciler {
     // Health may still be settling (e.g. a process starting): look again soon.
     return { outcome: 'applied', requeueAfterMs: next.health === 'Progressing' ? 1000 : undefined };
   }
+}
+
+/** The action changes only fields its provider declares as the target's own failures (`failureFields`). */
+function onlyFailureFields(obs: Observation, action: Action): boolean {
+  const failures = new Set(obs.provider.failureFields ?? []);
+  return action.changes.length > 0 && action.changes.every((c) => failures.has(c.path));
 }

@@ -60,7 +60,7 @@ export function createProcessProvider(
   const known = new Map<ResourceId, ProcessDesired>();
   return {
     kind: 'Process',
-    // A replica dying is the process failing, handled by the restart backoff: not thrash.
+    // A replica dying is the process failing, handled by the restart backoff: a restart, not drift or thrash.
     failureFields: ['spec.replicas'],
     description:
       'A supervised process: replicas, restart policy with backoff, readiness probes, graceful stop, rotating logs.',
