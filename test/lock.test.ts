@@ -62,7 +62,7 @@ describe('state lock', () => {
     assert.match(
       second.stderr,
       new RegExp(
-        `error: the state is locked by another run \\(${hostname()}:${first.child.pid} apply, for \\d+s\\)`,
+        `error: the state is locked by another run: apply, pid ${first.child.pid} on ${hostname()}, since \\S+ \\(\\d+s\\)`,
       ),
     );
     assert.match(second.stderr, /hint: wait for it to finish, or pass --lock-timeout 60s to wait/);
@@ -72,7 +72,7 @@ describe('state lock', () => {
       s.run(['apply', '-f', 'm', '--yes', '--json']),
     );
     assert.equal(asJson.error.code, 'SETPOINT_STATE_LOCKED');
-    assert.match(asJson.error.message, new RegExp(`:${first.child.pid} apply`));
+    assert.match(asJson.error.message, new RegExp(`apply, pid ${first.child.pid} on`));
 
     // Reading commands are not blocked by the lock.
     assert.equal(s.run(['status']).code, 0);
@@ -82,6 +82,28 @@ describe('state lock', () => {
     const r = await first.done;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(s.path('runs.log'), 'utf8'), 'run\n', 'the refused apply ran nothing');
+  });
+
+  test('serve refused by a held lock says who holds it (what, pid, host, since) and never suggests --lock-timeout', async () => {
+    const s = sandbox();
+    blocking(s);
+    const first = await holding(s);
+    // serve has no --lock-timeout: its hint says who holds the lock and what to do instead.
+    const serve = s.run(['serve', '-f', 'm', '--no-listen']);
+    assert.equal(serve.code, 1, serve.stderr);
+    assert.match(
+      serve.stderr,
+      new RegExp(`error: the state is locked by another run: apply, pid ${first.child.pid} on ${hostname()}`),
+    );
+    assert.match(
+      serve.stderr,
+      new RegExp(
+        `hint: wait for that apply to finish \\(pid ${first.child.pid} on ${hostname()}\\), then start serve again`,
+      ),
+    );
+    assert.doesNotMatch(serve.stderr, /--lock-timeout/);
+    writeFileSync(s.path('release'), '');
+    assert.equal((await first.done).code, 0);
   });
 
   test('with --lock-timeout the second apply waits for the first, then finds nothing to do', async () => {
@@ -122,5 +144,73 @@ describe('state lock', () => {
     assert.equal(next.code, 0, next.stderr);
     assert.doesNotMatch(next.stderr, /locked/);
     assert.equal(s.run(['drift', '-f', 'm']).code, 0);
+  });
+  test('an apply paused (SIGSTOP) past its lease stops when it resumes: the run that took over keeps its files, and the takeover is audited', async () => {
+    const s = sandbox();
+    const targets = Array.from({ length: 20 }, (_, i) => s.path(`f${i}.txt`));
+    const files = (content: string, after: string) =>
+      targets
+        .map(
+          (path, i) =>
+            `kind: File\nmetadata: { name: f${i} }\n${after}spec: { path: ${path}, content: "${content}\\n" }\n`,
+        )
+        .join('---\n');
+    s.write({
+      // A: a command that blocks (so the test can pause A between actions), then 20 files after it.
+      'a/m.yaml': `kind: Exec
+metadata: { name: slow }
+spec:
+  check: test -f ${s.path('done')}
+  apply: echo run >> ${s.path('runs.log')}; while [ ! -f ${s.path('release')} ]; do sleep 0.02; done; touch ${s.path('done')}
+---
+${files('old', 'dependsOn: [Exec/slow]\n')}`,
+      // B: newer content for the same files.
+      'b/m.yaml': files('new', ''),
+    });
+    const env = { SETPOINT_LOCK_TTL_MS: '1000' };
+    const a = s.spawn(['apply', '-f', 'a', '--yes'], { env });
+    const aDone = exited(a);
+    await waitFor(() => {
+      if (a.exitCode !== null) throw new Error(`apply A exited early (${a.exitCode})`);
+      return existsSync(s.path('runs.log'));
+    }, 'apply A to run its blocking command');
+    a.kill('SIGSTOP');
+    let b;
+    try {
+      // B waits for A's lease to expire, takes the lock over and applies the newer content.
+      b = s.run(['apply', '-f', 'b', '--yes', '--lock-timeout', '1m'], { env });
+    } finally {
+      writeFileSync(s.path('release'), '');
+      a.kill('SIGCONT');
+    }
+    assert.equal(b.code, 0, b.stderr);
+    const ra = await aDone;
+
+    assert.notEqual(ra.code, 0, `A must fail: ${ra.stdout}${ra.stderr}`);
+    assert.match(
+      ra.stderr,
+      new RegExp(`error: lost the state lock to ${hostname()}:\\d+ apply \\(term 2\\)`),
+    );
+    for (const path of targets)
+      assert.equal(readFileSync(path, 'utf8'), 'new\n', `${path} keeps B's content`);
+
+    const takeovers = json<Array<{ actor: string; detail: Record<string, unknown> }>>(
+      s.run(['audit', '--action', 'lock.takeover', '--json']),
+    );
+    assert.equal(takeovers.length, 1);
+    assert.equal(takeovers[0].detail.from, `${hostname()}:${a.pid} apply`);
+    assert.equal(takeovers[0].detail.fromTerm, 1);
+    assert.equal(takeovers[0].detail.term, 2);
+    assert.equal(takeovers[0].detail.reason, 'expired');
+    // A wrote nothing after it lost the lock: the chain is intact and has no apply entry of A's files.
+    assert.equal(s.run(['audit', 'verify']).code, 0);
+    const applied = json<Array<{ resourceId?: string; result: string }>>(
+      s.run(['audit', '--action', 'apply.create', '--json']),
+    );
+    assert.equal(
+      applied.filter((e) => e.resourceId?.startsWith('File/')).length,
+      20,
+      'only B created the files',
+    );
   });
 });

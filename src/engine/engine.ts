@@ -334,6 +334,8 @@ export class Engine {
       concurrencyOf: (kind) => registry.get(kind)?.concurrency,
       priorityOf: (id) => PRIORITY_RANK[obsById.get(id)?.resource.lifecycle.priority ?? 'normal'],
       perform: async (action) => {
+        // Fencing: the state lock is still ours and the state healthy, or nothing is done (LockLostError).
+        await store.assertCanAct();
         const result = await performAction(obsById.get(action.id)!, action);
         actualAfter.set(action.id, result.actual);
         return result.message;

@@ -254,6 +254,12 @@ export interface AuditVerification {
   /** The first entry found edited, removed or out of order, with why. */
   firstBad?: { seq: number; problem: string };
   head?: string;
+  /**
+   * Set when the chain is intact but shorter than the anchor kept outside the
+   * store says it was (the state was deleted, restored from an old copy or
+   * truncated as a whole): `ok` is false.
+   */
+  truncated?: { endsAt: number; anchorSeq: number; anchor: string };
 }
 
 export type RunResult = 'succeeded' | 'failed' | 'partial' | 'running' | 'interrupted';
@@ -269,13 +275,48 @@ export interface RunRecord {
   summary: Record<string, number>;
 }
 
+/**
+ * A named lease (the state lock; the HA leader): one holder at a time until it
+ * expires. Every store implements it the same way: taking a free, released or
+ * expired lease bumps its term, so a term names one tenure and is never reused.
+ */
 export interface Lease {
   name: string;
+  /** Who holds it: `host:pid what`. */
   holder: string;
-  /** Fencing token: grows by one with every acquisition. */
-  token: number;
+  /** The fencing token: grows by one with every acquisition, never reused. */
+  term: number;
   acquiredAt: string;
+  /** Epoch milliseconds; 0 once released. */
   expiresAt: number;
+  /** On acquisition only: the lease this one ended without its holder releasing it (it expired, or was taken from a dead holder). */
+  previous?: Pick<Lease, 'holder' | 'term' | 'expiresAt'>;
+}
+
+/**
+ * What a lock holder's writes are fenced with (see Store.setFence). The store
+ * checks it in the same transaction as each write, so a paused holder whose
+ * lease was taken over can neither write nor, through assertCanAct, act.
+ */
+export interface Fence {
+  /** The lease name. */
+  lease: string;
+  holder: string;
+  term: number;
+  /** The lease's time to live: assertCanAct renews it when less than half is left. */
+  ttlMs: number;
+  /** Called once, when the store finds the lease taken over (a refused write or a failed check). */
+  onLost?(error: Error): void;
+}
+
+/** Why a store cannot be trusted with writes: its file was deleted or replaced under it. */
+export interface StoreProblem {
+  code: 'SETPOINT_STATE_DELETED' | 'SETPOINT_STATE_REPLACED';
+  /** A sentence naming the file and what happened. */
+  message: string;
+  path: string;
+  /** When it was first seen. */
+  since: string;
 }
 
 /** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts. */
@@ -301,7 +342,10 @@ export interface Store extends AlertStore, ViolationStore {
 
   appendAudit(entries: readonly AuditInput[]): Promise<AuditEntry[]>;
   listAudit(query?: AuditQuery): Promise<AuditEntry[]>;
+  /** Recomputes the chain, and compares it with the anchor kept outside the store (a truncated chain fails). */
   verifyAudit(): Promise<AuditVerification>;
+  /** Keeps the head of an `audit export` outside the store, as a second anchor for verifyAudit. */
+  recordAuditExport(head: { seq: number; hash: string }, file?: string): Promise<void>;
 
   getSource(name: string): Promise<SourceState | undefined>;
   putSource(state: SourceState): Promise<void>;
@@ -333,11 +377,41 @@ export interface Store extends AlertStore, ViolationStore {
   putRun(run: RunRecord): Promise<void>;
   listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
 
-  /** Takes the lease if free, expired or already ours; undefined when someone else holds it. */
-  acquireLease(name: string, holder: string, ttlMs: number): Promise<Lease | undefined>;
-  renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<boolean>;
+  /**
+   * Takes the lease if free, released, expired or already ours (same term);
+   * undefined when someone else holds it. A new tenure gets the next term.
+   * `takeFrom`: take it even though it is valid, if exactly that holder holds
+   * it at that term (a holder known to be dead).
+   */
+  acquireLease(
+    name: string,
+    holder: string,
+    ttlMs: number,
+    takeFrom?: Pick<Lease, 'holder' | 'term'>,
+  ): Promise<Lease | undefined>;
+  /** Extends the lease if `holder` still holds it at `term`; false when it was taken over. */
+  renewLease(name: string, holder: string, term: number, ttlMs: number): Promise<boolean>;
+  /** Ends the tenure (the row stays, expired, so terms keep growing); a no-op unless `holder` holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
   getLease(name: string): Promise<Lease | undefined>;
+  /**
+   * Fences every later write through this store handle: each write (records,
+   * events, audit, runs, anything but leases) is refused with a LockLostError,
+   * atomically with the write, unless `fence.lease` is still held by
+   * `fence.holder` at `fence.term`. undefined lifts the fence (on release).
+   */
+  setFence(fence: Fence | undefined): void;
+  /**
+   * Before acting outside the store (a provider apply): throws when this
+   * handle's writes would be refused: a LockLostError when its fence's lease
+   * was taken over (renewing it when it runs low), a StateProblemError when
+   * the store has a problem(). Cheap enough to call before every action.
+   */
+  assertCanAct(): Promise<void>;
+  /** Why writes cannot be trusted now (e.g. the state file was deleted); undefined while healthy. Cheap: probes call it. */
+  problem(): StoreProblem | undefined;
+  /** Calls `listener` once when a problem is first seen (checked every second while subscribed); returns the unsubscribe. */
+  onProblem(listener: (problem: StoreProblem) => void): () => void;
 
   close(): Promise<void>;
 }

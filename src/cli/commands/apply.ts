@@ -83,7 +83,8 @@ export function register(program: Command): void {
             const progress = new Progress(total, o.isTTY && !o.json);
             const report = await api.apply(planned, {
               parallelism: opts.parallelism,
-              signal: abort.signal,
+              // A lost state lock stops the run too: no new action starts.
+              signal: AbortSignal.any([abort.signal, lock.signal]),
               overrideWindow: opts.overrideWindow,
               onStart: (a) => progress.start(a.id),
               onDone: (outcome) => {
@@ -102,6 +103,7 @@ export function register(program: Command): void {
               },
             });
             progress.finish();
+            lock.throwIfLost();
             process.off('SIGINT', onInt);
             process.off('SIGTERM', onTerm);
 
@@ -119,6 +121,10 @@ export function register(program: Command): void {
               o.out(failed || report.result === 'interrupted' ? o.colors.red(line) : o.colors.green(line));
             }
             return report.result === 'succeeded' ? EXIT.ok : EXIT.error;
+          } catch (err) {
+            // A run that lost the lock fails with that, whatever write failed first.
+            lock.throwIfLost();
+            throw err;
           } finally {
             await lock.release();
           }

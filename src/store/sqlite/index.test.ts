@@ -417,60 +417,60 @@ describe('SqliteStore: runs', () => {
 });
 
 describe('SqliteStore: leases', () => {
-  it('grants a free lease with token 1 and refuses a second holder while it is valid', async () => {
+  it('grants a free lease with term 1 and refuses a second holder while it is valid', async () => {
     const store = openStore();
     const before = Date.now();
     const lease = await store.acquireLease('leader', 'a', 60_000);
     assert.ok(lease);
     assert.equal(lease.name, 'leader');
     assert.equal(lease.holder, 'a');
-    assert.equal(lease.token, 1);
+    assert.equal(lease.term, 1);
     assert.ok(lease.expiresAt >= before + 60_000 && lease.expiresAt <= Date.now() + 60_000);
     assert.equal(await store.acquireLease('leader', 'b', 60_000), undefined);
     assert.deepEqual(await store.getLease('leader'), lease);
     assert.equal(await store.getLease('other'), undefined);
   });
 
-  it('lets the holder take its valid lease again without a new token', async () => {
+  it('lets the holder take its valid lease again without a new term', async () => {
     const store = openStore();
     await store.acquireLease('leader', 'a', 60_000);
-    assert.equal((await store.acquireLease('leader', 'a', 60_000))!.token, 1);
+    assert.equal((await store.acquireLease('leader', 'a', 60_000))!.term, 1);
   });
 
-  it('hands an expired lease to another holder with a greater fencing token', async () => {
+  it('hands an expired lease to another holder with a greater term', async () => {
     const store = openStore();
     await store.acquireLease('leader', 'a', 30);
     assert.equal(await store.acquireLease('leader', 'b', 30), undefined);
     await sleep(50);
     const b = await store.acquireLease('leader', 'b', 30);
     assert.equal(b?.holder, 'b');
-    assert.equal(b?.token, 2);
+    assert.equal(b?.term, 2);
     await sleep(50);
-    // A new acquisition after expiry gets a new token, even for a former holder.
-    assert.equal((await store.acquireLease('leader', 'a', 60_000))?.token, 3);
+    // A new acquisition after expiry gets a new term, even for a former holder.
+    assert.equal((await store.acquireLease('leader', 'a', 60_000))?.term, 3);
   });
 
-  it('renews only for the current holder with the current token', async () => {
+  it('renews only for the current holder with the current term', async () => {
     const store = openStore();
     const a = (await store.acquireLease('leader', 'a', 30))!;
-    assert.equal(await store.renewLease('leader', 'a', a.token, 60_000), true);
+    assert.equal(await store.renewLease('leader', 'a', a.term, 60_000), true);
     assert.ok((await store.getLease('leader'))!.expiresAt > Date.now() + 50_000);
-    assert.equal(await store.renewLease('leader', 'b', a.token, 60_000), false);
-    assert.equal(await store.renewLease('leader', 'a', a.token + 1, 60_000), false);
-    assert.equal(await store.renewLease('nope', 'a', a.token, 60_000), false);
+    assert.equal(await store.renewLease('leader', 'b', a.term, 60_000), false);
+    assert.equal(await store.renewLease('leader', 'a', a.term + 1, 60_000), false);
+    assert.equal(await store.renewLease('nope', 'a', a.term, 60_000), false);
   });
 
-  it('refuses a renewal with a stale token after another holder took over', async () => {
+  it('refuses a renewal with a stale term after another holder took over', async () => {
     const store = openStore();
     const a = (await store.acquireLease('leader', 'a', 20))!;
     await sleep(40);
     const b = (await store.acquireLease('leader', 'b', 60_000))!;
-    assert.equal(b.token, a.token + 1);
-    assert.equal(await store.renewLease('leader', 'a', a.token, 60_000), false);
+    assert.equal(b.term, a.term + 1);
+    assert.equal(await store.renewLease('leader', 'a', a.term, 60_000), false);
     assert.equal((await store.getLease('leader'))!.holder, 'b');
   });
 
-  it('frees a released lease at once; the next holder gets the next token; others cannot release it', async () => {
+  it('frees a released lease at once; the next holder gets the next term; others cannot release it', async () => {
     const store = openStore();
     await store.acquireLease('leader', 'a', 60_000);
     await store.releaseLease('leader', 'b');
@@ -478,15 +478,15 @@ describe('SqliteStore: leases', () => {
     await store.releaseLease('leader', 'a');
     assert.equal((await store.getLease('leader'))!.expiresAt, 0);
     const b = await store.acquireLease('leader', 'b', 60_000);
-    assert.equal(b?.token, 2);
+    assert.equal(b?.term, 2);
   });
 
   it('keeps leases apart by name and shares them between connections to one file', async () => {
     const path = join(tempDir(), 'state.db');
     const one = openStore(path);
     const two = openStore(path);
-    assert.equal((await one.acquireLease('leader', 'a', 60_000))?.token, 1);
-    assert.equal((await two.acquireLease('shard-1', 'b', 60_000))?.token, 1);
+    assert.equal((await one.acquireLease('leader', 'a', 60_000))?.term, 1);
+    assert.equal((await two.acquireLease('shard-1', 'b', 60_000))?.term, 1);
     assert.equal(await two.acquireLease('leader', 'b', 60_000), undefined);
     assert.equal((await two.getLease('leader'))?.holder, 'a');
   });

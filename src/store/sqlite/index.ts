@@ -23,6 +23,7 @@ import type {
   AuditVerification,
   EventQuery,
   EventRecord,
+  Fence,
   Lease,
   ResourceFilter,
   ResourceRecord,
@@ -30,8 +31,13 @@ import type {
   RevisionRecord,
   RunRecord,
   Store,
+  StoreProblem,
 } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteLeases } from './leases.js';
+import { SqliteAnchorKeeper } from './anchor.js';
+import { anchorPathFor } from '../audit-anchor.js';
+import { StateGuard } from '../guard.js';
 import { SqliteAlertStore } from './alerts.js';
 import { SqliteViolationStore } from './violations.js';
 import type { ViolationQuery, ViolationRecord, ViolationTotal } from '../violations.js';
@@ -59,6 +65,9 @@ interface AuditRow {
 
 export class SqliteStore implements Store {
   readonly db: Database.Database;
+  private readonly guard: StateGuard | undefined;
+  private readonly leases: SqliteLeases;
+  private readonly anchorKeeper: SqliteAnchorKeeper | undefined;
   private readonly putResourceStmt: Database.Statement;
   private readonly summariesStmt: Database.Statement;
 
@@ -75,6 +84,13 @@ export class SqliteStore implements Store {
       this.db.pragma('synchronous = NORMAL');
       this.migrate();
     }
+    // Leases, the write gate and the audit anchor (./leases.ts, ./anchor.ts, ../guard.ts).
+    const onDisk = path !== ':memory:' && !path.startsWith('file:');
+    this.guard = onDisk && !options.readonly ? new StateGuard(path) : undefined;
+    this.leases = new SqliteLeases(this.db, this.guard, !options.readonly);
+    this.anchorKeeper = onDisk
+      ? new SqliteAnchorKeeper(this.db, anchorPathFor(path), !options.readonly)
+      : undefined;
     this.summariesStmt = this.db
       .prepare('SELECT id, sync, managed, declared, signature FROM resources WHERE source = ?')
       .raw(true);
@@ -392,7 +408,13 @@ export class SqliteStore implements Store {
     const entries = (function* () {
       for (const r of rows) yield auditFromRow(r);
     })();
-    return verifyChain(entries, this.auditHead());
+    const v = verifyChain(entries, this.auditHead());
+    const anchored = v.ok ? this.anchorKeeper?.check() : undefined;
+    return anchored ? { ok: false, entries: v.entries, ...anchored } : v;
+  }
+
+  async recordAuditExport(head: { seq: number; hash: string }, file?: string): Promise<void> {
+    this.anchorKeeper?.exported(head, file);
   }
 
   async getSource(name: string): Promise<SourceState | undefined> {
@@ -576,56 +598,41 @@ export class SqliteStore implements Store {
     }));
   }
 
-  async acquireLease(name: string, holder: string, ttlMs: number): Promise<Lease | undefined> {
-    return this.db
-      .transaction(() => {
-        const now = Date.now();
-        const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as
-          Record<string, unknown> | undefined;
-        if (row && row.holder !== holder && (row.expires_at as number) > now) return undefined;
-        const token = row
-          ? (row.token as number) + (row.holder === holder && (row.expires_at as number) > now ? 0 : 1)
-          : 1;
-        const lease: Lease = {
-          name,
-          holder,
-          token,
-          acquiredAt: new Date(now).toISOString(),
-          expiresAt: now + ttlMs,
-        };
-        this.db
-          .prepare(
-            'INSERT OR REPLACE INTO leases (name, holder, token, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-          )
-          .run(name, holder, token, lease.acquiredAt, lease.expiresAt);
-        return lease;
-      })
-      .immediate();
+  async acquireLease(
+    name: string,
+    holder: string,
+    ttlMs: number,
+    takeFrom?: Pick<Lease, 'holder' | 'term'>,
+  ): Promise<Lease | undefined> {
+    return this.leases.acquire(name, holder, ttlMs, takeFrom);
   }
 
-  async renewLease(name: string, holder: string, token: number, ttlMs: number): Promise<boolean> {
-    const r = this.db
-      .prepare('UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ? AND token = ?')
-      .run(Date.now() + ttlMs, name, holder, token);
-    return r.changes === 1;
+  async renewLease(name: string, holder: string, term: number, ttlMs: number): Promise<boolean> {
+    return this.leases.renew(name, holder, term, ttlMs);
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
-    // Keep the row (expired) so the next holder's token keeps growing.
-    this.db.prepare('UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ?').run(name, holder);
+    this.leases.release(name, holder);
   }
 
   async getLease(name: string): Promise<Lease | undefined> {
-    const row = this.db.prepare('SELECT * FROM leases WHERE name = ?').get(name) as
-      Record<string, unknown> | undefined;
-    if (!row) return undefined;
-    return {
-      name,
-      holder: row.holder as string,
-      token: row.token as number,
-      acquiredAt: row.acquired_at as string,
-      expiresAt: row.expires_at as number,
-    };
+    return this.leases.get(name);
+  }
+
+  setFence(fence: Fence | undefined): void {
+    this.leases.setFence(fence);
+  }
+
+  async assertCanAct(): Promise<void> {
+    this.leases.assertCanAct();
+  }
+
+  problem(): StoreProblem | undefined {
+    return this.guard?.problem();
+  }
+
+  onProblem(listener: (problem: StoreProblem) => void): () => void {
+    return this.guard?.onProblem(listener) ?? (() => undefined);
   }
 
   // Alerting state (migration 5), in ./alerts.ts.
@@ -680,6 +687,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.anchorKeeper?.flush();
+    this.guard?.close();
     this.db.close();
   }
 }

@@ -88,4 +88,11 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE TABLE IF NOT EXISTS sources (name TEXT PRIMARY KEY, data TEXT NOT NULL);
     `,
   },
+  {
+    // The lease's fencing token is its term (holder, term, expiry), as in the PostgreSQL schema.
+    version: 7,
+    sql: `
+      ALTER TABLE leases RENAME COLUMN token TO term;
+    `,
+  },
 ];
