@@ -63,6 +63,8 @@ export async function* exportAudit(ctx: ApiContext): AsyncGenerator<string> {
   const ends = chain.finish({ seq: v.entries, hash: v.head });
   if (!ends.ok) throw brokenWhileExporting(ends.firstBad);
   yield writer.head({ seq: v.entries, hash: v.head });
+  // Once the head line was taken: a second anchor outside the store (see store/audit-anchor.ts).
+  await store.recordAuditExport({ seq: v.entries, hash: v.head });
 }
 
 function brokenWhileExporting(bad: { seq: number; problem: string } | undefined): SetpointError {

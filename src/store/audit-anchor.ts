@@ -112,10 +112,11 @@ export function checkAgainstAnchor(
 ): Pick<AuditVerification, 'firstBad' | 'truncated'> | undefined {
   if (!anchor) return undefined;
   const heads = [
-    anchor.head && { ...anchor.head, what: `the anchor ${anchorPath}` },
+    anchor.head && { ...anchor.head, what: 'the anchor', where: anchorPath },
     anchor.exported && {
       ...anchor.exported,
-      what: `the last export (${anchor.exported.at}${anchor.exported.file ? `, ${anchor.exported.file}` : ''})`,
+      what: 'the last export',
+      where: `exported ${anchor.exported.at}${anchor.exported.file ? ` to ${anchor.exported.file}` : ''}; ${anchorPath}`,
     },
   ].filter((h) => h !== undefined);
   // The furthest head first: it names the most entries missing.
@@ -126,14 +127,14 @@ export function checkAgainstAnchor(
         truncated: { endsAt: lastSeq, anchorSeq: h.seq, anchor: anchorPath },
         firstBad: {
           seq: lastSeq + 1,
-          problem: `truncated: the chain ends at seq ${lastSeq} but ${h.what} says ${h.seq}; entries ${lastSeq + 1}..${h.seq} are gone (the state was deleted, truncated or restored from an older copy)`,
+          problem: `truncated: the chain ends at seq ${lastSeq} but ${h.what} says ${h.seq} (${h.where}): entries ${lastSeq + 1}..${h.seq} are gone; the state was deleted, cut short or restored from an older copy`,
         },
       };
     if (h.seq > 0 && hashAt(h.seq) !== h.hash)
       return {
         firstBad: {
           seq: h.seq,
-          problem: `does not match ${h.what}: the chain up to here was replaced by another one`,
+          problem: `does not match ${h.what} (${h.where}): the chain up to here was replaced by another one`,
         },
       };
   }

@@ -524,6 +524,8 @@ export class Reconciler {
     const recorder = this.recorder;
     const id = obs.resource.id;
     await this.deps.takeToken();
+    // Fencing: the state lock is still ours and the state healthy, or nothing is done (retried with backoff).
+    await store.assertCanAct();
     let result;
     try {
       result = await performAction(obs, action);
