@@ -340,7 +340,7 @@ dependsOn: [Directory/out]
     tamper(p, (db) =>
       db
         .prepare(
-          "INSERT OR REPLACE INTO leases (name, holder, token, acquired_at, expires_at) VALUES ('state', ?, 99, ?, ?)",
+          "INSERT OR REPLACE INTO leases (name, holder, term, acquired_at, expires_at) VALUES ('state', ?, 99, ?, ?)",
         )
         .run(holder, new Date().toISOString(), Date.now() + 600_000),
     );
@@ -349,7 +349,17 @@ dependsOn: [Directory/out]
     assert.ok(takeover, 'a lock.takeover entry');
     assert.equal(takeover.actor, 'bob');
     assert.equal(takeover.result, 'taken-over');
-    assert.equal((takeover.detail as { from: string }).from, holder);
+    assert.deepEqual(
+      { ...takeover.detail, expiredAt: undefined, holder: undefined },
+      {
+        from: holder,
+        fromTerm: 99,
+        term: 100,
+        reason: 'holder-gone',
+        expiredAt: undefined,
+        holder: undefined,
+      },
+    );
     ok(p.run(['audit', 'verify']), 'verify');
   });
 });
