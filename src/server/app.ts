@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { ServerContext } from './context.js';
 import { clientAddress } from './address.js';
+import { closeAfterAnswer } from './body.js';
 import { errorResponse } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { Routes } from './route.js';
@@ -30,9 +31,15 @@ export function createApp(
       404,
     ),
   );
+  // A body left unread (refused, or the caller not authenticated) ends its connection after the answer.
+  app.use(async (c, next) => {
+    await next();
+    closeAfterAnswer(c);
+  });
   const routes = new Routes(
     app,
     (c) => ctx.auth.authenticate(c.req.header('authorization'), clientAddress(c)),
+    ctx.bodies,
     () => ctx.serve?.commandsWritten(),
   );
   for (const mount of [...ROUTE_MODULES, ...extensions]) mount(routes, ctx);

@@ -8,6 +8,9 @@ import type { Flushed } from '../engine/recorder.js';
 import type { Logger } from '../telemetry/index.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Authenticator } from './auth.js';
+import type { BodyBudget } from './body.js';
+import type { DeliveryLog } from './replay.js';
+import type { WatchSlots } from './watch-slots.js';
 import { forbidden } from './errors.js';
 import type { WatchHub } from './watch-hub.js';
 
@@ -28,6 +31,12 @@ export interface ServerContext {
   metrics?: Metrics;
   logger: Logger;
   auth: Authenticator;
+  /** Bytes of request bodies being read, across requests (IN_FLIGHT_BODY_BUDGET_BYTES). */
+  bodies: BodyBudget;
+  /** Open watch streams per token. */
+  watches: WatchSlots;
+  /** Webhook deliveries seen recently (replays are refused). */
+  deliveries: DeliveryLog;
   hub: WatchHub;
   /** Set when stopping began: /readyz answers 503 while probes still answer. */
   draining: boolean;

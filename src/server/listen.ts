@@ -15,6 +15,20 @@ import type { ServeHandle, ServerContext } from './context.js';
 import { FailureLimiter, type FailureLimiterOptions } from './rate-limit.js';
 import type { RouteModule } from './routes/index.js';
 import { WatchHub } from './watch-hub.js';
+import { WatchSlots } from './watch-slots.js';
+import { BodyBudget } from './body.js';
+import { DeliveryLog } from './replay.js';
+import {
+  HEADERS_TIMEOUT_MS,
+  IN_FLIGHT_BODY_BUDGET_BYTES,
+  MAX_CONNECTIONS,
+  REQUEST_TIMEOUT_MS,
+  TIMEOUT_CHECK_INTERVAL_MS,
+  WATCH_STREAMS_PER_TOKEN,
+  WATCH_STREAMS_TOTAL,
+  WEBHOOK_REPLAY_MAX_ENTRIES,
+  WEBHOOK_REPLAY_WINDOW_MS,
+} from './limits.js';
 
 export interface ApiServerOptions {
   api: Setpoint;
@@ -85,6 +99,12 @@ export function createContext(options: Omit<ApiServerOptions, 'listen' | 'extens
     metrics: options.metrics,
     logger: options.logger,
     auth,
+    bodies: new BodyBudget(IN_FLIGHT_BODY_BUDGET_BYTES),
+    watches: new WatchSlots(WATCH_STREAMS_PER_TOKEN, WATCH_STREAMS_TOTAL),
+    deliveries: new DeliveryLog({
+      windowMs: WEBHOOK_REPLAY_WINDOW_MS,
+      maxEntries: WEBHOOK_REPLAY_MAX_ENTRIES,
+    }),
     hub: new WatchHub(api, options.serve),
     draining: false,
   };
@@ -94,7 +114,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { host, port } = parseListen(options.listen);
   const context = createContext(options);
   const { app } = createApp(context, options.extensions);
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    serverOptions: {
+      // Slow clients (slowloris): headers and the whole request must arrive in time, checked every second.
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+  }) as Server;
+  server.maxConnections = MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) =>
       reject(

@@ -7,7 +7,10 @@
 import type { Context, Hono } from 'hono';
 import * as z from 'zod';
 import { roleAllows, type Principal, type Role } from '../auth/index.js';
+import { withBody, type BodyBudget } from './body.js';
 import { badRequest, forbidden } from './errors.js';
+import { parseJsonObject } from './json-body.js';
+import { JSON_BODY_MAX_BYTES } from './limits.js';
 
 export type Access = Role | 'public';
 
@@ -39,11 +42,10 @@ export interface RouteSpec<
   response?: { status?: number; description?: string; schema?: z.ZodType; contentType?: string };
   /** Reads the raw body itself (webhooks: the signature covers the exact bytes). */
   rawBody?: boolean;
+  /** Largest body accepted (413 beyond, while it streams). Defaults to JSON_BODY_MAX_BYTES. */
+  maxBodyBytes?: number;
   handler(c: Context, input: RouteInput<Q, B, A>): Response | Promise<Response>;
 }
-
-/** Largest JSON body accepted. */
-const MAX_BODY_BYTES = 1024 * 1024;
 
 export type Authorize = (c: Context) => Promise<Principal>;
 
@@ -53,6 +55,8 @@ export class Routes {
   constructor(
     private readonly app: Hono,
     private readonly authenticate: Authorize,
+    /** Request bodies being read hold their bytes against it. */
+    private readonly bodies: BodyBudget,
     /** Called after each POST/DELETE (serve reads the commands it may have written). */
     private readonly afterMutation: () => void = () => undefined,
   ) {}
@@ -62,6 +66,7 @@ export class Routes {
   ): void {
     this.specs.push(spec);
     this.app.on(spec.method, spec.path, async (c) => {
+      // Authenticated before a byte of the body is read.
       let principal: Principal | undefined;
       if (spec.auth !== 'public') {
         principal = await this.authenticate(c);
@@ -72,7 +77,16 @@ export class Routes {
           );
       }
       const query = spec.query ? parse(spec.query, queryObject(c), 'query') : {};
-      const body = spec.body && !spec.rawBody ? parse(spec.body, await readJson(c), 'body') : undefined;
+      const body =
+        spec.body && !spec.rawBody
+          ? await withBody(
+              c,
+              this.bodies,
+              spec.maxBodyBytes ?? JSON_BODY_MAX_BYTES,
+              'the request body',
+              (bytes) => parse(spec.body!, parseJsonObject(bytes), 'body'),
+            )
+          : undefined;
       const response = await spec.handler(c, { query, body, params: c.req.param(), principal } as RouteInput<
         Q,
         B,
@@ -101,27 +115,12 @@ function queryObject(c: Context): Record<string, string | string[]> {
   return out;
 }
 
-async function readJson(c: Context): Promise<unknown> {
-  const length = Number(c.req.header('content-length') ?? NaN);
-  if (length > MAX_BODY_BYTES)
-    throw badRequest(`request body too large (${length} bytes; at most ${MAX_BODY_BYTES})`);
-  const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES)
-    throw badRequest(`request body too large (at most ${MAX_BODY_BYTES} bytes)`);
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw badRequest(
-      `request body is not JSON: ${(err as Error).message}`,
-      'send Content-Type: application/json with a JSON object',
-    );
-  }
-}
-
 /** A query parameter that may be repeated: always a list after parsing. */
 export const repeated = () =>
   z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 /** A whole number in a query string. */
 export const count = (max: number) => z.coerce.number().int().min(1).max(max);
+
+/** A sequence number in a query string (events, audit entries). */
+export const sequence = () => z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

@@ -3,7 +3,8 @@
  * secret. GitHub signs the body with HMAC-SHA256 (`X-Hub-Signature-256:
  * sha256=HEX`); GitLab sends the secret itself (`X-Gitlab-Token`); anything
  * else signs like GitHub in `X-Setpoint-Signature: sha256=HEX`. Comparisons
- * are constant-time.
+ * are constant-time. The headers are looked at before the body is read, so
+ * an unsigned request (or a wrong GitLab token) is refused without reading it.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
@@ -19,27 +20,63 @@ export function signBody(body: Uint8Array | string, secret: string): string {
   return 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
 }
 
+/** How a request is signed, read from its headers alone (before the body). */
+export type Signature =
+  { provider: 'gitlab'; token: string } | { provider: 'github' | 'generic'; hmac: string };
+
+export const UNSIGNED_REASON =
+  'the request is not signed (no X-Hub-Signature-256, X-Gitlab-Token or X-Setpoint-Signature header)';
+
+/** The signature a request carries, or undefined when it carries none. */
+export function signatureOf(header: (name: string) => string | undefined): Signature | undefined {
+  const github = header('x-hub-signature-256');
+  if (github !== undefined) return { provider: 'github', hmac: github };
+  const gitlab = header('x-gitlab-token');
+  if (gitlab !== undefined) return { provider: 'gitlab', token: gitlab };
+  const generic = header(GENERIC_SIGNATURE_HEADER);
+  if (generic !== undefined) return { provider: 'generic', hmac: generic };
+  return undefined;
+}
+
+/** GitLab's token is the secret itself: checked before the body is read. */
+export function verifyToken(sig: Signature & { provider: 'gitlab' }, secret: string): Verdict {
+  return sameSecret(sig.token, secret)
+    ? { ok: true, provider: 'gitlab' }
+    : { ok: false, provider: 'gitlab', reason: 'X-Gitlab-Token does not match the secret' };
+}
+
+/** Checks a signature against the body (GitLab: the token). */
+export function verifySignature(sig: Signature, body: Uint8Array, secret: string): Verdict {
+  return sig.provider === 'gitlab'
+    ? verifyToken(sig, secret)
+    : hmacVerdict(sig.provider, sig.hmac, body, secret);
+}
+
 /** Checks a webhook request. `header` looks a header up (case-insensitive). */
 export function verifyWebhook(
   header: (name: string) => string | undefined,
   body: Uint8Array,
   secret: string,
 ): Verdict {
-  const github = header('x-hub-signature-256');
-  if (github !== undefined) return hmacVerdict('github', github, body, secret);
-  const gitlab = header('x-gitlab-token');
-  if (gitlab !== undefined)
-    return sameSecret(gitlab, secret)
-      ? { ok: true, provider: 'gitlab' }
-      : { ok: false, provider: 'gitlab', reason: 'X-Gitlab-Token does not match the secret' };
-  const generic = header(GENERIC_SIGNATURE_HEADER);
-  if (generic !== undefined) return hmacVerdict('generic', generic, body, secret);
-  return {
-    ok: false,
-    reason:
-      'the request is not signed (no X-Hub-Signature-256, X-Gitlab-Token or X-Setpoint-Signature header)',
-  };
+  const sig = signatureOf(header);
+  return sig ? verifySignature(sig, body, secret) : { ok: false, reason: UNSIGNED_REASON };
 }
+
+/** The delivery id a provider sends (not covered by the signature), if any. */
+export function deliveryIdOf(
+  provider: WebhookProvider,
+  header: (name: string) => string | undefined,
+): string | undefined {
+  const name = DELIVERY_HEADER[provider];
+  const id = header(name)?.trim();
+  return id ? id.slice(0, 200) : undefined;
+}
+
+export const DELIVERY_HEADER: Record<WebhookProvider, string> = {
+  github: 'x-github-delivery',
+  gitlab: 'x-gitlab-event-uuid',
+  generic: 'x-setpoint-delivery',
+};
 
 function hmacVerdict(
   provider: WebhookProvider,

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { Principal } from '../../auth/index.js';
 import { visible, type ServerContext } from '../context.js';
 import { notFound } from '../errors.js';
-import { count, type Routes } from '../route.js';
+import { count, sequence, type Routes } from '../route.js';
 
 /** Scoped callers: read more than asked, keep what they may see, return the newest `limit`. */
 function overfetch(principal: Principal, limit: number): number {
@@ -27,12 +27,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
         .optional()
         .describe('Only events of this resource id (Kind/name or Kind/namespace/name).'),
       limit: count(1000).optional().describe('Defaults to 50.'),
-      after: z.coerce
-        .number()
-        .int()
-        .min(0)
-        .optional()
-        .describe('Events after this sequence number (paging forward).'),
+      after: sequence().optional().describe('Events after this sequence number (paging forward).'),
     }),
     handler: async (c, { query, principal }) => {
       const limit = query.limit ?? 50;
@@ -56,7 +51,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       actor: z.string().optional(),
       action: z.string().optional(),
       since: z.string().optional().describe('ISO time.'),
-      after: z.coerce.number().int().min(0).optional(),
+      after: sequence().optional(),
       limit: count(10_000).optional().describe('Defaults to 100.'),
     }),
     handler: async (c, { query, principal }) => {

@@ -3,13 +3,14 @@
  * or message changed), `deleted`, `event` (with the event's sequence number
  * as the SSE id, so a reconnecting EventSource resumes with Last-Event-ID),
  * a `: keep-alive` comment every 15 s, and `overflow` before the stream ends
- * if the client reads too slowly.
+ * if the client reads too slowly. A token may hold WATCH_STREAMS_PER_TOKEN
+ * streams (429 beyond), the server WATCH_STREAMS_TOTAL (503 beyond).
  */
-import { streamSSE } from 'hono/streaming';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import * as z from 'zod';
 import { namespaceOf } from '../../auth/index.js';
 import { visible, type ServerContext } from '../context.js';
-import type { Routes } from '../route.js';
+import { sequence, type Routes } from '../route.js';
 import { statusOf, type WatchMessage } from '../watch-hub.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -23,7 +24,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'watch',
     summary: 'Stream status changes and events (server-sent events)',
     description:
-      'text/event-stream. Messages: `hello` (at start), `status` {id, sync, health, message, revision, time}, `deleted` {id}, `event` (an event record; the SSE id is its sequence number: reconnect with Last-Event-ID or ?after= to resume), `overflow` (the client read too slowly; reconnect).',
+      'text/event-stream. At most 16 open streams per token (429 beyond) and 256 in all (503). Messages: `hello` (at start), `status` {id, sync, health, message, revision, time}, `deleted` {id}, `event` (an event record; the SSE id is its sequence number: reconnect with Last-Event-ID or ?after= to resume), `overflow` (the client read too slowly; reconnect).',
     auth: 'viewer',
     query: z.strictObject({
       kind: z.string().optional(),
@@ -33,12 +34,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
         .enum(['true', 'false'])
         .optional()
         .describe('true: first a `status` message per matching resource.'),
-      after: z.coerce
-        .number()
-        .int()
-        .min(0)
-        .optional()
-        .describe('Replay events after this sequence number first.'),
+      after: sequence().optional().describe('Replay events after this sequence number first.'),
     }),
     response: { contentType: 'text/event-stream', description: 'server-sent events' },
     handler: (c, { query, principal }) => {
@@ -52,7 +48,10 @@ export function mount(routes: Routes, ctx: ServerContext): void {
         if (query.namespace && (id === undefined || namespaceOf(id) !== query.namespace)) return false;
         return true;
       };
-      return streamSSE(c, async (stream) => {
+      // Bounded per token and in all (429 / 503); the slot is held while the stream runs.
+      const release = ctx.watches.take(principal.name);
+      return streamSSE(c, (stream) => watchStream(stream).finally(release));
+      async function watchStream(stream: SSEStreamingApi): Promise<void> {
         const queue: WatchMessage[] = [];
         let wake: (() => void) | undefined;
         let done = false;
@@ -60,6 +59,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
         const poke = () => wake?.();
         stream.onAbort(() => {
           done = true;
+          release();
           poke();
         });
         const unsubscribe = await ctx.hub.subscribe({
@@ -121,7 +121,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
         } finally {
           unsubscribe();
         }
-      });
+      }
     },
   });
 }

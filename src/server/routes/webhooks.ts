@@ -3,16 +3,27 @@
  * request must be signed with the secret of `server.webhook.secretRef`
  * (GitHub X-Hub-Signature-256, GitLab X-Gitlab-Token, or
  * X-Setpoint-Signature). A bad signature is refused (401) and counts as a
- * failed authentication of the sender's address.
+ * failed authentication of the sender's address. The body is capped at
+ * WEBHOOK_BODY_MAX_BYTES while it streams; an unsigned request or a wrong
+ * GitLab token is refused before it is read. A delivery seen within the
+ * replay window (same delivery id, or same signed body) is refused (409).
  */
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { ServerContext } from '../context.js';
 import { HttpError, unauthorized } from '../errors.js';
 import type { Routes } from '../route.js';
 import { clientAddress } from '../address.js';
-import { pushSummary, verifyWebhook } from '../webhook.js';
-
-const MAX_PAYLOAD = 5 * 1024 * 1024;
+import { withBody } from '../body.js';
+import { WEBHOOK_BODY_MAX_BYTES, WEBHOOK_REPLAY_WINDOW_MS } from '../limits.js';
+import {
+  deliveryIdOf,
+  pushSummary,
+  signatureOf,
+  UNSIGNED_REASON,
+  verifySignature,
+  verifyToken,
+} from '../webhook.js';
 
 export function mount(routes: Routes, ctx: ServerContext): void {
   const { api } = ctx;
@@ -24,7 +35,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'webhooks',
     summary: 'Git push webhook: triggers a sync',
     description:
-      'Signed with the shared secret of `server.webhook.secretRef`: GitHub (`X-Hub-Signature-256: sha256=HMAC`), GitLab (`X-Gitlab-Token: SECRET`) or generic (`X-Setpoint-Signature: sha256=HMAC-SHA256 of the body`). A bad or missing signature is refused (401). Answered 202 at once; the sources are then fetched and admitted (as `setpoint sync`), audited as `sync.request` by `webhook:github|gitlab|generic` with the pushed ref and commit.',
+      'Signed with the shared secret of `server.webhook.secretRef`: GitHub (`X-Hub-Signature-256: sha256=HMAC`), GitLab (`X-Gitlab-Token: SECRET`) or generic (`X-Setpoint-Signature: sha256=HMAC-SHA256 of the body`). A bad or missing signature is refused (401), a payload over 1 MiB (413), a delivery already received within the last hour (409: same `X-GitHub-Delivery` / `X-Gitlab-Event-UUID` / `X-Setpoint-Delivery`, or the same signed body). Answered 202 at once; the sources are then fetched and admitted (as `setpoint sync`), audited as `sync.request` by `webhook:github|gitlab|generic` with the pushed ref and commit.',
     auth: 'public',
     rawBody: true,
     body: z
@@ -50,19 +61,48 @@ export function mount(routes: Routes, ctx: ServerContext): void {
           `retry after ${wait}s`,
           { 'Retry-After': String(wait) },
         );
-      if (Number(c.req.header('content-length') ?? 0) > MAX_PAYLOAD)
-        throw new HttpError(413, 'SETPOINT_PAYLOAD_TOO_LARGE', `webhook payload over ${MAX_PAYLOAD} bytes`);
-      const body = new Uint8Array(await c.req.arrayBuffer());
-      if (body.length > MAX_PAYLOAD)
-        throw new HttpError(413, 'SETPOINT_PAYLOAD_TOO_LARGE', `webhook payload over ${MAX_PAYLOAD} bytes`);
-      const secret = await api.secrets.resolve(ref, api.settings.root);
-      const verdict = verifyWebhook((name) => c.req.header(name), body, secret);
-      if (!verdict.ok) {
+      const header = (name: string) => c.req.header(name);
+      const refuse = (verdict: { provider?: string; reason: string }) => {
         ctx.auth.limiter.fail(address);
         ctx.logger.warn({ address, provider: verdict.provider, reason: verdict.reason }, 'webhook refused');
-        throw unauthorized(
+        return unauthorized(
           `webhook refused: ${verdict.reason}`,
           'sign the body with the secret of server.webhook.secretRef',
+        );
+      };
+      // Everything the headers can tell is checked before the body is read.
+      const signature = signatureOf(header);
+      if (!signature) throw refuse({ reason: UNSIGNED_REASON });
+      const secret = await api.secrets.resolve(ref, api.settings.root);
+      if (signature.provider === 'gitlab') {
+        const verdict = verifyToken(signature, secret);
+        if (!verdict.ok) throw refuse(verdict);
+      }
+      const { verdict, body } = await withBody(
+        c,
+        ctx.bodies,
+        WEBHOOK_BODY_MAX_BYTES,
+        'the webhook payload',
+        (bytes) => ({ verdict: verifySignature(signature, bytes, secret), body: bytes }),
+      ).catch((err: unknown) => {
+        if (err instanceof HttpError && err.status === 413) ctx.auth.limiter.fail(address);
+        throw err;
+      });
+      if (!verdict.ok) throw refuse(verdict);
+      const delivery = deliveryIdOf(verdict.provider, header);
+      const keys = [`sha256:${createHash('sha256').update(body).digest('hex')}`];
+      if (delivery) keys.push(`${verdict.provider}:${delivery}`);
+      const replayed = ctx.deliveries.admit(keys);
+      if (replayed !== undefined) {
+        ctx.logger.warn(
+          { address, provider: verdict.provider, delivery, key: replayed },
+          'webhook replay refused',
+        );
+        throw new HttpError(
+          409,
+          'SETPOINT_WEBHOOK_REPLAYED',
+          `webhook refused: delivery ${delivery ?? '(no id)'} was already received (${replayed.startsWith('sha256:') ? 'the same signed body' : 'the same delivery id'}) within the last ${WEBHOOK_REPLAY_WINDOW_MS / 60_000} minutes`,
+          'each push is accepted once; the source is fetched on its interval anyway',
         );
       }
       let payload: unknown;
