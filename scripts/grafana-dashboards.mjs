@@ -59,7 +59,7 @@ const executive = {
       [
         [
           q(
-            '1 - sum(increase(setpoint_reconciles_total{$J,result=~"error|terminal|failed-retry"}[$__range])) / sum(increase(setpoint_reconciles_total{$J,result!="forgotten"}[$__range]))',
+            '1 - sum(increase(setpoint_reconciles_total{$J,result=~"error|terminal|failed-retry"}[$__range])) / sum(increase(setpoint_reconciles_total{$J,result!~"forgotten|held"}[$__range]))',
           ),
           'success',
         ],
@@ -321,6 +321,29 @@ const oncall = {
           'acked actionable={{actionable}}',
         ],
       ],
+      { w: 12 },
+    ),
+    panel(
+      'timeseries',
+      'Sources: time since last successful fetch',
+      'Per polled (Git) source; SetpointSourceStale fires after 3 intervals. Failed fetches per 15 minutes.',
+      [
+        [
+          q('time() - max by (source) (setpoint_source_last_success_timestamp_seconds{$J} > 0)'),
+          '{{source}} since last fetch',
+        ],
+        [
+          q('sum by (source) (increase(setpoint_source_fetch_failures_total{$J}[15m]))'),
+          '{{source}} failures',
+        ],
+      ],
+      { unit: 's', w: 12 },
+    ),
+    panel(
+      'timeseries',
+      'Approvals pending',
+      'Proposed actions waiting for `setpoint approve` or `setpoint reject`.',
+      [[q('sum(setpoint_approvals_pending{$J})'), 'pending']],
       { w: 12 },
     ),
   ],

@@ -394,11 +394,12 @@ describe('alert evaluator', () => {
     assert.equal((await r.store.getAlert(a.id))?.state, 'resolved');
   });
 
-  it('records reconcile outcomes as reconcile-success samples', async () => {
+  it('records reconcile outcomes as reconcile-success samples; held ones are no events', async () => {
     const r = await rig();
     r.metrics.reconciles.inc({ result: 'noop' }, 7);
     r.metrics.reconciles.inc({ result: 'error' }, 3);
     r.metrics.reconciles.inc({ result: 'forgotten' }, 5);
+    r.metrics.reconciles.inc({ result: 'held' }, 4);
     await r.at(0);
     const samples = await r.store.listSliSamples('reconcile-success', 0);
     assert.deepEqual(

@@ -99,3 +99,44 @@ describe('remediation SLI', () => {
     await store.close();
   });
 });
+
+describe('held time is no error', () => {
+  it('leaves out of the remediation SLI a slow repair of a resource that was held on purpose', async () => {
+    const store = new SqliteStore(join(tempDir(), 'state.db'));
+    const [slo] = sloSpecs([{ name: 'repair', sli: 'remediation', objective: 99, threshold: '1s' }]);
+    const slowRepair = async (name: string) => {
+      const id = await store.openEpisode({
+        resourceId: `File/default/${name}`,
+        kind: 'File',
+        detectedAt: iso(10),
+        recordedAt: iso(10),
+      });
+      await store.closeEpisode(id, iso(3600), 'auto');
+    };
+    const event = (name: string, reason: string, s: number) => ({
+      time: iso(s),
+      type: 'Normal' as const,
+      reason,
+      message: reason,
+      resourceId: `File/default/${name}`,
+    });
+    await store.appendEvents([
+      event('frozen', 'DriftDetected', 10),
+      event('frozen', 'Held', 11), // held by a change window after the drift was recorded
+      event('already', 'Held', 5), // held before the drift and still held when it was recorded
+      event('earlier', 'Held', 1), // held once, then applied before the drift: not held during it
+      event('earlier', 'Applied', 2),
+    ]);
+    for (const name of ['frozen', 'already', 'earlier', 'slow']) await slowRepair(name);
+    const buckets = await sliBuckets(store, slo, T0 - 1000, T0 + 4_000_000);
+    assert.deepEqual(
+      buckets.map((b) => [b.good, b.total]),
+      [
+        [0, 1],
+        [0, 1],
+      ],
+      'only the repairs of "earlier" and "slow" count (bad); the held ones are left out',
+    );
+    await store.close();
+  });
+});

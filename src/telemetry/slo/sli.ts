@@ -9,6 +9,11 @@
  *   when fixed within the threshold.
  * - reconcile-success: per-minute samples that serve writes from its
  *   reconcile counter (failures: error, terminal, failed-retry).
+ *
+ * Held on purpose is not failing: time a resource is held (a change window,
+ * `alert` mode, a rejected approval) is no error. A drift episode that was
+ * held before its repair is left out of the remediation SLI (its latency is
+ * the freeze's, not setpoint's), and a held reconcile is no reconcile event.
  */
 import type { Store } from '../../store/index.js';
 import type { SloSpec } from './schema.js';
@@ -23,8 +28,11 @@ export const RECONCILE_SLI = 'reconcile-success';
 
 /** Reconcile outcomes that count as failures for reconcile-success. */
 export const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['error', 'terminal', 'failed-retry']);
-/** Outcomes that are not a reconcile of a managed resource (not counted). */
-export const UNCOUNTED_OUTCOMES: ReadonlySet<string> = new Set(['forgotten']);
+/** Outcomes that are not a reconcile of a managed resource, or a resource held on purpose (not counted). */
+export const UNCOUNTED_OUTCOMES: ReadonlySet<string> = new Set(['forgotten', 'held']);
+
+/** The event reason the recorder writes when a resource becomes Held. */
+export const HELD_EVENT = 'Held';
 
 /** The SLI's events from `from` (epoch ms) until `now`. */
 export async function sliBuckets(store: Store, slo: SloSpec, from: number, now: number): Promise<Bucket[]> {
@@ -68,7 +76,24 @@ async function remediation(store: Store, thresholdMs: number, from: number): Pro
   for (const e of episodes) {
     if (!e.remediatedAt || (e.resolution !== 'auto' && e.resolution !== 'approved')) continue;
     const recorded = Date.parse(e.recordedAt);
-    out.push({ at: recorded, good: Date.parse(e.remediatedAt) - recorded <= thresholdMs ? 1 : 0, total: 1 });
+    const remediated = Date.parse(e.remediatedAt);
+    const good = remediated - recorded <= thresholdMs;
+    // Only a slow repair can owe its time to a hold; a fast one is good either way.
+    if (!good && (await heldDuring(store, e.resourceId, recorded, remediated))) continue;
+    out.push({ at: recorded, good: good ? 1 : 0, total: 1 });
   }
   return out;
+}
+
+/**
+ * Whether `resourceId` was held on purpose between `from` and `to` (epoch
+ * ms), by its events: it became Held in between, or its last event before
+ * `from` was becoming Held (it was still held when the drift was recorded).
+ */
+async function heldDuring(store: Store, resourceId: string, from: number, to: number): Promise<boolean> {
+  const events = (await store.listEvents({ resourceId, limit: 1000 }))
+    .map((ev) => ({ at: Date.parse(ev.time), held: ev.reason === HELD_EVENT, seq: ev.seq ?? 0 }))
+    .sort((a, b) => a.at - b.at || a.seq - b.seq);
+  if (events.some((ev) => ev.held && ev.at >= from && ev.at <= to)) return true;
+  return events.filter((ev) => ev.at < from).pop()?.held ?? false;
 }
