@@ -4,16 +4,17 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, relative, resolve, isAbsolute } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { interpolateDocuments, renderProject, RenderedLocator, type RenderInputs } from '../render/index.js';
 import { addImplicitDependencies } from './autorequire.js';
 import {
   checkResourceSet,
+  decodeManifest,
   Diagnostics,
   FieldLocator,
   findManifestFiles,
   isTypeScriptManifest,
   loadTypeScriptManifestOrDiagnose,
+  readManifestBytes,
   readManifestFile,
   type RawDocument,
   parseManifestText,
@@ -129,18 +130,9 @@ export function loadDesired(options: LoadOptions): DesiredState {
         }
         continue;
       }
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(file);
-      } catch (err) {
-        diagnostics.error({
-          code: 'SETPOINT_MANIFEST_UNREADABLE',
-          summary: `cannot read manifest: ${(err as Error).message}`,
-          file,
-          hint: 'check that the file exists and is readable',
-        });
-        continue;
-      }
+      // Bounded in size, regular files only (manifest/read.ts).
+      const bytes = readManifestBytes(file, diagnostics);
+      if (!bytes) continue;
       // The cache key covers the bytes; the cache's fingerprint covers the variables.
       const key = options.cache?.key(file, bytes);
       const hit = key !== undefined ? options.cache!.get(file, key) : undefined;
@@ -150,7 +142,12 @@ export function loadDesired(options: LoadOptions): DesiredState {
       }
       const fileDiags = new Diagnostics();
       const fileResources: Resource[] = [];
-      const text = bytes.toString('utf8');
+      // Invalid UTF-8 is refused, never altered into U+FFFD.
+      const text = decodeManifest(file, bytes, fileDiags);
+      if (text === undefined) {
+        diagnostics.addAll(fileDiags.items);
+        continue;
+      }
       let docs = parseManifestText(file, text, fileDiags);
       if (text.includes('${'))
         docs = interpolateDocuments(
@@ -170,7 +167,7 @@ export function loadDesired(options: LoadOptions): DesiredState {
   const source = options.source ?? 'local';
   for (const r of candidates) r.source = source;
   const { resources, policies, violations } = admitResources(
-    checkResourceSet(candidates, locator, diagnostics),
+    checkResourceSet(candidates, locator, diagnostics, validateOptions.catalog),
     diagnostics,
     { locator, kinds: options.catalog.kinds() },
   );

@@ -6,9 +6,10 @@
  * Exact positions of fields inside a document are looked up lazily with the
  * `yaml` library only when a diagnostic needs one (see locate.ts).
  */
-import { readFileSync } from 'node:fs';
 import jsyaml from 'js-yaml';
 import { Diagnostics } from './diagnostics.js';
+import { describeShapeProblem, documentShapeProblem, MAX_DOCUMENT_DEPTH } from './limits.js';
+import { decodeManifest, readManifestBytes } from './read.js';
 
 /** One document of a manifest file, before validation. */
 export interface RawDocument {
@@ -52,20 +53,42 @@ export function parseManifestText(file: string, text: string, diags: Diagnostics
   return file.endsWith('.json') ? parseJson(file, text, diags) : parseYaml(file, text, diags);
 }
 
+/** Reads, decodes (UTF-8 only) and parses one file; problems go to `diags`. */
 export function readManifestFile(file: string, diags: Diagnostics): RawDocument[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
+  const bytes = readManifestBytes(file, diags);
+  const text = bytes && decodeManifest(file, bytes, diags);
+  return text === undefined ? [] : parseManifestText(file, text, diags);
+}
+
+/** Whether a parser failed by running out of stack (input nested far too deep). */
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
+}
+
+function tooDeep(file: string, diags: Diagnostics): RawDocument[] {
+  diags.error({
+    code: 'SETPOINT_MANIFEST_SYNTAX',
+    summary: `the manifest is nested too deeply to parse (the limit is ${MAX_DOCUMENT_DEPTH} levels)`,
+    file,
+    hint: 'a resource is a few levels of mappings and lists; check for runaway indentation or brackets',
+  });
+  return [];
+}
+
+/** Keeps the documents whose expanded size and depth are within the limits (limits.ts). */
+export function keepWithinLimits(docs: RawDocument[], diags: Diagnostics): RawDocument[] {
+  return docs.filter((doc) => {
+    const problem = documentShapeProblem(doc.value);
+    if (!problem) return true;
     diags.error({
-      code: 'SETPOINT_MANIFEST_UNREADABLE',
-      summary: `cannot read manifest: ${(err as Error).message}`,
-      file,
-      hint: 'check that the file exists and is readable',
+      code: 'SETPOINT_MANIFEST_TOO_LARGE',
+      ...describeShapeProblem(problem),
+      file: doc.file,
+      line: doc.line,
+      column: doc.column,
     });
-    return [];
-  }
-  return parseManifestText(file, text, diags);
+    return false;
+  });
 }
 
 function parseYaml(file: string, text: string, diags: Diagnostics): RawDocument[] {
@@ -83,6 +106,7 @@ function parseYaml(file: string, text: string, diags: Diagnostics): RawDocument[
       },
     });
   } catch (err) {
+    if (isStackOverflow(err)) return tooDeep(file, diags);
     const e = err as jsyaml.YAMLException;
     diags.error({
       code: 'SETPOINT_MANIFEST_SYNTAX',
@@ -102,7 +126,7 @@ function parseYaml(file: string, text: string, diags: Diagnostics): RawDocument[
     const start = starts[index] ?? { line: 1, column: 1 };
     docs.push({ file, index, line: start.line, column: start.column, value });
   });
-  return docs;
+  return keepWithinLimits(docs, diags);
 }
 
 function parseJson(file: string, text: string, diags: Diagnostics): RawDocument[] {
@@ -110,6 +134,7 @@ function parseJson(file: string, text: string, diags: Diagnostics): RawDocument[
   try {
     value = JSON.parse(text);
   } catch (err) {
+    if (isStackOverflow(err)) return tooDeep(file, diags);
     const message = (err as Error).message;
     const pos = /position (\d+)/.exec(message);
     const at = pos ? lineColumnAt(text, Number(pos[1])) : undefined;
@@ -126,15 +151,18 @@ function parseJson(file: string, text: string, diags: Diagnostics): RawDocument[
   // A JSON file holds one resource or a list of them.
   if (!Array.isArray(value)) {
     const at = lineColumnAt(text, text.length - text.trimStart().length);
-    return [{ file, index: 0, line: at.line, column: at.column, value }];
+    return keepWithinLimits([{ file, index: 0, line: at.line, column: at.column, value }], diags);
   }
   const starts = arrayItemStarts(text);
-  return value.map((item: unknown, index) => ({
-    file,
-    index,
-    ...(starts[index] ?? { line: 1, column: 1 }),
-    value: item,
-  }));
+  return keepWithinLimits(
+    value.map((item: unknown, index) => ({
+      file,
+      index,
+      ...(starts[index] ?? { line: 1, column: 1 }),
+      value: item,
+    })),
+    diags,
+  );
 }
 
 /** Line and column of each item of the top-level array of valid JSON text, in one pass. */

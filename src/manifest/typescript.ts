@@ -25,7 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isSameFile, parseStack } from './callsite.js';
 import type { Diagnostic, Diagnostics } from './diagnostics.js';
-import type { RawDocument } from './parse.js';
+import { keepWithinLimits, type RawDocument } from './parse.js';
 import { LoaderHost } from './typescript-host.js';
 import type { LoadError } from './typescript-worker.js';
 
@@ -105,7 +105,7 @@ export async function loadTypeScriptManifestOrDiagnose(
   options: TypeScriptLoadOptions = {},
 ): Promise<RawDocument[]> {
   try {
-    return await loadTypeScriptManifest(file, options);
+    return keepWithinLimits(await loadTypeScriptManifest(file, options), diags);
   } catch (err) {
     if (err instanceof TypeScriptManifestError) diags.add(err.toDiagnostic());
     else

@@ -4,6 +4,7 @@
  * file:line:col, resource id and field; all problems of a run are collected.
  */
 import type * as z from 'zod';
+import { checkClaimConflicts, checkClaimPaths, claimPosition, type PathClaim } from './claims.js';
 import { describeValue, Diagnostics } from './diagnostics.js';
 import { findCycles } from './graph.js';
 import { DEFAULT_NAMESPACE, formatKey, parseKey, type ResourceId } from './key.js';
@@ -21,10 +22,12 @@ import {
 import { closest } from './suggest.js';
 import { declaredDigest, type Resource } from './types.js';
 
-/** What validation needs to know about kinds: their spec schemas. */
+/** What validation needs to know about kinds: their spec schemas and the paths they own. */
 export interface KindCatalog {
   kinds(): string[];
   specSchema(kind: string): z.ZodType | undefined;
+  /** The target paths a validated spec owns exclusively (see claims.ts). Defaults to none. */
+  claims?(kind: string, spec: unknown): readonly PathClaim[];
 }
 
 export interface ValidateOptions {
@@ -54,7 +57,10 @@ export function validateDocuments(docs: readonly RawDocument[], options: Validat
     );
     if (resource) candidates.push(resource);
   }
-  return { resources: checkResourceSet(candidates, locator, diags), diagnostics: diags };
+  return {
+    resources: checkResourceSet(candidates, locator, diags, options.catalog),
+    diagnostics: diags,
+  };
 }
 
 /** Validates one document on its own; cross-document checks are checkResourceSet's. */
@@ -74,13 +80,15 @@ export function validateOne(
 
 /**
  * Checks across documents: duplicate ids (the first wins, the second is an
- * error naming both), dependencies on undeclared ids, cycles. Returns the
- * resources without duplicates.
+ * error naming both), dependencies on undeclared ids, cycles, and (given the
+ * catalog) two resources claiming one path. Returns the resources without
+ * duplicates.
  */
 export function checkResourceSet(
   candidates: readonly Resource[],
   locator: FieldLocator,
   diags: Diagnostics,
+  catalog?: KindCatalog,
 ): Resource[] {
   const byId = new Map<ResourceId, Resource>();
   const resources: Resource[] = [];
@@ -105,6 +113,8 @@ export function checkResourceSet(
     resources.push(resource);
   }
   checkDependencies(resources, byId, locator, diags);
+  if (catalog?.claims)
+    checkClaimConflicts(resources, catalog.claims.bind(catalog), claimPosition(locator), diags);
   return resources;
 }
 
@@ -181,6 +191,8 @@ function validateDocument(
     origin: { file: doc.file, line: doc.line, column: doc.column, index: doc.index },
     digest: '',
   };
+  const claims = catalog.claims?.(kind, resource.spec) ?? [];
+  if (!checkClaimPaths(resource, claims, claimPosition(locator), diags)) return undefined;
   resource.digest = declaredDigest(resource);
   return resource;
 }

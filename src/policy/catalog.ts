@@ -17,6 +17,8 @@ export function withPolicyKind(catalog: KindCatalog): KindCatalog {
       kinds: () => [...new Set([...catalog.kinds(), POLICY_KIND])].sort(),
       specSchema: (kind: string): z.ZodType | undefined =>
         kind === POLICY_KIND ? PolicySpecSchema : catalog.specSchema(kind),
+      claims: (kind: string, spec: unknown) =>
+        kind === POLICY_KIND ? [] : (catalog.claims?.(kind, spec) ?? []),
     };
     wrapped.set(catalog, w);
   }

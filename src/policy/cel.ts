@@ -7,6 +7,8 @@
  */
 import type { ASTNode, Environment, ParseResult } from '@marcbachmann/cel-js';
 import { lazy } from '../util/lazy.js';
+import { REGEX_HINT } from '../util/linear-regex.js';
+import { installLinearMatches, patternProblems } from './matches.js';
 
 const cel = lazy<typeof import('@marcbachmann/cel-js')>('@marcbachmann/cel-js');
 
@@ -16,11 +18,18 @@ export const ACTUAL_VAR = 'actual';
 
 let environment: Environment | undefined;
 
-/** The shared environment: `object` and `actual`, both maps; nothing else is declared. */
+/**
+ * The shared environment: `object` and `actual`, both maps; nothing else is
+ * declared. `matches` runs on RE2 (linear time, see matches.ts).
+ */
 export function celEnvironment(): Environment {
-  environment ??= new (cel().Environment)()
-    .registerVariable(OBJECT_VAR, 'map')
-    .registerVariable(ACTUAL_VAR, 'map');
+  if (!environment) {
+    const env = new (cel().Environment)()
+      .registerVariable(OBJECT_VAR, 'map')
+      .registerVariable(ACTUAL_VAR, 'map');
+    installLinearMatches(env);
+    environment = env;
+  }
   return environment;
 }
 
@@ -37,6 +46,8 @@ export interface CelProgram {
 export interface CelProblem {
   summary: string;
   detail?: string;
+  /** What to do, when more specific than the caller's general hint. */
+  hint?: string;
 }
 
 /** Parses and type-checks an expression; a problem instead of a program when either fails. */
@@ -49,6 +60,12 @@ export function compileCel(expression: string): CelProgram | CelProblem {
   }
   const checked = run.check();
   if (!checked.valid) return celProblem(checked.error);
+  const bad = patternProblems(run.ast)[0];
+  if (bad)
+    return {
+      summary: `matches(${JSON.stringify(bad.pattern)}): ${bad.reason}`,
+      hint: REGEX_HINT,
+    };
   return { run, type: checked.type ?? 'dyn', readsActual: readsVariable(run.ast, ACTUAL_VAR) };
 }
 

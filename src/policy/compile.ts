@@ -90,7 +90,7 @@ export function compilePolicy(
       summary: `invalid CEL rule: ${program.summary}`,
       ...at(['spec', 'rule']),
       detail: program.detail,
-      hint: RULE_HINT,
+      hint: program.hint ?? RULE_HINT,
     });
   } else if (program.type !== 'bool' && program.type !== 'dyn') {
     ok = false;

@@ -3,7 +3,7 @@
  * It is also the KindCatalog that manifest validation uses.
  */
 import type * as z from 'zod';
-import type { KindCatalog } from '../manifest/index.js';
+import type { KindCatalog, PathClaim } from '../manifest/index.js';
 import type { AnyProvider } from './types.js';
 
 export class ProviderRegistry implements KindCatalog {
@@ -43,5 +43,9 @@ export class ProviderRegistry implements KindCatalog {
 
   specSchema(kind: string): z.ZodType | undefined {
     return this.providers.get(kind)?.schema;
+  }
+
+  claims(kind: string, spec: unknown): readonly PathClaim[] {
+    return this.providers.get(kind)?.claims?.(spec) ?? [];
   }
 }

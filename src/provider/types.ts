@@ -5,7 +5,7 @@
  */
 import type * as z from 'zod';
 import type { Change } from '../diff/index.js';
-import type { Resource, ResourceId } from '../manifest/index.js';
+import type { PathClaim, Resource, ResourceId } from '../manifest/index.js';
 import type { Secrets } from '../secrets/index.js';
 
 export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Unknown';
@@ -83,6 +83,15 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
   readonly failureFields?: readonly string[];
   /** Caps concurrent actions of this kind within a run (e.g. commands). Defaults to the run's parallelism. */
   readonly concurrency?: number;
+
+  /**
+   * The target paths a validated spec owns exclusively (e.g. a File's
+   * `path`). Validation refuses two resources claiming one path, and any
+   * claim inside a `leaf` claim, naming both declarations; claimed paths must
+   * also be absolute, below the root and free of control characters.
+   * Pure. Defaults to none.
+   */
+  claims?(spec: Spec): readonly PathClaim[];
 
   /**
    * Reads what the spec refers to (source files, secrets). Throws a

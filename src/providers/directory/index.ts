@@ -64,6 +64,7 @@ export const directoryProvider: Provider<DirectorySpec, DirectoryActual, Directo
   kind: 'Directory',
   description: 'A folder: existence, mode and ownership.',
   schema: DirectorySpecSchema,
+  claims: (spec) => [{ field: 'path', path: spec.path }],
 
   async resolve(spec) {
     return {

@@ -55,6 +55,8 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
   kind: 'File',
   description: 'A regular file: content (inline, from a source file or a secret), mode and ownership.',
   schema: FileSpecSchema,
+  // A regular file: nothing can be declared inside it.
+  claims: (spec) => [{ field: 'path', path: spec.path, leaf: true }],
 
   async resolve(spec, ctx) {
     const desired: FileDesired = {

@@ -42,6 +42,8 @@ export const symlinkProvider: Provider<SymlinkSpec, SymlinkActual> = {
   kind: 'Symlink',
   description: 'A symbolic link and its target.',
   schema: SymlinkSpecSchema,
+  // The link itself; what it points to may be managed by another resource.
+  claims: (spec) => [{ field: 'path', path: spec.path }],
 
   async observe(spec) {
     const st = lstatOrUndefined(spec.path);
