@@ -288,6 +288,39 @@ describe('audit trail', () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /error: cannot read audit\.jsonl: ENOENT/);
   });
+  test('a deleted state is told from a fresh one: verify reports the chain truncated against the anchor beside it', () => {
+    const p = project();
+    const anchor = join(p.dir, '.setpoint', 'audit-head');
+    const head = JSON.parse(readFileSync(anchor, 'utf8')) as { head: { seq: number; hash: string } };
+    assert.equal(head.head.seq, 7, 'the anchor holds the last head');
+    const exported = join(p.dir, 'audit.jsonl');
+    ok(p.run(['audit', 'export', '-o', exported]), 'export');
+    const withExport = JSON.parse(readFileSync(anchor, 'utf8')) as {
+      exported: { seq: number; hash: string };
+    };
+    assert.deepEqual([withExport.exported.seq, withExport.exported.hash], [7, head.head.hash]);
+
+    for (const f of readdirSync(join(p.dir, '.setpoint')))
+      if (f.startsWith('state.db')) rmSync(join(p.dir, '.setpoint', f));
+    ok(p.run(['apply', '--yes']), 'apply on a fresh state');
+    const v = p.run(['audit', 'verify']);
+    assert.equal(v.code, 1, v.stdout);
+    const m = /the audit trail: truncated: the chain ends at seq (\d+) but the anchor says 7 \(/.exec(
+      v.stdout,
+    );
+    assert.ok(m && Number(m[1]) < 7, v.stdout);
+    const asJson = json<{ ok: boolean; truncated: { endsAt: number; anchorSeq: number; anchor: string } }>(
+      p.run(['audit', 'verify', '--json']),
+    );
+    assert.equal(asJson.ok, false);
+    assert.deepEqual(asJson.truncated, { endsAt: Number(m[1]), anchorSeq: 7, anchor });
+    // The anchor is evidence: later runs do not overwrite it, and export refuses the truncated trail.
+    assert.equal(p.run(['audit', 'export']).code, 1);
+    assert.equal((JSON.parse(readFileSync(anchor, 'utf8')) as typeof head).head.seq, 7);
+    // Starting over on purpose: remove the anchor; a new one follows the new chain.
+    rmSync(anchor);
+    ok(p.run(['audit', 'verify']), 'verify once the anchor is removed');
+  });
 });
 
 describe('audit completeness of one-shot runs', () => {
