@@ -70,7 +70,7 @@ describe('crash safety', () => {
     for (const name of names) {
       const m = /^f(\d+)\.txt$/.exec(name);
       if (!m) {
-        assert.match(name, /^\.f\d+\.txt\.setpoint\.tmp$/, `unexpected file ${name}`);
+        assert.match(name, /^\.f\d+\.txt\.setpoint-tmp-\d+-[0-9a-f]+$/, `unexpected file ${name}`);
         continue;
       }
       assert.equal(
@@ -87,7 +87,7 @@ describe('crash safety', () => {
     const after = readdirSync(out);
     assert.equal(after.filter((n) => n.endsWith('.txt')).length, N);
     assert.deepEqual(
-      after.filter((n) => n.includes('.setpoint.tmp')),
+      after.filter((n) => n.includes('.setpoint-tmp-')),
       [],
     );
     for (const i of [0, 1, 4999, N - 1]) assert.equal(readFileSync(`${out}/f${i}.txt`, 'utf8'), content(i));

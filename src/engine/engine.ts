@@ -276,6 +276,8 @@ export class Engine {
     logger.info({ runId, revisionId: revision.id, actions: plan.actions.length }, 'apply started');
 
     const obsById = new Map(planned.observations.map((o) => [o.resource.id, o]));
+    // Temp files a crashed earlier run left beside the targets go first, whether their resources differ or not.
+    for (const o of planned.observations) if (!o.error && !o.orphan) o.provider.sweep?.(o.desired);
     // Full records only where an action will change them; no-ops are checked by signature below.
     const prev = await this.previousRecords(
       plan.actions

@@ -137,6 +137,14 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
     onError: (err: Error) => void,
   ): Disposable;
 
+  /**
+   * Removes what a crashed earlier run left beside the target (stale temp
+   * files of atomic writes). Called by runs that may act (apply, serve) for
+   * every declared resource, in sync or not; best effort, never changes the
+   * target, cheap when called again (a folder is swept once per process).
+   */
+  sweep?(desired: Desired): void;
+
   /** Called for each resource when serve stops: release what must not outlive it (e.g. stopWithServe processes). */
   onServeStop?(desired: Desired, actual: Actual | undefined, ctx: Ctx): Promise<void>;
 }

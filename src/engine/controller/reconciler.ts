@@ -185,6 +185,7 @@ export class Reconciler {
 
     annotateReconcile({ revisionId: index.revisionOf(id).id });
     const obs = await observeOne(resource, this.observeOptions(index), orphan);
+    if (!orphan && !obs.error) obs.provider.sweep?.(obs.desired);
     const base = orphan
       ? prev!
       : declaredRecord(resource, obs.desiredDigest, resource.source ?? index.source, prev, now);

@@ -19,7 +19,7 @@ import {
 } from '../../provider/conformance.js';
 import type { Change } from '../../diff/index.js';
 import { ProviderError } from '../../provider/errors.js';
-import { tempPathFor } from '../fs/index.js';
+import { tempFilesOf } from '../fs/index.js';
 import { fileProvider, type FileActual, type FileDesired, type FileSpec } from './index.js';
 
 runConformance({
@@ -81,7 +81,7 @@ runConformance({
     // As root an immutable target makes the final rename fail, after the temp file was written.
     breakApply: (spec) => makeUnwritable(runningAsRoot ? spec.path : dirname(spec.path)),
     field: 'spec.path',
-    leftovers: (spec) => [tempPathFor(spec.path)],
+    leftovers: (spec) => tempFilesOf(spec.path),
   },
 });
 

@@ -4,6 +4,7 @@
  * made in place, so the content and mtime stay untouched.
  */
 import { chmodSync, chownSync, readFileSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { contentChange, sha256, isBinary, type Change } from '../../diff/index.js';
 import { fsError, ProviderError } from '../../provider/errors.js';
 import type { Provider } from '../../provider/types.js';
@@ -20,6 +21,7 @@ import {
   userName,
   type NodeType,
   PathWatcher,
+  sweepOnce,
 } from '../fs/index.js';
 import { FileSpecSchema, type FileSpec } from './spec.js';
 
@@ -87,6 +89,8 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
     }
     return desired;
   },
+
+  sweep: (desired) => sweepOnce(dirname(desired.spec.path)),
 
   async observe(desired) {
     const path = desired.spec.path;

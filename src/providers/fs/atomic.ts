@@ -1,8 +1,9 @@
 /**
  * Atomic file replacement: write a temp file in the same folder, make it
  * durable (fdatasync), rename it over the target. A crash at any point
- * leaves either the old file or the new one, never a partial file. The temp
- * name is fixed per target, so a retry after a crash reuses (and removes) it.
+ * leaves either the old file or the new one, never a partial file. A crash
+ * can leave the temp file itself; its name says whose it is (see temp.ts),
+ * and the first write into a folder removes the stale ones there.
  *
  * Local file operations are synchronous on purpose: they take microseconds,
  * and the thread-pool hop of the async API costs more than the work. The
@@ -16,14 +17,17 @@ import {
   fdatasync,
   fchmodSync,
   fchownSync,
+  fsyncSync,
   openSync,
   renameSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { fsError } from '../../provider/errors.js';
+import { failpoint } from '../failpoint.js';
+import { newTempPath, sweepOnce, tempDone } from './temp.js';
 
 const datasync = promisify(fdatasync);
 
@@ -34,18 +38,16 @@ export interface WriteOptions {
   gid?: number;
 }
 
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.setpoint.tmp`);
-}
-
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export async function atomicWriteFile(path: string, data: Buffer, options: WriteOptions): Promise<void> {
-  const tmp = tempPathFor(path);
+  sweepOnce(dirname(path));
+  const tmp = newTempPath(path);
   let fd: number;
   try {
-    fd = openExclusive(tmp, options.mode);
+    fd = openSync(tmp, CREATE_FLAGS, options.mode);
   } catch (err) {
+    tempDone(tmp);
     throw fsError('writing', path, err);
   }
   let open = true;
@@ -63,27 +65,43 @@ export async function atomicWriteFile(path: string, data: Buffer, options: Write
     // Never close twice: the number may already belong to another file.
     if (open) closeSync(fd);
     removeQuietly(tmp);
+    tempDone(tmp);
     throw fsError('writing', path, err);
   }
+  failpoint('fs.before-rename');
   try {
     renameSync(tmp, path);
   } catch (err) {
     removeQuietly(tmp);
     throw fsError('replacing', path, err);
+  } finally {
+    tempDone(tmp);
   }
 }
 
 /**
- * O_EXCL|O_NOFOLLOW: never write through a symlink planted at the temp name.
- * A leftover temp file from a crash is removed first.
+ * The synchronous form, with fsync, for small state files (Process records):
+ * the same temp names, so a crash leaves nothing that is not swept.
  */
-function openExclusive(tmp: string, mode: number): number {
+export function atomicWriteFileSync(path: string, data: string | Buffer, mode: number): void {
+  sweepOnce(dirname(path));
+  const tmp = newTempPath(path);
   try {
-    return openSync(tmp, CREATE_FLAGS, mode);
+    const fd = openSync(tmp, CREATE_FLAGS, mode);
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    unlinkSync(tmp);
-    return openSync(tmp, CREATE_FLAGS, mode);
+    removeQuietly(tmp);
+    throw fsError('writing', path, err);
+  } finally {
+    tempDone(tmp);
   }
 }
 

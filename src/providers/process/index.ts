@@ -16,6 +16,7 @@ import { preflight, Supervisor } from './launch.js';
 import { exitOf, observeReplicas, type ProcessActual } from './observe.js';
 import { isAlive, stopProcess } from './proc.js';
 import { failpoint } from '../failpoint.js';
+import { sweepOnce } from '../fs/index.js';
 import { takeCensus } from './census.js';
 import { newToken } from './marks.js';
 import { probeReady } from './probe.js';
@@ -71,6 +72,8 @@ export function createProcessProvider(
       known.set(desired.id, desired);
       return desired;
     },
+
+    sweep: (desired) => sweepOnce(desired.stateDir),
 
     observe: (desired) => observeReplicas(desired, supervisor),
     diff: diffProcess,

@@ -15,13 +15,13 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  renameSync,
   rmSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { fsError } from '../../provider/errors.js';
+import { atomicWriteFileSync, newTempPath, tempDone } from '../fs/index.js';
 import type { ProcessIdentity } from './proc.js';
 
 /** An env value as recorded: the value itself, or a keyed digest when it came from a secret. */
@@ -171,20 +171,7 @@ export function removeState(stateDir: string): void {
 
 /** Temp file in the same folder, fsync, rename over the target. */
 function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw fsError('writing', path, err, 'metadata.name');
-  }
+  atomicWriteFileSync(path, text, 0o600);
 }
 
 /**
@@ -200,9 +187,9 @@ export function digestKey(workDir: string): Buffer {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError('reading', path, err, 'spec.env');
   }
   // Written whole under a temp name, then linked into place: link fails when another process won the race.
-  const tmp = `${path}.${process.pid}.tmp`;
+  mkdirSync(workDir, { recursive: true, mode: 0o700 });
+  const tmp = newTempPath(path);
   try {
-    mkdirSync(workDir, { recursive: true, mode: 0o700 });
     const fd = openSync(tmp, 'w', 0o600);
     try {
       writeSync(fd, randomBytes(32));
@@ -215,6 +202,7 @@ export function digestKey(workDir: string): Buffer {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsError('creating', path, err, 'spec.env');
   } finally {
     rmSync(tmp, { force: true });
+    tempDone(tmp);
   }
   return readFileSync(path);
 }

@@ -4,6 +4,7 @@
  * file at the path is only replaced with `force: true`; a folder never is.
  */
 import { readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as z from 'zod';
 import type { Change } from '../../diff/index.js';
 import { fsError, ProviderError } from '../../provider/errors.js';
@@ -15,7 +16,9 @@ import {
   nodeType,
   PathWatcher,
   removeQuietly,
-  tempPathFor,
+  newTempPath,
+  sweepOnce,
+  tempDone,
   type NodeType,
 } from '../fs/index.js';
 
@@ -78,14 +81,16 @@ export const symlinkProvider: Provider<SymlinkSpec, SymlinkActual> = {
             ? 'set spec.force: true to replace the file'
             : 'remove it first, or choose another spec.path',
       });
-    const tmp = tempPathFor(spec.path);
-    removeQuietly(tmp);
+    sweepOnce(dirname(spec.path));
+    const tmp = newTempPath(spec.path);
     try {
       symlinkSync(spec.target, tmp);
       renameSync(tmp, spec.path);
     } catch (err) {
       removeQuietly(tmp);
       throw fsError('linking', spec.path, err);
+    } finally {
+      tempDone(tmp);
     }
     return { type: 'symlink', target: spec.target };
   },
@@ -104,6 +109,8 @@ export const symlinkProvider: Provider<SymlinkSpec, SymlinkActual> = {
   },
 
   isDestructive: () => false,
+
+  sweep: (spec) => sweepOnce(dirname(spec.path)),
 
   health(spec, actual) {
     if (!actual) return { status: 'Missing', message: `${spec.path} does not exist` };

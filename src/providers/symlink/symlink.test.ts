@@ -23,7 +23,7 @@ import {
   type Sandbox,
 } from '../../provider/conformance.js';
 import { ProviderError } from '../../provider/errors.js';
-import { tempPathFor } from '../fs/index.js';
+import { tempFilesOf } from '../fs/index.js';
 import { symlinkProvider, type SymlinkActual, type SymlinkSpec } from './index.js';
 
 runConformance({
@@ -60,7 +60,7 @@ runConformance({
     update: (raw) => ({ ...raw, target: 'releases/v2' }),
     breakApply: (spec) => makeUnwritable(dirname(spec.path)),
     field: 'spec.path',
-    leftovers: (spec) => [tempPathFor(spec.path)],
+    leftovers: (spec) => tempFilesOf(spec.path),
   },
 });
 
