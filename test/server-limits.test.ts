@@ -233,4 +233,24 @@ describe('HTTP API: hostile bodies, replays, slow clients', () => {
     for (const q of ['/api/v1/events?limit=1e12', '/api/v1/events?after=1e400', '/api/v1/watch?after=99e99'])
       assertError(await call(api.url, q, { token: viewer }), 400, 'SETPOINT_BAD_REQUEST');
   });
+
+  it('a path-traversal id in a URL is refused (400), for unscoped and scoped tokens alike (issue 11 #10)', async () => {
+    const admin = createToken(p, 'root', 'admin');
+    const scoped = createToken(p, 'web-admin', 'admin', ['web']);
+    for (const token of [admin, scoped])
+      for (const [method, path] of [
+        ['GET', '/api/v1/resources/File/..%2F..%2Fetc/passwd'],
+        ['GET', '/api/v1/resources/File/web/..%2Fsecret'],
+        ['GET', '/api/v1/resources/file/web/motd'],
+        ['POST', '/api/v1/resources/File/web/..%2F..%2Fx/resume'],
+      ]) {
+        const r = assertError(await call(api.url, path, { token, method }), 400, 'SETPOINT_BAD_REQUEST');
+        assert.match(r.error.message, /^not a resource id: /, path);
+      }
+    assertError(
+      await call(api.url, '/api/v1/resources/File/web/motd', { token: scoped }),
+      404,
+      'SETPOINT_NOT_FOUND',
+    );
+  });
 });

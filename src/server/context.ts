@@ -11,7 +11,8 @@ import type { Authenticator } from './auth.js';
 import type { BodyBudget } from './body.js';
 import type { DeliveryLog } from './replay.js';
 import type { WatchSlots } from './watch-slots.js';
-import { forbidden } from './errors.js';
+import { KIND_PATTERN, NAME_PATTERN } from '../manifest/index.js';
+import { badRequest, forbidden } from './errors.js';
 import type { WatchHub } from './watch-hub.js';
 
 /** The part of a running `Serve` the server uses. */
@@ -42,10 +43,32 @@ export interface ServerContext {
   draining: boolean;
 }
 
-/** Refuses (403) when the resource id's namespace is outside the caller's scope. */
+/**
+ * The resource id a URL names with `:kind/:namespace/:name`. Refused (400)
+ * when a part cannot be part of an id (`..`, an encoded slash, an empty or
+ * odd name): such a URL names nothing, whoever asks.
+ */
+export function resourceIdParam(params: Record<string, string>): string {
+  const { kind = '', namespace = '', name = '' } = params;
+  const id = `${kind}/${namespace}/${name}`;
+  const bad = !KIND_PATTERN.test(kind)
+    ? `the kind ${JSON.stringify(kind)} is not a capitalised word`
+    : [namespace, name].find((part) => !NAME_PATTERN.test(part)) !== undefined
+      ? `${JSON.stringify(NAME_PATTERN.test(namespace) ? name : namespace)} is not a name (letters, digits, '.', '_' or '-', starting and ending with a letter or digit)`
+      : undefined;
+  if (bad)
+    throw badRequest(
+      `not a resource id: ${id}: ${bad}`,
+      'ids are Kind/namespace/name, e.g. File/default/motd',
+    );
+  return id;
+}
+
+/** Refuses (403) when the resource id's namespace is outside the caller's scope; (400) when it is not an id. */
 export function requireScope(p: Principal, id: string): void {
   const ns = namespaceOf(id);
-  if (ns === undefined || !inScope(p, ns))
+  if (ns === undefined) throw badRequest(`not a resource id: ${id}`, 'ids are Kind/namespace/name');
+  if (!inScope(p, ns))
     throw forbidden(
       `token ${p.name} may not see or act on ${id}: it is scoped to namespace${p.namespaces.length === 1 ? '' : 's'} ${p.namespaces.join(', ')}`,
     );

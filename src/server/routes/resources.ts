@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { HEALTH_STATUSES, SYNC_STATUSES, type HealthStatus, type SyncStatus } from '../../health/index.js';
 import type { ResourceFilter } from '../../store/index.js';
 import { VERSION } from '../../version.js';
-import { requireScope, type ServerContext } from '../context.js';
+import { requireScope, resourceIdParam, type ServerContext } from '../context.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { count, type Routes } from '../route.js';
 
@@ -138,7 +138,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     auth: 'viewer',
     query: OneQuery,
     handler: async (c, { query, params, principal }) => {
-      const id = `${params.kind}/${params.namespace}/${params.name}`;
+      const id = resourceIdParam(params);
       requireScope(principal, id);
       if (query.live === 'true') {
         const d = await api.describe(id, undefined, { desired: ctx.serve?.current?.desired });
@@ -168,7 +168,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description: 'Clears the repair history so serve remediates it again (`setpoint resume`). Audited.',
     auth: 'operator',
     handler: async (c, { params, principal }) => {
-      const id = `${params.kind}/${params.namespace}/${params.name}`;
+      const id = resourceIdParam(params);
       requireScope(principal, id);
       return c.json(await api.resume(id, { actor: principal.name }));
     },
