@@ -143,6 +143,20 @@ cases:
     assert.throws(() => readFixture(join(dir, 'missing.test.yaml')), PolicyFixtureError);
   });
 
+  it('refuse a fixture that is not UTF-8 at its line, instead of reading U+FFFD', () => {
+    const path = write('');
+    writeFileSync(
+      path,
+      Buffer.concat([Buffer.from('policy: mode\ncases:\n  - { name: caf'), Buffer.from([0xe9, 0x0a])]),
+    );
+    assert.throws(
+      () => readFixture(path),
+      (err: PolicyFixtureError) =>
+        /^line 3: the manifest is not valid UTF-8: byte 0xE9/.test(err.message) &&
+        /UTF-8/.test(err.hint ?? ''),
+    );
+  });
+
   it('resolve policies: relative to the fixture, defaulting to its folder', () => {
     assert.equal(
       readFixture(write(`policy: mode\ncases:\n  - { name: x, object: ${file('0644')}, expect: pass }\n`))

@@ -20,14 +20,13 @@
  *
  * Files named `*.test.yaml` (`.yml`, `.json`) are fixtures; manifest folders skip them.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as z from 'zod';
 import {
   Diagnostics,
   FieldLocator,
   isTestFile,
-  parseManifestText,
+  readManifestFile,
   validateOne,
   type Diagnostic,
   type KindCatalog,
@@ -85,22 +84,19 @@ export interface LoadedFixture {
 
 /** Reads and checks a fixture file; throws PolicyFixtureError when it cannot be used at all. */
 export function readFixture(file: string): LoadedFixture {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new PolicyFixtureError(`cannot read policy test: ${(err as Error).message}`, file, undefined, {
-      cause: err,
-    });
-  }
+  // The manifest reader's checks: bounded size, regular files, UTF-8 only, alias and depth limits.
   const diags = new Diagnostics();
-  const docs = parseManifestText(file, text, diags);
-  if (diags.hasErrors || docs.length !== 1)
+  const docs = readManifestFile(file, diags);
+  if (diags.hasErrors || docs.length !== 1) {
+    const first = diags.errors[0];
     throw new PolicyFixtureError(
-      diags.errors[0]?.summary ?? `a policy test file holds one document, found ${docs.length}`,
+      first
+        ? `${first.line !== undefined ? `line ${first.line}: ` : ''}${first.summary}`
+        : `a policy test file holds one document, found ${docs.length}`,
       file,
-      'see `setpoint policy test --help` for the format',
+      first?.hint ?? 'see `setpoint policy test --help` for the format',
     );
+  }
   const parsed = FixtureSchema.safeParse(docs[0].value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

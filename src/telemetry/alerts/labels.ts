@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Matcher, MatchOp } from '../../store/alerts.js';
+import { linearRegex, RegexSyntaxError } from '../../util/linear-regex.js';
 
 export type Labels = Record<string, string>;
 
@@ -35,7 +36,8 @@ export function parseMatcher(text: string): Matcher {
   const op = m[2] as MatchOp;
   if (op === '=~' || op === '!~') {
     try {
-      new RegExp(`^(?:${value})$`);
+      // RE2 (linear time): a silence's pattern must not be able to hang serve.
+      linearRegex(`^(?:${value})$`);
     } catch (err) {
       throw new Error(`not a regular expression in ${JSON.stringify(text)}: ${(err as Error).message}`);
     }
@@ -56,9 +58,23 @@ export function matches(m: Matcher, labels: Labels): boolean {
     case '!=':
       return v !== m.value;
     case '=~':
-      return new RegExp(`^(?:${m.value})$`).test(v);
+      return anchoredTest(m.value, v) ?? false;
     case '!~':
-      return !new RegExp(`^(?:${m.value})$`).test(v);
+      return !(anchoredTest(m.value, v) ?? true);
+  }
+}
+
+/**
+ * RE2 (linear time), so a pattern cannot hang alert evaluation. A stored
+ * pattern RE2 refuses (saved before patterns were checked with it) holds for
+ * nothing: the silence then silences nothing, which errs towards alerting.
+ */
+function anchoredTest(pattern: string, value: string): boolean | undefined {
+  try {
+    return linearRegex(`^(?:${pattern})$`).test(value);
+  } catch (err) {
+    if (err instanceof RegexSyntaxError) return undefined;
+    throw err;
   }
 }
 
