@@ -126,7 +126,8 @@ function parseYaml(file: string, text: string, diags: Diagnostics): RawDocument[
     const start = starts[index] ?? { line: 1, column: 1 };
     docs.push({ file, index, line: start.line, column: start.column, value });
   });
-  return keepWithinLimits(docs, diags);
+  // js-yaml bounds the depth (maxDepth 100); only aliases (`*name`) can make a document bigger than its text.
+  return text.includes('*') ? keepWithinLimits(docs, diags) : docs;
 }
 
 function parseJson(file: string, text: string, diags: Diagnostics): RawDocument[] {

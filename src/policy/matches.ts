@@ -43,7 +43,7 @@ export function installLinearMatches(env: Environment): void {
     }),
   );
   declarations[index] = replacement;
-  // Checked without loading RE2 (~100 ms): only runs that match a pattern pay for it.
+  // Checked without loading the RE2 engine: only runs that match a pattern pay for it.
   probing = true;
   try {
     env.parse("object.x.matches('')")({ object: { x: '' } });

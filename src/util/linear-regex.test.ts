@@ -21,7 +21,8 @@ describe('linearRegex (RE2)', () => {
     assert.equal(linearTest('a.b', 'a\nb', 's'), true);
     assert.equal(linearTest('(?P<x>a)|(?<y>b)', 'b'), true);
     assert.equal(linearTest('\\d{3}', 'x123'), true);
-    assert.equal(linearTest('^\\u00e9$', 'é'), true);
+    assert.equal(linearTest('^\\x{e9}$', 'é'), true);
+    assert.equal(linearTest('^\\p{L}+$', 'Grüße'), true);
   });
 
   it('refuses backreferences and lookaround with a syntax error naming the pattern', () => {
@@ -34,9 +35,15 @@ describe('linearRegex (RE2)', () => {
         return true;
       },
     );
-    assert.match(regexProblem('(?!x)') ?? '', /invalid perl operator/);
-    assert.match(regexProblem('(') ?? '', /missing \)/);
+    assert.match(regexProblem('(?!x)') ?? '', /invalid or unsupported Perl syntax/);
+    assert.match(regexProblem('(') ?? '', /missing closing \)/);
     assert.equal(regexProblem('^ok$'), undefined);
+  });
+
+  it('handles inputs of tens of megabytes', { timeout: 60_000 }, () => {
+    const big = 'a'.repeat(20_000_000);
+    assert.equal(linearTest('^(a+)+$', big + '!'), false);
+    assert.equal(linearTest('a$', big), true);
   });
 
   it('keeps working past the cache bound (evicted patterns are compiled again)', () => {

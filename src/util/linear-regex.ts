@@ -1,24 +1,19 @@
 /**
- * Regular expressions written by users (policy rules, patterns in specs),
- * matched in time linear in the input with RE2 (re2-wasm: WebAssembly, no
- * native build). JavaScript's backtracking engine takes exponential time on
- * patterns like `^(a+)+$` against "aaaa…!", which would hang validate, plan
- * and apply. RE2 has no backreferences and no lookaround; such a pattern is
- * refused with a syntax error instead of being run.
+ * Regular expressions written by users (policy rules, silence matchers),
+ * matched in time linear in the input with RE2's algorithm (re2js, a pure
+ * JavaScript port: no native build, no WebAssembly memory ceiling).
+ * JavaScript's backtracking engine takes exponential time on patterns like
+ * `^(a+)+$` against "aaaa…!", which would hang validate, plan, apply and
+ * serve. RE2 syntax has no backreferences and no lookaround; such a pattern
+ * is refused with a syntax error instead of being run.
  */
+import type { RE2JS } from 're2js';
 import { lazy } from './lazy.js';
 
-interface Re2Instance {
-  test(input: string): boolean;
-}
-interface Re2Module {
-  RE2: new (pattern: string, flags: string) => Re2Instance;
-}
+// Loaded on first use: most runs match no pattern.
+const re2js = lazy<typeof import('re2js')>('re2js');
 
-// WebAssembly instantiation costs ~100 ms: only runs that match a pattern pay it.
-const re2 = lazy<Re2Module>('re2-wasm');
-
-/** A compiled pattern; `test` is linear in the input's length. */
+/** A compiled pattern; `test` (an unanchored search) is linear in the input's length. */
 export interface LinearRegex {
   readonly source: string;
   test(input: string): boolean;
@@ -37,39 +32,29 @@ export class RegexSyntaxError extends Error {
 
 /** Hint for RegexSyntaxError, for diagnostics. */
 export const REGEX_HINT =
-  'patterns use RE2 syntax (linear time): no backreferences (\\1) and no lookaround ((?=, (?!, (?<=)';
+  'patterns use RE2 syntax (linear time): no backreferences (\\1) and no lookaround ((?=, (?!, (?<=); write \\x{e9}, not \\u00e9';
 
-/**
- * Compiled patterns by source and flags. RE2 objects live in WebAssembly
- * memory that the garbage collector does not free, so the cache is bounded
- * and an evicted pattern's memory is released explicitly.
- */
+/** Compiled patterns by flags and source, least recently used first; bounded, as patterns may come from data. */
 const MAX_CACHED = 512;
-const cache = new Map<string, Re2Instance>();
+const cache = new Map<string, RE2JS>();
 
 /**
- * Compiles `pattern` (JavaScript syntax minus backreferences and lookaround).
- * `flags` may hold `i`, `m` and `s`. Throws RegexSyntaxError.
+ * Compiles `pattern` (RE2 syntax). `flags` may hold `i` (case-insensitive),
+ * `m` (^ and $ at line ends) and `s` (. matches a newline). Throws RegexSyntaxError.
  */
 export function linearRegex(pattern: string, flags = ''): LinearRegex {
   const key = `${flags}/${pattern}`;
-  instance(key, pattern, flags);
-  // Looked up at each test: an evicted pattern is compiled again, never used after its memory is freed.
-  return { source: pattern, test: (input) => instance(key, pattern, flags).test(input) };
-}
-
-function instance(key: string, pattern: string, flags: string): Re2Instance {
   let compiled = cache.get(key);
   if (compiled) {
-    // Re-inserted, so the Map's order is least recently used first.
+    // Re-inserted, so the Map's order stays least recently used first.
     cache.delete(key);
-    cache.set(key, compiled);
-    return compiled;
+  } else {
+    compiled = compile(pattern, flags);
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
   }
-  compiled = compile(pattern, flags);
   cache.set(key, compiled);
-  if (cache.size > MAX_CACHED) evict(cache.keys().next().value!);
-  return compiled;
+  const re = compiled;
+  return { source: pattern, test: (input) => re.test(input) };
 }
 
 /** Whether `input` matches anywhere, like RegExp.prototype.test. Throws RegexSyntaxError. */
@@ -88,20 +73,16 @@ export function regexProblem(pattern: string, flags = ''): string | undefined {
   }
 }
 
-function compile(pattern: string, flags: string): Re2Instance {
+function compile(pattern: string, flags: string): RE2JS {
+  const { RE2JS } = re2js();
+  let bits = 0;
+  if (flags.includes('i')) bits |= RE2JS.CASE_INSENSITIVE;
+  if (flags.includes('m')) bits |= RE2JS.MULTILINE;
+  if (flags.includes('s')) bits |= RE2JS.DOTALL;
   try {
-    // RE2 only runs in unicode mode ("u"), which is also how CEL strings are meant.
-    return new (re2().RE2)(pattern, `${flags}u`);
+    return RE2JS.compile(pattern, bits);
   } catch (err) {
     const message = (err as Error).message ?? String(err);
-    // "Invalid regular expression: /p/u: missing ): (a" -> "missing ): (a"
-    const reason = /^Invalid regular expression: \/.*\/[a-z]*: (.*)$/s.exec(message)?.[1] ?? message;
-    throw new RegexSyntaxError(pattern, reason);
+    throw new RegexSyntaxError(pattern, message.replace(/^error parsing regexp: /, ''));
   }
-}
-
-function evict(key: string): void {
-  const re = cache.get(key) as unknown as { wrapper?: { delete?: () => void } } | undefined;
-  cache.delete(key);
-  re?.wrapper?.delete?.();
 }
