@@ -31,6 +31,7 @@ import { combineDesired } from '../desired.js';
 import type { Admission, SourceSet } from '../../source/sources.js';
 import { parseDuration } from '../../util/duration.js';
 import type { RevisionRecord } from '../../store/index.js';
+import type { SyncStatus } from '../../health/index.js';
 import { violationEvent, type Violation } from '../../policy/index.js';
 import { recordViolations } from '../violations.js';
 
@@ -136,7 +137,11 @@ export class Serve {
       onFlushed: (w) => this.emitFlushed(w),
     });
     this.recorder.start();
-    const initialSync = new Map((await store.listResourceSummaries('local')).map((r) => [r.id, r.sync]));
+    // Every source's records, not only a folder's: a Git source's unchanged dependencies are in sync too.
+    const initialSync = await syncStateOf(
+      store,
+      this.options.sources.defs().map((d) => d.name),
+    );
     const bucket = new TokenBucket({
       rate: settings.reconcile.actionsPerSecond,
       burst: settings.reconcile.burst,
@@ -606,4 +611,12 @@ export class Serve {
       }
     }
   }
+}
+
+/** The sync status of every resource of `sources`, as the store has it: where serve starts from. */
+async function syncStateOf(store: Store, sources: readonly string[]): Promise<Map<ResourceId, SyncStatus>> {
+  const state = new Map<ResourceId, SyncStatus>();
+  for (const source of sources)
+    for (const r of await store.listResourceSummaries(source)) state.set(r.id, r.sync);
+  return state;
 }
