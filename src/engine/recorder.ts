@@ -22,6 +22,8 @@ export interface RecorderOptions {
   flushIntervalMs?: number;
   /** Called after each flush that wrote something, with what it wrote (e.g. to stream status changes). */
   onFlushed?: (written: Flushed) => void;
+  /** A periodic flush failed (what it did not write is kept for the next). Defaults to a warning in the log. */
+  onFlushError?: (err: Error) => void;
 }
 
 /** What one flush wrote to the store. */
@@ -66,7 +68,15 @@ export class Recorder {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.options.flushIntervalMs ?? 250);
+    this.timer ??= setInterval(
+      () =>
+        void this.flush().catch((err: Error) =>
+          this.options.onFlushError
+            ? this.options.onFlushError(err)
+            : this.options.logger.warn({ err: err.message }, 'cannot write records; retrying'),
+        ),
+      this.options.flushIntervalMs ?? 250,
+    );
     this.timer.unref();
   }
 
@@ -143,9 +153,9 @@ export class Recorder {
     this.deletes.add(id);
   }
 
-  /** Writes what is buffered. Calls never overlap. */
+  /** Writes what is buffered. Calls never overlap; a failed one keeps what it could not write for the next. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.write());
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.write());
     return this.flushing;
   }
 
@@ -169,18 +179,44 @@ export class Recorder {
     this.deletes = new Set();
     this.events = [];
     this.audits = [];
+    let written = 0;
     try {
       if (records.length) await store.putResources(records);
+      written = 1;
+      if (deletes.length) await store.deleteResources(deletes);
+      written = 2;
+      if (events.length) await store.appendEvents(events);
+      written = 3;
+      if (audits.length) await store.appendAudit(audits);
+    } catch (err) {
+      this.keepUnwritten(written, records, deletes, events, audits);
+      throw err;
     } finally {
       this.writing = undefined;
     }
-    if (deletes.length) await store.deleteResources(deletes);
-    if (events.length) await store.appendEvents(events);
-    if (audits.length) await store.appendAudit(audits);
     if (this.options.onFlushed && (records.length || deletes.length || events.length))
       this.options.onFlushed({ records, deletes, events: events.length });
   }
+
+  /** What a failed write did not get to goes back under what was buffered since (the newer record wins). */
+  private keepUnwritten(
+    written: number,
+    records: ResourceRecord[],
+    deletes: ResourceId[],
+    events: EventRecord[],
+    audits: AuditInput[],
+  ): void {
+    if (written < 1)
+      for (const r of records)
+        if (!this.records.has(r.id) && !this.deletes.has(r.id)) this.records.set(r.id, r);
+    if (written < 2) for (const id of deletes) if (!this.records.has(id)) this.deletes.add(id);
+    if (written < 3) this.events = [...events, ...this.events].slice(-MAX_UNWRITTEN_EVENTS);
+    this.audits = [...audits, ...this.audits];
+  }
 }
+
+/** Events kept in memory at most while the state cannot be written (records and audit entries are all kept). */
+const MAX_UNWRITTEN_EVENTS = 10_000;
 
 function pastTense(op: string): string {
   return { create: 'Created', update: 'Updated', replace: 'Replaced', delete: 'Deleted' }[op] ?? 'Applied';

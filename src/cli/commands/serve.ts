@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { ApiServer } from '../../server/index.js';
 import { InvalidArgumentError } from 'commander';
-import { collect, parseDurationOption, parseIntOption, run } from '../context.js';
+import type { Runnable } from '../../engine/controller/manager.js';
+import { collect, EXIT, parseDurationOption, parseIntOption, run } from '../context.js';
 
 type LogFormat = 'pretty' | 'json' | 'none';
 
@@ -30,6 +31,11 @@ export function register(program: Command): void {
     )
     .option('--no-listen', 'no HTTP server')
     .option(
+      '--grace <duration>',
+      'how long stopping (SIGTERM, Ctrl-C) may take before serve exits anyway (default 30s)',
+      parseDurationOption,
+    )
+    .option(
       '--log-format <format>',
       'log lines on stderr too: pretty, json or none (default: pretty on a terminal, else none; the JSON log file is always written)',
       parseLogFormat,
@@ -42,6 +48,7 @@ export function register(program: Command): void {
           workers?: number;
           listen?: string | false;
           logFormat?: LogFormat;
+          grace?: number;
         },
         cmd: Command,
       ) =>
@@ -59,50 +66,50 @@ export function register(program: Command): void {
             start: false,
             console: mirror,
           });
-          // Runnables in order: HTTP first (probes answer while the rest starts), then the controller; stopped in reverse.
           const listen = opts.listen ?? api.settings.server.listen;
           let http: ApiServer | undefined;
-          if (listen !== false) {
-            const { startApiServer, ListenError } = await import('../../server/index.js');
-            try {
-              http = await startApiServer({ api, listen, serve, metrics, logger: api.logger });
-              o.err(
-                `setpoint serve: API on ${http.url} (GET /openapi.json; probes /healthz /readyz; /metrics)`,
-              );
-            } catch (err) {
-              const explicit = opts.listen !== undefined || api.settings.server.listenExplicit;
-              if (!(err instanceof ListenError) || explicit || err.reason !== 'EADDRINUSE') throw err;
-              o.err(
-                o.colors.yellow(`warning: ${err.message}; serving without the HTTP API`) +
-                  `\n  hint: ${err.hint}`,
-              );
-            }
-          }
-          try {
-            await serve.start();
-          } catch (err) {
-            await http?.close();
-            throw err;
-          }
+          // HTTP (probes, metrics, the API) starts right after span export and stops last (manager.ts).
+          const httpRunnable: Runnable | undefined =
+            listen === false
+              ? undefined
+              : {
+                  name: 'http',
+                  start: async () => {
+                    const { startApiServer, ListenError } = await import('../../server/index.js');
+                    try {
+                      http = await startApiServer({ api, listen, serve, metrics, logger: api.logger });
+                      o.err(
+                        `setpoint serve: API on ${http.url} (GET /openapi.json; probes /healthz /readyz; /metrics)`,
+                      );
+                    } catch (err) {
+                      const explicit = opts.listen !== undefined || api.settings.server.listenExplicit;
+                      if (!(err instanceof ListenError) || explicit || err.reason !== 'EADDRINUSE') throw err;
+                      o.err(
+                        o.colors.yellow(`warning: ${err.message}; serving without the HTTP API`) +
+                          `\n  hint: ${err.hint}`,
+                      );
+                    }
+                  },
+                  drain: () => http?.drain(),
+                  stop: () => http?.close(),
+                };
+          const manager = serve.manager({ http: httpRunnable, graceMs: opts.grace });
+          await manager.start();
           const s = serve.status();
           o.err(
             `setpoint serve: revision ${s.revision ?? '(none admitted)'}, watching ${s.watches} kind(s); Ctrl-C or SIGTERM to stop`,
           );
-          await new Promise<void>((resolve) => {
-            let stopping = false;
-            const stop = (sig: string) => {
-              if (stopping) return;
-              stopping = true;
-              o.err(`${sig}: finishing in-flight work…`);
-              http?.drain();
-              void serve
-                .stop()
-                .then(() => http?.close())
-                .then(resolve);
-            };
-            process.once('SIGTERM', () => stop('SIGTERM'));
-            process.once('SIGINT', () => stop('SIGINT'));
-          });
+          const ended = await manager.run((sig) => o.err(`${sig}: finishing in-flight work…`));
+          if (!ended.clean) {
+            o.err(
+              o.colors.red(
+                `error: serve was stopped before it finished (a second signal, or longer than the ${((opts.grace ?? 30_000) / 1000).toFixed(0)}s grace period); in-flight work may be unrecorded`,
+              ) + '\n  hint: the next start reconciles everything again from the state and the targets',
+            );
+            // Parts still stopping must not keep the process alive past its grace period.
+            setTimeout(() => process.exit(EXIT.error), 100).unref();
+            return EXIT.error;
+          }
           o.err('setpoint serve stopped');
         }),
     );

@@ -29,7 +29,7 @@ export function queuePriority(priority: Priority | undefined, trigger: TriggerCl
 }
 
 export interface ControllerOptions {
-  reconciler: Reconciler;
+  reconciler: Pick<Reconciler, 'reconcile'>;
   /** Workers reconciling at once. */
   workers: number;
   backoffBaseMs: number;
@@ -39,6 +39,8 @@ export interface ControllerOptions {
   priorityOf(id: ResourceId): Priority | undefined;
   /** Called when the last queued key is done and nothing is queued or in flight. */
   onIdle?(): void;
+  /** Awaited before taking each key: workers wait while it is pending (serve cannot act safely). */
+  gate?(signal: AbortSignal): Promise<void>;
 }
 
 export class Controller {
@@ -85,6 +87,7 @@ export class Controller {
 
   private async work(): Promise<void> {
     for (;;) {
+      await this.options.gate?.(this.abort.signal);
       const item = await this.queue.get(this.abort.signal);
       if (!item) return;
       const trigger = this.triggers.get(item.key) ?? {};

@@ -1,15 +1,19 @@
 /**
- * `setpoint serve`: the continuous loop. A set of runnables started in order
- * and stopped in reverse (controller-runtime's manager):
+ * `setpoint serve`: the continuous loop, as the parts a Manager (manager.ts)
+ * starts in order and stops in reverse (controller-runtime's manager):
  *
- *   [span export] -> state lock -> recorder -> controller workers ->
- *   manifest source (first revision) -> provider watches -> periodic resync
- *   -> nudge poller -> [alert evaluator]
+ *   [first runnables: span export] -> [HTTP] -> state lock -> recorder ->
+ *   controller workers -> sources (first revisions, folder watches, Git
+ *   polls) -> provider watches -> periodic resync -> commands (nudges) ->
+ *   [last runnables: alert evaluator]
  *
- * Stopping (SIGTERM): stop taking work, let in-flight actions finish,
- * persist everything, release the lock. A crash loses nothing that matters:
- * the next start reconciles every resource from the store and the actual
- * state (level-based), and adopts what is still running.
+ * Stopping (SIGTERM): readiness says 503, no new work is taken, in-flight
+ * actions finish, everything is persisted, the lock is released, HTTP goes
+ * last. A crash loses nothing that matters: the next start reconciles every
+ * resource from the store and the actual state (level-based), and adopts
+ * what is still running. While serve cannot act safely (the state cannot be
+ * written: health.ts, state-guard.ts) it stops acting, says why on /readyz
+ * and resumes by itself.
  */
 import type { Resource, ResourceId } from '../../manifest/index.js';
 import type { ProviderRegistry } from '../../provider/registry.js';
@@ -17,23 +21,24 @@ import type { Disposable } from '../../provider/types.js';
 import type { Settings } from '../../project/index.js';
 import { TokenBucket } from '../../queue/index.js';
 import type { SecretResolver } from '../../secrets/index.js';
-import type { Store } from '../../store/index.js';
+import type { RevisionRecord, Store } from '../../store/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { createContext } from '../../provider/context.js';
-import { acquireStateLock, type HeldLock } from '../lock.js';
-import { Recorder, type Flushed } from '../recorder.js';
-import { Controller } from './controller.js';
-import { DesiredIndex } from './desired-index.js';
-import { Reconciler, type WindowGate } from './reconciler.js';
-import { FolderWatch } from './source.js';
-import { combineDesired } from '../desired.js';
+import type { SyncStatus } from '../../health/index.js';
 import type { Admission, SourceSet } from '../../source/sources.js';
 import { parseDuration } from '../../util/duration.js';
-import type { RevisionRecord } from '../../store/index.js';
-import type { SyncStatus } from '../../health/index.js';
-import { violationEvent, type Violation } from '../../policy/index.js';
-import { recordViolations } from '../violations.js';
+import { createContext } from '../../provider/context.js';
+import { combineDesired } from '../desired.js';
+import { acquireStateLock, type HeldLock } from '../lock.js';
+import { Recorder, type Flushed } from '../recorder.js';
+import { reportAdmission, reportViolations, type ReportSinks } from './admission-report.js';
+import { Controller } from './controller.js';
+import { DesiredIndex } from './desired-index.js';
+import { ServeHealth, type Degradation } from './health.js';
+import { Manager, type Runnable } from './manager.js';
+import { Reconciler, type WindowGate } from './reconciler.js';
+import { FolderWatch } from './source.js';
+import { StateGuard } from './state-guard.js';
 
 export interface ServeOptions {
   /** The sources of desired state (folders are watched, Git repositories polled). */
@@ -46,6 +51,8 @@ export interface ServeOptions {
   metrics: Metrics;
   windows?: WindowGate;
   workRoot?: string;
+  /** Where the state is (a path or a URL without credentials), for messages. Defaults to "the state". */
+  statePath?: string;
   /** Overrides settings.reconcile.resyncMs. */
   resyncMs?: number;
   /** Overrides settings.reconcile.workers. */
@@ -53,20 +60,17 @@ export interface ServeOptions {
   /** How often to look for commands from the CLI in the store. Defaults to 250 ms. */
   pollMs?: number;
   /**
-   * Started in order and stopped in reverse: phase "first" ones before
-   * everything else and stopped after it (e.g. span export); the others last,
-   * once the first revisions are in, and stopped first (e.g. the alert evaluator).
+   * More runnables: phase "first" ones start before everything else and stop
+   * after it (e.g. span export); the others start last and stop first (e.g.
+   * the alert evaluator).
    */
   runnables?: ServeRunnable[];
 }
 
 /** Something that runs as long as serve does. */
-export interface ServeRunnable {
-  name: string;
+export interface ServeRunnable extends Runnable {
   /** Defaults to "last". */
   phase?: 'first' | 'last';
-  start(): Promise<void> | void;
-  stop(): Promise<void> | void;
 }
 
 export interface ServeStatus {
@@ -76,11 +80,16 @@ export interface ServeStatus {
   processing: number;
   watches: number;
   startedAt: string;
+  /** Why serve is not acting now (the state cannot be written…); empty when it is. */
+  degraded: Degradation[];
 }
 
 export class Serve {
+  /** Whether serve may act, and why not: readiness, the degraded gauge and the workers read it. */
+  readonly health = new ServeHealth();
   private lock: HeldLock | undefined;
   private recorder: Recorder | undefined;
+  private guard: StateGuard | undefined;
   private controller: Controller | undefined;
   private reconciler: Reconciler | undefined;
   private folderWatches: FolderWatch[] = [];
@@ -88,16 +97,22 @@ export class Serve {
   private readonly bySource = new Map<string, Admission>();
   private index: DesiredIndex | undefined;
   private watches = new Map<string, Disposable>();
-  private timers: NodeJS.Timeout[] = [];
+  private watching = false;
+  private readonly pollTimers = new Map<string, NodeJS.Timeout>();
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private gaugeTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
   private nudgeSeq = 0;
   private lastCounter = -1;
   private readonly startedAt = new Date().toISOString();
-  private readonly started: ServeRunnable[] = [];
-  private readonly startedFirst: ServeRunnable[] = [];
   private unsubscribeScrape: (() => void) | undefined;
   private stopping = false;
+  private managed: Manager | undefined;
 
-  constructor(private readonly options: ServeOptions) {}
+  constructor(private readonly options: ServeOptions) {
+    this.health.register(options.metrics.registry);
+    this.health.onChange((d, raised) => this.healthChanged(d, raised));
+  }
 
   private readonly flushListeners = new Set<(written: Flushed) => void>();
 
@@ -121,22 +136,114 @@ export class Serve {
     return this.index;
   }
 
+  /**
+   * The manager over every part, in start order: the "first" runnables, then
+   * `http` (probes answer while the rest starts and while it drains), the
+   * parts of the loop, the "last" runnables.
+   */
+  manager(options: { http?: Runnable; graceMs?: number } = {}): Manager {
+    const extra = this.options.runnables ?? [];
+    this.managed = new Manager({
+      logger: this.options.logger,
+      graceMs: options.graceMs,
+      runnables: [
+        ...extra.filter((r) => r.phase === 'first'),
+        ...(options.http ? [options.http] : []),
+        ...this.parts(),
+        ...extra.filter((r) => r.phase !== 'first'),
+      ],
+      onUncaught: (err) => this.uncaught(err),
+    });
+    return this.managed;
+  }
+
+  /** Starts every part (a manager without HTTP); see manager() for the order. */
   async start(): Promise<void> {
-    const { store, settings, logger, metrics } = this.options;
-    for (const r of this.options.runnables ?? []) {
-      if (r.phase !== 'first') continue;
-      await r.start();
-      this.startedFirst.push(r);
-    }
-    this.lock = await acquireStateLock(store, { what: 'serve', actor: 'setpoint-serve' });
-    this.recorder = new Recorder({
+    await (this.managed ?? this.manager()).start();
+  }
+
+  /** Stops every part in reverse order. */
+  async stop(): Promise<void> {
+    await this.managed?.stop();
+  }
+
+  /** The loop's parts, in start order. */
+  private parts(): Runnable[] {
+    return [
+      {
+        name: 'state lock',
+        start: async () => {
+          this.lock = await acquireStateLock(this.options.store, { what: 'serve', actor: 'setpoint-serve' });
+        },
+        stop: async () => {
+          await this.lock?.release();
+          this.options.logger.info({}, 'serve stopped');
+        },
+      },
+      { name: 'recorder', start: () => this.startRecorder(), stop: () => this.stopRecorder() },
+      {
+        name: 'controller',
+        start: () => this.startController(),
+        drain: () => (this.stopping = true),
+        stop: () => this.stopController(),
+      },
+      { name: 'sources', start: () => this.startSources(), stop: () => this.stopSources() },
+      {
+        name: 'watches',
+        start: () => {
+          this.watching = true;
+          if (this.index) this.rewatch(this.index);
+        },
+        stop: () => this.unwatch(),
+      },
+      { name: 'resync', start: () => this.startResync(), stop: () => this.stopResync() },
+      {
+        name: 'commands',
+        start: () => this.startCommands(),
+        stop: () => clearInterval(this.pollTimer),
+      },
+    ];
+  }
+
+  private startRecorder(): void {
+    const { store, logger } = this.options;
+    const recorder = (this.recorder = new Recorder({
       store,
       logger,
       actor: 'setpoint-serve',
       flushIntervalMs: 100,
       onFlushed: (w) => this.emitFlushed(w),
+      onFlushError: (err) => {
+        if (!this.guard?.failed(err, 'records, events and audit entries'))
+          logger.warn({ err: err.message }, 'cannot write records; retrying');
+      },
+    }));
+    this.guard = new StateGuard({
+      store,
+      recorder,
+      health: this.health,
+      logger,
+      statePath: this.options.statePath ?? 'the state',
+      onRecovered: () => void this.resync(),
     });
-    this.recorder.start();
+    recorder.start();
+  }
+
+  private async stopRecorder(): Promise<void> {
+    this.guard?.stop();
+    try {
+      await this.recorder?.stop();
+    } catch (err) {
+      // Nothing more can be done: say what is lost, and why.
+      this.options.logger.error(
+        { err: (err as Error).message },
+        'cannot write the last records, events and audit entries before stopping',
+      );
+    }
+  }
+
+  private async startController(): Promise<void> {
+    const { store, settings, logger, metrics } = this.options;
     // Every source's records, not only a folder's: a Git source's unchanged dependencies are in sync too.
     const initialSync = await syncStateOf(
       store,
@@ -151,10 +258,14 @@ export class Serve {
       registry: this.options.registry,
       settings,
       secrets: this.options.secrets,
-      recorder: this.recorder,
+      recorder: this.recorder!,
       desired: () => this.index,
       windows: this.options.windows,
-      takeToken: () => bucket.take(),
+      // Right before each action: a token of the rate limit, and the state must take what led to it.
+      takeToken: async () => {
+        await bucket.take();
+        await this.guard!.beforeAction();
+      },
       workRoot: this.options.workRoot,
       initialSync,
       onInSync: (id) => {
@@ -172,10 +283,21 @@ export class Serve {
       },
       onAction: (kind, op, result) => metrics.actions.inc({ kind, op, result }),
       onPolicyViolations: (violations, revisionId) =>
-        void this.recordViolations(violations, revisionId, false),
+        void reportViolations(violations, revisionId, false, this.sinks()),
     }));
+    const guard = this.guard!;
     this.controller = new Controller({
-      reconciler,
+      // A reconcile that failed because the state cannot be written degrades serve (the key is retried).
+      reconciler: {
+        reconcile: async (id, trigger) => {
+          try {
+            return await reconciler.reconcile(id, trigger);
+          } catch (err) {
+            guard.failed(err, `the record of ${id}`);
+            throw err;
+          }
+        },
+      },
       workers: this.options.workers ?? settings.reconcile.workers,
       backoffBaseMs: settings.reconcile.backoffBaseMs,
       backoffMaxMs: settings.reconcile.backoffMaxMs,
@@ -183,54 +305,49 @@ export class Serve {
       metrics,
       priorityOf: (id) => this.index?.byId.get(id)?.lifecycle.priority,
       onIdle: () => this.idle(),
+      // While serve cannot act safely the workers wait; keys stay queued.
+      gate: (signal) => this.health.whenHealthy(signal),
     });
     this.controller.start();
-    this.nudgeSeq = (await store.listNudges(0)).reduce((m, n) => Math.max(m, n.seq ?? 0), 0);
+  }
 
-    // Polled sources' fetch-health series exist (at 0) from the first scrape.
-    metrics.sources.watch(
-      this.options.sources
-        .defs()
-        .filter((d) => d.git)
-        .map((d) => ({ name: d.name, intervalMs: parseDuration(d.git!.interval ?? '1m')! })),
-    );
-    await this.startSources();
-    this.scheduleResync();
-    const poll = setInterval(
-      () =>
-        void this.pollNudges().catch((err: Error) =>
-          logger.warn({ err: err.message }, 'cannot read commands'),
-        ),
-      this.options.pollMs ?? 250,
-    );
-    const gauges = setInterval(() => void this.updateGauges(), 10_000);
-    this.timers.push(poll, gauges);
-    // A scrape sees the drift gauges as they are now, not as of the last 10 s tick.
-    this.unsubscribeScrape = metrics.onScrape(() => this.updateGauges());
-    for (const r of this.options.runnables ?? []) {
-      if (r.phase === 'first') continue;
-      await r.start();
-      this.started.push(r);
-    }
-    logger.info(
-      { revisionId: this.index?.revision.id, resources: this.index?.byId.size ?? 0 },
-      'serve started',
-    );
+  private async stopController(): Promise<void> {
+    this.stopping = true;
+    await this.controller?.stop();
+    await this.stopHooks();
+  }
+
+  private sinks(): ReportSinks {
+    return {
+      recorder: this.recorder!,
+      store: this.options.store,
+      logger: this.options.logger,
+      metrics: this.options.metrics,
+      onWriteError: (err, what) => this.guard?.failed(err, what),
+    };
   }
 
   /** First revisions of every source, then watches (folders) and polls (Git). */
   private async startSources(): Promise<void> {
-    const { sources, logger } = this.options;
+    const { sources, logger, metrics } = this.options;
+    // Polled sources' fetch-health series exist (at 0) from the first scrape.
+    metrics.sources.watch(
+      sources
+        .defs()
+        .filter((d) => d.git)
+        .map((d) => ({ name: d.name, intervalMs: parseDuration(d.git!.interval ?? '1m')! })),
+    );
     let last: Admission | undefined;
     for (const def of sources.defs()) {
       try {
         const a = await sources.current(def.name);
-        this.report(a);
+        reportAdmission(a, this.sinks());
         if (a.desired) {
           this.bySource.set(def.name, a);
           last = a;
         }
       } catch (err) {
+        this.guard?.failed(err, `source ${def.name}`);
         logger.warn(
           { source: def.name, err: (err as Error).message },
           'source unavailable; retrying on its next fetch',
@@ -252,6 +369,15 @@ export class Serve {
     if (last) await this.rebuild(last);
   }
 
+  private async stopSources(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.pollTimers.values()) clearTimeout(t);
+    this.pollTimers.clear();
+    for (const w of this.folderWatches) w.stop();
+    this.folderWatches = [];
+    await this.sourceWork;
+  }
+
   private schedulePoll(name: string, intervalMs: number): void {
     const t = setTimeout(
       () => {
@@ -262,7 +388,7 @@ export class Serve {
       intervalMs * (0.9 + Math.random() * 0.2),
     );
     t.unref();
-    this.timers.push(t);
+    this.pollTimers.set(name, t);
   }
 
   /** Serialises source work: one fetch/admission at a time. */
@@ -277,7 +403,7 @@ export class Serve {
         const def = sources.get(name);
         const a = def.git ? await sources.sync(name) : await sources.admit(def, def.paths!);
         if (a.known && why !== 'sync' && this.bySource.get(name)?.revision.id === a.revision.id) return;
-        this.report(a);
+        reportAdmission(a, this.sinks());
         if (!a.desired) return;
         const state = await store.getSource(name);
         if (state?.pinned && state.pinned !== a.revision.id) {
@@ -299,76 +425,11 @@ export class Serve {
         await this.rebuild(a);
       })
       .catch((err: Error) => {
+        this.guard?.failed(err, `source ${name}`);
         this.options.logger.warn({ source: name, err: err.message }, 'source refresh failed');
         this.recorder?.event('Warning', 'SourceUnavailable', `source ${name}: ${err.message}`);
       });
     return this.sourceWork;
-  }
-
-  /** Events and metrics for an admission (SourceSet records it and audits it). */
-  private report(a: Admission): void {
-    if (a.known) return;
-    const recorder = this.recorder!;
-    this.options.metrics.revisions.inc({ result: a.revision.admitted ? 'admitted' : 'refused' });
-    if (!a.revision.admitted) {
-      const errors = a.diagnostics.filter((d) => d.severity === 'error');
-      const first = errors[0];
-      const where = first?.file ? `${first.file}:${first.line ?? 0}: ` : '';
-      recorder.event(
-        'Warning',
-        'RevisionRefused',
-        `source ${a.source}: revision ${a.revision.id} refused (${errors.length} problems; the previous revision stays in force): ${where}${first?.summary ?? ''}`,
-      );
-      this.options.logger.warn(
-        { source: a.source, revisionId: a.revision.id, diagnostics: a.diagnostics },
-        'revision refused',
-      );
-    } else {
-      recorder.event(
-        'Normal',
-        'RevisionAdmitted',
-        `source ${a.source}: revision ${a.revision.id} admitted: ${a.revision.resourceCount} resources`,
-      );
-      this.options.logger.info(
-        { source: a.source, revisionId: a.revision.id, resources: a.revision.resourceCount },
-        'revision admitted',
-      );
-    }
-    // Every policy verdict on the revision: an event each (listing all a refusal's denials), a record, a count.
-    const violations = a.violations ?? [];
-    for (const v of violations) {
-      const e = violationEvent(v);
-      recorder.event(
-        e.type,
-        e.reason,
-        a.revision.admitted || v.action !== 'deny'
-          ? e.message
-          : `${e.message}; revision ${a.revision.id} refused`,
-        v.resourceId,
-      );
-    }
-    if (violations.length > 0) void this.recordViolations(violations, a.revision.id, !a.revision.admitted);
-  }
-
-  /** Violation rows and metrics; an audit entry (policy.deny) for each deny that refused the revision. */
-  private async recordViolations(
-    violations: readonly Violation[],
-    revisionId: string,
-    blocked: boolean,
-  ): Promise<void> {
-    const recorder = this.recorder!;
-    try {
-      await recordViolations(
-        violations,
-        { revisionId, blocked },
-        { store: this.options.store, metrics: this.options.metrics, audit: (e) => recorder.audit(e) },
-      );
-    } catch (err) {
-      this.options.logger.warn(
-        { revisionId, err: (err as Error).message },
-        'cannot record policy violations',
-      );
-    }
   }
 
   /** Makes the combination of every source's current revision the desired state. */
@@ -400,7 +461,7 @@ export class Serve {
     // Everything else is looked at too (source files may have changed), behind the changes.
     for (const id of next.byId.keys()) if (!changed.has(id)) this.controller!.enqueue(id, 'resync');
     await this.enqueueOrphans(next);
-    this.rewatch(next);
+    if (this.watching) this.rewatch(next);
     this.updateManagedGauge(next);
   }
 
@@ -440,16 +501,35 @@ export class Serve {
     }
   }
 
+  private async unwatch(): Promise<void> {
+    this.watching = false;
+    for (const w of this.watches.values()) await w.dispose();
+    this.watches.clear();
+  }
+
+  private startResync(): void {
+    this.scheduleResync();
+    this.gaugeTimer = setInterval(() => void this.updateGauges().catch(() => undefined), 10_000);
+    this.gaugeTimer.unref();
+    // A scrape sees the drift gauges as they are now, not as of the last 10 s tick.
+    this.unsubscribeScrape = this.options.metrics.onScrape(() => this.updateGauges());
+  }
+
+  private stopResync(): void {
+    this.unsubscribeScrape?.();
+    clearTimeout(this.resyncTimer);
+    clearInterval(this.gaugeTimer);
+  }
+
   /** A full resync every resyncMs, jittered ±10% so replicas do not align. */
   private scheduleResync(): void {
     const base = this.options.resyncMs ?? this.options.settings.reconcile.resyncMs;
     const delay = base * (0.9 + Math.random() * 0.2);
-    const t = setTimeout(() => {
+    this.resyncTimer = setTimeout(() => {
       void this.resync();
       this.scheduleResync();
     }, delay);
-    t.unref();
-    this.timers.push(t);
+    this.resyncTimer.unref();
   }
 
   /** A full pass in progress (start-up, resync or new revision) and when it began. */
@@ -462,6 +542,9 @@ export class Serve {
     const ms = Date.now() - pass.started;
     this.options.logger.info({ pass: pass.what, keys: pass.keys, durationMs: ms }, `${pass.what} finished`);
     this.recorder?.event('Normal', 'PassFinished', `${pass.what} of ${pass.keys} resources took ${ms}ms`);
+    // A whole pass without a new uncaught error: whatever it broke has been looked at again.
+    if (this.health.has('internal-error') && Date.now() - this.lastUncaughtAt > ms)
+      this.health.recover('internal-error');
   }
 
   async resync(): Promise<void> {
@@ -470,10 +553,29 @@ export class Serve {
     if (!index) return;
     this.pass ??= { what: 'resync', started: Date.now(), keys: index.byId.size };
     for (const id of index.byId.keys()) this.controller!.enqueue(id, 'resync', Date.now());
-    await this.enqueueOrphans(index);
+    try {
+      await this.enqueueOrphans(index);
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'cannot list orphans');
+    }
   }
 
-  /** Commands from the CLI arrive as nudges in the store; the change counter makes the check free. */
+  private async startCommands(): Promise<void> {
+    const { store, logger } = this.options;
+    this.nudgeSeq = (await store.listNudges(0)).reduce((m, n) => Math.max(m, n.seq ?? 0), 0);
+    this.pollTimer = setInterval(
+      () =>
+        void this.pollNudges().catch((err: Error) =>
+          logger.warn({ err: err.message }, 'cannot read commands'),
+        ),
+      this.options.pollMs ?? 250,
+    );
+    logger.info(
+      { revisionId: this.index?.revision.id, resources: this.index?.byId.size ?? 0 },
+      'serve started',
+    );
+  }
+
   /**
    * Commands (nudges) were written by this process (the HTTP API shares the
    * store connection, so the change counter does not move): read them at the
@@ -483,6 +585,7 @@ export class Serve {
     this.lastCounter = -1;
   }
 
+  /** Commands from the CLI arrive as nudges in the store; the change counter makes the check free. */
   private async pollNudges(): Promise<void> {
     const { store } = this.options;
     const counter = await store.changeCounter();
@@ -504,7 +607,12 @@ export class Serve {
 
   private async converged(index: DesiredIndex, at: number): Promise<void> {
     const { store, metrics } = this.options;
-    await store.markConverged(index.revision.id, new Date(at).toISOString());
+    try {
+      await store.markConverged(index.revision.id, new Date(at).toISOString());
+    } catch (err) {
+      if (!this.guard?.failed(err, `the convergence of revision ${index.revision.id}`))
+        this.options.logger.warn({ err: (err as Error).message }, 'cannot record the convergence');
+    }
     metrics.convergenceSeconds.observe((at - index.admittedAt) / 1000);
     if (index.revision.committedAt)
       metrics.leadTimeSeconds.observe(Math.max(0, at - Date.parse(index.revision.committedAt)) / 1000);
@@ -513,6 +621,30 @@ export class Serve {
       'Converged',
       `revision ${index.revision.id} converged in ${((at - index.admittedAt) / 1000).toFixed(2)}s`,
     );
+  }
+
+  private lastUncaughtAt = 0;
+
+  /** An uncaught error anywhere in the process: a full state degrades as such, anything else as an internal error. */
+  private uncaught(err: Error): void {
+    if (this.guard?.failed(err, 'an uncaught write')) return;
+    this.lastUncaughtAt = Date.now();
+    this.health.degrade(
+      'internal-error',
+      `uncaught error: ${err.message} (see the log); not acting until a full pass finishes without one`,
+    );
+    void this.resync();
+  }
+
+  /** A condition raised or cleared: an event (kept in memory until the state takes it) and a log line. */
+  private healthChanged(d: Degradation, raised: boolean): void {
+    if (raised) this.recorder?.event('Warning', 'ServeDegraded', `not acting: ${d.message}`);
+    else
+      this.recorder?.event(
+        'Normal',
+        'ServeRecovered',
+        `acting again: ${d.reason} is over (since ${d.since})`,
+      );
   }
 
   private updateManagedGauge(index: DesiredIndex): void {
@@ -551,42 +683,13 @@ export class Serve {
       processing: this.controller?.queue.processing() ?? 0,
       watches: this.watches.size,
       startedAt: this.startedAt,
+      degraded: this.health.list(),
     };
   }
 
   /** Reconciles one resource soon (an API or CLI request). */
   nudge(id: ResourceId): void {
     this.controller?.enqueue(id, 'user');
-  }
-
-  async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    await this.stopRunnables(this.started);
-    this.unsubscribeScrape?.();
-    for (const t of this.timers) clearInterval(t);
-    for (const w of this.watches.values()) await w.dispose();
-    this.watches.clear();
-    for (const w of this.folderWatches) w.stop();
-    await this.controller?.stop();
-    await this.stopHooks();
-    await this.recorder?.stop();
-    await this.lock?.release();
-    this.options.logger.info({}, 'serve stopped');
-    await this.stopRunnables(this.startedFirst);
-  }
-
-  private async stopRunnables(list: ServeRunnable[]): Promise<void> {
-    for (const r of [...list].reverse()) {
-      try {
-        await r.stop();
-      } catch (err) {
-        this.options.logger.warn(
-          { runnable: r.name, err: (err as Error).message },
-          'runnable failed to stop',
-        );
-      }
-    }
   }
 
   /** Providers that hold things which must not outlive serve (e.g. stopWithServe processes). */

@@ -1,4 +1,4 @@
-/** Probes and metrics: /healthz (alive), /readyz (first revision admitted, not stopping), /metrics. */
+/** Probes and metrics: /healthz (alive), /readyz (first revision admitted, acting, not stopping), /metrics. */
 import * as z from 'zod';
 import type { Routes } from '../route.js';
 import type { ServerContext } from '../context.js';
@@ -19,18 +19,35 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     method: 'GET',
     path: '/readyz',
     tag: 'probes',
-    summary: 'Readiness: the first revision is admitted and serve is not stopping (503 otherwise)',
+    summary:
+      'Readiness: the first revision is admitted, serve is acting (not degraded) and not stopping (503 otherwise, with the reason)',
     auth: 'public',
     response: {
       schema: z.object({
         ready: z.boolean(),
         revision: z.string().optional(),
         reason: z.string().optional(),
+        degraded: z
+          .array(z.object({ reason: z.string(), message: z.string(), since: z.string() }))
+          .optional()
+          .describe('Why serve is not acting (the state cannot be written, …): it resumes by itself'),
       }),
     },
     handler: (c) => {
-      const revision = ctx.serve?.status().revision;
+      const status = ctx.serve?.status();
+      const revision = status?.revision;
       if (ctx.draining) return c.json({ ready: false, revision, reason: 'stopping' }, 503);
+      const degraded = status?.degraded ?? [];
+      if (degraded.length > 0)
+        return c.json(
+          {
+            ready: false,
+            revision,
+            reason: degraded.map((d) => d.message).join('; '),
+            degraded: degraded.map((d) => ({ reason: d.reason, message: d.message, since: d.since })),
+          },
+          503,
+        );
       if (ctx.serve && !revision) return c.json({ ready: false, reason: 'no revision admitted yet' }, 503);
       return c.json({ ready: true, revision });
     },
