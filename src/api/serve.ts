@@ -73,9 +73,23 @@ export async function serve(
     metrics,
     windows: windowGate(ctx.settings),
     workRoot: ctx.workRoot,
+    statePath: displayedState(ctx.stateLocation),
     resyncMs: options.resyncMs,
     workers: options.workers,
   });
   if (options.start !== false) await controller.start();
   return { serve: controller, metrics, alerts };
+}
+
+/** The state's location for messages: a URL without its credentials. */
+function displayedState(location: string): string {
+  if (!location.includes('://')) return location;
+  try {
+    const url = new URL(location);
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return 'the state store';
+  }
 }

@@ -9,11 +9,11 @@
 import { Gauge, type Registry } from 'prom-client';
 
 /** Why serve is not acting. A closed set: a gauge label and a readiness reason. */
-export type DegradedReason = 'state-unwritable' | 'state-missing' | 'lock-lost' | 'internal-error';
+export type DegradedReason = 'state-unwritable' | 'state-lost' | 'lock-lost' | 'internal-error';
 
 export const DEGRADED_REASONS: readonly DegradedReason[] = [
   'state-unwritable',
-  'state-missing',
+  'state-lost',
   'lock-lost',
   'internal-error',
 ];
@@ -35,7 +35,7 @@ export class ServeHealth {
   register(registry: Registry): void {
     this.gauge = new Gauge({
       name: 'setpoint_serve_degraded',
-      help: 'Whether serve has stopped acting, by reason (state-unwritable, state-missing, lock-lost, internal-error).',
+      help: 'Whether serve has stopped acting, by reason (state-unwritable, state-lost, lock-lost, internal-error).',
       labelNames: ['reason'],
       registers: [registry],
     });

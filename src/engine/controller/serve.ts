@@ -12,7 +12,7 @@
  * last. A crash loses nothing that matters: the next start reconciles every
  * resource from the store and the actual state (level-based), and adopts
  * what is still running. While serve cannot act safely (the state cannot be
- * written: health.ts, state-guard.ts) it stops acting, says why on /readyz
+ * written: health.ts, record-guard.ts) it stops acting, says why on /readyz
  * and resumes by itself.
  */
 import type { Resource, ResourceId } from '../../manifest/index.js';
@@ -38,7 +38,7 @@ import { ServeHealth, type Degradation } from './health.js';
 import { Manager, type Runnable } from './manager.js';
 import { Reconciler, type WindowGate } from './reconciler.js';
 import { FolderWatch } from './source.js';
-import { StateGuard } from './state-guard.js';
+import { RecordGuard } from './record-guard.js';
 
 export interface ServeOptions {
   /** The sources of desired state (folders are watched, Git repositories polled). */
@@ -89,7 +89,7 @@ export class Serve {
   readonly health = new ServeHealth();
   private lock: HeldLock | undefined;
   private recorder: Recorder | undefined;
-  private guard: StateGuard | undefined;
+  private guard: RecordGuard | undefined;
   private controller: Controller | undefined;
   private reconciler: Reconciler | undefined;
   private folderWatches: FolderWatch[] = [];
@@ -106,6 +106,7 @@ export class Serve {
   private lastCounter = -1;
   private readonly startedAt = new Date().toISOString();
   private unsubscribeScrape: (() => void) | undefined;
+  private unsubscribeProblem: (() => void) | undefined;
   private stopping = false;
   private managed: Manager | undefined;
 
@@ -173,9 +174,16 @@ export class Serve {
       {
         name: 'state lock',
         start: async () => {
-          this.lock = await acquireStateLock(this.options.store, { what: 'serve', actor: 'setpoint-serve' });
+          const { store } = this.options;
+          this.lock = await acquireStateLock(store, { what: 'serve', actor: 'setpoint-serve' });
+          // Both stay until a restart: the handle is never trusted again.
+          this.lock.signal.addEventListener('abort', () =>
+            this.health.degrade('lock-lost', (this.lock!.signal.reason as Error).message),
+          );
+          this.unsubscribeProblem = store.onProblem((p) => this.health.degrade('state-lost', p.message));
         },
         stop: async () => {
+          this.unsubscribeProblem?.();
           await this.lock?.release();
           this.options.logger.info({}, 'serve stopped');
         },
@@ -218,7 +226,7 @@ export class Serve {
           logger.warn({ err: err.message }, 'cannot write records; retrying');
       },
     }));
-    this.guard = new StateGuard({
+    this.guard = new RecordGuard({
       store,
       recorder,
       health: this.health,

@@ -37,7 +37,7 @@ export class StateUnwritableError extends SetpointError {
   }
 }
 
-export interface StateGuardOptions {
+export interface RecordGuardOptions {
   store: Store;
   recorder: Recorder;
   health: ServeHealth;
@@ -52,13 +52,13 @@ export interface StateGuardOptions {
   onRecovered?(): void;
 }
 
-export class StateGuard {
+export class RecordGuard {
   private probeTimer: NodeJS.Timeout | undefined;
   private delayMs: number;
   private lastError: StateUnwritableError | undefined;
   private stopped = false;
 
-  constructor(private readonly options: StateGuardOptions) {
+  constructor(private readonly options: RecordGuardOptions) {
     this.delayMs = options.baseDelayMs ?? 500;
   }
 
