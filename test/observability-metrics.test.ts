@@ -52,7 +52,9 @@ const FAMILIES = [
 before(() => ensurePromtool());
 
 async function scrape(url: string): Promise<string> {
-  const res = await fetch(`${url}/metrics`);
+  // A fresh connection each time: CLI calls in between block this process (spawnSync) past the
+  // server's keep-alive timeout, and a reused socket the server closed fails ("other side closed").
+  const res = await fetch(`${url}/metrics`, { headers: { connection: 'close' } });
   assert.equal(res.status, 200, `GET /metrics answered ${res.status}`);
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
   return res.text();

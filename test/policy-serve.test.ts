@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { eventually, json, startServe, type Serving } from './helpers.js';
 import { docs, fileDoc, FAST, project, type Project } from './serve-kit.js';
@@ -34,7 +33,9 @@ const violations = (p: Project) => json<Violations>(p.ok(['policies', '--json', 
 async function metric(serving: Serving, policy: string, action: string): Promise<number> {
   const url = /API on (http:\/\/\S+) /.exec(serving.stderr())?.[1];
   assert.ok(url, `serve printed its API address:\n${serving.stderr()}`);
-  const text = await (await fetch(`${url}/metrics`)).text();
+  // A fresh connection: the CLI calls between scrapes block this process (spawnSync) past the server's
+  // keep-alive timeout, and a reused socket the server has closed fails with "other side closed".
+  const text = await (await fetch(`${url}/metrics`, { headers: { connection: 'close' } })).text();
   const line = text
     .split('\n')
     .find((l) => l.startsWith(`setpoint_policy_violations_total{policy="${policy}",action="${action}"}`));
@@ -219,7 +220,18 @@ spec:
     const c = condition('File/default/kept')!;
     assert.equal(c.reason, 'PolicyViolation');
     assert.equal(c.message, `no-world-writable-actual (warn): ${kept} is world-writable on disk (mode 0777)`);
-    await sleep(2500); // more than a resync period (2s)
+    // Two full resyncs finished after now: the second one began after the condition turned False.
+    const since = Date.now();
+    await eventually(
+      () =>
+        p
+          .events()
+          .filter(
+            (e) =>
+              e.reason === 'PassFinished' && e.message.startsWith('resync') && Date.parse(e.time) > since,
+          ).length >= 2,
+      'two resyncs to finish',
+    );
     assert.equal(p.mode(kept), '0777');
     assert.equal(p.events('File/default/kept').filter((e) => e.reason === 'PolicyViolation').length, 1);
 
