@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, cliSpawn, json, tempDir, writeFiles } from './helpers.js';
+import { cli, cliSpawn, json, tempDir, waitFor, writeFiles } from './helpers.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {
@@ -52,14 +52,6 @@ function gitProject(options: { verify?: string } = {}) {
     greeting: () =>
       existsSync(join(out, 'greeting.txt')) ? readFileSync(join(out, 'greeting.txt'), 'utf8') : undefined,
   };
-}
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('git sources', () => {
@@ -157,9 +149,9 @@ describe('git sources', () => {
     p.commit('one', 'v1');
     const child = cliSpawn(['serve'], { cwd: p.project });
     try {
-      await waitFor('first convergence', () => p.greeting() === 'one\n');
+      await waitFor(() => p.greeting() === 'one\n', 'first convergence', 20_000);
       p.commit('two', 'v2');
-      await waitFor('the new commit applied', () => p.greeting() === 'two\n');
+      await waitFor(() => p.greeting() === 'two\n', 'the new commit applied', 20_000);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
