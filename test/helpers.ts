@@ -152,12 +152,13 @@ export function exited(child: ReturnType<typeof cliSpawn>): Promise<Exited> {
 }
 
 /**
- * Polls `probe` until it returns a value other than undefined/false/null and
- * resolves with it. A probe that throws (e.g. a failed assert) counts as "not
- * yet"; on timeout the error names `what` and the last thing the probe said.
+ * Polls `probe` (sync or async) until it returns a value other than
+ * undefined/false/null and resolves with it. A probe that throws or rejects
+ * (e.g. a failed assert) counts as "not yet"; on timeout the error names
+ * `what` and the last thing the probe said.
  */
 export async function eventually<T>(
-  probe: () => T | undefined | null | false,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   what: string,
   timeoutMs = 60_000,
   intervalMs = 50,
@@ -166,7 +167,7 @@ export async function eventually<T>(
   let last = '';
   for (;;) {
     try {
-      const v = probe();
+      const v = await probe();
       if (v !== undefined && v !== null && v !== false) return v;
       last = `returned ${String(v)}`;
     } catch (err) {
