@@ -12,6 +12,7 @@ import type { Ctx, Provider } from '../../provider/types.js';
 import { SecretError, SecretRefSchema } from '../../secrets/index.js';
 import { describeCommand, runCommand, type Command, type CommandResult } from '../../util/command.js';
 import { DurationSchema, parseDuration } from '../../util/duration.js';
+import { awaitInterrupted, execMark, markEnv } from './interrupted.js';
 
 const CommandSchema = z
   .union([z.string().min(1), z.array(z.string()).min(1)])
@@ -39,6 +40,8 @@ export type ExecSpec = z.infer<typeof ExecSpecSchema>;
 
 export interface ExecDesired {
   spec: ExecSpec;
+  /** Marks the commands this resource runs, so a later run finds one a killed setpoint left running. */
+  mark: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
@@ -80,7 +83,13 @@ export const execProvider: Provider<ExecSpec, ExecActual, ExecDesired> = {
         : isAbsolute(spec.cwd)
           ? spec.cwd
           : resolvePath(ctx.baseDir, spec.cwd);
-    return { spec, cwd, env, timeoutMs: spec.timeout !== undefined ? parseDuration(spec.timeout)! : 300_000 };
+    return {
+      spec,
+      mark: execMark(ctx.workDir, ctx.id),
+      cwd,
+      env,
+      timeoutMs: spec.timeout !== undefined ? parseDuration(spec.timeout)! : 300_000,
+    };
   },
 
   async observe(desired, ctx) {
@@ -99,6 +108,12 @@ export const execProvider: Provider<ExecSpec, ExecActual, ExecDesired> = {
   async apply(desired, actual, ctx) {
     // The check already passes: the apply command is guarded by it, so nothing runs.
     if (actual?.satisfied) return actual;
+    // An apply a killed setpoint left running finishes first; it may have done the work.
+    if (
+      (await awaitInterrupted(desired.mark, desired.timeoutMs, ctx)) &&
+      (await run(desired, desired.spec.check, 'check', ctx)).exitCode === 0
+    )
+      return { satisfied: true };
     await runOrThrow(desired, desired.spec.apply, 'apply', ctx);
     const check = await run(desired, desired.spec.check, 'check', ctx);
     if (check.exitCode !== 0)
@@ -117,6 +132,7 @@ export const execProvider: Provider<ExecSpec, ExecActual, ExecDesired> = {
         field: 'spec.destroy',
         hint: 'add spec.destroy, or keep the resource',
       });
+    await awaitInterrupted(desired.mark, desired.timeoutMs, ctx);
     await runOrThrow(desired, desired.spec.destroy, 'destroy', ctx);
   },
 
@@ -131,7 +147,7 @@ async function run(desired: ExecDesired, command: Command, step: string, ctx: Ct
   try {
     return await runCommand(command, {
       cwd: desired.cwd,
-      env: desired.env,
+      env: { ...desired.env, ...markEnv(desired.mark, step) },
       timeoutMs: desired.timeoutMs,
       signal: ctx.signal,
     });

@@ -43,8 +43,24 @@ export function markValue(resource: string, index: number, token: string): strin
  * skipped.
  */
 export function findMarked(resource: string): MarkedProcess[] {
-  const needle = Buffer.from(`${MARK_VAR}=${resource}:`);
   const out: MarkedProcess[] = [];
+  for (const { identity, rest } of findByMark(MARK_VAR, resource)) {
+    const [index, token] = rest.split(':');
+    if (/^\d+$/.test(index) && token) out.push({ identity, index: Number(index), token });
+  }
+  return out;
+}
+
+/**
+ * The live group leaders whose environment has `variable=<resource>:<rest>`,
+ * with `rest`. Shared by every kind that marks what it spawns.
+ */
+export function findByMark(
+  variable: string,
+  resource: string,
+): Array<{ identity: ProcessIdentity; rest: string }> {
+  const needle = Buffer.from(`${variable}=${resource}:`);
+  const out: Array<{ identity: ProcessIdentity; rest: string }> = [];
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -57,11 +73,8 @@ export function findMarked(resource: string): MarkedProcess[] {
     const st = readStat(pid);
     if (!st || st.state === 'Z' || st.pgrp !== pid) continue;
     const environ = readProcFile(`/proc/${pid}/environ`);
-    const mark = environ && markIn(environ, needle);
-    if (!mark) continue;
-    const [index, token] = mark.split(':');
-    if (!/^\d+$/.test(index) || !token) continue;
-    out.push({ identity: { pid, startTime: st.startTime, bootId: bootId() }, index: Number(index), token });
+    const rest = environ && markIn(environ, needle);
+    if (rest) out.push({ identity: { pid, startTime: st.startTime, bootId: bootId() }, rest });
   }
   return out;
 }
