@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { ApplyHooks, ApplyReport, DriftReport, Planned, PlanRequest } from '../engine/index.js';
 import { acquireStateLock, type HeldLock } from '../engine/lock.js';
+import { SECRET_UNRESOLVED } from '../engine/observe.js';
 import { changeDigest } from '../engine/recorder.js';
 import { recordViolations } from '../engine/violations.js';
 import { SetpointError } from '../errors.js';
@@ -70,7 +71,11 @@ async function recordPlanViolations(ctx: ApiContext, planned: Planned, refused: 
  */
 export async function admitPlan(ctx: ApiContext, planned: Planned): Promise<void> {
   const { plan } = planned;
-  const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+  // A resource whose secret does not resolve is unknown to plan and drift, and cannot be applied.
+  const diagnostics = plan.diagnostics.map((d) =>
+    d.code === SECRET_UNRESOLVED ? { ...d, severity: 'error' as const } : d,
+  );
+  const errors = diagnostics.filter((d) => d.severity === 'error');
   const max = ctx.settings.reconcile.maxDeletesPerRun;
   let refusal: SetpointError | undefined;
   if (errors.length > 0)
@@ -78,7 +83,7 @@ export async function admitPlan(ctx: ApiContext, planned: Planned): Promise<void
       'the plan has errors; nothing was applied',
       'SETPOINT_PLAN_INVALID',
       undefined,
-      plan.diagnostics,
+      diagnostics,
     );
   else if (max !== undefined && plan.summary.delete > max)
     refusal = new SetpointError(

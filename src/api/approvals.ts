@@ -4,7 +4,6 @@
  * nudges a running serve.
  */
 import { resourceFromRecord } from '../engine/engine.js';
-import { observeOne } from '../engine/observe.js';
 import { buildPlan } from '../engine/planner.js';
 import { approvalDigest } from '../engine/recorder.js';
 import { SetpointError } from '../errors.js';
@@ -137,20 +136,8 @@ async function currentAction(
   const orphan = !resource;
   if (!resource && record) resource = resourceFromRecord(record);
   if (!resource) return undefined;
-  const obs = await observeOne(
-    resource,
-    {
-      registry: ctx.registry,
-      secrets: ctx.secrets,
-      sourceRootOf: (f) => desired.sourceRootOf(f),
-      locator: desired.locator,
-      onEvent: () => undefined,
-      parallelism: 1,
-      workRoot: ctx.workRoot,
-    },
-    orphan,
-  );
-  if (obs.error) return undefined;
+  const obs = await engine.inspect(resource, desired, orphan);
+  if (obs.error || obs.unknown) return undefined;
   const action = buildPlan([obs], '', { prune: orphan }).actions[0];
   return action && action.op !== 'noop' ? { action, desiredDigest: obs.desiredDigest } : undefined;
 }

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SetpointError } from '../errors.js';
 import { FileCompiledCache } from '../manifest/index.js';
-import { loadPlugins, type PluginError } from '../provider/plugins.js';
+import { loadPlugins } from '../provider/plugins.js';
 import { defaultRegistry } from '../providers/index.js';
 import { loadSettings, stateDir } from '../project/index.js';
 import { resolveRenderInputs } from '../render/index.js';
@@ -52,14 +52,7 @@ export async function openContext(options: OpenOptions = {}): Promise<ApiContext
       ? silentLogger()
       : createLogger({ file: logFile, level: options.logLevel ?? settings.log.level }));
   const registry = options.registry ?? defaultRegistry();
-  if (settings.plugins.length > 0) {
-    try {
-      await loadPlugins(settings.plugins, settings.root, registry);
-    } catch (err) {
-      const e = err as PluginError;
-      throw new SetpointError(e.message, e.code ?? 'SETPOINT_PLUGIN_INVALID', e.hint);
-    }
-  }
+  if (settings.plugins.length > 0) await loadPlugins(settings.plugins, settings.root, registry);
   // The variables shape documents: they are part of the cache key (overlays bypass the cache).
   const variables = JSON.stringify([...rendering.variables].map(([k, v]) => [k, v.value]));
   const manifestCache = new FileCompiledCache(

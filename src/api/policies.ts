@@ -1,8 +1,7 @@
 /** Policies: what is declared with what it found, and the policy tests. */
 import { loadDesired } from '../engine/desired.js';
 import { testPolicies as runPolicyTests, type PolicyTestReport } from '../engine/policy-test.js';
-import { SetpointError } from '../errors.js';
-import { POLICY_KIND, PolicyFixtureError } from '../policy/index.js';
+import { POLICY_KIND } from '../policy/index.js';
 import type { ApiContext } from './context.js';
 import type { PolicyListing } from './types.js';
 
@@ -40,21 +39,15 @@ export async function policies(
 
 /** Runs the policy tests (`*.test.yaml` fixtures) under `paths` (default: the manifest folders). */
 export function testPolicies(ctx: ApiContext, paths?: readonly string[]): PolicyTestReport {
-  try {
-    return runPolicyTests({
-      paths: ctx.manifestPaths(paths),
-      catalog: ctx.registry,
-      load: (p) =>
-        loadDesired({
-          paths: p,
-          catalog: ctx.registry,
-          projectRoot: ctx.settings.root,
-          defaultNamespace: ctx.settings.namespace,
-        }),
-    });
-  } catch (err) {
-    if (err instanceof PolicyFixtureError && !(err instanceof SetpointError))
-      throw new SetpointError(err.message, err.code, { hint: err.hint, cause: err });
-    throw err;
-  }
+  return runPolicyTests({
+    paths: ctx.manifestPaths(paths),
+    catalog: ctx.registry,
+    load: (p) =>
+      loadDesired({
+        paths: p,
+        catalog: ctx.registry,
+        projectRoot: ctx.settings.root,
+        defaultNamespace: ctx.settings.namespace,
+      }),
+  });
 }

@@ -1,9 +1,7 @@
 /** What the state says about resources: status, get, describe, history, events, and resume. */
 import type { DesiredState } from '../engine/desired.js';
 import { resourceFromRecord } from '../engine/engine.js';
-import { observeOne } from '../engine/observe.js';
 import { declaredRecord } from '../engine/records.js';
-import { withoutIgnored } from '../diff/index.js';
 import { SetpointError } from '../errors.js';
 import { Diagnostics } from '../manifest/index.js';
 import type {
@@ -51,19 +49,10 @@ export async function describe(
   const events = await store.listEvents({ resourceId: id, limit: 20 });
   if (!resource)
     return { id, record, exists: false, changes: [], events, diagnostics: desired.diagnostics.items };
-  const obs = await observeOne(resource, {
-    registry: ctx.registry,
-    secrets: ctx.secrets,
-    sourceRootOf: (f) => desired.sourceRootOf(f),
-    locator: desired.locator,
-    onEvent: () => undefined,
-    parallelism: 1,
-  });
-  if (obs.error) diagnostics.add(obs.error);
-  const changes =
-    obs.error || obs.absent
-      ? []
-      : withoutIgnored(obs.provider.diff(obs.desired, obs.actual), resource.lifecycle.ignoreChanges);
+  const obs = await engine.inspect(resource, desired);
+  const problem = obs.error ?? obs.unknown;
+  if (problem) diagnostics.add(problem);
+  const changes = obs.error || obs.absent ? [] : obs.changes;
   const actual = obs.exists ? (obs.provider.display?.(obs.desired, obs.actual) ?? obs.actual) : undefined;
   return {
     id,
@@ -73,6 +62,7 @@ export async function describe(
     desired: resource.spec,
     actual,
     exists: obs.exists,
+    ...(obs.unknown ? { unknown: true } : {}),
     changes,
     events,
     diagnostics: diagnostics.items,

@@ -1,8 +1,7 @@
 /** Sources (folders and Git repositories): sync, pin and unpin, their state, and nudging a running serve. */
 import type { DesiredState } from '../engine/desired.js';
 import { SetpointError } from '../errors.js';
-import type { Diagnostic } from '../manifest/index.js';
-import { SourceSet, type Admission } from '../source/sources.js';
+import type { Admission, SourceSet } from '../source/sources.js';
 import type { RevisionRecord, SourceState } from '../store/index.js';
 import type { ApiContext } from './context.js';
 import type { ActorOption } from './types.js';
@@ -21,15 +20,12 @@ export async function sourcesDesired(
   paths?: readonly string[],
 ): Promise<{ desired?: DesiredState; revision?: RevisionRecord }> {
   if ((paths && paths.length > 0) || ctx.settings.sources.length === 0) return {};
-  return asSetpointError(async () => {
-    const { desired, admissions } = await (await ctx.sources()).currentDesired();
-    // One source: the run is of its admitted revision (so history shows when that commit converged).
-    return {
-      desired,
-      revision:
-        admissions.length === 1 && admissions[0].revision.admitted ? admissions[0].revision : undefined,
-    };
-  });
+  const { desired, admissions } = await (await ctx.sources()).currentDesired();
+  // One source: the run is of its admitted revision (so history shows when that commit converged).
+  return {
+    desired,
+    revision: admissions.length === 1 && admissions[0].revision.admitted ? admissions[0].revision : undefined,
+  };
 }
 
 /** Fetches and admits now: one source, or all; a running serve is nudged to follow. */
@@ -41,9 +37,7 @@ export async function sync(
   const set = await ctx.sources();
   const names = source ? [set.get(source).name] : set.defs().map((d) => d.name);
   const out: Admission[] = [];
-  await asSetpointError(async () => {
-    for (const name of names) out.push(await set.sync(name));
-  });
+  for (const name of names) out.push(await set.sync(name));
   await requestSync(ctx, options);
   return out;
 }
@@ -57,7 +51,7 @@ export async function rollback(
 ): Promise<RevisionRecord> {
   const set = await ctx.sources();
   const name = source ?? onlyGitSource(set);
-  return asSetpointError(() => set.pin(name, revision, options.actor));
+  return set.pin(name, revision, options.actor);
 }
 
 export async function unpin(
@@ -66,7 +60,7 @@ export async function unpin(
   options: ActorOption = {},
 ): Promise<SourceState> {
   const set = await ctx.sources();
-  return asSetpointError(() => set.unpin(source ?? onlyGitSource(set), options.actor));
+  return set.unpin(source ?? onlyGitSource(set), options.actor);
 }
 
 function onlyGitSource(set: SourceSet): string {
@@ -102,19 +96,4 @@ export async function requestSync(ctx: ApiContext, options: SyncOptions = {}): P
   const actor = options.actor ?? ctx.actor;
   await (await ctx.store()).appendNudge({ reason: 'sync', actor, at });
   await ctx.audit('sync.request', { time: at, actor, result: 'requested', detail: options.detail });
-}
-
-/** Runs `body`, turning a source error into a SetpointError with its code, hint and diagnostics. */
-async function asSetpointError<T>(body: () => Promise<T>): Promise<T> {
-  try {
-    return await body();
-  } catch (err) {
-    if (SourceSet.isSourceError(err) && !(err instanceof SetpointError))
-      throw new SetpointError(err.message, err.code, {
-        hint: err.hint,
-        cause: err,
-        diagnostics: (err as { diagnostics?: Diagnostic[] }).diagnostics ?? [],
-      });
-    throw err;
-  }
 }

@@ -79,6 +79,8 @@ export interface Description {
   desired?: unknown;
   actual?: unknown;
   exists: boolean;
+  /** Its desired state cannot be known now (a secret that does not resolve); the diagnostics say why. */
+  unknown?: boolean;
   changes: Change[];
   events: EventRecord[];
   diagnostics: Diagnostic[];

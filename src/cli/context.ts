@@ -2,9 +2,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../util/duration.js';
 import { Setpoint, SetpointError } from '../api/index.js';
-import { LockError } from '../engine/lock.js';
 import { parseAssignment } from '../render/index.js';
-import { printDiagnostics } from './diagnostics.js';
+import { reportError } from './errors.js';
 import { createOutput, type Output } from './output.js';
 import type { SetpointClient } from '../client/types.js';
 
@@ -109,33 +108,6 @@ async function runWith<A extends { close(): Promise<void> }>(
     await api?.close().catch(() => undefined);
   }
   process.exitCode = code;
-}
-
-export function reportError(o: Output, err: unknown): void {
-  if (err instanceof SetpointError) {
-    if (o.json)
-      o.printJson({
-        error: { code: err.code, message: err.message, hint: err.hint },
-        diagnostics: err.diagnostics,
-      });
-    else {
-      if (err.diagnostics.length) printDiagnostics(o, err.diagnostics);
-      o.err(o.colors.red(`error: ${err.message}`) + (err.hint ? `\n  hint: ${err.hint}` : ''));
-    }
-    return;
-  }
-  if (err instanceof LockError) {
-    if (o.json) o.printJson({ error: { code: err.code, message: err.message, hint: err.hint } });
-    else o.err(o.colors.red(`error: ${err.message}`) + `\n  hint: ${err.hint}`);
-    return;
-  }
-  const e = err as Error;
-  if (o.json) o.printJson({ error: { code: 'SETPOINT_INTERNAL', message: e?.message ?? String(err) } });
-  else
-    o.err(
-      o.colors.red(`error: ${e?.message ?? String(err)}`) +
-        (process.env.SETPOINT_DEBUG ? `\n${e?.stack}` : ''),
-    );
 }
 
 /** `--var name=value`, repeatable: a later value of a name wins. */

@@ -32,7 +32,8 @@ import { createContext } from '../provider/context.js';
 import { loadDesiredAsync, type DesiredState } from './desired.js';
 import { execute, type ActionOutcome } from './executor.js';
 import type { WindowGate } from './controller/reconciler.js';
-import { observeAll, observeOne, revisionDigest, type Observation, type ObserveOptions } from './observe.js';
+import { inspect, inspectAll, observeOptionsFor, type Inspection } from './inspect.js';
+import { observeAll, revisionDigest, type Observation, type ObserveOptions } from './observe.js';
 import { performAction } from './perform.js';
 import { checkTargetPaths } from './preflight.js';
 import { buildPlan } from './planner.js';
@@ -109,6 +110,8 @@ export interface DriftReport {
   revision: string;
   items: DriftItem[];
   inSync: number;
+  /** Resources whose desired state cannot be known now (a secret that does not resolve). */
+  unknown: ResourceId[];
   diagnostics: Diagnostic[];
 }
 
@@ -139,16 +142,17 @@ export class Engine {
     onEvent: ObserveOptions['onEvent'],
     resolveOnly = false,
   ): ObserveOptions {
-    return {
-      registry: this.options.registry,
-      secrets: this.options.secrets,
-      sourceRootOf: (f) => desired.sourceRootOf(f),
-      locator: desired.locator,
+    return observeOptionsFor(this.options, desired, {
       onEvent,
       parallelism: this.options.settings.parallelism,
       resolveOnly,
-      workRoot: this.options.workRoot,
-    };
+      unresolvedSecretsUnknown: true,
+    });
+  }
+
+  /** Observes and compares one resource as plan does (`describe`, approvals). */
+  inspect(resource: Resource, desired: DesiredState, orphan = false): Promise<Inspection> {
+    return inspect(resource, { ...this.observeOptions(desired, () => undefined), parallelism: 1 }, orphan);
   }
 
   async plan(request: PlanRequest): Promise<Planned> {
@@ -163,7 +167,7 @@ export class Engine {
     if (!diags.hasErrors) {
       const opts = this.observeOptions(desired, this.onEvent);
       mark('store summaries');
-      const declared = await observeAll(
+      const declared = await inspectAll(
         targets ? desired.resources.filter((r) => targets.has(r.id)) : desired.resources,
         opts,
       );
@@ -176,7 +180,7 @@ export class Engine {
         opts,
         targets,
       );
-      observations = declared.concat(orphans);
+      observations = [...declared, ...orphans];
     } else {
       // Report what the valid resources refer to (source files, secrets) in the same run; no target is read.
       for (const o of await observeAll(desired.resources, this.observeOptions(desired, this.onEvent, true)))
@@ -239,7 +243,7 @@ export class Engine {
       if (!this.options.registry.get(record.kind)) continue;
       const resource = resourceFromRecord(record);
       // Only what will be pruned needs observing; the rest is listed as kept.
-      if (prune || resource.lifecycle.prune) out.push(await observeOne(resource, opts, true));
+      if (prune || resource.lifecycle.prune) out.push(await inspect(resource, opts, true));
       else out.push(keptOrphan(resource, opts));
     }
     return out;
@@ -496,7 +500,7 @@ export class Engine {
     const planned = await this.plan({ ...request, prune: false });
     const { plan, revision, desired } = planned;
     if (plan.diagnostics.some((d) => d.severity === 'error'))
-      return { revision: revision.id, items: [], inSync: 0, diagnostics: plan.diagnostics };
+      return { revision: revision.id, items: [], inSync: 0, unknown: [], diagnostics: plan.diagnostics };
     const recorder = new Recorder({ store, logger, actor, revisionId: revision.id });
     const prev = new Map<ResourceId, ResourceRecord>();
     for (const source of desired.sources)
@@ -504,8 +508,13 @@ export class Engine {
     const now = new Date().toISOString();
     const items: DriftItem[] = [];
     let inSync = 0;
+    const unknown: ResourceId[] = [];
     for (const o of planned.observations) {
       if (o.orphan) continue;
+      if (o.unknown) {
+        unknown.push(o.resource.id);
+        continue;
+      }
       const p = prev.get(o.resource.id);
       const record = declaredRecord(o.resource, o.desiredDigest, o.resource.source ?? desired.source, p, now);
       const action = plan.actions.find((a) => a.id === o.resource.id);
@@ -536,7 +545,7 @@ export class Engine {
       recorder.record(next);
     }
     await recorder.stop();
-    return { revision: revision.id, items, inSync, diagnostics: plan.diagnostics };
+    return { revision: revision.id, items, inSync, unknown, diagnostics: plan.diagnostics };
   }
 }
 

@@ -28,6 +28,12 @@ export interface Observation {
   /** Rendered digest plus keyed digests of secrets: changes when anything desired changes. */
   desiredDigest: string;
   error?: Diagnostic;
+  /**
+   * Its desired state cannot be known now (a secret that does not resolve,
+   * with `unresolvedSecretsUnknown`): a warning, and the resource is neither
+   * in sync nor out of sync. Apply refuses it like an error.
+   */
+  unknown?: Diagnostic;
   /** Not declared any more; known from the store (a prune candidate). */
   orphan?: boolean;
 }
@@ -45,7 +51,12 @@ export interface ObserveOptions {
   signal?: AbortSignal;
   /** Root of the providers' working folders (the state folder's `work/`). */
   workRoot?: string;
+  /** A secret that does not resolve makes the resource unknown (a warning), not an error. Defaults to false. */
+  unresolvedSecretsUnknown?: boolean;
 }
+
+/** The code of a secret reference that does not resolve (unset variable, unreadable file, failing command). */
+export const SECRET_UNRESOLVED = 'SETPOINT_SECRET_UNRESOLVED';
 
 export async function observeAll(
   resources: readonly Resource[],
@@ -85,13 +96,15 @@ export async function observeOne(
       ? await traceProviderCall('resolve', resource, () => provider.resolve!(resource.spec, ctx))
       : resource.spec;
   } catch (err) {
-    obs.error = errorDiagnostic(err, resource, options.locator, 'cannot resolve');
+    const d = errorDiagnostic(err, resource, options.locator, 'cannot resolve');
+    if (options.unresolvedSecretsUnknown && d.code === SECRET_UNRESOLVED) obs.unknown = unknownDiagnostic(d);
+    else obs.error = d;
   }
   obs.renderedDigest = renderedDigest(resource, ctx.sourceDigests);
   obs.desiredDigest = ctx.secretDigests.length
     ? createHash('sha256').update(obs.renderedDigest).update(ctx.secretDigests.join('\n')).digest('hex')
     : obs.renderedDigest;
-  if (obs.error || options.resolveOnly) return obs;
+  if (obs.error || obs.unknown || options.resolveOnly) return obs;
   try {
     obs.actual = await traceProviderCall('observe', resource, () => provider.observe(obs.desired, ctx));
     obs.exists = obs.actual !== undefined;
@@ -99,6 +112,17 @@ export async function observeOne(
     obs.error = errorDiagnostic(err, resource, options.locator, 'cannot observe');
   }
   return obs;
+}
+
+/** A resolve error turned into the warning that the resource's state is unknown. */
+function unknownDiagnostic(d: Diagnostic): Diagnostic {
+  return {
+    ...d,
+    severity: 'warning',
+    summary: `${d.resourceId} is unknown: ${d.summary.replace(/^cannot resolve: /, '')}${d.field ? ` (${d.field})` : ''}`,
+    detail:
+      'its desired state needs the secret; it is neither compared nor changed until the secret resolves',
+  };
 }
 
 /** The declared digest, plus the digests of source files the resource read. */

@@ -5,6 +5,7 @@
  */
 import { Diagnostics, type ResourceId } from '../manifest/index.js';
 import { decideDesired, decideOrphan, summarize, type Action, type Plan } from '../plan/index.js';
+import { differences } from './inspect.js';
 import type { Observation } from './observe.js';
 
 export interface PlanOptions {
@@ -40,8 +41,8 @@ export function buildPlan(
       orphans.push(resource.id);
       continue;
     }
-    if (o.error) {
-      diags.add(o.error);
+    if (o.error || o.unknown) {
+      diags.add((o.error ?? o.unknown)!);
       continue;
     }
     const destructiveIfRemoved = o.exists ? (provider.isDestructive?.(o.desired, o.actual) ?? true) : false;
@@ -58,7 +59,7 @@ export function buildPlan(
           kind: resource.key.kind,
           absent: o.absent,
           exists: o.exists,
-          changes: o.absent ? [] : provider.diff(o.desired, o.actual),
+          changes: differences(o),
           lifecycle: resource.lifecycle,
           dependsOn: resource.dependsOn.filter(inScope),
           destructiveIfRemoved,

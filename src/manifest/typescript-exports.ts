@@ -17,6 +17,7 @@
  * The same document object exported twice (say as `motd` and inside `all`)
  * counts once.
  */
+import { SetpointError } from '../errors.js';
 import { callSitesOf, isSameFile, type CallSite } from './callsite.js';
 
 /** A document found in the exports, as plain data, with where it was built. */
@@ -28,15 +29,16 @@ export interface ExportedDocument {
 }
 
 /** The module's exports have the wrong shape; the message says what was found. */
-export class ExportShapeError extends Error {
+export class ExportShapeError extends SetpointError {
   override readonly name = 'ExportShapeError';
+  declare readonly hint: string;
   constructor(
     message: string,
-    readonly hint: string,
+    hint: string,
     /** Where the offending document was built, when known. */
     readonly site?: CallSite,
   ) {
-    super(message);
+    super(message, 'SETPOINT_MANIFEST_INVALID', { hint });
   }
 }
 

@@ -20,6 +20,7 @@
  * What a module yields depends on more than its bytes (its imports, the
  * environment, the clock), so its result must not be cached by content.
  */
+import { SetpointError } from '../errors.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,20 +37,24 @@ export interface TypeScriptLoadOptions {
   timeoutMs?: number;
 }
 
+export type TypeScriptManifestCode =
+  'SETPOINT_MANIFEST_UNREADABLE' | 'SETPOINT_MANIFEST_SYNTAX' | 'SETPOINT_MANIFEST_LOAD_FAILED';
+
 /** Why a TypeScript manifest did not load; `toDiagnostic()` gives the form validation reports. */
-export class TypeScriptManifestError extends Error {
+export class TypeScriptManifestError extends SetpointError {
   override readonly name = 'TypeScriptManifestError';
+  declare readonly code: TypeScriptManifestCode;
+  declare readonly hint: string;
   constructor(
-    readonly code:
-      'SETPOINT_MANIFEST_UNREADABLE' | 'SETPOINT_MANIFEST_SYNTAX' | 'SETPOINT_MANIFEST_LOAD_FAILED',
+    code: TypeScriptManifestCode,
     readonly file: string,
     summary: string,
-    readonly hint: string,
+    hint: string,
     readonly line?: number,
     readonly column?: number,
     readonly detail?: string,
   ) {
-    super(summary);
+    super(summary, code, { hint });
   }
 
   toDiagnostic(): Diagnostic {

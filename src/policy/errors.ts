@@ -1,4 +1,5 @@
 /** Codes of the diagnostics and errors the policy module reports. */
+import { SetpointError } from '../errors.js';
 
 /** A Policy document that cannot be used: a CEL compile error, a non-boolean rule, a misplaced field. */
 export const POLICY_INVALID = 'SETPOINT_POLICY_INVALID';
@@ -10,15 +11,14 @@ export const POLICY_WARNING = 'SETPOINT_POLICY_WARNING';
 export const POLICY_FIXTURE_INVALID = 'SETPOINT_POLICY_FIXTURE_INVALID';
 
 /** A problem with a policy test fixture, with the file and a hint. */
-export class PolicyFixtureError extends Error {
-  readonly code = POLICY_FIXTURE_INVALID;
+export class PolicyFixtureError extends SetpointError {
+  override readonly name = 'PolicyFixtureError';
   constructor(
     message: string,
     readonly file: string,
-    readonly hint?: string,
+    hint?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'PolicyFixtureError';
+    super(message, POLICY_FIXTURE_INVALID, { hint, cause: options?.cause });
   }
 }

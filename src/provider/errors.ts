@@ -1,6 +1,8 @@
 /** Errors raised by providers carry a code, the field at fault and a hint. */
+import { SetpointError } from '../errors.js';
 
-export class ProviderError extends Error {
+export class ProviderError extends SetpointError {
+  override readonly name = 'ProviderError';
   constructor(
     message: string,
     readonly options: {
@@ -12,17 +14,10 @@ export class ProviderError extends Error {
       retryAfterMs?: number;
     } = {},
   ) {
-    super(message, { cause: options.cause });
-    this.name = 'ProviderError';
-  }
-  get code(): string {
-    return this.options.code ?? 'SETPOINT_PROVIDER_FAILED';
+    super(message, options.code ?? 'SETPOINT_PROVIDER_FAILED', { hint: options.hint, cause: options.cause });
   }
   get field(): string | undefined {
     return this.options.field;
-  }
-  get hint(): string | undefined {
-    return this.options.hint;
   }
   get retryAfterMs(): number | undefined {
     return this.options.retryAfterMs;

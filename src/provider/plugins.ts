@@ -4,19 +4,17 @@
  * array of providers (or a function returning one). They join the registry
  * beside the built-ins; a kind registered twice is an error.
  */
+import { SetpointError } from '../errors.js';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import type { ProviderRegistry } from './registry.js';
 import type { AnyProvider } from './types.js';
 
-export class PluginError extends Error {
-  readonly code = 'SETPOINT_PLUGIN_INVALID';
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
+export class PluginError extends SetpointError {
+  declare readonly hint: string;
+  constructor(message: string, hint: string, cause?: unknown) {
+    super(message, 'SETPOINT_PLUGIN_INVALID', { hint, cause });
   }
 }
 
@@ -45,6 +43,7 @@ export async function loadPlugins(
       throw new PluginError(
         `plugin ${spec} failed to load: ${(err as Error).message}`,
         'check the module with node directly',
+        err,
       );
     }
     let providers = mod.providers ?? mod.default?.providers;
@@ -72,6 +71,7 @@ export async function loadPlugins(
         throw new PluginError(
           `plugin ${spec}: ${(err as Error).message}`,
           'rename the kind, or drop one of the plugins',
+          err,
         );
       }
     }

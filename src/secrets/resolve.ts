@@ -4,6 +4,7 @@
  * A keyed hash (HMAC with a per-store salt) stands in for the value wherever a
  * digest is needed for change detection.
  */
+import { SetpointError } from '../errors.js';
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
@@ -30,13 +31,10 @@ export const SecretRefSchema = z
 
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
-export class SecretError extends Error {
-  readonly code = 'SETPOINT_SECRET_UNRESOLVED';
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
+export class SecretError extends SetpointError {
+  declare readonly hint: string;
+  constructor(message: string, hint: string, cause?: unknown) {
+    super(message, 'SETPOINT_SECRET_UNRESOLVED', { hint, cause });
   }
 }
 

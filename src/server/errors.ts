@@ -3,7 +3,7 @@
  * a status code that says what kind of problem it is.
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { SetpointError } from '../api/index.js';
+import { SetpointError } from '../errors.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; hint?: string };
@@ -11,15 +11,15 @@ export interface ErrorBody {
 }
 
 /** An error with its HTTP status; thrown by handlers and middleware, answered by the app's error handler. */
-export class HttpError extends Error {
+export class HttpError extends SetpointError {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    code: string,
     message: string,
-    readonly hint?: string,
+    hint?: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(message, code, { hint });
   }
 }
 
@@ -45,26 +45,31 @@ const STATUS_OF: Record<string, ContentfulStatusCode> = {
   SETPOINT_SETTINGS_INVALID: 500,
   SETPOINT_PLUGIN_INVALID: 500,
   SETPOINT_SECRET_UNRESOLVED: 500,
+  SETPOINT_PROVIDER_FAILED: 500,
+  SETPOINT_APPLY_FAILED: 500,
+  SETPOINT_TERMINAL: 500,
+  SETPOINT_STATE_UNWRITABLE: 500,
   SETPOINT_GIT_FAILED: 502,
+  SETPOINT_SIGNATURE_INVALID: 502,
   SETPOINT_SOURCE_UNREADABLE: 502,
   SETPOINT_SERVER_UNREACHABLE: 502,
 };
 
-/** Maps anything thrown to a status, the JSON body and extra headers. */
+/**
+ * The one place the server maps anything thrown to a status, the JSON body
+ * and extra headers: an HttpError's own status, a SetpointError's by its
+ * code (400 unless listed), anything else 500 SETPOINT_INTERNAL (or its own
+ * `SETPOINT_*` code, e.g. the work queue's).
+ */
 export function errorResponse(err: unknown): {
   status: ContentfulStatusCode;
   body: ErrorBody;
   headers: Record<string, string>;
 } {
-  if (err instanceof HttpError)
-    return {
-      status: err.status,
-      body: { error: { code: err.code, message: err.message, hint: err.hint } },
-      headers: err.headers,
-    };
   if (err instanceof SetpointError) {
     const body: ErrorBody = { error: { code: err.code, message: err.message, hint: err.hint } };
     if (err.diagnostics.length) body.diagnostics = err.diagnostics;
+    if (err instanceof HttpError) return { status: err.status, body, headers: err.headers };
     return { status: STATUS_OF[err.code] ?? 400, body, headers: {} };
   }
   const e = err as { code?: unknown; message?: unknown; hint?: unknown };

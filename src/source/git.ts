@@ -6,6 +6,7 @@
  * environment (GIT_SSH_COMMAND, GIT_CONFIG_* for a bearer header), never
  * the command line, never logs.
  */
+import { SetpointError } from '../errors.js';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -20,13 +21,10 @@ export interface CommitInfo {
   message: string;
 }
 
-export class GitError extends Error {
-  readonly code = 'SETPOINT_GIT_FAILED';
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
+export class GitError extends SetpointError {
+  declare readonly hint: string;
+  constructor(message: string, hint: string, cause?: unknown) {
+    super(message, 'SETPOINT_GIT_FAILED', { hint, cause });
   }
 }
 

@@ -5,6 +5,7 @@
  * files they refer to — by path and bytes, so changing, adding, removing or
  * renaming any of them (one byte is enough) invalidates the signature.
  */
+import { SetpointError } from '../errors.js';
 import {
   createHash,
   createPrivateKey,
@@ -29,13 +30,10 @@ export interface SignatureFile {
   signedAt: string;
 }
 
-export class SignatureError extends Error {
-  readonly code = 'SETPOINT_SIGNATURE_INVALID';
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
+export class SignatureError extends SetpointError {
+  declare readonly hint: string;
+  constructor(message: string, hint: string, cause?: unknown) {
+    super(message, 'SETPOINT_SIGNATURE_INVALID', { hint, cause });
   }
 }
 

@@ -4,6 +4,7 @@
  * or the latest admitted one). Every revision is recorded, admitted or
  * refused with its diagnostics; admission and pins are audited.
  */
+import { SetpointError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -40,14 +41,10 @@ export interface Admission {
   violations?: Violation[];
 }
 
-export class SourceError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly hint: string,
-    readonly diagnostics: Diagnostic[] = [],
-  ) {
-    super(message);
+export class SourceError extends SetpointError {
+  declare readonly hint: string;
+  constructor(message: string, code: string, hint: string, diagnostics: Diagnostic[] = []) {
+    super(message, code, hint, diagnostics);
   }
 }
 

@@ -9,7 +9,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { SetpointError, verifyAuditFile, type Setpoint } from '../../api/index.js';
 import type { AuditEntry, AuditVerification } from '../../store/index.js';
 import { parseDuration } from '../../util/duration.js';
-import { EXIT, globals, parseIntOption, reportError, run, runClient, outputFor } from '../context.js';
+import { EXIT, globals, parseIntOption, run, runClient, outputFor } from '../context.js';
+import { reportError } from '../errors.js';
 import { table, type Output } from '../output.js';
 
 interface ListOptions {

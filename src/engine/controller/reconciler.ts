@@ -8,6 +8,7 @@
  * Returns `{ requeueAfterMs }` to be looked at again later; throws to be
  * retried with backoff; throws TerminalError to wait until something changes.
  */
+import { SetpointError, type ErrorDetails } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
 import type { Resource, ResourceId } from '../../manifest/index.js';
 import type { Action } from '../../plan/index.js';
@@ -19,7 +20,8 @@ import type { ApprovalRecord, ResourceRecord, Store } from '../../store/index.js
 import type { SyncStatus } from '../../health/index.js';
 import { setCondition } from '../../health/index.js';
 import { resourceFromRecord } from '../engine.js';
-import { observeOne, type Observation, type ObserveOptions } from '../observe.js';
+import { inspect, observeOptionsFor } from '../inspect.js';
+import type { Observation, ObserveOptions } from '../observe.js';
 import { performAction } from '../perform.js';
 import { annotateReconcile } from '../../telemetry/trace.js';
 import { buildPlan } from '../planner.js';
@@ -45,8 +47,11 @@ export interface ReconcileResult {
 }
 
 /** Do not retry until something changes (a new revision, an approval, a resume). */
-export class TerminalError extends Error {
+export class TerminalError extends SetpointError {
   readonly terminal = true;
+  constructor(message: string, code = 'SETPOINT_TERMINAL', details?: ErrorDetails) {
+    super(message, code, details);
+  }
 }
 
 /** Whether a resource may act now; change windows plug in here. */
@@ -133,15 +138,9 @@ export class Reconciler {
   }
 
   private observeOptions(index: DesiredIndex): ObserveOptions {
-    return {
-      registry: this.deps.registry,
-      secrets: this.deps.secrets,
-      sourceRootOf: (f) => index.desired.sourceRootOf(f),
-      locator: index.desired.locator,
+    return observeOptionsFor(this.deps, index.desired, {
       onEvent: (id, type, reason, message) => this.recorder.event(type, reason, message, id),
-      parallelism: 1,
-      workRoot: this.deps.workRoot,
-    };
+    });
   }
 
   /** Resources `setpoint resume` asked to lift from Conflict, until their next reconcile. */
@@ -184,7 +183,7 @@ export class Reconciler {
     }
 
     annotateReconcile({ revisionId: index.revisionOf(id).id });
-    const obs = await observeOne(resource, this.observeOptions(index), orphan);
+    const obs = await inspect(resource, this.observeOptions(index), orphan);
     if (!orphan && !obs.error) obs.provider.sweep?.(obs.desired);
     const base = orphan
       ? prev!
