@@ -5,6 +5,7 @@
  * `SETPOINT_*` code (the work queue's errors); SETPOINT_INTERNAL for the
  * rest. SETPOINT_DEBUG=1 adds the stack and the chain of causes.
  */
+import { inspect } from 'node:util';
 import { SetpointError } from '../errors.js';
 import type { Diagnostic } from '../manifest/index.js';
 import { printDiagnostics } from './diagnostics.js';
@@ -49,7 +50,7 @@ function debugTrail(err: unknown): string {
   const lines: string[] = [];
   for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; depth++) {
     const x = e as { stack?: string; cause?: unknown };
-    lines.push(`${depth ? 'caused by: ' : ''}${x?.stack ?? String(e)}`);
+    lines.push(`${depth ? 'caused by: ' : ''}${x?.stack ?? inspect(e)}`);
     e = x?.cause;
   }
   return lines.join('\n');

@@ -5,6 +5,8 @@
 import { unifiedDiff, type Change } from '../diff/index.js';
 import { OP_GLYPH, type Action, type Op, type Plan, type PlanSummary } from '../plan/index.js';
 import { REDACTED } from '../secrets/index.js';
+import { SECRET_UNRESOLVED } from '../engine/observe.js';
+import type { Diagnostic } from '../manifest/index.js';
 import type { Colors } from './output.js';
 
 export function glyphColor(c: Colors, op: Op | 'drift'): (s: string) => string {
@@ -51,7 +53,15 @@ export async function renderPlan(
       '',
     );
   }
-  if (changed.length === 0)
+  const unknown = renderUnknown(plan.diagnostics, c);
+  lines.push(...unknown);
+  if (changed.length === 0 && unknown.length > 0)
+    lines.push(
+      c.yellow(
+        `No changes to the ${plan.actions.length} resources that could be compared; ${unknown.length - 1} unknown.`,
+      ),
+    );
+  else if (changed.length === 0)
     lines.push(
       c.green(`No changes: the actual state matches the desired state (${plan.actions.length} resources).`),
     );
@@ -123,8 +133,28 @@ export async function planJson(plan: Plan): Promise<unknown> {
       plan.actions.map(async (a) => ({ ...a, changes: await changesJson(a.changes) })),
     ),
     orphans: plan.orphans,
+    unknown: unknownIds(plan.diagnostics),
     diagnostics: plan.diagnostics,
   };
+}
+
+/** Resources plan and drift could not compare: a secret of theirs does not resolve (a warning each). */
+export function unknownIds(diagnostics: readonly Diagnostic[]): string[] {
+  return diagnostics
+    .filter((d) => d.severity === 'warning' && d.code === SECRET_UNRESOLVED && d.resourceId)
+    .map((d) => d.resourceId!);
+}
+
+/** `? Kind/ns/name  (unknown: ...)` lines for those resources. */
+export function renderUnknown(diagnostics: readonly Diagnostic[], c: Colors): string[] {
+  const ids = unknownIds(diagnostics);
+  if (ids.length === 0) return [];
+  return [
+    ...ids.map(
+      (id) => `  ${c.yellow('?')} ${c.bold(id)}  ${c.dim('(unknown: a secret it needs does not resolve)')}`,
+    ),
+    '',
+  ];
 }
 
 export async function changesJson(changes: readonly Change[]): Promise<unknown[]> {

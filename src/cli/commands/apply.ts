@@ -46,9 +46,9 @@ export function register(program: Command): void {
               await api.admitPlan(planned);
             } catch (err) {
               if (!(err instanceof SetpointError) || err.code !== 'SETPOINT_PLAN_INVALID') throw err;
-              if (o.json) o.printJson({ applied: false, diagnostics: plan.diagnostics });
+              if (o.json) o.printJson({ applied: false, diagnostics: err.diagnostics });
               else {
-                printDiagnostics(o, plan.diagnostics);
+                printDiagnostics(o, err.diagnostics);
                 o.err(o.colors.red(`error: ${err.message}`));
               }
               return EXIT.error;

@@ -49,7 +49,9 @@ export function register(program: Command): void {
           if (r.lastError) o.out(`${c.bold('Error:')}     ${c.red(r.lastError)}`);
         }
         o.out(`${c.bold('Desired:')}\n${dump(d.desired ?? r?.spec)}`);
-        o.out(`${c.bold('Actual:')}${d.exists ? '\n' + dump(d.actual) : '  (absent)'}`);
+        o.out(
+          `${c.bold('Actual:')}${d.unknown ? '  (unknown: a secret it needs does not resolve)' : d.exists ? '\n' + dump(d.actual) : '  (absent)'}`,
+        );
         if (d.changes.length) {
           o.out(c.bold('Diff:'));
           for (const ch of d.changes) o.out((await renderChange(ch, 'drift', c, '  ')).join('\n'));

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { printDiagnostics } from '../diagnostics.js';
 import { collect, EXIT, run } from '../context.js';
-import { changesJson, renderChange } from '../render-plan.js';
+import { changesJson, renderChange, renderUnknown } from '../render-plan.js';
 
 export function register(program: Command): void {
   program
@@ -20,6 +20,7 @@ export function register(program: Command): void {
             revision: report.revision,
             drifted: report.items.length > 0,
             inSync: report.inSync,
+            unknown: report.unknown,
             items: await Promise.all(
               report.items.map(async (i) => ({ ...i, changes: await changesJson(i.changes) })),
             ),
@@ -38,9 +39,12 @@ export function register(program: Command): void {
             o.out(`  ${c.yellow('~')} ${c.bold(item.id)}  ${c.dim(`(${note})`)}`);
             for (const ch of item.changes) o.out((await renderChange(ch, 'drift', c, '      ')).join('\n'));
           }
+          const unknownLines = renderUnknown(report.diagnostics, c);
+          if (unknownLines.length) o.out(unknownLines.join('\n').trimEnd());
           if (!failed) {
             const by = (s: string) => report.items.filter((i) => i.state === s).length;
-            const line = `Drift: ${by('Drifted')} drifted, ${by('Missing')} missing, ${by('Pending')} not applied yet, ${report.inSync} in sync.`;
+            const unknown = report.unknown.length ? `, ${report.unknown.length} unknown` : '';
+            const line = `Drift: ${by('Drifted')} drifted, ${by('Missing')} missing, ${by('Pending')} not applied yet, ${report.inSync} in sync${unknown}.`;
             o.out(report.items.length ? c.yellow(line) : c.green(line));
           }
         }
