@@ -27,6 +27,11 @@ export interface ApiParts {
   stateLocation: string;
   manifestCache: CompiledCache;
   rendering: RenderInputs;
+  /**
+   * A read-only command where no state exists yet: the store is an empty one
+   * in memory, so nothing is created on disk. Defaults to false.
+   */
+  ephemeral?: boolean;
 }
 
 export class ApiContext implements ApiParts {
@@ -37,6 +42,7 @@ export class ApiContext implements ApiParts {
   readonly stateLocation: string;
   readonly manifestCache: CompiledCache;
   readonly rendering: RenderInputs;
+  readonly ephemeral: boolean;
   readonly secrets = new SecretResolver();
   private storePromise: Promise<Store> | undefined;
   private enginePromise: Promise<Engine> | undefined;
@@ -52,11 +58,12 @@ export class ApiContext implements ApiParts {
     this.stateLocation = parts.stateLocation;
     this.manifestCache = parts.manifestCache;
     this.rendering = parts.rendering;
+    this.ephemeral = parts.ephemeral ?? false;
   }
 
   /** The store, opened on first use. */
   store(): Promise<Store> {
-    this.storePromise ??= openStore(this.stateLocation).then(async (store) => {
+    this.storePromise ??= openStore(this.ephemeral ? ':memory:' : this.stateLocation).then(async (store) => {
       this.storeNow = store;
       this.secrets.salt = await store.salt();
       return store;

@@ -1,8 +1,9 @@
 /** Opening a project: settings, environment and variables, logger, plug-ins, manifest cache. */
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SetpointError } from '../errors.js';
-import { FileCompiledCache } from '../manifest/index.js';
+import { FileCompiledCache, type CompiledCache } from '../manifest/index.js';
 import { loadPlugins } from '../provider/plugins.js';
 import { defaultRegistry } from '../providers/index.js';
 import { loadSettings, stateDir } from '../project/index.js';
@@ -42,23 +43,28 @@ export async function openContext(options: OpenOptions = {}): Promise<ApiContext
       : resolve(options.state)
     : settings.state;
   const workDir = stateDir(settings, state);
+  // A read-only command where no state exists yet writes nothing (no folder, store, log or cache).
+  const ephemeral = options.readOnly === true && !state.includes('://') && !existsSync(state);
   const logFile =
-    options.logFile === false
+    options.logFile === false || ephemeral
       ? undefined
       : (options.logFile ?? settings.log.file ?? join(workDir, 'setpoint.log'));
   const logger =
     options.logger ??
-    (options.logFile === false
+    (logFile === undefined
       ? silentLogger()
       : createLogger({ file: logFile, level: options.logLevel ?? settings.log.level }));
   const registry = options.registry ?? defaultRegistry();
   if (settings.plugins.length > 0) await loadPlugins(settings.plugins, settings.root, registry);
   // The variables shape documents: they are part of the cache key (overlays bypass the cache).
   const variables = JSON.stringify([...rendering.variables].map(([k, v]) => [k, v.value]));
-  const manifestCache = new FileCompiledCache(
+  const files = new FileCompiledCache(
     join(workDir, 'cache', 'manifests'),
     `${codeIdentity()}|${registry.fingerprint()}|${settings.namespace}|${variables}`,
   );
+  const manifestCache: CompiledCache = ephemeral
+    ? { key: (f, b) => files.key(f, b), get: () => undefined, set: () => undefined }
+    : files;
   return new ApiContext({
     settings,
     registry,
@@ -67,6 +73,7 @@ export async function openContext(options: OpenOptions = {}): Promise<ApiContext
     stateLocation: state,
     manifestCache,
     rendering,
+    ephemeral,
   });
 }
 

@@ -30,6 +30,12 @@ export interface OpenOptions {
   environment?: string;
   /** Variables from the command line (`--var name=value`); they win over every other definition. Defaults to none. */
   variables?: Record<string, string>;
+  /**
+   * The caller only reads (validate, plan, status...): when no state exists
+   * yet, nothing is created — no state folder, store, log file or manifest
+   * cache; the state reads as empty. Defaults to false.
+   */
+  readOnly?: boolean;
 }
 
 /** Which alert incidents to list: firing now, or (all) every one since `since`; the newest `limit` (100). */

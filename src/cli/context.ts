@@ -35,6 +35,41 @@ export function outputFor(cmd: Command): Output {
   return createOutput({ json: g.json, color: g.color });
 }
 
+/**
+ * Commands that only read: where no state exists yet they create nothing
+ * (no `.setpoint/`, store, log file or manifest cache). `drift` writes what
+ * it observed only into a state that exists.
+ */
+const READ_ONLY = new Set([
+  'validate',
+  'render',
+  'plan',
+  'drift',
+  'status',
+  'get',
+  'describe',
+  'history',
+  'events',
+  'schema',
+  'policies',
+  'policy test',
+  'audit',
+  'audit verify',
+  'audit export',
+  'token list',
+  'approvals',
+  'alerts',
+  'silence list',
+  'sources',
+]);
+
+/** `token list`: the command's names below the program. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
 export function openApi(cmd: Command): Promise<Setpoint> {
   const g = globals(cmd);
   return Setpoint.open({
@@ -44,6 +79,7 @@ export function openApi(cmd: Command): Promise<Setpoint> {
     actor: g.actor,
     environment: g.env,
     variables: g.var,
+    readOnly: READ_ONLY.has(commandPath(cmd)),
   });
 }
 
