@@ -69,8 +69,9 @@ describe('state lock', () => {
         expiredAt: undefined,
       },
     );
-    // Releasing the lost lock leaves the new holder's lease alone.
+    // Releasing the lost lock leaves the new holder's lease alone, and A's handle stays fenced.
     await held.release();
+    await assert.rejects(a.appendAudit(entry), lost);
     const lease = (await b.getLease('state'))!;
     assert.equal(lease.holder, `${holderId()} other`);
     assert.ok(lease.expiresAt > Date.now());

@@ -134,8 +134,10 @@ function hold(store: Store, lease: Lease, ttlMs: number): HeldLock {
     },
     async release() {
       clearInterval(timer);
+      // A lost lock keeps its fence: nothing this handle writes later (a last flush on shutdown) may land.
+      if (lost) return;
       store.setFence(undefined);
-      if (!lost) await store.releaseLease(lease.name, lease.holder);
+      await store.releaseLease(lease.name, lease.holder);
     },
   };
 }
