@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 
-import { after, describe, it } from 'node:test';
-import { cli, cliSpawn, json, startServe, tempDir, writeFiles } from './helpers.js';
+import { after, describe, it, type TestContext } from 'node:test';
+import { cli, cliSpawn, json, startServe, tempDir, writeFiles, type Serving } from './helpers.js';
 import { apiUrl, sample } from './observability-kit.js';
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -77,6 +77,27 @@ function record(dir: string, id: string): Row | undefined {
   return r.code === 0 ? json<{ resources: Row[] }>(r).resources.find((x) => x.id === id) : undefined;
 }
 
+/** serve with its metrics on an ephemeral port (to count reconciles instead of sleeping). */
+async function servedWithMetrics(t: TestContext, dir: string): Promise<Serving & { url: string }> {
+  writeFiles(dir, {
+    'setpoint.yaml': 'reconcile: { resync: 2s }\nserver: { listen: "127.0.0.1:0", metrics: public }\n',
+  });
+  const serving = await startServe(t, dir);
+  return { ...serving, url: apiUrl(serving.stderr()) };
+}
+
+/** Waits until serve has reconciled twice more than now: one of them a resync after its start. */
+async function reconciledTwice(serving: { url: string }): Promise<void> {
+  const count = async () =>
+    sample(await (await fetch(`${serving.url}/metrics`)).text(), 'setpoint_reconciles_total');
+  const start = await count();
+  const deadline = Date.now() + 20_000;
+  while ((await count()) < start + 2) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for two reconciles');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('Process under serve', () => {
   it('a replica killed -9 is restarted as a restart and a health event, not as drift', async (t) => {
     const { dir, marker } = project(2);
@@ -131,7 +152,7 @@ describe('Process under serve', () => {
     assert.equal(await stop(child, 'SIGTERM'), 0);
   });
 
-  it('after SIGTERM, running replicas keep running and the next serve adopts them without duplicates', async () => {
+  it('after SIGTERM, running replicas keep running and the next serve adopts them without duplicates', async (t) => {
     const { dir, marker } = project(2);
     const first = serve(dir);
     const pids = await waitFor('2 replicas', () =>
@@ -139,14 +160,14 @@ describe('Process under serve', () => {
     );
     assert.equal(await stop(first, 'SIGTERM'), 0);
     assert.deepEqual(processesWith(marker).sort(), [...pids].sort(), 'replicas outlive serve');
-    const second = serve(dir);
-    // Give it time to start, reconcile and resync at least once: no new replica may appear.
-    await new Promise((r) => setTimeout(r, 4000));
+    const second = await servedWithMetrics(t, dir);
+    // Until it has reconciled twice after start (once more on a resync): no new replica may appear.
+    await reconciledTwice(second);
     assert.deepEqual(processesWith(marker).sort(), [...pids].sort(), 'adopted, not duplicated');
-    assert.equal(await stop(second, 'SIGTERM'), 0);
+    assert.equal((await second.stop('SIGTERM')).code, 0);
   });
 
-  it('after kill -9 of serve, the restart adopts the replicas and still restarts a dead one', async () => {
+  it('after kill -9 of serve, the restart adopts the replicas and still restarts a dead one', async (t) => {
     const { dir, marker } = project(2);
     const first = serve(dir);
     const pids = await waitFor('2 replicas', () =>
@@ -154,15 +175,15 @@ describe('Process under serve', () => {
     );
     await stop(first, 'SIGKILL');
     process.kill(pids[1], 'SIGKILL');
-    const second = serve(dir);
+    const second = await servedWithMetrics(t, dir);
     const after = await waitFor('2 replicas again', () => {
       const now = processesWith(marker);
       return now.length === 2 && !now.includes(pids[1]) ? now : undefined;
     });
     assert.ok(after.includes(pids[0]), 'the surviving replica was adopted, not restarted');
-    await new Promise((r) => setTimeout(r, 2500));
+    await reconciledTwice(second);
     assert.equal(processesWith(marker).length, 2, 'no duplicates after a resync');
-    assert.equal(await stop(second, 'SIGTERM'), 0);
+    assert.equal((await second.stop('SIGTERM')).code, 0);
   });
 
   it('stopWithServe replicas stop when serve stops', async () => {
