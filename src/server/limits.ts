@@ -48,6 +48,9 @@ export const MAX_CONNECTIONS = 1_024;
 /** Open watch streams (GET /api/v1/watch) per token, and in all. */
 export const WATCH_STREAMS_PER_TOKEN = 16;
 export const WATCH_STREAMS_TOTAL = 256;
+/** Messages waiting for one slow watch client, by count and bytes; beyond, its stream ends with `overflow`. */
+export const WATCH_QUEUE_MAX_MESSAGES = 10_000;
+export const WATCH_QUEUE_MAX_BYTES = 512 * KiB;
 
 /** Webhook deliveries remembered to refuse replays: how long, and how many at most (oldest forgotten first). */
 export const WEBHOOK_REPLAY_WINDOW_MS = 60 * 60 * 1000;

@@ -11,11 +11,11 @@ import * as z from 'zod';
 import { namespaceOf } from '../../auth/index.js';
 import { visible, type ServerContext } from '../context.js';
 import { sequence, type Routes } from '../route.js';
-import { statusOf, type WatchMessage } from '../watch-hub.js';
+import { WATCH_QUEUE_MAX_BYTES, WATCH_QUEUE_MAX_MESSAGES } from '../limits.js';
+import { statusOf } from '../watch-hub.js';
+import { WatchQueue } from '../watch-queue.js';
 
 const HEARTBEAT_MS = 15_000;
-/** Messages buffered for one slow client before it is cut off. */
-const MAX_QUEUE = 10_000;
 
 export function mount(routes: Routes, ctx: ServerContext): void {
   routes.add({
@@ -52,10 +52,9 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       const release = ctx.watches.take(principal.name);
       return streamSSE(c, (stream) => watchStream(stream).finally(release));
       async function watchStream(stream: SSEStreamingApi): Promise<void> {
-        const queue: WatchMessage[] = [];
+        const queue = new WatchQueue(WATCH_QUEUE_MAX_MESSAGES, WATCH_QUEUE_MAX_BYTES);
         let wake: (() => void) | undefined;
         let done = false;
-        let overflow = false;
         const poke = () => wake?.();
         stream.onAbort(() => {
           done = true;
@@ -66,8 +65,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
           wants,
           afterSeq: after,
           send: (m) => {
-            if (queue.length >= MAX_QUEUE) overflow = true;
-            else queue.push(m);
+            queue.push(m);
             poke();
           },
           closed: () => {
@@ -89,7 +87,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
             for (const r of resources)
               if (wants(r.id)) await stream.writeSSE({ event: 'status', data: JSON.stringify(statusOf(r)) });
           }
-          while (!done && !overflow) {
+          while (!done && !queue.overflowed) {
             if (queue.length === 0) {
               let timer: NodeJS.Timeout | undefined;
               await new Promise<void>((resolve) => {
@@ -104,18 +102,13 @@ export function mount(routes: Routes, ctx: ServerContext): void {
                 continue;
               }
             }
-            for (const m of queue.splice(0))
-              await stream.writeSSE({
-                event: m.type,
-                data: JSON.stringify(m.data),
-                id: m.type === 'event' && m.data.seq !== undefined ? String(m.data.seq) : undefined,
-              });
+            for (let m = queue.shift(); m && !done; m = queue.shift()) await stream.writeSSE(m);
           }
-          if (overflow)
+          if (queue.overflowed)
             await stream.writeSSE({
               event: 'overflow',
               data: JSON.stringify({
-                message: `more than ${MAX_QUEUE} messages waited; reconnect (with Last-Event-ID) to resume`,
+                message: `more than ${WATCH_QUEUE_MAX_MESSAGES} messages or ${WATCH_QUEUE_MAX_BYTES} bytes waited; reconnect (with Last-Event-ID) to resume`,
               }),
             });
         } finally {
