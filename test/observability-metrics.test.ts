@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { eventually, startServe, tempDir, type Serving } from './helpers.js';
+import { eventually, json, startServe, tempDir, type Serving } from './helpers.js';
 import { apiUrl, ensurePromtool, promtool, sample, until } from './observability-kit.js';
 import { fileDoc, project, type Project } from './serve-kit.js';
 
@@ -229,5 +229,27 @@ describe('serve: metric series from the first scrape, source fetch health', () =
       0,
       'never fetched successfully',
     );
+  });
+
+  test('a Git source that cannot be fetched counts failures and raises SourceStale after 3 intervals', async () => {
+    await until(async () => {
+      const n = series(await scrape(url), 'setpoint_source_fetch_failures_total', { source: 'remote' });
+      return n !== undefined && n >= 2;
+    }, 'the fetch failures of source remote to be counted');
+    const alert = await eventually(
+      () =>
+        json<Array<{ rule: string; state: string; labels: Record<string, string> }>>(
+          p.ok(['alerts', '--json']),
+        ).find((a) => a.rule === 'SourceStale' && a.labels.source === 'remote' && a.state === 'firing'),
+      'the SourceStale alert to fire',
+    );
+    assert.equal(alert.labels.severity, 'ticket');
+    const text = await scrape(url);
+    assert.equal(
+      series(text, 'setpoint_source_last_success_timestamp_seconds', { source: 'remote' }),
+      0,
+      'still no successful fetch',
+    );
+    assert.ok(sample(text, 'setpoint_alerts_fired_total', { severity: 'ticket' }) >= 1);
   });
 });

@@ -64,6 +64,17 @@ export interface SourceSetOptions {
 
 export class SourceSet {
   private readonly repos = new Map<string, GitRepository>();
+  private readonly fetchListeners = new Set<(source: string, ok: boolean, error?: unknown) => void>();
+
+  /** Calls `listener` after each fetch of a Git source, successful or not (fetch-health metrics); returns the unsubscribe. */
+  onFetch(listener: (source: string, ok: boolean, error?: unknown) => void): () => void {
+    this.fetchListeners.add(listener);
+    return () => this.fetchListeners.delete(listener);
+  }
+
+  private fetched(source: string, ok: boolean, error?: unknown): void {
+    for (const l of this.fetchListeners) l(source, ok, error);
+  }
 
   constructor(private readonly options: SourceSetOptions) {}
 
@@ -119,6 +130,7 @@ export class SourceSet {
     try {
       commit = await this.repo(def).fetch();
     } catch (err) {
+      this.fetched(name, false, err);
       await store.putSource({
         ...state,
         lastFetchAt: new Date().toISOString(),
@@ -126,6 +138,7 @@ export class SourceSet {
       });
       throw err;
     }
+    this.fetched(name, true);
     await store.putSource({
       ...state,
       lastFetchAt: new Date().toISOString(),

@@ -106,6 +106,7 @@ export class Serve {
   private lastCounter = -1;
   private readonly startedAt = new Date().toISOString();
   private unsubscribeScrape: (() => void) | undefined;
+  private unsubscribeFetch: (() => void) | undefined;
   private unsubscribeProblem: (() => void) | undefined;
   private stopping = false;
   private managed: Manager | undefined;
@@ -345,6 +346,7 @@ export class Serve {
         .filter((d) => d.git)
         .map((d) => ({ name: d.name, intervalMs: parseDuration(d.git!.interval ?? '1m')! })),
     );
+    this.unsubscribeFetch = sources.onFetch((source, ok, err) => metrics.sources.fetched(source, ok, err));
     let last: Admission | undefined;
     for (const def of sources.defs()) {
       try {
@@ -384,6 +386,7 @@ export class Serve {
     for (const w of this.folderWatches) w.stop();
     this.folderWatches = [];
     await this.sourceWork;
+    this.unsubscribeFetch?.();
   }
 
   private schedulePoll(name: string, intervalMs: number): void {
