@@ -302,6 +302,9 @@ describe('audit trail', () => {
 
     for (const f of readdirSync(join(p.dir, '.setpoint')))
       if (f.startsWith('state.db')) rmSync(join(p.dir, '.setpoint', f));
+    const gone = p.run(['audit', 'verify']);
+    assert.equal(gone.code, 1, gone.stdout);
+    assert.match(gone.stdout, /truncated: the chain ends at seq 0 but the anchor says 7 /);
     ok(p.run(['apply', '--yes']), 'apply on a fresh state');
     const v = p.run(['audit', 'verify']);
     assert.equal(v.code, 1, v.stdout);

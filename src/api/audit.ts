@@ -5,6 +5,7 @@ import {
   AuditExportWriter,
   ChainVerifier,
   verifyAuditExport,
+  verifyMissingState,
   type AuditEntry,
   type AuditQuery,
   type AuditVerification,
@@ -26,6 +27,8 @@ export async function listAudit(ctx: ApiContext, query: AuditQuery = {}): Promis
  * first bad position (absent when that entry was removed).
  */
 export async function verifyAudit(ctx: ApiContext): Promise<AuditVerification & { entry?: AuditEntry }> {
+  // No state file (read-only, nothing opened): still truncated if the anchor beside it says otherwise.
+  if (ctx.ephemeral) return verifyMissingState(ctx.stateLocation);
   const store = await ctx.store();
   const v = await store.verifyAudit();
   if (v.ok || !v.firstBad) return v;
@@ -40,7 +43,7 @@ export async function verifyAudit(ctx: ApiContext): Promise<AuditVerification & 
  */
 export async function* exportAudit(ctx: ApiContext): AsyncGenerator<string> {
   const store = await ctx.store();
-  const v = await store.verifyAudit();
+  const v = await verifyAudit(ctx);
   if (!v.ok || v.head === undefined)
     throw new SetpointError(
       `the audit trail fails verification at entry ${v.firstBad?.seq}: ${v.firstBad?.problem}; nothing was exported`,

@@ -18,6 +18,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SetpointError } from '../errors.js';
+import { GENESIS_HASH } from './audit-chain.js';
 import type { AuditVerification } from './types.js';
 
 export const AUDIT_ANCHOR_FORMAT = 'setpoint-audit-head/1';
@@ -139,4 +140,15 @@ export function checkAgainstAnchor(
       };
   }
   return undefined;
+}
+
+/**
+ * The verification of a state file that does not exist (a read-only command
+ * opened no store): an empty chain, truncated if an anchor beside the path
+ * says entries were written.
+ */
+export function verifyMissingState(statePath: string): AuditVerification {
+  const path = anchorPathFor(statePath);
+  const anchored = checkAgainstAnchor(new AuditAnchor(path).read(), path, 0, () => undefined);
+  return anchored ? { ok: false, entries: 0, ...anchored } : { ok: true, entries: 0, head: GENESIS_HASH };
 }

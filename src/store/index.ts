@@ -3,3 +3,4 @@ export * from './alerts.js';
 export * from './violations.js';
 export * from './audit-chain.js';
 export * from './audit-export.js';
+export * from './audit-anchor.js';
