@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { tempDir } from '../../../test/helpers.js';
-import type { RevisionRecord } from '../../store/index.js';
+import type { ResourceRecord, RevisionRecord } from '../../store/index.js';
 import { SqliteStore } from '../../store/sqlite/index.js';
 import { sloSpecs } from './schema.js';
 import { sliBuckets } from './sli.js';
@@ -136,6 +136,45 @@ describe('held time is no error', () => {
         [0, 1],
       ],
       'only the repairs of "earlier" and "slow" count (bad); the held ones are left out',
+    );
+    await store.close();
+  });
+
+  it('does not count a current revision as unconverged while all it waits for is held (a freeze)', async () => {
+    const store = new SqliteStore(join(tempDir(), 'state.db'));
+    const [slo] = sloSpecs([{ name: 'fast', sli: 'convergence', objective: 95, threshold: '60s' }]);
+    const resource = (name: string, source: string, sync: string): ResourceRecord => ({
+      id: `File/default/${name}`,
+      kind: 'File',
+      namespace: 'default',
+      name,
+      source,
+      labels: {},
+      spec: {},
+      lifecycle: {},
+      dependsOn: [],
+      desiredDigest: 'd',
+      managed: true,
+      declared: true,
+      sync: sync as ResourceRecord['sync'],
+      health: 'Healthy',
+      conditions: [],
+      attempts: 0,
+      updatedAt: iso(0),
+    });
+    await store.putRevision(revision('frozen', 0, undefined, 'app'));
+    await store.putRevision(revision('stuck', 0, undefined, 'db'));
+    await store.putResources([
+      resource('a', 'app', 'InSync'),
+      resource('b', 'app', 'Held'),
+      resource('c', 'db', 'Held'),
+      resource('d', 'db', 'Failed'),
+    ]);
+    const buckets = await sliBuckets(store, slo, 0, T0 + 3_600_000);
+    assert.deepEqual(
+      buckets.map((b) => [b.good, b.total]),
+      [[0, 1]],
+      'only the revision with a Failed resource counts, as bad',
     );
     await store.close();
   });

@@ -11,9 +11,11 @@
  *   reconcile counter (failures: error, terminal, failed-retry).
  *
  * Held on purpose is not failing: time a resource is held (a change window,
- * `alert` mode, a rejected approval) is no error. A drift episode that was
- * held before its repair is left out of the remediation SLI (its latency is
- * the freeze's, not setpoint's), and a held reconcile is no reconcile event.
+ * `alert` mode, a rejected approval) is no error. A current revision whose
+ * only unsynced resources are held is not counted as unconverged (the engine
+ * counts it converged when everything not held is in sync); a drift episode
+ * that was held before its repair is left out of the remediation SLI (its
+ * latency is the freeze's, not setpoint's); a held reconcile is no event.
  */
 import type { Store } from '../../store/index.js';
 import type { SloSpec } from './schema.js';
@@ -33,6 +35,8 @@ export const UNCOUNTED_OUTCOMES: ReadonlySet<string> = new Set(['forgotten', 'he
 
 /** The event reason the recorder writes when a resource becomes Held. */
 export const HELD_EVENT = 'Held';
+/** The sync state of a resource held on purpose. */
+const HELD_SYNC: string = 'Held';
 
 /** The SLI's events from `from` (epoch ms) until `now`. */
 export async function sliBuckets(store: Store, slo: SloSpec, from: number, now: number): Promise<Bucket[]> {
@@ -65,9 +69,20 @@ async function convergence(store: Store, thresholdMs: number, from: number, now:
       continue;
     }
     const unconvergedFor = (supersededAt ?? now) - admitted;
-    if (unconvergedFor > thresholdMs) out.push({ at: admitted, good: 0, total: 1 });
+    if (unconvergedFor <= thresholdMs) continue;
+    // Still current, and all it waits for is held on purpose (a freeze): not an error, not counted yet.
+    if (supersededAt === undefined && (await onlyHeldLeft(store, r.source))) continue;
+    out.push({ at: admitted, good: 0, total: 1 });
   }
   return out;
+}
+
+/** Whether every declared resource of `source` that is not in sync is Held (and at least one is). */
+async function onlyHeldLeft(store: Store, source: string): Promise<boolean> {
+  const waiting = (await store.listResourceSummaries(source)).filter(
+    (s) => s.declared && s.sync !== 'InSync',
+  );
+  return waiting.length > 0 && waiting.every((s) => s.sync === HELD_SYNC);
 }
 
 async function remediation(store: Store, thresholdMs: number, from: number): Promise<Bucket[]> {
