@@ -28,7 +28,7 @@ const git = (cwd: string, ...args: string[]) =>
     .trim();
 
 /** A bare remote, a clone to push from, and a project following the remote (source "app"). */
-function gitProject() {
+function gitProject(interval = '1s') {
   const root = tempDir('setpoint-gitops-');
   const out = join(root, 'out');
   git(root, 'init', '-q', '--bare', 'remote.git');
@@ -48,7 +48,7 @@ function gitProject() {
   const project = join(root, 'project');
   writeFiles(project, {
     'setpoint.yaml':
-      `sources:\n  - name: app\n    git: { url: file://${join(root, 'remote.git')}, ref: main, path: manifests, interval: 1s }\n` +
+      `sources:\n  - name: app\n    git: { url: file://${join(root, 'remote.git')}, ref: main, path: manifests, interval: ${interval} }\n` +
       'reconcile:\n  resync: 2s\n  backoff: { base: 50ms, max: 2s }\n',
   });
   const greeting = () => {
@@ -99,5 +99,29 @@ describe('serve: Git source across restarts', () => {
       'everything in sync after the restart',
       30_000,
     );
+  });
+
+  test('apply while serve runs is refused at once, pointing to `setpoint sync`, which makes serve apply the pushed commit', async (t) => {
+    // Polled hourly: only `setpoint sync` brings the new commit in during the test.
+    const p = gitProject('1h');
+    p.push('one');
+    await startServe(t, p.project);
+    await eventually(() => p.greeting() === 'one\n', 'the first convergence', 30_000);
+    p.push('two');
+
+    // Waiting for serve would be pointless (it never finishes): refused at once, whatever --lock-timeout says.
+    const apply = cli(['apply', '--yes', '--lock-timeout', '10m'], { cwd: p.project });
+    assert.equal(apply.code, 1, apply.stdout);
+    assert.match(apply.stderr, /error: the state is locked by another run: serve, pid \d+/);
+    assert.match(
+      apply.stderr,
+      /hint: setpoint serve converges this state itself: run `setpoint sync` to make it fetch the sources and reconcile everything now/,
+    );
+    assert.equal(p.greeting(), 'one\n', 'the refused apply changed nothing');
+
+    // The hint works: serve fetches, admits and applies the commit.
+    const sync = cli(['sync'], { cwd: p.project });
+    assert.equal(sync.code, 0, sync.stderr);
+    await eventually(() => p.greeting() === 'two\n', 'serve to apply the synced commit', 30_000);
   });
 });

@@ -97,10 +97,13 @@ describe('state lock', () => {
       );
       return true;
     });
-    // apply, which has --lock-timeout, is offered it.
+    // apply is not offered --lock-timeout (serve never finishes) but `setpoint sync`, which hands the work to serve.
     await assert.rejects(
-      acquireStateLock(b, { what: 'apply' }),
-      (e) => e instanceof LockError && /--lock-timeout/.test(e.hint ?? ''),
+      acquireStateLock(b, { what: 'apply', timeoutMs: 600_000 }),
+      (e) =>
+        e instanceof LockError &&
+        /^setpoint serve converges this state itself: run `setpoint sync`/.test(e.hint ?? '') &&
+        !/--lock-timeout/.test(e.hint ?? ''),
     );
   });
 

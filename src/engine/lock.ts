@@ -94,7 +94,9 @@ export async function acquireStateLock(
       }
       return held;
     }
-    if (Date.now() >= deadline)
+    // A running serve never finishes: waiting (--lock-timeout) for it is pointless.
+    const serveHolds = parseHolder(current?.holder ?? '').what === 'serve';
+    if (Date.now() >= deadline || serveHolds)
       throw lockedError(current ?? (await store.getLease(STATE_LOCK)), options.what);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -175,10 +177,14 @@ function lockedError(current: Lease | undefined, what = 'apply'): LockError {
     ? `${h.what ?? 'a run'}, pid ${h.pid ?? '?'} on ${h.host ?? current.holder}, since ${current.acquiredAt} (${age}s)`
     : 'unknown';
   const here = h.host === hostname();
+  const stopIt = here ? `kill ${h.pid}` : `pid ${h.pid} on ${h.host}`;
   let hint: string;
-  if (WAITING_COMMANDS.has(what)) hint = 'wait for it to finish, or pass --lock-timeout 60s to wait';
+  if (h.what === 'serve' && what === 'serve')
+    hint = `another setpoint serve works on this state: use that one, or stop it first (${stopIt}) and start ${what} again`;
   else if (h.what === 'serve')
-    hint = `another setpoint serve works on this state: use that one, or stop it first (${here ? `kill ${h.pid}` : `pid ${h.pid} on ${h.host}`}) and start ${what} again`;
+    // As with Argo CD or Flux: while the controller runs, ask it to reconcile now instead of applying beside it.
+    hint = `setpoint serve converges this state itself: run \`setpoint sync\` to make it fetch the sources and reconcile everything now (with --server URL from another host); to ${what} by hand, stop serve first (${stopIt})`;
+  else if (WAITING_COMMANDS.has(what)) hint = 'wait for it to finish, or pass --lock-timeout 60s to wait';
   else
     hint = `wait for that ${h.what ?? 'run'} to finish (pid ${h.pid ?? '?'} on ${h.host ?? '?'}), then start ${what} again`;
   return new LockError(`the state is locked by another run: ${who}`, hint);

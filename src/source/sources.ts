@@ -62,18 +62,27 @@ export interface SourceSetOptions {
   paths?: readonly string[];
 }
 
+/** Told about every fetch of a Git source: whether it worked and, if not, why (e.g. for fetch-health metrics). */
+export type FetchListener = (source: string, ok: boolean, error?: unknown) => void;
+
 export class SourceSet {
   private readonly repos = new Map<string, GitRepository>();
-  private readonly fetchListeners = new Set<(source: string, ok: boolean, error?: unknown) => void>();
+  private readonly fetchListeners = new Set<FetchListener>();
 
-  /** Calls `listener` after each fetch of a Git source, successful or not (fetch-health metrics); returns the unsubscribe. */
-  onFetch(listener: (source: string, ok: boolean, error?: unknown) => void): () => void {
+  /** Calls `listener` after each fetch of a Git source; returns the unsubscribe. */
+  onFetch(listener: FetchListener): () => void {
     this.fetchListeners.add(listener);
     return () => this.fetchListeners.delete(listener);
   }
 
   private fetched(source: string, ok: boolean, error?: unknown): void {
-    for (const l of this.fetchListeners) l(source, ok, error);
+    for (const l of this.fetchListeners) {
+      try {
+        l(source, ok, error);
+      } catch {
+        // A listener's failure is not the fetch's.
+      }
+    }
   }
 
   constructor(private readonly options: SourceSetOptions) {}
@@ -336,7 +345,15 @@ export class SourceSet {
         );
       if (def.git) {
         const repo = this.repo(def);
-        if (!revision.commit || !(await repo.has(revision.commit))) await repo.fetch();
+        if (!revision.commit || !(await repo.has(revision.commit))) {
+          try {
+            await repo.fetch();
+            this.fetched(name, true);
+          } catch (err) {
+            this.fetched(name, false, err);
+            throw err;
+          }
+        }
         const desired = await this.options.load([await repo.checkout(revision.commit!)], name);
         return { source: name, revision, desired, diagnostics: desired.diagnostics.items };
       }

@@ -339,7 +339,7 @@ export class Serve {
   /** First revisions of every source, then watches (folders) and polls (Git). */
   private async startSources(): Promise<void> {
     const { sources, logger, metrics } = this.options;
-    // Polled sources' fetch-health series exist (at 0) from the first scrape.
+    // Polled sources' fetch-health series exist (at 0) from the first scrape, and follow every fetch.
     metrics.sources.watch(
       sources
         .defs()
