@@ -13,6 +13,7 @@ export interface StatusRecord {
   sync: string;
   health: string;
   blockedUntil?: string;
+  held?: { reason: string; message: string; since: string; until?: string; window?: string };
   approvalId?: string;
   lastError?: string;
   driftedSince?: string;

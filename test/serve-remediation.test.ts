@@ -104,7 +104,7 @@ describe('serve: remediation', () => {
     assert.equal(typeof data.convergence.revisions[0]?.convergenceSeconds, 'number');
   });
 
-  test('alert: drift is reported (Drifted, Warning event) and not fixed; a later apply fixes it', async (t) => {
+  test('alert: drift is reported (Held in alert mode, Warning event) and not fixed; a later apply fixes it', async (t) => {
     const p = project({});
     const conf = join(p.out, 'app.conf');
     const control = join(p.out, 'control');
@@ -124,9 +124,11 @@ describe('serve: remediation', () => {
     replaceFile(conf, 'workers = 64\n');
     const drifted = await eventually(() => {
       const r = p.record('File/default/conf');
-      return r?.sync === 'Drifted' ? r : undefined;
-    }, 'the alert resource to be recorded as Drifted');
-    assert.ok(drifted.driftedSince, 'the record says since when');
+      return r?.sync === 'Held' ? r : undefined;
+    }, 'the alert resource to be recorded as Held (alert mode)');
+    assert.ok(drifted.driftedSince, 'the record says since when it drifted');
+    assert.equal(drifted.held?.reason, 'AlertMode');
+    assert.match(drifted.held?.message ?? '', /remediation: alert.*spec\.content/);
     const ev = p.events('File/default/conf');
     const detected = ev.find((e) => e.reason === 'DriftDetected');
     assert.equal(detected?.type, 'Warning');
@@ -138,12 +140,12 @@ describe('serve: remediation', () => {
     await eventually(() => p.read(control) === 'auto\n', 'the auto control file to be repaired');
     await observedAgain(p, 'File/default/conf', seen, 'a resync to look at the alert resource again');
     assert.equal(p.read(conf), 'workers = 64\n', 'an alert resource is never repaired by serve');
-    assert.equal(p.record('File/default/conf')?.sync, 'Drifted');
+    assert.equal(p.record('File/default/conf')?.sync, 'Held');
     assert.equal(
       p.events('File/default/conf').filter((e) => e.reason === 'Remediated' || e.reason === 'Updated').length,
       0,
     );
-    assert.match(p.ok(['status']).stdout, /^File\/default\/conf\s+Drifted\s/m);
+    assert.match(p.ok(['status']).stdout, /^File\/default\/conf\s+Held\s.*remediation: alert/m);
 
     // The one-shot apply is the operator's fix (serve holds the state lock, so stop it first).
     const stopped = await serve.stop();
@@ -226,6 +228,11 @@ describe('serve: remediation', () => {
     const table = p.ok(['approvals', '--all']).stdout;
     assert.match(table, new RegExp(`^${next.id}\\s+${id}\\s+update\\s+rejected\\s+.*\\s+intended$`, 'm'));
     assert.match(p.record(id)?.conditions.find((c) => c.type === 'Approved')?.reason ?? '', /Rejected/);
+    // Rejected on purpose: Held with the reason, not failing.
+    const held = p.record(id);
+    assert.equal(held?.sync, 'Held');
+    assert.equal(held?.held?.reason, 'ApprovalRejected');
+    assert.match(held?.held?.message ?? '', new RegExp(`approval ${next.id} was rejected by .*: intended`));
 
     // The audit trail tells the story: serve proposed, a person decided, serve acted on their behalf.
     const approver = (all.find((a) => a.id === create.id) as { decidedBy?: string } | undefined)?.decidedBy;

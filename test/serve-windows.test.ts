@@ -1,8 +1,8 @@
 /**
  * `setpoint serve` end to end, change windows: a deny window open now holds
- * back a non-critical change (sync Blocked, with the time the window ends),
- * lets a critical one through, and `apply --override-window` acts anyway,
- * audited.
+ * back a non-critical change (sync Held, with the window and the time it
+ * ends; the revision still converges: what is held is not failing), lets a
+ * critical one through, and `apply --override-window` acts anyway, audited.
  */
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
@@ -51,22 +51,26 @@ describe('serve: change windows', () => {
     assert.equal(p.read(urgent), 'patch = CVE-1\n');
     const blocked = await eventually(() => {
       const r = p.record('File/default/app');
-      return r?.sync === 'Blocked' ? r : undefined;
-    }, 'the normal resource to be Blocked');
+      return r?.sync === 'Held' ? r : undefined;
+    }, 'the normal resource to be Held');
     assert.equal(blocked.blockedUntil, until, 'the record says until when');
+    assert.equal(blocked.held?.reason, 'ChangeWindow');
+    assert.equal(blocked.held?.window, 'release-freeze');
+    assert.equal(blocked.held?.until, until);
+    // Everything not held is in sync: the revision converged.
+    await eventually(
+      () => p.events().some((e) => e.reason === 'Converged'),
+      'the revision to converge while app is held',
+    );
     const condition = blocked.conditions.find((c) => c.type === 'Synced');
     assert.equal(condition?.reason, 'ChangeWindow');
     assert.match(condition?.message ?? '', new RegExp(`deny window "release-freeze" is open until ${until}`));
     assert.equal(existsSync(app), false, 'nothing was written');
 
     const status = p.ok(['status']).stdout;
-    assert.match(
-      status,
-      new RegExp(`^File/default/app\\s+Blocked\\s+Missing\\s.*until ${until}`, 'm'),
-      status,
-    );
+    assert.match(status, new RegExp(`^File/default/app\\s+Held\\s+Missing\\s.*until ${until}`, 'm'), status);
     assert.match(p.ok(['get', 'File/default/app']).stdout, new RegExp(`^blockedUntil: '${until}'$`, 'm'));
-    const event = p.events('File/default/app').find((e) => e.reason === 'Blocked');
+    const event = p.events('File/default/app').find((e) => e.reason === 'Held');
     assert.match(event?.message ?? '', new RegExp(`waits until ${until}$`));
     // The window scoped to another namespace does not name this resource.
     assert.doesNotMatch(JSON.stringify(p.record('File/default/app')), /other-team/);

@@ -89,6 +89,8 @@ export function syncColor(c: Colors, sync: string): string {
     case 'Pending':
     case 'Blocked':
       return c.yellow(sync);
+    case 'Held':
+      return c.cyan(sync);
     case 'Failed':
     case 'Conflict':
       return c.red(sync);

@@ -20,6 +20,8 @@ import { withoutIgnored, type Change } from '../diff/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import {
   statusSignature,
+  type ActionIntent,
+  type RunRecord,
   type ResourceRecord,
   type ResourceSummary,
   type RevisionRecord,
@@ -32,12 +34,24 @@ import { createContext } from '../provider/context.js';
 import { loadDesiredAsync, type DesiredState } from './desired.js';
 import { execute, type ActionOutcome } from './executor.js';
 import type { WindowGate } from './controller/reconciler.js';
+import { errorCode } from '../errors.js';
 import { inspect, inspectAll, observeOptionsFor, type Inspection } from './inspect.js';
 import { observeAll, revisionDigest, type Observation, type ObserveOptions } from './observe.js';
-import { performAction } from './perform.js';
+import { performAction, type Performed } from './perform.js';
+import { holderId } from './lock.js';
+import { recoverInterrupted } from './runs.js';
 import { checkTargetPaths } from './preflight.js';
 import { buildPlan } from './planner.js';
-import { declaredRecord, healthOf, markFailed, markInSync, markOutOfSync } from './records.js';
+import {
+  declaredRecord,
+  healthOf,
+  markFailed,
+  markHeld,
+  markInSync,
+  markOutOfSync,
+  windowHold,
+  type Hold,
+} from './records.js';
 import { changeDigest, Recorder } from './recorder.js';
 
 export interface EngineOptions {
@@ -262,13 +276,12 @@ export class Engine {
     const started = performance.now();
     const runId = randomUUID().slice(0, 8);
     const { plan, revision, desired } = planned;
-    const recorder = new Recorder({ store, logger, actor, revisionId: revision.id, runId });
-    recorder.start();
     const now = () => new Date().toISOString();
     const startedAt = now();
+    await this.recoverInterrupted();
     const existing = await store.getRevision(revision.id);
     if (!existing) await store.putRevision(revision);
-    await store.putRun({
+    const run: RunRecord = {
       id: runId,
       command: 'apply',
       revisionId: revision.id,
@@ -276,8 +289,27 @@ export class Engine {
       startedAt,
       result: 'running',
       summary: {},
-    });
+      holder: holderId(),
+    };
+    await store.putRun(run);
+    const recorder = new Recorder({ store, logger, actor, revisionId: revision.id, runId });
+    recorder.start();
     logger.info({ runId, revisionId: revision.id, actions: plan.actions.length }, 'apply started');
+
+    // A write the store refuses (full disk, lost file) stops the run: no action starts that could not be recorded.
+    const halt = new AbortController();
+    const onAbort = () => halt.abort();
+    if (options.signal?.aborted) halt.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    let storeFailure: Error | undefined;
+    const stopOnStoreFailure = (err: unknown): never => {
+      if (storeFailure === undefined) {
+        storeFailure = err instanceof Error ? err : new Error(String(err));
+        halt.abort();
+        logger.error({ runId, err: (err as Error)?.message }, 'cannot record: stopping the run');
+      }
+      throw err;
+    };
 
     const obsById = new Map(planned.observations.map((o) => [o.resource.id, o]));
     // Temp files a crashed earlier run left beside the targets go first, whether their resources differ or not.
@@ -289,7 +321,6 @@ export class Engine {
         .map((a) => a.id)
         .concat(plan.orphans),
     );
-    const actualAfter = new Map<ResourceId, unknown>();
     const recordOf = (o: Observation) =>
       declaredRecord(
         o.resource,
@@ -303,93 +334,212 @@ export class Engine {
     // Observed events (e.g. command output) are recorded with the run.
     this.recorder = recorder;
 
-    // Change windows: a blocked action waits (recorded as Blocked until the window ends), unless overridden.
-    const blocked = new Map<ResourceId, { reason: string; until: string }>();
-    if (options.windows) {
-      const nowDate = new Date();
-      for (const a of plan.actions) {
-        if (a.op === 'noop') continue;
-        const verdict = options.windows.check(obsById.get(a.id)!.resource, nowDate);
-        if (!verdict.blocked) continue;
-        if (options.overrideWindow) {
-          recorder.audit({
-            action: 'window.override',
-            resourceId: a.id,
-            diffDigest: changeDigest(a.changes),
-            result: 'overridden',
-            detail: { window: verdict.window, op: a.op },
-          });
-          recorder.event(
-            'Warning',
-            'WindowOverridden',
-            `${verdict.reason}; overridden by ${actor} (--override-window)`,
-            a.id,
-          );
-        } else
-          blocked.set(a.id, {
-            reason: `blocked by change window ${verdict.window} until ${verdict.until.toISOString()}`,
-            until: verdict.until.toISOString(),
-          });
-      }
-    }
+    const held = this.windowHolds(plan.actions, obsById, recorder, options);
 
+    /** The record an outcome leaves: in sync, failed, waiting, or held by a window. */
+    const nextRecord = (
+      action: Action,
+      status: ActionOutcome['status'],
+      message: string,
+      actual: unknown,
+      error: unknown,
+    ): ResourceRecord | null => {
+      const o = obsById.get(action.id)!;
+      if (status === 'succeeded')
+        return action.pruned
+          ? null
+          : markInSync(recordOf(o), healthOf(o, actual), now(), { revision: revision.id });
+      const hold = held.get(action.id);
+      if (hold) return markHeld(recordOf(o), hold, now());
+      // An observe-only kind that misses its target is drift setpoint reports, not a failure.
+      if (errorCode(error) === 'SETPOINT_OBSERVE_ONLY')
+        return markOutOfSync(recordOf(o), action.changes, healthOf(o, o.actual), now(), 'Drifted');
+      return markFailed(recordOf(o), message, now(), status === 'skipped' ? 'Pending' : 'Failed');
+    };
+    const recordOutcome = (
+      action: Action,
+      status: ActionOutcome['status'],
+      message: string,
+      actual?: unknown,
+      intent?: ActionIntent,
+      error?: unknown,
+    ): Promise<void> =>
+      recorder
+        .outcome({
+          id: action.id,
+          kind: action.kind,
+          op: action.op,
+          result: status,
+          message: status === 'failed' ? `${action.op} failed: ${message}` : message,
+          changes: action.changes,
+          via: 'apply',
+          record: nextRecord(action, status, message, actual, error),
+          detail:
+            status === 'succeeded' && !action.pruned
+              ? undefined
+              : {
+                  pruned: action.pruned || undefined,
+                  message: status === 'succeeded' ? undefined : message,
+                },
+          intent,
+        })
+        .catch(stopOnStoreFailure);
+
+    const skipsRecorded: Promise<void>[] = [];
     const outcomes = await execute(plan.actions, {
-      hold: (action) => blocked.get(action.id)?.reason,
+      hold: (action) => held.get(action.id)?.message,
       parallelism: options.parallelism ?? this.options.settings.parallelism,
-      signal: options.signal,
+      signal: halt.signal,
       concurrencyOf: (kind) => registry.get(kind)?.concurrency,
       priorityOf: (id) => PRIORITY_RANK[obsById.get(id)?.resource.lifecycle.priority ?? 'normal'],
+      // Intent before acting, outcome (record + event + audit) committed before dependents start.
       perform: async (action) => {
-        // Fencing: the state lock is still ours and the state healthy, or nothing is done (LockLostError).
-        await store.assertCanAct();
-        const result = await performAction(obsById.get(action.id)!, action);
-        actualAfter.set(action.id, result.actual);
+        if (storeFailure !== undefined) throw storeFailure;
+        // Fencing: the state lock is still ours and the state healthy, or nothing is done (LockLostError stops the run).
+        await store.assertCanAct().catch(stopOnStoreFailure);
+        const intent = await recorder
+          .intend({ id: action.id, op: action.op, via: 'apply', changes: action.changes })
+          .catch(stopOnStoreFailure);
+        let result: Performed;
+        try {
+          result = await performAction(obsById.get(action.id)!, action);
+        } catch (err) {
+          await recordOutcome(
+            action,
+            'failed',
+            (err as Error)?.message ?? String(err),
+            undefined,
+            intent,
+            err,
+          );
+          throw err;
+        }
+        await recordOutcome(action, 'succeeded', result.message, result.actual, intent);
         return result.message;
       },
       onStart: (action) => options.onStart?.(action),
       onDone: (outcome) => {
-        const { action } = outcome;
-        const o = obsById.get(action.id)!;
-        const message =
-          outcome.status === 'failed' ? `${action.op} failed: ${outcome.message}` : outcome.message;
-        recorder.action({
-          id: action.id,
-          kind: action.kind,
-          op: action.op,
-          result: outcome.status,
-          message,
-          changes: action.changes,
-          pruned: action.pruned,
-        });
-        if (outcome.status === 'succeeded') {
-          if (action.pruned) recorder.forget(action.id);
-          else
-            recorder.record(
-              markInSync(recordOf(o), healthOf(o, actualAfter.get(action.id)), now(), {
-                revision: revision.id,
-              }),
-            );
-        } else if (blocked.has(action.id)) {
-          const b = blocked.get(action.id)!;
-          recorder.record({ ...markFailed(recordOf(o), b.reason, now(), 'Blocked'), blockedUntil: b.until });
-        } else {
-          recorder.record(
-            markFailed(
-              recordOf(o),
-              outcome.message,
-              now(),
-              outcome.status === 'skipped' ? 'Pending' : 'Failed',
-            ),
+        if (outcome.status === 'skipped' && storeFailure === undefined)
+          skipsRecorded.push(
+            recordOutcome(outcome.action, 'skipped', outcome.message).catch(() => undefined),
           );
-        }
         options.onDone?.(outcome);
       },
     });
-
+    options.signal?.removeEventListener('abort', onAbort);
+    await Promise.all(skipsRecorded);
     mark('execute actions');
-    // Resources the plan left alone are in sync; their records are rewritten only if what they show changed.
+
+    const counts = {
+      created: 0,
+      updated: 0,
+      replaced: 0,
+      deleted: 0,
+      failed: 0,
+      skipped: 0,
+      unchanged: plan.summary.noop,
+    };
+    for (const o of outcomes) {
+      if (o.status === 'failed') counts.failed++;
+      else if (o.status === 'skipped') counts.skipped++;
+      else
+        counts[
+          ({ create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted' } as const)[
+            o.action.op as 'create'
+          ]
+        ]++;
+    }
+    const changed = counts.created + counts.updated + counts.replaced + counts.deleted;
+    try {
+      if (storeFailure !== undefined) throw storeFailure;
+      await this.recordUnchanged(planned, outcomes, prev, recorder);
+      mark('no-op records');
+      await recorder.stop();
+    } catch (err) {
+      this.recorder = undefined;
+      await recorder.stop().catch(() => undefined);
+      await store
+        .putRun({ ...run, finishedAt: now(), result: 'failed', summary: { ...counts, changed } })
+        .catch(() => undefined);
+      logger.error({ runId, err: (err as Error)?.message, ...counts }, 'apply stopped: cannot record');
+      throw err;
+    }
+    this.recorder = undefined;
+    mark('flush records');
+    const result: RunResult = options.signal?.aborted
+      ? 'interrupted'
+      : counts.failed + counts.skipped > 0
+        ? changed > 0
+          ? 'partial'
+          : 'failed'
+        : 'succeeded';
+    if (result === 'succeeded') await store.markConverged(revision.id, now());
+    await store.putRun({ ...run, finishedAt: now(), result, summary: { ...counts, changed } });
+    const durationMs = performance.now() - started;
+    logger.info(
+      { runId, revisionId: revision.id, result, ...counts, durationMs: Math.round(durationMs) },
+      'apply finished',
+    );
+    return { runId, revision: revision.id, outcomes, counts, changed, result, durationMs };
+  }
+
+  /** Marks runs and actions of processes that are gone as interrupted (audited), before a new run starts. */
+  private async recoverInterrupted(): Promise<void> {
+    const { runs, intents } = await recoverInterrupted(this.options.store);
+    if (runs.length || intents.length)
+      this.options.logger.warn(
+        { runs: runs.map((r) => r.id), actions: intents.map((i) => i.resourceId) },
+        `${runs.length} run(s) of a process that is gone marked interrupted; ${intents.length} action(s) in flight audited as interrupted`,
+      );
+  }
+
+  /**
+   * Change windows: an action inside a deny window is held (recorded Held,
+   * with the window, until it ends), unless overridden, which is audited.
+   */
+  private windowHolds(
+    actions: readonly Action[],
+    obsById: ReadonlyMap<ResourceId, Observation>,
+    recorder: Recorder,
+    options: { windows?: WindowGate; overrideWindow?: boolean },
+  ): Map<ResourceId, Hold> {
+    const held = new Map<ResourceId, Hold>();
+    if (!options.windows) return held;
+    const nowDate = new Date();
+    for (const a of actions) {
+      if (a.op === 'noop') continue;
+      const verdict = options.windows.check(obsById.get(a.id)!.resource, nowDate);
+      if (!verdict.blocked) continue;
+      if (options.overrideWindow) {
+        recorder.audit({
+          action: 'window.override',
+          resourceId: a.id,
+          diffDigest: changeDigest(a.changes),
+          result: 'overridden',
+          detail: { window: verdict.window, op: a.op },
+        });
+        recorder.event(
+          'Warning',
+          'WindowOverridden',
+          `${verdict.reason}; overridden by ${this.options.actor} (--override-window)`,
+          a.id,
+        );
+      } else held.set(a.id, windowHold(verdict.window, verdict.until));
+    }
+    return held;
+  }
+
+  /** Resources the plan left alone are in sync; their records are rewritten only if what they show changed. */
+  private async recordUnchanged(
+    planned: Planned,
+    outcomes: readonly ActionOutcome[],
+    prev: ReadonlyMap<ResourceId, ResourceRecord>,
+    recorder: Recorder,
+  ): Promise<void> {
+    const { plan, desired } = planned;
+    const obsById = new Map(planned.observations.map((o) => [o.resource.id, o]));
     const acted = new Set(outcomes.map((o) => o.action.id));
-    const stamp = now();
+    const stamp = new Date().toISOString();
     const stale: Observation[] = [];
     for (const a of plan.actions) {
       if (acted.has(a.id)) continue;
@@ -428,57 +578,18 @@ export class Engine {
       );
     for (const id of plan.orphans) {
       const o = obsById.get(id);
-      if (o && prev.get(id)?.declared !== false) recorder.record(recordOf(o));
+      if (o && prev.get(id)?.declared !== false)
+        recorder.record(
+          declaredRecord(
+            o.resource,
+            o.desiredDigest,
+            o.resource.source ?? desired.source,
+            prev.get(id),
+            stamp,
+            false,
+          ),
+        );
     }
-
-    const counts = {
-      created: 0,
-      updated: 0,
-      replaced: 0,
-      deleted: 0,
-      failed: 0,
-      skipped: 0,
-      unchanged: plan.summary.noop,
-    };
-    for (const o of outcomes) {
-      if (o.status === 'failed') counts.failed++;
-      else if (o.status === 'skipped') counts.skipped++;
-      else
-        counts[
-          ({ create: 'created', update: 'updated', replace: 'replaced', delete: 'deleted' } as const)[
-            o.action.op as 'create'
-          ]
-        ]++;
-    }
-    const changed = counts.created + counts.updated + counts.replaced + counts.deleted;
-    const result: RunResult = options.signal?.aborted
-      ? 'interrupted'
-      : counts.failed + counts.skipped > 0
-        ? changed > 0
-          ? 'partial'
-          : 'failed'
-        : 'succeeded';
-    mark('no-op records');
-    await recorder.stop();
-    this.recorder = undefined;
-    mark('flush records');
-    if (result === 'succeeded') await store.markConverged(revision.id, now());
-    await store.putRun({
-      id: runId,
-      command: 'apply',
-      revisionId: revision.id,
-      actor,
-      startedAt,
-      finishedAt: now(),
-      result,
-      summary: { ...counts, changed },
-    });
-    const durationMs = performance.now() - started;
-    logger.info(
-      { runId, revisionId: revision.id, result, ...counts, durationMs: Math.round(durationMs) },
-      'apply finished',
-    );
-    return { runId, revision: revision.id, outcomes, counts, changed, result, durationMs };
   }
 
   /** What the store knows of these sources' resources, by id. */

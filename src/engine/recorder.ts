@@ -1,16 +1,34 @@
 /**
- * The report side of the loop. Every action outcome becomes an event, a
- * counter increment, a log line (with resource id and revision id) and an
- * audit entry; records, events and audit entries are written to the store in
- * batches (every 250 ms and at the end) so a 10,000-action run does not pay
- * for 30,000 transactions. Everything passes the redactor on the way out.
+ * The report side of the loop, and the one place that applies record
+ * transitions for one-shot apply and serve alike. An action writes its
+ * intent before it acts (`intend`); its outcome (`outcome`) becomes the
+ * resource's record, an event, an audit entry, a counter increment and a log
+ * line, and the record, event and audit entry are committed in one
+ * transaction together with the removal of the intent, before the next
+ * action depending on it starts. So a kill -9 or a full disk never leaves a
+ * change unaudited: either its outcome is committed, or its intent is left
+ * and the next start audits it as interrupted (runs.ts).
+ *
+ * What needs no audit — no-op records, observation events — is buffered and
+ * written every 250 ms and at the end, so a no-op run over 10,000 resources
+ * does not pay for 10,000 transactions. Everything passes the redactor on
+ * the way out.
  */
 import { createHash } from 'node:crypto';
 import type { Change } from '../diff/index.js';
 import type { ResourceId } from '../manifest/index.js';
 import { redactor } from '../secrets/index.js';
-import type { AuditInput, EventRecord, EventType, ResourceRecord, Store } from '../store/index.js';
+import type {
+  ActionIntent,
+  AuditInput,
+  EventRecord,
+  EventType,
+  ResourceRecord,
+  Store,
+  StoreBatch,
+} from '../store/index.js';
 import { Counter, type Logger } from '../telemetry/index.js';
+import { holderId } from './lock.js';
 
 export interface RecorderOptions {
   store: Store;
@@ -22,8 +40,36 @@ export interface RecorderOptions {
   flushIntervalMs?: number;
   /** Called after each flush that wrote something, with what it wrote (e.g. to stream status changes). */
   onFlushed?: (written: Flushed) => void;
-  /** A periodic flush failed (what it did not write is kept for the next). Defaults to a warning in the log. */
+  /** A periodic flush failed (the store is full or gone); what it did not write is kept for the next. Defaults to a warning in the log. */
   onFlushError?: (err: Error) => void;
+}
+
+/** Who acts through an outcome: `apply` (one-shot) or `serve`; the audit action is `<via>.<op>`. */
+export type ActingVia = 'apply' | 'serve';
+
+/** One action's outcome, as `Recorder.outcome` records it. */
+export interface OutcomeInput {
+  id: ResourceId;
+  kind: string;
+  op: string;
+  result: 'succeeded' | 'failed' | 'skipped';
+  /** A sentence: what was done, or why not (the event message). */
+  message: string;
+  changes: readonly Change[];
+  via: ActingVia;
+  /** The record afterwards; null: forget it (deleted or pruned); undefined: leave it. */
+  record: ResourceRecord | null | undefined;
+  /** The event reason; defaults to Created/Updated/…, ApplyFailed or Skipped. */
+  reason?: string;
+  /** No event (the provider reported what happened itself, e.g. a restart). Defaults to false. */
+  quiet?: boolean;
+  /** Defaults to the recorder's actor. */
+  actor?: string;
+  revisionId?: string;
+  /** The audit entry's detail. */
+  detail?: Record<string, unknown>;
+  /** The intent `intend` wrote: removed in the same transaction. */
+  intent?: ActionIntent;
 }
 
 /** What one flush wrote to the store. */
@@ -41,6 +87,9 @@ export const runCounters = {
 export class Recorder {
   private events: EventRecord[] = [];
   private audits: AuditInput[] = [];
+  private intentsDone: Array<Pick<ActionIntent, 'holder' | 'resourceId'>> = [];
+  private intents: ActionIntent[] = [];
+  private soon: Promise<void> | undefined;
   private records = new Map<ResourceId, ResourceRecord>();
   private deletes = new Set<ResourceId>();
   private timer: NodeJS.Timeout | undefined;
@@ -70,11 +119,11 @@ export class Recorder {
   start(): void {
     this.timer ??= setInterval(
       () =>
-        void this.flush().catch((err: Error) =>
-          this.options.onFlushError
-            ? this.options.onFlushError(err)
-            : this.options.logger.warn({ err: err.message }, 'cannot write records; retrying'),
-        ),
+        void this.flush().catch((failure: unknown) => {
+          const err = failure instanceof Error ? failure : new Error(String(failure));
+          if (this.options.onFlushError) this.options.onFlushError(err);
+          else this.options.logger.warn({ err: err.message }, 'cannot write records; retrying');
+        }),
       this.options.flushIntervalMs ?? 250,
     );
     this.timer.unref();
@@ -110,37 +159,75 @@ export class Recorder {
     });
   }
 
-  /** An action's outcome: event, counter, log line and audit entry. */
-  action(outcome: {
+  /**
+   * Writes that `id` is about to act, before it acts (with the intents of the
+   * actions starting in the same turn); throws (StoreError) when that cannot
+   * be written, and then the action must not run.
+   */
+  async intend(input: {
     id: ResourceId;
-    kind: string;
     op: string;
-    result: 'succeeded' | 'failed' | 'skipped';
-    message: string;
+    via: ActingVia;
     changes: readonly Change[];
-    pruned?: boolean;
-  }): void {
+    actor?: string;
+    revisionId?: string;
+  }): Promise<ActionIntent> {
+    const intent: ActionIntent = {
+      resourceId: input.id,
+      holder: holderId(),
+      runId: this.options.runId,
+      action: `${input.via}.${input.op}`,
+      actor: input.actor ?? this.options.actor,
+      revisionId: input.revisionId ?? this.options.revisionId,
+      diffDigest: changeDigest(input.changes),
+      startedAt: new Date().toISOString(),
+    };
+    this.intents.push(intent);
+    await this.flushSoon();
+    return intent;
+  }
+
+  /**
+   * Applies an action's outcome: the record, an event, a counter, a log line
+   * and an audit entry, committed in one transaction with what is buffered
+   * (so the order holds) and the removal of its intent. Rejects when the
+   * store cannot take it; what was not written stays buffered.
+   */
+  outcome(
+    o: OutcomeInput,
+    metric?: (kind: string, op: string, result: OutcomeInput['result']) => void,
+  ): Promise<void> {
     const reason =
-      outcome.result === 'succeeded'
-        ? pastTense(outcome.op)
-        : outcome.result === 'failed'
-          ? 'ApplyFailed'
-          : 'Skipped';
-    this.event(outcome.result === 'succeeded' ? 'Normal' : 'Warning', reason, outcome.message, outcome.id);
-    runCounters.actions.inc({ kind: outcome.kind, op: outcome.op, result: outcome.result });
+      o.reason ??
+      (o.result === 'succeeded' ? pastTense(o.op) : o.result === 'failed' ? 'ApplyFailed' : 'Skipped');
+    if (!o.quiet) this.event(o.result === 'succeeded' ? 'Normal' : 'Warning', reason, o.message, o.id);
+    runCounters.actions.inc({ kind: o.kind, op: o.op, result: o.result });
+    metric?.(o.kind, o.op, o.result);
     this.audit({
-      action: `apply.${outcome.op}`,
-      resourceId: outcome.id,
-      diffDigest: changeDigest(outcome.changes),
-      result: outcome.result,
-      detail:
-        outcome.result === 'succeeded' && !outcome.pruned
-          ? undefined
-          : {
-              pruned: outcome.pruned || undefined,
-              message: outcome.result === 'succeeded' ? undefined : outcome.message,
-            },
+      action: `${o.via}.${o.op}`,
+      actor: o.actor,
+      resourceId: o.id,
+      revisionId: o.revisionId,
+      diffDigest: changeDigest(o.changes),
+      result: o.result,
+      detail: o.detail,
     });
+    if (o.record === null) this.forget(o.id);
+    else if (o.record) this.record(o.record);
+    if (o.intent) this.intentsDone.push({ holder: o.intent.holder, resourceId: o.intent.resourceId });
+    return this.flushSoon();
+  }
+
+  /**
+   * A group commit: everything buffered by the end of this turn of the event
+   * loop (e.g. the intents of all actions the executor starts at once, the
+   * outcomes of actions that finish together) goes in one transaction.
+   */
+  private flushSoon(): Promise<void> {
+    return (this.soon ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.soon = undefined;
+      return this.flush();
+    }));
   }
 
   record(record: ResourceRecord): void {
@@ -153,10 +240,11 @@ export class Recorder {
     this.deletes.add(id);
   }
 
-  /** Writes what is buffered. Calls never overlap; a failed one keeps what it could not write for the next. */
+  /** Writes what is buffered, in one transaction. Calls never overlap; one that fails does not stop the next. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.catch(() => undefined).then(() => this.write());
-    return this.flushing;
+    const next = this.flushing.catch(() => undefined).then(() => this.write());
+    this.flushing = next;
+    return next;
   }
 
   async stop(): Promise<void> {
@@ -169,49 +257,56 @@ export class Recorder {
   private writing: Map<ResourceId, ResourceRecord> | undefined;
 
   private async write(): Promise<void> {
-    const { store } = this.options;
-    this.writing = this.records;
-    const records = [...this.records.values()];
-    const deletes = [...this.deletes];
-    const events = this.events;
-    const audits = this.audits;
+    const taken = this.records;
+    const batch: StoreBatch = {
+      records: [...taken.values()],
+      deletes: [...this.deletes],
+      events: this.events,
+      audits: this.audits,
+      intents: this.intents,
+      intentsDone: this.intentsDone,
+    };
+    if (
+      !batch.records!.length &&
+      !batch.deletes!.length &&
+      !batch.events!.length &&
+      !batch.audits!.length &&
+      !batch.intents!.length &&
+      !batch.intentsDone!.length
+    )
+      return;
+    this.writing = taken;
     this.records = new Map();
     this.deletes = new Set();
     this.events = [];
     this.audits = [];
-    let written = 0;
+    this.intents = [];
+    this.intentsDone = [];
     try {
-      if (records.length) await store.putResources(records);
-      written = 1;
-      if (deletes.length) await store.deleteResources(deletes);
-      written = 2;
-      if (events.length) await store.appendEvents(events);
-      written = 3;
-      if (audits.length) await store.appendAudit(audits);
+      await this.options.store.commit(batch);
     } catch (err) {
-      this.keepUnwritten(written, records, deletes, events, audits);
+      this.putBack(taken, batch);
       throw err;
     } finally {
       this.writing = undefined;
     }
-    if (this.options.onFlushed && (records.length || deletes.length || events.length))
-      this.options.onFlushed({ records, deletes, events: events.length });
+    if (this.options.onFlushed && (batch.records!.length || batch.deletes!.length || batch.events!.length))
+      this.options.onFlushed({
+        records: batch.records!,
+        deletes: batch.deletes!,
+        events: batch.events!.length,
+      });
   }
 
-  /** What a failed write did not get to goes back under what was buffered since (the newer record wins). */
-  private keepUnwritten(
-    written: number,
-    records: ResourceRecord[],
-    deletes: ResourceId[],
-    events: EventRecord[],
-    audits: AuditInput[],
-  ): void {
-    if (written < 1)
-      for (const r of records)
-        if (!this.records.has(r.id) && !this.deletes.has(r.id)) this.records.set(r.id, r);
-    if (written < 2) for (const id of deletes) if (!this.records.has(id)) this.deletes.add(id);
-    if (written < 3) this.events = [...events, ...this.events].slice(-MAX_UNWRITTEN_EVENTS);
-    this.audits = [...audits, ...this.audits];
+  /** A failed write's batch goes back in front of what was buffered since (newer records win), intents excepted. */
+  private putBack(records: Map<ResourceId, ResourceRecord>, batch: StoreBatch): void {
+    for (const [id, r] of records)
+      if (!this.records.has(id) && !this.deletes.has(id)) this.records.set(id, r);
+    for (const id of batch.deletes!) if (!this.records.has(id)) this.deletes.add(id);
+    this.events = [...batch.events!, ...this.events].slice(-MAX_UNWRITTEN_EVENTS);
+    this.audits = [...batch.audits!, ...this.audits];
+    // Intents are not: whoever wrote them was told it failed and does not act.
+    this.intentsDone = [...batch.intentsDone!, ...this.intentsDone];
   }
 }
 

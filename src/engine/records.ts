@@ -4,11 +4,11 @@
  * and never include secrets (sensitive changes carry no values).
  */
 import type { Change } from '../diff/index.js';
-import { setCondition, type SyncStatus } from '../health/index.js';
+import { setCondition, type HeldReason, type SyncStatus } from '../health/index.js';
 import type { Resource } from '../manifest/index.js';
 import type { Health } from '../provider/types.js';
 import { redactor } from '../secrets/index.js';
-import type { ResourceRecord, StoredChange } from '../store/index.js';
+import type { HoldState, ResourceRecord, StoredChange } from '../store/index.js';
 import type { Observation } from './observe.js';
 
 const MAX_STORED_VALUE = 512;
@@ -66,6 +66,7 @@ export function declaredRecord(
     remediations: prev?.remediations,
     blockedUntil: prev?.blockedUntil,
     approvalId: prev?.approvalId,
+    held: prev?.held,
   };
 }
 
@@ -91,6 +92,7 @@ export function markInSync(
     ...r,
     sync: 'InSync',
     blockedUntil: undefined,
+    held: undefined,
     lastAppliedDigest: applied ? r.desiredDigest : r.lastAppliedDigest,
     health: health.status,
     healthMessage: health.message,
@@ -115,17 +117,23 @@ export function markInSync(
   };
 }
 
-/** Differs from the desired state. Managed resources are Drifted; never-applied ones are Pending. */
+/**
+ * Differs from the desired state. Managed resources are Drifted; never-applied
+ * ones are Pending, unless `sync` says otherwise (an observe-only kind that
+ * misses its target is Drifted: setpoint can only report it).
+ */
 export function markOutOfSync(
   r: ResourceRecord,
   changes: readonly Change[],
   health: Health,
   now: string,
+  sync: SyncStatus = r.managed ? 'Drifted' : 'Pending',
 ): ResourceRecord {
-  const sync: SyncStatus = r.managed ? 'Drifted' : 'Pending';
   return {
     ...r,
     sync,
+    held: undefined,
+    blockedUntil: undefined,
     health: health.status,
     healthMessage: health.message,
     lastObservedAt: now,
@@ -153,6 +161,8 @@ export function markFailed(
   return {
     ...r,
     sync,
+    held: undefined,
+    blockedUntil: undefined,
     lastError: redactor.redact(error),
     attempts: r.attempts + 1,
     lastObservedAt: now,
@@ -164,6 +174,52 @@ export function markFailed(
         reason: sync === 'Failed' ? 'ApplyFailed' : sync,
         message: redactor.redact(error),
       },
+      now,
+    ),
+  };
+}
+
+/** Why an action is held back: the Hold a record shows. */
+export interface Hold {
+  reason: HeldReason;
+  message: string;
+  until?: string;
+  window?: string;
+}
+
+/** A deny change window holds the action until it ends. */
+export function windowHold(window: string, until: Date): Hold {
+  const at = until.toISOString();
+  return {
+    reason: 'ChangeWindow',
+    message: `blocked by change window ${window} until ${at}`,
+    until: at,
+    window,
+  };
+}
+
+/**
+ * Held on purpose (a change window, alert mode, a rejected approval): not
+ * failing, and left out of convergence; `held.since` is kept while the
+ * reason stays the same. The drift it is held with stays on the record.
+ */
+export function markHeld(r: ResourceRecord, hold: Hold, now: string): ResourceRecord {
+  const held: HoldState = {
+    reason: hold.reason,
+    message: redactor.redact(hold.message),
+    since: r.sync === 'Held' && r.held?.reason === hold.reason ? r.held.since : now,
+    until: hold.until,
+    window: hold.window,
+  };
+  return {
+    ...r,
+    sync: 'Held',
+    held,
+    blockedUntil: hold.until,
+    lastObservedAt: now,
+    conditions: setCondition(
+      r.conditions,
+      { type: 'Synced', status: 'False', reason: hold.reason, message: held.message },
       now,
     ),
   };

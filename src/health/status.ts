@@ -4,7 +4,29 @@ import type { HealthStatus } from '../provider/types.js';
 export type { Health, HealthStatus } from '../provider/types.js';
 export { HEALTH_RANK } from '../provider/types.js';
 
-export type SyncStatus = 'InSync' | 'Drifted' | 'Pending' | 'Applying' | 'Failed' | 'Conflict' | 'Blocked';
+/**
+ * Held: out of sync on purpose, not failing: a deny change window is open,
+ * the resource is in `alert` remediation mode, or its change was rejected.
+ * A revision counts converged when everything not held is in sync, and held
+ * time is no error for SLOs (the record's `held` says why and since when).
+ * Blocked: refused by a rule of the plan (e.g. preventDestroy, a policy).
+ */
+export type SyncStatus =
+  'InSync' | 'Drifted' | 'Pending' | 'Applying' | 'Failed' | 'Conflict' | 'Blocked' | 'Held';
+
+/** Why a resource is Held. */
+export type HeldReason = 'ChangeWindow' | 'AlertMode' | 'ApprovalRejected';
+
+/**
+ * Whether a resource counts as drifted (drift ratio, drift gauges): it
+ * differs from what setpoint applied — Drifted, Conflict, or Held in alert
+ * mode (drift that is reported, not repaired).
+ */
+export function isDrifted(sync: SyncStatus, heldReason?: HeldReason): boolean {
+  return sync === 'Drifted' || sync === 'Conflict' || (sync === 'Held' && heldReason === 'AlertMode');
+}
+
+export const HELD_REASONS: readonly HeldReason[] = ['ChangeWindow', 'AlertMode', 'ApprovalRejected'];
 
 export const SYNC_STATUSES: readonly SyncStatus[] = [
   'InSync',
@@ -14,6 +36,7 @@ export const SYNC_STATUSES: readonly SyncStatus[] = [
   'Failed',
   'Conflict',
   'Blocked',
+  'Held',
 ];
 export const HEALTH_STATUSES: readonly HealthStatus[] = [
   'Healthy',

@@ -42,7 +42,7 @@ interface Sub extends Subscriber {
 /** What a record shows in a watch: sync, health and the message status prints. */
 export function statusOf(r: ResourceRecord): StatusChange {
   const waiting =
-    r.sync === 'Blocked' || r.sync === 'Conflict'
+    r.sync === 'Blocked' || r.sync === 'Conflict' || r.sync === 'Held'
       ? r.conditions.find((c) => c.type === 'Synced' && c.status === 'False')?.message
       : undefined;
   return {

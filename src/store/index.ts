@@ -4,3 +4,4 @@ export * from './violations.js';
 export * from './audit-chain.js';
 export * from './audit-export.js';
 export * from './audit-anchor.js';
+export * from './errors.js';

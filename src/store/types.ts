@@ -3,7 +3,7 @@
  * (embedded default) and PostgreSQL (several replicas). Methods are async so
  * both fit; SQLite answers synchronously underneath.
  */
-import type { Condition, HealthStatus, SyncStatus } from '../health/index.js';
+import type { Condition, HealthStatus, HeldReason, SyncStatus } from '../health/index.js';
 import type { Diagnostic, Lifecycle, ResourceId } from '../manifest/index.js';
 import type { AlertStore } from './alerts.js';
 import type { ViolationStore } from './violations.js';
@@ -56,10 +56,25 @@ export interface ResourceRecord {
   lastAppliedDigest?: string;
   /** Recent automatic repairs of drift (thrash guard), newest last. */
   remediations?: Array<{ at: string; fields: string[] }>;
-  /** Blocked by a change window until then. */
+  /** Held by a change window until then. */
   blockedUntil?: string;
+  /** Why it is Held, and since when (set while sync is Held, cleared otherwise); SLOs leave held time out. */
+  held?: HoldState;
   /** The pending approval this resource waits for. */
   approvalId?: string;
+}
+
+/** Why a resource is held back on purpose, and since when. */
+export interface HoldState {
+  reason: HeldReason;
+  /** A sentence: the window and until when, the alert mode, who rejected it. */
+  message: string;
+  /** When it became held for this reason. */
+  since: string;
+  /** When the hold ends by itself (a change window's end). */
+  until?: string;
+  /** The change window's name. */
+  window?: string;
 }
 
 /** What the store knows of one named source: its current and pinned revisions. */
@@ -144,6 +159,8 @@ export interface ResourceSummary {
   declared: boolean;
   /** statusSignature() of the stored record. */
   signature: string;
+  /** Why it is Held, when it is. */
+  held?: HeldReason;
 }
 
 /**
@@ -273,6 +290,45 @@ export interface RunRecord {
   finishedAt?: string;
   result: RunResult;
   summary: Record<string, number>;
+  /** `host:pid` of the process running it: a `running` run whose holder is gone was interrupted. */
+  holder?: string;
+}
+
+/**
+ * An action about to act on a target, written before it acts and removed in
+ * the transaction that records its outcome. One left behind means the process
+ * ended (kill -9, full disk) between the two: the change may have been made,
+ * and the next start audits it as `interrupted`.
+ */
+export interface ActionIntent {
+  resourceId: ResourceId;
+  /** `host:pid` of the process acting. */
+  holder: string;
+  runId?: string;
+  /** The audit action its outcome would have: `apply.create`, `serve.update`… */
+  action: string;
+  actor: string;
+  revisionId?: string;
+  diffDigest: string;
+  startedAt: string;
+}
+
+/**
+ * What one transition writes, all in one transaction: an action's record,
+ * event and audit entry (and the intent it clears), so a crash keeps all of
+ * them or none. Several transitions that complete together share one batch
+ * (a group commit).
+ */
+export interface StoreBatch {
+  records?: readonly ResourceRecord[];
+  deletes?: readonly ResourceId[];
+  events?: readonly EventRecord[];
+  audits?: readonly AuditInput[];
+  /** Intents of actions about to act. */
+  intents?: readonly ActionIntent[];
+  /** Intents to remove, by holder and resource. */
+  intentsDone?: ReadonlyArray<Pick<ActionIntent, 'holder' | 'resourceId'>>;
+  runs?: readonly RunRecord[];
 }
 
 /**
@@ -375,7 +431,13 @@ export interface Store extends AlertStore, ViolationStore {
   changeCounter(): Promise<number>;
 
   putRun(run: RunRecord): Promise<void>;
-  listRuns(options?: { limit?: number }): Promise<RunRecord[]>;
+  /** Newest first; `result` keeps only runs with that result. */
+  listRuns(options?: { limit?: number; result?: RunResult }): Promise<RunRecord[]>;
+
+  /** Writes a batch in one transaction (see StoreBatch); returns the audit entries as chained. */
+  commit(batch: StoreBatch): Promise<AuditEntry[]>;
+  /** Intents left by actions (see ActionIntent); written and removed through `commit`. */
+  listIntents(): Promise<ActionIntent[]>;
 
   /**
    * Takes the lease if free, released, expired or already ours (same term);

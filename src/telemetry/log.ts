@@ -12,6 +12,7 @@ import pino, { type Logger } from 'pino';
 import { redactor } from '../secrets/index.js';
 import { currentReconcile } from './context.js';
 import { formatLogLine } from './log-format.js';
+import { FileSink } from './log-sink.js';
 
 export type { Logger } from 'pino';
 
@@ -27,9 +28,8 @@ export interface LogOptions {
 export function createLogger(options: LogOptions = {}): Logger {
   let destination: pino.DestinationStream;
   if (options.file && writable(options.file)) {
-    const file = pino.destination({ dest: options.file, sync: false, append: true });
-    file.on('error', () => undefined); // a log that cannot be written must not stop a run
-    destination = file;
+    // A log that cannot be written never stops or blocks a run (log-sink.ts).
+    destination = new FileSink(options.file);
   } else {
     if (options.file)
       process.stderr.write(`setpoint: cannot write the log ${options.file}; logging to stderr\n`);

@@ -58,7 +58,7 @@ export class Metrics {
   // M3
   readonly reconciles = new Counter({
     name: 'setpoint_reconciles_total',
-    help: 'Reconciles by outcome (noop, applied, reported, awaiting-approval, blocked, conflict, error, terminal).',
+    help: 'Reconciles by outcome (noop, applied, reported, awaiting-approval, held, waiting, conflict, error, terminal).',
     labelNames: ['result'],
     registers: [this.registry],
   });

@@ -91,8 +91,9 @@ export function register(program: Command): void {
     );
 }
 
-/** Why a Blocked or Conflict resource waits (e.g. the change window and until when), from its Synced condition. */
+/** Why a Held, Blocked or Conflict resource waits (e.g. the change window and until when), from its Synced condition. */
 function waitReason(r: ResourceRecord): string | undefined {
+  if (r.sync === 'Held' && r.held) return r.held.message;
   if (r.sync !== 'Blocked' && r.sync !== 'Conflict') return undefined;
   return r.conditions.find((c) => c.type === 'Synced' && c.status === 'False')?.message;
 }

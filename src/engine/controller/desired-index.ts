@@ -1,7 +1,9 @@
 /**
  * The admitted desired state serve works from: one revision's resources by
- * id, and which of them have not been in sync since it was admitted (when
- * that set empties, the revision has converged).
+ * id, and which of them have not settled since it was admitted — settled =
+ * in sync, or Held on purpose (a change window, alert mode, a rejected
+ * approval). When that set empties, the revision has converged: everything
+ * not held is in sync.
  */
 import type { Resource, ResourceId } from '../../manifest/index.js';
 import type { RevisionRecord } from '../../store/index.js';
@@ -9,7 +11,7 @@ import type { DesiredState } from '../desired.js';
 
 export class DesiredIndex {
   readonly byId: Map<ResourceId, Resource>;
-  /** Ids not yet seen in sync under this revision. */
+  /** Ids not yet seen in sync (or held) under this revision. */
   readonly unconverged: Set<ResourceId>;
   readonly admittedAt: number;
   /** For each id, the ids that depend on it. */
@@ -36,6 +38,11 @@ export class DesiredIndex {
         if (!list) this.dependents.set(dep, (list = []));
         list.push(r.id);
       }
+  }
+
+  /** `id` is in sync or held: true when it was the last one, i.e. the revision just converged. */
+  settle(id: ResourceId): boolean {
+    return this.unconverged.delete(id) && this.unconverged.size === 0;
   }
 
   get source(): string {

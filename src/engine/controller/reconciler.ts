@@ -25,14 +25,16 @@ import type { Observation, ObserveOptions } from '../observe.js';
 import { performAction } from '../perform.js';
 import { annotateReconcile } from '../../telemetry/trace.js';
 import { buildPlan } from '../planner.js';
-import { approvalDigest, changeDigest, type Recorder } from '../recorder.js';
+import { approvalDigest, changeDigest, type OutcomeInput, type Recorder } from '../recorder.js';
 import {
   declaredRecord,
   healthOf,
   markFailed,
+  markHeld,
   markInSync,
   markOutOfSync,
   storedChanges,
+  type Hold,
 } from '../records.js';
 import type { DesiredIndex } from './desired-index.js';
 import { modeFor } from './policy.js';
@@ -42,7 +44,7 @@ import type { Violation } from '../../policy/index.js';
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
-  /** What happened, for metrics: noop | applied | reported | awaiting-approval | blocked | conflict | failed-retry | forgotten. */
+  /** What happened, for metrics: noop | applied | reported | awaiting-approval | held | conflict | failed-retry | forgotten. */
   outcome: string;
 }
 
@@ -91,7 +93,7 @@ export interface ReconcilerDeps {
   onDriftRecorded?(kind: string, detectionMs: number): void;
   onRemediated?(kind: string, remediationMs: number, automatic: boolean): void;
   /** Every action performed, with its result (for metrics). */
-  onAction?(kind: string, op: string, result: 'succeeded' | 'failed'): void;
+  onAction?(kind: string, op: string, result: 'succeeded' | 'failed' | 'skipped'): void;
   /** Runtime policy violations found on a transition (to record and count). */
   onPolicyViolations?(violations: Violation[], revisionId: string): void;
   /** The actor recorded for automatic actions. Defaults to "setpoint-serve". */
@@ -117,9 +119,14 @@ export class Reconciler {
 
   /** Writes a record, updating the in-memory sync view first and waking dependents. */
   private record(r: ResourceRecord): void {
+    this.deps.recorder.record(r);
+    this.noteSync(r);
+  }
+
+  /** Updates the in-memory sync view and wakes dependents of what just got in sync. */
+  private noteSync(r: ResourceRecord): void {
     const was = this.syncState.get(r.id);
     this.syncState.set(r.id, r.sync);
-    this.deps.recorder.record(r);
     if (r.sync === 'InSync' && was !== 'InSync') this.deps.onInSync?.(r.id);
   }
 
@@ -275,7 +282,30 @@ export class Reconciler {
         });
 
     if (mode === 'report') {
-      this.record(record);
+      const paths = action.changes.map((c) => c.path).join(', ') || action.reason;
+      this.hold(
+        index,
+        record,
+        { reason: 'AlertMode', message: `drift left as it is (remediation: alert): ${paths}` },
+        nowMs,
+      );
+      return { outcome: 'reported' };
+    }
+
+    // An observe-only kind cannot fix its target: that is drift to report, not a failure to retry.
+    if (
+      !obs.provider.apply &&
+      (action.op === 'create' || action.op === 'update' || action.op === 'replace')
+    ) {
+      const drifted = markOutOfSync(base, action.changes, healthOf(obs, obs.actual), now, 'Drifted');
+      if (prev?.sync !== 'Drifted')
+        recorder.event(
+          'Warning',
+          'ObserveOnly',
+          `${obs.provider.kind} is observe-only and misses its target: ${action.changes.map((c) => c.path).join(', ') || action.reason}`,
+          id,
+        );
+      this.record(drifted);
       return { outcome: 'reported' };
     }
 
@@ -332,24 +362,20 @@ export class Reconciler {
     const gate = failure ? undefined : this.deps.windows?.check(resource, new Date(nowMs));
     if (gate?.blocked) {
       const until = gate.until.toISOString();
-      if (prev?.sync !== 'Blocked' || prev.blockedUntil !== until)
-        recorder.event('Normal', 'Blocked', `${gate.reason}; waits until ${until}`, id);
-      this.record({
-        ...record,
-        sync: 'Blocked',
-        blockedUntil: until,
-        conditions: setCondition(
-          record.conditions,
-          {
-            type: 'Synced',
-            status: 'False',
-            reason: 'ChangeWindow',
-            message: `${gate.reason} (window ${gate.window}) until ${until}`,
-          },
-          now,
-        ),
-      });
-      return { outcome: 'blocked', requeueAfterMs: Math.max(1000, gate.until.getTime() - nowMs + 50) };
+      if (prev?.sync !== 'Held' || prev.blockedUntil !== until)
+        recorder.event('Normal', 'Held', `${gate.reason}; waits until ${until}`, id);
+      this.hold(
+        index,
+        record,
+        {
+          reason: 'ChangeWindow',
+          message: `${gate.reason} (window ${gate.window}) until ${until}`,
+          until,
+          window: gate.window,
+        },
+        nowMs,
+      );
+      return { outcome: 'held', requeueAfterMs: Math.max(1000, gate.until.getTime() - nowMs + 50) };
     }
 
     let actor = this.actor;
@@ -407,8 +433,15 @@ export class Reconciler {
     return { outcome: 'noop' };
   }
 
+  /** In sync or held: when it was the last of its revision, the revision converged. */
   private converged(index: DesiredIndex, id: ResourceId, nowMs: number): void {
-    if (index.unconverged.delete(id) && index.unconverged.size === 0) this.deps.onConverged?.(index, nowMs);
+    if (index.settle(id)) this.deps.onConverged?.(index, nowMs);
+  }
+
+  /** Held on purpose: recorded Held (with the reason) and no longer holding back its revision's convergence. */
+  private hold(index: DesiredIndex, record: ResourceRecord, hold: Hold, nowMs: number): void {
+    this.record(markHeld(record, hold, new Date(nowMs).toISOString()));
+    this.converged(index, record.id, nowMs);
   }
 
   /** Finds, creates or retires the approval this action needs. */
@@ -432,20 +465,25 @@ export class Reconciler {
         await this.retireApproval(a.id, 'stale', 'the plan changed since it was proposed');
     if (current?.state === 'approved') return { wait: false, approval: current };
     if (current?.state === 'rejected') {
-      this.record({
+      const by = current.decidedBy ?? 'someone';
+      const rejected = {
         ...record,
         approvalId: undefined,
         conditions: setCondition(
           record.conditions,
-          {
-            type: 'Approved',
-            status: 'False',
-            reason: 'Rejected',
-            message: `rejected by ${current.decidedBy ?? 'someone'}`,
-          },
+          { type: 'Approved', status: 'False', reason: 'Rejected', message: `rejected by ${by}` },
           now,
         ),
-      });
+      };
+      this.hold(
+        index,
+        rejected,
+        {
+          reason: 'ApprovalRejected',
+          message: `approval ${current.id} was rejected by ${by}${current.note ? `: ${current.note}` : ''}; held until the desired state changes`,
+        },
+        Date.parse(now),
+      );
       return { wait: true };
     }
     if (current) {
@@ -523,53 +561,80 @@ export class Reconciler {
     const { store } = this.deps;
     const recorder = this.recorder;
     const id = obs.resource.id;
+    const revision = index.revisionOf(id);
     await this.deps.takeToken();
     // Fencing: the state lock is still ours and the state healthy, or nothing is done (retried with backoff).
     await store.assertCanAct();
+    // Intent before acting: if it cannot be written, nothing is done (the throw retries with backoff).
+    const intent = await recorder.intend({
+      id,
+      op: action.op,
+      via: 'serve',
+      changes: action.changes,
+      actor: ctx.actor,
+      revisionId: revision.id,
+    });
+    const outcome = (
+      o: Pick<OutcomeInput, 'result' | 'message' | 'record' | 'detail' | 'reason' | 'quiet'>,
+    ) =>
+      recorder.outcome(
+        {
+          ...o,
+          id,
+          kind: obs.resource.key.kind,
+          op: action.op,
+          changes: action.changes,
+          via: 'serve',
+          actor: ctx.actor,
+          revisionId: revision.id,
+          intent,
+        },
+        (kind, op, result) => this.deps.onAction?.(kind, op, result),
+      );
     let result;
     try {
       result = await performAction(obs, action);
     } catch (err) {
       const now = new Date().toISOString();
       const message = `${action.op} failed: ${(err as Error).message}`;
-      this.deps.onAction?.(obs.resource.key.kind, action.op, 'failed');
-      recorder.event('Warning', 'ApplyFailed', message, id);
-      recorder.audit({
-        action: `serve.${action.op}`,
-        actor: ctx.actor,
-        resourceId: id,
-        revisionId: index.revisionOf(id).id,
-        diffDigest: changeDigest(action.changes),
+      const failed = markFailed(record, (err as Error).message, now);
+      this.syncState.set(id, failed.sync);
+      await outcome({
         result: 'failed',
+        message,
+        record: failed,
         detail: { message, approval: ctx.approval?.id, pruned: action.pruned || undefined },
       });
-      this.record(markFailed(record, (err as Error).message, now));
       const retryAfter = err instanceof ProviderError ? err.retryAfterMs : undefined;
       if (retryAfter !== undefined) return { outcome: 'failed-retry', requeueAfterMs: retryAfter };
       throw err;
     }
     const doneMs = Date.now();
     const now = new Date(doneMs).toISOString();
-    this.deps.onAction?.(obs.resource.key.kind, action.op, 'succeeded');
-    const revision = index.revisionOf(id);
     if (action.op === 'delete') this.deletes.set(revision.id, (this.deletes.get(revision.id) ?? 0) + 1);
-    const pastTense = { create: 'Created', update: 'Updated', replace: 'Replaced', delete: 'Deleted' }[
-      action.op as 'create'
-    ];
-    if (!ctx.failure)
-      recorder.event(
-        'Normal',
-        ctx.isDrift ? 'Remediated' : pastTense,
-        `${result.message}${ctx.approval ? ` (approved by ${ctx.approval.decidedBy})` : ''}`,
-        id,
-      );
-    recorder.audit({
-      action: `serve.${action.op}`,
-      actor: ctx.actor,
-      resourceId: id,
-      revisionId: revision.id,
-      diffDigest: changeDigest(action.changes),
+    const forget = action.pruned || (obs.absent && action.op === 'delete' && !index.byId.has(id));
+    let next: ResourceRecord | null = null;
+    if (!forget) {
+      next = markInSync(record, healthOf(obs, result.actual), now, { revision: revision.id });
+      next.approvalId = undefined;
+      // The thrash guard counts repairs of what another actor changed, not the target's own failures.
+      const exempt = new Set(obs.provider.failureFields ?? []);
+      const fought = action.changes.map((c) => c.path).filter((f) => !exempt.has(f));
+      const history = recentRepairs(record.remediations, doneMs, this.deps.settings.reconcile.thrashWindowMs);
+      next.remediations =
+        ctx.isDrift && fought.length > 0
+          ? [...history, { at: now, fields: fought }]
+          : ctx.isDrift || ctx.failure
+            ? history
+            : undefined;
+    }
+    await outcome({
       result: 'succeeded',
+      reason: ctx.isDrift ? 'Remediated' : undefined,
+      // A failure's restart is the provider's own event.
+      quiet: ctx.failure,
+      message: `${result.message}${ctx.approval ? ` (approved by ${ctx.approval.decidedBy})` : ''}`,
+      record: next,
       detail: {
         approval: ctx.approval?.id,
         drift: ctx.isDrift || undefined,
@@ -578,26 +643,12 @@ export class Reconciler {
         by: ctx.approval?.decidedBy,
       },
     });
+    if (next) this.noteSync(next);
+    else this.syncState.delete(id);
     if (ctx.approval) {
       await store.putApproval({ ...ctx.approval, state: 'applied', note: `applied at ${now}` });
     }
-    if (action.pruned || (obs.absent && action.op === 'delete' && !index.byId.has(id))) {
-      this.forget(id);
-      return { outcome: 'applied' };
-    }
-    const next = markInSync(record, healthOf(obs, result.actual), now, { revision: revision.id });
-    next.approvalId = undefined;
-    // The thrash guard counts repairs of what another actor changed, not the target's own failures.
-    const exempt = new Set(obs.provider.failureFields ?? []);
-    const fought = action.changes.map((c) => c.path).filter((f) => !exempt.has(f));
-    const history = recentRepairs(record.remediations, doneMs, this.deps.settings.reconcile.thrashWindowMs);
-    next.remediations =
-      ctx.isDrift && fought.length > 0
-        ? [...history, { at: now, fields: fought }]
-        : ctx.isDrift || ctx.failure
-          ? history
-          : undefined;
-    this.record(next);
+    if (!next) return { outcome: 'applied' };
     const episode = this.openEpisodes.get(id);
     if (episode) {
       this.openEpisodes.delete(id);

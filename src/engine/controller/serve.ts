@@ -24,7 +24,8 @@ import type { SecretResolver } from '../../secrets/index.js';
 import type { RevisionRecord, Store } from '../../store/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import type { SyncStatus } from '../../health/index.js';
+import { isDrifted, type SyncStatus } from '../../health/index.js';
+import { recoverInterrupted } from '../runs.js';
 import type { Admission, SourceSet } from '../../source/sources.js';
 import { parseDuration } from '../../util/duration.js';
 import { createContext } from '../../provider/context.js';
@@ -177,6 +178,13 @@ export class Serve {
         start: async () => {
           const { store } = this.options;
           this.lock = await acquireStateLock(store, { what: 'serve', actor: 'setpoint-serve' });
+          // Runs and actions of a process that is gone: interrupted, and audited so.
+          const recovered = await recoverInterrupted(store);
+          if (recovered.runs.length || recovered.intents.length)
+            this.options.logger.warn(
+              { runs: recovered.runs.map((r) => r.id), actions: recovered.intents.map((i) => i.resourceId) },
+              'runs of a process that is gone marked interrupted; actions in flight audited as interrupted',
+            );
           // Both stay until a restart: the handle is never trusted again.
           this.lock.signal.addEventListener('abort', () =>
             this.health.degrade('lock-lost', (this.lock!.signal.reason as Error).message),
@@ -675,7 +683,7 @@ export class Serve {
     )
       .flat()
       .filter((s) => index.byId.has(s.id));
-    const drifted = summaries.filter((s) => s.sync === 'Drifted' || s.sync === 'Conflict');
+    const drifted = summaries.filter((s) => isDrifted(s.sync, s.held));
     this.options.metrics.driftRatio.set(summaries.length ? drifted.length / summaries.length : 0);
     const byKind = new Map<string, number>();
     for (const s of drifted) {

@@ -7,10 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { SyncStatus } from '../../health/index.js';
-import { chainEntries, GENESIS_HASH, verifyChain } from '../audit-chain.js';
-import { statusSignature } from '../types.js';
+import type { HeldReason, SyncStatus } from '../../health/index.js';
+import { verifyChain } from '../audit-chain.js';
+import { storeError } from '../errors.js';
 import type {
+  ActionIntent,
+  RunResult,
+  StoreBatch,
   SourceState,
   TokenRecord,
   ApprovalRecord,
@@ -38,6 +41,7 @@ import { SqliteLeases } from './leases.js';
 import { SqliteAnchorKeeper } from './anchor.js';
 import { anchorPathFor } from '../audit-anchor.js';
 import { StateGuard } from '../guard.js';
+import { runFromRow, SqliteWrites } from './writes.js';
 import { SqliteAlertStore } from './alerts.js';
 import { SqliteViolationStore } from './violations.js';
 import type { ViolationQuery, ViolationRecord, ViolationTotal } from '../violations.js';
@@ -68,21 +72,25 @@ export class SqliteStore implements Store {
   private readonly guard: StateGuard | undefined;
   private readonly leases: SqliteLeases;
   private readonly anchorKeeper: SqliteAnchorKeeper | undefined;
-  private readonly putResourceStmt: Database.Statement;
   private readonly summariesStmt: Database.Statement;
+  private readonly writes: SqliteWrites;
 
   constructor(
     readonly path: string,
     options: SqliteStoreOptions = {},
   ) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { readonly: options.readonly ?? false });
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
-    if (!options.readonly) {
-      this.db.pragma('journal_mode = WAL');
-      // WAL + NORMAL: a crash never corrupts the database; the last commits may be lost on power failure only.
-      this.db.pragma('synchronous = NORMAL');
-      this.migrate();
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path, { readonly: options.readonly ?? false });
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+      if (!options.readonly) {
+        this.db.pragma('journal_mode = WAL');
+        // WAL + NORMAL: a crash never corrupts the database; the last commits may be lost on power failure only.
+        this.db.pragma('synchronous = NORMAL');
+        this.migrate();
+      }
+    } catch (err) {
+      throw storeError(path, err);
     }
     // Leases, the write gate and the audit anchor (./leases.ts, ./anchor.ts, ../guard.ts).
     const onDisk = path !== ':memory:' && !path.startsWith('file:');
@@ -92,12 +100,9 @@ export class SqliteStore implements Store {
       ? new SqliteAnchorKeeper(this.db, anchorPathFor(path), !options.readonly)
       : undefined;
     this.summariesStmt = this.db
-      .prepare('SELECT id, sync, managed, declared, signature FROM resources WHERE source = ?')
+      .prepare('SELECT id, sync, managed, declared, signature, held FROM resources WHERE source = ?')
       .raw(true);
-    this.putResourceStmt = this.db.prepare(
-      `INSERT OR REPLACE INTO resources (id, kind, namespace, name, source, sync, health, managed, declared, signature, data)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.writes = new SqliteWrites(this.db, path);
   }
 
   /**
@@ -148,11 +153,13 @@ export class SqliteStore implements Store {
   }
 
   async putRevision(rev: RevisionRecord): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO revisions (id, source, created_at, admitted, data) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(rev.id, rev.source, rev.createdAt, rev.admitted ? 1 : 0, JSON.stringify(rev));
+    this.writes.guard(() =>
+      this.db
+        .prepare(
+          'INSERT OR REPLACE INTO revisions (id, source, created_at, admitted, data) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(rev.id, rev.source, rev.createdAt, rev.admitted ? 1 : 0, JSON.stringify(rev)),
+    );
   }
 
   async getRevision(id: string): Promise<RevisionRecord | undefined> {
@@ -243,59 +250,36 @@ export class SqliteStore implements Store {
 
   async listResourceSummaries(source: string): Promise<ResourceSummary[]> {
     // Raw rows (arrays): no per-row object with column names; this runs on every plan.
-    const rows = this.summariesStmt.all(source) as Array<[string, SyncStatus, number, number, string]>;
+    const rows = this.summariesStmt.all(source) as Array<
+      [string, SyncStatus, number, number, string, HeldReason | null]
+    >;
     const out = new Array<ResourceSummary>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       out[i] = { id: r[0], sync: r[1], managed: r[2] === 1, declared: r[3] === 1, signature: r[4] };
+      if (r[5]) out[i].held = r[5];
     }
     return out;
   }
 
   async putResources(records: readonly ResourceRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    this.db.transaction(() => {
-      for (const r of records)
-        this.putResourceStmt.run(
-          r.id,
-          r.kind,
-          r.namespace,
-          r.name,
-          r.source,
-          r.sync,
-          r.health,
-          r.managed ? 1 : 0,
-          r.declared ? 1 : 0,
-          statusSignature(r),
-          JSON.stringify(r),
-        );
-    })();
+    if (records.length > 0) this.writes.commit({ records });
   }
 
   async deleteResources(ids: readonly string[]): Promise<void> {
-    const stmt = this.db.prepare('DELETE FROM resources WHERE id = ?');
-    this.db.transaction(() => {
-      for (const id of ids) stmt.run(id);
-    })();
+    if (ids.length > 0) this.writes.commit({ deletes: ids });
   }
 
   async appendEvents(events: readonly EventRecord[]): Promise<void> {
-    if (events.length === 0) return;
-    const stmt = this.db.prepare(
-      'INSERT INTO events (time, type, reason, message, resource_id, revision_id, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.db.transaction(() => {
-      for (const e of events)
-        stmt.run(
-          e.time,
-          e.type,
-          e.reason,
-          e.message,
-          e.resourceId ?? null,
-          e.revisionId ?? null,
-          e.runId ?? null,
-        );
-    })();
+    if (events.length > 0) this.writes.commit({ events });
+  }
+
+  async commit(batch: StoreBatch): Promise<AuditEntry[]> {
+    return this.writes.commit(batch);
+  }
+
+  async listIntents(): Promise<ActionIntent[]> {
+    return this.writes.listIntents();
   }
 
   async listEvents(query: EventQuery = {}): Promise<EventRecord[]> {
@@ -328,46 +312,11 @@ export class SqliteStore implements Store {
   }
 
   async appendAudit(inputs: readonly AuditInput[]): Promise<AuditEntry[]> {
-    if (inputs.length === 0) return [];
-    const insert = this.db.prepare(
-      `INSERT INTO audit (seq, time, actor, action, resource_id, revision_id, diff_digest, result, detail, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    // IMMEDIATE: two processes appending at once serialise on the write lock, so the chain never forks.
-    return this.db
-      .transaction(() => {
-        const last = this.db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1').get() as
-          { seq: number; hash: string } | undefined;
-        const head = this.auditHead();
-        const lastSeq = Math.max(last?.seq ?? 0, head?.seq ?? 0);
-        const entries = chainEntries(lastSeq, last?.hash ?? GENESIS_HASH, inputs);
-        for (const e of entries)
-          insert.run(
-            e.seq,
-            e.time,
-            e.actor,
-            e.action,
-            e.resourceId ?? null,
-            e.revisionId ?? null,
-            e.diffDigest ?? null,
-            e.result,
-            e.detail ? JSON.stringify(e.detail) : null,
-            e.prevHash,
-            e.hash,
-          );
-        const tail = entries[entries.length - 1];
-        this.db
-          .prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)")
-          .run(JSON.stringify({ seq: tail.seq, hash: tail.hash }));
-        return entries;
-      })
-      .immediate();
+    return inputs.length === 0 ? [] : this.writes.commit({ audits: inputs });
   }
 
   private auditHead(): { seq: number; hash: string } | undefined {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'audit_head'").get() as
-      { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as { seq: number; hash: string }) : undefined;
+    return this.writes.auditHead();
   }
 
   async listAudit(query: AuditQuery = {}): Promise<AuditEntry[]> {
@@ -566,36 +515,18 @@ export class SqliteStore implements Store {
   }
 
   async putRun(run: RunRecord): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO runs (id, command, revision_id, actor, started_at, finished_at, result, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        run.id,
-        run.command,
-        run.revisionId ?? null,
-        run.actor,
-        run.startedAt,
-        run.finishedAt ?? null,
-        run.result,
-        JSON.stringify(run.summary),
-      );
+    this.writes.commit({ runs: [run] });
   }
 
-  async listRuns(options: { limit?: number } = {}): Promise<RunRecord[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?')
-      .all(options.limit ?? 50) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      id: r.id as string,
-      command: r.command as string,
-      revisionId: (r.revision_id as string | null) ?? undefined,
-      actor: r.actor as string,
-      startedAt: r.started_at as string,
-      finishedAt: (r.finished_at as string | null) ?? undefined,
-      result: r.result as RunRecord['result'],
-      summary: JSON.parse(r.summary as string) as Record<string, number>,
-    }));
+  async listRuns(options: { limit?: number; result?: RunResult } = {}): Promise<RunRecord[]> {
+    const rows = (
+      options.result
+        ? this.db
+            .prepare('SELECT * FROM runs WHERE result = ? ORDER BY started_at DESC LIMIT ?')
+            .all(options.result, options.limit ?? 50)
+        : this.db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(options.limit ?? 50)
+    ) as Array<Record<string, unknown>>;
+    return rows.map(runFromRow);
   }
 
   async acquireLease(

@@ -95,4 +95,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ALTER TABLE leases RENAME COLUMN token TO term;
     `,
   },
+  {
+    // Runs know their process (an abandoned one is marked interrupted); actions write their intent before
+    // acting; a record says why it is Held in a column, so summaries count alert-mode drift.
+    version: 8,
+    sql: `
+      ALTER TABLE runs ADD COLUMN holder TEXT;
+      ALTER TABLE resources ADD COLUMN held TEXT;
+      CREATE INDEX IF NOT EXISTS runs_result ON runs(result);
+      CREATE TABLE IF NOT EXISTS action_intents (
+        holder TEXT NOT NULL, resource_id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (holder, resource_id));
+    `,
+  },
 ];

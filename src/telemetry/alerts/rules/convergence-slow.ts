@@ -19,7 +19,8 @@ function slowRevision(input: RuleInput, config: RuleConfig, rev: RevisionRecord)
   if (age <= limit) return [];
   const byOwner = new Map<string, ResourceRecord[]>();
   for (const r of input.resources) {
-    if (r.source !== rev.source || r.sync === 'InSync' || r.approvalId || r.blockedUntil) continue;
+    if (r.source !== rev.source || r.sync === 'InSync' || r.sync === 'Held' || r.approvalId || r.blockedUntil)
+      continue;
     if (r.sync === 'Drifted' && (r.lifecycle.remediation ?? input.defaultRemediation) === 'alert') continue;
     const owner = ownerOf(r, input.settings);
     byOwner.set(owner, [...(byOwner.get(owner) ?? []), r]);

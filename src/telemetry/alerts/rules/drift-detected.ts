@@ -1,9 +1,15 @@
 /** DriftDetected: a resource under `remediation: alert` changed outside setpoint and is left as it is. Ticket. */
+import { isDrifted } from '../../../health/index.js';
 import { resourceAlert, type Rule } from '../types.js';
 
 export const driftDetected: Rule = (input, config) =>
   input.resources
-    .filter((r) => r.sync === 'Drifted' && (r.lifecycle.remediation ?? input.defaultRemediation) === 'alert')
+    .filter(
+      (r) =>
+        isDrifted(r.sync, r.held?.reason) &&
+        r.sync !== 'Conflict' &&
+        (r.lifecycle.remediation ?? input.defaultRemediation) === 'alert',
+    )
     .map((r) => ({
       rule: 'DriftDetected',
       severity: config.severity ?? 'ticket',
