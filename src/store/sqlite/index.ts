@@ -535,15 +535,15 @@ export class SqliteStore implements Store {
     ttlMs: number,
     takeFrom?: Pick<Lease, 'holder' | 'term'>,
   ): Promise<Lease | undefined> {
-    return this.leases.acquire(name, holder, ttlMs, takeFrom);
+    return this.writes.guard(() => this.leases.acquire(name, holder, ttlMs, takeFrom));
   }
 
   async renewLease(name: string, holder: string, term: number, ttlMs: number): Promise<boolean> {
-    return this.leases.renew(name, holder, term, ttlMs);
+    return this.writes.guard(() => this.leases.renew(name, holder, term, ttlMs));
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
-    this.leases.release(name, holder);
+    this.writes.guard(() => this.leases.release(name, holder));
   }
 
   async getLease(name: string): Promise<Lease | undefined> {
@@ -555,7 +555,8 @@ export class SqliteStore implements Store {
   }
 
   async assertCanAct(): Promise<void> {
-    this.leases.assertCanAct();
+    // A renewal that fails on a full disk names the file and the cause (StoreError); a lost lock stays a LockLostError.
+    this.writes.guard(() => this.leases.assertCanAct());
   }
 
   problem(): StoreProblem | undefined {
