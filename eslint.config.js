@@ -1,5 +1,6 @@
 // Typed lint rules: no-floating-promises matters in a daemon.
 import tseslint from 'typescript-eslint';
+import { layerRules } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
@@ -31,4 +32,5 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerRules,
 );

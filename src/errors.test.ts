@@ -7,7 +7,7 @@ import { GitError } from './source/git.js';
 import { SignatureError } from './source/signing.js';
 import { SourceError } from './source/sources.js';
 import { PolicyFixtureError } from './policy/errors.js';
-import { LockError } from './engine/lock.js';
+import { LockError } from './store/lock.js';
 import { TerminalError } from './engine/controller/reconciler.js';
 import { SecretError } from './secrets/resolve.js';
 import { TypeScriptManifestError } from './manifest/typescript.js';

@@ -1,7 +1,7 @@
 /** One-shot runs: plan, apply (after admission: errors and blast radius), drift, and the state lock. */
 import { createHash } from 'node:crypto';
 import type { ApplyHooks, ApplyReport, DriftReport, Planned, PlanRequest } from '../engine/index.js';
-import { acquireStateLock, type HeldLock } from '../engine/lock.js';
+import { acquireStateLock, type HeldLock } from '../store/lock.js';
 import { SECRET_UNRESOLVED } from '../engine/observe.js';
 import { changeDigest } from '../engine/recorder.js';
 import { recordViolations } from '../engine/violations.js';

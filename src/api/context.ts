@@ -6,6 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { Engine } from '../engine/index.js';
+import { checkDesired } from '../engine/admission-check.js';
 import { normalizeId, type CompiledCache, type ResourceId } from '../manifest/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import { stateDir, type Settings } from '../project/index.js';
@@ -122,6 +123,7 @@ export class ApiContext implements ApiParts {
       secrets: this.secrets,
       workDir: join(this.stateDir, 'sources'),
       load: (p, source) => engine.loadDesired(p, source),
+      check: (desired) => checkDesired(desired, this.registry),
       actor: this.actor,
       ...(paths ? { paths } : {}),
     });

@@ -6,10 +6,10 @@
  * ApiContext.
  */
 import type { ApplyReport, DriftReport, Planned } from '../engine/index.js';
-import type { HeldLock } from '../engine/lock.js';
-import type { DesiredState } from '../engine/desired.js';
+import type { HeldLock } from '../store/lock.js';
+import type { DesiredState } from '../desired/desired.js';
 import type { ValidateResult } from '../engine/validate.js';
-import type { PolicyTestReport } from '../engine/policy-test.js';
+import type { PolicyTestReport } from '../policy/test-runner.js';
 import type { WindowGate } from '../engine/controller/reconciler.js';
 import type { Diagnostic, ResourceId } from '../manifest/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';

@@ -1,6 +1,6 @@
 /** Policies: what is declared with what it found, and the policy tests. */
-import { loadDesired } from '../engine/desired.js';
-import { testPolicies as runPolicyTests, type PolicyTestReport } from '../engine/policy-test.js';
+import { loadDesired } from '../desired/desired.js';
+import { testPolicies as runPolicyTests, type PolicyTestReport } from '../policy/test-runner.js';
 import { POLICY_KIND } from '../policy/index.js';
 import type { ApiContext } from './context.js';
 import type { PolicyListing } from './types.js';

@@ -1,5 +1,5 @@
 /** What the state says about resources: status, get, describe, history, events, and resume. */
-import type { DesiredState } from '../engine/desired.js';
+import type { DesiredState } from '../desired/desired.js';
 import { resourceFromRecord } from '../engine/engine.js';
 import { declaredRecord } from '../engine/records.js';
 import { SetpointError } from '../errors.js';

@@ -1,5 +1,5 @@
 /** Sources (folders and Git repositories): sync, pin and unpin, their state, and nudging a running serve. */
-import type { DesiredState } from '../engine/desired.js';
+import type { DesiredState } from '../desired/desired.js';
 import { SetpointError } from '../errors.js';
 import type { Admission, SourceSet } from '../source/sources.js';
 import type { RevisionRecord, SourceState } from '../store/index.js';

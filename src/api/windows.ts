@@ -1,6 +1,6 @@
 /** Change windows from setpoint.yaml: the gate the reconciler asks, and what holds back alert notifications. */
 import type { WindowGate } from '../engine/controller/reconciler.js';
-import { activeWindows, evaluateWindows, windowSubject } from '../engine/windows/index.js';
+import { activeWindows, evaluateWindows, windowSubject } from '../windows/index.js';
 import type { Settings } from '../project/index.js';
 import type { AlertSubject } from '../telemetry/alerts/index.js';
 

@@ -31,14 +31,14 @@ import {
 import { mark, type Logger } from '../telemetry/index.js';
 import type { RenderInputs } from '../render/index.js';
 import { createContext } from '../provider/context.js';
-import { loadDesiredAsync, type DesiredState } from './desired.js';
+import { loadDesiredAsync, type DesiredState } from '../desired/desired.js';
 import { execute, type ActionOutcome } from './executor.js';
-import type { WindowGate } from './controller/reconciler.js';
+import type { WindowGate } from '../windows/gate.js';
 import { errorCode } from '../errors.js';
 import { inspect, inspectAll, observeOptionsFor, type Inspection } from './inspect.js';
 import { observeAll, revisionDigest, type Observation, type ObserveOptions } from './observe.js';
 import { performAction, type Performed } from './perform.js';
-import { holderId } from './lock.js';
+import { holderId } from '../store/lock.js';
 import { recoverInterrupted } from './runs.js';
 import { checkTargetPaths } from './preflight.js';
 import { buildPlan } from './planner.js';

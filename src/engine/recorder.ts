@@ -28,7 +28,7 @@ import type {
   StoreBatch,
 } from '../store/index.js';
 import { Counter, type Logger } from '../telemetry/index.js';
-import { holderId } from './lock.js';
+import { holderId } from '../store/lock.js';
 
 export interface RecorderOptions {
   store: Store;

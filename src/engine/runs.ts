@@ -9,7 +9,7 @@
  */
 import { hostname } from 'node:os';
 import type { ActionIntent, AuditInput, Lease, RunRecord, Store } from '../store/index.js';
-import { holderId, STATE_LOCK } from './lock.js';
+import { holderId, STATE_LOCK } from '../store/lock.js';
 
 export interface Recovered {
   runs: RunRecord[];

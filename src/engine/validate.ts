@@ -8,7 +8,7 @@ import { Diagnostics, type Diagnostic } from '../manifest/index.js';
 import type { Violation } from '../policy/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import { SecretResolver } from '../secrets/index.js';
-import { loadDesiredAsync } from './desired.js';
+import { loadDesiredAsync } from '../desired/desired.js';
 import type { RenderInputs } from '../render/index.js';
 import { observeAll } from './observe.js';
 

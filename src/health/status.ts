@@ -1,8 +1,8 @@
 /** The status model of DESIGN.md: sync and health per resource, with conditions. */
-import type { HealthStatus } from '../provider/types.js';
+import type { HealthStatus } from './types.js';
 
-export type { Health, HealthStatus } from '../provider/types.js';
-export { HEALTH_RANK } from '../provider/types.js';
+export type { Health, HealthStatus } from './types.js';
+export { HEALTH_RANK } from './types.js';
 
 /**
  * Held: out of sync on purpose, not failing: a deny change window is open,

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import jsyaml from 'js-yaml';
 import * as z from 'zod';
 import { DurationSchema, parseDuration } from '../util/duration.js';
-import { WindowsSchema, type WindowSpec } from '../engine/windows/index.js';
+import { WindowsSchema, type WindowSpec } from '../windows/index.js';
 import { SourcesSchema, type SourceConfig } from '../source/config.js';
 import { SecretRefSchema, type SecretRef } from '../secrets/index.js';
 import { EnvironmentsSchema, VariablesSchema, type VariableValue } from '../render/schema.js';

@@ -8,22 +8,9 @@ import type { Change } from '../diff/index.js';
 import type { PathClaim, Resource, ResourceId } from '../manifest/index.js';
 import type { Secrets } from '../secrets/index.js';
 
-export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Missing' | 'Unknown';
-
-/** Health ranks worst first, so aggregation takes the minimum rank. */
-export const HEALTH_RANK: Record<HealthStatus, number> = {
-  Degraded: 0,
-  Missing: 1,
-  Progressing: 2,
-  Unknown: 3,
-  Healthy: 4,
-};
-
-export interface Health {
-  status: HealthStatus;
-  /** A sentence, with counts where they help ("2 of 3 replicas ready"). */
-  message?: string;
-}
+export type { Health, HealthStatus } from '../health/types.js';
+export { HEALTH_RANK } from '../health/types.js';
+import type { Health } from '../health/types.js';
 
 export type EventType = 'Normal' | 'Warning';
 

@@ -2,9 +2,6 @@
 import type { Context } from 'hono';
 import { inScope, namespaceOf, type Principal } from '../auth/index.js';
 import type { Setpoint } from '../api/index.js';
-import type { ServeStatus } from '../engine/controller/serve.js';
-import type { DesiredState } from '../engine/desired.js';
-import type { Flushed } from '../engine/recorder.js';
 import type { Logger } from '../telemetry/index.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Authenticator } from './auth.js';
@@ -15,15 +12,8 @@ import { KIND_PATTERN, NAME_PATTERN } from '../manifest/index.js';
 import { badRequest, forbidden } from './errors.js';
 import type { WatchHub } from './watch-hub.js';
 
-/** The part of a running `Serve` the server uses. */
-export interface ServeHandle {
-  status(): ServeStatus;
-  onFlushed(listener: (written: Flushed) => void): () => void;
-  /** The API wrote commands (nudges) through the shared store connection: read them now. */
-  commandsWritten(): void;
-  /** The desired state in force (live describes use it instead of reading the manifests again). */
-  readonly current?: { desired: DesiredState };
-}
+export type { ServeHandle } from './serve-handle.js';
+import type { ServeHandle } from './serve-handle.js';
 
 export interface ServerContext {
   api: Setpoint;

@@ -9,7 +9,7 @@
 import type { Setpoint } from '../api/index.js';
 import type { EventRecord, ResourceRecord } from '../store/index.js';
 import type { Flushed } from '../engine/recorder.js';
-import type { ServeHandle } from './context.js';
+import type { ServeHandle } from './serve-handle.js';
 
 export interface StatusChange {
   id: string;

@@ -15,8 +15,8 @@ import type { ProviderRegistry } from '../provider/registry.js';
 import type { Settings } from '../project/index.js';
 import type { SecretResolver } from '../secrets/index.js';
 import type { RevisionRecord, SourceState, Store } from '../store/index.js';
-import { combineDesired, type DesiredState } from '../engine/desired.js';
-import { checkDesired } from './admission.js';
+import { combineDesired, type DesiredState } from '../desired/desired.js';
+import type { CheckDesired } from './admission.js';
 import type { GitConfig, VerifyConfig } from './config.js';
 import { GitError, GitRepository, type CommitInfo } from './git.js';
 import { SignatureError, verifyFolder } from './signing.js';
@@ -57,6 +57,8 @@ export interface SourceSetOptions {
   workDir: string;
   /** Loads manifests under `paths` as the desired state of `source`. */
   load(paths: readonly string[], source: string): Promise<DesiredState>;
+  /** Resolves what a loaded desired state refers to, and digests it (admission). */
+  check: CheckDesired;
   actor: string;
   /** Overrides the configured sources with one folder source "local" (`-f` paths). */
   paths?: readonly string[];
@@ -174,7 +176,7 @@ export class SourceSet {
    * admitted. Refused revisions change nothing else.
    */
   async admit(def: SourceDef, paths: readonly string[], commit?: CommitInfo): Promise<Admission> {
-    const { store, registry } = this.options;
+    const { store } = this.options;
     // The signature first: manifests may be code (TypeScript), and unverified code never runs.
     let signature: string | undefined;
     let signatureProblem: Diagnostic | undefined;
@@ -195,7 +197,7 @@ export class SourceSet {
     const desired = signatureProblem ? emptyDesired(def.name) : await this.options.load(paths, def.name);
     const { diagnostics, digest } = signatureProblem
       ? { diagnostics: [signatureProblem], digest: '' }
-      : await checkDesired(desired, registry);
+      : await this.options.check(desired);
     diagnostics.push(...(await this.ownershipConflicts(def.name, desired)));
     const admitted = !diagnostics.some((d) => d.severity === 'error');
     const now = new Date().toISOString();

@@ -7,7 +7,7 @@
  */
 import type { Resource, ResourceId } from '../../manifest/index.js';
 import type { RevisionRecord } from '../../store/index.js';
-import type { DesiredState } from '../desired.js';
+import type { DesiredState } from '../../desired/desired.js';
 
 export class DesiredIndex {
   readonly byId: Map<ResourceId, Resource>;

@@ -56,13 +56,8 @@ export class TerminalError extends SetpointError {
   }
 }
 
-/** Whether a resource may act now; change windows plug in here. */
-export interface WindowGate {
-  check(
-    resource: Resource,
-    now: Date,
-  ): { blocked: false } | { blocked: true; window: string; reason: string; until: Date };
-}
+export type { WindowGate } from '../../windows/gate.js';
+import type { WindowGate } from '../../windows/gate.js';
 
 export interface Trigger {
   /** When the change was noticed (watch event time); defaults to now. */

@@ -9,7 +9,7 @@ import type { Violation } from '../../policy/index.js';
 import { defaultRegistry } from '../../providers/index.js';
 import { SecretResolver } from '../../secrets/index.js';
 import type { ResourceRecord } from '../../store/index.js';
-import { loadDesired } from '../desired.js';
+import { loadDesired } from '../../desired/desired.js';
 import { observeOne } from '../observe.js';
 import { declaredRecord } from '../records.js';
 import { DesiredIndex } from './desired-index.js';

@@ -3,3 +3,4 @@ export * from './schema.js';
 export * from './match.js';
 export { compileWindow, type CompiledWindow } from './schedule.js';
 export * from './evaluate.js';
+export type { WindowGate } from './gate.js';

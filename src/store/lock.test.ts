@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tempDir } from '../../test/helpers.js';
-import { SqliteStore } from '../store/sqlite/index.js';
+import { SqliteStore } from './sqlite/index.js';
 import { acquireStateLock, holderId, LockError, LockLostError, lockTtlMs } from './lock.js';
 
 const opened: SqliteStore[] = [];

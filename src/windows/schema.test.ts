@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { issuesToProblems } from '../../manifest/index.js';
+import { issuesToProblems } from '../manifest/index.js';
 import { WindowSchema, WindowsSchema } from './schema.js';
 
 const weekendFreeze = {

@@ -4,12 +4,12 @@
  * duration is longer than zero, the time zone exists and names are unique.
  */
 import type { Cron } from 'croner';
-import { lazy } from '../../util/lazy.js';
+import { lazy } from '../util/lazy.js';
 
 const croner = lazy<typeof import('croner')>('croner');
 import * as z from 'zod';
-import { NAME_PATTERN } from '../../manifest/index.js';
-import { parseDuration } from '../../util/duration.js';
+import { NAME_PATTERN } from '../manifest/index.js';
+import { parseDuration } from '../util/duration.js';
 
 const CRON_EXAMPLE = 'a cron expression such as "0 18 * * 5"';
 const ZONE_EXAMPLE = 'an IANA time zone such as "Europe/Berlin" or "UTC"';

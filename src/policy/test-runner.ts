@@ -6,7 +6,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Diagnostic, KindCatalog } from '../manifest/index.js';
+import type { Diagnostic, Diagnostics, KindCatalog } from '../manifest/index.js';
 import {
   isFixtureFile,
   PolicyFixtureError,
@@ -14,8 +14,7 @@ import {
   runFixture,
   type CaseResult,
   type PolicySet,
-} from '../policy/index.js';
-import type { DesiredState } from './desired.js';
+} from './index.js';
 
 export interface FixtureReport {
   file: string;
@@ -38,7 +37,8 @@ export interface PolicyTestRequest {
   paths: readonly string[];
   /** Validates the cases' objects. */
   catalog: KindCatalog;
-  load(paths: readonly string[]): DesiredState;
+  /** Loads the policies under `paths` (the desired-state loader, passed in: policy/ sits below it). */
+  load(paths: readonly string[]): { diagnostics: Diagnostics; policies: PolicySet };
 }
 
 export function testPolicies(request: PolicyTestRequest): PolicyTestReport {

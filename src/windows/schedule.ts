@@ -6,10 +6,10 @@
  * schedule with a 36h duration); they then form one contiguous open span.
  */
 import type { Cron } from 'croner';
-import { lazy } from '../../util/lazy.js';
+import { lazy } from '../util/lazy.js';
 
 const croner = lazy<typeof import('croner')>('croner');
-import { parseDuration } from '../../util/duration.js';
+import { parseDuration } from '../util/duration.js';
 import { matchPredicate, type SubjectPredicate } from './match.js';
 import type { WindowSpec, WindowType } from './schema.js';
 

@@ -14,10 +14,10 @@
  */
 import { hostname } from 'node:os';
 import { SetpointError } from '../errors.js';
-import { LockLostError } from '../store/fence.js';
-import type { Lease, Store } from '../store/index.js';
+import { LockLostError } from './fence.js';
+import type { Lease, Store } from './index.js';
 
-export { LockLostError } from '../store/fence.js';
+export { LockLostError } from './fence.js';
 
 export const STATE_LOCK = 'state';
 export const DEFAULT_LOCK_TTL_MS = 30_000;

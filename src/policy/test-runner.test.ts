@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT, tempDir } from '../../test/helpers.js';
 import { defaultRegistry } from '../providers/index.js';
-import { loadDesired } from './desired.js';
-import { findFixtures, testPolicies } from './policy-test.js';
+import { loadDesired } from '../desired/desired.js';
+import { findFixtures, testPolicies } from './test-runner.js';
 
 const registry = defaultRegistry();
 const run = (paths: string[]) =>

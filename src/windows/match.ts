@@ -1,5 +1,5 @@
 /** Which resources a window applies to: one small predicate per `match` condition, all of which must hold. */
-import type { Priority, Resource } from '../../manifest/index.js';
+import type { Priority, Resource } from '../manifest/index.js';
 import type { WindowMatch } from './schema.js';
 
 /** What the evaluator needs to know about a resource. */

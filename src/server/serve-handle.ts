@@ -1,0 +1,13 @@
+/** The part of a running `Serve` the HTTP server uses (its own file: the watch hub and the context both need it). */
+import type { ServeStatus } from '../engine/controller/serve.js';
+import type { DesiredState } from '../desired/desired.js';
+import type { Flushed } from '../engine/recorder.js';
+
+export interface ServeHandle {
+  status(): ServeStatus;
+  onFlushed(listener: (written: Flushed) => void): () => void;
+  /** The API wrote commands (nudges) through the shared store connection: read them now. */
+  commandsWritten(): void;
+  /** The desired state in force (live describes use it instead of reading the manifests again). */
+  readonly current?: { desired: DesiredState };
+}
