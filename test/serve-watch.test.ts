@@ -49,11 +49,11 @@ describe('serve: status --watch', () => {
     );
     assert.equal(humanLines().length, 1, 'one line per resource, nothing repeated');
 
-    // Drift: one new line.
+    // Drift in alert mode is held on purpose (Held, reason AlertMode): one new line.
     replaceFile(conf, 'level = debug\n');
-    await eventually(() => line('Drifted').test(humanOut), 'the watcher to print the drift');
+    await eventually(() => line('Held').test(humanOut), 'the watcher to print the drift');
     await eventually(
-      () => jsonLines().some((l) => l.id === id && l.sync === 'Drifted'),
+      () => jsonLines().some((l) => l.id === id && l.sync === 'Held'),
       'the JSON watcher to print the drift',
     );
 
@@ -66,7 +66,7 @@ describe('serve: status --watch', () => {
     }, 'the watcher to print InSync again');
     assert.deepEqual(
       humanLines().map((l) => l.split(/\s+/)[2]),
-      ['InSync', 'Drifted', 'InSync'],
+      ['InSync', 'Held', 'InSync'],
     );
     await eventually(
       () => jsonLines().filter((l) => l.id === id).length === 3,
@@ -74,7 +74,7 @@ describe('serve: status --watch', () => {
     );
     assert.deepEqual(
       jsonLines().map((l) => l.sync),
-      ['InSync', 'Drifted', 'InSync'],
+      ['InSync', 'Held', 'InSync'],
     );
 
     human.kill('SIGTERM');
