@@ -115,8 +115,8 @@ describe('HTTP API: endpoints', () => {
     writeFileSync(join(p.out, 'banner'), 'edited by hand\n');
     await until(
       async () =>
-        (await get<{ record: Record_ }>('/api/v1/resources/File/web/banner')).body.record.sync === 'Drifted',
-      'banner Drifted (alert: not repaired)',
+        (await get<{ record: Record_ }>('/api/v1/resources/File/web/banner')).body.record.sync === 'Held',
+      'banner Held in alert mode (not repaired)',
     );
     const stored = await get<{
       id: string;
