@@ -191,7 +191,7 @@ describe('CLI with --server', () => {
     try {
       await eventually(() => /File\/web\/banner\s+InSync/.test(out), 'the current status first');
       writeFileSync(join(p.out, 'banner'), 'drifted\n');
-      await eventually(() => /File\/web\/banner\s+Drifted/.test(out), 'the drift');
+      await eventually(() => /File\/web\/banner\s+Held/.test(out), 'the drift (Held: alert mode)');
     } finally {
       child.kill('SIGTERM');
     }

@@ -44,8 +44,8 @@ describe('HTTP API: watch (server-sent events)', () => {
       assert.match(String(hello.data.revision), /^[0-9a-f]{16}$/);
       writeFileSync(join(p.out, 'banner'), 'drifted\n');
       const status = await sse.waitFor(
-        (m) => m.event === 'status' && m.data.id === 'File/web/banner' && m.data.sync === 'Drifted',
-        'banner Drifted',
+        (m) => m.event === 'status' && m.data.id === 'File/web/banner' && m.data.sync === 'Held',
+        'banner Held (alert mode)',
       );
       assert.equal(status.data.health, 'Healthy');
       assert.ok(typeof status.data.time === 'string');
@@ -140,7 +140,7 @@ describe('HTTP API: watch (server-sent events)', () => {
       try {
         const s = await filtered.waitFor((m) => m.event === 'status', 'snapshot of one resource');
         assert.equal(s.data.id, 'File/db/conf');
-        assert.equal(s.data.sync, 'Drifted');
+        assert.equal(s.data.sync, 'Held');
       } finally {
         filtered.close();
       }
