@@ -32,8 +32,11 @@ describe('TokenBucket', () => {
       await bucket.take();
       taken++;
     }
-    // 500 ms at 200/s is 100 tokens, plus the one the bucket starts with.
-    assert.ok(taken >= 60 && taken <= 130, `${taken} tokens in 500 ms`);
+    const elapsed = (performance.now() - started) / 1000;
+    // Never more than `rate` a second plus the burst it starts with; a busy machine may take fewer, so
+    // the lower side only asks that refills happened at all (no timing assertion on a shared CPU).
+    assert.ok(taken <= 1 + Math.ceil(200 * elapsed) + 1, `${taken} tokens in ${elapsed.toFixed(3)} s`);
+    assert.ok(taken > 1, 'the bucket refilled');
   });
 
   it('never holds more than `burst` tokens after a quiet spell', async () => {
