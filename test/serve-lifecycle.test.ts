@@ -74,7 +74,7 @@ function assertNoPartialFile(p: Project): string[] {
   for (const name of targets(p)) {
     const m = /^f(\d+)\.txt$/.exec(name);
     if (!m) {
-      assert.match(name, /^\.f\d+\.txt\.setpoint\.tmp$/, `unexpected file ${name}`);
+      assert.match(name, /^\.f\d+\.txt\.setpoint-tmp-\d+-[0-9a-f]+$/, `unexpected file ${name}`);
       leftovers.push(name);
       continue;
     }
