@@ -23,7 +23,13 @@ const tools =
 const runs = process.env.SPB_RUNS ?? '5';
 
 if (!existsSync(join(harness, 'run-all.sh'))) {
-  console.error(`bench: no harness at ${harness} (set SPB_HARNESS)`);
+  console.error(
+    `bench: no peer harness at ${harness}.\n` +
+      'It is the shared peers benchmark (run-all.sh, gen.js, floor.js, check.py): put it in ../shared/bench\n' +
+      'beside this checkout, or point SPB_HARNESS at a copy. The peers it measures are optional:\n' +
+      'SPB_TOOLS="floor setpoint" npm run bench needs only Node; add cfengine (apt-get install cfengine3)\n' +
+      'and puppet (apt-get install puppet) to compare with them.',
+  );
   process.exit(1);
 }
 if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs')))
@@ -73,10 +79,10 @@ const f = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : '-');
 const lines = [];
 lines.push('# setpoint benchmark results', '');
 lines.push(
-  `Measured ${started.toISOString()} with \`npm run bench\` (${harness}, N = ${ns.join(', ')}, ${runs} timed runs after one warm-up per cell; medians).`,
+  `Measured ${started.toISOString()} with \`npm run bench\` (the shared peers harness, tools: ${toolList.join(', ')}; N = ${ns.join(', ')}, ${runs} timed runs after one warm-up per cell; medians).`,
 );
 lines.push(
-  `Machine: ${execFileSync('nproc').toString().trim()} cores, ${process.version}. Raw runs: \`${join(dir, latest)}\`.`,
+  `Machine: ${execFileSync('nproc').toString().trim()} cores, ${process.version}. Raw runs: \`$SPB_ROOT/_results/${latest}\`. The floor does not fsync; setpoint flushes each file before its rename.`,
   '',
 );
 lines.push(
