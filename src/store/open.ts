@@ -7,13 +7,14 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SetpointError } from '../errors.js';
+import { isPostgresUrl } from './postgres/url.js';
 import type { Store } from './types.js';
 
 export async function openStore(location: string): Promise<Store> {
-  if (/^postgres(ql)?:\/\//.test(location)) {
-    throw new SetpointError('PostgreSQL stores are not available yet', 'SETPOINT_STATE_UNSUPPORTED', {
-      hint: 'use a SQLite file path for --state (or state: in setpoint.yaml)',
-    });
+  if (isPostgresUrl(location)) {
+    // Loaded only when used: a SQLite project never loads the pg driver.
+    const { PostgresStore } = await import('./postgres/index.js');
+    return PostgresStore.open(location);
   }
   const { SqliteStore } = await import('./sqlite/index.js');
   try {

@@ -36,7 +36,7 @@ import type {
   Store,
   StoreProblem,
 } from '../types.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS } from '../migrations.js';
 import { SqliteLeases } from './leases.js';
 import { SqliteAnchorKeeper } from './anchor.js';
 import { anchorPathFor } from '../audit-anchor.js';
@@ -132,7 +132,7 @@ export class SqliteStore implements Store {
       if (applied.has(m.version)) continue;
       this.db
         .transaction(() => {
-          this.db.exec(m.sql);
+          this.db.exec(m.sqlite);
           this.db
             .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
             .run(m.version, new Date().toISOString());

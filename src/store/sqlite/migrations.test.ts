@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { tempDir } from '../../../test/helpers.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS } from '../migrations.js';
 import { SqliteStore } from './index.js';
 
 const latest = Math.max(...MIGRATIONS.map((m) => m.version));
@@ -72,7 +72,7 @@ describe('migrations', () => {
   it('bring a database at version 1 forward to the latest, keeping its data and without running 1 again', async () => {
     const path = join(tempDir(), 'state.db');
     const raw = new Database(path);
-    raw.exec(MIGRATIONS[0].sql);
+    raw.exec(MIGRATIONS[0].sqlite);
     raw.pragma('user_version = 1');
     raw.prepare("INSERT INTO meta (key, value) VALUES ('salt', 'old-salt')").run();
     raw.close();

@@ -1,0 +1,140 @@
+/**
+ * The PostgreSQL store against a real PostgreSQL 15 (one server for this
+ * file, a fresh database per test): the shared store contract
+ * (test/support/store-contract.ts), then what is PostgreSQL's own: the
+ * schema and migrations, fencing a stale term, the change counter, a
+ * password never shown.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { postgresUnavailable, TestPostgres } from '../../../test/support/postgres.js';
+import { record, storeContract } from '../../../test/support/store-contract.js';
+import { MIGRATIONS } from '../migrations.js';
+import { LockLostError } from '../fence.js';
+import { PostgresStore } from './index.js';
+import { redactUrl } from './url.js';
+
+const skip = postgresUnavailable;
+let server: TestPostgres | undefined;
+const opened: PostgresStore[] = [];
+before(async () => {
+  if (!skip) server = await TestPostgres.start();
+});
+after(async () => {
+  for (const s of opened) await s.close().catch(() => undefined);
+  await server?.stop();
+});
+
+async function fresh(): Promise<string> {
+  return server!.createDatabase();
+}
+
+async function openStore(url?: string): Promise<PostgresStore> {
+  const store = await PostgresStore.open(url ?? (await fresh()));
+  opened.push(store);
+  return store;
+}
+
+if (skip) {
+  describe('PostgresStore', () => {
+    it('runs against a real PostgreSQL 15', { skip }, () => undefined);
+  });
+} else {
+  storeContract(
+    'PostgresStore',
+    () => openStore(),
+    async () => {
+      const url = await fresh();
+      return [await openStore(url), await openStore(url)];
+    },
+  );
+
+  describe('PostgresStore: schema', () => {
+    it('applies every migration once, in order, and twice opening changes nothing', async () => {
+      const url = await fresh();
+      await openStore(url);
+      await openStore(url);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const { rows } = await client.query<{ version: number }>(
+        'SELECT version FROM schema_migrations ORDER BY version',
+      );
+      await client.end();
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        MIGRATIONS.map((m) => m.version).sort((a, b) => a - b),
+      );
+    });
+
+    it('keeps one random salt per state, shared by every handle', async () => {
+      const url = await fresh();
+      const salt = await (await openStore(url)).salt();
+      assert.match(salt, /^[0-9a-f]{64}$/);
+      assert.equal(await (await openStore(url)).salt(), salt);
+      assert.notEqual(await (await openStore()).salt(), salt);
+    });
+  });
+
+  describe('PostgresStore: fencing', () => {
+    it('refuses a write from a stale term atomically, and tells the fence once', async () => {
+      const url = await fresh();
+      const [a, b] = [await openStore(url), await openStore(url)];
+      const lease = (await a.acquireLease('state', 'a', 40))!;
+      const lost: Error[] = [];
+      a.setFence({ lease: 'state', holder: 'a', term: lease.term, ttlMs: 40, onLost: (e) => lost.push(e) });
+      await a.putResources([record('File/default/one')]);
+      // a pauses past its lease; b takes over with the next term.
+      await new Promise((r) => setTimeout(r, 60));
+      const taken = (await b.acquireLease('state', 'b', 60_000))!;
+      assert.equal(taken.term, lease.term + 1);
+      await assert.rejects(a.putResources([record('File/default/two')]), LockLostError);
+      await assert.rejects(
+        a.commit({ audits: [{ time: 't', actor: 'a', action: 'x', result: 'ok' }] }),
+        LockLostError,
+      );
+      await assert.rejects(a.assertCanAct(), LockLostError);
+      assert.equal(lost.length, 1);
+      assert.deepEqual(
+        (await b.listResources()).map((r) => r.id),
+        ['File/default/one'],
+      );
+      assert.deepEqual(await b.listAudit(), []);
+    });
+
+    it('lets the holder of the current term write and act', async () => {
+      const store = await openStore();
+      const lease = (await store.acquireLease('state', 'a', 60_000))!;
+      store.setFence({ lease: 'state', holder: 'a', term: lease.term, ttlMs: 60_000 });
+      await store.assertCanAct();
+      await store.putResources([record('File/default/one')]);
+      assert.equal((await store.listResources()).length, 1);
+    });
+  });
+
+  describe('PostgresStore: change counter', () => {
+    it('moves when another handle commits, and stands still otherwise', async () => {
+      const url = await fresh();
+      const [a, b] = [await openStore(url), await openStore(url)];
+      const first = await a.changeCounter();
+      assert.equal(await a.changeCounter(), first);
+      await b.putResources([record('File/default/one')]);
+      assert.notEqual(await a.changeCounter(), first);
+    });
+  });
+
+  describe('PostgresStore: location', () => {
+    it('shows its URL without the password', async () => {
+      assert.equal(
+        redactUrl('postgres://app:s3cret@db.example:5432/setpoint'),
+        'postgres://app@db.example:5432/setpoint',
+      );
+      assert.equal(
+        redactUrl('postgresql://db.example/setpoint?password=s3cret&sslmode=require'),
+        'postgresql://db.example/setpoint?password=redacted&sslmode=require',
+      );
+      const store = await openStore();
+      assert.doesNotMatch(store.location, /:[^/@]*@/);
+    });
+  });
+}

@@ -1,0 +1,194 @@
+/**
+ * The PostgreSQL connection pool and the two ways the store uses it: reads
+ * and transactions. Both ride out a server that is briefly away (a restart,
+ * a failover): a connection that fails is dropped from the pool and the
+ * work is retried on a fresh one until `unavailableAfterMs` has passed, then
+ * it fails with a StoreError that names the server (never the password).
+ * A transaction is retried only when it surely did not commit: a
+ * serialization failure or deadlock, or a connection lost before COMMIT was
+ * sent. A connection lost during COMMIT is reported, not retried, so a
+ * write is never applied twice.
+ */
+import pg from 'pg';
+import { StoreError } from '../errors.js';
+import { redactUrl, serverOf } from './url.js';
+
+export interface PgPoolOptions {
+  /** Connections at most. Defaults to 10. */
+  max?: number;
+  /** A statement running longer is cancelled (PostgreSQL's statement_timeout). Defaults to 30000. */
+  statementTimeoutMs?: number;
+  /** How long to keep retrying while the server cannot be reached. Defaults to 10000. */
+  unavailableAfterMs?: number;
+}
+
+const INT8 = 20;
+const SERIALIZATION_FAILURE = '40001';
+const DEADLOCK = '40P01';
+
+/** Errors that mean the connection (or the server) is gone, not that the statement was wrong. */
+export function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') {
+    if (/^(ECONN|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOENT)/.test(code)) return true;
+    // 08: connection exception; 57P01-03: admin/crash shutdown, cannot connect now.
+    if (/^08|^57P0[123]$/.test(code)) return true;
+  }
+  const message = (err as Error | undefined)?.message ?? '';
+  return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed/i.test(
+    message,
+  );
+}
+
+export class PgPool {
+  readonly pool: pg.Pool;
+  /** The location without its password, for messages. */
+  readonly shown: string;
+  private readonly unavailableAfterMs: number;
+
+  constructor(
+    readonly url: string,
+    options: PgPoolOptions = {},
+  ) {
+    this.shown = redactUrl(url);
+    this.unavailableAfterMs = options.unavailableAfterMs ?? 10_000;
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      statement_timeout: options.statementTimeoutMs ?? 30_000,
+      idle_in_transaction_session_timeout: 60_000,
+      connectionTimeoutMillis: 5_000,
+      application_name: 'setpoint',
+      // Sequence numbers and epoch milliseconds fit a double; the store speaks numbers, not strings.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8
+            ? (v: string) => Number(v)
+            : (pg.types.getTypeParser(oid, format) as (v: string) => unknown)) as never,
+      },
+    });
+    // An idle connection the server dropped (a restart) must not crash the process: the pool replaces it.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** One statement outside a transaction (reads), retried while the server is away. */
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.pool.query<R>(sql, params);
+      } catch (err) {
+        if (!isConnectionError(err)) throw this.failure(err);
+        await this.backoff(err, started, attempt);
+      }
+    }
+  }
+
+  /** Runs `fn` in one transaction (see the file header for what is retried). */
+  async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (err) {
+        if (!isConnectionError(err)) throw this.failure(err);
+        await this.backoff(err, started, attempt);
+        continue;
+      }
+      let committing = false;
+      try {
+        await client.query('BEGIN');
+        const out = await fn(client);
+        committing = true;
+        await client.query('COMMIT');
+        client.release();
+        return out;
+      } catch (err) {
+        const broken = isConnectionError(err);
+        if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+        client.release(broken ? (err as Error) : undefined);
+        const code = (err as { code?: unknown }).code;
+        if ((code === SERIALIZATION_FAILURE || code === DEADLOCK) && attempt < 20) {
+          await sleep(Math.min(200, 5 * 2 ** attempt) * Math.random());
+          continue;
+        }
+        if (broken && committing) throw this.unavailable(err, true);
+        if (broken) {
+          await this.backoff(err, started, attempt);
+          continue;
+        }
+        throw this.failure(err);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Waits before the next attempt, or throws once the server has been away too long. */
+  private async backoff(err: unknown, started: number, attempt: number): Promise<void> {
+    if (performance.now() - started >= this.unavailableAfterMs) throw this.unavailable(err, false);
+    await sleep(Math.min(1000, 50 * 2 ** attempt));
+  }
+
+  private unavailable(err: unknown, duringCommit: boolean): StoreError {
+    const detail = (err as Error).message || String((err as { code?: unknown }).code ?? err);
+    return new StoreError(
+      this.shown,
+      'SETPOINT_STATE_UNAVAILABLE',
+      `cannot reach the PostgreSQL server ${serverOf(this.url)} (${detail})`,
+      duringCommit
+        ? 'the connection broke while a write was being committed: it may or may not have been recorded; check `setpoint history` once the server is back'
+        : `every write committed before this is kept; setpoint retried for ${Math.round(this.unavailableAfterMs / 1000)} s: check that PostgreSQL is running and reachable, then run again`,
+      err,
+    );
+  }
+
+  /** Errors PostgreSQL gives that people can act on, named with the server; others as they are. */
+  private failure(err: unknown): unknown {
+    const code = (err as { code?: unknown } | undefined)?.code;
+    const message = (err as Error | undefined)?.message ?? String(err);
+    if (code === '28P01' || code === '28000')
+      return new StoreError(
+        this.shown,
+        'SETPOINT_STATE_UNAVAILABLE',
+        `the PostgreSQL server ${serverOf(this.url)} refused the login (${message})`,
+        'give the password in PGPASSWORD or a ~/.pgpass file (PGPASSFILE), never in setpoint.yaml',
+        err,
+      );
+    if (code === '3D000')
+      return new StoreError(
+        this.shown,
+        'SETPOINT_STATE_UNAVAILABLE',
+        `the database does not exist on ${serverOf(this.url)} (${message})`,
+        'create it first (createdb), then run again',
+        err,
+      );
+    if (code === '57014')
+      return new StoreError(
+        this.shown,
+        'SETPOINT_STATE_BUSY',
+        `a statement ran past the statement timeout (${message})`,
+        'the server is overloaded or a lock is held for long; run again',
+        err,
+      );
+    if (code === '53100')
+      return new StoreError(
+        this.shown,
+        'SETPOINT_STATE_FULL',
+        `disk full (${message})`,
+        'free space on the database server',
+        err,
+      );
+    return err;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

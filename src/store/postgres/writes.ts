@@ -1,0 +1,191 @@
+/**
+ * The write side of the PostgreSQL store: every write goes through `write`,
+ * one transaction that checks the fence first (./leases.ts) and bumps the
+ * change counter last. A batch (records, events, audit entries, intents,
+ * runs) is one such transaction. Records and events go in as arrays
+ * (unnest), one round trip however many there are.
+ *
+ * The audit chain is serialised across processes by a transaction-scoped
+ * advisory lock taken before the head is read: two replicas appending at
+ * once queue on it, so the chain never forks.
+ */
+import type pg from 'pg';
+import { chainEntries, GENESIS_HASH } from '../audit-chain.js';
+import {
+  statusSignature,
+  type AuditEntry,
+  type AuditInput,
+  type EventRecord,
+  type ResourceRecord,
+  type RunRecord,
+  type StoreBatch,
+} from '../types.js';
+import type { PgLeases } from './leases.js';
+import type { PgPool } from './pool.js';
+
+/** The advisory lock key of the audit chain ("setpoint" in ASCII, truncated to fit a bigint). */
+export const AUDIT_LOCK_KEY = 0x7365747069;
+
+export class PgWrites {
+  constructor(
+    private readonly db: PgPool,
+    private readonly leases: PgLeases,
+  ) {}
+
+  /** Runs `fn` in a fenced write transaction (see the file header). */
+  write<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.db.tx(async (c) => {
+      await this.leases.check(c);
+      const out = await fn(c);
+      await c.query("SELECT nextval('change_counter')");
+      return out;
+    });
+  }
+
+  commit(batch: StoreBatch): Promise<AuditEntry[]> {
+    return this.write((c) => this.writeBatch(c, batch));
+  }
+
+  async auditHead(c?: pg.PoolClient): Promise<{ seq: number; hash: string } | undefined> {
+    const sql = "SELECT value FROM meta WHERE key = 'audit_head'";
+    const { rows } = c ? await c.query<{ value: string }>(sql) : await this.db.query<{ value: string }>(sql);
+    return rows[0] ? (JSON.parse(rows[0].value) as { seq: number; hash: string }) : undefined;
+  }
+
+  private async writeBatch(c: pg.PoolClient, batch: StoreBatch): Promise<AuditEntry[]> {
+    if (batch.records?.length) await writeRecords(c, batch.records);
+    if (batch.deletes?.length)
+      await c.query('DELETE FROM resources WHERE id = ANY($1::text[])', [[...batch.deletes]]);
+    if (batch.events?.length) await writeEvents(c, batch.events);
+    const entries = batch.audits?.length ? await this.appendAudit(c, batch.audits) : [];
+    for (const i of batch.intentsDone ?? [])
+      await c.query('DELETE FROM action_intents WHERE holder = $1 AND resource_id = $2', [
+        i.holder,
+        i.resourceId,
+      ]);
+    for (const i of batch.intents ?? [])
+      await c.query(
+        `INSERT INTO action_intents (holder, resource_id, data) VALUES ($1, $2, $3)
+         ON CONFLICT (holder, resource_id) DO UPDATE SET data = excluded.data`,
+        [i.holder, i.resourceId, JSON.stringify(i)],
+      );
+    for (const run of batch.runs ?? []) await writeRun(c, run);
+    return entries;
+  }
+
+  /** Chains and inserts entries under the audit lock; call inside a transaction. */
+  private async appendAudit(c: pg.PoolClient, inputs: readonly AuditInput[]): Promise<AuditEntry[]> {
+    await c.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
+    const { rows } = await c.query<{ seq: number; hash: string }>(
+      'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1',
+    );
+    const last = rows[0];
+    const head = await this.auditHead(c);
+    const lastSeq = Math.max(last?.seq ?? 0, head?.seq ?? 0);
+    const entries = chainEntries(lastSeq, last?.hash ?? GENESIS_HASH, inputs);
+    await insertAudit(c, entries);
+    const tail = entries[entries.length - 1];
+    await c.query(
+      `INSERT INTO meta (key, value) VALUES ('audit_head', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [JSON.stringify({ seq: tail.seq, hash: tail.hash })],
+    );
+    return entries;
+  }
+}
+
+/** Inserts or replaces records, in one statement. */
+export async function writeRecords(c: pg.PoolClient, records: readonly ResourceRecord[]): Promise<void> {
+  const cols: unknown[][] = Array.from({ length: 12 }, () => []);
+  for (const r of records) {
+    const row = [
+      r.id,
+      r.kind,
+      r.namespace,
+      r.name,
+      r.source,
+      r.sync,
+      r.health,
+      r.managed ? 1 : 0,
+      r.declared ? 1 : 0,
+      statusSignature(r),
+      JSON.stringify(r),
+      r.sync === 'Held' ? (r.held?.reason ?? null) : null,
+    ];
+    for (let i = 0; i < row.length; i++) cols[i].push(row[i]);
+  }
+  await c.query(
+    `INSERT INTO resources (id, kind, namespace, name, source, sync, health, managed, declared, signature, data, held)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+       $8::int[], $9::int[], $10::text[], $11::text[], $12::text[])
+     ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, namespace = excluded.namespace, name = excluded.name,
+       source = excluded.source, sync = excluded.sync, health = excluded.health, managed = excluded.managed,
+       declared = excluded.declared, signature = excluded.signature, data = excluded.data, held = excluded.held`,
+    cols,
+  );
+}
+
+async function writeEvents(c: pg.PoolClient, events: readonly EventRecord[]): Promise<void> {
+  const cols: unknown[][] = Array.from({ length: 7 }, () => []);
+  for (const e of events) {
+    const row = [
+      e.time,
+      e.type,
+      e.reason,
+      e.message,
+      e.resourceId ?? null,
+      e.revisionId ?? null,
+      e.runId ?? null,
+    ];
+    for (let i = 0; i < row.length; i++) cols[i].push(row[i]);
+  }
+  // WITH ORDINALITY keeps the batch's order in the sequence numbers.
+  await c.query(
+    `INSERT INTO events (time, type, reason, message, resource_id, revision_id, run_id)
+     SELECT t, ty, re, me, ri, rv, ru FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+       $6::text[], $7::text[]) WITH ORDINALITY AS u(t, ty, re, me, ri, rv, ru, n) ORDER BY n`,
+    cols,
+  );
+}
+
+/** Inserts chained audit entries as they are (also used by `state migrate`, which copies them verbatim). */
+export async function insertAudit(c: pg.PoolClient, entries: readonly AuditEntry[]): Promise<void> {
+  for (const e of entries)
+    await c.query(
+      `INSERT INTO audit (seq, time, actor, action, resource_id, revision_id, diff_digest, result, detail, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        e.seq,
+        e.time,
+        e.actor,
+        e.action,
+        e.resourceId ?? null,
+        e.revisionId ?? null,
+        e.diffDigest ?? null,
+        e.result,
+        e.detail ? JSON.stringify(e.detail) : null,
+        e.prevHash,
+        e.hash,
+      ],
+    );
+}
+
+export async function writeRun(c: pg.PoolClient, run: RunRecord): Promise<void> {
+  await c.query(
+    `INSERT INTO runs (id, command, revision_id, actor, started_at, finished_at, result, summary, holder)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (id) DO UPDATE SET command = excluded.command, revision_id = excluded.revision_id,
+       actor = excluded.actor, started_at = excluded.started_at, finished_at = excluded.finished_at,
+       result = excluded.result, summary = excluded.summary, holder = excluded.holder`,
+    [
+      run.id,
+      run.command,
+      run.revisionId ?? null,
+      run.actor,
+      run.startedAt,
+      run.finishedAt ?? null,
+      run.result,
+      JSON.stringify(run.summary),
+      run.holder ?? null,
+    ],
+  );
+}
