@@ -13,6 +13,9 @@ import { codeIdentity } from '../version.js';
 import { ApiContext } from './context.js';
 import type { OpenOptions } from './types.js';
 
+/** The environment variable naming the state store when --state is not given. */
+export const STATE_URL_ENV = 'SETPOINT_STATE_URL';
+
 export async function openContext(options: OpenOptions = {}): Promise<ApiContext> {
   const { settings, diagnostics } = loadSettings(
     options.project ?? options.cwd ?? process.cwd(),
@@ -37,11 +40,9 @@ export async function openContext(options: OpenOptions = {}): Promise<ApiContext
       undefined,
       diagnostics.items,
     );
-  const state = options.state
-    ? options.state.includes('://')
-      ? options.state
-      : resolve(options.state)
-    : settings.state;
+  // --state, then SETPOINT_STATE_URL, then state: in setpoint.yaml.
+  const chosen = options.state || process.env[STATE_URL_ENV] || undefined;
+  const state = chosen ? (chosen.includes('://') ? chosen : resolve(chosen)) : settings.state;
   const workDir = stateDir(settings, state);
   // A read-only command where no state exists yet writes nothing (no folder, store, log or cache).
   const ephemeral = options.readOnly === true && !state.includes('://') && !existsSync(state);

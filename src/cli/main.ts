@@ -37,7 +37,10 @@ export function buildProgram(): Command {
       '-C, --project <dir>',
       'project root (default: nearest folder with setpoint.yaml, else the current one)',
     )
-    .option('--state <path>', 'state store: SQLite file or postgres:// URL (default: .setpoint/state.db)')
+    .option(
+      '--state <path>',
+      'state store: SQLite file or postgres://user@host/db URL (default: $SETPOINT_STATE_URL, else state: in setpoint.yaml, else .setpoint/state.db)',
+    )
     .option('--json', 'machine-readable output')
     .option('--no-color', 'no colours, even on a terminal')
     .option('--log-level <level>', 'debug, info, warn or error (JSON log in .setpoint/setpoint.log)')

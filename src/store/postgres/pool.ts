@@ -18,7 +18,7 @@ export interface PgPoolOptions {
   max?: number;
   /** A statement running longer is cancelled (PostgreSQL's statement_timeout). Defaults to 30000. */
   statementTimeoutMs?: number;
-  /** How long to keep retrying while the server cannot be reached. Defaults to 10000. */
+  /** How long to keep retrying while the server cannot be reached. Defaults to SETPOINT_STATE_RETRY_MS, else 10000. */
   unavailableAfterMs?: number;
 }
 
@@ -51,7 +51,9 @@ export class PgPool {
     options: PgPoolOptions = {},
   ) {
     this.shown = redactUrl(url);
-    this.unavailableAfterMs = options.unavailableAfterMs ?? 10_000;
+    const fromEnv = Number(process.env.SETPOINT_STATE_RETRY_MS);
+    this.unavailableAfterMs =
+      options.unavailableAfterMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 10_000);
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.max ?? 10,
