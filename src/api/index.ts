@@ -29,6 +29,7 @@ import * as alerting from './alerts.js';
 import * as applying from './apply.js';
 import * as approving from './approvals.js';
 import * as auditing from './audit.js';
+import * as stateOps from './state.js';
 import * as figures from './figures.js';
 import * as manifests from './manifests.js';
 import * as policy from './policies.js';
@@ -242,6 +243,18 @@ export class Setpoint {
   }
   revokeToken(name: string, options: T.ActorOption = {}): Promise<void> {
     return tokens.revokeToken(this.ctx, name, options);
+  }
+
+  // --- the state itself: migrate, backup, restore ---
+
+  migrateState(to: string): ReturnType<typeof stateOps.migrateState> {
+    return stateOps.migrateState(this.ctx, to);
+  }
+  backupState(file: string): ReturnType<typeof stateOps.backupState> {
+    return stateOps.backupState(this.ctx, file);
+  }
+  restoreState(file: string): ReturnType<typeof stateOps.restoreState> {
+    return stateOps.restoreState(this.ctx, file);
   }
 
   // --- audit trail and store changes ---
