@@ -122,5 +122,10 @@ for (const n of ns)
         .join(' | ')} |`,
     );
   }
-writeFileSync(join(root, 'bench', 'RESULTS.md'), lines.join('\n') + '\n');
+// Keep the section `npm run bench:store` wrote (the PostgreSQL store against SQLite).
+const resultsFile = join(root, 'bench', 'RESULTS.md');
+const kept = existsSync(resultsFile)
+  ? readFileSync(resultsFile, 'utf8').match(/<!-- store-bench:start[\s\S]*?<!-- store-bench:end -->/)?.[0]
+  : undefined;
+writeFileSync(resultsFile, lines.join('\n') + '\n' + (kept ? `\n${kept}\n` : ''));
 console.log(lines.join('\n'));

@@ -7,6 +7,7 @@ import type { Tracing } from '../telemetry/tracing.js';
 import { VERSION } from '../version.js';
 import type { ApiContext } from './context.js';
 import { alertWindows, windowGate } from './windows.js';
+import { redactUrl } from '../store/postgres/url.js';
 
 export interface ServeOptions {
   paths?: readonly string[];
@@ -81,15 +82,7 @@ export async function serve(
   return { serve: controller, metrics, alerts };
 }
 
-/** The state's location for messages: a URL without its credentials. */
+/** The state's location for messages: a URL without its password. */
 function displayedState(location: string): string {
-  if (!location.includes('://')) return location;
-  try {
-    const url = new URL(location);
-    url.username = '';
-    url.password = '';
-    return url.toString();
-  } catch {
-    return 'the state store';
-  }
+  return redactUrl(location);
 }

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL store against a real PostgreSQL 15 (one server for this
  * file, a fresh database per test): the shared store contract
- * (test/support/store-contract.ts), then what is PostgreSQL's own: the
+ * (test/support/store-contract*.ts), then what is PostgreSQL's own: the
  * schema and migrations, fencing a stale term, the change counter, a
  * password never shown.
  */
@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { postgresUnavailable, TestPostgres } from '../../../test/support/postgres.js';
 import { record, storeContract } from '../../../test/support/store-contract.js';
+import { storeContractMore } from '../../../test/support/store-contract-more.js';
 import { MIGRATIONS } from '../migrations.js';
 import { LockLostError } from '../fence.js';
 import { PostgresStore } from './index.js';
@@ -41,14 +42,12 @@ if (skip) {
     it('runs against a real PostgreSQL 15', { skip }, () => undefined);
   });
 } else {
-  storeContract(
-    'PostgresStore',
-    () => openStore(),
-    async () => {
-      const url = await fresh();
-      return [await openStore(url), await openStore(url)];
-    },
-  );
+  const openPair = async (): Promise<[PostgresStore, PostgresStore]> => {
+    const url = await fresh();
+    return [await openStore(url), await openStore(url)];
+  };
+  storeContract('PostgresStore', () => openStore(), openPair);
+  storeContractMore('PostgresStore', () => openStore(), openPair);
 
   describe('PostgresStore: schema', () => {
     it('applies every migration once, in order, and twice opening changes nothing', async () => {

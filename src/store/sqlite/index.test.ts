@@ -1,6 +1,6 @@
 /**
  * The SQLite store against a real database file in a temp folder: the
- * shared store contract (test/support/store-contract.ts), then what is
+ * shared store contract (test/support/store-contract*.ts), then what is
  * SQLite's own (WAL, the salt across reopening). The audit chain has its own
  * file (../audit-chain.test.ts); migrations too (migrations.test.ts).
  */
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tempDir } from '../../../test/helpers.js';
 import { storeContract } from '../../../test/support/store-contract.js';
+import { storeContractMore } from '../../../test/support/store-contract-more.js';
 import { SqliteStore } from './index.js';
 
 const opened: SqliteStore[] = [];
@@ -22,14 +23,12 @@ function openStore(path = join(tempDir(), 'state', 'state.db')): SqliteStore {
   return store;
 }
 
-storeContract(
-  'SqliteStore',
-  async () => openStore(),
-  async () => {
-    const path = join(tempDir(), 'state.db');
-    return [openStore(path), openStore(path)];
-  },
-);
+const openPair = async (): Promise<[SqliteStore, SqliteStore]> => {
+  const path = join(tempDir(), 'state.db');
+  return [openStore(path), openStore(path)];
+};
+storeContract('SqliteStore', async () => openStore(), openPair);
+storeContractMore('SqliteStore', async () => openStore(), openPair);
 
 describe('SqliteStore: opening', () => {
   it('creates the folder and the database in WAL mode', () => {

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// `npm run bench:store`: one-shot no-op apply of N files (default 10,000)
+// with the SQLite store and with the PostgreSQL store, same workload (one
+// Directory and N Files, as the peers harness generates), same machine.
+// Each store gets one cold apply, then SPB_RUNS (default 5) timed no-op
+// applies; prints medians and writes the section of bench/RESULTS.md
+// between the store-bench markers.
+//
+// PostgreSQL: $SETPOINT_BENCH_PG_URL (an empty database), else a throwaway
+// PostgreSQL 15 started here from /usr/lib/postgresql/15/bin (as the
+// postgres user when run as root) and removed at the end.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus as cpuList, totalmem, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const n = Number(process.argv[2] ?? 10_000);
+const runs = Number(process.env.SPB_RUNS ?? 5);
+const bin = join(root, 'bin', 'setpoint.js');
+if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs')))
+  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+
+const work = mkdtempSync(join(tmpdir(), 'setpoint-store-bench-'));
+const name = (i) => 'f' + String(i).padStart(5, '0');
+function manifest(filesDir) {
+  const docs = [`kind: Directory\nmetadata: { name: files }\nspec: { path: ${filesDir}, mode: "0755" }`];
+  for (let i = 1; i <= n; i++)
+    docs.push(
+      `kind: File\nmetadata: { name: ${name(i)} }\nspec:\n  path: ${filesDir}/${name(i)}.txt\n  content: ${JSON.stringify(`spbench managed file ${name(i)}\nindex=${i}\nvalue=${(i * 7919) % 100003}\n`)}\n  mode: "0644"\ndependsOn: [Directory/files]`,
+    );
+  return docs.join('\n---\n') + '\n';
+}
+
+async function startPostgres() {
+  const B = '/usr/lib/postgresql/15/bin';
+  if (!existsSync(join(B, 'postgres')))
+    throw new Error(`no PostgreSQL 15 at ${B}: apt-get install postgresql-15, or set SETPOINT_BENCH_PG_URL`);
+  // Its own folder: the postgres user cannot enter the (private) work folder.
+  const dir = mkdtempSync(join(tmpdir(), 'setpoint-bench-pg-'));
+  const owner =
+    process.getuid() === 0
+      ? {
+          uid: Number(execFileSync('id', ['-u', 'postgres'])),
+          gid: Number(execFileSync('id', ['-g', 'postgres'])),
+        }
+      : {};
+  if (owner.uid !== undefined) chownSync(dir, owner.uid, owner.gid);
+  execFileSync(
+    join(B, 'initdb'),
+    ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'],
+    { stdio: 'ignore', ...owner },
+  );
+  const port = 40_000 + Math.floor(Math.random() * 10_000);
+  // Durable settings (fsync on): the comparison is with SQLite's WAL on a real disk.
+  const proc = spawn(
+    join(B, 'postgres'),
+    ['-D', join(dir, 'data'), '-k', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'],
+    { stdio: 'ignore', ...owner },
+  );
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  for (let i = 0; ; i++) {
+    if (spawnSync(join(B, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).status === 0) break;
+    if (i > 600) throw new Error('PostgreSQL did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    stop: async () => {
+      await new Promise((r) => {
+        proc.once('exit', r);
+        proc.kill('SIGINT');
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function apply(state, file) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [bin, 'apply', '--yes', '-f', file, '--state', state], {
+    encoding: 'utf8',
+    cwd: work,
+  });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`apply failed (${r.status}): ${r.stderr}`);
+  return s;
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const pg = process.env.SETPOINT_BENCH_PG_URL
+  ? { url: process.env.SETPOINT_BENCH_PG_URL, stop: async () => {} }
+  : await startPostgres();
+const results = {};
+try {
+  for (const [store, state] of [
+    ['SQLite', join(work, 'state.db')],
+    ['PostgreSQL', pg.url],
+  ]) {
+    const file = join(work, `${store}.yaml`);
+    writeFileSync(file, manifest(join(work, `files-${store}`)));
+    const cold = apply(state, file);
+    const noop = [];
+    for (let i = 0; i < runs; i++) noop.push(apply(state, file));
+    results[store] = { cold, noop };
+    console.log(
+      `${store}: cold ${cold.toFixed(2)} s; no-op ${noop.map((s) => s.toFixed(3)).join(', ')} s (median ${median(noop).toFixed(3)})`,
+    );
+  }
+} finally {
+  await pg.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+const sq = median(results.SQLite.noop);
+const pq = median(results.PostgreSQL.noop);
+const section = [
+  '<!-- store-bench:start (written by `npm run bench:store`) -->',
+  '## The PostgreSQL store against the SQLite store',
+  '',
+  `Measured ${new Date().toISOString()} with \`npm run bench:store\` on ${cpuList().length} cores (${cpuList()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.version}; PostgreSQL 15 on the same host over TCP (localhost), default durability (fsync on). One Directory and ${n.toLocaleString('en')} Files; one cold apply per store, then ${runs} one-shot no-op applies (\`setpoint apply --yes\`, a new process each), median wall time.`,
+  '',
+  '| store | cold apply s | no-op runs s | median no-op s |',
+  '|---|---:|---|---:|',
+  ...Object.entries(results).map(
+    ([s, r]) =>
+      `| ${s} | ${r.cold.toFixed(2)} | ${r.noop.map((x) => x.toFixed(3)).join(', ')} | ${median(r.noop).toFixed(3)} |`,
+  ),
+  '',
+  `PostgreSQL ÷ SQLite, no-op: **${(pq / sq).toFixed(2)}×** (target ≤ 1.5×).`,
+  '<!-- store-bench:end -->',
+].join('\n');
+const resultsFile = join(root, 'bench', 'RESULTS.md');
+const old = readFileSync(resultsFile, 'utf8');
+const re = /<!-- store-bench:start[\s\S]*?<!-- store-bench:end -->/;
+writeFileSync(resultsFile, re.test(old) ? old.replace(re, section) : old.trimEnd() + '\n\n' + section + '\n');
+console.log(section);
