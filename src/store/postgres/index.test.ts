@@ -75,7 +75,7 @@ if (skip) {
     });
   });
 
-  describe('PostgresStore: fencing', () => {
+  describe('PostgresStore: a stale term', () => {
     it('refuses a write from a stale term atomically, and tells the fence once', async () => {
       const url = await fresh();
       const [a, b] = [await openStore(url), await openStore(url)];
@@ -134,6 +134,67 @@ if (skip) {
       );
       const store = await openStore();
       assert.doesNotMatch(store.location, /:[^/@]*@/);
+    });
+  });
+
+  describe('PostgresStore: the audit chain', () => {
+    const input = (i: number) => ({
+      time: `2024-05-01T10:00:${String(i).padStart(2, '0')}.000Z`,
+      actor: i % 2 ? 'ada' : 'bob',
+      action: 'apply',
+      resourceId: `File/default/r${i}`,
+      result: 'succeeded',
+      detail: { n: i },
+    });
+
+    /** A store with entries 1..n (over two handles), and a raw connection to tamper with it. */
+    async function chain(n: number) {
+      const url = await fresh();
+      const [a, b] = [await openStore(url), await openStore(url)];
+      for (let i = 1; i <= n; i++) await (i % 2 ? a : b).appendAudit([input(i)]);
+      const raw = new pg.Client({ connectionString: url });
+      await raw.connect();
+      return { store: a, raw };
+    }
+
+    it('continues one chain across handles, and verifies it', async () => {
+      const { store, raw } = await chain(6);
+      await raw.end();
+      const v = await store.verifyAudit();
+      assert.equal(v.ok, true);
+      assert.equal(v.entries, 6);
+      assert.deepEqual(
+        (await store.listAudit()).map((e) => e.seq),
+        [1, 2, 3, 4, 5, 6],
+      );
+    });
+
+    it('names an edited entry, a deleted one and a truncated tail', async () => {
+      const edited = await chain(5);
+      await edited.raw.query("UPDATE audit SET result = 'failed' WHERE seq = 3");
+      await edited.raw.end();
+      assert.deepEqual((await edited.store.verifyAudit()).firstBad, {
+        seq: 3,
+        problem: 'was edited: its content no longer matches its hash',
+      });
+
+      const gap = await chain(5);
+      await gap.raw.query('DELETE FROM audit WHERE seq = 2');
+      await gap.raw.end();
+      assert.deepEqual((await gap.store.verifyAudit()).firstBad, {
+        seq: 2,
+        problem: 'entries 2..2 were removed',
+      });
+
+      const tail = await chain(5);
+      await tail.raw.query('DELETE FROM audit WHERE seq >= 4');
+      await tail.raw.end();
+      const v = await tail.store.verifyAudit();
+      assert.equal(v.ok, false);
+      assert.equal(v.firstBad?.seq, 4);
+      // The next entry continues after the recorded head, not after the truncated tail.
+      const [next] = await tail.store.appendAudit([input(6)]);
+      assert.equal(next.seq, 6);
     });
   });
 }
