@@ -58,16 +58,28 @@ export class PgWrites {
       await c.query('DELETE FROM resources WHERE id = ANY($1::text[])', [[...batch.deletes]]);
     if (batch.events?.length) await writeEvents(c, batch.events);
     const entries = batch.audits?.length ? await this.appendAudit(c, batch.audits) : [];
-    for (const i of batch.intentsDone ?? [])
-      await c.query('DELETE FROM action_intents WHERE holder = $1 AND resource_id = $2', [
-        i.holder,
-        i.resourceId,
-      ]);
-    for (const i of batch.intents ?? [])
+    const done = batch.intentsDone ?? [];
+    if (done.length)
       await c.query(
-        `INSERT INTO action_intents (holder, resource_id, data) VALUES ($1, $2, $3)
+        `DELETE FROM action_intents a USING unnest($1::text[], $2::text[]) AS d(holder, resource_id)
+         WHERE a.holder = d.holder AND a.resource_id = d.resource_id`,
+        [done.map((i) => i.holder), done.map((i) => i.resourceId)],
+      );
+    const intents = batch.intents ?? [];
+    if (intents.length)
+      // WITH ORDINALITY keeps the batch's order (listIntents reads them in it); the last of a duplicate wins.
+      await c.query(
+        `INSERT INTO action_intents (holder, resource_id, data)
+         SELECT h, r, d FROM (
+           SELECT DISTINCT ON (h, r) h, r, d, n FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(h, r, d, n)
+           ORDER BY h, r, n DESC) x
+         ORDER BY n
          ON CONFLICT (holder, resource_id) DO UPDATE SET data = excluded.data`,
-        [i.holder, i.resourceId, JSON.stringify(i)],
+        [
+          intents.map((i) => i.holder),
+          intents.map((i) => i.resourceId),
+          intents.map((i) => JSON.stringify(i)),
+        ],
       );
     for (const run of batch.runs ?? []) await writeRun(c, run);
     return entries;
@@ -147,26 +159,31 @@ async function writeEvents(c: pg.PoolClient, events: readonly EventRecord[]): Pr
   );
 }
 
-/** Inserts chained audit entries as they are (also used by `state migrate`, which copies them verbatim). */
+/** Inserts chained audit entries, in one statement. */
 export async function insertAudit(c: pg.PoolClient, entries: readonly AuditEntry[]): Promise<void> {
-  for (const e of entries)
-    await c.query(
-      `INSERT INTO audit (seq, time, actor, action, resource_id, revision_id, diff_digest, result, detail, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        e.seq,
-        e.time,
-        e.actor,
-        e.action,
-        e.resourceId ?? null,
-        e.revisionId ?? null,
-        e.diffDigest ?? null,
-        e.result,
-        e.detail ? JSON.stringify(e.detail) : null,
-        e.prevHash,
-        e.hash,
-      ],
-    );
+  const cols: unknown[][] = Array.from({ length: 11 }, () => []);
+  for (const e of entries) {
+    const row = [
+      e.seq,
+      e.time,
+      e.actor,
+      e.action,
+      e.resourceId ?? null,
+      e.revisionId ?? null,
+      e.diffDigest ?? null,
+      e.result,
+      e.detail ? JSON.stringify(e.detail) : null,
+      e.prevHash,
+      e.hash,
+    ];
+    for (let i = 0; i < row.length; i++) cols[i].push(row[i]);
+  }
+  await c.query(
+    `INSERT INTO audit (seq, time, actor, action, resource_id, revision_id, diff_digest, result, detail, prev_hash, hash)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+       $8::text[], $9::text[], $10::text[], $11::text[])`,
+    cols,
+  );
 }
 
 export async function writeRun(c: pg.PoolClient, run: RunRecord): Promise<void> {
