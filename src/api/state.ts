@@ -5,7 +5,7 @@
  */
 import { SetpointError } from '../errors.js';
 import { anchorPathFor, AuditAnchor } from '../store/audit-anchor.js';
-import { backupSqlite, migrateSqliteToPostgres, restoreSqlite, type MigrationReport } from '../store/copy.js';
+import type { MigrationReport } from '../store/copy.js';
 import { acquireStateLock } from '../store/lock.js';
 import { openStore } from '../store/open.js';
 import { isPostgresUrl, redactUrl } from '../store/postgres/url.js';
@@ -36,6 +36,8 @@ export async function migrateState(
       hint: 'name the target as postgres://user@host:5432/db (the password in PGPASSWORD or ~/.pgpass)',
     });
   const from = sqliteOnly(ctx, 'migrate');
+  // Loaded when used: other commands never load the pg driver.
+  const { migrateSqliteToPostgres } = await import('../store/copy.js');
   const report = await migrateSqliteToPostgres(from, to);
   ctx.logger.info(
     { state: from, to: redactUrl(to), counts: report.counts, auditEntries: report.audit.entries },
@@ -50,6 +52,7 @@ export async function backupState(
   file: string,
 ): Promise<{ state: string; file: string; bytes: number }> {
   const state = sqliteOnly(ctx, 'backup');
+  const { backupSqlite } = await import('../store/copy.js');
   const { bytes } = await backupSqlite(state, file);
   ctx.logger.info({ state, file, bytes }, 'state backed up');
   return { state, file, bytes };
@@ -79,6 +82,7 @@ export async function restoreState(
   } finally {
     await current.close();
   }
+  const { restoreSqlite } = await import('../store/copy.js');
   const { previous } = restoreSqlite(state, file);
   const restored = await openStore(state);
   try {
