@@ -3,7 +3,7 @@
 // with the SQLite store and with the PostgreSQL store, same workload (one
 // Directory and N Files, as the peers harness generates), same machine.
 // Each store gets one cold apply, then SPB_RUNS (default 5) timed no-op
-// applies; prints medians and writes the section of bench/RESULTS.md
+// applies, alternating between the stores; prints medians and writes the section of bench/RESULTS.md
 // between the store-bench markers.
 //
 // PostgreSQL: $SETPOINT_BENCH_PG_URL (an empty database), else a throwaway
@@ -11,7 +11,7 @@
 // postgres user when run as root) and removed at the end.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus as cpuList, totalmem, tmpdir } from 'node:os';
+import { cpus as cpuList, loadavg, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +22,7 @@ const bin = join(root, 'bin', 'setpoint.js');
 if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs')))
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 
+const loadAtStart = loadavg()[0].toFixed(1);
 const work = mkdtempSync(join(tmpdir(), 'setpoint-store-bench-'));
 const name = (i) => 'f' + String(i).padStart(5, '0');
 function manifest(filesDir) {
@@ -94,18 +95,23 @@ const pg = process.env.SETPOINT_BENCH_PG_URL
   : await startPostgres();
 const results = {};
 try {
-  for (const [store, state] of [
+  const stores = [
     ['SQLite', join(work, 'state.db')],
     ['PostgreSQL', pg.url],
-  ]) {
-    const file = join(work, `${store}.yaml`);
-    writeFileSync(file, manifest(join(work, `files-${store}`)));
-    const cold = apply(state, file);
-    const noop = [];
-    for (let i = 0; i < runs; i++) noop.push(apply(state, file));
-    results[store] = { cold, noop };
+  ];
+  const files = {};
+  for (const [store, state] of stores) {
+    files[store] = join(work, `${store}.yaml`);
+    writeFileSync(files[store], manifest(join(work, `files-${store}`)));
+    results[store] = { cold: apply(state, files[store]), noop: [] };
+  }
+  // No-op runs alternate between the stores, so both see the same load on a shared machine.
+  for (let i = 0; i < runs; i++)
+    for (const [store, state] of stores) results[store].noop.push(apply(state, files[store]));
+  for (const [store] of stores) {
+    const r = results[store];
     console.log(
-      `${store}: cold ${cold.toFixed(2)} s; no-op ${noop.map((s) => s.toFixed(3)).join(', ')} s (median ${median(noop).toFixed(3)})`,
+      `${store}: cold ${r.cold.toFixed(2)} s; no-op ${r.noop.map((s) => s.toFixed(3)).join(', ')} s (median ${median(r.noop).toFixed(3)})`,
     );
   }
 } finally {
@@ -119,7 +125,7 @@ const section = [
   '<!-- store-bench:start (written by `npm run bench:store`) -->',
   '## The PostgreSQL store against the SQLite store',
   '',
-  `Measured ${new Date().toISOString()} with \`npm run bench:store\` on ${cpuList().length} cores (${cpuList()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.version}; PostgreSQL 15 on the same host over TCP (localhost), default durability (fsync on). One Directory and ${n.toLocaleString('en')} Files; one cold apply per store, then ${runs} one-shot no-op applies (\`setpoint apply --yes\`, a new process each), median wall time.`,
+  `Measured ${new Date().toISOString()} with \`npm run bench:store\` on ${cpuList().length} cores (${cpuList()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.version}, load average ${loadAtStart} at the start; PostgreSQL 15 on the same host over TCP (localhost), default durability (fsync on). One Directory and ${n.toLocaleString('en')} Files; one cold apply per store, then ${runs} one-shot no-op applies each, alternating between the stores (\`setpoint apply --yes\`, a new process each), median wall time.`,
   '',
   '| store | cold apply s | no-op runs s | median no-op s |',
   '|---|---:|---|---:|',

@@ -195,13 +195,10 @@ export class PostgresStore implements Store {
 
   async listResourceSummaries(source: string): Promise<ResourceSummary[]> {
     // Array rows: no per-row object with column names; this runs on every plan.
-    const rows = (
-      await this.db.pool.query<[string, SyncStatus, number, number, string, HeldReason | null]>({
-        text: 'SELECT id, sync, managed, declared, signature, held FROM resources WHERE source = $1',
-        values: [source],
-        rowMode: 'array',
-      })
-    ).rows;
+    const rows = await this.db.queryArrays<[string, SyncStatus, number, number, string, HeldReason | null]>(
+      'SELECT id, sync, managed, declared, signature, held FROM resources WHERE source = $1',
+      [source],
+    );
     const out = new Array<ResourceSummary>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
