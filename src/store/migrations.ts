@@ -71,8 +71,9 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE leases (
         name TEXT PRIMARY KEY, holder TEXT NOT NULL, token BIGINT NOT NULL, acquired_at TEXT NOT NULL,
         expires_at BIGINT NOT NULL);
-      -- Bumped by every write transaction: changeCounter() reads it without touching a table.
-      CREATE SEQUENCE change_counter;
+      -- Bumped last in every write transaction, so a new value is seen only with the data it announces.
+      CREATE TABLE change_counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);
+      INSERT INTO change_counter (id, n) VALUES (1, 0);
     `,
   },
   {

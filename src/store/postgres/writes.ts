@@ -1,7 +1,8 @@
 /**
  * The write side of the PostgreSQL store: every write goes through `write`,
  * one transaction that checks the fence first (./leases.ts) and bumps the
- * change counter last. A batch (records, events, audit entries, intents,
+ * change counter last (a row, not a sequence: a reader sees the new count
+ * only once the data it announces is committed). A batch (records, events, audit entries, intents,
  * runs) is one such transaction. Records and events go in as arrays
  * (unnest), one round trip however many there are.
  *
@@ -37,7 +38,8 @@ export class PgWrites {
     return this.db.tx(async (c) => {
       await this.leases.check(c);
       const out = await fn(c);
-      await c.query("SELECT nextval('change_counter')");
+      // Last, so its row lock is held only until the commit, and the new value becomes visible with the data.
+      await c.query('UPDATE change_counter SET n = n + 1 WHERE id = 1');
       return out;
     });
   }
