@@ -305,7 +305,10 @@ export class Serve {
       try {
         await r.stop();
       } catch (err) {
-        this.options.logger.warn({ runnable: r.name, err: (err as Error).message }, 'runnable failed to stop');
+        this.options.logger.warn(
+          { runnable: r.name, err: (err as Error).message },
+          'runnable failed to stop',
+        );
       }
     }
     this.leading = [];

@@ -67,7 +67,8 @@ export function mount(routes: Routes, ctx: ServerContext): void {
         );
       // A healthy follower is ready: it serves reads and hands commands to the leader through the store.
       if (role?.role === 'follower') return c.json({ ready: true, ...who });
-      if (ctx.serve && !revision) return c.json({ ready: false, reason: 'no revision admitted yet', ...who }, 503);
+      if (ctx.serve && !revision)
+        return c.json({ ready: false, reason: 'no revision admitted yet', ...who }, 503);
       return c.json({ ready: true, revision, ...who });
     },
   });
