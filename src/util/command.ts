@@ -3,6 +3,7 @@
  * group, capturing the tail of its output. Used by Exec, secrets and probes.
  */
 import { spawn } from 'node:child_process';
+import { assertMayAct } from './act-guard.js';
 
 export interface CommandOptions {
   cwd?: string;
@@ -35,6 +36,8 @@ export function runCommand(command: Command, options: CommandOptions = {}): Prom
   const max = options.maxOutputBytes ?? 64 * 1024;
   const started = performance.now();
   return new Promise((resolve, reject) => {
+    // Synchronously before the spawn: a leader that lost its lease starts nothing (act-guard.ts).
+    assertMayAct();
     const child = spawn(argv[0], argv.slice(1), {
       cwd: options.cwd,
       env: options.env,

@@ -28,6 +28,11 @@ import {
   type HeldLock,
 } from '../../store/lock.js';
 import type { Logger } from '../../telemetry/index.js';
+import { setActGuard } from '../../util/act-guard.js';
+import { LockLostError } from '../../store/fence.js';
+
+/** The share of the TTL after the start of the last renewal during which the leader starts actions. */
+const GUARD_SHARE = 0.9;
 
 export type Role = 'leader' | 'follower';
 
@@ -68,6 +73,9 @@ export class Leadership {
   private seen: Lease | undefined;
   /** While leading: when the lease runs out unless renewed (epoch ms). */
   private expiresAt = 0;
+  /** While leading: until when (performance.now()) this replica may start actions, by its own clock. */
+  private validUntil = 0;
+  private unguard: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Elections and step-downs, one at a time. */
@@ -166,6 +174,7 @@ export class Leadership {
     }
     const { store, logger, replicaId, ttlMs } = this.options;
     let lock: HeldLock;
+    const asked = performance.now();
     try {
       lock = await acquireStateLock(store, {
         what: 'serve',
@@ -174,7 +183,9 @@ export class Leadership {
         ttlMs,
         onRenew: (seconds, renewed) => {
           this.renewals.observe({ result: renewed ? 'renewed' : 'refused' }, seconds);
-          if (renewed) this.expiresAt = Date.now() - seconds * 1000 + ttlMs;
+          if (!renewed) return;
+          this.expiresAt = Date.now() - seconds * 1000 + ttlMs;
+          this.validUntil = performance.now() - seconds * 1000 + ttlMs * GUARD_SHARE;
         },
       });
     } catch (err) {
@@ -190,6 +201,11 @@ export class Leadership {
     this.lock = lock;
     this.seen = lock.lease;
     this.expiresAt = lock.lease.expiresAt;
+    this.validUntil = asked + ttlMs * GUARD_SHARE;
+    // No command starts once the lease may have run out (a pause past it): see util/act-guard.ts.
+    this.unguard = setActGuard(() => {
+      if (performance.now() > this.validUntil) throw new LockLostError(STATE_LOCK, undefined, lock.term);
+    });
     this.leaderGauge.set(1);
     this.changes.inc({ change: 'elected' });
     logger.info(
@@ -216,6 +232,11 @@ export class Leadership {
   private async depose(lock: HeldLock, reason: StepDownReason): Promise<void> {
     if (this.lock !== lock) return;
     this.lock = undefined;
+    // Nothing starts from here on, whatever is still in flight.
+    const unguard = this.unguard;
+    this.unguard = setActGuard(() => {
+      throw new LockLostError(STATE_LOCK, undefined, lock.term);
+    });
     this.leaderGauge.set(0);
     this.changes.inc({ change: 'stepped-down' });
     const lost = lock.signal.aborted ? (lock.signal.reason as Error).message : undefined;
@@ -229,6 +250,9 @@ export class Leadership {
       // Released only now: the lease (and, when lost, the fence) outlive the work that relied on them.
       await lock.release().catch(() => undefined);
       if (lock.signal.aborted) this.options.store.setFence(undefined);
+      unguard?.();
+      this.unguard?.();
+      this.unguard = undefined;
       this.seen = await this.options.store.getLease(STATE_LOCK).catch(() => this.seen);
     }
   }
