@@ -7,8 +7,11 @@
  * pause) after that check and before the provider starts a command would
  * otherwise start it on waking, beside the new leader. The serve leader sets
  * a guard that throws once its lease, by its own monotonic clock, may have
- * run out; being synchronous, nothing can pause between it and the spawn
- * but the spawn call itself. Unset (one-shot runs, followers): no check.
+ * run out. It runs before the spawn and again after it, and the command
+ * waits at a gate until the second check passed (util/command.ts): a pause
+ * during the spawn (a fork restarted after SIGCONT) starts nothing either.
+ * What remains is the write that opens the gate, a few microseconds. Unset
+ * (one-shot runs, followers): no check, no gate.
  */
 let guard: (() => void) | undefined;
 
@@ -18,6 +21,11 @@ export function setActGuard(check: () => void): () => void {
   return () => {
     if (guard === check) guard = undefined;
   };
+}
+
+/** Whether a guard is installed (commands then wait at a gate until it passes after their spawn). */
+export function hasActGuard(): boolean {
+  return guard !== undefined;
 }
 
 /** Throws when the installed guard refuses acting now. */

@@ -3,7 +3,11 @@
  * group, capturing the tail of its output. Used by Exec, secrets and probes.
  */
 import { spawn } from 'node:child_process';
-import { assertMayAct } from './act-guard.js';
+import type { Writable } from 'node:stream';
+import { assertMayAct, hasActGuard } from './act-guard.js';
+
+/** Runs argv once a line arrives on fd 3; exits 125 (running nothing) when fd 3 closes first. */
+const GATE = ['/bin/sh', '-c', 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"', 'setpoint-gate'];
 
 export interface CommandOptions {
   cwd?: string;
@@ -38,11 +42,15 @@ export function runCommand(command: Command, options: CommandOptions = {}): Prom
   return new Promise((resolve, reject) => {
     // Synchronously before the spawn: a leader that lost its lease starts nothing (act-guard.ts).
     assertMayAct();
-    const child = spawn(argv[0], argv.slice(1), {
+    // Guarded, the command waits at a gate (fd 3) that opens only once the guard passes again after
+    // the spawn: a pause during the spawn itself (a fork restarted after SIGCONT) cannot slip through.
+    const gated = hasActGuard();
+    const [file, args] = gated ? [GATE[0], [...GATE.slice(1), ...argv]] : [argv[0], argv.slice(1)];
+    const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env,
       detached: true, // own process group, so a timeout kills the children too
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: gated ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     });
     const out = { stdout: '', stderr: '' };
     const keep = (stream: 'stdout' | 'stderr') => (chunk: string) => {
@@ -50,8 +58,8 @@ export function runCommand(command: Command, options: CommandOptions = {}): Prom
       if (out[stream].length > max) out[stream] = out[stream].slice(-max);
     };
     // A decoding stream: a multi-byte character split across two chunks stays whole.
-    child.stdout.setEncoding('utf8').on('data', keep('stdout'));
-    child.stderr.setEncoding('utf8').on('data', keep('stderr'));
+    child.stdout!.setEncoding('utf8').on('data', keep('stdout'));
+    child.stderr!.setEncoding('utf8').on('data', keep('stderr'));
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const killGroup = (sig: NodeJS.Signals) => {
@@ -78,6 +86,19 @@ export function runCommand(command: Command, options: CommandOptions = {}): Prom
       clearTimeout(timer);
       reject(err);
     });
+    if (gated) {
+      const gate = child.stdio[3] as Writable;
+      gate.on('error', () => undefined); // the command is gone: 'close' reports it
+      try {
+        assertMayAct();
+        gate.end('go\n');
+      } catch (err) {
+        killGroup('SIGKILL');
+        clearTimeout(timer);
+        reject(err as Error);
+        return;
+      }
+    }
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
