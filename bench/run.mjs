@@ -122,5 +122,9 @@ for (const n of ns)
         .join(' | ')} |`,
     );
   }
-writeFileSync(join(root, 'bench', 'RESULTS.md'), lines.join('\n') + '\n');
+// Sections other benchmarks keep in RESULTS.md (from their marker on, e.g. bench/failover.mjs) stay.
+const resultsPath = join(root, 'bench', 'RESULTS.md');
+const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
+const keptAt = previous.indexOf('<!-- failover -->');
+writeFileSync(resultsPath, lines.join('\n') + '\n' + (keptAt >= 0 ? '\n' + previous.slice(keptAt) : ''));
 console.log(lines.join('\n'));

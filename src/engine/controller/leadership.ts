@@ -17,7 +17,7 @@
  * once, the fence is dropped only after it stopped, and the replica goes on
  * as a follower: it never exits for it.
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { Lease, Store } from '../../store/index.js';
 import {
   acquireStateLock,
@@ -55,8 +55,8 @@ export interface LeadershipStatus {
 export interface LeadershipOptions {
   store: Store;
   logger: Logger;
-  /** Where `setpoint_leader`, `setpoint_leader_changes_total` and the renew histogram go. */
-  registry: Registry;
+  /** `setpoint_leader`, `setpoint_leader_changes_total`, `setpoint_lease_renew_duration_seconds` (telemetry/metrics.ts). */
+  metrics: { leader: Gauge; leaderChanges: Counter; leaseRenewSeconds: Histogram };
   replicaId: string;
   /** The lease's time to live. */
   ttlMs: number;
@@ -88,28 +88,12 @@ export class Leadership {
 
   constructor(private readonly options: LeadershipOptions) {
     this.replica = `${holderId()} serve ${options.replicaId}`;
-    const registers = [options.registry];
-    this.leaderGauge = new Gauge({
-      name: 'setpoint_leader',
-      help: 'Whether this serve replica leads (holds the state lease and acts): 1 or 0.',
-      registers,
-    });
+    this.leaderGauge = options.metrics.leader;
     this.leaderGauge.set(0);
-    this.changes = new Counter({
-      name: 'setpoint_leader_changes_total',
-      help: 'Times this replica became leader or stopped leading (sum over replicas: leadership changes).',
-      labelNames: ['change'],
-      registers,
-    });
+    this.changes = options.metrics.leaderChanges;
     this.changes.inc({ change: 'elected' }, 0);
     this.changes.inc({ change: 'stepped-down' }, 0);
-    this.renewals = new Histogram({
-      name: 'setpoint_lease_renew_duration_seconds',
-      help: "How long renewing the leader's lease took, by result (renewed, refused: lost).",
-      labelNames: ['result'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
+    this.renewals = options.metrics.leaseRenewSeconds;
   }
 
   get isLeader(): boolean {

@@ -141,7 +141,7 @@ export class Serve {
     this.leadership = new Leadership({
       store: options.store,
       logger: options.logger,
-      registry: options.metrics.registry,
+      metrics: options.metrics,
       replicaId,
       ttlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
       onElected: (lock) => this.lead(lock),
