@@ -80,7 +80,7 @@ export async function acquireStateLock(
     /** Appended to the holder's name after `what` (serve: its replica id). */
     tag?: string;
     /** After each renewal: how long it took and whether the lease was still ours (a store error counts as false). */
-    onRenew?(seconds: number, renewed: boolean): void;
+    onRenew?: (seconds: number, renewed: boolean) => void;
   } = {},
 ): Promise<HeldLock> {
   const ttlMs = options.ttlMs ?? lockTtlMs();

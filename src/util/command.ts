@@ -95,7 +95,7 @@ export function runCommand(command: Command, options: CommandOptions = {}): Prom
       } catch (err) {
         killGroup('SIGKILL');
         clearTimeout(timer);
-        reject(err as Error);
+        reject(err instanceof Error ? err : new Error(String(err)));
         return;
       }
     }
