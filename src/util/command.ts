@@ -93,6 +93,7 @@ export function runCommand(command: Command, options: CommandOptions = {}): Prom
         assertMayAct();
         gate.end('go\n');
       } catch (err) {
+        gate.destroy(); // EOF at the gate: the command exits 125 even if the kill came too late
         killGroup('SIGKILL');
         clearTimeout(timer);
         reject(err instanceof Error ? err : new Error(String(err)));
