@@ -289,7 +289,8 @@ export class Serve {
       );
     await this.stopLeading();
     this.lock = undefined;
-    this.roleChanged();
+    // Stopping is not following: serve is on its way out.
+    if (reason !== 'stopping') this.roleChanged();
   }
 
   private async stopLeading(): Promise<void> {
