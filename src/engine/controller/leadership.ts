@@ -216,11 +216,13 @@ export class Leadership {
   private async depose(lock: HeldLock, reason: StepDownReason): Promise<void> {
     if (this.lock !== lock) return;
     this.lock = undefined;
-    // Nothing starts from here on, whatever is still in flight.
+    // Lost or failed: nothing starts from here on, whatever is still in flight. Stopping: in-flight
+    // actions finish under the lease, which is released after them.
     const unguard = this.unguard;
-    this.unguard = setActGuard(() => {
-      throw new LockLostError(STATE_LOCK, undefined, lock.term);
-    });
+    if (reason !== 'stopping')
+      this.unguard = setActGuard(() => {
+        throw new LockLostError(STATE_LOCK, undefined, lock.term);
+      });
     this.leaderGauge.set(0);
     this.changes.inc({ change: 'stepped-down' });
     const lost = lock.signal.aborted ? (lock.signal.reason as Error).message : undefined;
@@ -235,7 +237,7 @@ export class Leadership {
       await lock.release().catch(() => undefined);
       if (lock.signal.aborted) this.options.store.setFence(undefined);
       unguard?.();
-      this.unguard?.();
+      if (this.unguard !== unguard) this.unguard?.();
       this.unguard = undefined;
       this.seen = await this.options.store.getLease(STATE_LOCK).catch(() => this.seen);
     }
