@@ -122,10 +122,13 @@ for (const n of ns)
         .join(' | ')} |`,
     );
   }
-// Keep the section `npm run bench:store` wrote (the PostgreSQL store against SQLite).
-const resultsFile = join(root, 'bench', 'RESULTS.md');
-const kept = existsSync(resultsFile)
-  ? readFileSync(resultsFile, 'utf8').match(/<!-- store-bench:start[\s\S]*?<!-- store-bench:end -->/)?.[0]
-  : undefined;
-writeFileSync(resultsFile, lines.join('\n') + '\n' + (kept ? `\n${kept}\n` : ''));
+// Sections other benchmarks keep in RESULTS.md (each from its own <!-- marker --> on: the store,
+// failover, packages and web benches) stay below the peers' table.
+const resultsPath = join(root, 'bench', 'RESULTS.md');
+const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
+const keptAt = previous.search(/^<!-- /m);
+writeFileSync(resultsPath, lines.join('
+') + '
+' + (keptAt >= 0 ? '
+' + previous.slice(keptAt) : ''));
 console.log(lines.join('\n'));

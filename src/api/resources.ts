@@ -12,7 +12,8 @@ import type {
   RunRecord,
 } from '../store/index.js';
 import type { ApiContext } from './context.js';
-import type { ActorOption, Description, StatusSummary } from './types.js';
+import type { ActorOption, Description, LeaderInfo, StatusSummary } from './types.js';
+import { parseHolder, STATE_LOCK } from '../store/lock.js';
 
 export async function status(ctx: ApiContext, filter: ResourceFilter = {}): Promise<StatusSummary> {
   const resources = await (await ctx.store()).listResources(filter);
@@ -22,7 +23,14 @@ export async function status(ctx: ApiContext, filter: ResourceFilter = {}): Prom
     bySync[r.sync] = (bySync[r.sync] ?? 0) + 1;
     byHealth[r.health] = (byHealth[r.health] ?? 0) + 1;
   }
-  return { resources, counts: { total: resources.length, bySync, byHealth } };
+  return { resources, counts: { total: resources.length, bySync, byHealth }, leader: await leaderOf(ctx) };
+}
+
+/** The serve replica holding the state lease now, if any (a one-shot run's lock is not a leader). */
+async function leaderOf(ctx: ApiContext): Promise<LeaderInfo | undefined> {
+  const lease = await (await ctx.store()).getLease(STATE_LOCK);
+  if (!lease || lease.expiresAt <= Date.now() || parseHolder(lease.holder).what !== 'serve') return undefined;
+  return { holder: lease.holder, term: lease.term, expiresAt: new Date(lease.expiresAt).toISOString() };
 }
 
 export async function get(ctx: ApiContext, id: string): Promise<ResourceRecord | undefined> {

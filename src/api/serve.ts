@@ -5,6 +5,7 @@ import { attachConsole, type ConsoleOptions } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { VERSION } from '../version.js';
+import { LOCK_TTL_ENV, lockTtlMs } from '../store/lock.js';
 import type { ApiContext } from './context.js';
 import { alertWindows, windowGate } from './windows.js';
 import { redactUrl } from '../store/postgres/url.js';
@@ -16,6 +17,10 @@ export interface ServeOptions {
   /** false: made, not started (the caller starts it after its own runnables). Defaults to true. */ start?: boolean;
   /** Mirror the log to a terminal too (serve's `--log-format`). Defaults to the log file only. */
   console?: ConsoleOptions;
+  /** The leader lease's time to live. Defaults to SETPOINT_LOCK_TTL_MS when set, else 15 s. */
+  leaseTtlMs?: number;
+  /** This replica's name in the lease and audit entries. Defaults to SETPOINT_REPLICA_ID, else a random one. */
+  replicaId?: string;
 }
 
 /** Starts the controller; resolves once the first revision is loaded and watches are set. */
@@ -77,6 +82,8 @@ export async function serve(
     statePath: displayedState(ctx.stateLocation),
     resyncMs: options.resyncMs,
     workers: options.workers,
+    leaseTtlMs: options.leaseTtlMs ?? (process.env[LOCK_TTL_ENV] ? lockTtlMs() : undefined),
+    replicaId: options.replicaId ?? (process.env.SETPOINT_REPLICA_ID || undefined),
   });
   if (options.start !== false) await controller.start();
   return { serve: controller, metrics, alerts };

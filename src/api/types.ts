@@ -77,6 +77,20 @@ export interface PolicyListing {
 export interface StatusSummary {
   resources: ResourceRecord[];
   counts: { total: number; bySync: Record<string, number>; byHealth: Record<string, number> };
+  /** The serve replica that leads (holds the state lease), when one does. */
+  leader?: LeaderInfo;
+  /** Asked through a server (`--server`): the replica that answered and its role. */
+  replica?: { name: string; role: 'leader' | 'follower' };
+}
+
+/** Who leads the serve replicas: the state lease's holder, its term and when its lease runs out. */
+export interface LeaderInfo {
+  /** `host:pid serve <replica id>`. */
+  holder: string;
+  /** The fencing token. */
+  term: number;
+  /** ISO time. */
+  expiresAt: string;
 }
 
 export interface Description {

@@ -87,7 +87,27 @@ export class RemoteSetpoint implements SetpointClient {
         },
       },
     );
-    return { resources: r.items, counts: r.counts };
+    const s = await this.request<{
+      serve?: {
+        leadership?: {
+          role: 'leader' | 'follower';
+          replica: string;
+          leader?: string;
+          term?: number;
+          leaseExpiresAt?: string;
+        };
+      } | null;
+    }>('GET', '/api/v1/status');
+    const l = s.serve?.leadership;
+    return {
+      resources: r.items,
+      counts: r.counts,
+      leader:
+        l?.leader && l.term !== undefined && l.leaseExpiresAt
+          ? { holder: l.leader, term: l.term, expiresAt: l.leaseExpiresAt }
+          : undefined,
+      replica: l && { name: l.replica, role: l.role },
+    };
   }
 
   async convergence(): Promise<ConvergenceFigures> {

@@ -400,6 +400,8 @@ export class Engine {
         const intent = await recorder
           .intend({ id: action.id, op: action.op, via: 'apply', changes: action.changes })
           .catch(stopOnStoreFailure);
+        // Again right before acting: a run paused while its intent was written finds out here.
+        await store.assertCanAct().catch(stopOnStoreFailure);
         let result: Performed;
         try {
           result = await performAction(obsById.get(action.id)!, action);

@@ -34,6 +34,8 @@ export interface RecorderOptions {
   store: Store;
   logger: Logger;
   actor: string;
+  /** The serve replica acting (`host:pid serve <id>`): recorded in every audit entry's detail. Defaults to none. */
+  replica?: string;
   revisionId?: string;
   runId?: string;
   /** Defaults to 250 ms. */
@@ -155,8 +157,13 @@ export class Recorder {
       ...input,
       actor: input.actor ?? this.options.actor,
       revisionId: input.revisionId ?? this.options.revisionId,
-      detail: input.detail ? redactor.redactValue(input.detail) : undefined,
+      detail: this.withReplica(input.detail ? redactor.redactValue(input.detail) : undefined),
     });
+  }
+
+  private withReplica(detail: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+    const replica = this.options.replica;
+    return replica ? { ...detail, replica } : detail;
   }
 
   /**

@@ -72,10 +72,19 @@ export function lockTtlMs(env: NodeJS.ProcessEnv = process.env): number {
  */
 export async function acquireStateLock(
   store: Store,
-  options: { timeoutMs?: number; what?: string; actor?: string; ttlMs?: number } = {},
+  options: {
+    timeoutMs?: number;
+    what?: string;
+    actor?: string;
+    ttlMs?: number;
+    /** Appended to the holder's name after `what` (serve: its replica id). */
+    tag?: string;
+    /** After each renewal: how long it took and whether the lease was still ours (a store error counts as false). */
+    onRenew?: (seconds: number, renewed: boolean) => void;
+  } = {},
 ): Promise<HeldLock> {
   const ttlMs = options.ttlMs ?? lockTtlMs();
-  const holder = `${holderId()} ${options.what ?? ''}`.trim();
+  const holder = [holderId(), options.what, options.tag].filter(Boolean).join(' ');
   const deadline = Date.now() + (options.timeoutMs ?? 0);
   for (;;) {
     const current = await store.getLease(STATE_LOCK);
@@ -83,7 +92,7 @@ export async function acquireStateLock(
       current && current.expiresAt > Date.now() && current.holder !== holder && holderIsDead(current.holder);
     const lease = await store.acquireLease(STATE_LOCK, holder, ttlMs, dead ? current : undefined);
     if (lease) {
-      const held = hold(store, lease, ttlMs);
+      const held = hold(store, lease, ttlMs, options.onRenew);
       if (lease.previous && lease.previous.holder !== holder) {
         try {
           await auditTakeover(store, lease, dead ? 'holder-gone' : 'expired', options.actor);
@@ -102,7 +111,12 @@ export async function acquireStateLock(
   }
 }
 
-function hold(store: Store, lease: Lease, ttlMs: number): HeldLock {
+function hold(
+  store: Store,
+  lease: Lease,
+  ttlMs: number,
+  onRenew?: (seconds: number, renewed: boolean) => void,
+): HeldLock {
   const controller = new AbortController();
   let lost: LockLostError | undefined;
   const onLost = (err: Error) => {
@@ -114,11 +128,14 @@ function hold(store: Store, lease: Lease, ttlMs: number): HeldLock {
   store.setFence({ lease: lease.name, holder: lease.holder, term: lease.term, ttlMs, onLost });
   const renew = async () => {
     let renewed: boolean;
+    const started = performance.now();
     try {
       renewed = await store.renewLease(lease.name, lease.holder, lease.term, ttlMs);
     } catch {
+      onRenew?.((performance.now() - started) / 1000, false);
       return; // The store is busy or failing: the next tick tries again, and the fence guards the writes meanwhile.
     }
+    onRenew?.((performance.now() - started) / 1000, renewed);
     if (!renewed) onLost(new LockLostError(lease.name, await store.getLease(lease.name), lease.term));
   };
   const timer = setInterval(() => void renew(), ttlMs / 3);
@@ -190,9 +207,10 @@ function lockedError(current: Lease | undefined, what = 'apply'): LockError {
   return new LockError(`the state is locked by another run: ${who}`, hint);
 }
 
-function parseHolder(holder: string): { host?: string; pid?: number; what?: string } {
-  const m = /^([^:\s]+):(\d+)(?: (.+))?$/.exec(holder);
-  return m ? { host: m[1], pid: Number(m[2]), what: m[3] } : {};
+/** `host:pid what [tag]` read back (serve's tag is its replica id). */
+export function parseHolder(holder: string): { host?: string; pid?: number; what?: string; tag?: string } {
+  const m = /^([^:\s]+):(\d+)(?: (\S+))?(?: (.+))?$/.exec(holder);
+  return m ? { host: m[1], pid: Number(m[2]), what: m[3], tag: m[4] } : {};
 }
 
 /** A holder on this host whose process no longer exists. */

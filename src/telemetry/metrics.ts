@@ -236,6 +236,25 @@ export class Metrics {
     failures: this.sourceFetchFailures,
     interval: this.sourceFetchInterval,
   });
+  // Several serve replicas on one state: which one leads (docs/ha.md).
+  readonly leader = new Gauge({
+    name: 'setpoint_leader',
+    help: 'Whether this serve replica leads (holds the state lease and acts): 1 or 0.',
+    registers: [this.registry],
+  });
+  readonly leaderChanges = new Counter({
+    name: 'setpoint_leader_changes_total',
+    help: 'Times this replica became leader (elected) or stopped leading (stepped-down); summed over replicas: leadership changes.',
+    labelNames: ['change'],
+    registers: [this.registry],
+  });
+  readonly leaseRenewSeconds = new Histogram({
+    name: 'setpoint_lease_renew_duration_seconds',
+    help: "How long renewing the leader's lease took, by result (renewed; refused: the lease was lost or the store failed).",
+    labelNames: ['result'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
   readonly buildInfo = new Gauge({
     name: 'setpoint_build_info',
     help: 'Always 1; the version of setpoint running.',

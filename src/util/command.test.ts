@@ -4,11 +4,12 @@
  * and output decoding across chunk boundaries.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir } from '../../test/helpers.js';
+import { setActGuard } from './act-guard.js';
 import { describeCommand, runCommand } from './command.js';
 
 function alive(pid: number): boolean {
@@ -125,5 +126,57 @@ describe('runCommand', () => {
 
   it('rejects when the program cannot be started', async () => {
     await assert.rejects(runCommand(['/nonexistent/program']), { code: 'ENOENT' });
+  });
+});
+
+describe('runCommand under an act guard', () => {
+  it('a refusing guard starts nothing; a passing one runs the command through its gate', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'ran');
+    const refuse = setActGuard(() => {
+      throw new Error('lease lost');
+    });
+    try {
+      await assert.rejects(runCommand(`echo x >> ${out}`), /lease lost/);
+    } finally {
+      refuse();
+    }
+    assert.equal(existsSync(out), false, 'nothing ran');
+
+    const pass = setActGuard(() => undefined);
+    try {
+      const r = await runCommand(['/bin/sh', '-c', `echo "$0 $1" >> ${out}; echo done`, 'a b', 'c']);
+      assert.equal(r.exitCode, 0, r.stderr);
+      assert.equal(r.stdout, 'done\n');
+      assert.equal(readFileSync(out, 'utf8'), 'a b c\n', 'arguments pass the gate unchanged');
+    } finally {
+      pass();
+    }
+  });
+
+  it('a guard that refuses once the command is spawned (a pause during the spawn) keeps it from running', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'ran');
+    let calls = 0;
+    // Passes before the spawn, refuses right after it: as a lease that ran out while the fork was paused.
+    const guard = setActGuard(() => {
+      if (++calls > 1) throw new Error('lease lost during the spawn');
+    });
+    try {
+      await assert.rejects(runCommand(`echo x >> ${out}`), /lease lost during the spawn/);
+    } finally {
+      guard();
+    }
+    // Once no process carries the command any more, it can no longer write.
+    const running = () =>
+      readdirSync('/proc').some((pid) => {
+        try {
+          return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(out);
+        } catch {
+          return false;
+        }
+      });
+    while (running()) await sleep(10);
+    assert.equal(existsSync(out), false, 'the command never got past its gate');
   });
 });

@@ -3,6 +3,11 @@
  * group, capturing the tail of its output. Used by Exec, secrets and probes.
  */
 import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { assertMayAct, hasActGuard } from './act-guard.js';
+
+/** Runs argv once a line arrives on fd 3; exits 125 (running nothing) when fd 3 closes first. */
+const GATE = ['/bin/sh', '-c', 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"', 'setpoint-gate'];
 
 export interface CommandOptions {
   cwd?: string;
@@ -35,11 +40,17 @@ export function runCommand(command: Command, options: CommandOptions = {}): Prom
   const max = options.maxOutputBytes ?? 64 * 1024;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), {
+    // Synchronously before the spawn: a leader that lost its lease starts nothing (act-guard.ts).
+    assertMayAct();
+    // Guarded, the command waits at a gate (fd 3) that opens only once the guard passes again after
+    // the spawn: a pause during the spawn itself (a fork restarted after SIGCONT) cannot slip through.
+    const gated = hasActGuard();
+    const [file, args] = gated ? [GATE[0], [...GATE.slice(1), ...argv]] : [argv[0], argv.slice(1)];
+    const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env,
       detached: true, // own process group, so a timeout kills the children too
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: gated ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     });
     const out = { stdout: '', stderr: '' };
     const keep = (stream: 'stdout' | 'stderr') => (chunk: string) => {
@@ -47,8 +58,8 @@ export function runCommand(command: Command, options: CommandOptions = {}): Prom
       if (out[stream].length > max) out[stream] = out[stream].slice(-max);
     };
     // A decoding stream: a multi-byte character split across two chunks stays whole.
-    child.stdout.setEncoding('utf8').on('data', keep('stdout'));
-    child.stderr.setEncoding('utf8').on('data', keep('stderr'));
+    child.stdout!.setEncoding('utf8').on('data', keep('stdout'));
+    child.stderr!.setEncoding('utf8').on('data', keep('stderr'));
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const killGroup = (sig: NodeJS.Signals) => {
@@ -75,6 +86,20 @@ export function runCommand(command: Command, options: CommandOptions = {}): Prom
       clearTimeout(timer);
       reject(err);
     });
+    if (gated) {
+      const gate = child.stdio[3] as Writable;
+      gate.on('error', () => undefined); // the command is gone: 'close' reports it
+      try {
+        assertMayAct();
+        gate.end('go\n');
+      } catch (err) {
+        gate.destroy(); // EOF at the gate: the command exits 125 even if the kill came too late
+        killGroup('SIGKILL');
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+    }
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);

@@ -36,6 +36,11 @@ export function register(program: Command): void {
       parseDurationOption,
     )
     .option(
+      '--lease-ttl <duration>',
+      'leader lease time to live when several serve replicas share the state; renewed every third of it (default: SETPOINT_LOCK_TTL_MS, else 15s)',
+      parseDurationOption,
+    )
+    .option(
       '--log-format <format>',
       'log lines on stderr too: pretty, json or none (default: pretty on a terminal, else none; the JSON log file is always written)',
       parseLogFormat,
@@ -49,6 +54,7 @@ export function register(program: Command): void {
           listen?: string | false;
           logFormat?: LogFormat;
           grace?: number;
+          leaseTtl?: number;
         },
         cmd: Command,
       ) =>
@@ -65,6 +71,7 @@ export function register(program: Command): void {
             workers: opts.workers,
             start: false,
             console: mirror,
+            leaseTtlMs: opts.leaseTtl,
           });
           const listen = opts.listen ?? api.settings.server.listen;
           let http: ApiServer | undefined;
@@ -96,8 +103,21 @@ export function register(program: Command): void {
           const manager = serve.manager({ http: httpRunnable, graceMs: opts.grace });
           await manager.start();
           const s = serve.status();
-          o.err(
-            `setpoint serve: revision ${s.revision ?? '(none admitted)'}, watching ${s.watches} kind(s); Ctrl-C or SIGTERM to stop`,
+          const role = s.leadership;
+          if (role.role === 'leader')
+            o.err(
+              `setpoint serve: revision ${s.revision ?? '(none admitted)'}, watching ${s.watches} kind(s); Ctrl-C or SIGTERM to stop`,
+            );
+          else
+            o.err(
+              `setpoint serve: follower (${role.replica}); leader ${role.leader ?? '(none)'}, term ${role.term ?? '?'}; serving reads; Ctrl-C or SIGTERM to stop`,
+            );
+          serve.onRoleChange((r) =>
+            o.err(
+              r.role === 'leader'
+                ? `setpoint serve: leading (${r.replica}, term ${r.term}), revision ${serve.status().revision ?? '(none admitted)'}`
+                : `setpoint serve: following (${r.replica}); leader ${r.leader ?? '(none)'}`,
+            ),
           );
           const ended = await manager.run((sig) => o.err(`${sig}: finishing in-flight work…`));
           if (!ended.clean) {

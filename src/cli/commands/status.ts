@@ -61,6 +61,11 @@ export function register(program: Command): void {
           return;
         }
         const c = o.colors;
+        if (status.replica) o.out(`this replica: ${status.replica.name} (${status.replica.role})`);
+        if (status.leader)
+          o.out(
+            `leader: ${status.leader.holder} (term ${status.leader.term}, lease until ${status.leader.expiresAt})`,
+          );
         if (status.resources.length === 0) {
           o.out('No resources recorded yet. Run `setpoint apply` first.');
           return;

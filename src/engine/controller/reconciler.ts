@@ -569,6 +569,9 @@ export class Reconciler {
       actor: ctx.actor,
       revisionId: revision.id,
     });
+    // Again right before acting: a leader paused while its intent was written (its lease taken over
+    // meanwhile) finds out here, not after it acted beside the new leader.
+    await store.assertCanAct();
     const outcome = (
       o: Pick<OutcomeInput, 'result' | 'message' | 'record' | 'detail' | 'reason' | 'quiet'>,
     ) =>

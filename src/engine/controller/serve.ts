@@ -2,10 +2,16 @@
  * `setpoint serve`: the continuous loop, as the parts a Manager (manager.ts)
  * starts in order and stops in reverse (controller-runtime's manager):
  *
- *   [first runnables: span export] -> [HTTP] -> state lock -> recorder ->
- *   controller workers -> sources (first revisions, folder watches, Git
- *   polls) -> provider watches -> periodic resync -> commands (nudges) ->
- *   [last runnables: alert evaluator]
+ *   [first runnables: span export] -> [HTTP] -> leader election, and
+ *   while this replica leads: recorder -> controller workers -> sources
+ *   (first revisions, folder watches, Git polls) -> provider watches ->
+ *   periodic resync -> commands (nudges) -> [last runnables: alert evaluator]
+ *
+ * Several replicas may serve one state: every one serves reads, probes and
+ * metrics; the one holding the state lease leads (leadership.ts) and runs
+ * the loop. A follower's API writes commands (approvals, nudges) to the
+ * store, and the leader executes them. Losing the lease stops the loop at
+ * once and the replica follows again; it is restarted on the next election.
  *
  * Stopping (SIGTERM): readiness says 503, no new work is taken, in-flight
  * actions finish, everything is persisted, the lock is released, HTTP goes
@@ -15,6 +21,7 @@
  * written: health.ts, record-guard.ts) it stops acting, says why on /readyz
  * and resumes by itself.
  */
+import { randomUUID } from 'node:crypto';
 import type { Resource, ResourceId } from '../../manifest/index.js';
 import type { ProviderRegistry } from '../../provider/registry.js';
 import type { Disposable } from '../../provider/types.js';
@@ -30,12 +37,13 @@ import type { Admission, SourceSet } from '../../source/sources.js';
 import { parseDuration } from '../../util/duration.js';
 import { createContext } from '../../provider/context.js';
 import { combineDesired } from '../../desired/desired.js';
-import { acquireStateLock, type HeldLock } from '../../store/lock.js';
+import type { HeldLock } from '../../store/lock.js';
 import { Recorder, type Flushed } from '../recorder.js';
 import { reportAdmission, reportViolations, type ReportSinks } from './admission-report.js';
 import { Controller } from './controller.js';
 import { DesiredIndex } from './desired-index.js';
 import { ServeHealth, type Degradation } from './health.js';
+import { Leadership, type LeadershipStatus, type StepDownReason } from './leadership.js';
 import { Manager, type Runnable } from './manager.js';
 import { Reconciler, type WindowGate } from './reconciler.js';
 import { FolderWatch } from './source.js';
@@ -60,6 +68,10 @@ export interface ServeOptions {
   workers?: number;
   /** How often to look for commands from the CLI in the store. Defaults to 250 ms. */
   pollMs?: number;
+  /** The leader lease's time to live (renewed every TTL/3). Defaults to 15 s. */
+  leaseTtlMs?: number;
+  /** This replica's name in the lease holder, logs and audit entries. Defaults to a random one. */
+  replicaId?: string;
   /**
    * More runnables: phase "first" ones start before everything else and stop
    * after it (e.g. span export); the others start last and stop first (e.g.
@@ -83,12 +95,22 @@ export interface ServeStatus {
   startedAt: string;
   /** Why serve is not acting now (the state cannot be written…); empty when it is. */
   degraded: Degradation[];
+  /** This replica's role, the leader and its lease. */
+  leadership: LeadershipStatus;
 }
+
+/** The leader lease's default time to live for serve. */
+export const DEFAULT_LEASE_TTL_MS = 15_000;
 
 export class Serve {
   /** Whether serve may act, and why not: readiness, the degraded gauge and the workers read it. */
   readonly health = new ServeHealth();
   private lock: HeldLock | undefined;
+  readonly leadership: Leadership;
+  /** The leader's parts started in the current tenure, in start order. */
+  private leading: Runnable[] = [];
+  /** The current tenure ended because its lease was lost: act on nothing more (no stop hooks). */
+  private deposedByLoss = false;
   private recorder: Recorder | undefined;
   private guard: RecordGuard | undefined;
   private controller: Controller | undefined;
@@ -115,6 +137,29 @@ export class Serve {
   constructor(private readonly options: ServeOptions) {
     this.health.register(options.metrics.registry);
     this.health.onChange((d, raised) => this.healthChanged(d, raised));
+    const replicaId = options.replicaId ?? randomUUID().slice(0, 8);
+    this.leadership = new Leadership({
+      store: options.store,
+      logger: options.logger,
+      metrics: options.metrics,
+      replicaId,
+      ttlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+      onElected: (lock) => this.lead(lock),
+      onDeposed: (reason) => this.follow(reason),
+    });
+  }
+
+  private readonly roleListeners = new Set<(s: LeadershipStatus) => void>();
+
+  /** Called after this replica became leader or stopped leading; returns the unsubscribe. */
+  onRoleChange(listener: (s: LeadershipStatus) => void): () => void {
+    this.roleListeners.add(listener);
+    return () => this.roleListeners.delete(listener);
+  }
+
+  private roleChanged(): void {
+    const s = this.leadership.status();
+    for (const l of this.roleListeners) l(s);
   }
 
   private readonly flushListeners = new Set<(written: Flushed) => void>();
@@ -152,8 +197,7 @@ export class Serve {
       runnables: [
         ...extra.filter((r) => r.phase === 'first'),
         ...(options.http ? [options.http] : []),
-        ...this.parts(),
-        ...extra.filter((r) => r.phase !== 'first'),
+        this.election(),
       ],
       onUncaught: (err) => this.uncaught(err),
     });
@@ -170,33 +214,110 @@ export class Serve {
     await this.managed?.stop();
   }
 
-  /** The loop's parts, in start order. */
+  /**
+   * Leader election: started after HTTP, stopped before it. On SIGTERM the
+   * leader's work stops and the lease is released (a follower takes over at
+   * once) while probes still answer.
+   */
+  private election(): Runnable {
+    return {
+      name: 'leader election',
+      start: async () => {
+        this.unsubscribeProblem = this.options.store.onProblem((p) =>
+          this.health.degrade('state-lost', p.message),
+        );
+        await this.leadership.start();
+      },
+      drain: () => {
+        this.stopping = true;
+        for (const r of this.leading) r.drain?.();
+      },
+      stop: async () => {
+        await this.leadership.stop();
+        this.unsubscribeProblem?.();
+        this.options.logger.info({}, 'serve stopped');
+      },
+    };
+  }
+
+  /** Elected: recover what a gone leader left in flight, then start the loop's parts in order. */
+  private async lead(lock: HeldLock): Promise<void> {
+    const { store, logger } = this.options;
+    this.lock = lock;
+    this.stopping = false;
+    this.deposedByLoss = false;
+    this.pass = undefined;
+    this.index = undefined;
+    this.bySource.clear();
+    // Runs and actions of a process that is gone (or a leader that lost its lease): interrupted, and audited so.
+    const recovered = await recoverInterrupted(store);
+    if (recovered.runs.length || recovered.intents.length)
+      logger.warn(
+        { runs: recovered.runs.map((r) => r.id), actions: recovered.intents.map((i) => i.resourceId) },
+        'runs of a process that is gone marked interrupted; actions in flight audited as interrupted',
+      );
+    const parts = [...this.parts(), ...(this.options.runnables ?? []).filter((r) => r.phase !== 'first')];
+    for (const r of parts) {
+      try {
+        await r.start();
+      } catch (err) {
+        logger.error({ runnable: r.name, err: (err as Error).message }, 'cannot start');
+        await this.stopLeading();
+        throw err;
+      }
+      this.leading.push(r);
+      if (r.name === 'recorder') {
+        const previous = lock.lease.previous?.holder;
+        this.recorder?.event(
+          'Normal',
+          'LeaderElected',
+          `${lock.lease.holder} leads (term ${lock.term})${previous ? `, after ${previous}` : ''}`,
+        );
+      }
+    }
+    this.roleChanged();
+  }
+
+  /** Stepping down: stop the loop's parts now, in reverse (a lost lease also skips the stop hooks). */
+  private async follow(reason: StepDownReason): Promise<void> {
+    this.deposedByLoss = reason === 'lost';
+    if (reason !== 'lost')
+      this.recorder?.event(
+        'Normal',
+        'LeaderSteppedDown',
+        `${this.leadership.replica} stops leading (term ${this.lock?.term ?? '?'}): ${reason}`,
+      );
+    await this.stopLeading();
+    this.lock = undefined;
+    // Stopping is not following: serve is on its way out.
+    if (reason !== 'stopping') this.roleChanged();
+  }
+
+  private async stopLeading(): Promise<void> {
+    this.stopping = true;
+    for (const r of this.leading) {
+      try {
+        r.drain?.();
+      } catch (err) {
+        this.options.logger.warn({ runnable: r.name, err: (err as Error).message }, 'cannot drain');
+      }
+    }
+    for (const r of [...this.leading].reverse()) {
+      try {
+        await r.stop();
+      } catch (err) {
+        this.options.logger.warn(
+          { runnable: r.name, err: (err as Error).message },
+          'runnable failed to stop',
+        );
+      }
+    }
+    this.leading = [];
+  }
+
+  /** The loop's parts, in start order (the leader's work). */
   private parts(): Runnable[] {
     return [
-      {
-        name: 'state lock',
-        start: async () => {
-          const { store } = this.options;
-          this.lock = await acquireStateLock(store, { what: 'serve', actor: 'setpoint-serve' });
-          // Runs and actions of a process that is gone: interrupted, and audited so.
-          const recovered = await recoverInterrupted(store);
-          if (recovered.runs.length || recovered.intents.length)
-            this.options.logger.warn(
-              { runs: recovered.runs.map((r) => r.id), actions: recovered.intents.map((i) => i.resourceId) },
-              'runs of a process that is gone marked interrupted; actions in flight audited as interrupted',
-            );
-          // Both stay until a restart: the handle is never trusted again.
-          this.lock.signal.addEventListener('abort', () =>
-            this.health.degrade('lock-lost', (this.lock!.signal.reason as Error).message),
-          );
-          this.unsubscribeProblem = store.onProblem((p) => this.health.degrade('state-lost', p.message));
-        },
-        stop: async () => {
-          this.unsubscribeProblem?.();
-          await this.lock?.release();
-          this.options.logger.info({}, 'serve stopped');
-        },
-      },
       { name: 'recorder', start: () => this.startRecorder(), stop: () => this.stopRecorder() },
       {
         name: 'controller',
@@ -228,6 +349,7 @@ export class Serve {
       store,
       logger,
       actor: 'setpoint-serve',
+      replica: this.leadership.replica,
       flushIntervalMs: 100,
       onFlushed: (w) => this.emitFlushed(w),
       onFlushError: (err) => {
@@ -331,7 +453,8 @@ export class Serve {
   private async stopController(): Promise<void> {
     this.stopping = true;
     await this.controller?.stop();
-    await this.stopHooks();
+    // A leader that lost its lease acts on nothing more: the new leader owns the targets now.
+    if (!this.deposedByLoss) await this.stopHooks();
   }
 
   private sinks(): ReportSinks {
@@ -703,6 +826,7 @@ export class Serve {
       watches: this.watches.size,
       startedAt: this.startedAt,
       degraded: this.health.list(),
+      leadership: this.leadership.status(),
     };
   }
 

@@ -1,4 +1,4 @@
-/** Probes and metrics: /healthz (alive), /readyz (first revision admitted, acting, not stopping), /metrics. */
+/** Probes and metrics: /healthz (alive), /readyz (leader: first revision admitted, acting, not stopping; follower: healthy; with the role), /metrics. */
 import * as z from 'zod';
 import type { Routes } from '../route.js';
 import type { ServerContext } from '../context.js';
@@ -31,12 +31,28 @@ export function mount(routes: Routes, ctx: ServerContext): void {
           .array(z.object({ reason: z.string(), message: z.string(), since: z.string() }))
           .optional()
           .describe('Why serve is not acting (the state cannot be written, …): it resumes by itself'),
+        role: z
+          .enum(['leader', 'follower'])
+          .optional()
+          .describe('Inside serve: whether this replica leads (acts) or follows (serves reads)'),
+        replica: z.string().optional().describe('This replica: host:pid serve <replica id>'),
+        leader: z.string().optional().describe('The lease holder that leads, as this replica last saw it'),
+        term: z.number().optional().describe("The leader lease's term (fencing token)"),
+        leaseExpiresAt: z.string().optional().describe("When the leader's lease runs out unless renewed"),
       }),
     },
     handler: (c) => {
       const status = ctx.serve?.status();
       const revision = status?.revision;
-      if (ctx.draining) return c.json({ ready: false, revision, reason: 'stopping' }, 503);
+      const role = status?.leadership;
+      const who = role && {
+        role: role.role,
+        replica: role.replica,
+        leader: role.leader,
+        term: role.term,
+        leaseExpiresAt: role.leaseExpiresAt,
+      };
+      if (ctx.draining) return c.json({ ready: false, revision, reason: 'stopping', ...who }, 503);
       const degraded = status?.degraded ?? [];
       if (degraded.length > 0)
         return c.json(
@@ -45,11 +61,15 @@ export function mount(routes: Routes, ctx: ServerContext): void {
             revision,
             reason: degraded.map((d) => d.message).join('; '),
             degraded: degraded.map((d) => ({ reason: d.reason, message: d.message, since: d.since })),
+            ...who,
           },
           503,
         );
-      if (ctx.serve && !revision) return c.json({ ready: false, reason: 'no revision admitted yet' }, 503);
-      return c.json({ ready: true, revision });
+      // A healthy follower is ready: it serves reads and hands commands to the leader through the store.
+      if (role?.role === 'follower') return c.json({ ready: true, ...who });
+      if (ctx.serve && !revision)
+        return c.json({ ready: false, reason: 'no revision admitted yet', ...who }, 503);
+      return c.json({ ready: true, revision, ...who });
     },
   });
 
