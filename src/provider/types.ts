@@ -7,6 +7,7 @@ import type * as z from 'zod';
 import type { Change } from '../diff/index.js';
 import type { PathClaim, Resource, ResourceId } from '../manifest/index.js';
 import type { Secrets } from '../secrets/index.js';
+import type { Facts } from '../facts/index.js';
 
 export type { Health, HealthStatus } from '../health/types.js';
 export { HEALTH_RANK } from '../health/types.js';
@@ -36,6 +37,12 @@ export interface Ctx {
    * ProviderError naming `field`.
    */
   readFile(path: string, field: string): Buffer;
+  /**
+   * Host facts (built-in and the project's custom ones), gathered on first
+   * call and cached for the process. Throws a SetpointError when a custom
+   * fact fails.
+   */
+  facts(): Facts;
   /** Records an event about this resource (e.g. a command's output). */
   event(type: EventType, reason: string, message: string): void;
   readonly signal?: AbortSignal;
