@@ -17,7 +17,7 @@ export function register(program: Command): void {
             hint: 'run `setpoint facts` to list every fact',
           });
         if (o.json) return o.printJson(value);
-        if (value === null || typeof value !== 'object') return o.out(String(value));
+        if (value === null || typeof value !== 'object') return o.out(scalar(value));
         const rows = flatten(value, name ?? '');
         const width = Math.max(...rows.map(([k]) => k.length));
         for (const [k, v] of rows) o.out(`${k.padEnd(width)}  ${v}`);
@@ -27,8 +27,12 @@ export function register(program: Command): void {
 
 /** `[dotted.name, value]` rows of every leaf, in the facts' own order. */
 function flatten(value: unknown, prefix: string): Array<[string, string]> {
-  if (value === null || typeof value !== 'object') return [[prefix, String(value)]];
+  if (value === null || typeof value !== 'object') return [[prefix, scalar(value)]];
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length === 0) return [[prefix, Array.isArray(value) ? '[]' : '{}']];
   return entries.flatMap(([k, v]) => flatten(v, prefix ? `${prefix}.${k}` : k));
+}
+
+function scalar(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
