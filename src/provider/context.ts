@@ -81,6 +81,10 @@ class ResourceContext implements RecordingCtx {
     return data;
   }
 
+  noteInput(label: string, data: string | Buffer): void {
+    this.sourceDigests.push(`${label} ${createHash('sha256').update(data).digest('hex')}`);
+  }
+
   facts(): Facts {
     return (this.options.facts ?? builtinOnly)();
   }

@@ -43,6 +43,12 @@ export interface Ctx {
    * fact fails.
    */
   facts(): Facts;
+  /**
+   * Notes an input the rendered state depends on that is not a source file
+   * (e.g. the facts a template read), so the revision digest covers it. Only
+   * its sha256 is kept; never pass data derived from a secret.
+   */
+  noteInput(label: string, data: string | Buffer): void;
   /** Records an event about this resource (e.g. a command's output). */
   event(type: EventType, reason: string, message: string): void;
   readonly signal?: AbortSignal;
