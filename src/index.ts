@@ -17,6 +17,7 @@ export {
   symlink,
   exec,
   proc,
+  fileEdit,
   resource,
   defineKind,
   kindBuilder,
@@ -36,6 +37,7 @@ export {
   type SymlinkSpecInput,
   type ExecSpecInput,
   type ProcessSpecInput,
+  type FileEditSpecInput,
 } from './builders/index.js';
 export {
   loadTypeScriptManifest,

@@ -40,3 +40,9 @@ export const exec: KindBuilder<'Exec', BuiltinSpecs['Exec']> = kindBuilder('Exec
  * Node's global): `proc('web', { command: 'node', args: ['server.js'], replicas: 2 })`.
  */
 export const proc: KindBuilder<'Process', BuiltinSpecs['Process']> = kindBuilder('Process');
+
+/**
+ * A part of a file setpoint does not own: a line, a marked block or a key,
+ * e.g. `fileEdit('sshd-root', { path: '/etc/ssh/sshd_config', line: 'PermitRootLogin no', match: '^PermitRootLogin ' })`.
+ */
+export const fileEdit: KindBuilder<'FileEdit', BuiltinSpecs['FileEdit']> = kindBuilder('FileEdit');

@@ -3,7 +3,7 @@
  * Each returns a plain resource document; the TypeScript loader
  * (manifest/typescript.ts) collects what a manifest module exports.
  */
-export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
+export { file, directory, symlink, exec, proc, fileEdit, kindBuilder, type KindBuilder } from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export {
   refToId,
@@ -23,4 +23,5 @@ export type {
   SymlinkSpecInput,
   ExecSpecInput,
   ProcessSpecInput,
+  FileEditSpecInput,
 } from './kinds.js';

@@ -14,6 +14,7 @@ import type { BuiltinKind } from '../providers/index.js';
 import type { DirectorySpecSchema } from '../providers/directory/index.js';
 import type { ExecSpecSchema } from '../providers/exec/index.js';
 import type { FileSpecSchema } from '../providers/file/spec.js';
+import type { FileEditSpecSchema } from '../providers/file-edit/spec.js';
 import type { ProcessSpecSchema } from '../providers/process/spec.js';
 import type { SymlinkSpecSchema } from '../providers/symlink/index.js';
 
@@ -28,6 +29,8 @@ export interface SymlinkSpecInput extends z.input<typeof SymlinkSpecSchema> {}
 export interface ExecSpecInput extends z.input<typeof ExecSpecSchema> {}
 /** A Process's spec as a manifest writes it. */
 export interface ProcessSpecInput extends z.input<typeof ProcessSpecSchema> {}
+/** A FileEdit's spec as a manifest writes it. */
+export interface FileEditSpecInput extends z.input<typeof FileEditSpecSchema> {}
 
 interface SpecInputs {
   File: FileSpecInput;
@@ -35,6 +38,7 @@ interface SpecInputs {
   Symlink: SymlinkSpecInput;
   Exec: ExecSpecInput;
   Process: ProcessSpecInput;
+  FileEdit: FileEditSpecInput;
 }
 
 /** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */

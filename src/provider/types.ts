@@ -5,7 +5,7 @@
  */
 import type * as z from 'zod';
 import type { Change } from '../diff/index.js';
-import type { PathClaim, Resource, ResourceId } from '../manifest/index.js';
+import type { PathClaim, Resource, ResourceId, ResourceKey } from '../manifest/index.js';
 import type { Secrets } from '../secrets/index.js';
 import type { Facts } from '../facts/index.js';
 
@@ -91,7 +91,7 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
    * also be absolute, below the root and free of control characters.
    * Pure. Defaults to none.
    */
-  claims?(spec: Spec): readonly PathClaim[];
+  claims?(spec: Spec, key?: ResourceKey): readonly PathClaim[];
 
   /**
    * Reads what the spec refers to (source files, secrets). Throws a
