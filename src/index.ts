@@ -18,6 +18,7 @@ export {
   exec,
   proc,
   fileEdit,
+  cron,
   resource,
   defineKind,
   kindBuilder,
@@ -38,6 +39,7 @@ export {
   type ExecSpecInput,
   type ProcessSpecInput,
   type FileEditSpecInput,
+  type CronSpecInput,
 } from './builders/index.js';
 export {
   loadTypeScriptManifest,

@@ -46,3 +46,6 @@ export const proc: KindBuilder<'Process', BuiltinSpecs['Process']> = kindBuilder
  * e.g. `fileEdit('sshd-root', { path: '/etc/ssh/sshd_config', line: 'PermitRootLogin no', match: '^PermitRootLogin ' })`.
  */
 export const fileEdit: KindBuilder<'FileEdit', BuiltinSpecs['FileEdit']> = kindBuilder('FileEdit');
+
+/** A cron job in /etc/cron.d: `cron('backup', { schedule: '30 2 * * *', command: '/usr/local/bin/backup' })`. */
+export const cron: KindBuilder<'Cron', BuiltinSpecs['Cron']> = kindBuilder('Cron');

@@ -3,7 +3,17 @@
  * Each returns a plain resource document; the TypeScript loader
  * (manifest/typescript.ts) collects what a manifest module exports.
  */
-export { file, directory, symlink, exec, proc, fileEdit, kindBuilder, type KindBuilder } from './builtin.js';
+export {
+  file,
+  directory,
+  symlink,
+  exec,
+  proc,
+  fileEdit,
+  cron,
+  kindBuilder,
+  type KindBuilder,
+} from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export {
   refToId,
@@ -24,4 +34,5 @@ export type {
   ExecSpecInput,
   ProcessSpecInput,
   FileEditSpecInput,
+  CronSpecInput,
 } from './kinds.js';

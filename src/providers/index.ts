@@ -5,6 +5,7 @@ import { directoryProvider } from './directory/index.js';
 import { execProvider } from './exec/index.js';
 import { fileProvider } from './file/index.js';
 import { fileEditProvider } from './file-edit/index.js';
+import { cronProvider } from './cron/index.js';
 import { processProvider } from './process/index.js';
 import { symlinkProvider } from './symlink/index.js';
 
@@ -15,6 +16,7 @@ export const builtinProviders = {
   Exec: () => execProvider,
   Process: () => processProvider,
   FileEdit: () => fileEditProvider,
+  Cron: () => cronProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;
