@@ -7,7 +7,18 @@ import type { RawDocument } from '../manifest/parse.js';
 import { validateDocuments } from '../manifest/validate.js';
 import { defaultRegistry } from '../providers/index.js';
 import { createRecordingFake } from '../provider/fake.js';
-import { cron, defineKind, directory, exec, file, fileEdit, proc, refToId, resource, symlink } from './index.js';
+import {
+  cron,
+  defineKind,
+  directory,
+  exec,
+  file,
+  fileEdit,
+  proc,
+  refToId,
+  resource,
+  symlink,
+} from './index.js';
 
 const here = fileURLToPath(import.meta.url);
 const lineWith = (marker: string) =>

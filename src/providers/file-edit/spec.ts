@@ -75,6 +75,7 @@ export const FileEditSpecSchema = z
       ctx.addIssue({
         code: 'custom',
         path: modes.length > 1 ? [modes[1]] : [],
+        ...(modes.length > 1 ? { input: spec[modes[1]] } : {}),
         message:
           modes.length > 1
             ? `set exactly one of line, block or key (found ${modes.join(' and ')})`
@@ -85,6 +86,7 @@ export const FileEditSpecSchema = z
         ctx.addIssue({
           code: 'custom',
           path: [field],
+          input: spec[field],
           message: `${field} goes with ${mode}: set spec.${mode} too`,
         });
     };
@@ -98,6 +100,7 @@ export const FileEditSpecSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['match'],
+          input: spec.match,
           message: `not a valid pattern: ${problem} (${REGEX_HINT})`,
         });
     }
@@ -122,6 +125,7 @@ export const FileEditSpecSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['key'],
+        input: spec.key,
         message:
           format === 'env'
             ? 'an env file has no sections: one variable name'
@@ -131,6 +135,7 @@ export const FileEditSpecSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['key'],
+        input: spec.key,
         message: 'an env variable name: letters, digits and "_"',
       });
     if (
@@ -141,6 +146,7 @@ export const FileEditSpecSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['value'],
+        input: spec.value,
         message: `a ${format} value is a string, number or boolean`,
       });
   })

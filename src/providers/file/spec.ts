@@ -45,6 +45,7 @@ export const FileSpecSchema = z
       ctx.addIssue({
         code: 'custom',
         path: [given[1]],
+        input: spec[given[1]],
         message: `set only one of content, source, contentFrom or template (found ${given.join(' and ')})`,
       });
     if (spec.vars !== undefined && spec.template === undefined)
