@@ -121,7 +121,10 @@ export function loadDesired(options: LoadOptions): DesiredState {
       if (isTypeScriptManifest(file)) {
         // Code, not data: its result depends on its imports, so it is never cached.
         let docs: RawDocument[] = options.typescript?.get(file) ?? [];
-        if (variables.size > 0 || render?.facts)
+        if (
+          variables.size > 0 ||
+          (render?.facts && JSON.stringify(docs.map((d) => d.value)).includes('${facts.'))
+        )
           docs = interpolateDocuments(
             docs,
             { variables, facts: render?.facts, locator, defaultNamespace: options.defaultNamespace },

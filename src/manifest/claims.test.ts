@@ -194,3 +194,23 @@ describe('shared paths (FileEdit)', () => {
     assert.match(errors[0].hint ?? '', /FileEdits only/);
   });
 });
+
+describe('Cron files', () => {
+  it('two jobs whose names make one cron.d file conflict', () => {
+    const { errors } = validate({
+      'a.yaml': [
+        doc('Cron', 'backup.daily', '  schedule: "@daily"\n  command: a\n  dir: /srv/cron.d\n'),
+        doc('Cron', 'backup_daily', '  schedule: "@daily"\n  command: b\n  dir: /srv/cron.d\n'),
+        doc('Cron', 'other', '  schedule: "@daily"\n  command: c\n  dir: /srv/cron.d\n'),
+      ].join('---\n'),
+    });
+    assert.deepEqual(
+      errors.map((e) => [e.code, e.resourceId, e.field]),
+      [[PATH_CONFLICT, 'Cron/default/backup_daily', 'spec.dir']],
+    );
+    assert.match(
+      errors[0].summary,
+      /\/srv\/cron\.d\/backup_daily is already managed by Cron\/default\/backup\.daily/,
+    );
+  });
+});

@@ -44,7 +44,12 @@ export const CronSpecSchema = z
         'one line (cron reads a % in it as a newline: write \\% for a literal one)',
       )
       .describe('The command, run by /bin/sh (or SHELL). cron reads an unescaped % as a newline.'),
-    user: z.string().min(1).default('root').describe('The user it runs as; must exist. Defaults to root.'),
+    user: z
+      .string()
+      .min(1)
+      .refine((u) => !/^\d+$/.test(u), 'a user name: cron.d entries name the user, not a uid')
+      .default('root')
+      .describe('The user it runs as (a name); must exist. Defaults to root.'),
     environment: z
       .record(
         z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name: letters, digits and "_"'),
