@@ -7,7 +7,7 @@
  * writes to one file are serialised, each re-reading it first); a File
  * owning the whole path conflicts with them at validation.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsError, ProviderError } from '../../provider/errors.js';
 import type { Provider } from '../../provider/types.js';
@@ -59,11 +59,19 @@ function readText(path: string): string | undefined {
   const st = lstatOrUndefined(path);
   if (!st) return undefined;
   if (!st.isFile())
-    throw new ProviderError(`${path} is not a regular file`, {
-      code: 'SETPOINT_APPLY_REFUSED',
-      field: 'spec.path',
-      hint: 'FileEdit edits regular files; point spec.path at one',
-    });
+    throw new ProviderError(
+      st.isSymbolicLink()
+        ? `${path} is a symlink (to ${readlinkSync(path)}), not a regular file`
+        : `${path} is not a regular file`,
+      {
+        code: 'SETPOINT_APPLY_REFUSED',
+        field: 'spec.path',
+        // Rewriting through a link would replace the link with a file.
+        hint: st.isSymbolicLink()
+          ? 'point spec.path at the file the link leads to'
+          : 'FileEdit edits regular files; point spec.path at one',
+      },
+    );
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
