@@ -170,6 +170,38 @@ spec: { path: "${p.out}/\${facts.hostnmae}" }
   });
 });
 
+describe('a template given a secret', () => {
+  it('writes it, and plan, drift, events and the log never show it', () => {
+    const p = setUp();
+    const secret = 'hunter2-template-secret';
+    p.write({
+      'manifests/app.yaml': `kind: File
+metadata: { name: db-conf }
+spec:
+  path: ${p.out}/db.conf
+  template: templates/db.njk
+  vars: { user: app, password: { secretRef: { env: DB_PASSWORD } } }
+`,
+      'manifests/templates/db.njk': 'user={{ user }}\npassword={{ password }}\n',
+    });
+    const env = { DB_PASSWORD: secret };
+    const plan = p.run(['plan', '--json'], { env });
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.ok(!plan.stdout.includes(secret));
+    assert.match(plan.stdout, /"sensitive": true/);
+    p.ok(['apply', '--yes'], { env });
+    assert.equal(p.read(join(p.out, 'db.conf')), `user=app\npassword=${secret}\n`);
+    writeFileSync(join(p.out, 'db.conf'), 'user=app\npassword=changed-by-hand\n');
+    const drift = p.run(['drift', '--json'], { env });
+    assert.equal(drift.code, 2);
+    assert.ok(!drift.stdout.includes(secret) && !drift.stdout.includes('changed-by-hand'));
+    p.ok(['apply', '--yes'], { env });
+    const events = p.ok(['events', '--json', '-n', '100']).stdout;
+    const log = p.read(p.path('.setpoint', 'setpoint.log'));
+    for (const text of [events, log]) assert.ok(!text.includes(secret));
+  });
+});
+
 describe('facts', () => {
   it('setpoint facts prints built-in and custom facts; a failing custom fact is named', () => {
     const p = setUp();

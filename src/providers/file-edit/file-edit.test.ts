@@ -6,7 +6,15 @@
  * several edits of one file compose.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -164,6 +172,24 @@ describe('FileEdit lines', () => {
       });
       assert.equal(await edit(h, path, undefined, { line: 'x', create: true }), 'x\n');
       assert.equal(statSync(path).mode & 0o777, 0o644);
+    }));
+
+  it('refuses a symlink, naming where it leads, and leaves link and target alone', () =>
+    withSandbox(async (h, sb) => {
+      const target = join(sb.targetDir, 'real.conf');
+      const link = join(sb.targetDir, 'link.conf');
+      writeFileSync(target, 'a\n');
+      symlinkSync(target, link);
+      const r = await h.load({ path: link, line: 'b' });
+      await assert.rejects(h.observe(r), (err: unknown) => {
+        assert.ok(err instanceof ProviderError);
+        assert.equal(err.field, 'spec.path');
+        assert.match(err.message, /is a symlink \(to .*real\.conf\)/);
+        return true;
+      });
+      await assert.rejects(h.apply(r, undefined), ProviderError);
+      assert.equal(readFileSync(target, 'utf8'), 'a\n');
+      assert.ok(lstatSync(link).isSymbolicLink());
     }));
 
   it('keeps the mode of the file it rewrites', () =>
