@@ -11,7 +11,7 @@ export function blockEditor(block: string, marker: string): Editor<string> {
   const begin = marker.replaceAll('{mark}', 'BEGIN');
   const end = marker.replaceAll('{mark}', 'END');
   const want = block === '' || block.endsWith('\n') ? block : block + '\n';
-  /** Line indexes of the markers, and each line's start offset in the text. */
+  /** Offsets of the begin marker's line (`begin`), and of the block between the markers (`from`, `to`). */
   const locate = (text: string) => {
     const lines = splitLines(text);
     const first = lines.findIndex((l) => bare(l) === begin);
@@ -29,12 +29,7 @@ export function blockEditor(block: string, marker: string): Editor<string> {
       offsets.push(at);
       at += l.length + 1;
     }
-    return {
-      from: offsets[first + 1],
-      to: offsets[last],
-      beginEnd: offsets[first],
-      endEnd: Math.min(at, text.length),
-    };
+    return { begin: offsets[first], from: offsets[first + 1], to: offsets[last] };
   };
   return {
     read(text) {
@@ -56,7 +51,7 @@ export function blockEditor(block: string, marker: string): Editor<string> {
       if (!at) return text;
       // From the begin marker's line to the end of the end marker's line.
       const endLine = text.indexOf('\n', at.to);
-      return text.slice(0, at.beginEnd) + (endLine < 0 ? '' : text.slice(endLine + 1));
+      return text.slice(0, at.begin) + (endLine < 0 ? '' : text.slice(endLine + 1));
     },
   };
 }

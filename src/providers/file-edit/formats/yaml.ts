@@ -9,7 +9,7 @@
  */
 import { isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair } from 'yaml';
 import type { KeyCodec } from '../editor.js';
-import { indentRest, nest, notAMapping, syntaxError } from './structure.js';
+import { indentRest, indentUnit, lineIndent, nest, notAMapping, syntaxError } from './structure.js';
 
 function parse(text: string): Document {
   const doc = parseDocument(text, { keepSourceTokens: false });
@@ -59,7 +59,17 @@ export const yamlCodec: KeyCodec = {
     const { node, depth, at } = locate(doc, path);
     if (node?.range) {
       const [start, end] = node.range;
-      return text.slice(0, start) + inline(value) + text.slice(end);
+      // An empty value (`key:`) starts right after the colon; a block scalar's range ends with its newline.
+      const lead = text[start - 1] === ':' ? ' ' : '';
+      const tail = text.slice(start, end).endsWith('\n') ? '\n' : '';
+      return text.slice(0, start) + lead + inline(value) + tail + text.slice(end);
+    }
+    if (depth > 0 && isScalar(at) && at.value === null && at.range) {
+      // `parent:` with no value: the new keys become its block mapping.
+      const start = at.range[0];
+      const indent = lineIndent(text, start) + indentUnit(text);
+      const block = stringify(nest(path.slice(depth), value), { lineWidth: 0 }).trimEnd();
+      return text.slice(0, start) + '\n' + indent + indentRest(block, indent) + text.slice(start);
     }
     if (depth === 0 && (at === null || at === undefined || (isScalar(at) && at.value === null)))
       return text + (text === '' || text.endsWith('\n') ? '' : '\n') + stringify(nest(path, value));
