@@ -64,7 +64,8 @@ const PROCESS_GID = process.getgid?.() ?? 0;
 
 export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
   kind: 'File',
-  description: 'A regular file: content (inline, from a source file or a secret), mode and ownership.',
+  description:
+    'A regular file: content (inline, from a source file, a secret or a template), mode and ownership.',
   schema: FileSpecSchema,
   // A regular file: nothing can be declared inside it.
   claims: (spec) => [{ field: 'path', path: spec.path, leaf: true }],
