@@ -1,6 +1,6 @@
 /**
  * File: the shared conformance suite, then what only File does — content
- * from a source file or a secret, binary and large content, in-place mode and
+ * from a source file, a secret or a template, binary and large content, in-place mode and
  * owner changes.
  */
 

@@ -17,6 +17,8 @@ import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import type * as Nunjucks from 'nunjucks';
 import { ProviderError } from '../../provider/errors.js';
 import type { Ctx } from '../../provider/types.js';
+import { SetpointError } from '../../errors.js';
+import type { Facts } from '../../facts/index.js';
 import { SecretError } from '../../secrets/index.js';
 import { lazy } from '../../util/lazy.js';
 import type { FileSpec } from './spec.js';
@@ -62,7 +64,7 @@ export async function renderTemplate(spec: FileSpec, ctx: Ctx): Promise<Rendered
   const main = ctx.readFile(rel, 'spec.template').toString('utf8');
   const folder = dirname(realpathSync(resolve(ctx.baseDir, rel)));
   const { vars, secrets } = await resolveVars(spec, ctx);
-  const facts = ctx.facts();
+  const facts = factsOf(ctx);
   ctx.noteInput('facts', JSON.stringify(facts));
   const n = nunjucks();
   sandbox(n);
@@ -89,6 +91,21 @@ export async function renderTemplate(spec: FileSpec, ctx: Ctx): Promise<Rendered
     return { content: Buffer.from(text, 'utf8'), secrets };
   } catch (err) {
     throw templateError(err as Error, rel, folder, ctx.baseDir, sources);
+  }
+}
+
+/** The host facts; a failing custom fact becomes an error naming spec.template. */
+function factsOf(ctx: Ctx): Facts {
+  try {
+    return ctx.facts();
+  } catch (err) {
+    if (!(err instanceof SetpointError)) throw err;
+    throw new ProviderError(`the template reads the host facts: ${err.message}`, {
+      code: err.code,
+      field: 'spec.template',
+      hint: err.hint,
+      cause: err,
+    });
   }
 }
 
