@@ -3,17 +3,8 @@
  * Each returns a plain resource document; the TypeScript loader
  * (manifest/typescript.ts) collects what a manifest module exports.
  */
-export {
-  file,
-  directory,
-  symlink,
-  exec,
-  proc,
-  fileEdit,
-  cron,
-  kindBuilder,
-  type KindBuilder,
-} from './builtin.js';
+export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
+export { fileEdit, cron } from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export {
   refToId,
