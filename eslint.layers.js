@@ -7,7 +7,7 @@
 // Layers, lowest first (one concept per folder of src/):
 const LAYERS = [
   ['util', 'errors', 'version'],
-  ['manifest', 'diff', 'auth', 'secrets'],
+  ['manifest', 'diff', 'auth', 'secrets', 'facts'],
   ['plan', 'policy', 'health', 'render', 'windows'],
   ['provider', 'providers', 'builders'],
   ['project', 'source', 'desired', 'store', 'telemetry'],

@@ -17,6 +17,8 @@ export {
   symlink,
   exec,
   proc,
+  fileEdit,
+  cron,
   resource,
   defineKind,
   kindBuilder,
@@ -36,6 +38,8 @@ export {
   type SymlinkSpecInput,
   type ExecSpecInput,
   type ProcessSpecInput,
+  type FileEditSpecInput,
+  type CronSpecInput,
 } from './builders/index.js';
 export {
   loadTypeScriptManifest,

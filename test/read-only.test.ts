@@ -41,6 +41,7 @@ const COMMANDS: Array<[string[], number]> = [
   [['history'], 0],
   [['events'], 0],
   [['schema', 'File'], 0],
+  [['facts'], 0],
   [['policies', '-f', 'm'], 0],
   [['audit'], 0],
   [['audit', 'verify'], 0],

@@ -370,6 +370,7 @@ describe('HTTP API: endpoints', () => {
       'GET /api/v1/silences',
       'POST /api/v1/silences',
       'DELETE /api/v1/silences/{id}',
+      'GET /api/v1/facts',
     ];
     for (const r of expected) assert.ok(routes.includes(r), `${r} is in the document`);
     const ids = new Set<string>();

@@ -98,6 +98,7 @@ export class ApiContext implements ApiParts {
       manifestCache: this.manifestCache,
       render: this.rendering,
       workRoot: this.workRoot,
+      facts: this.rendering.facts,
     });
   }
 

@@ -31,6 +31,8 @@ import * as approving from './approvals.js';
 import * as auditing from './audit.js';
 import * as stateOps from './state.js';
 import * as figures from './figures.js';
+import * as hostFacts from './facts.js';
+import type { Facts } from '../facts/index.js';
 import * as manifests from './manifests.js';
 import * as policy from './policies.js';
 import * as resources from './resources.js';
@@ -123,6 +125,10 @@ export class Setpoint {
   }
   kinds(): Array<{ kind: string; description: string }> {
     return manifests.kinds(this.registry);
+  }
+  /** Host facts, as `${facts.*}` in manifests and templates sees them. */
+  facts(): Facts {
+    return hostFacts.facts(this.ctx);
   }
   schema(kind?: string): Record<string, unknown> {
     return manifests.schema(this.registry, kind);

@@ -8,6 +8,7 @@ import { loadPlugins } from '../provider/plugins.js';
 import { defaultRegistry } from '../providers/index.js';
 import { loadSettings, stateDir } from '../project/index.js';
 import { resolveRenderInputs } from '../render/index.js';
+import { factSource } from '../facts/index.js';
 import { createLogger, silentLogger } from '../telemetry/index.js';
 import { codeIdentity } from '../version.js';
 import { ApiContext } from './context.js';
@@ -28,9 +29,10 @@ export async function openContext(options: OpenOptions = {}): Promise<ApiContext
       'fix setpoint.yaml',
       diagnostics.items,
     );
+  const facts = factSource({ dir: settings.facts.dir, timeoutMs: settings.facts.timeoutMs });
   const rendering = resolveRenderInputs(
     settings,
-    { environment: options.environment, variables: options.variables, env: process.env },
+    { environment: options.environment, variables: options.variables, env: process.env, facts },
     diagnostics,
   );
   if (diagnostics.hasErrors)

@@ -79,6 +79,7 @@ export async function serve(
     metrics,
     windows: windowGate(ctx.settings),
     workRoot: ctx.workRoot,
+    facts: ctx.rendering.facts,
     statePath: displayedState(ctx.stateLocation),
     resyncMs: options.resyncMs,
     workers: options.workers,

@@ -7,7 +7,18 @@ import type { RawDocument } from '../manifest/parse.js';
 import { validateDocuments } from '../manifest/validate.js';
 import { defaultRegistry } from '../providers/index.js';
 import { createRecordingFake } from '../provider/fake.js';
-import { defineKind, directory, exec, file, proc, refToId, resource, symlink } from './index.js';
+import {
+  cron,
+  defineKind,
+  directory,
+  exec,
+  file,
+  fileEdit,
+  proc,
+  refToId,
+  resource,
+  symlink,
+} from './index.js';
 
 const here = fileURLToPath(import.meta.url);
 const lineWith = (marker: string) =>
@@ -62,6 +73,8 @@ describe('built-in builders', () => {
       symlink('current', { path: '/srv/current', target: 'releases/1' }),
       exec('migrate', { check: 'true', apply: ['sh', '-c', 'exit 0'] }),
       proc('api', { command: 'node', args: ['server.js'], replicas: 2 }),
+      fileEdit('root-login', { path: '/etc/ssh/sshd_config', line: 'PermitRootLogin no' }),
+      cron('backup', { schedule: '30 2 * * *', command: '/usr/local/bin/backup' }),
     ];
     assert.deepEqual(new Set(docs.map((d) => d.kind)), new Set(defaultRegistry().kinds()));
     const { resources, diagnostics } = validate(docs);
@@ -74,6 +87,8 @@ describe('built-in builders', () => {
         'Symlink/default/current',
         'Exec/default/migrate',
         'Process/default/api',
+        'FileEdit/default/root-login',
+        'Cron/default/backup',
       ],
     );
   });

@@ -40,3 +40,12 @@ export const exec: KindBuilder<'Exec', BuiltinSpecs['Exec']> = kindBuilder('Exec
  * Node's global): `proc('web', { command: 'node', args: ['server.js'], replicas: 2 })`.
  */
 export const proc: KindBuilder<'Process', BuiltinSpecs['Process']> = kindBuilder('Process');
+
+/**
+ * A part of a file setpoint does not own: a line, a marked block or a key,
+ * e.g. `fileEdit('sshd-root', { path: '/etc/ssh/sshd_config', line: 'PermitRootLogin no', match: '^PermitRootLogin ' })`.
+ */
+export const fileEdit: KindBuilder<'FileEdit', BuiltinSpecs['FileEdit']> = kindBuilder('FileEdit');
+
+/** A cron job in /etc/cron.d: `cron('backup', { schedule: '30 2 * * *', command: '/usr/local/bin/backup' })`. */
+export const cron: KindBuilder<'Cron', BuiltinSpecs['Cron']> = kindBuilder('Cron');

@@ -4,6 +4,7 @@
  * (manifest/typescript.ts) collects what a manifest module exports.
  */
 export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
+export { fileEdit, cron } from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export {
   refToId,
@@ -23,4 +24,6 @@ export type {
   SymlinkSpecInput,
   ExecSpecInput,
   ProcessSpecInput,
+  FileEditSpecInput,
+  CronSpecInput,
 } from './kinds.js';

@@ -14,6 +14,8 @@ import type { BuiltinKind } from '../providers/index.js';
 import type { DirectorySpecSchema } from '../providers/directory/index.js';
 import type { ExecSpecSchema } from '../providers/exec/index.js';
 import type { FileSpecSchema } from '../providers/file/spec.js';
+import type { FileEditSpecSchema } from '../providers/file-edit/spec.js';
+import type { CronSpecSchema } from '../providers/cron/spec.js';
 import type { ProcessSpecSchema } from '../providers/process/spec.js';
 import type { SymlinkSpecSchema } from '../providers/symlink/index.js';
 
@@ -28,6 +30,10 @@ export interface SymlinkSpecInput extends z.input<typeof SymlinkSpecSchema> {}
 export interface ExecSpecInput extends z.input<typeof ExecSpecSchema> {}
 /** A Process's spec as a manifest writes it. */
 export interface ProcessSpecInput extends z.input<typeof ProcessSpecSchema> {}
+/** A FileEdit's spec as a manifest writes it. */
+export interface FileEditSpecInput extends z.input<typeof FileEditSpecSchema> {}
+/** A Cron's spec as a manifest writes it. */
+export interface CronSpecInput extends z.input<typeof CronSpecSchema> {}
 
 interface SpecInputs {
   File: FileSpecInput;
@@ -35,6 +41,8 @@ interface SpecInputs {
   Symlink: SymlinkSpecInput;
   Exec: ExecSpecInput;
   Process: ProcessSpecInput;
+  FileEdit: FileEditSpecInput;
+  Cron: CronSpecInput;
 }
 
 /** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */

@@ -51,6 +51,7 @@ const READ_ONLY = new Set([
   'history',
   'events',
   'schema',
+  'facts',
   'policies',
   'policy test',
   'audit',

@@ -16,6 +16,7 @@ import * as sources from './commands/sources.js';
 import * as describe from './commands/describe.js';
 import * as drift from './commands/drift.js';
 import * as events from './commands/events.js';
+import * as facts from './commands/facts.js';
 import * as get from './commands/get.js';
 import * as history from './commands/history.js';
 import * as init from './commands/init.js';
@@ -86,6 +87,7 @@ export function buildProgram(): Command {
     silence,
     schema,
     state,
+    facts,
   ])
     command.register(program);
   return program;

@@ -25,6 +25,9 @@ import {
 } from '../manifest/index.js';
 import { admitResources, PolicySet, withPolicyKind, type Violation } from '../policy/index.js';
 
+/** Marks a manifest that reads host facts. */
+const FACTS_REF = Buffer.from('${facts.');
+
 export interface DesiredState {
   /** The owning source's name (the first, when combined). */
   source: string;
@@ -118,10 +121,13 @@ export function loadDesired(options: LoadOptions): DesiredState {
       if (isTypeScriptManifest(file)) {
         // Code, not data: its result depends on its imports, so it is never cached.
         let docs: RawDocument[] = options.typescript?.get(file) ?? [];
-        if (variables.size > 0)
+        if (
+          variables.size > 0 ||
+          (render?.facts && JSON.stringify(docs.map((d) => d.value)).includes('${facts.'))
+        )
           docs = interpolateDocuments(
             docs,
-            { variables, locator, defaultNamespace: options.defaultNamespace },
+            { variables, facts: render?.facts, locator, defaultNamespace: options.defaultNamespace },
             diagnostics,
           );
         for (const doc of docs) {
@@ -133,8 +139,9 @@ export function loadDesired(options: LoadOptions): DesiredState {
       // Bounded in size, regular files only (manifest/read.ts).
       const bytes = readManifestBytes(file, diagnostics);
       if (!bytes) continue;
-      // The cache key covers the bytes; the cache's fingerprint covers the variables.
-      const key = options.cache?.key(file, bytes);
+      // The cache key covers the bytes; the cache's fingerprint covers the variables. Facts are
+      // not in the fingerprint (they change with the host), so a file that reads them is not cached.
+      const key = bytes.includes(FACTS_REF) ? undefined : options.cache?.key(file, bytes);
       const hit = key !== undefined ? options.cache!.get(file, key) : undefined;
       if (hit) {
         for (const r of hit) candidates.push(r);
@@ -152,7 +159,7 @@ export function loadDesired(options: LoadOptions): DesiredState {
       if (text.includes('${'))
         docs = interpolateDocuments(
           docs,
-          { variables, locator, defaultNamespace: options.defaultNamespace },
+          { variables, facts: render?.facts, locator, defaultNamespace: options.defaultNamespace },
           fileDiags,
         );
       for (const doc of docs) {

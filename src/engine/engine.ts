@@ -30,6 +30,7 @@ import {
 } from '../store/index.js';
 import { mark, type Logger } from '../telemetry/index.js';
 import type { RenderInputs } from '../render/index.js';
+import type { FactSource } from '../facts/index.js';
 import { createContext } from '../provider/context.js';
 import { loadDesiredAsync, type DesiredState } from '../desired/desired.js';
 import { execute, type ActionOutcome } from './executor.js';
@@ -68,6 +69,8 @@ export interface EngineOptions {
   workRoot?: string;
   /** Variables and overlays of the selected environment. */
   render?: RenderInputs;
+  /** Host facts for providers (templates). Defaults to the built-in facts. */
+  facts?: FactSource;
 }
 
 export interface Planned {

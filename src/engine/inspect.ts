@@ -12,6 +12,7 @@ import { withoutIgnored } from '../diff/index.js';
 import type { FieldLocator, Resource } from '../manifest/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import type { SecretResolver } from '../secrets/index.js';
+import type { FactSource } from '../facts/index.js';
 import { mapLimit } from '../util/pool.js';
 import { observeOne, type Observation, type ObserveOptions } from './observe.js';
 
@@ -21,6 +22,8 @@ export interface InspectParts {
   secrets: SecretResolver;
   /** Root of the providers' working folders (the state folder's `work/`). */
   workRoot?: string;
+  /** Host facts (templates read them). Defaults to the built-in facts. */
+  facts?: FactSource;
 }
 
 /** The desired state's view of files: where a resource's source files are, and manifest positions. */
@@ -44,6 +47,7 @@ export function observeOptionsFor(
     registry: parts.registry,
     secrets: parts.secrets,
     workRoot: parts.workRoot,
+    facts: parts.facts,
     sourceRootOf: (f) => desired.sourceRootOf(f),
     locator: desired.locator,
     onEvent: extra.onEvent ?? (() => undefined),

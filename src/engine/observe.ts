@@ -8,6 +8,7 @@ import type { Diagnostic, FieldLocator, Resource } from '../manifest/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import type { AnyProvider } from '../provider/types.js';
 import type { SecretResolver } from '../secrets/index.js';
+import type { FactSource } from '../facts/index.js';
 import { mapLimit } from '../util/pool.js';
 import { createContext, type EventSink, type RecordingCtx } from '../provider/context.js';
 import { errorDiagnostic } from './diagnose.js';
@@ -51,6 +52,8 @@ export interface ObserveOptions {
   signal?: AbortSignal;
   /** Root of the providers' working folders (the state folder's `work/`). */
   workRoot?: string;
+  /** Host facts for providers (templates). Defaults to the built-in facts. */
+  facts?: FactSource;
   /** A secret that does not resolve makes the resource unknown (a warning), not an error. Defaults to false. */
   unresolvedSecretsUnknown?: boolean;
 }
@@ -79,6 +82,7 @@ export async function observeOne(
     onEvent: options.onEvent,
     signal: options.signal,
     workRoot: options.workRoot,
+    facts: options.facts,
   });
   const absent = (resource.spec as { ensure?: string } | null)?.ensure === 'absent';
   const obs: Observation = {

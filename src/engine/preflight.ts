@@ -12,8 +12,8 @@ import { ProviderError } from '../provider/errors.js';
 import { errorDiagnostic } from './diagnose.js';
 import type { Observation } from './observe.js';
 
-/** Kinds that create a node at `spec.path`; `Directory` is also the one that declares folders. */
-const PATH_KINDS = new Set(['File', 'Directory', 'Symlink']);
+/** Kinds that create a node at `spec.path` (FileEdit writes a temp file beside it); `Directory` also declares folders. */
+const PATH_KINDS = new Set(['File', 'Directory', 'Symlink', 'FileEdit']);
 
 interface PathSpec {
   path?: unknown;

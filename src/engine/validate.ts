@@ -50,6 +50,7 @@ export async function validateManifests(request: ValidateRequest): Promise<Valid
     onEvent: () => undefined,
     parallelism: request.parallelism ?? 16,
     resolveOnly: true,
+    facts: request.render?.facts,
   });
   for (const o of observations) if (o.error) diags.add(o.error);
   return {

@@ -160,3 +160,57 @@ describe('exclusive paths', () => {
     );
   });
 });
+
+describe('shared paths (FileEdit)', () => {
+  it('several FileEdits of one file compose', () => {
+    const { errors, resources } = validate({
+      'a.yaml': [
+        doc('FileEdit', 'a', '  path: /etc/app.conf\n  line: a=1\n'),
+        doc('FileEdit', 'b', '  path: /etc/app.conf\n  line: b=2\n'),
+      ].join('---\n'),
+    });
+    assert.deepEqual(errors, []);
+    assert.equal(resources.length, 2);
+  });
+
+  it('a File owning the path and a FileEdit of it conflict, whichever comes first', () => {
+    const { errors } = validate({
+      'a.yaml': [
+        doc('File', 'whole', '  path: /etc/app.conf\n  content: x\n'),
+        doc('FileEdit', 'part', '  path: /etc/app.conf\n  line: a=1\n'),
+        doc('FileEdit', 'first', '  path: /etc/other.conf\n  line: a=1\n'),
+        doc('File', 'late', '  path: /etc/other.conf\n  content: y\n'),
+      ].join('---\n'),
+    });
+    assert.deepEqual(
+      errors.map((e) => [e.code, e.resourceId, e.field]),
+      [
+        [PATH_CONFLICT, 'FileEdit/default/part', 'spec.path'],
+        [PATH_CONFLICT, 'File/default/late', 'spec.path'],
+      ],
+    );
+    assert.match(errors[0].summary, /already managed as a whole by File\/default\/whole/);
+    assert.match(errors[1].summary, /already edited in part by FileEdit\/default\/first/);
+    assert.match(errors[0].hint ?? '', /FileEdits only/);
+  });
+});
+
+describe('Cron files', () => {
+  it('two jobs whose names make one cron.d file conflict', () => {
+    const { errors } = validate({
+      'a.yaml': [
+        doc('Cron', 'backup.daily', '  schedule: "@daily"\n  command: a\n  dir: /srv/cron.d\n'),
+        doc('Cron', 'backup_daily', '  schedule: "@daily"\n  command: b\n  dir: /srv/cron.d\n'),
+        doc('Cron', 'other', '  schedule: "@daily"\n  command: c\n  dir: /srv/cron.d\n'),
+      ].join('---\n'),
+    });
+    assert.deepEqual(
+      errors.map((e) => [e.code, e.resourceId, e.field]),
+      [[PATH_CONFLICT, 'Cron/default/backup_daily', 'spec.dir']],
+    );
+    assert.match(
+      errors[0].summary,
+      /\/srv\/cron\.d\/backup_daily is already managed by Cron\/default\/backup\.daily/,
+    );
+  });
+});

@@ -10,6 +10,7 @@
 import { posix } from 'node:path';
 import type { Diagnostic, Diagnostics } from './diagnostics.js';
 import type { FieldLocator } from './locate.js';
+import type { ResourceKey } from './key.js';
 import type { Resource } from './types.js';
 
 /** A target path a resource owns: no other resource may claim it. */
@@ -20,10 +21,16 @@ export interface PathClaim {
   path: string;
   /** Nothing can exist below it (a regular file), so a claim inside it conflicts too. Defaults to false. */
   leaf?: boolean;
+  /**
+   * A part of the path, not all of it (FileEdit: a line or key of a file):
+   * other shared claims on the path are allowed, an exclusive one (a File
+   * owning the whole file) conflicts. Defaults to false.
+   */
+  shared?: boolean;
 }
 
 /** Where claims come from: the kind's provider. Returns [] for kinds that claim nothing. */
-export type ClaimsOf = (kind: string, spec: unknown) => readonly PathClaim[];
+export type ClaimsOf = (kind: string, spec: unknown, key: ResourceKey) => readonly PathClaim[];
 
 export const PATH_CONFLICT = 'SETPOINT_PATH_CONFLICT';
 export const PATH_INVALID = 'SETPOINT_PATH_INVALID';
@@ -110,20 +117,26 @@ export function checkClaimConflicts(
     return `${o.resource.id} declares it at ${pos.file}:${pos.line}:${pos.column} (spec.${o.claim.field})`;
   };
   for (const resource of resources) {
-    for (const claim of claimsOf(resource.key.kind, resource.spec)) {
+    for (const claim of claimsOf(resource.key.kind, resource.spec, resource.key)) {
       if (claimPathProblem(claim.path)) continue;
       const path = normalizeClaimPath(claim.path);
       const first = owners.get(path);
-      if (first && first.resource.id !== resource.id) {
+      // Parts of one file (FileEdits) compose; nothing composes with a resource owning the whole path.
+      if (first && first.resource.id !== resource.id && !(first.claim.shared && claim.shared)) {
         conflicted.add(resource.id);
+        const partial = first.claim.shared || claim.shared;
         diags.error({
           code: PATH_CONFLICT,
-          summary: `${path} is already managed by ${first.resource.id}; two resources cannot manage one path`,
+          summary: partial
+            ? `${path} is already ${first.claim.shared ? 'edited in part' : 'managed as a whole'} by ${first.resource.id}; a resource owning a whole file and one editing a part of it cannot meet`
+            : `${path} is already managed by ${first.resource.id}; two resources cannot manage one path`,
           ...at(resource, claim.field),
           resourceId: resource.id,
           field: `spec.${claim.field}`,
           detail: where(first),
-          hint: `remove one of them, or merge them into one resource (${first.resource.id} or ${resource.id})`,
+          hint: partial
+            ? 'own the whole file with one File (put the line, block or key in its content or template), or edit parts of it with FileEdits only'
+            : `remove one of them, or merge them into one resource (${first.resource.id} or ${resource.id})`,
         });
         continue;
       }

@@ -7,7 +7,7 @@ import type * as z from 'zod';
 import { checkClaimConflicts, checkClaimPaths, claimPosition, type PathClaim } from './claims.js';
 import { describeValue, Diagnostics } from './diagnostics.js';
 import { findCycles } from './graph.js';
-import { DEFAULT_NAMESPACE, formatKey, parseKey, type ResourceId } from './key.js';
+import { DEFAULT_NAMESPACE, formatKey, parseKey, type ResourceId, type ResourceKey } from './key.js';
 import { FieldLocator } from './locate.js';
 import type { RawDocument } from './parse.js';
 import {
@@ -26,8 +26,8 @@ import { declaredDigest, type Resource } from './types.js';
 export interface KindCatalog {
   kinds(): string[];
   specSchema(kind: string): z.ZodType | undefined;
-  /** The target paths a validated spec owns exclusively (see claims.ts). Defaults to none. */
-  claims?(kind: string, spec: unknown): readonly PathClaim[];
+  /** The target paths a validated spec owns exclusively (see claims.ts); `key` is the resource's. Defaults to none. */
+  claims?(kind: string, spec: unknown, key?: ResourceKey): readonly PathClaim[];
 }
 
 export interface ValidateOptions {
@@ -191,7 +191,7 @@ function validateDocument(
     origin: { file: doc.file, line: doc.line, column: doc.column, index: doc.index },
     digest: '',
   };
-  const claims = catalog.claims?.(kind, resource.spec) ?? [];
+  const claims = catalog.claims?.(kind, resource.spec, resource.key) ?? [];
   if (!checkClaimPaths(resource, claims, claimPosition(locator), diags)) return undefined;
   resource.digest = declaredDigest(resource);
   return resource;

@@ -4,7 +4,7 @@
  * envelope, ids and diagnostics as every resource, without being a provider.
  */
 import type * as z from 'zod';
-import type { KindCatalog } from '../manifest/index.js';
+import type { KindCatalog, ResourceKey } from '../manifest/index.js';
 import { POLICY_KIND, PolicySpecSchema } from './schema.js';
 
 const wrapped = new WeakMap<KindCatalog, KindCatalog>();
@@ -17,8 +17,8 @@ export function withPolicyKind(catalog: KindCatalog): KindCatalog {
       kinds: () => [...new Set([...catalog.kinds(), POLICY_KIND])].sort(),
       specSchema: (kind: string): z.ZodType | undefined =>
         kind === POLICY_KIND ? PolicySpecSchema : catalog.specSchema(kind),
-      claims: (kind: string, spec: unknown) =>
-        kind === POLICY_KIND ? [] : (catalog.claims?.(kind, spec) ?? []),
+      claims: (kind: string, spec: unknown, key?: ResourceKey) =>
+        kind === POLICY_KIND ? [] : (catalog.claims?.(kind, spec, key) ?? []),
     };
     wrapped.set(catalog, w);
   }

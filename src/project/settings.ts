@@ -173,6 +173,19 @@ export const SettingsSchema = z
     slos: SlosSchema.optional().describe(
       'Service-level objectives: error budgets in `status`, burn-rate alerts under serve.',
     ),
+    facts: z
+      .strictObject({
+        dir: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Folder of custom facts, relative to the project: executables printing a JSON object. Defaults to .setpoint/facts.d.',
+          ),
+        timeout: DurationSchema.optional().describe('Longest run of one custom fact. Defaults to 10s.'),
+      })
+      .optional()
+      .describe('Host facts (`setpoint facts`, ${facts.*} in manifests and templates).'),
     log: z
       .strictObject({
         file: z
@@ -220,6 +233,8 @@ export interface Settings {
   slos: SloSpec[];
   /** `file` undefined: setpoint.log next to the state. */
   log: { file?: string; level: 'debug' | 'info' | 'warn' | 'error' };
+  /** Custom facts: their folder (absolute) and the timeout of one. */
+  facts: { dir: string; timeoutMs: number };
 }
 
 export interface ServerSettings {
@@ -291,6 +306,7 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
     tracing: tracingConfig(raw.telemetry),
     alerts: alertSettings(raw.alerts),
     slos: sloSpecs(raw.slos),
+    facts: { dir: abs(raw.facts?.dir ?? '.setpoint/facts.d'), timeoutMs: ms(raw.facts?.timeout, 10_000) },
     log: {
       file: raw.log?.file !== undefined ? abs(raw.log.file) : undefined,
       level: raw.log?.level ?? 'info',

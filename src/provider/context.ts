@@ -12,6 +12,7 @@ import type { Resource } from '../manifest/index.js';
 import { ProviderError } from './errors.js';
 import type { Ctx, EventType } from './types.js';
 import type { SecretRef, SecretResolver, Secrets } from '../secrets/index.js';
+import { factSource, type Facts, type FactSource } from '../facts/index.js';
 
 export interface EventSink {
   (resourceId: string, type: EventType, reason: string, message: string): void;
@@ -26,7 +27,11 @@ export interface ContextOptions {
   signal?: AbortSignal;
   /** Root of the providers' working folders. Defaults to <tmpdir>/setpoint-work. */
   workRoot?: string;
+  /** Host facts. Defaults to the built-in facts only. */
+  facts?: FactSource;
 }
+
+const builtinOnly = factSource();
 
 /** A Ctx that also records the inputs the resource's rendered state depends on. */
 export interface RecordingCtx extends Ctx {
@@ -74,6 +79,14 @@ class ResourceContext implements RecordingCtx {
     const data = readConfined(path, this.baseDir, this.sourceRoot, field);
     this.sourceDigests.push(`${path} ${createHash('sha256').update(data).digest('hex')}`);
     return data;
+  }
+
+  noteInput(label: string, data: string | Buffer): void {
+    this.sourceDigests.push(`${label} ${createHash('sha256').update(data).digest('hex')}`);
+  }
+
+  facts(): Facts {
+    return (this.options.facts ?? builtinOnly)();
   }
 
   event(type: EventType, reason: string, message: string): void {

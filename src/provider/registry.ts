@@ -3,7 +3,7 @@
  * It is also the KindCatalog that manifest validation uses.
  */
 import type * as z from 'zod';
-import type { KindCatalog, PathClaim } from '../manifest/index.js';
+import type { KindCatalog, PathClaim, ResourceKey } from '../manifest/index.js';
 import type { AnyProvider } from './types.js';
 
 export class ProviderRegistry implements KindCatalog {
@@ -45,7 +45,7 @@ export class ProviderRegistry implements KindCatalog {
     return this.providers.get(kind)?.schema;
   }
 
-  claims(kind: string, spec: unknown): readonly PathClaim[] {
-    return this.providers.get(kind)?.claims?.(spec) ?? [];
+  claims(kind: string, spec: unknown, key?: ResourceKey): readonly PathClaim[] {
+    return this.providers.get(kind)?.claims?.(spec, key) ?? [];
   }
 }

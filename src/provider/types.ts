@@ -5,8 +5,9 @@
  */
 import type * as z from 'zod';
 import type { Change } from '../diff/index.js';
-import type { PathClaim, Resource, ResourceId } from '../manifest/index.js';
+import type { PathClaim, Resource, ResourceId, ResourceKey } from '../manifest/index.js';
 import type { Secrets } from '../secrets/index.js';
+import type { Facts } from '../facts/index.js';
 
 export type { Health, HealthStatus } from '../health/types.js';
 export { HEALTH_RANK } from '../health/types.js';
@@ -36,6 +37,18 @@ export interface Ctx {
    * ProviderError naming `field`.
    */
   readFile(path: string, field: string): Buffer;
+  /**
+   * Host facts (built-in and the project's custom ones), gathered on first
+   * call and cached for the process. Throws a SetpointError when a custom
+   * fact fails.
+   */
+  facts(): Facts;
+  /**
+   * Notes an input the rendered state depends on that is not a source file
+   * (e.g. the facts a template read), so the revision digest covers it. Only
+   * its sha256 is kept; never pass data derived from a secret.
+   */
+  noteInput(label: string, data: string | Buffer): void;
   /** Records an event about this resource (e.g. a command's output). */
   event(type: EventType, reason: string, message: string): void;
   readonly signal?: AbortSignal;
@@ -78,7 +91,7 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
    * also be absolute, below the root and free of control characters.
    * Pure. Defaults to none.
    */
-  claims?(spec: Spec): readonly PathClaim[];
+  claims?(spec: Spec, key?: ResourceKey): readonly PathClaim[];
 
   /**
    * Reads what the spec refers to (source files, secrets). Throws a

@@ -4,6 +4,8 @@ import type { AnyProvider } from '../provider/types.js';
 import { directoryProvider } from './directory/index.js';
 import { execProvider } from './exec/index.js';
 import { fileProvider } from './file/index.js';
+import { fileEditProvider } from './file-edit/index.js';
+import { cronProvider } from './cron/index.js';
 import { processProvider } from './process/index.js';
 import { symlinkProvider } from './symlink/index.js';
 
@@ -13,6 +15,8 @@ export const builtinProviders = {
   Symlink: () => symlinkProvider,
   Exec: () => execProvider,
   Process: () => processProvider,
+  FileEdit: () => fileEditProvider,
+  Cron: () => cronProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;

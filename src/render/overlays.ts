@@ -33,6 +33,7 @@ import { declaredId, isMapping, targetId } from './ids.js';
 import { isPrefix, RenderedLocator, type MovedField } from './locate.js';
 import { mergePatch } from './merge-patch.js';
 import { DeleteDocumentSchema, PatchDocumentSchema } from './schema.js';
+import type { FactSource } from '../facts/index.js';
 import { interpolateDocuments, type Variables } from './variables.js';
 
 /** Where a document is written. */
@@ -63,6 +64,8 @@ export interface OverlayOptions {
 
 export interface RenderOptions extends OverlayOptions {
   variables: Variables;
+  /** Host facts for `${facts.*}`. Defaults to none. */
+  facts?: FactSource;
 }
 
 /**
@@ -76,7 +79,12 @@ export function renderDocuments(
   diags: Diagnostics,
 ): RenderedDocument[] {
   const locator = options.locator ?? new RenderedLocator();
-  const interpolate = { variables: options.variables, locator, defaultNamespace: options.defaultNamespace };
+  const interpolate = {
+    variables: options.variables,
+    facts: options.facts,
+    locator,
+    defaultNamespace: options.defaultNamespace,
+  };
   const docs = interpolateDocuments(base, interpolate, diags);
   const overlays = interpolateDocuments(options.overlays ?? [], interpolate, diags);
   return applyOverlays(docs, { ...options, overlays, locator }, diags);

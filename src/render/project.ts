@@ -15,6 +15,7 @@ import {
   type RawDocument,
 } from '../manifest/index.js';
 import { renderDocuments, type RenderedDocument } from './overlays.js';
+import type { FactSource } from '../facts/index.js';
 import type { VariableValue } from './schema.js';
 import { resolveVariables, type Variables } from './variables.js';
 
@@ -42,6 +43,8 @@ export interface RenderInputs {
   defaultNamespace: string;
   /** setpoint.yaml, for diagnostics about a missing overlay path. */
   settingsFile?: string;
+  /** Host facts for `${facts.*}` (gathered on first use). Defaults to none. */
+  facts?: FactSource;
 }
 
 export interface SelectOptions {
@@ -51,6 +54,8 @@ export interface SelectOptions {
   variables?: Readonly<Record<string, string>>;
   /** The process environment (SETPOINT_ENV, SETPOINT_VAR_<name>). Defaults to none. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Host facts for `${facts.*}`. Defaults to none. */
+  facts?: FactSource;
 }
 
 /** Selects the environment and resolves the variables; an unknown environment is a diagnostic. */
@@ -99,6 +104,7 @@ export function resolveRenderInputs(
     allOverlayPaths: [...new Set(all)],
     defaultNamespace: settings.namespace ?? DEFAULT_NAMESPACE,
     settingsFile: settings.file,
+    facts: options.facts,
   };
 }
 
@@ -148,7 +154,13 @@ export function renderProject(
   const overlays = readOverlays(inputs, diags);
   return renderDocuments(
     docs,
-    { variables: inputs.variables, overlays, defaultNamespace: inputs.defaultNamespace, locator },
+    {
+      variables: inputs.variables,
+      facts: inputs.facts,
+      overlays,
+      defaultNamespace: inputs.defaultNamespace,
+      locator,
+    },
     diags,
   );
 }

@@ -270,3 +270,34 @@ describe('interpolateDocument', () => {
     assert.deepEqual([diags.items[0].line, diags.items[0].column], [4, 10]);
   });
 });
+
+describe('${facts.*}', () => {
+  const facts = () =>
+    ({ hostname: 'web1', cpus: 4, os: { family: 'debian', version: '12' }, ipv4: ['10.0.0.5'] }) as never;
+
+  it('replaces a fact by its dotted path, keeping its type when it is the whole value', () => {
+    assert.deepEqual(interpolateString('${facts.hostname}.example', vars({}), facts).value, 'web1.example');
+    assert.equal(interpolateString('${facts.cpus}', vars({}), facts).value, 4);
+    assert.equal(
+      interpolateString('${facts.os.family}-${facts.ipv4.0}', vars({}), facts).value,
+      'debian-10.0.0.5',
+    );
+    assert.equal(interpolateString('$${facts.hostname}', vars({}), facts).value, '${facts.hostname}');
+  });
+
+  it('reports an unknown fact or a mapping at the line of the field', () => {
+    const docs = docsOf(
+      'kind: File\nmetadata:\n  name: motd\nspec:\n  path: /etc/${facts.os.familly}\n  content: ${facts.os}\n',
+    );
+    const diags = new Diagnostics();
+    interpolateDocuments(docs, { variables: vars({}), facts }, diags);
+    const [unknown, mapping] = diags.items;
+    assert.equal(unknown.code, 'SETPOINT_FACT_UNDEFINED');
+    assert.equal(unknown.line, 5);
+    assert.equal(unknown.field, 'spec.path');
+    assert.match(unknown.summary, /unknown fact \$\{facts\.os\.familly\}/);
+    assert.match(unknown.hint!, /did you mean \$\{facts\.os\.family\}/);
+    assert.equal(mapping.line, 6);
+    assert.match(mapping.summary, /is a mapping, not a single value/);
+  });
+});

@@ -17,6 +17,7 @@ import {
   formatPath,
   type RawDocument,
 } from '../manifest/index.js';
+import { lookupFact, type FactSource } from '../facts/index.js';
 import { documentId, isMapping, targetId } from './ids.js';
 import { VARIABLE_NAME, type VariableValue } from './schema.js';
 
@@ -96,9 +97,14 @@ export function parseAssignment(text: string): { name: string; value: string } |
 }
 
 /** A reference that could not be replaced. */
-export type InterpolationProblem = { kind: 'undefined'; name: string } | { kind: 'invalid'; text: string };
+export type InterpolationProblem =
+  | { kind: 'undefined'; name: string }
+  | { kind: 'invalid'; text: string }
+  | { kind: 'fact'; name: string; summary: string; hint: string };
 
 const REPLICA_REF = /^replica(\s*\+\s*\d+)?$/;
+/** `${facts.os.family}`: a host fact by its dotted path. */
+const FACT_REF = /^facts(\.[A-Za-z0-9_-]+)+$/;
 
 /**
  * Replaces the references in one string. A string that is exactly `${name}`
@@ -108,6 +114,7 @@ const REPLICA_REF = /^replica(\s*\+\s*\d+)?$/;
 export function interpolateString(
   text: string,
   variables: Variables,
+  facts?: FactSource,
 ): { value: VariableValue; problems: InterpolationProblem[] } {
   const problems: InterpolationProblem[] = [];
   if (!text.includes('${')) return { value: text, problems };
@@ -135,6 +142,17 @@ export function interpolateString(
       out += ref;
       continue;
     }
+    if (FACT_REF.test(name)) {
+      const fact = factValue(name, facts);
+      if ('problem' in fact) {
+        problems.push(fact.problem);
+        out += ref;
+        continue;
+      }
+      if (start === 0 && end === text.length - 1) return { value: fact.value, problems };
+      out += String(fact.value);
+      continue;
+    }
     if (!VARIABLE_NAME.test(name)) {
       problems.push({ kind: 'invalid', text: ref });
       out += ref;
@@ -152,8 +170,53 @@ export function interpolateString(
   return { value: out + text.slice(i), problems };
 }
 
+/** The value of `${facts.…}`: a string, number or boolean fact. */
+function factValue(
+  ref: string,
+  facts: FactSource | undefined,
+): { value: VariableValue } | { problem: InterpolationProblem } {
+  const path = ref.slice('facts.'.length);
+  const problem = (summary: string, hint: string) => ({
+    problem: { kind: 'fact' as const, name: ref, summary, hint },
+  });
+  if (!facts)
+    return problem(`\${${ref}} cannot be used here`, 'facts are available in manifests of a project');
+  let all;
+  try {
+    all = facts();
+  } catch (err) {
+    return problem(
+      `cannot gather facts for \${${ref}}: ${(err as Error).message}`,
+      (err as { hint?: string }).hint ?? 'run `setpoint facts` to see the error',
+    );
+  }
+  const value = lookupFact(all, path);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return { value };
+  if (value !== undefined && value !== null && typeof value === 'object') {
+    const keys = Object.keys(value);
+    return problem(
+      `\${${ref}} is ${Array.isArray(value) ? 'a list' : 'a mapping'}, not a single value`,
+      keys.length
+        ? `name one of its entries, e.g. \${${ref}.${keys[0]}} (it has ${keys.slice(0, 8).join(', ')})`
+        : 'it is empty on this host',
+    );
+  }
+  const parent = path.includes('.') ? lookupFact(all, path.slice(0, path.lastIndexOf('.'))) : all;
+  const names = parent && typeof parent === 'object' ? Object.keys(parent) : [];
+  const last = path.slice(path.lastIndexOf('.') + 1);
+  const guess = closest(last, names);
+  return problem(
+    `unknown fact \${${ref}}`,
+    guess
+      ? `did you mean \${${ref.slice(0, ref.length - last.length)}${guess}}? \`setpoint facts\` lists every fact`
+      : '`setpoint facts` lists every fact of this host',
+  );
+}
+
 export interface InterpolateOptions {
   variables: Variables;
+  /** Host facts for `${facts.*}`. Defaults to none (a reference is then an error). */
+  facts?: FactSource;
   /** Finds the line and column of a string with a problem. Defaults to a new FieldLocator. */
   locator?: FieldLocator;
   /** Namespace of resources that name none, for ids in diagnostics. Defaults to "default". */
@@ -189,7 +252,9 @@ export function interpolateDocument(
       resourceId: id,
       field: formatPath(path),
     };
-    if (problem.kind === 'undefined')
+    if (problem.kind === 'fact')
+      diags.error({ code: 'SETPOINT_FACT_UNDEFINED', ...at, summary: problem.summary, hint: problem.hint });
+    else if (problem.kind === 'undefined')
       diags.error({
         code: 'SETPOINT_VARIABLE_UNDEFINED',
         ...at,
@@ -207,7 +272,7 @@ export function interpolateDocument(
   const walk = (value: unknown, path: Array<string | number>): unknown => {
     if (reserved && path.length === reserved.length && path.every((s, i) => s === reserved[i])) return value;
     if (typeof value === 'string') {
-      const result = interpolateString(value, options.variables);
+      const result = interpolateString(value, options.variables, options.facts);
       for (const p of result.problems) report(p, path);
       return result.value;
     }

@@ -8,6 +8,7 @@
  * Returns `{ requeueAfterMs }` to be looked at again later; throws to be
  * retried with backoff; throws TerminalError to wait until something changes.
  */
+import type { FactSource } from '../../facts/index.js';
 import { SetpointError, type ErrorDetails } from '../../errors.js';
 import { randomUUID } from 'node:crypto';
 import type { Resource, ResourceId } from '../../manifest/index.js';
@@ -78,6 +79,8 @@ export interface ReconcilerDeps {
   /** Waits for a token of the global action rate limit. */
   takeToken(): Promise<void>;
   workRoot?: string;
+  /** Host facts for providers (templates). Defaults to the built-in facts. */
+  facts?: FactSource;
   /** Called when a resource got in sync (its dependents may go now). */
   onInSync?(id: ResourceId): void;
   /** Sync status of every resource at start, from the store. */

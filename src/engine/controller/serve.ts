@@ -22,6 +22,7 @@
  * and resumes by itself.
  */
 import { randomUUID } from 'node:crypto';
+import type { FactSource } from '../../facts/index.js';
 import type { Resource, ResourceId } from '../../manifest/index.js';
 import type { ProviderRegistry } from '../../provider/registry.js';
 import type { Disposable } from '../../provider/types.js';
@@ -60,6 +61,8 @@ export interface ServeOptions {
   metrics: Metrics;
   windows?: WindowGate;
   workRoot?: string;
+  /** Host facts for providers (templates). Defaults to the built-in facts. */
+  facts?: FactSource;
   /** Where the state is (a path or a URL without credentials), for messages. Defaults to "the state". */
   statePath?: string;
   /** Overrides settings.reconcile.resyncMs. */
@@ -406,6 +409,7 @@ export class Serve {
         await this.guard!.beforeAction();
       },
       workRoot: this.options.workRoot,
+      facts: this.options.facts,
       initialSync,
       onInSync: (id) => {
         for (const dependent of this.index?.dependents.get(id) ?? [])
@@ -848,6 +852,7 @@ export class Serve {
         secrets: this.options.secrets,
         onEvent: () => undefined,
         workRoot: this.options.workRoot,
+        facts: this.options.facts,
       });
       try {
         const desired: unknown = provider.resolve ? await provider.resolve(r.spec, ctx) : r.spec;

@@ -1,11 +1,12 @@
 /**
  * File: the shared conformance suite, then what only File does — content
- * from a source file or a secret, binary and large content, in-place mode and
+ * from a source file, a secret or a template, binary and large content, in-place mode and
  * owner changes.
  */
 
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -305,3 +306,125 @@ function idOf(file: string, name: string): number | undefined {
     .find((l) => l.startsWith(`${name}:`));
   return line ? Number(line.split(':')[2]) : undefined;
 }
+
+describe('File templates', () => {
+  const writeTemplate = (sb: Sandbox, rel: string, text: string) => {
+    mkdirSync(dirname(join(sb.projectDir, rel)), { recursive: true });
+    writeFileSync(join(sb.projectDir, rel), text);
+  };
+
+  it('renders vars and facts; the rendered content is what is diffed and written', () =>
+    withFile(async (h, sb) => {
+      writeTemplate(
+        sb,
+        'templates/web.conf.njk',
+        'host {{ facts.hostname }}\nport {{ port }}\n{% for u in upstreams %}\nupstream {{ u }}\n{% endfor %}\n',
+      );
+      const raw = {
+        path: join(sb.targetDir, 'web.conf'),
+        template: 'templates/web.conf.njk',
+        vars: { port: 8080, upstreams: ['a', 'b'] },
+      };
+      const r = await h.load(raw);
+      const expected = `host ${hostname().split('.')[0]}\nport 8080\nupstream a\nupstream b\n`;
+      const change = contentChangeOf(h.diff(r, undefined), 'spec.template');
+      assert.equal(change.new, expected);
+      assert.ok(r.ctx.sourceDigests.some((d) => d.startsWith('templates/web.conf.njk ')));
+      assert.ok(
+        r.ctx.sourceDigests.some((d) => d.startsWith('facts ')),
+        'the facts read are an input',
+      );
+      await h.converge(raw);
+      assert.equal(readFileSync(raw.path, 'utf8'), expected);
+      writeFileSync(raw.path, 'port 1\n');
+      const drift = contentChangeOf(h.diff(r, await h.observe(r)), 'spec.template');
+      assert.equal(drift.old, 'port 1\n');
+    }));
+
+  it('includes a template from its own folder, and refuses one outside it', () =>
+    withFile(async (h, sb) => {
+      writeTemplate(sb, 'templates/main.njk', '{% include "part.njk" %}end\n');
+      writeTemplate(sb, 'templates/part.njk', 'part {{ n }}\n');
+      writeTemplate(sb, 'secret.txt', 'not for templates\n');
+      const path = join(sb.targetDir, 'out');
+      await h.converge({ path, template: 'templates/main.njk', vars: { n: 1 } });
+      assert.equal(readFileSync(path, 'utf8'), 'part 1\nend\n');
+      writeTemplate(sb, 'templates/evil.njk', '{% include "../secret.txt" %}');
+      await assert.rejects(h.load({ path, template: 'templates/evil.njk' }), (err: unknown) => {
+        assert.ok(err instanceof ProviderError);
+        assert.equal(err.field, 'spec.template');
+        assert.match(err.message, /outside the template's folder/);
+        return true;
+      });
+    }));
+
+  it('names the template, line, column and expression of an undefined variable', () =>
+    withFile(async (h, sb) => {
+      writeTemplate(sb, 'app.njk', 'ok {{ port }}\nname {{ nmae }}\n');
+      await assert.rejects(
+        h.load({ path: join(sb.targetDir, 'app'), template: 'app.njk', vars: { port: 1 } }),
+        (err: unknown) => {
+          assert.ok(err instanceof ProviderError);
+          assert.equal(err.code, 'SETPOINT_TEMPLATE_INVALID');
+          assert.equal(err.field, 'spec.template');
+          assert.match(err.message, /^template app\.njk:2:\d+: undefined value in \{\{ nmae \}\}$/);
+          assert.ok(err.hint);
+          return true;
+        },
+      );
+    }));
+
+  it('refuses attribute lookups that reach JavaScript internals', () =>
+    withFile(async (h, sb) => {
+      writeTemplate(sb, 'x.njk', '{{ "".constructor.constructor("return process.pid")() }}');
+      await assert.rejects(h.load({ path: join(sb.targetDir, 'x'), template: 'x.njk' }), (err: unknown) => {
+        assert.ok(err instanceof ProviderError);
+        assert.match(err.message, /"constructor" is not allowed/);
+        return true;
+      });
+    }));
+
+  it('refuses a template outside the project', () =>
+    withFile(async (h, sb) => {
+      writeFileSync(join(sb.root, 'outside.njk'), 'x');
+      await assert.rejects(
+        h.load({ path: join(sb.targetDir, 'x'), template: '../outside.njk' }),
+        (err: unknown) => {
+          assert.ok(err instanceof ProviderError);
+          assert.equal(err.code, 'SETPOINT_PATH_TRAVERSAL');
+          assert.equal(err.field, 'spec.template');
+          return true;
+        },
+      );
+    }));
+
+  it('keeps a template that reads a secret out of the diff', () =>
+    withFile(
+      async (h, sb) => {
+        writeTemplate(sb, 'db.njk', 'user app\npassword {{ password }}\n');
+        const raw = {
+          path: join(sb.targetDir, 'db.conf'),
+          template: 'db.njk',
+          vars: { password: { secretRef: { env: 'DB_PASSWORD' } } },
+        };
+        const r = await h.load(raw);
+        const created = h.diff(r, undefined);
+        assert.deepEqual(created[1], { path: 'spec.template', sensitive: true });
+        assert.ok(!JSON.stringify(created).includes('s3cret-value'));
+        const { actual } = await h.converge(raw);
+        assert.equal(readFileSync(raw.path, 'utf8'), 'user app\npassword s3cret-value\n');
+        assert.ok(!JSON.stringify(fileProvider.display!(r.desired, actual)).includes('s3cret-value'));
+      },
+      { env: { DB_PASSWORD: 's3cret-value' } },
+    ));
+
+  it('refuses template together with content, and vars without a template', () => {
+    const both = fileProvider.schema.safeParse({ path: '/tmp/x', content: 'a', template: 't.njk' });
+    assert.ok(!both.success);
+    assert.deepEqual(both.error.issues[0].path, ['template']);
+    assert.match(both.error.issues[0].message, /only one of content, source, contentFrom or template/);
+    const vars = fileProvider.schema.safeParse({ path: '/tmp/x', content: 'a', vars: { a: 1 } });
+    assert.ok(!vars.success);
+    assert.deepEqual(vars.error.issues[0].path, ['vars']);
+  });
+});

@@ -24,6 +24,7 @@ import {
   sweepOnce,
 } from '../fs/index.js';
 import { FileSpecSchema, type FileSpec } from './spec.js';
+import { renderTemplate } from './template.js';
 
 export { FileSpecSchema, type FileSpec } from './spec.js';
 
@@ -31,7 +32,7 @@ export interface FileDesired {
   spec: FileSpec;
   /** The content to write; undefined leaves content unmanaged (an empty file is created). */
   content?: Buffer;
-  /** Content came from a secret: never shown, only its keyed hash is kept. */
+  /** Content came from a secret (or a template given one): never shown, only its keyed hash is kept. */
   sensitive: boolean;
   mode?: number;
   uid?: number;
@@ -48,6 +49,14 @@ export interface FileActual {
   content?: Buffer;
 }
 
+/** The spec field the content comes from, for change paths. */
+function contentField(spec: FileSpec): string {
+  if (spec.source !== undefined) return 'spec.source';
+  if (spec.contentFrom !== undefined) return 'spec.contentFrom';
+  if (spec.template !== undefined) return 'spec.template';
+  return 'spec.content';
+}
+
 /** Files bigger than this are compared by size and digest only. */
 const MAX_READ_BYTES = 64 * 1024 * 1024;
 const PROCESS_UID = process.getuid?.() ?? 0;
@@ -55,7 +64,8 @@ const PROCESS_GID = process.getgid?.() ?? 0;
 
 export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
   kind: 'File',
-  description: 'A regular file: content (inline, from a source file or a secret), mode and ownership.',
+  description:
+    'A regular file: content (inline, from a source file, a secret or a template), mode and ownership.',
   schema: FileSpecSchema,
   // A regular file: nothing can be declared inside it.
   claims: (spec) => [{ field: 'path', path: spec.path, leaf: true }],
@@ -70,7 +80,12 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
     };
     if (spec.content !== undefined) desired.content = Buffer.from(spec.content, 'utf8');
     else if (spec.source !== undefined) desired.content = ctx.readFile(spec.source, 'spec.source');
-    else if (spec.contentFrom !== undefined) {
+    else if (spec.template !== undefined) {
+      // Only here is nunjucks loaded: Files without a template never pay for it.
+      const rendered = await renderTemplate(spec, ctx);
+      desired.content = rendered.content;
+      desired.sensitive = rendered.secrets.length > 0;
+    } else if (spec.contentFrom !== undefined) {
       try {
         desired.content = Buffer.from(
           await ctx.secrets.resolve(spec.contentFrom.secretRef, ctx.baseDir),
@@ -122,15 +137,9 @@ export const fileProvider: Provider<FileSpec, FileActual, FileDesired> = {
     }
     const isFile = actual?.type === 'file';
     if (desired.content !== undefined && !(isFile && actual.content?.equals(desired.content))) {
-      if (desired.sensitive) changes.push({ path: 'spec.contentFrom', sensitive: true });
-      else
-        changes.push(
-          contentChange(
-            desired.spec.source !== undefined ? 'spec.source' : 'spec.content',
-            isFile ? actual.content : undefined,
-            desired.content,
-          ),
-        );
+      const field = contentField(desired.spec);
+      if (desired.sensitive) changes.push({ path: field, sensitive: true });
+      else changes.push(contentChange(field, isFile ? actual.content : undefined, desired.content));
     }
     if (desired.mode !== undefined && (!isFile || actual.mode !== desired.mode))
       changes.push({

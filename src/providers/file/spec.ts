@@ -17,17 +17,48 @@ export const FileSpecSchema = z
       .strictObject({ secretRef: SecretRefSchema })
       .optional()
       .describe('Content from a secret: resolved at apply time, never printed, logged or stored.'),
+    template: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'A Jinja template (nunjucks) rendered with `vars` and `facts`, relative to the manifest; includes stay in its folder.',
+      ),
+    vars: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a name of letters, digits and "_"'),
+        z.union([z.strictObject({ secretRef: SecretRefSchema }), z.json()]),
+      )
+      .optional()
+      .describe(
+        'Values the template reads by name ({{ port }}); a value may be a secretRef (the content is then never shown). Defaults to none.',
+      ),
     mode: ModeSchema.optional(),
     owner: OwnerSchema.optional(),
     group: GroupSchema.optional(),
   })
   .superRefine((spec, ctx) => {
-    const given = (['content', 'source', 'contentFrom'] as const).filter((k) => spec[k] !== undefined);
+    const given = (['content', 'source', 'contentFrom', 'template'] as const).filter(
+      (k) => spec[k] !== undefined,
+    );
     if (given.length > 1)
       ctx.addIssue({
         code: 'custom',
         path: [given[1]],
-        message: `set only one of content, source or contentFrom (found ${given.join(' and ')})`,
+        input: spec[given[1]],
+        message: `set only one of content, source, contentFrom or template (found ${given.join(' and ')})`,
+      });
+    if (spec.vars !== undefined && spec.template === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vars'],
+        message: 'vars are for a template: set spec.template too',
+      });
+    if (spec.vars && 'facts' in spec.vars)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vars', 'facts'],
+        message: '"facts" is the host facts in a template: name this variable otherwise',
       });
   })
   .describe('A regular file: content, mode and ownership, written atomically.');

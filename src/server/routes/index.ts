@@ -8,6 +8,7 @@ import type { ServerContext } from '../context.js';
 import type { Routes } from '../route.js';
 import * as alerts from './alerts.js';
 import * as approvals from './approvals.js';
+import * as facts from './facts.js';
 import * as history from './history.js';
 import * as operations from './operations.js';
 import * as probes from './probes.js';
@@ -28,4 +29,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   webhooks.mount,
   tokens.mount,
   alerts.mount,
+  facts.mount,
 ];
