@@ -37,6 +37,7 @@ export {
   type ExecSpecInput,
   type ProcessSpecInput,
 } from './builders/index.js';
+export { pkg, type PackageSpecInput } from './builders/index.js';
 export {
   loadTypeScriptManifest,
   loadTypeScriptManifestOrDiagnose,

@@ -40,3 +40,6 @@ export const exec: KindBuilder<'Exec', BuiltinSpecs['Exec']> = kindBuilder('Exec
  * Node's global): `proc('web', { command: 'node', args: ['server.js'], replicas: 2 })`.
  */
 export const proc: KindBuilder<'Process', BuiltinSpecs['Process']> = kindBuilder('Process');
+
+/** A system package: `pkg('nginx', { version: 'latest' })` (spec.name defaults to the resource name). */
+export const pkg: KindBuilder<'Package', BuiltinSpecs['Package']> = kindBuilder('Package');

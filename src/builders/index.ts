@@ -4,6 +4,7 @@
  * (manifest/typescript.ts) collects what a manifest module exports.
  */
 export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
+export { pkg } from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export {
   refToId,
@@ -24,3 +25,4 @@ export type {
   ExecSpecInput,
   ProcessSpecInput,
 } from './kinds.js';
+export type { PackageSpecInput } from './kinds.js';

@@ -16,6 +16,7 @@ import type { ExecSpecSchema } from '../providers/exec/index.js';
 import type { FileSpecSchema } from '../providers/file/spec.js';
 import type { ProcessSpecSchema } from '../providers/process/spec.js';
 import type { SymlinkSpecSchema } from '../providers/symlink/index.js';
+import type { PackageSpecSchema } from '../providers/package/spec.js';
 
 /* eslint-disable @typescript-eslint/no-empty-object-type -- empty interfaces give the schemas' input types names users can import */
 /** A File's spec as a manifest writes it. */
@@ -29,12 +30,16 @@ export interface ExecSpecInput extends z.input<typeof ExecSpecSchema> {}
 /** A Process's spec as a manifest writes it. */
 export interface ProcessSpecInput extends z.input<typeof ProcessSpecSchema> {}
 
+/** A Package's spec as a manifest writes it. */
+export interface PackageSpecInput extends z.input<typeof PackageSpecSchema> {}
+
 interface SpecInputs {
   File: FileSpecInput;
   Directory: DirectorySpecInput;
   Symlink: SymlinkSpecInput;
   Exec: ExecSpecInput;
   Process: ProcessSpecInput;
+  Package: PackageSpecInput;
 }
 
 /** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */

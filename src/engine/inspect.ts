@@ -36,7 +36,7 @@ export function observeOptionsFor(
   extra: Partial<
     Pick<
       ObserveOptions,
-      'onEvent' | 'parallelism' | 'resolveOnly' | 'signal' | 'revision' | 'unresolvedSecretsUnknown'
+      'onEvent' | 'parallelism' | 'resolveOnly' | 'signal' | 'revision' | 'unresolvedSecretsUnknown' | 'run'
     >
   > = {},
 ): ObserveOptions {
@@ -52,6 +52,7 @@ export function observeOptionsFor(
     signal: extra.signal,
     revision: extra.revision,
     unresolvedSecretsUnknown: extra.unresolvedSecretsUnknown,
+    run: extra.run,
   };
 }
 

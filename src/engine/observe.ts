@@ -8,6 +8,7 @@ import type { Diagnostic, FieldLocator, Resource } from '../manifest/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import type { AnyProvider } from '../provider/types.js';
 import type { SecretResolver } from '../secrets/index.js';
+import type { RunScope } from '../provider/run.js';
 import { mapLimit } from '../util/pool.js';
 import { createContext, type EventSink, type RecordingCtx } from '../provider/context.js';
 import { errorDiagnostic } from './diagnose.js';
@@ -51,6 +52,8 @@ export interface ObserveOptions {
   signal?: AbortSignal;
   /** Root of the providers' working folders (the state folder's `work/`). */
   workRoot?: string;
+  /** Shared by the resources of one run (batched queries, transactions). Defaults to none. */
+  run?: RunScope;
   /** A secret that does not resolve makes the resource unknown (a warning), not an error. Defaults to false. */
   unresolvedSecretsUnknown?: boolean;
 }
@@ -79,6 +82,7 @@ export async function observeOne(
     onEvent: options.onEvent,
     signal: options.signal,
     workRoot: options.workRoot,
+    run: options.run,
   });
   const absent = (resource.spec as { ensure?: string } | null)?.ensure === 'absent';
   const obs: Observation = {

@@ -28,6 +28,8 @@ export interface KindCatalog {
   specSchema(kind: string): z.ZodType | undefined;
   /** The target paths a validated spec owns exclusively (see claims.ts). Defaults to none. */
   claims?(kind: string, spec: unknown): readonly PathClaim[];
+  /** Resources a spec must hear of when they change (e.g. `restartOn`): ordering edges like dependsOn. Defaults to none. */
+  subscribesTo?(kind: string, spec: unknown): readonly string[];
 }
 
 export interface ValidateOptions {
@@ -183,10 +185,14 @@ function validateDocument(
       annotations: env.metadata.annotations ?? {},
     },
     spec: env.spec,
-    dependsOn: (env.dependsOn ?? []).map((d) => {
-      const k = parseKey(d, defaultNs);
-      return k ? formatKey(k) : d;
-    }),
+    dependsOn: [
+      ...new Set(
+        [...(env.dependsOn ?? []), ...(catalog.subscribesTo?.(kind, env.spec) ?? [])].map((d) => {
+          const k = parseKey(d, defaultNs);
+          return k ? formatKey(k) : d;
+        }),
+      ),
+    ],
     lifecycle: env.lifecycle ?? {},
     origin: { file: doc.file, line: doc.line, column: doc.column, index: doc.index },
     digest: '',

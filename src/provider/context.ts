@@ -11,6 +11,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Resource } from '../manifest/index.js';
 import { ProviderError } from './errors.js';
 import type { Ctx, EventType } from './types.js';
+import type { RunScope } from './run.js';
 import type { SecretRef, SecretResolver, Secrets } from '../secrets/index.js';
 
 export interface EventSink {
@@ -26,6 +27,8 @@ export interface ContextOptions {
   signal?: AbortSignal;
   /** Root of the providers' working folders. Defaults to <tmpdir>/setpoint-work. */
   workRoot?: string;
+  /** Shared by the resources of one run. Defaults to none. */
+  run?: RunScope;
 }
 
 /** A Ctx that also records the inputs the resource's rendered state depends on. */
@@ -49,6 +52,7 @@ class ResourceContext implements RecordingCtx {
   readonly sourceRoot: string;
   readonly workDir: string;
   readonly signal?: AbortSignal;
+  readonly run?: RunScope;
   readonly sourceDigests: string[] = [];
   readonly secretDigests: string[] = [];
   private secretsView: Secrets | undefined;
@@ -64,6 +68,7 @@ class ResourceContext implements RecordingCtx {
       options.resource.key.kind.toLowerCase(),
     );
     this.signal = options.signal;
+    this.run = options.run;
   }
 
   get secrets(): Secrets {

@@ -6,6 +6,7 @@ import { execProvider } from './exec/index.js';
 import { fileProvider } from './file/index.js';
 import { processProvider } from './process/index.js';
 import { symlinkProvider } from './symlink/index.js';
+import { packageProvider } from './package/index.js';
 
 export const builtinProviders = {
   File: () => fileProvider,
@@ -13,6 +14,7 @@ export const builtinProviders = {
   Symlink: () => symlinkProvider,
   Exec: () => execProvider,
   Process: () => processProvider,
+  Package: () => packageProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;
