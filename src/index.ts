@@ -37,7 +37,14 @@ export {
   type ExecSpecInput,
   type ProcessSpecInput,
 } from './builders/index.js';
-export { pkg, type PackageSpecInput } from './builders/index.js';
+export {
+  pkg,
+  user,
+  group,
+  type PackageSpecInput,
+  type UserSpecInput,
+  type GroupSpecInput,
+} from './builders/index.js';
 export {
   loadTypeScriptManifest,
   loadTypeScriptManifestOrDiagnose,

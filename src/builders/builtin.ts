@@ -43,3 +43,9 @@ export const proc: KindBuilder<'Process', BuiltinSpecs['Process']> = kindBuilder
 
 /** A system package: `pkg('nginx', { version: 'latest' })` (spec.name defaults to the resource name). */
 export const pkg: KindBuilder<'Package', BuiltinSpecs['Package']> = kindBuilder('Package');
+
+/** A local account: `user('deploy', { shell: '/bin/bash', groups: ['www-data'] })` (spec.name defaults to the resource name). */
+export const user: KindBuilder<'User', BuiltinSpecs['User']> = kindBuilder('User');
+
+/** A local group: `group('web', { gid: 2000 })` (spec.name defaults to the resource name). */
+export const group: KindBuilder<'Group', BuiltinSpecs['Group']> = kindBuilder('Group');

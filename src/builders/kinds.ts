@@ -17,6 +17,8 @@ import type { FileSpecSchema } from '../providers/file/spec.js';
 import type { ProcessSpecSchema } from '../providers/process/spec.js';
 import type { SymlinkSpecSchema } from '../providers/symlink/index.js';
 import type { PackageSpecSchema } from '../providers/package/spec.js';
+import type { UserSpecSchema } from '../providers/user/spec.js';
+import type { GroupSpecSchema } from '../providers/group/index.js';
 
 /* eslint-disable @typescript-eslint/no-empty-object-type -- empty interfaces give the schemas' input types names users can import */
 /** A File's spec as a manifest writes it. */
@@ -32,6 +34,10 @@ export interface ProcessSpecInput extends z.input<typeof ProcessSpecSchema> {}
 
 /** A Package's spec as a manifest writes it. */
 export interface PackageSpecInput extends z.input<typeof PackageSpecSchema> {}
+/** A User's spec as a manifest writes it. */
+export interface UserSpecInput extends z.input<typeof UserSpecSchema> {}
+/** A Group's spec as a manifest writes it. */
+export interface GroupSpecInput extends z.input<typeof GroupSpecSchema> {}
 
 interface SpecInputs {
   File: FileSpecInput;
@@ -40,6 +46,8 @@ interface SpecInputs {
   Exec: ExecSpecInput;
   Process: ProcessSpecInput;
   Package: PackageSpecInput;
+  User: UserSpecInput;
+  Group: GroupSpecInput;
 }
 
 /** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */

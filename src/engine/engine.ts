@@ -437,7 +437,10 @@ export class Engine {
     mark('execute actions');
     if (!halt.signal.aborted)
       for (const n of await notifySubscribers(scope, planned.observations, outcomes))
-        logger[n.ok ? 'info' : 'warn']({ runId, resourceId: n.id, revisionId: revision.id, changed: n.changed }, n.message);
+        logger[n.ok ? 'info' : 'warn'](
+          { runId, resourceId: n.id, revisionId: revision.id, changed: n.changed },
+          n.message,
+        );
 
     const counts = {
       created: 0,

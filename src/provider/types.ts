@@ -148,7 +148,12 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
    * restart a service. Returns a sentence saying what was done; a throw is
    * reported as a Warning event, never undoes the run.
    */
-  notify?(desired: Desired, actual: Actual | undefined, changed: readonly ResourceId[], ctx: Ctx): Promise<string>;
+  notify?(
+    desired: Desired,
+    actual: Actual | undefined,
+    changed: readonly ResourceId[],
+    ctx: Ctx,
+  ): Promise<string>;
 
   /** Called for each resource when serve stops: release what must not outlive it (e.g. stopWithServe processes). */
   onServeStop?(desired: Desired, actual: Actual | undefined, ctx: Ctx): Promise<void>;

@@ -7,6 +7,8 @@ import { fileProvider } from './file/index.js';
 import { processProvider } from './process/index.js';
 import { symlinkProvider } from './symlink/index.js';
 import { packageProvider } from './package/index.js';
+import { userProvider } from './user/index.js';
+import { groupProvider } from './group/index.js';
 
 export const builtinProviders = {
   File: () => fileProvider,
@@ -15,6 +17,8 @@ export const builtinProviders = {
   Exec: () => execProvider,
   Process: () => processProvider,
   Package: () => packageProvider,
+  User: () => userProvider,
+  Group: () => groupProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;
