@@ -41,9 +41,11 @@ export {
   pkg,
   user,
   group,
+  service,
   type PackageSpecInput,
   type UserSpecInput,
   type GroupSpecInput,
+  type ServiceSpecInput,
 } from './builders/index.js';
 export {
   loadTypeScriptManifest,

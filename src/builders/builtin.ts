@@ -49,3 +49,6 @@ export const user: KindBuilder<'User', BuiltinSpecs['User']> = kindBuilder('User
 
 /** A local group: `group('web', { gid: 2000 })` (spec.name defaults to the resource name). */
 export const group: KindBuilder<'Group', BuiltinSpecs['Group']> = kindBuilder('Group');
+
+/** A systemd service: `service('web', { unit: '...', enabled: true, state: 'running', restartOn: ['File/web-conf'] })`. */
+export const service: KindBuilder<'Service', BuiltinSpecs['Service']> = kindBuilder('Service');

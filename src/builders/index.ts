@@ -4,7 +4,7 @@
  * (manifest/typescript.ts) collects what a manifest module exports.
  */
 export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
-export { pkg, user, group } from './builtin.js';
+export { pkg, user, group, service } from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export {
   refToId,
@@ -25,4 +25,4 @@ export type {
   ExecSpecInput,
   ProcessSpecInput,
 } from './kinds.js';
-export type { PackageSpecInput, UserSpecInput, GroupSpecInput } from './kinds.js';
+export type { PackageSpecInput, UserSpecInput, GroupSpecInput, ServiceSpecInput } from './kinds.js';

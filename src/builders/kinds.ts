@@ -19,6 +19,7 @@ import type { SymlinkSpecSchema } from '../providers/symlink/index.js';
 import type { PackageSpecSchema } from '../providers/package/spec.js';
 import type { UserSpecSchema } from '../providers/user/spec.js';
 import type { GroupSpecSchema } from '../providers/group/index.js';
+import type { ServiceSpecSchema } from '../providers/service/spec.js';
 
 /* eslint-disable @typescript-eslint/no-empty-object-type -- empty interfaces give the schemas' input types names users can import */
 /** A File's spec as a manifest writes it. */
@@ -38,6 +39,8 @@ export interface PackageSpecInput extends z.input<typeof PackageSpecSchema> {}
 export interface UserSpecInput extends z.input<typeof UserSpecSchema> {}
 /** A Group's spec as a manifest writes it. */
 export interface GroupSpecInput extends z.input<typeof GroupSpecSchema> {}
+/** A Service's spec as a manifest writes it. */
+export interface ServiceSpecInput extends z.input<typeof ServiceSpecSchema> {}
 
 interface SpecInputs {
   File: FileSpecInput;
@@ -48,6 +51,7 @@ interface SpecInputs {
   Package: PackageSpecInput;
   User: UserSpecInput;
   Group: GroupSpecInput;
+  Service: ServiceSpecInput;
 }
 
 /** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */

@@ -9,6 +9,7 @@ import { symlinkProvider } from './symlink/index.js';
 import { packageProvider } from './package/index.js';
 import { userProvider } from './user/index.js';
 import { groupProvider } from './group/index.js';
+import { serviceProvider } from './service/index.js';
 
 export const builtinProviders = {
   File: () => fileProvider,
@@ -19,6 +20,7 @@ export const builtinProviders = {
   Package: () => packageProvider,
   User: () => userProvider,
   Group: () => groupProvider,
+  Service: () => serviceProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;

@@ -12,7 +12,7 @@ import { ProviderError } from '../../provider/errors.js';
 import { RunScope } from '../../provider/run.js';
 import { declaredDigest, type Resource } from '../../manifest/index.js';
 import { SecretResolver } from '../../secrets/index.js';
-import { packageProvider, parseDpkgQuery, type PackageActual, type PackageDesired } from './index.js';
+import { packageProvider, parseDpkgQuery, type PackageActual } from './index.js';
 import { canManagePackages, holdDpkgLock, installByHand, purgePackages, run } from './testkit.js';
 
 const skipAll = canManagePackages ? false : 'needs root and apt-get (Debian/Ubuntu)';
@@ -89,7 +89,7 @@ async function loadRun(specs: Array<{ id: string; spec: unknown }>, scope: RunSc
       onEvent: (_id, _type, reason, message) => events.push(`${reason}: ${message}`),
       run: scope,
     });
-    const desired = (await packageProvider.resolve!(parsed, ctx)) as PackageDesired;
+    const desired = await packageProvider.resolve!(parsed, ctx);
     loaded.push({ id: declared.id, ctx, desired });
   }
   sb.dispose();
