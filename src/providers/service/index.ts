@@ -199,8 +199,8 @@ export const serviceProvider: Provider<ServiceSpec, ServiceActual, ServiceDesire
 async function restartFor(desired: ServiceDesired, changed: readonly string[], ctx: Ctx): Promise<string> {
   const { spec, unit } = desired;
   const unitFileChanged = spec.unitFile !== undefined && changed.some((id) => sameRef(id, spec.unitFile!));
-  const online = !spec.root && systemdRunning();
-  if (!online) {
+  if (spec.root) return `${unit} is in the root folder ${spec.root}, where nothing runs: not restarted`;
+  if (!systemdRunning()) {
     if (spec.restartOn?.some((r) => changed.some((id) => sameRef(id, r))) && spec.state !== 'stopped')
       throw notPid1('spec.restartOn', `restart ${unit}`);
     return `${unit}: no running systemd to reload`;
