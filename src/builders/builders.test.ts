@@ -8,6 +8,7 @@ import { validateDocuments } from '../manifest/validate.js';
 import { defaultRegistry } from '../providers/index.js';
 import { createRecordingFake } from '../provider/fake.js';
 import { defineKind, directory, exec, file, proc, refToId, resource, symlink } from './index.js';
+import { group, pkg, service, user } from './index.js';
 
 const here = fileURLToPath(import.meta.url);
 const lineWith = (marker: string) =>
@@ -62,6 +63,10 @@ describe('built-in builders', () => {
       symlink('current', { path: '/srv/current', target: 'releases/1' }),
       exec('migrate', { check: 'true', apply: ['sh', '-c', 'exit 0'] }),
       proc('api', { command: 'node', args: ['server.js'], replicas: 2 }),
+      pkg('nginx', { version: 'latest' }),
+      group('web', { gid: 2000 }),
+      user('deploy', { shell: '/bin/bash', groups: ['web'] }),
+      service('web', { unit: '[Service]\nExecStart=/bin/true\n', enabled: true }),
     ];
     assert.deepEqual(new Set(docs.map((d) => d.kind)), new Set(defaultRegistry().kinds()));
     const { resources, diagnostics } = validate(docs);
@@ -74,6 +79,10 @@ describe('built-in builders', () => {
         'Symlink/default/current',
         'Exec/default/migrate',
         'Process/default/api',
+        'Package/default/nginx',
+        'Group/default/web',
+        'User/default/deploy',
+        'Service/default/web',
       ],
     );
   });

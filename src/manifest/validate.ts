@@ -185,14 +185,10 @@ function validateDocument(
       annotations: env.metadata.annotations ?? {},
     },
     spec: env.spec,
-    dependsOn: [
-      ...new Set(
-        [...(env.dependsOn ?? []), ...(catalog.subscribesTo?.(kind, env.spec) ?? [])].map((d) => {
-          const k = parseKey(d, defaultNs);
-          return k ? formatKey(k) : d;
-        }),
-      ),
-    ],
+    dependsOn: withSubscriptions(
+      (env.dependsOn ?? []).map((d) => normalizeRef(d, defaultNs)),
+      (catalog.subscribesTo?.(kind, env.spec) ?? []).map((d) => normalizeRef(d, defaultNs)),
+    ),
     lifecycle: env.lifecycle ?? {},
     origin: { file: doc.file, line: doc.line, column: doc.column, index: doc.index },
     digest: '',
@@ -201,6 +197,17 @@ function validateDocument(
   if (!checkClaimPaths(resource, claims, claimPosition(locator), diags)) return undefined;
   resource.digest = declaredDigest(resource);
   return resource;
+}
+
+function normalizeRef(ref: string, defaultNs: string): string {
+  const k = parseKey(ref, defaultNs);
+  return k ? formatKey(k) : ref;
+}
+
+/** Subscriptions (e.g. `restartOn`) order like dependsOn: added when not already there. */
+function withSubscriptions(dependsOn: string[], subscribed: readonly string[]): string[] {
+  for (const id of subscribed) if (!dependsOn.includes(id)) dependsOn.push(id);
+  return dependsOn;
 }
 
 const documentSchemas = new WeakMap<KindCatalog, Map<string, z.ZodType>>();
