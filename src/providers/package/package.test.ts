@@ -12,7 +12,7 @@ import { ProviderError } from '../../provider/errors.js';
 import { RunScope } from '../../provider/run.js';
 import { declaredDigest, type Resource } from '../../manifest/index.js';
 import { SecretResolver } from '../../secrets/index.js';
-import { packageProvider, parseDpkgQuery, type PackageActual } from './index.js';
+import { packageProvider, parseDpkgQuery, type PackageActual, type PackageDesired } from './index.js';
 import { canManagePackages, holdDpkgLock, installByHand, purgePackages, run } from './testkit.js';
 
 const skipAll = canManagePackages ? false : 'needs root and apt-get (Debian/Ubuntu)';
@@ -208,5 +208,47 @@ describe('parseDpkgQuery', () => {
     assert.deepEqual(out.get('hello'), { name: 'hello', version: '2.10-3', held: false });
     assert.deepEqual(out.get('sl:amd64'), { name: 'sl', version: '5.02-1+b1', held: true });
     assert.equal(out.has('gone'), false);
+  });
+});
+
+describe('Package diff', () => {
+  const desired = (over: Partial<PackageDesired> = {}): PackageDesired => ({
+    name: 'nginx',
+    ensure: 'present',
+    purge: false,
+    updateCache: false,
+    lockTimeoutMs: 60_000,
+    ...over,
+  });
+  const diff = packageProvider.diff.bind(packageProvider);
+
+  it('accepts any installed version when none is declared', () => {
+    assert.deepEqual(diff(desired(), { version: '1.0', held: false }), []);
+  });
+
+  it('asks for an exact version', () => {
+    assert.deepEqual(diff(desired({ version: '2.0' }), { version: '1.0', held: false }), [
+      { path: 'spec.version', old: '1.0', new: '2.0' },
+    ]);
+  });
+
+  it('follows the candidate for latest', () => {
+    assert.deepEqual(
+      diff(desired({ version: 'latest' }), { version: '1.0', held: false, candidate: '1.1' }),
+      [{ path: 'spec.version', old: '1.0', new: '1.1' }],
+    );
+    assert.deepEqual(
+      diff(desired({ version: 'latest' }), { version: '1.1', held: false, candidate: '1.1' }),
+      [],
+    );
+  });
+
+  it('holds for held and releases a hold for present', () => {
+    assert.deepEqual(diff(desired({ ensure: 'held' }), { version: '1.0', held: false }), [
+      { path: 'spec.ensure', old: 'present', new: 'held' },
+    ]);
+    assert.deepEqual(diff(desired(), { version: '1.0', held: true }), [
+      { path: 'spec.ensure', old: 'held', new: 'present' },
+    ]);
   });
 });
