@@ -60,10 +60,10 @@ spec:
 
 describe('Package through the CLI', { skip: canManagePackages ? false : 'needs root and apt-get' }, () => {
   test('one transaction for the run, no-op again, drift repaired, removed with ensure: absent', () => {
-    purgePackages('hello', 'sl');
+    purgePackages('figlet', 'sl');
     const s = sandbox();
     const manifest = (ensure: string) => `kind: Package
-metadata: { name: hello }
+metadata: { name: figlet }
 spec: { ensure: ${ensure} }
 ---
 kind: Package
@@ -74,11 +74,11 @@ spec: { ensure: ${ensure} }
       s.write({ 'm/pkgs.yaml': manifest('present') });
       const first = s.run(['apply', '-f', 'm', '--yes'], { timeoutMs: 600_000 });
       assert.equal(first.code, 0, first.stderr + first.stdout);
-      assert.ok(installed('hello') && installed('sl'));
+      assert.ok(installed('figlet') && installed('sl'));
       const events = s.run(['events', '-n', '50']);
       assert.match(
         events.stdout,
-        /PackagesInstalled.*2 packages in one apt transaction: (hello, sl|sl, hello)/,
+        /PackagesInstalled.*2 packages in one apt transaction: (figlet, sl|sl, figlet)/,
       );
       const again = s.run(['plan', '-f', 'm', '--detailed-exitcode']);
       assert.equal(again.code, 0, `a second run has nothing to do\n${again.stdout}`);
@@ -92,9 +92,9 @@ spec: { ensure: ${ensure} }
       s.write({ 'm/pkgs.yaml': manifest('absent') });
       const remove = s.run(['apply', '-f', 'm', '--yes'], { timeoutMs: 600_000 });
       assert.equal(remove.code, 0, remove.stderr);
-      assert.ok(!installed('hello') && !installed('sl'));
+      assert.ok(!installed('figlet') && !installed('sl'));
     } finally {
-      purgePackages('hello', 'sl');
+      purgePackages('figlet', 'sl');
     }
   });
 });

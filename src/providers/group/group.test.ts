@@ -10,7 +10,7 @@ import { createSandbox, Harness, runConformance } from '../../provider/conforman
 import { groupProvider } from './index.js';
 
 const NAME = `spg${process.pid}`;
-const GID = 64000 + (process.pid % 1000);
+const GID = 63000 + (process.pid % 1000);
 const asRoot = process.getuid?.() === 0 ? false : 'needs root (groupadd)';
 
 function sh(...argv: string[]): void {

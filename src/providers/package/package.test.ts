@@ -1,6 +1,6 @@
 /**
  * Package against the real apt/dpkg of this host (as root): the shared
- * conformance suite with the small `hello` package, then what only Package
+ * conformance suite with the small `hello` package (and `tree`), then what only Package
  * does — one transaction for a run's packages, a clear error when dpkg's
  * lock is busy or a package does not exist, holds, and dpkg-query parsing.
  */
@@ -98,13 +98,13 @@ async function loadRun(specs: Array<{ id: string; spec: unknown }>, scope: RunSc
 
 describe('Package in one run', { skip: skipAll }, () => {
   it('installs every package of the run in one apt transaction, then finds each installed', async () => {
-    purgePackages('hello', 'sl');
+    purgePackages('hello', 'tree');
     try {
       const scope = new RunScope();
       const { loaded, events } = await loadRun(
         [
           { id: 'hello', spec: {} },
-          { id: 'sl', spec: { ensure: 'held' } },
+          { id: 'tree', spec: { ensure: 'held' } },
         ],
         scope,
       );
@@ -125,11 +125,11 @@ describe('Package in one run', { skip: skipAll }, () => {
       assert.equal(hello.held, false);
       assert.deepEqual(
         events.filter((e) => e.startsWith('PackagesInstalled')),
-        ['PackagesInstalled: 2 packages in one apt transaction: hello, sl'],
+        ['PackagesInstalled: 2 packages in one apt transaction: hello, tree'],
       );
-      // sl was installed by that transaction: its own apply only holds it.
-      const sl = await packageProvider.apply!(loaded[1].desired, undefined, loaded[1].ctx);
-      assert.equal(sl.held, true);
+      // tree was installed by that transaction: its own apply only holds it.
+      const tree = await packageProvider.apply!(loaded[1].desired, undefined, loaded[1].ctx);
+      assert.equal(tree.held, true);
       assert.equal(events.filter((e) => e.startsWith('PackagesInstalled')).length, 1);
       for (const l of loaded)
         assert.deepEqual(
@@ -137,7 +137,7 @@ describe('Package in one run', { skip: skipAll }, () => {
           [],
         );
     } finally {
-      purgePackages('hello', 'sl');
+      purgePackages('hello', 'tree');
     }
   });
 
