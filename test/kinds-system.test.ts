@@ -2,13 +2,16 @@
  * The system kinds end to end through the CLI, as root on this host:
  * Package (one apt transaction for a run's packages, no-op second run, a
  * hand removal found and repaired, removal), User and Group (the same
- * lifecycle), Service (restartOn notifications after a changed File), and
+ * lifecycle), Service (restartOn notifications after a changed File, in
+ * apply and under serve), and
  * bad input refused at validate naming file:line and the field.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { sandbox } from './helpers.js';
+import { join } from 'node:path';
+import { eventually, sandbox, startServe } from './helpers.js';
+import { docs, fileDoc, project, replaceFile } from './serve-kit.js';
 import { canManagePackages, purgePackages } from '../src/providers/package/testkit.js';
 import { systemdRunning } from '../src/providers/service/index.js';
 
@@ -216,4 +219,42 @@ spec: { state: running }
       assert.match(plan.stderr, /spec\.state/);
     },
   );
+});
+
+describe('Service restartOn under serve', { skip: hasSystemctl ? false : 'needs systemctl' }, () => {
+  test('a config File repaired by serve notifies the Service that subscribes to it', async (t) => {
+    const p = project({});
+    const conf = join(p.out, 'web.conf');
+    p.write({
+      'root/.keep': '',
+      'manifests/web.yaml': docs(
+        fileDoc('web-conf', conf, 'port=80\n'),
+        `kind: Service
+metadata: { name: spt-web }
+spec:
+  unit: |
+    [Service]
+    ExecStart=/bin/sleep 1000
+  root: ${p.path('root')}
+  restartOn: [File/web-conf]
+`,
+      ),
+    });
+    await startServe(t, p.dir);
+    const notified = () => p.events('Service/default/spt-web').filter((e) => e.reason === 'Notified').length;
+    await eventually(() => p.record('Service/default/spt-web')?.sync === 'InSync', 'the first convergence');
+    await eventually(() => notified() >= 1, 'the File created in the first convergence notifies the Service');
+    const before = notified();
+    replaceFile(conf, 'port=81\n');
+    await eventually(() => p.read(conf) === 'port=80\n', 'serve to repair the File');
+    await eventually(() => notified() === before + 1, 'the repair to notify the Service');
+    const last = p
+      .events('Service/default/spt-web')
+      .filter((e) => e.reason === 'Notified')
+      .pop()!;
+    assert.match(
+      last.message,
+      /spt-web\.service is in the root folder .*\(changed: File\/default\/web-conf\)/,
+    );
+  });
 });

@@ -5,7 +5,7 @@
  * resources that subscribe to a changed one (a Service's `restartOn`), as
  * Puppet's notify/subscribe and Ansible's handlers do.
  */
-import { formatKey, parseKey } from '../manifest/index.js';
+import { formatKey, parseKey, type Resource } from '../manifest/index.js';
 import type { Action } from '../plan/index.js';
 import type { RunScope } from '../provider/run.js';
 import type { ActionOutcome } from './executor.js';
@@ -70,17 +70,41 @@ export async function notifySubscribers(
     const subscribed = provider.subscribesTo(o.resource.spec).map((d) => normalise(d, o));
     const changed = scope.changedAmong(subscribed);
     if (changed.length === 0) continue;
-    try {
-      const message = await provider.notify(o.desired, o.actual, changed, o.ctx);
-      o.ctx.event('Normal', 'Notified', `${message} (changed: ${changed.join(', ')})`);
-      out.push({ id: o.resource.id, changed, ok: true, message });
-    } catch (err) {
-      const message = (err as Error)?.message ?? String(err);
-      o.ctx.event('Warning', 'NotifyFailed', `${message} (changed: ${changed.join(', ')})`);
-      out.push({ id: o.resource.id, changed, ok: false, message });
-    }
+    out.push(await deliver(o, changed));
   }
   return out;
+}
+
+/**
+ * Serve's form (one resource per reconcile): after `changedId` was applied,
+ * notify the declared resources that subscribe to it, each observed afresh.
+ */
+export async function notifyDependents(
+  changedId: string,
+  dependents: readonly Resource[],
+  observe: (r: Resource) => Promise<Observation>,
+): Promise<Notified[]> {
+  const out: Notified[] = [];
+  for (const r of dependents) {
+    const o = await observe(r);
+    const { provider } = o;
+    if (!provider.notify || !provider.subscribesTo || o.error || o.absent) continue;
+    if (!provider.subscribesTo(r.spec).some((ref) => normalise(ref, o) === changedId)) continue;
+    out.push(await deliver(o, [changedId]));
+  }
+  return out;
+}
+
+async function deliver(o: Observation, changed: string[]): Promise<Notified> {
+  try {
+    const message = await o.provider.notify!(o.desired, o.actual, changed, o.ctx);
+    o.ctx.event('Normal', 'Notified', `${message} (changed: ${changed.join(', ')})`);
+    return { id: o.resource.id, changed, ok: true, message };
+  } catch (err) {
+    const message = (err as Error)?.message ?? String(err);
+    o.ctx.event('Warning', 'NotifyFailed', `${message} (changed: ${changed.join(', ')})`);
+    return { id: o.resource.id, changed, ok: false, message };
+  }
 }
 
 /** `Kind/name` resolves as validation resolved it into dependsOn (the project's default namespace). */
