@@ -42,6 +42,16 @@ export {
   type CronSpecInput,
 } from './builders/index.js';
 export {
+  pkg,
+  user,
+  group,
+  service,
+  type PackageSpecInput,
+  type UserSpecInput,
+  type GroupSpecInput,
+  type ServiceSpecInput,
+} from './builders/index.js';
+export {
   loadTypeScriptManifest,
   loadTypeScriptManifestOrDiagnose,
   closeTypeScriptLoader,

@@ -19,6 +19,7 @@ import {
   resource,
   symlink,
 } from './index.js';
+import { group, pkg, service, user } from './index.js';
 
 const here = fileURLToPath(import.meta.url);
 const lineWith = (marker: string) =>
@@ -75,6 +76,10 @@ describe('built-in builders', () => {
       proc('api', { command: 'node', args: ['server.js'], replicas: 2 }),
       fileEdit('root-login', { path: '/etc/ssh/sshd_config', line: 'PermitRootLogin no' }),
       cron('backup', { schedule: '30 2 * * *', command: '/usr/local/bin/backup' }),
+      pkg('nginx', { version: 'latest' }),
+      group('web', { gid: 2000 }),
+      user('deploy', { shell: '/bin/bash', groups: ['web'] }),
+      service('web', { unit: '[Service]\nExecStart=/bin/true\n', enabled: true }),
     ];
     assert.deepEqual(new Set(docs.map((d) => d.kind)), new Set(defaultRegistry().kinds()));
     const { resources, diagnostics } = validate(docs);
@@ -89,6 +94,10 @@ describe('built-in builders', () => {
         'Process/default/api',
         'FileEdit/default/root-login',
         'Cron/default/backup',
+        'Package/default/nginx',
+        'Group/default/web',
+        'User/default/deploy',
+        'Service/default/web',
       ],
     );
   });

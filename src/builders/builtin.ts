@@ -49,3 +49,14 @@ export const fileEdit: KindBuilder<'FileEdit', BuiltinSpecs['FileEdit']> = kindB
 
 /** A cron job in /etc/cron.d: `cron('backup', { schedule: '30 2 * * *', command: '/usr/local/bin/backup' })`. */
 export const cron: KindBuilder<'Cron', BuiltinSpecs['Cron']> = kindBuilder('Cron');
+/** A system package: `pkg('nginx', { version: 'latest' })` (spec.name defaults to the resource name). */
+export const pkg: KindBuilder<'Package', BuiltinSpecs['Package']> = kindBuilder('Package');
+
+/** A local account: `user('deploy', { shell: '/bin/bash', groups: ['www-data'] })` (spec.name defaults to the resource name). */
+export const user: KindBuilder<'User', BuiltinSpecs['User']> = kindBuilder('User');
+
+/** A local group: `group('web', { gid: 2000 })` (spec.name defaults to the resource name). */
+export const group: KindBuilder<'Group', BuiltinSpecs['Group']> = kindBuilder('Group');
+
+/** A systemd service: `service('web', { unit: '...', enabled: true, state: 'running', restartOn: ['File/web-conf'] })`. */
+export const service: KindBuilder<'Service', BuiltinSpecs['Service']> = kindBuilder('Service');

@@ -18,6 +18,10 @@ import type { FileEditSpecSchema } from '../providers/file-edit/spec.js';
 import type { CronSpecSchema } from '../providers/cron/spec.js';
 import type { ProcessSpecSchema } from '../providers/process/spec.js';
 import type { SymlinkSpecSchema } from '../providers/symlink/index.js';
+import type { PackageSpecSchema } from '../providers/package/spec.js';
+import type { UserSpecSchema } from '../providers/user/spec.js';
+import type { GroupSpecSchema } from '../providers/group/index.js';
+import type { ServiceSpecSchema } from '../providers/service/spec.js';
 
 /* eslint-disable @typescript-eslint/no-empty-object-type -- empty interfaces give the schemas' input types names users can import */
 /** A File's spec as a manifest writes it. */
@@ -35,6 +39,15 @@ export interface FileEditSpecInput extends z.input<typeof FileEditSpecSchema> {}
 /** A Cron's spec as a manifest writes it. */
 export interface CronSpecInput extends z.input<typeof CronSpecSchema> {}
 
+/** A Package's spec as a manifest writes it. */
+export interface PackageSpecInput extends z.input<typeof PackageSpecSchema> {}
+/** A User's spec as a manifest writes it. */
+export interface UserSpecInput extends z.input<typeof UserSpecSchema> {}
+/** A Group's spec as a manifest writes it. */
+export interface GroupSpecInput extends z.input<typeof GroupSpecSchema> {}
+/** A Service's spec as a manifest writes it. */
+export interface ServiceSpecInput extends z.input<typeof ServiceSpecSchema> {}
+
 interface SpecInputs {
   File: FileSpecInput;
   Directory: DirectorySpecInput;
@@ -43,6 +56,10 @@ interface SpecInputs {
   Process: ProcessSpecInput;
   FileEdit: FileEditSpecInput;
   Cron: CronSpecInput;
+  Package: PackageSpecInput;
+  User: UserSpecInput;
+  Group: GroupSpecInput;
+  Service: ServiceSpecInput;
 }
 
 /** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */

@@ -54,6 +54,8 @@ import {
   type Hold,
 } from './records.js';
 import { changeDigest, Recorder } from './recorder.js';
+import { announceActions, notifySubscribers, scopeOf } from './notify.js';
+import { RunScope } from '../provider/run.js';
 
 export interface EngineOptions {
   store: Store;
@@ -182,7 +184,8 @@ export class Engine {
     let observations: Observation[] = [];
     const stored = await this.summaries(desired.sources);
     if (!diags.hasErrors) {
-      const opts = this.observeOptions(desired, this.onEvent);
+      // One scope per run: providers share batched queries through it (ctx.run).
+      const opts = { ...this.observeOptions(desired, this.onEvent), run: new RunScope() };
       mark('store summaries');
       const declared = await inspectAll(
         targets ? desired.resources.filter((r) => targets.has(r.id)) : desired.resources,
@@ -389,6 +392,8 @@ export class Engine {
         .catch(stopOnStoreFailure);
 
     const skipsRecorded: Promise<void>[] = [];
+    const scope = scopeOf(planned.observations);
+    announceActions(scope, plan.actions, obsById, (id) => held.has(id));
     const outcomes = await execute(plan.actions, {
       hold: (action) => held.get(action.id)?.message,
       parallelism: options.parallelism ?? this.options.settings.parallelism,
@@ -420,6 +425,7 @@ export class Engine {
           throw err;
         }
         await recordOutcome(action, 'succeeded', result.message, result.actual, intent);
+        scope?.markChanged(action.id);
         return result.message;
       },
       onStart: (action) => options.onStart?.(action),
@@ -434,6 +440,12 @@ export class Engine {
     options.signal?.removeEventListener('abort', onAbort);
     await Promise.all(skipsRecorded);
     mark('execute actions');
+    if (!halt.signal.aborted)
+      for (const n of await notifySubscribers(scope, planned.observations, outcomes))
+        logger[n.ok ? 'info' : 'warn'](
+          { runId, resourceId: n.id, revisionId: revision.id, changed: n.changed },
+          n.message,
+        );
 
     const counts = {
       created: 0,

@@ -39,7 +39,7 @@ export function observeOptionsFor(
   extra: Partial<
     Pick<
       ObserveOptions,
-      'onEvent' | 'parallelism' | 'resolveOnly' | 'signal' | 'revision' | 'unresolvedSecretsUnknown'
+      'onEvent' | 'parallelism' | 'resolveOnly' | 'signal' | 'revision' | 'unresolvedSecretsUnknown' | 'run'
     >
   > = {},
 ): ObserveOptions {
@@ -56,6 +56,7 @@ export function observeOptionsFor(
     signal: extra.signal,
     revision: extra.revision,
     unresolvedSecretsUnknown: extra.unresolvedSecretsUnknown,
+    run: extra.run,
   };
 }
 

@@ -9,6 +9,7 @@ import type { ProviderRegistry } from '../provider/registry.js';
 import type { AnyProvider } from '../provider/types.js';
 import type { SecretResolver } from '../secrets/index.js';
 import type { FactSource } from '../facts/index.js';
+import type { RunScope } from '../provider/run.js';
 import { mapLimit } from '../util/pool.js';
 import { createContext, type EventSink, type RecordingCtx } from '../provider/context.js';
 import { errorDiagnostic } from './diagnose.js';
@@ -54,6 +55,8 @@ export interface ObserveOptions {
   workRoot?: string;
   /** Host facts for providers (templates). Defaults to the built-in facts. */
   facts?: FactSource;
+  /** Shared by the resources of one run (batched queries, transactions). Defaults to none. */
+  run?: RunScope;
   /** A secret that does not resolve makes the resource unknown (a warning), not an error. Defaults to false. */
   unresolvedSecretsUnknown?: boolean;
 }
@@ -83,6 +86,7 @@ export async function observeOne(
     signal: options.signal,
     workRoot: options.workRoot,
     facts: options.facts,
+    run: options.run,
   });
   const absent = (resource.spec as { ensure?: string } | null)?.ensure === 'absent';
   const obs: Observation = {

@@ -28,6 +28,8 @@ export interface KindCatalog {
   specSchema(kind: string): z.ZodType | undefined;
   /** The target paths a validated spec owns exclusively (see claims.ts); `key` is the resource's. Defaults to none. */
   claims?(kind: string, spec: unknown, key?: ResourceKey): readonly PathClaim[];
+  /** Resources a spec must hear of when they change (e.g. `restartOn`): ordering edges like dependsOn. Defaults to none. */
+  subscribesTo?(kind: string, spec: unknown): readonly string[];
 }
 
 export interface ValidateOptions {
@@ -183,10 +185,10 @@ function validateDocument(
       annotations: env.metadata.annotations ?? {},
     },
     spec: env.spec,
-    dependsOn: (env.dependsOn ?? []).map((d) => {
-      const k = parseKey(d, defaultNs);
-      return k ? formatKey(k) : d;
-    }),
+    dependsOn: withSubscriptions(
+      (env.dependsOn ?? []).map((d) => normalizeRef(d, defaultNs)),
+      (catalog.subscribesTo?.(kind, env.spec) ?? []).map((d) => normalizeRef(d, defaultNs)),
+    ),
     lifecycle: env.lifecycle ?? {},
     origin: { file: doc.file, line: doc.line, column: doc.column, index: doc.index },
     digest: '',
@@ -195,6 +197,17 @@ function validateDocument(
   if (!checkClaimPaths(resource, claims, claimPosition(locator), diags)) return undefined;
   resource.digest = declaredDigest(resource);
   return resource;
+}
+
+function normalizeRef(ref: string, defaultNs: string): string {
+  const k = parseKey(ref, defaultNs);
+  return k ? formatKey(k) : ref;
+}
+
+/** Subscriptions (e.g. `restartOn`) order like dependsOn: added when not already there. */
+function withSubscriptions(dependsOn: string[], subscribed: readonly string[]): string[] {
+  for (const id of subscribed) if (!dependsOn.includes(id)) dependsOn.push(id);
+  return dependsOn;
 }
 
 const documentSchemas = new WeakMap<KindCatalog, Map<string, z.ZodType>>();

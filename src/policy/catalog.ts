@@ -19,6 +19,8 @@ export function withPolicyKind(catalog: KindCatalog): KindCatalog {
         kind === POLICY_KIND ? PolicySpecSchema : catalog.specSchema(kind),
       claims: (kind: string, spec: unknown, key?: ResourceKey) =>
         kind === POLICY_KIND ? [] : (catalog.claims?.(kind, spec, key) ?? []),
+      subscribesTo: (kind: string, spec: unknown) =>
+        kind === POLICY_KIND ? [] : (catalog.subscribesTo?.(kind, spec) ?? []),
     };
     wrapped.set(catalog, w);
   }

@@ -86,6 +86,12 @@ export interface ConformanceSuite<Spec, Actual, Desired> {
   /** `{caseName: reason}` for cases that do not apply to this provider. Defaults to {}. */
   skip?: Partial<Record<CaseName, string>>;
   harness?: HarnessOptions;
+  /**
+   * Brings the host back to where a case starts, before and after each case,
+   * for targets outside the sandbox (system packages, users, units).
+   * Defaults to nothing.
+   */
+  reset?(): void | Promise<void>;
 }
 
 /** How a Harness builds its contexts. */
@@ -314,9 +320,11 @@ function conformanceCase<S, A, D>(
   it(`${name}: ${title}`, reason !== undefined ? { skip: reason } : {}, async (t) => {
     const sandbox = createSandbox();
     try {
+      await suite.reset?.();
       await body(new Harness(suite.provider, sandbox, suite.harness), sandbox, t);
     } finally {
       sandbox.dispose();
+      await suite.reset?.();
     }
   });
 }

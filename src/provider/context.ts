@@ -11,6 +11,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Resource } from '../manifest/index.js';
 import { ProviderError } from './errors.js';
 import type { Ctx, EventType } from './types.js';
+import type { RunScope } from './run.js';
 import type { SecretRef, SecretResolver, Secrets } from '../secrets/index.js';
 import { factSource, type Facts, type FactSource } from '../facts/index.js';
 
@@ -29,6 +30,8 @@ export interface ContextOptions {
   workRoot?: string;
   /** Host facts. Defaults to the built-in facts only. */
   facts?: FactSource;
+  /** Shared by the resources of one run. Defaults to none. */
+  run?: RunScope;
 }
 
 const builtinOnly = factSource();
@@ -54,6 +57,7 @@ class ResourceContext implements RecordingCtx {
   readonly sourceRoot: string;
   readonly workDir: string;
   readonly signal?: AbortSignal;
+  readonly run?: RunScope;
   readonly sourceDigests: string[] = [];
   readonly secretDigests: string[] = [];
   private secretsView: Secrets | undefined;
@@ -69,6 +73,7 @@ class ResourceContext implements RecordingCtx {
       options.resource.key.kind.toLowerCase(),
     );
     this.signal = options.signal;
+    this.run = options.run;
   }
 
   get secrets(): Secrets {

@@ -48,4 +48,8 @@ export class ProviderRegistry implements KindCatalog {
   claims(kind: string, spec: unknown, key?: ResourceKey): readonly PathClaim[] {
     return this.providers.get(kind)?.claims?.(spec, key) ?? [];
   }
+
+  subscribesTo(kind: string, spec: unknown): readonly string[] {
+    return this.providers.get(kind)?.subscribesTo?.(spec) ?? [];
+  }
 }

@@ -8,6 +8,7 @@ import type { Change } from '../diff/index.js';
 import type { PathClaim, Resource, ResourceId, ResourceKey } from '../manifest/index.js';
 import type { Secrets } from '../secrets/index.js';
 import type { Facts } from '../facts/index.js';
+import type { RunScope } from './run.js';
 
 export type { Health, HealthStatus } from '../health/types.js';
 export { HEALTH_RANK } from '../health/types.js';
@@ -52,6 +53,8 @@ export interface Ctx {
   /** Records an event about this resource (e.g. a command's output). */
   event(type: EventType, reason: string, message: string): void;
   readonly signal?: AbortSignal;
+  /** What the resources of this run share (batched queries, one transaction for many); absent outside engine runs. */
+  readonly run?: RunScope;
 }
 
 export interface Disposable {
@@ -144,6 +147,26 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
    * target, cheap when called again (a folder is swept once per process).
    */
   sweep?(desired: Desired): void;
+
+  /**
+   * The resources whose change in a run this one must hear of (e.g. a
+   * Service's `restartOn`). They are also ordering edges: they are applied
+   * first. Pure. Defaults to none.
+   */
+  subscribesTo?(spec: Spec): readonly ResourceId[];
+
+  /**
+   * Called after a run's actions when resources this one `subscribesTo`
+   * changed in that run (and its own action, if any, succeeded): e.g.
+   * restart a service. Returns a sentence saying what was done; a throw is
+   * reported as a Warning event, never undoes the run.
+   */
+  notify?(
+    desired: Desired,
+    actual: Actual | undefined,
+    changed: readonly ResourceId[],
+    ctx: Ctx,
+  ): Promise<string>;
 
   /** Called for each resource when serve stops: release what must not outlive it (e.g. stopWithServe processes). */
   onServeStop?(desired: Desired, actual: Actual | undefined, ctx: Ctx): Promise<void>;

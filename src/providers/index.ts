@@ -8,6 +8,10 @@ import { fileEditProvider } from './file-edit/index.js';
 import { cronProvider } from './cron/index.js';
 import { processProvider } from './process/index.js';
 import { symlinkProvider } from './symlink/index.js';
+import { packageProvider } from './package/index.js';
+import { userProvider } from './user/index.js';
+import { groupProvider } from './group/index.js';
+import { serviceProvider } from './service/index.js';
 
 export const builtinProviders = {
   File: () => fileProvider,
@@ -17,6 +21,10 @@ export const builtinProviders = {
   Process: () => processProvider,
   FileEdit: () => fileEditProvider,
   Cron: () => cronProvider,
+  Package: () => packageProvider,
+  User: () => userProvider,
+  Group: () => groupProvider,
+  Service: () => serviceProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;

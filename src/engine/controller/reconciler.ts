@@ -24,6 +24,7 @@ import { resourceFromRecord } from '../engine.js';
 import { inspect, observeOptionsFor } from '../inspect.js';
 import type { Observation, ObserveOptions } from '../observe.js';
 import { performAction } from '../perform.js';
+import { notifyDependents } from '../notify.js';
 import { annotateReconcile } from '../../telemetry/trace.js';
 import { buildPlan } from '../planner.js';
 import { approvalDigest, changeDigest, type OutcomeInput, type Recorder } from '../recorder.js';
@@ -146,6 +147,13 @@ export class Reconciler {
     return observeOptionsFor(this.deps, index.desired, {
       onEvent: (id, type, reason, message) => this.recorder.event(type, reason, message, id),
     });
+  }
+
+  private async notifySubscribers(index: DesiredIndex, id: ResourceId): Promise<void> {
+    const dependents = (index.dependents.get(id) ?? []).map((d) => index.byId.get(d)!).filter(Boolean);
+    const subscribers = dependents.filter((r) => this.deps.registry.get(r.key.kind)?.notify !== undefined);
+    if (subscribers.length === 0) return;
+    await notifyDependents(id, subscribers, (r) => inspect(r, this.observeOptions(index)));
   }
 
   /** Resources `setpoint resume` asked to lift from Conflict, until their next reconcile. */
@@ -646,6 +654,8 @@ export class Reconciler {
     });
     if (next) this.noteSync(next);
     else this.syncState.delete(id);
+    // Subscribers (a Service's restartOn) hear of the change, as apply's notify step does.
+    if (next && action.op !== 'delete') await this.notifySubscribers(index, id);
     if (ctx.approval) {
       await store.putApproval({ ...ctx.approval, state: 'applied', note: `applied at ${now}` });
     }
