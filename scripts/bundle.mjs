@@ -1,6 +1,8 @@
-// Bundles the CLI into one file: loading ~400 small ESM modules (zod alone has
-// hundreds) costs ~70 ms at every start; one bundled file costs a fraction.
-// better-sqlite3 stays external (native addon).
+// Bundles the CLI's own code into one file: loading ~400 small ESM modules of
+// src/ at every start costs more than one file does. Packages stay external
+// (installed as dependencies): the library entry (dist/index.js) and the
+// TypeScript-manifest worker import them too, so bundling them would ship
+// every library twice and run two copies of zod side by side.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -8,7 +10,7 @@ import { build } from 'esbuild';
 rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
-  entryPoints: { setpoint: 'src/cli/main.ts' },
+  entryPoints: { setpoint: 'src/cli/run.ts' },
   outdir: 'dist/bundle',
   // Code only some commands need (serve: controller, metrics, HTTP) loads on demand.
   splitting: true,
@@ -18,8 +20,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  // For stack traces in development; the npm package leaves maps out (package.json "files").
   sourcemap: 'linked',
-  external: ['better-sqlite3', 'pg', 'pg-native', '@parcel/watcher', 'playwright-core'],
+  packages: 'external',
   // Some dependencies call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __setpointRequire } from 'node:module'; const require = __setpointRequire(import.meta.url);",

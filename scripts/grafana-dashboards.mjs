@@ -1,8 +1,10 @@
 // Writes the Grafana dashboards in deploy/grafana/ (executive, on-call, debug)
 // from the panel lists below: `node scripts/grafana-dashboards.mjs`. Every
-// expression uses setpoint_* metrics only (test/observability-deploy.test.ts
-// checks each name against src/telemetry/metrics.ts), so the dashboards work
-// without the recording rules of deploy/prometheus/.
+// expression uses setpoint's own metrics (setpoint_*, and the process_* and
+// nodejs_* every Prometheus client exports; a test checks each name against
+// src/telemetry/metrics.ts) and `up`, so the dashboards work without the
+// recording rules of deploy/prometheus/. Variables pick the job and the
+// instances; time series are drawn per instance, stats sum the selection.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +12,18 @@ import { fileURLToPath } from 'node:url';
 // An output folder may be given (the test regenerates into a temp folder and compares).
 const out = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'deploy', 'grafana');
 const DS = { type: 'prometheus', uid: '${datasource}' };
-const JOB = 'job=~"$job"';
+const JOB = 'job=~"$job",instance=~"$instance"';
+
+/**
+ * A time series per instance: every aggregation keeps the instance label,
+ * and the legend names it, so one host's trouble is not averaged away.
+ */
+function perInstance([expr, legend]) {
+  const by = expr
+    .replace(/\b(sum|max|min|count) by \(([^)]*)\)/g, '$1 by (instance, $2)')
+    .replace(/\b(sum|max|min|count)\(/g, '$1 by (instance) (');
+  return [by, `{{instance}} ${legend}`];
+}
 
 /** A panel: kind timeseries|stat|gauge|heatmap|bargauge; targets [[expr, legend]]. */
 function panel(
@@ -29,11 +42,11 @@ const executive = {
   uid: 'setpoint-executive',
   title: 'setpoint / executive',
   description:
-    'The seed measurements M1-M10 over the selected range: is desired state being kept, how fast, at what cost.',
+    'The headline figures over the selected range: is desired state being kept, how fast, at what cost.',
   panels: [
     panel(
       'stat',
-      'Convergence time p95 (M1)',
+      'Convergence time p95',
       'Admission of a revision to every resource in sync.',
       [
         [
@@ -47,14 +60,14 @@ const executive = {
     ),
     panel(
       'stat',
-      'Drift ratio (M2)',
+      'Drift ratio',
       'Share of managed resources drifted now.',
       [[q('max(setpoint_drift_ratio{$J})'), 'drifted']],
       { unit: 'percentunit', w: 6, thresholds: [0.01, 0.1] },
     ),
     panel(
       'stat',
-      'Reconcile success (M3)',
+      'Reconcile success',
       'Reconciles that did not fail (error, terminal, failed-retry).',
       [
         [
@@ -68,7 +81,7 @@ const executive = {
     ),
     panel(
       'stat',
-      'Remediation latency p95 (M4)',
+      'Remediation latency p95',
       'Drift recorded to fix done.',
       [
         [
@@ -82,7 +95,7 @@ const executive = {
     ),
     panel(
       'stat',
-      'Auto-remediation ratio (M5)',
+      'Auto-remediation ratio',
       'Drift episodes repaired automatically / drift episodes.',
       [
         [
@@ -96,14 +109,14 @@ const executive = {
     ),
     panel(
       'stat',
-      'Policy violations (M6)',
+      'Policy violations',
       'Violations by action over the range.',
       [[q('sum by (action) (increase(setpoint_policy_violations_total{$J}[$__range]))'), '{{action}}']],
       { w: 6 },
     ),
     panel(
       'stat',
-      'Alert noise (M9)',
+      'Alert noise',
       'Acknowledged alerts marked as noise / acknowledged alerts.',
       [
         [
@@ -117,7 +130,7 @@ const executive = {
     ),
     panel(
       'stat',
-      'Change lead time p50 (M10)',
+      'Change lead time p50',
       'Commit time to the revision converged.',
       [
         [
@@ -138,7 +151,7 @@ const executive = {
     ),
     panel(
       'timeseries',
-      'Convergence time (M1)',
+      'Convergence time',
       'p50 and p95 over time.',
       [
         [
@@ -158,14 +171,14 @@ const executive = {
     ),
     panel(
       'timeseries',
-      'Drifted resources by kind (M2)',
+      'Drifted resources by kind',
       'Resources drifted now, by kind.',
       [[q('sum by (kind) (setpoint_drifted_resources{$J})'), '{{kind}}']],
       { w: 12, stacked: true },
     ),
     panel(
       'timeseries',
-      'Change lead time (M10)',
+      'Change lead time',
       'Commit to converged.',
       [
         [
@@ -223,22 +236,34 @@ const oncall = {
     panel(
       'stat',
       'Up',
-      'Process start time known = serving.',
-      [[q('count(setpoint_process_start_time_seconds{$J})'), 'instances']],
+      'Instances Prometheus scrapes successfully (up == 1) among the selected ones.',
+      [[q('sum(up{$J})'), 'instances up']],
       { w: 4 },
     ),
     panel(
       'timeseries',
-      'Reconcile errors by reason (M7)',
+      'Up per instance',
+      'Liveness as Prometheus sees it: 1 when the scrape of /metrics succeeds, 0 when serve is down or unreachable.',
+      [[q('up{$J}'), 'up']],
+      { w: 8, min: 0, max: 1 },
+    ),
+    panel(
+      'timeseries',
+      'Reconcile errors by reason',
       'Failed reconciles per second, by error code.',
-      [[q('sum by (reason) (rate(setpoint_reconcile_errors_total{$J}[5m]))'), '{{reason}}']],
+      [[q('sum by (reason) (rate(setpoint_reconcile_errors_total{$J}[$__rate_interval]))'), '{{reason}}']],
       { unit: 'ops', w: 12 },
     ),
     panel(
       'timeseries',
-      'Reconciles by result (M3)',
+      'Reconciles by result',
       'Per second.',
-      [[q('sum by (result) (rate(setpoint_reconciles_total{$J,result!="noop"}[5m]))'), '{{result}}']],
+      [
+        [
+          q('sum by (result) (rate(setpoint_reconciles_total{$J,result!="noop"}[$__rate_interval]))'),
+          '{{result}}',
+        ],
+      ],
       { unit: 'ops', w: 12, stacked: true },
     ),
     panel(
@@ -255,18 +280,18 @@ const oncall = {
     ),
     panel(
       'timeseries',
-      'Remediation latency (M4)',
+      'Remediation latency',
       'Drift recorded to fix done, p50/p95.',
       [
         [
           q(
-            'histogram_quantile(0.5, sum by (le) (rate(setpoint_remediation_latency_seconds_bucket{$J}[5m])))',
+            'histogram_quantile(0.5, sum by (le) (rate(setpoint_remediation_latency_seconds_bucket{$J}[$__rate_interval])))',
           ),
           'p50',
         ],
         [
           q(
-            'histogram_quantile(0.95, sum by (le) (rate(setpoint_remediation_latency_seconds_bucket{$J}[5m])))',
+            'histogram_quantile(0.95, sum by (le) (rate(setpoint_remediation_latency_seconds_bucket{$J}[$__rate_interval])))',
           ),
           'p95',
         ],
@@ -275,12 +300,12 @@ const oncall = {
     ),
     panel(
       'timeseries',
-      'Drift events and repairs (M5)',
+      'Drift events and repairs',
       'Per minute, by kind and mode.',
       [
-        [q('sum by (kind) (rate(setpoint_drift_events_total{$J}[5m])) * 60'), 'drift {{kind}}'],
+        [q('sum by (kind) (rate(setpoint_drift_events_total{$J}[$__rate_interval])) * 60'), 'drift {{kind}}'],
         [
-          q('sum by (kind, mode) (rate(setpoint_remediations_total{$J}[5m])) * 60'),
+          q('sum by (kind, mode) (rate(setpoint_remediations_total{$J}[$__rate_interval])) * 60'),
           'repaired {{kind}} ({{mode}})',
         ],
       ],
@@ -288,7 +313,7 @@ const oncall = {
     ),
     panel(
       'timeseries',
-      'Policy violations (M6)',
+      'Policy violations',
       'Per policy and action, per hour.',
       [
         [
@@ -312,7 +337,7 @@ const oncall = {
     ),
     panel(
       'timeseries',
-      'Alerts fired and acknowledged (M9)',
+      'Alerts fired and acknowledged',
       'Incidents fired per day by severity; acknowledgements by verdict.',
       [
         [q('sum by (severity) (increase(setpoint_alerts_fired_total{$J}[1d]))'), 'fired {{severity}}'],
@@ -368,7 +393,7 @@ const debug = {
       'timeseries',
       'Queue adds by trigger',
       'user (CLI/API), event (watch), resync.',
-      [[q('sum by (trigger) (rate(setpoint_workqueue_adds_total{$J}[5m]))'), '{{trigger}}']],
+      [[q('sum by (trigger) (rate(setpoint_workqueue_adds_total{$J}[$__rate_interval]))'), '{{trigger}}']],
       { unit: 'ops', w: 12, stacked: true },
     ),
     panel(
@@ -377,11 +402,15 @@ const debug = {
       'Time a key waited before a worker took it.',
       [
         [
-          q('histogram_quantile(0.5, sum by (le) (rate(setpoint_workqueue_wait_seconds_bucket{$J}[5m])))'),
+          q(
+            'histogram_quantile(0.5, sum by (le) (rate(setpoint_workqueue_wait_seconds_bucket{$J}[$__rate_interval])))',
+          ),
           'p50',
         ],
         [
-          q('histogram_quantile(0.99, sum by (le) (rate(setpoint_workqueue_wait_seconds_bucket{$J}[5m])))'),
+          q(
+            'histogram_quantile(0.99, sum by (le) (rate(setpoint_workqueue_wait_seconds_bucket{$J}[$__rate_interval])))',
+          ),
           'p99',
         ],
       ],
@@ -393,11 +422,15 @@ const debug = {
       'Time a worker held a key.',
       [
         [
-          q('histogram_quantile(0.5, sum by (le) (rate(setpoint_workqueue_work_seconds_bucket{$J}[5m])))'),
+          q(
+            'histogram_quantile(0.5, sum by (le) (rate(setpoint_workqueue_work_seconds_bucket{$J}[$__rate_interval])))',
+          ),
           'p50',
         ],
         [
-          q('histogram_quantile(0.99, sum by (le) (rate(setpoint_workqueue_work_seconds_bucket{$J}[5m])))'),
+          q(
+            'histogram_quantile(0.99, sum by (le) (rate(setpoint_workqueue_work_seconds_bucket{$J}[$__rate_interval])))',
+          ),
           'p99',
         ],
       ],
@@ -407,7 +440,7 @@ const debug = {
       'timeseries',
       'Retries',
       'Keys re-queued with backoff after a failure.',
-      [[q('sum(rate(setpoint_workqueue_retries_total{$J}[5m]))'), 'retries']],
+      [[q('sum(rate(setpoint_workqueue_retries_total{$J}[$__rate_interval]))'), 'retries']],
       { unit: 'ops', w: 8 },
     ),
     panel(
@@ -429,7 +462,7 @@ const debug = {
       [
         [
           q(
-            'histogram_quantile(0.95, sum by (le, kind) (rate(setpoint_drift_detection_latency_seconds_bucket{$J}[5m])))',
+            'histogram_quantile(0.95, sum by (le, kind) (rate(setpoint_drift_detection_latency_seconds_bucket{$J}[$__rate_interval])))',
           ),
           '{{kind}}',
         ],
@@ -440,7 +473,12 @@ const debug = {
       'timeseries',
       'Actions by kind, operation and result',
       'Per second.',
-      [[q('sum by (kind, op, result) (rate(setpoint_actions_total{$J}[5m]))'), '{{kind}} {{op}} {{result}}']],
+      [
+        [
+          q('sum by (kind, op, result) (rate(setpoint_actions_total{$J}[$__rate_interval]))'),
+          '{{kind}} {{op}} {{result}}',
+        ],
+      ],
       { unit: 'ops', w: 12 },
     ),
     panel(
@@ -455,21 +493,21 @@ const debug = {
     ),
     panel(
       'timeseries',
-      'CPU (M8)',
+      'CPU',
       'Controller CPU, cores.',
       [
-        [q('sum(rate(setpoint_process_cpu_user_seconds_total{$J}[5m]))'), 'user'],
-        [q('sum(rate(setpoint_process_cpu_system_seconds_total{$J}[5m]))'), 'system'],
+        [q('sum(rate(process_cpu_user_seconds_total{$J}[$__rate_interval]))'), 'user'],
+        [q('sum(rate(process_cpu_system_seconds_total{$J}[$__rate_interval]))'), 'system'],
       ],
       { unit: 'short', w: 8, stacked: true },
     ),
     panel(
       'timeseries',
-      'Memory (M8)',
+      'Memory',
       'Resident set and V8 heap.',
       [
-        [q('sum(setpoint_process_resident_memory_bytes{$J})'), 'resident'],
-        [q('sum(setpoint_nodejs_heap_size_used_bytes{$J})'), 'heap used'],
+        [q('sum(process_resident_memory_bytes{$J})'), 'resident'],
+        [q('sum(nodejs_heap_size_used_bytes{$J})'), 'heap used'],
       ],
       { unit: 'bytes', w: 8 },
     ),
@@ -477,13 +515,13 @@ const debug = {
       'timeseries',
       'Event loop lag',
       'p99 lag of the Node.js event loop; high values delay every watch and reconcile.',
-      [[q('max(setpoint_nodejs_eventloop_lag_p99_seconds{$J})'), 'p99']],
+      [[q('max(nodejs_eventloop_lag_p99_seconds{$J})'), 'p99']],
       { unit: 's', w: 8 },
     ),
   ],
 };
 
-/** Grafana dashboard JSON (schema 39) with a datasource and a job variable. */
+/** Grafana dashboard JSON (schema 39) with datasource, job and instance variables. */
 function dashboard(d) {
   let x = 0;
   let y = 0;
@@ -507,12 +545,14 @@ function dashboard(d) {
       description: p.description,
       datasource: DS,
       gridPos,
-      targets: p.targets.map(([expr, legendFormat], j) => ({
-        datasource: DS,
-        expr,
-        legendFormat,
-        refId: String.fromCharCode(65 + j),
-      })),
+      targets: (p.kind === 'timeseries' ? p.targets.map(perInstance) : p.targets).map(
+        ([expr, legendFormat], j) => ({
+          datasource: DS,
+          expr,
+          legendFormat,
+          refId: String.fromCharCode(65 + j),
+        }),
+      ),
       fieldConfig: {
         defaults: {
           unit: p.unit,
@@ -561,6 +601,18 @@ function dashboard(d) {
           multi: true,
           current: { text: 'All', value: '$__all' },
           allValue: '.*',
+        },
+        {
+          name: 'instance',
+          label: 'Instance',
+          type: 'query',
+          datasource: DS,
+          query: 'label_values(setpoint_build_info{job=~"$job"}, instance)',
+          includeAll: true,
+          multi: true,
+          current: { text: 'All', value: '$__all' },
+          allValue: '.*',
+          refresh: 2,
         },
       ],
     },

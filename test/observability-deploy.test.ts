@@ -2,12 +2,13 @@
  * The files shipped for users' own stacks (deploy/): Prometheus rules pass
  * `promtool check rules` and their own `promtool test rules`; the Grafana
  * dashboards (executive, on-call, debug) parse, carry the seed's panels, use
- * valid PromQL, and every `setpoint_*` name they (and the rules) use is a
- * metric that src/telemetry/metrics.ts defines.
+ * valid PromQL, and every metric name they (and the rules) use is one that
+ * src/telemetry/metrics.ts exposes. Rules and dashboards work per instance;
+ * every alert has a runbook page under docs/runbooks/.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Metrics } from '../src/telemetry/metrics.js';
@@ -15,6 +16,7 @@ import { ROOT, tempDir } from './helpers.js';
 import { ensurePromtool, promtool } from './observability-kit.js';
 
 const PROM = join(ROOT, 'deploy', 'prometheus');
+const RUNBOOKS = join(ROOT, 'docs', 'runbooks');
 const GRAFANA = join(ROOT, 'deploy', 'grafana');
 
 interface Panel {
@@ -27,6 +29,7 @@ interface Dashboard {
   uid: string;
   title: string;
   panels: Panel[];
+  templating: { list: Array<{ name: string; query?: string }> };
 }
 
 /** Every series name the metrics module exposes (histograms with their _bucket/_sum/_count). */
@@ -40,9 +43,9 @@ async function exposedNames(): Promise<Set<string>> {
   return names;
 }
 
-/** The setpoint_* series names an expression uses (recording rules are setpoint:..., not matched). */
+/** The names of setpoint's own series an expression uses: setpoint_*, process_*, nodejs_* (not recording rules, level:name:op). */
 function usedNames(expr: string): string[] {
-  return [...expr.matchAll(/\bsetpoint_[a-zA-Z0-9_]+/g)].map((m) => m[0]);
+  return [...expr.matchAll(/(?<![:\w])(?:setpoint|process|nodejs)_[a-zA-Z0-9_]+/g)].map((m) => m[0]);
 }
 
 function dashboards(): Array<{ file: string; d: Dashboard }> {
@@ -66,23 +69,37 @@ describe('deploy/prometheus', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
 
-  it('every alert has a runbook_url to a section of RUNBOOKS.md named after it', () => {
+  it('every alert has a runbook_url to its own page under docs/runbooks/, which exists', () => {
     const rules = readFileSync(join(PROM, 'setpoint-rules.yml'), 'utf8');
-    const headings = new Set(
-      [...readFileSync(join(PROM, 'RUNBOOKS.md'), 'utf8').matchAll(/^## (\w+)$/gm)].map((m) =>
-        m[1].toLowerCase(),
-      ),
-    );
     const alerts = [...rules.matchAll(/- alert: (\w+)\n((?: {8,}.*\n?)*)/g)];
     assert.ok(alerts.length >= 12, `${alerts.length} alerts`);
     const problems = alerts
-      .filter(([, name, body]) => !body.includes(`runbook_url: RUNBOOKS.md#${name.toLowerCase()}\n`))
-      .map(([, name]) => `${name}: no runbook_url to its own section`);
+      .filter(
+        ([, name, body]) => !new RegExp(`runbook_url: https://\\S+/docs/runbooks/${name}\\.md\\n`).test(body),
+      )
+      .map(([, name]) => `${name}: no runbook_url to docs/runbooks/${name}.md`);
     for (const [, name] of alerts)
-      if (!headings.has(name.toLowerCase())) problems.push(`${name}: no "## ${name}" in RUNBOOKS.md`);
+      if (!existsSync(join(RUNBOOKS, `${name}.md`)))
+        problems.push(`${name}: docs/runbooks/${name}.md is missing`);
+      else if (!readFileSync(join(RUNBOOKS, `${name}.md`), 'utf8').startsWith(`# ${name}\n`))
+        problems.push(`${name}: its runbook is not titled after it`);
     assert.deepEqual(problems, []);
   });
 
+  it('aggregate per instance: every sum, ratio and quantile of the recording rules keeps instance and job', () => {
+    const rules = readFileSync(join(PROM, 'setpoint-rules.yml'), 'utf8');
+    const exprs = [...rules.matchAll(/- record: (\S+)\n\s+expr: (.*)/g)];
+    assert.ok(exprs.length >= 10);
+    for (const [, name, expr] of exprs) {
+      assert.match(name, /^instance:/, `${name} is named after its aggregation level`);
+      for (const by of expr.matchAll(/\b(?:sum|max|min|count|avg)\b(?: by \(([^)]*)\))?/g))
+        assert.ok(
+          by[1]?.includes('instance') && by[1].includes('job'),
+          `${name}: ${by[0]} keeps instance and job`,
+        );
+    }
+    assert.match(rules, /expr: up\{job="setpoint"\} == 0/, 'liveness is up');
+  });
   it('name only metrics that setpoint exposes', async () => {
     const names = await exposedNames();
     const text = readFileSync(join(PROM, 'setpoint-rules.yml'), 'utf8');
@@ -116,7 +133,8 @@ describe('deploy/grafana', () => {
       for (const p of d.panels)
         for (const t of p.targets) {
           const used = usedNames(t.expr);
-          if (used.length === 0) problems.push(`${file}: "${p.title}" uses no setpoint_* metric`);
+          if (used.length === 0 && !/\bup\{/.test(t.expr))
+            problems.push(`${file}: "${p.title}" uses no metric of setpoint`);
           for (const n of used) if (!names.has(n)) problems.push(`${file}: "${p.title}" uses unknown ${n}`);
         }
     assert.deepEqual(problems, []);
@@ -153,13 +171,29 @@ describe('deploy/grafana', () => {
           const expr = t.expr
             .replaceAll('$__range', '1h')
             .replaceAll('$__rate_interval', '5m')
-            .replaceAll('$job', '.*');
+            .replaceAll('$job', '.*')
+            .replaceAll('$instance', '.*');
           lines.push(`      - record: dashboard:expr:${i++}`, `        expr: ${JSON.stringify(expr)}`);
         }
     const file = join(tempDir(), 'dashboards.yml');
     writeFileSync(file, lines.join('\n') + '\n');
     const r = promtool(['check', 'rules', file]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
+  it('select job and instance, draw time series per instance, and rate over $__rate_interval', () => {
+    for (const { file, d } of dashboards()) {
+      const vars = d.templating.list.map((v) => v.name);
+      assert.ok(vars.includes('job') && vars.includes('instance'), `${file}: variables ${vars.join(', ')}`);
+      for (const p of d.panels)
+        for (const t of p.targets) {
+          assert.match(t.expr, /instance=~"\$instance"/, `${file}: "${p.title}" filters by $instance`);
+          assert.doesNotMatch(t.expr, /\[(1m|5m)\]/, `${file}: "${p.title}" uses $__rate_interval`);
+          if (p.type === 'timeseries')
+            for (const agg of t.expr.matchAll(/\b(?:sum|max|min|count)\b(?: by \(([^)]*)\))?/g))
+              assert.ok(agg[1]?.includes('instance'), `${file}: "${p.title}": ${agg[0]} keeps instance`);
+        }
+    }
   });
 
   it('are what scripts/grafana-dashboards.mjs generates (no hand edits lost)', () => {

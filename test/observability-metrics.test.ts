@@ -37,8 +37,9 @@ const FAMILIES = [
   'setpoint_remediations_total',
   'setpoint_policy_violations_total', // M6
   'setpoint_reconcile_errors_total', // M7
-  'setpoint_process_cpu_seconds_total', // M8
-  'setpoint_process_resident_memory_bytes',
+  'process_cpu_seconds_total', // M8, without a prefix as every client library exports it
+  'process_resident_memory_bytes',
+  'nodejs_heap_size_used_bytes',
   'setpoint_alerts_fired_total', // M9
   'setpoint_alert_acknowledgements_total',
   'setpoint_change_lead_time_seconds', // M10
@@ -106,7 +107,7 @@ describe('serve: Prometheus metrics', () => {
       sample(first, 'setpoint_reconciles_total', { result: 'applied' }) >= 1,
       'M3: the create counted',
     );
-    assert.ok(sample(first, 'setpoint_process_resident_memory_bytes') > 0, 'M8: memory');
+    assert.ok(sample(first, 'process_resident_memory_bytes') > 0, 'M8: memory');
     assert.ok(sample(first, 'setpoint_change_lead_time_seconds_sum') >= 0, 'M10: commit time -> converged');
     assert.equal(sample(first, 'setpoint_build_info'), 1);
 

@@ -25,6 +25,7 @@ import type { SloStatus } from '../telemetry/slo/status.js';
 import { flushLogger, type Logger } from '../telemetry/index.js';
 import type { ApiContext } from './context.js';
 import { openContext } from './open.js';
+import { schemaFiles } from './json-schemas.js';
 import * as alerting from './alerts.js';
 import * as applying from './apply.js';
 import * as approving from './approvals.js';
@@ -50,6 +51,7 @@ export type { AuditFields } from './context.js';
 export { SetpointError } from '../errors.js';
 export { percentiles } from './figures.js';
 export { verifyAuditFile } from './audit.js';
+export { SCHEMA_FILES, schemaFiles, manifestSchema, settingsSchema } from './json-schemas.js';
 
 export class Setpoint {
   readonly settings: Settings;
@@ -132,6 +134,10 @@ export class Setpoint {
   }
   schema(kind?: string): Record<string, unknown> {
     return manifests.schema(this.registry, kind);
+  }
+  /** Every published JSON Schema by file name: any manifest document, setpoint.yaml, one per kind. */
+  schemaFiles(): Record<string, Record<string, unknown>> {
+    return schemaFiles(this.registry);
   }
   policies(
     options: { paths?: readonly string[]; limit?: number; policy?: string } = {},

@@ -1,12 +1,12 @@
 /** Reading manifests without state: validate, render, the kinds and their JSON Schemas. */
-import { toJSONSchema } from 'zod';
 import { validateManifests, type ValidateResult } from '../engine/validate.js';
 import { SetpointError } from '../errors.js';
-import { Diagnostics, documentSchema, type Diagnostic } from '../manifest/index.js';
-import { POLICY_DESCRIPTION, POLICY_KIND, PolicySpecSchema, withPolicyKind } from '../policy/index.js';
+import { Diagnostics, type Diagnostic } from '../manifest/index.js';
+import { POLICY_DESCRIPTION, POLICY_KIND, withPolicyKind } from '../policy/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import { renderPaths, type RenderedDocument } from '../render/index.js';
 import type { ApiContext } from './context.js';
+import { kindDocumentSchema } from './json-schemas.js';
 
 export async function validate(ctx: ApiContext, paths?: readonly string[]): Promise<ValidateResult> {
   return validateManifests({
@@ -39,19 +39,15 @@ export function kinds(registry: ProviderRegistry): Array<{ kind: string; descrip
     }));
 }
 
-/** JSON Schema of one kind's documents, or of all. */
+/** JSON Schema of one kind's documents, or of all, by kind. */
 export function schema(registry: ProviderRegistry, kind?: string): Record<string, unknown> {
   const known = kinds(registry).map((k) => k.kind);
   const out: Record<string, unknown> = {};
   for (const k of kind ? [kind] : known) {
-    const provider =
-      k === POLICY_KIND ? { description: POLICY_DESCRIPTION, schema: PolicySpecSchema } : registry.get(k);
-    if (!provider)
+    const one = kindDocumentSchema(registry, k);
+    if (!one)
       throw new SetpointError(`unknown kind "${k}"`, 'SETPOINT_UNKNOWN_KIND', `kinds: ${known.join(', ')}`);
-    out[k] = {
-      description: provider.description,
-      ...toJSONSchema(documentSchema(k, provider.schema), { io: 'input', unrepresentable: 'any' }),
-    };
+    out[k] = one;
   }
   return out;
 }

@@ -1,10 +1,10 @@
 /**
  * The `setpoint` command line: a thin shell over the API (../api/), one
  * file per command. Exit codes: 0 success, 1 error, 2 changes/drift where
- * asked for.
+ * asked for. This module only builds the command tree (the docs generator
+ * reads it too); run.ts runs it.
  */
 import { Command } from 'commander';
-import { mark } from '../telemetry/index.js';
 import { VERSION } from '../version.js';
 import { parseVarOption } from './context.js';
 import * as alerts from './commands/alerts.js';
@@ -92,13 +92,3 @@ export function buildProgram(): Command {
     command.register(program);
   return program;
 }
-
-// `setpoint status | head`: the reader went away; stop quietly, as Unix tools do.
-for (const stream of [process.stdout, process.stderr])
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-
-mark('modules loaded');
-await buildProgram().parseAsync(process.argv);

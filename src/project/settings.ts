@@ -168,7 +168,7 @@ export const SettingsSchema = z
       .describe('The HTTP API of `setpoint serve`.'),
     telemetry: TelemetrySchema.optional().describe('Tracing (OpenTelemetry) of serve.'),
     alerts: AlertsSchema.optional().describe(
-      'Alert rules, receivers and routes of serve (see src/telemetry/alerts/README.md).',
+      'Alert rules, receivers and routes of serve (see docs/observability.md).',
     ),
     slos: SlosSchema.optional().describe(
       'Service-level objectives: error budgets in `status`, burn-rate alerts under serve.',

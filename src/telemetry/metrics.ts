@@ -263,12 +263,13 @@ export class Metrics {
   });
 
   constructor(options: { processMetrics?: boolean; version?: string } = {}) {
-    // M8: CPU and memory of the controller process (setpoint_process_cpu_seconds_total, setpoint_process_resident_memory_bytes...).
+    // CPU and memory of the process under the names every Prometheus client library uses
+    // (process_cpu_seconds_total, process_resident_memory_bytes, nodejs_*), so stock dashboards find them.
     if (options.processMetrics !== false) {
-      collectDefaultMetrics({ register: this.registry, prefix: 'setpoint_' });
-      // Gauges named like counters (promtool rejects them); the same figures stay as setpoint_nodejs_active_{handles,requests,resources}.
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named like counters (promtool rejects them); the same figures stay as nodejs_active_{handles,requests,resources}.
       for (const name of ['handles', 'requests', 'resources'])
-        this.registry.removeSingleMetric(`setpoint_nodejs_active_${name}_total`);
+        this.registry.removeSingleMetric(`nodejs_active_${name}_total`);
     }
     this.buildInfo.set({ version: options.version ?? 'unknown' }, 1);
     this.startKnownSeries();

@@ -55,7 +55,7 @@ export function register(program: Command): void {
 
   alerts
     .command('ack')
-    .description('say whether an alert was worth attention: counts toward the alert-noise figure (M9)')
+    .description('say whether an alert was worth attention: counts toward the alert-noise figure')
     .argument('<id>', 'incident id (or a unique prefix)')
     .option('--actionable', 'it needed someone to act')
     .option('--noise', 'it did not (a false alarm or nothing to do)')

@@ -1,7 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { manifestSchema, SCHEMA_FILES, settingsSchema } from '../../api/index.js';
+import { defaultRegistry } from '../../providers/index.js';
 import { EXIT, outputFor } from '../context.js';
+
+/** Where init puts the JSON Schemas, relative to the project: editors read them offline, teammates get them with Git. */
+const SCHEMA_DIR = 'schemas';
+
+/** The modeline that makes yaml-language-server (VS Code, Neovim, Helix...) validate a file against a schema. */
+function modeline(schemaPath: string): string {
+  return `# yaml-language-server: $schema=${schemaPath}\n`;
+}
 
 const SETTINGS = `# setpoint project settings. Every field is optional; defaults shown.
 manifests: [manifests]        # what plan/apply/drift read when -f is not given
@@ -15,7 +25,7 @@ defaults:
 
 function example(root: string): string {
   const out = join(root, 'out');
-  return `# A folder and a file in it. Paths are absolute; edit them to taste.
+  return `${modeline(`../${SCHEMA_DIR}/${SCHEMA_FILES.manifest}`)}# A folder and a file in it. Paths are absolute; edit them to taste.
 kind: Directory
 metadata:
   name: out
@@ -39,14 +49,21 @@ dependsOn: [Directory/out]
 export function register(program: Command): void {
   program
     .command('init')
-    .description('scaffold a project: setpoint.yaml, an example manifest, .gitignore for the state')
+    .description(
+      'scaffold a project: setpoint.yaml, an example manifest, JSON Schemas for editors, .gitignore for the state',
+    )
     .argument('[dir]', 'project folder', '.')
     .action((dir: string, _opts: unknown, cmd: Command) => {
       const o = outputFor(cmd);
       const root = resolve(dir);
       const files: Array<[string, string]> = [
-        [join(root, 'setpoint.yaml'), SETTINGS],
+        [join(root, 'setpoint.yaml'), modeline(`${SCHEMA_DIR}/${SCHEMA_FILES.settings}`) + SETTINGS],
         [join(root, 'manifests', 'example.yaml'), example(root)],
+        [join(root, SCHEMA_DIR, SCHEMA_FILES.settings), JSON.stringify(settingsSchema(), null, 2) + '\n'],
+        [
+          join(root, SCHEMA_DIR, SCHEMA_FILES.manifest),
+          JSON.stringify(manifestSchema(defaultRegistry()), null, 2) + '\n',
+        ],
       ];
       const clash = files.filter(([f]) => existsSync(f)).map(([f]) => f);
       if (clash.length > 0) {
@@ -68,6 +85,10 @@ export function register(program: Command): void {
         writeFileSync(gitignore, current + (current && !current.endsWith('\n') ? '\n' : '') + '.setpoint/\n');
         o.out(`${current ? 'updated' : 'created'} ${gitignore}`);
       }
-      o.out(`\nNext: cd ${dir} && setpoint plan`);
+      o.out(
+        `\nEditors with the YAML language server validate setpoint.yaml and the manifests against ${SCHEMA_DIR}/` +
+          ` (refresh it after an upgrade: setpoint schema --all --out ${SCHEMA_DIR}).` +
+          `\nNext: cd ${dir} && setpoint plan`,
+      );
     });
 }

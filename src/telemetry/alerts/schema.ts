@@ -24,7 +24,7 @@ const Severity = z.enum(['page', 'ticket']);
 const RuleSchema = z.strictObject({
   enabled: z.boolean().optional().describe('Defaults to true.'),
   severity: Severity.optional().describe(
-    'page (someone now) or ticket (someone soon). Defaults per rule (see the README).',
+    'page (someone now) or ticket (someone soon). Defaults per rule (see docs/observability.md).',
   ),
   for: DurationSchema.optional().describe(
     'How long the condition must hold before the alert fires. Defaults per rule.',
