@@ -42,7 +42,7 @@ export function VirtualList<T>({ items, rowHeight, height = 480, label, header, 
   const shown = [];
   for (let i = first; i < last; i++)
     shown.push(
-      <div role="row" class="vrow" key={i} style={{ transform: `translateY(${i * rowHeight}px)`, height: rowHeight }}>
+      <div role="row" class="vrow" key={i} style={{ transform: `translateY(${i * rowHeight}px)`, height: `${rowHeight}px` }}>
         {row(items[i], i)}
       </div>,
     );
@@ -55,8 +55,8 @@ export function VirtualList<T>({ items, rowHeight, height = 480, label, header, 
           </div>
         </div>
       )}
-      <div ref={box} class="vbody" role="rowgroup" tabIndex={0} style={{ height: view }}>
-        <div class="vspace" style={{ height: items.length * rowHeight }}>
+      <div ref={box} class="vbody" role="rowgroup" tabIndex={0} style={{ height: `${view}px` }}>
+        <div class="vspace" style={{ height: `${items.length * rowHeight}px` }}>
           {shown}
         </div>
       </div>
