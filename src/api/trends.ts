@@ -1,18 +1,19 @@
 /**
- * Figures over time for the dashboard's charts: the drift ratio at evenly
- * spaced moments of a window, rebuilt from the drift episodes the store
- * records (an episode is open from detection to remediation), and the
- * revisions admitted in the window (chart annotations) with how long each
- * took to converge.
+ * Figures over time for the dashboard's charts: the drift ratio per
+ * interval of a window, rebuilt from the drift episodes the store records
+ * (an episode is open from detection to remediation), and the revisions
+ * admitted in the window (chart annotations) with how long each took to
+ * converge. An interval counts every resource drifted at any moment of it,
+ * so a drift fixed in milliseconds still shows.
  */
 import { namespaceOf } from '../auth/index.js';
 import { DEFAULT_SOURCE } from './figures.js';
 import type { ApiContext } from './context.js';
 
 export interface DriftPoint {
-  /** ISO time of the sample. */
+  /** ISO time at which the interval ends. */
   time: string;
-  /** Resources with an open drift episode at that time. */
+  /** Resources drifted at some moment of the interval. */
   drifted: number;
   /** drifted / resources declared now (the resource count of the past is not recorded). */
   ratio: number;
@@ -30,7 +31,7 @@ export interface DriftTrend {
 export interface TrendOptions {
   /** The window, ending now. Defaults to 24 h. */
   windowMs?: number;
-  /** Samples across it. Defaults to 96. */
+  /** Intervals across it. Defaults to 96. */
   points?: number;
   now?: number;
   /** Only resources of these namespaces (a scoped token). Defaults to all. */
@@ -41,7 +42,7 @@ export async function driftTrend(ctx: ApiContext, options: TrendOptions = {}): P
   const store = await ctx.store();
   const to = options.now ?? Date.now();
   const from = to - (options.windowMs ?? 24 * 3600_000);
-  const n = Math.max(2, options.points ?? 96);
+  const n = Math.max(1, options.points ?? 96);
   const scope = options.namespaces?.length ? new Set(options.namespaces) : undefined;
   const mine = (id: string) => !scope || scope.has(namespaceOf(id) ?? '');
   const summaries = await store.listResourceSummaries(DEFAULT_SOURCE);
@@ -54,11 +55,12 @@ export async function driftTrend(ctx: ApiContext, options: TrendOptions = {}): P
   }));
   const points: DriftPoint[] = [];
   for (let i = 0; i < n; i++) {
-    const t = from + ((to - from) * i) / (n - 1);
-    // A resource counts once even if two of its episodes overlap (a re-detection).
-    const open = new Set(episodes.filter((e) => e.start <= t && t < e.end).map((e) => e.id));
+    const start = from + ((to - from) * i) / n;
+    const end = from + ((to - from) * (i + 1)) / n;
+    // A resource counts once even if two of its episodes overlap the interval (a re-detection).
+    const open = new Set(episodes.filter((e) => e.start <= end && e.end >= start).map((e) => e.id));
     points.push({
-      time: new Date(t).toISOString(),
+      time: new Date(end).toISOString(),
       drifted: open.size,
       ratio: resources ? open.size / resources : 0,
     });

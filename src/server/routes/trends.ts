@@ -10,8 +10,8 @@ const DriftTrendSchema = z.object({
   resources: z.number().describe('Resources declared now: the denominator of every ratio.'),
   points: z.array(
     z.object({
-      time: z.string(),
-      drifted: z.number().describe('Resources with an open drift episode at that time.'),
+      time: z.string().describe('When the interval ends.'),
+      drifted: z.number().describe('Resources drifted at some moment of the interval.'),
       ratio: z.number(),
     }),
   ),
@@ -32,7 +32,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'status',
     summary: 'Drift ratio over time',
     description:
-      'The share of resources with open drift at evenly spaced times of a window ending now (rebuilt from the recorded drift episodes), and the revisions admitted in the window with their convergence time. Scoped tokens: their namespaces only.',
+      'The share of resources drifted at some moment of each interval of a window ending now (rebuilt from the recorded drift episodes), and the revisions admitted in the window with their convergence time. Scoped tokens: their namespaces only.',
     auth: 'viewer',
     query: z.strictObject({
       window: z
@@ -43,7 +43,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
         }, 'a duration above zero and at most 90 days, such as 1h, 24h or 7d')
         .optional()
         .describe('How far back, e.g. 1h, 24h. Defaults to 24h.'),
-      points: z.coerce.number().int().min(2).max(1000).optional().describe('Samples. Defaults to 96.'),
+      points: z.coerce.number().int().min(1).max(1000).optional().describe('Intervals. Defaults to 96.'),
     }),
     response: { schema: DriftTrendSchema },
     handler: async (c, { query, principal }) =>

@@ -37,13 +37,13 @@ export function Executive() {
     health.set(r.health, (health.get(r.health) ?? 0) + 1);
   }
   const total = live.rows.size;
-  const drifted = (counts.get('Drifted') ?? 0) + (counts.get('Conflict') ?? 0);
+  const lastInterval = trend.data?.points.at(-1);
   const conv = status.data?.convergence;
   return (
     <main id="main" class="view">
       <h1>Executive</h1>
       <section aria-label="Summary" class="tiles">
-        <div class="tile"><div class="tile-value" data-testid="drift-now">{total ? pct(drifted / total) : '—'}</div><div class="tile-label">Drift ratio now</div></div>
+        <div class="tile"><div class="tile-value" data-testid="drift-now">{pct(lastInterval?.ratio)}</div><div class="tile-label">Drifted in the last 15 min</div></div>
         <div class="tile"><div class="tile-value">{total}</div><div class="tile-label">Resources</div></div>
         <div class="tile"><div class="tile-value">{pct(conv?.autoRemediationRatio)}</div><div class="tile-label">Auto-remediated episodes</div></div>
         <div class="tile"><div class="tile-value">{ms(conv?.remediationMs.p95)}</div><div class="tile-label">Remediation p95</div></div>
