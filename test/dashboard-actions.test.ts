@@ -96,7 +96,11 @@ describe('acting from the web dashboard', () => {
     await dialog.getByLabel('Note (for the audit log)').fill('retired');
     await dialog.getByRole('button', { name: 'Confirm: Approve delete' }).click();
     await until(async () => !existsSync(doomed), 'the file deleted');
-    await page.getByTestId('events').getByText(/Deleted|Pruned/).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('events')
+      .getByText(/Deleted|Pruned/)
+      .first()
+      .waitFor({ timeout: 30_000 });
     const audit = await call<{ items: Array<{ action: string; actor: string; detail?: { note?: string } }> }>(
       api.url,
       '/api/v1/audit?resource=File/ops/doomed',
@@ -123,12 +127,15 @@ describe('acting from the web dashboard', () => {
       '/api/v1/alerts',
       { token: tok.viewer },
     );
-    assert.deepEqual(list.body.items[0].ack && { ...list.body.items[0].ack, at: undefined, comment: undefined }, {
-      by: 'otto',
-      actionable: true,
-      at: undefined,
-      comment: undefined,
-    });
+    assert.deepEqual(
+      list.body.items[0].ack && { ...list.body.items[0].ack, at: undefined, comment: undefined },
+      {
+        by: 'otto',
+        actionable: true,
+        at: undefined,
+        comment: undefined,
+      },
+    );
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -17,7 +17,10 @@ describe('the web dashboard views', () => {
   p.write({
     'manifests/site.yaml': docs(
       fileDoc('motd', p.path('out', 'motd'), 'hello\n'),
-      fileDoc('banner', p.path('out', 'banner'), 'welcome\n', { remediation: 'alert', dependsOn: ['File/motd'] }),
+      fileDoc('banner', p.path('out', 'banner'), 'welcome\n', {
+        remediation: 'alert',
+        dependsOn: ['File/motd'],
+      }),
       fileDoc('robots', p.path('out', 'robots.txt'), 'User-agent: *\n', { priority: 'critical' }),
     ),
   });
@@ -75,7 +78,10 @@ describe('the web dashboard views', () => {
     for (const id of ['File/default/motd', 'File/default/banner', 'File/default/robots'])
       await all.getByRole('link', { name: id }).waitFor();
     assert.equal(await all.getByText('InSync').count(), 3);
-    assert.match((await page.getByText('Queue depth').locator('..').textContent()) ?? '', /\d+ \(\d+ running\)/);
+    assert.match(
+      (await page.getByText('Queue depth').locator('..').textContent()) ?? '',
+      /\d+ \(\d+ running\)/,
+    );
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -91,15 +97,28 @@ describe('the web dashboard views', () => {
     assert.equal(p.read(p.path('out', 'motd')), 'hello\n');
     // The on-call list of remediations shows it too, from the stream.
     await page.getByRole('link', { name: 'On-call' }).first().click();
-    await page.getByRole('list', { name: 'Recent remediations' }).getByText('File/default/motd').first().waitFor();
-    assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 42, 'no reload');
+    await page
+      .getByRole('list', { name: 'Recent remediations' })
+      .getByText('File/default/motd')
+      .first()
+      .waitFor();
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { marker?: number }).marker),
+      42,
+      'no reload',
+    );
     assert.deepEqual(problems, []);
     await context.close();
   });
 
   it('debug page shows the field diff, conditions, events and neighbours of a drifted resource', async () => {
     replaceFile(p.path('out', 'banner'), 'defaced\n');
-    await until(async () => p.record('File/default/banner')?.sync === 'Held' || p.record('File/default/banner')?.sync === 'Drifted', 'banner drift recorded');
+    await until(
+      async () =>
+        p.record('File/default/banner')?.sync === 'Held' ||
+        p.record('File/default/banner')?.sync === 'Drifted',
+      'banner drift recorded',
+    );
     const { context, page, problems } = await signIn(browser, api.url, viewer, '/r/File/default/banner');
     const diff = page.getByRole('table', { name: 'Field diff' });
     await diff.getByText('spec.content').waitFor();

@@ -48,11 +48,13 @@ export async function driftTrend(ctx: ApiContext, options: TrendOptions = {}): P
   const summaries = await store.listResourceSummaries(DEFAULT_SOURCE);
   const resources = summaries.filter((s) => s.declared && mine(s.id)).length;
   const all = await store.listEpisodes({ limit: 10_000 });
-  const episodes = all.filter((e) => mine(e.resourceId)).map((e) => ({
-    start: Date.parse(e.detectedAt),
-    end: e.remediatedAt ? Date.parse(e.remediatedAt) : Infinity,
-    id: e.resourceId,
-  }));
+  const episodes = all
+    .filter((e) => mine(e.resourceId))
+    .map((e) => ({
+      start: Date.parse(e.detectedAt),
+      end: e.remediatedAt ? Date.parse(e.remediatedAt) : Infinity,
+      id: e.resourceId,
+    }));
   const points: DriftPoint[] = [];
   for (let i = 0; i < n; i++) {
     const start = from + ((to - from) * i) / n;

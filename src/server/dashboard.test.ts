@@ -37,7 +37,11 @@ describe('the dashboard files', () => {
       assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
       assert.equal(res.headers.get('x-frame-options'), 'DENY');
     }
-    assert.doesNotMatch(DASHBOARD_CSP, /unsafe-inline|unsafe-eval|https?:|\*/, 'no inline code, no other origins');
+    assert.doesNotMatch(
+      DASHBOARD_CSP,
+      /unsafe-inline|unsafe-eval|https?:|\*/,
+      'no inline code, no other origins',
+    );
     assert.match(DASHBOARD_CSP, /script-src 'self'/);
   });
 

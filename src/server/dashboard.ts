@@ -71,7 +71,9 @@ export function loadDashboard(dir: string | undefined): Map<string, Asset> | und
         const url = '/' + relative(dir, path).split(sep).join('/');
         const body = readFileSync(path);
         const type = TYPES[extname(name)] ?? 'application/octet-stream';
-        const gzip = /^(text|application\/(json|manifest)|image\/svg)/.test(type) ? gzipSync(body) : undefined;
+        const gzip = /^(text|application\/(json|manifest)|image\/svg)/.test(type)
+          ? gzipSync(body)
+          : undefined;
         assets.set(url, {
           body,
           gzip: gzip && gzip.length < body.length ? gzip : undefined,

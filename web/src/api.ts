@@ -61,7 +61,12 @@ export class Api {
     }
     if (!res.ok) {
       const e = (parsed as { error?: { code?: string; message?: string; hint?: string } } | undefined)?.error;
-      const err = new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? res.statusText, e?.hint);
+      const err = new ApiError(
+        res.status,
+        e?.code ?? `HTTP_${res.status}`,
+        e?.message ?? res.statusText,
+        e?.hint,
+      );
       if (res.status === 401) for (const l of unauthorizedListeners) l(err);
       throw err;
     }

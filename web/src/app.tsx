@@ -49,7 +49,7 @@ export function App() {
   );
 }
 
-function Shell({ onSignOut }: { onSignOut(): void }) {
+function Shell({ onSignOut }: { onSignOut: () => void }) {
   const path = usePath();
   const { who } = useSession();
   const view = useMemo(() => {
@@ -64,15 +64,26 @@ function Shell({ onSignOut }: { onSignOut(): void }) {
         Skip to content
       </a>
       <header class="top">
-        <a href="/oncall" class="brand" aria-label="setpoint home">setpoint</a>
+        <a href="/oncall" class="brand" aria-label="setpoint home">
+          setpoint
+        </a>
         <nav aria-label="Views">
-          <a href="/oncall" aria-current={path === '/oncall' || path === '/' ? 'page' : undefined}>On-call</a>
-          <a href="/executive" aria-current={path === '/executive' ? 'page' : undefined}>Executive</a>
+          <a href="/oncall" aria-current={path === '/oncall' || path === '/' ? 'page' : undefined}>
+            On-call
+          </a>
+          <a href="/executive" aria-current={path === '/executive' ? 'page' : undefined}>
+            Executive
+          </a>
         </nav>
         <Search />
         <ConnectionState />
         <ThemeToggle />
-        <span class="who" title={who.token.namespaces.length ? `namespaces: ${who.token.namespaces.join(', ')}` : 'all namespaces'}>
+        <span
+          class="who"
+          title={
+            who.token.namespaces.length ? `namespaces: ${who.token.namespaces.join(', ')}` : 'all namespaces'
+          }
+        >
           {who.token.name} · <span data-testid="role">{who.token.role}</span>
         </span>
         <button type="button" onClick={onSignOut}>
@@ -87,9 +98,17 @@ function Shell({ onSignOut }: { onSignOut(): void }) {
 function ConnectionState() {
   const { live } = useSession();
   useLive();
-  const text = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' }[live.connection];
+  const text = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' }[
+    live.connection
+  ];
   return (
-    <span class={`conn conn-${live.connection}`} role="status" aria-live="polite" data-testid="connection" title={live.error}>
+    <span
+      class={`conn conn-${live.connection}`}
+      role="status"
+      aria-live="polite"
+      data-testid="connection"
+      title={live.error}
+    >
       <span class="dot" aria-hidden="true" /> {text}
     </span>
   );
@@ -103,7 +122,8 @@ function Search() {
     const term = q.trim().toLowerCase();
     if (!term) return;
     const ids = [...live.rows.keys()];
-    const hit = ids.find((id) => id.toLowerCase() === term) ?? ids.find((id) => id.toLowerCase().includes(term));
+    const hit =
+      ids.find((id) => id.toLowerCase() === term) ?? ids.find((id) => id.toLowerCase().includes(term));
     if (hit) {
       setQ('');
       navigate(`/r/${resourcePath(hit)}`);
@@ -111,10 +131,23 @@ function Search() {
   };
   return (
     <form role="search" onSubmit={submit} class="search">
-      <label class="sr-only" for="search">Find a resource</label>
-      <input id="search" type="search" list="resource-ids" placeholder="Find a resource…" value={q} onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
+      <label class="sr-only" for="search">
+        Find a resource
+      </label>
+      <input
+        id="search"
+        type="search"
+        list="resource-ids"
+        placeholder="Find a resource…"
+        value={q}
+        onInput={(e) => setQ((e.target as HTMLInputElement).value)}
+      />
       <datalist id="resource-ids">
-        {q.length >= 2 && [...live.rows.keys()].filter((id) => id.toLowerCase().includes(q.toLowerCase())).slice(0, 20).map((id) => <option key={id} value={id} />)}
+        {q.length >= 2 &&
+          [...live.rows.keys()]
+            .filter((id) => id.toLowerCase().includes(q.toLowerCase()))
+            .slice(0, 20)
+            .map((id) => <option key={id} value={id} />)}
       </datalist>
     </form>
   );

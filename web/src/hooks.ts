@@ -31,7 +31,7 @@ export function useLive(): number {
 export interface Loaded<T> {
   data?: T;
   error?: string;
-  reload(): void;
+  reload: () => void;
 }
 
 /**

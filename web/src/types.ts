@@ -116,7 +116,14 @@ export interface Slo {
 }
 
 export interface StatusAnswer {
-  serve: { revision?: string; queueDepth: number; processing: number; watches: number; startedAt: string; degraded: Array<{ message: string }> } | null;
+  serve: {
+    revision?: string;
+    queueDepth: number;
+    processing: number;
+    watches: number;
+    startedAt: string;
+    degraded: Array<{ message: string }>;
+  } | null;
   convergence: {
     revisions: Array<{ id: string; admittedAt: string; convergedAt?: string; convergenceSeconds?: number }>;
     driftEpisodes: number;

@@ -5,7 +5,7 @@ import type { Alert } from '../types';
 import { ConfirmButton } from './confirm';
 import { ago } from './format';
 
-export function AlertList({ items, onDone }: { items: Alert[]; onDone(): void }) {
+export function AlertList({ items, onDone }: { items: Alert[]; onDone: () => void }) {
   const { api, who } = useSession();
   const mayAck = allows(who.token.role, 'operator');
   const maySilence = mayAck && who.token.namespaces.length === 0;
@@ -15,7 +15,9 @@ export function AlertList({ items, onDone }: { items: Alert[]; onDone(): void })
       {items.map((a) => (
         <li key={a.id} class={`card alert sev-${a.severity}`}>
           <div>
-            <span class={`badge badge-${a.severity === 'critical' ? 'failed' : 'drifted'}`}>{a.severity}</span>{' '}
+            <span class={`badge badge-${a.severity === 'critical' ? 'failed' : 'drifted'}`}>
+              {a.severity}
+            </span>{' '}
             <strong>{a.rule}</strong>
             {a.labels.resource && (
               <>
@@ -37,7 +39,10 @@ export function AlertList({ items, onDone }: { items: Alert[]; onDone(): void })
                   withNote
                   question={`Acknowledge alert ${a.rule} as actionable?`}
                   action={(comment) =>
-                    api.post(`/api/v1/alerts/${a.id}/ack`, { actionable: true, ...(comment ? { comment } : {}) })
+                    api.post(`/api/v1/alerts/${a.id}/ack`, {
+                      actionable: true,
+                      ...(comment ? { comment } : {}),
+                    })
                   }
                   onDone={onDone}
                 />

@@ -5,7 +5,7 @@ import type { Approval } from '../types';
 import { ConfirmButton } from './confirm';
 import { ago } from './format';
 
-export function ApprovalList({ items, onDone }: { items: Approval[]; onDone(): void }) {
+export function ApprovalList({ items, onDone }: { items: Approval[]; onDone: () => void }) {
   const { api, who } = useSession();
   const mayDecide = allows(who.token.role, 'approver');
   if (items.length === 0) return <p class="muted">No pending approvals.</p>;

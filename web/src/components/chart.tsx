@@ -14,7 +14,7 @@ interface Props {
   values: number[];
   /** Seconds since the epoch, with a short label. */
   marks?: Array<{ time: number; label: string }>;
-  format?(v: number): string;
+  format?: (v: number) => string;
   height?: number;
 }
 
@@ -38,7 +38,12 @@ export function Chart({ label, times, values, marks = [], format = String, heigh
         scales: { y: { range: (_u, min, max) => [0, Math.max(max, min + 0.01)] } },
         axes: [
           { stroke: ink, grid: { stroke: 'rgba(128,128,128,.15)' } },
-          { stroke: ink, grid: { stroke: 'rgba(128,128,128,.15)' }, values: (_u, ticks) => ticks.map(format), size: 60 },
+          {
+            stroke: ink,
+            grid: { stroke: 'rgba(128,128,128,.15)' },
+            values: (_u, ticks) => ticks.map(format),
+            size: 60,
+          },
         ],
         series: [{}, { label, stroke: line, width: 2, fill: 'rgba(43,125,233,.12)' }],
         hooks: {

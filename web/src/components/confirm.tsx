@@ -10,11 +10,11 @@ interface Props {
   label: string;
   /** What will happen, asked as a question. */
   question: ComponentChildren;
-  action(note: string): Promise<unknown>;
+  action: (note: string) => Promise<unknown>;
   /** Ask for a note (audited). */
   withNote?: boolean;
   danger?: boolean;
-  onDone?(): void;
+  onDone?: () => void;
 }
 
 export function ConfirmButton({ label, question, action, withNote, danger, onDone }: Props) {
@@ -52,12 +52,16 @@ export function ConfirmButton({ label, question, action, withNote, danger, onDon
         </span>
       )}
       <dialog ref={dialog} aria-label={`Confirm: ${label}`}>
-        <form method="dialog" onSubmit={confirm}>
+        <form method="dialog" onSubmit={(e) => void confirm(e)}>
           <p>{question}</p>
           {withNote && (
             <label>
               Note (for the audit log)
-              <input type="text" value={note} onInput={(e) => setNote((e.target as HTMLInputElement).value)} />
+              <input
+                type="text"
+                value={note}
+                onInput={(e) => setNote((e.target as HTMLInputElement).value)}
+              />
             </label>
           )}
           <div class="actions">

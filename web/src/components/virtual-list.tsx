@@ -12,7 +12,7 @@ interface Props<T> {
   height?: number;
   label: string;
   header?: ComponentChildren;
-  row(item: T, index: number): ComponentChildren;
+  row: (item: T, index: number) => ComponentChildren;
   empty?: string;
 }
 
@@ -42,7 +42,12 @@ export function VirtualList<T>({ items, rowHeight, height = 480, label, header, 
   const shown = [];
   for (let i = first; i < last; i++)
     shown.push(
-      <div role="row" class="vrow" key={i} style={{ transform: `translateY(${i * rowHeight}px)`, height: `${rowHeight}px` }}>
+      <div
+        role="row"
+        class="vrow"
+        key={i}
+        style={{ transform: `translateY(${i * rowHeight}px)`, height: `${rowHeight}px` }}
+      >
         {row(items[i], i)}
       </div>,
     );

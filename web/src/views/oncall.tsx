@@ -26,29 +26,52 @@ export function OnCall() {
   const rows = [...live.rows.values()];
   const problems = rows
     .filter((r) => r.sync in SEVERITY && r.sync !== 'Applying')
-    .sort((a, b) => SEVERITY[a.sync] - SEVERITY[b.sync] || (a.priority === 'critical' ? -1 : 0) || a.since.localeCompare(b.since));
+    .sort(
+      (a, b) =>
+        SEVERITY[a.sync] - SEVERITY[b.sync] ||
+        (a.priority === 'critical' ? -1 : 0) ||
+        a.since.localeCompare(b.since),
+    );
   const all = useMemo(() => {
     const f = filter.trim().toLowerCase();
     const list = f ? rows.filter((r) => r.id.toLowerCase().includes(f) || r.sync.toLowerCase() === f) : rows;
     return list.sort((a, b) => a.id.localeCompare(b.id));
   }, [live.version, filter]);
-  const remediations = live.events.filter((e) => e.resourceId && REMEDIATION_REASONS.has(e.reason)).slice(-15).reverse();
+  const remediations = live.events
+    .filter((e) => e.resourceId && REMEDIATION_REASONS.has(e.reason))
+    .slice(-15)
+    .reverse();
   const conv = status.data?.convergence;
-  const revSeconds = (conv?.revisions ?? []).flatMap((r) => (r.convergenceSeconds !== undefined ? [r.convergenceSeconds * 1000] : []));
+  const revSeconds = (conv?.revisions ?? []).flatMap((r) =>
+    r.convergenceSeconds !== undefined ? [r.convergenceSeconds * 1000] : [],
+  );
   const serve = status.data?.serve;
   const bySync = new Map<string, number>();
   for (const r of rows) bySync.set(r.sync, (bySync.get(r.sync) ?? 0) + 1);
   return (
     <main id="main" class="view">
       <h1>On-call</h1>
-      {status.error && <p role="alert" class="error">{status.error}</p>}
+      {status.error && (
+        <p role="alert" class="error">
+          {status.error}
+        </p>
+      )}
       <section aria-label="Figures" class="tiles">
-        <Tile label="Failing or conflicting" value={String(problems.filter((p) => p.sync === 'Failed' || p.sync === 'Conflict').length)} />
+        <Tile
+          label="Failing or conflicting"
+          value={String(problems.filter((p) => p.sync === 'Failed' || p.sync === 'Conflict').length)}
+        />
         <Tile label="Drifted" value={String(bySync.get('Drifted') ?? 0)} />
         <Tile label="Resources" value={String(rows.length)} testid="resource-count" />
         <Tile label="Queue depth" value={serve ? `${serve.queueDepth} (${serve.processing} running)` : '—'} />
-        <Tile label="Remediation p95 / p99" value={`${ms(conv?.remediationMs.p95)} / ${ms(conv?.remediationMs.p99)}`} />
-        <Tile label="Convergence p95 / p99" value={`${ms(quantile(revSeconds, 0.95))} / ${ms(quantile(revSeconds, 0.99))}`} />
+        <Tile
+          label="Remediation p95 / p99"
+          value={`${ms(conv?.remediationMs.p95)} / ${ms(conv?.remediationMs.p99)}`}
+        />
+        <Tile
+          label="Convergence p95 / p99"
+          value={`${ms(quantile(revSeconds, 0.95))} / ${ms(quantile(revSeconds, 0.99))}`}
+        />
         <Tile label="Auto-remediated" value={pct(conv?.autoRemediationRatio)} />
       </section>
       {serve && serve.degraded.length > 0 && (
@@ -59,11 +82,20 @@ export function OnCall() {
       <div class="grid">
         <section aria-labelledby="problems-h">
           <h2 id="problems-h">Needs attention ({problems.length})</h2>
-          <ResourceTable items={problems} label="Resources needing attention" empty="Everything is in sync." height={360} />
+          <ResourceTable
+            items={problems}
+            label="Resources needing attention"
+            empty="Everything is in sync."
+            height={360}
+          />
         </section>
         <section aria-labelledby="alerts-h">
           <h2 id="alerts-h">Active alerts ({alerts.data?.items.length ?? 0})</h2>
-          {alerts.error && <p role="alert" class="error">{alerts.error}</p>}
+          {alerts.error && (
+            <p role="alert" class="error">
+              {alerts.error}
+            </p>
+          )}
           <AlertList items={alerts.data?.items ?? []} onDone={alerts.reload} />
         </section>
         <section aria-labelledby="approvals-h">
@@ -79,7 +111,8 @@ export function OnCall() {
               {remediations.map((e) => (
                 <li key={e.seq} class={e.type === 'Warning' ? 'warn' : ''}>
                   <time dateTime={e.time}>{ago(e.time)}</time> <strong>{e.reason}</strong>{' '}
-                  <a href={`/r/${resourcePath(e.resourceId!)}`}>{e.resourceId}</a> <span class="muted">{e.message}</span>
+                  <a href={`/r/${resourcePath(e.resourceId!)}`}>{e.resourceId}</a>{' '}
+                  <span class="muted">{e.message}</span>
                 </li>
               ))}
             </ul>
@@ -90,7 +123,12 @@ export function OnCall() {
         <h2 id="all-h">All resources ({all.length})</h2>
         <label class="filter">
           Filter by id or sync state
-          <input type="search" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} placeholder="File/web/ or Drifted" />
+          <input
+            type="search"
+            value={filter}
+            onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
+            placeholder="File/web/ or Drifted"
+          />
         </label>
         <ResourceTable items={all} label="All resources" height={480} />
       </section>
@@ -107,7 +145,17 @@ function Tile({ label, value, testid }: { label: string; value: string; testid?:
   );
 }
 
-export function ResourceTable({ items, label, empty, height }: { items: Row[]; label: string; empty?: string; height?: number }) {
+export function ResourceTable({
+  items,
+  label,
+  empty,
+  height,
+}: {
+  items: Row[];
+  label: string;
+  empty?: string;
+  height?: number;
+}) {
   return (
     <VirtualList
       items={items}
@@ -117,11 +165,21 @@ export function ResourceTable({ items, label, empty, height }: { items: Row[]; l
       empty={empty}
       header={
         <>
-          <span role="columnheader" class="c-id">Resource</span>
-          <span role="columnheader" class="c-state">Sync</span>
-          <span role="columnheader" class="c-state">Health</span>
-          <span role="columnheader" class="c-msg">Reason</span>
-          <span role="columnheader" class="c-since">Since</span>
+          <span role="columnheader" class="c-id">
+            Resource
+          </span>
+          <span role="columnheader" class="c-state">
+            Sync
+          </span>
+          <span role="columnheader" class="c-state">
+            Health
+          </span>
+          <span role="columnheader" class="c-msg">
+            Reason
+          </span>
+          <span role="columnheader" class="c-since">
+            Since
+          </span>
         </>
       }
       row={(r) => (
@@ -129,10 +187,18 @@ export function ResourceTable({ items, label, empty, height }: { items: Row[]; l
           <span role="cell" class="c-id">
             <a href={`/r/${resourcePath(r.id)}`}>{r.id}</a>
           </span>
-          <span role="cell" class="c-state"><Badge state={r.sync} /></span>
-          <span role="cell" class="c-state"><Badge state={r.health} /></span>
-          <span role="cell" class="c-msg" title={r.message}>{r.message ?? ''}</span>
-          <span role="cell" class="c-since"><time dateTime={r.since}>{ago(r.since)}</time></span>
+          <span role="cell" class="c-state">
+            <Badge state={r.sync} />
+          </span>
+          <span role="cell" class="c-state">
+            <Badge state={r.health} />
+          </span>
+          <span role="cell" class="c-msg" title={r.message}>
+            {r.message ?? ''}
+          </span>
+          <span role="cell" class="c-since">
+            <time dateTime={r.since}>{ago(r.since)}</time>
+          </span>
         </>
       )}
     />

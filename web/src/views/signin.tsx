@@ -3,7 +3,13 @@ import { useState } from 'preact/hooks';
 import { Api, ApiError } from '../api';
 import type { Whoami } from '../types';
 
-export function SignIn({ onSignedIn, notice }: { onSignedIn(api: Api, who: Whoami): void; notice?: string }) {
+export function SignIn({
+  onSignedIn,
+  notice,
+}: {
+  onSignedIn: (api: Api, who: Whoami) => void;
+  notice?: string;
+}) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
@@ -24,14 +30,24 @@ export function SignIn({ onSignedIn, notice }: { onSignedIn(api: Api, who: Whoam
   return (
     <main id="main" class="signin">
       <h1>setpoint</h1>
-      <form onSubmit={submit} aria-describedby="signin-help">
+      <form onSubmit={(e) => void submit(e)} aria-describedby="signin-help">
         <label for="token">API token</label>
-        <input id="token" name="token" type="password" autoComplete="off" required value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} placeholder="spt_…" />
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autoComplete="off"
+          required
+          value={token}
+          onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+          placeholder="spt_…"
+        />
         <button type="submit" class="primary" disabled={busy || !token.trim()}>
           Sign in
         </button>
         <p id="signin-help" class="muted small">
-          Create one with <code>setpoint token create --name you --role viewer</code>. It stays in this tab only (session storage).
+          Create one with <code>setpoint token create --name you --role viewer</code>. It stays in this tab
+          only (session storage).
         </p>
         {(error ?? notice) && (
           <p role="alert" class="error">
