@@ -153,4 +153,33 @@ describe('the web dashboard views', () => {
     assert.deepEqual(problems, []);
     await context.close();
   });
+
+  it('GET /api/v1/trends/drift: scoped to the token, a bad window is 400, listed in /openapi.json', async () => {
+    const other = createToken(p, 'olga', 'viewer', ['other']);
+    const scoped = await call<{ resources: number; points: Array<{ drifted: number }> }>(
+      api.url,
+      '/api/v1/trends/drift?window=1h&points=4',
+      { token: other },
+    );
+    assert.equal(scoped.status, 200);
+    assert.equal(scoped.body.resources, 0);
+    assert.equal(scoped.body.points.length, 4);
+    assert.ok(
+      scoped.body.points.every((x) => x.drifted === 0),
+      'no drift of other namespaces',
+    );
+    const bad = await call<{ error: { code: string; message: string } }>(
+      api.url,
+      '/api/v1/trends/drift?window=forever',
+      { token: viewer },
+    );
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /window/);
+    assert.equal((await call(api.url, '/api/v1/trends/drift')).status, 401);
+    const doc = await call<{ paths: Record<string, { get?: { 'x-setpoint-role': string } }> }>(
+      api.url,
+      '/openapi.json',
+    );
+    assert.equal(doc.body.paths['/api/v1/trends/drift'].get?.['x-setpoint-role'], 'viewer');
+  });
 });
