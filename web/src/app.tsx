@@ -110,6 +110,7 @@ function ConnectionState() {
       title={live.error}
     >
       <span class="dot" aria-hidden="true" /> {text}
+      {live.connection !== 'live' && live.error && <span class="small muted conn-why">{live.error}</span>}
     </span>
   );
 }

@@ -93,6 +93,8 @@ export class Live {
     const { items } = await this.api.get<{ items: ResourceRecord[] }>('/api/v1/resources');
     this.rows.clear();
     for (const r of items) this.rows.set(r.id, rowOf(r));
+    // Every change of rows bumps the version at once: views memoise on it.
+    this.changed();
     if (this.events.length === 0) {
       const { items: events } = await this.api.get<{ items: EventRecord[] }>('/api/v1/events?limit=200');
       this.events = events;

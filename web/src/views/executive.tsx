@@ -50,7 +50,9 @@ export function Executive() {
           <div class="tile-label">Drifted in the last 15 min</div>
         </div>
         <div class="tile">
-          <div class="tile-value">{total}</div>
+          <div class="tile-value" data-testid="exec-resources">
+            {total}
+          </div>
           <div class="tile-label">Resources</div>
         </div>
         <div class="tile">
