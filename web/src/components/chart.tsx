@@ -56,6 +56,9 @@ export function Chart({ label, times, values, marks = [], format = String, heigh
               ctx.lineWidth = 1.5;
               ctx.setLineDash([4, 4]);
               ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+              // Labels closer than this to the previous one are left out (the line still shows).
+              const gap = 60 * devicePixelRatio;
+              let labelledAt = -Infinity;
               for (const m of marks) {
                 const x = Math.round(u.valToPos(m.time, 'x', true));
                 if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
@@ -63,7 +66,12 @@ export function Chart({ label, times, values, marks = [], format = String, heigh
                 ctx.moveTo(x, u.bbox.top);
                 ctx.lineTo(x, u.bbox.top + u.bbox.height);
                 ctx.stroke();
-                ctx.fillText(m.label, x + 4, u.bbox.top + 12 * devicePixelRatio);
+                if (x - labelledAt < gap) continue;
+                labelledAt = x;
+                // Near the right edge the label goes left of its line.
+                const w = ctx.measureText(m.label).width;
+                const lx = x + 4 + w > u.bbox.left + u.bbox.width ? x - 4 - w : x + 4;
+                ctx.fillText(m.label, lx, u.bbox.top + 12 * devicePixelRatio);
               }
               ctx.restore();
             },
