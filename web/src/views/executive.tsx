@@ -8,6 +8,7 @@ import { useMemo } from 'preact/hooks';
 import { ApprovalList } from '../components/approvals';
 import { Badge } from '../components/badge';
 import { Chart } from '../components/chart';
+import { Sources } from '../components/sources';
 import { ago, ms, pct } from '../components/format';
 import { useApi, useLive, useSession } from '../hooks';
 import type { Approval, DriftTrend, PolicyListing, StatusAnswer } from '../types';
@@ -211,6 +212,7 @@ export function Executive() {
           <ApprovalList items={approvals.data?.items ?? []} onDone={approvals.reload} />
         </section>
       </div>
+      <Sources />
     </main>
   );
 }
