@@ -185,7 +185,7 @@ rmSync(work, { recursive: true, force: true });
 const kb = (n) => `${(n / 1024).toFixed(1)} kB`;
 const out = `# Web dashboard benchmark
 
-Measured ${new Date().toISOString()} with \`npm run bench:web\` on ${execFileSync('nproc').toString().trim()} cores, Node ${process.version}, chromium (headless, Debian) against \`setpoint serve\` with ${N} managed files.
+Measured ${new Date().toISOString()} with \`npm run bench:web\` on ${execFileSync('nproc').toString().trim()} cores, Node ${process.version}, chromium (headless, Debian) against \`setpoint serve\` with ${N} managed files. Load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (the machine is shared: figures vary with it).
 
 ## Bundle (first visit: index.html and the assets it loads)
 

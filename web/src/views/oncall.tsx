@@ -35,7 +35,8 @@ export function OnCall() {
   const all = useMemo(() => {
     const f = filter.trim().toLowerCase();
     const list = f ? rows.filter((r) => r.id.toLowerCase().includes(f) || r.sync.toLowerCase() === f) : rows;
-    return list.sort((a, b) => a.id.localeCompare(b.id));
+    // Ids are ASCII: a plain comparison is several times faster than localeCompare on 10,000 rows.
+    return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }, [live.version, filter]);
   const remediations = live.events
     .filter((e) => e.resourceId && REMEDIATION_REASONS.has(e.reason))
