@@ -154,6 +154,38 @@ describe('the web dashboard views', () => {
     await context.close();
   });
 
+  it('shows the connection state and reconnects with the last event id, missing nothing', async () => {
+    const { context, page, problems } = await signIn(browser, api.url, viewer, '/oncall');
+    const watches: Array<Record<string, string>> = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/api/v1/watch')) watches.push(r.headers());
+    });
+    // serve stops: the stream ends, the dashboard says so and keeps trying.
+    const address = new URL(api.url).host;
+    await api.stop();
+    await page.getByTestId('connection').filter({ hasText: 'Reconnecting' }).waitFor();
+    // A hand edit while nobody watches; serve, started again on the same address, repairs it.
+    replaceFile(p.path('out', 'robots.txt'), 'Disallow: /\n');
+    api = await startApi(owner, p, ['--listen', address]);
+    await page.getByTestId('connection').filter({ hasText: 'Live' }).waitFor({ timeout: 30_000 });
+    const last = watches.at(-1)!;
+    assert.match(last['last-event-id'] ?? '', /^\d+$/, 'the reconnect names the last event seen');
+    for (const w of watches) assert.ok(!JSON.stringify(w).includes('token='), 'no token in a URL');
+    await page
+      .getByRole('list', { name: 'Recent remediations' })
+      .getByText('File/default/robots')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    assert.equal(
+      problems.filter(
+        (x) => !/ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|Failed to (fetch|load)|network/i.test(x),
+      ).length,
+      0,
+      problems.join('\n'),
+    );
+    await context.close();
+  });
+
   it('GET /api/v1/trends/drift: scoped to the token, a bad window is 400, listed in /openapi.json', async () => {
     const other = createToken(p, 'olga', 'viewer', ['other']);
     const scoped = await call<{ resources: number; points: Array<{ drifted: number }> }>(
