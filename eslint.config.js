@@ -32,5 +32,12 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The dashboard (browser code) has its own tsconfig: DOM types, preact JSX.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: {
+      parserOptions: { project: './web/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
   ...layerRules,
 );

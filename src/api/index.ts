@@ -40,6 +40,7 @@ import * as resources from './resources.js';
 import * as serving from './serve.js';
 import * as sourcing from './sources.js';
 import * as tokens from './tokens.js';
+import * as trends from './trends.js';
 import { alertWindows, windowGate } from './windows.js';
 import type * as T from './types.js';
 
@@ -48,6 +49,7 @@ export type { ApplyOptions, PlanOptions } from './apply.js';
 export type { ServeOptions } from './serve.js';
 export type { SourceStatus, SyncOptions } from './sources.js';
 export type { AuditFields } from './context.js';
+export type { DriftTrend, DriftPoint, TrendOptions } from './trends.js';
 export { SetpointError } from '../errors.js';
 export { percentiles } from './figures.js';
 export { verifyAuditFile } from './audit.js';
@@ -219,6 +221,10 @@ export class Setpoint {
   }
   slos(): Promise<SloStatus[]> {
     return figures.slos(this.ctx);
+  }
+  /** The drift ratio over a window, with the revisions admitted in it (the dashboard's chart). */
+  driftTrend(options: trends.TrendOptions = {}): Promise<trends.DriftTrend> {
+    return trends.driftTrend(this.ctx, options);
   }
 
   // --- approvals ---

@@ -1,8 +1,9 @@
-/** The Hono application: error handling, authentication, every route module, /openapi.json. */
+/** The Hono application: error handling, authentication, every route module, /openapi.json, the dashboard. */
 import { Hono } from 'hono';
 import type { ServerContext } from './context.js';
 import { clientAddress } from './address.js';
 import { closeAfterAnswer } from './body.js';
+import { mountDashboard } from './dashboard.js';
 import { errorResponse } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { Routes } from './route.js';
@@ -52,5 +53,7 @@ export function createApp(
     auth: 'public',
     handler: (c) => c.json((doc ??= openApiDocument(routes.specs))),
   });
+  // The web dashboard at / (after the API: its paths never shadow a route).
+  mountDashboard(app);
   return { app, routes };
 }

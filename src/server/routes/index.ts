@@ -14,6 +14,7 @@ import * as operations from './operations.js';
 import * as probes from './probes.js';
 import * as resources from './resources.js';
 import * as tokens from './tokens.js';
+import * as trends from './trends.js';
 import * as watch from './watch.js';
 import * as webhooks from './webhooks.js';
 
@@ -30,4 +31,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   tokens.mount,
   alerts.mount,
   facts.mount,
+  trends.mount,
 ];

@@ -1,0 +1,2 @@
+/** Stylesheets imported for their effect: vite bundles them into one CSS file. */
+declare module '*.css';

@@ -1,0 +1,209 @@
+/**
+ * The live picture: every resource's status (loaded once, then kept current
+ * from GET /api/v1/watch) and the recent events. The watch is read with
+ * fetch (EventSource cannot send an Authorization header); after a drop it
+ * reconnects with Last-Event-ID (the last event's sequence number) and
+ * reloads the statuses it may have missed. Views subscribe and re-render.
+ */
+import type { Api } from './api';
+import { ApiError } from './api';
+import type { EventRecord, ResourceRecord, Row } from './types';
+
+export type Connection = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+interface StatusMessage {
+  id: string;
+  sync: string;
+  health: string;
+  message?: string;
+  revision?: string;
+  time: string;
+}
+
+const MAX_EVENTS = 500;
+
+export function rowOf(r: ResourceRecord): Row {
+  const waiting = r.conditions.find((c) => c.type === 'Synced' && c.status === 'False');
+  return {
+    id: r.id,
+    kind: r.kind,
+    namespace: r.namespace,
+    name: r.name,
+    sync: r.sync,
+    health: r.health,
+    message:
+      (r.sync === 'Blocked' || r.sync === 'Conflict' || r.sync === 'Held' ? waiting?.message : undefined) ??
+      r.lastError ??
+      r.healthMessage,
+    since: r.driftedSince ?? waiting?.lastTransitionTime ?? r.updatedAt,
+    revision: r.lastAppliedRevision,
+    priority: r.lifecycle?.priority,
+    dependsOn: r.dependsOn ?? [],
+  };
+}
+
+export class Live {
+  readonly rows = new Map<string, Row>();
+  /** Newest last. */
+  events: EventRecord[] = [];
+  connection: Connection = 'connecting';
+  error: string | undefined;
+  /** Bumped on every change: views compare it to know when to re-render. */
+  version = 0;
+  private lastEventId: string | undefined;
+  private readonly listeners = new Set<() => void>();
+  private abort: AbortController | undefined;
+  private stopped = false;
+  private retryMs = 500;
+  private notifyTimer: number | undefined;
+
+  constructor(private readonly api: Api) {}
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  start(): void {
+    void this.loop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort?.abort();
+  }
+
+  /** Coalesces bursts (a pass over 10,000 resources) into one render per animation frame or so. */
+  private changed(): void {
+    this.version++;
+    if (this.notifyTimer !== undefined) return;
+    this.notifyTimer = window.setTimeout(() => {
+      this.notifyTimer = undefined;
+      for (const l of this.listeners) l();
+    }, 50);
+  }
+
+  private setConnection(c: Connection, error?: string): void {
+    this.connection = c;
+    this.error = error;
+    this.changed();
+  }
+
+  private async load(): Promise<void> {
+    const { items } = await this.api.get<{ items: ResourceRecord[] }>('/api/v1/resources');
+    this.rows.clear();
+    for (const r of items) this.rows.set(r.id, rowOf(r));
+    // Every change of rows bumps the version at once: views memoise on it.
+    this.changed();
+    if (this.events.length === 0) {
+      const { items: events } = await this.api.get<{ items: EventRecord[] }>('/api/v1/events?limit=200');
+      this.events = events;
+      const last = events.at(-1);
+      if (last?.seq !== undefined) this.lastEventId = String(last.seq);
+    }
+    this.changed();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.load();
+        await this.stream();
+        // The server ended the stream (overflow, restart): reconnect at once.
+        this.setConnection('reconnecting', 'the stream ended');
+      } catch (err) {
+        if (this.stopped) return;
+        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+          this.setConnection('offline', err.explain());
+          return;
+        }
+        this.setConnection('reconnecting', (err as Error).message);
+        await new Promise((r) => setTimeout(r, this.retryMs));
+        this.retryMs = Math.min(this.retryMs * 2, 10_000);
+      }
+    }
+  }
+
+  private async stream(): Promise<void> {
+    this.abort = new AbortController();
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.api.token}`,
+      accept: 'text/event-stream',
+    };
+    if (this.lastEventId) headers['last-event-id'] = this.lastEventId;
+    const res = await fetch('/api/v1/watch', { headers, signal: this.abort.signal, cache: 'no-store' });
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      let msg = res.statusText;
+      try {
+        msg = (JSON.parse(text) as { error: { message: string } }).error.message;
+      } catch {
+        /* not JSON */
+      }
+      throw new ApiError(res.status, `HTTP_${res.status}`, msg);
+    }
+    this.retryMs = 500;
+    this.setConnection('live');
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let i: number;
+      while ((i = buffer.search(/\r?\n\r?\n/)) >= 0) {
+        const block = buffer.slice(0, i);
+        buffer = buffer.slice(i).replace(/^\r?\n\r?\n/, '');
+        this.message(block);
+      }
+    }
+  }
+
+  private message(block: string): void {
+    let event = 'message';
+    let id: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split(/\r?\n/)) {
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') event = value;
+      else if (field === 'data') data.push(value);
+      else if (field === 'id') id = value;
+    }
+    if (data.length === 0) return;
+    const payload = JSON.parse(data.join('\n')) as unknown;
+    if (id) this.lastEventId = id;
+    if (event === 'status') this.status(payload as StatusMessage);
+    else if (event === 'deleted') {
+      this.rows.delete((payload as { id: string }).id);
+      this.changed();
+    } else if (event === 'event') {
+      const e = payload as EventRecord;
+      if (this.events.some((x) => x.seq !== undefined && x.seq === e.seq)) return;
+      this.events.push(e);
+      if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+      this.changed();
+    } else if (event === 'overflow') this.abort?.abort();
+  }
+
+  private status(s: StatusMessage): void {
+    const before = this.rows.get(s.id);
+    const [kind, namespace, name] = s.id.split('/');
+    this.rows.set(s.id, {
+      id: s.id,
+      kind,
+      namespace,
+      name,
+      sync: s.sync,
+      health: s.health,
+      message: s.message,
+      since: before && before.sync === s.sync ? before.since : s.time,
+      revision: s.revision,
+      priority: before?.priority,
+      dependsOn: before?.dependsOn ?? [],
+    });
+    this.changed();
+  }
+}
