@@ -152,6 +152,9 @@ const lines = [
 const resultsPath = join(root, 'bench', 'RESULTS.md');
 const before = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
 const at = before.indexOf('<!-- failover -->');
-const kept = (at >= 0 ? before.slice(0, at) : before).trimEnd();
-writeFileSync(resultsPath, `${kept}\n\n${lines.join('\n')}\n`);
+// Replace this section only (up to the next bench's marker), keeping the others.
+const next = at >= 0 ? before.slice(at + 1).search(/^<!-- /m) : -1;
+const head = (at >= 0 ? before.slice(0, at) : before).trimEnd();
+const tail = next >= 0 ? `\n${before.slice(at + 1 + next)}` : '';
+writeFileSync(resultsPath, `${head}\n\n${lines.join('\n')}\n${tail}`);
 console.log(lines.join('\n'));

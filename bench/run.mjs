@@ -127,8 +127,5 @@ for (const n of ns)
 const resultsPath = join(root, 'bench', 'RESULTS.md');
 const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
 const keptAt = previous.search(/^<!-- /m);
-writeFileSync(resultsPath, lines.join('
-') + '
-' + (keptAt >= 0 ? '
-' + previous.slice(keptAt) : ''));
+writeFileSync(resultsPath, lines.join('\n') + '\n' + (keptAt >= 0 ? '\n' + previous.slice(keptAt) : ''));
 console.log(lines.join('\n'));

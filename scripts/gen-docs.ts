@@ -172,7 +172,11 @@ async function outputs(): Promise<Record<string, string>> {
   out['docs/cli.md'] = await format(cliReference(), prettier);
   out['docs/kinds.md'] = await format(kindsReference(), prettier);
   for (const [name, schema] of Object.entries(schemaFiles(defaultRegistry())))
-    out[`schemas/${name}`] = await format(JSON.stringify(schema), { ...prettier, parser: 'json' });
+    // By file path, as `prettier --check` does: it formats a file named like package.json (Package.json) its own way.
+    out[`schemas/${name}`] = await format(JSON.stringify(schema), {
+      ...(await resolveConfig(join(ROOT, 'schemas', name))),
+      filepath: join(ROOT, 'schemas', name),
+    });
   return out;
 }
 
