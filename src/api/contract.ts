@@ -401,7 +401,7 @@ export const AdmissionSchema = z.object({
   revision: z.unknown().describe('The revision admitted or refused'),
   known: z.boolean().describe('Already seen: nothing new'),
   diagnostics: z.array(DiagnosticSchema),
-  violations: z.array(z.unknown()),
+  violations: z.array(z.unknown()).optional().describe('Policy violations found at admission'),
 });
 
 /** A list answer: `{items}` (and `next` where it pages). */

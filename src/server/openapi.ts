@@ -54,9 +54,11 @@ function operation(spec: RouteSpec): Json {
       'Too many failed authentications from this address, or too many open streams (Retry-After)',
     );
   }
-  if (spec.path.includes(':')) responses['404'] = error('No such resource, approval, revision, source, alert or token');
+  if (spec.path.includes(':'))
+    responses['404'] = error('No such resource, approval, revision, source, alert or token');
   if (spec.method !== 'GET')
     responses['409'] = error('The state moved: stale approval, held lock, pinned source or refused revision');
+  for (const e of spec.errors ?? []) responses[String(e.status)] = error(e.description);
   responses.default = error('Error');
   const op: Json = {
     operationId: `${spec.method.toLowerCase()}${spec.path.replace(/[/:{}.-]+(\w)/g, (_, ch: string) => ch.toUpperCase()).replace(/\W/g, '')}`,
@@ -76,6 +78,19 @@ function operation(spec: RouteSpec): Json {
   return op;
 }
 
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  probes: 'Liveness, readiness, metrics and this document',
+  status: 'Who am I, and how serve is doing',
+  resources: 'Managed resources: their sync, health, drift and events',
+  approvals: 'Actions proposed by serve that wait for a person',
+  history: 'Events, audit log, policies, revisions and runs',
+  operations: 'Plans, syncs and source pins',
+  watch: 'Status changes and events as a stream',
+  webhooks: 'Git push notifications',
+  tokens: 'API tokens',
+  alerts: 'Alert incidents and silences',
+};
+
 export function openApiDocument(specs: readonly RouteSpec[]): Json {
   const paths: Record<string, Json> = {};
   for (const spec of specs) {
@@ -87,11 +102,15 @@ export function openApiDocument(specs: readonly RouteSpec[]): Json {
     info: {
       title: 'setpoint HTTP API',
       version: VERSION,
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       description:
         'The desired-state engine, over HTTP. Bearer tokens (`setpoint token create`) with roles viewer < operator < approver < admin, optionally scoped to namespaces. Errors are `{error: {code, message, hint}}`.',
     },
     servers: [{ url: '/' }],
-    tags: [...new Set(specs.map((s) => s.tag))].map((name) => ({ name })),
+    tags: [...new Set(specs.map((s) => s.tag))].map((name) => ({
+      name,
+      description: TAG_DESCRIPTIONS[name] ?? `${name} endpoints`,
+    })),
     paths,
     components: {
       securitySchemes: {

@@ -13,7 +13,7 @@ const PlanBody = z.strictObject({
 });
 
 /** Admissions as data (without the loaded desired state). */
-export function admissionsJson(list: readonly Admission[]): unknown[] {
+export function admissionsJson(list: readonly Admission[]): Array<z.output<typeof C.AdmissionSchema>> {
   return list.map((a) => ({
     source: a.source,
     revision: a.revision,
