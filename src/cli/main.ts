@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { parseVarOption } from './context.js';
 import * as alerts from './commands/alerts.js';
 import * as apply from './commands/apply.js';
+import * as completion from './commands/completion.js';
 import * as approvals from './commands/approvals.js';
 import * as audit from './commands/audit.js';
 import * as serve from './commands/serve.js';
@@ -28,6 +29,7 @@ import * as silence from './commands/silence.js';
 import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as validate from './commands/validate.js';
+import * as version from './commands/version.js';
 
 export function buildProgram(): Command {
   const program = new Command('setpoint')
@@ -57,6 +59,7 @@ export function buildProgram(): Command {
       'talk to a running `setpoint serve` (status, get, describe, events, history, audit, approvals, approve, reject, resume, sync, sources, token); default $SETPOINT_SERVER',
     )
     .option('--token <token>', 'API token for --server (default: $SETPOINT_TOKEN)')
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true);
   for (const command of [
@@ -81,8 +84,11 @@ export function buildProgram(): Command {
     alerts,
     silence,
     schema,
+    version,
   ])
     command.register(program);
+  // Last: it reads the whole command tree.
+  completion.register(program);
   return program;
 }
 
