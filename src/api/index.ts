@@ -42,6 +42,7 @@ import type * as T from './types.js';
 export type * from './types.js';
 export type { ApplyOptions, PlanOptions } from './apply.js';
 export type { ServeOptions } from './serve.js';
+export type { Planned } from '../engine/index.js';
 export type { SourceStatus, SyncOptions } from './sources.js';
 export type { AuditFields } from './context.js';
 export { SetpointError } from '../errors.js';
