@@ -5,7 +5,7 @@
  * NO_COLOR / FORCE_COLOR / TERM=dumb ask, and `apiVersion` in JSON documents.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { cli, json, tempDir, writeFiles } from './helpers.js';
@@ -81,5 +81,68 @@ describe('CLI conventions', () => {
     assert.equal(esc({ FORCE_COLOR: '1', NO_COLOR: '1' }), false);
     assert.equal(esc({ TERM: 'dumb' }), false);
     assert.equal(esc({}), false, 'a pipe gets no colours');
+  });
+});
+
+describe('saved plans and apply output', () => {
+  const setup = () => {
+    const out = join(tempDir(), 'motd');
+    const dir = projectWith(file('motd', out));
+    return { dir, out, run: (args: string[]) => cli(args, { cwd: dir }) };
+  };
+
+  it('`plan -out FILE` then `apply FILE` applies the reviewed plan without asking', () => {
+    const { run, out } = setup();
+    const saved = run(['plan', '-out', 'release.plan']);
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.match(saved.stderr, /Saved the plan to release\.plan/);
+    const r = run(['apply', 'release.plan']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(readFileSync(out, 'utf8'), 'x\n');
+  });
+
+  it('`apply FILE` is refused when the desired state, the recorded state or the actual state moved', () => {
+    const { dir, run, out } = setup();
+    assert.equal(run(['plan', '--out=a.plan']).code, 0);
+    writeFileSync(join(dir, 'manifests/a.yaml'), file('motd', out).replace('"x\\n"', '"y\\n"'));
+    const desired = run(['apply', 'a.plan']);
+    assert.equal(desired.code, 1);
+    assert.match(desired.stderr, /a\.plan is stale: the desired state moved/);
+    assert.equal(existsSync(out), false, 'nothing applied');
+
+    assert.equal(run(['plan', '-out=b.plan']).code, 0);
+    assert.equal(run(['apply', '--yes']).code, 0, 'another run applies first');
+    const state = run(['apply', 'b.plan']);
+    assert.equal(state.code, 1);
+    assert.match(state.stderr, /b\.plan is stale: the recorded state moved/);
+
+    writeFileSync(out, 'edited\n');
+    assert.equal(run(['plan', '-out', 'c.plan']).code, 0);
+    writeFileSync(out, 'edited again\n');
+    const actual = run(['apply', 'c.plan']);
+    assert.equal(actual.code, 1);
+    assert.match(actual.stderr, /c\.plan is stale: the actual state moved/);
+    assert.equal(readFileSync(out, 'utf8'), 'edited again\n');
+
+    writeFileSync(join(dir, 'not-a-plan'), '{"kind":"Other"}');
+    assert.match(run(['apply', 'not-a-plan']).stderr, /not a saved plan/);
+  });
+
+  it('`plan --json` and `apply --json` carry apiVersion and the same action shape; --quiet leaves only the summary', () => {
+    const { run } = setup();
+    type Doc = { apiVersion: string; actions: unknown[]; outcomes: Array<{ action: unknown }> };
+    const plan = json<Doc>(run(['plan', '--json']));
+    const applied = json<Doc>(run(['apply', '--yes', '--json']));
+    assert.equal(plan.apiVersion, 'setpoint.dev/v1');
+    assert.equal(applied.apiVersion, 'setpoint.dev/v1');
+    assert.deepEqual(
+      applied.outcomes.map((o) => o.action),
+      plan.actions,
+    );
+    const { run: run2 } = setup();
+    const quiet = run2(['apply', '--yes', '--quiet']);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stdout, /File\/default\/motd/);
+    assert.match(quiet.stdout, /Apply complete/);
   });
 });

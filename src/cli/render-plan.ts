@@ -150,7 +150,9 @@ export async function applyJson(report: ApplyReport): Promise<unknown> {
       report.outcomes.map(async ({ error, ...o }) => ({
         ...o,
         action: await actionJson(o.action),
-        ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
+        ...(error === undefined
+          ? {}
+          : { error: error instanceof Error ? error.message : JSON.stringify(error) }),
       })),
     ),
   };
