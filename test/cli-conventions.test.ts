@@ -146,3 +146,54 @@ describe('saved plans and apply output', () => {
     assert.match(quiet.stdout, /Apply complete/);
   });
 });
+
+describe('state records: list, show, rm, mv, import', () => {
+  it('rm forgets without destroying; import adopts an existing target as managed; mv renames a record; all audited', () => {
+    const out = join(tempDir(), 'motd');
+    const dir = projectWith(file('motd', out));
+    const run = (args: string[]) => cli(args, { cwd: dir });
+    assert.equal(run(['apply', '--yes']).code, 0);
+    const list = json<{ items: Array<{ id: string; managed: boolean }> }>(run(['state', 'list', '--json']));
+    assert.deepEqual(
+      list.items.map((r) => [r.id, r.managed]),
+      [['File/default/motd', true]],
+    );
+    assert.equal(
+      json<{ record: { id: string } }>(run(['state', 'show', 'File/motd', '--json'])).record.id,
+      'File/default/motd',
+    );
+
+    const rm = run(['state', 'rm', 'File/motd']);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal(readFileSync(out, 'utf8'), 'x\n', 'the target stays');
+    assert.deepEqual(json<{ items: unknown[] }>(run(['state', 'list', '--json'])).items, []);
+    assert.equal(run(['state', 'rm', 'File/motd']).code, 1, 'no longer in the state');
+
+    writeFileSync(out, 'changed by hand\n');
+    const imp = run(['state', 'import', 'File/motd', '--json']);
+    assert.equal(imp.code, 0, imp.stderr);
+    assert.equal(json<{ sync: string }>(imp).sync, 'Drifted');
+    const shown = json<{ record: { managed: boolean; sync: string } }>(
+      run(['state', 'show', 'File/motd', '--json']),
+    );
+    assert.deepEqual([shown.record.managed, shown.record.sync], [true, 'Drifted']);
+    assert.equal(readFileSync(out, 'utf8'), 'changed by hand\n', 'import observes only');
+    assert.equal(run(['state', 'import', 'File/motd']).code, 1, 'already in the state');
+    assert.match(run(['state', 'import', 'File/nothing']).stderr, /not declared in the manifests/);
+
+    assert.equal(run(['state', 'mv', 'File/motd', 'File/web/motd']).code, 0);
+    assert.deepEqual(
+      json<{ items: Array<{ id: string }> }>(run(['state', 'list', '--json'])).items.map((r) => r.id),
+      ['File/web/motd'],
+    );
+    assert.match(run(['state', 'mv', 'File/web/motd', 'Directory/web/motd']).stderr, /the kind differs/);
+
+    const audit = json<Array<{ action: string }>>(run(['audit', '--json']));
+    for (const action of ['state.rm', 'state.import', 'state.mv'])
+      assert.ok(
+        audit.some((e) => e.action === action),
+        action,
+      );
+    assert.equal(run(['audit', 'verify']).code, 0);
+  });
+});

@@ -35,6 +35,7 @@ import * as policy from './policies.js';
 import * as resources from './resources.js';
 import * as serving from './serve.js';
 import * as sourcing from './sources.js';
+import * as stateRecords from './state-records.js';
 import * as tokens from './tokens.js';
 import { alertWindows, windowGate } from './windows.js';
 import type * as T from './types.js';
@@ -189,6 +190,22 @@ export class Setpoint {
     options: { desired?: DesiredState } = {},
   ): Promise<T.Description> {
     return resources.describe(this.ctx, id, paths, options);
+  }
+  /** `state rm`: forget a resource; the target stays as it is. */
+  forget(id: string, options: T.ActorOption = {}): Promise<S.ResourceRecord> {
+    return stateRecords.forget(this.ctx, id, options);
+  }
+  /** `state mv`: move a record to another id of its kind. */
+  moveRecord(from: string, to: string, options: T.ActorOption = {}): Promise<S.ResourceRecord> {
+    return stateRecords.moveRecord(this.ctx, from, to, options);
+  }
+  /** `state import`: adopt an existing target of a declared resource. */
+  importResource(
+    id: string,
+    paths?: readonly string[],
+    options: T.ActorOption = {},
+  ): Promise<S.ResourceRecord> {
+    return stateRecords.importResource(this.ctx, id, paths, options);
   }
   resume(id: string, options: T.ActorOption = {}): Promise<S.ResourceRecord> {
     return resources.resume(this.ctx, id, options);

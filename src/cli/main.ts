@@ -26,6 +26,7 @@ import * as policy from './commands/policy.js';
 import * as render from './commands/render.js';
 import * as schema from './commands/schema.js';
 import * as silence from './commands/silence.js';
+import * as stateRecords from './commands/state-records.js';
 import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as validate from './commands/validate.js';
@@ -84,6 +85,7 @@ export function buildProgram(): Command {
     alerts,
     silence,
     schema,
+    stateRecords,
     version,
   ])
     command.register(program);
