@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { cli, json, tempDir, writeFiles } from './helpers.js';
 
 function projectWith(manifest: string): string {
@@ -195,5 +196,35 @@ describe('state records: list, show, rm, mv, import', () => {
         action,
       );
     assert.equal(run(['audit', 'verify']).code, 0);
+  });
+});
+
+describe('--json documents and their published schemas', () => {
+  it('real plan, apply, status, version, state list and error documents validate against `output-schema NAME`', () => {
+    const out = join(tempDir(), 'motd');
+    const dir = projectWith(file('motd', out));
+    const run = (args: string[]) => cli(args, { cwd: dir });
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const check = (name: string, r: ReturnType<typeof cli>) => {
+      const schema = json<Record<string, unknown>>(cli(['output-schema', name]));
+      const ok = ajv.validate(schema, json(r));
+      assert.ok(ok, `${name}: ${ajv.errorsText(ajv.errors)}\n${r.stdout.slice(0, 500)}`);
+    };
+    check('plan', run(['plan', '--json']));
+    check('apply', run(['apply', '--yes', '--json']));
+    writeFileSync(out, 'edited\n');
+    run(['drift']);
+    check('status', run(['status', '--json']));
+    check('version', run(['version', '--json']));
+    check('state-list', run(['state', 'list', '--json']));
+    const failed = run(['state', 'rm', 'File/nothing', '--json']);
+    assert.equal(failed.code, 1);
+    check('error', failed);
+    // The check can fail: a document of another command does not pass.
+    assert.equal(
+      ajv.validate({ $ref: 'https://setpoint.dev/schemas/v1/plan.json' }, json(run(['version', '--json']))),
+      false,
+    );
+    assert.equal(cli(['output-schema', 'nothing']).code, 1);
   });
 });

@@ -72,6 +72,7 @@ export const ChangeSchema = fits<Change>()(
     sensitive: opt(z.boolean()).describe('A secret: only the fact that it changed is shown'),
     format: opt(z.enum(['text', 'binary', 'large'])),
     forcesReplace: opt(z.boolean()),
+    diff: opt(str()).describe('In --json output: a unified diff of a text change, instead of old/new'),
   }),
 );
 
@@ -476,3 +477,66 @@ export const DescriptionSchema = fits<Description>()(
     diagnostics: z.array(DiagnosticSchema),
   }),
 );
+
+const versioned = <T extends z.ZodObject>(schema: T, description: string) =>
+  z.looseObject({ apiVersion: z.literal(API_VERSION), ...schema.shape }).describe(description);
+
+/** The `--json` documents of the CLI, by name (`setpoint output-schema NAME`). */
+export const OUTPUT_DOCUMENTS: Record<string, z.ZodType> = {
+  plan: versioned(
+    PlanAnswerSchema.extend({ unknown: z.array(str()).describe('Resources that could not be compared') }),
+    '`setpoint plan --json`',
+  ),
+  apply: versioned(
+    z.object({
+      runId: str(),
+      revision: str(),
+      outcomes: z.array(
+        z.object({
+          action: ActionSchema,
+          status: str(),
+          message: str(),
+          durationMs: z.number(),
+          error: opt(str()),
+        }),
+      ),
+      counts: z.record(z.string(), z.number()),
+      changed: z.number(),
+      result: str(),
+      durationMs: z.number(),
+    }),
+    "`setpoint apply --json`: each outcome's action has the shape of `plan --json`'s actions",
+  ),
+  status: versioned(
+    z.object({
+      resources: z.array(ResourceRecordSchema),
+      counts: StatusCountsSchema,
+      convergence: ConvergenceSchema,
+      slos: z.array(SloStatusSchema),
+    }),
+    '`setpoint status --json`',
+  ),
+  version: versioned(
+    z.object({ version: str(), commit: opt(str()), node: str(), platform: str(), arch: str() }),
+    '`setpoint version --json`',
+  ),
+  'state-list': versioned(
+    z.object({
+      items: z.array(
+        z.object({ id: str(), kind: str(), sync: str(), health: str(), managed: z.boolean(), source: str() }),
+      ),
+    }),
+    '`setpoint state list --json`',
+  ),
+  error: versioned(ErrorSchema, 'What any command run with --json prints on stdout when it fails'),
+};
+
+/** The JSON Schema (2020-12) of a `--json` document. */
+export function outputSchema(name: string): Record<string, unknown> | undefined {
+  const schema = OUTPUT_DOCUMENTS[name];
+  if (!schema) return undefined;
+  return {
+    $id: `https://setpoint.dev/schemas/v1/${name}.json`,
+    ...(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>),
+  };
+}

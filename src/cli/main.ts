@@ -20,6 +20,7 @@ import * as events from './commands/events.js';
 import * as get from './commands/get.js';
 import * as history from './commands/history.js';
 import * as init from './commands/init.js';
+import * as outputSchema from './commands/output-schema.js';
 import * as plan from './commands/plan.js';
 import * as policies from './commands/policies.js';
 import * as policy from './commands/policy.js';
@@ -86,6 +87,7 @@ export function buildProgram(): Command {
     silence,
     schema,
     stateRecords,
+    outputSchema,
     version,
   ])
     command.register(program);

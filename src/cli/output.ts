@@ -39,13 +39,21 @@ export function createOutput(options: { json?: boolean; color?: boolean }): Outp
     },
     printJson(value: unknown) {
       // Every JSON document (an object) names the contract version it follows first; lists stay lists.
+      // A JSON Schema (`setpoint schema`, `output-schema`) is printed as it is.
       const versioned =
-        value && typeof value === 'object' && !Array.isArray(value)
+        value && typeof value === 'object' && !Array.isArray(value) && !isJsonSchema(value)
           ? { apiVersion: API_VERSION, ...value }
           : value;
       process.stdout.write(redactor.redact(JSON.stringify(versioned, replacer, 2)) + '\n');
     },
   };
+}
+
+/** A JSON Schema, or a map of them (`setpoint schema` of every kind). */
+function isJsonSchema(value: object): boolean {
+  const has = (v: unknown) => typeof v === 'object' && v !== null && '$schema' in v;
+  const values = Object.values(value);
+  return has(value) || (values.length > 0 && values.every(has));
 }
 
 /** Buffers are shown as their size; they are never printed raw. Strings are redacted before they are escaped. */
