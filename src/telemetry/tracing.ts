@@ -51,7 +51,7 @@ export async function startTracing(
   const [
     { NodeTracerProvider, BatchSpanProcessor },
     { OTLPTraceExporter },
-    { resourceFromAttributes },
+    { resourceFromAttributes, detectResources, envDetector, hostDetector, osDetector, processDetector },
     { VERSION },
   ] = await Promise.all([
     import('@opentelemetry/sdk-trace-node').then(commonJs),
@@ -63,10 +63,14 @@ export async function startTracing(
   const url = config?.endpoint ? tracesUrl(config.endpoint) : undefined;
   const exporter = new OTLPTraceExporter({ url, headers: config?.headers });
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': env.OTEL_SERVICE_NAME ?? config?.serviceName ?? 'setpoint',
-      'service.version': VERSION,
-    }),
+    // host.*, os.*, process.* detected; OTEL_RESOURCE_ATTRIBUTES (envDetector) wins over them,
+    // and OTEL_SERVICE_NAME / the settings' serviceName win over everything.
+    resource: detectResources({ detectors: [hostDetector, osDetector, processDetector, envDetector] }).merge(
+      resourceFromAttributes({
+        'service.name': env.OTEL_SERVICE_NAME ?? config?.serviceName ?? 'setpoint',
+        'service.version': VERSION,
+      }),
+    ),
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
   provider.register();
