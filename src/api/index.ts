@@ -35,6 +35,7 @@ import * as policy from './policies.js';
 import * as resources from './resources.js';
 import * as serving from './serve.js';
 import * as sourcing from './sources.js';
+import * as retention from './retention.js';
 import * as stateRecords from './state-records.js';
 import * as tokens from './tokens.js';
 import { alertWindows, windowGate } from './windows.js';
@@ -190,6 +191,10 @@ export class Setpoint {
     options: { desired?: DesiredState } = {},
   ): Promise<T.Description> {
     return resources.describe(this.ctx, id, paths, options);
+  }
+  /** `state prune`: delete history older than the retention settings (the audit log is kept). */
+  prune(options: T.ActorOption & { now?: number } = {}): Promise<retention.PruneResult> {
+    return retention.prune(this.ctx, options);
   }
   /** `state rm`: forget a resource; the target stays as it is. */
   forget(id: string, options: T.ActorOption = {}): Promise<S.ResourceRecord> {

@@ -6,6 +6,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import { VERSION } from '../version.js';
 import type { ApiContext } from './context.js';
+import { retentionJob } from './retention.js';
 import { alertWindows, windowGate } from './windows.js';
 
 export interface ServeOptions {
@@ -58,6 +59,7 @@ export async function serve(
       stop: () => tracing?.shutdown(),
     },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
+    retentionJob(ctx),
   ];
   const controller = new ServeClass({
     runnables,

@@ -19,6 +19,7 @@ export function stateGroup(program: Command): Command {
 
 export function register(program: Command): void {
   const state = stateGroup(program);
+  registerPrune(state);
 
   state
     .command('list')
@@ -128,6 +129,31 @@ export function register(program: Command): void {
         } finally {
           await lock.release();
         }
+      }),
+    );
+}
+
+/** `state prune`: the retention settings, enforced once (serve does it every retention.interval). */
+function registerPrune(state: Command): void {
+  state
+    .command('prune')
+    .description(
+      'delete events, runs, resolved alerts and SLI samples older than setpoint.yaml `retention` (the audit log is kept)',
+    )
+    .addHelpText('after', '\nExamples:\n  setpoint state prune\n  setpoint state prune --json')
+    .action((_opts: unknown, cmd: Command) =>
+      run(cmd, async (api, o) => {
+        const { deleted, cutoffs } = await api.prune();
+        if (o.json) return void o.printJson({ deleted, cutoffs });
+        const total = Object.values(deleted).reduce((a, b) => a + b, 0);
+        o.out(
+          total === 0
+            ? 'Nothing older than the retention settings.'
+            : `Deleted ${Object.entries(deleted)
+                .filter(([, n]) => n > 0)
+                .map(([k, n]) => `${n} ${k}`)
+                .join(', ')}.`,
+        );
       }),
     );
 }
