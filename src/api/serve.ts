@@ -54,7 +54,11 @@ export async function serve(
       phase: 'first',
       start: async () => {
         tracing = await startTracing(ctx.settings.tracing);
-        if (tracing) ctx.logger.info({ endpoint: tracing.endpoint }, 'exporting spans (OTLP/HTTP)');
+        if (tracing)
+          ctx.logger.info(
+            { endpoint: tracing.endpoint, protocol: tracing.protocol },
+            `exporting spans (OTLP, ${tracing.protocol})`,
+          );
       },
       stop: () => tracing?.shutdown(),
     },
