@@ -175,6 +175,8 @@ describe('HTTP API contract: /openapi.json against real answers', () => {
     await hit('POST', `/api/v1/sources/${source}/unpin`, op);
     await hit('POST', '/api/v1/sources/nowhere/unpin', op);
 
+    await hit('POST', '/api/v1/prune', { token: tok.admin, body: {} });
+    await hit('POST', '/api/v1/prune', { ...op, body: {} });
     await hit('POST', '/api/v1/webhooks/git', { body: { ref: 'refs/heads/main' } });
 
     const tokens = await hit('GET', '/api/v1/tokens', { token: tok.admin });

@@ -25,6 +25,7 @@ import type {
   ViolationRecord,
   ViolationTotal,
 } from '../store/index.js';
+import type { PruneResult } from './retention.js';
 import type { ConvergenceFigures, Description, PolicyListing, TokenInfo } from './types.js';
 
 /** The version of every `--json` document and of the HTTP API's shapes. */
@@ -475,6 +476,21 @@ export const DescriptionSchema = fits<Description>()(
     changes: z.array(ChangeSchema),
     events: z.array(EventSchema),
     diagnostics: z.array(DiagnosticSchema),
+  }),
+);
+
+/** POST /api/v1/prune and `state prune --json`: the cutoffs and the rows deleted per table. */
+export const PruneResultSchema = fits<PruneResult>()(
+  z.object({
+    cutoffs: z.object({ events: time(), runs: time(), alerts: time(), sliMinute: z.number() }),
+    deleted: z.object({
+      events: z.number(),
+      violations: z.number(),
+      runs: z.number(),
+      driftEpisodes: z.number(),
+      alerts: z.number(),
+      sliSamples: z.number(),
+    }),
   }),
 );
 

@@ -12,6 +12,7 @@ import * as history from './history.js';
 import * as operations from './operations.js';
 import * as probes from './probes.js';
 import * as resources from './resources.js';
+import * as retention from './retention.js';
 import * as tokens from './tokens.js';
 import * as watch from './watch.js';
 import * as webhooks from './webhooks.js';
@@ -28,4 +29,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   webhooks.mount,
   tokens.mount,
   alerts.mount,
+  retention.mount,
 ];
