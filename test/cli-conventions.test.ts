@@ -25,11 +25,25 @@ const file = (name: string, path: string) =>
 
 describe('CLI conventions', () => {
   it('every subcommand’s help shows the global options and examples', () => {
-    for (const cmd of ['status', 'completion', 'version']) {
-      const r = cli([cmd, '--help']);
+    // Every command of the tree, from the top-level help and each group's help.
+    const commands = (args: string[]) =>
+      [...cli([...args, '--help']).stdout.matchAll(/^ {2}([a-z][\w-]*)/gm)]
+        .map((m) => m[1])
+        .filter((c) => c !== 'help' && c !== 'complete');
+    const all: string[][] = [];
+    const top = cli(['--help']).stdout.split('Commands:')[1];
+    for (const m of top.matchAll(/^ {2}([a-z][\w-]*)/gm)) {
+      if (m[1] === 'help') continue;
+      all.push([m[1]]);
+      const sub = cli([m[1], '--help']).stdout;
+      if (sub.includes('Commands:')) for (const s of commands([m[1]])) all.push([m[1], s]);
+    }
+    assert.ok(all.length > 40, `found ${all.length} commands`);
+    for (const cmd of all) {
+      const r = cli([...cmd, '--help']);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /Global Options:[\s\S]*--state <path>[\s\S]*--json/, cmd);
-      assert.match(r.stdout, /Examples:/, cmd);
+      assert.match(r.stdout, /Global Options:[\s\S]*--state <path>[\s\S]*--json/, cmd.join(' '));
+      assert.match(r.stdout, /Examples:/, `${cmd.join(' ')}: add its examples (src/cli/examples.ts)`);
     }
   });
 

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { mark } from '../telemetry/index.js';
 import { VERSION } from '../version.js';
 import { parseVarOption } from './context.js';
+import { addExamples } from './examples.js';
 import * as alerts from './commands/alerts.js';
 import * as apply from './commands/apply.js';
 import * as completion from './commands/completion.js';
@@ -91,7 +92,8 @@ export function buildProgram(): Command {
     version,
   ])
     command.register(program);
-  // Last: it reads the whole command tree.
+  // Last: they read the whole command tree.
+  addExamples(program);
   completion.register(program);
   return program;
 }
