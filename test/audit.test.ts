@@ -153,6 +153,7 @@ describe('audit trail', () => {
     const v = ok(p.run(['audit', 'verify']), 'verify');
     assert.equal(v.stdout.trim(), `the audit trail: intact, 7 entries, head ${all[6].hash}`);
     assert.deepEqual(json(ok(p.run(['audit', 'verify', '--json']), 'verify --json')), {
+      apiVersion: 'setpoint.dev/v1',
       ok: true,
       entries: 7,
       head: all[6].hash,
@@ -254,7 +255,13 @@ describe('audit trail', () => {
     const wrongHead = verify('--head', 'deadbeefdeadbeef');
     assert.equal(wrongHead.code, 1);
     assert.match(wrongHead.stdout, /not at the expected deadbeefdeadbeef/);
-    assert.deepEqual(json(verify('--json')), { ok: true, entries: 7, head, exportedAt: headLine.exportedAt });
+    assert.deepEqual(json(verify('--json')), {
+      apiVersion: 'setpoint.dev/v1',
+      ok: true,
+      entries: 7,
+      head,
+      exportedAt: headLine.exportedAt,
+    });
 
     // One byte changed: in the middle of each line, and the final newline.
     const bytes = readFileSync(file);

@@ -96,6 +96,7 @@ describe('validate', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'Valid: 1 resource.');
     assert.deepEqual(json(s.run(['validate', '-f', 'm', '--json'])), {
+      apiVersion: 'setpoint.dev/v1',
       valid: true,
       resources: 1,
       policies: 0,

@@ -39,6 +39,8 @@ import * as policy from './policies.js';
 import * as resources from './resources.js';
 import * as serving from './serve.js';
 import * as sourcing from './sources.js';
+import * as retention from './retention.js';
+import * as stateRecords from './state-records.js';
 import * as tokens from './tokens.js';
 import * as trends from './trends.js';
 import { alertWindows, windowGate } from './windows.js';
@@ -47,6 +49,7 @@ import type * as T from './types.js';
 export type * from './types.js';
 export type { ApplyOptions, PlanOptions } from './apply.js';
 export type { ServeOptions } from './serve.js';
+export type { Planned } from '../engine/index.js';
 export type { SourceStatus, SyncOptions } from './sources.js';
 export type { AuditFields } from './context.js';
 export type { DriftTrend, DriftPoint, TrendOptions } from './trends.js';
@@ -203,6 +206,26 @@ export class Setpoint {
     options: { desired?: DesiredState } = {},
   ): Promise<T.Description> {
     return resources.describe(this.ctx, id, paths, options);
+  }
+  /** `state prune`: delete history older than the retention settings (the audit log is kept). */
+  prune(options: T.ActorOption & { now?: number } = {}): Promise<retention.PruneResult> {
+    return retention.prune(this.ctx, options);
+  }
+  /** `state rm`: forget a resource; the target stays as it is. */
+  forget(id: string, options: T.ActorOption = {}): Promise<S.ResourceRecord> {
+    return stateRecords.forget(this.ctx, id, options);
+  }
+  /** `state mv`: move a record to another id of its kind. */
+  moveRecord(from: string, to: string, options: T.ActorOption = {}): Promise<S.ResourceRecord> {
+    return stateRecords.moveRecord(this.ctx, from, to, options);
+  }
+  /** `state import`: adopt an existing target of a declared resource. */
+  importResource(
+    id: string,
+    paths?: readonly string[],
+    options: T.ActorOption = {},
+  ): Promise<S.ResourceRecord> {
+    return stateRecords.importResource(this.ctx, id, paths, options);
   }
   resume(id: string, options: T.ActorOption = {}): Promise<S.ResourceRecord> {
     return resources.resume(this.ctx, id, options);

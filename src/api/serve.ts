@@ -7,6 +7,7 @@ import type { Tracing } from '../telemetry/tracing.js';
 import { VERSION } from '../version.js';
 import { LOCK_TTL_ENV, lockTtlMs } from '../store/lock.js';
 import type { ApiContext } from './context.js';
+import { retentionJob } from './retention.js';
 import { alertWindows, windowGate } from './windows.js';
 import { redactUrl } from '../store/postgres/url.js';
 
@@ -59,11 +60,16 @@ export async function serve(
       phase: 'first',
       start: async () => {
         tracing = await startTracing(ctx.settings.tracing);
-        if (tracing) ctx.logger.info({ endpoint: tracing.endpoint }, 'exporting spans (OTLP/HTTP)');
+        if (tracing)
+          ctx.logger.info(
+            { endpoint: tracing.endpoint, protocol: tracing.protocol },
+            `exporting spans (OTLP, ${tracing.protocol})`,
+          );
       },
       stop: () => tracing?.shutdown(),
     },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
+    retentionJob(ctx),
   ];
   const controller = new ServeClass({
     runnables,

@@ -7,8 +7,10 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { parseVarOption } from './context.js';
+import { addExamples } from './examples.js';
 import * as alerts from './commands/alerts.js';
 import * as apply from './commands/apply.js';
+import * as completion from './commands/completion.js';
 import * as approvals from './commands/approvals.js';
 import * as audit from './commands/audit.js';
 import * as serve from './commands/serve.js';
@@ -20,6 +22,7 @@ import * as facts from './commands/facts.js';
 import * as get from './commands/get.js';
 import * as history from './commands/history.js';
 import * as init from './commands/init.js';
+import * as outputSchema from './commands/output-schema.js';
 import * as plan from './commands/plan.js';
 import * as policies from './commands/policies.js';
 import * as policy from './commands/policy.js';
@@ -27,9 +30,11 @@ import * as render from './commands/render.js';
 import * as schema from './commands/schema.js';
 import * as silence from './commands/silence.js';
 import * as state from './commands/state.js';
+import * as stateRecords from './commands/state-records.js';
 import * as status from './commands/status.js';
 import * as token from './commands/token.js';
 import * as validate from './commands/validate.js';
+import * as version from './commands/version.js';
 
 export function buildProgram(): Command {
   const program = new Command('setpoint')
@@ -62,6 +67,7 @@ export function buildProgram(): Command {
       'talk to a running `setpoint serve` (status, get, describe, events, history, audit, approvals, approve, reject, resume, sync, sources, token); default $SETPOINT_SERVER',
     )
     .option('--token <token>', 'API token for --server (default: $SETPOINT_TOKEN)')
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true);
   for (const command of [
@@ -88,7 +94,13 @@ export function buildProgram(): Command {
     schema,
     state,
     facts,
+    stateRecords,
+    outputSchema,
+    version,
   ])
     command.register(program);
+  // Last: they read the whole command tree.
+  addExamples(program);
+  completion.register(program);
   return program;
 }

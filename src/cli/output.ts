@@ -4,6 +4,7 @@
  * passes the redactor.
  */
 import pc from 'picocolors';
+import { API_VERSION } from '../api/contract.js';
 import { redactor } from '../secrets/index.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
@@ -19,10 +20,12 @@ export interface Output {
 
 export function createOutput(options: { json?: boolean; color?: boolean }): Output {
   const isTTY = Boolean(process.stdout.isTTY);
+  const forced = 'FORCE_COLOR' in process.env && process.env.FORCE_COLOR !== '0';
+  // NO_COLOR (no-color.org) and --no-color win; FORCE_COLOR colours a pipe; TERM=dumb has none unless forced.
   const enabled =
     options.color !== false &&
     !('NO_COLOR' in process.env) &&
-    (isTTY || ('FORCE_COLOR' in process.env && process.env.FORCE_COLOR !== '0'));
+    (forced || (isTTY && process.env.TERM !== 'dumb'));
   const colors = pc.createColors(enabled);
   return {
     colors,
@@ -35,9 +38,22 @@ export function createOutput(options: { json?: boolean; color?: boolean }): Outp
       process.stderr.write(redactor.redact(text) + '\n');
     },
     printJson(value: unknown) {
-      process.stdout.write(redactor.redact(JSON.stringify(value, replacer, 2)) + '\n');
+      // Every JSON document (an object) names the contract version it follows first; lists stay lists.
+      // A JSON Schema (`setpoint schema`, `output-schema`) is printed as it is.
+      const versioned =
+        value && typeof value === 'object' && !Array.isArray(value) && !isJsonSchema(value)
+          ? { apiVersion: API_VERSION, ...value }
+          : value;
+      process.stdout.write(redactor.redact(JSON.stringify(versioned, replacer, 2)) + '\n');
     },
   };
+}
+
+/** A JSON Schema, or a map of them (`setpoint schema` of every kind). */
+function isJsonSchema(value: object): boolean {
+  const has = (v: unknown) => typeof v === 'object' && v !== null && '$schema' in v;
+  const values = Object.values(value);
+  return has(value) || (values.length > 0 && values.every(has));
 }
 
 /** Buffers are shown as their size; they are never printed raw. Strings are redacted before they are escaped. */

@@ -7,6 +7,7 @@ import { OP_GLYPH, type Action, type Op, type Plan, type PlanSummary } from '../
 import { REDACTED } from '../secrets/index.js';
 import { SECRET_UNRESOLVED } from '../engine/observe.js';
 import type { Diagnostic } from '../manifest/index.js';
+import type { ApplyReport } from '../engine/index.js';
 import type { Colors } from './output.js';
 
 export function glyphColor(c: Colors, op: Op | 'drift'): (s: string) => string {
@@ -129,12 +130,31 @@ export async function planJson(plan: Plan): Promise<unknown> {
     createdAt: plan.createdAt,
     summary: plan.summary,
     changes: plan.summary.create + plan.summary.update + plan.summary.replace + plan.summary.delete > 0,
-    actions: await Promise.all(
-      plan.actions.map(async (a) => ({ ...a, changes: await changesJson(a.changes) })),
-    ),
+    actions: await Promise.all(plan.actions.map(actionJson)),
     orphans: plan.orphans,
     unknown: unknownIds(plan.diagnostics),
     diagnostics: plan.diagnostics,
+  };
+}
+
+/** One action as data: the same shape in `plan --json` and `apply --json`. */
+export async function actionJson(a: Action): Promise<Action> {
+  return { ...a, changes: (await changesJson(a.changes)) as Change[] };
+}
+
+/** The apply report as data: each outcome's action in the plan's shape, its error as a message. */
+export async function applyJson(report: ApplyReport): Promise<unknown> {
+  return {
+    ...report,
+    outcomes: await Promise.all(
+      report.outcomes.map(async ({ error, ...o }) => ({
+        ...o,
+        action: await actionJson(o.action),
+        ...(error === undefined
+          ? {}
+          : { error: error instanceof Error ? error.message : JSON.stringify(error) }),
+      })),
+    ),
   };
 }
 

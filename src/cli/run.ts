@@ -10,4 +10,8 @@ for (const stream of [process.stdout, process.stderr])
   });
 
 mark('modules loaded');
-await buildProgram().parseAsync(process.argv);
+// Terraform's spelling, `plan -out FILE` (commander's short options are one letter).
+const argv = process.argv.map((a) =>
+  a === '-out' ? '--out' : a.startsWith('-out=') ? `--out=${a.slice(5)}` : a,
+);
+await buildProgram().parseAsync(argv);

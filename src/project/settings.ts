@@ -186,6 +186,26 @@ export const SettingsSchema = z
       })
       .optional()
       .describe('Host facts (`setpoint facts`, ${facts.*} in manifests and templates).'),
+    retention: z
+      .strictObject({
+        events: DurationSchema.optional().describe(
+          'Events and policy violations older than this are deleted. Defaults to 30d.',
+        ),
+        runs: DurationSchema.optional().describe(
+          'Finished runs and drift episodes older than this are deleted. Defaults to 90d.',
+        ),
+        alerts: DurationSchema.optional().describe(
+          'Alert incidents resolved longer ago than this are deleted. Defaults to 90d.',
+        ),
+        sliSamples: DurationSchema.optional().describe(
+          'SLI samples older than this are deleted; keep at least the longest SLO window. Defaults to 35d.',
+        ),
+        interval: DurationSchema.optional().describe('How often serve enforces it. Defaults to 1h.'),
+      })
+      .optional()
+      .describe(
+        'How long the state keeps history (`setpoint state prune` enforces it once). The audit log is always kept.',
+      ),
     log: z
       .strictObject({
         file: z
@@ -207,6 +227,18 @@ export const SettingsSchema = z
   .describe('setpoint.yaml: project settings.');
 
 export type RawSettings = z.infer<typeof SettingsSchema>;
+
+const DAY = 86_400_000;
+
+/** How long the state keeps each kind of history (the audit log is kept). */
+export interface RetentionSettings {
+  eventsMs: number;
+  runsMs: number;
+  alertsMs: number;
+  sliSamplesMs: number;
+  /** How often serve prunes. */
+  intervalMs: number;
+}
 
 export interface Settings {
   root: string;
@@ -230,6 +262,8 @@ export interface Settings {
   /** Span export of serve; no endpoint here may still mean the OTEL_* environment. */
   tracing: TracingConfig;
   alerts: AlertSettings;
+  /** How long history is kept, in milliseconds. */
+  retention: RetentionSettings;
   slos: SloSpec[];
   /** `file` undefined: setpoint.log next to the state. */
   log: { file?: string; level: 'debug' | 'info' | 'warn' | 'error' };
@@ -305,6 +339,13 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
     },
     tracing: tracingConfig(raw.telemetry),
     alerts: alertSettings(raw.alerts),
+    retention: {
+      eventsMs: ms(raw.retention?.events, 30 * DAY),
+      runsMs: ms(raw.retention?.runs, 90 * DAY),
+      alertsMs: ms(raw.retention?.alerts, 90 * DAY),
+      sliSamplesMs: ms(raw.retention?.sliSamples, 35 * DAY),
+      intervalMs: ms(raw.retention?.interval, 3_600_000),
+    },
     slos: sloSpecs(raw.slos),
     facts: { dir: abs(raw.facts?.dir ?? '.setpoint/facts.d'), timeoutMs: ms(raw.facts?.timeout, 10_000) },
     log: {

@@ -1,5 +1,6 @@
 /** The Hono application: error handling, authentication, every route module, /openapi.json, the dashboard. */
 import { Hono } from 'hono';
+import * as z from 'zod';
 import type { ServerContext } from './context.js';
 import { clientAddress } from './address.js';
 import { closeAfterAnswer } from './body.js';
@@ -51,6 +52,9 @@ export function createApp(
     tag: 'probes',
     summary: 'This API as an OpenAPI 3.1 document',
     auth: 'public',
+    response: {
+      schema: z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }),
+    },
     handler: (c) => c.json((doc ??= openApiDocument(routes.specs))),
   });
   // The web dashboard at / (after the API: its paths never shadow a route).

@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 document, built from the route definitions (schemas from zod via z.toJSONSchema). */
 import * as z from 'zod';
 import { VERSION } from '../version.js';
+import { ErrorSchema } from '../api/contract.js';
 import type { RouteSpec } from './route.js';
 
 type Json = Record<string, unknown>;
@@ -9,17 +10,6 @@ function jsonSchema(schema: z.ZodType): Json {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
   return rest;
 }
-
-const ERROR_SCHEMA = z
-  .object({
-    error: z.object({
-      code: z.string().describe('A stable code, e.g. SETPOINT_NOT_FOUND, SETPOINT_FORBIDDEN.'),
-      message: z.string(),
-      hint: z.string().optional().describe('What to do about it.'),
-    }),
-    diagnostics: z.array(z.unknown()).optional(),
-  })
-  .describe('Every error answer.');
 
 function parameters(spec: RouteSpec): Json[] {
   const out: Json[] = [];
@@ -56,12 +46,19 @@ function operation(spec: RouteSpec): Json {
     description,
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
   });
-  if (spec.query || spec.body) responses['400'] = error('Invalid request');
+  if (spec.query || spec.body || spec.path.includes(':')) responses['400'] = error('Invalid request');
   if (spec.auth !== 'public') {
     responses['401'] = error('No token, or an invalid or revoked one');
     responses['403'] = error('The token lacks the role or the namespace');
-    responses['429'] = error('Too many failed authentications from this address (Retry-After)');
+    responses['429'] = error(
+      'Too many failed authentications from this address, or too many open streams (Retry-After)',
+    );
   }
+  if (spec.path.includes(':'))
+    responses['404'] = error('No such resource, approval, revision, source, alert or token');
+  if (spec.method !== 'GET')
+    responses['409'] = error('The state moved: stale approval, held lock, pinned source or refused revision');
+  for (const e of spec.errors ?? []) responses[String(e.status)] = error(e.description);
   responses.default = error('Error');
   const op: Json = {
     operationId: `${spec.method.toLowerCase()}${spec.path.replace(/[/:{}.-]+(\w)/g, (_, ch: string) => ch.toUpperCase()).replace(/\W/g, '')}`,
@@ -81,6 +78,19 @@ function operation(spec: RouteSpec): Json {
   return op;
 }
 
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  probes: 'Liveness, readiness, metrics and this document',
+  status: 'Who am I, and how serve is doing',
+  resources: 'Managed resources: their sync, health, drift and events',
+  approvals: 'Actions proposed by serve that wait for a person',
+  history: 'Events, audit log, policies, revisions and runs',
+  operations: 'Plans, syncs and source pins',
+  watch: 'Status changes and events as a stream',
+  webhooks: 'Git push notifications',
+  tokens: 'API tokens',
+  alerts: 'Alert incidents and silences',
+};
+
 export function openApiDocument(specs: readonly RouteSpec[]): Json {
   const paths: Record<string, Json> = {};
   for (const spec of specs) {
@@ -92,11 +102,15 @@ export function openApiDocument(specs: readonly RouteSpec[]): Json {
     info: {
       title: 'setpoint HTTP API',
       version: VERSION,
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       description:
         'The desired-state engine, over HTTP. Bearer tokens (`setpoint token create`) with roles viewer < operator < approver < admin, optionally scoped to namespaces. Errors are `{error: {code, message, hint}}`.',
     },
     servers: [{ url: '/' }],
-    tags: [...new Set(specs.map((s) => s.tag))].map((name) => ({ name })),
+    tags: [...new Set(specs.map((s) => s.tag))].map((name) => ({
+      name,
+      description: TAG_DESCRIPTIONS[name] ?? `${name} endpoints`,
+    })),
     paths,
     components: {
       securitySchemes: {
@@ -106,7 +120,7 @@ export function openApiDocument(specs: readonly RouteSpec[]): Json {
           description: 'A token from `setpoint token create` (spt_…).',
         },
       },
-      schemas: { Error: jsonSchema(ERROR_SCHEMA) },
+      schemas: { Error: jsonSchema(ErrorSchema) },
     },
   };
 }

@@ -40,6 +40,8 @@ export interface RouteSpec<
   body?: B;
   /** The success answer, for the document. Defaults to 200 application/json. */
   response?: { status?: number; description?: string; schema?: z.ZodType; contentType?: string };
+  /** Error statuses it answers beyond those the document derives from auth, path and method (e.g. a webhook's 404 when disabled). */
+  errors?: Array<{ status: number; description: string }>;
   /** Reads the raw body itself (webhooks: the signature covers the exact bytes). */
   rawBody?: boolean;
   /** Largest body accepted (413 beyond, while it streams). Defaults to JSON_BODY_MAX_BYTES. */

@@ -375,6 +375,23 @@ export interface StoreProblem {
   since: string;
 }
 
+/** Delete history older than these ISO times (and SLI samples before this minute); the audit log is never pruned. */
+export interface RetentionCutoffs {
+  /** Events and policy violations. */
+  events: string;
+  /** Finished runs and drift episodes. */
+  runs: string;
+  /** Alert incidents resolved before it. */
+  alerts: string;
+  sliMinute: number;
+}
+
+/** Rows deleted by a prune, by table. */
+export type PruneCounts = Record<
+  'events' | 'violations' | 'runs' | 'driftEpisodes' | 'alerts' | 'sliSamples',
+  number
+>;
+
 /** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts. */
 export interface Store extends AlertStore, ViolationStore {
   /** A random per-store salt for keyed digests of secrets. */
@@ -394,6 +411,8 @@ export interface Store extends AlertStore, ViolationStore {
   deleteResources(ids: readonly ResourceId[]): Promise<void>;
 
   appendEvents(events: readonly EventRecord[]): Promise<void>;
+  /** Deletes history older than the cutoffs (retention), in one transaction; audit entries are kept. */
+  prune(cutoffs: RetentionCutoffs): Promise<PruneCounts>;
   listEvents(query?: EventQuery): Promise<EventRecord[]>;
 
   appendAudit(entries: readonly AuditInput[]): Promise<AuditEntry[]>;

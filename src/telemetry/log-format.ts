@@ -17,7 +17,7 @@ const LEVELS: Record<number, string> = {
   60: 'FATAL',
 };
 /** Fields shown in their own place, or not at all. */
-const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'resourceId']);
+const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'resourceId', 'trace_id', 'span_id']);
 /** Short names of the ids every line may carry. */
 const SHORT: Record<string, string> = { reconcileId: 'reconcile', revisionId: 'revision', runId: 'run' };
 

@@ -20,7 +20,8 @@ export interface FileSinkOptions {
 }
 
 export class FileSink {
-  private readonly fd: number;
+  private fd: number;
+  private reopenWanted = false;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private writing = false;
@@ -56,6 +57,28 @@ export class FileSink {
       setImmediate(() => this.drain());
     }
     return true;
+  }
+
+  /**
+   * Opens the file again by its name (logrotate moved it away): lines from
+   * now on go to the new file. A write in flight finishes on the old one.
+   */
+  reopen(): void {
+    if (this.closed) return;
+    if (this.writing) this.reopenWanted = true;
+    else this.swapFile();
+  }
+
+  private swapFile(): void {
+    this.reopenWanted = false;
+    try {
+      const fd = openSync(this.file, 'a');
+      const old = this.fd;
+      this.fd = fd;
+      closeSync(old);
+    } catch (err) {
+      this.fail(err as NodeJS.ErrnoException, 0);
+    }
   }
 
   /** Calls `cb` once what was written so far has reached the file (or was dropped). */
@@ -94,6 +117,7 @@ export class FileSink {
   }
 
   private drain(): void {
+    if (this.reopenWanted && !this.closed) this.swapFile();
     if (this.pending.length === 0 || this.closed) {
       this.writing = false;
       const waiters = this.waiters;

@@ -7,7 +7,9 @@
  * (`attachConsole`).
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import { redactor } from '../secrets/index.js';
 import { currentReconcile } from './context.js';
@@ -39,7 +41,7 @@ export function createLogger(options: LogOptions = {}): Logger {
   const logger = pino(
     {
       level: options.level ?? 'info',
-      base: { pid: process.pid, ...options.base },
+      base: { pid: process.pid, hostname: hostname(), ...options.base },
       timestamp: pino.stdTimeFunctions.isoTime,
       // The reconcile in progress; fields the call site gives win.
       mixin: reconcileFields,
@@ -61,11 +63,35 @@ export function createLogger(options: LogOptions = {}): Logger {
 }
 
 function reconcileFields(): Record<string, string> {
+  const out: Record<string, string> = {};
+  // A line written inside a span names it, so logs and traces join on trace_id.
+  const span = trace.getActiveSpan()?.spanContext();
+  if (span && isSpanContextValid(span)) {
+    out.trace_id = span.traceId;
+    out.span_id = span.spanId;
+  }
   const ctx = currentReconcile();
-  if (!ctx) return {};
-  const out: Record<string, string> = { resourceId: ctx.resourceId, reconcileId: ctx.reconcileId };
+  if (!ctx) return out;
+  out.resourceId = ctx.resourceId;
+  out.reconcileId = ctx.reconcileId;
   if (ctx.revisionId) out.revisionId = ctx.revisionId;
   return out;
+}
+
+/**
+ * SIGHUP reopens the logger's file by its name, as logrotate expects
+ * (`postrotate: kill -HUP PID`). For daemons only: a one-shot command keeps
+ * the default (SIGHUP ends it). Returns the function that stops it.
+ */
+export function reopenOnHangup(logger: Logger): () => void {
+  const primary = tees.get(logger)?.primary;
+  if (!(primary instanceof FileSink)) return () => undefined;
+  const onHup = () => {
+    primary.reopen();
+    logger.info({ file: primary.file }, 'log file reopened (SIGHUP)');
+  };
+  process.on('SIGHUP', onHup);
+  return () => process.off('SIGHUP', onHup);
 }
 
 type Flushable = pino.DestinationStream & { flush?(cb?: (err?: Error) => void): void; flushSync?(): void };
@@ -73,7 +99,7 @@ type Flushable = pino.DestinationStream & { flush?(cb?: (err?: Error) => void): 
 /** The logger's destination, plus an optional mirror of every line (the terminal). */
 class Tee implements pino.DestinationStream {
   mirror: ((line: string) => void) | undefined;
-  constructor(private readonly primary: Flushable) {}
+  constructor(readonly primary: Flushable) {}
   write(line: string): void {
     this.primary.write(line);
     this.mirror?.(line);

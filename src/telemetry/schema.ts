@@ -13,7 +13,13 @@ export const TelemetrySchema = z.strictObject({
       headers: z
         .record(z.string(), z.string())
         .optional()
-        .describe('Extra HTTP headers on every export. Defaults to none.'),
+        .describe('Extra HTTP headers (gRPC metadata with grpc) on every export. Defaults to none.'),
+      protocol: z
+        .enum(['http/json', 'grpc'])
+        .optional()
+        .describe(
+          'grpc: OTLP over gRPC (endpoint e.g. http://127.0.0.1:4317). Defaults to OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL when that is grpc, else http/json.',
+        ),
     })
     .optional()
     .describe('OpenTelemetry export of a span per reconcile and per provider call. Defaults to off.'),
@@ -26,5 +32,10 @@ export const TelemetrySchema = z.strictObject({
 export type RawTelemetry = z.infer<typeof TelemetrySchema>;
 
 export function tracingConfig(raw: RawTelemetry = {}): TracingConfig {
-  return { endpoint: raw.otlp?.endpoint, headers: raw.otlp?.headers, serviceName: raw.serviceName };
+  return {
+    endpoint: raw.otlp?.endpoint,
+    headers: raw.otlp?.headers,
+    protocol: raw.otlp?.protocol,
+    serviceName: raw.serviceName,
+  };
 }

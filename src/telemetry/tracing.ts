@@ -14,11 +14,41 @@ export interface TracingConfig {
   headers?: Record<string, string>;
   /** service.name of the spans. Defaults to "setpoint". */
   serviceName?: string;
+  /** Defaults to OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL when grpc, else http/json. */
+  protocol?: 'http/json' | 'grpc';
+}
+
+/** The OTLP transport: the settings, else the standard variables (only grpc changes it). */
+export function tracingProtocol(
+  config: TracingConfig | undefined,
+  env: NodeJS.ProcessEnv,
+): 'http/json' | 'grpc' {
+  if (config?.protocol) return config.protocol;
+  return (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL) === 'grpc'
+    ? 'grpc'
+    : 'http/json';
+}
+
+type SpanExporterLike = import('@opentelemetry/sdk-trace-node').SpanExporter;
+
+/** OTLP over gRPC, loaded only when asked for. Settings headers become gRPC metadata. */
+async function grpcExporter(config: TracingConfig | undefined): Promise<SpanExporterLike> {
+  const [{ OTLPTraceExporter }, { Metadata }] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-grpc').then(commonJs),
+    import('@grpc/grpc-js').then(commonJs),
+  ]);
+  let metadata: InstanceType<typeof Metadata> | undefined;
+  if (config?.headers) {
+    metadata = new Metadata();
+    for (const [k, v] of Object.entries(config.headers)) metadata.set(k, v);
+  }
+  return new OTLPTraceExporter({ url: config?.endpoint, metadata });
 }
 
 export interface Tracing {
   /** Where spans go. */
   readonly endpoint: string;
+  readonly protocol: 'http/json' | 'grpc';
   /** Exports what is buffered and stops. */
   shutdown(): Promise<void>;
 }
@@ -51,7 +81,7 @@ export async function startTracing(
   const [
     { NodeTracerProvider, BatchSpanProcessor },
     { OTLPTraceExporter },
-    { resourceFromAttributes },
+    { resourceFromAttributes, detectResources, envDetector, hostDetector, osDetector, processDetector },
     { VERSION },
   ] = await Promise.all([
     import('@opentelemetry/sdk-trace-node').then(commonJs),
@@ -60,20 +90,34 @@ export async function startTracing(
     import('../version.js'),
   ]);
   // Settings win over the environment; without a URL the exporter reads the OTEL_* variables itself.
-  const url = config?.endpoint ? tracesUrl(config.endpoint) : undefined;
-  const exporter = new OTLPTraceExporter({ url, headers: config?.headers });
+  const protocol = tracingProtocol(config, env);
+  const url =
+    protocol === 'grpc' ? config?.endpoint : config?.endpoint ? tracesUrl(config.endpoint) : undefined;
+  const exporter =
+    protocol === 'grpc'
+      ? await grpcExporter(config)
+      : new OTLPTraceExporter({ url, headers: config?.headers });
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': env.OTEL_SERVICE_NAME ?? config?.serviceName ?? 'setpoint',
-      'service.version': VERSION,
-    }),
+    // host.*, os.*, process.* detected; OTEL_RESOURCE_ATTRIBUTES (envDetector) wins over them,
+    // and OTEL_SERVICE_NAME / the settings' serviceName win over everything.
+    resource: detectResources({ detectors: [hostDetector, osDetector, processDetector, envDetector] }).merge(
+      resourceFromAttributes({
+        'service.name': env.OTEL_SERVICE_NAME ?? config?.serviceName ?? 'setpoint',
+        'service.version': VERSION,
+      }),
+    ),
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
   provider.register();
   setTracingEnabled(true);
   return {
+    protocol,
     endpoint:
-      url ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? tracesUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? ''),
+      url ??
+      env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+      (protocol === 'grpc'
+        ? (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '')
+        : tracesUrl(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '')),
     async shutdown() {
       setTracingEnabled(false);
       await provider.shutdown();

@@ -6,14 +6,26 @@ import { SetpointError } from '../../api/index.js';
 import { EXIT, parseDurationOption, parseIntOption, run } from '../context.js';
 import { Progress } from '../progress.js';
 import { confirm } from '../prompt.js';
-import { glyphColor, renderPlan } from '../render-plan.js';
+import { applyJson, glyphColor, renderPlan } from '../render-plan.js';
+import { checkSavedPlan, readSavedPlan } from '../saved-plan.js';
 import { planOptions, type PlanOptions } from './plan.js';
 
 export function register(program: Command): void {
   planOptions(
-    program.command('apply').description('converge the actual state to the manifests, in dependency order'),
+    program
+      .command('apply')
+      .description('converge the actual state to the manifests, in dependency order')
+      .argument(
+        '[planfile]',
+        'a plan saved by `setpoint plan -out FILE`: applied as reviewed, refused if anything moved',
+      ),
   )
     .option('-y, --yes', 'do not ask for confirmation')
+    .option('-q, --quiet', 'no per-action lines and no progress bar: only the summary and errors')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  setpoint apply\n  setpoint apply --yes > apply.log        # the progress bar stays on the terminal (stderr)\n  setpoint plan -out release.plan && setpoint apply release.plan',
+    )
     .option(
       '--parallelism <n>',
       'actions in flight at once (default: setpoint.yaml, else 64)',
@@ -28,8 +40,10 @@ export function register(program: Command): void {
     )
     .action(
       (
+        planFile: string | undefined,
         opts: PlanOptions & {
           yes?: boolean;
+          quiet?: boolean;
           parallelism?: number;
           lockTimeout: number;
           overrideWindow?: boolean;
@@ -39,7 +53,13 @@ export function register(program: Command): void {
         run(cmd, async (api, o) => {
           const lock = await api.lock(opts.lockTimeout);
           try {
-            const planned = await api.plan({ paths: opts.file, targets: opts.target, prune: opts.prune });
+            const saved = planFile ? readSavedPlan(planFile) : undefined;
+            const request = saved
+              ? { paths: saved.request.paths, targets: saved.request.targets, prune: saved.request.prune }
+              : { paths: opts.file, targets: opts.target, prune: opts.prune };
+            const planned = await api.plan(request);
+            // A saved plan is applied only as it was reviewed.
+            if (saved) await checkSavedPlan(planFile!, saved, planned);
             const { plan } = planned;
             // Refused (and audited) before asking: plan errors, too many deletes.
             try {
@@ -54,7 +74,7 @@ export function register(program: Command): void {
               return EXIT.error;
             }
             if (!o.json) printDiagnostics(o, plan.diagnostics);
-            if (hasChanges(plan) && !opts.yes) {
+            if (hasChanges(plan) && !opts.yes && !saved) {
               if (!process.stdin.isTTY) {
                 o.err(o.colors.red('error: apply needs confirmation, and standard input is not a terminal'));
                 o.err('  hint: pass --yes to apply without asking');
@@ -80,7 +100,8 @@ export function register(program: Command): void {
             process.on('SIGTERM', onTerm);
 
             const total = plan.actions.filter((a) => a.op !== 'noop').length;
-            const progress = new Progress(total, o.isTTY && !o.json);
+            // The bar is drawn on stderr: `apply > log` keeps it on the terminal.
+            const progress = new Progress(total, Boolean(process.stderr.isTTY) && !o.json && !opts.quiet);
             const report = await api.apply(planned, {
               parallelism: opts.parallelism,
               // A lost state lock stops the run too: no new action starts.
@@ -89,7 +110,7 @@ export function register(program: Command): void {
               onStart: (a) => progress.start(a.id),
               onDone: (outcome) => {
                 progress.tick();
-                if (o.json) return;
+                if (o.json || (opts.quiet && outcome.status !== 'failed')) return;
                 const { action, status, message, durationMs } = outcome;
                 const c = o.colors;
                 const took = c.dim(`(${formatDuration(durationMs)})`);
@@ -108,7 +129,7 @@ export function register(program: Command): void {
             process.off('SIGTERM', onTerm);
 
             const k = report.counts;
-            if (o.json) o.printJson(report);
+            if (o.json) o.printJson(await applyJson(report));
             else {
               const failed = k.failed + k.skipped > 0;
               const head =

@@ -4,6 +4,7 @@ import { printDiagnostics } from '../diagnostics.js';
 import { printAuditViolations } from '../violations.js';
 import { collect, EXIT, run } from '../context.js';
 import { planJson, renderPlan } from '../render-plan.js';
+import { savePlan } from '../saved-plan.js';
 
 export interface PlanOptions {
   file: string[];
@@ -21,14 +22,31 @@ export function planOptions(cmd: Command): Command {
 export function register(program: Command): void {
   planOptions(program.command('plan').description('show what apply would change, field by field'))
     .option('--detailed-exitcode', 'exit 0 with no changes, 2 with changes, 1 on error')
-    .action((opts: PlanOptions & { detailedExitcode?: boolean }, cmd: Command) =>
+    .option('-o, --out <file>', 'save the plan for `setpoint apply FILE` (also spelled -out FILE)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  setpoint plan\n  setpoint plan --detailed-exitcode --json > plan.json\n  setpoint plan -out release.plan && setpoint apply release.plan',
+    )
+    .action((opts: PlanOptions & { detailedExitcode?: boolean; out?: string }, cmd: Command) =>
       run(cmd, async (api, o) => {
-        const { plan, desired } = await api.plan({
+        const planned = await api.plan({
           paths: opts.file,
           targets: opts.target,
           prune: opts.prune,
         });
+        const { plan, desired } = planned;
         const failed = plan.diagnostics.some((d) => d.severity === 'error');
+        if (opts.out && !failed) {
+          await savePlan(opts.out, planned, {
+            paths: opts.file,
+            targets: opts.target,
+            prune: Boolean(opts.prune),
+          });
+          if (!o.json)
+            o.err(
+              o.colors.dim(`Saved the plan to ${opts.out}: apply it with \`setpoint apply ${opts.out}\`.`),
+            );
+        }
         if (o.json) o.printJson(await planJson(plan));
         else {
           printDiagnostics(o, plan.diagnostics);

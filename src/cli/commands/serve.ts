@@ -3,6 +3,7 @@ import type { ApiServer } from '../../server/index.js';
 import { InvalidArgumentError } from 'commander';
 import type { Runnable } from '../../engine/controller/manager.js';
 import { collect, EXIT, parseDurationOption, parseIntOption, run } from '../context.js';
+import { reopenOnHangup } from '../../telemetry/index.js';
 
 type LogFormat = 'pretty' | 'json' | 'none';
 
@@ -73,6 +74,8 @@ export function register(program: Command): void {
             console: mirror,
             leaseTtlMs: opts.leaseTtl,
           });
+          // logrotate: `kill -HUP` makes serve reopen its log file.
+          reopenOnHangup(api.logger);
           const listen = opts.listen ?? api.settings.server.listen;
           let http: ApiServer | undefined;
           // HTTP (probes, metrics, the API) starts right after span export and stops last (manager.ts).

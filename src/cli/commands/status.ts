@@ -43,7 +43,12 @@ export function register(program: Command): void {
     .option('--health <status>', `only this health (${HEALTH_STATUSES.join(', ')})`, oneOf(HEALTH_STATUSES))
     .option('-l, --label <key=value>', 'only resources with this label (repeatable)', collect, [])
     .option('-w, --watch', 'keep running and print every status change as it happens')
-    .action((opts: StatusOptions & { watch?: boolean }, cmd: Command) =>
+    .option('--exit-code', 'exit 2 when a listed resource is drifted, failed, in conflict or blocked')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  setpoint status --namespace web\n  setpoint status --exit-code --json > status.json   # exit 2 on drift or failure',
+    )
+    .action((opts: StatusOptions & { watch?: boolean; exitCode?: boolean }, cmd: Command) =>
       runClient(cmd, async (api, o) => {
         const filter = {
           kind: opts.kind,
@@ -56,9 +61,10 @@ export function register(program: Command): void {
         const status = await api.status(filter);
         const figures = await api.convergence();
         const slos = await api.slos();
+        const code = opts.exitCode && status.resources.some((r) => UNHEALTHY_SYNC.has(r.sync)) ? 2 : 0;
         if (o.json) {
           o.printJson({ ...status, convergence: figures, slos });
-          return;
+          return code;
         }
         const c = o.colors;
         if (status.replica) o.out(`this replica: ${status.replica.name} (${status.replica.role})`);
@@ -92,9 +98,13 @@ export function register(program: Command): void {
               .join(', ')}.`,
           ),
         );
+        return code;
       }),
     );
 }
+
+/** What `--exit-code` counts as needing attention (Held and Pending are on purpose or on their way). */
+const UNHEALTHY_SYNC = new Set<string>(['Drifted', 'Failed', 'Conflict', 'Blocked']);
 
 /** Why a Held, Blocked or Conflict resource waits (e.g. the change window and until when), from its Synced condition. */
 function waitReason(r: ResourceRecord): string | undefined {

@@ -5,6 +5,7 @@
  * back alerts of every namespace, so it needs an unscoped token.
  */
 import * as z from 'zod';
+import * as C from '../../api/contract.js';
 import type { Principal } from '../../auth/index.js';
 import { requireUnscoped, visible, type ServerContext } from '../context.js';
 import { forbidden, notFound } from '../errors.js';
@@ -45,6 +46,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'Firing now, newest first (`setpoint alerts`); `all=true` or `since` adds resolved ones. Scoped tokens see the alerts of resources in their namespaces.',
     auth: 'viewer',
+    response: { schema: C.itemsOf(C.AlertSchema) },
     query: z.strictObject({
       all: z.enum(['true', 'false']).optional().describe('Resolved incidents too.'),
       since: z.iso
@@ -71,6 +73,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'Counts toward the alert-noise figure (M9, `setpoint_alerts_acknowledged_total`). Audited with the token name.',
     auth: 'operator',
+    response: { schema: C.AlertSchema },
     body: z.strictObject({
       actionable: z.boolean().describe('true: it needed someone to act; false: noise.'),
       comment: z.string().max(2000).optional().describe('Why, for the audit log.'),
@@ -99,6 +102,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     summary: 'List silences',
     description: 'In force or pending (`all=true`: expired ones too), newest first, with their state now.',
     auth: 'viewer',
+    response: { schema: C.itemsOf(C.SilenceWithStateSchema) },
     query: z.strictObject({
       all: z.enum(['true', 'false']).optional().describe('Expired silences too.'),
     }),
@@ -113,8 +117,8 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'Matching alerts are still recorded but not notified until it ends (`setpoint silence create`). Needs an unscoped token. Audited.',
     auth: 'operator',
+    response: { status: 201, schema: C.SilenceSchema },
     body: SilenceBody,
-    response: { status: 201 },
     handler: async (c, { body, principal }) => {
       requireUnscoped(principal, 'create a silence', ANY_NAMESPACE);
       const silence = await api.createSilence({
@@ -136,6 +140,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'Notifications of matching alerts resume (`setpoint silence expire`). Needs an unscoped token. Audited.',
     auth: 'operator',
+    response: { schema: C.SilenceSchema },
     handler: async (c, { params, principal }) => {
       requireUnscoped(principal, 'expire a silence', ANY_NAMESPACE);
       return c.json(await api.expireSilence(params.id, { actor: principal.name }));

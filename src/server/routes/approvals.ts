@@ -1,5 +1,6 @@
 /** Approvals: what serve proposed and waits for a person; approve and reject (role approver, within the token's namespaces). */
 import * as z from 'zod';
+import * as C from '../../api/contract.js';
 import type { ApprovalRecord } from '../../store/index.js';
 import { requireScope, visible, type ServerContext } from '../context.js';
 import { notFound } from '../errors.js';
@@ -29,6 +30,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'approvals',
     summary: 'List approvals',
     auth: 'viewer',
+    response: { schema: C.itemsOf(C.ApprovalSchema) },
     query: z.strictObject({
       state: z.enum(STATES).optional().describe('Defaults to pending; all for every approval.'),
     }),
@@ -45,6 +47,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'approvals',
     summary: 'Get one approval (id or unique prefix)',
     auth: 'viewer',
+    response: { schema: C.ApprovalSchema },
     handler: async (c, { params, principal }) => c.json(await find(params.id, principal)),
   });
 
@@ -56,6 +59,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'Refused (409) when the desired or actual state changed since it was proposed. Audited with the token name.',
     auth: 'approver',
+    response: { schema: C.ApprovalSchema },
     body: Decision,
     handler: async (c, { params, body, principal }) => {
       const approval = await find(params.id, principal);
@@ -70,6 +74,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     summary: 'Reject a proposed action',
     description: 'Serve leaves the resource as it is. Audited with the token name.',
     auth: 'approver',
+    response: { schema: C.ApprovalSchema },
     body: Decision,
     handler: async (c, { params, body, principal }) => {
       const approval = await find(params.id, principal);

@@ -1,5 +1,6 @@
 /** Events, the audit trail, policies and violations, revisions and runs: read-only history. */
 import * as z from 'zod';
+import * as C from '../../api/contract.js';
 import type { Principal } from '../../auth/index.js';
 import { visible, type ServerContext } from '../context.js';
 import { notFound } from '../errors.js';
@@ -21,6 +22,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'The newest `limit` events, oldest first; with `after`, the next `limit` events after that sequence number.',
     auth: 'viewer',
+    response: { schema: C.itemsOf(C.EventSchema) },
     query: z.strictObject({
       resource: z
         .string()
@@ -46,6 +48,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'The newest `limit` entries of the hash-chained audit trail, oldest first; with `after`, the next ones after that sequence number.',
     auth: 'viewer',
+    response: { schema: C.itemsOf(C.AuditEntrySchema) },
     query: z.strictObject({
       resource: z.string().optional(),
       actor: z.string().optional(),
@@ -76,6 +79,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     summary: 'Verify the audit chain',
     description: '`ok` false names the first entry found edited, removed or out of order.',
     auth: 'viewer',
+    response: { schema: C.AuditVerificationSchema },
     handler: async (c) => c.json(await api.verifyAudit()),
   });
 
@@ -87,6 +91,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'The declared policies (rule, match, action) with violation counts, totals by policy and action, and the most recent violations (scoped tokens: of their namespaces).',
     auth: 'viewer',
+    response: { schema: C.PolicyListingSchema },
     query: z.strictObject({
       policy: z.string().optional().describe('Only violations of this policy.'),
       limit: count(1000).optional().describe('Recent violations. Defaults to 20.'),
@@ -107,6 +112,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     summary: 'List revisions',
     description: 'Revisions seen (admitted or refused), newest first, with when each converged.',
     auth: 'viewer',
+    response: { schema: C.itemsOf(C.RevisionSchema) },
     query: z.strictObject({ limit: count(1000).optional().describe('Defaults to 20.') }),
     handler: async (c, { query }) => c.json({ items: (await api.history(query.limit ?? 20)).revisions }),
   });
@@ -117,6 +123,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'history',
     summary: 'Get one revision (id or prefix)',
     auth: 'viewer',
+    response: { schema: C.RevisionSchema },
     handler: async (c, { params }) => {
       const rev = await api.revision(params.id);
       if (!rev) throw notFound(`no revision ${params.id}`, 'GET /api/v1/revisions lists them');
@@ -130,6 +137,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'history',
     summary: 'List runs (apply and friends), newest first',
     auth: 'viewer',
+    response: { schema: C.itemsOf(C.RunSchema) },
     query: z.strictObject({ limit: count(1000).optional().describe('Defaults to 20.') }),
     handler: async (c, { query }) => c.json({ items: (await api.history(query.limit ?? 20)).runs }),
   });

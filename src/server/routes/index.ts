@@ -13,6 +13,7 @@ import * as history from './history.js';
 import * as operations from './operations.js';
 import * as probes from './probes.js';
 import * as resources from './resources.js';
+import * as retention from './retention.js';
 import * as tokens from './tokens.js';
 import * as trends from './trends.js';
 import * as watch from './watch.js';
@@ -32,4 +33,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   alerts.mount,
   facts.mount,
   trends.mount,
+  retention.mount,
 ];

@@ -1,5 +1,6 @@
 /** Operations: compute a plan, trigger a sync, pin and unpin sources (role operator). */
 import * as z from 'zod';
+import * as C from '../../api/contract.js';
 import { inScope, namespaceOf } from '../../auth/index.js';
 import type { Admission } from '../../source/sources.js';
 import { requireUnscoped, type ServerContext } from '../context.js';
@@ -12,7 +13,7 @@ const PlanBody = z.strictObject({
 });
 
 /** Admissions as data (without the loaded desired state). */
-export function admissionsJson(list: readonly Admission[]): unknown[] {
+export function admissionsJson(list: readonly Admission[]): Array<z.output<typeof C.AdmissionSchema>> {
   return list.map((a) => ({
     source: a.source,
     revision: a.revision,
@@ -40,6 +41,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'Observes the targets and answers what `apply` would do (as `setpoint plan --json`, with changes as old/new values). Nothing is changed. Scoped tokens see the actions of their namespaces.',
     auth: 'operator',
+    response: { schema: C.PlanAnswerSchema },
     body: PlanBody,
     handler: async (c, { body, principal }) => {
       for (const t of body.targets ?? []) {
@@ -75,6 +77,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       "Fetches the sources now and admits their revisions (`setpoint sync`); serve follows at once and looks at every resource. Answers each source's admission. Audited with the token name.",
     auth: 'operator',
+    response: { schema: C.itemsOf(C.AdmissionSchema) },
     body: z.strictObject({ source: z.string().optional().describe('One source (default: all).') }),
     handler: async (c, { body, principal }) =>
       c.json({ items: admissionsJson(await api.sync(body.source, { actor: principal.name })) }),
@@ -86,6 +89,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'operations',
     summary: 'List sources with their current and pinned revisions',
     auth: 'viewer',
+    response: { schema: C.itemsOf(C.SourceStatusSchema) },
     handler: async (c) => c.json({ items: await api.sourcesStatus() }),
   });
 
@@ -97,6 +101,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'The desired state stays at that revision (a rollback) while new commits are only admitted (`setpoint rollback`). Needs an unscoped token.',
     auth: 'operator',
+    response: { schema: C.RevisionSchema },
     body: z.strictObject({ revision: z.string().min(1).describe('Revision id or unique prefix.') }),
     handler: async (c, { params, body, principal }) => {
       requireUnscoped(principal, 'pin a source');
@@ -112,6 +117,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     summary: 'Unpin a source',
     description: 'The source follows its latest admitted revision again. Needs an unscoped token.',
     auth: 'operator',
+    response: { schema: C.SourceStateSchema },
     handler: async (c, { params, principal }) => {
       requireUnscoped(principal, 'unpin a source');
       await knownSource(params.name);

@@ -81,7 +81,11 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'Prometheus text format. Anonymous when setpoint.yaml says `server.metrics: public`; otherwise any valid token.',
     auth: ctx.api.settings.server.metrics === 'public' ? 'public' : 'viewer',
-    response: { contentType: 'text/plain; version=0.0.4', description: 'Prometheus exposition format' },
+    response: {
+      contentType: 'text/plain; version=0.0.4',
+      description: 'Prometheus exposition format',
+      schema: z.string(),
+    },
     handler: async (c) => {
       if (!ctx.metrics) throw notFound('no metrics: the server runs outside serve');
       return c.body(await ctx.metrics.text(), 200, { 'Content-Type': ctx.metrics.contentType });

@@ -1,5 +1,6 @@
 /** Resources: the list (filters, paging), one resource (stored or observed live), resume; status and info. */
 import * as z from 'zod';
+import * as C from '../../api/contract.js';
 import { HEALTH_STATUSES, SYNC_STATUSES, type HealthStatus, type SyncStatus } from '../../health/index.js';
 import type { ResourceFilter } from '../../store/index.js';
 import { VERSION } from '../../version.js';
@@ -56,6 +57,30 @@ const OneQuery = z.strictObject({
     .describe('How many recent events to include. Defaults to 20.'),
 });
 
+const StatusAnswer = z.object({
+  serve: C.ServeStatusSchema.nullable().describe('null when the server runs outside serve'),
+  convergence: C.ConvergenceSchema,
+  slos: z.array(C.SloStatusSchema),
+});
+
+const ResourceList = z.object({
+  items: z.array(C.ResourceRecordSchema),
+  counts: C.StatusCountsSchema,
+  next: z.string().optional().describe('The id to pass as `after` for the next page'),
+});
+
+const OneResource = z.union([
+  z.looseObject({ ...C.DescriptionSchema.shape, live: z.literal(true) }),
+  z.object({
+    id: z.string(),
+    live: z.literal(false),
+    record: C.ResourceRecordSchema,
+    desired: z.unknown(),
+    changes: z.array(C.StoredChangeSchema),
+    events: z.array(C.EventSchema),
+  }),
+]);
+
 export function mount(routes: Routes, ctx: ServerContext): void {
   const { api } = ctx;
 
@@ -88,6 +113,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'status',
     summary: 'Serve status and convergence figures',
     auth: 'viewer',
+    response: { schema: StatusAnswer },
     handler: async (c) =>
       c.json({
         serve: ctx.serve?.status() ?? null,
@@ -103,6 +129,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     summary: 'List resources',
     description: 'Stored records with sync and health, in id order. `counts` covers the resources returned.',
     auth: 'viewer',
+    response: { schema: ResourceList },
     query: ListQuery,
     handler: async (c, { query, principal }) => {
       const filter: ResourceFilter = {
@@ -136,6 +163,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description:
       'Default: the stored record (desired spec, sync, health, conditions, the drift last seen) and recent events, read from the store without touching the target: cheap. `?live=true`: `describe`, which observes the actual state now and returns desired, actual and the diff.',
     auth: 'viewer',
+    response: { schema: OneResource },
     query: OneQuery,
     handler: async (c, { query, params, principal }) => {
       const id = resourceIdParam(params);
@@ -167,6 +195,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     summary: 'Resume a resource in Conflict',
     description: 'Clears the repair history so serve remediates it again (`setpoint resume`). Audited.',
     auth: 'operator',
+    response: { schema: C.ResourceRecordSchema },
     handler: async (c, { params, principal }) => {
       const id = resourceIdParam(params);
       requireScope(principal, id);

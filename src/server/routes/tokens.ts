@@ -1,5 +1,6 @@
 /** API tokens (role admin, unscoped): list, create (the token is in the answer, once), revoke. */
 import * as z from 'zod';
+import * as C from '../../api/contract.js';
 import { ROLES } from '../../auth/index.js';
 import { requireUnscoped, type ServerContext } from '../context.js';
 import type { Routes } from '../route.js';
@@ -13,6 +14,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'tokens',
     summary: 'List tokens (never their secrets)',
     auth: 'admin',
+    response: { schema: C.itemsOf(C.TokenInfoSchema) },
     handler: async (c, { principal }) => {
       requireUnscoped(principal, 'manage tokens', 'a token can reach every namespace');
       return c.json({ items: await api.listTokens() });
@@ -26,6 +28,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     summary: 'Create a token',
     description: 'The answer holds the token; it is shown this once and stored only as a sha256. Audited.',
     auth: 'admin',
+    response: { status: 201, schema: C.CreatedTokenSchema },
     body: z.strictObject({
       name: z.string().min(1),
       role: z.enum(ROLES),
@@ -34,7 +37,6 @@ export function mount(routes: Routes, ctx: ServerContext): void {
         .optional()
         .describe('Scope: only these namespaces. Default: every namespace.'),
     }),
-    response: { status: 201 },
     handler: async (c, { body, principal }) => {
       requireUnscoped(principal, 'manage tokens', 'a token can reach every namespace');
       const created = await api.createToken(body, { actor: principal.name });
@@ -49,6 +51,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'tokens',
     summary: 'Revoke a token',
     auth: 'admin',
+    response: { schema: z.object({ revoked: z.string() }) },
     handler: async (c, { params, principal }) => {
       requireUnscoped(principal, 'manage tokens', 'a token can reach every namespace');
       await api.revokeToken(params.name, { actor: principal.name });

@@ -36,7 +36,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
         .describe('true: first a `status` message per matching resource.'),
       after: sequence().optional().describe('Replay events after this sequence number first.'),
     }),
-    response: { contentType: 'text/event-stream', description: 'server-sent events' },
+    response: { contentType: 'text/event-stream', description: 'server-sent events', schema: z.string() },
     handler: (c, { query, principal }) => {
       const resource = query.resource ? ctx.api.normalizeId(query.resource) : undefined;
       const lastId = c.req.header('last-event-id');

@@ -41,6 +41,12 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     body: z
       .looseObject({})
       .describe('The push event payload (ref, after, repository) as the Git host sends it.'),
+    errors: [
+      { status: 401, description: 'The signature or token does not match the secret' },
+      { status: 404, description: 'The webhook is not configured (server.webhook)' },
+      { status: 409, description: 'A delivery replayed' },
+      { status: 429, description: 'Too many deliveries' },
+    ],
     response: { status: 202, schema: z.object({ accepted: z.literal(true), provider: z.string() }) },
     handler: async (c) => {
       const ref = api.settings.server.webhookSecret;

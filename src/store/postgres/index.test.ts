@@ -11,6 +11,7 @@ import pg from 'pg';
 import { postgresUnavailable, TestPostgres } from '../../../test/support/postgres.js';
 import { record, storeContract } from '../../../test/support/store-contract.js';
 import { storeContractMore } from '../../../test/support/store-contract-more.js';
+import { pruneContract } from '../../../test/support/store-prune-contract.js';
 import { MIGRATIONS } from '../migrations.js';
 import { LockLostError } from '../fence.js';
 import { PostgresStore } from './index.js';
@@ -48,6 +49,7 @@ if (skip) {
   };
   storeContract('PostgresStore', () => openStore(), openPair);
   storeContractMore('PostgresStore', () => openStore(), openPair);
+  pruneContract('PostgresStore', () => openStore());
 
   describe('PostgresStore: schema', () => {
     it('applies every migration once, in order, and twice opening changes nothing', async () => {

@@ -28,6 +28,8 @@ import type {
   RevisionRecord,
   RunRecord,
   RunResult,
+  PruneCounts,
+  RetentionCutoffs,
   SourceState,
   Store,
   StoreBatch,
@@ -214,6 +216,20 @@ export class PostgresStore implements Store {
 
   async deleteResources(ids: readonly string[]): Promise<void> {
     if (ids.length > 0) await this.writes.commit({ deletes: ids });
+  }
+
+  async prune(c: RetentionCutoffs): Promise<PruneCounts> {
+    return this.writes.write(async (client) => {
+      const run = async (sql: string, arg: string | number) => (await client.query(sql, [arg])).rowCount ?? 0;
+      return {
+        events: await run('DELETE FROM events WHERE time < $1', c.events),
+        violations: await run('DELETE FROM policy_violations WHERE time < $1', c.events),
+        runs: await run('DELETE FROM runs WHERE finished_at IS NOT NULL AND started_at < $1', c.runs),
+        driftEpisodes: await run('DELETE FROM drift_episodes WHERE recorded_at < $1', c.runs),
+        alerts: await run('DELETE FROM alerts WHERE resolved_at IS NOT NULL AND resolved_at < $1', c.alerts),
+        sliSamples: await run('DELETE FROM sli_samples WHERE minute < $1', c.sliMinute),
+      };
+    });
   }
 
   async appendEvents(events: readonly EventRecord[]): Promise<void> {

@@ -32,6 +32,8 @@ import type {
   ResourceRecord,
   ResourceSummary,
   RevisionRecord,
+  PruneCounts,
+  RetentionCutoffs,
   RunRecord,
   Store,
   StoreProblem,
@@ -268,6 +270,18 @@ export class SqliteStore implements Store {
 
   async deleteResources(ids: readonly string[]): Promise<void> {
     if (ids.length > 0) this.writes.commit({ deletes: ids });
+  }
+
+  async prune(c: RetentionCutoffs): Promise<PruneCounts> {
+    const run = (sql: string, ...args: Array<string | number>) => this.db.prepare(sql).run(...args).changes;
+    return this.db.transaction(() => ({
+      events: run('DELETE FROM events WHERE time < ?', c.events),
+      violations: run('DELETE FROM policy_violations WHERE time < ?', c.events),
+      runs: run('DELETE FROM runs WHERE finished_at IS NOT NULL AND started_at < ?', c.runs),
+      driftEpisodes: run('DELETE FROM drift_episodes WHERE recorded_at < ?', c.runs),
+      alerts: run('DELETE FROM alerts WHERE resolved_at IS NOT NULL AND resolved_at < ?', c.alerts),
+      sliSamples: run('DELETE FROM sli_samples WHERE minute < ?', c.sliMinute),
+    }))();
   }
 
   async appendEvents(events: readonly EventRecord[]): Promise<void> {
