@@ -84,7 +84,7 @@ describe('bad input', () => {
       s,
       [
         /bad\.yaml:1:7: Filez\/default\/x: kind: unknown kind "Filez"/,
-        /expected one of Directory, Exec, File, (.*, )?Symlink/,
+        /expected one of (.*, )?Directory, Exec, File, (.*, )?Symlink/,
         /did you mean "File"\?/,
       ],
       1,
