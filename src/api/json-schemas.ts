@@ -51,8 +51,12 @@ export function manifestSchema(registry: ProviderRegistry): JsonSchema {
   const kinds = withPolicyKind(registry).kinds();
   const definitions: Record<string, JsonSchema> = {};
   for (const kind of kinds) {
-    const { $schema: _dialect, ...definition } = kindDocumentSchema(registry, kind)!;
-    definitions[kind] = definition;
+    const { $schema: _dialect, definitions: inner, ...definition } = kindDocumentSchema(registry, kind)!;
+    // A kind's own definitions (zod names recursive parts __schema0, ...) move up under the kind's name.
+    const hoisted = (name: string) => `${kind}_${name}`;
+    definitions[kind] = renameRefs(definition, hoisted) as JsonSchema;
+    for (const [name, sub] of Object.entries((inner ?? {}) as Record<string, JsonSchema>))
+      definitions[hoisted(name)] = renameRefs(sub, hoisted) as JsonSchema;
   }
   return {
     $schema: DRAFT,
@@ -70,6 +74,19 @@ export function manifestSchema(registry: ProviderRegistry): JsonSchema {
     })),
     definitions,
   };
+}
+
+/** A copy of `node` whose local `#/definitions/NAME` references point to `#/definitions/rename(NAME)`. */
+function renameRefs(node: unknown, rename: (name: string) => string): unknown {
+  if (Array.isArray(node)) return node.map((n) => renameRefs(n, rename));
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) =>
+      key === '$ref' && typeof value === 'string' && value.startsWith('#/definitions/')
+        ? [key, `#/definitions/${rename(value.slice('#/definitions/'.length))}`]
+        : [key, renameRefs(value, rename)],
+    ),
+  );
 }
 
 /** setpoint.yaml, the project's settings. */
