@@ -65,6 +65,17 @@ export function mount(routes: Routes, ctx: ServerContext): void {
           },
           503,
         );
+      // A leader whose lease ran out unrenewed (the state cannot be reached) starts no action: not ready until a renewal lands.
+      if (role?.role === 'leader' && !role.leaseExpiresAt)
+        return c.json(
+          {
+            ready: false,
+            revision,
+            reason: 'the leader lease is not renewed (the state cannot be reached)',
+            ...who,
+          },
+          503,
+        );
       // A healthy follower is ready: it serves reads and hands commands to the leader through the store.
       if (role?.role === 'follower') return c.json({ ready: true, ...who });
       if (ctx.serve && !revision)

@@ -8,6 +8,10 @@
  * refused with a LockLostError before anything is written; if they are, the
  * row stays locked until the write commits, so a takeover (which updates
  * the row) waits for it: the check and the write are one atomic step.
+ * A holder frozen inside such a transaction (SIGSTOP, a paused VM) would
+ * keep that row lock and so block every takeover: the transaction's idle
+ * time is bounded to part of the TTL (`boundIdle`), after which PostgreSQL
+ * ends its session, the lock goes, and the resumed holder's write fails.
  */
 import type pg from 'pg';
 import { LockLostError } from '../fence.js';
@@ -24,6 +28,15 @@ interface LeaseRow {
 
 const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
 
+/**
+ * Ends this transaction's session once it has sat idle for half the TTL,
+ * so a frozen holder's row locks cannot outlive its lease (see the header).
+ */
+async function boundIdle(c: pg.PoolClient, ttlMs: number): Promise<void> {
+  const ms = Math.max(100, Math.floor(ttlMs / 2));
+  await c.query(`SET LOCAL idle_in_transaction_session_timeout = ${ms}`);
+}
+
 export class PgLeases {
   private fence: Fence | undefined;
   private lost: LockLostError | undefined;
@@ -39,6 +52,7 @@ export class PgLeases {
     takeFrom?: Pick<Lease, 'holder' | 'term'>,
   ): Promise<Lease | undefined> {
     return this.db.tx(async (c) => {
+      await boundIdle(c, ttlMs);
       // A placeholder row (term 0, expired) so that FOR UPDATE has a row to lock on the first acquisition.
       await c.query(
         `INSERT INTO leases (name, holder, term, acquired_at, expires_at) VALUES ($1, '', 0, '', 0) ON CONFLICT (name) DO NOTHING`,
@@ -112,6 +126,7 @@ export class PgLeases {
     const f = this.fence;
     if (!f) return;
     if (this.lost) throw this.lost;
+    await boundIdle(c, f.ttlMs);
     const { rows } = await c.query<{ holder: string; term: number }>(
       'SELECT holder, term FROM leases WHERE name = $1 FOR SHARE',
       [f.lease],
