@@ -53,6 +53,11 @@ function helpAfter(cmd: Command): string {
   return printed.slice(cmd.helpInformation().length).trim();
 }
 
+/** `help`, and `complete` (what the shell's completion script calls), are not for people to type. */
+function documented(cmd: Command): boolean {
+  return cmd.name() !== 'help' && cmd.name() !== 'complete';
+}
+
 function commandSection(cmd: Command, depth: number): string[] {
   const out = [`${'#'.repeat(depth)} ${usage(cmd).split(' [options]')[0].split(' <')[0].split(' [')[0]}`, ''];
   const text = cmd.description();
@@ -88,11 +93,11 @@ function cliReference(): string {
     '## Commands',
     '',
     ...program.commands
-      .filter((c) => c.name() !== 'help')
+      .filter(documented)
       .map((c) => `- [\`${c.name()}\`](#setpoint-${c.name()}) — ${cell(c.description())}`),
     '',
   ];
-  for (const cmd of program.commands) if (cmd.name() !== 'help') lines.push(...commandSection(cmd, 2));
+  for (const cmd of program.commands.filter(documented)) lines.push(...commandSection(cmd, 2));
   return lines.join('\n');
 }
 

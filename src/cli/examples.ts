@@ -59,6 +59,10 @@ const EXAMPLES: Record<string, string[]> = {
   'silence expire': ['setpoint silence expire 3f2a9c1e'],
   schema: ['setpoint schema File', 'setpoint schema --out schemas/'],
   state: ['setpoint state list', 'setpoint state rm File/web/motd', 'setpoint state prune'],
+  'state migrate': ['PGPASSWORD=... setpoint state migrate --to postgres://setpoint@db.example.org/setpoint'],
+  'state backup': ['setpoint state backup backups/state-$(date +%F).db'],
+  'state restore': ['setpoint state restore backups/state-2026-12-01.db'],
+  facts: ['setpoint facts', 'setpoint facts os.family', 'setpoint facts --json'],
 };
 
 /** The path of a command below the program: "audit verify". */

@@ -71,6 +71,9 @@ export class PgPool {
     });
     // An idle connection the server dropped (a restart) must not crash the process: the pool replaces it.
     this.pool.on('error', () => undefined);
+    // A checked-out connection the server ends (a restart, an idle-in-transaction timeout) emits 'error' too;
+    // the query in flight rejects with it, so the event itself must not reach the process as uncaught.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** One statement outside a transaction (reads), retried while the server is away. */
