@@ -110,7 +110,12 @@ describe('acting from the web dashboard', () => {
       audit.body.items.some((e) => e.action.includes('approve') && e.actor === 'ann'),
       JSON.stringify(audit.body.items),
     );
-    assert.deepEqual(problems, []);
+    // Once the delete is done the resource is gone: the page's live refresh of it may answer 404 (a race with
+    // the events); the browser logs that as a failed load. Anything else is a problem.
+    assert.deepEqual(
+      problems.filter((m) => !/status of 404/.test(m)),
+      [],
+    );
     await context.close();
   });
 
