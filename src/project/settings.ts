@@ -27,6 +27,32 @@ import {
 
 export const SETTINGS_FILE = 'setpoint.yaml';
 
+/** A PostgreSQL state whose password comes from a secretRef (it is never written in setpoint.yaml). */
+const StateUrlSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//i, 'a postgres:// or postgresql:// URL')
+      .refine((u) => !hasPassword(u), {
+        message: 'the URL carries a password: leave it out, passwordRef gives it',
+      })
+      .describe('The PostgreSQL URL without a password: postgres://user@host:port/db.'),
+    passwordRef: SecretRefSchema.optional().describe(
+      'Where the password comes from (env, file or command); resolved when the state is opened, never stored or shown. Without it, the PG* variables and ~/.pgpass apply.',
+    ),
+  })
+  .describe('A PostgreSQL state with its password by secretRef.');
+
+/** Whether a URL names a password (user:password@ or ?password=). */
+function hasPassword(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.password !== '' || [...u.searchParams.keys()].some((k) => /pass/i.test(k));
+  } catch {
+    return /\/\/[^/@]*:[^/@]*@/.test(url);
+  }
+}
+
 export const SettingsSchema = z
   .strictObject({
     sources: SourcesSchema.optional().describe(
@@ -39,9 +65,11 @@ export const SettingsSchema = z
         'Manifest paths used when -f is not given, relative to the project root. Defaults to ["manifests"].',
       ),
     state: z
-      .string()
+      .union([z.string(), StateUrlSchema])
       .optional()
-      .describe('The state store: a SQLite file path or a postgres:// URL. Defaults to .setpoint/state.db.'),
+      .describe(
+        'The state store: a SQLite file path or a postgres:// URL, or { url, passwordRef } for PostgreSQL with the password from a secretRef. Defaults to .setpoint/state.db.',
+      ),
     parallelism: z
       .number()
       .int()
@@ -246,6 +274,8 @@ export interface Settings {
   file?: string;
   manifests: string[];
   state: string;
+  /** Where the PostgreSQL state's password comes from (`state: { url, passwordRef }`). */
+  statePasswordRef?: SecretRef;
   parallelism: number;
   namespace: string;
   defaults: { remediation: 'auto' | 'alert' | 'approve'; prune: boolean };
@@ -302,7 +332,8 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
     root,
     file,
     manifests: (raw.manifests ?? ['manifests']).map(abs),
-    state: abs(raw.state ?? '.setpoint/state.db'),
+    state: abs((typeof raw.state === 'object' ? raw.state.url : raw.state) ?? '.setpoint/state.db'),
+    statePasswordRef: typeof raw.state === 'object' ? raw.state.passwordRef : undefined,
     parallelism: raw.parallelism ?? 64,
     namespace: raw.namespace ?? 'default',
     defaults: { remediation: raw.defaults?.remediation ?? 'auto', prune: raw.defaults?.prune ?? false },
@@ -409,7 +440,11 @@ export function loadSettings(start: string, explicitRoot = false): LoadedSetting
         column: pos?.column,
         field: formatPath(p.path),
         expected: p.expected,
-        found: p.unknownKey === undefined && p.hasInput ? describeValue(p.input) : undefined,
+        // A state URL may carry a password: never echo it.
+        found:
+          p.unknownKey === undefined && p.hasInput && p.path[0] !== 'state'
+            ? describeValue(p.input)
+            : undefined,
       });
     }
     return { settings: withDefaults(root, {}, file), diagnostics: diags };
