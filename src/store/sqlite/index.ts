@@ -38,16 +38,24 @@ import type {
   Store,
   StoreProblem,
 } from '../types.js';
+import {
+  auditFromRow,
+  episodeFromRow,
+  eventFromRow,
+  nudgeFromRow,
+  runFromRow,
+  tokenData,
+  type AuditRow,
+} from '../rows.js';
 import { MIGRATIONS } from '../migrations.js';
 import { SqliteLeases } from './leases.js';
 import { SqliteAnchorKeeper } from './anchor.js';
 import { anchorPathFor } from '../audit-anchor.js';
 import { StateGuard } from '../guard.js';
-import { runFromRow, SqliteWrites } from './writes.js';
+import { SqliteWrites } from './writes.js';
+import { DelegatingStore } from '../delegates.js';
 import { SqliteAlertStore } from './alerts.js';
 import { SqliteViolationStore } from './violations.js';
-import type { ViolationQuery, ViolationRecord, ViolationTotal } from '../violations.js';
-import type { AlertAck, AlertFilter, AlertRecord, SilenceRecord, SliSample } from '../alerts.js';
 
 export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process. Defaults to 10000. */
@@ -55,21 +63,7 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
 }
 
-interface AuditRow {
-  seq: number;
-  time: string;
-  actor: string;
-  action: string;
-  resource_id: string | null;
-  revision_id: string | null;
-  diff_digest: string | null;
-  result: string;
-  detail: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-export class SqliteStore implements Store {
+export class SqliteStore extends DelegatingStore implements Store {
   readonly db: Database.Database;
   private readonly guard: StateGuard | undefined;
   private readonly leases: SqliteLeases;
@@ -81,6 +75,7 @@ export class SqliteStore implements Store {
     readonly path: string,
     options: SqliteStoreOptions = {},
   ) {
+    super();
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path, { readonly: options.readonly ?? false });
@@ -313,16 +308,7 @@ export class SqliteStore implements Store {
         ? `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`
         : `SELECT * FROM (SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?) ORDER BY seq`;
     const rows = this.db.prepare(sql).all(...args, query.limit ?? 100) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      seq: r.seq as number,
-      time: r.time as string,
-      type: r.type as EventRecord['type'],
-      reason: r.reason as string,
-      message: r.message as string,
-      resourceId: (r.resource_id as string | null) ?? undefined,
-      revisionId: (r.revision_id as string | null) ?? undefined,
-      runId: (r.run_id as string | null) ?? undefined,
-    }));
+    return rows.map(eventFromRow);
   }
 
   async appendAudit(inputs: readonly AuditInput[]): Promise<AuditEntry[]> {
@@ -405,7 +391,7 @@ export class SqliteStore implements Store {
          ON CONFLICT(name) DO UPDATE SET hash = excluded.hash, role = excluded.role, revoked_at = NULL, data = excluded.data
          WHERE api_tokens.revoked_at IS NOT NULL`,
       )
-      .run(t.name, t.hash, t.role, JSON.stringify({ ...t, revokedAt: undefined, revokedBy: undefined }));
+      .run(t.name, t.hash, t.role, tokenData(t));
     return r.changes === 1;
   }
 
@@ -482,13 +468,7 @@ export class SqliteStore implements Store {
     const rows = this.db.prepare('SELECT * FROM nudges WHERE seq > ? ORDER BY seq').all(afterSeq) as Array<
       Record<string, unknown>
     >;
-    return rows.map((r) => ({
-      seq: r.seq as number,
-      resourceId: (r.resource_id as string | null) ?? undefined,
-      reason: r.reason as string,
-      actor: r.actor as string,
-      at: r.at as string,
-    }));
+    return rows.map(nudgeFromRow);
   }
 
   async openEpisode(e: DriftEpisode): Promise<number> {
@@ -512,15 +492,7 @@ export class SqliteStore implements Store {
         'SELECT * FROM (SELECT * FROM drift_episodes WHERE recorded_at >= ? ORDER BY id DESC LIMIT ?) ORDER BY id',
       )
       .all(options.since ?? '', options.limit ?? 10_000) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      id: r.id as number,
-      resourceId: r.resource_id as string,
-      kind: r.kind as string,
-      detectedAt: r.detected_at as string,
-      recordedAt: r.recorded_at as string,
-      remediatedAt: (r.remediated_at as string | null) ?? undefined,
-      resolution: (r.resolution as string | null) ?? undefined,
-    }));
+    return rows.map(episodeFromRow);
   }
 
   async changeCounter(): Promise<number> {
@@ -581,55 +553,16 @@ export class SqliteStore implements Store {
     return this.guard?.onProblem(listener) ?? (() => undefined);
   }
 
-  // Alerting state (migration 5), in ./alerts.ts.
+  // Alerting state (migration 5), in ./alerts.ts; the Store methods are DelegatingStore's.
   private alertsImpl: SqliteAlertStore | undefined;
-  private get alerting(): SqliteAlertStore {
+  protected get alerting(): SqliteAlertStore {
     return (this.alertsImpl ??= new SqliteAlertStore(this.db));
-  }
-  putAlerts(alerts: readonly AlertRecord[]): Promise<void> {
-    return this.alerting.putAlerts(alerts);
-  }
-  listAlerts(filter?: AlertFilter): Promise<AlertRecord[]> {
-    return this.alerting.listAlerts(filter);
-  }
-  getAlert(id: string): Promise<AlertRecord | undefined> {
-    return this.alerting.getAlert(id);
-  }
-  ackAlert(id: string, ack: AlertAck): Promise<void> {
-    return this.alerting.ackAlert(id, ack);
-  }
-  putSilence(silence: SilenceRecord): Promise<void> {
-    return this.alerting.putSilence(silence);
-  }
-  getSilence(id: string): Promise<SilenceRecord | undefined> {
-    return this.alerting.getSilence(id);
-  }
-  listSilences(options?: { activeAt?: string }): Promise<SilenceRecord[]> {
-    return this.alerting.listSilences(options);
-  }
-  addSliSamples(samples: readonly SliSample[]): Promise<void> {
-    return this.alerting.addSliSamples(samples);
-  }
-  listSliSamples(sli: string, fromMinute: number): Promise<SliSample[]> {
-    return this.alerting.listSliSamples(sli, fromMinute);
-  }
-  deleteSliSamples(beforeMinute: number): Promise<void> {
-    return this.alerting.deleteSliSamples(beforeMinute);
   }
 
   // Policy violations (migration 3), in ./violations.ts.
   private violationsImpl: SqliteViolationStore | undefined;
-  private get violations(): SqliteViolationStore {
+  protected get violations(): SqliteViolationStore {
     return (this.violationsImpl ??= new SqliteViolationStore(this.db));
-  }
-  appendViolations(violations: readonly ViolationRecord[]): Promise<void> {
-    return this.violations.appendViolations(violations);
-  }
-  listViolations(query?: ViolationQuery): Promise<ViolationRecord[]> {
-    return this.violations.listViolations(query);
-  }
-  violationTotals(options?: { since?: string }): Promise<ViolationTotal[]> {
-    return this.violations.violationTotals(options);
   }
 
   async close(): Promise<void> {
@@ -637,20 +570,4 @@ export class SqliteStore implements Store {
     this.guard?.close();
     this.db.close();
   }
-}
-
-function auditFromRow(r: AuditRow): AuditEntry {
-  return {
-    seq: r.seq,
-    time: r.time,
-    actor: r.actor,
-    action: r.action,
-    resourceId: r.resource_id ?? undefined,
-    revisionId: r.revision_id ?? undefined,
-    diffDigest: r.diff_digest ?? undefined,
-    result: r.result,
-    detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : undefined,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
 }
