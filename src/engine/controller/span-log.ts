@@ -1,0 +1,93 @@
+/**
+ * Serve's reconcile spans, kept in the store per resource for the
+ * dashboard's debug view: each reconcile with its phases (observe, diff,
+ * plan, act, verify), outcome, revision and trace id. Written in batches
+ * (at most once a second) off the reconcile path; a failed write is logged
+ * and the batch dropped, never retried into the reconciles' way: spans are
+ * diagnostics, not state.
+ *
+ * A no-op reconcile (nothing to do) is kept when it follows something else
+ * or when the resource's last kept no-op is older than NOOP_EVERY_MS, so a
+ * periodic resync of 10,000 quiet resources does not write 10,000 rows
+ * every time; every reconcile that did or found something is kept.
+ */
+import type { ResourceId } from '../../manifest/index.js';
+import type { ReconcileSpan, Store } from '../../store/index.js';
+import type { ReconcileContext } from '../../telemetry/context.js';
+import type { Logger } from '../../telemetry/index.js';
+
+/** A quiet resource's no-op reconciles are kept at most this often. */
+export const NOOP_EVERY_MS = 10 * 60_000;
+/** Spans buffered before a write is forced. */
+const BATCH = 500;
+const FLUSH_MS = 1000;
+
+export class SpanLog {
+  private buffer: ReconcileSpan[] = [];
+  /** Per resource: when its last kept span was a no-op (epoch ms), or absent when it was something else. */
+  private readonly lastNoop = new Map<ResourceId, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Pick<Store, 'appendSpans'>,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The controller's onReconciled: one finished reconcile. */
+  add(ctx: ReconcileContext, outcome: string, startedAt: string, durationMs: number): void {
+    if (outcome === 'forgotten') return;
+    if (outcome === 'noop') {
+      const last = this.lastNoop.get(ctx.resourceId);
+      const now = this.now();
+      if (last !== undefined && now - last < NOOP_EVERY_MS) return;
+      this.lastNoop.set(ctx.resourceId, now);
+    } else this.lastNoop.delete(ctx.resourceId);
+    const trace = ctx.span?.spanContext();
+    const span: ReconcileSpan = {
+      resourceId: ctx.resourceId,
+      reconcileId: ctx.reconcileId,
+      outcome,
+      startedAt,
+      durationMs: Math.round(durationMs * 1000) / 1000,
+      phases: ctx.phases ?? [],
+    };
+    // An all-zero id means the span was not sampled (no exporter): there is no trace to link to.
+    if (trace && !/^0+$/.test(trace.traceId)) {
+      span.traceId = trace.traceId;
+      span.spanId = trace.spanId;
+    }
+    if (ctx.revisionId) span.revisionId = ctx.revisionId;
+    if (ctx.action) span.action = ctx.action;
+    if (ctx.error) span.error = ctx.error;
+    this.buffer.push(span);
+    if (this.buffer.length >= BATCH) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS).unref();
+  }
+
+  /** Writes what is buffered (one transaction). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.buffer;
+    this.buffer = [];
+    if (batch.length === 0) return this.writing;
+    this.writing = this.writing.then(async () => {
+      try {
+        await this.store.appendSpans(batch);
+      } catch (err) {
+        this.logger.warn(
+          { err: (err as Error).message, spans: batch.length },
+          'cannot write reconcile spans; these are dropped',
+        );
+      }
+    });
+    return this.writing;
+  }
+
+  /** Writes the rest; called when the controller stops. */
+  async stop(): Promise<void> {
+    await this.flush();
+  }
+}
