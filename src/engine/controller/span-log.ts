@@ -2,7 +2,7 @@
  * Serve's reconcile spans, kept in the store per resource for the
  * dashboard's debug view: each reconcile with its phases (observe, diff,
  * plan, act, verify), outcome, revision and trace id. Written in batches
- * (at most once a second) off the reconcile path; a failed write is logged
+ * (every quarter second at most) off the reconcile path; a failed write is logged
  * and the batch dropped, never retried into the reconciles' way: spans are
  * diagnostics, not state.
  *
@@ -20,7 +20,7 @@ import type { Logger } from '../../telemetry/index.js';
 export const NOOP_EVERY_MS = 10 * 60_000;
 /** Spans buffered before a write is forced. */
 const BATCH = 500;
-const FLUSH_MS = 1000;
+const FLUSH_MS = 250;
 
 export class SpanLog {
   private buffer: ReconcileSpan[] = [];
