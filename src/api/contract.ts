@@ -395,7 +395,9 @@ export const ReconcileSpanSchema = fits<SpanView>()(
     traceUrl: opt(str()).describe('The trace in the tracing UI (settings telemetry.traceUrl)'),
     revisionId: opt(str()),
     action: opt(str()).describe('The planned action: noop, create, update, replace, delete'),
-    outcome: str().describe('noop, applied, reported, awaiting-approval, held, conflict, waiting, error, terminal…'),
+    outcome: str().describe(
+      'noop, applied, reported, awaiting-approval, held, conflict, waiting, error, terminal…',
+    ),
     startedAt: time(),
     durationMs: z.number(),
     phases: z.array(

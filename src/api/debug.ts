@@ -18,7 +18,11 @@ export type SpanView = ReconcileSpan & {
 };
 
 /** A resource's reconcile spans, newest first. */
-export async function spans(ctx: ApiContext, id: string, options: { limit?: number } = {}): Promise<SpanView[]> {
+export async function spans(
+  ctx: ApiContext,
+  id: string,
+  options: { limit?: number } = {},
+): Promise<SpanView[]> {
   const template = ctx.settings.tracing.traceUrl;
   const items = await (await ctx.store()).listSpans(ctx.normalizeId(id), options);
   return items.map((s) =>
@@ -126,7 +130,8 @@ export async function criticalConvergence(
     return item;
   });
   items.sort(
-    (a, b) => (b.convergenceMs.p99 ?? -1) - (a.convergenceMs.p99 ?? -1) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    (a, b) =>
+      (b.convergenceMs.p99 ?? -1) - (a.convergenceMs.p99 ?? -1) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   return {
     from: new Date(from).toISOString(),

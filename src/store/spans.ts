@@ -56,7 +56,12 @@ export function spanBody(s: ReconcileSpan): string {
   return JSON.stringify(body);
 }
 
-export function spanFromRow(r: { id: number | string; resource_id: string; started_at: string; data: string }): ReconcileSpan {
+export function spanFromRow(r: {
+  id: number | string;
+  resource_id: string;
+  started_at: string;
+  data: string;
+}): ReconcileSpan {
   return {
     id: Number(r.id),
     resourceId: r.resource_id,

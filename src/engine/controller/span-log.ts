@@ -6,26 +6,29 @@
  * and the batch dropped, never retried into the reconciles' way: spans are
  * diagnostics, not state.
  *
- * A no-op reconcile (nothing to do) is kept when it follows something else
- * or when the resource's last kept no-op is older than NOOP_EVERY_MS, so a
- * periodic resync of 10,000 quiet resources does not write 10,000 rows
- * every time; every reconcile that did or found something is kept.
+ * A reconcile that found a steady state (nothing to do, drift left alone,
+ * held, waiting) is kept when its outcome differs from the resource's last
+ * kept one, or when that one is older than REPEAT_EVERY_MS: a periodic
+ * resync of 10,000 quiet resources does not write 10,000 rows each time.
+ * Every reconcile that acted or failed is kept.
  */
 import type { ResourceId } from '../../manifest/index.js';
 import type { ReconcileSpan, Store } from '../../store/index.js';
 import type { ReconcileContext } from '../../telemetry/context.js';
 import type { Logger } from '../../telemetry/index.js';
 
-/** A quiet resource's no-op reconciles are kept at most this often. */
-export const NOOP_EVERY_MS = 10 * 60_000;
+/** A resource's repeated steady outcome is kept at most this often. */
+export const REPEAT_EVERY_MS = 10 * 60_000;
+/** Outcomes that say the same thing again at each resync; the others (applied, error…) are always kept. */
+const STEADY = new Set(['noop', 'reported', 'held', 'conflict', 'waiting', 'awaiting-approval']);
 /** Spans buffered before a write is forced. */
 const BATCH = 500;
 const FLUSH_MS = 250;
 
 export class SpanLog {
   private buffer: ReconcileSpan[] = [];
-  /** Per resource: when its last kept span was a no-op (epoch ms), or absent when it was something else. */
-  private readonly lastNoop = new Map<ResourceId, number>();
+  /** Per resource: its last kept steady outcome (with the planned action) and when; absent after anything else. */
+  private readonly lastSteady = new Map<ResourceId, { key: string; at: number }>();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
 
@@ -38,12 +41,13 @@ export class SpanLog {
   /** The controller's onReconciled: one finished reconcile. */
   add(ctx: ReconcileContext, outcome: string, startedAt: string, durationMs: number): void {
     if (outcome === 'forgotten') return;
-    if (outcome === 'noop') {
-      const last = this.lastNoop.get(ctx.resourceId);
+    if (STEADY.has(outcome)) {
+      const key = `${outcome} ${ctx.action ?? ''}`;
+      const last = this.lastSteady.get(ctx.resourceId);
       const now = this.now();
-      if (last !== undefined && now - last < NOOP_EVERY_MS) return;
-      this.lastNoop.set(ctx.resourceId, now);
-    } else this.lastNoop.delete(ctx.resourceId);
+      if (last?.key === key && now - last.at < REPEAT_EVERY_MS) return;
+      this.lastSteady.set(ctx.resourceId, { key, at: now });
+    } else this.lastSteady.delete(ctx.resourceId);
     const trace = ctx.span?.spanContext();
     const span: ReconcileSpan = {
       resourceId: ctx.resourceId,

@@ -19,7 +19,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'resources',
     summary: "A resource's reconcile spans",
     description:
-      'Its recent reconciles under serve, newest first: the phases (observe, diff, plan, act, verify) with their start and duration, the outcome, the revision, and the OpenTelemetry trace id when tracing exports spans (with a link when `telemetry.traceUrl` is set). A quiet resource keeps one no-op reconcile per 10 minutes; at most 50 per resource are kept, and retention deletes them with the events. Kept after the resource is deleted.',
+      'Its recent reconciles under serve, newest first: the phases (observe, diff, plan, act, verify) with their start and duration, the outcome, the revision, and the OpenTelemetry trace id when tracing exports spans (with a link when `telemetry.traceUrl` is set). A reconcile that finds the same steady state as the last one kept (in sync, drift left alone, held) is kept once per 10 minutes; at most 50 per resource are kept, and retention deletes them with the events. Kept after the resource is deleted.',
     auth: 'viewer',
     query: z.strictObject({
       limit: count(50).optional().describe('At most N spans. Defaults to 50.'),

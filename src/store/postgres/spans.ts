@@ -31,10 +31,15 @@ export class PgSpanStore implements SpanStore {
   }
 
   async listSpans(resourceId: string, options: { limit?: number } = {}): Promise<ReconcileSpan[]> {
-    const { rows } = await this.db.query<{ id: string; resource_id: string; started_at: string; data: string }>(
-      'SELECT * FROM reconcile_spans WHERE resource_id = $1 ORDER BY id DESC LIMIT $2',
-      [resourceId, options.limit ?? SPANS_PER_RESOURCE],
-    );
+    const { rows } = await this.db.query<{
+      id: string;
+      resource_id: string;
+      started_at: string;
+      data: string;
+    }>('SELECT * FROM reconcile_spans WHERE resource_id = $1 ORDER BY id DESC LIMIT $2', [
+      resourceId,
+      options.limit ?? SPANS_PER_RESOURCE,
+    ]);
     return rows.map(spanFromRow);
   }
 }
