@@ -139,7 +139,7 @@ const views = [
         .getByTestId('resource-count')
         .filter({ hasText: String(N) })
         .waitFor();
-      await p.getByTestId('critical').getByText('File/ns7/f7').waitFor();
+      await p.getByTestId('critical').locator('tbody tr').first().waitFor();
       await p.getByTestId('role-of-replica').waitFor();
     },
   ],

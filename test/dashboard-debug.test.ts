@@ -87,6 +87,12 @@ describe('the dashboard: spans, critical convergence, leader, deleted resources'
     assert.deepEqual(problems, []);
     await context.close();
 
+    // The CLI shows the same, from the state or from the server.
+    const local = JSON.parse(p.ok(['spans', 'File/gateway', '--json']).stdout) as { items: Span[] };
+    assert.ok(local.items.some((s) => s.outcome === 'applied' && s.action === 'create'));
+    const remote = p.ok(['spans', 'File/gateway', '--server', api.url, '--token', viewer]).stdout;
+    assert.match(remote, /applied +create .*observe .*act .*verify/);
+
     const other = createToken(p, 'olga', 'viewer', ['other']);
     const scoped = await call(api.url, '/api/v1/resources/File/default/gateway/spans', { token: other });
     assert.equal(scoped.status, 403);
