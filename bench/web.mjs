@@ -92,9 +92,13 @@ for (let i = 0; i < 600 && !url; i++) {
 if (!url) throw new Error(`serve did not start:\n${stderr}`);
 const get = async (path) =>
   (await fetch(url + path, { headers: { authorization: `Bearer ${token}` } })).json();
+let exited;
+serve.on('exit', (code, signal) => (exited = { code, signal }));
 for (let i = 0; ; i++) {
-  const s = await get('/api/v1/status');
-  if (s.convergence.revisions[0]?.convergedAt) break;
+  if (exited) throw new Error(`serve exited (${JSON.stringify(exited)}):\n${stderr}`);
+  // A busy serve may drop a connection while it applies N files: ask again.
+  const s = await get('/api/v1/status').catch(() => undefined);
+  if (s?.convergence.revisions[0]?.convergedAt) break;
   if (i > 1200) throw new Error('serve did not converge in 2 minutes');
   await sleep(100);
 }

@@ -2,16 +2,24 @@
  * The dashboard's debug and on-call additions in a real chromium against a
  * real `setpoint serve` over real files: a resource's reconcile spans (a
  * waterfall of its phases) after a real reconcile, convergence p95/p99 of a
- * critical resource after a real drift episode, the leader panel, and the
- * page of a resource deleted by an approved prune.
+ * critical resource after a real drift episode, the leader panel (one
+ * serve on SQLite; a follower of two replicas on PostgreSQL), and the page
+ * of a resource deleted by an approved prune. One browser for the file.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, signIn } from './browser-kit.js';
-import { docs, fileDoc, project, replaceFile } from './serve-kit.js';
+import { startReplica } from './ha-kit.js';
+import { docs, FAST, fileDoc, project, replaceFile } from './serve-kit.js';
 import { call, createToken, startApi, suiteOwner, until, type ApiServing } from './server-kit.js';
+import { postgresUnavailable, TestPostgres } from './support/postgres.js';
+
+const fileOwner = suiteOwner();
+let shared: Promise<Browser> | undefined;
+/** The file's one chromium, started on first use. */
+const theBrowser = () => (shared ??= launchBrowser(fileOwner));
 
 interface Span {
   outcome: string;
@@ -50,7 +58,7 @@ describe('the dashboard: spans, critical convergence, leader, deleted resources'
     viewer = createToken(p, 'victor', 'viewer');
     approver = createToken(p, 'ann', 'approver');
     api = await startApi(owner, p);
-    browser = await launchBrowser(owner);
+    browser = await theBrowser();
     await until(async () => existsSync(critical) && existsSync(doomed), 'both files created');
   });
 
@@ -138,7 +146,7 @@ describe('the dashboard: spans, critical convergence, leader, deleted resources'
     const panel = page.getByTestId('leader');
     await panel.getByTestId('role-of-replica').filter({ hasText: 'leader' }).waitFor();
     const text = (await panel.textContent()) ?? '';
-    assert.match(text, /SQLite: one serve process, which leads alone/);
+    assert.match(text, /SQLite: the serve processes of one host share the state file; one leads/);
     assert.match(text, new RegExp(`Term${ready.body.term}`));
     assert.ok(text.includes(ready.body.leader), 'the leader named');
     assert.match(text, /runs out in \d/);
@@ -214,5 +222,36 @@ describe('the dashboard: spans, critical convergence, leader, deleted resources'
       '/api/v1/convergence/critical',
     ])
       assert.equal(doc.body.paths[path]?.get?.['x-setpoint-role'], 'viewer', path);
+  });
+});
+
+describe('the leader panel on PostgreSQL replicas', { skip: postgresUnavailable }, () => {
+  it('a follower shows that it follows, who leads, the term and the lease', async (t) => {
+    const pg = await TestPostgres.start();
+    fileOwner.after(() => pg.stop());
+    const url = await pg.createDatabase();
+    const p = project({});
+    p.write({
+      'setpoint.yaml': `${FAST}state: "${url}"\n`,
+      'manifests/a.yaml': fileDoc('a', p.path('out', 'a'), 'a\n'),
+    });
+    const viewer = createToken(p, 'victor', 'viewer');
+    const a = await startReplica(t, p.dir, 'a', ['--lease-ttl', '5s']);
+    const leader = await until(async () => (await a.readiness())?.role === 'leader', 'a to lead').then(() =>
+      a.readiness(),
+    );
+    const b = await startReplica(t, p.dir, 'b', ['--lease-ttl', '5s']);
+    await until(async () => (await b.readiness())?.role === 'follower', 'b to follow');
+    const browser = await theBrowser();
+    const { context, page, problems } = await signIn(browser, b.url, viewer, '/oncall');
+    const panel = page.getByTestId('leader');
+    await panel.getByTestId('role-of-replica').filter({ hasText: 'follower' }).waitFor();
+    const text = (await panel.textContent()) ?? '';
+    assert.match(text, /PostgreSQL: every replica serves reads, one leads and acts/);
+    assert.ok(text.includes(`Leader${leader!.replica!}`), text);
+    assert.match(text, new RegExp(`Term${leader!.term}`));
+    assert.match(text, /This replica.* serve b$/);
+    assert.deepEqual(problems, []);
+    await context.close();
   });
 });

@@ -104,13 +104,24 @@ export interface CriticalConvergence {
  */
 export async function criticalConvergence(
   ctx: ApiContext,
-  options: { windowMs?: number; now?: number; namespaces?: readonly string[] } = {},
+  options: {
+    windowMs?: number;
+    now?: number;
+    namespaces?: readonly string[];
+    /** The critical resources' ids when the caller knows them (serve's desired state): only their records are read. */
+    ids?: readonly ResourceId[];
+  } = {},
 ): Promise<CriticalConvergence> {
   const store = await ctx.store();
   const to = options.now ?? Date.now();
   const from = to - (options.windowMs ?? 7 * 86_400_000);
   const scope = options.namespaces?.length ? new Set(options.namespaces) : undefined;
-  const critical = (await store.listResources()).filter(
+  const records = options.ids
+    ? options.ids.length > 0
+      ? await store.listResources({ ids: [...options.ids] })
+      : []
+    : await store.listResources();
+  const critical = records.filter(
     (r) => r.lifecycle.priority === 'critical' && (!scope || scope.has(namespaceOf(r.id) ?? '')),
   );
   const ids = new Set(critical.map((r) => r.id));

@@ -257,7 +257,7 @@ export class Setpoint {
   }
   /** Convergence (drift detected -> in sync again) p95/p99 per critical resource over a window. */
   criticalConvergence(
-    options: { windowMs?: number; namespaces?: readonly string[] } = {},
+    options: { windowMs?: number; namespaces?: readonly string[]; ids?: readonly ResourceId[] } = {},
   ): Promise<debugging.CriticalConvergence> {
     return debugging.criticalConvergence(this.ctx, options);
   }

@@ -75,6 +75,10 @@ export function mount(routes: Routes, ctx: ServerContext): void {
         await api.criticalConvergence({
           windowMs: query.window ? parseDuration(query.window) : undefined,
           namespaces: principal.namespaces,
+          // Under serve the declared critical resources are known in memory: only their records are read.
+          ids: ctx.serve?.current?.desired.resources
+            .filter((r) => r.lifecycle.priority === 'critical')
+            .map((r) => r.id),
         }),
       ),
   });

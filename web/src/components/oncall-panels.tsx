@@ -79,7 +79,7 @@ export function LeaderPanel({ status }: { status?: StatusAnswer }) {
             This replica is the <strong data-testid="role-of-replica">{lead.role}</strong>
             {status.store === 'postgres'
               ? ' (PostgreSQL: every replica serves reads, one leads and acts).'
-              : ' (SQLite: one serve process, which leads alone).'}
+              : ' (SQLite: the serve processes of one host share the state file; one leads).'}
           </p>
           <dl>
             <dt>Leader</dt>
