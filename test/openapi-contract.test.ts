@@ -138,6 +138,12 @@ describe('HTTP API contract: /openapi.json against real answers', () => {
     await hit('GET', '/api/v1/facts', v);
     await hit('GET', '/api/v1/trends/drift', v);
     await hit('GET', '/api/v1/trends/drift?window=nonsense', v);
+    await hit('GET', '/api/v1/convergence/critical', v);
+    await hit('GET', '/api/v1/convergence/critical?window=forever', v);
+    await hit('GET', '/api/v1/resources/File/web/motd/spans', v);
+    await hit('GET', '/api/v1/resources/File/web/motd/spans?limit=2', v);
+    await hit('GET', '/api/v1/resources/File/web/motd/fate', v);
+    await hit('GET', '/api/v1/resources/File/web/never/fate', v);
     await hit('GET', '/api/v1/resources', v);
     await hit('GET', '/api/v1/resources?limit=1', v);
     await hit('GET', '/api/v1/resources?limit=0', v);

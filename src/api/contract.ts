@@ -26,6 +26,7 @@ import type {
   ViolationTotal,
 } from '../store/index.js';
 import type { PruneResult } from './retention.js';
+import type { CriticalConvergence, ResourceFate, SpanView } from './debug.js';
 import type { ConvergenceFigures, Description, PolicyListing, TokenInfo } from './types.js';
 
 /** The version of every `--json` document and of the HTTP API's shapes. */
@@ -381,6 +382,72 @@ export const ConvergenceSchema = fits<ConvergenceFigures>()(
   }),
 );
 
+const PHASES = ['observe', 'diff', 'plan', 'act', 'verify'] as const;
+
+/** GET /api/v1/resources/{id}/spans: one reconcile of a resource with its phases. */
+export const ReconcileSpanSchema = fits<SpanView>()(
+  z.object({
+    id: opt(z.number()),
+    resourceId: str(),
+    reconcileId: str().describe('The id its log lines carry'),
+    traceId: opt(str()).describe('OpenTelemetry trace id, when tracing exports spans'),
+    spanId: opt(str()),
+    traceUrl: opt(str()).describe('The trace in the tracing UI (settings telemetry.traceUrl)'),
+    revisionId: opt(str()),
+    action: opt(str()).describe('The planned action: noop, create, update, replace, delete'),
+    outcome: str().describe(
+      'noop, applied, reported, awaiting-approval, held, conflict, waiting, error, terminal…',
+    ),
+    startedAt: time(),
+    durationMs: z.number(),
+    phases: z.array(
+      z.object({
+        name: z.enum(PHASES),
+        startMs: z.number().describe('From the start of the reconcile'),
+        durationMs: z.number(),
+        error: opt(str()),
+      }),
+    ),
+    error: opt(str()),
+  }),
+);
+
+/** GET /api/v1/resources/{id}/fate: whether it exists, and how a deleted one went. */
+export const ResourceFateSchema = fits<ResourceFate>()(
+  z.object({
+    id: str(),
+    exists: z.boolean(),
+    lastSeen: opt(time()).describe('The last reconcile, event or audited action of it'),
+    deletion: opt(
+      z.object({
+        at: time(),
+        action: str().describe('serve.delete, apply.delete (target deleted) or state.rm (forgotten)'),
+        actor: str(),
+        revisionId: opt(str()),
+        result: str(),
+      }),
+    ),
+  }),
+);
+
+/** GET /api/v1/convergence/critical: convergence time per critical resource. */
+export const CriticalConvergenceSchema = fits<CriticalConvergence>()(
+  z.object({
+    from: time(),
+    to: time(),
+    rule: str().describe('What makes a resource critical'),
+    items: z.array(
+      z.object({
+        id: str(),
+        sync: str(),
+        convergenceMs: Percentiles.describe('Drift detected -> in sync again, over the window'),
+        driftingSince: opt(time()),
+        lastDetectedAt: opt(time()),
+      }),
+    ),
+  }),
+);
+
 export const SloStatusSchema = z.object({
   spec: z.looseObject({ name: str(), objective: z.number(), windowMs: z.number() }),
   budget: z.looseObject({ good: z.number(), total: z.number(), remaining: z.number() }),
@@ -396,6 +463,16 @@ export const ServeStatusSchema = z.object({
   watches: z.number(),
   startedAt: time(),
   degraded: z.array(z.looseObject({ reason: str(), message: str(), since: time() })),
+  leadership: z
+    .object({
+      role: z.enum(['leader', 'follower']),
+      replica: str().describe('This replica: host:pid serve <replica id>'),
+      leader: opt(str()).describe('The lease holder that leads, as this replica last saw it'),
+      term: opt(z.number()).describe("The leader lease's term (fencing token)"),
+      leaseExpiresAt: opt(time()).describe("When the leader's lease runs out unless renewed"),
+    })
+    .optional()
+    .describe('Leader or follower (several replicas on PostgreSQL; one process on SQLite leads alone)'),
 });
 
 export const AdmissionSchema = z.object({
@@ -486,6 +563,7 @@ export const PruneResultSchema = fits<PruneResult>()(
     deleted: z.object({
       events: z.number(),
       violations: z.number(),
+      spans: z.number(),
       runs: z.number(),
       driftEpisodes: z.number(),
       alerts: z.number(),

@@ -32,6 +32,7 @@ import * as approving from './approvals.js';
 import * as auditing from './audit.js';
 import * as stateOps from './state.js';
 import * as figures from './figures.js';
+import * as debugging from './debug.js';
 import * as hostFacts from './facts.js';
 import type { Facts } from '../facts/index.js';
 import * as manifests from './manifests.js';
@@ -53,6 +54,7 @@ export type { Planned } from '../engine/index.js';
 export type { SourceStatus, SyncOptions } from './sources.js';
 export type { AuditFields } from './context.js';
 export type { DriftTrend, DriftPoint, TrendOptions } from './trends.js';
+export type { CriticalConvergence, ResourceFate, SpanView } from './debug.js';
 export { SetpointError } from '../errors.js';
 export { percentiles } from './figures.js';
 export { verifyAuditFile } from './audit.js';
@@ -244,6 +246,20 @@ export class Setpoint {
   }
   slos(): Promise<SloStatus[]> {
     return figures.slos(this.ctx);
+  }
+  /** A resource's reconcile spans (phases with durations, outcome, revision, trace), newest first. */
+  spans(id: string, options: { limit?: number } = {}): Promise<debugging.SpanView[]> {
+    return debugging.spans(this.ctx, id, options);
+  }
+  /** Whether a resource exists; if not, when, how and by which revision it went, and when it was last seen. */
+  fate(id: string): Promise<debugging.ResourceFate> {
+    return debugging.fate(this.ctx, id);
+  }
+  /** Convergence (drift detected -> in sync again) p95/p99 per critical resource over a window. */
+  criticalConvergence(
+    options: { windowMs?: number; namespaces?: readonly string[]; ids?: readonly ResourceId[] } = {},
+  ): Promise<debugging.CriticalConvergence> {
+    return debugging.criticalConvergence(this.ctx, options);
   }
   /** The drift ratio over a window, with the revisions admitted in it (the dashboard's chart). */
   driftTrend(options: trends.TrendOptions = {}): Promise<trends.DriftTrend> {

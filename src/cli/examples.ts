@@ -30,6 +30,7 @@ const EXAMPLES: Record<string, string[]> = {
   describe: ['setpoint describe File/web/motd', 'setpoint describe Process/web/api --json'],
   history: ['setpoint history', 'setpoint history -n 5 --json'],
   events: ['setpoint events', 'setpoint events File/web/motd -n 20'],
+  spans: ['setpoint spans File/web/motd', 'setpoint spans File/web/motd -n 5 --json'],
   audit: ['setpoint audit --since 24h', 'setpoint audit --actor ci --json'],
   'audit verify': ['setpoint audit verify', 'setpoint audit verify --file audit.jsonl --head 0f3cedf6'],
   'audit export': ['setpoint audit export -o audit.jsonl'],

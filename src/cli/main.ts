@@ -29,6 +29,7 @@ import * as policy from './commands/policy.js';
 import * as render from './commands/render.js';
 import * as schema from './commands/schema.js';
 import * as silence from './commands/silence.js';
+import * as spans from './commands/spans.js';
 import * as state from './commands/state.js';
 import * as stateRecords from './commands/state-records.js';
 import * as status from './commands/status.js';
@@ -64,7 +65,7 @@ export function buildProgram(): Command {
     )
     .option(
       '--server <url>',
-      'talk to a running `setpoint serve` (status, get, describe, events, history, audit, approvals, approve, reject, resume, sync, sources, token); default $SETPOINT_SERVER',
+      'talk to a running `setpoint serve` (status, get, describe, events, spans, history, audit, approvals, approve, reject, resume, sync, sources, token); default $SETPOINT_SERVER',
     )
     .option('--token <token>', 'API token for --server (default: $SETPOINT_TOKEN)')
     .configureHelp({ showGlobalOptions: true })
@@ -85,6 +86,7 @@ export function buildProgram(): Command {
     describe,
     history,
     events,
+    spans,
     audit,
     token,
     policies,

@@ -8,6 +8,7 @@ import {
   type AlertListOptions,
   type ConvergenceFigures,
   type Description,
+  type SpanView,
   type StatusSummary,
   type TokenInfo,
 } from '../api/index.js';
@@ -156,6 +157,14 @@ export class RemoteSetpoint implements SetpointClient {
     return (
       await this.request<{ items: EventRecord[] }>('GET', '/api/v1/events', {
         query: { resource: id ? this.normalizeId(id) : undefined, limit },
+      })
+    ).items;
+  }
+
+  async spans(id: string, options: { limit?: number } = {}): Promise<SpanView[]> {
+    return (
+      await this.request<{ items: SpanView[] }>('GET', `/api/v1/resources/${this.path(id)}/spans`, {
+        query: { limit: options.limit },
       })
     ).items;
   }

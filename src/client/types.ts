@@ -8,6 +8,7 @@ import type {
   AlertListOptions,
   ConvergenceFigures,
   Description,
+  SpanView,
   StatusSummary,
   TokenInfo,
 } from '../api/index.js';
@@ -46,6 +47,8 @@ export interface SetpointClient {
   describe(id: string, paths?: readonly string[]): Promise<Description>;
   history(limit?: number): Promise<{ runs: RunRecord[]; revisions: RevisionRecord[] }>;
   events(id?: string, limit?: number): Promise<EventRecord[]>;
+  /** A resource's reconcile spans, newest first. */
+  spans(id: string, options?: { limit?: number }): Promise<SpanView[]>;
   audit(query?: AuditQuery): Promise<AuditEntry[]>;
   verifyAudit(): Promise<AuditVerification & { entry?: AuditEntry }>;
   approvals(state?: ApprovalState): Promise<ApprovalRecord[]>;

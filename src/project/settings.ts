@@ -217,7 +217,7 @@ export const SettingsSchema = z
     retention: z
       .strictObject({
         events: DurationSchema.optional().describe(
-          'Events and policy violations older than this are deleted. Defaults to 30d.',
+          'Events, policy violations and reconcile spans older than this are deleted. Defaults to 30d.',
         ),
         runs: DurationSchema.optional().describe(
           'Finished runs and drift episodes older than this are deleted. Defaults to 90d.',

@@ -7,6 +7,7 @@ import type { Condition, HealthStatus, HeldReason, SyncStatus } from '../health/
 import type { Diagnostic, Lifecycle, ResourceId } from '../manifest/index.js';
 import type { AlertStore } from './alerts.js';
 import type { ViolationStore } from './violations.js';
+import type { SpanStore } from './spans.js';
 import type { Role } from '../auth/roles.js';
 
 /** A change as stored: values truncated, secrets never present. */
@@ -377,7 +378,7 @@ export interface StoreProblem {
 
 /** Delete history older than these ISO times (and SLI samples before this minute); the audit log is never pruned. */
 export interface RetentionCutoffs {
-  /** Events and policy violations. */
+  /** Events, policy violations and reconcile spans. */
   events: string;
   /** Finished runs and drift episodes. */
   runs: string;
@@ -388,12 +389,12 @@ export interface RetentionCutoffs {
 
 /** Rows deleted by a prune, by table. */
 export type PruneCounts = Record<
-  'events' | 'violations' | 'runs' | 'driftEpisodes' | 'alerts' | 'sliSamples',
+  'events' | 'violations' | 'spans' | 'runs' | 'driftEpisodes' | 'alerts' | 'sliSamples',
   number
 >;
 
-/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts. */
-export interface Store extends AlertStore, ViolationStore {
+/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts, reconcile spans in spans.ts. */
+export interface Store extends AlertStore, ViolationStore, SpanStore {
   /** A random per-store salt for keyed digests of secrets. */
   salt(): Promise<string>;
 

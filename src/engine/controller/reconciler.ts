@@ -26,6 +26,7 @@ import type { Observation, ObserveOptions } from '../observe.js';
 import { performAction } from '../perform.js';
 import { notifyDependents } from '../notify.js';
 import { annotateReconcile } from '../../telemetry/trace.js';
+import { phase, phaseSync } from '../../telemetry/phases.js';
 import { buildPlan } from '../planner.js';
 import { approvalDigest, changeDigest, type OutcomeInput, type Recorder } from '../recorder.js';
 import {
@@ -212,7 +213,7 @@ export class Reconciler {
       throw new Error(obs.error.summary);
     }
     const revision = index.revisionOf(id);
-    const plan = buildPlan([obs], revision.id, { prune });
+    const plan = phaseSync('plan', () => buildPlan([obs], revision.id, { prune }));
     if (plan.diagnostics.length > 0) {
       const d = plan.diagnostics[0];
       const failed = markFailed(base, d.summary, now, 'Blocked');
@@ -602,7 +603,7 @@ export class Reconciler {
       );
     let result;
     try {
-      result = await performAction(obs, action);
+      result = await phase('act', () => performAction(obs, action));
     } catch (err) {
       const now = new Date().toISOString();
       const message = `${action.op} failed: ${(err as Error).message}`;
@@ -618,6 +619,26 @@ export class Reconciler {
       if (retryAfter !== undefined) return { outcome: 'failed-retry', requeueAfterMs: retryAfter };
       throw err;
     }
+    const performed = result;
+    // Verify: the result's health judged and the outcome recorded, dependents told.
+    return phase('verify', () => this.settleAct(index, obs, action, record, ctx, performed, outcome));
+  }
+
+  /** After a successful action: record it in sync (or forget it), close its drift episode, settle its approval. */
+  private async settleAct(
+    index: DesiredIndex,
+    obs: Observation,
+    action: Action,
+    record: ResourceRecord,
+    ctx: { isDrift: boolean; failure: boolean; approval?: ApprovalRecord },
+    result: { actual: unknown; message: string },
+    outcome: (
+      o: Pick<OutcomeInput, 'result' | 'message' | 'record' | 'detail' | 'reason' | 'quiet'>,
+    ) => Promise<unknown>,
+  ): Promise<ReconcileResult> {
+    const { store } = this.deps;
+    const id = obs.resource.id;
+    const revision = index.revisionOf(id);
     const doneMs = Date.now();
     const now = new Date(doneMs).toISOString();
     if (action.op === 'delete') this.deletes.set(revision.id, (this.deletes.get(revision.id) ?? 0) + 1);

@@ -45,6 +45,7 @@ import { Controller } from './controller.js';
 import { DesiredIndex } from './desired-index.js';
 import { ServeHealth, type Degradation } from './health.js';
 import { Leadership, type LeadershipStatus, type StepDownReason } from './leadership.js';
+import { SpanLog } from './span-log.js';
 import { Manager, type Runnable } from './manager.js';
 import { Reconciler, type WindowGate } from './reconciler.js';
 import { FolderWatch } from './source.js';
@@ -117,6 +118,8 @@ export class Serve {
   private recorder: Recorder | undefined;
   private guard: RecordGuard | undefined;
   private controller: Controller | undefined;
+  /** Reconcile spans on their way to the store. */
+  private spans: SpanLog | undefined;
   private reconciler: Reconciler | undefined;
   private folderWatches: FolderWatch[] = [];
   /** Each source's current admitted (or pinned) revision and desired state. */
@@ -429,6 +432,7 @@ export class Serve {
         void reportViolations(violations, revisionId, false, this.sinks()),
     }));
     const guard = this.guard!;
+    const spans = (this.spans = new SpanLog(store, logger));
     this.controller = new Controller({
       // A reconcile that failed because the state cannot be written degrades serve (the key is retried).
       reconciler: {
@@ -450,6 +454,7 @@ export class Serve {
       onIdle: () => this.idle(),
       // While serve cannot act safely the workers wait; keys stay queued.
       gate: (signal) => this.health.whenHealthy(signal),
+      onReconciled: (rctx, label, startedAt, ms) => spans.add(rctx, label, startedAt, ms),
     });
     this.controller.start();
   }
@@ -457,6 +462,7 @@ export class Serve {
   private async stopController(): Promise<void> {
     this.stopping = true;
     await this.controller?.stop();
+    await this.spans?.stop();
     // A leader that lost its lease acts on nothing more: the new leader owns the targets now.
     if (!this.deposedByLoss) await this.stopHooks();
   }

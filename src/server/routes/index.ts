@@ -8,6 +8,7 @@ import type { ServerContext } from '../context.js';
 import type { Routes } from '../route.js';
 import * as alerts from './alerts.js';
 import * as approvals from './approvals.js';
+import * as debug from './debug.js';
 import * as facts from './facts.js';
 import * as history from './history.js';
 import * as operations from './operations.js';
@@ -33,5 +34,6 @@ export const ROUTE_MODULES: RouteModule[] = [
   alerts.mount,
   facts.mount,
   trends.mount,
+  debug.mount,
   retention.mount,
 ];

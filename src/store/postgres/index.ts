@@ -52,6 +52,8 @@ import { migratePostgres } from './migrate.js';
 import { PgAlertStore } from './alerts.js';
 import { PgViolationStore } from './violations.js';
 import { DelegatingStore } from '../delegates.js';
+import { PgSpanStore } from './spans.js';
+import type { ReconcileSpan } from '../spans.js';
 
 export type PostgresStoreOptions = PgPoolOptions;
 
@@ -78,6 +80,7 @@ export class PostgresStore extends DelegatingStore implements Store {
   private readonly writes: PgWrites;
   protected readonly alerting: PgAlertStore;
   protected readonly violations: PgViolationStore;
+  private readonly spans: PgSpanStore;
 
   private constructor(db: PgPool) {
     super();
@@ -86,6 +89,7 @@ export class PostgresStore extends DelegatingStore implements Store {
     this.writes = new PgWrites(db, this.leases);
     this.alerting = new PgAlertStore(db, this.writes);
     this.violations = new PgViolationStore(db, this.writes);
+    this.spans = new PgSpanStore(db, this.writes);
   }
 
   /** Connects, brings the schema up to date and returns the store. */
@@ -218,6 +222,7 @@ export class PostgresStore extends DelegatingStore implements Store {
       return {
         events: await run('DELETE FROM events WHERE time < $1', c.events),
         violations: await run('DELETE FROM policy_violations WHERE time < $1', c.events),
+        spans: await run('DELETE FROM reconcile_spans WHERE started_at < $1', c.events),
         runs: await run('DELETE FROM runs WHERE finished_at IS NOT NULL AND started_at < $1', c.runs),
         driftEpisodes: await run('DELETE FROM drift_episodes WHERE recorded_at < $1', c.runs),
         alerts: await run('DELETE FROM alerts WHERE resolved_at IS NOT NULL AND resolved_at < $1', c.alerts),
@@ -495,6 +500,13 @@ export class PostgresStore extends DelegatingStore implements Store {
 
   onProblem(_listener: (problem: StoreProblem) => void): () => void {
     return () => undefined;
+  }
+
+  appendSpans(spans: readonly ReconcileSpan[]): Promise<void> {
+    return this.spans.appendSpans(spans);
+  }
+  listSpans(resourceId: string, options?: { limit?: number }): Promise<ReconcileSpan[]> {
+    return this.spans.listSpans(resourceId, options);
   }
 
   async close(): Promise<void> {

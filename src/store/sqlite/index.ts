@@ -56,6 +56,8 @@ import { SqliteWrites } from './writes.js';
 import { DelegatingStore } from '../delegates.js';
 import { SqliteAlertStore } from './alerts.js';
 import { SqliteViolationStore } from './violations.js';
+import { SqliteSpanStore } from './spans.js';
+import type { ReconcileSpan } from '../spans.js';
 
 export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process. Defaults to 10000. */
@@ -272,6 +274,7 @@ export class SqliteStore extends DelegatingStore implements Store {
     return this.db.transaction(() => ({
       events: run('DELETE FROM events WHERE time < ?', c.events),
       violations: run('DELETE FROM policy_violations WHERE time < ?', c.events),
+      spans: run('DELETE FROM reconcile_spans WHERE started_at < ?', c.events),
       runs: run('DELETE FROM runs WHERE finished_at IS NOT NULL AND started_at < ?', c.runs),
       driftEpisodes: run('DELETE FROM drift_episodes WHERE recorded_at < ?', c.runs),
       alerts: run('DELETE FROM alerts WHERE resolved_at IS NOT NULL AND resolved_at < ?', c.alerts),
@@ -563,6 +566,18 @@ export class SqliteStore extends DelegatingStore implements Store {
   private violationsImpl: SqliteViolationStore | undefined;
   protected get violations(): SqliteViolationStore {
     return (this.violationsImpl ??= new SqliteViolationStore(this.db));
+  }
+
+  // Reconcile spans (migration 14), in ./spans.ts.
+  private spansImpl: SqliteSpanStore | undefined;
+  private get spans(): SqliteSpanStore {
+    return (this.spansImpl ??= new SqliteSpanStore(this.db));
+  }
+  appendSpans(spans: readonly ReconcileSpan[]): Promise<void> {
+    return this.spans.appendSpans(spans);
+  }
+  listSpans(resourceId: string, options?: { limit?: number }): Promise<ReconcileSpan[]> {
+    return this.spans.listSpans(resourceId, options);
   }
 
   async close(): Promise<void> {
