@@ -160,7 +160,7 @@ describe('HttpCheck', () => {
 
   it('watch asks for a new check every interval', async () => {
     const h = harness();
-    const spec = h.provider.schema.parse({ url: `${base}/`, interval: '100ms' }) as HttpCheckSpec;
+    const spec: HttpCheckSpec = h.provider.schema.parse({ url: `${base}/`, interval: '100ms' });
     const seen: string[] = [];
     const w = h.provider.watch!([{ id: 'HttpCheck/default/x', spec }], (id) => seen.push(id), assert.fail);
     try {
