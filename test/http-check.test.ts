@@ -91,8 +91,8 @@ dependsOn: [HttpCheck/api-up]
         plan.stderr,
         applied.stdout,
         applied.stderr,
-        await run(['events', '-n', '500', '--json']).stdout,
-        await run(['status', '--json']).stdout,
+        (await run(['events', '-n', '500', '--json'])).stdout,
+        (await run(['status', '--json'])).stdout,
       ].join('\n');
       assert.ok(!everything.includes(SECRET), 'the secret is in no output');
       assert.deepEqual(stateHolds(s.dir, SECRET), [], 'the secret is in no file of the project or its state');

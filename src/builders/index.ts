@@ -28,4 +28,10 @@ export type {
   FileEditSpecInput,
   CronSpecInput,
 } from './kinds.js';
-export type { PackageSpecInput, UserSpecInput, GroupSpecInput, ServiceSpecInput, HttpCheckSpecInput } from './kinds.js';
+export type {
+  PackageSpecInput,
+  UserSpecInput,
+  GroupSpecInput,
+  ServiceSpecInput,
+  HttpCheckSpecInput,
+} from './kinds.js';

@@ -54,7 +54,7 @@ describe('HttpCheck', () => {
     const h = harness();
     const { actual, health, changes } = await check(h, { url: `${base}/`, expect: { body: 'hello' } });
     assert.equal(health.status, 'Healthy');
-    assert.match(health.message, /^200 in \d+ms, body matched$/);
+    assert.match(health.message ?? '', /^200 in \d+ms, body matched$/);
     assert.equal(actual?.status, 200);
     assert.deepEqual(changes, []);
   });
@@ -63,7 +63,7 @@ describe('HttpCheck', () => {
     const h = harness();
     const { health, changes } = await check(h, { url: `${base}/auth` });
     assert.equal(health.status, 'Degraded');
-    assert.match(health.message, /^401 in \d+ms: expected status 200-399$/);
+    assert.match(health.message ?? '', /^401 in \d+ms: expected status 200-399$/);
     assert.deepEqual(changes, [{ path: 'spec.expect.status', old: 401, new: '200-399' }]);
   });
 
@@ -71,7 +71,7 @@ describe('HttpCheck', () => {
     const h = harness();
     const body = await check(h, { url: `${base}/`, expect: { body: '^bye' } });
     assert.equal(body.health.status, 'Degraded');
-    assert.match(body.health.message, /body did not match/);
+    assert.match(body.health.message ?? '', /body did not match/);
     healthy = false;
     try {
       const json = await check(h, {
@@ -79,7 +79,7 @@ describe('HttpCheck', () => {
         expect: { json: { path: '$.checks[0].ok', equals: true } },
       });
       assert.equal(json.health.status, 'Degraded');
-      assert.match(json.health.message, /\$\.checks\[0\]\.ok is false, expected true/);
+      assert.match(json.health.message ?? '', /\$\.checks\[0\]\.ok is false, expected true/);
       assert.deepEqual(json.changes, [{ path: 'spec.expect.json', old: 'false', new: 'true' }]);
     } finally {
       healthy = true;
@@ -92,11 +92,11 @@ describe('HttpCheck', () => {
     const h = harness();
     const slow = await check(h, { url: `${base}/slow`, expect: { maxLatency: '100ms' } });
     assert.equal(slow.health.status, 'Degraded');
-    assert.match(slow.health.message, /slower than 100ms/);
+    assert.match(slow.health.message ?? '', /slower than 100ms/);
     assert.ok(slow.actual!.latencyMs >= 300);
     const timedOut = await check(h, { url: `${base}/slow`, timeout: '100ms' });
     assert.equal(timedOut.health.status, 'Degraded');
-    assert.match(timedOut.health.message, /no answer within 100ms \(timeout\)/);
+    assert.match(timedOut.health.message ?? '', /no answer within 100ms \(timeout\)/);
   });
 
   it('Degraded with the reason when nothing answers', async () => {
@@ -106,7 +106,7 @@ describe('HttpCheck', () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
     const { health, changes } = await check(h, { url: `http://127.0.0.1:${port}/` });
-    assert.match(health.message, /^connection refused after \d+ms$/);
+    assert.match(health.message ?? '', /^connection refused after \d+ms$/);
     assert.deepEqual(changes, [{ path: 'spec.url', old: 'connection refused', new: 'an answer' }]);
   });
 
