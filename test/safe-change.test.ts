@@ -180,7 +180,7 @@ spec:
   path: ${s.path('out', 'web.conf')}
   content: "value=${value}\\n"
 ---
-${processDoc(s, 'server.js', port, '  restartOn: [File/conf]\n')}`;
+${processDoc(s, 'server.js', port, '  restartOn: [File/conf]\n').replace('progressDeadline: 2s', 'progressDeadline: 5s, minReady: 1s')}`;
     s.write({ 'server.js': SERVER, 'out/.keep': '', 'm/web.yaml': manifest('1') });
     const first = s.run(['apply', '-f', 'm', '--yes']);
     assert.equal(first.code, 0, first.stderr + first.stdout);
@@ -202,7 +202,8 @@ ${processDoc(s, 'server.js', port, '  restartOn: [File/conf]\n')}`;
       [],
       'never both down',
     );
-    // One at a time: replica 0 served from its new process while replica 1 still ran its old one.
+    // One at a time: replica 0 served from its new process while replica 1 still ran its old one
+    // (minReady: 1s holds that moment open long enough for a 100 ms poller on a busy machine).
     assert.ok(
       poll.samples.some((x) => x.pids[0] === afterPids[0] && x.pids[1] === before[1]),
       'a moment with replica 0 restarted and replica 1 not yet',
