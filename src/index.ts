@@ -46,6 +46,8 @@ export {
   user,
   group,
   service,
+  httpCheck,
+  type HttpCheckSpecInput,
   type PackageSpecInput,
   type UserSpecInput,
   type GroupSpecInput,

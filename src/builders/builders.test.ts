@@ -19,7 +19,7 @@ import {
   resource,
   symlink,
 } from './index.js';
-import { group, pkg, service, user } from './index.js';
+import { group, httpCheck, pkg, service, user } from './index.js';
 
 const here = fileURLToPath(import.meta.url);
 const lineWith = (marker: string) =>
@@ -80,6 +80,7 @@ describe('built-in builders', () => {
       group('web', { gid: 2000 }),
       user('deploy', { shell: '/bin/bash', groups: ['web'] }),
       service('web', { unit: '[Service]\nExecStart=/bin/true\n', enabled: true }),
+      httpCheck('web-up', { url: 'http://127.0.0.1:8080/healthz', expect: { status: [200] } }),
     ];
     assert.deepEqual(new Set(docs.map((d) => d.kind)), new Set(defaultRegistry().kinds()));
     const { resources, diagnostics } = validate(docs);
@@ -98,6 +99,7 @@ describe('built-in builders', () => {
         'Group/default/web',
         'User/default/deploy',
         'Service/default/web',
+        'HttpCheck/default/web-up',
       ],
     );
   });

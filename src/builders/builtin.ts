@@ -60,3 +60,6 @@ export const group: KindBuilder<'Group', BuiltinSpecs['Group']> = kindBuilder('G
 
 /** A systemd service: `service('web', { unit: '...', enabled: true, state: 'running', restartOn: ['File/web-conf'] })`. */
 export const service: KindBuilder<'Service', BuiltinSpecs['Service']> = kindBuilder('Service');
+
+/** An HTTP health check: `httpCheck('web-up', { url: 'http://127.0.0.1:8080/healthz', expect: { status: [200] } })`. */
+export const httpCheck: KindBuilder<'HttpCheck', BuiltinSpecs['HttpCheck']> = kindBuilder('HttpCheck');

@@ -12,6 +12,7 @@ import { packageProvider } from './package/index.js';
 import { userProvider } from './user/index.js';
 import { groupProvider } from './group/index.js';
 import { serviceProvider } from './service/index.js';
+import { httpCheckProvider } from './http-check/index.js';
 
 export const builtinProviders = {
   File: () => fileProvider,
@@ -25,6 +26,7 @@ export const builtinProviders = {
   User: () => userProvider,
   Group: () => groupProvider,
   Service: () => serviceProvider,
+  HttpCheck: () => httpCheckProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;

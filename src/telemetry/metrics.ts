@@ -236,6 +236,33 @@ export class Metrics {
     failures: this.sourceFetchFailures,
     interval: this.sourceFetchInterval,
   });
+  // HttpCheck results, labelled by the check's resource id: the one exception to "never a resource
+  // id", bounded by the checks declared, as blackbox_exporter's targets are.
+  readonly httpCheckSeconds = new Histogram({
+    name: 'setpoint_http_check_duration_seconds',
+    help: 'Latency of each HttpCheck request (to the end of the body, or to the failure), by check.',
+    labelNames: ['check'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly httpCheckSuccess = new Gauge({
+    name: 'setpoint_http_check_success',
+    help: 'Whether the last request of each HttpCheck met every expectation: 1 or 0.',
+    labelNames: ['check'],
+    registers: [this.registry],
+  });
+  readonly httpChecks = new Counter({
+    name: 'setpoint_http_checks_total',
+    help: 'HttpCheck requests, by check and result (passed, failed): an SLI source (passed / all).',
+    labelNames: ['check', 'result'],
+    registers: [this.registry],
+  });
+  /** Records one HttpCheck result. */
+  httpCheck(check: string, ok: boolean, latencyMs: number): void {
+    this.httpCheckSeconds.observe({ check }, latencyMs / 1000);
+    this.httpCheckSuccess.set({ check }, ok ? 1 : 0);
+    this.httpChecks.inc({ check, result: ok ? 'passed' : 'failed' });
+  }
   // Several serve replicas on one state: which one leads (docs/ha.md).
   readonly leader = new Gauge({
     name: 'setpoint_leader',

@@ -50,6 +50,7 @@ import { Manager, type Runnable } from './manager.js';
 import { Reconciler, type WindowGate } from './reconciler.js';
 import { FolderWatch } from './source.js';
 import { RecordGuard } from './record-guard.js';
+import { onHttpCheck } from '../../providers/http-check/index.js';
 
 export interface ServeOptions {
   /** The sources of desired state (folders are watched, Git repositories polled). */
@@ -136,6 +137,7 @@ export class Serve {
   private readonly startedAt = new Date().toISOString();
   private unsubscribeScrape: (() => void) | undefined;
   private unsubscribeFetch: (() => void) | undefined;
+  private unsubscribeChecks: (() => void) | undefined;
   private unsubscribeProblem: (() => void) | undefined;
   private stopping = false;
   private managed: Manager | undefined;
@@ -488,6 +490,7 @@ export class Serve {
         .map((d) => ({ name: d.name, intervalMs: parseDuration(d.git!.interval ?? '1m')! })),
     );
     this.unsubscribeFetch = sources.onFetch((source, ok, err) => metrics.sources.fetched(source, ok, err));
+    this.unsubscribeChecks = onHttpCheck((r) => metrics.httpCheck(r.id, r.ok, r.result.latencyMs));
     let last: Admission | undefined;
     for (const def of sources.defs()) {
       try {
@@ -528,6 +531,7 @@ export class Serve {
     this.folderWatches = [];
     await this.sourceWork;
     this.unsubscribeFetch?.();
+    this.unsubscribeChecks?.();
   }
 
   private schedulePoll(name: string, intervalMs: number): void {
