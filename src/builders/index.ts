@@ -6,6 +6,7 @@
 export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
 export { fileEdit, cron } from './builtin.js';
 export { pkg, user, group, service } from './builtin.js';
+export { pgRole, pgDatabase, pgSchema, pgGrant, pgExtension } from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export {
   refToId,
@@ -29,3 +30,10 @@ export type {
   CronSpecInput,
 } from './kinds.js';
 export type { PackageSpecInput, UserSpecInput, GroupSpecInput, ServiceSpecInput } from './kinds.js';
+export type {
+  PostgresRoleSpecInput,
+  PostgresDatabaseSpecInput,
+  PostgresSchemaSpecInput,
+  PostgresGrantSpecInput,
+  PostgresExtensionSpecInput,
+} from './kinds.js';

@@ -22,6 +22,13 @@ import type { PackageSpecSchema } from '../providers/package/spec.js';
 import type { UserSpecSchema } from '../providers/user/spec.js';
 import type { GroupSpecSchema } from '../providers/group/index.js';
 import type { ServiceSpecSchema } from '../providers/service/spec.js';
+import type {
+  PostgresDatabaseSpecSchema,
+  PostgresExtensionSpecSchema,
+  PostgresGrantSpecSchema,
+  PostgresRoleSpecSchema,
+  PostgresSchemaSpecSchema,
+} from '../providers/postgres/index.js';
 
 /* eslint-disable @typescript-eslint/no-empty-object-type -- empty interfaces give the schemas' input types names users can import */
 /** A File's spec as a manifest writes it. */
@@ -47,6 +54,16 @@ export interface UserSpecInput extends z.input<typeof UserSpecSchema> {}
 export interface GroupSpecInput extends z.input<typeof GroupSpecSchema> {}
 /** A Service's spec as a manifest writes it. */
 export interface ServiceSpecInput extends z.input<typeof ServiceSpecSchema> {}
+/** A PostgresRole's spec as a manifest writes it. */
+export interface PostgresRoleSpecInput extends z.input<typeof PostgresRoleSpecSchema> {}
+/** A PostgresDatabase's spec as a manifest writes it. */
+export interface PostgresDatabaseSpecInput extends z.input<typeof PostgresDatabaseSpecSchema> {}
+/** A PostgresSchema's spec as a manifest writes it. */
+export interface PostgresSchemaSpecInput extends z.input<typeof PostgresSchemaSpecSchema> {}
+/** A PostgresGrant's spec as a manifest writes it. */
+export interface PostgresGrantSpecInput extends z.input<typeof PostgresGrantSpecSchema> {}
+/** A PostgresExtension's spec as a manifest writes it. */
+export interface PostgresExtensionSpecInput extends z.input<typeof PostgresExtensionSpecSchema> {}
 
 interface SpecInputs {
   File: FileSpecInput;
@@ -60,6 +77,11 @@ interface SpecInputs {
   User: UserSpecInput;
   Group: GroupSpecInput;
   Service: ServiceSpecInput;
+  PostgresRole: PostgresRoleSpecInput;
+  PostgresDatabase: PostgresDatabaseSpecInput;
+  PostgresSchema: PostgresSchemaSpecInput;
+  PostgresGrant: PostgresGrantSpecInput;
+  PostgresExtension: PostgresExtensionSpecInput;
 }
 
 /** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */

@@ -12,6 +12,13 @@ import { packageProvider } from './package/index.js';
 import { userProvider } from './user/index.js';
 import { groupProvider } from './group/index.js';
 import { serviceProvider } from './service/index.js';
+import {
+  postgresDatabaseProvider,
+  postgresExtensionProvider,
+  postgresGrantProvider,
+  postgresRoleProvider,
+  postgresSchemaProvider,
+} from './postgres/index.js';
 
 export const builtinProviders = {
   File: () => fileProvider,
@@ -25,6 +32,11 @@ export const builtinProviders = {
   User: () => userProvider,
   Group: () => groupProvider,
   Service: () => serviceProvider,
+  PostgresRole: () => postgresRoleProvider,
+  PostgresDatabase: () => postgresDatabaseProvider,
+  PostgresSchema: () => postgresSchemaProvider,
+  PostgresGrant: () => postgresGrantProvider,
+  PostgresExtension: () => postgresExtensionProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;
