@@ -94,9 +94,10 @@ function poolFor(conn: PgConnection, database: string | undefined): pg.Pool {
   let pool = pools.get(key);
   if (!pool) {
     pool = new pg.Pool({
-      connectionString: conn.url,
+      connectionString: conn.url && database !== undefined ? withDatabase(conn.url, database) : conn.url,
       ...(conn.password !== undefined ? { password: conn.password } : {}),
-      ...(database !== undefined ? { database } : {}),
+      // Without a URL pg reads PGDATABASE; the option wins over it (a URL would win over the option).
+      ...(database !== undefined && !conn.url ? { database } : {}),
       connectionTimeoutMillis: conn.timeoutMs,
       max: 4,
       idleTimeoutMillis: 1000,
@@ -107,6 +108,13 @@ function poolFor(conn: PgConnection, database: string | undefined): pg.Pool {
     pools.set(key, pool);
   }
   return pool;
+}
+
+/** The URL with its path set to `database` (pg lets the URL's database win over the database option). */
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = '/' + encodeURIComponent(database);
+  return u.toString();
 }
 
 /** The database named in the connection does not exist: kinds inside it are then absent, not failing. */
