@@ -94,8 +94,8 @@ function poolFor(conn: PgConnection, database: string | undefined): pg.Pool {
   let pool = pools.get(key);
   if (!pool) {
     pool = new pg.Pool({
-      connectionString: conn.url && database !== undefined ? withDatabase(conn.url, database) : conn.url,
-      ...(conn.password !== undefined ? { password: conn.password } : {}),
+      connectionString: conn.url && urlFor(conn.url, database, conn.password),
+      ...(conn.password !== undefined && !conn.url ? { password: conn.password } : {}),
       // Without a URL pg reads PGDATABASE; the option wins over it (a URL would win over the option).
       ...(database !== undefined && !conn.url ? { database } : {}),
       connectionTimeoutMillis: conn.timeoutMs,
@@ -110,10 +110,14 @@ function poolFor(conn: PgConnection, database: string | undefined): pg.Pool {
   return pool;
 }
 
-/** The URL with its path set to `database` (pg lets the URL's database win over the database option). */
-function withDatabase(url: string, database: string): string {
+/**
+ * The URL to hand to pg, in memory only: with the database to use and the
+ * password (pg lets what the URL says win over the separate options).
+ */
+function urlFor(url: string, database: string | undefined, password: string | undefined): string {
   const u = new URL(url);
-  u.pathname = '/' + encodeURIComponent(database);
+  if (database !== undefined) u.pathname = '/' + encodeURIComponent(database);
+  if (password !== undefined) u.password = encodeURIComponent(password);
   return u.toString();
 }
 
