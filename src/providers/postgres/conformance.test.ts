@@ -49,7 +49,11 @@ const skip = postgresUnavailable ? skipAll(postgresUnavailable) : {};
 const PASSWORD = 'correct horse battery staple';
 
 function suite<S, A, D>(s: ConformanceSuite<S, A, D>): void {
-  runConformance({ ...s, skip: { ...skip, ...s.skip }, reset: postgresUnavailable ? undefined : s.reset });
+  runConformance({
+    ...s,
+    skip: { ...skip, ...s.skip },
+    reset: postgresUnavailable ? undefined : () => s.reset?.(),
+  });
 }
 
 suite({

@@ -211,8 +211,8 @@ function fieldOfCreate(spec: PostgresDatabaseSpec, err: unknown): string {
 }
 
 async function observeDatabase(c: Queryable, name: string): Promise<PostgresDatabaseActual | undefined> {
-  const { rows } = await c.query(OBSERVE, [name]).catch((err: unknown) => {
+  const { rows } = await c.query<PostgresDatabaseActual>(OBSERVE, [name]).catch((err: unknown) => {
     throw statementError(err, `reading database ${name}`, 'spec.connection');
   });
-  return rows[0] as PostgresDatabaseActual | undefined;
+  return rows[0];
 }

@@ -154,7 +154,7 @@ function createField(spec: PostgresExtensionSpec): string {
 
 async function observeExtension(c: Queryable, name: string): Promise<PostgresExtensionActual | undefined> {
   const { rows } = await c
-    .query(
+    .query<PostgresExtensionActual>(
       `select n.nspname::text as schema, e.extversion::text as version
        from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = $1`,
       [name],
@@ -162,5 +162,5 @@ async function observeExtension(c: Queryable, name: string): Promise<PostgresExt
     .catch((err: unknown) => {
       throw statementError(err, `reading extension ${name}`, 'spec.connection');
     });
-  return rows[0] as PostgresExtensionActual | undefined;
+  return rows[0];
 }

@@ -6,6 +6,7 @@
  * destroy revokes them all. Drift is any object whose privileges differ.
  * Each apply is one transaction: after a failure nothing changed.
  */
+import type pg from 'pg';
 import * as z from 'zod';
 import type { Change } from '../../diff/index.js';
 import { ProviderError } from '../../provider/errors.js';
@@ -100,6 +101,12 @@ export interface PostgresGrantActual {
   missing?: string[];
 }
 
+interface ScanRow {
+  object: string;
+  target: string;
+  privilege: string | null;
+}
+
 interface Scanned {
   target: string;
   privileges: string[];
@@ -191,7 +198,7 @@ export const postgresGrantProvider: Provider<PostgresGrantSpec, PostgresGrantAct
           }
         }
       });
-      const after = toActual(desired, (await scan(c, desired)) ?? new Map());
+      const after = toActual(desired, (await scan(c, desired)) ?? new Map<string, Scanned>());
       if (!after)
         throw new ProviderError(`the privileges of ${spec.role} did not take effect`, {
           code: 'SETPOINT_APPLY_UNCONVERGED',
@@ -238,13 +245,13 @@ export const postgresGrantProvider: Provider<PostgresGrantSpec, PostgresGrantAct
  */
 async function scan(c: Queryable, desired: PostgresGrantDesired): Promise<Map<string, Scanned> | undefined> {
   const { spec, type, scope } = desired;
-  const read = async (sql: string, values: unknown[]) =>
-    c.query(sql, values).catch((err: unknown) => {
+  const read = async <R extends pg.QueryResultRow>(sql: string, values: unknown[]) =>
+    c.query<R>(sql, values).catch((err: unknown) => {
       throw statementError(err, `reading the privileges of ${spec.role}`, 'spec.connection');
     });
-  const role = await read('select oid from pg_roles where rolname = $1', [spec.role]);
+  const role = await read<{ oid: number }>('select oid from pg_roles where rolname = $1', [spec.role]);
   if (role.rows.length === 0) return undefined;
-  const { rows } = await read(SCAN[type], [scope, role.rows[0].oid]);
+  const { rows } = await read<ScanRow>(SCAN[type], [scope, role.rows[0].oid]);
   const wanted = spec.objects && new Set(spec.objects.map((o) => objectKey(type, o)));
   const out = new Map<string, Scanned>();
   for (const row of rows) {

@@ -127,9 +127,12 @@ export const postgresSchemaProvider: Provider<
 
 async function observeSchema(c: Queryable, name: string): Promise<PostgresSchemaActual | undefined> {
   const { rows } = await c
-    .query('select pg_get_userbyid(nspowner)::text as owner from pg_namespace where nspname = $1', [name])
+    .query<PostgresSchemaActual>(
+      'select pg_get_userbyid(nspowner)::text as owner from pg_namespace where nspname = $1',
+      [name],
+    )
     .catch((err: unknown) => {
       throw statementError(err, `reading schema ${name}`, 'spec.connection');
     });
-  return rows[0] as PostgresSchemaActual | undefined;
+  return rows[0];
 }

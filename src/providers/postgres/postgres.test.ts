@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { createSandbox, Harness } from '../../provider/conformance.js';
 import { ProviderError } from '../../provider/errors.js';
-import type { AnyProvider } from '../../provider/types.js';
+import type { Provider } from '../../provider/types.js';
 import { postgresUnavailable, TestPostgres } from '../../../test/support/postgres.js';
 import { psql } from '../../../test/support/psql.js';
 import { closePools } from './connection.js';
@@ -52,7 +52,7 @@ after(async () => {
   await server?.stop();
 });
 
-function harness<P extends AnyProvider>(provider: P, env: NodeJS.ProcessEnv = {}) {
+function harness<S, A, D>(provider: Provider<S, A, D>, env: NodeJS.ProcessEnv = {}) {
   const sandbox = createSandbox();
   return { h: new Harness(provider, sandbox, { env }), done: () => sandbox.dispose() };
 }
@@ -255,7 +255,7 @@ describe('PostgresGrant on each object type', { skip }, () => {
       try {
         const spec = { role: 'sp_reader', database: 'sp_gdb', ...c, connection: { url: server.url() } };
         const { r, actual } = await h.converge(spec);
-        assert.ok(Object.values(actual.privileges).every((p) => (p as string[]).length > 0));
+        assert.ok(Object.values(actual.privileges).every((p) => p.length > 0));
         sql(revoke, 'sp_gdb');
         const drift = h.diff(r, await h.observe(r));
         assert.deepEqual(
@@ -286,7 +286,11 @@ describe('PostgresDatabase encoding and locale', { skip }, () => {
         assert.equal(err.field, 'spec.encoding');
         return true;
       });
-      assert.equal(postgresDatabaseProvider.isDestructive!(r.desired, actual!), true, 'a drop loses data');
+      assert.equal(
+        postgresDatabaseProvider.isDestructive!(r.desired, actual as NonNullable<typeof actual>),
+        true,
+        'a drop loses data',
+      );
     } finally {
       done();
     }

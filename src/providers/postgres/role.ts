@@ -229,17 +229,19 @@ async function observeRole(
   c: Queryable,
   desired: PostgresRoleDesired,
 ): Promise<PostgresRoleActual | undefined> {
-  const { rows } = await c.query(OBSERVE, [desired.name]).catch((err: unknown) => {
-    throw statementError(err, `reading role ${desired.name}`, 'spec.connection');
-  });
+  const { rows } = await c
+    .query<PostgresRoleActual & { oid: number }>(OBSERVE, [desired.name])
+    .catch((err: unknown) => {
+      throw statementError(err, `reading role ${desired.name}`, 'spec.connection');
+    });
   if (rows.length === 0) return undefined;
   const { oid, ...row } = rows[0];
-  const actual = row as unknown as PostgresRoleActual;
+  const actual: PostgresRoleActual = row;
   if (desired.password !== undefined) {
     // pg_authid is readable by superusers only: elsewhere the password cannot be compared (and is not).
     const stored = await c
-      .query('select rolpassword from pg_authid where oid = $1', [oid])
-      .then((r) => r.rows[0]?.rolpassword as string | null)
+      .query<{ rolpassword: string | null }>('select rolpassword from pg_authid where oid = $1', [oid])
+      .then((r) => r.rows[0]?.rolpassword ?? null)
       .catch(() => undefined);
     if (stored !== undefined) actual.passwordInSync = passwordMatches(stored, desired.password, desired.name);
   }

@@ -21,7 +21,6 @@ const ITERATIONS = 4096;
  * password itself; for other text NFKC normalisation covers the common cases.
  */
 function prepared(password: string): Buffer {
-  // eslint-disable-next-line no-control-regex
   return Buffer.from(/^[\x00-\x7f]*$/.test(password) ? password : password.normalize('NFKC'));
 }
 
