@@ -20,6 +20,7 @@ import {
   symlink,
 } from './index.js';
 import { group, pkg, service, user } from './index.js';
+import { pgDatabase, pgExtension, pgGrant, pgRole, pgSchema } from './index.js';
 
 const here = fileURLToPath(import.meta.url);
 const lineWith = (marker: string) =>
@@ -80,6 +81,17 @@ describe('built-in builders', () => {
       group('web', { gid: 2000 }),
       user('deploy', { shell: '/bin/bash', groups: ['web'] }),
       service('web', { unit: '[Service]\nExecStart=/bin/true\n', enabled: true }),
+      pgRole('app', { login: true, password: { secretRef: { env: 'APP_DB_PASSWORD' } } }),
+      pgDatabase('appdb', { owner: 'app', encoding: 'UTF8' }),
+      pgSchema('billing', { database: 'appdb', owner: 'app' }),
+      pgGrant('app-tables', {
+        role: 'app',
+        database: 'appdb',
+        objectType: 'table',
+        schema: 'billing',
+        privileges: ['SELECT'],
+      }),
+      pgExtension('pgcrypto', { database: 'appdb' }),
     ];
     assert.deepEqual(new Set(docs.map((d) => d.kind)), new Set(defaultRegistry().kinds()));
     const { resources, diagnostics } = validate(docs);
@@ -98,6 +110,11 @@ describe('built-in builders', () => {
         'Group/default/web',
         'User/default/deploy',
         'Service/default/web',
+        'PostgresRole/default/app',
+        'PostgresDatabase/default/appdb',
+        'PostgresSchema/default/billing',
+        'PostgresGrant/default/app-tables',
+        'PostgresExtension/default/pgcrypto',
       ],
     );
   });
