@@ -54,6 +54,18 @@ export {
   type ServiceSpecInput,
 } from './builders/index.js';
 export {
+  pgRole,
+  pgDatabase,
+  pgSchema,
+  pgGrant,
+  pgExtension,
+  type PostgresRoleSpecInput,
+  type PostgresDatabaseSpecInput,
+  type PostgresSchemaSpecInput,
+  type PostgresGrantSpecInput,
+  type PostgresExtensionSpecInput,
+} from './builders/index.js';
+export {
   loadTypeScriptManifest,
   loadTypeScriptManifestOrDiagnose,
   closeTypeScriptLoader,

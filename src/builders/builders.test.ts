@@ -21,6 +21,8 @@ import {
 } from './index.js';
 import { group, httpCheck, pkg, service, user } from './index.js';
 
+import { pgDatabase, pgExtension, pgGrant, pgRole, pgSchema } from './index.js';
+
 const here = fileURLToPath(import.meta.url);
 const lineWith = (marker: string) =>
   readFileSync(here, 'utf8')
@@ -81,6 +83,18 @@ describe('built-in builders', () => {
       user('deploy', { shell: '/bin/bash', groups: ['web'] }),
       service('web', { unit: '[Service]\nExecStart=/bin/true\n', enabled: true }),
       httpCheck('web-up', { url: 'http://127.0.0.1:8080/healthz', expect: { status: [200] } }),
+
+      pgRole('app', { login: true, password: { secretRef: { env: 'APP_DB_PASSWORD' } } }),
+      pgDatabase('appdb', { owner: 'app', encoding: 'UTF8' }),
+      pgSchema('billing', { database: 'appdb', owner: 'app' }),
+      pgGrant('app-tables', {
+        role: 'app',
+        database: 'appdb',
+        objectType: 'table',
+        schema: 'billing',
+        privileges: ['SELECT'],
+      }),
+      pgExtension('pgcrypto', { database: 'appdb' }),
     ];
     assert.deepEqual(new Set(docs.map((d) => d.kind)), new Set(defaultRegistry().kinds()));
     const { resources, diagnostics } = validate(docs);
@@ -100,6 +114,12 @@ describe('built-in builders', () => {
         'User/default/deploy',
         'Service/default/web',
         'HttpCheck/default/web-up',
+
+        'PostgresRole/default/app',
+        'PostgresDatabase/default/appdb',
+        'PostgresSchema/default/billing',
+        'PostgresGrant/default/app-tables',
+        'PostgresExtension/default/pgcrypto',
       ],
     );
   });

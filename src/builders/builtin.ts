@@ -63,3 +63,25 @@ export const service: KindBuilder<'Service', BuiltinSpecs['Service']> = kindBuil
 
 /** An HTTP health check: `httpCheck('web-up', { url: 'http://127.0.0.1:8080/healthz', expect: { status: [200] } })`. */
 export const httpCheck: KindBuilder<'HttpCheck', BuiltinSpecs['HttpCheck']> = kindBuilder('HttpCheck');
+
+/** A PostgreSQL role: `pgRole('app', { login: true, password: { secretRef: { env: 'APP_DB_PASSWORD' } } })`. */
+export const pgRole: KindBuilder<'PostgresRole', BuiltinSpecs['PostgresRole']> = kindBuilder('PostgresRole');
+
+/** A PostgreSQL database: `pgDatabase('app', { owner: 'app', encoding: 'UTF8' })`. */
+export const pgDatabase: KindBuilder<'PostgresDatabase', BuiltinSpecs['PostgresDatabase']> =
+  kindBuilder('PostgresDatabase');
+
+/** A schema in a PostgreSQL database: `pgSchema('billing', { database: 'app', owner: 'app' })`. */
+export const pgSchema: KindBuilder<'PostgresSchema', BuiltinSpecs['PostgresSchema']> =
+  kindBuilder('PostgresSchema');
+
+/**
+ * Privileges of a PostgreSQL role:
+ * `pgGrant('reader', { role: 'reader', database: 'app', objectType: 'table', schema: 'public', privileges: ['SELECT'] })`.
+ */
+export const pgGrant: KindBuilder<'PostgresGrant', BuiltinSpecs['PostgresGrant']> =
+  kindBuilder('PostgresGrant');
+
+/** A PostgreSQL extension: `pgExtension('pgcrypto', { database: 'app' })`. */
+export const pgExtension: KindBuilder<'PostgresExtension', BuiltinSpecs['PostgresExtension']> =
+  kindBuilder('PostgresExtension');

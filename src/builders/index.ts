@@ -6,6 +6,8 @@
 export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
 export { fileEdit, cron } from './builtin.js';
 export { pkg, user, group, service, httpCheck } from './builtin.js';
+
+export { pgRole, pgDatabase, pgSchema, pgGrant, pgExtension } from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export {
   refToId,
@@ -34,4 +36,11 @@ export type {
   GroupSpecInput,
   ServiceSpecInput,
   HttpCheckSpecInput,
+} from './kinds.js';
+export type {
+  PostgresRoleSpecInput,
+  PostgresDatabaseSpecInput,
+  PostgresSchemaSpecInput,
+  PostgresGrantSpecInput,
+  PostgresExtensionSpecInput,
 } from './kinds.js';

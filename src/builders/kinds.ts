@@ -24,6 +24,14 @@ import type { GroupSpecSchema } from '../providers/group/index.js';
 import type { ServiceSpecSchema } from '../providers/service/spec.js';
 import type { HttpCheckSpecSchema } from '../providers/http-check/spec.js';
 
+import type {
+  PostgresDatabaseSpecSchema,
+  PostgresExtensionSpecSchema,
+  PostgresGrantSpecSchema,
+  PostgresRoleSpecSchema,
+  PostgresSchemaSpecSchema,
+} from '../providers/postgres/index.js';
+
 /* eslint-disable @typescript-eslint/no-empty-object-type -- empty interfaces give the schemas' input types names users can import */
 /** A File's spec as a manifest writes it. */
 export interface FileSpecInput extends z.input<typeof FileSpecSchema> {}
@@ -51,6 +59,17 @@ export interface ServiceSpecInput extends z.input<typeof ServiceSpecSchema> {}
 /** An HttpCheck's spec as a manifest writes it. */
 export interface HttpCheckSpecInput extends z.input<typeof HttpCheckSpecSchema> {}
 
+/** A PostgresRole's spec as a manifest writes it. */
+export interface PostgresRoleSpecInput extends z.input<typeof PostgresRoleSpecSchema> {}
+/** A PostgresDatabase's spec as a manifest writes it. */
+export interface PostgresDatabaseSpecInput extends z.input<typeof PostgresDatabaseSpecSchema> {}
+/** A PostgresSchema's spec as a manifest writes it. */
+export interface PostgresSchemaSpecInput extends z.input<typeof PostgresSchemaSpecSchema> {}
+/** A PostgresGrant's spec as a manifest writes it. */
+export interface PostgresGrantSpecInput extends z.input<typeof PostgresGrantSpecSchema> {}
+/** A PostgresExtension's spec as a manifest writes it. */
+export interface PostgresExtensionSpecInput extends z.input<typeof PostgresExtensionSpecSchema> {}
+
 interface SpecInputs {
   File: FileSpecInput;
   Directory: DirectorySpecInput;
@@ -64,6 +83,12 @@ interface SpecInputs {
   Group: GroupSpecInput;
   Service: ServiceSpecInput;
   HttpCheck: HttpCheckSpecInput;
+
+  PostgresRole: PostgresRoleSpecInput;
+  PostgresDatabase: PostgresDatabaseSpecInput;
+  PostgresSchema: PostgresSchemaSpecInput;
+  PostgresGrant: PostgresGrantSpecInput;
+  PostgresExtension: PostgresExtensionSpecInput;
 }
 
 /** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */

@@ -14,6 +14,14 @@ import { groupProvider } from './group/index.js';
 import { serviceProvider } from './service/index.js';
 import { httpCheckProvider } from './http-check/index.js';
 
+import {
+  postgresDatabaseProvider,
+  postgresExtensionProvider,
+  postgresGrantProvider,
+  postgresRoleProvider,
+  postgresSchemaProvider,
+} from './postgres/index.js';
+
 export const builtinProviders = {
   File: () => fileProvider,
   Directory: () => directoryProvider,
@@ -27,6 +35,12 @@ export const builtinProviders = {
   Group: () => groupProvider,
   Service: () => serviceProvider,
   HttpCheck: () => httpCheckProvider,
+
+  PostgresRole: () => postgresRoleProvider,
+  PostgresDatabase: () => postgresDatabaseProvider,
+  PostgresSchema: () => postgresSchemaProvider,
+  PostgresGrant: () => postgresGrantProvider,
+  PostgresExtension: () => postgresExtensionProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;
