@@ -60,3 +60,11 @@ export const group: KindBuilder<'Group', BuiltinSpecs['Group']> = kindBuilder('G
 
 /** A systemd service: `service('web', { unit: '...', enabled: true, state: 'running', restartOn: ['File/web-conf'] })`. */
 export const service: KindBuilder<'Service', BuiltinSpecs['Service']> = kindBuilder('Service');
+
+/**
+ * A goal (observe-only): `target('signups', { measure: { sql: { database: 'app.db', query: 'select count(*) from signups' } }, direction: 'above', threshold: 500 })`.
+ */
+export const target: KindBuilder<'Target', BuiltinSpecs['Target']> = kindBuilder('Target');
+
+/** An objective met when all its key results are: `objective('fast-checkout', { keyResults: [{ name: 'p95', measure: {...}, direction: 'below', threshold: 300 }] })`. */
+export const objective: KindBuilder<'Objective', BuiltinSpecs['Objective']> = kindBuilder('Objective');

@@ -5,7 +5,7 @@
  */
 export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
 export { fileEdit, cron } from './builtin.js';
-export { pkg, user, group, service } from './builtin.js';
+export { pkg, user, group, service, target, objective } from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export {
   refToId,
@@ -28,4 +28,11 @@ export type {
   FileEditSpecInput,
   CronSpecInput,
 } from './kinds.js';
-export type { PackageSpecInput, UserSpecInput, GroupSpecInput, ServiceSpecInput } from './kinds.js';
+export type {
+  PackageSpecInput,
+  UserSpecInput,
+  GroupSpecInput,
+  ServiceSpecInput,
+  TargetSpecInput,
+  ObjectiveSpecInput,
+} from './kinds.js';

@@ -22,6 +22,7 @@ import type { PackageSpecSchema } from '../providers/package/spec.js';
 import type { UserSpecSchema } from '../providers/user/spec.js';
 import type { GroupSpecSchema } from '../providers/group/index.js';
 import type { ServiceSpecSchema } from '../providers/service/spec.js';
+import type { ObjectiveSpecSchema, TargetSpecSchema } from '../providers/target/spec.js';
 
 /* eslint-disable @typescript-eslint/no-empty-object-type -- empty interfaces give the schemas' input types names users can import */
 /** A File's spec as a manifest writes it. */
@@ -47,6 +48,10 @@ export interface UserSpecInput extends z.input<typeof UserSpecSchema> {}
 export interface GroupSpecInput extends z.input<typeof GroupSpecSchema> {}
 /** A Service's spec as a manifest writes it. */
 export interface ServiceSpecInput extends z.input<typeof ServiceSpecSchema> {}
+/** A Target's spec as a manifest writes it. */
+export interface TargetSpecInput extends z.input<typeof TargetSpecSchema> {}
+/** An Objective's spec as a manifest writes it. */
+export interface ObjectiveSpecInput extends z.input<typeof ObjectiveSpecSchema> {}
 
 interface SpecInputs {
   File: FileSpecInput;
@@ -60,6 +65,8 @@ interface SpecInputs {
   User: UserSpecInput;
   Group: GroupSpecInput;
   Service: ServiceSpecInput;
+  Target: TargetSpecInput;
+  Objective: ObjectiveSpecInput;
 }
 
 /** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */

@@ -116,6 +116,13 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
    */
   apply?(desired: Desired, actual: Actual | undefined, ctx: Ctx): Promise<Actual>;
 
+  /**
+   * Whether this resource can act at all (e.g. a goal acts only when it
+   * names a remediation); when false it is observe-only like a kind without
+   * `apply`. Pure. Defaults to true when `apply` exists.
+   */
+  canApply?(desired: Desired): boolean;
+
   /** Removes the target. After a failure the target is unchanged or gone. */
   destroy?(desired: Desired, actual: Actual, ctx: Ctx): Promise<void>;
 
@@ -170,6 +177,11 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
 
   /** Called for each resource when serve stops: release what must not outlive it (e.g. stopWithServe processes). */
   onServeStop?(desired: Desired, actual: Actual | undefined, ctx: Ctx): Promise<void>;
+}
+
+/** Whether a provider can act on this desired state (it has `apply`, and `canApply` does not say no). */
+export function mayApply(provider: Provider<any, any, any>, desired: unknown): boolean {
+  return provider.apply !== undefined && (provider.canApply?.(desired) ?? true);
 }
 
 /** Any provider, for registries and engines that handle every kind alike. */

@@ -12,6 +12,7 @@ import { packageProvider } from './package/index.js';
 import { userProvider } from './user/index.js';
 import { groupProvider } from './group/index.js';
 import { serviceProvider } from './service/index.js';
+import { objectiveProvider, targetProvider } from './target/index.js';
 
 export const builtinProviders = {
   File: () => fileProvider,
@@ -25,6 +26,8 @@ export const builtinProviders = {
   User: () => userProvider,
   Group: () => groupProvider,
   Service: () => serviceProvider,
+  Target: () => targetProvider,
+  Objective: () => objectiveProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;

@@ -15,6 +15,7 @@ import type { Resource, ResourceId } from '../../manifest/index.js';
 import type { Action } from '../../plan/index.js';
 import type { ProviderRegistry } from '../../provider/registry.js';
 import { ProviderError } from '../../provider/errors.js';
+import { mayApply } from '../../provider/types.js';
 import type { Settings } from '../../project/index.js';
 import type { SecretResolver } from '../../secrets/index.js';
 import type { ApprovalRecord, ResourceRecord, Store } from '../../store/index.js';
@@ -300,7 +301,7 @@ export class Reconciler {
 
     // An observe-only kind cannot fix its target: that is drift to report, not a failure to retry.
     if (
-      !obs.provider.apply &&
+      !mayApply(obs.provider, obs.desired) &&
       (action.op === 'create' || action.op === 'update' || action.op === 'replace')
     ) {
       const drifted = markOutOfSync(base, action.changes, healthOf(obs, obs.actual), now, 'Drifted');
