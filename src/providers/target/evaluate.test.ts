@@ -82,7 +82,10 @@ describe('evaluate', () => {
     assert.equal(e.state, 'MeetsTarget');
     assert.equal(e.gap, 0);
     assert.equal(e.etaMs, undefined);
-    assert.match(describeEvaluation(e, 'ms'), /^250 ms meets <= 300 ms; no trend yet; deadline passed 3d ago$/);
+    assert.match(
+      describeEvaluation(e, 'ms'),
+      /^250 ms meets <= 300 ms; no trend yet; deadline passed 3d ago$/,
+    );
   });
 });
 
@@ -93,10 +96,13 @@ describe('objective roll-up', () => {
       met: 2,
       total: 2,
     });
-    assert.deepEqual(rollUp([{ state: 'MeetsTarget' }, { state: 'BehindTarget' }, { state: 'MeetsTarget' }]), {
-      state: 'BehindTarget',
-      met: 2,
-      total: 3,
-    });
+    assert.deepEqual(
+      rollUp([{ state: 'MeetsTarget' }, { state: 'BehindTarget' }, { state: 'MeetsTarget' }]),
+      {
+        state: 'BehindTarget',
+        met: 2,
+        total: 3,
+      },
+    );
   });
 });

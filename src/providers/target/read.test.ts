@@ -19,11 +19,14 @@ describe('command measure', () => {
     assert.equal(await read({ command: { run: 'echo starting; echo 42.5' } }), 42.5);
   });
   it('names the field when the command fails or prints no number', async () => {
-    await assert.rejects(read({ command: { run: ['sh', '-c', 'echo boom >&2; exit 3'] } }), (err: Error & { field?: string }) => {
-      assert.match(err.message, /exited 3: boom/);
-      assert.equal(err.field, 'spec.measure.command.run');
-      return true;
-    });
+    await assert.rejects(
+      read({ command: { run: ['sh', '-c', 'echo boom >&2; exit 3'] } }),
+      (err: Error & { field?: string }) => {
+        assert.match(err.message, /exited 3: boom/);
+        assert.equal(err.field, 'spec.measure.command.run');
+        return true;
+      },
+    );
     await assert.rejects(read({ command: { run: 'echo many' } }), /gave "many", not a number/);
   });
 });
@@ -36,9 +39,13 @@ describe('SQLite measure', () => {
     assert.equal(await read({ sql: { database: 'kpi.db', query: 'select count(*) from signups' } }), 3);
     await assert.rejects(
       read({ sql: { database: 'kpi.db', query: 'delete from signups' } }),
-      (err: Error & { field?: string }) => err.field === 'spec.measure.sql' && /return data|readonly/i.test(err.message),
+      (err: Error & { field?: string }) =>
+        err.field === 'spec.measure.sql' && /return data|readonly/i.test(err.message),
     );
-    await assert.rejects(read({ sql: { database: 'missing.db', query: 'select 1' } }), /the SQL query failed/);
+    await assert.rejects(
+      read({ sql: { database: 'missing.db', query: 'select 1' } }),
+      /the SQL query failed/,
+    );
   });
 });
 
@@ -51,13 +58,18 @@ describe('HTTP measures', () => {
       seen.push(req.headers);
       const url = new URL(req.url ?? '/', 'http://x');
       const q = url.searchParams.get('query');
-      const send = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const send = (body: unknown) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (url.pathname === '/stats') return send({ data: { items: [{ p95: '240' }] } });
       if (url.pathname === '/api/v1/query' && q === 'up')
-        return send({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '0.997'] }] } });
+        return send({
+          status: 'success',
+          data: { resultType: 'vector', result: [{ metric: {}, value: [1, '0.997'] }] },
+        });
       if (url.pathname === '/api/v1/query' && q === 'scalar(1)')
         return send({ status: 'success', data: { resultType: 'scalar', result: [1, '1'] } });
-      if (url.pathname === '/api/v1/query' && q === 'nothing') return send({ status: 'success', data: { resultType: 'vector', result: [] } });
+      if (url.pathname === '/api/v1/query' && q === 'nothing')
+        return send({ status: 'success', data: { resultType: 'vector', result: [] } });
       res.writeHead(500).end('broken');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -67,11 +79,18 @@ describe('HTTP measures', () => {
 
   it('follows a dotted JSON path and sends headers, resolving secretRefs', async () => {
     const value = await read({
-      http: { url: `${base}/stats`, path: 'data.items.0.p95', headers: { authorization: { secretRef: { env: 'TOKEN' } } } },
+      http: {
+        url: `${base}/stats`,
+        path: 'data.items.0.p95',
+        headers: { authorization: { secretRef: { env: 'TOKEN' } } },
+      },
     });
     assert.equal(value, 240);
     assert.equal(seen.at(-1)?.authorization, 's3cret');
-    await assert.rejects(read({ http: { url: `${base}/stats`, path: 'data.nope' } }), /nothing at data\.nope/);
+    await assert.rejects(
+      read({ http: { url: `${base}/stats`, path: 'data.nope' } }),
+      /nothing at data\.nope/,
+    );
     await assert.rejects(read({ http: { url: `${base}/down` } }), /HTTP 500/);
   });
   it('reads a Prometheus instant vector of one series or a scalar, and refuses an empty answer', async () => {
@@ -80,6 +99,9 @@ describe('HTTP measures', () => {
     await assert.rejects(read({ prometheus: { url: base, query: 'nothing' } }), /gave 0 series, not one/);
   });
   it('refuses a measure naming two sources', () => {
-    assert.throws(() => MeasureSchema.parse({ http: { url: base }, command: { run: 'echo 1' } }), /exactly one of/);
+    assert.throws(
+      () => MeasureSchema.parse({ http: { url: base }, command: { run: 'echo 1' } }),
+      /exactly one of/,
+    );
   });
 });

@@ -21,23 +21,32 @@ describe('PostgreSQL measure', { skip: postgresUnavailable }, () => {
     const url = await server.createDatabase();
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    await admin.query("create table orders (amount int); insert into orders values (120), (80), (300)");
+    await admin.query('create table orders (amount int); insert into orders values (120), (80), (300)');
     await admin.query("create role reader login password 'pw'; grant select on orders to reader");
     await admin.end();
     const readerUrl = url.replace('postgres://postgres@', 'postgres://reader@');
     const { ctx } = goalCtx('Target', 'revenue', {}, tempDir(), { DB_PASSWORD: 'pw' });
     const read = (query: string) =>
       readMeasure(
-        MeasureSchema.parse({ sql: { database: readerUrl, query, password: { secretRef: { env: 'DB_PASSWORD' } } } }),
+        MeasureSchema.parse({
+          sql: { database: readerUrl, query, password: { secretRef: { env: 'DB_PASSWORD' } } },
+        }),
         ctx,
         'spec.measure',
       );
-    assert.equal(await read('select sum(amount) from orders'), 500, 'a bigint arrives as a string and still counts');
+    assert.equal(
+      await read('select sum(amount) from orders'),
+      500,
+      'a bigint arrives as a string and still counts',
+    );
     await assert.rejects(read('delete from orders returning amount'), (err: Error & { field?: string }) => {
       assert.match(err.message, /read-only transaction/);
       assert.equal(err.field, 'spec.measure.sql');
       return true;
     });
-    await assert.rejects(read('select amount from orders where amount > 1000'), /gave undefined|not a number/);
+    await assert.rejects(
+      read('select amount from orders where amount > 1000'),
+      /gave undefined|not a number/,
+    );
   });
 });

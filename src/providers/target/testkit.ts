@@ -10,7 +10,13 @@ export interface GoalCtx {
 }
 
 /** A context for `Kind/default/name` whose manifest lives in `dir`, with work files under `dir/work`. */
-export function goalCtx(kind: string, name: string, spec: unknown, dir: string, env: NodeJS.ProcessEnv = {}): GoalCtx {
+export function goalCtx(
+  kind: string,
+  name: string,
+  spec: unknown,
+  dir: string,
+  env: NodeJS.ProcessEnv = {},
+): GoalCtx {
   const declared = {
     id: `${kind}/default/${name}`,
     metadata: { name, namespace: 'default', labels: {}, annotations: {} },
