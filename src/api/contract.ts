@@ -174,6 +174,7 @@ export const ResourceRecordSchema = fits<ResourceRecord>()(
         since: time(),
         until: opt(time()),
         window: opt(str()),
+        slo: opt(str()),
       }),
     ),
     approvalId: opt(str()),

@@ -40,7 +40,7 @@ import {
   type Hold,
 } from '../records.js';
 import type { DesiredIndex } from './desired-index.js';
-import { modeFor } from './policy.js';
+import { modeFor, type Mode } from './policy.js';
 import { flippingFields, isThrashing, recentRepairs } from './thrash.js';
 import { auditRuntime, policyConditionChanged, withPolicyCondition } from './runtime-policy.js';
 import type { Violation } from '../../policy/index.js';
@@ -61,6 +61,7 @@ export class TerminalError extends SetpointError {
 
 export type { WindowGate } from '../../windows/gate.js';
 import type { WindowGate } from '../../windows/gate.js';
+import type { BudgetGate } from '../../windows/budget.js';
 
 export interface Trigger {
   /** When the change was noticed (watch event time); defaults to now. */
@@ -78,6 +79,8 @@ export interface ReconcilerDeps {
   /** The admitted desired state; undefined until a valid revision has been admitted. */
   desired(): DesiredIndex | undefined;
   windows?: WindowGate;
+  /** Error-budget gates of `slos:`; none when no SLO has a gate. */
+  budget?: BudgetGate;
   /** Waits for a token of the global action rate limit. */
   takeToken(): Promise<void>;
   workRoot?: string;
@@ -275,8 +278,8 @@ export class Reconciler {
 
     const deletesSoFar = this.deletes.get(revision.id) ?? 0;
     // A failure is repaired by the declared restart policy, whatever the remediation mode.
-    const { mode, why } = failure
-      ? { mode: 'apply' as const, why: 'restart policy' }
+    let { mode, why } = failure
+      ? { mode: 'apply' as Mode, why: 'restart policy' }
       : modeFor({
           declared: resource.lifecycle.remediation,
           projectDefault: settings.defaults.remediation,
@@ -383,6 +386,19 @@ export class Reconciler {
         nowMs,
       );
       return { outcome: 'held', requeueAfterMs: Math.max(1000, gate.until.getTime() - nowMs + 50) };
+    }
+
+    // Error budgets: while a gated SLO has none left, changes wait and listed repairs pause or ask first.
+    const budget = failure ? undefined : this.deps.budget?.check(resource, isDrift);
+    if (budget?.effect === 'hold') {
+      if (prev?.sync !== 'Held' || prev.held?.reason !== 'ErrorBudget' || prev.held.slo !== budget.slo)
+        recorder.event('Normal', 'Held', budget.reason, id);
+      this.hold(index, record, { reason: 'ErrorBudget', message: budget.reason, slo: budget.slo }, nowMs);
+      return { outcome: 'held', requeueAfterMs: Math.max(100, this.deps.budget!.recheckMs) };
+    }
+    if (budget?.effect === 'approve' && mode === 'apply') {
+      mode = 'approve';
+      why = budget.reason;
     }
 
     let actor = this.actor;

@@ -47,6 +47,7 @@ import { ServeHealth, type Degradation } from './health.js';
 import { Leadership, type LeadershipStatus, type StepDownReason } from './leadership.js';
 import { Manager, type Runnable } from './manager.js';
 import { Reconciler, type WindowGate } from './reconciler.js';
+import type { BudgetGate } from '../../windows/budget.js';
 import { FolderWatch } from './source.js';
 import { RecordGuard } from './record-guard.js';
 
@@ -60,6 +61,8 @@ export interface ServeOptions {
   secrets: SecretResolver;
   metrics: Metrics;
   windows?: WindowGate;
+  /** Error-budget gates (slos: with a gate); their readings are refreshed by a runnable of the caller. */
+  budget?: BudgetGate;
   workRoot?: string;
   /** Host facts for providers (templates). Defaults to the built-in facts. */
   facts?: FactSource;
@@ -403,6 +406,7 @@ export class Serve {
       recorder: this.recorder!,
       desired: () => this.index,
       windows: this.options.windows,
+      budget: this.options.budget,
       // Right before each action: a token of the rate limit, and the state must take what led to it.
       takeToken: async () => {
         await bucket.take();

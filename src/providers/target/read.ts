@@ -10,6 +10,7 @@ import { ProviderError } from '../../provider/errors.js';
 import type { Ctx } from '../../provider/types.js';
 import { describeCommand, runCommand } from '../../util/command.js';
 import { parseDuration } from '../../util/duration.js';
+import { PrometheusError, queryNumber } from '../../util/prometheus.js';
 import type { Measure } from './spec.js';
 import { readSql } from './sql.js';
 
@@ -95,41 +96,18 @@ async function readPrometheus(
   field: string,
   timeoutMs: number,
 ): Promise<number> {
-  const url = new URL('api/v1/query', m.url.endsWith('/') ? m.url : `${m.url}/`);
-  url.searchParams.set('query', m.query);
-  const body = (await getJson(url.toString(), await headersOf(m.headers, ctx), field, timeoutMs)) as {
-    status?: string;
-    error?: string;
-    data?: { resultType?: string; result?: unknown };
-  };
-  if (body.status !== 'success')
-    throw new ProviderError(`Prometheus refused the query: ${body.error ?? 'unknown error'}`, {
+  const headers = await headersOf(m.headers, ctx);
+  try {
+    return await queryNumber(m.url, m.query, { headers, timeoutMs });
+  } catch (err) {
+    if (!(err instanceof PrometheusError)) throw err;
+    throw new ProviderError(err.message, {
       code: 'SETPOINT_TARGET_READ_FAILED',
       field: `${field}.query`,
+      hint: err.hint,
+      cause: err,
     });
-  const { resultType, result } = body.data ?? {};
-  if (resultType === 'scalar')
-    return toNumber((result as [number, string])[1], `${field}.query`, 'the query');
-  if (resultType === 'vector') {
-    const series = result as Array<{ value: [number, string] }>;
-    if (series.length !== 1)
-      throw new ProviderError(`the query gave ${series.length} series, not one`, {
-        code: 'SETPOINT_TARGET_READ_FAILED',
-        field: `${field}.query`,
-        hint:
-          series.length === 0
-            ? 'nothing matched: check the metric names and labels'
-            : 'aggregate it, e.g. sum(...) or max(...)',
-      });
-    return toNumber(series[0].value[1], `${field}.query`, 'the query');
   }
-  throw new ProviderError(
-    `the query gave a ${resultType ?? 'missing'} result, not a scalar or instant vector`,
-    {
-      code: 'SETPOINT_TARGET_READ_FAILED',
-      field: `${field}.query`,
-    },
-  );
 }
 
 /** Follows a dotted path (`data.items.0.count`) into parsed JSON. */
