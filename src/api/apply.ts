@@ -11,6 +11,7 @@ import { redactor } from '../secrets/index.js';
 import type { ApiContext } from './context.js';
 import { sourcesDesired } from './sources.js';
 import { windowGate } from './windows.js';
+import { budgetGateNow } from './budgets.js';
 
 export type PlanOptions = Omit<PlanRequest, 'paths'> & { paths?: readonly string[] };
 export type ApplyOptions = {
@@ -47,7 +48,11 @@ export async function apply(
 ): Promise<ApplyReport> {
   await admitPlan(ctx, planned);
   await recordPlanViolations(ctx, planned, false);
-  return (await ctx.engine()).apply(planned, { ...options, windows: windowGate(ctx.settings) });
+  return (await ctx.engine()).apply(planned, {
+    ...options,
+    windows: windowGate(ctx.settings),
+    budget: await budgetGateNow(ctx),
+  });
 }
 
 /** Records the policy verdicts on a plan's desired state, once: when it is applied, or refused (each blocking deny is audited). */
