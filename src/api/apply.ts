@@ -12,6 +12,7 @@ import type { ApiContext } from './context.js';
 import { sourcesDesired } from './sources.js';
 import { windowGate } from './windows.js';
 import { budgetGateNow } from './budgets.js';
+import { annotateHolds } from './holds.js';
 
 export type PlanOptions = Omit<PlanRequest, 'paths'> & { paths?: readonly string[] };
 export type ApplyOptions = {
@@ -21,11 +22,16 @@ export type ApplyOptions = {
 } & ApplyHooks;
 
 export async function plan(ctx: ApiContext, request: PlanOptions): Promise<Planned> {
-  return (await ctx.engine()).plan({
+  const planned = await (
+    await ctx.engine()
+  ).plan({
     ...request,
     paths: ctx.manifestPaths(request.paths),
     ...(await sourcesDesired(ctx, request.paths)),
   });
+  // What a change window or an exhausted error budget would hold back if this plan were applied now.
+  annotateHolds(planned, { windows: windowGate(ctx.settings), budget: await budgetGateNow(ctx) });
+  return planned;
 }
 
 export async function drift(ctx: ApiContext, request: PlanOptions): Promise<DriftReport> {

@@ -101,6 +101,17 @@ export const ActionSchema = fits<Action>()(
     reason: str(),
     after: z.array(str()),
     pruned: opt(z.boolean()),
+    hold: opt(
+      z
+        .object({
+          kind: z.enum(['window', 'budget', 'rollout']),
+          name: str().describe('The window, SLO or rollout step that holds it'),
+          effect: z.enum(['hold', 'approve']),
+          reason: str(),
+          until: opt(time()).describe('When the hold ends by itself, when known'),
+        })
+        .describe('What would hold this action back if it were applied now'),
+    ),
   }),
 );
 
