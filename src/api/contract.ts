@@ -398,6 +398,14 @@ export const SloStatusSchema = z.object({
   budget: z.looseObject({ good: z.number(), total: z.number(), remaining: z.number() }),
   burnRates: z.record(z.string(), z.number()),
   firing: z.array(z.looseObject({ longRate: z.number(), shortRate: z.number() })),
+  gate: opt(z.object({ closed: z.boolean().describe('The error budget is exhausted: changes wait') })),
+  error: opt(str().describe('Why the SLI could not be read now')),
+});
+
+/** GET /api/v1/slos/rules and `setpoint slo rules --json`. */
+export const SloRulesSchema = z.object({
+  yaml: str().describe('A Prometheus rules file'),
+  warnings: z.array(str()),
 });
 
 export const ServeStatusSchema = z.object({

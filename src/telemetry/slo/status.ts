@@ -17,6 +17,7 @@ import {
 import type { SloSpec } from './schema.js';
 import { prometheusCounts, sliBuckets } from './sli.js';
 import { windowName } from './window-name.js';
+import { exhausted } from '../../windows/budget.js';
 
 export interface SloStatus {
   spec: SloSpec;
@@ -26,6 +27,8 @@ export interface SloStatus {
   burnRates: Record<string, number>;
   /** Burn-rate alerts whose both windows exceed their factor. */
   firing: BurnFiring[];
+  /** For an SLO with a gate: whether it holds changes now (budget at or below `gate.below`). */
+  gate?: { closed: boolean };
   /** Why the SLI could not be read now (e.g. Prometheus unreachable); the budget then shows no events. */
   error?: string;
 }
@@ -52,11 +55,15 @@ export async function sloStatus(store: Store, spec: SloSpec, now: number): Promi
     (a, b) => a - b,
   );
   for (const ms of alertWindows) burnRates[windowName(ms)] = burnRate(countsOver(ms), spec.objective);
+  const budget = errorBudget(countsOver(spec.windowMs), spec.objective);
   return {
     spec,
-    budget: errorBudget(countsOver(spec.windowMs), spec.objective),
+    budget,
     burnRates,
     firing: firingBurnWindows(spec.burnRates, spec.objective, countsOver),
+    ...(spec.gate
+      ? { gate: { closed: exhausted(spec.gate, { remaining: budget.remaining, at: now }) } }
+      : {}),
   };
 }
 
@@ -104,5 +111,6 @@ export function describeSlo(s: SloStatus): string {
   const rates = Object.entries(s.burnRates)
     .map(([w, r]) => `${w} ${r.toFixed(1)}x`)
     .join(', ');
-  return `SLO ${spec.name}: ${what} over ${windowName(spec.windowMs)}: ${now}; error budget ${Math.round(budget.remaining * 100)}% left; burn ${rates}${s.firing.length ? ` — BURNING (${s.firing.map((f) => `${windowName(f.window.longMs)}/${windowName(f.window.shortMs)} > ${f.window.factor}x`).join(', ')})` : ''}`;
+  const gate = s.gate ? `; gate ${s.gate.closed ? 'CLOSED (changes wait)' : 'open'}` : '';
+  return `SLO ${spec.name}: ${what} over ${windowName(spec.windowMs)}: ${now}; error budget ${Math.round(budget.remaining * 100)}% left${gate}; burn ${rates}${s.firing.length ? ` — BURNING (${s.firing.map((f) => `${windowName(f.window.longMs)}/${windowName(f.window.shortMs)} > ${f.window.factor}x`).join(', ')})` : ''}`;
 }
