@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { eventually, json, startServe, tempDir } from './helpers.js';
-import { startReceiver } from './observability-kit.js';
+import { apiUrl, sample, startReceiver } from './observability-kit.js';
 import { docs, fileDoc, project } from './serve-kit.js';
 
 /**
@@ -73,6 +73,7 @@ describe('goals as desired state', () => {
       {},
       [
         'reconcile: { resync: 30s, backoff: { base: 50ms, max: 2s } }',
+        'server: { listen: "127.0.0.1:0", metrics: public }',
         'alerts:',
         '  evaluationInterval: 100ms',
         '  groupWait: 0s',
@@ -101,7 +102,9 @@ describe('goals as desired state', () => {
         '',
       ].join('\n'),
     });
-    await startServe(t, p.dir);
+    const serve = await startServe(t, p.dir);
+    const metrics = async () => (await fetch(`${apiUrl(serve.stderr())}/metrics`)).text();
+    const labels = { resource: 'Target/default/checkout-latency', key_result: '' };
     const record = () => p.record('Target/default/checkout-latency') as GoalRecord | undefined;
     const met = await eventually(
       () => (record()?.health === 'Healthy' ? record() : undefined),
@@ -121,6 +124,13 @@ describe('goals as desired state', () => {
       behind.healthMessage ?? '',
       /^BehindTarget: 450 ms needs <= 300 ms \(gap 150 ms\); trend worsening \(\+[\d.e+]+\/day over [\d.]+m?s, \d+ samples\); [\d.]+d left$/,
     );
+    const seen = await metrics();
+    assert.deepEqual(
+      ['setpoint_target_value', 'setpoint_target_threshold', 'setpoint_target_meets'].map((m) =>
+        sample(seen, m, labels),
+      ),
+      [450, 300, 0],
+    );
     const firing = await eventually(
       () =>
         receiver.deliveries
@@ -136,6 +146,7 @@ describe('goals as desired state', () => {
     const fell = events.find((e) => e.reason === 'BehindTarget');
     assert.ok(fell, `a BehindTarget event: ${JSON.stringify(events.map((e) => e.reason))}`);
     assert.match(fell.message, /450 ms needs <= 300 ms/);
+    assert.match(fell.revisionId ?? '', /^[0-9a-f]{8,}/, 'the event names the revision');
 
     // Faster again: met, the alert resolves.
     service.set({ p95: 180 });

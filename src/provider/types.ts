@@ -57,6 +57,15 @@ export interface Ctx {
   readonly run?: RunScope;
 }
 
+/** One reading against its threshold (see Provider.measurements). */
+export interface Measurement {
+  /** Which of several readings (a key result's name); "" for the only one. */
+  key: string;
+  value: number;
+  threshold: number;
+  meets: boolean;
+}
+
 export interface Disposable {
   dispose(): void | Promise<void>;
 }
@@ -130,6 +139,14 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
   isDestructive?(desired: Desired, actual: Actual): boolean;
 
   health?(desired: Desired, actual: Actual | undefined): Health;
+
+  /**
+   * Goal-like readings of the actual state, exported as metrics by serve
+   * (`setpoint_target_value`, `_threshold`, `_meets`): e.g. a Target's value
+   * against its threshold. `key` names one of several (a key result).
+   * Pure. Defaults to none.
+   */
+  measurements?(desired: Desired, actual: Actual): Measurement[];
 
   /** What `get`/`describe` show of the actual state: never secrets, never huge content. */
   display?(desired: Desired, actual: Actual): unknown;

@@ -135,6 +135,25 @@ export class Metrics {
     labelNames: ['receiver', 'result'],
     registers: [this.registry],
   });
+  // Goals (Target, Objective): one series per goal and key result (few: goals are declared by hand).
+  readonly targetValue = new Gauge({
+    name: 'setpoint_target_value',
+    help: "A goal's last reading, by resource and key result (empty for a Target).",
+    labelNames: ['resource', 'key_result'],
+    registers: [this.registry],
+  });
+  readonly targetThreshold = new Gauge({
+    name: 'setpoint_target_threshold',
+    help: "The threshold a goal's reading is held to.",
+    labelNames: ['resource', 'key_result'],
+    registers: [this.registry],
+  });
+  readonly targetMeets = new Gauge({
+    name: 'setpoint_target_meets',
+    help: '1 when the goal meets its threshold (MeetsTarget), 0 when it is behind.',
+    labelNames: ['resource', 'key_result'],
+    registers: [this.registry],
+  });
   readonly sloBurnRate = new Gauge({
     name: 'setpoint_slo_burn_rate_ratio',
     help: 'Error-budget burn rate of each SLO in setpoint.yaml over a window (1 = spending exactly the budget).',

@@ -15,7 +15,7 @@ import type { Resource, ResourceId } from '../../manifest/index.js';
 import type { Action } from '../../plan/index.js';
 import type { ProviderRegistry } from '../../provider/registry.js';
 import { ProviderError } from '../../provider/errors.js';
-import { mayApply } from '../../provider/types.js';
+import { mayApply, type Measurement } from '../../provider/types.js';
 import type { Settings } from '../../project/index.js';
 import type { SecretResolver } from '../../secrets/index.js';
 import type { ApprovalRecord, ResourceRecord, Store } from '../../store/index.js';
@@ -95,6 +95,8 @@ export interface ReconcilerDeps {
   /** Drift episodes: detection and remediation latencies per kind. */
   onDriftRecorded?(kind: string, detectionMs: number): void;
   onRemediated?(kind: string, remediationMs: number, automatic: boolean): void;
+  /** Goal-like readings of what was observed (a Target's value against its threshold), for metrics. */
+  onMeasured?(id: ResourceId, measurements: readonly Measurement[]): void;
   /** Every action performed, with its result (for metrics). */
   onAction?(kind: string, op: string, result: 'succeeded' | 'failed' | 'skipped'): void;
   /** Runtime policy violations found on a transition (to record and count). */
@@ -215,6 +217,8 @@ export class Reconciler {
       this.record(markFailed(base, obs.error.summary, now));
       throw new Error(obs.error.summary);
     }
+    if (obs.provider.measurements && obs.actual !== undefined)
+      this.deps.onMeasured?.(id, obs.provider.measurements(obs.desired, obs.actual));
     const revision = index.revisionOf(id);
     const plan = buildPlan([obs], revision.id, { prune });
     if (plan.diagnostics.length > 0) {

@@ -429,6 +429,14 @@ export class Serve {
         metrics.remediations.inc({ kind, mode: automatic ? 'auto' : 'approved' });
       },
       onAction: (kind, op, result) => metrics.actions.inc({ kind, op, result }),
+      onMeasured: (id, measurements) => {
+        for (const m of measurements) {
+          const labels = { resource: id, key_result: m.key };
+          metrics.targetValue.set(labels, m.value);
+          metrics.targetThreshold.set(labels, m.threshold);
+          metrics.targetMeets.set(labels, m.meets ? 1 : 0);
+        }
+      },
       onPolicyViolations: (violations, revisionId) =>
         void reportViolations(violations, revisionId, false, this.sinks()),
     }));

@@ -126,6 +126,13 @@ function goalProvider<S extends GoalSpec>(
       return observeGoals(goals(spec), spec, ctx);
     },
     health: (_spec, actual) => goalHealth(actual),
+    measurements: (_spec, actual) =>
+      Object.entries(actual.results).map(([key, r]) => ({
+        key,
+        value: r.value,
+        threshold: r.threshold,
+        meets: r.state === 'MeetsTarget',
+      })),
     display: (_spec, actual) => ({
       state: actual.state,
       ...(actual.total > 1 || !actual.results[''] ? { met: `${actual.met} of ${actual.total}` } : {}),
