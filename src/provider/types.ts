@@ -197,7 +197,7 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
 }
 
 /** Whether a provider can act on this desired state (it has `apply`, and `canApply` does not say no). */
-export function mayApply(provider: Provider<any, any, any>, desired: unknown): boolean {
+export function mayApply(provider: AnyProvider, desired: unknown): boolean {
   return provider.apply !== undefined && (provider.canApply?.(desired) ?? true);
 }
 

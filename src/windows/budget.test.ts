@@ -15,7 +15,7 @@ function resource(kind: string, o: { namespace?: string; priority?: 'critical' |
     lifecycle: o.priority ? { priority: o.priority } : {},
     origin: { file: 'm.yaml', line: 1, column: 1, index: 0 },
     digest: 'd',
-  } as Resource;
+  };
 }
 
 const reading = (remaining: number): BudgetReading => ({ remaining, at: 0 });

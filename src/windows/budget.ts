@@ -9,7 +9,7 @@
 import * as z from 'zod';
 import type { Resource } from '../manifest/index.js';
 import { matchPredicate, windowSubject } from './match.js';
-import { WindowMatchSchema, type WindowMatch } from './schema.js';
+import { WindowMatchSchema } from './schema.js';
 
 export const BudgetGateSchema = z
   .strictObject({
@@ -85,7 +85,7 @@ export function budgetGate(
 ): BudgetGate {
   const compiled = slos.map((s) => ({
     ...s,
-    applies: matchPredicate(s.gate.match as WindowMatch | undefined),
+    applies: matchPredicate(s.gate.match),
   }));
   return {
     recheckMs,

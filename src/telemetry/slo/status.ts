@@ -4,7 +4,6 @@
  * `setpoint status` (and the API) and evaluated by serve's alert rules.
  */
 import type { Store } from '../../store/index.js';
-import { formatDuration } from '../../util/duration.js';
 import {
   burnRate,
   countsWithin,
