@@ -138,6 +138,7 @@ describe('HTTP API contract: /openapi.json against real answers', () => {
     await hit('GET', '/api/v1/facts', v);
     await hit('GET', '/api/v1/trends/drift', v);
     await hit('GET', '/api/v1/trends/drift?window=nonsense', v);
+    await hit('GET', '/api/v1/slos/rules', v);
     await hit('GET', '/api/v1/resources', v);
     await hit('GET', '/api/v1/resources?limit=1', v);
     await hit('GET', '/api/v1/resources?limit=0', v);

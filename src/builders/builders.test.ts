@@ -19,7 +19,7 @@ import {
   resource,
   symlink,
 } from './index.js';
-import { group, pkg, service, user } from './index.js';
+import { group, objective, pkg, service, target, user } from './index.js';
 
 const here = fileURLToPath(import.meta.url);
 const lineWith = (marker: string) =>
@@ -80,6 +80,16 @@ describe('built-in builders', () => {
       group('web', { gid: 2000 }),
       user('deploy', { shell: '/bin/bash', groups: ['web'] }),
       service('web', { unit: '[Service]\nExecStart=/bin/true\n', enabled: true }),
+      target('signups', {
+        measure: { sql: { database: 'kpi.db', query: 'select count(*) from signups' } },
+        direction: 'above',
+        threshold: 500,
+      }),
+      objective('checkout', {
+        keyResults: [
+          { name: 'p95', measure: { command: { run: 'cat p95' } }, direction: 'below', threshold: 300 },
+        ],
+      }),
     ];
     assert.deepEqual(new Set(docs.map((d) => d.kind)), new Set(defaultRegistry().kinds()));
     const { resources, diagnostics } = validate(docs);
@@ -98,6 +108,8 @@ describe('built-in builders', () => {
         'Group/default/web',
         'User/default/deploy',
         'Service/default/web',
+        'Target/default/signups',
+        'Objective/default/checkout',
       ],
     );
   });

@@ -104,12 +104,15 @@ const timeFields = {
     .describe(
       'Who is alerted when it falls behind (the `owner` alert label). Defaults to the `owner` label, then alerts.defaultOwner.',
     ),
-  deadline: z.iso
-    .datetime({ offset: true })
-    .or(z.iso.date())
+  deadline: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/, {
+      message: 'a date (2027-03-31) or a time with its offset (2027-03-31T18:00:00Z)',
+    })
+    .refine((d) => !Number.isNaN(Date.parse(d)), { message: 'not a real date' })
     .optional()
     .describe(
-      'When it must be met (time-bound goal), e.g. 2027-03-31. Status shows the time left. Defaults to none.',
+      'When it must be met (time-bound goal), e.g. 2027-03-31 (the end of that day, UTC). Status shows the time left. Defaults to none.',
     ),
   review: DurationSchema.optional().describe(
     'The review period: the trend is computed over it. Defaults to 7d.',
