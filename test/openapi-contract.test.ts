@@ -144,6 +144,8 @@ describe('HTTP API contract: /openapi.json against real answers', () => {
     await hit('GET', '/api/v1/resources/File/web/motd/spans?limit=2', v);
     await hit('GET', '/api/v1/resources/File/web/motd/fate', v);
     await hit('GET', '/api/v1/resources/File/web/never/fate', v);
+
+    await hit('GET', '/api/v1/slos/rules', v);
     await hit('GET', '/api/v1/resources', v);
     await hit('GET', '/api/v1/resources?limit=1', v);
     await hit('GET', '/api/v1/resources?limit=0', v);

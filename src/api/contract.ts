@@ -102,6 +102,17 @@ export const ActionSchema = fits<Action>()(
     reason: str(),
     after: z.array(str()),
     pruned: opt(z.boolean()),
+    hold: opt(
+      z
+        .object({
+          kind: z.enum(['window', 'budget', 'rollout']),
+          name: str().describe('The window, SLO or rollout step that holds it'),
+          effect: z.enum(['hold', 'approve']),
+          reason: str(),
+          until: opt(time()).describe('When the hold ends by itself, when known'),
+        })
+        .describe('What would hold this action back if it were applied now'),
+    ),
   }),
 );
 
@@ -175,6 +186,7 @@ export const ResourceRecordSchema = fits<ResourceRecord>()(
         since: time(),
         until: opt(time()),
         window: opt(str()),
+        slo: opt(str()),
       }),
     ),
     approvalId: opt(str()),
@@ -453,6 +465,14 @@ export const SloStatusSchema = z.object({
   budget: z.looseObject({ good: z.number(), total: z.number(), remaining: z.number() }),
   burnRates: z.record(z.string(), z.number()),
   firing: z.array(z.looseObject({ longRate: z.number(), shortRate: z.number() })),
+  gate: opt(z.object({ closed: z.boolean().describe('The error budget is exhausted: changes wait') })),
+  error: opt(str().describe('Why the SLI could not be read now')),
+});
+
+/** GET /api/v1/slos/rules and `setpoint slo rules --json`. */
+export const SloRulesSchema = z.object({
+  yaml: str().describe('A Prometheus rules file'),
+  warnings: z.array(str()),
 });
 
 export const ServeStatusSchema = z.object({

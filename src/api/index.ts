@@ -244,6 +244,12 @@ export class Setpoint {
   convergence(options: { revisions?: number; since?: string } = {}): Promise<T.ConvergenceFigures> {
     return figures.convergence(this.ctx, options);
   }
+  /** Prometheus rules from `slos:`: objectives, thresholds and burn rates as setpoint.yaml declares them. */
+  async sloRules(): Promise<{ yaml: string; warnings: string[] }> {
+    const { prometheusRules } = await import('../telemetry/slo/rules.js');
+    const { yaml, warnings } = prometheusRules(this.ctx.settings.slos, this.ctx.settings.alerts.defaultOwner);
+    return { yaml, warnings };
+  }
   slos(): Promise<SloStatus[]> {
     return figures.slos(this.ctx);
   }

@@ -23,6 +23,8 @@ import { group, httpCheck, pkg, service, user } from './index.js';
 
 import { pgDatabase, pgExtension, pgGrant, pgRole, pgSchema } from './index.js';
 
+import { objective, target } from './index.js';
+
 const here = fileURLToPath(import.meta.url);
 const lineWith = (marker: string) =>
   readFileSync(here, 'utf8')
@@ -95,6 +97,17 @@ describe('built-in builders', () => {
         privileges: ['SELECT'],
       }),
       pgExtension('pgcrypto', { database: 'appdb' }),
+
+      target('signups', {
+        measure: { sql: { database: 'kpi.db', query: 'select count(*) from signups' } },
+        direction: 'above',
+        threshold: 500,
+      }),
+      objective('checkout', {
+        keyResults: [
+          { name: 'p95', measure: { command: { run: 'cat p95' } }, direction: 'below', threshold: 300 },
+        ],
+      }),
     ];
     assert.deepEqual(new Set(docs.map((d) => d.kind)), new Set(defaultRegistry().kinds()));
     const { resources, diagnostics } = validate(docs);
@@ -120,6 +133,9 @@ describe('built-in builders', () => {
         'PostgresSchema/default/billing',
         'PostgresGrant/default/app-tables',
         'PostgresExtension/default/pgcrypto',
+
+        'Target/default/signups',
+        'Objective/default/checkout',
       ],
     );
   });

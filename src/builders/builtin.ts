@@ -85,3 +85,11 @@ export const pgGrant: KindBuilder<'PostgresGrant', BuiltinSpecs['PostgresGrant']
 /** A PostgreSQL extension: `pgExtension('pgcrypto', { database: 'app' })`. */
 export const pgExtension: KindBuilder<'PostgresExtension', BuiltinSpecs['PostgresExtension']> =
   kindBuilder('PostgresExtension');
+
+/**
+ * A goal (observe-only): `target('signups', { measure: { sql: { database: 'app.db', query: 'select count(*) from signups' } }, direction: 'above', threshold: 500 })`.
+ */
+export const target: KindBuilder<'Target', BuiltinSpecs['Target']> = kindBuilder('Target');
+
+/** An objective met when all its key results are: `objective('fast-checkout', { keyResults: [{ name: 'p95', measure: {...}, direction: 'below', threshold: 300 }] })`. */
+export const objective: KindBuilder<'Objective', BuiltinSpecs['Objective']> = kindBuilder('Objective');

@@ -8,6 +8,8 @@ export { fileEdit, cron } from './builtin.js';
 export { pkg, user, group, service, httpCheck } from './builtin.js';
 
 export { pgRole, pgDatabase, pgSchema, pgGrant, pgExtension } from './builtin.js';
+
+export { target, objective } from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export {
   refToId,
@@ -43,4 +45,6 @@ export type {
   PostgresSchemaSpecInput,
   PostgresGrantSpecInput,
   PostgresExtensionSpecInput,
+  TargetSpecInput,
+  ObjectiveSpecInput,
 } from './kinds.js';

@@ -32,6 +32,8 @@ import type {
   PostgresSchemaSpecSchema,
 } from '../providers/postgres/index.js';
 
+import type { ObjectiveSpecSchema, TargetSpecSchema } from '../providers/target/spec.js';
+
 /* eslint-disable @typescript-eslint/no-empty-object-type -- empty interfaces give the schemas' input types names users can import */
 /** A File's spec as a manifest writes it. */
 export interface FileSpecInput extends z.input<typeof FileSpecSchema> {}
@@ -70,6 +72,11 @@ export interface PostgresGrantSpecInput extends z.input<typeof PostgresGrantSpec
 /** A PostgresExtension's spec as a manifest writes it. */
 export interface PostgresExtensionSpecInput extends z.input<typeof PostgresExtensionSpecSchema> {}
 
+/** A Target's spec as a manifest writes it. */
+export interface TargetSpecInput extends z.input<typeof TargetSpecSchema> {}
+/** An Objective's spec as a manifest writes it. */
+export interface ObjectiveSpecInput extends z.input<typeof ObjectiveSpecSchema> {}
+
 interface SpecInputs {
   File: FileSpecInput;
   Directory: DirectorySpecInput;
@@ -89,6 +96,9 @@ interface SpecInputs {
   PostgresSchema: PostgresSchemaSpecInput;
   PostgresGrant: PostgresGrantSpecInput;
   PostgresExtension: PostgresExtensionSpecInput;
+
+  Target: TargetSpecInput;
+  Objective: ObjectiveSpecInput;
 }
 
 /** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */

@@ -64,6 +64,8 @@ const EXAMPLES: Record<string, string[]> = {
   'state backup': ['setpoint state backup backups/state-$(date +%F).db'],
   'state restore': ['setpoint state restore backups/state-2026-12-01.db'],
   facts: ['setpoint facts', 'setpoint facts os.family', 'setpoint facts --json'],
+  slo: ['setpoint slo rules > deploy/prometheus/slo-rules.yml'],
+  'slo rules': ['setpoint slo rules', 'setpoint slo rules -o /etc/prometheus/rules/setpoint-slos.yml'],
 };
 
 /** The path of a command below the program: "audit verify". */

@@ -19,6 +19,7 @@ import * as describe from './commands/describe.js';
 import * as drift from './commands/drift.js';
 import * as events from './commands/events.js';
 import * as facts from './commands/facts.js';
+import * as slo from './commands/slo.js';
 import * as get from './commands/get.js';
 import * as history from './commands/history.js';
 import * as init from './commands/init.js';
@@ -96,6 +97,7 @@ export function buildProgram(): Command {
     schema,
     state,
     facts,
+    slo,
     stateRecords,
     outputSchema,
     version,

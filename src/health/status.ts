@@ -6,7 +6,8 @@ export { HEALTH_RANK } from './types.js';
 
 /**
  * Held: out of sync on purpose, not failing: a deny change window is open,
- * the resource is in `alert` remediation mode, or its change was rejected.
+ * the resource is in `alert` remediation mode, its change was rejected, or
+ * an SLO's error budget is exhausted (ErrorBudget).
  * A revision counts converged when everything not held is in sync, and held
  * time is no error for SLOs (the record's `held` says why and since when).
  * Blocked: refused by a rule of the plan (e.g. preventDestroy, a policy).
@@ -15,7 +16,7 @@ export type SyncStatus =
   'InSync' | 'Drifted' | 'Pending' | 'Applying' | 'Failed' | 'Conflict' | 'Blocked' | 'Held';
 
 /** Why a resource is Held. */
-export type HeldReason = 'ChangeWindow' | 'AlertMode' | 'ApprovalRejected';
+export type HeldReason = 'ChangeWindow' | 'AlertMode' | 'ApprovalRejected' | 'ErrorBudget';
 
 /**
  * Whether a resource counts as drifted (drift ratio, drift gauges): it
@@ -26,7 +27,12 @@ export function isDrifted(sync: SyncStatus, heldReason?: HeldReason): boolean {
   return sync === 'Drifted' || sync === 'Conflict' || (sync === 'Held' && heldReason === 'AlertMode');
 }
 
-export const HELD_REASONS: readonly HeldReason[] = ['ChangeWindow', 'AlertMode', 'ApprovalRejected'];
+export const HELD_REASONS: readonly HeldReason[] = [
+  'ChangeWindow',
+  'AlertMode',
+  'ApprovalRejected',
+  'ErrorBudget',
+];
 
 export const SYNC_STATUSES: readonly SyncStatus[] = [
   'InSync',

@@ -22,6 +22,8 @@ import {
   postgresSchemaProvider,
 } from './postgres/index.js';
 
+import { objectiveProvider, targetProvider } from './target/index.js';
+
 export const builtinProviders = {
   File: () => fileProvider,
   Directory: () => directoryProvider,
@@ -41,6 +43,9 @@ export const builtinProviders = {
   PostgresSchema: () => postgresSchemaProvider,
   PostgresGrant: () => postgresGrantProvider,
   PostgresExtension: () => postgresExtensionProvider,
+
+  Target: () => targetProvider,
+  Objective: () => objectiveProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;

@@ -76,6 +76,8 @@ export interface HoldState {
   until?: string;
   /** The change window's name. */
   window?: string;
+  /** The SLO whose exhausted error budget holds it. */
+  slo?: string;
 }
 
 /** What the store knows of one named source: its current and pinned revisions. */

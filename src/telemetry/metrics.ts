@@ -24,8 +24,8 @@ import {
 } from './metric-labels.js';
 import { SourceHealth } from './source-health.js';
 
-const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
-const SLOW_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+export const SLOW_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
 
 export class Metrics {
   readonly registry = new Registry();
@@ -133,6 +133,25 @@ export class Metrics {
     name: 'setpoint_alert_notifications_total',
     help: 'Grouped notifications sent to receivers, by receiver (as configured) and result (sent, failed).',
     labelNames: ['receiver', 'result'],
+    registers: [this.registry],
+  });
+  // Goals (Target, Objective): one series per goal and key result (few: goals are declared by hand).
+  readonly targetValue = new Gauge({
+    name: 'setpoint_target_value',
+    help: "A goal's last reading, by resource and key result (empty for a Target).",
+    labelNames: ['resource', 'key_result'],
+    registers: [this.registry],
+  });
+  readonly targetThreshold = new Gauge({
+    name: 'setpoint_target_threshold',
+    help: "The threshold a goal's reading is held to.",
+    labelNames: ['resource', 'key_result'],
+    registers: [this.registry],
+  });
+  readonly targetMeets = new Gauge({
+    name: 'setpoint_target_meets',
+    help: '1 when the goal meets its threshold (MeetsTarget), 0 when it is behind.',
+    labelNames: ['resource', 'key_result'],
     registers: [this.registry],
   });
   readonly sloBurnRate = new Gauge({

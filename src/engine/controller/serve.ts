@@ -48,6 +48,7 @@ import { Leadership, type LeadershipStatus, type StepDownReason } from './leader
 import { SpanLog } from './span-log.js';
 import { Manager, type Runnable } from './manager.js';
 import { Reconciler, type WindowGate } from './reconciler.js';
+import type { BudgetGate } from '../../windows/budget.js';
 import { FolderWatch } from './source.js';
 import { RecordGuard } from './record-guard.js';
 import { onHttpCheck } from '../../providers/http-check/index.js';
@@ -62,6 +63,8 @@ export interface ServeOptions {
   secrets: SecretResolver;
   metrics: Metrics;
   windows?: WindowGate;
+  /** Error-budget gates (slos: with a gate); their readings are refreshed by a runnable of the caller. */
+  budget?: BudgetGate;
   workRoot?: string;
   /** Host facts for providers (templates). Defaults to the built-in facts. */
   facts?: FactSource;
@@ -408,6 +411,7 @@ export class Serve {
       recorder: this.recorder!,
       desired: () => this.index,
       windows: this.options.windows,
+      budget: this.options.budget,
       // Right before each action: a token of the rate limit, and the state must take what led to it.
       takeToken: async () => {
         await bucket.take();
@@ -430,6 +434,14 @@ export class Serve {
         metrics.remediations.inc({ kind, mode: automatic ? 'auto' : 'approved' });
       },
       onAction: (kind, op, result) => metrics.actions.inc({ kind, op, result }),
+      onMeasured: (id, measurements) => {
+        for (const m of measurements) {
+          const labels = { resource: id, key_result: m.key };
+          metrics.targetValue.set(labels, m.value);
+          metrics.targetThreshold.set(labels, m.threshold);
+          metrics.targetMeets.set(labels, m.meets ? 1 : 0);
+        }
+      },
       onPolicyViolations: (violations, revisionId) =>
         void reportViolations(violations, revisionId, false, this.sinks()),
     }));

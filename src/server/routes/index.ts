@@ -15,6 +15,7 @@ import * as operations from './operations.js';
 import * as probes from './probes.js';
 import * as resources from './resources.js';
 import * as retention from './retention.js';
+import * as slos from './slos.js';
 import * as tokens from './tokens.js';
 import * as trends from './trends.js';
 import * as watch from './watch.js';
@@ -36,4 +37,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   trends.mount,
   debug.mount,
   retention.mount,
+  slos.mount,
 ];
