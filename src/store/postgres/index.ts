@@ -44,6 +44,8 @@ import { PgLeases } from './leases.js';
 import { PgWrites } from './writes.js';
 import { migratePostgres } from './migrate.js';
 import { PgAlertStore } from './alerts.js';
+import { PgFleetStore } from './fleet.js';
+import type { EnrollRefusal, EnrollTokenRecord, NodeRecord } from '../fleet.js';
 import { PgViolationStore } from './violations.js';
 
 export type PostgresStoreOptions = PgPoolOptions;
@@ -567,6 +569,38 @@ export class PostgresStore implements Store {
     return this.violations.violationTotals(options);
   }
 
+  // The fleet (migration 10), in ./fleet.ts.
+  private fleetImpl: PgFleetStore | undefined;
+  private get fleet(): PgFleetStore {
+    return (this.fleetImpl ??= new PgFleetStore(this.db, this.writes));
+  }
+  putNode(node: NodeRecord): Promise<void> {
+    return this.fleet.putNode(node);
+  }
+  getNode(name: string): Promise<NodeRecord | undefined> {
+    return this.fleet.getNode(name);
+  }
+  listNodes(): Promise<NodeRecord[]> {
+    return this.fleet.listNodes();
+  }
+  nodeByTokenHash(hash: string): Promise<NodeRecord | undefined> {
+    return this.fleet.nodeByTokenHash(hash);
+  }
+  createEnrollToken(token: EnrollTokenRecord): Promise<void> {
+    return this.fleet.createEnrollToken(token);
+  }
+  useEnrollToken(hash: string, at: string): Promise<EnrollTokenRecord | EnrollRefusal> {
+    return this.fleet.useEnrollToken(hash, at);
+  }
+  listEnrollTokens(): Promise<EnrollTokenRecord[]> {
+    return this.fleet.listEnrollTokens();
+  }
+  claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
+    return this.fleet.claimNodeBatch(node, batchId, at);
+  }
+  releaseNodeBatch(node: string, batchId: string): Promise<void> {
+    return this.fleet.releaseNodeBatch(node, batchId);
+  }
   async close(): Promise<void> {
     await this.db.close();
   }
@@ -586,4 +620,5 @@ function auditFromRow(r: AuditRow): AuditEntry {
     prevHash: r.prev_hash,
     hash: r.hash,
   };
+
 }

@@ -45,6 +45,8 @@ import { anchorPathFor } from '../audit-anchor.js';
 import { StateGuard } from '../guard.js';
 import { runFromRow, SqliteWrites } from './writes.js';
 import { SqliteAlertStore } from './alerts.js';
+import { SqliteFleetStore } from './fleet.js';
+import type { EnrollRefusal, EnrollTokenRecord, NodeRecord } from '../fleet.js';
 import { SqliteViolationStore } from './violations.js';
 import type { ViolationQuery, ViolationRecord, ViolationTotal } from '../violations.js';
 import type { AlertAck, AlertFilter, AlertRecord, SilenceRecord, SliSample } from '../alerts.js';
@@ -632,6 +634,38 @@ export class SqliteStore implements Store {
     return this.violations.violationTotals(options);
   }
 
+  // The fleet (migration 10), in ./fleet.ts.
+  private fleetImpl: SqliteFleetStore | undefined;
+  private get fleet(): SqliteFleetStore {
+    return (this.fleetImpl ??= new SqliteFleetStore(this.db));
+  }
+  putNode(node: NodeRecord): Promise<void> {
+    return this.fleet.putNode(node);
+  }
+  getNode(name: string): Promise<NodeRecord | undefined> {
+    return this.fleet.getNode(name);
+  }
+  listNodes(): Promise<NodeRecord[]> {
+    return this.fleet.listNodes();
+  }
+  nodeByTokenHash(hash: string): Promise<NodeRecord | undefined> {
+    return this.fleet.nodeByTokenHash(hash);
+  }
+  createEnrollToken(token: EnrollTokenRecord): Promise<void> {
+    return this.fleet.createEnrollToken(token);
+  }
+  useEnrollToken(hash: string, at: string): Promise<EnrollTokenRecord | EnrollRefusal> {
+    return this.fleet.useEnrollToken(hash, at);
+  }
+  listEnrollTokens(): Promise<EnrollTokenRecord[]> {
+    return this.fleet.listEnrollTokens();
+  }
+  claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
+    return this.fleet.claimNodeBatch(node, batchId, at);
+  }
+  releaseNodeBatch(node: string, batchId: string): Promise<void> {
+    return this.fleet.releaseNodeBatch(node, batchId);
+  }
   async close(): Promise<void> {
     this.anchorKeeper?.flush();
     this.guard?.close();
@@ -653,4 +687,5 @@ function auditFromRow(r: AuditRow): AuditEntry {
     prevHash: r.prev_hash,
     hash: r.hash,
   };
+
 }
