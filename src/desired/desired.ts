@@ -197,7 +197,11 @@ export function loadDesired(options: LoadOptions): DesiredState {
     { locator, kinds: options.catalog.kinds() },
   );
   const { policies, violations } = admitted;
-  const { resources, nodeResources } = splitByPlacement(admitted.resources, options.nodeSelector, diagnostics);
+  const { resources, nodeResources } = splitByPlacement(
+    admitted.resources,
+    options.nodeSelector,
+    diagnostics,
+  );
   const roots = options.paths.map((p) => rootFor(resolve(p), options.projectRoot));
   const rootByFile = new Map<string, string>();
   return {

@@ -3,7 +3,13 @@
  * or their source's) go to enrolled nodes and are set apart; the rest stay
  * with the server's own host, exactly as before nodes existed.
  */
-import { declaredDigest, intersectSelectors, type Diagnostics, type NodeSelector, type Resource } from '../manifest/index.js';
+import {
+  declaredDigest,
+  intersectSelectors,
+  type Diagnostics,
+  type NodeSelector,
+  type Resource,
+} from '../manifest/index.js';
 
 export function splitByPlacement(
   all: readonly Resource[],

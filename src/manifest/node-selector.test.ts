@@ -31,14 +31,23 @@ describe('selectorMatches', () => {
   it('Exists and DoesNotExist look at the key only', () => {
     assert.equal(selectorMatches({ matchExpressions: [{ key: 'role', operator: 'Exists' }] }, prod), true);
     assert.equal(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'Exists' }] }, prod), false);
-    assert.equal(selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, prod), true);
-    assert.equal(selectorMatches({ matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] }, prod), false);
+    assert.equal(
+      selectorMatches({ matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, prod),
+      true,
+    );
+    assert.equal(
+      selectorMatches({ matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] }, prod),
+      false,
+    );
   });
   it('an empty selector matches every node', () => {
     assert.equal(selectorMatches({}, {}), true);
   });
   it('facts are labels under facts.*', () => {
-    const labels = selectionLabels({ env: 'prod' }, { os: { family: 'debian' }, cpus: 4, ipv4: ['10.0.0.1'] });
+    const labels = selectionLabels(
+      { env: 'prod' },
+      { os: { family: 'debian' }, cpus: 4, ipv4: ['10.0.0.1'] },
+    );
     assert.equal(labels['facts.os.family'], 'debian');
     assert.equal(labels['facts.cpus'], '4');
     assert.equal(labels['facts.ipv4.0'], '10.0.0.1');
@@ -59,14 +68,20 @@ describe('NodeSelectorSchema', () => {
     assert.deepEqual(paths, ['matchExpressions.0.values', 'matchExpressions.1.values']);
   });
   it('refuses an unknown operator and unknown fields', () => {
-    assert.equal(NodeSelectorSchema.safeParse({ matchExpressions: [{ key: 'a', operator: 'Gt' }] }).success, false);
+    assert.equal(
+      NodeSelectorSchema.safeParse({ matchExpressions: [{ key: 'a', operator: 'Gt' }] }).success,
+      false,
+    );
     assert.equal(NodeSelectorSchema.safeParse({ matchLabel: { a: 'b' } }).success, false);
   });
 });
 
 describe('intersectSelectors', () => {
   it('keeps every requirement of both', () => {
-    const s = intersectSelectors({ matchLabels: { env: 'prod' } }, { matchLabels: { env: 'dev', role: 'web' } })!;
+    const s = intersectSelectors(
+      { matchLabels: { env: 'prod' } },
+      { matchLabels: { env: 'dev', role: 'web' } },
+    )!;
     assert.equal(selectorMatches(s, { env: 'prod', role: 'web' }), false);
     assert.equal(formatSelector(s), 'env=prod, role=web, env in (dev)');
   });

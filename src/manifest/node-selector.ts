@@ -15,7 +15,10 @@ export type SelectorOperator = (typeof SELECTOR_OPERATORS)[number];
 
 const labelKey = z
   .string()
-  .regex(LABEL_KEY_PATTERN, "a label key of letters, digits, '.', '_', '/' or '-' (e.g. env or facts.os.family)");
+  .regex(
+    LABEL_KEY_PATTERN,
+    "a label key of letters, digits, '.', '_', '/' or '-' (e.g. env or facts.os.family)",
+  );
 
 const ExpressionSchema = z
   .strictObject({
@@ -41,7 +44,10 @@ const ExpressionSchema = z
 
 export const NodeSelectorSchema = z
   .strictObject({
-    matchLabels: z.record(labelKey, z.string()).optional().describe('Labels a node must have, with these values.'),
+    matchLabels: z
+      .record(labelKey, z.string())
+      .optional()
+      .describe('Labels a node must have, with these values.'),
     matchExpressions: z
       .array(ExpressionSchema)
       .optional()
@@ -79,7 +85,10 @@ export function selectorMatches(selector: NodeSelector, labels: Readonly<Record<
 }
 
 /** Both selectors at once (a source's and its resource's): every requirement of each. */
-export function intersectSelectors(a: NodeSelector | undefined, b: NodeSelector | undefined): NodeSelector | undefined {
+export function intersectSelectors(
+  a: NodeSelector | undefined,
+  b: NodeSelector | undefined,
+): NodeSelector | undefined {
   if (!a) return b;
   if (!b) return a;
   const out: NodeSelector = {};
@@ -123,7 +132,8 @@ export function selectionLabels(
   const walk = (value: unknown, path: string, depth: number) => {
     if (depth > 6 || value === null || value === undefined) return;
     if (typeof value === 'object') {
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(v, `${path}.${k}`, depth + 1);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>))
+        walk(v, `${path}.${k}`, depth + 1);
       return;
     }
     out[path] = String(value);

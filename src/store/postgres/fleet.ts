@@ -61,7 +61,10 @@ export class PgFleetStore implements FleetStore {
       if (left !== undefined && left <= 0) return 'used';
       if (left !== undefined)
         await c.query('UPDATE enroll_tokens SET uses_left = uses_left - 1 WHERE hash = $1', [hash]);
-      return { ...(JSON.parse(row.data) as EnrollTokenRecord), usesLeft: left === undefined ? undefined : left - 1 };
+      return {
+        ...(JSON.parse(row.data) as EnrollTokenRecord),
+        usesLeft: left === undefined ? undefined : left - 1,
+      };
     });
   }
 
@@ -77,11 +80,10 @@ export class PgFleetStore implements FleetStore {
 
   async claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
     const r = await this.writes.write((c) =>
-      c.query('INSERT INTO node_batches (node, batch_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-        node,
-        batchId,
-        at,
-      ]),
+      c.query(
+        'INSERT INTO node_batches (node, batch_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [node, batchId, at],
+      ),
     );
     return r.rowCount === 1;
   }

@@ -15,7 +15,8 @@ export class SqliteFleetStore implements FleetStore {
   }
 
   async getNode(name: string): Promise<NodeRecord | undefined> {
-    const row = this.db.prepare('SELECT data FROM nodes WHERE name = ?').get(name) as { data: string } | undefined;
+    const row = this.db.prepare('SELECT data FROM nodes WHERE name = ?').get(name) as
+      { data: string } | undefined;
     return row ? (JSON.parse(row.data) as NodeRecord) : undefined;
   }
 
@@ -26,8 +27,7 @@ export class SqliteFleetStore implements FleetStore {
 
   async nodeByTokenHash(hash: string): Promise<NodeRecord | undefined> {
     const row = this.db.prepare('SELECT data FROM nodes WHERE token_hash = ?').get(hash) as
-      | { data: string }
-      | undefined;
+      { data: string } | undefined;
     return row ? (JSON.parse(row.data) as NodeRecord) : undefined;
   }
 
@@ -53,9 +53,10 @@ export class SqliteFleetStore implements FleetStore {
   }
 
   async listEnrollTokens(): Promise<EnrollTokenRecord[]> {
-    const rows = this.db
-      .prepare('SELECT uses_left, data FROM enroll_tokens ORDER BY rowid')
-      .all() as Array<{ uses_left: number | null; data: string }>;
+    const rows = this.db.prepare('SELECT uses_left, data FROM enroll_tokens ORDER BY rowid').all() as Array<{
+      uses_left: number | null;
+      data: string;
+    }>;
     return rows.map((r) => ({
       ...(JSON.parse(r.data) as EnrollTokenRecord),
       usesLeft: r.uses_left === null ? undefined : r.uses_left,
@@ -64,7 +65,9 @@ export class SqliteFleetStore implements FleetStore {
 
   async claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
     const r = this.db
-      .prepare('INSERT INTO node_batches (node, batch_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+      .prepare(
+        'INSERT INTO node_batches (node, batch_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      )
       .run(node, batchId, at);
     return r.changes === 1;
   }

@@ -687,5 +687,4 @@ function auditFromRow(r: AuditRow): AuditEntry {
     prevHash: r.prev_hash,
     hash: r.hash,
   };
-
 }
