@@ -48,6 +48,8 @@ export interface NodeRecord {
   batches: number;
   droppedBatches: number;
   tokenRotatedAt?: string;
+  /** An admin asked the agent to rotate its credential at its next contact. */
+  rotateRequestedAt?: string;
   revokedAt?: string;
   revokedBy?: string;
 }

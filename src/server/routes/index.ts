@@ -9,6 +9,7 @@ import type { Routes } from '../route.js';
 import * as alerts from './alerts.js';
 import * as approvals from './approvals.js';
 import * as facts from './facts.js';
+import * as fleet from './fleet.js';
 import * as history from './history.js';
 import * as operations from './operations.js';
 import * as probes from './probes.js';
@@ -34,4 +35,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   facts.mount,
   trends.mount,
   retention.mount,
+  fleet.mount,
 ];
