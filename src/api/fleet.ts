@@ -12,6 +12,8 @@ import { SetpointError } from '../errors.js';
 import { assignRevision, type Assignment } from '../fleet/assignment.js';
 import { NodeSetCache, selectFor, type NodeSet } from '../fleet/compile.js';
 import { countStatus, type ReportBatch } from '../fleet/report.js';
+import type { Enrolment } from '../fleet/protocol.js';
+export type { Enrolment } from '../fleet/protocol.js';
 import { NAME_PATTERN, type Resource } from '../manifest/index.js';
 import { signDigest } from '../source/signing.js';
 import type { EnrollTokenRecord, NodeRecord } from '../store/index.js';
@@ -91,17 +93,6 @@ export async function createEnrollToken(
 
 export async function listEnrollTokens(ctx: ApiContext): Promise<EnrollTokenInfo[]> {
   return (await (await ctx.store()).listEnrollTokens()).map(({ hash: _h, ...info }) => info);
-}
-
-/** What an agent gets back when it enrols. */
-export interface Enrolment {
-  name: string;
-  /** The node's credential: shown this once, stored only as a sha256. */
-  token: string;
-  labels: Record<string, string>;
-  /** The public key node sets are signed with, when the project requires signed revisions. */
-  publicKey?: string;
-  checkIntervalMs: number;
 }
 
 export async function enroll(

@@ -60,6 +60,7 @@ export type { DriftTrend, DriftPoint, TrendOptions } from './trends.js';
 export { SetpointError } from '../errors.js';
 export { percentiles } from './figures.js';
 export { verifyAuditFile } from './audit.js';
+export { startAgent, defaultAgentState, type AgentOptions, type RunningAgent } from './agent.js';
 export { SCHEMA_FILES, schemaFiles, manifestSchema, settingsSchema } from './json-schemas.js';
 
 export class Setpoint {
