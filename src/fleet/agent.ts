@@ -212,22 +212,32 @@ export class AgentLink {
 
   /** Uploads buffered batches, oldest first, until one fails. */
   flush(): Promise<void> {
-    this.flushing ??= (async () => {
-      try {
-        for (const batch of this.options.buffer.pending()) {
+    if (!this.flushing) {
+      const run = this.upload();
+      this.flushing = run;
+      // Cleared after the run, never before it is set (an empty buffer finishes at once).
+      void run.finally(() => {
+        if (this.flushing === run) this.flushing = undefined;
+      });
+    }
+    return this.flushing;
+  }
+
+  private async upload(): Promise<void> {
+    await Promise.resolve();
+    try {
+      // Until empty: batches added while uploading go too.
+      for (let pending = this.options.buffer.pending(); pending.length; pending = this.options.buffer.pending())
+        for (const batch of pending) {
           await this.options.client.report(batch);
           this.options.buffer.delivered(batch.id);
         }
-      } catch (err) {
-        if (err instanceof NodeRefusedError) this.refused = true;
-        this.options.logger.warn(
-          { err: (err as Error).message, buffered: this.options.buffer.size() },
-          'cannot upload reports; kept on disk',
-        );
-      } finally {
-        this.flushing = undefined;
-      }
-    })();
-    return this.flushing;
+    } catch (err) {
+      if (err instanceof NodeRefusedError) this.refused = true;
+      this.options.logger.warn(
+        { err: (err as Error).message, buffered: this.options.buffer.size() },
+        'cannot upload reports; kept on disk',
+      );
+    }
   }
 }
