@@ -21,15 +21,19 @@ const srv = join(root, 'server');
 const children: ChildProcess[] = [];
 
 function cli(args: string[], cwd = srv): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function start(args: string[], cwd = srv): { child: ChildProcess; output: () => string } {
   let out = '';
   const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   children.push(child);
   return { child, output: () => out };
 }
@@ -95,14 +99,21 @@ async function stopServe(): Promise<void> {
   await exited;
 }
 
-function nodes(): Array<{ name: string; counts: { inSync: number; total: number }; appliedRevision?: string; batches: number }> {
+function nodes(): Array<{
+  name: string;
+  counts: { inSync: number; total: number };
+  appliedRevision?: string;
+  batches: number;
+}> {
   const r = cli(['nodes', '--json']);
   assert.equal(r.status, 0, r.stderr);
   return (JSON.parse(r.stdout) as { items: ReturnType<typeof nodes> }).items;
 }
 
 function tokenOf(name: string): string {
-  return (JSON.parse(readFileSync(join(root, 'agents', name, 'credential.json'), 'utf8')) as { token: string }).token;
+  return (
+    JSON.parse(readFileSync(join(root, 'agents', name, 'credential.json'), 'utf8')) as { token: string }
+  ).token;
 }
 
 describe('fleet: one serve, five agents', () => {
@@ -168,17 +179,26 @@ describe('fleet: one serve, five agents', () => {
       const l = nodes();
       return l.length === 5 && l.every((n) => n.counts.inSync === n.counts.total && n.counts.total > 0) && l;
     });
-    assert.deepEqual(listed.map((n) => n.name), ['p1', 'p2', 'p3', 's1', 's2']);
+    assert.deepEqual(
+      listed.map((n) => n.name),
+      ['p1', 'p2', 'p3', 's1', 's2'],
+    );
     const events = cli(['events', '-n', '500']).stdout;
     assert.match(events, /node p2: .*motd/);
   });
 
   it('refuses a node token for another node (403), an expired enrolment token and a revoked node (401)', async () => {
-    const other = await fetch(`${url}/api/v1/fleet/nodes/p2/desired`, { headers: { authorization: `Bearer ${tokenOf('p1')}` } });
+    const other = await fetch(`${url}/api/v1/fleet/nodes/p2/desired`, {
+      headers: { authorization: `Bearer ${tokenOf('p1')}` },
+    });
     assert.equal(other.status, 403);
-    const own = await fetch(`${url}/api/v1/fleet/nodes/p1/desired`, { headers: { authorization: `Bearer ${tokenOf('p1')}` } });
+    const own = await fetch(`${url}/api/v1/fleet/nodes/p1/desired`, {
+      headers: { authorization: `Bearer ${tokenOf('p1')}` },
+    });
     assert.equal(own.status, 200);
-    const asUser = await fetch(`${url}/api/v1/nodes`, { headers: { authorization: `Bearer ${tokenOf('p1')}` } });
+    const asUser = await fetch(`${url}/api/v1/nodes`, {
+      headers: { authorization: `Bearer ${tokenOf('p1')}` },
+    });
     assert.equal(asUser.status, 403);
     const short = cli(['nodes', 'enroll-token', '--ttl', '1s']).stdout.trim();
     const expires = Date.now() + 1000;
@@ -190,7 +210,9 @@ describe('fleet: one serve, five agents', () => {
     });
     assert.equal(late.status, 401);
     assert.equal(cli(['nodes', 'revoke', 's2']).status, 0);
-    const revoked = await fetch(`${url}/api/v1/fleet/nodes/s2/desired`, { headers: { authorization: `Bearer ${tokenOf('s2')}` } });
+    const revoked = await fetch(`${url}/api/v1/fleet/nodes/s2/desired`, {
+      headers: { authorization: `Bearer ${tokenOf('s2')}` },
+    });
     assert.equal(revoked.status, 401);
   });
 

@@ -92,7 +92,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     setDir: join(project, 'desired'),
     setRecordFile: join(state, 'set.json'),
     buffer: new ReportBuffer({ dir: join(state, 'reports'), maxBatches: options.maxBatches }),
-    collector: new ReportCollector({ store, cursorFile: join(state, 'report-cursor.json'), agentVersion: VERSION, node: credential.name }),
+    collector: new ReportCollector({
+      store,
+      cursorFile: join(state, 'report-cursor.json'),
+      agentVersion: VERSION,
+      node: credential.name,
+    }),
     logger: ctx.logger,
     checkIntervalMs: options.checkIntervalMs,
     waitSeconds: options.waitSeconds,
@@ -132,7 +137,11 @@ async function enrol(
     );
   const name = options.name ?? hostname().split('.')[0].toLowerCase();
   if (!NAME_PATTERN.test(name))
-    throw new SetpointError(`"${name}" cannot be a node name`, 'SETPOINT_INVALID_ARGUMENT', 'give --name with letters, digits, ".", "_" or "-"');
+    throw new SetpointError(
+      `"${name}" cannot be a node name`,
+      'SETPOINT_INVALID_ARGUMENT',
+      'give --name with letters, digits, ".", "_" or "-"',
+    );
   const facts = { ...builtinFacts(), node: { name, labels } } as unknown as Record<string, unknown>;
   const client = new FleetClient(options.server, undefined, name);
   const got = await client.enroll({ token: options.enrollToken, labels, facts, agentVersion: VERSION });
@@ -147,13 +156,22 @@ async function enrol(
   };
   writeCredential(credentialFile, credential);
   options.say?.(
-    `setpoint agent: enrolled as node ${got.name} with ${options.server} (labels ${Object.entries(got.labels).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}); credential in ${credentialFile}`,
+    `setpoint agent: enrolled as node ${got.name} with ${options.server} (labels ${
+      Object.entries(got.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || 'none'
+    }); credential in ${credentialFile}`,
   );
   return credential;
 }
 
 /** The agent's own project: its settings, the set's folder and the node's facts (`${facts.node.*}`). */
-function writeProject(state: string, credential: Credential, labels: Record<string, string>, resyncMs?: number): string {
+function writeProject(
+  state: string,
+  credential: Credential,
+  labels: Record<string, string>,
+  resyncMs?: number,
+): string {
   const project = join(state, 'project');
   mkdirSync(join(project, 'desired'), { recursive: true });
   mkdirSync(join(project, 'facts.d'), { recursive: true });
@@ -164,8 +182,14 @@ function writeProject(state: string, credential: Credential, labels: Record<stri
     log: { file: join(state, 'agent.log') },
     ...(resyncMs ? { reconcile: { resync: `${Math.round(resyncMs / 1000)}s` } } : {}),
   };
-  atomic(join(project, 'setpoint.yaml'), `# Written by setpoint agent at each start.\n${stringify(settings)}`);
-  atomic(join(project, 'facts.d', 'node.json'), JSON.stringify({ node: { name: credential.name, labels: credential.labels ?? labels } }) + '\n');
+  atomic(
+    join(project, 'setpoint.yaml'),
+    `# Written by setpoint agent at each start.\n${stringify(settings)}`,
+  );
+  atomic(
+    join(project, 'facts.d', 'node.json'),
+    JSON.stringify({ node: { name: credential.name, labels: credential.labels ?? labels } }) + '\n',
+  );
   return project;
 }
 

@@ -50,12 +50,16 @@ const stateOf = (ctx: ApiContext): FleetState => {
   return s;
 };
 
-const invalid = (message: string, hint: string) => new SetpointError(message, 'SETPOINT_INVALID_ARGUMENT', hint);
+const invalid = (message: string, hint: string) =>
+  new SetpointError(message, 'SETPOINT_INVALID_ARGUMENT', hint);
 
 function checkLabels(labels: Record<string, string>): void {
   for (const [k, v] of Object.entries(labels))
     if (!/^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/.test(k) || v.length > 253)
-      throw invalid(`invalid label ${k}=${v}`, 'labels are key=value; keys of letters, digits, ".", "_", "/" or "-"');
+      throw invalid(
+        `invalid label ${k}=${v}`,
+        'labels are key=value; keys of letters, digits, ".", "_", "/" or "-"',
+      );
 }
 
 export async function createEnrollToken(
@@ -97,11 +101,20 @@ export async function listEnrollTokens(ctx: ApiContext): Promise<EnrollTokenInfo
 
 export async function enroll(
   ctx: ApiContext,
-  input: { token: string; name: string; labels?: Record<string, string>; facts?: Record<string, unknown>; agentVersion?: string },
+  input: {
+    token: string;
+    name: string;
+    labels?: Record<string, string>;
+    facts?: Record<string, unknown>;
+    agentVersion?: string;
+  },
 ): Promise<Enrolment> {
   const store = await ctx.store();
   if (!NAME_PATTERN.test(input.name))
-    throw invalid(`invalid node name "${input.name}"`, 'letters, digits, ".", "_" or "-" (e.g. the hostname)');
+    throw invalid(
+      `invalid node name "${input.name}"`,
+      'letters, digits, ".", "_" or "-" (e.g. the hostname)',
+    );
   checkLabels(input.labels ?? {});
   const now = new Date().toISOString();
   const existing = await store.getNode(input.name);
@@ -113,7 +126,12 @@ export async function enroll(
     );
   const used = await store.useEnrollToken(hashToken(input.token), now);
   if (typeof used === 'string') {
-    await ctx.audit('node.enroll', { time: now, actor: `node:${input.name}`, result: 'refused', detail: { reason: used } });
+    await ctx.audit('node.enroll', {
+      time: now,
+      actor: `node:${input.name}`,
+      result: 'refused',
+      detail: { reason: used },
+    });
     throw new SetpointError(
       used === 'unknown'
         ? 'unknown enrolment token'
@@ -173,7 +191,11 @@ function signingKey(ctx: ApiContext): string | undefined {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new SetpointError(`cannot read fleet.signingKey ${file}: ${(err as Error).message}`, 'SETPOINT_FLEET_UNSIGNED', 'make one with `setpoint keygen`');
+    throw new SetpointError(
+      `cannot read fleet.signingKey ${file}: ${(err as Error).message}`,
+      'SETPOINT_FLEET_UNSIGNED',
+      'make one with `setpoint keygen`',
+    );
   }
 }
 
@@ -209,7 +231,12 @@ function cacheOf(ctx: ApiContext): NodeSetCache {
 
 async function nodeNamed(ctx: ApiContext, name: string): Promise<NodeRecord> {
   const node = await (await ctx.store()).getNode(name);
-  if (!node) throw new SetpointError(`no node named ${name}`, 'SETPOINT_NOT_FOUND', '`setpoint nodes` lists the enrolled nodes');
+  if (!node)
+    throw new SetpointError(
+      `no node named ${name}`,
+      'SETPOINT_NOT_FOUND',
+      '`setpoint nodes` lists the enrolled nodes',
+    );
   return node;
 }
 
@@ -272,9 +299,14 @@ function info(ctx: ApiContext, n: NodeRecord, current: CurrentDesired | undefine
   };
 }
 
-export async function revokeNode(ctx: ApiContext, name: string, options: ActorOption = {}): Promise<NodeInfo> {
+export async function revokeNode(
+  ctx: ApiContext,
+  name: string,
+  options: ActorOption = {},
+): Promise<NodeInfo> {
   const node = await nodeNamed(ctx, name);
-  if (node.revokedAt) throw new SetpointError(`node ${name} is already revoked`, 'SETPOINT_CONFLICT', 'nothing to do');
+  if (node.revokedAt)
+    throw new SetpointError(`node ${name} is already revoked`, 'SETPOINT_CONFLICT', 'nothing to do');
   const now = new Date().toISOString();
   const actor = options.actor ?? ctx.actor;
   const revoked = { ...node, revokedAt: now, revokedBy: actor };
@@ -288,18 +320,35 @@ export async function rotateNodeToken(ctx: ApiContext, name: string): Promise<{ 
   const node = await nodeNamed(ctx, name);
   const token = generateNodeToken();
   const now = new Date().toISOString();
-  await (await ctx.store()).putNode({ ...node, tokenHash: hashToken(token), tokenRotatedAt: now, rotateRequestedAt: undefined });
-  await ctx.audit('node.rotate', { time: now, actor: `node:${name}`, result: 'rotated', detail: { node: name } });
+  await (
+    await ctx.store()
+  ).putNode({ ...node, tokenHash: hashToken(token), tokenRotatedAt: now, rotateRequestedAt: undefined });
+  await ctx.audit('node.rotate', {
+    time: now,
+    actor: `node:${name}`,
+    result: 'rotated',
+    detail: { node: name },
+  });
   return { token };
 }
 
 /** Asks the node's agent to rotate its credential at its next contact. */
-export async function requestRotation(ctx: ApiContext, name: string, options: ActorOption = {}): Promise<void> {
+export async function requestRotation(
+  ctx: ApiContext,
+  name: string,
+  options: ActorOption = {},
+): Promise<void> {
   const node = await nodeNamed(ctx, name);
-  if (node.revokedAt) throw new SetpointError(`node ${name} is revoked`, 'SETPOINT_CONFLICT', 'enrol it again instead');
+  if (node.revokedAt)
+    throw new SetpointError(`node ${name} is revoked`, 'SETPOINT_CONFLICT', 'enrol it again instead');
   const now = new Date().toISOString();
   await (await ctx.store()).putNode({ ...node, rotateRequestedAt: now });
-  await ctx.audit('node.rotate-request', { time: now, actor: options.actor ?? ctx.actor, result: 'requested', detail: { node: name } });
+  await ctx.audit('node.rotate-request', {
+    time: now,
+    actor: options.actor ?? ctx.actor,
+    result: 'requested',
+    detail: { node: name },
+  });
 }
 
 /** The node was heard from (a poll): its last-seen time, written at most every 15 s. */

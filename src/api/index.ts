@@ -392,7 +392,10 @@ export class Setpoint {
       return n && !n.revokedAt ? { name: n.name } : undefined;
     });
   }
-  acceptNodeReport(name: string, batch: Parameters<typeof fleet.acceptReport>[2]): ReturnType<typeof fleet.acceptReport> {
+  acceptNodeReport(
+    name: string,
+    batch: Parameters<typeof fleet.acceptReport>[2],
+  ): ReturnType<typeof fleet.acceptReport> {
     return fleet.acceptReport(this.ctx, name, batch);
   }
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { verifyDigest } from '../source/signing.js';
 import type { Logger } from '../telemetry/index.js';
-import { NodeRefusedError, type FleetClient, type SetPoll } from './client.js';
+import { NodeRefusedError, type FleetClient } from './client.js';
 import type { ReportCollector } from './collector.js';
 import { setDigest, type NodeSet } from './compile.js';
 import { writeCredential, type Credential } from './credential.js';
@@ -118,8 +118,13 @@ export class AgentLink {
         continue;
       }
       try {
-        const answer = await client.desired(this.record?.digest, this.options.waitSeconds ?? 30, this.abort.signal);
-        if (this.failures > 0) logger.info({ server: this.options.credential.server }, 'server reachable again');
+        const answer = await client.desired(
+          this.record?.digest,
+          this.options.waitSeconds ?? 30,
+          this.abort.signal,
+        );
+        if (this.failures > 0)
+          logger.info({ server: this.options.credential.server }, 'server reachable again');
         this.failures = 0;
         if (answer.rotate) await this.rotate();
         if (!('unchanged' in answer)) this.apply(answer);
@@ -132,7 +137,8 @@ export class AgentLink {
           continue;
         }
         this.failures++;
-        const wait = Math.min(this.checkMs, 500 * 2 ** Math.min(this.failures, 10)) * (0.5 + Math.random() * 0.5);
+        const wait =
+          Math.min(this.checkMs, 500 * 2 ** Math.min(this.failures, 10)) * (0.5 + Math.random() * 0.5);
         logger.warn(
           { err: (err as Error).message, retryInMs: Math.round(wait) },
           'cannot get the set from the server; enforcing the last set',
@@ -156,7 +162,8 @@ export class AgentLink {
   private apply(set: NodeSet): void {
     const { logger, credential } = this.options;
     // The digest is recomputed here: a set whose documents do not match its digest is not the server's.
-    if (setDigest(set.documents) !== set.digest) throw new Error(`set ${set.digest.slice(0, 12)} does not match its digest`);
+    if (setDigest(set.documents) !== set.digest)
+      throw new Error(`set ${set.digest.slice(0, 12)} does not match its digest`);
     if (credential.publicKey) verifyDigest(set.digest, set.signature, credential.publicKey);
     const file = join(this.options.setDir, 'set.yaml');
     if (set.documents.length === 0) rmSync(file, { force: true });
@@ -227,7 +234,11 @@ export class AgentLink {
     await Promise.resolve();
     try {
       // Until empty: batches added while uploading go too.
-      for (let pending = this.options.buffer.pending(); pending.length; pending = this.options.buffer.pending())
+      for (
+        let pending = this.options.buffer.pending();
+        pending.length;
+        pending = this.options.buffer.pending()
+      )
         for (const batch of pending) {
           await this.options.client.report(batch);
           this.options.buffer.delivered(batch.id);

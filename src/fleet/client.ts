@@ -7,7 +7,10 @@ import type { ReportBatch } from './report.js';
 /** The server could not be reached, or answered 5xx: the agent keeps enforcing and retries. */
 export class ServerUnavailableError extends SetpointError {
   constructor(message: string, cause?: unknown) {
-    super(message, 'SETPOINT_SERVER_UNREACHABLE', { hint: 'the agent keeps enforcing its last set and retries', cause });
+    super(message, 'SETPOINT_SERVER_UNREACHABLE', {
+      hint: 'the agent keeps enforcing its last set and retries',
+      cause,
+    });
   }
 }
 
@@ -20,7 +23,8 @@ export class NodeRefusedError extends SetpointError {
   }
 }
 
-export type SetPoll = (NodeSet & { rotate?: boolean }) | { unchanged: true; digest: string; rotate?: boolean };
+export type SetPoll =
+  (NodeSet & { rotate?: boolean }) | { unchanged: true; digest: string; rotate?: boolean };
 
 export class FleetClient {
   constructor(
@@ -75,7 +79,12 @@ export class FleetClient {
 
   desired(digest: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<SetPoll> {
     const q = new URLSearchParams({ wait: String(waitSeconds), ...(digest ? { digest } : {}) });
-    return this.call('GET', `/api/v1/fleet/nodes/${encodeURIComponent(this.name)}/desired?${q}`, undefined, signal);
+    return this.call(
+      'GET',
+      `/api/v1/fleet/nodes/${encodeURIComponent(this.name)}/desired?${q}`,
+      undefined,
+      signal,
+    );
   }
 
   report(batch: ReportBatch): Promise<{ accepted: boolean; duplicate: boolean }> {

@@ -90,7 +90,10 @@ export class ReportCollector {
       ...(set.revision ? { revision: set.revision } : {}),
       ...(statusChanged || heartbeat ? { status } : {}),
       // Revision ids: the server's revision the set came from, not the agent's local folder digest.
-      events: events.map(({ seq: _s, runId: _r, ...e }) => ({ ...e, revisionId: set.revision ?? e.revisionId })),
+      events: events.map(({ seq: _s, runId: _r, ...e }) => ({
+        ...e,
+        revisionId: set.revision ?? e.revisionId,
+      })),
       episodes: episodes.map(({ id: _id, ...e }) => e),
       audit: audit.map(({ seq: _s, prevHash: _p, hash, ...a }) => ({
         ...a,

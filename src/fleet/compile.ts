@@ -14,7 +14,12 @@ import type { Assignment } from './assignment.js';
 /** One resource as a manifest document. */
 export interface NodeDocument {
   kind: string;
-  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec: unknown;
   dependsOn?: string[];
   lifecycle?: Resource['lifecycle'];
@@ -38,7 +43,10 @@ export function nodeLabels(node: Pick<NodeRecord, 'labels' | 'facts'>): Record<s
 }
 
 /** The resources of `resources` that select the node. */
-export function selectFor(node: Pick<NodeRecord, 'labels' | 'facts'>, resources: readonly Resource[]): Resource[] {
+export function selectFor(
+  node: Pick<NodeRecord, 'labels' | 'facts'>,
+  resources: readonly Resource[],
+): Resource[] {
   const labels = nodeLabels(node);
   return resources.filter((r) => r.nodeSelector && selectorMatches(r.nodeSelector, labels));
 }
@@ -49,10 +57,14 @@ const LATER = /^(facts(\.[A-Za-z0-9_-]+)+|replica(\s*\+\s*\d+)?)$/;
 /** Literal `${x}` (rendered from `$${x}`) is written `$${x}` again; `${facts.*}` and `${replica}` are for the node. */
 function escape(value: unknown): unknown {
   if (typeof value === 'string')
-    return value.includes('${') ? value.replace(REF, (ref, name: string) => (LATER.test(name) ? ref : `$${ref}`)) : value;
+    return value.includes('${')
+      ? value.replace(REF, (ref, name: string) => (LATER.test(name) ? ref : `$${ref}`))
+      : value;
   if (Array.isArray(value)) return value.map(escape);
   if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, escape(v)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, escape(v)]),
+    );
   return value;
 }
 
@@ -113,7 +125,8 @@ export class NodeSetCache {
     if (!sets) {
       sets = new Map();
       this.byAssignment.set(assignment.resources, sets);
-      while (this.byAssignment.size > this.keep) this.byAssignment.delete(this.byAssignment.keys().next().value!);
+      while (this.byAssignment.size > this.keep)
+        this.byAssignment.delete(this.byAssignment.keys().next().value!);
     }
     const key = assignment.revision + '\0' + selected.map((r) => r.id).join('\0');
     let set = sets.get(key);

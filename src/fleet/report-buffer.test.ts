@@ -25,7 +25,10 @@ describe('ReportBuffer', () => {
     b.add(batch('b'));
     const again = new ReportBuffer({ dir: d });
     again.add(batch('c'));
-    assert.deepEqual(again.pending().map((x) => x.id), ['a', 'b', 'c']);
+    assert.deepEqual(
+      again.pending().map((x) => x.id),
+      ['a', 'b', 'c'],
+    );
     assert.equal(statSync(d).mode & 0o777, 0o700);
   });
 
@@ -40,10 +43,19 @@ describe('ReportBuffer', () => {
     const b = new ReportBuffer({ dir: dir(), maxBatches: 3 });
     for (const id of ['a', 'b', 'c', 'd', 'e']) b.add(batch(id));
     const pending = b.pending();
-    assert.deepEqual(pending.map((x) => x.id), ['c', 'd', 'e']);
+    assert.deepEqual(
+      pending.map((x) => x.id),
+      ['c', 'd', 'e'],
+    );
     assert.equal(pending[0].dropped, 2);
     b.delivered('c');
     assert.equal(b.dropped(), 0);
-    assert.deepEqual(b.pending().map((x) => [x.id, x.dropped]), [['d', 0], ['e', 0]]);
+    assert.deepEqual(
+      b.pending().map((x) => [x.id, x.dropped]),
+      [
+        ['d', 0],
+        ['e', 0],
+      ],
+    );
   });
 });

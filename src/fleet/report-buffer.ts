@@ -51,7 +51,9 @@ export class ReportBuffer {
 
   /** Waiting batches, oldest first; the first carries the count dropped so far. */
   pending(): ReportBatch[] {
-    const out = this.files().map((f) => JSON.parse(readFileSync(join(this.options.dir, f), 'utf8')) as ReportBatch);
+    const out = this.files().map(
+      (f) => JSON.parse(readFileSync(join(this.options.dir, f), 'utf8')) as ReportBatch,
+    );
     if (out.length) out[0] = { ...out[0], dropped: out[0].dropped + this.dropped() };
     return out;
   }

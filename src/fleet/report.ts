@@ -1,5 +1,11 @@
 /** What an agent uploads: one batch of its node's status, events, drift episodes and audit entries. */
-import type { AuditInput, DriftEpisode, EventRecord, NodeCounts, NodeResourceStatus } from '../store/index.js';
+import type {
+  AuditInput,
+  DriftEpisode,
+  EventRecord,
+  NodeCounts,
+  NodeResourceStatus,
+} from '../store/index.js';
 
 export interface ReportBatch {
   /** Names the batch's content (its cursor ranges): a retry, even after a restart, has the same id. */

@@ -64,7 +64,7 @@ describe('NodeSelectorSchema', () => {
       ],
     });
     assert.equal(r.success, false);
-    const paths = r.error!.issues.map((i) => i.path.join('.'));
+    const paths = r.error.issues.map((i) => i.path.join('.'));
     assert.deepEqual(paths, ['matchExpressions.0.values', 'matchExpressions.1.values']);
   });
   it('refuses an unknown operator and unknown fields', () => {

@@ -136,7 +136,8 @@ export function selectionLabels(
         walk(v, `${path}.${k}`, depth + 1);
       return;
     }
-    out[path] = String(value);
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      out[path] = String(value);
   };
   walk(facts, 'facts', 0);
   return { ...out, ...labels };

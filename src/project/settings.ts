@@ -133,7 +133,7 @@ export const SettingsSchema = z
             'Private key (PEM, from `setpoint keygen`) the server signs each node set with; needed when a source requires signed revisions.',
           ),
         checkInterval: DurationSchema.optional().describe(
-          "How often an agent checks in besides its long poll (jittered ±10%); a node is offline after 3 of them without a report. Defaults to 5m.",
+          'How often an agent checks in besides its long poll (jittered ±10%); a node is offline after 3 of them without a report. Defaults to 5m.',
         ),
         behindAfter: DurationSchema.optional().describe(
           'A node still on an older set than the current one after this long raises an alert. Defaults to 10m.',

@@ -149,7 +149,12 @@ export function verifyDigest(digest: string, sig: DigestSignature | undefined, p
       `the set ${digest.slice(0, 12)} is not signed, and signed sets are required`,
       'the server signs node sets with fleet.signingKey in its setpoint.yaml',
     );
-  const ok = verify(null, Buffer.from(digest, 'utf8'), createPublicKey(publicKeyPem), Buffer.from(sig.signature, 'base64'));
+  const ok = verify(
+    null,
+    Buffer.from(digest, 'utf8'),
+    createPublicKey(publicKeyPem),
+    Buffer.from(sig.signature, 'base64'),
+  );
   if (!ok)
     throw new SignatureError(
       `the signature over set ${digest.slice(0, 12)} does not verify with key ${keyId(publicKeyPem)}`,

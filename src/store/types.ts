@@ -7,7 +7,7 @@ import type { Condition, HealthStatus, HeldReason, SyncStatus } from '../health/
 import type { Diagnostic, Lifecycle, ResourceId } from '../manifest/index.js';
 import type { AlertStore } from './alerts.js';
 import type { ViolationStore } from './violations.js';
-import type { FleetStore } from './fleet.js';
+import type { FleetStore } from './nodes.js';
 import type { Role } from '../auth/roles.js';
 
 /** A change as stored: values truncated, secrets never present. */
@@ -393,7 +393,7 @@ export type PruneCounts = Record<
   number
 >;
 
-/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts, nodes in fleet.ts. */
+/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts, nodes in nodes.ts. */
 export interface Store extends AlertStore, ViolationStore, FleetStore {
   /** A random per-store salt for keyed digests of secrets. */
   salt(): Promise<string>;

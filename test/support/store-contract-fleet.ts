@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { NodeRecord } from '../../src/store/fleet.js';
+import type { NodeRecord } from '../../src/store/nodes.js';
 import type { Store } from '../../src/store/types.js';
 
 const node = (name: string, tokenHash: string, o: Partial<NodeRecord> = {}): NodeRecord => ({

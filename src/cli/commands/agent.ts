@@ -20,10 +20,22 @@ export function register(program: Command): void {
     .description(
       "run on a node: enrol with a setpoint server (--server URL), then enforce the node's set continuously (drift repair, policies, windows), also while the server is away; --state PATH is the agent's folder (default /var/lib/setpoint-agent as root, else ~/.setpoint-agent)",
     )
-    .option('--enroll-token <token>', 'enrolment token from `setpoint nodes enroll-token`; needed the first time')
+    .option(
+      '--enroll-token <token>',
+      'enrolment token from `setpoint nodes enroll-token`; needed the first time',
+    )
     .option('--name <name>', 'the node name (default: the host name)')
-    .option('--label <key=value>', 'a label of this node (repeatable); the enrolment token labels win', collect, [])
-    .option('--check-interval <duration>', "periodic check besides the long poll (default: the server's fleet.checkInterval, 5m)", parseDurationOption)
+    .option(
+      '--label <key=value>',
+      'a label of this node (repeatable); the enrolment token labels win',
+      collect,
+      [],
+    )
+    .option(
+      '--check-interval <duration>',
+      "periodic check besides the long poll (default: the server's fleet.checkInterval, 5m)",
+      parseDurationOption,
+    )
     .option('--resync <duration>', 'full local resync period (default 5m)', parseDurationOption)
     .action(
       async (

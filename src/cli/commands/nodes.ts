@@ -21,7 +21,9 @@ export function register(program: Command): void {
           return;
         }
         if (list.length === 0) {
-          o.out('No nodes. `setpoint nodes enroll-token --ttl 1h` makes a token for `setpoint agent --enroll-token`.');
+          o.out(
+            'No nodes. `setpoint nodes enroll-token --ttl 1h` makes a token for `setpoint agent --enroll-token`.',
+          );
           return;
         }
         o.out(
@@ -52,14 +54,29 @@ export function register(program: Command): void {
 
   nodes
     .command('enroll-token')
-    .description('make an enrolment token for `setpoint agent --enroll-token`; printed once, stored as a sha256')
+    .description(
+      'make an enrolment token for `setpoint agent --enroll-token`; printed once, stored as a sha256',
+    )
     .option('--ttl <duration>', 'how long it can be used (default 1h)', parseDurationOption)
-    .option('--labels <key=value,...>', 'labels every node enrolled with it gets (comma-separated or repeated)', collect, [])
-    .option('--uses <n>', 'how many nodes may enrol with it (default: any number until it expires)', parseIntOption)
+    .option(
+      '--labels <key=value,...>',
+      'labels every node enrolled with it gets (comma-separated or repeated)',
+      collect,
+      [],
+    )
+    .option(
+      '--uses <n>',
+      'how many nodes may enrol with it (default: any number until it expires)',
+      parseIntOption,
+    )
     .action((opts: { ttl?: number; labels: string[]; uses?: number }, cmd: Command) =>
       runClient(cmd, async (api, o) => {
         const labels = parseLabels(opts.labels.flatMap((l) => l.split(',')).filter(Boolean));
-        const { token, info } = await api.createEnrollToken({ ttlMs: opts.ttl ?? 3_600_000, labels, uses: opts.uses });
+        const { token, info } = await api.createEnrollToken({
+          ttlMs: opts.ttl ?? 3_600_000,
+          labels,
+          uses: opts.uses,
+        });
         if (o.json) {
           o.printJson({ token, ...info });
           return;
@@ -75,7 +92,9 @@ export function register(program: Command): void {
 
   nodes
     .command('revoke')
-    .description("revoke a node's credential: its agent is refused from now on (it keeps enforcing its last set)")
+    .description(
+      "revoke a node's credential: its agent is refused from now on (it keeps enforcing its last set)",
+    )
     .argument('<name>')
     .action((name: string, _opts: unknown, cmd: Command) =>
       runClient(cmd, async (api, o) => {

@@ -65,7 +65,10 @@ function current(ctx: ServerContext): CurrentDesired | undefined {
 
 function ownNode(principal: Principal, name: string): void {
   if (principal.node !== name)
-    throw forbidden(`node ${principal.node} may not act for node ${name}`, 'a node reads and reports only for itself');
+    throw forbidden(
+      `node ${principal.node} may not act for node ${name}`,
+      'a node reads and reports only for itself',
+    );
 }
 
 const labels = z.record(z.string(), z.string());
@@ -141,9 +144,20 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       digest: z.string().optional(),
       revision: z.string().optional(),
       status: z.array(z.looseObject({ id: z.string(), sync: z.string(), health: z.string() })).optional(),
-      events: z.array(z.looseObject({ time: z.string(), type: z.string(), reason: z.string(), message: z.string() })),
-      episodes: z.array(z.looseObject({ resourceId: z.string(), kind: z.string(), detectedAt: z.string(), recordedAt: z.string() })),
-      audit: z.array(z.looseObject({ time: z.string(), actor: z.string(), action: z.string(), result: z.string() })),
+      events: z.array(
+        z.looseObject({ time: z.string(), type: z.string(), reason: z.string(), message: z.string() }),
+      ),
+      episodes: z.array(
+        z.looseObject({
+          resourceId: z.string(),
+          kind: z.string(),
+          detectedAt: z.string(),
+          recordedAt: z.string(),
+        }),
+      ),
+      audit: z.array(
+        z.looseObject({ time: z.string(), actor: z.string(), action: z.string(), result: z.string() }),
+      ),
       dropped: z.number().int().min(0),
     }),
     response: { schema: C.ReportAcceptedSchema },
@@ -193,7 +207,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     method: 'GET',
     path: '/api/v1/nodes/:name/set',
     tag: 'fleet',
-    summary: "Get the set a node gets now (what render --node prints)",
+    summary: 'Get the set a node gets now (what render --node prints)',
     auth: 'viewer',
     response: { schema: C.NodeSetSchema },
     handler: async (c, { params }) => c.json(await api.nodeSet(params.name, current(ctx))),
@@ -204,7 +218,8 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     path: '/api/v1/nodes/enroll-tokens',
     tag: 'fleet',
     summary: 'Create an enrolment token',
-    description: 'Shown this once; stored as a sha256. Its labels go to every node that enrols with it. Audited.',
+    description:
+      'Shown this once; stored as a sha256. Its labels go to every node that enrols with it. Audited.',
     auth: 'admin',
     body: z.strictObject({
       ttlMs: z.number().int().min(1000),
@@ -224,7 +239,8 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     description: 'Its agent is refused (401) from now on; enrol it again to bring it back. Audited.',
     auth: 'admin',
     response: { schema: C.NodeInfoSchema },
-    handler: async (c, { params, principal }) => c.json(await api.revokeNode(params.name, { actor: principal.name })),
+    handler: async (c, { params, principal }) =>
+      c.json(await api.revokeNode(params.name, { actor: principal.name })),
   });
 
   routes.add({

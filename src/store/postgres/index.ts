@@ -44,8 +44,8 @@ import { PgLeases } from './leases.js';
 import { PgWrites } from './writes.js';
 import { migratePostgres } from './migrate.js';
 import { PgAlertStore } from './alerts.js';
-import { PgFleetStore } from './fleet.js';
-import type { EnrollRefusal, EnrollTokenRecord, NodeRecord } from '../fleet.js';
+import { PgFleetStore } from './nodes.js';
+import type { EnrollRefusal, EnrollTokenRecord, NodeRecord } from '../nodes.js';
 import { PgViolationStore } from './violations.js';
 
 export type PostgresStoreOptions = PgPoolOptions;
@@ -569,7 +569,7 @@ export class PostgresStore implements Store {
     return this.violations.violationTotals(options);
   }
 
-  // The fleet (migration 10), in ./fleet.ts.
+  // The fleet (migration 10), in ./nodes.ts.
   private fleetImpl: PgFleetStore | undefined;
   private get fleet(): PgFleetStore {
     return (this.fleetImpl ??= new PgFleetStore(this.db, this.writes));

@@ -45,8 +45,8 @@ import { anchorPathFor } from '../audit-anchor.js';
 import { StateGuard } from '../guard.js';
 import { runFromRow, SqliteWrites } from './writes.js';
 import { SqliteAlertStore } from './alerts.js';
-import { SqliteFleetStore } from './fleet.js';
-import type { EnrollRefusal, EnrollTokenRecord, NodeRecord } from '../fleet.js';
+import { SqliteFleetStore } from './nodes.js';
+import type { EnrollRefusal, EnrollTokenRecord, NodeRecord } from '../nodes.js';
 import { SqliteViolationStore } from './violations.js';
 import type { ViolationQuery, ViolationRecord, ViolationTotal } from '../violations.js';
 import type { AlertAck, AlertFilter, AlertRecord, SilenceRecord, SliSample } from '../alerts.js';
@@ -634,7 +634,7 @@ export class SqliteStore implements Store {
     return this.violations.violationTotals(options);
   }
 
-  // The fleet (migration 10), in ./fleet.ts.
+  // The fleet (migration 10), in ./nodes.ts.
   private fleetImpl: SqliteFleetStore | undefined;
   private get fleet(): SqliteFleetStore {
     return (this.fleetImpl ??= new SqliteFleetStore(this.db));

@@ -1,6 +1,6 @@
 /** SQLite side of the fleet (tables of migration 10); see ../fleet.ts. */
 import type Database from 'better-sqlite3';
-import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from '../fleet.js';
+import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from '../nodes.js';
 
 export class SqliteFleetStore implements FleetStore {
   constructor(private readonly db: Database.Database) {}

@@ -1,5 +1,5 @@
 /** PostgreSQL side of the fleet (tables of migration 10), as in ../sqlite/fleet.ts. */
-import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from '../fleet.js';
+import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from '../nodes.js';
 import type { PgPool } from './pool.js';
 import type { PgWrites } from './writes.js';
 
