@@ -654,3 +654,90 @@ export function outputSchema(name: string): Record<string, unknown> | undefined 
     ...(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>),
   };
 }
+
+// --- the fleet ---
+
+const labelsSchema = () => z.record(z.string(), z.string());
+
+export const NodeCountsSchema = z.object({
+  total: z.number().int(),
+  inSync: z.number().int(),
+  drifted: z.number().int(),
+  failed: z.number().int(),
+});
+
+export const NodeInfoSchema = z
+  .looseObject({
+    name: str(),
+    labels: labelsSchema(),
+    facts: z.record(z.string(), z.unknown()),
+    enrolledAt: time(),
+    enrolledWith: opt(str()),
+    lastSeenAt: opt(time()),
+    agentVersion: opt(str()),
+    appliedDigest: opt(str()),
+    appliedRevision: opt(str()),
+    desiredDigest: opt(str()),
+    counts: NodeCountsSchema,
+    batches: z.number().int(),
+    droppedBatches: z.number().int(),
+    behind: z.boolean().describe('Its agent holds an older set than the current one'),
+    offline: z.boolean().describe('No report for three check intervals'),
+    revokedAt: opt(time()),
+    revokedBy: opt(str()),
+  })
+  .describe('An enrolled node');
+
+export const NodeResourceStatusSchema = z.looseObject({
+  id: str(),
+  sync: str(),
+  health: str(),
+  lastAppliedRevision: opt(str()),
+  driftedSince: opt(str()),
+  lastError: opt(str()),
+});
+
+export const NodeDetailSchema = z.looseObject({
+  ...NodeInfoSchema.shape,
+  resources: z.array(NodeResourceStatusSchema),
+});
+
+export const NodeSetSchema = z
+  .looseObject({
+    digest: str().describe('sha256 over the documents'),
+    revision: str(),
+    documents: z.array(z.looseObject({ kind: str(), metadata: z.looseObject({ name: str() }) })),
+    notes: z.array(str()),
+    signature: opt(z.looseObject({ algorithm: z.literal('ed25519'), keyId: str(), signature: str() })),
+    rotate: opt(z.boolean().describe('The agent is asked to rotate its credential')),
+  })
+  .describe("A node's compiled desired set");
+
+export const NodeSetPollSchema = z.union([
+  NodeSetSchema,
+  z.object({ unchanged: z.literal(true), digest: str(), rotate: opt(z.boolean()) }),
+]);
+
+export const EnrollTokenInfoSchema = z.looseObject({
+  name: str(),
+  labels: labelsSchema(),
+  createdAt: time(),
+  createdBy: str(),
+  expiresAt: time(),
+  usesLeft: opt(z.number().int()),
+});
+
+export const CreatedEnrollTokenSchema = z.object({
+  token: str().describe('The enrolment token, shown this once'),
+  info: EnrollTokenInfoSchema,
+});
+
+export const EnrolmentSchema = z.object({
+  name: str(),
+  token: str().describe("The node's credential, shown this once"),
+  labels: labelsSchema(),
+  publicKey: opt(str().describe('PEM public key node sets are signed with')),
+  checkIntervalMs: z.number().int(),
+});
+
+export const ReportAcceptedSchema = z.object({ accepted: z.boolean(), duplicate: z.boolean() });

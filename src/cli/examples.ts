@@ -41,6 +41,17 @@ const EXAMPLES: Record<string, string[]> = {
   ],
   'token list': ['setpoint token list --json'],
   'token revoke': ['setpoint token revoke ci'],
+  agent: [
+    'setpoint agent --server https://setpoint.example:7420 --enroll-token spe_… --label zone=a',
+    'setpoint agent --state /var/lib/setpoint-agent',
+  ],
+  nodes: ['setpoint nodes', 'setpoint nodes --json --server https://setpoint.example:7420'],
+  'nodes enroll-token': [
+    'setpoint nodes enroll-token --ttl 1h --labels env=prod',
+    'setpoint nodes enroll-token --ttl 15m --labels env=staging,team=web --uses 1',
+  ],
+  'nodes revoke': ['setpoint nodes revoke web-3'],
+  'nodes rotate': ['setpoint nodes rotate web-3'],
   policies: ['setpoint policies', 'setpoint policies --policy no-root-files -n 50'],
   policy: ['setpoint policy test', 'setpoint policy test policies/'],
   'policy test': ['setpoint policy test', 'setpoint policy test policies/no-root.test.yaml'],

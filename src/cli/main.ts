@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { parseVarOption } from './context.js';
 import { addExamples } from './examples.js';
 import * as alerts from './commands/alerts.js';
+import * as agent from './commands/agent.js';
 import * as apply from './commands/apply.js';
 import * as completion from './commands/completion.js';
 import * as approvals from './commands/approvals.js';
@@ -22,6 +23,7 @@ import * as facts from './commands/facts.js';
 import * as slo from './commands/slo.js';
 import * as get from './commands/get.js';
 import * as history from './commands/history.js';
+import * as nodes from './commands/nodes.js';
 import * as init from './commands/init.js';
 import * as outputSchema from './commands/output-schema.js';
 import * as plan from './commands/plan.js';
@@ -80,6 +82,8 @@ export function buildProgram(): Command {
     apply,
     drift,
     serve,
+    agent,
+    nodes,
     approvals,
     sources,
     status,

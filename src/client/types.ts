@@ -9,9 +9,13 @@ import type {
   ConvergenceFigures,
   Description,
   SpanView,
+  EnrollTokenInfo,
+  NodeInfo,
+  NodeSet,
   StatusSummary,
   TokenInfo,
 } from '../api/index.js';
+import type { NodeResourceStatus } from '../store/index.js';
 import type { Role } from '../auth/index.js';
 import type { ResourceId } from '../manifest/index.js';
 import type {
@@ -74,6 +78,17 @@ export interface SetpointClient {
   silences(options?: { all?: boolean }): Promise<Array<SilenceRecord & { state: SilenceState }>>;
   createSilence(input: SilenceInput): Promise<SilenceRecord>;
   expireSilence(idOrPrefix: string): Promise<SilenceRecord>;
+  /** Enrolled nodes (`setpoint agent`). */
+  nodes(): Promise<NodeInfo[]>;
+  node(name: string): Promise<NodeInfo & { resources: NodeResourceStatus[] }>;
+  /** The set the node gets now. */
+  nodeSet(name: string): Promise<NodeSet>;
+  createEnrollToken(
+    input: { ttlMs: number; labels?: Record<string, string>; uses?: number },
+    options?: ActorOption,
+  ): Promise<{ token: string; info: EnrollTokenInfo }>;
+  revokeNode(name: string, options?: ActorOption): Promise<NodeInfo>;
+  requestNodeRotation(name: string, options?: ActorOption): Promise<void>;
   /** Resolves (first at once) whenever status may have changed, until `signal` aborts. */
   changes(signal: AbortSignal): AsyncIterable<void>;
   close(): Promise<void>;

@@ -154,6 +154,7 @@ export class Engine {
       defaultNamespace: this.options.settings.namespace,
       cache: this.options.manifestCache,
       render: this.options.render,
+      nodeSelector: this.options.settings.sources.find((s) => s.name === source)?.nodeSelector,
     });
   }
 

@@ -190,6 +190,7 @@ function validateDocument(
       (catalog.subscribesTo?.(kind, env.spec) ?? []).map((d) => normalizeRef(d, defaultNs)),
     ),
     lifecycle: env.lifecycle ?? {},
+    ...(env.nodeSelector ? { nodeSelector: env.nodeSelector } : {}),
     origin: { file: doc.file, line: doc.line, column: doc.column, index: doc.index },
     digest: '',
   };
@@ -256,7 +257,7 @@ function reportProblem(
 }
 
 function envelopeKeys(path: Array<string | number>): string[] | undefined {
-  if (path.length === 0) return ['kind', 'metadata', 'spec', 'dependsOn', 'lifecycle'];
+  if (path.length === 0) return ['kind', 'metadata', 'spec', 'dependsOn', 'lifecycle', 'nodeSelector'];
   return allowedKeys(EnvelopeSchema, path);
 }
 

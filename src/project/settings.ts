@@ -152,6 +152,23 @@ export const SettingsSchema = z
       .describe(
         'Modules (paths relative to the project, or package names) exporting `providers`: third-party kinds.',
       ),
+    fleet: z
+      .strictObject({
+        signingKey: z
+          .string()
+          .optional()
+          .describe(
+            'Private key (PEM, from `setpoint keygen`) the server signs each node set with; needed when a source requires signed revisions.',
+          ),
+        checkInterval: DurationSchema.optional().describe(
+          'How often an agent checks in besides its long poll (jittered ±10%); a node is offline after 3 of them without a report. Defaults to 5m.',
+        ),
+        behindAfter: DurationSchema.optional().describe(
+          'A node still on an older set than the current one after this long raises an alert. Defaults to 10m.',
+        ),
+      })
+      .optional()
+      .describe('Enrolled nodes running `setpoint agent`.'),
     server: z
       .strictObject({
         listen: z
@@ -299,6 +316,14 @@ export interface Settings {
   log: { file?: string; level: 'debug' | 'info' | 'warn' | 'error' };
   /** Custom facts: their folder (absolute) and the timeout of one. */
   facts: { dir: string; timeoutMs: number };
+  fleet: FleetSettings;
+}
+
+export interface FleetSettings {
+  /** Absolute path of the private key node sets are signed with. */
+  signingKey?: string;
+  checkIntervalMs: number;
+  behindAfterMs: number;
 }
 
 export interface ServerSettings {
@@ -379,6 +404,11 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
     },
     slos: sloSpecs(raw.slos),
     facts: { dir: abs(raw.facts?.dir ?? '.setpoint/facts.d'), timeoutMs: ms(raw.facts?.timeout, 10_000) },
+    fleet: {
+      signingKey: raw.fleet?.signingKey !== undefined ? abs(raw.fleet.signingKey) : undefined,
+      checkIntervalMs: ms(raw.fleet?.checkInterval, 5 * 60_000),
+      behindAfterMs: ms(raw.fleet?.behindAfter, 10 * 60_000),
+    },
     log: {
       file: raw.log?.file !== undefined ? abs(raw.log.file) : undefined,
       level: raw.log?.level ?? 'info',

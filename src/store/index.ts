@@ -6,3 +6,4 @@ export * from './audit-chain.js';
 export * from './audit-export.js';
 export * from './audit-anchor.js';
 export * from './errors.js';
+export * from './nodes.js';

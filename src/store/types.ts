@@ -8,6 +8,8 @@ import type { Diagnostic, Lifecycle, ResourceId } from '../manifest/index.js';
 import type { AlertStore } from './alerts.js';
 import type { ViolationStore } from './violations.js';
 import type { SpanStore } from './spans.js';
+
+import type { FleetStore } from './nodes.js';
 import type { Role } from '../auth/roles.js';
 
 /** A change as stored: values truncated, secrets never present. */
@@ -395,8 +397,8 @@ export type PruneCounts = Record<
   number
 >;
 
-/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts, reconcile spans in spans.ts. */
-export interface Store extends AlertStore, ViolationStore, SpanStore {
+/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts, reconcile spans in spans.ts, nodes in nodes.ts. */
+export interface Store extends AlertStore, ViolationStore, SpanStore, FleetStore {
   /** A random per-store salt for keyed digests of secrets. */
   salt(): Promise<string>;
 

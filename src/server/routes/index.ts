@@ -10,6 +10,7 @@ import * as alerts from './alerts.js';
 import * as approvals from './approvals.js';
 import * as debug from './debug.js';
 import * as facts from './facts.js';
+import * as fleet from './fleet.js';
 import * as history from './history.js';
 import * as operations from './operations.js';
 import * as probes from './probes.js';
@@ -38,4 +39,6 @@ export const ROUTE_MODULES: RouteModule[] = [
   debug.mount,
   retention.mount,
   slos.mount,
+
+  fleet.mount,
 ];

@@ -50,6 +50,8 @@ import { PgLeases } from './leases.js';
 import { PgWrites } from './writes.js';
 import { migratePostgres } from './migrate.js';
 import { PgAlertStore } from './alerts.js';
+import { PgFleetStore } from './nodes.js';
+import type { EnrollRefusal, EnrollTokenRecord, NodeRecord } from '../nodes.js';
 import { PgViolationStore } from './violations.js';
 import { DelegatingStore } from '../delegates.js';
 import { PgSpanStore } from './spans.js';
@@ -509,6 +511,38 @@ export class PostgresStore extends DelegatingStore implements Store {
     return this.spans.listSpans(resourceId, options);
   }
 
+  // The fleet (migration 10), in ./nodes.ts.
+  private fleetImpl: PgFleetStore | undefined;
+  private get fleet(): PgFleetStore {
+    return (this.fleetImpl ??= new PgFleetStore(this.db, this.writes));
+  }
+  putNode(node: NodeRecord): Promise<void> {
+    return this.fleet.putNode(node);
+  }
+  getNode(name: string): Promise<NodeRecord | undefined> {
+    return this.fleet.getNode(name);
+  }
+  listNodes(): Promise<NodeRecord[]> {
+    return this.fleet.listNodes();
+  }
+  nodeByTokenHash(hash: string): Promise<NodeRecord | undefined> {
+    return this.fleet.nodeByTokenHash(hash);
+  }
+  createEnrollToken(token: EnrollTokenRecord): Promise<void> {
+    return this.fleet.createEnrollToken(token);
+  }
+  useEnrollToken(hash: string, at: string): Promise<EnrollTokenRecord | EnrollRefusal> {
+    return this.fleet.useEnrollToken(hash, at);
+  }
+  listEnrollTokens(): Promise<EnrollTokenRecord[]> {
+    return this.fleet.listEnrollTokens();
+  }
+  claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
+    return this.fleet.claimNodeBatch(node, batchId, at);
+  }
+  releaseNodeBatch(node: string, batchId: string): Promise<void> {
+    return this.fleet.releaseNodeBatch(node, batchId);
+  }
   async close(): Promise<void> {
     await this.db.close();
   }

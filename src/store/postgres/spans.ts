@@ -1,4 +1,4 @@
-/** PostgreSQL side of reconcile spans (the table of migration 14), as in ../sqlite/spans.ts. */
+/** PostgreSQL side of reconcile spans (the table of migration 11), as in ../sqlite/spans.ts. */
 import { SPANS_PER_RESOURCE, spanBody, spanFromRow, type ReconcileSpan, type SpanStore } from '../spans.js';
 import type { PgPool } from './pool.js';
 import type { PgWrites } from './writes.js';

@@ -1,4 +1,4 @@
-/** SQLite side of reconcile spans (the table of migration 14). */
+/** SQLite side of reconcile spans (the table of migration 11). */
 import type Database from 'better-sqlite3';
 import { SPANS_PER_RESOURCE, spanBody, spanFromRow, type ReconcileSpan, type SpanStore } from '../spans.js';
 
