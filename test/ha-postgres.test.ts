@@ -6,7 +6,7 @@
  * PostgreSQL restart under a running serve makes it not ready while the
  * server is down, and it converges a hand edit afterwards by itself.
  *
- * HA_PG_FILES (default 300) and HA_PG_ROUNDS (default 6) size the kill -9 test.
+ * HA_PG_FILES (default 300) and HA_PG_ROUNDS (default 4) size the kill -9 test.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ after(async () => {
 });
 
 const FILES = Number(process.env.HA_PG_FILES ?? 300);
-const ROUNDS = Number(process.env.HA_PG_ROUNDS ?? 6);
+const ROUNDS = Number(process.env.HA_PG_ROUNDS ?? 4);
 
 interface AuditRow {
   seq: number;
