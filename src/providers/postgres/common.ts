@@ -26,3 +26,10 @@ export function field(changes: Change[], path: string, old: unknown, want: unkno
 
 /** A sorted copy without duplicates. */
 export const sortedSet = (values: readonly string[]): string[] => [...new Set(values)].sort();
+
+/** The object as read back after apply; absent means the apply did not converge. */
+export function converged<T>(what: string, after: T | undefined): T {
+  if (!after)
+    throw new ProviderError(`${what} is missing after apply`, { code: 'SETPOINT_APPLY_UNCONVERGED' });
+  return after;
+}

@@ -228,3 +228,26 @@ export async function closePools(): Promise<void> {
   pools.clear();
   await Promise.all(all.map((p) => p.end().catch(() => undefined)));
 }
+
+/**
+ * Runs one DROP statement in `database` (the server's default one when undefined). Inside a
+ * database that no longer exists there is nothing left to drop.
+ */
+export async function dropObject(
+  conn: PgConnection,
+  database: string | undefined,
+  statement: string,
+  what: string,
+): Promise<void> {
+  try {
+    await withClient(conn, database, async (c) => {
+      try {
+        await c.query(statement);
+      } catch (err) {
+        throw statementError(err, `dropping ${what}`, 'spec.ensure');
+      }
+    });
+  } catch (err) {
+    if (!(err instanceof DatabaseMissing)) throw err;
+  }
+}

@@ -12,7 +12,7 @@ import type { Change } from '../../diff/index.js';
 import { ProviderError } from '../../provider/errors.js';
 import type { Provider } from '../../provider/types.js';
 import { EnsureSchema } from '../fs/index.js';
-import { CREATE, field, nameOf } from './common.js';
+import { CREATE, field, nameOf, converged } from './common.js';
 import {
   ConnectionSchema,
   IdentifierSchema,
@@ -21,6 +21,7 @@ import {
   statementError,
   withClient,
   type PgConnection,
+  dropObject,
 } from './connection.js';
 import type { Queryable } from './connection.js';
 import { ident, literal } from './sql.js';
@@ -174,23 +175,17 @@ export const postgresDatabaseProvider: Provider<
             );
         });
       }
-      const after = await observeDatabase(c, name);
-      if (!after)
-        throw new ProviderError(`database ${name} is missing after apply`, {
-          code: 'SETPOINT_APPLY_UNCONVERGED',
-        });
-      return after;
+      return converged(`database ${name}`, await observeDatabase(c, name));
     });
   },
 
   async destroy(desired) {
-    await withClient(desired.conn, undefined, async (c) => {
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${ident(desired.name)}`);
-      } catch (err) {
-        throw statementError(err, `dropping database ${desired.name}`, 'spec.ensure');
-      }
-    });
+    await dropObject(
+      desired.conn,
+      undefined,
+      `DROP DATABASE IF EXISTS ${ident(desired.name)}`,
+      `database ${desired.name}`,
+    );
   },
 
   // Its tables go with it.

@@ -11,7 +11,7 @@ import type { Change } from '../../diff/index.js';
 import { ProviderError } from '../../provider/errors.js';
 import type { Provider } from '../../provider/types.js';
 import { EnsureSchema } from '../fs/index.js';
-import { CREATE, field, nameOf } from './common.js';
+import { CREATE, field, nameOf, converged } from './common.js';
 import {
   ConnectionSchema,
   DatabaseMissing,
@@ -21,6 +21,7 @@ import {
   statementError,
   withClient,
   type PgConnection,
+  dropObject,
 } from './connection.js';
 import type { Queryable } from './connection.js';
 import { ident, literal } from './sql.js';
@@ -118,27 +119,17 @@ export const postgresExtensionProvider: Provider<
         if (spec.schema !== undefined && now.schema !== spec.schema)
           await run(`ALTER EXTENSION ${ext} SET SCHEMA ${ident(spec.schema)}`, 'moving', 'spec.schema');
       });
-      const after = await observeExtension(c, name);
-      if (!after)
-        throw new ProviderError(`extension ${name} is missing after apply`, {
-          code: 'SETPOINT_APPLY_UNCONVERGED',
-        });
-      return after;
+      return converged(`extension ${name}`, await observeExtension(c, name));
     });
   },
 
   async destroy(desired) {
-    try {
-      await withClient(desired.conn, desired.spec.database, async (c) => {
-        try {
-          await c.query(`DROP EXTENSION IF EXISTS ${ident(desired.name)} RESTRICT`);
-        } catch (err) {
-          throw statementError(err, `dropping extension ${desired.name}`, 'spec.ensure');
-        }
-      });
-    } catch (err) {
-      if (!(err instanceof DatabaseMissing)) throw err;
-    }
+    await dropObject(
+      desired.conn,
+      desired.spec.database,
+      `DROP EXTENSION IF EXISTS ${ident(desired.name)} RESTRICT`,
+      `extension ${desired.name}`,
+    );
   },
 
   // RESTRICT: an extension something depends on is not dropped.

@@ -7,10 +7,9 @@
  */
 import * as z from 'zod';
 import type { Change } from '../../diff/index.js';
-import { ProviderError } from '../../provider/errors.js';
 import type { Provider } from '../../provider/types.js';
 import { EnsureSchema } from '../fs/index.js';
-import { CREATE, field, nameOf } from './common.js';
+import { CREATE, field, nameOf, converged } from './common.js';
 import {
   ConnectionSchema,
   DatabaseMissing,
@@ -19,6 +18,7 @@ import {
   statementError,
   withClient,
   type PgConnection,
+  dropObject,
 } from './connection.js';
 import type { Queryable } from './connection.js';
 import { ident } from './sql.js';
@@ -96,27 +96,17 @@ export const postgresSchemaProvider: Provider<
           code === '42704' ? 'spec.owner' : 'spec.name',
         );
       }
-      const after = await observeSchema(c, name);
-      if (!after)
-        throw new ProviderError(`schema ${name} is missing after apply`, {
-          code: 'SETPOINT_APPLY_UNCONVERGED',
-        });
-      return after;
+      return converged(`schema ${name}`, await observeSchema(c, name));
     });
   },
 
   async destroy(desired) {
-    try {
-      await withClient(desired.conn, desired.spec.database, async (c) => {
-        try {
-          await c.query(`DROP SCHEMA IF EXISTS ${ident(desired.name)} RESTRICT`);
-        } catch (err) {
-          throw statementError(err, `dropping schema ${desired.name}`, 'spec.ensure');
-        }
-      });
-    } catch (err) {
-      if (!(err instanceof DatabaseMissing)) throw err;
-    }
+    await dropObject(
+      desired.conn,
+      desired.spec.database,
+      `DROP SCHEMA IF EXISTS ${ident(desired.name)} RESTRICT`,
+      `schema ${desired.name}`,
+    );
   },
 
   // RESTRICT: a schema that holds anything is not dropped.

@@ -13,7 +13,7 @@ import { ProviderError } from '../../provider/errors.js';
 import type { Provider } from '../../provider/types.js';
 import { SecretError, SecretRefSchema } from '../../secrets/index.js';
 import { EnsureSchema } from '../fs/index.js';
-import { CREATE, field, nameOf, sortedSet } from './common.js';
+import { CREATE, field, nameOf, sortedSet, converged } from './common.js';
 import {
   ConnectionSchema,
   IdentifierSchema,
@@ -22,6 +22,7 @@ import {
   statementError,
   withClient,
   type PgConnection,
+  dropObject,
 } from './connection.js';
 import type { Queryable } from './connection.js';
 import { ident, literal, passwordMatches, scramVerifier } from './sql.js';
@@ -189,23 +190,17 @@ export const postgresRoleProvider: Provider<PostgresRoleSpec, PostgresRoleActual
         }
       });
       if (setPasswordEvent(desired, now)) ctx.event('Normal', 'PasswordSet', `password of role ${name} set`);
-      const after = await observeRole(c, desired);
-      if (!after)
-        throw new ProviderError(`role ${name} is missing after apply`, {
-          code: 'SETPOINT_APPLY_UNCONVERGED',
-        });
-      return after;
+      return converged(`role ${name}`, await observeRole(c, desired));
     });
   },
 
   async destroy(desired) {
-    await withClient(desired.conn, undefined, async (c) => {
-      try {
-        await c.query(`DROP ROLE IF EXISTS ${ident(desired.name)}`);
-      } catch (err) {
-        throw statementError(err, `dropping role ${desired.name}`, 'spec.ensure');
-      }
-    });
+    await dropObject(
+      desired.conn,
+      undefined,
+      `DROP ROLE IF EXISTS ${ident(desired.name)}`,
+      `role ${desired.name}`,
+    );
   },
 
   // A role holds no data: DROP ROLE fails while it owns anything.
