@@ -1,16 +1,22 @@
 /**
- * The Store methods that both stores pass on unchanged to their alerting and
- * policy-violation parts (./sqlite/alerts.ts, ./postgres/alerts.ts, and the
- * violations beside them): written once here, inherited by both stores.
+ * The Store methods that both stores pass on unchanged to their parts
+ * (alerting, policy violations, reconcile spans, the fleet: ./sqlite/*.ts and
+ * ./postgres/*.ts): written once here, inherited by both stores.
  */
 import type { AlertAck, AlertFilter, AlertRecord, AlertStore, SilenceRecord, SliSample } from './alerts.js';
 import type { ViolationQuery, ViolationRecord, ViolationStore, ViolationTotal } from './violations.js';
+import type { ReconcileSpan, SpanStore } from './spans.js';
+import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from './nodes.js';
 
-export abstract class DelegatingStore implements AlertStore, ViolationStore {
+export abstract class DelegatingStore implements AlertStore, ViolationStore, SpanStore, FleetStore {
   /** Alerting state (migration 5). */
   protected abstract readonly alerting: AlertStore;
   /** Policy violations (migration 3). */
   protected abstract readonly violations: ViolationStore;
+  /** Reconcile spans (migration 11). */
+  protected abstract readonly spans: SpanStore;
+  /** Nodes, enrolment tokens and report batches (migration 10). */
+  protected abstract readonly fleet: FleetStore;
 
   putAlerts(alerts: readonly AlertRecord[]): Promise<void> {
     return this.alerting.putAlerts(alerts);
@@ -51,5 +57,40 @@ export abstract class DelegatingStore implements AlertStore, ViolationStore {
   }
   violationTotals(options?: { since?: string }): Promise<ViolationTotal[]> {
     return this.violations.violationTotals(options);
+  }
+
+  appendSpans(spans: readonly ReconcileSpan[]): Promise<void> {
+    return this.spans.appendSpans(spans);
+  }
+  listSpans(resourceId: string, options?: { limit?: number }): Promise<ReconcileSpan[]> {
+    return this.spans.listSpans(resourceId, options);
+  }
+
+  putNode(node: NodeRecord): Promise<void> {
+    return this.fleet.putNode(node);
+  }
+  getNode(name: string): Promise<NodeRecord | undefined> {
+    return this.fleet.getNode(name);
+  }
+  listNodes(): Promise<NodeRecord[]> {
+    return this.fleet.listNodes();
+  }
+  nodeByTokenHash(hash: string): Promise<NodeRecord | undefined> {
+    return this.fleet.nodeByTokenHash(hash);
+  }
+  createEnrollToken(token: EnrollTokenRecord): Promise<void> {
+    return this.fleet.createEnrollToken(token);
+  }
+  useEnrollToken(hash: string, at: string): Promise<EnrollTokenRecord | EnrollRefusal> {
+    return this.fleet.useEnrollToken(hash, at);
+  }
+  listEnrollTokens(): Promise<EnrollTokenRecord[]> {
+    return this.fleet.listEnrollTokens();
+  }
+  claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
+    return this.fleet.claimNodeBatch(node, batchId, at);
+  }
+  releaseNodeBatch(node: string, batchId: string): Promise<void> {
+    return this.fleet.releaseNodeBatch(node, batchId);
   }
 }

@@ -51,11 +51,9 @@ import { PgWrites } from './writes.js';
 import { migratePostgres } from './migrate.js';
 import { PgAlertStore } from './alerts.js';
 import { PgFleetStore } from './nodes.js';
-import type { EnrollRefusal, EnrollTokenRecord, NodeRecord } from '../nodes.js';
 import { PgViolationStore } from './violations.js';
 import { DelegatingStore } from '../delegates.js';
 import { PgSpanStore } from './spans.js';
-import type { ReconcileSpan } from '../spans.js';
 
 export type PostgresStoreOptions = PgPoolOptions;
 
@@ -82,7 +80,7 @@ export class PostgresStore extends DelegatingStore implements Store {
   private readonly writes: PgWrites;
   protected readonly alerting: PgAlertStore;
   protected readonly violations: PgViolationStore;
-  private readonly spans: PgSpanStore;
+  protected readonly spans: PgSpanStore;
 
   private constructor(db: PgPool) {
     super();
@@ -504,44 +502,10 @@ export class PostgresStore extends DelegatingStore implements Store {
     return () => undefined;
   }
 
-  appendSpans(spans: readonly ReconcileSpan[]): Promise<void> {
-    return this.spans.appendSpans(spans);
-  }
-  listSpans(resourceId: string, options?: { limit?: number }): Promise<ReconcileSpan[]> {
-    return this.spans.listSpans(resourceId, options);
-  }
-
   // The fleet (migration 10), in ./nodes.ts.
   private fleetImpl: PgFleetStore | undefined;
-  private get fleet(): PgFleetStore {
+  protected get fleet(): PgFleetStore {
     return (this.fleetImpl ??= new PgFleetStore(this.db, this.writes));
-  }
-  putNode(node: NodeRecord): Promise<void> {
-    return this.fleet.putNode(node);
-  }
-  getNode(name: string): Promise<NodeRecord | undefined> {
-    return this.fleet.getNode(name);
-  }
-  listNodes(): Promise<NodeRecord[]> {
-    return this.fleet.listNodes();
-  }
-  nodeByTokenHash(hash: string): Promise<NodeRecord | undefined> {
-    return this.fleet.nodeByTokenHash(hash);
-  }
-  createEnrollToken(token: EnrollTokenRecord): Promise<void> {
-    return this.fleet.createEnrollToken(token);
-  }
-  useEnrollToken(hash: string, at: string): Promise<EnrollTokenRecord | EnrollRefusal> {
-    return this.fleet.useEnrollToken(hash, at);
-  }
-  listEnrollTokens(): Promise<EnrollTokenRecord[]> {
-    return this.fleet.listEnrollTokens();
-  }
-  claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
-    return this.fleet.claimNodeBatch(node, batchId, at);
-  }
-  releaseNodeBatch(node: string, batchId: string): Promise<void> {
-    return this.fleet.releaseNodeBatch(node, batchId);
   }
   async close(): Promise<void> {
     await this.db.close();

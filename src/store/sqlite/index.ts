@@ -56,10 +56,8 @@ import { SqliteWrites } from './writes.js';
 import { DelegatingStore } from '../delegates.js';
 import { SqliteAlertStore } from './alerts.js';
 import { SqliteFleetStore } from './nodes.js';
-import type { EnrollRefusal, EnrollTokenRecord, NodeRecord } from '../nodes.js';
 import { SqliteViolationStore } from './violations.js';
 import { SqliteSpanStore } from './spans.js';
-import type { ReconcileSpan } from '../spans.js';
 
 export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process. Defaults to 10000. */
@@ -572,47 +570,13 @@ export class SqliteStore extends DelegatingStore implements Store {
 
   // Reconcile spans (migration 11), in ./spans.ts.
   private spansImpl: SqliteSpanStore | undefined;
-  private get spans(): SqliteSpanStore {
+  protected get spans(): SqliteSpanStore {
     return (this.spansImpl ??= new SqliteSpanStore(this.db));
   }
-  appendSpans(spans: readonly ReconcileSpan[]): Promise<void> {
-    return this.spans.appendSpans(spans);
-  }
-  listSpans(resourceId: string, options?: { limit?: number }): Promise<ReconcileSpan[]> {
-    return this.spans.listSpans(resourceId, options);
-  }
-
   // The fleet (migration 10), in ./nodes.ts.
   private fleetImpl: SqliteFleetStore | undefined;
-  private get fleet(): SqliteFleetStore {
+  protected get fleet(): SqliteFleetStore {
     return (this.fleetImpl ??= new SqliteFleetStore(this.db));
-  }
-  putNode(node: NodeRecord): Promise<void> {
-    return this.fleet.putNode(node);
-  }
-  getNode(name: string): Promise<NodeRecord | undefined> {
-    return this.fleet.getNode(name);
-  }
-  listNodes(): Promise<NodeRecord[]> {
-    return this.fleet.listNodes();
-  }
-  nodeByTokenHash(hash: string): Promise<NodeRecord | undefined> {
-    return this.fleet.nodeByTokenHash(hash);
-  }
-  createEnrollToken(token: EnrollTokenRecord): Promise<void> {
-    return this.fleet.createEnrollToken(token);
-  }
-  useEnrollToken(hash: string, at: string): Promise<EnrollTokenRecord | EnrollRefusal> {
-    return this.fleet.useEnrollToken(hash, at);
-  }
-  listEnrollTokens(): Promise<EnrollTokenRecord[]> {
-    return this.fleet.listEnrollTokens();
-  }
-  claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
-    return this.fleet.claimNodeBatch(node, batchId, at);
-  }
-  releaseNodeBatch(node: string, batchId: string): Promise<void> {
-    return this.fleet.releaseNodeBatch(node, batchId);
   }
   async close(): Promise<void> {
     this.anchorKeeper?.flush();
