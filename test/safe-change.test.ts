@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePorts } from './support/ports.js';
 import { after, describe, it } from 'node:test';
 import { exited, json, sandbox, type Sandbox } from './helpers.js';
 
@@ -26,22 +26,6 @@ after(() => {
     }
   }
 });
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-async function freePorts(count: number): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-}
 
 /** Answers every request with its pid (so a poller sees which process served). */
 const SERVER = `require('http').createServer((q, s) => s.end(String(process.pid))).listen(Number(process.argv[2]), '127.0.0.1');\n`;

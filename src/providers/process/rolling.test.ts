@@ -5,47 +5,28 @@
  * again; a surge replica is tried before any old one stops; a down replica
  * counts as unavailable; restartOn restarts one replica at a time.
  */
-import { records, removeAll, resetWork, STATE_DIR, waitFor } from './testkit.js';
+import {
+  records,
+  removeAll,
+  resetWork,
+  STATE_DIR,
+  waitFor,
+  withProcess,
+  type ProcessHarness,
+} from './testkit.js';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePorts } from '../../../test/support/ports.js';
 import { after, afterEach, describe, it } from 'node:test';
-import { createSandbox, Harness, type Sandbox } from '../../provider/conformance.js';
+import { type Sandbox } from '../../provider/conformance.js';
 import { ProviderError } from '../../provider/errors.js';
 import { readHistory } from './history.js';
-import { createProcessProvider, type ProcessActual, type ProcessDesired, type ProcessSpec } from './index.js';
+import { type ProcessDesired } from './index.js';
 import { updateLimits } from './rolling.js';
 import { killReplica } from './testkit.js';
 
 afterEach(resetWork);
 after(removeAll);
-
-type ProcessHarness = Harness<ProcessSpec, ProcessActual, ProcessDesired>;
-
-async function withProcess(body: (h: ProcessHarness, sb: Sandbox) => Promise<void>): Promise<void> {
-  const sb = createSandbox();
-  try {
-    await body(new Harness(createProcessProvider({ pollMs: 50 }), sb), sb);
-  } finally {
-    sb.dispose();
-  }
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-async function freePorts(count: number): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-}
 
 const serving = (delayMs = 0) =>
   `setTimeout(() => require('http').createServer((q, s) => s.end('ok')).listen(Number(process.argv[1]), '127.0.0.1'), ${delayMs}); setTimeout(() => {}, 120000)`;
