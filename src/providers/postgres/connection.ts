@@ -251,3 +251,17 @@ export async function dropObject(
     if (!(err instanceof DatabaseMissing)) throw err;
   }
 }
+
+/** Reads inside `database`; a database that does not exist yet holds nothing (undefined). */
+export async function readIn<T>(
+  conn: PgConnection,
+  database: string,
+  read: (client: Queryable) => Promise<T | undefined>,
+): Promise<T | undefined> {
+  try {
+    return await withClient(conn, database, read);
+  } catch (err) {
+    if (err instanceof DatabaseMissing) return undefined;
+    throw err;
+  }
+}

@@ -14,7 +14,6 @@ import { EnsureSchema } from '../fs/index.js';
 import { CREATE, field, nameOf, converged } from './common.js';
 import {
   ConnectionSchema,
-  DatabaseMissing,
   IdentifierSchema,
   inTransaction,
   resolveConnection,
@@ -22,6 +21,7 @@ import {
   withClient,
   type PgConnection,
   dropObject,
+  readIn,
 } from './connection.js';
 import type { Queryable } from './connection.js';
 import { ident, literal } from './sql.js';
@@ -71,12 +71,7 @@ export const postgresExtensionProvider: Provider<
   },
 
   async observe(desired) {
-    try {
-      return await withClient(desired.conn, desired.spec.database, (c) => observeExtension(c, desired.name));
-    } catch (err) {
-      if (err instanceof DatabaseMissing) return undefined;
-      throw err;
-    }
+    return readIn(desired.conn, desired.spec.database, (c) => observeExtension(c, desired.name));
   },
 
   diff(desired, actual) {

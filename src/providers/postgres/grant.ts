@@ -22,6 +22,7 @@ import {
   statementError,
   withClient,
   type PgConnection,
+  readIn,
 } from './connection.js';
 import {
   expandPrivileges,
@@ -131,15 +132,10 @@ export const postgresGrantProvider: Provider<PostgresGrantSpec, PostgresGrantAct
   },
 
   async observe(desired) {
-    try {
-      return await withClient(desired.conn, desired.spec.database, async (c) => {
-        const scanned = await scan(c, desired);
-        return scanned && toActual(desired, scanned);
-      });
-    } catch (err) {
-      if (err instanceof DatabaseMissing) return undefined;
-      throw err;
-    }
+    return readIn(desired.conn, desired.spec.database, async (c) => {
+      const scanned = await scan(c, desired);
+      return scanned && toActual(desired, scanned);
+    });
   },
 
   diff(desired, actual) {

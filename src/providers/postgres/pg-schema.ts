@@ -12,13 +12,13 @@ import { EnsureSchema } from '../fs/index.js';
 import { CREATE, field, nameOf, converged } from './common.js';
 import {
   ConnectionSchema,
-  DatabaseMissing,
   IdentifierSchema,
   resolveConnection,
   statementError,
   withClient,
   type PgConnection,
   dropObject,
+  readIn,
 } from './connection.js';
 import type { Queryable } from './connection.js';
 import { ident } from './sql.js';
@@ -62,12 +62,7 @@ export const postgresSchemaProvider: Provider<
   },
 
   async observe(desired) {
-    try {
-      return await withClient(desired.conn, desired.spec.database, (c) => observeSchema(c, desired.name));
-    } catch (err) {
-      if (err instanceof DatabaseMissing) return undefined;
-      throw err;
-    }
+    return readIn(desired.conn, desired.spec.database, (c) => observeSchema(c, desired.name));
   },
 
   diff(desired, actual) {
