@@ -135,27 +135,26 @@ export class SourceSet {
   async sync(name: string): Promise<Admission> {
     const def = this.get(name);
     const { store } = this.options;
-    const state: SourceState = (await store.getSource(name)) ?? { name };
     if (!def.git) return this.admit(def, def.paths!);
     let commit: CommitInfo;
     try {
       commit = await this.repo(def).fetch();
     } catch (err) {
       this.fetched(name, false, err);
-      await store.putSource({
+      await store.updateSource(name, (state) => ({
         ...state,
         lastFetchAt: new Date().toISOString(),
         lastError: (err as Error).message,
-      });
+      }));
       throw err;
     }
     this.fetched(name, true);
-    await store.putSource({
+    await store.updateSource(name, (state) => ({
       ...state,
       lastFetchAt: new Date().toISOString(),
       lastCommit: commit.sha,
       lastError: undefined,
-    });
+    }));
     const known = (await store.listRevisions({ source: name, limit: 1000 })).find(
       (r) => r.commit === commit.sha,
     );
@@ -213,10 +212,8 @@ export class SourceSet {
             .slice(0, 15);
     const known = await store.getRevision(id);
     if (known && known.id === id && known.source === def.name) {
-      if (admitted) {
-        const state = (await store.getSource(def.name)) ?? { name: def.name };
-        if (state.current !== id) await store.putSource({ ...state, current: id });
-      }
+      if (admitted && (await store.getSource(def.name))?.current !== id)
+        await store.updateSource(def.name, (state) => ({ ...state, current: id }));
       return {
         source: def.name,
         revision: known,
@@ -258,10 +255,7 @@ export class SourceSet {
         },
       },
     ]);
-    if (admitted) {
-      const state = (await store.getSource(def.name)) ?? { name: def.name };
-      await store.putSource({ ...state, current: revision.id });
-    }
+    if (admitted) await store.updateSource(def.name, (state) => ({ ...state, current: revision.id }));
     return {
       source: def.name,
       revision,
@@ -413,8 +407,12 @@ export class SourceSet {
         'pick an admitted revision',
       );
     const now = new Date().toISOString();
-    const state = (await store.getSource(name)) ?? { name };
-    await store.putSource({ ...state, pinned: revision.id, pinnedBy: actor, pinnedAt: now });
+    await store.updateSource(name, (state) => ({
+      ...state,
+      pinned: revision.id,
+      pinnedBy: actor,
+      pinnedAt: now,
+    }));
     await store.appendAudit([
       {
         time: now,
@@ -431,18 +429,20 @@ export class SourceSet {
 
   async unpin(name: string, actor = this.options.actor): Promise<SourceState> {
     const { store } = this.options;
-    const state = (await store.getSource(name)) ?? { name };
-    if (!state.pinned)
+    let pinned: string | undefined;
+    const next = await store.updateSource(name, (state) => {
+      pinned = state.pinned;
+      return { ...state, pinned: undefined, pinnedBy: undefined, pinnedAt: undefined };
+    });
+    if (!pinned)
       throw new SourceError(`source ${name} is not pinned`, 'SETPOINT_NOT_PINNED', 'nothing to do');
     const now = new Date().toISOString();
-    const next: SourceState = { ...state, pinned: undefined, pinnedBy: undefined, pinnedAt: undefined };
-    await store.putSource(next);
     await store.appendAudit([
       {
         time: now,
         actor,
         action: 'source.unpin',
-        revisionId: state.pinned,
+        revisionId: pinned,
         result: 'unpinned',
         detail: { source: name },
       },

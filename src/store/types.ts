@@ -428,7 +428,11 @@ export interface Store extends AlertStore, ViolationStore, SpanStore, FleetStore
   recordAuditExport(head: { seq: number; hash: string }, file?: string): Promise<void>;
 
   getSource(name: string): Promise<SourceState | undefined>;
-  putSource(state: SourceState): Promise<void>;
+  /**
+   * Changes a source's state as one atomic read-modify-write: a fetch that
+   * ends after a pin or an unpin must not write the state it read before.
+   */
+  updateSource(name: string, change: (state: SourceState) => SourceState): Promise<SourceState>;
   listSources(): Promise<SourceState[]>;
 
   /** Stores a new API token; false (nothing written) when an unrevoked token of that name exists. */

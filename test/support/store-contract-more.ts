@@ -284,6 +284,34 @@ export function storeContractMore(
     });
   });
 
+  describe(`${name}: source state`, () => {
+    it('changes a source in one read-modify-write: concurrent changes from two handles all survive', async () => {
+      const [a, b] = await openPair();
+      await a.updateSource('site', (s) => ({ ...s, current: 'r1', lastError: '' }));
+      // Each change appends one mark; a lost update would leave fewer than 20.
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? a : b).updateSource('site', (s) => ({ ...s, lastError: `${s.lastError ?? ''}x` })),
+        ),
+      );
+      await b.updateSource('site', (s) => ({ ...s, pinned: 'r1', pinnedBy: 'otto' }));
+      const s = await a.getSource('site');
+      assert.equal(s?.lastError, 'x'.repeat(20));
+      assert.equal(s?.current, 'r1');
+      assert.equal(s?.pinned, 'r1');
+      const unpinned = await a.updateSource('site', (x) => ({
+        ...x,
+        pinned: undefined,
+        pinnedBy: undefined,
+      }));
+      assert.equal(unpinned.pinned, undefined);
+      assert.deepEqual(
+        (await b.listSources()).map((x) => [x.name, x.pinned, x.current]),
+        [['site', undefined, 'r1']],
+      );
+    });
+  });
+
   describe(`${name}: fencing`, () => {
     it('refuses every write of a holder whose lease was taken over, naming the new holder and term', async () => {
       const [a, b] = await openPair();

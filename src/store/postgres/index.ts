@@ -319,13 +319,21 @@ export class PostgresStore extends DelegatingStore implements Store {
     return rows[0] ? (JSON.parse(rows[0].data) as SourceState) : undefined;
   }
 
-  async putSource(state: SourceState): Promise<void> {
-    await this.writes.write((c) =>
-      c.query(
-        'INSERT INTO sources (name, data) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET data = excluded.data',
-        [state.name, JSON.stringify(state)],
-      ),
-    );
+  async updateSource(name: string, change: (state: SourceState) => SourceState): Promise<SourceState> {
+    return this.writes.write(async (c) => {
+      // Creates the row first, so FOR UPDATE has a row to lock even for a new source.
+      await c.query('INSERT INTO sources (name, data) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [
+        name,
+        JSON.stringify({ name }),
+      ]);
+      const { rows } = await c.query<{ data: string }>(
+        'SELECT data FROM sources WHERE name = $1 FOR UPDATE',
+        [name],
+      );
+      const next = { ...change(JSON.parse(rows[0].data) as SourceState), name };
+      await c.query('UPDATE sources SET data = $2 WHERE name = $1', [name, JSON.stringify(next)]);
+      return next;
+    });
   }
 
   async listSources(): Promise<SourceState[]> {

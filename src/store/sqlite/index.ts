@@ -375,10 +375,18 @@ export class SqliteStore extends DelegatingStore implements Store {
     return row ? (JSON.parse(row.data) as SourceState) : undefined;
   }
 
-  async putSource(state: SourceState): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO sources (name, data) VALUES (?, ?)')
-      .run(state.name, JSON.stringify(state));
+  async updateSource(name: string, change: (state: SourceState) => SourceState): Promise<SourceState> {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT data FROM sources WHERE name = ?').get(name) as
+          { data: string } | undefined;
+        const next = { ...change(row ? (JSON.parse(row.data) as SourceState) : { name }), name };
+        this.db
+          .prepare('INSERT OR REPLACE INTO sources (name, data) VALUES (?, ?)')
+          .run(name, JSON.stringify(next));
+        return next;
+      })
+      .immediate();
   }
 
   async listSources(): Promise<SourceState[]> {
