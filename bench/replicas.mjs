@@ -105,9 +105,8 @@ async function run(store, state) {
       1_800_000,
     );
     const follower = leader === a ? b : a;
-    const leaderMs = await until(leader, 'the first pass', passFinished(log), 1_800_000);
-    const leaderMem = memory(leader.child.pid);
-    const followerMs = await until(
+    // Both watched at once: the follower is usually ready long before the leader's pass ends.
+    const followerReady = until(
       follower,
       'the follower to be ready',
       async () => {
@@ -116,6 +115,9 @@ async function run(store, state) {
       },
       1_800_000,
     );
+    const leaderMs = await until(leader, 'the first pass', passFinished(log), 1_800_000);
+    const leaderMem = memory(leader.child.pid);
+    const followerMs = await followerReady;
     // A settled follower: after the leader's pass (it may load the sources as well).
     await sleep(2000);
     const followerMem = memory(follower.child.pid);

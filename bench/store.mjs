@@ -91,7 +91,7 @@ const section = [
   '',
   `PostgreSQL ÷ SQLite, no-op: **${(pq / sq).toFixed(2)}×** (target ≤ 1.5×).`,
   '',
-  `Cold apply, PostgreSQL ÷ SQLite: ${(results.PostgreSQL.cold / results.SQLite.cold).toFixed(1)}× (no target). Why, from a profile of a cold apply of 1,000 files (SETPOINT_TIMING=1 and the server's counters): the time is in "execute actions", and the engine wrote 771 transactions for 1,001 actions — its group commit rarely finds more than one outcome to batch, and commits run one after another. Each PostgreSQL transaction costs about ten client/server round trips (BEGIN, the fence check, the record, event and audit statements, the audit head, the change counter, COMMIT) plus a WAL flush, where SQLite (WAL, synchronous=NORMAL) commits in process without an fsync. Fewer round trips per transaction (one multi-statement round trip after the audit head is read) or larger group commits would close most of the gap; the no-op path, which writes nothing, is unaffected.`,
+  `Cold apply, PostgreSQL ÷ SQLite: ${(results.PostgreSQL.cold / results.SQLite.cold).toFixed(1)}× (no target). A cold apply commits each action twice (its intent before it acts, its outcome — record, event, audit entry — before its dependents start); on PostgreSQL each commit is a few round trips and a WAL flush. Intents commit on a chain of their own, so the actions that start do not wait behind the outcomes of those that finished, and outcomes finishing together share one transaction (group commit).`,
   '<!-- store-bench:end -->',
 ].join('\n');
 const resultsFile = join(root, 'bench', 'RESULTS.md');

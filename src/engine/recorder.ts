@@ -92,6 +92,8 @@ export class Recorder {
   private intentsDone: Array<Pick<ActionIntent, 'holder' | 'resourceId'>> = [];
   private intents: ActionIntent[] = [];
   private soon: Promise<void> | undefined;
+  private intentsNext: Promise<void> | undefined;
+  private intentsFlushing: Promise<void> = Promise.resolve();
   private records = new Map<ResourceId, ResourceRecord>();
   private deletes = new Set<ResourceId>();
   private timer: NodeJS.Timeout | undefined;
@@ -190,8 +192,32 @@ export class Recorder {
       startedAt: new Date().toISOString(),
     };
     this.intents.push(intent);
-    await this.flushSoon();
+    await this.intentsSoon();
     return intent;
+  }
+
+  /**
+   * Intents have a commit chain of their own: they touch nothing else the
+   * outcomes write (no record, no audit entry), so the actions starting now
+   * need not wait behind the outcomes of those that just finished. Each
+   * intent is still committed before its action acts, and its removal (with
+   * the outcome) comes after, since the action runs between the two.
+   */
+  private intentsSoon(): Promise<void> {
+    return (this.intentsNext ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.intentsNext = undefined;
+      const next = this.intentsFlushing.catch(() => undefined).then(() => this.writeIntents());
+      this.intentsFlushing = next;
+      return next;
+    }));
+  }
+
+  private async writeIntents(): Promise<void> {
+    const intents = this.intents;
+    if (!intents.length) return;
+    this.intents = [];
+    // Not put back on failure: whoever wrote them was told it failed and does not act.
+    await this.options.store.commit({ intents });
   }
 
   /**
@@ -227,8 +253,8 @@ export class Recorder {
 
   /**
    * A group commit: everything buffered by the end of this turn of the event
-   * loop (e.g. the intents of all actions the executor starts at once, the
-   * outcomes of actions that finish together) goes in one transaction.
+   * loop (e.g. the outcomes of actions that finish together), and all that
+   * comes in while the commit before it runs, goes in one transaction.
    */
   private flushSoon(): Promise<void> {
     return (this.soon ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
@@ -257,6 +283,7 @@ export class Recorder {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.intentsFlushing.catch(() => undefined);
     await this.flush();
   }
 
@@ -270,7 +297,6 @@ export class Recorder {
       deletes: [...this.deletes],
       events: this.events,
       audits: this.audits,
-      intents: this.intents,
       intentsDone: this.intentsDone,
     };
     if (
@@ -278,7 +304,6 @@ export class Recorder {
       !batch.deletes!.length &&
       !batch.events!.length &&
       !batch.audits!.length &&
-      !batch.intents!.length &&
       !batch.intentsDone!.length
     )
       return;
@@ -287,7 +312,6 @@ export class Recorder {
     this.deletes = new Set();
     this.events = [];
     this.audits = [];
-    this.intents = [];
     this.intentsDone = [];
     try {
       await this.options.store.commit(batch);
@@ -305,14 +329,13 @@ export class Recorder {
       });
   }
 
-  /** A failed write's batch goes back in front of what was buffered since (newer records win), intents excepted. */
+  /** A failed write's batch goes back in front of what was buffered since (newer records win). */
   private putBack(records: Map<ResourceId, ResourceRecord>, batch: StoreBatch): void {
     for (const [id, r] of records)
       if (!this.records.has(id) && !this.deletes.has(id)) this.records.set(id, r);
     for (const id of batch.deletes!) if (!this.records.has(id)) this.deletes.add(id);
     this.events = [...batch.events!, ...this.events].slice(-MAX_UNWRITTEN_EVENTS);
     this.audits = [...batch.audits!, ...this.audits];
-    // Intents are not: whoever wrote them was told it failed and does not act.
     this.intentsDone = [...batch.intentsDone!, ...this.intentsDone];
   }
 }

@@ -33,8 +33,11 @@ const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
  * so a frozen holder's row locks cannot outlive its lease (see the header).
  */
 async function boundIdle(c: pg.PoolClient, ttlMs: number): Promise<void> {
-  const ms = Math.max(100, Math.floor(ttlMs / 2));
-  await c.query(`SET LOCAL idle_in_transaction_session_timeout = ${ms}`);
+  await c.query(`SET LOCAL idle_in_transaction_session_timeout = ${idleBound(ttlMs)}`);
+}
+
+function idleBound(ttlMs: number): number {
+  return Math.max(100, Math.floor(ttlMs / 2));
 }
 
 export class PgLeases {
@@ -126,12 +129,12 @@ export class PgLeases {
     const f = this.fence;
     if (!f) return;
     if (this.lost) throw this.lost;
-    await boundIdle(c, f.ttlMs);
-    const { rows } = await c.query<{ holder: string; term: number }>(
-      'SELECT holder, term FROM leases WHERE name = $1 FOR SHARE',
-      [f.lease],
-    );
-    const row = rows[0];
+    // One round trip for both statements (simple protocol: no parameters, so the name goes in as a literal).
+    const results = (await c.query(
+      `SET LOCAL idle_in_transaction_session_timeout = ${idleBound(f.ttlMs)}; ` +
+        `SELECT holder, term FROM leases WHERE name = ${c.escapeLiteral(f.lease)} FOR SHARE`,
+    )) as unknown as Array<pg.QueryResult<{ holder: string; term: number }>>;
+    const row = results[1].rows[0];
     if (!row || row.holder !== f.holder || row.term !== f.term) throw this.lose(row?.holder, row?.term);
   }
 

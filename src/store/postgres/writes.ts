@@ -89,20 +89,19 @@ export class PgWrites {
 
   /** Chains and inserts entries under the audit lock; call inside a transaction. */
   private async appendAudit(c: pg.PoolClient, inputs: readonly AuditInput[]): Promise<AuditEntry[]> {
-    await c.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
-    const { rows } = await c.query<{ seq: number; hash: string }>(
-      'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1',
-    );
-    const last = rows[0];
-    const head = await this.auditHead(c);
-    const lastSeq = Math.max(last?.seq ?? 0, head?.seq ?? 0);
+    // One round trip, three statements: in READ COMMITTED each reads with a snapshot taken after the lock is held.
+    const [, tailRows, headRows] = (await c.query(
+      `SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY}); ` +
+        'SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1; ' +
+        "SELECT value FROM meta WHERE key = 'audit_head'",
+    )) as unknown as Array<pg.QueryResult>;
+    const last = tailRows.rows[0] as { seq: number; hash: string } | undefined;
+    const headValue = (headRows.rows[0] as { value: string } | undefined)?.value;
+    const head = headValue ? (JSON.parse(headValue) as { seq: number; hash: string }) : undefined;
+    const lastSeq = Math.max(Number(last?.seq ?? 0), head?.seq ?? 0);
     const entries = chainEntries(lastSeq, last?.hash ?? GENESIS_HASH, inputs);
-    await insertAudit(c, entries);
     const tail = entries[entries.length - 1];
-    await c.query(
-      `INSERT INTO meta (key, value) VALUES ('audit_head', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      [JSON.stringify({ seq: tail.seq, hash: tail.hash })],
-    );
+    await insertAudit(c, entries, JSON.stringify({ seq: tail.seq, hash: tail.hash }));
     return entries;
   }
 }
@@ -132,15 +131,23 @@ async function writeEvents(c: pg.PoolClient, events: readonly EventRecord[]): Pr
   );
 }
 
-/** Inserts chained audit entries, in one statement. */
-export async function insertAudit(c: pg.PoolClient, entries: readonly AuditEntry[]): Promise<void> {
+/** Inserts chained audit entries, in one statement; with `head`, the same statement moves the chain's head to it. */
+export async function insertAudit(
+  c: pg.PoolClient,
+  entries: readonly AuditEntry[],
+  head?: string,
+): Promise<void> {
   const cols = byColumn(entries.map(auditColumns), 11);
-  await c.query(
-    `INSERT INTO audit (seq, time, actor, action, resource_id, revision_id, diff_digest, result, detail, prev_hash, hash)
+  const insert = `INSERT INTO audit (seq, time, actor, action, resource_id, revision_id, diff_digest, result, detail, prev_hash, hash)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-       $8::text[], $9::text[], $10::text[], $11::text[])`,
-    cols,
-  );
+       $8::text[], $9::text[], $10::text[], $11::text[])`;
+  if (head === undefined) await c.query(insert, cols);
+  else
+    await c.query(
+      `WITH entries AS (${insert} RETURNING 1)
+       INSERT INTO meta (key, value) VALUES ('audit_head', $12) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [...cols, head],
+    );
 }
 
 export async function writeRun(c: pg.PoolClient, run: RunRecord): Promise<void> {
