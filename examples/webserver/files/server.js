@@ -7,7 +7,8 @@ const { execFileSync } = require('node:child_process');
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const cowsay = '/usr/games/cowsay';
-const say = (text) => (fs.existsSync(cowsay) ? execFileSync(cowsay, ['-W', '500', text], { encoding: 'utf8' }) : `${text}\n`);
+const say = (text) =>
+  fs.existsSync(cowsay) ? execFileSync(cowsay, ['-W', '500', text], { encoding: 'utf8' }) : `${text}\n`;
 
 http
   .createServer((req, res) => {
