@@ -153,6 +153,8 @@ function kindsReference(): string {
     '',
     'The built-in kinds and every field of their `spec`. Every document also has `kind`, `metadata` (`name`, `namespace`, `labels`, `annotations`), `dependsOn` and `lifecycle`: see [Manifests and kinds](manifests-and-kinds.md). `setpoint schema KIND` prints the JSON Schema of one kind; the [schemas](../schemas/) folder holds them all.',
     '',
+    'To see several kinds work together, run the [webserver example](../examples/webserver/): a Package, a File rendered from a template with facts, a FileEdit of one line of /etc/hosts, a Process restarted when its config changes (`restartOn`) and an HttpCheck.',
+    '',
     ...kinds.map(([k, s]) => `- [\`${k}\`](#${k.toLowerCase()}) — ${cell(describe(s))}`),
     '',
   ];

@@ -22,7 +22,9 @@ export async function performAction(obs: Observation, action: Action): Promise<P
   if (
     (action.op === 'create' || action.op === 'update' || action.op === 'replace') &&
     !mayApply(provider, obs.desired)
-  )
+  ) {
+    const settled = await resettle(obs);
+    if (settled.inSync) return { actual: settled.actual, message: 'in sync after its dependencies acted' };
     throw new ProviderError(
       `${provider.kind} is observe-only: its drift can be reported, never fixed by setpoint`,
       {
@@ -30,6 +32,7 @@ export async function performAction(obs: Observation, action: Action): Promise<P
         hint: 'fix the target by other means, or set lifecycle.remediation: alert',
       },
     );
+  }
   switch (action.op) {
     case 'noop':
       return { actual: obs.actual, message: 'in sync' };
@@ -54,8 +57,33 @@ export async function performAction(obs: Observation, action: Action): Promise<P
       return { actual, message: `replaced${what}` };
     }
     case 'delete':
+      // An observe-only kind (an HttpCheck) changed nothing: pruning it only forgets it.
+      if (!provider.apply && !provider.destroy)
+        return { actual: undefined, message: 'forgotten (observe-only: nothing to delete)' };
       await destroy(obs);
       return { actual: undefined, message: `deleted${what}` };
+  }
+}
+
+/** How long an observe-only resource with dependencies may take to come right in a run. */
+const SETTLE_MS = 10_000;
+
+/**
+ * An observe-only resource was observed at plan time, before its
+ * dependencies acted in this run (an HttpCheck on a Process just started,
+ * still coming up): look again until it is in sync, for at most SETTLE_MS,
+ * backing off from 100 ms to 1 s. Without dependencies, one look was enough.
+ */
+async function resettle(obs: Observation): Promise<{ inSync: boolean; actual?: unknown }> {
+  if (obs.resource.dependsOn.length === 0) return { inSync: false };
+  const deadline = Date.now() + SETTLE_MS;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1_000)) {
+    const actual: unknown = await traceProviderCall('observe', obs.resource, () =>
+      obs.provider.observe(obs.desired, obs.ctx),
+    );
+    if (obs.provider.diff(obs.desired, actual).length === 0) return { inSync: true, actual };
+    if (Date.now() + delay > deadline) return { inSync: false };
+    await new Promise((r) => setTimeout(r, delay));
   }
 }
 
