@@ -50,6 +50,8 @@ export class Live {
   error: string | undefined;
   /** Bumped on every change: views compare it to know when to re-render. */
   version = 0;
+  /** Bumped per kind when a resource of that kind changes: panels of one kind (goals) follow it. */
+  readonly kindVersions = new Map<string, number>();
   private lastEventId: string | undefined;
   private readonly listeners = new Set<() => void>();
   private abort: AbortController | undefined;
@@ -83,6 +85,11 @@ export class Live {
     }, 50);
   }
 
+  private bumpKind(id: string): void {
+    const kind = id.slice(0, id.indexOf('/'));
+    this.kindVersions.set(kind, (this.kindVersions.get(kind) ?? 0) + 1);
+  }
+
   private setConnection(c: Connection, error?: string): void {
     this.connection = c;
     this.error = error;
@@ -93,6 +100,7 @@ export class Live {
     const { items } = await this.api.get<{ items: ResourceRecord[] }>('/api/v1/resources');
     this.rows.clear();
     for (const r of items) this.rows.set(r.id, rowOf(r));
+    for (const k of [...this.kindVersions.keys()]) this.kindVersions.set(k, this.kindVersions.get(k)! + 1);
     // Every change of rows bumps the version at once: views memoise on it.
     this.changed();
     if (this.events.length === 0) {
@@ -178,6 +186,7 @@ export class Live {
     if (event === 'status') this.status(payload as StatusMessage);
     else if (event === 'deleted') {
       this.rows.delete((payload as { id: string }).id);
+      this.bumpKind((payload as { id: string }).id);
       this.changed();
     } else if (event === 'event') {
       const e = payload as EventRecord;
@@ -204,6 +213,7 @@ export class Live {
       priority: before?.priority,
       dependsOn: before?.dependsOn ?? [],
     });
+    this.bumpKind(s.id);
     this.changed();
   }
 }

@@ -14,7 +14,8 @@ function rank(n: NodeInfo): number {
 }
 
 export function Fleet() {
-  const nodes = useApi<{ items: NodeInfo[] }>('/api/v1/nodes');
+  // Reports arrive as events; a node going silent does not, hence the clock too.
+  const nodes = useApi<{ items: NodeInfo[] }>('/api/v1/nodes', { everyMs: 30_000 });
   const all = (nodes.data?.items ?? []).filter((n) => !n.revokedAt);
   if (nodes.error)
     return (

@@ -3,7 +3,7 @@
  * threshold, the gap still to close, the trend over the review period and
  * the time left to the deadline. Refreshed as live events arrive.
  */
-import { useApi } from '../hooks';
+import { useApi, useLive, useSession } from '../hooks';
 import type { GoalResult, GoalStatus } from '../types';
 import { ago } from './format';
 
@@ -55,7 +55,11 @@ function Result({ r, label }: { r: GoalResult; label: string }) {
 }
 
 export function Goals() {
-  const goals = useApi<{ items: GoalStatus[] }>('/api/v1/goals');
+  const { live } = useSession();
+  useLive();
+  // A new reading changes the goal's status message: read the figures again then.
+  const key = `${live.kindVersions.get('Target') ?? 0}/${live.kindVersions.get('Objective') ?? 0}`;
+  const goals = useApi<{ items: GoalStatus[] }>('/api/v1/goals', { key });
   const items = goals.data?.items ?? [];
   if (goals.data && items.length === 0) return null;
   return (
