@@ -21,6 +21,9 @@ interface StatusMessage {
 }
 
 const MAX_EVENTS = 500;
+/** Statuses in the first page (paints at once) and in each later one. */
+const FIRST_PAGE = 200;
+const PAGE = 2500;
 
 export function rowOf(r: ResourceRecord): Row {
   const waiting = r.conditions.find((c) => c.type === 'Synced' && c.status === 'False');
@@ -47,6 +50,8 @@ export class Live {
   /** Newest last. */
   events: EventRecord[] = [];
   connection: Connection = 'connecting';
+  /** True until every status has been read (the first pages show before the rest arrive). */
+  loading = true;
   error: string | undefined;
   /** Bumped on every change: views compare it to know when to re-render. */
   version = 0;
@@ -96,20 +101,49 @@ export class Live {
     this.changed();
   }
 
+  /**
+   * Reads every status, a page at a time: the first page is small so the
+   * views paint at once, the rest follow in larger pages (a single answer of
+   * 10,000 records kept the first paint waiting for all of them). After a
+   * reconnect the old rows stay until the new set is complete.
+   */
   private async load(): Promise<void> {
-    const { items } = await this.api.get<{ items: ResourceRecord[] }>('/api/v1/resources');
-    this.rows.clear();
-    for (const r of items) this.rows.set(r.id, rowOf(r));
-    for (const k of [...this.kindVersions.keys()]) this.kindVersions.set(k, this.kindVersions.get(k)! + 1);
-    // Every change of rows bumps the version at once: views memoise on it.
-    this.changed();
-    if (this.events.length === 0) {
-      const { items: events } = await this.api.get<{ items: EventRecord[] }>('/api/v1/events?limit=200');
-      this.events = events;
-      const last = events.at(-1);
-      if (last?.seq !== undefined) this.lastEventId = String(last.seq);
+    const initial = this.rows.size === 0;
+    const fresh = initial ? this.rows : new Map<string, Row>();
+    this.loading = true;
+    const events =
+      this.events.length === 0
+        ? this.api.get<{ items: EventRecord[] }>('/api/v1/events?limit=200')
+        : undefined;
+    // Awaited below; a failed page must not leave it rejected unobserved.
+    events?.catch(() => undefined);
+    let after: string | undefined;
+    let limit = FIRST_PAGE;
+    for (;;) {
+      const page = await this.api.get<{ items: ResourceRecord[]; next?: string }>(
+        `/api/v1/resources?limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`,
+      );
+      for (const r of page.items) fresh.set(r.id, rowOf(r));
+      if (initial) this.changed();
+      if (!page.next) break;
+      after = page.next;
+      limit = PAGE;
     }
+    if (!initial) {
+      this.rows.clear();
+      for (const [id, row] of fresh) this.rows.set(id, row);
+    }
+    this.loading = false;
+    // Every change of rows bumps the version at once: views memoise on it.
+    for (const [k, v] of this.kindVersions) this.kindVersions.set(k, v + 1);
     this.changed();
+    if (events) {
+      const { items } = await events;
+      this.events = items;
+      const last = items.at(-1);
+      if (last?.seq !== undefined) this.lastEventId = String(last.seq);
+      this.changed();
+    }
   }
 
   private async loop(): Promise<void> {

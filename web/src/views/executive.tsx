@@ -55,9 +55,9 @@ export function Executive() {
         </div>
         <div class="tile">
           <div class="tile-value" data-testid="exec-resources">
-            {total}
+            {live.loading ? `${total}+` : total}
           </div>
-          <div class="tile-label">Resources</div>
+          <div class="tile-label">{live.loading ? 'Resources (loading the rest)' : 'Resources'}</div>
         </div>
         <div class="tile">
           <div class="tile-value">{pct(conv?.autoRemediationRatio)}</div>
