@@ -62,34 +62,6 @@ writeFileSync(
   ].join('\n'),
 );
 cpSync(join(root, 'examples', 'policies', 'no-world-writable.yaml'), join(dir, 'manifests', 'policies.yaml'));
-// Goals read from commands: one met, one behind and catching up (the script raises its value below).
-const signups = join(dir, 'signups.txt');
-writeFileSync(signups, '380\n');
-writeFileSync(
-  join(dir, 'manifests', 'goals.yaml'),
-  [
-    'kind: Target',
-    'metadata: { name: signups, namespace: growth, labels: { owner: team-growth } }',
-    'spec:',
-    '  description: at least 500 signups a day by the end of the quarter',
-    `  measure: { command: { run: "cat ${signups}" } }`,
-    '  direction: above',
-    '  threshold: 500',
-    '  unit: signups/day',
-    '  interval: 300ms',
-    '  deadline: "2027-03-31"',
-    '---',
-    'kind: Target',
-    'metadata: { name: checkout-latency, namespace: web }',
-    'spec:',
-    '  description: p95 latency of checkout under 300 ms',
-    '  measure: { command: { run: "echo 212" } }',
-    '  direction: below',
-    '  threshold: 300',
-    '  unit: ms',
-    '',
-  ].join('\n'),
-);
 const manifest = (extra) =>
   writeFileSync(join(dir, 'manifests', 'files.yaml'), [...files, ...extra].join('\n---\n') + '\n');
 manifest([doomed]);
@@ -124,6 +96,37 @@ const until = async (probe, what) => {
   throw new Error(`timed out waiting for ${what}`);
 };
 await until(async () => (await get('/api/v1/status')).convergence.revisions[0]?.convergedAt, 'convergence');
+
+// Goals read from commands, added once the files converged (a goal behind is drift: no revision with it
+// converges): one met, one behind and catching up (the script raises its value below).
+const signups = join(dir, 'signups.txt');
+writeFileSync(signups, '380\n');
+writeFileSync(
+  join(dir, 'manifests', 'goals.yaml'),
+  [
+    'kind: Target',
+    'metadata: { name: signups, namespace: growth, labels: { owner: team-growth } }',
+    'spec:',
+    '  description: at least 500 signups a day by the end of the quarter',
+    `  measure: { command: { run: "cat ${signups}" } }`,
+    '  direction: above',
+    '  threshold: 500',
+    '  unit: signups/day',
+    '  interval: 300ms',
+    '  review: 2m',
+    '  deadline: "2027-03-31"',
+    '---',
+    'kind: Target',
+    'metadata: { name: checkout-latency, namespace: web }',
+    'spec:',
+    '  description: p95 latency of checkout under 300 ms',
+    '  measure: { command: { run: "echo 212" } }',
+    '  direction: below',
+    '  threshold: 300',
+    '  unit: ms',
+    '',
+  ].join('\n'),
+);
 
 // Some history: hand edits repaired at once, a chmod caught by a policy, drift left alone, a delete to approve.
 for (const [ns, i] of [

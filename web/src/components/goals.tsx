@@ -10,7 +10,12 @@ import { ago } from './format';
 const ARROW = { improving: '↗', worsening: '↘', flat: '→' } as const;
 
 function num(v: number, unit?: string): string {
-  const s = Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v * 100) / 100) : v.toPrecision(3);
+  const s =
+    Math.abs(v) >= 100
+      ? String(Math.round(v))
+      : Number.isInteger(v)
+        ? String(v)
+        : String(Number(v.toPrecision(3)));
   return unit ? `${s} ${unit}` : s;
 }
 
@@ -27,7 +32,7 @@ export function timeLeft(msLeft: number | undefined): string {
 const OP: Record<string, string> = { above: '≥', below: '≤', '>=': '≥', '<=': '≤', '>': '>', '<': '<' };
 
 function Result({ r, label }: { r: GoalResult; label: string }) {
-  const unitDay = r.unit ? `${r.unit}/day` : '/day';
+  const unitDay = r.unit ? `${r.unit} per day` : 'per day';
   return (
     <>
       <td data-testid="goal-value">{num(r.value, r.unit)}</td>
