@@ -97,6 +97,37 @@ const until = async (probe, what) => {
 };
 await until(async () => (await get('/api/v1/status')).convergence.revisions[0]?.convergedAt, 'convergence');
 
+// Goals read from commands, added once the files converged (a goal behind is drift: no revision with it
+// converges): one met, one behind and catching up (the script raises its value below).
+const signups = join(dir, 'signups.txt');
+writeFileSync(signups, '380\n');
+writeFileSync(
+  join(dir, 'manifests', 'goals.yaml'),
+  [
+    'kind: Target',
+    'metadata: { name: signups, namespace: growth, labels: { owner: team-growth } }',
+    'spec:',
+    '  description: at least 500 signups a day by the end of the quarter',
+    `  measure: { command: { run: "cat ${signups}" } }`,
+    '  direction: above',
+    '  threshold: 500',
+    '  unit: signups/day',
+    '  interval: 300ms',
+    '  review: 2m',
+    '  deadline: "2027-03-31"',
+    '---',
+    'kind: Target',
+    'metadata: { name: checkout-latency, namespace: web }',
+    'spec:',
+    '  description: p95 latency of checkout under 300 ms',
+    '  measure: { command: { run: "echo 212" } }',
+    '  direction: below',
+    '  threshold: 300',
+    '  unit: ms',
+    '',
+  ].join('\n'),
+);
+
 // Some history: hand edits repaired at once, a chmod caught by a policy, drift left alone, a delete to approve.
 for (const [ns, i] of [
   ['web', 2],
@@ -117,6 +148,27 @@ await until(
   'the critical drifts repaired',
 );
 await until(async () => (await get('/api/v1/alerts')).items.length > 0, 'an alert');
+// A rising measure gives the behind goal an improving trend.
+for (const v of [395, 410, 420, 430]) {
+  edit(signups, `${v}\n`);
+  await sleep(700);
+}
+// Three enrolled nodes for the fleet panel (enrolled through the API, as an agent does).
+const post = async (path, body, auth = true) =>
+  (
+    await fetch(url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    })
+  ).json();
+const enrolment = await post('/api/v1/nodes/enroll-tokens', {
+  ttlMs: 600_000,
+  uses: 3,
+  labels: { env: 'prod' },
+});
+for (const name of ['web-1', 'web-2', 'db-1'])
+  await post('/api/v1/fleet/enroll', { token: enrolment.token, name }, false);
 
 const browser = await chromium.launch({
   executablePath: process.env.SETPOINT_CHROMIUM ?? '/usr/bin/chromium',
@@ -145,7 +197,13 @@ mkdirSync(images, { recursive: true });
 await shoot('oncall', '/oncall', {
   ready: (p) => p.getByTestId('critical').getByText('web/conf-2').waitFor(),
 });
-await shoot('executive', '/executive', { ready: (p) => p.locator('.chart canvas').waitFor() });
+await shoot('executive', '/executive', {
+  ready: async (p) => {
+    await p.locator('.chart canvas').waitFor();
+    await p.getByRole('table', { name: 'Goals' }).getByText('430 signups/day').waitFor();
+    await p.getByRole('region', { name: 'Fleet' }).getByRole('row', { name: /db-1/ }).waitFor();
+  },
+});
 await shoot('debug', '/r/File/web/banner', {
   ready: async (p) => {
     await p.getByRole('table', { name: 'Field diff' }).waitFor();

@@ -2,7 +2,8 @@
  * The web dashboard in a real chromium against a real `setpoint serve
  * --listen` over real files: sign-in, the on-call, executive and debug
  * views with the project's data, and live updates (a hand edit shows as
- * drift, then as remediated, without a reload).
+ * drift, then as remediated, without a reload), the goals and the fleet
+ * on the executive view.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -23,6 +24,21 @@ describe('the web dashboard views', () => {
       }),
       fileDoc('robots', p.path('out', 'robots.txt'), 'User-agent: *\n', { priority: 'critical' }),
     ),
+    // A goal read from a command (the last line of its output): signups from a file the test rewrites.
+    'signups.txt': '520\n',
+    'manifests/goals.yaml': [
+      'kind: Target',
+      'metadata: { name: signups }',
+      'spec:',
+      '  description: at least 500 signups a day',
+      `  measure: { command: { run: "cat ${p.path('signups.txt')}" } }`,
+      '  direction: above',
+      '  threshold: 500',
+      '  unit: signups',
+      '  interval: 1s',
+      '  deadline: "2099-12-31"',
+      '',
+    ].join('\n'),
   });
   let api: ApiServing;
   let browser: Browser;
@@ -35,8 +51,8 @@ describe('the web dashboard views', () => {
     api = await startApi(owner, p);
     browser = await launchBrowser(owner);
     await until(
-      async () => p.status().filter((r) => r.sync === 'InSync').length === 3,
-      'all three files in sync',
+      async () => p.status().filter((r) => r.sync === 'InSync').length === 4,
+      'all three files and the goal in sync',
     );
   });
 
@@ -73,11 +89,11 @@ describe('the web dashboard views', () => {
   it('on-call view lists the real resources and their state', async () => {
     const { context, page, problems } = await signIn(browser, api.url, viewer, '/oncall');
     await page.getByRole('heading', { name: 'On-call' }).waitFor();
-    await page.getByTestId('resource-count').filter({ hasText: '3' }).waitFor();
+    await page.getByTestId('resource-count').filter({ hasText: '4' }).waitFor();
     const all = page.getByRole('table', { name: 'All resources' });
     for (const id of ['File/default/motd', 'File/default/banner', 'File/default/robots'])
       await all.getByRole('link', { name: id }).waitFor();
-    assert.equal(await all.getByText('InSync').count(), 3);
+    assert.equal(await all.getByText('InSync').count(), 4);
     assert.match(
       (await page.getByText('Queue depth').locator('..').textContent()) ?? '',
       /\d+ \(\d+ running\)/,
@@ -139,8 +155,8 @@ describe('the web dashboard views', () => {
     const { context, page, problems } = await signIn(browser, api.url, viewer, '/executive');
     await page.getByRole('heading', { name: 'Drift ratio, last 24 h' }).waitFor();
     await page.locator('.chart canvas').waitFor();
-    // motd (remediated) and banner (still drifted, alert mode) in the last interval: 2 of 3.
-    await page.getByTestId('drift-now').filter({ hasText: '66.7 %' }).waitFor();
+    // motd (remediated) and banner (still drifted, alert mode) in the last interval: 2 of 4 (the goal is met).
+    await page.getByTestId('drift-now').filter({ hasText: '50.0 %' }).waitFor();
     const trend = await call<{ points: Array<{ drifted: number }>; revisions: unknown[] }>(
       api.url,
       '/api/v1/trends/drift?window=1h&points=12',
@@ -150,6 +166,76 @@ describe('the web dashboard views', () => {
     assert.ok(trend.body.points.at(-1)!.drifted >= 1, 'the last interval counts the drifts');
     assert.ok(trend.body.revisions.length >= 1);
     await page.getByRole('heading', { name: 'Pending approvals' }).last().waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('executive view shows each goal with its value, gap, trend and time left, live', async () => {
+    const { context, page, problems } = await signIn(browser, api.url, viewer, '/executive');
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+    const goals = page.getByRole('table', { name: 'Goals' });
+    const row = goals.locator('tr[data-goal="Target/default/signups"]');
+    await row.getByTestId('goal-value').filter({ hasText: '520 signups' }).waitFor();
+    assert.equal(await row.getByTestId('goal-gap').textContent(), 'met');
+    assert.match((await row.getByTestId('goal-left').textContent()) ?? '', /^\d+d left/);
+    // The measure falls behind: the row follows from the stream, without a reload.
+    replaceFile(p.path('signups.txt'), '430\n');
+    await row.getByTestId('goal-gap').filter({ hasText: '70 signups' }).waitFor({ timeout: 30_000 });
+    await row.getByText('behind', { exact: true }).waitFor();
+    assert.match((await row.getByTestId('goal-trend').textContent()) ?? '', /worsening/);
+    const answer = await call<{
+      items: Array<{ id: string; state: string; results: Array<{ gap: number }> }>;
+    }>(api.url, '/api/v1/goals', { token: viewer });
+    assert.equal(answer.status, 200);
+    const signups = answer.body.items.find((g) => g.id === 'Target/default/signups');
+    assert.equal(signups?.state, 'BehindTarget');
+    assert.equal(signups?.results[0].gap, 70);
+    // A token scoped to another namespace sees no goal.
+    const other = createToken(p, 'otto', 'viewer', ['elsewhere']);
+    assert.deepEqual(
+      (await call<{ items: unknown[] }>(api.url, '/api/v1/goals', { token: other })).body.items,
+      [],
+    );
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { marker?: number }).marker),
+      7,
+      'no reload',
+    );
+    replaceFile(p.path('signups.txt'), '520\n');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  it('executive view summarises the fleet once a node has enrolled', async () => {
+    const enrolToken = await call<{ token: string }>(api.url, '/api/v1/nodes/enroll-tokens', {
+      method: 'POST',
+      token: admin,
+      body: { ttlMs: 600_000, labels: { env: 'prod' } },
+    });
+    assert.equal(enrolToken.status, 201);
+    const enrolled = await call(api.url, '/api/v1/fleet/enroll', {
+      method: 'POST',
+      body: { token: enrolToken.body.token, name: 'web-1' },
+    });
+    assert.equal(enrolled.status, 201);
+    const nodes = await call<{ items: Array<{ offline: boolean; behind: boolean }> }>(
+      api.url,
+      '/api/v1/nodes',
+      {
+        token: viewer,
+      },
+    );
+    const { context, page, problems } = await signIn(browser, api.url, viewer, '/executive');
+    const fleet = page.getByRole('region', { name: 'Fleet' });
+    await fleet.getByRole('row', { name: /web-1/ }).waitFor();
+    const expected = {
+      online: nodes.body.items.filter((n) => !n.offline).length,
+      offline: nodes.body.items.filter((n) => n.offline).length,
+      behind: nodes.body.items.filter((n) => !n.offline && n.behind).length,
+    };
+    assert.equal(expected.online, 1, 'a node just enrolled is online');
+    for (const [state, n] of Object.entries(expected))
+      assert.equal(await fleet.getByTestId(`nodes-${state}`).textContent(), String(n), state);
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -138,6 +138,7 @@ describe('HTTP API contract: /openapi.json against real answers', () => {
     await hit('GET', '/api/v1/facts', v);
     await hit('GET', '/api/v1/trends/drift', v);
     await hit('GET', '/api/v1/trends/drift?window=nonsense', v);
+    await hit('GET', '/api/v1/goals', v);
     await hit('GET', '/api/v1/convergence/critical', v);
     await hit('GET', '/api/v1/convergence/critical?window=forever', v);
     await hit('GET', '/api/v1/resources/File/web/motd/spans', v);

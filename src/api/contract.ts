@@ -655,6 +655,47 @@ export function outputSchema(name: string): Record<string, unknown> | undefined 
   };
 }
 
+// --- goals ---
+
+const GoalResultSchema = z.looseObject({
+  key: str().describe('The key result; "" for a Target\'s own measure'),
+  state: z.enum(['MeetsTarget', 'BehindTarget']),
+  value: z.number(),
+  threshold: z.number(),
+  direction: str(),
+  unit: opt(str()),
+  gap: z.number().describe('How far the value still has to move; 0 when met'),
+  trend: z.object({
+    perDay: z.number(),
+    direction: z.enum(['improving', 'worsening', 'flat']),
+    samples: z.number().int(),
+    spanMs: z.number(),
+  }),
+  timeLeftMs: opt(z.number()).describe('Until the deadline, negative once past'),
+  etaMs: opt(z.number()).describe('When behind and improving: the time the trend needs to close the gap'),
+  readAt: time(),
+});
+
+export const GoalStatusSchema = z
+  .looseObject({
+    id: str(),
+    kind: z.enum(['Target', 'Objective']),
+    namespace: str(),
+    name: str(),
+    description: opt(str()),
+    owner: opt(str()),
+    deadline: opt(str()),
+    sync: str(),
+    health: str(),
+    message: opt(str()),
+    state: opt(z.enum(['MeetsTarget', 'BehindTarget'])).describe('Absent until read once'),
+    met: z.number().int(),
+    total: z.number().int(),
+    timeLeftMs: opt(z.number()),
+    results: z.array(GoalResultSchema),
+  })
+  .describe('A Target or Objective with its last value, gap, trend and time left');
+
 // --- the fleet ---
 
 const labelsSchema = () => z.record(z.string(), z.string());

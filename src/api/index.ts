@@ -46,6 +46,7 @@ import * as retention from './retention.js';
 import * as stateRecords from './state-records.js';
 import * as tokens from './tokens.js';
 import * as trends from './trends.js';
+import * as goalFigures from './goals.js';
 import { alertWindows, windowGate } from './windows.js';
 import type * as T from './types.js';
 
@@ -276,6 +277,10 @@ export class Setpoint {
   /** The drift ratio over a window, with the revisions admitted in it (the dashboard's chart). */
   driftTrend(options: trends.TrendOptions = {}): Promise<trends.DriftTrend> {
     return trends.driftTrend(this.ctx, options);
+  }
+  /** Targets and Objectives with their last value, gap, trend and time left (from the samples serve keeps). */
+  goals(options: { namespaces?: readonly string[] } = {}): Promise<goalFigures.GoalStatus[]> {
+    return goalFigures.goals(this.ctx, options);
   }
 
   // --- approvals ---

@@ -38,7 +38,16 @@ export interface Loaded<T> {
  * Reads `path` now, again after each action (reload), and again when live
  * events arrive (at most once a second), so figures follow the stream.
  */
-export function useApi<T>(path: string | undefined, options: { follow?: boolean } = {}): Loaded<T> {
+export function useApi<T>(
+  path: string | undefined,
+  options: {
+    follow?: boolean;
+    /** Read again whenever this changes (e.g. the live version of one kind). */
+    key?: unknown;
+    /** Also read again this often, for figures that change without an event (a node going silent). */
+    everyMs?: number;
+  } = {},
+): Loaded<T> {
   const { api, live } = useSession();
   const [state, setState] = useState<{ data?: T; error?: string }>({});
   const [tick, setTick] = useState(0);
@@ -55,7 +64,12 @@ export function useApi<T>(path: string | undefined, options: { follow?: boolean 
     return () => {
       cancelled = true;
     };
-  }, [api, path, tick]);
+  }, [api, path, tick, options.key]);
+  useEffect(() => {
+    if (!options.everyMs) return;
+    const t = window.setInterval(() => setTick((x) => x + 1), options.everyMs);
+    return () => window.clearInterval(t);
+  }, [options.everyMs]);
   useEffect(() => {
     if (options.follow === false) return;
     let seen = live.events.length ? live.events[live.events.length - 1].seq : undefined;

@@ -21,6 +21,9 @@ interface StatusMessage {
 }
 
 const MAX_EVENTS = 500;
+/** Statuses in the first page (paints at once) and in each later one. */
+const FIRST_PAGE = 200;
+const PAGE = 2500;
 
 export function rowOf(r: ResourceRecord): Row {
   const waiting = r.conditions.find((c) => c.type === 'Synced' && c.status === 'False');
@@ -47,9 +50,13 @@ export class Live {
   /** Newest last. */
   events: EventRecord[] = [];
   connection: Connection = 'connecting';
+  /** True until every status has been read (the first pages show before the rest arrive). */
+  loading = true;
   error: string | undefined;
   /** Bumped on every change: views compare it to know when to re-render. */
   version = 0;
+  /** Bumped per kind when a resource of that kind changes: panels of one kind (goals) follow it. */
+  readonly kindVersions = new Map<string, number>();
   private lastEventId: string | undefined;
   private readonly listeners = new Set<() => void>();
   private abort: AbortController | undefined;
@@ -83,25 +90,60 @@ export class Live {
     }, 50);
   }
 
+  private bumpKind(id: string): void {
+    const kind = id.slice(0, id.indexOf('/'));
+    this.kindVersions.set(kind, (this.kindVersions.get(kind) ?? 0) + 1);
+  }
+
   private setConnection(c: Connection, error?: string): void {
     this.connection = c;
     this.error = error;
     this.changed();
   }
 
+  /**
+   * Reads every status, a page at a time: the first page is small so the
+   * views paint at once, the rest follow in larger pages (a single answer of
+   * 10,000 records kept the first paint waiting for all of them). After a
+   * reconnect the old rows stay until the new set is complete.
+   */
   private async load(): Promise<void> {
-    const { items } = await this.api.get<{ items: ResourceRecord[] }>('/api/v1/resources');
-    this.rows.clear();
-    for (const r of items) this.rows.set(r.id, rowOf(r));
-    // Every change of rows bumps the version at once: views memoise on it.
-    this.changed();
-    if (this.events.length === 0) {
-      const { items: events } = await this.api.get<{ items: EventRecord[] }>('/api/v1/events?limit=200');
-      this.events = events;
-      const last = events.at(-1);
-      if (last?.seq !== undefined) this.lastEventId = String(last.seq);
+    const initial = this.rows.size === 0;
+    const fresh = initial ? this.rows : new Map<string, Row>();
+    this.loading = true;
+    const events =
+      this.events.length === 0
+        ? this.api.get<{ items: EventRecord[] }>('/api/v1/events?limit=200')
+        : undefined;
+    // Awaited below; a failed page must not leave it rejected unobserved.
+    events?.catch(() => undefined);
+    let after: string | undefined;
+    let limit = FIRST_PAGE;
+    for (;;) {
+      const page = await this.api.get<{ items: ResourceRecord[]; next?: string }>(
+        `/api/v1/resources?limit=${limit}${after ? `&after=${encodeURIComponent(after)}` : ''}`,
+      );
+      for (const r of page.items) fresh.set(r.id, rowOf(r));
+      if (initial) this.changed();
+      if (!page.next) break;
+      after = page.next;
+      limit = PAGE;
     }
+    if (!initial) {
+      this.rows.clear();
+      for (const [id, row] of fresh) this.rows.set(id, row);
+    }
+    this.loading = false;
+    // Every change of rows bumps the version at once: views memoise on it.
+    for (const [k, v] of this.kindVersions) this.kindVersions.set(k, v + 1);
     this.changed();
+    if (events) {
+      const { items } = await events;
+      this.events = items;
+      const last = items.at(-1);
+      if (last?.seq !== undefined) this.lastEventId = String(last.seq);
+      this.changed();
+    }
   }
 
   private async loop(): Promise<void> {
@@ -178,6 +220,7 @@ export class Live {
     if (event === 'status') this.status(payload as StatusMessage);
     else if (event === 'deleted') {
       this.rows.delete((payload as { id: string }).id);
+      this.bumpKind((payload as { id: string }).id);
       this.changed();
     } else if (event === 'event') {
       const e = payload as EventRecord;
@@ -204,6 +247,7 @@ export class Live {
       priority: before?.priority,
       dependsOn: before?.dependsOn ?? [],
     });
+    this.bumpKind(s.id);
     this.changed();
   }
 }

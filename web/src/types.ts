@@ -208,3 +208,49 @@ export interface Leadership {
   term?: number;
   leaseExpiresAt?: string;
 }
+
+export interface NodeInfo {
+  name: string;
+  labels: Record<string, string>;
+  enrolledAt: string;
+  lastSeenAt?: string;
+  agentVersion?: string;
+  appliedDigest?: string;
+  desiredDigest?: string;
+  counts: { total: number; inSync: number; drifted: number; failed: number };
+  behind: boolean;
+  offline: boolean;
+  revokedAt?: string;
+}
+
+export interface GoalResult {
+  key: string;
+  state: 'MeetsTarget' | 'BehindTarget';
+  value: number;
+  threshold: number;
+  direction: string;
+  unit?: string;
+  gap: number;
+  trend: { perDay: number; direction: 'improving' | 'worsening' | 'flat'; samples: number; spanMs: number };
+  timeLeftMs?: number;
+  etaMs?: number;
+  readAt: string;
+}
+
+export interface GoalStatus {
+  id: string;
+  kind: 'Target' | 'Objective';
+  namespace: string;
+  name: string;
+  description?: string;
+  owner?: string;
+  deadline?: string;
+  sync: string;
+  health: string;
+  message?: string;
+  state?: 'MeetsTarget' | 'BehindTarget';
+  met: number;
+  total: number;
+  timeLeftMs?: number;
+  results: GoalResult[];
+}

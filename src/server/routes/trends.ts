@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { ServerContext } from '../context.js';
 import type { Routes } from '../route.js';
 import { parseDuration } from '../../util/duration.js';
+import { GoalStatusSchema, itemsOf } from '../../api/contract.js';
 
 const DriftTrendSchema = z.object({
   from: z.string(),
@@ -54,5 +55,18 @@ export function mount(routes: Routes, ctx: ServerContext): void {
           namespaces: principal.namespaces,
         }),
       ),
+  });
+
+  routes.add({
+    method: 'GET',
+    path: '/api/v1/goals',
+    tag: 'status',
+    summary: 'Goals with their value, gap, trend and time left',
+    description:
+      'Every Target and Objective with its last reading per measure, the gap to the threshold, the trend over its review period and the time left to its deadline, from the samples serve keeps (no measure is read). Scoped tokens: their namespaces only.',
+    auth: 'viewer',
+    response: { schema: itemsOf(GoalStatusSchema) },
+    handler: async (c, { principal }) =>
+      c.json({ items: await ctx.api.goals({ namespaces: principal.namespaces }) }),
   });
 }

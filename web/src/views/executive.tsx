@@ -2,12 +2,15 @@
  * Executive: how well the declared state holds. Drift ratio over the last
  * 24 h with the revisions admitted marked on it, SLOs with burn rates and
  * remaining error budget, policy violations by policy and action, pending
- * approvals, and the fleet's sync and health counts.
+ * approvals, the resources' sync and health counts, the enrolled nodes
+ * (online, offline, behind) and the goals with their gap, trend and time left.
  */
 import { useMemo } from 'preact/hooks';
 import { ApprovalList } from '../components/approvals';
 import { Badge } from '../components/badge';
 import { Chart } from '../components/chart';
+import { Fleet } from '../components/fleet';
+import { Goals } from '../components/goals';
 import { Sources } from '../components/sources';
 import { ago, ms, pct } from '../components/format';
 import { useApi, useLive, useSession } from '../hooks';
@@ -52,9 +55,9 @@ export function Executive() {
         </div>
         <div class="tile">
           <div class="tile-value" data-testid="exec-resources">
-            {total}
+            {live.loading ? `${total}+` : total}
           </div>
-          <div class="tile-label">Resources</div>
+          <div class="tile-label">{live.loading ? 'Resources (loading the rest)' : 'Resources'}</div>
         </div>
         <div class="tile">
           <div class="tile-value">{pct(conv?.autoRemediationRatio)}</div>
@@ -113,6 +116,7 @@ export function Executive() {
           </>
         )}
       </section>
+      <Goals />
       <div class="grid">
         <section aria-labelledby="slo-h">
           <h2 id="slo-h">SLOs and error budgets</h2>
@@ -207,6 +211,7 @@ export function Executive() {
             ))}
           </ul>
         </section>
+        <Fleet />
         <section aria-labelledby="appr-h">
           <h2 id="appr-h">Pending approvals</h2>
           <ApprovalList items={approvals.data?.items ?? []} onDone={approvals.reload} />

@@ -66,7 +66,11 @@ export function OnCall() {
           value={String(problems.filter((p) => p.sync === 'Failed' || p.sync === 'Conflict').length)}
         />
         <Tile label="Drifted" value={String(bySync.get('Drifted') ?? 0)} />
-        <Tile label="Resources" value={String(rows.length)} testid="resource-count" />
+        <Tile
+          label={live.loading ? 'Resources (loading the rest)' : 'Resources'}
+          value={live.loading ? `${rows.length}+` : String(rows.length)}
+          testid="resource-count"
+        />
         <Tile label="Queue depth" value={serve ? `${serve.queueDepth} (${serve.processing} running)` : '—'} />
         <Tile
           label="Remediation p95 / p99"
