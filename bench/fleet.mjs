@@ -51,6 +51,8 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100
 if (process.argv[2] === '--worker') {
   const { startAgent } = await import(pathToFileURL(join(root, 'dist', 'api', 'index.js')).href);
   const { url, token, names, work } = JSON.parse(process.argv[3]);
+  // Each agent adds its process handlers (as in its own process): many here.
+  process.setMaxListeners(0);
   const agents = [];
   const hostFile = (name) => join(work, 'hosts', name, 'motd');
   // Counts this process's HTTP requests to the server (the agents' fetch calls).
@@ -175,7 +177,14 @@ async function main() {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let serverErr = '';
+  let stopping = false;
   server.stderr.setEncoding('utf8').on('data', (s) => (serverErr += s));
+  server.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`serve exited (${code ?? signal}) during the bench:\n${serverErr.slice(-3000)}`);
+      process.exit(1);
+    }
+  });
   let url;
   for (let i = 0; !(url = /API on (http:\/\/\S+) /.exec(serverErr)?.[1]); i++) {
     if (i > 600 || server.exitCode !== null) throw new Error(`serve did not listen:\n${serverErr}`);
@@ -265,6 +274,7 @@ async function main() {
   const agentCpu = await cpuOver(agent.pid, 30_000);
   const agentMem = memory(agent.pid);
   agent.kill('SIGTERM');
+  stopping = true;
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
 
