@@ -112,13 +112,18 @@ if (process.argv[2] === '--worker') {
         const cred = JSON.parse(readFileSync(join(work, 'agents', a.name, 'credential.json'), 'utf8'));
         const digest = a.link.current?.digest ?? '';
         while (Date.now() < end) {
-          const res = await realFetch(
-            `${url}/api/v1/fleet/nodes/${a.name}/desired?wait=0&digest=${digest}`,
-            { headers: { authorization: `Bearer ${cred.token}` } },
-          );
-          await res.arrayBuffer();
-          if (res.ok) done++;
-          else failed++;
+          try {
+            const res = await realFetch(
+              `${url}/api/v1/fleet/nodes/${a.name}/desired?wait=0&digest=${digest}`,
+              { headers: { authorization: `Bearer ${cred.token}` } },
+            );
+            await res.arrayBuffer();
+            if (res.ok) done++;
+            else failed++;
+          } catch {
+            // A refused or reset connection counts as a failed request, not the end of the bench.
+            failed++;
+          }
         }
       };
       await Promise.all(agents.slice(0, m.concurrency).map(loop));
@@ -197,9 +202,13 @@ async function main() {
   const workers = [];
   for (let w = 0; w < W; w++) {
     const mine = names.filter((_, i) => i % W === w);
-    const child = fork(fileURLToPath(import.meta.url), ['--worker', JSON.stringify({ url, token, names: mine, work })], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
+    const child = fork(
+      fileURLToPath(import.meta.url),
+      ['--worker', JSON.stringify({ url, token, names: mine, work })],
+      {
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      },
+    );
     workers.push(child);
   }
   const ask = (child, msg, reply) =>
@@ -237,11 +246,15 @@ async function main() {
   const committed = Date.now();
   const tc = performance.now();
   commit('v2');
-  const results = await Promise.all(workers.map((c) => ask(c, { type: 'wait', content: 'v2\n' }, 'converged')));
+  const results = await Promise.all(
+    workers.map((c) => ask(c, { type: 'wait', content: 'v2\n' }, 'converged')),
+  );
   const rolloutS = (performance.now() - tc) / 1000;
   const rolloutCpu = ((cpuSeconds(server.pid) - cpu0) / rolloutS) * 100;
   const rolloutMem = memory(server.pid);
-  const times = results.flatMap((r) => Object.values(r.at).map((t) => (t - committed) / 1000)).sort((a, b) => a - b);
+  const times = results
+    .flatMap((r) => Object.values(r.at).map((t) => (t - committed) / 1000))
+    .sort((a, b) => a - b);
   const reqAfter = results.reduce((s, m) => s + m.requests, 0);
 
   // Requests per second on the hot route.
@@ -294,11 +307,17 @@ async function main() {
     row('commit → node converged, p50', `${f2(pct(times, 50))} s`),
     row('commit → node converged, p95', `${f2(pct(times, 95))} s`),
     row('commit → last node converged', `${f2(times.at(-1))} s`),
-    row('server RSS at rest / after rollout / peak', `${f1(restMem.rssMb)} / ${f1(rolloutMem.rssMb)} / ${f1(afterLoad.peakMb)} MB`),
+    row(
+      'server RSS at rest / after rollout / peak',
+      `${f1(restMem.rssMb)} / ${f1(rolloutMem.rssMb)} / ${f1(afterLoad.peakMb)} MB`,
+    ),
     row('server CPU at rest (10 s)', `${f1(restCpu)} %`),
     row('server CPU during rollout', `${f1(rolloutCpu)} % over ${f1(rolloutS)} s`),
     row('agent requests during rollout', `${reqAfter - reqBefore}`),
-    row('desired (wait=0) answered per second', `${Math.round(done / (loadMs / 1000))} /s (${failed} failed; server CPU ${f1(loadCpu)} %, ${Math.min(N, W * 50)} concurrent)`),
+    row(
+      'desired (wait=0) answered per second',
+      `${Math.round(done / (loadMs / 1000))} /s (${failed} failed; server CPU ${f1(loadCpu)} %, ${Math.min(N, W * 50)} concurrent)`,
+    ),
     row('one agent process idle: CPU (30 s) / RSS', `${f2(agentCpu)} % / ${f1(agentMem.rssMb)} MB`),
     '',
   ].join('\n');
