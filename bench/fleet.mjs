@@ -1,0 +1,326 @@
+#!/usr/bin/env node
+// `npm run bench:fleet`: one `setpoint serve --listen` over a real Git source
+// and N agents (default 1,000) enrolled with one multi-use enrolment token.
+// The agents run in W worker processes (default 4), each hosting N/W agents
+// through the real agent code (startAgent from dist/: its own state folder,
+// credential, local SQLite store and serve loop, talking to the server over
+// HTTP). Then a commit changes a File selected by a label, and we measure:
+//   rollout   commit -> each node's file has the new content (p50/p95/last);
+//   server    RSS (VmRSS, peak VmHWM) and CPU (utime+stime from /proc) at
+//             rest and during the rollout;
+//   rps       GET desired?digest=<current>&wait=0 with every node's own token,
+//             from all workers at once for a few seconds (what the server
+//             answers per second on the agents' hot route);
+//   agent     one real `setpoint agent` process: RSS and CPU over an idle window.
+// Results: a section of bench/RESULTS.md. usage: node bench/fleet.mjs [N] [W]
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin', 'setpoint.js');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const HZ = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
+
+function memory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/** CPU seconds (user + system) the process has used so far. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / HZ;
+}
+
+/** CPU use (% of one core) of `pid` over `ms`. */
+async function cpuOver(pid, ms) {
+  const c0 = cpuSeconds(pid);
+  const t0 = performance.now();
+  await sleep(ms);
+  return ((cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000)) * 100;
+}
+
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+// --- a worker: hosts its share of the agents -------------------------------
+if (process.argv[2] === '--worker') {
+  const { startAgent } = await import(pathToFileURL(join(root, 'dist', 'api', 'index.js')).href);
+  const { url, token, names, work } = JSON.parse(process.argv[3]);
+  // Each agent adds its process handlers (as in its own process): many here.
+  process.setMaxListeners(0);
+  const agents = [];
+  const hostFile = (name) => join(work, 'hosts', name, 'motd');
+  // Counts this process's HTTP requests to the server (the agents' fetch calls).
+  let requests = 0;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (...args) => {
+    requests++;
+    return realFetch(...args);
+  };
+  const send = (m) => process.send(m);
+  process.on('message', async (m) => {
+    if (m.type === 'start') {
+      // A few at a time: each one enrols, opens its store and starts its loop.
+      let next = 0;
+      const one = async () => {
+        for (let i = next++; i < names.length; i = next++) {
+          mkdirSync(join(work, 'hosts', names[i]), { recursive: true });
+          agents.push(
+            await startAgent({
+              server: url,
+              enrollToken: token,
+              name: names[i],
+              state: join(work, 'agents', names[i]),
+              labels: { rack: `r${i % 10}` },
+            }),
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, one));
+      send({ type: 'started' });
+    } else if (m.type === 'wait') {
+      // Polls each node's file until it holds `content`; sends when each got there.
+      const pending = new Set(names);
+      const at = {};
+      while (pending.size) {
+        for (const n of pending) {
+          let text;
+          try {
+            text = readFileSync(hostFile(n), 'utf8');
+          } catch {
+            continue;
+          }
+          if (text === m.content) {
+            at[n] = Date.now();
+            pending.delete(n);
+          }
+        }
+        if (pending.size) await sleep(25);
+      }
+      send({ type: 'converged', at, requests });
+    } else if (m.type === 'load') {
+      // Every node's own token, the route agents poll, answered at once (wait=0).
+      const end = Date.now() + m.ms;
+      let done = 0;
+      let failed = 0;
+      const loop = async (a) => {
+        const cred = JSON.parse(readFileSync(join(work, 'agents', a.name, 'credential.json'), 'utf8'));
+        const digest = a.link.current?.digest ?? '';
+        while (Date.now() < end) {
+          try {
+            const res = await realFetch(
+              `${url}/api/v1/fleet/nodes/${a.name}/desired?wait=0&digest=${digest}`,
+              { headers: { authorization: `Bearer ${cred.token}` } },
+            );
+            await res.arrayBuffer();
+            if (res.ok) done++;
+            else failed++;
+          } catch {
+            // A refused or reset connection counts as a failed request, not the end of the bench.
+            failed++;
+          }
+        }
+      };
+      await Promise.all(agents.slice(0, m.concurrency).map(loop));
+      send({ type: 'loaded', done, failed });
+    } else if (m.type === 'requests') {
+      send({ type: 'requests', requests });
+    } else if (m.type === 'stop') {
+      await Promise.all(agents.map((a) => a.stop().catch(() => undefined)));
+      send({ type: 'stopped' });
+      process.exit(0);
+    }
+  });
+  send({ type: 'ready' });
+} else {
+  await main();
+}
+
+async function main() {
+  const N = Number(process.argv[2] ?? 1000);
+  const W = Number(process.argv[3] ?? 4);
+  const work = '/tmp/spfleet';
+  rmSync(work, { recursive: true, force: true });
+  const repo = join(work, 'repo');
+  const srv = join(work, 'server');
+  mkdirSync(repo, { recursive: true });
+  mkdirSync(srv, { recursive: true });
+  const git = (...args) => {
+    const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  };
+  const commit = (v) => {
+    writeFileSync(
+      join(repo, 'motd.yaml'),
+      `kind: File\nmetadata: { name: motd }\nspec:\n  path: "${work}/hosts/\${facts.node.name}/motd"\n  content: "${v}\\n"\nnodeSelector:\n  matchLabels: { fleet: bench }\n`,
+    );
+    git('add', '-A');
+    git('commit', '-qm', v);
+  };
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'bench@example.com');
+  git('config', 'user.name', 'bench');
+  commit('v1');
+  writeFileSync(
+    join(srv, 'setpoint.yaml'),
+    `sources:\n  - name: main\n    git: { url: "${repo}", ref: main, interval: 1s }\n`,
+  );
+  const cli = (...args) => {
+    const r = spawnSync(process.execPath, [bin, ...args], { cwd: srv, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`setpoint ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+
+  const server = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0'], {
+    cwd: srv,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let serverErr = '';
+  let stopping = false;
+  server.stderr.setEncoding('utf8').on('data', (s) => (serverErr += s));
+  server.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`serve exited (${code ?? signal}) during the bench:\n${serverErr.slice(-3000)}`);
+      process.exit(1);
+    }
+  });
+  let url;
+  for (let i = 0; !(url = /API on (http:\/\/\S+) /.exec(serverErr)?.[1]); i++) {
+    if (i > 600 || server.exitCode !== null) throw new Error(`serve did not listen:\n${serverErr}`);
+    await sleep(100);
+  }
+  const token = cli('nodes', 'enroll-token', '--ttl', '2h', '--labels', 'fleet=bench');
+  console.error(`serve ${server.pid} on ${url}; enrolling ${N} agents in ${W} workers`);
+
+  const names = Array.from({ length: N }, (_, i) => `n${String(i + 1).padStart(4, '0')}`);
+  const workers = [];
+  for (let w = 0; w < W; w++) {
+    const mine = names.filter((_, i) => i % W === w);
+    const child = fork(
+      fileURLToPath(import.meta.url),
+      ['--worker', JSON.stringify({ url, token, names: mine, work })],
+      {
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      },
+    );
+    workers.push(child);
+  }
+  const ask = (child, msg, reply) =>
+    new Promise((res, rej) => {
+      const on = (m) => {
+        if (m.type === reply) {
+          child.off('message', on);
+          res(m);
+        }
+      };
+      child.on('message', on);
+      child.once('exit', (code) => rej(new Error(`worker exited ${code}`)));
+      if (msg) child.send(msg);
+    });
+  await Promise.all(workers.map((c) => ask(c, undefined, 'ready')));
+  const t0 = performance.now();
+  await Promise.all(workers.map((c) => ask(c, { type: 'start' }, 'started')));
+  const enrolS = (performance.now() - t0) / 1000;
+  console.error(`${N} agents started in ${enrolS.toFixed(1)} s; waiting for v1 everywhere`);
+  const first = performance.now();
+  await Promise.all(workers.map((c) => ask(c, { type: 'wait', content: 'v1\n' }, 'converged')));
+  console.error(`v1 on every node ${((performance.now() - first) / 1000).toFixed(1)} s after the last start`);
+
+  // At rest: every agent holds its long poll.
+  await sleep(3000);
+  const restCpu = await cpuOver(server.pid, 10_000);
+  const restMem = memory(server.pid);
+  const reqBefore = (await Promise.all(workers.map((c) => ask(c, { type: 'requests' }, 'requests')))).reduce(
+    (s, m) => s + m.requests,
+    0,
+  );
+
+  // The rollout.
+  const cpu0 = cpuSeconds(server.pid);
+  const committed = Date.now();
+  const tc = performance.now();
+  commit('v2');
+  const results = await Promise.all(
+    workers.map((c) => ask(c, { type: 'wait', content: 'v2\n' }, 'converged')),
+  );
+  const rolloutS = (performance.now() - tc) / 1000;
+  const rolloutCpu = ((cpuSeconds(server.pid) - cpu0) / rolloutS) * 100;
+  const rolloutMem = memory(server.pid);
+  const times = results
+    .flatMap((r) => Object.values(r.at).map((t) => (t - committed) / 1000))
+    .sort((a, b) => a - b);
+  const reqAfter = results.reduce((s, m) => s + m.requests, 0);
+
+  // Requests per second on the hot route.
+  const loadMs = 10_000;
+  const cpuL = cpuSeconds(server.pid);
+  const loaded = await Promise.all(
+    workers.map((c) => ask(c, { type: 'load', ms: loadMs, concurrency: 50 }, 'loaded')),
+  );
+  const loadCpu = ((cpuSeconds(server.pid) - cpuL) / (loadMs / 1000)) * 100;
+  const done = loaded.reduce((s, m) => s + m.done, 0);
+  const failed = loaded.reduce((s, m) => s + m.failed, 0);
+  const afterLoad = memory(server.pid);
+
+  await Promise.all(workers.map((c) => ask(c, { type: 'stop' }, 'stopped').catch(() => undefined)));
+
+  // One real agent process, idle, against the same server.
+  const one = join(work, 'single');
+  mkdirSync(join(work, 'hosts', 'single'), { recursive: true });
+  const agent = spawn(
+    process.execPath,
+    [bin, 'agent', '--server', url, '--enroll-token', token, '--name', 'single', '--state', one],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+  );
+  const singleFile = join(work, 'hosts', 'single', 'motd');
+  for (let i = 0; !existsSync(singleFile) || readFileSync(singleFile, 'utf8') !== 'v2\n'; i++) {
+    if (i > 600) throw new Error('the single agent did not converge');
+    await sleep(100);
+  }
+  await sleep(5000);
+  const agentCpu = await cpuOver(agent.pid, 30_000);
+  const agentMem = memory(agent.pid);
+  agent.kill('SIGTERM');
+  stopping = true;
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+
+  const f1 = (x) => x.toFixed(1);
+  const f2 = (x) => x.toFixed(2);
+  const row = (k, v) => `| ${k} | ${v} |`;
+  const out = [
+    `### N = ${N} agents in ${W} worker processes`,
+    '',
+    `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end; ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    '| measure | value |',
+    '| --- | --- |',
+    row('enrol + start all agents', `${f1(enrolS)} s`),
+    row('commit → node converged, p50', `${f2(pct(times, 50))} s`),
+    row('commit → node converged, p95', `${f2(pct(times, 95))} s`),
+    row('commit → last node converged', `${f2(times.at(-1))} s`),
+    row(
+      'server RSS at rest / after rollout / peak',
+      `${f1(restMem.rssMb)} / ${f1(rolloutMem.rssMb)} / ${f1(afterLoad.peakMb)} MB`,
+    ),
+    row('server CPU at rest (10 s)', `${f1(restCpu)} %`),
+    row('server CPU during rollout', `${f1(rolloutCpu)} % over ${f1(rolloutS)} s`),
+    row('agent requests during rollout', `${reqAfter - reqBefore}`),
+    row(
+      'desired (wait=0) answered per second',
+      `${Math.round(done / (loadMs / 1000))} /s (${failed} failed; server CPU ${f1(loadCpu)} %, ${Math.min(N, W * 50)} concurrent)`,
+    ),
+    row('one agent process idle: CPU (30 s) / RSS', `${f2(agentCpu)} % / ${f1(agentMem.rssMb)} MB`),
+    '',
+  ].join('\n');
+  console.log(out);
+  process.exit(0);
+}
