@@ -187,6 +187,32 @@ describe('fleet: one serve, five agents', () => {
     assert.match(events, /node p2: .*motd/);
   });
 
+  it('shows one node with --node on status, events, describe, render and plan, locally and with --server', async () => {
+    const viewer = cli(['token', 'create', '--name', 'fleet-viewer', '--role', 'viewer']);
+    assert.equal(viewer.status, 0, viewer.stderr);
+    const token = viewer.stdout.trim().split('\n')[0].trim();
+    for (const where of [[], ['--server', url, '--token', token]]) {
+      const status = cli(['status', '--node', 'p2', ...where]);
+      assert.equal(status.status, 0, status.stderr);
+      assert.match(status.stdout, /node p2 .*\n[\s\S]*File\/default\/motd\s+InSync/);
+      const events = cli(['events', '--node', 'p2', '-n', '500', ...where]).stdout;
+      assert.match(events, /node p2: /);
+      assert.doesNotMatch(events, /node p1: /);
+      const described = cli(['describe', 'File/motd', '--node', 'p2', '--json', ...where]);
+      assert.equal(described.status, 0, described.stderr);
+      const d = JSON.parse(described.stdout) as { status: { sync: string }; desired: { content: string } };
+      assert.equal(d.status.sync, 'InSync');
+      assert.equal(d.desired.content, 'v2\n');
+      const rendered = cli(['render', '--node', 's1', ...where]).stdout;
+      assert.match(rendered, /name: role/);
+      assert.doesNotMatch(rendered, /name: motd/);
+      const plan = cli(['plan', '--node', 'p1', '--detailed-exitcode', ...where]);
+      assert.equal(plan.status, 0, plan.stdout + plan.stderr);
+      assert.match(plan.stdout, /0 to create, 0 to change, 0 to leave the node, 2 unchanged/);
+    }
+    assert.equal(cli(['status', '--node', 'nobody']).status, 1);
+  });
+
   it('refuses a node token for another node (403), an expired enrolment token and a revoked node (401)', async () => {
     const other = await fetch(`${url}/api/v1/fleet/nodes/p2/desired`, {
       headers: { authorization: `Bearer ${tokenOf('p1')}` },

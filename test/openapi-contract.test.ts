@@ -234,6 +234,7 @@ describe('HTTP API contract: /openapi.json against real answers', () => {
     await hit('GET', '/api/v1/nodes/n1', v);
     await hit('GET', '/api/v1/nodes/nobody', v);
     await hit('GET', '/api/v1/nodes/n1/set', v);
+    await hit('GET', '/api/v1/nodes/n1/events?limit=5', v);
     await hit('POST', '/api/v1/nodes/n1/rotate', { token: tok.admin });
     const rotated = await hit('POST', '/api/v1/fleet/nodes/n1/rotate', node);
     await hit('POST', '/api/v1/nodes/n1/revoke', { token: tok.admin });

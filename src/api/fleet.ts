@@ -16,7 +16,7 @@ import type { Enrolment } from '../fleet/protocol.js';
 export type { Enrolment } from '../fleet/protocol.js';
 import { NAME_PATTERN, type Resource } from '../manifest/index.js';
 import { signDigest } from '../source/signing.js';
-import type { EnrollTokenRecord, NodeRecord } from '../store/index.js';
+import type { EnrollTokenRecord, EventRecord, NodeRecord } from '../store/index.js';
 import type { ApiContext } from './context.js';
 import type { ActorOption } from './types.js';
 
@@ -255,6 +255,23 @@ export function compiledSets(ctx: ApiContext): number {
   return stateOf(ctx).cache?.compiled ?? 0;
 }
 
+/** The run id every event reported by the node carries. */
+export const nodeRunId = (name: string): string => `node:${name}`;
+
+/** The newest events the node reported, of all its resources or of one. */
+export async function nodeEvents(
+  ctx: ApiContext,
+  name: string,
+  options: { resourceId?: string; limit?: number } = {},
+): Promise<EventRecord[]> {
+  await nodeNamed(ctx, name);
+  return (await ctx.store()).listEvents({
+    runId: nodeRunId(name),
+    resourceId: options.resourceId,
+    limit: options.limit ?? 50,
+  });
+}
+
 /** Resources that select none of the enrolled nodes: warnings at admission. */
 export async function unplaced(ctx: ApiContext, desired: DesiredState): Promise<Resource[]> {
   const nodes = (await (await ctx.store()).listNodes()).filter((n) => !n.revokedAt);
@@ -382,6 +399,8 @@ export async function acceptReport(
           message: `node ${name}: ${e.message}`,
           resourceId: e.resourceId,
           revisionId: e.revisionId,
+          // The node's events are told apart by this run id (`events --node`).
+          runId: nodeRunId(name),
         })),
       );
     if (batch.audit.length)

@@ -396,6 +396,12 @@ export class Setpoint {
   nodeSet(name: string, current?: fleet.CurrentDesired): ReturnType<typeof fleet.nodeSet> {
     return fleet.nodeSet(this.ctx, name, current);
   }
+  nodeEvents(name: string, id?: string, limit = 50): Promise<S.EventRecord[]> {
+    return fleet.nodeEvents(this.ctx, name, {
+      resourceId: id ? this.normalizeId(id) : undefined,
+      limit,
+    });
+  }
   compiledNodeSets(): number {
     return fleet.compiledSets(this.ctx);
   }

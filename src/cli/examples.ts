@@ -9,7 +9,11 @@ import type { Command } from 'commander';
 const EXAMPLES: Record<string, string[]> = {
   init: ['setpoint init', 'setpoint init ./infra'],
   validate: ['setpoint validate', 'setpoint validate -f manifests/web --json'],
-  render: ['setpoint render --env prod', 'setpoint render --var version=1.2.3 -f manifests/app.yaml'],
+  render: [
+    'setpoint render --env prod',
+    'setpoint render --var version=1.2.3 -f manifests/app.yaml',
+    'setpoint render --node web1',
+  ],
   drift: ['setpoint drift', 'setpoint drift --target File/web/motd --json'],
   serve: [
     'setpoint serve',
@@ -27,9 +31,13 @@ const EXAMPLES: Record<string, string[]> = {
   keygen: ['setpoint keygen', 'setpoint keygen --out ~/.config/setpoint'],
   sign: ['setpoint sign manifests', 'setpoint sign manifests --key ~/.config/setpoint/setpoint.key'],
   get: ['setpoint get File/web/motd', 'setpoint get File/web/motd --json'],
-  describe: ['setpoint describe File/web/motd', 'setpoint describe Process/web/api --json'],
+  describe: [
+    'setpoint describe File/web/motd',
+    'setpoint describe Process/web/api --json',
+    'setpoint describe File/web/motd --node web1',
+  ],
   history: ['setpoint history', 'setpoint history -n 5 --json'],
-  events: ['setpoint events', 'setpoint events File/web/motd -n 20'],
+  events: ['setpoint events', 'setpoint events File/web/motd -n 20', 'setpoint events --node web1'],
   spans: ['setpoint spans File/web/motd', 'setpoint spans File/web/motd -n 5 --json'],
   audit: ['setpoint audit --since 24h', 'setpoint audit --actor ci --json'],
   'audit verify': ['setpoint audit verify', 'setpoint audit verify --file audit.jsonl --head 0f3cedf6'],

@@ -283,6 +283,18 @@ export class RemoteSetpoint implements SetpointClient {
     return this.request('GET', `/api/v1/nodes/${encodeURIComponent(name)}/set`);
   }
 
+  async nodeEvents(name: string, id?: string, limit = 50): Promise<EventRecord[]> {
+    return (
+      await this.request<{ items: EventRecord[] }>(
+        'GET',
+        `/api/v1/nodes/${encodeURIComponent(name)}/events`,
+        {
+          query: { resource: id ? this.normalizeId(id) : undefined, limit },
+        },
+      )
+    ).items;
+  }
+
   createEnrollToken(input: {
     ttlMs: number;
     labels?: Record<string, string>;

@@ -83,6 +83,8 @@ export interface SetpointClient {
   node(name: string): Promise<NodeInfo & { resources: NodeResourceStatus[] }>;
   /** The set the node gets now. */
   nodeSet(name: string): Promise<NodeSet>;
+  /** The newest events the node reported, of all its resources or of one. */
+  nodeEvents(name: string, id?: string, limit?: number): Promise<EventRecord[]>;
   createEnrollToken(
     input: { ttlMs: number; labels?: Record<string, string>; uses?: number },
     options?: ActorOption,

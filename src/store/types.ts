@@ -235,6 +235,8 @@ export interface EventRecord {
 
 export interface EventQuery {
   resourceId?: ResourceId;
+  /** Only events of this run (an enrolled node's events carry `node:NAME`). */
+  runId?: string;
   /** Events after this sequence number, oldest first (paging forward). */
   afterSeq?: number;
   /** At most N: the newest N, or with afterSeq the next N. Defaults to 100. */

@@ -89,5 +89,28 @@ export function fleetContract(name: string, open: () => Promise<Store>): void {
       await store.releaseNodeBatch('web1', 'b1');
       assert.equal(await store.claimNodeBatch('web1', 'b1', at), true);
     });
+
+    it("lists one node's events by their run id", async () => {
+      const store = await open();
+      const ev = (message: string, runId?: string) => ({
+        time: '2026-01-01T00:00:00.000Z',
+        type: 'Normal' as const,
+        reason: 'Applied',
+        message,
+        resourceId: 'File/default/motd',
+        ...(runId ? { runId } : {}),
+      });
+      await store.appendEvents([ev('server'), ev('on web1', 'node:web1'), ev('on web2', 'node:web2')]);
+      assert.deepEqual(
+        (await store.listEvents({ runId: 'node:web1' })).map((e) => e.message),
+        ['on web1'],
+      );
+      assert.deepEqual(
+        (await store.listEvents({ runId: 'node:web2', resourceId: 'File/default/motd' })).map(
+          (e) => e.message,
+        ),
+        ['on web2'],
+      );
+    });
   });
 }

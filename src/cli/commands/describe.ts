@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import jsyaml from 'js-yaml';
 import { printDiagnostics } from '../diagnostics.js';
 import { collect, EXIT, runClient } from '../context.js';
+import { printNodeDescribe } from '../node-views.js';
 import { ago, healthColor, syncColor, table } from '../output.js';
 import { changesJson, renderChange } from '../render-plan.js';
 
@@ -13,8 +14,10 @@ export function register(program: Command): void {
     )
     .argument('<id>')
     .option('-f, --file <path>', 'manifest file or folder (repeatable)', collect, [])
-    .action((id: string, opts: { file: string[] }, cmd: Command) =>
+    .option('--node <name>', 'the resource as this enrolled node has it')
+    .action((id: string, opts: { file: string[]; node?: string }, cmd: Command) =>
       runClient(cmd, async (api, o) => {
+        if (opts.node) return printNodeDescribe(api, o, opts.node, id);
         const d = await api.describe(id, opts.file);
         if (!d.record && d.desired === undefined) {
           if (o.json) o.printJson({ error: { code: 'SETPOINT_NOT_FOUND', message: `no resource ${d.id}` } });

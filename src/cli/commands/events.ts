@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseIntOption, runClient } from '../context.js';
-import { table } from '../output.js';
+import { eventsTable } from '../node-views.js';
 
 export function register(program: Command): void {
   program
@@ -8,9 +8,12 @@ export function register(program: Command): void {
     .description('recent events, of all resources or of one')
     .argument('[id]')
     .option('-n, --limit <n>', 'how many (default 50)', parseIntOption, 50)
-    .action((id: string | undefined, opts: { limit: number }, cmd: Command) =>
+    .option('--node <name>', 'the events this enrolled node reported')
+    .action((id: string | undefined, opts: { limit: number; node?: string }, cmd: Command) =>
       runClient(cmd, async (api, o) => {
-        const events = await api.events(id, opts.limit);
+        const events = opts.node
+          ? await api.nodeEvents(opts.node, id, opts.limit)
+          : await api.events(id, opts.limit);
         if (o.json) {
           o.printJson(events);
           return;
@@ -19,21 +22,7 @@ export function register(program: Command): void {
           o.out('No events.');
           return;
         }
-        const c = o.colors;
-        o.out(
-          table(
-            ['TIME', 'TYPE', 'REASON', 'RESOURCE', 'REVISION', 'MESSAGE'],
-            events.map((e) => [
-              e.time,
-              e.type === 'Warning' ? c.yellow(e.type) : e.type,
-              e.reason,
-              e.resourceId ?? '-',
-              e.revisionId?.slice(0, 8) ?? '-',
-              e.message.split('\n')[0],
-            ]),
-            c,
-          ),
-        );
+        o.out(eventsTable(o, events));
       }),
     );
 }

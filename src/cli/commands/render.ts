@@ -10,7 +10,8 @@ import { lazy } from '../../util/lazy.js';
 const yaml = lazy<typeof import('yaml')>('yaml');
 import { SetpointError } from '../../api/index.js';
 import type { RenderedDocument } from '../../render/index.js';
-import { collect, run } from '../context.js';
+import { collect, run, runClient } from '../context.js';
+import { printNodeSet } from '../node-views.js';
 import { printDiagnostics } from '../diagnostics.js';
 import { escapeLiterals } from '../../render/index.js';
 
@@ -21,22 +22,25 @@ export function register(program: Command): void {
       'print the final manifests (after --env overlays and ${variables}), before kinds are validated',
     )
     .option('-f, --file <path>', 'manifest file or folder, walked recursively (repeatable)', collect, [])
-    .action((opts: { file: string[] }, cmd: Command) =>
-      run(cmd, async (api, o) => {
-        const { documents, diagnostics } = await api.render({ paths: opts.file });
-        if (diagnostics.some((d) => d.severity === 'error'))
-          throw new SetpointError(
-            'cannot render the manifests; nothing was printed',
-            'SETPOINT_RENDER_INVALID',
-            undefined,
-            diagnostics,
-          );
-        if (o.json) o.printJson(documents.map((d) => escapeLiterals(d.value)));
-        else {
-          printDiagnostics(o, diagnostics);
-          if (documents.length) o.out(toYaml(documents, api.settings.root));
-        }
-      }),
+    .option('--node <name>', "print this enrolled node's compiled set (what its agent gets now)")
+    .action((opts: { file: string[]; node?: string }, cmd: Command) =>
+      opts.node
+        ? runClient(cmd, (api, o) => printNodeSet(api, o, opts.node!))
+        : run(cmd, async (api, o) => {
+            const { documents, diagnostics } = await api.render({ paths: opts.file });
+            if (diagnostics.some((d) => d.severity === 'error'))
+              throw new SetpointError(
+                'cannot render the manifests; nothing was printed',
+                'SETPOINT_RENDER_INVALID',
+                undefined,
+                diagnostics,
+              );
+            if (o.json) o.printJson(documents.map((d) => escapeLiterals(d.value)));
+            else {
+              printDiagnostics(o, diagnostics);
+              if (documents.length) o.out(toYaml(documents, api.settings.root));
+            }
+          }),
     );
 }
 

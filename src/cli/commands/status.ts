@@ -5,6 +5,7 @@ import type { ConvergenceFigures } from '../../api/index.js';
 import type { SetpointClient } from '../../client/types.js';
 import type { ResourceFilter, ResourceRecord } from '../../store/index.js';
 import { describeSlo } from '../../telemetry/slo/status.js';
+import { printNodeStatus } from '../node-views.js';
 import { ago, healthColor, syncColor, table, type Output } from '../output.js';
 
 interface StatusOptions {
@@ -43,13 +44,15 @@ export function register(program: Command): void {
     .option('--health <status>', `only this health (${HEALTH_STATUSES.join(', ')})`, oneOf(HEALTH_STATUSES))
     .option('-l, --label <key=value>', 'only resources with this label (repeatable)', collect, [])
     .option('-w, --watch', 'keep running and print every status change as it happens')
+    .option('--node <name>', 'the resources this enrolled node reported')
     .option('--exit-code', 'exit 2 when a listed resource is drifted, failed, in conflict or blocked')
     .addHelpText(
       'after',
-      '\nExamples:\n  setpoint status --namespace web\n  setpoint status --exit-code --json > status.json   # exit 2 on drift or failure',
+      '\nExamples:\n  setpoint status --namespace web\n  setpoint status --exit-code --json > status.json   # exit 2 on drift or failure\n  setpoint status --node web1   # what the enrolled node web1 reported',
     )
-    .action((opts: StatusOptions & { watch?: boolean; exitCode?: boolean }, cmd: Command) =>
+    .action((opts: StatusOptions & { watch?: boolean; exitCode?: boolean; node?: string }, cmd: Command) =>
       runClient(cmd, async (api, o) => {
+        if (opts.node) return printNodeStatus(api, o, opts.node);
         const filter = {
           kind: opts.kind,
           namespace: opts.namespace,

@@ -13,7 +13,7 @@ import * as z from 'zod';
 import * as C from '../../api/contract.js';
 import type { CurrentDesired, ReportBatch } from '../../api/index.js';
 import type { Principal } from '../../auth/index.js';
-import type { ServerContext } from '../context.js';
+import { visible, type ServerContext } from '../context.js';
 import { forbidden } from '../errors.js';
 import type { Routes } from '../route.js';
 
@@ -211,6 +211,24 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     auth: 'viewer',
     response: { schema: C.NodeSetSchema },
     handler: async (c, { params }) => c.json(await api.nodeSet(params.name, current(ctx))),
+  });
+
+  routes.add({
+    method: 'GET',
+    path: '/api/v1/nodes/:name/events',
+    tag: 'fleet',
+    summary: 'List the events a node reported (what events --node prints)',
+    description: 'The newest `limit` events its agent reported, oldest first.',
+    auth: 'viewer',
+    query: z.strictObject({
+      resource: z.string().optional().describe('Only events of this resource id.'),
+      limit: z.coerce.number().int().min(1).max(1000).optional().describe('Defaults to 50.'),
+    }),
+    response: { schema: C.itemsOf(C.EventSchema) },
+    handler: async (c, { params, query, principal }) => {
+      const events = await api.nodeEvents(params.name, query.resource, query.limit ?? 50);
+      return c.json({ items: events.filter((e) => visible(principal, e.resourceId)) });
+    },
   });
 
   routes.add({

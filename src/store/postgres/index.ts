@@ -247,6 +247,7 @@ export class PostgresStore extends DelegatingStore implements Store {
   async listEvents(query: EventQuery = {}): Promise<EventRecord[]> {
     const w = new Where();
     if (query.resourceId) w.add((p) => `resource_id = ${p}`, query.resourceId);
+    if (query.runId) w.add((p) => `run_id = ${p}`, query.runId);
     if (query.afterSeq !== undefined) w.add((p) => `seq > ${p}`, query.afterSeq);
     const limit = w.param(query.limit ?? 100);
     // After a sequence number: the next page (oldest first). Otherwise: the newest N, in order.

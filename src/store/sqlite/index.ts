@@ -301,6 +301,10 @@ export class SqliteStore extends DelegatingStore implements Store {
       where.push('resource_id = ?');
       args.push(query.resourceId);
     }
+    if (query.runId) {
+      where.push('run_id = ?');
+      args.push(query.runId);
+    }
     if (query.afterSeq !== undefined) {
       where.push('seq > ?');
       args.push(query.afterSeq);
