@@ -15,7 +15,8 @@ export type SyncStatus =
   'InSync' | 'Drifted' | 'Pending' | 'Applying' | 'Failed' | 'Conflict' | 'Blocked' | 'Held';
 
 /** Why a resource is Held. */
-export type HeldReason = 'ChangeWindow' | 'AlertMode' | 'ApprovalRejected';
+/** RolloutStep: a newer revision's change waits for its rollout step (src/rollout). */
+export type HeldReason = 'ChangeWindow' | 'AlertMode' | 'ApprovalRejected' | 'RolloutStep';
 
 /**
  * Whether a resource counts as drifted (drift ratio, drift gauges): it
@@ -26,7 +27,12 @@ export function isDrifted(sync: SyncStatus, heldReason?: HeldReason): boolean {
   return sync === 'Drifted' || sync === 'Conflict' || (sync === 'Held' && heldReason === 'AlertMode');
 }
 
-export const HELD_REASONS: readonly HeldReason[] = ['ChangeWindow', 'AlertMode', 'ApprovalRejected'];
+export const HELD_REASONS: readonly HeldReason[] = [
+  'ChangeWindow',
+  'AlertMode',
+  'ApprovalRejected',
+  'RolloutStep',
+];
 
 export const SYNC_STATUSES: readonly SyncStatus[] = [
   'InSync',

@@ -7,6 +7,7 @@ import type { Condition, HealthStatus, HeldReason, SyncStatus } from '../health/
 import type { Diagnostic, Lifecycle, ResourceId } from '../manifest/index.js';
 import type { AlertStore } from './alerts.js';
 import type { ViolationStore } from './violations.js';
+import type { RolloutStore } from './rollouts.js';
 import type { Role } from '../auth/roles.js';
 
 /** A change as stored: values truncated, secrets never present. */
@@ -392,8 +393,8 @@ export type PruneCounts = Record<
   number
 >;
 
-/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts. */
-export interface Store extends AlertStore, ViolationStore {
+/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts, rollouts in rollouts.ts. */
+export interface Store extends AlertStore, ViolationStore, RolloutStore {
   /** A random per-store salt for keyed digests of secrets. */
   salt(): Promise<string>;
 

@@ -45,6 +45,8 @@ import { PgWrites } from './writes.js';
 import { migratePostgres } from './migrate.js';
 import { PgAlertStore } from './alerts.js';
 import { PgViolationStore } from './violations.js';
+import { PgRolloutStore } from './rollouts.js';
+import type { RolloutRecord } from '../rollouts.js';
 
 export type PostgresStoreOptions = PgPoolOptions;
 
@@ -85,6 +87,7 @@ export class PostgresStore implements Store {
   private readonly writes: PgWrites;
   private readonly alerting: PgAlertStore;
   private readonly violations: PgViolationStore;
+  private readonly rollouts: PgRolloutStore;
 
   private constructor(db: PgPool) {
     this.db = db;
@@ -92,6 +95,7 @@ export class PostgresStore implements Store {
     this.writes = new PgWrites(db, this.leases);
     this.alerting = new PgAlertStore(db, this.writes);
     this.violations = new PgViolationStore(db, this.writes);
+    this.rollouts = new PgRolloutStore(db, this.writes);
   }
 
   /** Connects, brings the schema up to date and returns the store. */
@@ -565,6 +569,15 @@ export class PostgresStore implements Store {
   }
   violationTotals(options?: { since?: string }): Promise<ViolationTotal[]> {
     return this.violations.violationTotals(options);
+  }
+  putRollout(rollout: RolloutRecord): Promise<void> {
+    return this.rollouts.putRollout(rollout);
+  }
+  getRollout(id: string): Promise<RolloutRecord | undefined> {
+    return this.rollouts.getRollout(id);
+  }
+  listRollouts(filter?: { source?: string; active?: boolean; limit?: number }): Promise<RolloutRecord[]> {
+    return this.rollouts.listRollouts(filter);
   }
 
   async close(): Promise<void> {

@@ -46,6 +46,8 @@ import { StateGuard } from '../guard.js';
 import { runFromRow, SqliteWrites } from './writes.js';
 import { SqliteAlertStore } from './alerts.js';
 import { SqliteViolationStore } from './violations.js';
+import { SqliteRolloutStore } from './rollouts.js';
+import type { RolloutRecord } from '../rollouts.js';
 import type { ViolationQuery, ViolationRecord, ViolationTotal } from '../violations.js';
 import type { AlertAck, AlertFilter, AlertRecord, SilenceRecord, SliSample } from '../alerts.js';
 
@@ -630,6 +632,21 @@ export class SqliteStore implements Store {
   }
   violationTotals(options?: { since?: string }): Promise<ViolationTotal[]> {
     return this.violations.violationTotals(options);
+  }
+
+  // Rollouts (migration 12), in ./rollouts.ts.
+  private rolloutsImpl: SqliteRolloutStore | undefined;
+  private get rollouts(): SqliteRolloutStore {
+    return (this.rolloutsImpl ??= new SqliteRolloutStore(this.db, (fn) => this.writes.guard(fn)));
+  }
+  putRollout(rollout: RolloutRecord): Promise<void> {
+    return this.rollouts.putRollout(rollout);
+  }
+  getRollout(id: string): Promise<RolloutRecord | undefined> {
+    return this.rollouts.getRollout(id);
+  }
+  listRollouts(filter?: { source?: string; active?: boolean; limit?: number }): Promise<RolloutRecord[]> {
+    return this.rollouts.listRollouts(filter);
   }
 
   async close(): Promise<void> {
