@@ -15,6 +15,7 @@ import * as approvals from './commands/approvals.js';
 import * as audit from './commands/audit.js';
 import * as serve from './commands/serve.js';
 import * as sources from './commands/sources.js';
+import * as rollout from './commands/rollout.js';
 import * as describe from './commands/describe.js';
 import * as drift from './commands/drift.js';
 import * as events from './commands/events.js';
@@ -64,7 +65,7 @@ export function buildProgram(): Command {
     )
     .option(
       '--server <url>',
-      'talk to a running `setpoint serve` (status, get, describe, events, history, audit, approvals, approve, reject, resume, sync, sources, token); default $SETPOINT_SERVER',
+      'talk to a running `setpoint serve` (status, get, describe, events, history, audit, approvals, approve, reject, resume, sync, sources, rollout, token); default $SETPOINT_SERVER',
     )
     .option('--token <token>', 'API token for --server (default: $SETPOINT_TOKEN)')
     .configureHelp({ showGlobalOptions: true })
@@ -80,6 +81,7 @@ export function buildProgram(): Command {
     serve,
     approvals,
     sources,
+    rollout,
     status,
     get,
     describe,

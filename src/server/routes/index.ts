@@ -14,6 +14,7 @@ import * as operations from './operations.js';
 import * as probes from './probes.js';
 import * as resources from './resources.js';
 import * as retention from './retention.js';
+import * as rollouts from './rollouts.js';
 import * as tokens from './tokens.js';
 import * as trends from './trends.js';
 import * as watch from './watch.js';
@@ -34,4 +35,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   facts.mount,
   trends.mount,
   retention.mount,
+  rollouts.mount,
 ];
