@@ -11,7 +11,7 @@ const LAYERS = [
   ['plan', 'policy', 'health', 'render', 'windows'],
   ['provider', 'providers', 'builders'],
   ['project', 'source', 'desired', 'store', 'telemetry', 'rollout'],
-  ['engine'],
+  ['engine', 'fleet'],
   ['api'],
   ['client', 'server'],
   ['cli', 'index'],

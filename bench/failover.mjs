@@ -12,21 +12,29 @@
 //   SIGSTOP  the leader hangs (or its host is lost): the lease must expire
 //            first, so failover is about TTL + the follower's retry + start-up.
 // A killed or frozen replica is replaced by a new one after each trial, so
-// three replicas run throughout. Results: a section of bench/RESULTS.md.
-// usage: node bench/failover.mjs [TRIALS=20] [N=1000] [TTL=5s]
+// three replicas run throughout. Results: a section of bench/RESULTS.md
+// (one per store).
+// usage: node bench/failover.mjs [--store sqlite|postgres] [TRIALS=20] [N=1000] [TTL=5s]
+// --store postgres: the replicas share a PostgreSQL state (bench/pg.mjs: a
+// throwaway PostgreSQL 15, or $SETPOINT_BENCH_PG_URL) instead of one SQLite file.
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchPostgres } from './pg.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'setpoint.js');
-const TRIALS = Number(process.argv[2] ?? 20);
-const N = Number(process.argv[3] ?? 1000);
-const TTL = process.argv[4] ?? '5s';
+const argv = process.argv.slice(2);
+const storeAt = argv.indexOf('--store');
+const STORE = storeAt >= 0 ? argv.splice(storeAt, 2)[1] : 'sqlite';
+if (STORE !== 'sqlite' && STORE !== 'postgres') throw new Error(`--store sqlite or postgres, not ${STORE}`);
+const TRIALS = Number(argv[0] ?? 20);
+const N = Number(argv[1] ?? 1000);
+const TTL = argv[2] ?? '5s';
 const TTL_MS = Number(/^(\d+)s$/.exec(TTL)?.[1] ?? 5) * 1000;
-const work = '/tmp/spfailover';
+const work = `/tmp/spfailover-${STORE}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function setup() {
@@ -49,11 +57,16 @@ let seq = 0;
 /** One replica: its pid, API URL and whether it exited. */
 async function replica() {
   const name = `r${seq++}`;
-  const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--lease-ttl', TTL], {
-    cwd: work,
-    env: { ...process.env, SETPOINT_REPLICA_ID: name, NO_COLOR: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const state = pg ? ['--state', pg.url] : [];
+  const child = spawn(
+    process.execPath,
+    [bin, 'serve', '--listen', '127.0.0.1:0', '--lease-ttl', TTL, ...state],
+    {
+      cwd: work,
+      env: { ...process.env, SETPOINT_REPLICA_ID: name, NO_COLOR: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (s) => (stderr += s));
   const r = { name, child, url: '', gone: false };
@@ -125,20 +138,30 @@ async function trials(mode, replicas) {
 }
 
 setup();
-const replicas = [await replica(), await replica(), await replica()];
+const loadAtStart = loadavg()[0].toFixed(1);
+const pg = STORE === 'postgres' ? await benchPostgres() : undefined;
 const results = [];
 try {
-  for (const mode of ['kill -9', 'SIGSTOP']) results.push({ mode, took: await trials(mode, replicas) });
+  const replicas = [await replica(), await replica(), await replica()];
+  try {
+    for (const mode of ['kill -9', 'SIGSTOP']) results.push({ mode, took: await trials(mode, replicas) });
+  } finally {
+    for (const r of replicas) r.child.kill('SIGKILL');
+    await Promise.all(replicas.map((r) => until(() => r.gone, 10_000).catch(() => undefined)));
+  }
 } finally {
-  for (const r of replicas) r.child.kill('SIGKILL');
+  await pg?.stop();
 }
 
 const f = (ms) => (ms / 1000).toFixed(2);
+const marker = STORE === 'postgres' ? '<!-- failover-postgres -->' : '<!-- failover -->';
 const lines = [
-  '<!-- failover -->',
-  '## Failover: several `serve` replicas on one state',
+  marker,
+  STORE === 'postgres'
+    ? '## Failover: several `serve` replicas on one PostgreSQL state'
+    : '## Failover: several `serve` replicas on one state',
   '',
-  `Measured ${new Date().toISOString()} with \`npm run bench:failover\` (bench/failover.mjs) on ${cpus().length} cores, ${process.version}; SQLite state (the replicas share one state file on one host). Three replicas, ${N} managed files, lease TTL ${TTL}, ${TRIALS} trials per row: the time from the leader's stop to the first action of the new leader (a deleted managed file recreated).`,
+  `Measured ${new Date().toISOString()} with \`npm run bench:failover${STORE === 'postgres' ? ' -- --store postgres' : ''}\` (bench/failover.mjs) on ${cpus().length} cores, ${process.version}, load average ${loadAtStart} at the start (a machine shared with other work); ${STORE === 'postgres' ? 'PostgreSQL 15 state on the same host over TCP, default durability (fsync on)' : 'SQLite state (the replicas share one state file on one host)'}. Three replicas, ${N} managed files, lease TTL ${TTL}, ${TRIALS} trials per row: the time from the leader's stop to the first action of the new leader (a deleted managed file recreated).`,
   '',
   '| leader lost by | trials | p50 s | p95 s | max s | target p95 <= TTL + 2 s |',
   '| -------------- | -----: | ----: | ----: | ----: | ----------------------- |',
@@ -151,7 +174,7 @@ const lines = [
 ];
 const resultsPath = join(root, 'bench', 'RESULTS.md');
 const before = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
-const at = before.indexOf('<!-- failover -->');
+const at = before.indexOf(marker);
 // Replace this section only (up to the next bench's marker), keeping the others.
 const next = at >= 0 ? before.slice(at + 1).search(/^<!-- /m) : -1;
 const head = (at >= 0 ? before.slice(0, at) : before).trimEnd();

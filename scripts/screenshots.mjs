@@ -34,8 +34,18 @@ function file(ns, name, content, lifecycle) {
 }
 
 const files = [];
+// Critical ones: the on-call view shows their convergence p95/p99 (three of them drift below).
+const critical = new Set(['web/conf-1', 'web/conf-2', 'db/conf-5', 'ops/conf-1']);
 for (const ns of ['web', 'db', 'ops'])
-  for (let i = 1; i <= 8; i++) files.push(file(ns, `conf-${i}`, `${ns} setting ${i}\n`));
+  for (let i = 1; i <= 8; i++)
+    files.push(
+      file(
+        ns,
+        `conf-${i}`,
+        `${ns} setting ${i}\n`,
+        critical.has(`${ns}/conf-${i}`) ? '{ priority: critical }' : undefined,
+      ),
+    );
 files.push(file('web', 'banner', 'welcome\n', '{ remediation: alert }'));
 const doomed = file('ops', 'legacy-cron', '0 3 * * * cleanup\n', '{ prune: true }');
 for (const ns of ['web', 'db', 'ops']) mkdirSync(join(out, ns), { recursive: true });
@@ -101,6 +111,11 @@ edit(join(out, 'web', 'banner'), 'defaced\n');
 await sleep(500);
 manifest([]);
 await until(async () => (await get('/api/v1/approvals')).items.length > 0, 'a pending approval');
+await until(
+  async () =>
+    (await get('/api/v1/convergence/critical')).items.filter((c) => c.convergenceMs.count > 0).length === 3,
+  'the critical drifts repaired',
+);
 await until(async () => (await get('/api/v1/alerts')).items.length > 0, 'an alert');
 
 const browser = await chromium.launch({
@@ -127,10 +142,15 @@ async function shoot(name, path, { width = 1280, height = 900, dark = false, rea
   console.log(`docs/images/dashboard-${name}.png`);
 }
 mkdirSync(images, { recursive: true });
-await shoot('oncall', '/oncall');
+await shoot('oncall', '/oncall', {
+  ready: (p) => p.getByTestId('critical').getByText('web/conf-2').waitFor(),
+});
 await shoot('executive', '/executive', { ready: (p) => p.locator('.chart canvas').waitFor() });
 await shoot('debug', '/r/File/web/banner', {
-  ready: (p) => p.getByRole('table', { name: 'Field diff' }).waitFor(),
+  ready: async (p) => {
+    await p.getByRole('table', { name: 'Field diff' }).waitFor();
+    await p.getByRole('table', { name: 'Reconcile spans' }).waitFor();
+  },
 });
 await shoot('oncall-phone-dark', '/oncall', { width: 390, height: 844, dark: true });
 await browser.close();

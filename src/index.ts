@@ -46,10 +46,24 @@ export {
   user,
   group,
   service,
+  httpCheck,
+  type HttpCheckSpecInput,
   type PackageSpecInput,
   type UserSpecInput,
   type GroupSpecInput,
   type ServiceSpecInput,
+} from './builders/index.js';
+export {
+  pgRole,
+  pgDatabase,
+  pgSchema,
+  pgGrant,
+  pgExtension,
+  type PostgresRoleSpecInput,
+  type PostgresDatabaseSpecInput,
+  type PostgresSchemaSpecInput,
+  type PostgresGrantSpecInput,
+  type PostgresExtensionSpecInput,
 } from './builders/index.js';
 export {
   loadTypeScriptManifest,

@@ -6,13 +6,21 @@
  * PostgreSQL restart under a running serve makes it not ready while the
  * server is down, and it converges a hand edit afterwards by itself.
  *
- * HA_PG_FILES (default 300) and HA_PG_ROUNDS (default 6) size the kill -9 test.
+ * HA_PG_FILES (default 300) and HA_PG_ROUNDS (default 4) size the kill -9 test.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { eventually, json } from './helpers.js';
-import { oneLeader, startReplica, type Replica } from './ha-kit.js';
+import {
+  countingExecs,
+  countLines,
+  FAST_SETTINGS,
+  killLeaderRounds,
+  oneLeader,
+  startReplica,
+  twice,
+} from './ha-kit.js';
 import { fileDoc, project } from './serve-kit.js';
 import { postgresUnavailable, TestPostgres } from './support/postgres.js';
 
@@ -26,20 +34,7 @@ after(async () => {
 });
 
 const FILES = Number(process.env.HA_PG_FILES ?? 300);
-const ROUNDS = Number(process.env.HA_PG_ROUNDS ?? 6);
-/** Counting Execs added per round: each appends its name to count.log once, when its check says it is missing. */
-const EXECS = 5;
-const TTL = '3s';
-const TTL_MS = 3_000;
-
-const SETTINGS = [
-  'reconcile:',
-  '  resync: 60s',
-  '  actionsPerSecond: 2000',
-  '  burst: 2000',
-  '  backoff: { base: 50ms, max: 1s }',
-  '',
-].join('\n');
+const ROUNDS = Number(process.env.HA_PG_ROUNDS ?? 4);
 
 interface AuditRow {
   seq: number;
@@ -47,123 +42,17 @@ interface AuditRow {
   detail?: { replica?: string; from?: string; reason?: string };
 }
 
-function filesDoc(dir: string, round: number): string {
-  const docs: string[] = [];
-  for (let i = 0; i < FILES; i++)
-    docs.push(
-      `kind: File\nmetadata: { name: f${i} }\nspec: { path: ${dir}/out/f${i}.txt, content: "round ${round} file ${i}\\n" }\n`,
-    );
-  return docs.join('---\n');
-}
-
-/**
- * Counting Execs named `prefix-<i>`: each appends "<ns time> <replica id> <name>"
- * to count.log once, when its check does not find its name there.
- */
-function countingExecs(dir: string, names: readonly string[]): string {
-  return names
-    .map((name) =>
-      [
-        'kind: Exec',
-        `metadata: { name: ${name} }`,
-        'spec:',
-        `  check: grep -q ' ${name}$' ${dir}/count.log`,
-        `  apply: echo "$(date +%s%N) $SETPOINT_REPLICA_ID ${name}" >> ${dir}/count.log`,
-        '',
-      ].join('\n'),
-    )
-    .join('---\n');
-}
-
-function roundExecs(rounds: number): string[] {
-  const names: string[] = [];
-  for (let r = 0; r <= rounds; r++) for (let k = 0; k < EXECS; k++) names.push(`e-${r}-${k}`);
-  return names;
-}
-
-function countLines(dir: string): Array<{ ns: bigint; replica: string; name: string }> {
-  const path = `${dir}/count.log`;
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [ns, replica, name] = l.split(' ');
-      return { ns: BigInt(ns), replica, name };
-    });
-}
-
-function twice(dir: string): string[] {
-  const names = countLines(dir).map((l) => l.name);
-  return names.filter((n, i) => names.indexOf(n) !== i);
-}
-
-function converged(dir: string, round: number): boolean {
-  for (let i = 0; i < FILES; i++) {
-    const path = `${dir}/out/f${i}.txt`;
-    if (!existsSync(path) || readFileSync(path, 'utf8') !== `round ${round} file ${i}\n`) return false;
-  }
-  const names = new Set(countLines(dir).map((l) => l.name));
-  for (let k = 0; k < EXECS; k++) if (!names.has(`e-${round}-${k}`)) return false;
-  return true;
-}
-
 describe('serve replicas on PostgreSQL', { skip }, () => {
   test(`kill -9 of the leader ${ROUNDS} times during reconciliation of ${FILES} files: a new leader within TTL + 5 s, convergence, no action twice`, async (t) => {
     const url = await server!.createDatabase();
-    const p = project({ 'manifests/files.yaml': '', 'manifests/execs.yaml': '', 'count.log': '' }, SETTINGS);
-    p.write({
-      'manifests/files.yaml': filesDoc(p.dir, 0),
-      'manifests/execs.yaml': countingExecs(p.dir, roundExecs(0)),
-    });
     // The state named by --state.
-    const args = ['--lease-ttl', TTL, '--state', url];
-    let seq = 0;
-    const spawnReplica = () => startReplica(t, p.dir, `r${seq++}`, args);
-    const replicas: Replica[] = [];
-    for (let i = 0; i < 3; i++) replicas.push(await spawnReplica());
-
-    let leader = await oneLeader(replicas);
-    /** Rounds whose leader was killed before it had converged them. */
-    let interrupted = 0;
-    await eventually(() => converged(p.dir, 0), 'the first convergence', 120_000, 200);
-
-    for (let round = 1; round <= ROUNDS; round++) {
-      p.write({
-        'manifests/files.yaml': filesDoc(p.dir, round),
-        'manifests/execs.yaml': countingExecs(p.dir, roundExecs(round)),
-      });
-      // A random moment of the reconciliation of this round's changes.
-      await new Promise((r) => setTimeout(r, Math.random() * 1_500));
-      if (!converged(p.dir, round)) interrupted++;
-      const killedAt = Date.now();
-      leader.r.signal('SIGKILL');
-      await leader.r.exited;
-      const alive = replicas.filter((r) => !r.gone());
-      const next = await oneLeader(alive, leader.ready.term, TTL_MS + 5_000);
-      const took = Date.now() - killedAt;
-      assert.ok(took <= TTL_MS + 5_000, `round ${round}: a new leader after ${took}ms`);
-      assert.notEqual(next.r, leader.r);
-      leader = next;
-      // Three replicas again.
-      replicas.splice(replicas.indexOf(replicas.find((r) => r.gone())!), 1);
-      replicas.push(await spawnReplica());
-      await eventually(() => converged(p.dir, round), `convergence of round ${round}`, 120_000, 200);
-      assert.deepEqual(twice(p.dir), [], `round ${round}: an Exec ran twice in ${p.dir}/count.log`);
-    }
-
-    // Exactly one leader at the end too, every Exec ran exactly once, and the audit chain is whole.
-    await oneLeader(
-      replicas.filter((r) => !r.gone()),
-      0,
-    );
-    assert.deepEqual(
-      countLines(p.dir)
-        .map((l) => l.name)
-        .sort(),
-      roundExecs(ROUNDS).sort(),
-    );
-    assert.ok(interrupted > 0, 'at least one leader was killed in the middle of its work');
+    const { project: p, takeoversMs } = await killLeaderRounds(t, {
+      files: FILES,
+      rounds: ROUNDS,
+      state: url,
+    });
+    t.diagnostic(`takeovers (ms): ${takeoversMs.join(', ')}`);
+    // The audit chain is whole.
     p.ok(['audit', 'verify', '--state', url]);
   });
 
@@ -171,7 +60,7 @@ describe('serve replicas on PostgreSQL', { skip }, () => {
     const url = await server!.createDatabase();
     // The state named by SETPOINT_STATE_URL.
     const env = { SETPOINT_STATE_URL: url };
-    const p = project({ 'count.log': '' }, SETTINGS);
+    const p = project({ 'count.log': '' }, FAST_SETTINGS);
     p.write({ 'manifests/a.yaml': fileDoc('a', p.path('out/a.txt'), 'a\n') });
     const a = await startReplica(t, p.dir, 'a', ['--lease-ttl', '2s'], { env });
     const leader = await eventually(async () => {

@@ -1,8 +1,9 @@
 /**
  * OpenTelemetry spans of a real `setpoint serve`, exported over OTLP/HTTP to
  * a real receiver on loopback: one `setpoint.reconcile` span per reconcile
- * with the resource id, revision id, action, result and reconcile id, and a
- * child span per provider call (resolve, observe, apply). The JSON log lines
+ * with the resource id, revision id, action, result and reconcile id, a
+ * child span per phase (observe, act, verify) and inside them a span per
+ * provider call (resolve, observe, apply). The JSON log lines
  * of the same reconcile carry the same ids.
  */
 import assert from 'node:assert/strict';
@@ -69,13 +70,21 @@ describe('serve: tracing', () => {
     const reconcileId = attr(repair, 'setpoint.reconcile.id');
     assert.match(reconcileId ?? '', /^[0-9a-f]{8}$/);
 
-    const children = spans(receiver.deliveries).filter((s) => s.parentSpanId === repair.spanId);
+    // The phases are the reconcile's children; provider calls sit inside the phase that makes them.
+    const all = spans(receiver.deliveries);
+    const phases = all.filter((s) => s.parentSpanId === repair.spanId);
     assert.deepEqual(
-      children.map((s) => s.name),
-      ['setpoint.provider.resolve', 'setpoint.provider.observe', 'setpoint.provider.apply'].filter((n) =>
-        children.some((c) => c.name === n),
-      ),
+      phases.map((s) => s.name),
+      ['setpoint.phase.observe', 'setpoint.phase.act', 'setpoint.phase.verify'],
     );
+    const under = (phase: string) =>
+      all.filter((s) => s.parentSpanId === phases.find((x) => x.name === phase)!.spanId).map((s) => s.name);
+    assert.deepEqual(
+      under('setpoint.phase.observe').filter((n) => n !== 'setpoint.provider.resolve'),
+      ['setpoint.provider.observe'],
+    );
+    assert.deepEqual(under('setpoint.phase.act'), ['setpoint.provider.apply']);
+    const children = all.filter((s) => phases.some((x) => x.spanId === s.parentSpanId));
     for (const name of ['setpoint.provider.observe', 'setpoint.provider.apply']) {
       const child = children.find((s) => s.name === name);
       assert.ok(child, `a ${name} child span`);

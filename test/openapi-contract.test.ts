@@ -138,6 +138,14 @@ describe('HTTP API contract: /openapi.json against real answers', () => {
     await hit('GET', '/api/v1/facts', v);
     await hit('GET', '/api/v1/trends/drift', v);
     await hit('GET', '/api/v1/trends/drift?window=nonsense', v);
+    await hit('GET', '/api/v1/convergence/critical', v);
+    await hit('GET', '/api/v1/convergence/critical?window=forever', v);
+    await hit('GET', '/api/v1/resources/File/web/motd/spans', v);
+    await hit('GET', '/api/v1/resources/File/web/motd/spans?limit=2', v);
+    await hit('GET', '/api/v1/resources/File/web/motd/fate', v);
+    await hit('GET', '/api/v1/resources/File/web/never/fate', v);
+
+    await hit('GET', '/api/v1/slos/rules', v);
     await hit('GET', '/api/v1/resources', v);
     await hit('GET', '/api/v1/resources?limit=1', v);
     await hit('GET', '/api/v1/resources?limit=0', v);
@@ -196,6 +204,39 @@ describe('HTTP API contract: /openapi.json against real answers', () => {
     });
     await hit('GET', '/api/v1/silences', v);
     await hit('DELETE', `/api/v1/silences/${silence.body.id as string}`, op);
+
+    // The fleet: an admin makes an enrolment token, a node enrols with it and uses its own routes.
+    const enrol = await hit('POST', '/api/v1/nodes/enroll-tokens', {
+      token: tok.admin,
+      body: { ttlMs: 60_000, labels: { env: 'test' } },
+    });
+    await hit('POST', '/api/v1/nodes/enroll-tokens', { ...op, body: { ttlMs: 60_000 } });
+    const enrolled = await hit('POST', '/api/v1/fleet/enroll', {
+      body: { token: enrol.body.token as string, name: 'n1', agentVersion: '0.0.0' },
+    });
+    await hit('POST', '/api/v1/fleet/enroll', { body: { token: 'spe_unknown', name: 'n2' } });
+    const node = { token: enrolled.body.token as string };
+    await hit('GET', '/api/v1/fleet/nodes/n1/desired?wait=0', node);
+    await hit('GET', '/api/v1/fleet/nodes/n2/desired?wait=0', node);
+    const batch = {
+      id: 'b1',
+      createdAt: new Date().toISOString(),
+      agentVersion: '0.0.0',
+      events: [],
+      episodes: [],
+      audit: [],
+      dropped: 0,
+    };
+    await hit('POST', '/api/v1/fleet/nodes/n1/reports', { ...node, body: batch });
+    await hit('POST', '/api/v1/fleet/nodes/n1/reports', { ...node, body: batch });
+    await hit('GET', '/api/v1/nodes', v);
+    await hit('GET', '/api/v1/nodes/n1', v);
+    await hit('GET', '/api/v1/nodes/nobody', v);
+    await hit('GET', '/api/v1/nodes/n1/set', v);
+    await hit('POST', '/api/v1/nodes/n1/rotate', { token: tok.admin });
+    const rotated = await hit('POST', '/api/v1/fleet/nodes/n1/rotate', node);
+    await hit('POST', '/api/v1/nodes/n1/revoke', { token: tok.admin });
+    await hit('GET', '/api/v1/fleet/nodes/n1/desired?wait=0', { token: rotated.body.token as string });
 
     // The stream: headers and the first message are enough to know it answers.
     const abort = new AbortController();

@@ -387,7 +387,7 @@ describe('HTTP API: endpoints', () => {
           );
         const role = op['x-setpoint-role'];
         assert.ok(
-          ['public', 'viewer', 'operator', 'approver', 'admin'].includes(role),
+          ['public', 'viewer', 'operator', 'approver', 'admin', 'node'].includes(role),
           `${method} ${path}: role`,
         );
         assert.equal(

@@ -11,6 +11,8 @@ import { redactor } from '../secrets/index.js';
 import type { ApiContext } from './context.js';
 import { sourcesDesired } from './sources.js';
 import { windowGate } from './windows.js';
+import { budgetGateNow } from './budgets.js';
+import { annotateHolds } from './holds.js';
 
 export type PlanOptions = Omit<PlanRequest, 'paths'> & { paths?: readonly string[] };
 export type ApplyOptions = {
@@ -20,11 +22,16 @@ export type ApplyOptions = {
 } & ApplyHooks;
 
 export async function plan(ctx: ApiContext, request: PlanOptions): Promise<Planned> {
-  return (await ctx.engine()).plan({
+  const planned = await (
+    await ctx.engine()
+  ).plan({
     ...request,
     paths: ctx.manifestPaths(request.paths),
     ...(await sourcesDesired(ctx, request.paths)),
   });
+  // What a change window or an exhausted error budget would hold back if this plan were applied now.
+  annotateHolds(planned, { windows: windowGate(ctx.settings), budget: await budgetGateNow(ctx) });
+  return planned;
 }
 
 export async function drift(ctx: ApiContext, request: PlanOptions): Promise<DriftReport> {
@@ -47,7 +54,11 @@ export async function apply(
 ): Promise<ApplyReport> {
   await admitPlan(ctx, planned);
   await recordPlanViolations(ctx, planned, false);
-  return (await ctx.engine()).apply(planned, { ...options, windows: windowGate(ctx.settings) });
+  return (await ctx.engine()).apply(planned, {
+    ...options,
+    windows: windowGate(ctx.settings),
+    budget: await budgetGateNow(ctx),
+  });
 }
 
 /** Records the policy verdicts on a plan's desired state, once: when it is applied, or refused (each blocking deny is audited). */

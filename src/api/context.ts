@@ -11,7 +11,7 @@ import { normalizeId, type CompiledCache, type ResourceId } from '../manifest/in
 import type { ProviderRegistry } from '../provider/registry.js';
 import { stateDir, type Settings } from '../project/index.js';
 import type { RenderInputs } from '../render/index.js';
-import { SecretResolver } from '../secrets/index.js';
+import { SecretResolver, type SecretRef } from '../secrets/index.js';
 import { SourceSet } from '../source/sources.js';
 import { openStore } from '../store/open.js';
 import type { AuditEntry, AuditInput, Store } from '../store/index.js';
@@ -26,6 +26,8 @@ export interface ApiParts {
   logger: Logger;
   actor: string;
   stateLocation: string;
+  /** Where the PostgreSQL state's password comes from; resolved when the store opens. */
+  statePasswordRef?: SecretRef;
   manifestCache: CompiledCache;
   rendering: RenderInputs;
   /**
@@ -41,6 +43,7 @@ export class ApiContext implements ApiParts {
   readonly logger: Logger;
   readonly actor: string;
   readonly stateLocation: string;
+  readonly statePasswordRef: SecretRef | undefined;
   readonly manifestCache: CompiledCache;
   readonly rendering: RenderInputs;
   readonly ephemeral: boolean;
@@ -57,6 +60,7 @@ export class ApiContext implements ApiParts {
     this.logger = parts.logger;
     this.actor = parts.actor;
     this.stateLocation = parts.stateLocation;
+    this.statePasswordRef = parts.statePasswordRef;
     this.manifestCache = parts.manifestCache;
     this.rendering = parts.rendering;
     this.ephemeral = parts.ephemeral ?? false;
@@ -64,12 +68,21 @@ export class ApiContext implements ApiParts {
 
   /** The store, opened on first use. */
   store(): Promise<Store> {
-    this.storePromise ??= openStore(this.ephemeral ? ':memory:' : this.stateLocation).then(async (store) => {
+    this.storePromise ??= this.openStore().then(async (store) => {
       this.storeNow = store;
       this.secrets.salt = await store.salt();
       return store;
     });
     return this.storePromise;
+  }
+
+  private async openStore(): Promise<Store> {
+    if (this.ephemeral) return openStore(':memory:');
+    // Resolved through the secret resolver, so the value is scrubbed from every output from here on.
+    const ref = this.statePasswordRef;
+    // A password file usually ends with a newline that is not part of the password.
+    const password = ref && (await this.secrets.resolve(ref, this.settings.root)).replace(/\r?\n$/, '');
+    return openStore(this.stateLocation, { password: password || undefined });
   }
 
   /** True once the store was asked for (so close() has something to close). */

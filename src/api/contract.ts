@@ -27,6 +27,7 @@ import type {
   ViolationTotal,
 } from '../store/index.js';
 import type { PruneResult } from './retention.js';
+import type { CriticalConvergence, ResourceFate, SpanView } from './debug.js';
 import type { ConvergenceFigures, Description, PolicyListing, TokenInfo } from './types.js';
 
 /** The version of every `--json` document and of the HTTP API's shapes. */
@@ -102,6 +103,17 @@ export const ActionSchema = fits<Action>()(
     reason: str(),
     after: z.array(str()),
     pruned: opt(z.boolean()),
+    hold: opt(
+      z
+        .object({
+          kind: z.enum(['window', 'budget', 'rollout']),
+          name: str().describe('The window, SLO or rollout step that holds it'),
+          effect: z.enum(['hold', 'approve']),
+          reason: str(),
+          until: opt(time()).describe('When the hold ends by itself, when known'),
+        })
+        .describe('What would hold this action back if it were applied now'),
+    ),
   }),
 );
 
@@ -175,6 +187,7 @@ export const ResourceRecordSchema = fits<ResourceRecord>()(
         since: time(),
         until: opt(time()),
         window: opt(str()),
+        slo: opt(str()),
       }),
     ),
     approvalId: opt(str()),
@@ -407,11 +420,85 @@ export const ConvergenceSchema = fits<ConvergenceFigures>()(
   }),
 );
 
+const PHASES = ['observe', 'diff', 'plan', 'act', 'verify'] as const;
+
+/** GET /api/v1/resources/{id}/spans: one reconcile of a resource with its phases. */
+export const ReconcileSpanSchema = fits<SpanView>()(
+  z.object({
+    id: opt(z.number()),
+    resourceId: str(),
+    reconcileId: str().describe('The id its log lines carry'),
+    traceId: opt(str()).describe('OpenTelemetry trace id, when tracing exports spans'),
+    spanId: opt(str()),
+    traceUrl: opt(str()).describe('The trace in the tracing UI (settings telemetry.traceUrl)'),
+    revisionId: opt(str()),
+    action: opt(str()).describe('The planned action: noop, create, update, replace, delete'),
+    outcome: str().describe(
+      'noop, applied, reported, awaiting-approval, held, conflict, waiting, error, terminal…',
+    ),
+    startedAt: time(),
+    durationMs: z.number(),
+    phases: z.array(
+      z.object({
+        name: z.enum(PHASES),
+        startMs: z.number().describe('From the start of the reconcile'),
+        durationMs: z.number(),
+        error: opt(str()),
+      }),
+    ),
+    error: opt(str()),
+  }),
+);
+
+/** GET /api/v1/resources/{id}/fate: whether it exists, and how a deleted one went. */
+export const ResourceFateSchema = fits<ResourceFate>()(
+  z.object({
+    id: str(),
+    exists: z.boolean(),
+    lastSeen: opt(time()).describe('The last reconcile, event or audited action of it'),
+    deletion: opt(
+      z.object({
+        at: time(),
+        action: str().describe('serve.delete, apply.delete (target deleted) or state.rm (forgotten)'),
+        actor: str(),
+        revisionId: opt(str()),
+        result: str(),
+      }),
+    ),
+  }),
+);
+
+/** GET /api/v1/convergence/critical: convergence time per critical resource. */
+export const CriticalConvergenceSchema = fits<CriticalConvergence>()(
+  z.object({
+    from: time(),
+    to: time(),
+    rule: str().describe('What makes a resource critical'),
+    items: z.array(
+      z.object({
+        id: str(),
+        sync: str(),
+        convergenceMs: Percentiles.describe('Drift detected -> in sync again, over the window'),
+        driftingSince: opt(time()),
+        lastDetectedAt: opt(time()),
+      }),
+    ),
+  }),
+);
+
 export const SloStatusSchema = z.object({
   spec: z.looseObject({ name: str(), objective: z.number(), windowMs: z.number() }),
   budget: z.looseObject({ good: z.number(), total: z.number(), remaining: z.number() }),
   burnRates: z.record(z.string(), z.number()),
   firing: z.array(z.looseObject({ longRate: z.number(), shortRate: z.number() })),
+  gate: opt(z.object({ closed: z.boolean().describe('The error budget is exhausted: changes wait') })),
+  error: opt(str().describe('Why the SLI could not be read now')),
+});
+
+/** GET /api/v1/slos/rules and `setpoint slo rules --json`. */
+export const SloRulesSchema = z.object({
+  yaml: str().describe('A Prometheus rules file'),
+  warnings: z.array(str()),
 });
 
 export const ServeStatusSchema = z.object({
@@ -422,6 +509,16 @@ export const ServeStatusSchema = z.object({
   watches: z.number(),
   startedAt: time(),
   degraded: z.array(z.looseObject({ reason: str(), message: str(), since: time() })),
+  leadership: z
+    .object({
+      role: z.enum(['leader', 'follower']),
+      replica: str().describe('This replica: host:pid serve <replica id>'),
+      leader: opt(str()).describe('The lease holder that leads, as this replica last saw it'),
+      term: opt(z.number()).describe("The leader lease's term (fencing token)"),
+      leaseExpiresAt: opt(time()).describe("When the leader's lease runs out unless renewed"),
+    })
+    .optional()
+    .describe('Leader or follower (several replicas on PostgreSQL; one process on SQLite leads alone)'),
 });
 
 export const AdmissionSchema = z.object({
@@ -512,6 +609,7 @@ export const PruneResultSchema = fits<PruneResult>()(
     deleted: z.object({
       events: z.number(),
       violations: z.number(),
+      spans: z.number(),
       runs: z.number(),
       driftEpisodes: z.number(),
       alerts: z.number(),
@@ -582,3 +680,90 @@ export function outputSchema(name: string): Record<string, unknown> | undefined 
     ...(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>),
   };
 }
+
+// --- the fleet ---
+
+const labelsSchema = () => z.record(z.string(), z.string());
+
+export const NodeCountsSchema = z.object({
+  total: z.number().int(),
+  inSync: z.number().int(),
+  drifted: z.number().int(),
+  failed: z.number().int(),
+});
+
+export const NodeInfoSchema = z
+  .looseObject({
+    name: str(),
+    labels: labelsSchema(),
+    facts: z.record(z.string(), z.unknown()),
+    enrolledAt: time(),
+    enrolledWith: opt(str()),
+    lastSeenAt: opt(time()),
+    agentVersion: opt(str()),
+    appliedDigest: opt(str()),
+    appliedRevision: opt(str()),
+    desiredDigest: opt(str()),
+    counts: NodeCountsSchema,
+    batches: z.number().int(),
+    droppedBatches: z.number().int(),
+    behind: z.boolean().describe('Its agent holds an older set than the current one'),
+    offline: z.boolean().describe('No report for three check intervals'),
+    revokedAt: opt(time()),
+    revokedBy: opt(str()),
+  })
+  .describe('An enrolled node');
+
+export const NodeResourceStatusSchema = z.looseObject({
+  id: str(),
+  sync: str(),
+  health: str(),
+  lastAppliedRevision: opt(str()),
+  driftedSince: opt(str()),
+  lastError: opt(str()),
+});
+
+export const NodeDetailSchema = z.looseObject({
+  ...NodeInfoSchema.shape,
+  resources: z.array(NodeResourceStatusSchema),
+});
+
+export const NodeSetSchema = z
+  .looseObject({
+    digest: str().describe('sha256 over the documents'),
+    revision: str(),
+    documents: z.array(z.looseObject({ kind: str(), metadata: z.looseObject({ name: str() }) })),
+    notes: z.array(str()),
+    signature: opt(z.looseObject({ algorithm: z.literal('ed25519'), keyId: str(), signature: str() })),
+    rotate: opt(z.boolean().describe('The agent is asked to rotate its credential')),
+  })
+  .describe("A node's compiled desired set");
+
+export const NodeSetPollSchema = z.union([
+  NodeSetSchema,
+  z.object({ unchanged: z.literal(true), digest: str(), rotate: opt(z.boolean()) }),
+]);
+
+export const EnrollTokenInfoSchema = z.looseObject({
+  name: str(),
+  labels: labelsSchema(),
+  createdAt: time(),
+  createdBy: str(),
+  expiresAt: time(),
+  usesLeft: opt(z.number().int()),
+});
+
+export const CreatedEnrollTokenSchema = z.object({
+  token: str().describe('The enrolment token, shown this once'),
+  info: EnrollTokenInfoSchema,
+});
+
+export const EnrolmentSchema = z.object({
+  name: str(),
+  token: str().describe("The node's credential, shown this once"),
+  labels: labelsSchema(),
+  publicKey: opt(str().describe('PEM public key node sets are signed with')),
+  checkIntervalMs: z.number().int(),
+});
+
+export const ReportAcceptedSchema = z.object({ accepted: z.boolean(), duplicate: z.boolean() });

@@ -32,6 +32,9 @@ import * as approving from './approvals.js';
 import * as auditing from './audit.js';
 import * as stateOps from './state.js';
 import * as figures from './figures.js';
+import * as debugging from './debug.js';
+
+import * as fleet from './fleet.js';
 import * as hostFacts from './facts.js';
 import type { Facts } from '../facts/index.js';
 import * as manifests from './manifests.js';
@@ -54,10 +57,15 @@ export type { ServeOptions } from './serve.js';
 export type { Planned } from '../engine/index.js';
 export type { SourceStatus, SyncOptions } from './sources.js';
 export type { AuditFields } from './context.js';
+export type { CurrentDesired, NodeInfo, EnrollTokenInfo, Enrolment } from './fleet.js';
+export type { NodeSet } from '../fleet/compile.js';
+export type { ReportBatch } from '../fleet/report.js';
 export type { DriftTrend, DriftPoint, TrendOptions } from './trends.js';
+export type { CriticalConvergence, ResourceFate, SpanView } from './debug.js';
 export { SetpointError } from '../errors.js';
 export { percentiles } from './figures.js';
 export { verifyAuditFile } from './audit.js';
+export { startAgent, defaultAgentState, type AgentOptions, type RunningAgent } from './agent.js';
 export { SCHEMA_FILES, schemaFiles, manifestSchema, settingsSchema } from './json-schemas.js';
 
 export class Setpoint {
@@ -262,8 +270,28 @@ export class Setpoint {
   convergence(options: { revisions?: number; since?: string } = {}): Promise<T.ConvergenceFigures> {
     return figures.convergence(this.ctx, options);
   }
+  /** Prometheus rules from `slos:`: objectives, thresholds and burn rates as setpoint.yaml declares them. */
+  async sloRules(): Promise<{ yaml: string; warnings: string[] }> {
+    const { prometheusRules } = await import('../telemetry/slo/rules.js');
+    const { yaml, warnings } = prometheusRules(this.ctx.settings.slos, this.ctx.settings.alerts.defaultOwner);
+    return { yaml, warnings };
+  }
   slos(): Promise<SloStatus[]> {
     return figures.slos(this.ctx);
+  }
+  /** A resource's reconcile spans (phases with durations, outcome, revision, trace), newest first. */
+  spans(id: string, options: { limit?: number } = {}): Promise<debugging.SpanView[]> {
+    return debugging.spans(this.ctx, id, options);
+  }
+  /** Whether a resource exists; if not, when, how and by which revision it went, and when it was last seen. */
+  fate(id: string): Promise<debugging.ResourceFate> {
+    return debugging.fate(this.ctx, id);
+  }
+  /** Convergence (drift detected -> in sync again) p95/p99 per critical resource over a window. */
+  criticalConvergence(
+    options: { windowMs?: number; namespaces?: readonly string[]; ids?: readonly ResourceId[] } = {},
+  ): Promise<debugging.CriticalConvergence> {
+    return debugging.criticalConvergence(this.ctx, options);
   }
   /** The drift ratio over a window, with the revisions admitted in it (the dashboard's chart). */
   driftTrend(options: trends.TrendOptions = {}): Promise<trends.DriftTrend> {
@@ -358,6 +386,60 @@ export class Setpoint {
   }
   expireSilence(idOrPrefix: string, options: T.ActorOption = {}): Promise<SilenceRecord> {
     return alerting.expireSilence(this.ctx, idOrPrefix, options);
+  }
+
+  // --- the fleet: enrolled nodes running `setpoint agent` ---
+
+  createEnrollToken(
+    input: { ttlMs: number; labels?: Record<string, string>; uses?: number },
+    options: T.ActorOption = {},
+  ): Promise<{ token: string; info: fleet.EnrollTokenInfo }> {
+    return fleet.createEnrollToken(this.ctx, input, options);
+  }
+  listEnrollTokens(): Promise<fleet.EnrollTokenInfo[]> {
+    return fleet.listEnrollTokens(this.ctx);
+  }
+  enroll(input: Parameters<typeof fleet.enroll>[1]): Promise<fleet.Enrolment> {
+    return fleet.enroll(this.ctx, input);
+  }
+  nodes(current?: fleet.CurrentDesired): Promise<fleet.NodeInfo[]> {
+    return fleet.listNodes(this.ctx, current);
+  }
+  node(name: string, current?: fleet.CurrentDesired): ReturnType<typeof fleet.getNode> {
+    return fleet.getNode(this.ctx, name, current);
+  }
+  nodeSet(name: string, current?: fleet.CurrentDesired): ReturnType<typeof fleet.nodeSet> {
+    return fleet.nodeSet(this.ctx, name, current);
+  }
+  compiledNodeSets(): number {
+    return fleet.compiledSets(this.ctx);
+  }
+  unplacedResources(desired: DesiredState): ReturnType<typeof fleet.unplaced> {
+    return fleet.unplaced(this.ctx, desired);
+  }
+  revokeNode(name: string, options: T.ActorOption = {}): Promise<fleet.NodeInfo> {
+    return fleet.revokeNode(this.ctx, name, options);
+  }
+  requestNodeRotation(name: string, options: T.ActorOption = {}): Promise<void> {
+    return fleet.requestRotation(this.ctx, name, options);
+  }
+  rotateNodeToken(name: string): Promise<{ token: string }> {
+    return fleet.rotateNodeToken(this.ctx, name);
+  }
+  touchNode(name: string): ReturnType<typeof fleet.touchNode> {
+    return fleet.touchNode(this.ctx, name);
+  }
+  nodeByTokenHash(hash: string): Promise<{ name: string } | undefined> {
+    return this.ctx.store().then(async (s) => {
+      const n = await s.nodeByTokenHash(hash);
+      return n && !n.revokedAt ? { name: n.name } : undefined;
+    });
+  }
+  acceptNodeReport(
+    name: string,
+    batch: Parameters<typeof fleet.acceptReport>[2],
+  ): ReturnType<typeof fleet.acceptReport> {
+    return fleet.acceptReport(this.ctx, name, batch);
   }
 
   async close(): Promise<void> {

@@ -45,6 +45,8 @@ export async function openContext(options: OpenOptions = {}): Promise<ApiContext
   // --state, then SETPOINT_STATE_URL, then state: in setpoint.yaml.
   const chosen = options.state || process.env[STATE_URL_ENV] || undefined;
   const state = chosen ? (chosen.includes('://') ? chosen : resolve(chosen)) : settings.state;
+  // The password reference of setpoint.yaml goes with its URL only, never to another server's.
+  const statePasswordRef = state === settings.state ? settings.statePasswordRef : undefined;
   const workDir = stateDir(settings, state);
   // A read-only command where no state exists yet writes nothing (no folder, store, log or cache).
   const ephemeral = options.readOnly === true && !state.includes('://') && !existsSync(state);
@@ -74,6 +76,7 @@ export async function openContext(options: OpenOptions = {}): Promise<ApiContext
     logger,
     actor: options.actor ?? currentUser(),
     stateLocation: state,
+    statePasswordRef,
     manifestCache,
     rendering,
     ephemeral,

@@ -1,5 +1,5 @@
 /**
- * Retention: how long the state keeps events, runs, alert incidents and SLI
+ * Retention: how long the state keeps events, reconcile spans, runs, alert incidents and SLI
  * samples (setpoint.yaml `retention`). `setpoint state prune` enforces it
  * once; serve runs it as a background job every `retention.interval`. The
  * audit log is never pruned: its hash chain is the record of what happened.

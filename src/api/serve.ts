@@ -9,6 +9,7 @@ import { LOCK_TTL_ENV, lockTtlMs } from '../store/lock.js';
 import type { ApiContext } from './context.js';
 import { retentionJob } from './retention.js';
 import { alertWindows, windowGate } from './windows.js';
+import { budgetWatch } from './budgets.js';
 import { redactUrl } from '../store/postgres/url.js';
 
 export interface ServeOptions {
@@ -54,6 +55,7 @@ export async function serve(
     windows: alertWindows(ctx.settings),
   });
   let tracing: Tracing | undefined;
+  const budgets = await budgetWatch(ctx);
   const runnables: ServeRunnable[] = [
     {
       name: 'tracing',
@@ -70,6 +72,16 @@ export async function serve(
     },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
     retentionJob(ctx),
+    ...(budgets
+      ? [
+          {
+            name: 'error-budget gates',
+            phase: 'first' as const,
+            start: () => budgets.start(),
+            stop: () => budgets.stop(),
+          },
+        ]
+      : []),
   ];
   const controller = new ServeClass({
     runnables,
@@ -84,6 +96,7 @@ export async function serve(
     secrets: ctx.secrets,
     metrics,
     windows: windowGate(ctx.settings),
+    budget: budgets?.gate(),
     workRoot: ctx.workRoot,
     facts: ctx.rendering.facts,
     statePath: displayedState(ctx.stateLocation),

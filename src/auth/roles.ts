@@ -21,6 +21,11 @@ export interface Principal {
   name: string;
   role: Role;
   namespaces: readonly string[];
+  /**
+   * Set for an enrolled node's credential (a node token): the node's name. A
+   * node may call only node routes, and only for itself.
+   */
+  node?: string;
 }
 
 /** True when the principal may see and act on resources of `namespace`. */

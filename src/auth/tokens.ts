@@ -12,6 +12,18 @@ export function generateToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
+/** A node's credential (`setpoint agent`) starts with this; an enrolment token with ENROLL_TOKEN_PREFIX. */
+export const NODE_TOKEN_PREFIX = 'spn_';
+export const ENROLL_TOKEN_PREFIX = 'spe_';
+
+export function generateNodeToken(): string {
+  return NODE_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function generateEnrollToken(): string {
+  return ENROLL_TOKEN_PREFIX + randomBytes(24).toString('base64url');
+}
+
 /** sha256 (hex) of a token. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');

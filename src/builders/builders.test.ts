@@ -19,7 +19,11 @@ import {
   resource,
   symlink,
 } from './index.js';
-import { group, pkg, service, user } from './index.js';
+import { group, httpCheck, pkg, service, user } from './index.js';
+
+import { pgDatabase, pgExtension, pgGrant, pgRole, pgSchema } from './index.js';
+
+import { objective, target } from './index.js';
 
 const here = fileURLToPath(import.meta.url);
 const lineWith = (marker: string) =>
@@ -80,6 +84,30 @@ describe('built-in builders', () => {
       group('web', { gid: 2000 }),
       user('deploy', { shell: '/bin/bash', groups: ['web'] }),
       service('web', { unit: '[Service]\nExecStart=/bin/true\n', enabled: true }),
+      httpCheck('web-up', { url: 'http://127.0.0.1:8080/healthz', expect: { status: [200] } }),
+
+      pgRole('app', { login: true, password: { secretRef: { env: 'APP_DB_PASSWORD' } } }),
+      pgDatabase('appdb', { owner: 'app', encoding: 'UTF8' }),
+      pgSchema('billing', { database: 'appdb', owner: 'app' }),
+      pgGrant('app-tables', {
+        role: 'app',
+        database: 'appdb',
+        objectType: 'table',
+        schema: 'billing',
+        privileges: ['SELECT'],
+      }),
+      pgExtension('pgcrypto', { database: 'appdb' }),
+
+      target('signups', {
+        measure: { sql: { database: 'kpi.db', query: 'select count(*) from signups' } },
+        direction: 'above',
+        threshold: 500,
+      }),
+      objective('checkout', {
+        keyResults: [
+          { name: 'p95', measure: { command: { run: 'cat p95' } }, direction: 'below', threshold: 300 },
+        ],
+      }),
     ];
     assert.deepEqual(new Set(docs.map((d) => d.kind)), new Set(defaultRegistry().kinds()));
     const { resources, diagnostics } = validate(docs);
@@ -98,6 +126,16 @@ describe('built-in builders', () => {
         'Group/default/web',
         'User/default/deploy',
         'Service/default/web',
+        'HttpCheck/default/web-up',
+
+        'PostgresRole/default/app',
+        'PostgresDatabase/default/appdb',
+        'PostgresSchema/default/billing',
+        'PostgresGrant/default/app-tables',
+        'PostgresExtension/default/pgcrypto',
+
+        'Target/default/signups',
+        'Objective/default/checkout',
       ],
     );
   });

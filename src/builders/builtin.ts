@@ -60,3 +60,36 @@ export const group: KindBuilder<'Group', BuiltinSpecs['Group']> = kindBuilder('G
 
 /** A systemd service: `service('web', { unit: '...', enabled: true, state: 'running', restartOn: ['File/web-conf'] })`. */
 export const service: KindBuilder<'Service', BuiltinSpecs['Service']> = kindBuilder('Service');
+
+/** An HTTP health check: `httpCheck('web-up', { url: 'http://127.0.0.1:8080/healthz', expect: { status: [200] } })`. */
+export const httpCheck: KindBuilder<'HttpCheck', BuiltinSpecs['HttpCheck']> = kindBuilder('HttpCheck');
+
+/** A PostgreSQL role: `pgRole('app', { login: true, password: { secretRef: { env: 'APP_DB_PASSWORD' } } })`. */
+export const pgRole: KindBuilder<'PostgresRole', BuiltinSpecs['PostgresRole']> = kindBuilder('PostgresRole');
+
+/** A PostgreSQL database: `pgDatabase('app', { owner: 'app', encoding: 'UTF8' })`. */
+export const pgDatabase: KindBuilder<'PostgresDatabase', BuiltinSpecs['PostgresDatabase']> =
+  kindBuilder('PostgresDatabase');
+
+/** A schema in a PostgreSQL database: `pgSchema('billing', { database: 'app', owner: 'app' })`. */
+export const pgSchema: KindBuilder<'PostgresSchema', BuiltinSpecs['PostgresSchema']> =
+  kindBuilder('PostgresSchema');
+
+/**
+ * Privileges of a PostgreSQL role:
+ * `pgGrant('reader', { role: 'reader', database: 'app', objectType: 'table', schema: 'public', privileges: ['SELECT'] })`.
+ */
+export const pgGrant: KindBuilder<'PostgresGrant', BuiltinSpecs['PostgresGrant']> =
+  kindBuilder('PostgresGrant');
+
+/** A PostgreSQL extension: `pgExtension('pgcrypto', { database: 'app' })`. */
+export const pgExtension: KindBuilder<'PostgresExtension', BuiltinSpecs['PostgresExtension']> =
+  kindBuilder('PostgresExtension');
+
+/**
+ * A goal (observe-only): `target('signups', { measure: { sql: { database: 'app.db', query: 'select count(*) from signups' } }, direction: 'above', threshold: 500 })`.
+ */
+export const target: KindBuilder<'Target', BuiltinSpecs['Target']> = kindBuilder('Target');
+
+/** An objective met when all its key results are: `objective('fast-checkout', { keyResults: [{ name: 'p95', measure: {...}, direction: 'below', threshold: 300 }] })`. */
+export const objective: KindBuilder<'Objective', BuiltinSpecs['Objective']> = kindBuilder('Objective');

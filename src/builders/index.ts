@@ -5,7 +5,11 @@
  */
 export { file, directory, symlink, exec, proc, kindBuilder, type KindBuilder } from './builtin.js';
 export { fileEdit, cron } from './builtin.js';
-export { pkg, user, group, service } from './builtin.js';
+export { pkg, user, group, service, httpCheck } from './builtin.js';
+
+export { pgRole, pgDatabase, pgSchema, pgGrant, pgExtension } from './builtin.js';
+
+export { target, objective } from './builtin.js';
 export { resource, defineKind } from './custom.js';
 export {
   refToId,
@@ -28,4 +32,19 @@ export type {
   FileEditSpecInput,
   CronSpecInput,
 } from './kinds.js';
-export type { PackageSpecInput, UserSpecInput, GroupSpecInput, ServiceSpecInput } from './kinds.js';
+export type {
+  PackageSpecInput,
+  UserSpecInput,
+  GroupSpecInput,
+  ServiceSpecInput,
+  HttpCheckSpecInput,
+} from './kinds.js';
+export type {
+  PostgresRoleSpecInput,
+  PostgresDatabaseSpecInput,
+  PostgresSchemaSpecInput,
+  PostgresGrantSpecInput,
+  PostgresExtensionSpecInput,
+  TargetSpecInput,
+  ObjectiveSpecInput,
+} from './kinds.js';

@@ -22,6 +22,17 @@ import type { PackageSpecSchema } from '../providers/package/spec.js';
 import type { UserSpecSchema } from '../providers/user/spec.js';
 import type { GroupSpecSchema } from '../providers/group/index.js';
 import type { ServiceSpecSchema } from '../providers/service/spec.js';
+import type { HttpCheckSpecSchema } from '../providers/http-check/spec.js';
+
+import type {
+  PostgresDatabaseSpecSchema,
+  PostgresExtensionSpecSchema,
+  PostgresGrantSpecSchema,
+  PostgresRoleSpecSchema,
+  PostgresSchemaSpecSchema,
+} from '../providers/postgres/index.js';
+
+import type { ObjectiveSpecSchema, TargetSpecSchema } from '../providers/target/spec.js';
 
 /* eslint-disable @typescript-eslint/no-empty-object-type -- empty interfaces give the schemas' input types names users can import */
 /** A File's spec as a manifest writes it. */
@@ -47,6 +58,24 @@ export interface UserSpecInput extends z.input<typeof UserSpecSchema> {}
 export interface GroupSpecInput extends z.input<typeof GroupSpecSchema> {}
 /** A Service's spec as a manifest writes it. */
 export interface ServiceSpecInput extends z.input<typeof ServiceSpecSchema> {}
+/** An HttpCheck's spec as a manifest writes it. */
+export interface HttpCheckSpecInput extends z.input<typeof HttpCheckSpecSchema> {}
+
+/** A PostgresRole's spec as a manifest writes it. */
+export interface PostgresRoleSpecInput extends z.input<typeof PostgresRoleSpecSchema> {}
+/** A PostgresDatabase's spec as a manifest writes it. */
+export interface PostgresDatabaseSpecInput extends z.input<typeof PostgresDatabaseSpecSchema> {}
+/** A PostgresSchema's spec as a manifest writes it. */
+export interface PostgresSchemaSpecInput extends z.input<typeof PostgresSchemaSpecSchema> {}
+/** A PostgresGrant's spec as a manifest writes it. */
+export interface PostgresGrantSpecInput extends z.input<typeof PostgresGrantSpecSchema> {}
+/** A PostgresExtension's spec as a manifest writes it. */
+export interface PostgresExtensionSpecInput extends z.input<typeof PostgresExtensionSpecSchema> {}
+
+/** A Target's spec as a manifest writes it. */
+export interface TargetSpecInput extends z.input<typeof TargetSpecSchema> {}
+/** An Objective's spec as a manifest writes it. */
+export interface ObjectiveSpecInput extends z.input<typeof ObjectiveSpecSchema> {}
 
 interface SpecInputs {
   File: FileSpecInput;
@@ -60,6 +89,16 @@ interface SpecInputs {
   User: UserSpecInput;
   Group: GroupSpecInput;
   Service: ServiceSpecInput;
+  HttpCheck: HttpCheckSpecInput;
+
+  PostgresRole: PostgresRoleSpecInput;
+  PostgresDatabase: PostgresDatabaseSpecInput;
+  PostgresSchema: PostgresSchemaSpecInput;
+  PostgresGrant: PostgresGrantSpecInput;
+  PostgresExtension: PostgresExtensionSpecInput;
+
+  Target: TargetSpecInput;
+  Objective: ObjectiveSpecInput;
 }
 
 /** The spec each built-in kind accepts in a manifest; a built-in kind missing from SpecInputs fails to compile here. */

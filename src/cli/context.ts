@@ -50,6 +50,7 @@ const READ_ONLY = new Set([
   'describe',
   'history',
   'events',
+  'spans',
   'schema',
   'facts',
   'policies',

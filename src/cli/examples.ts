@@ -38,6 +38,7 @@ const EXAMPLES: Record<string, string[]> = {
   describe: ['setpoint describe File/web/motd', 'setpoint describe Process/web/api --json'],
   history: ['setpoint history', 'setpoint history -n 5 --json'],
   events: ['setpoint events', 'setpoint events File/web/motd -n 20'],
+  spans: ['setpoint spans File/web/motd', 'setpoint spans File/web/motd -n 5 --json'],
   audit: ['setpoint audit --since 24h', 'setpoint audit --actor ci --json'],
   'audit verify': ['setpoint audit verify', 'setpoint audit verify --file audit.jsonl --head 0f3cedf6'],
   'audit export': ['setpoint audit export -o audit.jsonl'],
@@ -48,6 +49,17 @@ const EXAMPLES: Record<string, string[]> = {
   ],
   'token list': ['setpoint token list --json'],
   'token revoke': ['setpoint token revoke ci'],
+  agent: [
+    'setpoint agent --server https://setpoint.example:7420 --enroll-token spe_… --label zone=a',
+    'setpoint agent --state /var/lib/setpoint-agent',
+  ],
+  nodes: ['setpoint nodes', 'setpoint nodes --json --server https://setpoint.example:7420'],
+  'nodes enroll-token': [
+    'setpoint nodes enroll-token --ttl 1h --labels env=prod',
+    'setpoint nodes enroll-token --ttl 15m --labels env=staging,team=web --uses 1',
+  ],
+  'nodes revoke': ['setpoint nodes revoke web-3'],
+  'nodes rotate': ['setpoint nodes rotate web-3'],
   policies: ['setpoint policies', 'setpoint policies --policy no-root-files -n 50'],
   policy: ['setpoint policy test', 'setpoint policy test policies/'],
   'policy test': ['setpoint policy test', 'setpoint policy test policies/no-root.test.yaml'],
@@ -71,6 +83,8 @@ const EXAMPLES: Record<string, string[]> = {
   'state backup': ['setpoint state backup backups/state-$(date +%F).db'],
   'state restore': ['setpoint state restore backups/state-2026-12-01.db'],
   facts: ['setpoint facts', 'setpoint facts os.family', 'setpoint facts --json'],
+  slo: ['setpoint slo rules > deploy/prometheus/slo-rules.yml'],
+  'slo rules': ['setpoint slo rules', 'setpoint slo rules -o /etc/prometheus/rules/setpoint-slos.yml'],
 };
 
 /** The path of a command below the program: "audit verify". */

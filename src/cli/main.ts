@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { parseVarOption } from './context.js';
 import { addExamples } from './examples.js';
 import * as alerts from './commands/alerts.js';
+import * as agent from './commands/agent.js';
 import * as apply from './commands/apply.js';
 import * as completion from './commands/completion.js';
 import * as approvals from './commands/approvals.js';
@@ -20,8 +21,10 @@ import * as describe from './commands/describe.js';
 import * as drift from './commands/drift.js';
 import * as events from './commands/events.js';
 import * as facts from './commands/facts.js';
+import * as slo from './commands/slo.js';
 import * as get from './commands/get.js';
 import * as history from './commands/history.js';
+import * as nodes from './commands/nodes.js';
 import * as init from './commands/init.js';
 import * as outputSchema from './commands/output-schema.js';
 import * as plan from './commands/plan.js';
@@ -30,6 +33,7 @@ import * as policy from './commands/policy.js';
 import * as render from './commands/render.js';
 import * as schema from './commands/schema.js';
 import * as silence from './commands/silence.js';
+import * as spans from './commands/spans.js';
 import * as state from './commands/state.js';
 import * as stateRecords from './commands/state-records.js';
 import * as status from './commands/status.js';
@@ -65,7 +69,7 @@ export function buildProgram(): Command {
     )
     .option(
       '--server <url>',
-      'talk to a running `setpoint serve` (status, get, describe, events, history, audit, approvals, approve, reject, resume, sync, sources, rollout, token); default $SETPOINT_SERVER',
+      'talk to a running `setpoint serve` (status, get, describe, events, spans, history, audit, approvals, approve, reject, resume, sync, sources, rollout, token); default $SETPOINT_SERVER',
     )
     .option('--token <token>', 'API token for --server (default: $SETPOINT_TOKEN)')
     .configureHelp({ showGlobalOptions: true })
@@ -79,6 +83,8 @@ export function buildProgram(): Command {
     apply,
     drift,
     serve,
+    agent,
+    nodes,
     approvals,
     sources,
     rollout,
@@ -87,6 +93,7 @@ export function buildProgram(): Command {
     describe,
     history,
     events,
+    spans,
     audit,
     token,
     policies,
@@ -96,6 +103,7 @@ export function buildProgram(): Command {
     schema,
     state,
     facts,
+    slo,
     stateRecords,
     outputSchema,
     version,

@@ -3,7 +3,14 @@
  * old -> new per field, unified diffs for text content, secrets as "(sensitive)".
  */
 import { unifiedDiff, type Change } from '../diff/index.js';
-import { OP_GLYPH, type Action, type Op, type Plan, type PlanSummary } from '../plan/index.js';
+import {
+  OP_GLYPH,
+  type Action,
+  type ActionHold,
+  type Op,
+  type Plan,
+  type PlanSummary,
+} from '../plan/index.js';
 import { REDACTED } from '../secrets/index.js';
 import { SECRET_UNRESOLVED } from '../engine/observe.js';
 import type { Diagnostic } from '../manifest/index.js';
@@ -66,7 +73,11 @@ export async function renderPlan(
     lines.push(
       c.green(`No changes: the actual state matches the desired state (${plan.actions.length} resources).`),
     );
-  else lines.push(c.bold(summaryLine(plan.summary)));
+  else {
+    lines.push(c.bold(summaryLine(plan.summary)));
+    const held = holdsLine(plan.actions);
+    if (held) lines.push(c.yellow(held));
+  }
   return lines.join('\n');
 }
 
@@ -75,8 +86,36 @@ export async function renderAction(a: Action, c: Colors, compact = false): Promi
   const lines = [
     `  ${color(OP_GLYPH[a.op])} ${c.bold(a.id)}  ${c.dim(`(${a.reason}${a.destructive ? ', destructive' : ''})`)}`,
   ];
+  if (a.hold) lines.push(`      ${c.yellow(holdLine(a.hold))}`);
   if (!compact) for (const ch of a.changes) lines.push(...(await renderChange(ch, a.op, c, '      ')));
   return lines;
+}
+
+const HOLD_KIND: Record<ActionHold['kind'], string> = {
+  window: 'change window',
+  budget: 'error budget of SLO',
+  rollout: 'rollout step',
+};
+
+/** "held by change window freeze until 2027-01-01T06:00:00.000Z: deny window ... is open". */
+export function holdLine(h: ActionHold): string {
+  const what = `${h.effect === 'approve' ? 'needs approval, by' : 'held by'} ${HOLD_KIND[h.kind]} ${h.name}`;
+  const until = h.until ? ` until ${h.until}` : h.kind === 'budget' ? ' until the budget recovers' : '';
+  return `${what}${until}: ${h.reason}`;
+}
+
+/** "2 of them would be held now (1 by a change window, 1 by an error budget)." */
+export function holdsLine(actions: readonly Action[]): string | undefined {
+  const held = actions.filter((a) => a.op !== 'noop' && a.hold);
+  if (held.length === 0) return undefined;
+  const by = (Object.keys(HOLD_KIND) as Array<ActionHold['kind']>)
+    .map((k) => [k, held.filter((a) => a.hold!.kind === k).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(
+      ([k, n]) =>
+        `${n} by ${k === 'window' ? 'a change window' : k === 'budget' ? 'an error budget' : 'a rollout step'}`,
+    );
+  return `${held.length} of them would be held now (${by.join(', ')}).`;
 }
 
 export async function renderChange(

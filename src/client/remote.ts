@@ -8,6 +8,7 @@ import {
   type AlertListOptions,
   type ConvergenceFigures,
   type Description,
+  type SpanView,
   type StatusSummary,
   type TokenInfo,
 } from '../api/index.js';
@@ -28,6 +29,8 @@ import type {
   SourceState,
 } from '../store/index.js';
 import type { SetpointClient, SourceStatus, SyncResult } from './types.js';
+import type { EnrollTokenInfo, NodeInfo, NodeSet } from '../api/index.js';
+import type { NodeResourceStatus } from '../store/index.js';
 import type { SilenceInput, SilenceState } from '../telemetry/alerts/silences.js';
 import type { AlertRecord, SilenceRecord } from '../store/alerts.js';
 import type { SloStatus } from '../telemetry/slo/status.js';
@@ -161,6 +164,14 @@ export class RemoteSetpoint implements SetpointClient {
     ).items;
   }
 
+  async spans(id: string, options: { limit?: number } = {}): Promise<SpanView[]> {
+    return (
+      await this.request<{ items: SpanView[] }>('GET', `/api/v1/resources/${this.path(id)}/spans`, {
+        query: { limit: options.limit },
+      })
+    ).items;
+  }
+
   async audit(query: AuditQuery = {}): Promise<AuditEntry[]> {
     const q = {
       resource: query.resourceId ? this.normalizeId(query.resourceId) : undefined,
@@ -273,6 +284,34 @@ export class RemoteSetpoint implements SetpointClient {
 
   async revokeToken(name: string): Promise<void> {
     await this.request('DELETE', `/api/v1/tokens/${encodeURIComponent(name)}`);
+  }
+
+  async nodes(): Promise<NodeInfo[]> {
+    return (await this.request<{ items: NodeInfo[] }>('GET', '/api/v1/nodes')).items;
+  }
+
+  node(name: string): Promise<NodeInfo & { resources: NodeResourceStatus[] }> {
+    return this.request('GET', `/api/v1/nodes/${encodeURIComponent(name)}`);
+  }
+
+  nodeSet(name: string): Promise<NodeSet> {
+    return this.request('GET', `/api/v1/nodes/${encodeURIComponent(name)}/set`);
+  }
+
+  createEnrollToken(input: {
+    ttlMs: number;
+    labels?: Record<string, string>;
+    uses?: number;
+  }): Promise<{ token: string; info: EnrollTokenInfo }> {
+    return this.request('POST', '/api/v1/nodes/enroll-tokens', { body: input });
+  }
+
+  revokeNode(name: string): Promise<NodeInfo> {
+    return this.request('POST', `/api/v1/nodes/${encodeURIComponent(name)}/revoke`);
+  }
+
+  async requestNodeRotation(name: string): Promise<void> {
+    await this.request('POST', `/api/v1/nodes/${encodeURIComponent(name)}/rotate`);
   }
 
   async alerts(options: AlertListOptions = {}): Promise<AlertRecord[]> {

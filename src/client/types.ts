@@ -8,9 +8,14 @@ import type {
   AlertListOptions,
   ConvergenceFigures,
   Description,
+  SpanView,
+  EnrollTokenInfo,
+  NodeInfo,
+  NodeSet,
   StatusSummary,
   TokenInfo,
 } from '../api/index.js';
+import type { NodeResourceStatus } from '../store/index.js';
 import type { Role } from '../auth/index.js';
 import type { ResourceId } from '../manifest/index.js';
 import type {
@@ -47,6 +52,8 @@ export interface SetpointClient {
   describe(id: string, paths?: readonly string[]): Promise<Description>;
   history(limit?: number): Promise<{ runs: RunRecord[]; revisions: RevisionRecord[] }>;
   events(id?: string, limit?: number): Promise<EventRecord[]>;
+  /** A resource's reconcile spans, newest first. */
+  spans(id: string, options?: { limit?: number }): Promise<SpanView[]>;
   audit(query?: AuditQuery): Promise<AuditEntry[]>;
   verifyAudit(): Promise<AuditVerification & { entry?: AuditEntry }>;
   approvals(state?: ApprovalState): Promise<ApprovalRecord[]>;
@@ -76,6 +83,17 @@ export interface SetpointClient {
   silences(options?: { all?: boolean }): Promise<Array<SilenceRecord & { state: SilenceState }>>;
   createSilence(input: SilenceInput): Promise<SilenceRecord>;
   expireSilence(idOrPrefix: string): Promise<SilenceRecord>;
+  /** Enrolled nodes (`setpoint agent`). */
+  nodes(): Promise<NodeInfo[]>;
+  node(name: string): Promise<NodeInfo & { resources: NodeResourceStatus[] }>;
+  /** The set the node gets now. */
+  nodeSet(name: string): Promise<NodeSet>;
+  createEnrollToken(
+    input: { ttlMs: number; labels?: Record<string, string>; uses?: number },
+    options?: ActorOption,
+  ): Promise<{ token: string; info: EnrollTokenInfo }>;
+  revokeNode(name: string, options?: ActorOption): Promise<NodeInfo>;
+  requestNodeRotation(name: string, options?: ActorOption): Promise<void>;
   /** Resolves (first at once) whenever status may have changed, until `signal` aborts. */
   changes(signal: AbortSignal): AsyncIterable<void>;
   close(): Promise<void>;

@@ -43,4 +43,45 @@ describe('addImplicitDependencies', () => {
     assert.deepEqual(g.dependsOn, []);
     assert.deepEqual(e.dependsOn, []);
   });
+
+  it('makes PostgreSQL objects depend on the declared role, database and schema they name', () => {
+    const app = res('PostgresRole', 'app', { login: true });
+    const reader = res('PostgresRole', 'reader', { memberOf: ['app'] });
+    const db = res('PostgresDatabase', 'appdb', { owner: 'app' });
+    const billing = res('PostgresSchema', 'billing', { database: 'appdb', owner: 'app' });
+    const ext = res('PostgresExtension', 'pgcrypto', { database: 'appdb', schema: 'billing' });
+    const grant = res('PostgresGrant', 'read', {
+      role: 'reader',
+      database: 'appdb',
+      objectType: 'table',
+      schema: 'billing',
+      privileges: ['SELECT'],
+    });
+    const onDb = res('PostgresGrant', 'connect', {
+      role: 'reader',
+      database: 'appdb',
+      objectType: 'database',
+      privileges: ['CONNECT'],
+    });
+    // Same names on another server are not the same objects.
+    const elsewhere = res('PostgresGrant', 'other', {
+      role: 'reader',
+      database: 'appdb',
+      objectType: 'database',
+      privileges: ['CONNECT'],
+      connection: { url: 'postgres://admin@other/postgres' },
+    });
+    assert.equal(addImplicitDependencies([app, reader, db, billing, ext, grant, onDb, elsewhere]), 11);
+    assert.deepEqual(reader.dependsOn, ['PostgresRole/default/app']);
+    assert.deepEqual(db.dependsOn, ['PostgresRole/default/app']);
+    assert.deepEqual(billing.dependsOn, ['PostgresDatabase/default/appdb', 'PostgresRole/default/app']);
+    assert.deepEqual(ext.dependsOn, ['PostgresDatabase/default/appdb', 'PostgresSchema/default/billing']);
+    assert.deepEqual(grant.dependsOn, [
+      'PostgresRole/default/reader',
+      'PostgresDatabase/default/appdb',
+      'PostgresSchema/default/billing',
+    ]);
+    assert.deepEqual(onDb.dependsOn, ['PostgresRole/default/reader', 'PostgresDatabase/default/appdb']);
+    assert.deepEqual(elsewhere.dependsOn, []);
+  });
 });

@@ -21,8 +21,10 @@ import {
   validateOne,
   type CompiledCache,
   type KindCatalog,
+  type NodeSelector,
   type Resource,
 } from '../manifest/index.js';
+import { splitByPlacement } from './placement.js';
 import { admitResources, PolicySet, withPolicyKind, type Violation } from '../policy/index.js';
 
 /** Marks a manifest that reads host facts. */
@@ -35,8 +37,10 @@ export interface DesiredState {
   sources: string[];
   /** What the paths were, for revision records. */
   origin: string;
-  /** The managed resources (Policy documents are not among them). */
+  /** The resources managed on this host (Policy documents and resources that select nodes are not among them). */
   resources: Resource[];
+  /** Resources that go to enrolled nodes (a nodeSelector of their own or of their source); none when absent. */
+  nodeResources?: Resource[];
   /** The revision's policies, compiled. */
   policies: PolicySet;
   /** Violations of those policies by the desired state, all actions (deny and warn ones are also diagnostics). */
@@ -59,6 +63,8 @@ export interface LoadOptions {
   render?: RenderInputs;
   /** Documents of TypeScript manifests, already loaded (loadDesiredAsync does it). */
   typescript?: ReadonlyMap<string, RawDocument[]>;
+  /** The source's own nodeSelector: every resource of it goes to the nodes it selects. Defaults to none. */
+  nodeSelector?: NodeSelector;
 }
 
 /**
@@ -127,7 +133,13 @@ export function loadDesired(options: LoadOptions): DesiredState {
         )
           docs = interpolateDocuments(
             docs,
-            { variables, facts: render?.facts, locator, defaultNamespace: options.defaultNamespace },
+            {
+              variables,
+              facts: render?.facts,
+              locator,
+              defaultNamespace: options.defaultNamespace,
+              nodeFacts: Boolean(options.nodeSelector),
+            },
             diagnostics,
           );
         for (const doc of docs) {
@@ -159,7 +171,13 @@ export function loadDesired(options: LoadOptions): DesiredState {
       if (text.includes('${'))
         docs = interpolateDocuments(
           docs,
-          { variables, facts: render?.facts, locator, defaultNamespace: options.defaultNamespace },
+          {
+            variables,
+            facts: render?.facts,
+            locator,
+            defaultNamespace: options.defaultNamespace,
+            nodeFacts: Boolean(options.nodeSelector),
+          },
           fileDiags,
         );
       for (const doc of docs) {
@@ -173,10 +191,16 @@ export function loadDesired(options: LoadOptions): DesiredState {
   addImplicitDependencies(candidates);
   const source = options.source ?? 'local';
   for (const r of candidates) r.source = source;
-  const { resources, policies, violations } = admitResources(
+  const admitted = admitResources(
     checkResourceSet(candidates, locator, diagnostics, validateOptions.catalog),
     diagnostics,
     { locator, kinds: options.catalog.kinds() },
+  );
+  const { policies, violations } = admitted;
+  const { resources, nodeResources } = splitByPlacement(
+    admitted.resources,
+    options.nodeSelector,
+    diagnostics,
   );
   const roots = options.paths.map((p) => rootFor(resolve(p), options.projectRoot));
   const rootByFile = new Map<string, string>();
@@ -185,6 +209,7 @@ export function loadDesired(options: LoadOptions): DesiredState {
     sources: [source],
     origin: options.paths.map((p) => relativeOrAbsolute(options.projectRoot, p)).join(', '),
     resources,
+    ...(nodeResources.length ? { nodeResources } : {}),
     policies,
     violations,
     diagnostics,
@@ -253,12 +278,23 @@ export function combineDesired(states: readonly DesiredState[]): DesiredState {
     }
   }
   const byFile = (file: string) =>
-    states.find((s) => s.resources.some((r) => r.origin.file === file)) ?? states[0];
+    states.find((s) => [...s.resources, ...(s.nodeResources ?? [])].some((r) => r.origin.file === file)) ??
+    states[0];
+  // Node resources of two sources with one id: the first source's wins, as above (the server warns at admission).
+  const nodeResources: Resource[] = [];
+  const nodeOwner = new Set<string>();
+  for (const st of states)
+    for (const r of st.nodeResources ?? [])
+      if (!nodeOwner.has(r.id)) {
+        nodeOwner.add(r.id);
+        nodeResources.push(r);
+      }
   return {
     source: states[0].source,
     sources: states.flatMap((s) => s.sources),
     origin: states.map((s) => s.origin).join('; '),
     resources,
+    ...(nodeResources.length ? { nodeResources } : {}),
     policies: PolicySet.merge(states.map((s) => s.policies)),
     violations: states.flatMap((s) => s.violations),
     diagnostics,

@@ -35,6 +35,7 @@ import { createContext } from '../provider/context.js';
 import { loadDesiredAsync, type DesiredState } from '../desired/desired.js';
 import { execute, type ActionOutcome } from './executor.js';
 import type { WindowGate } from '../windows/gate.js';
+import type { BudgetGate } from '../windows/budget.js';
 import { errorCode } from '../errors.js';
 import { inspect, inspectAll, observeOptionsFor, type Inspection } from './inspect.js';
 import { observeAll, revisionDigest, type Observation, type ObserveOptions } from './observe.js';
@@ -153,6 +154,7 @@ export class Engine {
       defaultNamespace: this.options.settings.namespace,
       cache: this.options.manifestCache,
       render: this.options.render,
+      nodeSelector: this.options.settings.sources.find((s) => s.name === source)?.nodeSelector,
     });
   }
 
@@ -276,6 +278,8 @@ export class Engine {
       signal?: AbortSignal;
       windows?: WindowGate;
       overrideWindow?: boolean;
+      /** Error-budget gates: an exhausted budget holds the run's changes. */
+      budget?: BudgetGate;
     } & ApplyHooks = {},
   ): Promise<ApplyReport> {
     const { store, logger, actor, registry } = this.options;
@@ -511,21 +515,28 @@ export class Engine {
   }
 
   /**
-   * Change windows: an action inside a deny window is held (recorded Held,
+   * Error budgets and change windows: an action is held while a gated SLO has
+   * no budget left (until it recovers), or inside a deny window (recorded Held,
    * with the window, until it ends), unless overridden, which is audited.
    */
   private windowHolds(
     actions: readonly Action[],
     obsById: ReadonlyMap<ResourceId, Observation>,
     recorder: Recorder,
-    options: { windows?: WindowGate; overrideWindow?: boolean },
+    options: { windows?: WindowGate; overrideWindow?: boolean; budget?: BudgetGate },
   ): Map<ResourceId, Hold> {
     const held = new Map<ResourceId, Hold>();
-    if (!options.windows) return held;
+    if (!options.windows && !options.budget) return held;
     const nowDate = new Date();
     for (const a of actions) {
       if (a.op === 'noop') continue;
-      const verdict = options.windows.check(obsById.get(a.id)!.resource, nowDate);
+      // A run's actions are changes someone asked for: an exhausted error budget holds them (not overridable by --override-window).
+      const budget = options.budget?.check(obsById.get(a.id)!.resource, false);
+      if (budget?.effect === 'hold') {
+        held.set(a.id, { reason: 'ErrorBudget', message: budget.reason, slo: budget.slo });
+        continue;
+      }
+      const verdict = options.windows?.check(obsById.get(a.id)!.resource, nowDate) ?? { blocked: false };
       if (!verdict.blocked) continue;
       if (options.overrideWindow) {
         recorder.audit({

@@ -15,6 +15,7 @@ import type { SecretResolver } from '../secrets/index.js';
 import type { FactSource } from '../facts/index.js';
 import { mapLimit } from '../util/pool.js';
 import { observeOne, type Observation, type ObserveOptions } from './observe.js';
+import { phase, phaseSync } from '../telemetry/phases.js';
 
 /** What observing needs from whoever asks: the same parts for the engine and the controller. */
 export interface InspectParts {
@@ -74,7 +75,8 @@ export async function inspect(
   options: ObserveOptions,
   orphan = false,
 ): Promise<Inspection> {
-  return compared(await observeOne(resource, options, orphan));
+  const obs = await phase('observe', () => observeOne(resource, options, orphan));
+  return phaseSync('diff', () => compared(obs));
 }
 
 /** Inspects resources, `options.parallelism` at a time. */

@@ -6,6 +6,7 @@
 import { ProviderError } from '../provider/errors.js';
 import type { Action } from '../plan/index.js';
 import type { Observation } from './observe.js';
+import { mayApply } from '../provider/types.js';
 import { traceProviderCall } from '../telemetry/trace.js';
 
 export interface Performed {
@@ -18,7 +19,10 @@ export interface Performed {
 export async function performAction(obs: Observation, action: Action): Promise<Performed> {
   const { provider, ctx } = obs;
   const what = describeTarget(obs);
-  if ((action.op === 'create' || action.op === 'update' || action.op === 'replace') && !provider.apply)
+  if (
+    (action.op === 'create' || action.op === 'update' || action.op === 'replace') &&
+    !mayApply(provider, obs.desired)
+  )
     throw new ProviderError(
       `${provider.kind} is observe-only: its drift can be reported, never fixed by setpoint`,
       {

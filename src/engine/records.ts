@@ -185,6 +185,7 @@ export interface Hold {
   message: string;
   until?: string;
   window?: string;
+  slo?: string;
 }
 
 /** A deny change window holds the action until it ends. */
@@ -210,6 +211,7 @@ export function markHeld(r: ResourceRecord, hold: Hold, now: string): ResourceRe
     since: r.sync === 'Held' && r.held?.reason === hold.reason ? r.held.since : now,
     until: hold.until,
     window: hold.window,
+    slo: hold.slo,
   };
   return {
     ...r,

@@ -6,7 +6,8 @@ export { HEALTH_RANK } from './types.js';
 
 /**
  * Held: out of sync on purpose, not failing: a deny change window is open,
- * the resource is in `alert` remediation mode, or its change was rejected.
+ * the resource is in `alert` remediation mode, its change was rejected, or
+ * an SLO's error budget is exhausted (ErrorBudget).
  * A revision counts converged when everything not held is in sync, and held
  * time is no error for SLOs (the record's `held` says why and since when).
  * Blocked: refused by a rule of the plan (e.g. preventDestroy, a policy).
@@ -16,7 +17,7 @@ export type SyncStatus =
 
 /** Why a resource is Held. */
 /** RolloutStep: a newer revision's change waits for its rollout step (src/rollout). */
-export type HeldReason = 'ChangeWindow' | 'AlertMode' | 'ApprovalRejected' | 'RolloutStep';
+export type HeldReason = 'ChangeWindow' | 'AlertMode' | 'ApprovalRejected' | 'ErrorBudget' | 'RolloutStep';
 
 /**
  * Whether a resource counts as drifted (drift ratio, drift gauges): it
@@ -31,6 +32,7 @@ export const HELD_REASONS: readonly HeldReason[] = [
   'ChangeWindow',
   'AlertMode',
   'ApprovalRejected',
+  'ErrorBudget',
   'RolloutStep',
 ];
 

@@ -20,3 +20,4 @@ export {
   type TypeScriptLoadOptions,
 } from './typescript.js';
 export { callSitesOf, type CallSite } from './callsite.js';
+export * from './node-selector.js';

@@ -155,7 +155,14 @@ describe('allowedKeys', () => {
   });
 
   it('knows the envelope and metadata keys', () => {
-    assert.deepEqual(allowedKeys(EnvelopeSchema, []), ['kind', 'metadata', 'spec', 'dependsOn', 'lifecycle']);
+    assert.deepEqual(allowedKeys(EnvelopeSchema, []), [
+      'kind',
+      'metadata',
+      'spec',
+      'dependsOn',
+      'lifecycle',
+      'nodeSelector',
+    ]);
     assert.deepEqual(allowedKeys(EnvelopeSchema, ['metadata']), [
       'name',
       'namespace',

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { NAME_PATTERN } from './key.js';
 import { PRIORITIES } from './types.js';
+import { NodeSelectorSchema } from './node-selector.js';
 
 const name = (what: string) =>
   z
@@ -52,6 +53,7 @@ export function documentSchema(kind: string, spec: z.ZodType): z.ZodType {
         .optional()
         .describe('Ids (Kind/name or Kind/namespace/name) applied first.'),
       lifecycle: LifecycleSchema.optional(),
+      nodeSelector: NodeSelectorSchema.optional(),
     })
     .describe(`A ${kind} resource.`);
 }
@@ -62,6 +64,7 @@ export const EnvelopeSchema = z.strictObject({
   spec: z.unknown().optional(),
   dependsOn: z.array(z.string()).optional(),
   lifecycle: LifecycleSchema.optional(),
+  nodeSelector: NodeSelectorSchema.optional(),
 });
 
 export type Envelope = z.infer<typeof EnvelopeSchema>;

@@ -1,6 +1,7 @@
 /** The resource model of DESIGN.md: one manifest document is one resource. */
 import { createHash } from 'node:crypto';
 import type { ResourceId, ResourceKey } from './key.js';
+import type { NodeSelector } from './node-selector.js';
 
 export type Remediation = 'auto' | 'alert' | 'approve';
 export type Priority = 'critical' | 'high' | 'normal' | 'low';
@@ -50,12 +51,23 @@ export interface Resource<Spec = unknown> {
   digest: string;
   /** The named source that declares it (and owns it). Set by the loader; defaults to "local". */
   source?: string;
+  /** The enrolled nodes it goes to (with its source's selector); undefined: the server's own host. */
+  nodeSelector?: NodeSelector;
 }
 
 export function declaredDigest(r: Omit<Resource, 'digest' | 'origin' | 'key'>): string {
   return createHash('sha256')
     .update(
-      JSON.stringify([r.id, r.metadata.labels, r.metadata.annotations, r.spec, r.dependsOn, r.lifecycle]),
+      JSON.stringify([
+        r.id,
+        r.metadata.labels,
+        r.metadata.annotations,
+        r.spec,
+        r.dependsOn,
+        r.lifecycle,
+        // Only when present: resources without one keep the digests they always had.
+        ...(r.nodeSelector ? [r.nodeSelector] : []),
+      ]),
     )
     .digest('hex');
 }

@@ -190,6 +190,7 @@ function validateDocument(
       (catalog.subscribesTo?.(kind, env.spec) ?? []).map((d) => normalizeRef(d, defaultNs)),
     ),
     lifecycle: env.lifecycle ?? {},
+    ...(env.nodeSelector ? { nodeSelector: env.nodeSelector } : {}),
     origin: { file: doc.file, line: doc.line, column: doc.column, index: doc.index },
     digest: '',
   };
@@ -256,7 +257,7 @@ function reportProblem(
 }
 
 function envelopeKeys(path: Array<string | number>): string[] | undefined {
-  if (path.length === 0) return ['kind', 'metadata', 'spec', 'dependsOn', 'lifecycle'];
+  if (path.length === 0) return ['kind', 'metadata', 'spec', 'dependsOn', 'lifecycle', 'nodeSelector'];
   return allowedKeys(EnvelopeSchema, path);
 }
 
@@ -293,6 +294,29 @@ function fieldPosition(r: Resource, path: Array<string | number>, locator: Field
   );
 }
 
+/** Where in `spec` a reference to `id` is written (`['spec', 'restartOn', 0]`), when it is a list entry or value there. */
+function specPathOf(spec: unknown, id: string): Array<string | number> | undefined {
+  const ns = parseKey(id)?.namespace;
+  const walk = (v: unknown, at: Array<string | number>): Array<string | number> | undefined => {
+    if (typeof v === 'string') {
+      const k = parseKey(v, ns);
+      return k && formatKey(k) === id ? at : undefined;
+    }
+    if (v === null || typeof v !== 'object') return undefined;
+    for (const [key, child] of Array.isArray(v) ? v.entries() : Object.entries(v)) {
+      const hit = walk(child, [...at, key]);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  return walk(spec, ['spec']);
+}
+
+/** `spec.restartOn[0]` for ['spec', 'restartOn', 0]. */
+function fieldName(path: Array<string | number>): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
 function checkDependencies(
   resources: Resource[],
   byId: Map<ResourceId, Resource>,
@@ -311,12 +335,16 @@ function checkDependencies(
       const guess = parsed
         ? closest(dep, others, Math.max(1, Math.floor(parsed.name.length / 3)))
         : undefined;
+      // A subscription (e.g. spec.restartOn) is named where it was written, not as a dependsOn entry.
+      const path = specPathOf(r.spec, dep) ?? ['dependsOn', i];
       diags.error({
         code: parsed ? 'SETPOINT_MISSING_DEPENDENCY' : 'SETPOINT_MANIFEST_INVALID',
-        summary: parsed ? `depends on ${dep}, which is not declared` : `"${dep}" is not a resource id`,
-        ...fieldPosition(r, ['dependsOn', i], locator),
+        summary: parsed
+          ? `${path[0] === 'dependsOn' ? 'depends on' : `${path.slice(0, -1).join('.')} names`} ${dep}, which is not declared`
+          : `"${dep}" is not a resource id`,
+        ...fieldPosition(r, path, locator),
         resourceId: r.id,
-        field: `dependsOn[${i}]`,
+        field: path.length === 2 && path[0] === 'dependsOn' ? `dependsOn[${i}]` : fieldName(path),
         expected: parsed ? 'the id of a declared resource' : 'Kind/name or Kind/namespace/name',
         hint: guess ? `did you mean ${guess}?` : 'declare it, or remove the dependency',
       });

@@ -25,6 +25,27 @@ export interface Action {
   after: ResourceId[];
   /** The resource is no longer declared (a prune). */
   pruned?: boolean;
+  /** What would hold this action back if it were applied now; absent when nothing would. */
+  hold?: ActionHold;
+}
+
+/** The kinds of hold: a change window, an exhausted error budget, a rollout step. */
+export type HoldKind = 'window' | 'budget' | 'rollout';
+
+/**
+ * Why an action would not run now, and until when: one model for every kind
+ * of hold, so `plan` shows them alike.
+ */
+export interface ActionHold {
+  kind: HoldKind;
+  /** The window, SLO or rollout step that holds it. */
+  name: string;
+  /** hold: the action waits; approve: it asks for an approval first. */
+  effect: 'hold' | 'approve';
+  /** One sentence. */
+  reason: string;
+  /** When the hold ends by itself, when that is known (a window's end); a budget ends when it recovers. */
+  until?: string;
 }
 
 export interface PlanSummary {

@@ -28,6 +28,32 @@ import {
 
 export const SETTINGS_FILE = 'setpoint.yaml';
 
+/** A PostgreSQL state whose password comes from a secretRef (it is never written in setpoint.yaml). */
+const StateUrlSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//i, 'a postgres:// or postgresql:// URL')
+      .refine((u) => !hasPassword(u), {
+        message: 'the URL carries a password: leave it out, passwordRef gives it',
+      })
+      .describe('The PostgreSQL URL without a password: postgres://user@host:port/db.'),
+    passwordRef: SecretRefSchema.optional().describe(
+      'Where the password comes from (env, file or command); resolved when the state is opened, never stored or shown. Without it, the PG* variables and ~/.pgpass apply.',
+    ),
+  })
+  .describe('A PostgreSQL state with its password by secretRef.');
+
+/** Whether a URL names a password (user:password@ or ?password=). */
+function hasPassword(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.password !== '' || [...u.searchParams.keys()].some((k) => /pass/i.test(k));
+  } catch {
+    return /\/\/[^/@]*:[^/@]*@/.test(url);
+  }
+}
+
 export const SettingsSchema = z
   .strictObject({
     sources: SourcesSchema.optional().describe(
@@ -40,9 +66,11 @@ export const SettingsSchema = z
         'Manifest paths used when -f is not given, relative to the project root. Defaults to ["manifests"].',
       ),
     state: z
-      .string()
+      .union([z.string(), StateUrlSchema])
       .optional()
-      .describe('The state store: a SQLite file path or a postgres:// URL. Defaults to .setpoint/state.db.'),
+      .describe(
+        'The state store: a SQLite file path or a postgres:// URL, or { url, passwordRef } for PostgreSQL with the password from a secretRef. Defaults to .setpoint/state.db.',
+      ),
     parallelism: z
       .number()
       .int()
@@ -125,6 +153,23 @@ export const SettingsSchema = z
       .describe(
         'Modules (paths relative to the project, or package names) exporting `providers`: third-party kinds.',
       ),
+    fleet: z
+      .strictObject({
+        signingKey: z
+          .string()
+          .optional()
+          .describe(
+            'Private key (PEM, from `setpoint keygen`) the server signs each node set with; needed when a source requires signed revisions.',
+          ),
+        checkInterval: DurationSchema.optional().describe(
+          'How often an agent checks in besides its long poll (jittered ±10%); a node is offline after 3 of them without a report. Defaults to 5m.',
+        ),
+        behindAfter: DurationSchema.optional().describe(
+          'A node still on an older set than the current one after this long raises an alert. Defaults to 10m.',
+        ),
+      })
+      .optional()
+      .describe('Enrolled nodes running `setpoint agent`.'),
     server: z
       .strictObject({
         listen: z
@@ -193,7 +238,7 @@ export const SettingsSchema = z
     retention: z
       .strictObject({
         events: DurationSchema.optional().describe(
-          'Events and policy violations older than this are deleted. Defaults to 30d.',
+          'Events, policy violations and reconcile spans older than this are deleted. Defaults to 30d.',
         ),
         runs: DurationSchema.optional().describe(
           'Finished runs and drift episodes older than this are deleted. Defaults to 90d.',
@@ -261,6 +306,8 @@ export interface Settings {
   file?: string;
   manifests: string[];
   state: string;
+  /** Where the PostgreSQL state's password comes from (`state: { url, passwordRef }`). */
+  statePasswordRef?: SecretRef;
   parallelism: number;
   namespace: string;
   defaults: { remediation: 'auto' | 'alert' | 'approve'; prune: boolean };
@@ -286,6 +333,14 @@ export interface Settings {
   log: { file?: string; level: 'debug' | 'info' | 'warn' | 'error' };
   /** Custom facts: their folder (absolute) and the timeout of one. */
   facts: { dir: string; timeoutMs: number };
+  fleet: FleetSettings;
+}
+
+export interface FleetSettings {
+  /** Absolute path of the private key node sets are signed with. */
+  signingKey?: string;
+  checkIntervalMs: number;
+  behindAfterMs: number;
 }
 
 export interface ServerSettings {
@@ -319,7 +374,8 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
     root,
     file,
     manifests: (raw.manifests ?? ['manifests']).map(abs),
-    state: abs(raw.state ?? '.setpoint/state.db'),
+    state: abs((typeof raw.state === 'object' ? raw.state.url : raw.state) ?? '.setpoint/state.db'),
+    statePasswordRef: typeof raw.state === 'object' ? raw.state.passwordRef : undefined,
     parallelism: raw.parallelism ?? 64,
     namespace: raw.namespace ?? 'default',
     defaults: { remediation: raw.defaults?.remediation ?? 'auto', prune: raw.defaults?.prune ?? false },
@@ -366,6 +422,11 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
     slos: sloSpecs(raw.slos),
     rollouts: rolloutSpecs(raw.rollouts),
     facts: { dir: abs(raw.facts?.dir ?? '.setpoint/facts.d'), timeoutMs: ms(raw.facts?.timeout, 10_000) },
+    fleet: {
+      signingKey: raw.fleet?.signingKey !== undefined ? abs(raw.fleet.signingKey) : undefined,
+      checkIntervalMs: ms(raw.fleet?.checkInterval, 5 * 60_000),
+      behindAfterMs: ms(raw.fleet?.behindAfter, 10 * 60_000),
+    },
     log: {
       file: raw.log?.file !== undefined ? abs(raw.log.file) : undefined,
       level: raw.log?.level ?? 'info',
@@ -427,7 +488,11 @@ export function loadSettings(start: string, explicitRoot = false): LoadedSetting
         column: pos?.column,
         field: formatPath(p.path),
         expected: p.expected,
-        found: p.unknownKey === undefined && p.hasInput ? describeValue(p.input) : undefined,
+        // A state URL may carry a password: never echo it.
+        found:
+          p.unknownKey === undefined && p.hasInput && p.path[0] !== 'state'
+            ? describeValue(p.input)
+            : undefined,
       });
     }
     return { settings: withDefaults(root, {}, file), diagnostics: diags };

@@ -57,6 +57,15 @@ export interface Ctx {
   readonly run?: RunScope;
 }
 
+/** One reading against its threshold (see Provider.measurements). */
+export interface Measurement {
+  /** Which of several readings (a key result's name); "" for the only one. */
+  key: string;
+  value: number;
+  threshold: number;
+  meets: boolean;
+}
+
 export interface Disposable {
   dispose(): void | Promise<void>;
 }
@@ -116,6 +125,13 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
    */
   apply?(desired: Desired, actual: Actual | undefined, ctx: Ctx): Promise<Actual>;
 
+  /**
+   * Whether this resource can act at all (e.g. a goal acts only when it
+   * names a remediation); when false it is observe-only like a kind without
+   * `apply`. Pure. Defaults to true when `apply` exists.
+   */
+  canApply?(desired: Desired): boolean;
+
   /** Removes the target. After a failure the target is unchanged or gone. */
   destroy?(desired: Desired, actual: Actual, ctx: Ctx): Promise<void>;
 
@@ -123,6 +139,14 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
   isDestructive?(desired: Desired, actual: Actual): boolean;
 
   health?(desired: Desired, actual: Actual | undefined): Health;
+
+  /**
+   * Goal-like readings of the actual state, exported as metrics by serve
+   * (`setpoint_target_value`, `_threshold`, `_meets`): e.g. a Target's value
+   * against its threshold. `key` names one of several (a key result).
+   * Pure. Defaults to none.
+   */
+  measurements?(desired: Desired, actual: Actual): Measurement[];
 
   /** What `get`/`describe` show of the actual state: never secrets, never huge content. */
   display?(desired: Desired, actual: Actual): unknown;
@@ -170,6 +194,11 @@ export interface Provider<Spec = unknown, Actual = unknown, Desired = Spec> {
 
   /** Called for each resource when serve stops: release what must not outlive it (e.g. stopWithServe processes). */
   onServeStop?(desired: Desired, actual: Actual | undefined, ctx: Ctx): Promise<void>;
+}
+
+/** Whether a provider can act on this desired state (it has `apply`, and `canApply` does not say no). */
+export function mayApply(provider: AnyProvider, desired: unknown): boolean {
+  return provider.apply !== undefined && (provider.canApply?.(desired) ?? true);
 }
 
 /** Any provider, for registries and engines that handle every kind alike. */

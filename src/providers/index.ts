@@ -12,6 +12,17 @@ import { packageProvider } from './package/index.js';
 import { userProvider } from './user/index.js';
 import { groupProvider } from './group/index.js';
 import { serviceProvider } from './service/index.js';
+import { httpCheckProvider } from './http-check/index.js';
+
+import {
+  postgresDatabaseProvider,
+  postgresExtensionProvider,
+  postgresGrantProvider,
+  postgresRoleProvider,
+  postgresSchemaProvider,
+} from './postgres/index.js';
+
+import { objectiveProvider, targetProvider } from './target/index.js';
 
 export const builtinProviders = {
   File: () => fileProvider,
@@ -25,6 +36,16 @@ export const builtinProviders = {
   User: () => userProvider,
   Group: () => groupProvider,
   Service: () => serviceProvider,
+  HttpCheck: () => httpCheckProvider,
+
+  PostgresRole: () => postgresRoleProvider,
+  PostgresDatabase: () => postgresDatabaseProvider,
+  PostgresSchema: () => postgresSchemaProvider,
+  PostgresGrant: () => postgresGrantProvider,
+  PostgresExtension: () => postgresExtensionProvider,
+
+  Target: () => targetProvider,
+  Objective: () => objectiveProvider,
 } as const satisfies Record<string, () => AnyProvider>;
 
 export type BuiltinKind = keyof typeof builtinProviders;

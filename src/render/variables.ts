@@ -114,7 +114,7 @@ const FACT_REF = /^facts(\.[A-Za-z0-9_-]+)+$/;
 export function interpolateString(
   text: string,
   variables: Variables,
-  facts?: FactSource,
+  facts?: FactSource | 'node',
 ): { value: VariableValue; problems: InterpolationProblem[] } {
   const problems: InterpolationProblem[] = [];
   if (!text.includes('${')) return { value: text, problems };
@@ -139,6 +139,11 @@ export function interpolateString(
     const ref = text.slice(start, end + 1);
     const name = ref.slice(2, -1);
     if (REPLICA_REF.test(name)) {
+      out += ref;
+      continue;
+    }
+    if (FACT_REF.test(name) && facts === 'node') {
+      // Resolved on the node that gets the resource, with that node's facts.
       out += ref;
       continue;
     }
@@ -173,13 +178,13 @@ export function interpolateString(
 /** The value of `${facts.…}`: a string, number or boolean fact. */
 function factValue(
   ref: string,
-  facts: FactSource | undefined,
+  facts: FactSource | 'node' | undefined,
 ): { value: VariableValue } | { problem: InterpolationProblem } {
   const path = ref.slice('facts.'.length);
   const problem = (summary: string, hint: string) => ({
     problem: { kind: 'fact' as const, name: ref, summary, hint },
   });
-  if (!facts)
+  if (!facts || facts === 'node')
     return problem(`\${${ref}} cannot be used here`, 'facts are available in manifests of a project');
   let all;
   try {
@@ -219,6 +224,11 @@ export interface InterpolateOptions {
   facts?: FactSource;
   /** Finds the line and column of a string with a problem. Defaults to a new FieldLocator. */
   locator?: FieldLocator;
+  /**
+   * The documents go to enrolled nodes (their source selects nodes): `${facts.*}` stays as written and
+   * is resolved on each node. A document with a top-level nodeSelector is treated so anyway. Defaults to false.
+   */
+  nodeFacts?: boolean;
   /** Namespace of resources that name none, for ids in diagnostics. Defaults to "default". */
   defaultNamespace?: string;
 }
@@ -240,6 +250,8 @@ export function interpolateDocument(
   diags: Diagnostics,
 ): RawDocument {
   const reserved = reservedPath(doc.value);
+  const facts =
+    options.nodeFacts || (isMapping(doc.value) && 'nodeSelector' in doc.value) ? 'node' : options.facts;
   let id: string | undefined | null = null;
   const locator = options.locator ?? new FieldLocator();
   const report = (problem: InterpolationProblem, path: Array<string | number>) => {
@@ -272,7 +284,7 @@ export function interpolateDocument(
   const walk = (value: unknown, path: Array<string | number>): unknown => {
     if (reserved && path.length === reserved.length && path.every((s, i) => s === reserved[i])) return value;
     if (typeof value === 'string') {
-      const result = interpolateString(value, options.variables, options.facts);
+      const result = interpolateString(value, options.variables, facts);
       for (const p of result.problems) report(p, path);
       return result.value;
     }

@@ -4,13 +4,15 @@
  * presented token is hashed and compared with every stored hash in constant
  * time. Failures are rate limited per client address (rate-limit.ts).
  */
-import { matchToken, type Principal } from '../auth/index.js';
+import { hashToken, matchToken, NODE_TOKEN_PREFIX, type Principal } from '../auth/index.js';
 import type { TokenRecord } from '../store/index.js';
 import { HttpError, unauthorized } from './errors.js';
 import type { FailureLimiter } from './rate-limit.js';
 
 export interface TokenSource {
   activeTokens(): Promise<TokenRecord[]>;
+  /** The enrolled node whose token hashes to `hash`, unless revoked. */
+  nodeByTokenHash?(hash: string): Promise<{ name: string } | undefined>;
   /** Changes when another process commits (e.g. `setpoint token create`). */
   changeCounter(): Promise<number>;
 }
@@ -50,6 +52,18 @@ export class Authenticator {
     if (!token) {
       this.limiter.fail(address);
       throw unauthorized('authentication required: no bearer token');
+    }
+    if (token.startsWith(NODE_TOKEN_PREFIX)) {
+      // A node's credential: looked up by its hash (256 random bits: the hash names one node or none).
+      const node = await this.source.nodeByTokenHash?.(hashToken(token));
+      if (!node) {
+        this.limiter.fail(address);
+        throw unauthorized(
+          'unknown or revoked node token',
+          'enrol the node again (`setpoint nodes enroll-token`, then `setpoint agent --enroll-token`)',
+        );
+      }
+      return { name: `node:${node.name}`, role: 'viewer', namespaces: [], node: node.name };
     }
     await this.refresh();
     const found = matchToken(token, this.tokens);

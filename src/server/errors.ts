@@ -41,6 +41,8 @@ const STATUS_OF: Record<string, ContentfulStatusCode> = {
   SETPOINT_PLAN_INVALID: 422,
   SETPOINT_BLAST_RADIUS: 422,
   // The server's own configuration or its dependencies, not the request.
+  SETPOINT_ENROLL_REFUSED: 401,
+  SETPOINT_FLEET_UNSIGNED: 503,
   SETPOINT_INTERNAL: 500,
   SETPOINT_SETTINGS_INVALID: 500,
   SETPOINT_PLUGIN_INVALID: 500,

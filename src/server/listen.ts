@@ -89,6 +89,7 @@ export function createContext(options: Omit<ApiServerOptions, 'listen' | 'extens
   const auth = new Authenticator(
     {
       activeTokens: () => api.activeTokens(),
+      nodeByTokenHash: (hash) => api.nodeByTokenHash(hash),
       changeCounter: () => api.changeCounter(),
     },
     limiter,

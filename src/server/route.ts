@@ -12,14 +12,15 @@ import { badRequest, forbidden } from './errors.js';
 import { parseJsonObject } from './json-body.js';
 import { JSON_BODY_MAX_BYTES } from './limits.js';
 
-export type Access = Role | 'public';
+/** The least role, public (no token), or node (an enrolled node's own credential only). */
+export type Access = Role | 'public' | 'node';
 
 export interface RouteInput<Q extends z.ZodType, B extends z.ZodType, A extends Access> {
   query: z.output<Q>;
   body: z.output<B>;
   params: Record<string, string>;
   /** The caller; undefined on public routes. */
-  principal: A extends Role ? Principal : Principal | undefined;
+  principal: A extends Role | 'node' ? Principal : Principal | undefined;
 }
 
 export interface RouteSpec<
@@ -72,7 +73,15 @@ export class Routes {
       let principal: Principal | undefined;
       if (spec.auth !== 'public') {
         principal = await this.authenticate(c);
-        if (!roleAllows(principal.role, spec.auth))
+        if (spec.auth === 'node' || principal.node) {
+          if (spec.auth !== 'node' || !principal.node)
+            throw forbidden(
+              principal.node
+                ? `node ${principal.node} may call only the agent's routes`
+                : `${spec.summary.toLowerCase()} is for enrolled nodes (their own credential)`,
+              principal.node ? 'use an API token for other calls' : 'run `setpoint agent` on the node',
+            );
+        } else if (!roleAllows(principal.role, spec.auth))
           throw forbidden(
             `token ${principal.name} (role ${principal.role}) may not ${spec.summary.toLowerCase()}: that needs role ${spec.auth}`,
             'ask an admin for a token with that role',

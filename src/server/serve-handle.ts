@@ -9,5 +9,5 @@ export interface ServeHandle {
   /** The API wrote commands (nudges) through the shared store connection: read them now. */
   commandsWritten(): void;
   /** The desired state in force (live describes use it instead of reading the manifests again). */
-  readonly current?: { desired: DesiredState };
+  readonly current?: { desired: DesiredState; revision?: { id: string } };
 }

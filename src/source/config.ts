@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { NAME_PATTERN } from '../manifest/key.js';
+import { NodeSelectorSchema } from '../manifest/node-selector.js';
 import { SecretRefSchema } from '../secrets/index.js';
 import { DurationSchema } from '../util/duration.js';
 
@@ -55,6 +56,9 @@ export const SourceSchema = z
     path: z.string().optional().describe('A local folder, relative to the project.'),
     git: GitSchema.optional(),
     verify: VerifySchema.optional(),
+    nodeSelector: NodeSelectorSchema.optional().describe(
+      "The enrolled nodes every resource of this source goes to (with each resource's own nodeSelector).",
+    ),
   })
   .superRefine((s, ctx) => {
     if ((s.path === undefined) === (s.git === undefined))

@@ -122,3 +122,42 @@ export function verifyFolder(dir: string, publicKeyPem: string): SignatureFile {
     );
   return sig;
 }
+
+/** A signature over a digest (e.g. a node set's), made with an ed25519 private key (PEM). */
+export interface DigestSignature {
+  algorithm: 'ed25519';
+  keyId: string;
+  /** base64 */
+  signature: string;
+}
+
+/** Signs `digest` (its UTF-8 text) with `privateKeyPem`. */
+export function signDigest(digest: string, privateKeyPem: string): DigestSignature {
+  const key = createPrivateKey(privateKeyPem);
+  const publicKeyPem = createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
+  return {
+    algorithm: 'ed25519',
+    keyId: keyId(publicKeyPem),
+    signature: sign(null, Buffer.from(digest, 'utf8'), key).toString('base64'),
+  };
+}
+
+/** Throws a SignatureError unless `sig` is `publicKeyPem`'s signature over `digest`. */
+export function verifyDigest(digest: string, sig: DigestSignature | undefined, publicKeyPem: string): void {
+  if (!sig)
+    throw new SignatureError(
+      `the set ${digest.slice(0, 12)} is not signed, and signed sets are required`,
+      'the server signs node sets with fleet.signingKey in its setpoint.yaml',
+    );
+  const ok = verify(
+    null,
+    Buffer.from(digest, 'utf8'),
+    createPublicKey(publicKeyPem),
+    Buffer.from(sig.signature, 'base64'),
+  );
+  if (!ok)
+    throw new SignatureError(
+      `the signature over set ${digest.slice(0, 12)} does not verify with key ${keyId(publicKeyPem)}`,
+      'the set was altered on its way, or the server signs with another key: re-enrol the agent if the key was changed on purpose',
+    );
+}

@@ -33,6 +33,7 @@ const TABLES: ReadonlyArray<{ name: string; identity?: string; order: string }> 
   { name: 'sli_samples', order: 'sli, minute' },
   { name: 'sources', order: 'name' },
   { name: 'action_intents', order: 'rowid' },
+  { name: 'reconcile_spans', identity: 'id', order: 'id' },
 ];
 
 /** Rows per INSERT statement. */

@@ -10,11 +10,16 @@ import { SetpointError } from '../errors.js';
 import { isPostgresUrl } from './postgres/url.js';
 import type { Store } from './types.js';
 
-export async function openStore(location: string): Promise<Store> {
+export interface OpenStoreOptions {
+  /** The PostgreSQL password (from a secretRef); a SQLite state has none. */
+  password?: string;
+}
+
+export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (isPostgresUrl(location)) {
     // Loaded only when used: a SQLite project never loads the pg driver.
     const { PostgresStore } = await import('./postgres/index.js');
-    return PostgresStore.open(location);
+    return PostgresStore.open(location, { password: options.password });
   }
   const { SqliteStore } = await import('./sqlite/index.js');
   try {

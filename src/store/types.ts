@@ -8,6 +8,9 @@ import type { Diagnostic, Lifecycle, ResourceId } from '../manifest/index.js';
 import type { AlertStore } from './alerts.js';
 import type { ViolationStore } from './violations.js';
 import type { RolloutStore } from './rollouts.js';
+import type { SpanStore } from './spans.js';
+
+import type { FleetStore } from './nodes.js';
 import type { Role } from '../auth/roles.js';
 
 /** A change as stored: values truncated, secrets never present. */
@@ -76,6 +79,8 @@ export interface HoldState {
   until?: string;
   /** The change window's name. */
   window?: string;
+  /** The SLO whose exhausted error budget holds it. */
+  slo?: string;
 }
 
 /** What the store knows of one named source: its current and pinned revisions. */
@@ -378,7 +383,7 @@ export interface StoreProblem {
 
 /** Delete history older than these ISO times (and SLI samples before this minute); the audit log is never pruned. */
 export interface RetentionCutoffs {
-  /** Events and policy violations. */
+  /** Events, policy violations and reconcile spans. */
   events: string;
   /** Finished runs and drift episodes. */
   runs: string;
@@ -389,12 +394,12 @@ export interface RetentionCutoffs {
 
 /** Rows deleted by a prune, by table. */
 export type PruneCounts = Record<
-  'events' | 'violations' | 'runs' | 'driftEpisodes' | 'alerts' | 'sliSamples',
+  'events' | 'violations' | 'spans' | 'runs' | 'driftEpisodes' | 'alerts' | 'sliSamples',
   number
 >;
 
-/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts, rollouts in rollouts.ts. */
-export interface Store extends AlertStore, ViolationStore, RolloutStore {
+/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts, reconcile spans in spans.ts, nodes in nodes.ts, rollouts in rollouts.ts. */
+export interface Store extends AlertStore, ViolationStore, SpanStore, FleetStore, RolloutStore {
   /** A random per-store salt for keyed digests of secrets. */
   salt(): Promise<string>;
 

@@ -16,6 +16,22 @@ export interface ReconcileContext {
   action?: string;
   /** The reconcile's span, when tracing is on. */
   span?: Span;
+  /** Phase timings, when the caller collects them (serve's reconciles: see phases.ts). */
+  phases?: PhaseTiming[];
+  /** performance.now() at the start, the origin of the phases' startMs. */
+  startedAt?: number;
+  /** Why the reconcile failed (error and terminal outcomes). */
+  error?: string;
+}
+
+/** One timed phase of a reconcile. */
+export interface PhaseTiming {
+  name: 'observe' | 'diff' | 'plan' | 'act' | 'verify';
+  /** Milliseconds from the start of the reconcile. */
+  startMs: number;
+  durationMs: number;
+  /** The phase threw: its message. */
+  error?: string;
 }
 
 const storage = new AsyncLocalStorage<ReconcileContext>();

@@ -24,8 +24,8 @@ import {
 } from './metric-labels.js';
 import { SourceHealth } from './source-health.js';
 
-const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
-const SLOW_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+export const SLOW_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
 
 export class Metrics {
   readonly registry = new Registry();
@@ -133,6 +133,25 @@ export class Metrics {
     name: 'setpoint_alert_notifications_total',
     help: 'Grouped notifications sent to receivers, by receiver (as configured) and result (sent, failed).',
     labelNames: ['receiver', 'result'],
+    registers: [this.registry],
+  });
+  // Goals (Target, Objective): one series per goal and key result (few: goals are declared by hand).
+  readonly targetValue = new Gauge({
+    name: 'setpoint_target_value',
+    help: "A goal's last reading, by resource and key result (empty for a Target).",
+    labelNames: ['resource', 'key_result'],
+    registers: [this.registry],
+  });
+  readonly targetThreshold = new Gauge({
+    name: 'setpoint_target_threshold',
+    help: "The threshold a goal's reading is held to.",
+    labelNames: ['resource', 'key_result'],
+    registers: [this.registry],
+  });
+  readonly targetMeets = new Gauge({
+    name: 'setpoint_target_meets',
+    help: '1 when the goal meets its threshold (MeetsTarget), 0 when it is behind.',
+    labelNames: ['resource', 'key_result'],
     registers: [this.registry],
   });
   readonly sloBurnRate = new Gauge({
@@ -261,6 +280,33 @@ export class Metrics {
     labelNames: ['source', 'reason'],
     registers: [this.registry],
   });
+  // HttpCheck results, labelled by the check's resource id: the one exception to "never a resource
+  // id", bounded by the checks declared, as blackbox_exporter's targets are.
+  readonly httpCheckSeconds = new Histogram({
+    name: 'setpoint_http_check_duration_seconds',
+    help: 'Latency of each HttpCheck request (to the end of the body, or to the failure), by check.',
+    labelNames: ['check'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly httpCheckSuccess = new Gauge({
+    name: 'setpoint_http_check_success',
+    help: 'Whether the last request of each HttpCheck met every expectation: 1 or 0.',
+    labelNames: ['check'],
+    registers: [this.registry],
+  });
+  readonly httpChecks = new Counter({
+    name: 'setpoint_http_checks_total',
+    help: 'HttpCheck requests, by check and result (passed, failed): an SLI source (passed / all).',
+    labelNames: ['check', 'result'],
+    registers: [this.registry],
+  });
+  /** Records one HttpCheck result. */
+  httpCheck(check: string, ok: boolean, latencyMs: number): void {
+    this.httpCheckSeconds.observe({ check }, latencyMs / 1000);
+    this.httpCheckSuccess.set({ check }, ok ? 1 : 0);
+    this.httpChecks.inc({ check, result: ok ? 'passed' : 'failed' });
+  }
   // Several serve replicas on one state: which one leads (docs/ha.md).
   readonly leader = new Gauge({
     name: 'setpoint_leader',

@@ -27,6 +27,13 @@ export const TelemetrySchema = z.strictObject({
     .string()
     .optional()
     .describe('service.name of the spans (OTEL_SERVICE_NAME wins). Defaults to "setpoint".'),
+  traceUrl: z
+    .string()
+    .regex(/^https?:\/\/.*\{traceId\}/, 'an http(s) URL containing {traceId}')
+    .optional()
+    .describe(
+      'Where a trace can be looked at, with {traceId} in place of its id (e.g. http://127.0.0.1:16686/trace/{traceId}): the dashboard links each reconcile span to it. Defaults to no link.',
+    ),
 });
 
 export type RawTelemetry = z.infer<typeof TelemetrySchema>;
@@ -37,5 +44,6 @@ export function tracingConfig(raw: RawTelemetry = {}): TracingConfig {
     headers: raw.otlp?.headers,
     protocol: raw.otlp?.protocol,
     serviceName: raw.serviceName,
+    traceUrl: raw.traceUrl,
   };
 }

@@ -46,8 +46,10 @@ export async function traceReconcile(ctx: ReconcileContext, fn: () => Promise<st
     [ATTR.reconcileId]: ctx.reconcileId,
     [ATTR.resourceKind]: ctx.resourceId.split('/')[0],
   };
-  return tracer().startActiveSpan('setpoint.reconcile', { attributes }, (span) =>
-    runInReconcile({ ...ctx, span }, async () => {
+  return tracer().startActiveSpan('setpoint.reconcile', { attributes }, (span) => {
+    // The caller's context object itself: it reads the revision, action and span back afterwards.
+    ctx.span = span;
+    return runInReconcile(ctx, async () => {
       let label = 'error';
       try {
         label = await fn();
@@ -61,8 +63,8 @@ export async function traceReconcile(ctx: ReconcileContext, fn: () => Promise<st
           span.setStatus({ code: SpanStatusCode.ERROR, message: label });
         span.end();
       }
-    }),
-  );
+    });
+  });
 }
 
 /** Adds the revision and the planned action to the current reconcile (its log lines and its span). */

@@ -16,6 +16,8 @@ export interface TracingConfig {
   serviceName?: string;
   /** Defaults to OTEL_EXPORTER_OTLP_TRACES_PROTOCOL / OTEL_EXPORTER_OTLP_PROTOCOL when grpc, else http/json. */
   protocol?: 'http/json' | 'grpc';
+  /** A link to a trace in a tracing UI, with `{traceId}` in place of its id. Defaults to none. */
+  traceUrl?: string;
 }
 
 /** The OTLP transport: the settings, else the standard variables (only grpc changes it). */

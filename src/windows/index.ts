@@ -4,3 +4,4 @@ export * from './match.js';
 export { compileWindow, type CompiledWindow } from './schedule.js';
 export * from './evaluate.js';
 export type { WindowGate } from './gate.js';
+export * from './budget.js';

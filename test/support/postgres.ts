@@ -6,7 +6,7 @@
  * why, and the tests that need it skip with that reason.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -76,6 +76,38 @@ export class TestPostgres {
       await client.end();
     }
     return this.url(name);
+  }
+
+  /**
+   * A login role that must give `password` (scram-sha-256) over TCP; every
+   * other user keeps trust. Returns its URL (without the password) for `database`.
+   */
+  async passwordRole(role: string, password: string, database = 'postgres'): Promise<string> {
+    const client = new pg.Client({ connectionString: this.url() });
+    await client.connect();
+    try {
+      await client.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${password.replace(/'/g, "''")}'`);
+      // The first matching line wins: this one before the trust lines of initdb.
+      const hba = join(this.dir, 'data', 'pg_hba.conf');
+      writeFileSync(hba, `host all ${role} 127.0.0.1/32 scram-sha-256\n` + readFileSync(hba, 'utf8'));
+      await client.query('SELECT pg_reload_conf()');
+    } finally {
+      await client.end();
+    }
+    const url = `postgres://${role}@127.0.0.1:${this.port}/${database}`;
+    // The reload is asynchronous: wait until the role is asked for its password.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const probe = new pg.Client({ connectionString: url.replace('@', ':not-the-password@') });
+      const refused = await probe.connect().then(
+        () => false,
+        (err: { code?: string }) => err.code === '28P01',
+      );
+      await probe.end().catch(() => undefined);
+      if (refused) return url;
+      if (Date.now() > deadline) throw new Error(`${role} still logs in without its password`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Starts the server (again, after stop()) and waits until it accepts connections. */

@@ -1,7 +1,7 @@
 /**
  * More of the store contract, shared by every store's tests: the alerting
  * state (incidents keep their acks, silences by time, SLI samples add up),
- * API tokens, policy violations, and fencing between two handles on one
+ * API tokens, policy violations, reconcile spans (bounded per resource), and fencing between two handles on one
  * state (once B took the lease over, every write of A is refused,
  * atomically, and assertCanAct fails).
  */
@@ -12,6 +12,7 @@ import type { AlertRecord, SilenceRecord } from '../../src/store/alerts.js';
 import { LockLostError } from '../../src/store/fence.js';
 import type { Store, TokenRecord } from '../../src/store/types.js';
 import type { ViolationRecord } from '../../src/store/violations.js';
+import { SPANS_PER_RESOURCE, type ReconcileSpan } from '../../src/store/spans.js';
 import { record as fullRecord } from './store-contract.js';
 
 const alert = (id: string, o: Partial<AlertRecord> = {}): AlertRecord => ({
@@ -238,6 +239,48 @@ export function storeContractMore(
         (await store.violationTotals({ since: '2024-01-03' })).map((t) => t.action),
         ['warn'],
       );
+    });
+  });
+
+  describe(`${name}: reconcile spans`, () => {
+    const span = (resourceId: string, i: number): ReconcileSpan => ({
+      resourceId,
+      reconcileId: `r${i}`,
+      ...(i % 2 ? { traceId: 'a'.repeat(32) } : {}),
+      revisionId: 'rev1',
+      action: 'update',
+      outcome: i === 3 ? 'error' : 'applied',
+      startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      durationMs: 12.5,
+      phases: [
+        { name: 'observe', startMs: 0, durationMs: 2 },
+        { name: 'act', startMs: 3, durationMs: 9, ...(i === 3 ? { error: 'disk full' } : {}) },
+      ],
+      ...(i === 3 ? { error: 'disk full' } : {}),
+    });
+
+    it("keep each resource's newest spans, newest first, with their phases, and no more than the bound", async () => {
+      const store = await open();
+      const many = Array.from({ length: SPANS_PER_RESOURCE + 5 }, (_, i) => span('File/default/a', i));
+      await store.appendSpans(many.slice(0, 10));
+      await store.appendSpans([span('File/default/b', 0)]);
+      await store.appendSpans(many.slice(10));
+      const a = await store.listSpans('File/default/a');
+      assert.equal(a.length, SPANS_PER_RESOURCE, 'older spans of a resource are dropped');
+      assert.equal(a[0].reconcileId, `r${SPANS_PER_RESOURCE + 4}`, 'newest first');
+      assert.equal(a.at(-1)!.reconcileId, 'r5');
+      const b = await store.listSpans('File/default/b');
+      assert.equal(b.length, 1, "another resource's spans are untouched");
+      assert.deepEqual({ ...b[0], id: undefined }, { ...span('File/default/b', 0), id: undefined });
+      const [three] = (await store.listSpans('File/default/a', { limit: 100 })).filter(
+        (x) => x.reconcileId === 'r5',
+      );
+      assert.equal(three.traceId, 'a'.repeat(32));
+      assert.deepEqual(
+        (await store.listSpans('File/default/a', { limit: 2 })).map((x) => x.reconcileId),
+        [`r${SPANS_PER_RESOURCE + 4}`, `r${SPANS_PER_RESOURCE + 3}`],
+      );
+      assert.deepEqual(await store.listSpans('File/default/none'), []);
     });
   });
 

@@ -59,12 +59,22 @@ export function pruneContract(name: string, open: () => Promise<Store>): void {
         { sli: 'x', minute: 10, good: 1, total: 1 },
         { sli: 'x', minute: 30, good: 1, total: 1 },
       ]);
+      const span = (startedAt: string, reconcileId: string) => ({
+        resourceId: 'File/default/a',
+        reconcileId,
+        outcome: 'noop',
+        startedAt,
+        durationMs: 1,
+        phases: [],
+      });
+      await store.appendSpans([span(OLD, 'old'), span(NEW, 'new')]);
       await store.appendAudit([{ time: OLD, actor: 'ada', action: 'apply.create', result: 'ok' }]);
 
       const deleted = await store.prune({ events: CUT, runs: CUT, alerts: CUT, sliMinute: 20 });
       assert.deepEqual(deleted, {
         events: 1,
         violations: 0,
+        spans: 1,
         runs: 1,
         driftEpisodes: 1,
         alerts: 1,
@@ -76,6 +86,10 @@ export function pruneContract(name: string, open: () => Promise<Store>): void {
       );
       assert.deepEqual((await store.listRuns()).map((r) => r.id).sort(), ['new-done', 'old-running']);
       assert.deepEqual(await store.listEpisodes(), []);
+      assert.deepEqual(
+        (await store.listSpans('File/default/a')).map((x) => x.reconcileId),
+        ['new'],
+      );
       assert.deepEqual((await store.listAlerts({})).map((a) => a.id).sort(), ['aaaa0002', 'aaaa0003']);
       assert.deepEqual(
         (await store.listSliSamples('x', 0)).map((s) => s.minute),
@@ -85,7 +99,7 @@ export function pruneContract(name: string, open: () => Promise<Store>): void {
       assert.equal((await store.verifyAudit()).ok, true);
       assert.deepEqual(
         await store.prune({ events: CUT, runs: CUT, alerts: CUT, sliMinute: 20 }),
-        { events: 0, violations: 0, runs: 0, driftEpisodes: 0, alerts: 0, sliSamples: 0 },
+        { events: 0, violations: 0, spans: 0, runs: 0, driftEpisodes: 0, alerts: 0, sliSamples: 0 },
         'a second prune finds nothing',
       );
       await store.close();

@@ -123,7 +123,9 @@ export interface StatusAnswer {
     watches: number;
     startedAt: string;
     degraded: Array<{ message: string }>;
+    leadership?: Leadership;
   } | null;
+  store?: 'sqlite' | 'postgres';
   convergence: {
     revisions: Array<{ id: string; admittedAt: string; convergedAt?: string; convergenceSeconds?: number }>;
     driftEpisodes: number;
@@ -159,4 +161,50 @@ export interface AuditEntry {
   result: string;
   diffDigest?: string;
   detail?: Record<string, unknown>;
+}
+
+export type PhaseName = 'observe' | 'diff' | 'plan' | 'act' | 'verify';
+
+export interface ReconcileSpan {
+  id?: number;
+  resourceId: string;
+  reconcileId: string;
+  traceId?: string;
+  spanId?: string;
+  traceUrl?: string;
+  revisionId?: string;
+  action?: string;
+  outcome: string;
+  startedAt: string;
+  durationMs: number;
+  phases: Array<{ name: PhaseName; startMs: number; durationMs: number; error?: string }>;
+  error?: string;
+}
+
+export interface ResourceFate {
+  id: string;
+  exists: boolean;
+  lastSeen?: string;
+  deletion?: { at: string; action: string; actor: string; revisionId?: string; result: string };
+}
+
+export interface CriticalConvergence {
+  from: string;
+  to: string;
+  rule: string;
+  items: Array<{
+    id: string;
+    sync: string;
+    convergenceMs: Percentiles;
+    driftingSince?: string;
+    lastDetectedAt?: string;
+  }>;
+}
+
+export interface Leadership {
+  role: 'leader' | 'follower';
+  replica: string;
+  leader?: string;
+  term?: number;
+  leaseExpiresAt?: string;
 }

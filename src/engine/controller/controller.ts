@@ -14,6 +14,7 @@ import { WorkQueue } from '../../queue/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { traceReconcile } from '../../telemetry/trace.js';
+import type { ReconcileContext } from '../../telemetry/context.js';
 import { ProviderError } from '../../provider/errors.js';
 import type { Reconciler, Trigger } from './reconciler.js';
 
@@ -41,6 +42,8 @@ export interface ControllerOptions {
   onIdle?(): void;
   /** Awaited before taking each key: workers wait while it is pending (serve cannot act safely). */
   gate?(signal: AbortSignal): Promise<void>;
+  /** After each reconcile: its context (revision, action, phases, span), outcome label, start and duration. */
+  onReconciled?(ctx: ReconcileContext, label: string, startedAt: string, durationMs: number): void;
 }
 
 export class Controller {
@@ -103,20 +106,23 @@ export class Controller {
     const { metrics } = this.options;
     const reconcileId = randomUUID().slice(0, 8);
     const started = performance.now();
-    // One span per reconcile; log lines inside carry the reconcile id.
-    const label = await traceReconcile({ reconcileId, resourceId: id }, () =>
-      this.outcome(id, priority, trigger, reconcileId),
-    );
+    const startedAt = new Date().toISOString();
+    // One span per reconcile; log lines inside carry the reconcile id; phases are timed into ctx.
+    const ctx: ReconcileContext = { reconcileId, resourceId: id, phases: [], startedAt: started };
+    const label = await traceReconcile(ctx, () => this.outcome(id, priority, trigger, ctx));
+    const durationMs = performance.now() - started;
     metrics?.reconciles.inc({ result: label });
-    metrics?.reconcileSeconds.observe((performance.now() - started) / 1000);
+    metrics?.reconcileSeconds.observe(durationMs / 1000);
+    this.options.onReconciled?.(ctx, label, startedAt, durationMs);
   }
 
   private async outcome(
     id: ResourceId,
     priority: number,
     trigger: Trigger,
-    reconcileId: string,
+    ctx: ReconcileContext,
   ): Promise<string> {
+    const { reconcileId } = ctx;
     const { reconciler, logger, metrics } = this.options;
     let label: string;
     try {
@@ -131,6 +137,7 @@ export class Controller {
     } catch (err) {
       if ((err as { terminal?: boolean }).terminal) {
         label = 'terminal';
+        ctx.error = (err as Error).message;
         this.queue.forget(id);
         logger.warn(
           { resourceId: id, reconcileId, err: (err as Error).message },
@@ -143,6 +150,7 @@ export class Controller {
             ? err.code
             : ((err as { code?: string }).code ?? 'SETPOINT_RECONCILE_FAILED');
         metrics?.reconcileErrors.inc({ reason });
+        ctx.error = (err as Error).message;
         this.queue.addRateLimited(id, { priority });
         logger.warn(
           {

@@ -15,6 +15,7 @@ import type { Resource, ResourceId } from '../../manifest/index.js';
 import type { Action } from '../../plan/index.js';
 import type { ProviderRegistry } from '../../provider/registry.js';
 import { ProviderError } from '../../provider/errors.js';
+import { mayApply, type Measurement } from '../../provider/types.js';
 import type { Settings } from '../../project/index.js';
 import type { SecretResolver } from '../../secrets/index.js';
 import type { ApprovalRecord, ResourceRecord, Store } from '../../store/index.js';
@@ -26,6 +27,7 @@ import type { Observation, ObserveOptions } from '../observe.js';
 import { performAction } from '../perform.js';
 import { notifyDependents } from '../notify.js';
 import { annotateReconcile } from '../../telemetry/trace.js';
+import { phase, phaseSync } from '../../telemetry/phases.js';
 import { buildPlan } from '../planner.js';
 import { approvalDigest, changeDigest, type OutcomeInput, type Recorder } from '../recorder.js';
 import {
@@ -39,7 +41,7 @@ import {
   type Hold,
 } from '../records.js';
 import type { DesiredIndex } from './desired-index.js';
-import { modeFor } from './policy.js';
+import { modeFor, type Mode } from './policy.js';
 import { flippingFields, isThrashing, recentRepairs } from './thrash.js';
 import { auditRuntime, policyConditionChanged, withPolicyCondition } from './runtime-policy.js';
 import type { Violation } from '../../policy/index.js';
@@ -60,6 +62,7 @@ export class TerminalError extends SetpointError {
 
 export type { WindowGate } from '../../windows/gate.js';
 import type { WindowGate } from '../../windows/gate.js';
+import type { BudgetGate } from '../../windows/budget.js';
 
 export interface Trigger {
   /** When the change was noticed (watch event time); defaults to now. */
@@ -77,6 +80,8 @@ export interface ReconcilerDeps {
   /** The admitted desired state; undefined until a valid revision has been admitted. */
   desired(): DesiredIndex | undefined;
   windows?: WindowGate;
+  /** Error-budget gates of `slos:`; none when no SLO has a gate. */
+  budget?: BudgetGate;
   /** Waits for a token of the global action rate limit. */
   takeToken(): Promise<void>;
   workRoot?: string;
@@ -91,6 +96,8 @@ export interface ReconcilerDeps {
   /** Drift episodes: detection and remediation latencies per kind. */
   onDriftRecorded?(kind: string, detectionMs: number): void;
   onRemediated?(kind: string, remediationMs: number, automatic: boolean): void;
+  /** Goal-like readings of what was observed (a Target's value against its threshold), for metrics. */
+  onMeasured?(id: ResourceId, measurements: readonly Measurement[]): void;
   /** Every action performed, with its result (for metrics). */
   onAction?(kind: string, op: string, result: 'succeeded' | 'failed' | 'skipped'): void;
   /** Runtime policy violations found on a transition (to record and count). */
@@ -216,8 +223,10 @@ export class Reconciler {
       this.record(markFailed(base, obs.error.summary, now));
       throw new Error(obs.error.summary);
     }
+    if (obs.provider.measurements && obs.actual !== undefined)
+      this.deps.onMeasured?.(id, obs.provider.measurements(obs.desired, obs.actual));
     const revision = index.revisionOf(id);
-    const plan = buildPlan([obs], revision.id, { prune });
+    const plan = phaseSync('plan', () => buildPlan([obs], revision.id, { prune }));
     if (plan.diagnostics.length > 0) {
       const d = plan.diagnostics[0];
       const failed = markFailed(base, d.summary, now, 'Blocked');
@@ -279,8 +288,8 @@ export class Reconciler {
 
     const deletesSoFar = this.deletes.get(revision.id) ?? 0;
     // A failure is repaired by the declared restart policy, whatever the remediation mode.
-    const { mode, why } = failure
-      ? { mode: 'apply' as const, why: 'restart policy' }
+    let { mode, why } = failure
+      ? { mode: 'apply' as Mode, why: 'restart policy' }
       : modeFor({
           declared: resource.lifecycle.remediation,
           projectDefault: settings.defaults.remediation,
@@ -305,7 +314,7 @@ export class Reconciler {
 
     // An observe-only kind cannot fix its target: that is drift to report, not a failure to retry.
     if (
-      !obs.provider.apply &&
+      !mayApply(obs.provider, obs.desired) &&
       (action.op === 'create' || action.op === 'update' || action.op === 'replace')
     ) {
       const drifted = markOutOfSync(base, action.changes, healthOf(obs, obs.actual), now, 'Drifted');
@@ -387,6 +396,19 @@ export class Reconciler {
         nowMs,
       );
       return { outcome: 'held', requeueAfterMs: Math.max(1000, gate.until.getTime() - nowMs + 50) };
+    }
+
+    // Error budgets: while a gated SLO has none left, changes wait and listed repairs pause or ask first.
+    const budget = failure ? undefined : this.deps.budget?.check(resource, isDrift);
+    if (budget?.effect === 'hold') {
+      if (prev?.sync !== 'Held' || prev.held?.reason !== 'ErrorBudget' || prev.held.slo !== budget.slo)
+        recorder.event('Normal', 'Held', budget.reason, id);
+      this.hold(index, record, { reason: 'ErrorBudget', message: budget.reason, slo: budget.slo }, nowMs);
+      return { outcome: 'held', requeueAfterMs: Math.max(100, this.deps.budget!.recheckMs) };
+    }
+    if (budget?.effect === 'approve' && mode === 'apply') {
+      mode = 'approve';
+      why = budget.reason;
     }
 
     let actor = this.actor;
@@ -615,7 +637,7 @@ export class Reconciler {
       );
     let result;
     try {
-      result = await performAction(obs, action);
+      result = await phase('act', () => performAction(obs, action));
     } catch (err) {
       const now = new Date().toISOString();
       const message = `${action.op} failed: ${(err as Error).message}`;
@@ -631,6 +653,26 @@ export class Reconciler {
       if (retryAfter !== undefined) return { outcome: 'failed-retry', requeueAfterMs: retryAfter };
       throw err;
     }
+    const performed = result;
+    // Verify: the result's health judged and the outcome recorded, dependents told.
+    return phase('verify', () => this.settleAct(index, obs, action, record, ctx, performed, outcome));
+  }
+
+  /** After a successful action: record it in sync (or forget it), close its drift episode, settle its approval. */
+  private async settleAct(
+    index: DesiredIndex,
+    obs: Observation,
+    action: Action,
+    record: ResourceRecord,
+    ctx: { isDrift: boolean; failure: boolean; approval?: ApprovalRecord },
+    result: { actual: unknown; message: string },
+    outcome: (
+      o: Pick<OutcomeInput, 'result' | 'message' | 'record' | 'detail' | 'reason' | 'quiet'>,
+    ) => Promise<unknown>,
+  ): Promise<ReconcileResult> {
+    const { store } = this.deps;
+    const id = obs.resource.id;
+    const revision = index.revisionOf(id);
     const doneMs = Date.now();
     const now = new Date(doneMs).toISOString();
     if (action.op === 'delete') this.deletes.set(revision.id, (this.deletes.get(revision.id) ?? 0) + 1);

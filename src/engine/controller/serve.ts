@@ -45,8 +45,10 @@ import { Controller } from './controller.js';
 import { DesiredIndex, type RolloutOverlay } from './desired-index.js';
 import { ServeHealth, type Degradation } from './health.js';
 import { Leadership, type LeadershipStatus, type StepDownReason } from './leadership.js';
+import { SpanLog } from './span-log.js';
 import { Manager, type Runnable } from './manager.js';
 import { Reconciler, type WindowGate } from './reconciler.js';
+import type { BudgetGate } from '../../windows/budget.js';
 import { FolderWatch } from './source.js';
 import { RecordGuard } from './record-guard.js';
 import {
@@ -55,6 +57,7 @@ import {
   RolloutRunner,
   type LoadedRevision,
 } from '../../rollout/index.js';
+import { onHttpCheck } from '../../providers/http-check/index.js';
 
 export interface ServeOptions {
   /** The sources of desired state (folders are watched, Git repositories polled). */
@@ -66,6 +69,8 @@ export interface ServeOptions {
   secrets: SecretResolver;
   metrics: Metrics;
   windows?: WindowGate;
+  /** Error-budget gates (slos: with a gate); their readings are refreshed by a runnable of the caller. */
+  budget?: BudgetGate;
   workRoot?: string;
   /** Host facts for providers (templates). Defaults to the built-in facts. */
   facts?: FactSource;
@@ -123,6 +128,8 @@ export class Serve {
   private recorder: Recorder | undefined;
   private guard: RecordGuard | undefined;
   private controller: Controller | undefined;
+  /** Reconcile spans on their way to the store. */
+  private spans: SpanLog | undefined;
   private reconciler: Reconciler | undefined;
   private folderWatches: FolderWatch[] = [];
   /** Progressive rollouts of sources with a strategy (src/rollout). */
@@ -141,6 +148,7 @@ export class Serve {
   private readonly startedAt = new Date().toISOString();
   private unsubscribeScrape: (() => void) | undefined;
   private unsubscribeFetch: (() => void) | undefined;
+  private unsubscribeChecks: (() => void) | undefined;
   private unsubscribeProblem: (() => void) | undefined;
   private stopping = false;
   private managed: Manager | undefined;
@@ -412,6 +420,7 @@ export class Serve {
       recorder: this.recorder!,
       desired: () => this.index,
       windows: this.options.windows,
+      budget: this.options.budget,
       // Right before each action: a token of the rate limit, and the state must take what led to it.
       takeToken: async () => {
         await bucket.take();
@@ -434,10 +443,19 @@ export class Serve {
         metrics.remediations.inc({ kind, mode: automatic ? 'auto' : 'approved' });
       },
       onAction: (kind, op, result) => metrics.actions.inc({ kind, op, result }),
+      onMeasured: (id, measurements) => {
+        for (const m of measurements) {
+          const labels = { resource: id, key_result: m.key };
+          metrics.targetValue.set(labels, m.value);
+          metrics.targetThreshold.set(labels, m.threshold);
+          metrics.targetMeets.set(labels, m.meets ? 1 : 0);
+        }
+      },
       onPolicyViolations: (violations, revisionId) =>
         void reportViolations(violations, revisionId, false, this.sinks()),
     }));
     const guard = this.guard!;
+    const spans = (this.spans = new SpanLog(store, logger));
     this.controller = new Controller({
       // A reconcile that failed because the state cannot be written degrades serve (the key is retried).
       reconciler: {
@@ -459,6 +477,7 @@ export class Serve {
       onIdle: () => this.idle(),
       // While serve cannot act safely the workers wait; keys stay queued.
       gate: (signal) => this.health.whenHealthy(signal),
+      onReconciled: (rctx, label, startedAt, ms) => spans.add(rctx, label, startedAt, ms),
     });
     this.controller.start();
   }
@@ -466,6 +485,7 @@ export class Serve {
   private async stopController(): Promise<void> {
     this.stopping = true;
     await this.controller?.stop();
+    await this.spans?.stop();
     // A leader that lost its lease acts on nothing more: the new leader owns the targets now.
     if (!this.deposedByLoss) await this.stopHooks();
   }
@@ -491,6 +511,7 @@ export class Serve {
         .map((d) => ({ name: d.name, intervalMs: parseDuration(d.git!.interval ?? '1m')! })),
     );
     this.unsubscribeFetch = sources.onFetch((source, ok, err) => metrics.sources.fetched(source, ok, err));
+    this.unsubscribeChecks = onHttpCheck((r) => metrics.httpCheck(r.id, r.ok, r.result.latencyMs));
     let last: Admission | undefined;
     for (const def of sources.defs()) {
       try {
@@ -536,6 +557,7 @@ export class Serve {
     this.folderWatches = [];
     await this.sourceWork;
     this.unsubscribeFetch?.();
+    this.unsubscribeChecks?.();
   }
 
   private schedulePoll(name: string, intervalMs: number): void {

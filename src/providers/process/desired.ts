@@ -33,6 +33,8 @@ export interface ProcessDesired {
   backoffMaxMs: number;
   graceMs: number;
   readiness?: { periodMs: number; timeoutMs: number; initialDelayMs: number };
+  /** spec.rollingUpdate, durations in milliseconds (counts are resolved against replicas in rolling.ts). */
+  update: { progressDeadlineMs: number; minReadyMs: number };
 }
 
 /** Variables passed through from setpoint's own environment. */
@@ -81,6 +83,15 @@ export async function resolveDesired(spec: ProcessSpec, ctx: Ctx): Promise<Proce
     backoffInitialMs: ms(spec.backoff.initial),
     backoffMaxMs: ms(spec.backoff.max),
     graceMs: ms(spec.gracePeriod),
+    update: {
+      progressDeadlineMs: ms(spec.rollingUpdate.progressDeadline),
+      minReadyMs:
+        spec.rollingUpdate.minReady !== undefined
+          ? ms(spec.rollingUpdate.minReady)
+          : spec.readiness
+            ? 0
+            : 1000,
+    },
     readiness: spec.readiness && {
       periodMs: Math.max(100, ms(spec.readiness.period)),
       timeoutMs: ms(spec.readiness.timeout),

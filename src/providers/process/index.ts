@@ -12,14 +12,13 @@ import type { Ctx, Provider } from '../../provider/types.js';
 import type { ResourceId } from '../../manifest/index.js';
 import { afterExit, describeExit, shouldRestart } from './backoff.js';
 import { logPath, resolveDesired, type ProcessDesired } from './desired.js';
-import { preflight, Supervisor } from './launch.js';
+import { Supervisor } from './launch.js';
 import { exitOf, observeReplicas, type ProcessActual } from './observe.js';
 import { isAlive, stopProcess } from './proc.js';
 import { failpoint } from '../failpoint.js';
 import { sweepOnce } from '../fs/index.js';
 import { takeCensus } from './census.js';
 import { newToken } from './marks.js';
-import { probeReady } from './probe.js';
 import { ProcessSpecSchema, type ProcessSpec } from './spec.js';
 import {
   ensureMarker,
@@ -32,6 +31,8 @@ import {
 } from './state.js';
 import { diffProcess, formatWait, healthOf } from './status.js';
 import { watchReplicas } from './watch.js';
+import { NewReplicaNotReady, rollReplicas, type ReplicaOps } from './rolling.js';
+import { readHistory, writeHistory, type StartFields } from './history.js';
 
 export { ProcessSpecSchema, type ProcessSpec } from './spec.js';
 export type { ProcessDesired } from './desired.js';
@@ -79,7 +80,30 @@ export function createProcessProvider(
     diff: diffProcess,
 
     async apply(desired, _actual, ctx) {
-      return applyReplicas(supervisor, desired, ctx);
+      return applyGuarded(supervisor, desired, ctx);
+    },
+
+    subscribesTo: (spec) => spec.restartOn ?? [],
+
+    /** A rolling restart (same limits and readiness waits as an update) when a `restartOn` resource changed. */
+    async notify(desired, _actual, _changed, ctx) {
+      const { records } = takeCensus(desired.stateDir);
+      const running = [...records.values()]
+        .filter((r) => r.index < desired.spec.replicas && r.process && isAlive(r.process))
+        .sort((a, b) => a.index - b.index);
+      if (running.length === 0) return 'no replica runs: nothing to restart';
+      try {
+        await rollReplicas(desired, records, running, opsFor(supervisor, desired, ctx), ctx, 'Restarted');
+      } catch (err) {
+        if (err instanceof NewReplicaNotReady)
+          throw new ProviderError(`rolling restart stopped: ${err.message}`, {
+            code: 'SETPOINT_ROLLOUT_STALLED',
+            field: 'spec.restartOn',
+            hint: `see the log ${logPath(desired, err.index)}`,
+          });
+        throw err;
+      }
+      return `restarted ${running.length} ${running.length === 1 ? 'replica' : 'replicas'} one batch at a time`;
     },
 
     async destroy(desired) {
@@ -135,6 +159,7 @@ async function applyReplicas(
   supervisor: Supervisor,
   desired: ProcessDesired,
   ctx: Ctx,
+  reason: 'Updated' | 'RolledBack' = 'Updated',
 ): Promise<ProcessActual> {
   const { stateDir, spec } = desired;
   const n = spec.replicas;
@@ -215,15 +240,8 @@ async function applyReplicas(
       );
   }
 
-  for (const old of outdated) {
-    preflight(desired);
-    await waitOthersReady(desired, records, old.index, ctx.signal);
-    await stopAll(desired, [old]);
-    records.set(
-      old.index,
-      await startReplica(supervisor, desired, old.index, { restarts: 0, failures: 0 }, ctx, 'Updated'),
-    );
-  }
+  outdated.sort((a, b) => a.index - b.index);
+  await rollReplicas(desired, records, outdated, opsFor(supervisor, desired, ctx), ctx, reason);
   ensureMarker(stateDir, desired.id);
 
   if (waiting.length > 0) {
@@ -252,7 +270,7 @@ async function startReplica(
   index: number,
   counts: Pick<ReplicaRecord, 'restarts' | 'failures'>,
   ctx: Ctx,
-  reason: 'Started' | 'Restarted' | 'Updated',
+  reason: 'Started' | 'Restarted' | 'Updated' | 'Surged' | 'RolledBack',
   previous?: ReplicaRecord,
 ): Promise<ReplicaRecord> {
   const token = newToken();
@@ -278,7 +296,7 @@ async function startReplica(
   ctx.event(
     'Normal',
     `Replica${reason}`,
-    `replica ${index} ${reason.toLowerCase()} as pid ${rec.process!.pid}${after}`,
+    `replica ${index} ${STARTED_AS[reason]} as pid ${rec.process!.pid}${after}`,
   );
   return rec;
 }
@@ -299,40 +317,146 @@ async function stopAll(desired: ProcessDesired, records: Iterable<ReplicaRecord>
   await Promise.all(live.map((r) => stopProcess(r.process!, desired.spec.stopSignal, desired.graceMs)));
 }
 
+const STARTED_AS = {
+  Started: 'started',
+  Restarted: 'restarted',
+  Updated: 'updated',
+  Surged: 'started as a surge replica',
+  RolledBack: 'rolled back',
+} as const;
+
+function opsFor(supervisor: Supervisor, desired: ProcessDesired, ctx: Ctx): ReplicaOps {
+  return {
+    start: (index, reason) =>
+      startReplica(supervisor, desired, index, { restarts: 0, failures: 0 }, ctx, reason),
+    stop: (records) => stopAll(desired, records),
+  };
+}
+
 /**
- * Before an outdated replica is restarted, the other running replicas must
- * be ready, so a rolling update takes down one replica at a time. Bounded by
- * initialDelay + 10 readiness periods, and by `signal` (serve stopping); a
- * replica that is not running is not waited for (it is down already).
+ * Apply with health gates: a spec change rolls through the replicas
+ * (rolling.ts); when a new replica is not ready by the progress deadline the
+ * resource goes back to the last spec whose replicas were all ready, the
+ * failed spec is remembered (not rolled out again until it changes) and the
+ * apply fails saying why. After a failure the replicas run the previous
+ * spec, or, when there is none to go back to, what the update left.
  */
-async function waitOthersReady(
+async function applyGuarded(
+  supervisor: Supervisor,
   desired: ProcessDesired,
-  records: Map<number, ReplicaRecord>,
-  index: number,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  if (!desired.readiness) return;
-  const { initialDelayMs, periodMs } = desired.readiness;
-  const deadline = Date.now() + initialDelayMs + 10 * periodMs;
-  for (const rec of records.values()) {
-    if (rec.index === index || rec.index >= desired.spec.replicas) continue;
-    while (rec.process && isAlive(rec.process) && !(await probeReady(desired, rec.index, rec.startedAt))) {
-      if (Date.now() >= deadline)
-        throw new ProviderError(
-          `rolling update paused: replica ${rec.index} is not ready, so replica ${index} keeps its old spec`,
-          {
-            code: 'SETPOINT_ROLLOUT_STALLED',
-            field: 'spec.readiness',
-            hint: `see the log ${logPath(desired, rec.index)}; the next apply continues the update`,
-          },
-        );
-      if (signal?.aborted)
-        throw new ProviderError(`rolling update interrupted before replica ${index} was restarted`, {
-          code: 'SETPOINT_APPLY_INTERRUPTED',
-          field: 'spec.readiness',
-          hint: 'the next apply continues the update',
-        });
-      await new Promise((r) => setTimeout(r, Math.min(periodMs, 500)));
-    }
+  ctx: Ctx,
+): Promise<ProcessActual> {
+  const history = readHistory(desired.stateDir);
+  if (history.failed?.digest === desired.digest && history.lastGood) {
+    // Keep (or bring back) the previous spec: retrying the same failed spec would break a replica again.
+    await rollBack(supervisor, await previousDesired(desired, history.lastGood.spec, ctx), ctx);
+    throw rolledBack(desired, history.failed.reason, history.failed.at);
   }
+  const lastGood = history.lastGood ?? guessLastGood(desired);
+  let actual: ProcessActual;
+  try {
+    actual = await applyReplicas(supervisor, desired, ctx);
+  } catch (err) {
+    if (!(err instanceof NewReplicaNotReady)) throw err;
+    const at = new Date().toISOString();
+    ctx.event('Warning', 'RolloutStalled', `update stopped: ${err.message}`);
+    if (!lastGood)
+      throw new ProviderError(
+        `update stopped: ${err.message}; there is no earlier working spec to roll back to`,
+        {
+          code: 'SETPOINT_ROLLOUT_FAILED',
+          field: 'spec.rollingUpdate.progressDeadline',
+          hint: `see the log ${logPath(desired, err.index)}`,
+        },
+      );
+    writeHistory(desired.stateDir, {
+      ...history,
+      lastGood,
+      failed: { digest: desired.digest, reason: err.message, at },
+    });
+    const previous = await previousDesired(desired, lastGood.spec, ctx);
+    await rollBack(supervisor, previous, ctx);
+    ctx.event(
+      'Warning',
+      'RolledBack',
+      `rolled back to the previous spec (${previous.spec.command} ${previous.spec.args.join(' ')}): ${err.message}`.replace(
+        / +:/,
+        ':',
+      ),
+    );
+    throw rolledBack(desired, err.message, at, err.index);
+  }
+  const allReady =
+    actual.replicas.length === desired.spec.replicas &&
+    actual.replicas.every((r) => r.ready && r.digest === desired.digest);
+  if (allReady && (history.lastGood?.digest !== desired.digest || history.failed)) {
+    writeHistory(desired.stateDir, {
+      version: 1,
+      lastGood: { digest: desired.digest, spec: startFields(desired), at: new Date().toISOString() },
+    });
+    if (history.lastGood && history.lastGood.digest !== desired.digest)
+      ctx.event(
+        'Normal',
+        'RolloutComplete',
+        `all ${desired.spec.replicas} replicas run the new spec and are ready`,
+      );
+  }
+  return actual;
+}
+
+/** Converges to the previous spec; when that fails too, says so (the replicas are left as they are). */
+async function rollBack(supervisor: Supervisor, previous: ProcessDesired, ctx: Ctx): Promise<void> {
+  try {
+    await applyReplicas(supervisor, previous, ctx, 'RolledBack');
+  } catch (err) {
+    if (!(err instanceof NewReplicaNotReady)) throw err;
+    throw new ProviderError(`the rollback to the previous spec failed too: ${err.message}`, {
+      code: 'SETPOINT_ROLLBACK_FAILED',
+      field: 'spec.command',
+      hint: `see the log ${logPath(previous, err.index)}`,
+    });
+  }
+}
+
+function rolledBack(desired: ProcessDesired, reason: string, at: string, index = 0): ProviderError {
+  return new ProviderError(`update rolled back at ${at}: ${reason}; the replicas run the previous spec`, {
+    code: 'SETPOINT_ROLLED_BACK',
+    field: 'spec.command',
+    hint: `see the log ${logPath(desired, index)}; fix the spec (a changed spec is rolled out again)`,
+  });
+}
+
+function startFields(desired: ProcessDesired): StartFields {
+  const { command, args, env } = desired.spec;
+  return { command, args, env, cwd: desired.cwd };
+}
+
+/** The desired state of the previous spec: the current one with the start fields it had. */
+function previousDesired(desired: ProcessDesired, fields: StartFields, ctx: Ctx): Promise<ProcessDesired> {
+  return resolveDesired({ ...desired.spec, ...fields }, ctx);
+}
+
+/**
+ * Without a recorded last good spec (replicas started by an older setpoint),
+ * the spec the running replicas were started with, when it holds no secret
+ * (a secret is recorded as a digest and cannot be started again).
+ */
+function guessLastGood(
+  desired: ProcessDesired,
+): { digest: string; spec: StartFields; at: string } | undefined {
+  const { records } = takeCensus(desired.stateDir);
+  const old = [...records.values()].find(
+    (r) => r.digest !== desired.digest && r.process && isAlive(r.process),
+  );
+  if (!old) return undefined;
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(old.started.env)) {
+    if (!('value' in v)) return undefined;
+    env[k] = v.value;
+  }
+  return {
+    digest: old.digest,
+    spec: { command: old.started.command, args: old.started.args, cwd: old.started.cwd, env },
+    at: new Date(old.startedAt).toISOString(),
+  };
 }

@@ -4,28 +4,15 @@
  * gone), and a file over maxBytes is rotated by copy-truncate on observe and
  * on watch ticks, keeping `keep` generations.
  */
-import { removeAll, resetWork, waitFor } from './testkit.js';
+import { removeAll, resetWork, waitFor, withProcess } from './testkit.js';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
-import { createSandbox, Harness, type Sandbox } from '../../provider/conformance.js';
-import { createProcessProvider, type ProcessActual, type ProcessDesired, type ProcessSpec } from './index.js';
 import { rotateIfNeeded } from './logs.js';
 
 afterEach(resetWork);
 after(removeAll);
-
-type ProcessHarness = Harness<ProcessSpec, ProcessActual, ProcessDesired>;
-
-async function withProcess(body: (h: ProcessHarness, sb: Sandbox) => Promise<void>): Promise<void> {
-  const sb = createSandbox();
-  try {
-    await body(new Harness(createProcessProvider({ pollMs: 50 }), sb), sb);
-  } finally {
-    sb.dispose();
-  }
-}
 
 const chatty = `let i = 0; setInterval(() => console.log('line ' + i++ + ' ' + 'x'.repeat(100)), 5); console.error('to stderr'); setTimeout(() => {}, 120000)`;
 

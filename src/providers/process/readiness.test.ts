@@ -4,43 +4,14 @@
  * flip; a rolling update waits for the restarted replica to be ready before
  * taking down the next one.
  */
-import { removeAll, resetWork, waitFor } from './testkit.js';
+import { removeAll, resetWork, waitFor, withProcess, type ProcessHarness } from './testkit.js';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { freePorts } from '../../../test/support/ports.js';
 import { after, afterEach, describe, it } from 'node:test';
-import { createSandbox, Harness, type Sandbox } from '../../provider/conformance.js';
-import { createProcessProvider, type ProcessActual, type ProcessDesired, type ProcessSpec } from './index.js';
+import { type Sandbox } from '../../provider/conformance.js';
 
 afterEach(resetWork);
 after(removeAll);
-
-type ProcessHarness = Harness<ProcessSpec, ProcessActual, ProcessDesired>;
-
-async function withProcess(body: (h: ProcessHarness, sb: Sandbox) => Promise<void>): Promise<void> {
-  const sb = createSandbox();
-  try {
-    await body(new Harness(createProcessProvider({ pollMs: 50 }), sb), sb);
-  } finally {
-    sb.dispose();
-  }
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-/** A base port with `count` free ports from it. */
-async function freePorts(count: number): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-}
 
 /** Listens on argv[1] after `delayMs`: http answers 200 on /healthz, 404 elsewhere. */
 const httpServer = (delayMs: number) =>

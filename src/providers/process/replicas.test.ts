@@ -12,30 +12,17 @@ import {
   resetWork,
   sleeper,
   waitFor,
+  withProcess,
 } from './testkit.js';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
-import { createSandbox, Harness, type HarnessOptions, type Sandbox } from '../../provider/conformance.js';
-import { createProcessProvider, type ProcessActual, type ProcessDesired, type ProcessSpec } from './index.js';
+import { Harness, type Sandbox } from '../../provider/conformance.js';
+import { type ProcessActual } from './index.js';
 
 afterEach(resetWork);
 after(removeAll);
-
-type ProcessHarness = Harness<ProcessSpec, ProcessActual, ProcessDesired>;
-
-async function withProcess(
-  body: (h: ProcessHarness, sb: Sandbox) => Promise<void>,
-  options?: HarnessOptions,
-): Promise<void> {
-  const sb = createSandbox();
-  try {
-    await body(new Harness(createProcessProvider({ pollMs: 50 }), sb, options), sb);
-  } finally {
-    sb.dispose();
-  }
-}
 
 const spec = (sb: Sandbox, extra: Record<string, unknown> = {}) => ({
   command: process.execPath,
@@ -186,7 +173,7 @@ describe('Process replicas', () => {
           { path: 'spec.env.TOKEN', sensitive: true },
         ]);
       },
-      { env: { WEB_TOKEN: 's3cret-value-42' } },
+      { pollMs: 50, harness: { env: { WEB_TOKEN: 's3cret-value-42' } } },
     ));
 
   it('replicas: 0 is a state of its own: applied, nothing runs, Healthy', () =>

@@ -4,27 +4,24 @@
  * with its restart count; OnFailure and Never leave finished replicas down;
  * a child that ignores its stop signal is killed after the grace period.
  */
-import { pidRunning, records, removeAll, resetWork, sleeper, waitFor } from './testkit.js';
+import {
+  pidRunning,
+  records,
+  removeAll,
+  resetWork,
+  sleeper,
+  waitFor,
+  withProcess,
+  type ProcessHarness,
+} from './testkit.js';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, afterEach, describe, it } from 'node:test';
-import { createSandbox, Harness, type Sandbox } from '../../provider/conformance.js';
 import { ProviderError } from '../../provider/errors.js';
-import { createProcessProvider, type ProcessActual, type ProcessDesired, type ProcessSpec } from './index.js';
+import { type ProcessActual } from './index.js';
 
 afterEach(resetWork);
 after(removeAll);
-
-type ProcessHarness = Harness<ProcessSpec, ProcessActual, ProcessDesired>;
-
-async function withProcess(body: (h: ProcessHarness, sb: Sandbox) => Promise<void>): Promise<void> {
-  const sb = createSandbox();
-  try {
-    await body(new Harness(createProcessProvider(), sb), sb);
-  } finally {
-    sb.dispose();
-  }
-}
 
 const exitAtOnce = (code: number) => `console.log('crashing'); process.exit(${code})`;
 
@@ -49,9 +46,12 @@ async function applyError(h: ProcessHarness, raw: unknown): Promise<ProviderErro
   return err;
 }
 
+/** These tests use the provider's default poll interval. */
+const withDefaultPoll = (body: Parameters<typeof withProcess>[0]) => withProcess(body, {});
+
 describe('Process restart policy and crash-loop backoff', () => {
   it('restarts at once after one exit, then waits with growing retryAfterMs, Degraded with the count', () =>
-    withProcess(async (h, sb) => {
+    withDefaultPoll(async (h, sb) => {
       const raw = {
         command: process.execPath,
         args: ['-e', exitAtOnce(3)],
@@ -100,7 +100,7 @@ describe('Process restart policy and crash-loop backoff', () => {
     }));
 
   it('OnFailure leaves a replica that exited 0 down, and restarts one that failed', () =>
-    withProcess(async (h, sb) => {
+    withDefaultPoll(async (h, sb) => {
       const raw = (code: number) => ({
         command: process.execPath,
         args: ['-e', exitAtOnce(code)],
@@ -129,7 +129,7 @@ describe('Process restart policy and crash-loop backoff', () => {
     }));
 
   it('Never leaves an exited replica down and reports a failure as Degraded', () =>
-    withProcess(async (h, sb) => {
+    withDefaultPoll(async (h, sb) => {
       const raw = {
         command: process.execPath,
         args: ['-e', exitAtOnce(2)],
@@ -149,7 +149,7 @@ describe('Process restart policy and crash-loop backoff', () => {
     }));
 
   it('sends SIGKILL to a child that ignores its stop signal once the grace period is over', () =>
-    withProcess(async (h, sb) => {
+    withDefaultPoll(async (h, sb) => {
       const stubborn = sleeper(120, "process.on('SIGTERM', () => console.log('ignoring SIGTERM'))");
       const { r, actual } = await h.converge({
         command: process.execPath,
@@ -169,7 +169,7 @@ describe('Process restart policy and crash-loop backoff', () => {
     }));
 
   it('uses the declared stop signal, and a child that honours it stops without waiting', () =>
-    withProcess(async (h, sb) => {
+    withDefaultPoll(async (h, sb) => {
       const polite = sleeper(
         120,
         "process.on('SIGTERM', () => {}); process.on('SIGUSR2', () => { console.log('bye'); process.exit(0); })",
@@ -191,7 +191,7 @@ describe('Process restart policy and crash-loop backoff', () => {
     }));
 
   it('also stops what the replica started in its process group', () =>
-    withProcess(async (h, sb) => {
+    withDefaultPoll(async (h, sb) => {
       const parent = `const c = require('child_process').spawn('sleep', ['120'], { stdio: 'ignore' }); console.log('child', c.pid); setTimeout(() => {}, 120000)`;
       const { r, actual } = await h.converge({
         command: process.execPath,

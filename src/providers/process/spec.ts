@@ -86,6 +86,35 @@ export const ReadinessSchema = z
   })
   .describe('When a running replica counts as ready. Without it, a running replica is ready.');
 
+const CountOrPercent = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\d{1,3}%$/, 'a count such as 1 or a percentage such as "25%"'),
+]);
+
+/** A resource id such as "File/web-conf" (the namespace may be left out). */
+const RefSchema = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9]*\/[^/\s]+(\/[^/\s]+)?$/, 'a resource id such as "File/web-conf"');
+
+export const RollingUpdateSchema = z
+  .strictObject({
+    maxUnavailable: CountOrPercent.default(1).describe(
+      'How many replicas may be unavailable during an update (a count, or a percentage of replicas rounded down); a replica that is down counts. Defaults to 1.',
+    ),
+    maxSurge: CountOrPercent.default(0).describe(
+      'How many extra replicas (at indexes from `replicas` on) may run the new spec during an update, before old ones are taken down (a count, or a percentage rounded up). Use it when replicas can run side by side (ports from ${replica+N}, or SO_REUSEPORT). Defaults to 0.',
+    ),
+    progressDeadline: DurationSchema.default('60s').describe(
+      'How long a new replica may take to become ready; past it the update stops and the replicas go back to the previous spec. Defaults to 60s.',
+    ),
+    minReady: DurationSchema.optional().describe(
+      'How long a new replica must stay ready before the next one is replaced. Defaults to 0s with a readiness probe, 1s without one.',
+    ),
+  })
+  .describe(
+    'How a spec change rolls through the replicas: one batch at a time, each waiting for readiness, rolled back when a new replica is not ready by progressDeadline.',
+  );
+
 export const ProcessSpecSchema = z
   .strictObject({
     command: z
@@ -175,13 +204,34 @@ export const ProcessSpecSchema = z
       .describe(
         'Stop the replicas when `setpoint serve` stops; otherwise they keep running and are adopted on the next start. Defaults to false.',
       ),
+    rollingUpdate: RollingUpdateSchema.default({
+      maxUnavailable: 1,
+      maxSurge: 0,
+      progressDeadline: '60s',
+    }),
+    restartOn: z
+      .array(RefSchema)
+      .optional()
+      .describe(
+        'Resource ids (e.g. its config File): when one of them changes in a run, the replicas are restarted one at a time after it, as a rolling update. Defaults to none.',
+      ),
     ensure: EnsureSchema,
+  })
+  .superRefine((s, ctx) => {
+    const { maxUnavailable, maxSurge } = s.rollingUpdate;
+    if ((maxUnavailable === 0 || maxUnavailable === '0%') && (maxSurge === 0 || maxSurge === '0%'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rollingUpdate', 'maxUnavailable'],
+        message: 'maxUnavailable and maxSurge cannot both be 0: no replica could be replaced',
+      });
   })
   .describe(
     'A supervised process: replicas, restart with backoff, readiness, graceful stop and rotating logs.',
   );
 
 export type ProcessSpec = z.infer<typeof ProcessSpecSchema>;
+export type RollingUpdateSpec = z.infer<typeof RollingUpdateSchema>;
 export type ReadinessSpec = z.infer<typeof ReadinessSchema>;
 export type RestartPolicy = ProcessSpec['restartPolicy'];
 export type StopSignal = (typeof STOP_SIGNALS)[number];

@@ -162,6 +162,7 @@ export function ensureMarker(stateDir: string, id: string): void {
 export function removeState(stateDir: string): void {
   for (const index of readReplicas(stateDir).keys()) removeReplica(stateDir, index);
   rmSync(markerPath(stateDir), { force: true });
+  rmSync(join(stateDir, 'rollout.json'), { force: true });
   try {
     if (readdirSync(stateDir).length === 0) rmSync(stateDir, { recursive: true });
   } catch {

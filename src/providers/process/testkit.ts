@@ -10,6 +10,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSandbox, Harness, type HarnessOptions, type Sandbox } from '../../provider/conformance.js';
+import { createProcessProvider, type ProcessActual, type ProcessDesired, type ProcessSpec } from './index.js';
 import { identify, isAlive, readStat, type ProcessIdentity } from './proc.js';
 import { readReplicas, type ReplicaRecord } from './state.js';
 
@@ -112,4 +114,19 @@ function stateDirs(): string[] {
   for (const ns of list(WORK_DIR))
     for (const name of list(join(WORK_DIR, ns.name))) out.push(join(WORK_DIR, ns.name, name.name));
   return out;
+}
+
+export type ProcessHarness = Harness<ProcessSpec, ProcessActual, ProcessDesired>;
+
+/** Runs `body` with a Process provider (polling every 50 ms unless told) on a fresh sandbox. */
+export async function withProcess(
+  body: (h: ProcessHarness, sb: Sandbox) => Promise<void>,
+  options: { pollMs?: number; harness?: HarnessOptions } = { pollMs: 50 },
+): Promise<void> {
+  const sb = createSandbox();
+  try {
+    await body(new Harness(createProcessProvider({ pollMs: options.pollMs }), sb, options.harness), sb);
+  } finally {
+    sb.dispose();
+  }
 }

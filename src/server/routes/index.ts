@@ -8,13 +8,16 @@ import type { ServerContext } from '../context.js';
 import type { Routes } from '../route.js';
 import * as alerts from './alerts.js';
 import * as approvals from './approvals.js';
+import * as debug from './debug.js';
 import * as facts from './facts.js';
+import * as fleet from './fleet.js';
 import * as history from './history.js';
 import * as operations from './operations.js';
 import * as probes from './probes.js';
 import * as resources from './resources.js';
 import * as retention from './retention.js';
 import * as rollouts from './rollouts.js';
+import * as slos from './slos.js';
 import * as tokens from './tokens.js';
 import * as trends from './trends.js';
 import * as watch from './watch.js';
@@ -34,6 +37,10 @@ export const ROUTE_MODULES: RouteModule[] = [
   alerts.mount,
   facts.mount,
   trends.mount,
+  debug.mount,
   retention.mount,
   rollouts.mount,
+  slos.mount,
+
+  fleet.mount,
 ];

@@ -59,6 +59,9 @@ const OneQuery = z.strictObject({
 
 const StatusAnswer = z.object({
   serve: C.ServeStatusSchema.nullable().describe('null when the server runs outside serve'),
+  store: z
+    .enum(['sqlite', 'postgres'])
+    .describe('sqlite: one serve process leads alone; postgres: replicas, one leader'),
   convergence: C.ConvergenceSchema,
   slos: z.array(C.SloStatusSchema),
 });
@@ -117,6 +120,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     handler: async (c) =>
       c.json({
         serve: ctx.serve?.status() ?? null,
+        store: /^postgres(ql)?:/.test(api.stateLocation) ? 'postgres' : 'sqlite',
         convergence: await api.convergence(),
         slos: await api.slos(),
       }),

@@ -6,18 +6,7 @@
 import type { AlertAck, AlertFilter, AlertRecord, AlertStore, SilenceRecord, SliSample } from '../alerts.js';
 import type { PgPool } from './pool.js';
 import type { PgWrites } from './writes.js';
-
-interface AlertRow {
-  data: string;
-  ack: string | null;
-}
-
-function fromRow(r: AlertRow): AlertRecord {
-  const a = JSON.parse(r.data) as AlertRecord;
-  if (r.ack) a.ack = JSON.parse(r.ack) as AlertAck;
-  else delete a.ack;
-  return a;
-}
+import { alertFromRow, type AlertRow } from '../rows.js';
 
 export class PgAlertStore implements AlertStore {
   constructor(
@@ -59,17 +48,17 @@ export class PgAlertStore implements AlertStore {
       `SELECT data, ack FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC, ord DESC LIMIT $${args.length}`,
       args,
     );
-    return rows.map(fromRow);
+    return rows.map(alertFromRow);
   }
 
   async getAlert(id: string): Promise<AlertRecord | undefined> {
     const exact = await this.db.query<AlertRow>('SELECT data, ack FROM alerts WHERE id = $1', [id]);
-    if (exact.rows[0]) return fromRow(exact.rows[0]);
+    if (exact.rows[0]) return alertFromRow(exact.rows[0]);
     const { rows } = await this.db.query<AlertRow>(
       'SELECT data, ack FROM alerts WHERE starts_with(id, $1) LIMIT 2',
       [id],
     );
-    return rows.length === 1 ? fromRow(rows[0]) : undefined;
+    return rows.length === 1 ? alertFromRow(rows[0]) : undefined;
   }
 
   async ackAlert(id: string, ack: AlertAck): Promise<void> {

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { postgresUnavailable, TestPostgres } from '../../../test/support/postgres.js';
 import { record, storeContract } from '../../../test/support/store-contract.js';
 import { storeContractMore } from '../../../test/support/store-contract-more.js';
+import { fleetContract } from '../../../test/support/store-contract-fleet.js';
 import { pruneContract } from '../../../test/support/store-prune-contract.js';
 import { MIGRATIONS } from '../migrations.js';
 import { LockLostError } from '../fence.js';
@@ -49,6 +50,7 @@ if (skip) {
   };
   storeContract('PostgresStore', () => openStore(), openPair);
   storeContractMore('PostgresStore', () => openStore(), openPair);
+  fleetContract('PostgresStore', () => openStore());
   pruneContract('PostgresStore', () => openStore());
 
   describe('PostgresStore: schema', () => {

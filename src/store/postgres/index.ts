@@ -36,33 +36,27 @@ import type {
   StoreProblem,
   TokenRecord,
 } from '../types.js';
-import type { AlertAck, AlertFilter, AlertRecord, SilenceRecord, SliSample } from '../alerts.js';
-import type { ViolationQuery, ViolationRecord, ViolationTotal } from '../violations.js';
-import { runFromRow } from '../sqlite/writes.js';
+import {
+  auditFromRow,
+  episodeFromRow,
+  eventFromRow,
+  nudgeFromRow,
+  runFromRow,
+  tokenData,
+  type AuditRow,
+} from '../rows.js';
 import { PgPool, type PgPoolOptions } from './pool.js';
 import { PgLeases } from './leases.js';
 import { PgWrites } from './writes.js';
 import { migratePostgres } from './migrate.js';
 import { PgAlertStore } from './alerts.js';
+import { PgFleetStore } from './nodes.js';
 import { PgViolationStore } from './violations.js';
 import { PgRolloutStore } from './rollouts.js';
-import type { RolloutRecord } from '../rollouts.js';
+import { DelegatingStore } from '../delegates.js';
+import { PgSpanStore } from './spans.js';
 
 export type PostgresStoreOptions = PgPoolOptions;
-
-interface AuditRow {
-  seq: number;
-  time: string;
-  actor: string;
-  action: string;
-  resource_id: string | null;
-  revision_id: string | null;
-  diff_digest: string | null;
-  result: string;
-  detail: string | null;
-  prev_hash: string;
-  hash: string;
-}
 
 /** Where clauses with numbered parameters. */
 class Where {
@@ -81,21 +75,24 @@ class Where {
   }
 }
 
-export class PostgresStore implements Store {
+export class PostgresStore extends DelegatingStore implements Store {
   readonly db: PgPool;
   private readonly leases: PgLeases;
   private readonly writes: PgWrites;
-  private readonly alerting: PgAlertStore;
-  private readonly violations: PgViolationStore;
-  private readonly rollouts: PgRolloutStore;
+  protected readonly alerting: PgAlertStore;
+  protected readonly violations: PgViolationStore;
+  protected readonly spans: PgSpanStore;
+  protected readonly rollouts: PgRolloutStore;
 
   private constructor(db: PgPool) {
+    super();
     this.db = db;
     this.leases = new PgLeases(db);
     this.writes = new PgWrites(db, this.leases);
     this.alerting = new PgAlertStore(db, this.writes);
     this.violations = new PgViolationStore(db, this.writes);
     this.rollouts = new PgRolloutStore(db, this.writes);
+    this.spans = new PgSpanStore(db, this.writes);
   }
 
   /** Connects, brings the schema up to date and returns the store. */
@@ -228,6 +225,7 @@ export class PostgresStore implements Store {
       return {
         events: await run('DELETE FROM events WHERE time < $1', c.events),
         violations: await run('DELETE FROM policy_violations WHERE time < $1', c.events),
+        spans: await run('DELETE FROM reconcile_spans WHERE started_at < $1', c.events),
         runs: await run('DELETE FROM runs WHERE finished_at IS NOT NULL AND started_at < $1', c.runs),
         driftEpisodes: await run('DELETE FROM drift_episodes WHERE recorded_at < $1', c.runs),
         alerts: await run('DELETE FROM alerts WHERE resolved_at IS NOT NULL AND resolved_at < $1', c.alerts),
@@ -260,16 +258,7 @@ export class PostgresStore implements Store {
         ? `SELECT * FROM events ${w.sql} ORDER BY seq LIMIT ${limit}`
         : `SELECT * FROM (SELECT * FROM events ${w.sql} ORDER BY seq DESC LIMIT ${limit}) e ORDER BY seq`;
     const { rows } = await this.db.query(sql, w.args);
-    return rows.map((r) => ({
-      seq: r.seq as number,
-      time: r.time as string,
-      type: r.type as EventRecord['type'],
-      reason: r.reason as string,
-      message: r.message as string,
-      resourceId: (r.resource_id as string | null) ?? undefined,
-      revisionId: (r.revision_id as string | null) ?? undefined,
-      runId: (r.run_id as string | null) ?? undefined,
-    }));
+    return rows.map(eventFromRow);
   }
 
   async appendAudit(inputs: readonly AuditInput[]): Promise<AuditEntry[]> {
@@ -353,7 +342,7 @@ export class PostgresStore implements Store {
         `INSERT INTO api_tokens (name, hash, role, revoked_at, data) VALUES ($1, $2, $3, NULL, $4)
          ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, role = excluded.role, revoked_at = NULL, data = excluded.data
          WHERE api_tokens.revoked_at IS NOT NULL`,
-        [t.name, t.hash, t.role, JSON.stringify({ ...t, revokedAt: undefined, revokedBy: undefined })],
+        [t.name, t.hash, t.role, tokenData(t)],
       ),
     );
     return r.rowCount === 1;
@@ -427,13 +416,7 @@ export class PostgresStore implements Store {
 
   async listNudges(afterSeq: number): Promise<Nudge[]> {
     const { rows } = await this.db.query('SELECT * FROM nudges WHERE seq > $1 ORDER BY seq', [afterSeq]);
-    return rows.map((r) => ({
-      seq: r.seq as number,
-      resourceId: (r.resource_id as string | null) ?? undefined,
-      reason: r.reason as string,
-      actor: r.actor as string,
-      at: r.at as string,
-    }));
+    return rows.map(nudgeFromRow);
   }
 
   async openEpisode(e: DriftEpisode): Promise<number> {
@@ -460,15 +443,7 @@ export class PostgresStore implements Store {
       'SELECT * FROM (SELECT * FROM drift_episodes WHERE recorded_at >= $1 ORDER BY id DESC LIMIT $2) d ORDER BY id',
       [options.since ?? '', options.limit ?? 10_000],
     );
-    return rows.map((r) => ({
-      id: r.id as number,
-      resourceId: r.resource_id as string,
-      kind: r.kind as string,
-      detectedAt: r.detected_at as string,
-      recordedAt: r.recorded_at as string,
-      remediatedAt: (r.remediated_at as string | null) ?? undefined,
-      resolution: (r.resolution as string | null) ?? undefined,
-    }));
+    return rows.map(episodeFromRow);
   }
 
   async changeCounter(): Promise<number> {
@@ -530,73 +505,12 @@ export class PostgresStore implements Store {
     return () => undefined;
   }
 
-  putAlerts(alerts: readonly AlertRecord[]): Promise<void> {
-    return this.alerting.putAlerts(alerts);
+  // The fleet (migration 10), in ./nodes.ts.
+  private fleetImpl: PgFleetStore | undefined;
+  protected get fleet(): PgFleetStore {
+    return (this.fleetImpl ??= new PgFleetStore(this.db, this.writes));
   }
-  listAlerts(filter?: AlertFilter): Promise<AlertRecord[]> {
-    return this.alerting.listAlerts(filter);
-  }
-  getAlert(id: string): Promise<AlertRecord | undefined> {
-    return this.alerting.getAlert(id);
-  }
-  ackAlert(id: string, ack: AlertAck): Promise<void> {
-    return this.alerting.ackAlert(id, ack);
-  }
-  putSilence(silence: SilenceRecord): Promise<void> {
-    return this.alerting.putSilence(silence);
-  }
-  getSilence(id: string): Promise<SilenceRecord | undefined> {
-    return this.alerting.getSilence(id);
-  }
-  listSilences(options?: { activeAt?: string }): Promise<SilenceRecord[]> {
-    return this.alerting.listSilences(options);
-  }
-  addSliSamples(samples: readonly SliSample[]): Promise<void> {
-    return this.alerting.addSliSamples(samples);
-  }
-  listSliSamples(sli: string, fromMinute: number): Promise<SliSample[]> {
-    return this.alerting.listSliSamples(sli, fromMinute);
-  }
-  deleteSliSamples(beforeMinute: number): Promise<void> {
-    return this.alerting.deleteSliSamples(beforeMinute);
-  }
-
-  appendViolations(violations: readonly ViolationRecord[]): Promise<void> {
-    return this.violations.appendViolations(violations);
-  }
-  listViolations(query?: ViolationQuery): Promise<ViolationRecord[]> {
-    return this.violations.listViolations(query);
-  }
-  violationTotals(options?: { since?: string }): Promise<ViolationTotal[]> {
-    return this.violations.violationTotals(options);
-  }
-  putRollout(rollout: RolloutRecord): Promise<void> {
-    return this.rollouts.putRollout(rollout);
-  }
-  getRollout(id: string): Promise<RolloutRecord | undefined> {
-    return this.rollouts.getRollout(id);
-  }
-  listRollouts(filter?: { source?: string; active?: boolean; limit?: number }): Promise<RolloutRecord[]> {
-    return this.rollouts.listRollouts(filter);
-  }
-
   async close(): Promise<void> {
     await this.db.close();
   }
-}
-
-function auditFromRow(r: AuditRow): AuditEntry {
-  return {
-    seq: r.seq,
-    time: r.time,
-    actor: r.actor,
-    action: r.action,
-    resourceId: r.resource_id ?? undefined,
-    revisionId: r.revision_id ?? undefined,
-    diffDigest: r.diff_digest ?? undefined,
-    result: r.result,
-    detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : undefined,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
 }

@@ -20,6 +20,8 @@ export interface PgPoolOptions {
   statementTimeoutMs?: number;
   /** How long to keep retrying while the server cannot be reached. Defaults to SETPOINT_STATE_RETRY_MS, else 10000. */
   unavailableAfterMs?: number;
+  /** The password, when it does not come from the URL, PGPASSWORD or ~/.pgpass (a secretRef). */
+  password?: string;
 }
 
 const INT8 = 20;
@@ -40,6 +42,35 @@ export function isConnectionError(err: unknown): boolean {
   );
 }
 
+/**
+ * The URL with the password as a parameter, for the driver only (never shown).
+ * pg lets a connection string's fields override a separate `password` option,
+ * and a URL without one still sets it to "", so the password must ride in the
+ * string; as a parameter it fits every URL form, sockets included.
+ */
+function withPassword(url: string, password: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}password=${encodeURIComponent(password)}`;
+}
+
+/**
+ * A client that closes its socket when it fails to connect. pg leaves it open
+ * when the login fails on the client side (no password to answer the server's
+ * SCRAM challenge): the server then waits for the answer up to its
+ * authentication_timeout (60 s), and the process with it.
+ */
+class ClosingClient extends pg.Client {
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (err: Error) => void): void;
+  override connect(callback?: (err: Error) => void): Promise<pg.Client> | void {
+    if (!callback) return super.connect();
+    super.connect((err: Error) => {
+      if (err)
+        (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      callback(err);
+    });
+  }
+}
+
 export class PgPool {
   readonly pool: pg.Pool;
   /** The location without its password, for messages. */
@@ -55,7 +86,8 @@ export class PgPool {
     this.unavailableAfterMs =
       options.unavailableAfterMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 10_000);
     this.pool = new pg.Pool({
-      connectionString: url,
+      Client: ClosingClient,
+      connectionString: options.password === undefined ? url : withPassword(url, options.password),
       max: options.max ?? 10,
       statement_timeout: options.statementTimeoutMs ?? 30_000,
       idle_in_transaction_session_timeout: 60_000,
@@ -171,12 +203,14 @@ export class PgPool {
   private failure(err: unknown): unknown {
     const code = (err as { code?: unknown } | undefined)?.code;
     const message = (err as Error | undefined)?.message ?? String(err);
-    if (code === '28P01' || code === '28000')
+    // pg's own words when the server asks for a password and none was given.
+    const noPassword = /client password must be a string/.test(message);
+    if (code === '28P01' || code === '28000' || noPassword)
       return new StoreError(
         this.shown,
         'SETPOINT_STATE_UNAVAILABLE',
-        `the PostgreSQL server ${serverOf(this.url)} refused the login (${message})`,
-        'give the password in PGPASSWORD or a ~/.pgpass file (PGPASSFILE), never in setpoint.yaml',
+        `the PostgreSQL server ${serverOf(this.url)} refused the login (${noPassword ? 'it asks for a password and none was given' : message})`,
+        'give the password by state.passwordRef in setpoint.yaml (env, file or command), PGPASSWORD or a ~/.pgpass file (PGPASSFILE), never in the URL',
         err,
       );
     if (code === '3D000')

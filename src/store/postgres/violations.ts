@@ -2,18 +2,7 @@
 import type { ViolationQuery, ViolationRecord, ViolationStore, ViolationTotal } from '../violations.js';
 import type { PgPool } from './pool.js';
 import type { PgWrites } from './writes.js';
-
-interface ViolationRow {
-  seq: number;
-  time: string;
-  policy: string;
-  resource_id: string;
-  revision_id: string | null;
-  action: string;
-  phase: string;
-  blocked: number;
-  message: string;
-}
+import { violationColumns, violationFromRow, type ViolationRow } from '../rows.js';
 
 export class PgViolationStore implements ViolationStore {
   constructor(
@@ -27,16 +16,7 @@ export class PgViolationStore implements ViolationStore {
       for (const v of violations)
         await c.query(
           'INSERT INTO policy_violations (time, policy, resource_id, revision_id, action, phase, blocked, message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-          [
-            v.time,
-            v.policy,
-            v.resourceId,
-            v.revisionId ?? null,
-            v.action,
-            v.phase,
-            v.blocked ? 1 : 0,
-            v.message,
-          ],
+          violationColumns(v),
         );
     });
   }
@@ -58,17 +38,7 @@ export class PgViolationStore implements ViolationStore {
       `SELECT * FROM policy_violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT $${args.length}`,
       args,
     );
-    return rows.map((r) => ({
-      seq: r.seq,
-      time: r.time,
-      policy: r.policy,
-      resourceId: r.resource_id,
-      revisionId: r.revision_id ?? undefined,
-      action: r.action,
-      phase: r.phase,
-      blocked: r.blocked === 1,
-      message: r.message,
-    }));
+    return rows.map(violationFromRow);
   }
 
   async violationTotals(options: { since?: string } = {}): Promise<ViolationTotal[]> {

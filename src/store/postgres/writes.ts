@@ -12,8 +12,8 @@
  */
 import type pg from 'pg';
 import { chainEntries, GENESIS_HASH } from '../audit-chain.js';
+import { auditColumns, byColumn, eventColumns, recordColumns, runColumns } from '../rows.js';
 import {
-  statusSignature,
   type AuditEntry,
   type AuditInput,
   type EventRecord,
@@ -109,24 +109,7 @@ export class PgWrites {
 
 /** Inserts or replaces records, in one statement. */
 export async function writeRecords(c: pg.PoolClient, records: readonly ResourceRecord[]): Promise<void> {
-  const cols: unknown[][] = Array.from({ length: 12 }, () => []);
-  for (const r of records) {
-    const row = [
-      r.id,
-      r.kind,
-      r.namespace,
-      r.name,
-      r.source,
-      r.sync,
-      r.health,
-      r.managed ? 1 : 0,
-      r.declared ? 1 : 0,
-      statusSignature(r),
-      JSON.stringify(r),
-      r.sync === 'Held' ? (r.held?.reason ?? null) : null,
-    ];
-    for (let i = 0; i < row.length; i++) cols[i].push(row[i]);
-  }
+  const cols = byColumn(records.map(recordColumns), 12);
   await c.query(
     `INSERT INTO resources (id, kind, namespace, name, source, sync, health, managed, declared, signature, data, held)
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
@@ -139,19 +122,7 @@ export async function writeRecords(c: pg.PoolClient, records: readonly ResourceR
 }
 
 async function writeEvents(c: pg.PoolClient, events: readonly EventRecord[]): Promise<void> {
-  const cols: unknown[][] = Array.from({ length: 7 }, () => []);
-  for (const e of events) {
-    const row = [
-      e.time,
-      e.type,
-      e.reason,
-      e.message,
-      e.resourceId ?? null,
-      e.revisionId ?? null,
-      e.runId ?? null,
-    ];
-    for (let i = 0; i < row.length; i++) cols[i].push(row[i]);
-  }
+  const cols = byColumn(events.map(eventColumns), 7);
   // WITH ORDINALITY keeps the batch's order in the sequence numbers.
   await c.query(
     `INSERT INTO events (time, type, reason, message, resource_id, revision_id, run_id)
@@ -163,23 +134,7 @@ async function writeEvents(c: pg.PoolClient, events: readonly EventRecord[]): Pr
 
 /** Inserts chained audit entries, in one statement. */
 export async function insertAudit(c: pg.PoolClient, entries: readonly AuditEntry[]): Promise<void> {
-  const cols: unknown[][] = Array.from({ length: 11 }, () => []);
-  for (const e of entries) {
-    const row = [
-      e.seq,
-      e.time,
-      e.actor,
-      e.action,
-      e.resourceId ?? null,
-      e.revisionId ?? null,
-      e.diffDigest ?? null,
-      e.result,
-      e.detail ? JSON.stringify(e.detail) : null,
-      e.prevHash,
-      e.hash,
-    ];
-    for (let i = 0; i < row.length; i++) cols[i].push(row[i]);
-  }
+  const cols = byColumn(entries.map(auditColumns), 11);
   await c.query(
     `INSERT INTO audit (seq, time, actor, action, resource_id, revision_id, diff_digest, result, detail, prev_hash, hash)
      SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
@@ -195,16 +150,6 @@ export async function writeRun(c: pg.PoolClient, run: RunRecord): Promise<void> 
      ON CONFLICT (id) DO UPDATE SET command = excluded.command, revision_id = excluded.revision_id,
        actor = excluded.actor, started_at = excluded.started_at, finished_at = excluded.finished_at,
        result = excluded.result, summary = excluded.summary, holder = excluded.holder`,
-    [
-      run.id,
-      run.command,
-      run.revisionId ?? null,
-      run.actor,
-      run.startedAt,
-      run.finishedAt ?? null,
-      run.result,
-      JSON.stringify(run.summary),
-      run.holder ?? null,
-    ],
+    runColumns(run),
   );
 }

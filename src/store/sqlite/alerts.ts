@@ -5,18 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { AlertAck, AlertFilter, AlertRecord, AlertStore, SilenceRecord, SliSample } from '../alerts.js';
-
-interface AlertRow {
-  data: string;
-  ack: string | null;
-}
-
-function fromRow(r: AlertRow): AlertRecord {
-  const a = JSON.parse(r.data) as AlertRecord;
-  if (r.ack) a.ack = JSON.parse(r.ack) as AlertAck;
-  else delete a.ack;
-  return a;
-}
+import { alertFromRow, type AlertRow } from '../rows.js';
 
 export class SqliteAlertStore implements AlertStore {
   constructor(private readonly db: Database.Database) {}
@@ -63,17 +52,17 @@ export class SqliteAlertStore implements AlertStore {
         `SELECT data, ack FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
       )
       .all(...args, filter.limit ?? 1000) as AlertRow[];
-    return rows.map(fromRow);
+    return rows.map(alertFromRow);
   }
 
   async getAlert(id: string): Promise<AlertRecord | undefined> {
     const exact = this.db.prepare('SELECT data, ack FROM alerts WHERE id = ?').get(id) as
       AlertRow | undefined;
-    if (exact) return fromRow(exact);
+    if (exact) return alertFromRow(exact);
     const rows = this.db
       .prepare('SELECT data, ack FROM alerts WHERE id LIKE ? LIMIT 2')
       .all(`${id}%`) as AlertRow[];
-    return rows.length === 1 ? fromRow(rows[0]) : undefined;
+    return rows.length === 1 ? alertFromRow(rows[0]) : undefined;
   }
 
   async ackAlert(id: string, ack: AlertAck): Promise<void> {

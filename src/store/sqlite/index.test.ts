@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import { tempDir } from '../../../test/helpers.js';
 import { storeContract } from '../../../test/support/store-contract.js';
 import { storeContractMore } from '../../../test/support/store-contract-more.js';
+import { fleetContract } from '../../../test/support/store-contract-fleet.js';
 import { SqliteStore } from './index.js';
 
 const opened: SqliteStore[] = [];
@@ -29,6 +30,7 @@ const openPair = async (): Promise<[SqliteStore, SqliteStore]> => {
 };
 storeContract('SqliteStore', async () => openStore(), openPair);
 storeContractMore('SqliteStore', async () => openStore(), openPair);
+fleetContract('SqliteStore', async () => openStore());
 
 describe('SqliteStore: opening', () => {
   it('creates the folder and the database in WAL mode', () => {

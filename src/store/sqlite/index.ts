@@ -38,18 +38,27 @@ import type {
   Store,
   StoreProblem,
 } from '../types.js';
+import {
+  auditFromRow,
+  episodeFromRow,
+  eventFromRow,
+  nudgeFromRow,
+  runFromRow,
+  tokenData,
+  type AuditRow,
+} from '../rows.js';
 import { MIGRATIONS } from '../migrations.js';
 import { SqliteLeases } from './leases.js';
 import { SqliteAnchorKeeper } from './anchor.js';
 import { anchorPathFor } from '../audit-anchor.js';
 import { StateGuard } from '../guard.js';
-import { runFromRow, SqliteWrites } from './writes.js';
+import { SqliteWrites } from './writes.js';
+import { DelegatingStore } from '../delegates.js';
 import { SqliteAlertStore } from './alerts.js';
+import { SqliteFleetStore } from './nodes.js';
 import { SqliteViolationStore } from './violations.js';
 import { SqliteRolloutStore } from './rollouts.js';
-import type { RolloutRecord } from '../rollouts.js';
-import type { ViolationQuery, ViolationRecord, ViolationTotal } from '../violations.js';
-import type { AlertAck, AlertFilter, AlertRecord, SilenceRecord, SliSample } from '../alerts.js';
+import { SqliteSpanStore } from './spans.js';
 
 export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process. Defaults to 10000. */
@@ -57,21 +66,7 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
 }
 
-interface AuditRow {
-  seq: number;
-  time: string;
-  actor: string;
-  action: string;
-  resource_id: string | null;
-  revision_id: string | null;
-  diff_digest: string | null;
-  result: string;
-  detail: string | null;
-  prev_hash: string;
-  hash: string;
-}
-
-export class SqliteStore implements Store {
+export class SqliteStore extends DelegatingStore implements Store {
   readonly db: Database.Database;
   private readonly guard: StateGuard | undefined;
   private readonly leases: SqliteLeases;
@@ -83,6 +78,7 @@ export class SqliteStore implements Store {
     readonly path: string,
     options: SqliteStoreOptions = {},
   ) {
+    super();
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path, { readonly: options.readonly ?? false });
@@ -279,6 +275,7 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => ({
       events: run('DELETE FROM events WHERE time < ?', c.events),
       violations: run('DELETE FROM policy_violations WHERE time < ?', c.events),
+      spans: run('DELETE FROM reconcile_spans WHERE started_at < ?', c.events),
       runs: run('DELETE FROM runs WHERE finished_at IS NOT NULL AND started_at < ?', c.runs),
       driftEpisodes: run('DELETE FROM drift_episodes WHERE recorded_at < ?', c.runs),
       alerts: run('DELETE FROM alerts WHERE resolved_at IS NOT NULL AND resolved_at < ?', c.alerts),
@@ -315,16 +312,7 @@ export class SqliteStore implements Store {
         ? `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`
         : `SELECT * FROM (SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?) ORDER BY seq`;
     const rows = this.db.prepare(sql).all(...args, query.limit ?? 100) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      seq: r.seq as number,
-      time: r.time as string,
-      type: r.type as EventRecord['type'],
-      reason: r.reason as string,
-      message: r.message as string,
-      resourceId: (r.resource_id as string | null) ?? undefined,
-      revisionId: (r.revision_id as string | null) ?? undefined,
-      runId: (r.run_id as string | null) ?? undefined,
-    }));
+    return rows.map(eventFromRow);
   }
 
   async appendAudit(inputs: readonly AuditInput[]): Promise<AuditEntry[]> {
@@ -407,7 +395,7 @@ export class SqliteStore implements Store {
          ON CONFLICT(name) DO UPDATE SET hash = excluded.hash, role = excluded.role, revoked_at = NULL, data = excluded.data
          WHERE api_tokens.revoked_at IS NOT NULL`,
       )
-      .run(t.name, t.hash, t.role, JSON.stringify({ ...t, revokedAt: undefined, revokedBy: undefined }));
+      .run(t.name, t.hash, t.role, tokenData(t));
     return r.changes === 1;
   }
 
@@ -484,13 +472,7 @@ export class SqliteStore implements Store {
     const rows = this.db.prepare('SELECT * FROM nudges WHERE seq > ? ORDER BY seq').all(afterSeq) as Array<
       Record<string, unknown>
     >;
-    return rows.map((r) => ({
-      seq: r.seq as number,
-      resourceId: (r.resource_id as string | null) ?? undefined,
-      reason: r.reason as string,
-      actor: r.actor as string,
-      at: r.at as string,
-    }));
+    return rows.map(nudgeFromRow);
   }
 
   async openEpisode(e: DriftEpisode): Promise<number> {
@@ -514,15 +496,7 @@ export class SqliteStore implements Store {
         'SELECT * FROM (SELECT * FROM drift_episodes WHERE recorded_at >= ? ORDER BY id DESC LIMIT ?) ORDER BY id',
       )
       .all(options.since ?? '', options.limit ?? 10_000) as Array<Record<string, unknown>>;
-    return rows.map((r) => ({
-      id: r.id as number,
-      resourceId: r.resource_id as string,
-      kind: r.kind as string,
-      detectedAt: r.detected_at as string,
-      recordedAt: r.recorded_at as string,
-      remediatedAt: (r.remediated_at as string | null) ?? undefined,
-      resolution: (r.resolution as string | null) ?? undefined,
-    }));
+    return rows.map(episodeFromRow);
   }
 
   async changeCounter(): Promise<number> {
@@ -583,91 +557,37 @@ export class SqliteStore implements Store {
     return this.guard?.onProblem(listener) ?? (() => undefined);
   }
 
-  // Alerting state (migration 5), in ./alerts.ts.
+  // Alerting state (migration 5), in ./alerts.ts; the Store methods are DelegatingStore's.
   private alertsImpl: SqliteAlertStore | undefined;
-  private get alerting(): SqliteAlertStore {
+  protected get alerting(): SqliteAlertStore {
     return (this.alertsImpl ??= new SqliteAlertStore(this.db));
-  }
-  putAlerts(alerts: readonly AlertRecord[]): Promise<void> {
-    return this.alerting.putAlerts(alerts);
-  }
-  listAlerts(filter?: AlertFilter): Promise<AlertRecord[]> {
-    return this.alerting.listAlerts(filter);
-  }
-  getAlert(id: string): Promise<AlertRecord | undefined> {
-    return this.alerting.getAlert(id);
-  }
-  ackAlert(id: string, ack: AlertAck): Promise<void> {
-    return this.alerting.ackAlert(id, ack);
-  }
-  putSilence(silence: SilenceRecord): Promise<void> {
-    return this.alerting.putSilence(silence);
-  }
-  getSilence(id: string): Promise<SilenceRecord | undefined> {
-    return this.alerting.getSilence(id);
-  }
-  listSilences(options?: { activeAt?: string }): Promise<SilenceRecord[]> {
-    return this.alerting.listSilences(options);
-  }
-  addSliSamples(samples: readonly SliSample[]): Promise<void> {
-    return this.alerting.addSliSamples(samples);
-  }
-  listSliSamples(sli: string, fromMinute: number): Promise<SliSample[]> {
-    return this.alerting.listSliSamples(sli, fromMinute);
-  }
-  deleteSliSamples(beforeMinute: number): Promise<void> {
-    return this.alerting.deleteSliSamples(beforeMinute);
   }
 
   // Policy violations (migration 3), in ./violations.ts.
   private violationsImpl: SqliteViolationStore | undefined;
-  private get violations(): SqliteViolationStore {
+  protected get violations(): SqliteViolationStore {
     return (this.violationsImpl ??= new SqliteViolationStore(this.db));
-  }
-  appendViolations(violations: readonly ViolationRecord[]): Promise<void> {
-    return this.violations.appendViolations(violations);
-  }
-  listViolations(query?: ViolationQuery): Promise<ViolationRecord[]> {
-    return this.violations.listViolations(query);
-  }
-  violationTotals(options?: { since?: string }): Promise<ViolationTotal[]> {
-    return this.violations.violationTotals(options);
   }
 
   // Rollouts (migration 12), in ./rollouts.ts.
   private rolloutsImpl: SqliteRolloutStore | undefined;
-  private get rollouts(): SqliteRolloutStore {
+  protected get rollouts(): SqliteRolloutStore {
     return (this.rolloutsImpl ??= new SqliteRolloutStore(this.db, (fn) => this.writes.guard(fn)));
   }
-  putRollout(rollout: RolloutRecord): Promise<void> {
-    return this.rollouts.putRollout(rollout);
-  }
-  getRollout(id: string): Promise<RolloutRecord | undefined> {
-    return this.rollouts.getRollout(id);
-  }
-  listRollouts(filter?: { source?: string; active?: boolean; limit?: number }): Promise<RolloutRecord[]> {
-    return this.rollouts.listRollouts(filter);
-  }
 
+  // Reconcile spans (migration 11), in ./spans.ts.
+  private spansImpl: SqliteSpanStore | undefined;
+  protected get spans(): SqliteSpanStore {
+    return (this.spansImpl ??= new SqliteSpanStore(this.db));
+  }
+  // The fleet (migration 10), in ./nodes.ts.
+  private fleetImpl: SqliteFleetStore | undefined;
+  protected get fleet(): SqliteFleetStore {
+    return (this.fleetImpl ??= new SqliteFleetStore(this.db));
+  }
   async close(): Promise<void> {
     this.anchorKeeper?.flush();
     this.guard?.close();
     this.db.close();
   }
-}
-
-function auditFromRow(r: AuditRow): AuditEntry {
-  return {
-    seq: r.seq,
-    time: r.time,
-    actor: r.actor,
-    action: r.action,
-    resourceId: r.resource_id ?? undefined,
-    revisionId: r.revision_id ?? undefined,
-    diffDigest: r.diff_digest ?? undefined,
-    result: r.result,
-    detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : undefined,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  };
 }

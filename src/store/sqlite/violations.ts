@@ -1,18 +1,7 @@
 /** SQLite side of policy violations (the table of migration 3). */
 import type Database from 'better-sqlite3';
 import type { ViolationQuery, ViolationRecord, ViolationStore, ViolationTotal } from '../violations.js';
-
-interface ViolationRow {
-  seq: number;
-  time: string;
-  policy: string;
-  resource_id: string;
-  revision_id: string | null;
-  action: string;
-  phase: string;
-  blocked: number;
-  message: string;
-}
+import { violationColumns, violationFromRow, type ViolationRow } from '../rows.js';
 
 export class SqliteViolationStore implements ViolationStore {
   constructor(private readonly db: Database.Database) {}
@@ -23,17 +12,7 @@ export class SqliteViolationStore implements ViolationStore {
       'INSERT INTO policy_violations (time, policy, resource_id, revision_id, action, phase, blocked, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
-      for (const v of violations)
-        stmt.run(
-          v.time,
-          v.policy,
-          v.resourceId,
-          v.revisionId ?? null,
-          v.action,
-          v.phase,
-          v.blocked ? 1 : 0,
-          v.message,
-        );
+      for (const v of violations) stmt.run(...violationColumns(v));
     })();
   }
 
@@ -57,17 +36,7 @@ export class SqliteViolationStore implements ViolationStore {
         `SELECT * FROM policy_violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`,
       )
       .all(...args, query.limit ?? 100) as ViolationRow[];
-    return rows.map((r) => ({
-      seq: r.seq,
-      time: r.time,
-      policy: r.policy,
-      resourceId: r.resource_id,
-      revisionId: r.revision_id ?? undefined,
-      action: r.action,
-      phase: r.phase,
-      blocked: r.blocked === 1,
-      message: r.message,
-    }));
+    return rows.map(violationFromRow);
   }
 
   async violationTotals(options: { since?: string } = {}): Promise<ViolationTotal[]> {

@@ -7,8 +7,8 @@
 import type Database from 'better-sqlite3';
 import { chainEntries, GENESIS_HASH } from '../audit-chain.js';
 import { storeError } from '../errors.js';
+import { auditColumns, eventColumns, recordColumns, runColumns } from '../rows.js';
 import {
-  statusSignature,
   type ActionIntent,
   type AuditEntry,
   type AuditInput,
@@ -99,32 +99,11 @@ export class SqliteWrites {
   }
 
   private writeRecord(r: ResourceRecord): void {
-    this.putResource.run(
-      r.id,
-      r.kind,
-      r.namespace,
-      r.name,
-      r.source,
-      r.sync,
-      r.health,
-      r.managed ? 1 : 0,
-      r.declared ? 1 : 0,
-      statusSignature(r),
-      JSON.stringify(r),
-      r.sync === 'Held' ? (r.held?.reason ?? null) : null,
-    );
+    this.putResource.run(...recordColumns(r));
   }
 
   private writeEvent(e: EventRecord): void {
-    this.insertEvent.run(
-      e.time,
-      e.type,
-      e.reason,
-      e.message,
-      e.resourceId ?? null,
-      e.revisionId ?? null,
-      e.runId ?? null,
-    );
+    this.insertEvent.run(...eventColumns(e));
   }
 
   /** Chains and inserts entries; call inside a transaction. */
@@ -133,52 +112,13 @@ export class SqliteWrites {
     const head = this.auditHead();
     const lastSeq = Math.max(last?.seq ?? 0, head?.seq ?? 0);
     const entries = chainEntries(lastSeq, last?.hash ?? GENESIS_HASH, inputs);
-    for (const e of entries)
-      this.insertAudit.run(
-        e.seq,
-        e.time,
-        e.actor,
-        e.action,
-        e.resourceId ?? null,
-        e.revisionId ?? null,
-        e.diffDigest ?? null,
-        e.result,
-        e.detail ? JSON.stringify(e.detail) : null,
-        e.prevHash,
-        e.hash,
-      );
+    for (const e of entries) this.insertAudit.run(...auditColumns(e));
     const tail = entries[entries.length - 1];
     this.writeHead.run(JSON.stringify({ seq: tail.seq, hash: tail.hash }));
     return entries;
   }
 
   private writeRun(run: RunRecord): void {
-    this.upsertRun.run(
-      run.id,
-      run.command,
-      run.revisionId ?? null,
-      run.actor,
-      run.startedAt,
-      run.finishedAt ?? null,
-      run.result,
-      JSON.stringify(run.summary),
-      run.holder ?? null,
-    );
+    this.upsertRun.run(...runColumns(run));
   }
-}
-
-/** A run as stored. */
-export function runFromRow(r: Record<string, unknown>): RunRecord {
-  const run: RunRecord = {
-    id: r.id as string,
-    command: r.command as string,
-    revisionId: (r.revision_id as string | null) ?? undefined,
-    actor: r.actor as string,
-    startedAt: r.started_at as string,
-    finishedAt: (r.finished_at as string | null) ?? undefined,
-    result: r.result as RunRecord['result'],
-    summary: JSON.parse(r.summary as string) as Record<string, number>,
-  };
-  if (typeof r.holder === 'string') run.holder = r.holder;
-  return run;
 }

@@ -25,6 +25,7 @@ import { FAILED_OUTCOMES, RECONCILE_SLI, UNCOUNTED_OUTCOMES } from '../slo/sli.j
 import { dueNotifications, route } from './dispatch.js';
 import { fingerprint, matchesAll, type Labels } from './labels.js';
 import { deliver, type Notification } from './receivers.js';
+import { GOAL_KINDS } from './rules/target-behind.js';
 import { BUILTIN_RULES } from './rules/index.js';
 import { RULE_NAMES, type AlertSettings, type ReceiverConfig } from './schema.js';
 import type { AlertSubject, Candidate, RuleInput, ViolationSeen } from './types.js';
@@ -155,7 +156,9 @@ export class AlertEvaluator {
     const wanted = new Set<string>([...this.violations.keys(), ...pendingApprovals.map((a) => a.resourceId)]);
     for (const source of new Set(['local', ...revisions.keys()]))
       for (const s of await store.listResourceSummaries(source))
-        if (s.declared && s.sync !== 'InSync') wanted.add(s.id);
+        // Goals are read whatever their sync: one remediated but still behind is in sync and Degraded.
+        if (s.declared && (s.sync !== 'InSync' || GOAL_KINDS.has(s.id.slice(0, s.id.indexOf('/')))))
+          wanted.add(s.id);
     const resources = wanted.size
       ? (await store.listResources({ ids: [...wanted] })).filter((r) => r.declared)
       : [];

@@ -16,6 +16,7 @@ export const RULE_NAMES = [
   'ApprovalPending',
   'SLOBurnRate',
   'SourceStale',
+  'TargetBehind',
 ] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
 

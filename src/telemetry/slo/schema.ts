@@ -10,8 +10,30 @@ import * as z from 'zod';
 import { NAME_PATTERN } from '../../manifest/index.js';
 import { DurationSchema, parseDuration } from '../../util/duration.js';
 import type { AlertSeverity } from '../../store/alerts.js';
+import { BudgetGateSchema, type BudgetGateSpec } from '../../windows/budget.js';
 
-export const SLI_KINDS = ['convergence', 'remediation', 'reconcile-success'] as const;
+/** `$window` in a query is replaced by the window being measured ("30d", "1h", "5m"). */
+export const WINDOW_PLACEHOLDER = '$window';
+
+const PrometheusSliSchema = z
+  .strictObject({
+    url: z.url().describe('Base URL of Prometheus, e.g. http://prometheus:9090.'),
+    good: z
+      .string()
+      .min(1)
+      .describe(
+        'PromQL counting good events over `$window`, e.g. sum(increase(http_requests_total{code!~"5.."}[$window])).',
+      ),
+    total: z
+      .string()
+      .min(1)
+      .describe(
+        'PromQL counting all events over `$window`, e.g. sum(increase(http_requests_total[$window])).',
+      ),
+  })
+  .describe("Events counted by Prometheus: your service's own SLI.");
+
+export const SLI_KINDS = ['convergence', 'remediation', 'reconcile-success', 'prometheus'] as const;
 export type SliKind = (typeof SLI_KINDS)[number];
 /** SLIs whose events are good when faster than a threshold. */
 export const LATENCY_SLIS: readonly SliKind[] = ['convergence', 'remediation'];
@@ -35,7 +57,7 @@ export const SloSchema = z
     sli: z
       .enum(SLI_KINDS)
       .describe(
-        'convergence: revisions in sync within `threshold` of admission; remediation: drift fixed within `threshold`; reconcile-success: reconciles that did not fail.',
+        'convergence: revisions in sync within `threshold` of admission; remediation: drift fixed within `threshold`; reconcile-success: reconciles that did not fail; prometheus: good and total events from two PromQL queries.',
       ),
     objective: z.number().gt(0).lt(100).describe('Percent of events that must be good, e.g. 99.'),
     threshold: DurationSchema.optional().describe(
@@ -43,6 +65,8 @@ export const SloSchema = z
     ),
     window: DurationSchema.optional().describe('The compliance window of the error budget. Defaults to 30d.'),
     owner: z.string().optional().describe('The owner label of its alerts. Defaults to alerts.defaultOwner.'),
+    prometheus: PrometheusSliSchema.optional().describe('For sli: prometheus: where the events are counted.'),
+    gate: BudgetGateSchema.optional(),
     burnRates: z
       .array(BurnRateSchema)
       .optional()
@@ -51,6 +75,22 @@ export const SloSchema = z
       ),
   })
   .superRefine((s, ctx) => {
+    if ((s.sli === 'prometheus') !== (s.prometheus !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prometheus'],
+        message:
+          s.sli === 'prometheus'
+            ? 'an SLO on prometheus needs prometheus: {url, good, total}'
+            : `prometheus is only for sli: prometheus (this SLO is on ${s.sli})`,
+      });
+    for (const q of ['good', 'total'] as const)
+      if (s.prometheus && !s.prometheus[q].includes(WINDOW_PLACEHOLDER))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['prometheus', q],
+          message: `the query must use ${WINDOW_PLACEHOLDER} as its range, e.g. [${WINDOW_PLACEHOLDER}]`,
+        });
     if (LATENCY_SLIS.includes(s.sli) && s.threshold === undefined)
       ctx.addIssue({
         code: 'custom',
@@ -91,6 +131,8 @@ export interface SloSpec {
   windowMs: number;
   owner?: string;
   burnRates: BurnWindow[];
+  prometheus?: { url: string; good: string; total: string };
+  gate?: BudgetGateSpec;
 }
 
 const HOUR = 3_600_000;
@@ -112,6 +154,8 @@ export function sloSpecs(raw: z.infer<typeof SlosSchema> = []): SloSpec[] {
     thresholdMs: s.threshold === undefined ? undefined : parseDuration(s.threshold),
     windowMs: s.window === undefined ? 30 * 24 * HOUR : parseDuration(s.window)!,
     owner: s.owner,
+    prometheus: s.prometheus,
+    gate: s.gate,
     burnRates: s.burnRates
       ? s.burnRates.map((b) => ({
           longMs: parseDuration(b.long)!,

@@ -18,7 +18,10 @@
  * latency is the freeze's, not setpoint's); a held reconcile is no event.
  */
 import type { Store } from '../../store/index.js';
-import type { SloSpec } from './schema.js';
+import { queryNumber } from '../../util/prometheus.js';
+import type { Counts } from './burn.js';
+import { WINDOW_PLACEHOLDER, type SloSpec } from './schema.js';
+import { windowName } from './window-name.js';
 
 export interface Bucket {
   at: number;
@@ -45,6 +48,9 @@ export async function sliBuckets(store: Store, slo: SloSpec, from: number, now: 
       return convergence(store, slo.thresholdMs ?? 0, from, now);
     case 'remediation':
       return remediation(store, slo.thresholdMs ?? 0, from);
+    case 'prometheus':
+      // Prometheus counts over whole windows (prometheusCounts), not in buckets.
+      return [];
     case 'reconcile-success':
       return (await store.listSliSamples(RECONCILE_SLI, Math.floor(from / 60_000))).map((s) => ({
         at: s.minute * 60_000,
@@ -111,4 +117,26 @@ async function heldDuring(store: Store, resourceId: string, from: number, to: nu
     .sort((a, b) => a.at - b.at || a.seq - b.seq);
   if (events.some((ev) => ev.held && ev.at >= from && ev.at <= to)) return true;
   return events.filter((ev) => ev.at < from).pop()?.held ?? false;
+}
+
+/**
+ * Good and total events over each window from Prometheus (sli: prometheus):
+ * the `good` and `total` queries with `$window` replaced by the window
+ * ("1h", "30d"). A query that matches no series counts 0 events. Throws a
+ * SetpointError when Prometheus cannot answer.
+ */
+export async function prometheusCounts(
+  p: NonNullable<SloSpec['prometheus']>,
+  windows: readonly number[],
+): Promise<Map<number, Counts>> {
+  const out = new Map<number, Counts>();
+  await Promise.all(
+    windows.map(async (ms) => {
+      const q = (query: string) =>
+        queryNumber(p.url, query.split(WINDOW_PLACEHOLDER).join(windowName(ms)), { empty: 0 });
+      const [good, total] = await Promise.all([q(p.good), q(p.total)]);
+      out.set(ms, { good: Math.min(good, total), total });
+    }),
+  );
+  return out;
 }

@@ -4,7 +4,6 @@
  * `setpoint status` (and the API) and evaluated by serve's alert rules.
  */
 import type { Store } from '../../store/index.js';
-import { formatDuration } from '../../util/duration.js';
 import {
   burnRate,
   countsWithin,
@@ -12,9 +11,12 @@ import {
   firingBurnWindows,
   type Budget,
   type BurnFiring,
+  type Counts,
 } from './burn.js';
 import type { SloSpec } from './schema.js';
-import { sliBuckets } from './sli.js';
+import { prometheusCounts, sliBuckets } from './sli.js';
+import { windowName } from './window-name.js';
+import { exhausted } from '../../windows/budget.js';
 
 export interface SloStatus {
   spec: SloSpec;
@@ -24,33 +26,59 @@ export interface SloStatus {
   burnRates: Record<string, number>;
   /** Burn-rate alerts whose both windows exceed their factor. */
   firing: BurnFiring[];
+  /** For an SLO with a gate: whether it holds changes now (budget at or below `gate.below`). */
+  gate?: { closed: boolean };
+  /** Why the SLI could not be read now (e.g. Prometheus unreachable); the budget then shows no events. */
+  error?: string;
 }
 
-/** "1h", "30m", "3d": the short names used as the `window` label. */
-export function windowName(ms: number): string {
-  const units: Array<[number, string]> = [
-    [86_400_000, 'd'],
-    [3_600_000, 'h'],
-    [60_000, 'm'],
-    [1000, 's'],
-  ];
-  for (const [size, unit] of units) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  return formatDuration(ms);
-}
+export { windowName } from './window-name.js';
 
 export async function sloStatus(store: Store, spec: SloSpec, now: number): Promise<SloStatus> {
-  const longest = Math.max(spec.windowMs, ...spec.burnRates.map((b) => b.longMs));
-  const buckets = await sliBuckets(store, spec, now - longest, now);
-  const countsOver = (ms: number) => countsWithin(buckets, now, ms);
+  const windows = [...new Set([spec.windowMs, ...spec.burnRates.flatMap((b) => [b.shortMs, b.longMs])])];
+  let countsOver: (ms: number) => Counts;
+  try {
+    countsOver = await countsFor(store, spec, windows, now);
+  } catch (err) {
+    // An SLI that cannot be read is unknown, not good or bad: no budget change, no alert, the error shown.
+    return {
+      spec,
+      budget: errorBudget({ good: 0, total: 0 }, spec.objective),
+      burnRates: {},
+      firing: [],
+      error: (err as Error).message,
+    };
+  }
   const burnRates: Record<string, number> = {};
-  const windows = [...new Set(spec.burnRates.flatMap((b) => [b.shortMs, b.longMs]))].sort((a, b) => a - b);
-  for (const ms of windows) burnRates[windowName(ms)] = burnRate(countsOver(ms), spec.objective);
+  const alertWindows = [...new Set(spec.burnRates.flatMap((b) => [b.shortMs, b.longMs]))].sort(
+    (a, b) => a - b,
+  );
+  for (const ms of alertWindows) burnRates[windowName(ms)] = burnRate(countsOver(ms), spec.objective);
+  const budget = errorBudget(countsOver(spec.windowMs), spec.objective);
   return {
     spec,
-    budget: errorBudget(countsOver(spec.windowMs), spec.objective),
+    budget,
     burnRates,
     firing: firingBurnWindows(spec.burnRates, spec.objective, countsOver),
+    ...(spec.gate
+      ? { gate: { closed: exhausted(spec.gate, { remaining: budget.remaining, at: now }) } }
+      : {}),
   };
+}
+
+/** Events over any of `windows` before `now`: from the store's buckets, or from Prometheus. */
+async function countsFor(
+  store: Store,
+  spec: SloSpec,
+  windows: readonly number[],
+  now: number,
+): Promise<(ms: number) => Counts> {
+  if (spec.sli === 'prometheus') {
+    const counts = await prometheusCounts(spec.prometheus!, windows);
+    return (ms) => counts.get(ms) ?? { good: 0, total: 0 };
+  }
+  const buckets = await sliBuckets(store, spec, now - Math.max(...windows), now);
+  return (ms) => countsWithin(buckets, now, ms);
 }
 
 export async function sloStatuses(
@@ -68,9 +96,13 @@ export function describeSlo(s: SloStatus): string {
   const { spec, budget } = s;
   const goal = `${+(spec.objective * 100).toFixed(3)}%`;
   const what =
-    spec.sli === 'reconcile-success'
-      ? `${goal} of reconciles succeed`
-      : `${goal} of ${spec.sli === 'convergence' ? 'revisions converge' : 'drift is fixed'} within ${windowName(spec.thresholdMs ?? 0)}`;
+    spec.sli === 'prometheus'
+      ? `${goal} of events good (Prometheus)`
+      : spec.sli === 'reconcile-success'
+        ? `${goal} of reconciles succeed`
+        : `${goal} of ${spec.sli === 'convergence' ? 'revisions converge' : 'drift is fixed'} within ${windowName(spec.thresholdMs ?? 0)}`;
+  if (s.error)
+    return `SLO ${spec.name}: ${what} over ${windowName(spec.windowMs)}: cannot be read: ${s.error}`;
   const now =
     budget.sli === undefined
       ? 'no events yet'
@@ -78,5 +110,6 @@ export function describeSlo(s: SloStatus): string {
   const rates = Object.entries(s.burnRates)
     .map(([w, r]) => `${w} ${r.toFixed(1)}x`)
     .join(', ');
-  return `SLO ${spec.name}: ${what} over ${windowName(spec.windowMs)}: ${now}; error budget ${Math.round(budget.remaining * 100)}% left; burn ${rates}${s.firing.length ? ` — BURNING (${s.firing.map((f) => `${windowName(f.window.longMs)}/${windowName(f.window.shortMs)} > ${f.window.factor}x`).join(', ')})` : ''}`;
+  const gate = s.gate ? `; gate ${s.gate.closed ? 'CLOSED (changes wait)' : 'open'}` : '';
+  return `SLO ${spec.name}: ${what} over ${windowName(spec.windowMs)}: ${now}; error budget ${Math.round(budget.remaining * 100)}% left${gate}; burn ${rates}${s.firing.length ? ` — BURNING (${s.firing.map((f) => `${windowName(f.window.longMs)}/${windowName(f.window.shortMs)} > ${f.window.factor}x`).join(', ')})` : ''}`;
 }

@@ -1,8 +1,9 @@
 /**
  * On-call: what needs a person now. Failing and conflicting resources by
- * severity with their reason and since when, convergence p95/p99, recent
- * automatic remediations, queue depth, active alerts (ack, silence),
- * pending approvals, and every resource (virtualised, filterable).
+ * severity with their reason and since when, convergence p95/p99 (overall
+ * and per critical resource), recent automatic remediations, queue depth,
+ * leader and replicas, active alerts (ack, silence), pending approvals, and
+ * every resource (virtualised, filterable).
  */
 import { useMemo, useState } from 'preact/hooks';
 import { resourcePath } from '../api';
@@ -10,9 +11,10 @@ import { AlertList } from '../components/alerts';
 import { ApprovalList } from '../components/approvals';
 import { Badge } from '../components/badge';
 import { ago, ms, pct, quantile, SEVERITY } from '../components/format';
+import { CriticalPanel, LeaderPanel } from '../components/oncall-panels';
 import { VirtualList } from '../components/virtual-list';
 import { useApi, useLive, useSession } from '../hooks';
-import type { Alert, Approval, Row, StatusAnswer } from '../types';
+import type { Alert, Approval, CriticalConvergence, Row, StatusAnswer } from '../types';
 
 const REMEDIATION_REASONS = new Set(['Remediated', 'DriftResolved', 'Conflict', 'ApplyFailed', 'Failed']);
 
@@ -22,6 +24,7 @@ export function OnCall() {
   const status = useApi<StatusAnswer>('/api/v1/status');
   const alerts = useApi<{ items: Alert[] }>('/api/v1/alerts');
   const approvals = useApi<{ items: Approval[] }>('/api/v1/approvals');
+  const critical = useApi<CriticalConvergence>('/api/v1/convergence/critical');
   const [filter, setFilter] = useState('');
   const rows = [...live.rows.values()];
   const problems = rows
@@ -103,6 +106,8 @@ export function OnCall() {
           <h2 id="approvals-h">Pending approvals ({approvals.data?.items.length ?? 0})</h2>
           <ApprovalList items={approvals.data?.items ?? []} onDone={approvals.reload} />
         </section>
+        <CriticalPanel data={critical.data} error={critical.error} />
+        <LeaderPanel status={status.data} />
         <section aria-labelledby="rem-h">
           <h2 id="rem-h">Recent remediations</h2>
           {remediations.length === 0 ? (

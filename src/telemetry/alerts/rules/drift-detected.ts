@@ -1,6 +1,7 @@
 /** DriftDetected: a resource under `remediation: alert` changed outside setpoint and is left as it is. Ticket. */
 import { isDrifted } from '../../../health/index.js';
 import { resourceAlert, type Rule } from '../types.js';
+import { GOAL_KINDS } from './target-behind.js';
 
 export const driftDetected: Rule = (input, config) =>
   input.resources
@@ -8,6 +9,7 @@ export const driftDetected: Rule = (input, config) =>
       (r) =>
         isDrifted(r.sync, r.held?.reason) &&
         r.sync !== 'Conflict' &&
+        !GOAL_KINDS.has(r.kind) && // a goal behind alerts as TargetBehind
         (r.lifecycle.remediation ?? input.defaultRemediation) === 'alert',
     )
     .map((r) => ({

@@ -9,6 +9,7 @@ import { reconcileFailing } from './reconcile-failing.js';
 import { resourceConflict } from './resource-conflict.js';
 import { sloBurnRate } from './slo-burn.js';
 import { sourceStale } from './source-stale.js';
+import { targetBehind } from './target-behind.js';
 
 export const BUILTIN_RULES: Readonly<Record<RuleName, Rule>> = {
   ReconcileFailing: reconcileFailing,
@@ -19,4 +20,5 @@ export const BUILTIN_RULES: Readonly<Record<RuleName, Rule>> = {
   ApprovalPending: approvalPending,
   SLOBurnRate: sloBurnRate,
   SourceStale: sourceStale,
+  TargetBehind: targetBehind,
 };

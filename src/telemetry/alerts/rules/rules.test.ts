@@ -226,4 +226,35 @@ describe('built-in rules', () => {
     assert.match(out[0].annotations.description ?? '', /4 failed fetches .*could not read from remote/);
     assert.match(out[1].annotations.description ?? '', /since serve started/);
   });
+  it('TargetBehind: goals behind their target, to the spec owner, else the owner label; never DriftDetected', () => {
+    const goal = (name: string, o: Partial<ResourceRecord>) =>
+      record(name, { id: `Target/default/${name}`, kind: 'Target', sync: 'Drifted', ...o });
+    const resources = [
+      goal('signups', {
+        spec: { owner: 'team-growth' },
+        health: 'Degraded',
+        healthMessage: 'BehindTarget: 420 needs >= 500 (gap 80); no trend yet',
+        lifecycle: { remediation: 'alert' },
+      }),
+      goal('latency', {
+        labels: { owner: 'team-web' },
+        health: 'Degraded',
+        healthMessage: 'BehindTarget: 350 ms needs <= 300 ms',
+      }),
+      goal('met', { sync: 'InSync', health: 'Healthy', healthMessage: 'MeetsTarget: 10 meets >= 5' }),
+    ];
+    const out = BUILTIN_RULES.TargetBehind(input({ resources }), config('TargetBehind'));
+    assert.deepEqual(
+      out.map((c) => [c.labels.resource, c.labels.owner, c.severity]),
+      [
+        ['Target/default/signups', 'team-growth', 'ticket'],
+        ['Target/default/latency', 'team-web', 'ticket'],
+      ],
+    );
+    assert.equal(
+      out[0].annotations.summary,
+      'Target/default/signups is behind its target: 420 needs >= 500 (gap 80); no trend yet',
+    );
+    assert.deepEqual(BUILTIN_RULES.DriftDetected(input({ resources }), config('DriftDetected')), []);
+  });
 });

@@ -1,0 +1,199 @@
+/**
+ * `setpoint agent`: one node's part of the fleet. The agent is `serve` over a
+ * project of its own in its state folder — its only source is the folder the
+ * server's set is written to, its store a local SQLite file — plus the link
+ * to the server (fleet/agent.ts). So the node gets exactly serve's loop:
+ * event-driven drift repair, remediation policies, windows, thrash guard;
+ * and it keeps enforcing its last set when the server is away.
+ *
+ *   <state>/credential.json   the node's token (0600)
+ *   <state>/project/          setpoint.yaml, desired/set.yaml, facts.d/node.json
+ *   <state>/state.db          the local store (status, events, audit)
+ *   <state>/reports/          batches waiting for the server (bounded)
+ */
+import { hostname } from 'node:os';
+import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { SetpointError } from '../errors.js';
+import { builtinFacts } from '../facts/index.js';
+import { AgentLink } from '../fleet/agent.js';
+import { FleetClient } from '../fleet/client.js';
+import { ReportCollector } from '../fleet/collector.js';
+import { readCredential, writeCredential, type Credential } from '../fleet/credential.js';
+import { ReportBuffer } from '../fleet/report-buffer.js';
+import { NAME_PATTERN } from '../manifest/index.js';
+import type { Manager } from '../engine/controller/manager.js';
+import { VERSION } from '../version.js';
+import { openContext } from './open.js';
+import { serve } from './serve.js';
+
+export interface AgentOptions {
+  /** The server's URL; defaults to the one in the credential. */
+  server?: string;
+  /** Needed the first time (no credential yet). */
+  enrollToken?: string;
+  /** Defaults to the host name. */
+  name?: string;
+  /** The agent's state folder. Defaults to /var/lib/setpoint-agent as root, else ~/.setpoint-agent. */
+  state?: string;
+  labels?: Record<string, string>;
+  /** Overrides the server's check interval. */
+  checkIntervalMs?: number;
+  /** Overrides the local resync period. Defaults to 5 min. */
+  resyncMs?: number;
+  /** How long one long poll waits. Defaults to 30 s. */
+  waitSeconds?: number;
+  /** Batches kept while the server is away. Defaults to 1000. */
+  maxBatches?: number;
+  /** Called with progress lines (enrolled, first set...). */
+  say?: (line: string) => void;
+}
+
+export interface RunningAgent {
+  name: string;
+  manager: Manager;
+  link: AgentLink;
+  /** Stops the link, then serve. */
+  stop(): Promise<void>;
+}
+
+export function defaultAgentState(): string {
+  return process.getuid?.() === 0
+    ? '/var/lib/setpoint-agent'
+    : join(process.env.HOME ?? '.', '.setpoint-agent');
+}
+
+/** Enrols when there is no credential yet, writes the agent's project, starts serve and the link. */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const state = resolve(options.state ?? defaultAgentState());
+  mkdirSync(state, { recursive: true, mode: 0o700 });
+  const credentialFile = join(state, 'credential.json');
+  const say = options.say ?? (() => undefined);
+  let credential = readCredential(credentialFile);
+  const labels = options.labels ?? {};
+  if (!credential) credential = await enrol(options, labels, credentialFile);
+  else if (options.server && new URL(options.server).origin !== new URL(credential.server).origin)
+    throw new SetpointError(
+      `this agent is enrolled with ${credential.server}, not ${options.server}`,
+      'SETPOINT_INVALID_ARGUMENT',
+      `use another --state for a second server, or remove ${credentialFile} to enrol again`,
+    );
+  else say(`setpoint agent: node ${credential.name}, enrolled with ${credential.server}`);
+  const project = writeProject(state, credential, labels, options.resyncMs);
+  const ctx = await openContext({ project, actor: `node:${credential.name}` });
+  const { serve: controller } = await serve(ctx, { start: false, replicaId: credential.name });
+  const store = await ctx.store();
+  const client = new FleetClient(credential.server, credential.token, credential.name);
+  const link = new AgentLink({
+    client,
+    credential,
+    credentialFile,
+    setDir: join(project, 'desired'),
+    setRecordFile: join(state, 'set.json'),
+    buffer: new ReportBuffer({ dir: join(state, 'reports'), maxBatches: options.maxBatches }),
+    collector: new ReportCollector({
+      store,
+      cursorFile: join(state, 'report-cursor.json'),
+      agentVersion: VERSION,
+      node: credential.name,
+    }),
+    logger: ctx.logger,
+    checkIntervalMs: options.checkIntervalMs,
+    waitSeconds: options.waitSeconds,
+  });
+  controller.onFlushed(() => link.reportSoon());
+  const manager = controller.manager();
+  await manager.start();
+  link.start();
+  const set = link.current;
+  say(
+    set
+      ? `setpoint agent: enforcing set ${set.digest.slice(0, 12)} (revision ${set.revision}, ${set.resources} resource(s)); Ctrl-C or SIGTERM to stop`
+      : 'setpoint agent: waiting for the first set from the server; Ctrl-C or SIGTERM to stop',
+  );
+  return {
+    name: credential.name,
+    manager,
+    link,
+    stop: async () => {
+      await manager.stop();
+      await link.stop();
+      await ctx.storeOpened?.then((s) => s.close());
+    },
+  };
+}
+
+async function enrol(
+  options: AgentOptions,
+  labels: Record<string, string>,
+  credentialFile: string,
+): Promise<Credential> {
+  if (!options.server || !options.enrollToken)
+    throw new SetpointError(
+      `no credential in ${credentialFile}: the agent must enrol first`,
+      'SETPOINT_INVALID_ARGUMENT',
+      'give --server URL and --enroll-token TOKEN (an admin makes one with `setpoint nodes enroll-token --ttl 1h`)',
+    );
+  const name = options.name ?? hostname().split('.')[0].toLowerCase();
+  if (!NAME_PATTERN.test(name))
+    throw new SetpointError(
+      `"${name}" cannot be a node name`,
+      'SETPOINT_INVALID_ARGUMENT',
+      'give --name with letters, digits, ".", "_" or "-"',
+    );
+  const facts = { ...builtinFacts(), node: { name, labels } } as unknown as Record<string, unknown>;
+  const client = new FleetClient(options.server, undefined, name);
+  const got = await client.enroll({ token: options.enrollToken, labels, facts, agentVersion: VERSION });
+  const credential: Credential = {
+    server: options.server,
+    name: got.name,
+    token: got.token,
+    ...(got.publicKey ? { publicKey: got.publicKey } : {}),
+    enrolledAt: new Date().toISOString(),
+    labels: got.labels,
+    checkIntervalMs: got.checkIntervalMs,
+  };
+  writeCredential(credentialFile, credential);
+  options.say?.(
+    `setpoint agent: enrolled as node ${got.name} with ${options.server} (labels ${
+      Object.entries(got.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || 'none'
+    }); credential in ${credentialFile}`,
+  );
+  return credential;
+}
+
+/** The agent's own project: its settings, the set's folder and the node's facts (`${facts.node.*}`). */
+function writeProject(
+  state: string,
+  credential: Credential,
+  labels: Record<string, string>,
+  resyncMs?: number,
+): string {
+  const project = join(state, 'project');
+  mkdirSync(join(project, 'desired'), { recursive: true });
+  mkdirSync(join(project, 'facts.d'), { recursive: true });
+  const settings = {
+    manifests: ['desired'],
+    state: join(state, 'state.db'),
+    facts: { dir: 'facts.d' },
+    log: { file: join(state, 'agent.log') },
+    ...(resyncMs ? { reconcile: { resync: `${Math.round(resyncMs / 1000)}s` } } : {}),
+  };
+  atomic(
+    join(project, 'setpoint.yaml'),
+    `# Written by setpoint agent at each start.\n${stringify(settings)}`,
+  );
+  atomic(
+    join(project, 'facts.d', 'node.json'),
+    JSON.stringify({ node: { name: credential.name, labels: credential.labels ?? labels } }) + '\n',
+  );
+  return project;
+}
+
+function atomic(file: string, text: string): void {
+  writeFileSync(file + '.tmp', text);
+  renameSync(file + '.tmp', file);
+}

@@ -1,0 +1,422 @@
+/**
+ * The fleet, server side: enrolment tokens, enrolling a node (its token is
+ * shown once and stored hashed), each node's compiled set, reports from
+ * agents (idempotent by batch id; their audit entries join the chain with
+ * the node as actor), revoking and rotating node credentials.
+ */
+import { readFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { generateEnrollToken, generateNodeToken, hashToken } from '../auth/index.js';
+import type { DesiredState } from '../desired/desired.js';
+import { SetpointError } from '../errors.js';
+import { assignRevision, type Assignment } from '../fleet/assignment.js';
+import { NodeSetCache, selectFor, type NodeSet } from '../fleet/compile.js';
+import { countStatus, type ReportBatch } from '../fleet/report.js';
+import type { Enrolment } from '../fleet/protocol.js';
+export type { Enrolment } from '../fleet/protocol.js';
+import { NAME_PATTERN, type Resource } from '../manifest/index.js';
+import { signDigest } from '../source/signing.js';
+import type { EnrollTokenRecord, NodeRecord } from '../store/index.js';
+import type { ApiContext } from './context.js';
+import type { ActorOption } from './types.js';
+
+/** The desired state in force and its revision id (serve's, when the server runs inside it). */
+export interface CurrentDesired {
+  desired: DesiredState;
+  revision: string;
+}
+
+/** A node as the API shows it: never its token hash. */
+export type NodeInfo = Omit<NodeRecord, 'tokenHash' | 'resources'> & {
+  /** The digest of the set the server would send it now. */
+  desiredDigest?: string;
+  /** Its agent holds an older set than the current one. */
+  behind: boolean;
+  /** No report for three check intervals. */
+  offline: boolean;
+};
+
+export type EnrollTokenInfo = Omit<EnrollTokenRecord, 'hash'>;
+
+interface FleetState {
+  cache?: NodeSetCache;
+  /** The assignment of the last desired state seen, kept so identical inputs share compiled sets. */
+  last?: { desired: DesiredState; assignment: Assignment };
+}
+const states = new WeakMap<ApiContext, FleetState>();
+const stateOf = (ctx: ApiContext): FleetState => {
+  let s = states.get(ctx);
+  if (!s) states.set(ctx, (s = {}));
+  return s;
+};
+
+const invalid = (message: string, hint: string) =>
+  new SetpointError(message, 'SETPOINT_INVALID_ARGUMENT', hint);
+
+function checkLabels(labels: Record<string, string>): void {
+  for (const [k, v] of Object.entries(labels))
+    if (!/^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/.test(k) || v.length > 253)
+      throw invalid(
+        `invalid label ${k}=${v}`,
+        'labels are key=value; keys of letters, digits, ".", "_", "/" or "-"',
+      );
+}
+
+export async function createEnrollToken(
+  ctx: ApiContext,
+  input: { ttlMs: number; labels?: Record<string, string>; uses?: number },
+  options: ActorOption = {},
+): Promise<{ token: string; info: EnrollTokenInfo }> {
+  if (!(input.ttlMs > 0) || input.ttlMs > 30 * 86_400_000)
+    throw invalid('an enrolment token lives between 1 s and 30 days', 'e.g. --ttl 1h');
+  if (input.uses !== undefined && (!Number.isInteger(input.uses) || input.uses < 1))
+    throw invalid(`--uses ${input.uses} is not a positive whole number`, 'e.g. --uses 1 for a single node');
+  const labels = input.labels ?? {};
+  checkLabels(labels);
+  const token = generateEnrollToken();
+  const now = new Date();
+  const record: EnrollTokenRecord = {
+    name: hashToken(token).slice(0, 12),
+    hash: hashToken(token),
+    labels,
+    createdAt: now.toISOString(),
+    createdBy: options.actor ?? ctx.actor,
+    expiresAt: new Date(now.getTime() + input.ttlMs).toISOString(),
+    ...(input.uses !== undefined ? { usesLeft: input.uses } : {}),
+  };
+  await (await ctx.store()).createEnrollToken(record);
+  await ctx.audit('node.enroll-token', {
+    time: record.createdAt,
+    actor: record.createdBy,
+    result: 'created',
+    detail: { name: record.name, labels, expiresAt: record.expiresAt, uses: input.uses ?? 'unlimited' },
+  });
+  const { hash: _h, ...info } = record;
+  return { token, info };
+}
+
+export async function listEnrollTokens(ctx: ApiContext): Promise<EnrollTokenInfo[]> {
+  return (await (await ctx.store()).listEnrollTokens()).map(({ hash: _h, ...info }) => info);
+}
+
+export async function enroll(
+  ctx: ApiContext,
+  input: {
+    token: string;
+    name: string;
+    labels?: Record<string, string>;
+    facts?: Record<string, unknown>;
+    agentVersion?: string;
+  },
+): Promise<Enrolment> {
+  const store = await ctx.store();
+  if (!NAME_PATTERN.test(input.name))
+    throw invalid(
+      `invalid node name "${input.name}"`,
+      'letters, digits, ".", "_" or "-" (e.g. the hostname)',
+    );
+  checkLabels(input.labels ?? {});
+  const now = new Date().toISOString();
+  const existing = await store.getNode(input.name);
+  if (existing && !existing.revokedAt)
+    throw new SetpointError(
+      `a node named ${input.name} is enrolled`,
+      'SETPOINT_CONFLICT',
+      `give this one another --name, or revoke the other first (\`setpoint nodes revoke ${input.name}\`)`,
+    );
+  const used = await store.useEnrollToken(hashToken(input.token), now);
+  if (typeof used === 'string') {
+    await ctx.audit('node.enroll', {
+      time: now,
+      actor: `node:${input.name}`,
+      result: 'refused',
+      detail: { reason: used },
+    });
+    throw new SetpointError(
+      used === 'unknown'
+        ? 'unknown enrolment token'
+        : used === 'expired'
+          ? 'the enrolment token has expired'
+          : 'the enrolment token has no uses left',
+      'SETPOINT_ENROLL_REFUSED',
+      'ask an admin for a new one (`setpoint nodes enroll-token --ttl 1h`)',
+    );
+  }
+  const token = generateNodeToken();
+  // The enrolment token's labels win: an agent cannot claim env=prod with a staging token.
+  const labels = { ...(input.labels ?? {}), ...used.labels };
+  const node: NodeRecord = {
+    name: input.name,
+    labels,
+    facts: input.facts ?? {},
+    tokenHash: hashToken(token),
+    enrolledAt: now,
+    enrolledWith: used.name,
+    lastSeenAt: now,
+    agentVersion: input.agentVersion,
+    counts: { total: 0, inSync: 0, drifted: 0, failed: 0 },
+    resources: [],
+    batches: 0,
+    droppedBatches: 0,
+  };
+  await store.putNode(node);
+  await ctx.audit('node.enroll', {
+    time: now,
+    actor: `node:${input.name}`,
+    result: 'enrolled',
+    detail: { node: input.name, labels, enrollToken: used.name },
+  });
+  return {
+    name: node.name,
+    token,
+    labels,
+    ...(signingKey(ctx) ? { publicKey: publicKeyOf(signingKey(ctx)!) } : {}),
+    checkIntervalMs: ctx.settings.fleet.checkIntervalMs,
+  };
+}
+
+/** The private key node sets are signed with; required when a source requires signed revisions. */
+function signingKey(ctx: ApiContext): string | undefined {
+  const { signingKey: file } = ctx.settings.fleet;
+  const required = ctx.settings.sources.some((s) => s.verify);
+  if (!file) {
+    if (required)
+      throw new SetpointError(
+        'the project requires signed revisions, and no key signs node sets',
+        'SETPOINT_FLEET_UNSIGNED',
+        'set fleet.signingKey in setpoint.yaml to a private key made by `setpoint keygen`',
+      );
+    return undefined;
+  }
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SetpointError(
+      `cannot read fleet.signingKey ${file}: ${(err as Error).message}`,
+      'SETPOINT_FLEET_UNSIGNED',
+      'make one with `setpoint keygen`',
+    );
+  }
+}
+
+function publicKeyOf(privateKeyPem: string): string {
+  return createPublicKey(createPrivateKey(privateKeyPem)).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/** The desired state in force: serve's, else every source's as it stands now. */
+async function currentOf(ctx: ApiContext, current?: CurrentDesired): Promise<CurrentDesired> {
+  if (current) return current;
+  const { desired, admissions } = await (await ctx.sources()).currentDesired();
+  return { desired, revision: admissions.map((a) => a.revision.id).join('+') };
+}
+
+function assignmentOf(ctx: ApiContext, current: CurrentDesired): Assignment {
+  const st = stateOf(ctx);
+  if (st.last?.desired === current.desired && st.last.assignment.revision === current.revision)
+    return st.last.assignment;
+  const resources: readonly Resource[] = current.desired.nodeResources ?? [];
+  const assignment = { revision: current.revision, resources };
+  st.last = { desired: current.desired, assignment };
+  return assignment;
+}
+
+function cacheOf(ctx: ApiContext): NodeSetCache {
+  const st = stateOf(ctx);
+  if (!st.cache) {
+    const key = signingKey(ctx);
+    st.cache = new NodeSetCache(key ? (digest) => signDigest(digest, key) : undefined);
+  }
+  return st.cache;
+}
+
+async function nodeNamed(ctx: ApiContext, name: string): Promise<NodeRecord> {
+  const node = await (await ctx.store()).getNode(name);
+  if (!node)
+    throw new SetpointError(
+      `no node named ${name}`,
+      'SETPOINT_NOT_FOUND',
+      '`setpoint nodes` lists the enrolled nodes',
+    );
+  return node;
+}
+
+/** The set `name` gets now (what `render --node` prints and the agent fetches). */
+export async function nodeSet(ctx: ApiContext, name: string, current?: CurrentDesired): Promise<NodeSet> {
+  const node = await nodeNamed(ctx, name);
+  return setFor(ctx, node, await currentOf(ctx, current));
+}
+
+function setFor(ctx: ApiContext, node: NodeRecord, current: CurrentDesired): NodeSet {
+  return cacheOf(ctx).setFor(node, assignRevision(node, assignmentOf(ctx, current)));
+}
+
+/** Sets compiled so far by this API (not served from the cache). */
+export function compiledSets(ctx: ApiContext): number {
+  return stateOf(ctx).cache?.compiled ?? 0;
+}
+
+/** Resources that select none of the enrolled nodes: warnings at admission. */
+export async function unplaced(ctx: ApiContext, desired: DesiredState): Promise<Resource[]> {
+  const nodes = (await (await ctx.store()).listNodes()).filter((n) => !n.revokedAt);
+  return (desired.nodeResources ?? []).filter((r) => !nodes.some((n) => selectFor(n, [r]).length > 0));
+}
+
+export async function listNodes(ctx: ApiContext, current?: CurrentDesired): Promise<NodeInfo[]> {
+  const nodes = await (await ctx.store()).listNodes();
+  let cur: CurrentDesired | undefined;
+  try {
+    cur = await currentOf(ctx, current);
+  } catch {
+    // No admissible revision: nodes are listed without their desired digest.
+  }
+  return nodes.map((n) => info(ctx, n, cur));
+}
+
+export async function getNode(
+  ctx: ApiContext,
+  name: string,
+  current?: CurrentDesired,
+): Promise<NodeInfo & Pick<NodeRecord, 'resources'>> {
+  const node = await nodeNamed(ctx, name);
+  let cur: CurrentDesired | undefined;
+  try {
+    cur = await currentOf(ctx, current);
+  } catch {
+    // As in listNodes.
+  }
+  return { ...info(ctx, node, cur), resources: node.resources };
+}
+
+function info(ctx: ApiContext, n: NodeRecord, current: CurrentDesired | undefined): NodeInfo {
+  const { tokenHash: _t, resources: _r, ...rest } = n;
+  const desiredDigest = current && !n.revokedAt ? setFor(ctx, n, current).digest : undefined;
+  const seen = n.lastSeenAt ? Date.parse(n.lastSeenAt) : 0;
+  return {
+    ...rest,
+    ...(desiredDigest ? { desiredDigest } : {}),
+    behind: Boolean(desiredDigest && n.appliedDigest !== desiredDigest),
+    offline: !n.revokedAt && Date.now() - seen > 3 * ctx.settings.fleet.checkIntervalMs,
+  };
+}
+
+export async function revokeNode(
+  ctx: ApiContext,
+  name: string,
+  options: ActorOption = {},
+): Promise<NodeInfo> {
+  const node = await nodeNamed(ctx, name);
+  if (node.revokedAt)
+    throw new SetpointError(`node ${name} is already revoked`, 'SETPOINT_CONFLICT', 'nothing to do');
+  const now = new Date().toISOString();
+  const actor = options.actor ?? ctx.actor;
+  const revoked = { ...node, revokedAt: now, revokedBy: actor };
+  await (await ctx.store()).putNode(revoked);
+  await ctx.audit('node.revoke', { time: now, actor, result: 'revoked', detail: { node: name } });
+  return info(ctx, revoked, undefined);
+}
+
+/** A new credential for the node; the old one stops working at once. Called by the node itself. */
+export async function rotateNodeToken(ctx: ApiContext, name: string): Promise<{ token: string }> {
+  const node = await nodeNamed(ctx, name);
+  const token = generateNodeToken();
+  const now = new Date().toISOString();
+  await (
+    await ctx.store()
+  ).putNode({ ...node, tokenHash: hashToken(token), tokenRotatedAt: now, rotateRequestedAt: undefined });
+  await ctx.audit('node.rotate', {
+    time: now,
+    actor: `node:${name}`,
+    result: 'rotated',
+    detail: { node: name },
+  });
+  return { token };
+}
+
+/** Asks the node's agent to rotate its credential at its next contact. */
+export async function requestRotation(
+  ctx: ApiContext,
+  name: string,
+  options: ActorOption = {},
+): Promise<void> {
+  const node = await nodeNamed(ctx, name);
+  if (node.revokedAt)
+    throw new SetpointError(`node ${name} is revoked`, 'SETPOINT_CONFLICT', 'enrol it again instead');
+  const now = new Date().toISOString();
+  await (await ctx.store()).putNode({ ...node, rotateRequestedAt: now });
+  await ctx.audit('node.rotate-request', {
+    time: now,
+    actor: options.actor ?? ctx.actor,
+    result: 'requested',
+    detail: { node: name },
+  });
+}
+
+/** The node was heard from (a poll): its last-seen time, written at most every 15 s. */
+export async function touchNode(ctx: ApiContext, name: string): Promise<NodeRecord> {
+  const node = await nodeNamed(ctx, name);
+  const now = Date.now();
+  if (!node.lastSeenAt || now - Date.parse(node.lastSeenAt) > 15_000) {
+    const seen = { ...node, lastSeenAt: new Date(now).toISOString() };
+    await (await ctx.store()).putNode(seen);
+    return seen;
+  }
+  return node;
+}
+
+/** A report batch from the node's agent; a batch already taken (a retry) changes nothing. */
+export async function acceptReport(
+  ctx: ApiContext,
+  name: string,
+  batch: ReportBatch,
+): Promise<{ accepted: boolean; duplicate: boolean }> {
+  const store = await ctx.store();
+  const now = new Date().toISOString();
+  if (!(await store.claimNodeBatch(name, batch.id, now))) return { accepted: true, duplicate: true };
+  try {
+    if (batch.events.length)
+      await store.appendEvents(
+        batch.events.map((e) => ({
+          time: e.time,
+          type: e.type,
+          reason: e.reason,
+          message: `node ${name}: ${e.message}`,
+          resourceId: e.resourceId,
+          revisionId: e.revisionId,
+        })),
+      );
+    if (batch.audit.length)
+      await store.appendAudit(
+        batch.audit.map((a) => ({
+          ...a,
+          actor: `node:${name}`,
+          detail: { ...(a.detail ?? {}), node: name, agentActor: a.actor },
+        })),
+      );
+    for (const e of batch.episodes) {
+      const id = await store.openEpisode({
+        resourceId: `${e.resourceId}@${name}`,
+        kind: e.kind,
+        detectedAt: e.detectedAt,
+        recordedAt: e.recordedAt,
+      });
+      if (e.remediatedAt) await store.closeEpisode(id, e.remediatedAt, e.resolution ?? 'auto');
+    }
+    const node = await nodeNamed(ctx, name);
+    const status = batch.status ?? node.resources;
+    await store.putNode({
+      ...node,
+      lastSeenAt: now,
+      agentVersion: batch.agentVersion,
+      appliedDigest: batch.digest ?? node.appliedDigest,
+      appliedRevision: batch.revision ?? node.appliedRevision,
+      resources: status,
+      counts: countStatus(status),
+      batches: node.batches + 1,
+      droppedBatches: node.droppedBatches + batch.dropped,
+    });
+  } catch (err) {
+    await store.releaseNodeBatch(name, batch.id).catch(() => undefined);
+    throw err;
+  }
+  return { accepted: true, duplicate: false };
+}

@@ -1,0 +1,254 @@
+/**
+ * The agent's link to the server, beside the local serve loop that enforces
+ * the set (api/agent.ts runs both): it holds a long poll for the node's set
+ * (with the digest it has), verifies a new set's signature, writes it as the
+ * local folder source serve watches, and uploads report batches — from the
+ * on-disk buffer, so nothing is lost while the server is away. A jittered
+ * check every interval backs the long poll up and tells the server the node
+ * is alive. The server being away never stops enforcement.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { verifyDigest } from '../source/signing.js';
+import type { Logger } from '../telemetry/index.js';
+import { NodeRefusedError, type FleetClient } from './client.js';
+import type { ReportCollector } from './collector.js';
+import { setDigest, type NodeSet } from './compile.js';
+import { writeCredential, type Credential } from './credential.js';
+import type { ReportBuffer } from './report-buffer.js';
+
+export interface AgentLinkOptions {
+  client: FleetClient;
+  credential: Credential;
+  credentialFile: string;
+  /** The folder the local serve reads the set from (its only source). */
+  setDir: string;
+  /** Where the set in force is recorded (digest, revision, signature). */
+  setRecordFile: string;
+  buffer: ReportBuffer;
+  collector: ReportCollector;
+  logger: Logger;
+  /** The jittered check (±10%). Defaults to the server's fleet.checkInterval, else 5 min. */
+  checkIntervalMs?: number;
+  /** How long one long poll waits on the server. Defaults to 30 s. */
+  waitSeconds?: number;
+  /** Quiet time after local records were written before a batch is collected. Defaults to 300 ms. */
+  reportDebounceMs?: number;
+}
+
+/** The set in force, as recorded on disk. */
+export interface SetRecord {
+  digest: string;
+  revision: string;
+  receivedAt: string;
+  resources: number;
+}
+
+export class AgentLink {
+  private stopped = false;
+  private readonly abort = new AbortController();
+  private polling: Promise<void> | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private reportTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private record: SetRecord | undefined;
+  /** The server refused the credential: polls pause until the next check. */
+  private refused = false;
+  /** Set when a poll or an upload failed: reconnecting backs off up to the check interval. */
+  private failures = 0;
+
+  constructor(private readonly options: AgentLinkOptions) {
+    if (existsSync(options.setRecordFile))
+      this.record = JSON.parse(readFileSync(options.setRecordFile, 'utf8')) as SetRecord;
+    mkdirSync(options.setDir, { recursive: true });
+  }
+
+  get current(): SetRecord | undefined {
+    return this.record;
+  }
+
+  private get checkMs(): number {
+    return this.options.checkIntervalMs ?? this.options.credential.checkIntervalMs ?? 5 * 60_000;
+  }
+
+  start(): void {
+    this.polling = this.pollLoop();
+    this.scheduleCheck();
+    this.reportSoon();
+  }
+
+  /** Stops polling; a last collect and upload are tried (briefly) so the server hears the end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    clearTimeout(this.checkTimer);
+    clearTimeout(this.reportTimer);
+    await this.polling;
+    await this.flushing;
+    await this.report(false).catch(() => undefined);
+  }
+
+  /** Local records were written (serve's recorder flushed): a batch soon. */
+  reportSoon(): void {
+    if (this.stopped) return;
+    clearTimeout(this.reportTimer);
+    this.reportTimer = setTimeout(() => void this.report(false), this.options.reportDebounceMs ?? 300);
+    this.reportTimer.unref();
+  }
+
+  private scheduleCheck(): void {
+    if (this.stopped) return;
+    this.checkTimer = setTimeout(
+      () => {
+        this.refused = false;
+        void this.report(true);
+        this.scheduleCheck();
+      },
+      this.checkMs * (0.9 + Math.random() * 0.2),
+    );
+    this.checkTimer.unref();
+  }
+
+  private async pollLoop(): Promise<void> {
+    const { client, logger } = this.options;
+    while (!this.stopped) {
+      if (this.refused) {
+        await this.pause(this.checkMs);
+        continue;
+      }
+      try {
+        const answer = await client.desired(
+          this.record?.digest,
+          this.options.waitSeconds ?? 30,
+          this.abort.signal,
+        );
+        if (this.failures > 0)
+          logger.info({ server: this.options.credential.server }, 'server reachable again');
+        this.failures = 0;
+        if (answer.rotate) await this.rotate();
+        if (!('unchanged' in answer)) this.apply(answer);
+        if (this.failures === 0) void this.flush();
+      } catch (err) {
+        if (this.stopped) return;
+        if (err instanceof NodeRefusedError) {
+          this.refused = true;
+          logger.error({ err: err.message }, 'the server refused this node; enforcing the last set');
+          continue;
+        }
+        this.failures++;
+        const wait =
+          Math.min(this.checkMs, 500 * 2 ** Math.min(this.failures, 10)) * (0.5 + Math.random() * 0.5);
+        logger.warn(
+          { err: (err as Error).message, retryInMs: Math.round(wait) },
+          'cannot get the set from the server; enforcing the last set',
+        );
+        await this.pause(wait);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  /** Verifies a new set and makes it the local source (atomically: serve sees the whole file or none). */
+  private apply(set: NodeSet): void {
+    const { logger, credential } = this.options;
+    // The digest is recomputed here: a set whose documents do not match its digest is not the server's.
+    if (setDigest(set.documents) !== set.digest)
+      throw new Error(`set ${set.digest.slice(0, 12)} does not match its digest`);
+    if (credential.publicKey) verifyDigest(set.digest, set.signature, credential.publicKey);
+    const file = join(this.options.setDir, 'set.yaml');
+    if (set.documents.length === 0) rmSync(file, { force: true });
+    else {
+      const text =
+        `# The set of node ${credential.name}, revision ${set.revision}, digest ${set.digest}.\n` +
+        `# Written by setpoint agent; edits here are replaced at the next set.\n` +
+        set.documents.map((d) => stringify(d)).join('---\n');
+      const tmp = join(this.options.setDir, '.set.yaml.tmp');
+      writeFileSync(tmp, text);
+      renameSync(tmp, file);
+    }
+    for (const note of set.notes) logger.warn({ digest: set.digest }, note);
+    this.record = {
+      digest: set.digest,
+      revision: set.revision,
+      receivedAt: new Date().toISOString(),
+      resources: set.documents.length,
+    };
+    const tmp = this.options.setRecordFile + '.tmp';
+    writeFileSync(tmp, JSON.stringify(this.record));
+    renameSync(tmp, this.options.setRecordFile);
+    logger.info(
+      { digest: set.digest, revisionId: set.revision, resources: set.documents.length },
+      `set ${set.digest.slice(0, 12)} of revision ${set.revision} received`,
+    );
+    this.reportSoon();
+  }
+
+  private async rotate(): Promise<void> {
+    const { token } = await this.options.client.rotate();
+    const credential = { ...this.options.credential, token };
+    // The new token on disk first: a crash right after still has a working credential.
+    writeCredential(this.options.credentialFile, credential);
+    this.options.credential.token = token;
+    this.options.client.setToken(token);
+    this.options.logger.info({}, 'node credential rotated');
+  }
+
+  /** Collects a batch (if anything changed, or as a heartbeat) into the buffer, then uploads. */
+  private async report(heartbeat: boolean): Promise<void> {
+    try {
+      const got = await this.options.collector.collect(this.record ?? {}, heartbeat);
+      if (got) {
+        this.options.buffer.add(got.batch);
+        got.commit();
+      }
+    } catch (err) {
+      this.options.logger.warn({ err: (err as Error).message }, 'cannot collect a report batch');
+    }
+    await this.flush();
+  }
+
+  /** Uploads buffered batches, oldest first, until one fails. */
+  flush(): Promise<void> {
+    if (!this.flushing) {
+      const run = this.upload();
+      this.flushing = run;
+      // Cleared after the run, never before it is set (an empty buffer finishes at once).
+      void run.finally(() => {
+        if (this.flushing === run) this.flushing = undefined;
+      });
+    }
+    return this.flushing;
+  }
+
+  private async upload(): Promise<void> {
+    await Promise.resolve();
+    try {
+      // Until empty: batches added while uploading go too.
+      for (
+        let pending = this.options.buffer.pending();
+        pending.length;
+        pending = this.options.buffer.pending()
+      )
+        for (const batch of pending) {
+          await this.options.client.report(batch);
+          this.options.buffer.delivered(batch.id);
+        }
+    } catch (err) {
+      if (err instanceof NodeRefusedError) this.refused = true;
+      this.options.logger.warn(
+        { err: (err as Error).message, buffered: this.options.buffer.size() },
+        'cannot upload reports; kept on disk',
+      );
+    }
+  }
+}

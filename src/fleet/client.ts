@@ -1,0 +1,97 @@
+/** The agent's side of the fleet protocol over HTTP (see docs/fleet.md for the routes). */
+import { SetpointError } from '../errors.js';
+import type { Enrolment } from './protocol.js';
+import type { NodeSet } from './compile.js';
+import type { ReportBatch } from './report.js';
+
+/** The server could not be reached, or answered 5xx: the agent keeps enforcing and retries. */
+export class ServerUnavailableError extends SetpointError {
+  constructor(message: string, cause?: unknown) {
+    super(message, 'SETPOINT_SERVER_UNREACHABLE', {
+      hint: 'the agent keeps enforcing its last set and retries',
+      cause,
+    });
+  }
+}
+
+/** The server refused the node's credential (401): revoked or unknown. */
+export class NodeRefusedError extends SetpointError {
+  constructor(message: string) {
+    super(message, 'SETPOINT_UNAUTHENTICATED', {
+      hint: 'the node was revoked or is unknown: enrol it again with a new --enroll-token',
+    });
+  }
+}
+
+export type SetPoll =
+  (NodeSet & { rotate?: boolean }) | { unchanged: true; digest: string; rotate?: boolean };
+
+export class FleetClient {
+  constructor(
+    private readonly server: string,
+    private token: string | undefined,
+    private readonly name: string,
+  ) {}
+
+  setToken(token: string): void {
+    this.token = token;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.server), {
+        method,
+        headers: {
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err;
+      throw new ServerUnavailableError(`cannot reach ${this.server}: ${(err as Error).message}`, err);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      json = {};
+    }
+    if (res.ok) return json as T;
+    const e = (json as { error?: { code?: string; message?: string; hint?: string } }).error;
+    const message = `${method} ${path}: ${res.status} ${e?.message ?? text.slice(0, 200)}`;
+    if (res.status === 401) throw new NodeRefusedError(message);
+    if (res.status >= 500 || res.status === 429) throw new ServerUnavailableError(message);
+    throw new SetpointError(message, e?.code ?? 'SETPOINT_AGENT_REFUSED', e?.hint ?? 'see the server log');
+  }
+
+  enroll(input: {
+    token: string;
+    labels: Record<string, string>;
+    facts: Record<string, unknown>;
+    agentVersion: string;
+  }): Promise<Enrolment> {
+    return this.call('POST', '/api/v1/fleet/enroll', { ...input, name: this.name });
+  }
+
+  desired(digest: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<SetPoll> {
+    const q = new URLSearchParams({ wait: String(waitSeconds), ...(digest ? { digest } : {}) });
+    return this.call(
+      'GET',
+      `/api/v1/fleet/nodes/${encodeURIComponent(this.name)}/desired?${q}`,
+      undefined,
+      signal,
+    );
+  }
+
+  report(batch: ReportBatch): Promise<{ accepted: boolean; duplicate: boolean }> {
+    return this.call('POST', `/api/v1/fleet/nodes/${encodeURIComponent(this.name)}/reports`, batch);
+  }
+
+  rotate(): Promise<{ token: string }> {
+    return this.call('POST', `/api/v1/fleet/nodes/${encodeURIComponent(this.name)}/rotate`, {});
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Turns what the agent's local state recorded since the last batch into the
+ * next report batch: resource status (when it changed), events, closed drift
+ * episodes and audit entries. A cursor file remembers what was batched; the
+ * batch id is derived from the cursor ranges, so a batch re-collected after a
+ * crash (before the cursor was saved) has the same id and the server takes
+ * it once.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { NodeResourceStatus, Store } from '../store/index.js';
+import type { ReportBatch } from './report.js';
+
+interface Cursor {
+  events: number;
+  audit: number;
+  statusHash?: string;
+  /** Ids of closed episodes already batched (the most recent ones). */
+  episodes: number[];
+}
+
+const PAGE = 1000;
+
+export class ReportCollector {
+  private cursor: Cursor;
+
+  constructor(
+    private readonly options: { store: Store; cursorFile: string; agentVersion: string; node: string },
+  ) {
+    this.cursor = existsSync(options.cursorFile)
+      ? (JSON.parse(readFileSync(options.cursorFile, 'utf8')) as Cursor)
+      : { events: 0, audit: 0, episodes: [] };
+  }
+
+  /**
+   * The next batch, or undefined when nothing changed (unless `heartbeat`).
+   * `commit()` must be called once the batch is safely buffered.
+   */
+  async collect(
+    set: { digest?: string; revision?: string },
+    heartbeat = false,
+  ): Promise<{ batch: ReportBatch; commit: () => void } | undefined> {
+    const { store } = this.options;
+    const events = await store.listEvents({ afterSeq: this.cursor.events, limit: PAGE });
+    const audit = await store.listAudit({ afterSeq: this.cursor.audit, limit: PAGE });
+    const sent = new Set(this.cursor.episodes);
+    const episodes = (await store.listEpisodes({ limit: 500 })).filter(
+      (e) => e.remediatedAt && e.id !== undefined && !sent.has(e.id),
+    );
+    const status: NodeResourceStatus[] = (await store.listResources()).map((r) => ({
+      id: r.id,
+      sync: r.sync,
+      health: r.health,
+      ...(r.lastAppliedRevision ? { lastAppliedRevision: set.revision ?? r.lastAppliedRevision } : {}),
+      ...(r.driftedSince ? { driftedSince: r.driftedSince } : {}),
+      ...(r.lastError ? { lastError: r.lastError } : {}),
+      updatedAt: r.updatedAt,
+    }));
+    const statusHash = createHash('sha256')
+      .update(JSON.stringify([set.digest, status.map((s) => [s.id, s.sync, s.health, s.lastError])]))
+      .digest('hex');
+    const statusChanged = statusHash !== this.cursor.statusHash;
+    if (!heartbeat && !statusChanged && !events.length && !audit.length && !episodes.length) return undefined;
+    const next: Cursor = {
+      events: events.length ? events[events.length - 1].seq! : this.cursor.events,
+      audit: audit.length ? audit[audit.length - 1].seq : this.cursor.audit,
+      statusHash,
+      episodes: [...this.cursor.episodes, ...episodes.map((e) => e.id!)].slice(-2000),
+    };
+    const id = createHash('sha256')
+      .update(
+        JSON.stringify([
+          this.options.node,
+          this.cursor.events,
+          next.events,
+          this.cursor.audit,
+          next.audit,
+          statusHash,
+          episodes.map((e) => e.id),
+          heartbeat && !statusChanged ? Date.now() : 0,
+        ]),
+      )
+      .digest('hex')
+      .slice(0, 32);
+    const batch: ReportBatch = {
+      id,
+      createdAt: new Date().toISOString(),
+      agentVersion: this.options.agentVersion,
+      ...(set.digest ? { digest: set.digest } : {}),
+      ...(set.revision ? { revision: set.revision } : {}),
+      ...(statusChanged || heartbeat ? { status } : {}),
+      // Revision ids: the server's revision the set came from, not the agent's local folder digest.
+      events: events.map(({ seq: _s, runId: _r, ...e }) => ({
+        ...e,
+        revisionId: set.revision ?? e.revisionId,
+      })),
+      episodes: episodes.map(({ id: _id, ...e }) => e),
+      audit: audit.map(({ seq: _s, prevHash: _p, hash, ...a }) => ({
+        ...a,
+        revisionId: set.revision ?? a.revisionId,
+        detail: { ...(a.detail ?? {}), nodeSeq: _s, nodeHash: hash },
+      })),
+      dropped: 0,
+    };
+    return {
+      batch,
+      commit: () => {
+        this.cursor = next;
+        const tmp = this.options.cursorFile + '.tmp';
+        writeFileSync(tmp, JSON.stringify(next));
+        renameSync(tmp, this.options.cursorFile);
+      },
+    };
+  }
+}

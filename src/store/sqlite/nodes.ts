@@ -1,0 +1,78 @@
+/** SQLite side of the fleet (tables of migration 10); see ../fleet.ts. */
+import type Database from 'better-sqlite3';
+import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from '../nodes.js';
+
+export class SqliteFleetStore implements FleetStore {
+  constructor(private readonly db: Database.Database) {}
+
+  async putNode(n: NodeRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO nodes (name, token_hash, revoked_at, data) VALUES (?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET token_hash = excluded.token_hash, revoked_at = excluded.revoked_at, data = excluded.data`,
+      )
+      .run(n.name, n.tokenHash, n.revokedAt ?? null, JSON.stringify(n));
+  }
+
+  async getNode(name: string): Promise<NodeRecord | undefined> {
+    const row = this.db.prepare('SELECT data FROM nodes WHERE name = ?').get(name) as
+      { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as NodeRecord) : undefined;
+  }
+
+  async listNodes(): Promise<NodeRecord[]> {
+    const rows = this.db.prepare('SELECT data FROM nodes ORDER BY name').all() as Array<{ data: string }>;
+    return rows.map((r) => JSON.parse(r.data) as NodeRecord);
+  }
+
+  async nodeByTokenHash(hash: string): Promise<NodeRecord | undefined> {
+    const row = this.db.prepare('SELECT data FROM nodes WHERE token_hash = ?').get(hash) as
+      { data: string } | undefined;
+    return row ? (JSON.parse(row.data) as NodeRecord) : undefined;
+  }
+
+  async createEnrollToken(t: EnrollTokenRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO enroll_tokens (hash, expires_at, uses_left, data) VALUES (?, ?, ?, ?)')
+      .run(t.hash, t.expiresAt, t.usesLeft ?? null, JSON.stringify(t));
+  }
+
+  async useEnrollToken(hash: string, at: string): Promise<EnrollTokenRecord | EnrollRefusal> {
+    return this.db.transaction((): EnrollTokenRecord | EnrollRefusal => {
+      const row = this.db
+        .prepare('SELECT expires_at, uses_left, data FROM enroll_tokens WHERE hash = ?')
+        .get(hash) as { expires_at: string; uses_left: number | null; data: string } | undefined;
+      if (!row) return 'unknown';
+      if (row.expires_at <= at) return 'expired';
+      if (row.uses_left !== null && row.uses_left <= 0) return 'used';
+      if (row.uses_left !== null)
+        this.db.prepare('UPDATE enroll_tokens SET uses_left = uses_left - 1 WHERE hash = ?').run(hash);
+      const t = JSON.parse(row.data) as EnrollTokenRecord;
+      return { ...t, usesLeft: row.uses_left === null ? undefined : row.uses_left - 1 };
+    })();
+  }
+
+  async listEnrollTokens(): Promise<EnrollTokenRecord[]> {
+    const rows = this.db.prepare('SELECT uses_left, data FROM enroll_tokens ORDER BY rowid').all() as Array<{
+      uses_left: number | null;
+      data: string;
+    }>;
+    return rows.map((r) => ({
+      ...(JSON.parse(r.data) as EnrollTokenRecord),
+      usesLeft: r.uses_left === null ? undefined : r.uses_left,
+    }));
+  }
+
+  async claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
+    const r = this.db
+      .prepare(
+        'INSERT INTO node_batches (node, batch_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      )
+      .run(node, batchId, at);
+    return r.changes === 1;
+  }
+
+  async releaseNodeBatch(node: string, batchId: string): Promise<void> {
+    this.db.prepare('DELETE FROM node_batches WHERE node = ? AND batch_id = ?').run(node, batchId);
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The fleet end to end, with real processes: one `setpoint serve --listen`
+ * over a real Git source, and five `setpoint agent` processes, each with its
+ * own folder standing in for a host and its own labels. A commit that
+ * changes a resource selected by env=prod reaches exactly the prod agents; a
+ * hand edit is repaired by that node's agent; the server stopped, agents keep
+ * repairing and their reports arrive once it is back, each once.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BIN } from './helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'setpoint-fleet-'));
+const repo = join(root, 'repo');
+const srv = join(root, 'server');
+const children: ChildProcess[] = [];
+
+function cli(args: string[], cwd = srv): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function start(args: string[], cwd = srv): { child: ChildProcess; output: () => string } {
+  let out = '';
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  children.push(child);
+  return { child, output: () => out };
+}
+
+/** Polls `check` until it holds (a condition, not a fixed sleep). */
+async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const got = check();
+    if (got) return got;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+function git(...args: string[]): void {
+  const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+}
+
+function commit(content: string): void {
+  writeFileSync(
+    join(repo, 'motd.yaml'),
+    `kind: File
+metadata:
+  name: motd
+spec:
+  path: "${root}/hosts/\${facts.node.name}/motd"
+  content: "${content}\\n"
+nodeSelector:
+  matchLabels: { env: prod }
+---
+kind: File
+metadata:
+  name: role
+spec:
+  path: "${root}/hosts/\${facts.node.name}/role"
+  content: "any node\\n"
+nodeSelector:
+  matchExpressions:
+    - { key: env, operator: Exists }
+`,
+  );
+  git('add', '-A');
+  git('commit', '-qm', content);
+}
+
+const host = (name: string, file: string) => join(root, 'hosts', name, file);
+const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+
+let url = '';
+let serve: { child: ChildProcess; output: () => string };
+const agents = new Map<string, ChildProcess>();
+
+async function startServe(listen = '127.0.0.1:0'): Promise<void> {
+  serve = start(['serve', '--listen', listen]);
+  url = await until('serve to listen', () => /API on (http:\/\/\S+) /.exec(serve.output())?.[1]);
+}
+
+async function stopServe(): Promise<void> {
+  const exited = new Promise((r) => serve.child.once('exit', r));
+  serve.child.kill('SIGTERM');
+  await exited;
+}
+
+function nodes(): Array<{
+  name: string;
+  counts: { inSync: number; total: number };
+  appliedRevision?: string;
+  batches: number;
+}> {
+  const r = cli(['nodes', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { items: ReturnType<typeof nodes> }).items;
+}
+
+function tokenOf(name: string): string {
+  return (
+    JSON.parse(readFileSync(join(root, 'agents', name, 'credential.json'), 'utf8')) as { token: string }
+  ).token;
+}
+
+describe('fleet: one serve, five agents', () => {
+  before(async () => {
+    mkdirSync(repo, { recursive: true });
+    mkdirSync(srv, { recursive: true });
+    for (const n of ['p1', 'p2', 'p3', 's1', 's2']) mkdirSync(join(root, 'hosts', n), { recursive: true });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'ci@example.com');
+    git('config', 'user.name', 'ci');
+    commit('v1');
+    writeFileSync(
+      join(srv, 'setpoint.yaml'),
+      `sources:\n  - name: main\n    git: { url: "${repo}", ref: main, interval: 1s }\nfleet:\n  checkInterval: 2s\n`,
+    );
+    await startServe();
+    const prod = cli(['nodes', 'enroll-token', '--ttl', '10m', '--labels', 'env=prod', '--uses', '3']);
+    const staging = cli(['nodes', 'enroll-token', '--ttl', '10m', '--labels', 'env=staging']);
+    assert.equal(prod.status, 0, prod.stderr);
+    for (const [name, token] of [
+      ['p1', prod.stdout.trim()],
+      ['p2', prod.stdout.trim()],
+      ['p3', prod.stdout.trim()],
+      ['s1', staging.stdout.trim()],
+      ['s2', staging.stdout.trim()],
+    ]) {
+      const a = start([
+        'agent',
+        '--server',
+        url,
+        '--enroll-token',
+        token,
+        '--name',
+        name,
+        '--state',
+        join(root, 'agents', name),
+        '--label',
+        `rack=${name}`,
+      ]);
+      agents.set(name, a.child);
+    }
+  });
+
+  after(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  });
+
+  it('sends each node only what selects it, and a commit reaches exactly the prod agents', async () => {
+    for (const n of ['p1', 'p2', 'p3']) await until(`${n} motd v1`, () => read(host(n, 'motd')) === 'v1\n');
+    for (const n of ['s1', 's2']) await until(`${n} role`, () => read(host(n, 'role')) === 'any node\n');
+    assert.equal(read(host('s1', 'motd')), undefined);
+    assert.equal(statSync(join(root, 'agents', 'p1', 'credential.json')).mode & 0o777, 0o600);
+    commit('v2');
+    for (const n of ['p1', 'p2', 'p3']) await until(`${n} motd v2`, () => read(host(n, 'motd')) === 'v2\n');
+    assert.equal(read(host('s1', 'motd')), undefined);
+    assert.equal(read(host('s2', 'motd')), undefined);
+  });
+
+  it("repairs a hand edit on one node with that node's agent, and `setpoint nodes` shows it", async () => {
+    writeFileSync(host('p2', 'motd'), 'hand edit\n');
+    await until('p2 repaired', () => read(host('p2', 'motd')) === 'v2\n');
+    const listed = await until('every node reported in sync', () => {
+      const l = nodes();
+      return l.length === 5 && l.every((n) => n.counts.inSync === n.counts.total && n.counts.total > 0) && l;
+    });
+    assert.deepEqual(
+      listed.map((n) => n.name),
+      ['p1', 'p2', 'p3', 's1', 's2'],
+    );
+    const events = cli(['events', '-n', '500']).stdout;
+    assert.match(events, /node p2: .*motd/);
+  });
+
+  it('refuses a node token for another node (403), an expired enrolment token and a revoked node (401)', async () => {
+    const other = await fetch(`${url}/api/v1/fleet/nodes/p2/desired`, {
+      headers: { authorization: `Bearer ${tokenOf('p1')}` },
+    });
+    assert.equal(other.status, 403);
+    const own = await fetch(`${url}/api/v1/fleet/nodes/p1/desired`, {
+      headers: { authorization: `Bearer ${tokenOf('p1')}` },
+    });
+    assert.equal(own.status, 200);
+    const asUser = await fetch(`${url}/api/v1/nodes`, {
+      headers: { authorization: `Bearer ${tokenOf('p1')}` },
+    });
+    assert.equal(asUser.status, 403);
+    const short = cli(['nodes', 'enroll-token', '--ttl', '1s']).stdout.trim();
+    const expires = Date.now() + 1000;
+    await until('the enrolment token to expire', () => Date.now() > expires + 50);
+    const late = await fetch(`${url}/api/v1/fleet/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: short, name: 'late' }),
+    });
+    assert.equal(late.status, 401);
+    assert.equal(cli(['nodes', 'revoke', 's2']).status, 0);
+    const revoked = await fetch(`${url}/api/v1/fleet/nodes/s2/desired`, {
+      headers: { authorization: `Bearer ${tokenOf('s2')}` },
+    });
+    assert.equal(revoked.status, 401);
+  });
+
+  it('keeps repairing while the server is away, and delivers the buffered reports once each', async () => {
+    const port = new URL(url).port;
+    await stopServe();
+    writeFileSync(host('p3', 'motd'), 'while away\n');
+    await until('p3 repaired without the server', () => read(host('p3', 'motd')) === 'v2\n');
+    await until('p3 buffered its reports', () => {
+      const dir = join(root, 'agents', 'p3', 'reports');
+      return existsSync(dir) && spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.includes('.json');
+    });
+    await startServe(`127.0.0.1:${port}`);
+    await until('p3 delivered its reports', () => {
+      const dir = join(root, 'agents', 'p3', 'reports');
+      return !spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.includes('.json');
+    });
+    const local = cli(['events', '-n', '1000'], join(root, 'agents', 'p3', 'project')).stdout;
+    const repairsOnNode = (local.match(/Remediated/g) ?? []).length;
+    const server = cli(['events', '-n', '1000']).stdout;
+    const repairsOnServer = (server.match(/Remediated .*node p3:/g) ?? []).length;
+    assert.ok(repairsOnNode >= 1);
+    assert.equal(repairsOnServer, repairsOnNode);
+  });
+});
