@@ -28,6 +28,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     auth: 'viewer',
     response: { schema: C.itemsOf(C.RolloutSchema) },
     query: Source,
+    errors: [{ status: 404, description: 'The source has no rollout strategy' }],
     handler: async (c, { query }) => c.json({ items: await api.rollouts(query.source) }),
   });
 
@@ -46,6 +47,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       auth: ROLE[verb],
       response: { schema: C.RolloutSchema },
       body: Source,
+      errors: [{ status: 404, description: 'No rollout strategy is configured, or the source has none' }],
       handler: async (c, { body, principal }) => {
         requireUnscoped(principal, `${verb} a rollout`);
         return c.json(await api.rolloutCommand(verb, body.source, { actor: principal.name }));
