@@ -163,6 +163,15 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
     const paused = await post('pause', 'operator');
     assert.equal(paused.status, 200, paused.text);
     await eventually(() => rollout()?.phase === 'Paused', 'the rollout paused', 10_000);
+    // plan shows which actions the paused rollout holds, with the generic hold model (kind rollout).
+    const plan = cli(['plan', '--json'], { cwd: project });
+    assert.equal(plan.code, 0, plan.stderr);
+    const held = json<{
+      actions: Array<{ id: string; op: string; hold?: { kind: string; reason: string } }>;
+    }>(plan).actions.find((x) => x.id === 'File/default/a');
+    assert.equal(held?.hold?.kind, 'rollout', JSON.stringify(held));
+    assert.match(held.hold.reason, /is paused at step/);
+    assert.match(cli(['plan'], { cwd: project }).stdout, /held by rollout step app /);
     assert.equal(read('a'), 'v2\n', 'a paused rollout promotes nothing more');
     const resumed = cli(['rollout', 'resume'], { cwd: project });
     assert.equal(resumed.code, 0, resumed.stderr);

@@ -96,14 +96,12 @@ describe('evaluateCheck', () => {
       assert.match(req.url ?? '', /^\/api\/v1\/query\?query=/);
       if ('status' in answer) res.writeHead(answer.status).end('{}');
       else
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              status: 'success',
-              data: { resultType: 'vector', result: [{ value: [0, answer.value] }] },
-            }),
-          );
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            status: 'success',
+            data: { resultType: 'vector', result: [{ value: [0, answer.value] }] },
+          }),
+        );
     });
     await new Promise<void>((r) => prometheus.listen(0, '127.0.0.1', () => r()));
     url = `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}/`;

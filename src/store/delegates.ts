@@ -9,7 +9,9 @@ import type { ReconcileSpan, SpanStore } from './spans.js';
 import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from './nodes.js';
 import type { RolloutRecord, RolloutStore } from './rollouts.js';
 
-export abstract class DelegatingStore implements AlertStore, ViolationStore, SpanStore, FleetStore, RolloutStore {
+export abstract class DelegatingStore
+  implements AlertStore, ViolationStore, SpanStore, FleetStore, RolloutStore
+{
   /** Alerting state (migration 5). */
   protected abstract readonly alerting: AlertStore;
   /** Policy violations (migration 3). */
