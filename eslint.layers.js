@@ -10,7 +10,7 @@ const LAYERS = [
   ['manifest', 'diff', 'auth', 'secrets', 'facts'],
   ['plan', 'policy', 'health', 'render', 'windows'],
   ['provider', 'providers', 'builders'],
-  ['project', 'source', 'desired', 'store', 'telemetry'],
+  ['project', 'source', 'desired', 'store', 'telemetry', 'rollout'],
   ['engine', 'fleet'],
   ['api'],
   ['client', 'server'],

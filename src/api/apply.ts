@@ -29,8 +29,12 @@ export async function plan(ctx: ApiContext, request: PlanOptions): Promise<Plann
     paths: ctx.manifestPaths(request.paths),
     ...(await sourcesDesired(ctx, request.paths)),
   });
-  // What a change window or an exhausted error budget would hold back if this plan were applied now.
-  annotateHolds(planned, { windows: windowGate(ctx.settings), budget: await budgetGateNow(ctx) });
+  // What a change window, an exhausted error budget or a rollout step would hold back if this plan were applied now.
+  annotateHolds(planned, {
+    windows: windowGate(ctx.settings),
+    budget: await budgetGateNow(ctx),
+    rollouts: ctx.settings.rollouts.length ? await (await ctx.store()).listRollouts({ active: true }) : [],
+  });
   return planned;
 }
 

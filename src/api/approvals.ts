@@ -36,7 +36,9 @@ export async function approve(
   const store = await ctx.store();
   const actor = options.actor ?? ctx.actor;
   const pending = await pendingApproval(ctx, idOrPrefix);
-  const current = await currentAction(ctx, pending.resourceId, options.paths);
+  // A rollout's manual gate approves a step, not an action on a resource: nothing to observe again.
+  const gate = pending.op === 'promote' && pending.resourceId.startsWith('Rollout/');
+  const current = gate ? undefined : await currentAction(ctx, pending.resourceId, options.paths);
   const now = new Date().toISOString();
   const bound = {
     time: now,
@@ -46,9 +48,10 @@ export async function approve(
     diffDigest: pending.changeDigest,
   };
   if (
-    !current ||
-    current.desiredDigest !== pending.desiredDigest ||
-    approvalDigest(current.action) !== pending.changeDigest
+    !gate &&
+    (!current ||
+      current.desiredDigest !== pending.desiredDigest ||
+      approvalDigest(current.action) !== pending.changeDigest)
   ) {
     await store.putApproval({
       ...pending,

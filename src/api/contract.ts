@@ -18,6 +18,7 @@ import type {
   EventRecord,
   ResourceRecord,
   RevisionRecord,
+  RolloutRecord,
   RunRecord,
   SilenceRecord,
   SourceState,
@@ -295,6 +296,31 @@ export const SourceStateSchema = fits<SourceState>()(
     lastFetchAt: opt(time()),
     lastCommit: opt(str()),
     lastError: opt(str()),
+  }),
+);
+
+export const RolloutSchema = fits<RolloutRecord>()(
+  z.object({
+    id: str(),
+    name: str(),
+    source: str(),
+    from: str().describe('The revision targets ran before.'),
+    to: str().describe('The revision being rolled out.'),
+    phase: z.enum(['Progressing', 'Paused', 'Completed', 'RolledBack', 'Aborted', 'Superseded']),
+    step: z.number().describe('0-based index of the step in progress; the step count when done.'),
+    steps: z.array(str()),
+    pins: z.record(z.string(), z.string()).describe('The revision each target runs, by target id.'),
+    targets: z.array(str()),
+    stepStartedAt: time(),
+    readyAt: opt(time()),
+    gateStartedAt: opt(time()),
+    gate: opt(z.array(z.object({ check: str(), ok: z.boolean(), message: str(), at: time() }))),
+    approvalId: opt(str()),
+    reason: opt(str()),
+    startedAt: time(),
+    updatedAt: time(),
+    finishedAt: opt(time()),
+    actor: str(),
   }),
 );
 

@@ -43,6 +43,8 @@ import * as resources from './resources.js';
 import * as serving from './serve.js';
 import * as sourcing from './sources.js';
 import * as retention from './retention.js';
+import * as rolling from './rollouts.js';
+import type { RolloutVerb } from '../rollout/index.js';
 import * as stateRecords from './state-records.js';
 import * as tokens from './tokens.js';
 import * as trends from './trends.js';
@@ -199,6 +201,24 @@ export class Setpoint {
   }
   requestSync(options: sourcing.SyncOptions = {}): Promise<void> {
     return sourcing.requestSync(this.ctx, options);
+  }
+
+  // --- rollouts ---
+
+  /** The latest rollout of each source with a strategy (or of one). */
+  rollouts(source?: string): Promise<S.RolloutRecord[]> {
+    return rolling.rollouts(this.ctx, source);
+  }
+  rolloutHistory(limit = 20): Promise<S.RolloutRecord[]> {
+    return rolling.rolloutHistory(this.ctx, limit);
+  }
+  /** pause | resume | abort | promote, carried out by serve's leader. */
+  rolloutCommand(
+    verb: RolloutVerb,
+    source?: string,
+    options: T.ActorOption & { waitMs?: number } = {},
+  ): Promise<S.RolloutRecord> {
+    return rolling.rolloutCommand(this.ctx, verb, source, options);
   }
 
   // --- resources and history ---

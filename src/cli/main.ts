@@ -16,6 +16,7 @@ import * as approvals from './commands/approvals.js';
 import * as audit from './commands/audit.js';
 import * as serve from './commands/serve.js';
 import * as sources from './commands/sources.js';
+import * as rollout from './commands/rollout.js';
 import * as describe from './commands/describe.js';
 import * as drift from './commands/drift.js';
 import * as events from './commands/events.js';
@@ -68,7 +69,7 @@ export function buildProgram(): Command {
     )
     .option(
       '--server <url>',
-      'talk to a running `setpoint serve` (status, get, describe, events, spans, history, audit, approvals, approve, reject, resume, sync, sources, token); default $SETPOINT_SERVER',
+      'talk to a running `setpoint serve` (status, get, describe, events, spans, history, audit, approvals, approve, reject, resume, sync, sources, rollout, token); default $SETPOINT_SERVER',
     )
     .option('--token <token>', 'API token for --server (default: $SETPOINT_TOKEN)')
     .configureHelp({ showGlobalOptions: true })
@@ -86,6 +87,7 @@ export function buildProgram(): Command {
     nodes,
     approvals,
     sources,
+    rollout,
     status,
     get,
     describe,

@@ -24,6 +24,7 @@ import type {
   ResourceFilter,
   ResourceRecord,
   RevisionRecord,
+  RolloutRecord,
   RunRecord,
   SourceState,
 } from '../store/index.js';
@@ -240,6 +241,20 @@ export class RemoteSetpoint implements SetpointClient {
       'POST',
       `/api/v1/sources/${encodeURIComponent(source ?? (await this.onlyGitSource()))}/unpin`,
     );
+  }
+
+  async rollouts(source?: string): Promise<RolloutRecord[]> {
+    return (await this.request<{ items: RolloutRecord[] }>('GET', '/api/v1/rollouts', { query: { source } }))
+      .items;
+  }
+
+  async rolloutCommand(
+    verb: 'pause' | 'resume' | 'abort' | 'promote',
+    source?: string,
+  ): Promise<RolloutRecord> {
+    return this.request<RolloutRecord>('POST', `/api/v1/rollouts/${verb}`, {
+      body: source ? { source } : {},
+    });
   }
 
   /** The default of rollback/unpin, as the local API picks it: the only Git source. */

@@ -28,6 +28,7 @@ import type {
   ResourceFilter,
   ResourceRecord,
   RevisionRecord,
+  RolloutRecord,
   RunRecord,
   SourceState,
 } from '../store/index.js';
@@ -66,6 +67,10 @@ export interface SetpointClient {
   sync(source?: string): Promise<SyncResult[]>;
   sourcesStatus(): Promise<SourceStatus[]>;
   rollback(revision: string, source?: string): Promise<RevisionRecord>;
+  /** The latest rollout of each source with a strategy (or of `source`). */
+  rollouts(source?: string): Promise<RolloutRecord[]>;
+  /** pause | resume | abort | promote, carried out by serve's leader. */
+  rolloutCommand(verb: 'pause' | 'resume' | 'abort' | 'promote', source?: string): Promise<RolloutRecord>;
   unpin(source?: string): Promise<SourceState>;
   createToken(
     input: { name: string; role: Role; namespaces?: readonly string[] },

@@ -133,7 +133,14 @@ export class Recorder {
     this.timer.unref();
   }
 
-  event(type: EventType, reason: string, message: string, resourceId?: ResourceId): void {
+  event(
+    type: EventType,
+    reason: string,
+    message: string,
+    resourceId?: ResourceId,
+    /** Defaults to the recorder's current revision. */
+    revisionId = this.options.revisionId,
+  ): void {
     const clean = redactor.redact(message);
     this.events.push({
       time: new Date().toISOString(),
@@ -141,11 +148,11 @@ export class Recorder {
       reason,
       message: clean,
       resourceId,
-      revisionId: this.options.revisionId,
+      revisionId,
       runId: this.options.runId,
     });
     runCounters.events.inc({ type, reason });
-    const line = { resourceId, revisionId: this.options.revisionId, runId: this.options.runId, reason };
+    const line = { resourceId, revisionId, runId: this.options.runId, reason };
     if (type === 'Warning') this.options.logger.warn(line, clean);
     else this.options.logger.info(line, clean);
   }

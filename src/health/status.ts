@@ -16,7 +16,8 @@ export type SyncStatus =
   'InSync' | 'Drifted' | 'Pending' | 'Applying' | 'Failed' | 'Conflict' | 'Blocked' | 'Held';
 
 /** Why a resource is Held. */
-export type HeldReason = 'ChangeWindow' | 'AlertMode' | 'ApprovalRejected' | 'ErrorBudget';
+/** RolloutStep: a newer revision's change waits for its rollout step (src/rollout). */
+export type HeldReason = 'ChangeWindow' | 'AlertMode' | 'ApprovalRejected' | 'ErrorBudget' | 'RolloutStep';
 
 /**
  * Whether a resource counts as drifted (drift ratio, drift gauges): it
@@ -32,6 +33,7 @@ export const HELD_REASONS: readonly HeldReason[] = [
   'AlertMode',
   'ApprovalRejected',
   'ErrorBudget',
+  'RolloutStep',
 ];
 
 export const SYNC_STATUSES: readonly SyncStatus[] = [

@@ -16,6 +16,7 @@ import { TelemetrySchema, tracingConfig } from '../telemetry/schema.js';
 import type { TracingConfig } from '../telemetry/tracing.js';
 import { AlertsSchema, alertSettings, type AlertSettings } from '../telemetry/alerts/schema.js';
 import { SlosSchema, sloSpecs, type SloSpec } from '../telemetry/slo/schema.js';
+import { RolloutsSchema, rolloutSpecs, type RolloutSpec } from '../rollout/schema.js';
 import {
   Diagnostics,
   FieldLocator,
@@ -218,6 +219,9 @@ export const SettingsSchema = z
     slos: SlosSchema.optional().describe(
       'Service-level objectives: error budgets in `status`, burn-rate alerts under serve.',
     ),
+    rollouts: RolloutsSchema.optional().describe(
+      'Progressive rollouts: a Git source’s new revision reaches its resources in steps, checked by gates (see docs/rollout.md).',
+    ),
     facts: z
       .strictObject({
         dir: z
@@ -268,6 +272,17 @@ export const SettingsSchema = z
         path: ['manifests'],
         message: 'use either sources or manifests (a shorthand for one local source), not both',
       });
+    (s.rollouts ?? []).forEach((r, i) => {
+      const source = s.sources?.find((d) => d.name === r.source);
+      if (!source?.git)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rollouts', i, 'source'],
+          message: source
+            ? `source ${r.source} is a folder: only a Git source keeps the previous revision to roll back to`
+            : `no source named ${r.source} under sources:`,
+        });
+    });
   })
   .describe('setpoint.yaml: project settings.');
 
@@ -312,6 +327,8 @@ export interface Settings {
   /** How long history is kept, in milliseconds. */
   retention: RetentionSettings;
   slos: SloSpec[];
+  /** Progressive rollout strategies, one per Git source at most. */
+  rollouts: RolloutSpec[];
   /** `file` undefined: setpoint.log next to the state. */
   log: { file?: string; level: 'debug' | 'info' | 'warn' | 'error' };
   /** Custom facts: their folder (absolute) and the timeout of one. */
@@ -403,6 +420,7 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
       intervalMs: ms(raw.retention?.interval, 3_600_000),
     },
     slos: sloSpecs(raw.slos),
+    rollouts: rolloutSpecs(raw.rollouts),
     facts: { dir: abs(raw.facts?.dir ?? '.setpoint/facts.d'), timeoutMs: ms(raw.facts?.timeout, 10_000) },
     fleet: {
       signingKey: raw.fleet?.signingKey !== undefined ? abs(raw.fleet.signingKey) : undefined,

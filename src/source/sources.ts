@@ -358,6 +358,22 @@ export class SourceSet {
     return this.admit(def, def.paths!);
   }
 
+  /** One admitted revision of a Git source, loaded from its commit (a rollout's previous revision). */
+  async load(name: string, revisionId: string): Promise<Admission> {
+    const def = this.get(name);
+    const revision = await this.options.store.getRevision(revisionId);
+    if (!def.git || !revision?.commit || !revision.admitted)
+      throw new SourceError(
+        `revision ${revisionId} of source ${name} cannot be loaded`,
+        'SETPOINT_UNKNOWN_REVISION',
+        'only admitted revisions of Git sources can be loaded again; run `setpoint history`',
+      );
+    const repo = this.repo(def);
+    if (!(await repo.has(revision.commit))) await repo.fetch();
+    const desired = await this.options.load([await repo.checkout(revision.commit)], name);
+    return { source: name, revision, desired, diagnostics: desired.diagnostics.items };
+  }
+
   /** The combined desired state of every source as it stands now; refused sources make it refused. */
   async currentDesired(): Promise<{ desired: DesiredState; admissions: Admission[] }> {
     const admissions: Admission[] = [];

@@ -1,14 +1,17 @@
 /**
  * The Store methods that both stores pass on unchanged to their parts
- * (alerting, policy violations, reconcile spans, the fleet: ./sqlite/*.ts and
+ * (alerting, policy violations, reconcile spans, the fleet, rollouts: ./sqlite/*.ts and
  * ./postgres/*.ts): written once here, inherited by both stores.
  */
 import type { AlertAck, AlertFilter, AlertRecord, AlertStore, SilenceRecord, SliSample } from './alerts.js';
 import type { ViolationQuery, ViolationRecord, ViolationStore, ViolationTotal } from './violations.js';
 import type { ReconcileSpan, SpanStore } from './spans.js';
 import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from './nodes.js';
+import type { RolloutRecord, RolloutStore } from './rollouts.js';
 
-export abstract class DelegatingStore implements AlertStore, ViolationStore, SpanStore, FleetStore {
+export abstract class DelegatingStore
+  implements AlertStore, ViolationStore, SpanStore, FleetStore, RolloutStore
+{
   /** Alerting state (migration 5). */
   protected abstract readonly alerting: AlertStore;
   /** Policy violations (migration 3). */
@@ -17,6 +20,18 @@ export abstract class DelegatingStore implements AlertStore, ViolationStore, Spa
   protected abstract readonly spans: SpanStore;
   /** Nodes, enrolment tokens and report batches (migration 10). */
   protected abstract readonly fleet: FleetStore;
+  /** Progressive rollouts (migration 12). */
+  protected abstract readonly rollouts: RolloutStore;
+
+  putRollout(rollout: RolloutRecord): Promise<void> {
+    return this.rollouts.putRollout(rollout);
+  }
+  getRollout(id: string): Promise<RolloutRecord | undefined> {
+    return this.rollouts.getRollout(id);
+  }
+  listRollouts(filter?: { source?: string; active?: boolean; limit?: number }): Promise<RolloutRecord[]> {
+    return this.rollouts.listRollouts(filter);
+  }
 
   putAlerts(alerts: readonly AlertRecord[]): Promise<void> {
     return this.alerting.putAlerts(alerts);

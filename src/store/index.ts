@@ -1,6 +1,7 @@
 export * from './types.js';
 export * from './alerts.js';
 export * from './violations.js';
+export * from './rollouts.js';
 export * from './spans.js';
 export * from './audit-chain.js';
 export * from './audit-export.js';

@@ -7,6 +7,7 @@ import type { Condition, HealthStatus, HeldReason, SyncStatus } from '../health/
 import type { Diagnostic, Lifecycle, ResourceId } from '../manifest/index.js';
 import type { AlertStore } from './alerts.js';
 import type { ViolationStore } from './violations.js';
+import type { RolloutStore } from './rollouts.js';
 import type { SpanStore } from './spans.js';
 
 import type { FleetStore } from './nodes.js';
@@ -399,8 +400,8 @@ export type PruneCounts = Record<
   number
 >;
 
-/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts, reconcile spans in spans.ts, nodes in nodes.ts. */
-export interface Store extends AlertStore, ViolationStore, SpanStore, FleetStore {
+/** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts, reconcile spans in spans.ts, nodes in nodes.ts, rollouts in rollouts.ts. */
+export interface Store extends AlertStore, ViolationStore, SpanStore, FleetStore, RolloutStore {
   /** A random per-store salt for keyed digests of secrets. */
   salt(): Promise<string>;
 

@@ -255,6 +255,31 @@ export class Metrics {
     failures: this.sourceFetchFailures,
     interval: this.sourceFetchInterval,
   });
+  // Progressive rollouts (docs/rollout.md): the phase and step of each source's latest rollout, gates, rollbacks.
+  readonly rolloutPhase = new Gauge({
+    name: 'setpoint_rollout_phase',
+    help: "1 for the phase of each source's latest rollout (Progressing, Paused, Completed, RolledBack, Aborted, Superseded), 0 for the others.",
+    labelNames: ['source', 'phase'],
+    registers: [this.registry],
+  });
+  readonly rolloutStep = new Gauge({
+    name: 'setpoint_rollout_step',
+    help: "The step (0-based) each source's latest rollout is at; its step count when done.",
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  readonly rolloutGates = new Counter({
+    name: 'setpoint_rollout_gate_results_total',
+    help: 'Gate verdicts of rollouts: passed, failed, or promoted by hand.',
+    labelNames: ['source', 'result'],
+    registers: [this.registry],
+  });
+  readonly rolloutRollbacks = new Counter({
+    name: 'setpoint_rollout_rollbacks_total',
+    help: 'Rollouts rolled back to their previous revision (a failed gate or step, or an abort).',
+    labelNames: ['source', 'reason'],
+    registers: [this.registry],
+  });
   // HttpCheck results, labelled by the check's resource id: the one exception to "never a resource
   // id", bounded by the checks declared, as blackbox_exporter's targets are.
   readonly httpCheckSeconds = new Histogram({

@@ -1,7 +1,8 @@
 /**
  * More of the store contract, shared by every store's tests: the alerting
  * state (incidents keep their acks, silences by time, SLI samples add up),
- * API tokens, policy violations, reconcile spans (bounded per resource), and fencing between two handles on one
+ * API tokens, policy violations, reconcile spans (bounded per resource), rollouts (by id or prefix, newest
+ * first, by source and active phase), and fencing between two handles on one
  * state (once B took the lease over, every write of A is refused,
  * atomically, and assertCanAct fails).
  */
@@ -13,6 +14,7 @@ import { LockLostError } from '../../src/store/fence.js';
 import type { Store, TokenRecord } from '../../src/store/types.js';
 import type { ViolationRecord } from '../../src/store/violations.js';
 import { SPANS_PER_RESOURCE, type ReconcileSpan } from '../../src/store/spans.js';
+import type { RolloutRecord } from '../../src/store/rollouts.js';
 import { record as fullRecord } from './store-contract.js';
 
 const alert = (id: string, o: Partial<AlertRecord> = {}): AlertRecord => ({
@@ -309,6 +311,74 @@ export function storeContractMore(
         (await b.listSources()).map((x) => [x.name, x.pinned, x.current]),
         [['site', undefined, 'r1']],
       );
+    });
+  });
+
+  describe(`${name}: rollouts`, () => {
+    const rollout = (
+      id: string,
+      source: string,
+      startedAt: string,
+      o: Partial<RolloutRecord> = {},
+    ): RolloutRecord => ({
+      id,
+      name: source,
+      source,
+      from: 'rev1',
+      to: 'rev2',
+      phase: 'Progressing',
+      step: 0,
+      steps: ['group canary', 'gate 1m: health', '100%'],
+      pins: { 'File/default/canary': 'rev2' },
+      targets: ['File/default/a', 'File/default/canary'],
+      stepStartedAt: startedAt,
+      startedAt,
+      updatedAt: startedAt,
+      actor: 'setpoint-serve',
+      ...o,
+    });
+
+    it('keep each rollout by id (or a unique prefix), replace it on update, and list newest first by source and phase', async () => {
+      const store = await open();
+      assert.deepEqual(await store.listRollouts(), []);
+      const first = rollout('aaaa11112222', 'app', '2026-01-01T00:00:00.000Z', { phase: 'Completed' });
+      const second = rollout('aaaa33334444', 'app', '2026-01-01T00:01:00.000Z');
+      const other = rollout('bbbb11112222', 'web', '2026-01-01T00:02:00.000Z', { phase: 'Paused' });
+      for (const r of [first, second, other]) await store.putRollout(r);
+      assert.deepEqual(await store.getRollout('aaaa33334444'), second);
+      assert.deepEqual(await store.getRollout('bbbb'), other, 'a unique prefix');
+      assert.equal(await store.getRollout('aaaa'), undefined, 'an ambiguous prefix finds nothing');
+      assert.equal(await store.getRollout('a_%'), undefined, 'LIKE wildcards are taken literally');
+      assert.deepEqual(
+        (await store.listRollouts()).map((r) => r.id),
+        ['bbbb11112222', 'aaaa33334444', 'aaaa11112222'],
+      );
+      assert.deepEqual(
+        (await store.listRollouts({ source: 'app', limit: 1 })).map((r) => r.id),
+        ['aaaa33334444'],
+      );
+      assert.deepEqual(
+        (await store.listRollouts({ active: true })).map((r) => r.id),
+        ['bbbb11112222', 'aaaa33334444'],
+      );
+      const rolledBack = {
+        ...second,
+        phase: 'RolledBack' as const,
+        pins: { 'File/default/canary': 'rev1' },
+        gate: [
+          { check: 'health of HttpCheck/default/web', ok: false, message: 'Degraded', at: second.startedAt },
+        ],
+        reason: 'gate of step 2 failed',
+        finishedAt: '2026-01-01T00:01:30.000Z',
+      };
+      await store.putRollout(rolledBack);
+      assert.deepEqual(await store.getRollout('aaaa33334444'), rolledBack);
+      assert.deepEqual(
+        (await store.listRollouts({ source: 'app', active: true })).map((r) => r.id),
+        [],
+        'a rolled back rollout is no longer active',
+      );
+      assert.equal((await store.listRollouts({ source: 'app' })).length, 2, 'an update adds no row');
     });
   });
 

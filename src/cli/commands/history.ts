@@ -11,17 +11,21 @@ function seconds(from: string | undefined, to: string | undefined): string {
 export function register(program: Command): void {
   program
     .command('history')
-    .description('revisions (admitted or refused, when they converged, change lead time) and past runs')
+    .description(
+      'revisions (admitted or refused, when they converged, change lead time), the latest rollout of each source and past runs',
+    )
     .option('-n, --limit <n>', 'how many of each (default 20)', parseIntOption, 20)
     .action((opts: { limit: number }, cmd: Command) =>
       runClient(cmd, async (api, o) => {
         const h = await api.history(opts.limit);
+        // The latest rollout of each source with a strategy: a rollback shows here with its reason.
+        const rollouts = await api.rollouts();
         if (o.json) {
-          o.printJson(h);
+          o.printJson({ ...h, rollouts });
           return;
         }
         const c = o.colors;
-        if (h.revisions.length === 0 && h.runs.length === 0) {
+        if (h.revisions.length === 0 && h.runs.length === 0 && rollouts.length === 0) {
           o.out('No history yet.');
           return;
         }
@@ -56,6 +60,29 @@ export function register(program: Command): void {
                 (r.message ?? (r.admitted ? '' : (r.diagnostics?.[0]?.summary ?? '')))
                   .split('\n')[0]
                   .slice(0, 60),
+              ]),
+              c,
+            ),
+          );
+        }
+        if (rollouts.length > 0) {
+          o.out(c.bold('\nRollouts'));
+          o.out(
+            table(
+              ['ROLLOUT', 'SOURCE', 'FROM', 'TO', 'PHASE', 'STARTED', 'FINISHED', 'REASON'],
+              rollouts.map((r) => [
+                r.id,
+                r.source,
+                r.from.slice(0, 12),
+                r.to.slice(0, 12),
+                r.phase === 'Completed'
+                  ? c.green(r.phase)
+                  : r.phase === 'RolledBack'
+                    ? c.red(r.phase)
+                    : r.phase,
+                r.startedAt,
+                r.finishedAt ?? '-',
+                (r.reason ?? '').split('\n')[0].slice(0, 80),
               ]),
               c,
             ),

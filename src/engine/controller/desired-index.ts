@@ -9,6 +9,14 @@ import type { Resource, ResourceId } from '../../manifest/index.js';
 import type { RevisionRecord } from '../../store/index.js';
 import type { DesiredState } from '../../desired/desired.js';
 
+/** A source being rolled out (src/rollout): some resources come from the previous revision, some wait. */
+export interface RolloutOverlay {
+  /** Resources whose declaration comes from another revision than their source's current one. */
+  revisionById: ReadonlyMap<ResourceId, RevisionRecord>;
+  /** Resources held at the previous revision by a rollout step, with why. */
+  holds: ReadonlyMap<ResourceId, string>;
+}
+
 export class DesiredIndex {
   readonly byId: Map<ResourceId, Resource>;
   /** Ids not yet seen in sync (or held) under this revision. */
@@ -25,6 +33,7 @@ export class DesiredIndex {
     readonly revision: RevisionRecord,
     readonly desired: DesiredState,
     readonly revisions: ReadonlyMap<string, RevisionRecord> = new Map([[revision.source, revision]]),
+    readonly rollout?: RolloutOverlay,
   ) {
     this.byId = new Map(desired.resources.map((r) => [r.id, r]));
     // Converged = every resource of the new revision's source in sync.
@@ -49,8 +58,20 @@ export class DesiredIndex {
     return this.desired.source;
   }
 
-  /** The revision a resource comes from (its source's current one). */
+  /** Part of a revision only (a rollout step): its convergence is the rollout's to judge, not the revision's. */
+  get partial(): boolean {
+    return Boolean(this.rollout && (this.rollout.revisionById.size > 0 || this.rollout.holds.size > 0));
+  }
+
+  /** Why a rollout step holds `id` at the previous revision; undefined when it does not. */
+  rolloutHold(id: ResourceId): string | undefined {
+    return this.rollout?.holds.get(id);
+  }
+
+  /** The revision a resource comes from (its source's current one, or the one a rollout pins it to). */
   revisionOf(id: ResourceId): RevisionRecord {
+    const pinned = this.rollout?.revisionById.get(id);
+    if (pinned) return pinned;
     const source = this.byId.get(id)?.source;
     return (source && this.revisions.get(source)) || this.revision;
   }

@@ -141,9 +141,14 @@ export class Reconciler {
     this.deps.recorder.forget(id);
   }
 
-  /** Declared dependencies not in sync yet: the resource waits for them. */
+  /** Declared dependencies not in sync yet: the resource waits for them (one a rollout holds at its previous revision is there). */
   private waitingFor(resource: Resource, index: DesiredIndex): ResourceId[] {
-    return resource.dependsOn.filter((dep) => index.byId.has(dep) && this.syncState.get(dep) !== 'InSync');
+    return resource.dependsOn.filter(
+      (dep) =>
+        index.byId.has(dep) &&
+        this.syncState.get(dep) !== 'InSync' &&
+        !(this.syncState.get(dep) === 'Held' && index.rolloutHold(dep)),
+    );
   }
 
   private get actor(): string {
@@ -447,6 +452,14 @@ export class Reconciler {
       await this.retireApproval(prev.approvalId, 'stale', 'no longer needed: the resource is in sync');
       next.approvalId = undefined;
     }
+    const rolloutHold = index.rolloutHold(id);
+    if (rolloutHold) {
+      // In sync with the previous revision; the new one waits for its rollout step.
+      if (prev?.sync !== 'Held' || prev.held?.message !== rolloutHold || prev.health !== next.health)
+        this.hold(index, next, { reason: 'RolloutStep', message: rolloutHold }, nowMs);
+      else this.converged(index, id, nowMs);
+      return { outcome: 'held' };
+    }
     if (
       !prev ||
       prev.sync !== 'InSync' ||
@@ -696,6 +709,12 @@ export class Reconciler {
     });
     if (next) this.noteSync(next);
     else this.syncState.delete(id);
+    const rolloutHold = index.rolloutHold(id);
+    if (next && rolloutHold) {
+      // Repaired to the previous revision, which a rollout step keeps it at.
+      next = markHeld(next, { reason: 'RolloutStep', message: rolloutHold }, now);
+      this.record(next);
+    }
     // Subscribers (a Service's restartOn) hear of the change, as apply's notify step does.
     if (next && action.op !== 'delete') await this.notifySubscribers(index, id);
     if (ctx.approval) {

@@ -42,7 +42,7 @@ import type { HeldLock } from '../../store/lock.js';
 import { Recorder, type Flushed } from '../recorder.js';
 import { reportAdmission, reportViolations, type ReportSinks } from './admission-report.js';
 import { Controller } from './controller.js';
-import { DesiredIndex } from './desired-index.js';
+import { DesiredIndex, type RolloutOverlay } from './desired-index.js';
 import { ServeHealth, type Degradation } from './health.js';
 import { Leadership, type LeadershipStatus, type StepDownReason } from './leadership.js';
 import { SpanLog } from './span-log.js';
@@ -51,6 +51,12 @@ import { Reconciler, type WindowGate } from './reconciler.js';
 import type { BudgetGate } from '../../windows/budget.js';
 import { FolderWatch } from './source.js';
 import { RecordGuard } from './record-guard.js';
+import {
+  parseCommandReason,
+  ResourceTargetDriver,
+  RolloutRunner,
+  type LoadedRevision,
+} from '../../rollout/index.js';
 import { onHttpCheck } from '../../providers/http-check/index.js';
 
 export interface ServeOptions {
@@ -126,6 +132,8 @@ export class Serve {
   private spans: SpanLog | undefined;
   private reconciler: Reconciler | undefined;
   private folderWatches: FolderWatch[] = [];
+  /** Progressive rollouts of sources with a strategy (src/rollout). */
+  private rollouts: RolloutRunner | undefined;
   /** Each source's current admitted (or pinned) revision and desired state. */
   private readonly bySource = new Map<string, Admission>();
   private index: DesiredIndex | undefined;
@@ -336,6 +344,7 @@ export class Serve {
         drain: () => (this.stopping = true),
         stop: () => this.stopController(),
       },
+      { name: 'rollouts', start: () => this.startRollouts(), stop: () => this.rollouts?.stop() },
       { name: 'sources', start: () => this.startSources(), stop: () => this.stopSources() },
       {
         name: 'watches',
@@ -511,6 +520,11 @@ export class Serve {
         if (a.desired) {
           this.bySource.set(def.name, a);
           last = a;
+          // A rollout in progress before a restart goes on where it was.
+          await this.rollouts?.resume(this.rolloutSpec(def.name), def.name, {
+            revision: a.revision,
+            desired: a.desired,
+          });
         }
       } catch (err) {
         this.guard?.failed(err, `source ${def.name}`);
@@ -589,6 +603,19 @@ export class Serve {
           return;
         }
         if (this.bySource.get(name)?.revision.id === a.revision.id && why !== 'sync') return;
+        const before = this.bySource.get(name);
+        const spec = this.rolloutSpec(name);
+        if (spec && this.rollouts && before?.desired && before.revision.id !== a.revision.id) {
+          // A strategy: the new revision reaches the source's resources step by step.
+          this.bySource.set(name, a);
+          await this.rollouts.start(
+            spec,
+            { revision: before.revision, desired: before.desired },
+            { revision: a.revision, desired: a.desired },
+            'setpoint-serve',
+          );
+          return;
+        }
         this.bySource.set(name, a);
         await this.rebuild(a);
       })
@@ -606,7 +633,10 @@ export class Serve {
       .defs()
       .map((d) => this.bySource.get(d.name))
       .filter((a): a is Admission => Boolean(a?.desired));
-    const combined = combineDesired(states.map((a) => a.desired!));
+    const compositions = new Map(
+      states.map((a) => [a.source, this.rollouts?.composition(a.source)] as const),
+    );
+    const combined = combineDesired(states.map((a) => compositions.get(a.source)?.desired ?? a.desired!));
     if (combined.diagnostics.hasErrors) {
       // Two sources claim one id: the later source's new revision does not take effect.
       this.recorder?.event(
@@ -618,7 +648,7 @@ export class Serve {
     }
     const revisions = new Map<string, RevisionRecord>(states.map((a) => [a.source, a.revision]));
     const previous = this.index;
-    const next = new DesiredIndex(trigger.revision, combined, revisions);
+    const next = new DesiredIndex(trigger.revision, combined, revisions, this.rolloutOverlay(compositions));
     this.index = next;
     this.options.metrics.knownKinds(new Set(combined.resources.map((r) => r.key.kind)));
     this.options.metrics.knownPolicies(combined.policies.policies);
@@ -631,6 +661,59 @@ export class Serve {
     await this.enqueueOrphans(next);
     if (this.watching) this.rewatch(next);
     this.updateManagedGauge(next);
+  }
+
+  private rolloutSpec(source: string) {
+    return this.options.settings.rollouts.find((r) => r.source === source);
+  }
+
+  /** The rollout runner of this tenure: its host is this serve (records, sources, desired state). */
+  private startRollouts(): void {
+    const { store, logger, metrics, settings, sources } = this.options;
+    if (settings.rollouts.length === 0) return;
+    this.rollouts = new RolloutRunner({
+      store,
+      logger,
+      metrics,
+      slos: settings.slos,
+      driver: new ResourceTargetDriver((ids) => store.listResources({ ids })),
+      event: (type, reason, message, revisionId) =>
+        this.recorder?.event(type, reason, message, undefined, revisionId),
+      audit: (input) => this.recorder?.audit(input),
+      load: async (source, revisionId) => {
+        const a = await sources.load(source, revisionId);
+        return { revision: a.revision, desired: a.desired! };
+      },
+      settle: async (source, stands?: LoadedRevision) => {
+        if (stands)
+          this.bySource.set(source, {
+            source,
+            revision: stands.revision,
+            desired: stands.desired,
+            diagnostics: [],
+          });
+        const a = this.bySource.get(source);
+        if (a?.desired && !this.stopping) await this.rebuild(a);
+      },
+      pin: async (source, revisionId, actor) => {
+        await sources.pin(source, revisionId, actor);
+      },
+    });
+  }
+
+  /** Which resources of sources being rolled out come from another revision, and which are held. */
+  private rolloutOverlay(
+    compositions: ReadonlyMap<string, ReturnType<RolloutRunner['composition']>>,
+  ): RolloutOverlay | undefined {
+    const revisionById = new Map<ResourceId, RevisionRecord>();
+    const holds = new Map<ResourceId, string>();
+    for (const [source, c] of compositions) {
+      if (!c) continue;
+      const stable = this.rollouts!.stableOf(source)!.revision;
+      for (const [id, rev] of c.revisionOf) if (rev !== c.to) revisionById.set(id, stable);
+      for (const id of c.held) holds.set(id, c.message);
+    }
+    return revisionById.size || holds.size ? { revisionById, holds } : undefined;
   }
 
   private async enqueueOrphans(index: DesiredIndex): Promise<void> {
@@ -761,6 +844,11 @@ export class Serve {
     this.lastCounter = counter;
     for (const n of await store.listNudges(this.nudgeSeq)) {
       this.nudgeSeq = Math.max(this.nudgeSeq, n.seq ?? 0);
+      const rollout = parseCommandReason(n.reason);
+      if (rollout) {
+        await this.rollouts?.command(rollout.source, rollout.verb, n.actor);
+        continue;
+      }
       if (n.resourceId) {
         if (n.reason === 'resume') this.reconciler?.resume(n.resourceId);
         this.controller?.enqueue(n.resourceId, 'user');
@@ -775,6 +863,8 @@ export class Serve {
 
   private async converged(index: DesiredIndex, at: number): Promise<void> {
     const { store, metrics } = this.options;
+    // A rollout step converged, not the revision: the rollout judges its steps, and the revision converges at 100%.
+    if (index.partial) return;
     try {
       await store.markConverged(index.revision.id, new Date(at).toISOString());
     } catch (err) {

@@ -16,6 +16,7 @@ import * as operations from './operations.js';
 import * as probes from './probes.js';
 import * as resources from './resources.js';
 import * as retention from './retention.js';
+import * as rollouts from './rollouts.js';
 import * as slos from './slos.js';
 import * as tokens from './tokens.js';
 import * as trends from './trends.js';
@@ -38,6 +39,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   trends.mount,
   debug.mount,
   retention.mount,
+  rollouts.mount,
   slos.mount,
 
   fleet.mount,

@@ -52,6 +52,7 @@ import { migratePostgres } from './migrate.js';
 import { PgAlertStore } from './alerts.js';
 import { PgFleetStore } from './nodes.js';
 import { PgViolationStore } from './violations.js';
+import { PgRolloutStore } from './rollouts.js';
 import { DelegatingStore } from '../delegates.js';
 import { PgSpanStore } from './spans.js';
 
@@ -81,6 +82,7 @@ export class PostgresStore extends DelegatingStore implements Store {
   protected readonly alerting: PgAlertStore;
   protected readonly violations: PgViolationStore;
   protected readonly spans: PgSpanStore;
+  protected readonly rollouts: PgRolloutStore;
 
   private constructor(db: PgPool) {
     super();
@@ -89,6 +91,7 @@ export class PostgresStore extends DelegatingStore implements Store {
     this.writes = new PgWrites(db, this.leases);
     this.alerting = new PgAlertStore(db, this.writes);
     this.violations = new PgViolationStore(db, this.writes);
+    this.rollouts = new PgRolloutStore(db, this.writes);
     this.spans = new PgSpanStore(db, this.writes);
   }
 

@@ -57,6 +57,7 @@ import { DelegatingStore } from '../delegates.js';
 import { SqliteAlertStore } from './alerts.js';
 import { SqliteFleetStore } from './nodes.js';
 import { SqliteViolationStore } from './violations.js';
+import { SqliteRolloutStore } from './rollouts.js';
 import { SqliteSpanStore } from './spans.js';
 
 export interface SqliteStoreOptions {
@@ -578,6 +579,12 @@ export class SqliteStore extends DelegatingStore implements Store {
   private violationsImpl: SqliteViolationStore | undefined;
   protected get violations(): SqliteViolationStore {
     return (this.violationsImpl ??= new SqliteViolationStore(this.db));
+  }
+
+  // Rollouts (migration 12), in ./rollouts.ts.
+  private rolloutsImpl: SqliteRolloutStore | undefined;
+  protected get rollouts(): SqliteRolloutStore {
+    return (this.rolloutsImpl ??= new SqliteRolloutStore(this.db, (fn) => this.writes.guard(fn)));
   }
 
   // Reconcile spans (migration 11), in ./spans.ts.

@@ -1,0 +1,124 @@
+/**
+ * Rollout targets: what a step promotes and a rollback returns. A target is
+ * a named thing that can be pinned to a revision; a rollout keeps one pin
+ * per target (`RolloutRecord.pins`). On one host the targets are resources
+ * (this file's `resourceTargets`); across a fleet they are nodes: a node
+ * driver lists enrolled nodes as targets and reports whether a node runs its
+ * pinned revision, and the per-node set compiler reads the same pins. The
+ * runner (runner.ts) only ever sees the TargetDriver interface.
+ */
+import type { Resource } from '../manifest/index.js';
+import type { DesiredState } from '../desired/desired.js';
+import type { ResourceRecord } from '../store/index.js';
+import type { RolloutSpec } from './schema.js';
+
+export interface RolloutTarget {
+  /** Unique within a rollout and stable across revisions: a resource id here, `node/<name>` for nodes. */
+  id: string;
+  /** Matched by `selector` promotions. */
+  labels: Record<string, string>;
+  /** Named groups of the strategy it belongs to. */
+  groups: string[];
+  /** Its declaration differs between the two revisions (added, changed or removed). */
+  changed: boolean;
+  /** Only the previous revision has it. */
+  removed?: boolean;
+  /** A resource target: its spec in the new revision, as JSON (an in-sync record with it runs the new revision). */
+  spec?: string;
+}
+
+/** Whether the targets pinned to a revision run it: applied and healthy. */
+export interface Readiness {
+  ready: boolean;
+  /** Targets not ready yet, with why ("File/default/a: Progressing"). */
+  waiting: string[];
+}
+
+/** What a kind of target provides to the rollout runner. */
+export interface TargetDriver {
+  /** Every target `spec` governs between two revisions, in a stable order. */
+  targets(spec: RolloutSpec, previous: DesiredState, next: DesiredState): RolloutTarget[];
+  /** Whether `targets` run `revision` now. */
+  readiness(targets: readonly RolloutTarget[], revision: string): Promise<Readiness>;
+}
+
+/** All the labels match. */
+export function matchesLabels(labels: Record<string, string>, selector: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * Resources as targets, on the host serve runs on: the resources of the
+ * strategy's source that match its selector in either revision, in id order.
+ */
+export function resourceTargets(
+  spec: RolloutSpec,
+  previous: DesiredState,
+  next: DesiredState,
+): RolloutTarget[] {
+  const before = new Map(previous.resources.map((r) => [r.id, r]));
+  const after = new Map(next.resources.map((r) => [r.id, r]));
+  const ids = [...new Set([...before.keys(), ...after.keys()])].sort();
+  const out: RolloutTarget[] = [];
+  for (const id of ids) {
+    const r = (after.get(id) ?? before.get(id))!;
+    const labels = r.metadata.labels;
+    if (spec.selector && !matchesLabels(labels, spec.selector)) continue;
+    out.push({
+      id,
+      labels,
+      groups: Object.entries(spec.groups)
+        .filter(([, g]) => inGroup(r, g))
+        .map(([name]) => name),
+      changed: before.get(id)?.digest !== after.get(id)?.digest,
+      ...(after.has(id) ? { spec: JSON.stringify(after.get(id)!.spec) } : { removed: true }),
+    });
+  }
+  return out;
+}
+
+function inGroup(r: Resource, g: RolloutSpec['groups'][string]): boolean {
+  return (
+    (g.resources?.some((id) => id === r.id || `${r.key.kind}/${r.key.name}` === id) ?? false) ||
+    (g.selector !== undefined && matchesLabels(r.metadata.labels, g.selector))
+  );
+}
+
+/**
+ * The resource driver: a changed target is ready when its record says it was
+ * applied from `revision` (or holds its new spec), is in sync and is not
+ * unhealthy; a removed one when it is no longer declared. Unchanged targets
+ * are ready as they are.
+ */
+export class ResourceTargetDriver implements TargetDriver {
+  constructor(private readonly records: (ids: string[]) => Promise<ResourceRecord[]>) {}
+
+  targets(spec: RolloutSpec, previous: DesiredState, next: DesiredState): RolloutTarget[] {
+    return resourceTargets(spec, previous, next);
+  }
+
+  async readiness(targets: readonly RolloutTarget[], revision: string): Promise<Readiness> {
+    const changed = targets.filter((t) => t.changed);
+    if (changed.length === 0) return { ready: true, waiting: [] };
+    const byId = new Map((await this.records(changed.map((t) => t.id))).map((r) => [r.id, r]));
+    const waiting: string[] = [];
+    for (const { id, removed, spec } of changed) {
+      const r = byId.get(id);
+      if (removed) {
+        if (r?.declared) waiting.push(`${id}: still declared`);
+        continue;
+      }
+      if (!r) {
+        waiting.push(`${id}: not created yet`);
+        continue;
+      }
+      // Applied from the revision, or in sync with its declaration (a change nothing had to act on).
+      if (r.lastAppliedRevision !== revision && JSON.stringify(r.spec) !== spec)
+        waiting.push(`${id}: not applied yet`);
+      else if (r.sync !== 'InSync') waiting.push(`${id}: ${r.sync}`);
+      else if (r.health === 'Degraded' || r.health === 'Missing' || r.health === 'Progressing')
+        waiting.push(`${id}: ${r.health}${r.healthMessage ? ` (${r.healthMessage})` : ''}`);
+    }
+    return { ready: waiting.length === 0, waiting };
+  }
+}
