@@ -79,10 +79,13 @@ export async function call<T = Record<string, unknown>>(
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(url + path, {
-    method: options.method ?? (body !== undefined ? 'POST' : 'GET'),
-    headers,
-    body,
+  const method = options.method ?? (body !== undefined ? 'POST' : 'GET');
+  const send = () => fetch(url + path, { method, headers, body });
+  const res = await send().catch((err: Error & { cause?: { code?: string } }) => {
+    // A kept-alive socket the server closed as it was reused (its 5 s idle
+    // timeout racing a slow client on a loaded machine): a GET may be sent again.
+    if (method === 'GET' && err.cause?.code === 'UND_ERR_SOCKET') return send();
+    throw err;
   });
   const text = await res.text();
   let parsed: unknown = text;

@@ -28,6 +28,7 @@ const EXAMPLES: Record<string, string[]> = {
   sources: ['setpoint sources', 'setpoint sources --json'],
   rollback: ['setpoint rollback 1a2b3c4d', 'setpoint rollback 1a2b3c4d --source platform'],
   unpin: ['setpoint unpin', 'setpoint unpin platform'],
+  rollout: ['setpoint rollout status', 'setpoint rollout pause --source app'],
   'rollout status': ['setpoint rollout status', 'setpoint rollout status --source app --json'],
   'rollout pause': [
     'setpoint rollout pause',
