@@ -454,7 +454,7 @@ export class Setpoint {
   }
 
   async close(): Promise<void> {
-    flushLogger(this.logger);
+    await flushLogger(this.logger);
     const opened = this.ctx.storeOpened;
     if (opened) await (await opened).close();
   }
