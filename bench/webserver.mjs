@@ -48,12 +48,17 @@ try {
   const applies = [];
   const plans = [];
   const startups = [];
+  const floors = [];
   for (let i = 0; i < RUNS; i++) {
     const a = cli(['apply', '--yes']);
     if (!/changed: 0 /.test(a.stdout)) throw new Error(`not a no-op:\n${a.stdout}`);
     applies.push(a.s);
     plans.push(cli(['plan', '--detailed-exitcode']).s);
     startups.push(cli(['--version'], 0, []).s);
+    // The floor: Node starting and exiting with no code, in the same conditions.
+    const started = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    floors.push((performance.now() - started) / 1000);
   }
   const resources = apt ? 7 : 6;
   const rows = [
@@ -63,6 +68,7 @@ try {
     ],
     [`\`setpoint plan\`, in sync, ${resources} resources`, plans],
     ['`setpoint --version` (start-up only, for scale)', startups],
+    ['`node -e 0` (the floor: Node alone)', floors],
   ];
   console.log(
     `Measured ${new Date().toISOString().slice(0, 19)}Z with \`node bench/webserver.mjs ${RUNS}\` (${RUNS} runs, medians; Node ${process.version}; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores).\n`,
@@ -71,6 +77,9 @@ try {
   console.log('| --- | ---: | ---: | ---: |');
   for (const [what, xs] of rows)
     console.log(`| ${what} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} |`);
+  console.log(
+    `\nNo-op apply ÷ floor: ${(median(applies) / median(floors)).toFixed(1)}×; \`--version\` ÷ floor: ${(median(startups) / median(floors)).toFixed(1)}×.`,
+  );
 } finally {
   // Prune everything the example made (the server, the line, the package).
   const off = join(work, 'off');

@@ -25,6 +25,7 @@ import { ReportBuffer } from '../fleet/report-buffer.js';
 import { NAME_PATTERN } from '../manifest/index.js';
 import type { Manager } from '../engine/controller/manager.js';
 import { VERSION } from '../version.js';
+import { defaultAgentState } from './agent-state.js';
 import { openContext } from './open.js';
 import { serve } from './serve.js';
 
@@ -58,11 +59,7 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-export function defaultAgentState(): string {
-  return process.getuid?.() === 0
-    ? '/var/lib/setpoint-agent'
-    : join(process.env.HOME ?? '.', '.setpoint-agent');
-}
+export { defaultAgentState };
 
 /** Enrols when there is no credential yet, writes the agent's project, starts serve and the link. */
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {

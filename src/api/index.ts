@@ -24,6 +24,7 @@ import type { SilenceInput, SilenceState } from '../telemetry/alerts/silences.js
 import type { SloStatus } from '../telemetry/slo/status.js';
 import { flushLogger, type Logger } from '../telemetry/index.js';
 import type { ApiContext } from './context.js';
+import type { AgentOptions, RunningAgent } from './agent.js';
 import { openContext } from './open.js';
 import { schemaFiles } from './json-schemas.js';
 import * as alerting from './alerts.js';
@@ -66,7 +67,16 @@ export type { CriticalConvergence, ResourceFate, SpanView } from './debug.js';
 export { SetpointError } from '../errors.js';
 export { percentiles } from './figures.js';
 export { verifyAuditFile } from './audit.js';
-export { startAgent, defaultAgentState, type AgentOptions, type RunningAgent } from './agent.js';
+export type { AgentOptions, RunningAgent } from './agent.js';
+export { defaultAgentState } from './agent-state.js';
+
+/**
+ * Starts `setpoint agent` (api/agent.ts). Its code (the fleet link, client and
+ * report buffer, the YAML writer) loads on demand: no other command needs it.
+ */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  return (await import('./agent.js')).startAgent(options);
+}
 export { SCHEMA_FILES, schemaFiles, manifestSchema, settingsSchema } from './json-schemas.js';
 
 export class Setpoint {
@@ -454,7 +464,7 @@ export class Setpoint {
   }
 
   async close(): Promise<void> {
-    flushLogger(this.logger);
+    await flushLogger(this.logger);
     const opened = this.ctx.storeOpened;
     if (opened) await (await opened).close();
   }

@@ -9,12 +9,12 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import { redactor } from '../secrets/index.js';
 import { currentReconcile } from './context.js';
 import { formatLogLine } from './log-format.js';
 import { FileSink } from './log-sink.js';
+import { otel, otelInUse } from './trace.js';
 
 export type { Logger } from 'pino';
 
@@ -65,8 +65,8 @@ export function createLogger(options: LogOptions = {}): Logger {
 function reconcileFields(): Record<string, string> {
   const out: Record<string, string> = {};
   // A line written inside a span names it, so logs and traces join on trace_id.
-  const span = trace.getActiveSpan()?.spanContext();
-  if (span && isSpanContextValid(span)) {
+  const span = otelInUse() ? otel().trace.getActiveSpan()?.spanContext() : undefined;
+  if (span && otel().isSpanContextValid(span)) {
     out.trace_id = span.traceId;
     out.span_id = span.spanId;
   }
@@ -151,13 +151,22 @@ function writable(file: string): boolean {
   }
 }
 
-/** Flushes a file logger before the process exits. */
-export function flushLogger(logger: Logger): void {
-  try {
-    logger.flush();
-  } catch {
-    // a closed destination has nothing to flush
-  }
+/** Flushes a file logger before the process exits: resolves once the lines written so far reached the file (or were dropped). */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    // Bounded: a destination that never answers must not hold up the exit.
+    const timer = setTimeout(resolve, 2000);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    try {
+      logger.flush(done);
+    } catch {
+      // a closed destination has nothing to flush
+      done();
+    }
+  });
 }
 
 /** A logger that drops everything (tests, --quiet library use). */

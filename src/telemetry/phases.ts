@@ -6,10 +6,9 @@
  * exports spans. Outside such a reconcile (one-shot plan, describe) the
  * function runs as it is.
  */
-import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { VERSION } from '../version.js';
 import { currentReconcile, type PhaseTiming } from './context.js';
-import { tracingEnabled } from './trace.js';
+import { otel, tracingEnabled } from './trace.js';
 
 export type PhaseName = PhaseTiming['name'];
 
@@ -32,16 +31,18 @@ export async function phase<T>(name: PhaseName, fn: () => Promise<T>): Promise<T
     }
   };
   if (!tracingEnabled() || !ctx.span) return timed();
-  return trace.getTracer('setpoint', VERSION).startActiveSpan(`setpoint.phase.${name}`, async (span) => {
-    try {
-      return await timed();
-    } catch (err) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  return otel()
+    .trace.getTracer('setpoint', VERSION)
+    .startActiveSpan(`setpoint.phase.${name}`, async (span) => {
+      try {
+        return await timed();
+      } catch (err) {
+        span.setStatus({ code: otel().SpanStatusCode.ERROR, message: (err as Error).message });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
 }
 
 /** Runs a synchronous phase (diff, plan: pure functions) of the current reconcile, timed. */

@@ -4,7 +4,8 @@
  * wrapped function directly, so an untraced run pays one boolean check per
  * call. Attribute names are `setpoint.*`.
  */
-import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
+import { lazy } from '../util/lazy.js';
 import { VERSION } from '../version.js';
 import { currentReconcile, runInReconcile, type ReconcileContext } from './context.js';
 
@@ -18,6 +19,23 @@ export const ATTR = {
   operation: 'setpoint.provider.operation',
 } as const;
 
+/**
+ * The OpenTelemetry API, loaded on first use: an untraced run (every one-shot
+ * command) never pays for evaluating it.
+ */
+export const otel = lazy<typeof import('@opentelemetry/api')>('@opentelemetry/api');
+
+/**
+ * Whether an OpenTelemetry API is set up in this process (setpoint's tracing,
+ * or an SDK the embedding program registered): without one no span can be
+ * active, so there is no need to load the API to ask.
+ */
+export function otelInUse(): boolean {
+  return (
+    enabled || (globalThis as Record<symbol, unknown>)[Symbol.for('opentelemetry.js.api.1')] !== undefined
+  );
+}
+
 let enabled = false;
 
 /** Turns span creation on or off (tracing.ts does it when an exporter is configured). */
@@ -30,7 +48,7 @@ export function tracingEnabled(): boolean {
 }
 
 function tracer() {
-  return trace.getTracer('setpoint', VERSION);
+  return otel().trace.getTracer('setpoint', VERSION);
 }
 
 /**
@@ -60,7 +78,7 @@ export async function traceReconcile(ctx: ReconcileContext, fn: () => Promise<st
       } finally {
         span.setAttribute(ATTR.result, label);
         if (label === 'error' || label === 'terminal')
-          span.setStatus({ code: SpanStatusCode.ERROR, message: label });
+          span.setStatus({ code: otel().SpanStatusCode.ERROR, message: label });
         span.end();
       }
     });
@@ -103,7 +121,7 @@ export async function traceProviderCall<T>(
       return await fn();
     } catch (err) {
       span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      span.setStatus({ code: otel().SpanStatusCode.ERROR, message: (err as Error).message });
       throw err;
     } finally {
       span.end();

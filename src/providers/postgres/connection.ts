@@ -10,12 +10,16 @@
  * process; idle ones close after a second, so a one-shot run exits at once.
  */
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import * as z from 'zod';
 import { ProviderError } from '../../provider/errors.js';
 import type { Ctx } from '../../provider/types.js';
 import { SecretError, SecretRefSchema } from '../../secrets/index.js';
 import { DurationSchema, parseDuration } from '../../util/duration.js';
+import { lazy } from '../../util/lazy.js';
+
+// Loaded on first use: a run without PostgreSQL resources never evaluates pg.
+const loadPg = lazy<typeof pg>('pg');
 
 /** A URL that carries no password (in the authority or as a `password=` parameter). */
 function withoutPassword(url: string): boolean {
@@ -93,7 +97,7 @@ function poolFor(conn: PgConnection, database: string | undefined): pg.Pool {
   const key = JSON.stringify([conn.url ?? '', database ?? '', secret, conn.timeoutMs]);
   let pool = pools.get(key);
   if (!pool) {
-    pool = new pg.Pool({
+    pool = new (loadPg().Pool)({
       connectionString: conn.url && urlFor(conn.url, database, conn.password),
       ...(conn.password !== undefined && !conn.url ? { password: conn.password } : {}),
       // Without a URL pg reads PGDATABASE; the option wins over it (a URL would win over the option).

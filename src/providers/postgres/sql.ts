@@ -7,10 +7,13 @@
  * the secret the same way a login would be.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import pg from 'pg';
+import type PgModule from 'pg';
+import { lazy } from '../../util/lazy.js';
 
-export const ident = (name: string): string => pg.escapeIdentifier(name);
-export const literal = (value: string): string => pg.escapeLiteral(value);
+// pg is loaded on first use: a run without PostgreSQL resources never evaluates it.
+const pg = lazy<typeof PgModule>('pg');
+export const ident = (name: string): string => pg().escapeIdentifier(name);
+export const literal = (value: string): string => pg().escapeLiteral(value);
 /** `"schema"."name"` */
 export const qualified = (schema: string, name: string): string => `${ident(schema)}.${ident(name)}`;
 

@@ -5,8 +5,12 @@
  */
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
+import { lazy } from '../../util/lazy.js';
 import { ProviderError } from '../../provider/errors.js';
+
+// Loaded on first use: only a goal read from PostgreSQL needs pg.
+const loadPg = lazy<typeof pg>('pg');
 
 export interface SqlRead {
   database: string;
@@ -49,7 +53,7 @@ function readSqlite(r: SqlRead): unknown {
 }
 
 async function readPostgres(r: SqlRead): Promise<unknown> {
-  const client = new pg.Client({
+  const client = new (loadPg().Client)({
     connectionString: r.database,
     password: r.password,
     connectionTimeoutMillis: r.timeoutMs,

@@ -7,12 +7,17 @@
  * flow mappings (`{a: 1}`) are rewritten through the parser's printer,
  * which keeps comments but may respace that document.
  */
-import { isMap, isScalar, isSeq, parseDocument, stringify, type Document, type Node, type Pair } from 'yaml';
+import type { Document, Node, Pair } from 'yaml';
+import { lazy } from '../../../util/lazy.js';
+
 import type { KeyCodec } from '../editor.js';
 import { indentRest, indentUnit, lineIndent, nest, notAMapping, syntaxError } from './structure.js';
 
+// Loaded on first use: only a FileEdit of a YAML key needs the parser.
+const Y = lazy<typeof import('yaml')>('yaml');
+
 function parse(text: string): Document {
-  const doc = parseDocument(text, { keepSourceTokens: false });
+  const doc = Y().parseDocument(text, { keepSourceTokens: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     throw syntaxError('YAML', `${e.message.split('\n')[0]}`);
@@ -22,7 +27,7 @@ function parse(text: string): Document {
 
 /** The segment as the key or index the node at `parent` uses. */
 function segment(parent: unknown, seg: string): string | number {
-  return isSeq(parent) && /^\d+$/.test(seg) ? Number(seg) : seg;
+  return Y().isSeq(parent) && /^\d+$/.test(seg) ? Number(seg) : seg;
 }
 
 interface Found {
@@ -36,7 +41,7 @@ interface Found {
 function locate(doc: Document, path: readonly string[]): Found {
   let at: unknown = doc.contents;
   for (let i = 0; i < path.length; i++) {
-    if (!isMap(at) && !isSeq(at)) return { depth: i, at };
+    if (!Y().isMap(at) && !Y().isSeq(at)) return { depth: i, at };
     const next: unknown = at.get(segment(at, path[i]), true);
     if (next === undefined) return { depth: i, at };
     at = next;
@@ -46,7 +51,7 @@ function locate(doc: Document, path: readonly string[]): Found {
 
 /** A value as one line of YAML: plain or quoted scalars, flow collections. */
 function inline(value: unknown): string {
-  return stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trimEnd();
+  return Y().stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trimEnd();
 }
 
 export const yamlCodec: KeyCodec = {
@@ -64,18 +69,20 @@ export const yamlCodec: KeyCodec = {
       const tail = text.slice(start, end).endsWith('\n') ? '\n' : '';
       return text.slice(0, start) + lead + inline(value) + tail + text.slice(end);
     }
-    if (depth > 0 && isScalar(at) && at.value === null && at.range) {
+    if (depth > 0 && Y().isScalar(at) && at.value === null && at.range) {
       // `parent:` with no value: the new keys become its block mapping.
       const start = at.range[0];
       const indent = lineIndent(text, start) + indentUnit(text);
-      const block = stringify(nest(path.slice(depth), value), { lineWidth: 0 }).trimEnd();
+      const block = Y()
+        .stringify(nest(path.slice(depth), value), { lineWidth: 0 })
+        .trimEnd();
       return text.slice(0, start) + '\n' + indent + indentRest(block, indent) + text.slice(start);
     }
-    if (depth === 0 && (at === null || at === undefined || (isScalar(at) && at.value === null)))
-      return text + (text === '' || text.endsWith('\n') ? '' : '\n') + stringify(nest(path, value));
-    if (!isMap(at))
-      throw notAMapping(path, depth, isSeq(at) ? 'a list (or the index is past its end)' : 'a scalar');
-    const entry = stringify(nest(path.slice(depth), value), { lineWidth: 0 });
+    if (depth === 0 && (at === null || at === undefined || (Y().isScalar(at) && at.value === null)))
+      return text + (text === '' || text.endsWith('\n') ? '' : '\n') + Y().stringify(nest(path, value));
+    if (!Y().isMap(at))
+      throw notAMapping(path, depth, Y().isSeq(at) ? 'a list (or the index is past its end)' : 'a scalar');
+    const entry = Y().stringify(nest(path.slice(depth), value), { lineWidth: 0 });
     if (at.flow || !at.range || at.items.length === 0) {
       doc.setIn(
         path.map((s, i) => (i < depth ? segment(undefined, s) : s)),
@@ -100,12 +107,12 @@ export const yamlCodec: KeyCodec = {
     const { node, depth } = locate(doc, path);
     if (!node) return text;
     const parent = locate(doc, path.slice(0, -1)).node ?? doc.contents;
-    if (!isMap(parent) || parent.flow) {
+    if (!Y().isMap(parent) || parent.flow) {
       doc.deleteIn(path.map((s) => segment(undefined, s)));
       return String(doc);
     }
     const pair = parent.items.find(
-      (p) => (isScalar(p.key) ? String(p.key.value) : p.key) === path[depth - 1],
+      (p) => (Y().isScalar(p.key) ? String(p.key.value) : p.key) === path[depth - 1],
     ) as Pair<Node, Node> | undefined;
     const keyStart = pair?.key?.range?.[0];
     const valueEnd = pair?.value?.range?.[2];
