@@ -81,8 +81,12 @@ if (process.argv[2] === '--worker') {
           );
         }
       };
-      await Promise.all(Array.from({ length: 8 }, one));
-      send({ type: 'started' });
+      try {
+        await Promise.all(Array.from({ length: 8 }, one));
+        send({ type: 'started' });
+      } catch (err) {
+        send({ type: 'failed', error: String(err?.stack ?? err) });
+      }
     } else if (m.type === 'wait') {
       // Polls each node's file until it holds `content`; sends when each got there.
       const pending = new Set(names);
@@ -198,8 +202,14 @@ async function main() {
   const token = cli('nodes', 'enroll-token', '--ttl', '2h', '--labels', 'fleet=bench');
   console.error(`serve ${server.pid} on ${url}; enrolling ${N} agents in ${W} workers`);
 
-  const names = Array.from({ length: N }, (_, i) => `n${String(i + 1).padStart(4, '0')}`);
+  // Whatever ends the bench (a failure included) ends its children too.
   const workers = [];
+  process.on('exit', () => {
+    server.kill('SIGKILL');
+    for (const w of workers) w.kill('SIGKILL');
+  });
+
+  const names = Array.from({ length: N }, (_, i) => `n${String(i + 1).padStart(4, '0')}`);
   for (let w = 0; w < W; w++) {
     const mine = names.filter((_, i) => i % W === w);
     const child = fork(
@@ -214,7 +224,10 @@ async function main() {
   const ask = (child, msg, reply) =>
     new Promise((res, rej) => {
       const on = (m) => {
-        if (m.type === reply) {
+        if (m.type === 'failed') {
+          child.off('message', on);
+          rej(new Error(`worker failed: ${m.error}`));
+        } else if (m.type === reply) {
           child.off('message', on);
           res(m);
         }
