@@ -81,13 +81,26 @@ if (process.argv[2] === '--worker') {
           );
         }
       };
-      await Promise.all(Array.from({ length: 8 }, one));
-      send({ type: 'started' });
+      try {
+        await Promise.all(Array.from({ length: 8 }, one));
+        send({ type: 'started' });
+      } catch (err) {
+        send({ type: 'failed', error: String(err?.stack ?? err) });
+      }
     } else if (m.type === 'wait') {
       // Polls each node's file until it holds `content`; sends when each got there.
       const pending = new Set(names);
       const at = {};
+      // When each agent held the new set (its link's record changed): delivery, without the local apply.
+      const before = new Map(agents.map((a) => [a.name, a.link.current?.digest]));
+      const waiting = new Set(agents);
+      const got = {};
       while (pending.size) {
+        for (const a of waiting)
+          if (a.link.current?.digest !== before.get(a.name)) {
+            got[a.name] = Date.now();
+            waiting.delete(a);
+          }
         for (const n of pending) {
           let text;
           try {
@@ -102,7 +115,7 @@ if (process.argv[2] === '--worker') {
         }
         if (pending.size) await sleep(25);
       }
-      send({ type: 'converged', at, requests });
+      send({ type: 'converged', at, got, requests });
     } else if (m.type === 'load') {
       // Every node's own token, the route agents poll, answered at once (wait=0).
       const end = Date.now() + m.ms;
@@ -198,8 +211,14 @@ async function main() {
   const token = cli('nodes', 'enroll-token', '--ttl', '2h', '--labels', 'fleet=bench');
   console.error(`serve ${server.pid} on ${url}; enrolling ${N} agents in ${W} workers`);
 
-  const names = Array.from({ length: N }, (_, i) => `n${String(i + 1).padStart(4, '0')}`);
+  // Whatever ends the bench (a failure included) ends its children too.
   const workers = [];
+  process.on('exit', () => {
+    server.kill('SIGKILL');
+    for (const w of workers) w.kill('SIGKILL');
+  });
+
+  const names = Array.from({ length: N }, (_, i) => `n${String(i + 1).padStart(4, '0')}`);
   for (let w = 0; w < W; w++) {
     const mine = names.filter((_, i) => i % W === w);
     const child = fork(
@@ -214,7 +233,10 @@ async function main() {
   const ask = (child, msg, reply) =>
     new Promise((res, rej) => {
       const on = (m) => {
-        if (m.type === reply) {
+        if (m.type === 'failed') {
+          child.off('message', on);
+          rej(new Error(`worker failed: ${m.error}`));
+        } else if (m.type === reply) {
           child.off('message', on);
           res(m);
         }
@@ -254,6 +276,9 @@ async function main() {
   const rolloutMem = memory(server.pid);
   const times = results
     .flatMap((r) => Object.values(r.at).map((t) => (t - committed) / 1000))
+    .sort((a, b) => a - b);
+  const received = results
+    .flatMap((r) => Object.values(r.got).map((t) => (t - committed) / 1000))
     .sort((a, b) => a - b);
   const reqAfter = results.reduce((s, m) => s + m.requests, 0);
 
@@ -304,6 +329,10 @@ async function main() {
     '| measure | value |',
     '| --- | --- |',
     row('enrol + start all agents', `${f1(enrolS)} s`),
+    row(
+      'commit → node holds the new set, p50 / p95 / last',
+      `${f2(pct(received, 50))} / ${f2(pct(received, 95))} / ${f2(received.at(-1))} s (${received.length} nodes)`,
+    ),
     row('commit → node converged, p50', `${f2(pct(times, 50))} s`),
     row('commit → node converged, p95', `${f2(pct(times, 95))} s`),
     row('commit → last node converged', `${f2(times.at(-1))} s`),

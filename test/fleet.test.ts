@@ -240,6 +240,23 @@ describe('fleet: one serve, five agents', () => {
       headers: { authorization: `Bearer ${tokenOf('s2')}` },
     });
     assert.equal(revoked.status, 401);
+    // The fleet gauge by state: the revoked node apart, the four others heard from and on the current set.
+    const viewer = cli(['token', 'create', '--name', 'fleet-metrics', '--role', 'viewer']).stdout;
+    const scrape = async () =>
+      (
+        await fetch(`${url}/metrics`, {
+          headers: { authorization: `Bearer ${viewer.trim().split('\n')[0].trim()}` },
+        })
+      ).text();
+    let metrics = await scrape();
+    for (const end = Date.now() + 20_000; !/^setpoint_nodes\{state="online"\} 4$/m.test(metrics);) {
+      if (Date.now() > end) break;
+      await sleep(200);
+      metrics = await scrape();
+    }
+    assert.match(metrics, /^setpoint_nodes\{state="revoked"\} 1$/m);
+    assert.match(metrics, /^setpoint_nodes\{state="online"\} 4$/m);
+    assert.match(metrics, /^setpoint_nodes\{state="offline"\} 0$/m);
   });
 
   it('keeps repairing while the server is away, and delivers the buffered reports once each', async () => {

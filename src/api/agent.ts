@@ -18,7 +18,7 @@ import { stringify } from 'yaml';
 import { SetpointError } from '../errors.js';
 import { builtinFacts } from '../facts/index.js';
 import { AgentLink } from '../fleet/agent.js';
-import { FleetClient } from '../fleet/client.js';
+import { FleetClient, ServerUnavailableError } from '../fleet/client.js';
 import { ReportCollector } from '../fleet/collector.js';
 import { readCredential, writeCredential, type Credential } from '../fleet/credential.js';
 import { ReportBuffer } from '../fleet/report-buffer.js';
@@ -141,7 +141,10 @@ async function enrol(
     );
   const facts = { ...builtinFacts(), node: { name, labels } } as unknown as Record<string, unknown>;
   const client = new FleetClient(options.server, undefined, name);
-  const got = await client.enroll({ token: options.enrollToken, labels, facts, agentVersion: VERSION });
+  const got = await enrolWithRetries(
+    () => client.enroll({ token: options.enrollToken!, labels, facts, agentVersion: VERSION }),
+    options.say,
+  );
   const credential: Credential = {
     server: options.server,
     name: got.name,
@@ -160,6 +163,25 @@ async function enrol(
     }); credential in ${credentialFile}`,
   );
   return credential;
+}
+
+/**
+ * Enrols; while the server is unreachable or busy (a fleet starting at once,
+ * a server restarting) tries again with jittered backoff, for about a minute,
+ * before giving up. A refusal (bad token) fails at once.
+ */
+async function enrolWithRetries<T>(call: () => Promise<T>, say?: (line: string) => void): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof ServerUnavailableError) || Date.now() > deadline) throw err;
+      const wait = Math.min(10_000, 250 * 2 ** attempt) * (0.5 + Math.random() * 0.5);
+      say?.(`setpoint agent: ${err.message}; enrolling again in ${(wait / 1000).toFixed(1)} s`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
 
 /** The agent's own project: its settings, the set's folder and the node's facts (`${facts.node.*}`). */

@@ -13,6 +13,7 @@ import { sourcesDesired } from './sources.js';
 import { windowGate } from './windows.js';
 import { budgetGateNow } from './budgets.js';
 import { annotateHolds } from './holds.js';
+import { unplacedDiagnostics } from './fleet.js';
 
 export type PlanOptions = Omit<PlanRequest, 'paths'> & { paths?: readonly string[] };
 export type ApplyOptions = {
@@ -29,6 +30,10 @@ export async function plan(ctx: ApiContext, request: PlanOptions): Promise<Plann
     paths: ctx.manifestPaths(request.paths),
     ...(await sourcesDesired(ctx, request.paths)),
   });
+  // Resources for nodes that no enrolled node selects: a warning each (already there when admission added it).
+  const seen = new Set(planned.plan.diagnostics.map((d) => `${d.code} ${d.resourceId}`));
+  for (const w of await unplacedDiagnostics(ctx, planned.desired))
+    if (!seen.has(`${w.code} ${w.resourceId}`)) planned.plan.diagnostics.push(w);
   // What a change window, an exhausted error budget or a rollout step would hold back if this plan were applied now.
   annotateHolds(planned, {
     windows: windowGate(ctx.settings),

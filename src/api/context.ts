@@ -7,6 +7,7 @@
 import { join, resolve } from 'node:path';
 import { Engine } from '../engine/index.js';
 import { checkDesired } from '../engine/admission-check.js';
+import { unplacedWarnings } from '../fleet/unplaced.js';
 import { normalizeId, type CompiledCache, type ResourceId } from '../manifest/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
 import { stateDir, type Settings } from '../project/index.js';
@@ -137,7 +138,13 @@ export class ApiContext implements ApiParts {
       secrets: this.secrets,
       workDir: join(this.stateDir, 'sources'),
       load: (p, source) => engine.loadDesired(p, source),
-      check: (desired) => checkDesired(desired, this.registry),
+      check: async (desired) => {
+        const checked = await checkDesired(desired, this.registry);
+        // Resources for nodes that no enrolled node selects: admitted, with a warning naming them.
+        if (desired.nodeResources?.length)
+          checked.diagnostics.push(...unplacedWarnings(desired.nodeResources, await store.listNodes()));
+        return checked;
+      },
       actor: this.actor,
       ...(paths ? { paths } : {}),
     });

@@ -10,11 +10,12 @@ import { generateEnrollToken, generateNodeToken, hashToken } from '../auth/index
 import type { DesiredState } from '../desired/desired.js';
 import { SetpointError } from '../errors.js';
 import { assignRevision, type Assignment } from '../fleet/assignment.js';
-import { NodeSetCache, selectFor, type NodeSet } from '../fleet/compile.js';
+import { NodeSetCache, type NodeSet } from '../fleet/compile.js';
 import { countStatus, type ReportBatch } from '../fleet/report.js';
 import type { Enrolment } from '../fleet/protocol.js';
 export type { Enrolment } from '../fleet/protocol.js';
-import { NAME_PATTERN, type Resource } from '../manifest/index.js';
+import { NAME_PATTERN, type Diagnostic, type Resource } from '../manifest/index.js';
+import { unplacedResources, unplacedWarnings } from '../fleet/unplaced.js';
 import { signDigest } from '../source/signing.js';
 import type { EnrollTokenRecord, EventRecord, NodeRecord } from '../store/index.js';
 import type { ApiContext } from './context.js';
@@ -274,8 +275,14 @@ export async function nodeEvents(
 
 /** Resources that select none of the enrolled nodes: warnings at admission. */
 export async function unplaced(ctx: ApiContext, desired: DesiredState): Promise<Resource[]> {
-  const nodes = (await (await ctx.store()).listNodes()).filter((n) => !n.revokedAt);
-  return (desired.nodeResources ?? []).filter((r) => !nodes.some((n) => selectFor(n, [r]).length > 0));
+  if (!desired.nodeResources?.length) return [];
+  return unplacedResources(desired.nodeResources, await (await ctx.store()).listNodes());
+}
+
+/** The warnings admission and `plan` show for those resources. */
+export async function unplacedDiagnostics(ctx: ApiContext, desired: DesiredState): Promise<Diagnostic[]> {
+  if (!desired.nodeResources?.length) return [];
+  return unplacedWarnings(desired.nodeResources, await (await ctx.store()).listNodes());
 }
 
 export async function listNodes(ctx: ApiContext, current?: CurrentDesired): Promise<NodeInfo[]> {

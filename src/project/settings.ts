@@ -201,6 +201,15 @@ export const SettingsSchema = z
           })
           .optional()
           .describe('Rate limit of failed authentication per client address (then 429 with Retry-After).'),
+        maxConnections: z
+          .number()
+          .int()
+          .min(16)
+          .max(1_000_000)
+          .optional()
+          .describe(
+            'Open connections at most (long polls of fleet agents and watch streams included; about two per agent). Defaults to 4096.',
+          ),
         webhook: z
           .strictObject({
             secretRef: SecretRefSchema.describe(
@@ -350,6 +359,8 @@ export interface ServerSettings {
   listenExplicit: boolean;
   metrics: 'public' | 'token';
   authFailures: { burst: number; perMinute: number };
+  /** Open connections at most; undefined: the built-in limit. */
+  maxConnections?: number;
   webhookSecret?: SecretRef;
 }
 
@@ -408,6 +419,7 @@ export function withDefaults(root: string, raw: RawSettings, file?: string): Set
         burst: raw.server?.authFailures?.burst ?? 10,
         perMinute: raw.server?.authFailures?.perMinute ?? 10,
       },
+      maxConnections: raw.server?.maxConnections,
       webhookSecret: raw.server?.webhook?.secretRef,
     },
     tracing: tracingConfig(raw.telemetry),

@@ -42,8 +42,14 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** How often the timeouts above are checked. */
 export const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
-/** Open connections at most (watch streams included); Node closes the ones beyond at once. */
-export const MAX_CONNECTIONS = 1_024;
+/**
+ * Open connections at most (watch streams and fleet agents' long polls
+ * included); Node closes the ones beyond at once. An agent holds one long
+ * poll and, for a few seconds after a report, one idle keep-alive
+ * connection: 4,096 leaves room for 2,000 nodes. `server.maxConnections`
+ * overrides it.
+ */
+export const MAX_CONNECTIONS = 4_096;
 
 /** Open watch streams (GET /api/v1/watch) per token, and in all. */
 export const WATCH_STREAMS_PER_TOKEN = 16;

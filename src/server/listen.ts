@@ -124,7 +124,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
     },
   }) as Server;
-  server.maxConnections = MAX_CONNECTIONS;
+  server.maxConnections = options.api.settings.server.maxConnections ?? MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) =>
       reject(

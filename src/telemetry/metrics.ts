@@ -225,6 +225,13 @@ export class Metrics {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  // The fleet: enrolled nodes by state, read from the store at each scrape (bounded: no node label).
+  readonly nodes = new Gauge({
+    name: 'setpoint_nodes',
+    help: 'Enrolled nodes by state: online (heard from, on the current set), behind (heard from, on an older set), offline (no report for 3 check intervals), revoked.',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
   readonly approvalsPending = new Gauge({
     name: 'setpoint_approvals_pending',
     help: 'Proposed actions waiting for `setpoint approve` or `setpoint reject`.',

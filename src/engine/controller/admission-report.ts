@@ -49,6 +49,13 @@ export function reportAdmission(a: Admission, sinks: ReportSinks): void {
       'revision admitted',
     );
   }
+  // Resources for nodes that no enrolled node selects (admission's warnings): an event each, with a log line.
+  if (a.revision.admitted)
+    for (const d of a.diagnostics)
+      if (d.severity === 'warning' && d.code === 'SETPOINT_NO_NODE_SELECTED') {
+        recorder.event('Warning', 'NoNodeSelected', d.summary, d.resourceId);
+        logger.warn({ source: a.source, revisionId: a.revision.id, resourceId: d.resourceId }, d.summary);
+      }
   // Every policy verdict on the revision: an event each (listing all a refusal's denials), a record, a count.
   const violations = a.violations ?? [];
   for (const v of violations) {

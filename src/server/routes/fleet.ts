@@ -76,6 +76,15 @@ const labels = z.record(z.string(), z.string());
 export function mount(routes: Routes, ctx: ServerContext): void {
   const { api } = ctx;
 
+  // setpoint_nodes{state}: counted at each scrape, so it is never older than the scrape.
+  const metrics = ctx.metrics;
+  metrics?.onScrape(async () => {
+    const counts: Record<string, number> = { online: 0, behind: 0, offline: 0, revoked: 0 };
+    for (const n of await api.nodes(current(ctx)))
+      counts[n.revokedAt ? 'revoked' : n.offline ? 'offline' : n.behind ? 'behind' : 'online']++;
+    for (const [state, value] of Object.entries(counts)) metrics.nodes.set({ state }, value);
+  });
+
   // --- the agent's side ---
 
   routes.add({
