@@ -123,7 +123,7 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
         'reconcile:\n  resync: 2s\n  backoff: { base: 50ms, max: 2s }\n' +
         'rollouts:\n  - source: app\n    selector: { tier: web }\n    groups:\n      canary: { selector: { role: canary } }\n' +
         '    interval: 100ms\n    progressDeadline: 20s\n    steps:\n      - canary: canary\n' +
-        '      - gate:\n          window: 3s\n          checks:\n            - health: HttpCheck/default/web\n' +
+        '      - gate:\n          window: 8s\n          checks:\n            - health: HttpCheck/default/web\n' +
         `            - prometheus: { url: "http://127.0.0.1:${port}", query: "sum(rate(errors[1m]))", comparison: "<", threshold: 1 }\n` +
         '      - percent: 100\n',
     });
@@ -161,11 +161,13 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
   test('pause and resume (API, CLI) and promote (API, approver) of a rollout in progress', async () => {
     const post = (verb: string, role: string) =>
       call<Rollout>(apiUrl, `/api/v1/rollouts/${verb}`, { method: 'POST', token: tokens[role], body: {} });
-    // The canary's gate window (3s) leaves time to act on the rollout.
+    // The canary's gate window (8s) leaves time to act on the rollout.
     const v3 = push('v3').slice(0, 12);
+    // Asked over HTTP (milliseconds), not with the CLI (a process start), to act within the window.
     await eventually(
-      () => {
-        const r = rollout();
+      async () => {
+        const r = (await call<{ items: Rollout[] }>(apiUrl, '/api/v1/rollouts', { token: tokens.viewer }))
+          .body.items[0];
         return r?.to === v3 && r?.phase === 'Progressing';
       },
       'a rollout of v3',
@@ -269,7 +271,11 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
     );
     const id = rollout()!.id;
     assert.ok(audit.some((a) => a.action === 'rollout.abort' && a.detail?.rollout === id));
-    assert.ok(audit.some((a) => a.action === 'rollout.rollback' && a.result === 'aborted' && a.detail?.rollout === id));
+    assert.ok(
+      audit.some(
+        (a) => a.action === 'rollout.rollback' && a.result === 'aborted' && a.detail?.rollout === id,
+      ),
+    );
   });
 
   test('status needs a viewer; pause, resume and abort an operator; promote an approver', async () => {

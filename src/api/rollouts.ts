@@ -32,7 +32,11 @@ export async function rolloutCommand(
   ctx: ApiContext,
   verb: RolloutVerb,
   source?: string,
-  options: ActorOption & { waitMs?: number } = {},
+  options: ActorOption & {
+    waitMs?: number;
+    /** Called once the command is stored: a serve in this process reads it now (its change counter does not move). */
+    stored?: () => void;
+  } = {},
 ): Promise<RolloutRecord> {
   const store = await ctx.store();
   const name = strategySource(ctx, source);
@@ -58,6 +62,7 @@ export async function rolloutCommand(
   const actor = options.actor ?? ctx.actor;
   const at = new Date().toISOString();
   await store.appendNudge({ reason: commandReason(verb, name), actor, at });
+  options.stored?.();
   await ctx.audit(`rollout.${verb}.request`, {
     time: at,
     actor,

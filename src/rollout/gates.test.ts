@@ -182,7 +182,10 @@ describe('evaluateCheck', () => {
     const check = { type: 'health' as const, ids: ['HttpCheck/default/up', 'HttpCheck/default/down'] };
     const stale = await evaluateCheck(check, fresh());
     assert.equal(stale.ok, undefined, JSON.stringify(stale));
-    assert.match(stale.message, /waits for a result of HttpCheck\/default\/up, HttpCheck\/default\/down observed after/);
+    assert.match(
+      stale.message,
+      /waits for a result of HttpCheck\/default\/up, HttpCheck\/default\/down observed after/,
+    );
     // The stored record (Degraded) is not looked at for a check whose results are reported.
     results.set('HttpCheck/default/down', { at: since + 10, ok: true, message: 'HTTP 200 in 3 ms' });
     results.set('HttpCheck/default/up', { at: since + 10, ok: true, message: 'HTTP 200 in 1 ms' });

@@ -341,7 +341,7 @@ export class RolloutRunner {
         await evaluateCheck(check, {
           store: this.host.store,
           observed: this.host.observed?.bind(this.host),
-          since: Date.parse(record.readyAt!),
+          since: Date.parse(record.readyAt),
           slos: this.host.slos,
           windowMs: step.windowMs,
           approvalId: record.approvalId,
