@@ -266,6 +266,13 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
       10_000,
     );
     assert.match(rollout()!.reason ?? '', /aborted by /);
+    const status = cli(['status'], { cwd: project });
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /rollout of app: Aborted, revision \w{8} -> \w{8}: aborted by /);
+    assert.equal(
+      json<{ rollouts: Rollout[] }>(cli(['status', '--json'], { cwd: project })).rollouts[0].phase,
+      'Aborted',
+    );
     const audit = json<Array<{ action: string; result: string; detail?: { rollout?: string } }>>(
       cli(['audit', '--json', '-n', '1000'], { cwd: project }),
     );
