@@ -8,7 +8,8 @@
 //   rollback   a bad revision: the time from the first failing HttpCheck
 //              result the gate can see (the service answers 500 once the
 //              canary's file is bad) to the canary's file back at the
-//              previous revision; then `setpoint unpin` for the next trial.
+//              previous revision. The next trial's good commit is pushed,
+//              then `setpoint unpin` lets it roll out.
 // The five-agent fleet scenario is not measured here: node targets are not
 // wired into rollouts yet (docs/rollout.md).
 // usage: node bench/rollout.mjs [TRIALS=5] [WINDOW_S=2]
@@ -115,7 +116,13 @@ try {
   await until('v0 everywhere', () => ['canary', 'a', 'b'].every((n) => read(n) === 'v0\n'));
   for (let i = 1; i <= TRIALS; i++) {
     const good = `v${i}`;
-    const t0 = push(good);
+    // After a rollback the source is pinned: the good commit rolls out once unpinned (timed from the unpin).
+    let t0 = push(good);
+    if (i > 1) {
+      const u = cli('unpin', 'app');
+      if (u.status !== 0) throw new Error(u.stderr);
+      t0 = Date.now();
+    }
     const t1 = await until(`${good} everywhere`, () =>
       ['canary', 'a', 'b'].every((n) => read(n) === `${good}\n`),
     );
@@ -131,8 +138,6 @@ try {
     rollback.push((t2 - failedAt) / 1000);
     if (read('a') !== `${good}\n` || read('b') !== `${good}\n`)
       throw new Error('the bad revision reached a non-canary');
-    const u = cli('unpin', 'app');
-    if (u.status !== 0) throw new Error(u.stderr);
   }
 } finally {
   serve.kill('SIGTERM');
