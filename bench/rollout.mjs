@@ -127,6 +127,11 @@ try {
       ['canary', 'a', 'b'].every((n) => read(n) === `${good}\n`),
     );
     promotion.push((t1 - t0) / 1000);
+    // The rollout completes at its next check; a commit before that would supersede it (from the same start).
+    await until('the rollout completed', () => {
+      const r = cli('rollout', 'status', '--json');
+      return r.status === 0 && JSON.parse(r.stdout)[0]?.phase === 'Completed';
+    });
     const seen = readFileSync(failures, 'utf8').trim().split('\n').filter(Boolean).length;
     push(`bad${i}`);
     await until(
