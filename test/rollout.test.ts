@@ -46,7 +46,17 @@ const SERVICE = `
 const { createServer } = require('node:http');
 const { existsSync, readFileSync } = require('node:fs');
 const f = process.argv[1];
-const server = createServer((_req, res) => {
+const path = require('node:path');
+const server = createServer((req, res) => {
+  if (req.url.startsWith('/api/v1/query')) {
+    // A Prometheus instant query: the error rate the test writes to prom.value (0 without one).
+    const v = path.join(path.dirname(f), 'prom.value');
+    const value = existsSync(v) ? readFileSync(v, 'utf8').trim() : '0';
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, value] }] } }),
+    );
+    return;
+  }
   const text = existsSync(f) ? readFileSync(f, 'utf8') : '';
   res.writeHead(text.includes('bad') ? 500 : 200).end(text);
 });
@@ -113,7 +123,9 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
         'reconcile:\n  resync: 2s\n  backoff: { base: 50ms, max: 2s }\n' +
         'rollouts:\n  - source: app\n    selector: { tier: web }\n    groups:\n      canary: { selector: { role: canary } }\n' +
         '    interval: 100ms\n    progressDeadline: 20s\n    steps:\n      - canary: canary\n' +
-        '      - gate: { window: 3s, checks: [{ health: HttpCheck/default/web }] }\n      - percent: 100\n',
+        '      - gate:\n          window: 8s\n          checks:\n            - health: HttpCheck/default/web\n' +
+        `            - prometheus: { url: "http://127.0.0.1:${port}", query: "sum(rate(errors[1m]))", comparison: "<", threshold: 1 }\n` +
+        '      - percent: 100\n',
     });
     for (const role of ['viewer', 'operator', 'approver'])
       tokens[role] = cli(['token', 'create', '--name', role, '--role', role], { cwd: project }).stdout.trim();
@@ -149,12 +161,13 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
   test('pause and resume (API, CLI) and promote (API, approver) of a rollout in progress', async () => {
     const post = (verb: string, role: string) =>
       call<Rollout>(apiUrl, `/api/v1/rollouts/${verb}`, { method: 'POST', token: tokens[role], body: {} });
-    // The canary's gate window (3s) leaves time to act on the rollout.
-    // The canary's gate window (3s) leaves time to act on the rollout.
+    // The canary's gate window (8s) leaves time to act on the rollout.
     const v3 = push('v3').slice(0, 12);
+    // Asked over HTTP (milliseconds), not with the CLI (a process start), to act within the window.
     await eventually(
-      () => {
-        const r = rollout();
+      async () => {
+        const r = (await call<{ items: Rollout[] }>(apiUrl, '/api/v1/rollouts', { token: tokens.viewer }))
+          .body.items[0];
         return r?.to === v3 && r?.phase === 'Progressing';
       },
       'a rollout of v3',
@@ -162,7 +175,9 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
     );
     const paused = await post('pause', 'operator');
     assert.equal(paused.status, 200, paused.text);
-    await eventually(() => rollout()?.phase === 'Paused', 'the rollout paused', 10_000);
+    // The answer is the rollout after the pause, not a write of it made meanwhile by a gate check.
+    assert.equal(paused.body.phase, 'Paused', paused.text);
+    assert.equal(rollout()?.phase, 'Paused');
     // plan shows which actions the paused rollout holds, with the generic hold model (kind rollout).
     const plan = cli(['plan', '--json'], { cwd: project });
     assert.equal(plan.code, 0, plan.stderr);
@@ -208,6 +223,66 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
     assert.match(history.stdout, /RolledBack/);
     const audit = cli(['audit', '--json'], { cwd: project });
     assert.match(audit.stdout, /rollout\.rollback|rollout\.rolledBack|rollout\.rolled-back/i);
+  });
+
+  test('a Prometheus check over its threshold fails the gate and rolls the canary back', async () => {
+    // The rollback above pinned the source at v3: unpinned, the latest revision rolls out.
+    writeFiles(out, { 'prom.value': '0' });
+    const seen = new Set<string>();
+    const watcher = setInterval(() => {
+      for (const n of ['a', 'b']) seen.add(read(n) ?? '');
+    }, 20);
+    try {
+      const v4 = push('v4').slice(0, 12);
+      const unpinned = cli(['unpin', 'app'], { cwd: project });
+      assert.equal(unpinned.code, 0, unpinned.stderr);
+      await eventually(() => rollout()?.to === v4 && read('canary') === 'v4\n', 'the canary at v4', 30_000);
+      writeFiles(out, { 'prom.value': '7' });
+      await eventually(() => rollout()?.phase === 'RolledBack', 'the rollout rolled back', 30_000);
+      await eventually(() => read('canary') === 'v3\n', 'the canary back at v3', 10_000);
+    } finally {
+      clearInterval(watcher);
+      writeFiles(out, { 'prom.value': '0' });
+    }
+    assert.ok(!seen.has('v4\n'), 'the other groups never ran v4');
+    assert.match(rollout()!.reason ?? '', /prometheus sum\(rate\(errors\[1m\]\)\) < 1: value 7 fails < 1/);
+  });
+
+  test('abort returns every target to the previous revision, audited', async () => {
+    const v5 = push('v5').slice(0, 12);
+    const unpinned = cli(['unpin', 'app'], { cwd: project });
+    assert.equal(unpinned.code, 0, unpinned.stderr);
+    await eventually(
+      () => rollout()?.to === v5 && rollout()?.phase === 'Progressing' && read('canary') === 'v5\n',
+      'the canary at v5',
+      30_000,
+    );
+    const aborted = cli(['rollout', 'abort'], { cwd: project });
+    assert.equal(aborted.code, 0, aborted.stderr);
+    await eventually(() => rollout()?.phase === 'Aborted', 'the rollout aborted', 10_000);
+    await eventually(
+      () => ['canary', 'a', 'b'].every((n) => read(n) === 'v3\n'),
+      'every target back at v3',
+      10_000,
+    );
+    assert.match(rollout()!.reason ?? '', /aborted by /);
+    const status = cli(['status'], { cwd: project });
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /rollout of app: Aborted, revision \w{8} -> \w{8}: aborted by /);
+    assert.equal(
+      json<{ rollouts: Rollout[] }>(cli(['status', '--json'], { cwd: project })).rollouts[0].phase,
+      'Aborted',
+    );
+    const audit = json<Array<{ action: string; result: string; detail?: { rollout?: string } }>>(
+      cli(['audit', '--json', '-n', '1000'], { cwd: project }),
+    );
+    const id = rollout()!.id;
+    assert.ok(audit.some((a) => a.action === 'rollout.abort' && a.detail?.rollout === id));
+    assert.ok(
+      audit.some(
+        (a) => a.action === 'rollout.rollback' && a.result === 'aborted' && a.detail?.rollout === id,
+      ),
+    );
   });
 
   test('status needs a viewer; pause, resume and abort an operator; promote an approver', async () => {

@@ -226,7 +226,7 @@ export class Setpoint {
   rolloutCommand(
     verb: RolloutVerb,
     source?: string,
-    options: T.ActorOption & { waitMs?: number } = {},
+    options: Parameters<typeof rolling.rolloutCommand>[3] = {},
   ): Promise<S.RolloutRecord> {
     return rolling.rolloutCommand(this.ctx, verb, source, options);
   }

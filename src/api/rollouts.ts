@@ -32,7 +32,11 @@ export async function rolloutCommand(
   ctx: ApiContext,
   verb: RolloutVerb,
   source?: string,
-  options: ActorOption & { waitMs?: number } = {},
+  options: ActorOption & {
+    waitMs?: number;
+    /** Called once the command is stored: a serve in this process reads it now (its change counter does not move). */
+    stored?: () => void;
+  } = {},
 ): Promise<RolloutRecord> {
   const store = await ctx.store();
   const name = strategySource(ctx, source);
@@ -58,6 +62,7 @@ export async function rolloutCommand(
   const actor = options.actor ?? ctx.actor;
   const at = new Date().toISOString();
   await store.appendNudge({ reason: commandReason(verb, name), actor, at });
+  options.stored?.();
   await ctx.audit(`rollout.${verb}.request`, {
     time: at,
     actor,
@@ -65,14 +70,30 @@ export async function rolloutCommand(
     result: 'requested',
     detail: { rollout: current.id, source: name },
   });
-  // The leader acts within a poll (250 ms by default); answer with what it did.
+  // The leader acts within a poll (250 ms by default); answer with what it did, not with a write of
+  // the rollout made meanwhile for another reason (a gate's check), which still shows the state before.
   const deadline = Date.now() + (options.waitMs ?? 5000);
   while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
     const now = await store.getRollout(current.id);
-    if (now && now.updatedAt !== current.updatedAt) return now;
+    if (now && carriedOut(verb, current, now)) return now;
   }
   return (await store.getRollout(current.id)) ?? current;
+}
+
+/** Whether `now` shows `verb` done on the rollout that was `before` (or the rollout ended meanwhile). */
+export function carriedOut(verb: RolloutVerb, before: RolloutRecord, now: RolloutRecord): boolean {
+  if (!isActivePhase(now.phase)) return true;
+  switch (verb) {
+    case 'pause':
+      return now.phase === 'Paused';
+    case 'resume':
+      return now.phase !== 'Paused';
+    case 'promote':
+      return now.step > before.step;
+    case 'abort':
+      return false;
+  }
 }
 
 /** `source`, or the only source with a strategy; it must have one. */

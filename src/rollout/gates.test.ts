@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tempDir } from '../../test/helpers.js';
 import { record } from '../../test/support/store-contract.js';
+import type { ApprovalRecord } from '../store/index.js';
 import { SqliteStore } from '../store/sqlite/index.js';
+import type { SloSpec } from '../telemetry/slo/schema.js';
 import { compare, evaluateCheck, instantValue, judgeGate, nextCheckIn, type CheckOutcome } from './gates.js';
 
 const pass: CheckOutcome = { check: 'a', ok: true, message: 'ok' };
@@ -88,18 +90,22 @@ describe('evaluateCheck', () => {
   let url = '';
   /** What the fake Prometheus answers next: a value, or an HTTP status. */
   let answer: { value: string } | { status: number } = { value: '0.5' };
+  /** Answers to given queries, before `answer`. */
+  const byQuery = new Map<string, string>();
   const ctx = () => ({ store, slos: [], windowMs: 60_000, now: Date.now(), timeoutMs: 2000 });
 
   before(async () => {
     // A real HTTP server speaking the /api/v1/query answer format.
     prometheus = createServer((req, res) => {
       assert.match(req.url ?? '', /^\/api\/v1\/query\?query=/);
-      if ('status' in answer) res.writeHead(answer.status).end('{}');
+      const query = new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '';
+      const value = byQuery.get(query) ?? ('value' in answer ? answer.value : undefined);
+      if (value === undefined) res.writeHead((answer as { status: number }).status).end('{}');
       else
         res.writeHead(200, { 'content-type': 'application/json' }).end(
           JSON.stringify({
             status: 'success',
-            data: { resultType: 'vector', result: [{ value: [0, answer.value] }] },
+            data: { resultType: 'vector', result: [{ value: [0, value] }] },
           }),
         );
     });
@@ -166,9 +172,114 @@ describe('evaluateCheck', () => {
     });
   });
 
+  it('health: an HttpCheck result from before the step was ready neither passes nor fails the gate', async () => {
+    const since = Date.now();
+    const results = new Map([
+      ['HttpCheck/default/up', { at: since - 50, ok: true, message: 'HTTP 200 in 2 ms' }],
+      ['HttpCheck/default/down', { at: since - 50, ok: false, message: 'HTTP 500 in 2 ms' }],
+    ]);
+    const fresh = () => ({ ...ctx(), since, observed: (id: string) => results.get(id) });
+    const check = { type: 'health' as const, ids: ['HttpCheck/default/up', 'HttpCheck/default/down'] };
+    const stale = await evaluateCheck(check, fresh());
+    assert.equal(stale.ok, undefined, JSON.stringify(stale));
+    assert.match(
+      stale.message,
+      /waits for a result of HttpCheck\/default\/up, HttpCheck\/default\/down observed after/,
+    );
+    // The stored record (Degraded) is not looked at for a check whose results are reported.
+    results.set('HttpCheck/default/down', { at: since + 10, ok: true, message: 'HTTP 200 in 3 ms' });
+    results.set('HttpCheck/default/up', { at: since + 10, ok: true, message: 'HTTP 200 in 1 ms' });
+    assert.equal((await evaluateCheck(check, fresh())).ok, true);
+    results.set('HttpCheck/default/up', { at: since + 20, ok: false, message: 'connection refused' });
+    const bad = await evaluateCheck(check, fresh());
+    assert.equal(bad.ok, false);
+    assert.match(bad.message, /HttpCheck\/default\/up is Degraded \(connection refused\)/);
+  });
+
+  it('slo: the burn rate of a stored SLI over the window', async () => {
+    const slo = (name: string, objective: number): SloSpec => ({
+      name,
+      sli: 'reconcile-success',
+      objective,
+      windowMs: 30 * 86_400_000,
+      burnRates: [],
+    });
+    const now = Date.now();
+    const minute = Math.floor(now / 60_000);
+    await store.addSliSamples([
+      { sli: 'reconcile-success', minute: minute - 2, good: 90, total: 100 },
+      { sli: 'reconcile-success', minute: minute - 1, good: 100, total: 100 },
+    ]);
+    const c = { ...ctx(), now, slos: [slo('loose', 0.9), slo('tight', 0.999)], windowMs: 10 * 60_000 };
+    const loose = await evaluateCheck({ type: 'slo', name: 'loose', maxBurnRate: 1 }, c);
+    assert.equal(loose.ok, true, loose.message);
+    assert.match(loose.message, /burn rate 0\.50 over 600s \(190\/200 good\)/);
+    const tight = await evaluateCheck({ type: 'slo', name: 'tight', maxBurnRate: 1 }, c);
+    assert.equal(tight.ok, false, tight.message);
+    assert.match(tight.message, /burn rate 50\.00/);
+    // Over a window that misses the bad minute, the same SLO passes.
+    const recent = await evaluateCheck({ type: 'slo', name: 'tight', maxBurnRate: 1, windowMs: 90_000 }, c);
+    assert.equal(recent.ok, true, recent.message);
+  });
+
+  it('slo: an SLI counted by Prometheus is read from Prometheus, and fails when it cannot be', async () => {
+    const spec: SloSpec = {
+      name: 'web',
+      sli: 'prometheus',
+      objective: 0.99,
+      windowMs: 86_400_000,
+      burnRates: [],
+      prometheus: { url, good: 'sum(increase(ok[$window]))', total: 'sum(increase(all[$window]))' },
+    };
+    const c = { ...ctx(), slos: [spec], windowMs: 5 * 60_000 };
+    byQuery.set('sum(increase(ok[5m]))', '995');
+    byQuery.set('sum(increase(all[5m]))', '1000');
+    const ok = await evaluateCheck({ type: 'slo', name: 'web', maxBurnRate: 1 }, c);
+    assert.equal(ok.ok, true, ok.message);
+    assert.match(ok.message, /\(995\/1000 good\)/);
+    byQuery.set('sum(increase(ok[5m]))', '900');
+    const burning = await evaluateCheck({ type: 'slo', name: 'web', maxBurnRate: 1 }, c);
+    assert.equal(burning.ok, false, burning.message);
+    assert.match(burning.message, /burn rate 10\.00/);
+    const away = await evaluateCheck(
+      { type: 'slo', name: 'web', maxBurnRate: 1 },
+      { ...c, slos: [{ ...spec, prometheus: { ...spec.prometheus!, url: 'http://127.0.0.1:1' } }] },
+    );
+    assert.equal(away.ok, false);
+    assert.match(away.message, /cannot read the SLI of web/);
+  });
+
   it('approval: undecided until one is requested and decided', async () => {
     const out = await evaluateCheck({ type: 'approval' }, ctx());
     assert.equal(out.ok, undefined);
     assert.match(out.message, /no approval requested yet/);
+    const approval: ApprovalRecord = {
+      id: 'ab12cd34',
+      resourceId: 'Rollout/default/app',
+      revisionId: 'r2',
+      op: 'promote',
+      reason: 'promote r2 past step 2',
+      destructive: false,
+      changes: [],
+      desiredDigest: 'x',
+      changeDigest: 'x:1',
+      state: 'pending',
+      createdAt: new Date().toISOString(),
+    };
+    await store.putApproval(approval);
+    const c = { ...ctx(), approvalId: approval.id };
+    const pending = await evaluateCheck({ type: 'approval' }, c);
+    assert.equal(pending.ok, undefined);
+    assert.match(pending.message, /setpoint approve ab12cd34/);
+    await store.putApproval({ ...approval, state: 'approved', decidedBy: 'carol' });
+    assert.deepEqual(await evaluateCheck({ type: 'approval' }, c), {
+      check: 'manual approval',
+      ok: true,
+      message: 'approved by carol',
+    });
+    await store.putApproval({ ...approval, state: 'rejected', decidedBy: 'dave', note: 'not today' });
+    const rejected = await evaluateCheck({ type: 'approval' }, c);
+    assert.equal(rejected.ok, false);
+    assert.equal(rejected.message, 'rejected by dave: not today');
   });
 });

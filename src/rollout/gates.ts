@@ -1,13 +1,13 @@
 /**
  * Gates: a set of checks over a window, judged after a step's targets are
  * ready. Each check answers pass, fail or pending (an approval not decided
- * yet); a gate fails at the first failing check, and passes once every check
+ * yet, or no health result observed since the targets became ready); a gate fails at the first failing check, and passes once every check
  * has passed at each evaluation for the whole window. `judgeGate` is the pure
  * part; `evaluateCheck` reads what each check looks at.
  */
 import type { SloSpec } from '../telemetry/slo/schema.js';
 import { burnRate, countsWithin } from '../telemetry/slo/burn.js';
-import { sliBuckets } from '../telemetry/slo/sli.js';
+import { prometheusCounts, sliBuckets } from '../telemetry/slo/sli.js';
 import type { Store } from '../store/index.js';
 import type { CheckSpec, Comparator } from './schema.js';
 
@@ -60,8 +60,24 @@ export function compare(value: number, comparison: Comparator, threshold: number
   }
 }
 
+/** One check result of a resource, as its checker saw it (an HttpCheck's latest request). */
+export interface Observed {
+  /** When it was observed (epoch ms). */
+  at: number;
+  ok: boolean;
+  message: string;
+}
+
 export interface CheckContext {
   store: Store;
+  /**
+   * The latest result observed for a resource, when its checker reports
+   * each one (HttpCheck under serve); other resources are judged by their
+   * stored health. Defaults to none.
+   */
+  observed?: (id: string) => Observed | undefined;
+  /** Only results observed from then on (epoch ms: when the step's targets became ready) count. */
+  since?: number;
   slos: readonly SloSpec[];
   /** The gate's window (an SLO check's default burn window). */
   windowMs: number;
@@ -88,16 +104,30 @@ export async function evaluateCheck(check: CheckSpec, ctx: CheckContext): Promis
 async function healthCheck(ids: string[], ctx: CheckContext): Promise<CheckOutcome> {
   const check = `health of ${ids.join(', ')}`;
   const records = new Map((await ctx.store.listResources({ ids })).map((r) => [r.id, r]));
-  const bad = ids
-    .map((id) => [id, records.get(id)] as const)
-    .filter(([, r]) => r?.health !== 'Healthy')
-    .map(
-      ([id, r]) =>
+  const bad: string[] = [];
+  const waiting: string[] = [];
+  for (const id of ids) {
+    const seen = ctx.observed?.(id);
+    if (seen) {
+      // A result from before the step's targets were ready says nothing about the new revision.
+      if (ctx.since !== undefined && seen.at < ctx.since) waiting.push(id);
+      else if (!seen.ok) bad.push(`${id} is Degraded (${seen.message})`);
+      continue;
+    }
+    const r = records.get(id);
+    if (r?.health !== 'Healthy')
+      bad.push(
         `${id} is ${r ? `${r.health}${r.healthMessage ? ` (${r.healthMessage})` : ''}` : 'unknown to the state'}`,
-    );
-  return bad.length
-    ? { check, ok: false, message: bad.join('; ') }
-    : { check, ok: true, message: `${ids.length} healthy` };
+      );
+  }
+  if (bad.length) return { check, ok: false, message: bad.join('; ') };
+  if (waiting.length)
+    return {
+      check,
+      ok: undefined,
+      message: `waits for a result of ${waiting.join(', ')} observed after the step was ready`,
+    };
+  return { check, ok: true, message: `${ids.length} healthy` };
 }
 
 async function prometheusCheck(
@@ -141,8 +171,19 @@ async function sloCheck(c: Extract<CheckSpec, { type: 'slo' }>, ctx: CheckContex
   const check = `burn rate of SLO ${c.name} <= ${c.maxBurnRate}`;
   const spec = ctx.slos.find((s) => s.name === c.name);
   if (!spec) return { check, ok: false, message: `no SLO named ${c.name} in slos:` };
-  const buckets = await sliBuckets(ctx.store, spec, ctx.now - windowMs, ctx.now);
-  const counts = countsWithin(buckets, ctx.now, windowMs);
+  let counts;
+  try {
+    if (spec.sli === 'prometheus') {
+      // Prometheus counts events over whole windows, not in stored buckets.
+      counts = (await prometheusCounts(spec.prometheus!, [windowMs])).get(windowMs)!;
+    } else {
+      const buckets = await sliBuckets(ctx.store, spec, ctx.now - windowMs, ctx.now);
+      counts = countsWithin(buckets, ctx.now, windowMs);
+    }
+  } catch (err) {
+    // As for a Prometheus check: a gate that cannot see its signal does not pass.
+    return { check, ok: false, message: `cannot read the SLI of ${c.name}: ${(err as Error).message}` };
+  }
   const rate = burnRate(counts, spec.objective);
   const ok = rate <= c.maxBurnRate;
   return {

@@ -24,7 +24,7 @@ import type { Logger } from '../telemetry/index.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { SloSpec } from '../telemetry/slo/schema.js';
 import { composeRevisions, type Composed } from './compose.js';
-import { evaluateCheck, judgeGate, nextCheckIn } from './gates.js';
+import { evaluateCheck, judgeGate, nextCheckIn, type CheckOutcome, type Observed } from './gates.js';
 import { describeStep, type RolloutSpec } from './schema.js';
 import { pinsAfter } from './steps.js';
 import type { RolloutTarget, TargetDriver } from './targets.js';
@@ -42,6 +42,8 @@ export interface RolloutHost {
   metrics: Pick<Metrics, 'rolloutPhase' | 'rolloutStep' | 'rolloutGates' | 'rolloutRollbacks'>;
   slos: readonly SloSpec[];
   driver: TargetDriver;
+  /** The latest result of a resource whose checker reports each one (HttpChecks): gates count only fresh ones. */
+  observed?(id: string): Observed | undefined;
   event(type: EventType, reason: string, message: string, revisionId: string): void;
   audit(input: Omit<AuditInput, 'time' | 'actor'> & { actor?: string }): void;
   /** A revision of a source, loaded (its Git checkout). */
@@ -333,11 +335,13 @@ export class RolloutRunner {
       if (step.checks.some((c) => c.type === 'approval')) record.approvalId = await this.requestApproval(a);
       await this.save(a);
     }
-    const outcomes = [];
+    const outcomes: CheckOutcome[] = [];
     for (const check of step.checks)
       outcomes.push(
         await evaluateCheck(check, {
           store: this.host.store,
+          observed: this.host.observed?.bind(this.host),
+          since: Date.parse(record.readyAt),
           slos: this.host.slos,
           windowMs: step.windowMs,
           approvalId: record.approvalId,
@@ -347,7 +351,15 @@ export class RolloutRunner {
     const at = new Date().toISOString();
     record.gate = outcomes.map((o) => ({ check: o.check, ok: o.ok ?? false, message: o.message, at }));
     const started = Date.parse(record.gateStartedAt);
-    const verdict = judgeGate(outcomes, started, step.windowMs, Date.now());
+    let verdict = judgeGate(outcomes, started, step.windowMs, Date.now());
+    // No fresh health result within the progress deadline is a failure (a person's approval may take longer).
+    const unseen = step.checks.some((c, i) => c.type === 'health' && outcomes[i].ok === undefined);
+    if (verdict === 'pending' && unseen && Date.now() - started > spec.progressDeadlineMs) {
+      outcomes.forEach((o, i) => {
+        if (step.checks[i].type === 'health' && o.ok === undefined) o.ok = false;
+      });
+      verdict = 'failed';
+    }
     if (verdict === 'failed') {
       this.host.metrics.rolloutGates.inc({ source, result: 'failed' });
       const failed = outcomes.filter((o) => o.ok === false);

@@ -2,10 +2,10 @@
  * Rollout targets: what a step promotes and a rollback returns. A target is
  * a named thing that can be pinned to a revision; a rollout keeps one pin
  * per target (`RolloutRecord.pins`). On one host the targets are resources
- * (this file's `resourceTargets`); across a fleet they are nodes: a node
- * driver lists enrolled nodes as targets and reports whether a node runs its
- * pinned revision, and the per-node set compiler reads the same pins. The
- * runner (runner.ts) only ever sees the TargetDriver interface.
+ * (this file's `resourceTargets`). The runner (runner.ts) only ever sees the
+ * TargetDriver interface, so nodes of a fleet can become targets with a
+ * driver of their own (not written yet: node resources follow the source's
+ * revision as a whole).
  */
 import type { Resource } from '../manifest/index.js';
 import type { DesiredState } from '../desired/desired.js';

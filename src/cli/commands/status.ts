@@ -3,7 +3,7 @@ import { HEALTH_STATUSES, SYNC_STATUSES, type HealthStatus, type SyncStatus } fr
 import { collect, runClient } from '../context.js';
 import type { ConvergenceFigures } from '../../api/index.js';
 import type { SetpointClient } from '../../client/types.js';
-import type { ResourceFilter, ResourceRecord } from '../../store/index.js';
+import type { ResourceFilter, ResourceRecord, RolloutRecord } from '../../store/index.js';
 import { describeSlo } from '../../telemetry/slo/status.js';
 import { printNodeStatus } from '../node-views.js';
 import { ago, healthColor, syncColor, table, type Output } from '../output.js';
@@ -64,9 +64,10 @@ export function register(program: Command): void {
         const status = await api.status(filter);
         const figures = await api.convergence();
         const slos = await api.slos();
+        const rollouts = await api.rollouts();
         const code = opts.exitCode && status.resources.some((r) => UNHEALTHY_SYNC.has(r.sync)) ? 2 : 0;
         if (o.json) {
-          o.printJson({ ...status, convergence: figures, slos });
+          o.printJson({ ...status, convergence: figures, slos, rollouts });
           return code;
         }
         const c = o.colors;
@@ -92,6 +93,8 @@ export function register(program: Command): void {
         printFigures(o, figures);
         // Error budgets of the SLOs in setpoint.yaml.
         if (slos.length) o.out(c.dim('\n' + slos.map(describeSlo).join('\n')));
+        // The latest rollout of each source with a strategy.
+        if (rollouts.length) o.out('\n' + rollouts.map(describeRollout).join('\n'));
         o.out(
           c.dim(
             `\n${k.total} resources: ${Object.entries(k.bySync)
@@ -165,4 +168,13 @@ async function watchStatus(api: SetpointClient, o: Output, filter: ResourceFilte
     }
   }
   return 0;
+}
+
+/** "rollout of app: Progressing at step 2 of 3 (gate 8s: health), revision a1b2c3d4 -> e5f6a7b8". */
+export function describeRollout(r: RolloutRecord): string {
+  const at =
+    r.phase === 'Progressing' || r.phase === 'Paused'
+      ? ` at step ${r.step + 1} of ${r.steps.length} (${r.steps[r.step]})`
+      : '';
+  return `rollout of ${r.source}: ${r.phase}${at}, revision ${r.from.slice(0, 8)} -> ${r.to.slice(0, 8)}${r.reason ? `: ${r.reason}` : ''}`;
 }

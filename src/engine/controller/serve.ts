@@ -56,6 +56,7 @@ import {
   ResourceTargetDriver,
   RolloutRunner,
   type LoadedRevision,
+  type Observed,
 } from '../../rollout/index.js';
 import { onHttpCheck } from '../../providers/http-check/index.js';
 
@@ -134,6 +135,8 @@ export class Serve {
   private folderWatches: FolderWatch[] = [];
   /** Progressive rollouts of sources with a strategy (src/rollout). */
   private rollouts: RolloutRunner | undefined;
+  /** The latest result of each HttpCheck, for rollout gates. */
+  private readonly checks = new Map<string, Observed>();
   /** Each source's current admitted (or pinned) revision and desired state. */
   private readonly bySource = new Map<string, Admission>();
   private index: DesiredIndex | undefined;
@@ -511,7 +514,15 @@ export class Serve {
         .map((d) => ({ name: d.name, intervalMs: parseDuration(d.git!.interval ?? '1m')! })),
     );
     this.unsubscribeFetch = sources.onFetch((source, ok, err) => metrics.sources.fetched(source, ok, err));
-    this.unsubscribeChecks = onHttpCheck((r) => metrics.httpCheck(r.id, r.ok, r.result.latencyMs));
+    this.unsubscribeChecks = onHttpCheck((r) => {
+      metrics.httpCheck(r.id, r.ok, r.result.latencyMs);
+      // Rollout gates judge a step only by checks made after its targets were ready.
+      this.checks.set(r.id, {
+        at: Date.parse(r.result.checkedAt),
+        ok: r.ok,
+        message: r.result.error ?? `HTTP ${r.result.status} in ${Math.round(r.result.latencyMs)} ms`,
+      });
+    });
     let last: Admission | undefined;
     for (const def of sources.defs()) {
       try {
@@ -677,6 +688,7 @@ export class Serve {
       metrics,
       slos: settings.slos,
       driver: new ResourceTargetDriver((ids) => store.listResources({ ids })),
+      observed: (id) => this.checks.get(id),
       event: (type, reason, message, revisionId) =>
         this.recorder?.event(type, reason, message, undefined, revisionId),
       audit: (input) => this.recorder?.audit(input),

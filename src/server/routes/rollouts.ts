@@ -50,7 +50,13 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       errors: [{ status: 404, description: 'No rollout strategy is configured, or the source has none' }],
       handler: async (c, { body, principal }) => {
         requireUnscoped(principal, `${verb} a rollout`);
-        return c.json(await api.rolloutCommand(verb, body.source, { actor: principal.name }));
+        return c.json(
+          await api.rolloutCommand(verb, body.source, {
+            actor: principal.name,
+            // The leader may be this process: it reads the command now, not after this answer.
+            stored: () => ctx.serve?.commandsWritten(),
+          }),
+        );
       },
     });
 }
