@@ -138,7 +138,7 @@ if (skip) {
             () => 'the frozen write failed first',
           ),
         ]);
-        assert.equal(typeof taken, 'object', String(taken));
+        assert.equal(typeof taken, 'object', JSON.stringify(taken));
         assert.equal((taken as Lease).term, lease.term + 1);
         // Resumed, its write is retried on a new connection and refused by the fence.
         await assert.rejects(frozen, LockLostError);
