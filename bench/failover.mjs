@@ -170,7 +170,7 @@ const lines = [
       `| ${mode} | ${took.length} | ${f(pct(took, 50))} | ${f(pct(took, 95))} | ${f(Math.max(...took))} | ${pct(took, 95) <= TTL_MS + 2000 ? 'met' : 'not met'} (${f(TTL_MS + 2000)} s) |`,
   ),
   '',
-  'kill -9: the holder is on this host and its pid is gone, so a follower takes the lease at once (its next try, every 500 ms at most). SIGSTOP: a hung leader (or a lost host) keeps its pid, so the lease must expire first.',
+  'kill -9: the holder is on this host and its pid is gone, so a follower takes the lease at once (its next try, every 500 ms at most). SIGSTOP: a hung leader (or a lost host) keeps its pid, so the lease must expire first (followers also try at the moment it expires).',
 ];
 const resultsPath = join(root, 'bench', 'RESULTS.md');
 const before = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';

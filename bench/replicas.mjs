@@ -7,7 +7,7 @@
 //             resource reconciled: the in-memory targets start empty, so that
 //             pass creates them all), or -> the follower answers /readyz ready;
 //   RSS       after start-up (VmRSS) and its peak (VmHWM).
-// Results: a section of bench/RESULTS.md. usage: node bench/replicas.mjs [N] [TTL=15s]
+// Results: a section of bench/RESULTS.md. usage: node bench/replicas.mjs [N] [TTL=15s] [--store sqlite|postgres]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -131,15 +131,21 @@ async function run(store, state) {
 const started = new Date();
 const loadAtStart = loadavg()[0].toFixed(1);
 const results = [];
-results.push(await run('SQLite'));
-console.error(JSON.stringify(results.at(-1)));
-const pg = await benchPostgres();
-try {
-  results.push(await run('PostgreSQL', pg.url));
+// --store postgres (or sqlite): one store only.
+const storeAt = process.argv.indexOf('--store');
+const only = storeAt >= 0 ? process.argv[storeAt + 1] : undefined;
+if (only !== 'postgres') {
+  results.push(await run('SQLite'));
   console.error(JSON.stringify(results.at(-1)));
-} finally {
-  await pg.stop();
 }
+const pg = only === 'sqlite' ? undefined : await benchPostgres();
+if (pg)
+  try {
+    results.push(await run('PostgreSQL', pg.url));
+    console.error(JSON.stringify(results.at(-1)));
+  } finally {
+    await pg.stop();
+  }
 rmSync(work, { recursive: true, force: true });
 
 const s = (ms) => (ms / 1000).toFixed(1);

@@ -34,6 +34,9 @@ import { LockLostError } from '../../store/fence.js';
 /** The share of the TTL after the start of the last renewal during which the leader starts actions. */
 const GUARD_SHARE = 0.9;
 
+/** How long after the expiry it saw a follower tries again (a little, for the store to agree it expired). */
+const EXPIRY_MARGIN_MS = 5;
+
 export type Role = 'leader' | 'follower';
 
 /** Why a leader stops leading: its lease was lost, serve is stopping, or its work failed to start. */
@@ -134,15 +137,26 @@ export class Leadership {
 
   private schedule(): void {
     if (this.stopped) return;
-    const retryMs = this.options.retryMs ?? Math.min(500, this.options.ttlMs / 3);
     this.timer = setTimeout(() => {
       void this.attempt(false)
         .catch((err: Error) =>
           this.options.logger.warn({ err: err.message }, 'cannot read or take the leader lease; retrying'),
         )
         .finally(() => this.schedule());
-    }, retryMs);
+    }, this.nextTryIn());
     this.timer.unref();
+  }
+
+  /**
+   * Every `retryMs`, or sooner: at the moment the lease seen last runs out, so
+   * a frozen leader's lease is taken when it expires, not up to a retry later.
+   * The expiry is the store's clock; a host whose clock is off by more than
+   * the retry only tries at the usual pace (or once more, early, in vain).
+   */
+  private nextTryIn(): number {
+    const retryMs = this.options.retryMs ?? Math.min(500, this.options.ttlMs / 3);
+    const left = (this.seen?.expiresAt ?? 0) - Date.now();
+    return this.lock || left <= 0 ? retryMs : Math.min(retryMs, left + EXPIRY_MARGIN_MS);
   }
 
   private attempt(first: boolean): Promise<void> {

@@ -15,7 +15,12 @@ import { fleetContract } from '../../../test/support/store-contract-fleet.js';
 import { pruneContract } from '../../../test/support/store-prune-contract.js';
 import { MIGRATIONS } from '../migrations.js';
 import { LockLostError } from '../fence.js';
+import type { Lease } from '../types.js';
 import { PostgresStore } from './index.js';
+import { PgLeases } from './leases.js';
+import { migratePostgres } from './migrate.js';
+import { PgPool } from './pool.js';
+import { PgWrites } from './writes.js';
 import { redactUrl } from './url.js';
 
 const skip = postgresUnavailable;
@@ -103,6 +108,76 @@ if (skip) {
         ['File/default/one'],
       );
       assert.deepEqual(await b.listAudit(), []);
+    });
+
+    it('takes over an expired lease at once while its frozen holder still has a transaction open', async () => {
+      const url = await fresh();
+      // The old holder's handle, built from its parts so a write can be held open inside its transaction.
+      const db = new PgPool(url);
+      const leases = new PgLeases(db);
+      const writes = new PgWrites(db, leases);
+      const b = await openStore(url);
+      try {
+        const lease = (await leases.acquire('state', 'a', 60_000))!;
+        leases.setFence({ lease: 'state', holder: 'a', term: lease.term, ttlMs: 60_000 });
+        let inside!: () => void;
+        const entered = new Promise<void>((r) => (inside = r));
+        // Frozen inside a fenced write: busy on the server (not idle), so no idle bound ends it.
+        const frozen = writes.write(async (c) => {
+          inside();
+          await c.query('SELECT pg_sleep(25)');
+        });
+        await entered;
+        // Its lease runs out (as if the holder missed its renewals while frozen).
+        await b.db.query("UPDATE leases SET expires_at = 0 + 1 WHERE name = 'state'");
+        // Without ending the old tenure's transaction this waits for pg_sleep (25 s, past the test's patience).
+        const taken = await Promise.race([
+          b.acquireLease('state', 'b', 60_000),
+          frozen.then(
+            () => 'the frozen write finished first',
+            () => 'the frozen write failed first',
+          ),
+        ]);
+        assert.equal(typeof taken, 'object', JSON.stringify(taken));
+        assert.equal((taken as Lease).term, lease.term + 1);
+        // Resumed, its write is retried on a new connection and refused by the fence.
+        await assert.rejects(frozen, LockLostError);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it("renews a lease without waiting for the holder's own writes in flight", async () => {
+      const db = new PgPool(await fresh());
+      await migratePostgres(db);
+      const leases = new PgLeases(db);
+      const writes = new PgWrites(db, leases);
+      try {
+        const lease = (await leases.acquire('state', 'a', 60_000))!;
+        leases.setFence({ lease: 'state', holder: 'a', term: lease.term, ttlMs: 60_000 });
+        let inside!: () => void;
+        const entered = new Promise<void>((r) => (inside = r));
+        let finish!: () => void;
+        const held = new Promise<void>((r) => (finish = r));
+        const order: string[] = [];
+        // A write that stays open (its transaction idle, the lease row locked by its fence check)...
+        const write = writes.write(async () => {
+          inside();
+          await held;
+        });
+        await entered;
+        // ...until the renewal is done: a renewal that waited for it would never finish.
+        const renewed = leases.renew('state', 'a', lease.term, 60_000).then((ok) => {
+          order.push('renewed');
+          finish();
+          return ok;
+        });
+        await write.then(() => order.push('write committed'));
+        assert.equal(await renewed, true);
+        assert.deepEqual(order, ['renewed', 'write committed']);
+      } finally {
+        await db.close();
+      }
     });
 
     it('lets the holder of the current term write and act', async () => {

@@ -4,14 +4,27 @@
  * when a lease expires.
  *
  * Fencing: every write transaction first reads the fenced lease's row FOR
- * SHARE (`check`). If its holder and term are no longer ours the write is
- * refused with a LockLostError before anything is written; if they are, the
- * row stays locked until the write commits, so a takeover (which updates
- * the row) waits for it: the check and the write are one atomic step.
- * A holder frozen inside such a transaction (SIGSTOP, a paused VM) would
- * keep that row lock and so block every takeover: the transaction's idle
- * time is bounded to part of the TTL (`boundIdle`), after which PostgreSQL
- * ends its session, the lock goes, and the resumed holder's write fails.
+ * KEY SHARE (`check`). If its holder and term are no longer ours the write
+ * is refused with a LockLostError before anything is written; if they are,
+ * the row stays locked until the write commits, and a takeover (which locks
+ * the row FOR UPDATE first) waits for it: the check and the write are one
+ * atomic step. FOR KEY SHARE, not FOR SHARE: a renewal (an UPDATE of the
+ * expiry only) does not wait for the holder's own writes in flight, so a
+ * busy leader's lease does not run low behind its own queue of writes.
+ *
+ * A holder frozen inside such transactions (SIGSTOP, a paused VM) keeps
+ * their row locks, and a takeover would wait for them: one idle transaction
+ * ends after part of the TTL (`boundIdle`, PostgreSQL ends the session),
+ * but others of the same process waiting behind it (on the change counter,
+ * the audit lock) are not idle and only start to count once they get their
+ * lock, so the wait grew by that bound per transaction in the chain. So each
+ * fenced transaction names its tenure in application_name (`tenureTag`),
+ * and a replica taking over a lease that expired (or whose holder is gone)
+ * first ends every session still in a transaction of that tenure. This
+ * only speeds the takeover up: the row lock alone keeps the fencing atomic,
+ * and the ended transactions of the stale term could never have committed
+ * after the takeover anyway. The resumed holder's next write finds the new
+ * term and fails.
  */
 import type pg from 'pg';
 import { LockLostError } from '../fence.js';
@@ -40,6 +53,50 @@ function idleBound(ttlMs: number): number {
   return Math.max(100, Math.floor(ttlMs / 2));
 }
 
+/** The application_name of a fenced transaction of this tenure, while it is open (see the header). */
+export function tenureTag(lease: string, term: number): string {
+  // application_name keeps 63 bytes; a lease name is short, the term comes first so it is never cut.
+  return `setpoint term ${term} ${lease}`.slice(0, 63);
+}
+
+/**
+ * Ends the sessions in a transaction of the tenure `term` of `lease`, which
+ * has expired or whose holder is gone (see the header); returns how many. A
+ * server that does not allow it (another role, without pg_signal_backend)
+ * leaves them be: the takeover then waits for their idle bound, as before.
+ */
+async function endStaleTenure(c: pg.PoolClient, lease: string, term: number): Promise<number> {
+  await c.query('SAVEPOINT end_stale_tenure');
+  try {
+    const { rows } = await c.query<{ n: number }>(
+      `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+       WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()`,
+      [tenureTag(lease, term)],
+    );
+    await c.query('RELEASE SAVEPOINT end_stale_tenure');
+    return rows[0]?.n ?? 0;
+  } catch {
+    await c.query('ROLLBACK TO SAVEPOINT end_stale_tenure');
+    return 0;
+  }
+}
+
+type SeenRow = LeaseRow & { now: number };
+
+async function readRow(c: pg.PoolClient, name: string, lock: '' | 'FOR UPDATE'): Promise<SeenRow> {
+  const { rows } = await c.query<SeenRow>(`SELECT *, ${NOW_MS} AS now FROM leases WHERE name = $1 ${lock}`, [
+    name,
+  ]);
+  return rows[0];
+}
+
+/** Free (expired or released), already ours, or held by the holder we were asked to take it from (gone). */
+function takeable(row: SeenRow, holder: string, takeFrom?: Pick<Lease, 'holder' | 'term'>): boolean {
+  const valid = row.expires_at > row.now;
+  if (!valid || row.holder === holder) return true;
+  return takeFrom?.holder === row.holder && takeFrom.term === row.term;
+}
+
 export class PgLeases {
   private fence: Fence | undefined;
   private lost: LockLostError | undefined;
@@ -61,16 +118,19 @@ export class PgLeases {
         `INSERT INTO leases (name, holder, term, acquired_at, expires_at) VALUES ($1, '', 0, '', 0) ON CONFLICT (name) DO NOTHING`,
         [name],
       );
-      const { rows } = await c.query<LeaseRow & { now: number }>(
-        `SELECT *, ${NOW_MS} AS now FROM leases WHERE name = $1 FOR UPDATE`,
-        [name],
-      );
-      const row = rows[0];
+      // First without a lock: a follower asking for a lease that is held (most asks) does not queue
+      // behind the holder's writes in flight, which keep the row locked FOR KEY SHARE.
+      const seen = await readRow(c, name, '');
+      if (!takeable(seen, holder, takeFrom)) return undefined;
+      // Taking over a tenure that ended without a release: its holder's open transactions must not hold us up.
+      if (seen.term > 0 && seen.holder !== holder && seen.expires_at !== 0)
+        await endStaleTenure(c, name, seen.term);
+      const row = await readRow(c, name, 'FOR UPDATE');
+      // Read again under the lock: another replica may have taken it meanwhile.
+      if (!takeable(row, holder, takeFrom)) return undefined;
       const now = row.now;
       const valid = row.expires_at > now;
       const ours = valid && row.holder === holder;
-      const forced = valid && takeFrom?.holder === row.holder && takeFrom.term === row.term;
-      if (valid && !ours && !forced) return undefined;
       const lease: Lease = {
         name,
         holder,
@@ -129,12 +189,13 @@ export class PgLeases {
     const f = this.fence;
     if (!f) return;
     if (this.lost) throw this.lost;
-    // One round trip for both statements (simple protocol: no parameters, so the name goes in as a literal).
+    // One round trip for the three statements (simple protocol: no parameters, so values go in as literals).
     const results = (await c.query(
       `SET LOCAL idle_in_transaction_session_timeout = ${idleBound(f.ttlMs)}; ` +
-        `SELECT holder, term FROM leases WHERE name = ${c.escapeLiteral(f.lease)} FOR SHARE`,
+        `SET LOCAL application_name = ${c.escapeLiteral(tenureTag(f.lease, f.term))}; ` +
+        `SELECT holder, term FROM leases WHERE name = ${c.escapeLiteral(f.lease)} FOR KEY SHARE`,
     )) as unknown as Array<pg.QueryResult<{ holder: string; term: number }>>;
-    const row = results[1].rows[0];
+    const row = results[2].rows[0];
     if (!row || row.holder !== f.holder || row.term !== f.term) throw this.lose(row?.holder, row?.term);
   }
 
