@@ -6,7 +6,14 @@
 import type { AlertAck, AlertFilter, AlertRecord, AlertStore, SilenceRecord, SliSample } from './alerts.js';
 import type { ViolationQuery, ViolationRecord, ViolationStore, ViolationTotal } from './violations.js';
 import type { ReconcileSpan, SpanStore } from './spans.js';
-import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from './nodes.js';
+import type {
+  EnrollRefusal,
+  EnrollTokenRecord,
+  FleetStore,
+  NodeBatchResult,
+  NodeBatchWrites,
+  NodeRecord,
+} from './nodes.js';
 import type { RolloutRecord, RolloutStore } from './rollouts.js';
 
 export abstract class DelegatingStore
@@ -102,10 +109,12 @@ export abstract class DelegatingStore
   listEnrollTokens(): Promise<EnrollTokenRecord[]> {
     return this.fleet.listEnrollTokens();
   }
-  claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
-    return this.fleet.claimNodeBatch(node, batchId, at);
-  }
-  releaseNodeBatch(node: string, batchId: string): Promise<void> {
-    return this.fleet.releaseNodeBatch(node, batchId);
+  applyNodeBatch(
+    node: string,
+    batchId: string,
+    at: string,
+    batch: NodeBatchWrites,
+  ): Promise<NodeBatchResult> {
+    return this.fleet.applyNodeBatch(node, batchId, at, batch);
   }
 }

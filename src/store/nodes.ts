@@ -4,6 +4,8 @@
  * (hashed, with an expiry and a number of uses); and the ids of report
  * batches already taken, so an agent's retry never counts twice.
  */
+import { SetpointError } from '../errors.js';
+import type { AuditInput, DriftEpisode, EventRecord } from './types.js';
 
 /** How a node's resources stand, by its last report. */
 export interface NodeCounts {
@@ -84,8 +86,32 @@ export interface FleetStore {
   useEnrollToken(hash: string, at: string): Promise<EnrollTokenRecord | EnrollRefusal>;
   listEnrollTokens(): Promise<EnrollTokenRecord[]>;
 
-  /** Records that `node`'s batch `batchId` is taken; false when it was already (a retry). */
-  claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean>;
-  /** Forgets a claim whose writes failed, so the agent's retry is taken. */
-  releaseNodeBatch(node: string, batchId: string): Promise<void>;
+  /**
+   * Writes `node`'s report batch `batchId` and everything it carries in one
+   * transaction (fenced, audit chained, on PostgreSQL): a crash or a failed
+   * write keeps all of it or none, the id included, so the agent's retry is
+   * taken. A batch id already taken (a retry after a lost answer) writes
+   * nothing: 'duplicate'.
+   */
+  applyNodeBatch(node: string, batchId: string, at: string, batch: NodeBatchWrites): Promise<NodeBatchResult>;
 }
+
+/** What one report batch writes besides its id. */
+export interface NodeBatchWrites {
+  events: readonly EventRecord[];
+  audits: readonly AuditInput[];
+  /** Drift episodes as they ended on the node (closed ones carry remediatedAt and resolution). */
+  episodes: readonly DriftEpisode[];
+  /** The node as the batch leaves it, from the node as stored, read in the same transaction. */
+  update: (node: NodeRecord) => NodeRecord;
+}
+
+export type NodeBatchResult = 'applied' | 'duplicate';
+
+/** The node a batch names is not enrolled (its transaction writes nothing). */
+export const unknownNode = (name: string): SetpointError =>
+  new SetpointError(
+    `no node named ${name}`,
+    'SETPOINT_NOT_FOUND',
+    '`setpoint nodes` lists the enrolled nodes',
+  );
