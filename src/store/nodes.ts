@@ -2,10 +2,10 @@
  * The fleet's part of the store (tables of migration 10): enrolled nodes
  * with their labels, facts, last report and token hash; enrolment tokens
  * (hashed, with an expiry and a number of uses); and the ids of report
- * batches already taken, so an agent's retry never counts twice.
+ * batches already taken, so an agent's retry never counts twice (applying
+ * a batch is in ./types.ts, NodeBatchStore: it writes events and audit entries too).
  */
 import { SetpointError } from '../errors.js';
-import type { AuditInput, DriftEpisode, EventRecord } from './types.js';
 
 /** How a node's resources stand, by its last report. */
 export interface NodeCounts {
@@ -85,25 +85,6 @@ export interface FleetStore {
   /** Takes one use of the token at `at`, atomically; the record as it was, or why it is refused. */
   useEnrollToken(hash: string, at: string): Promise<EnrollTokenRecord | EnrollRefusal>;
   listEnrollTokens(): Promise<EnrollTokenRecord[]>;
-
-  /**
-   * Writes `node`'s report batch `batchId` and everything it carries in one
-   * transaction (fenced, audit chained, on PostgreSQL): a crash or a failed
-   * write keeps all of it or none, the id included, so the agent's retry is
-   * taken. A batch id already taken (a retry after a lost answer) writes
-   * nothing: 'duplicate'.
-   */
-  applyNodeBatch(node: string, batchId: string, at: string, batch: NodeBatchWrites): Promise<NodeBatchResult>;
-}
-
-/** What one report batch writes besides its id. */
-export interface NodeBatchWrites {
-  events: readonly EventRecord[];
-  audits: readonly AuditInput[];
-  /** Drift episodes as they ended on the node (closed ones carry remediatedAt and resolution). */
-  episodes: readonly DriftEpisode[];
-  /** The node as the batch leaves it, from the node as stored, read in the same transaction. */
-  update: (node: NodeRecord) => NodeRecord;
 }
 
 export type NodeBatchResult = 'applied' | 'duplicate';

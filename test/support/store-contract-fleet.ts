@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { NodeBatchWrites, NodeRecord } from '../../src/store/nodes.js';
-import type { Store } from '../../src/store/types.js';
+import type { NodeRecord } from '../../src/store/nodes.js';
+import type { NodeBatchWrites, Store } from '../../src/store/types.js';
 
 const node = (name: string, tokenHash: string, o: Partial<NodeRecord> = {}): NodeRecord => ({
   name,

@@ -5,13 +5,13 @@ import {
   type EnrollTokenRecord,
   type FleetStore,
   type NodeBatchResult,
-  type NodeBatchWrites,
   type NodeRecord,
 } from '../nodes.js';
+import type { NodeBatchStore, NodeBatchWrites } from '../types.js';
 import type { PgPool } from './pool.js';
 import type { PgWrites } from './writes.js';
 
-export class PgFleetStore implements FleetStore {
+export class PgFleetStore implements FleetStore, NodeBatchStore {
   constructor(
     private readonly db: PgPool,
     private readonly writes: PgWrites,

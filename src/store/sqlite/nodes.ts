@@ -6,12 +6,12 @@ import {
   type EnrollTokenRecord,
   type FleetStore,
   type NodeBatchResult,
-  type NodeBatchWrites,
   type NodeRecord,
 } from '../nodes.js';
+import type { NodeBatchStore, NodeBatchWrites } from '../types.js';
 import type { SqliteWrites } from './writes.js';
 
-export class SqliteFleetStore implements FleetStore {
+export class SqliteFleetStore implements FleetStore, NodeBatchStore {
   constructor(
     private readonly db: Database.Database,
     private readonly writes: SqliteWrites,
