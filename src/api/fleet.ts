@@ -395,54 +395,44 @@ export async function acceptReport(
 ): Promise<{ accepted: boolean; duplicate: boolean }> {
   const store = await ctx.store();
   const now = new Date().toISOString();
-  if (!(await store.claimNodeBatch(name, batch.id, now))) return { accepted: true, duplicate: true };
-  try {
-    if (batch.events.length)
-      await store.appendEvents(
-        batch.events.map((e) => ({
-          time: e.time,
-          type: e.type,
-          reason: e.reason,
-          message: `node ${name}: ${e.message}`,
-          resourceId: e.resourceId,
-          revisionId: e.revisionId,
-          // The node's events are told apart by this run id (`events --node`).
-          runId: nodeRunId(name),
-        })),
-      );
-    if (batch.audit.length)
-      await store.appendAudit(
-        batch.audit.map((a) => ({
-          ...a,
-          actor: `node:${name}`,
-          detail: { ...(a.detail ?? {}), node: name, agentActor: a.actor },
-        })),
-      );
-    for (const e of batch.episodes) {
-      const id = await store.openEpisode({
-        resourceId: `${e.resourceId}@${name}`,
-        kind: e.kind,
-        detectedAt: e.detectedAt,
-        recordedAt: e.recordedAt,
-      });
-      if (e.remediatedAt) await store.closeEpisode(id, e.remediatedAt, e.resolution ?? 'auto');
-    }
-    const node = await nodeNamed(ctx, name);
-    const status = batch.status ?? node.resources;
-    await store.putNode({
-      ...node,
-      lastSeenAt: now,
-      agentVersion: batch.agentVersion,
-      appliedDigest: batch.digest ?? node.appliedDigest,
-      appliedRevision: batch.revision ?? node.appliedRevision,
-      resources: status,
-      counts: countStatus(status),
-      batches: node.batches + 1,
-      droppedBatches: node.droppedBatches + batch.dropped,
-    });
-  } catch (err) {
-    await store.releaseNodeBatch(name, batch.id).catch(() => undefined);
-    throw err;
-  }
-  return { accepted: true, duplicate: false };
+  // The batch id and everything the batch carries are one store transaction: a crash keeps all or none.
+  const result = await store.applyNodeBatch(name, batch.id, now, {
+    events: batch.events.map((e) => ({
+      time: e.time,
+      type: e.type,
+      reason: e.reason,
+      message: `node ${name}: ${e.message}`,
+      resourceId: e.resourceId,
+      revisionId: e.revisionId,
+      // The node's events are told apart by this run id (`events --node`).
+      runId: nodeRunId(name),
+    })),
+    audits: batch.audit.map((a) => ({
+      ...a,
+      actor: `node:${name}`,
+      detail: { ...(a.detail ?? {}), node: name, agentActor: a.actor },
+    })),
+    episodes: batch.episodes.map((e) => ({
+      resourceId: `${e.resourceId}@${name}`,
+      kind: e.kind,
+      detectedAt: e.detectedAt,
+      recordedAt: e.recordedAt,
+      ...(e.remediatedAt ? { remediatedAt: e.remediatedAt, resolution: e.resolution ?? 'auto' } : {}),
+    })),
+    update: (node) => {
+      const status = batch.status ?? node.resources;
+      return {
+        ...node,
+        lastSeenAt: now,
+        agentVersion: batch.agentVersion,
+        appliedDigest: batch.digest ?? node.appliedDigest,
+        appliedRevision: batch.revision ?? node.appliedRevision,
+        resources: status,
+        counts: countStatus(status),
+        batches: node.batches + 1,
+        droppedBatches: node.droppedBatches + batch.dropped,
+      };
+    },
+  });
+  return { accepted: true, duplicate: result === 'duplicate' };
 }

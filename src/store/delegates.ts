@@ -6,11 +6,12 @@
 import type { AlertAck, AlertFilter, AlertRecord, AlertStore, SilenceRecord, SliSample } from './alerts.js';
 import type { ViolationQuery, ViolationRecord, ViolationStore, ViolationTotal } from './violations.js';
 import type { ReconcileSpan, SpanStore } from './spans.js';
-import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from './nodes.js';
+import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeBatchResult, NodeRecord } from './nodes.js';
+import type { NodeBatchStore, NodeBatchWrites } from './types.js';
 import type { RolloutRecord, RolloutStore } from './rollouts.js';
 
 export abstract class DelegatingStore
-  implements AlertStore, ViolationStore, SpanStore, FleetStore, RolloutStore
+  implements AlertStore, ViolationStore, SpanStore, FleetStore, NodeBatchStore, RolloutStore
 {
   /** Alerting state (migration 5). */
   protected abstract readonly alerting: AlertStore;
@@ -19,7 +20,7 @@ export abstract class DelegatingStore
   /** Reconcile spans (migration 11). */
   protected abstract readonly spans: SpanStore;
   /** Nodes, enrolment tokens and report batches (migration 10). */
-  protected abstract readonly fleet: FleetStore;
+  protected abstract readonly fleet: FleetStore & NodeBatchStore;
   /** Progressive rollouts (migration 12). */
   protected abstract readonly rollouts: RolloutStore;
 
@@ -102,10 +103,12 @@ export abstract class DelegatingStore
   listEnrollTokens(): Promise<EnrollTokenRecord[]> {
     return this.fleet.listEnrollTokens();
   }
-  claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
-    return this.fleet.claimNodeBatch(node, batchId, at);
-  }
-  releaseNodeBatch(node: string, batchId: string): Promise<void> {
-    return this.fleet.releaseNodeBatch(node, batchId);
+  applyNodeBatch(
+    node: string,
+    batchId: string,
+    at: string,
+    batch: NodeBatchWrites,
+  ): Promise<NodeBatchResult> {
+    return this.fleet.applyNodeBatch(node, batchId, at, batch);
   }
 }

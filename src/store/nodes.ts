@@ -2,8 +2,10 @@
  * The fleet's part of the store (tables of migration 10): enrolled nodes
  * with their labels, facts, last report and token hash; enrolment tokens
  * (hashed, with an expiry and a number of uses); and the ids of report
- * batches already taken, so an agent's retry never counts twice.
+ * batches already taken, so an agent's retry never counts twice (applying
+ * a batch is in ./types.ts, NodeBatchStore: it writes events and audit entries too).
  */
+import { SetpointError } from '../errors.js';
 
 /** How a node's resources stand, by its last report. */
 export interface NodeCounts {
@@ -83,9 +85,14 @@ export interface FleetStore {
   /** Takes one use of the token at `at`, atomically; the record as it was, or why it is refused. */
   useEnrollToken(hash: string, at: string): Promise<EnrollTokenRecord | EnrollRefusal>;
   listEnrollTokens(): Promise<EnrollTokenRecord[]>;
-
-  /** Records that `node`'s batch `batchId` is taken; false when it was already (a retry). */
-  claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean>;
-  /** Forgets a claim whose writes failed, so the agent's retry is taken. */
-  releaseNodeBatch(node: string, batchId: string): Promise<void>;
 }
+
+export type NodeBatchResult = 'applied' | 'duplicate';
+
+/** The node a batch names is not enrolled (its transaction writes nothing). */
+export const unknownNode = (name: string): SetpointError =>
+  new SetpointError(
+    `no node named ${name}`,
+    'SETPOINT_NOT_FOUND',
+    '`setpoint nodes` lists the enrolled nodes',
+  );

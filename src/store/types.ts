@@ -10,7 +10,7 @@ import type { ViolationStore } from './violations.js';
 import type { RolloutStore } from './rollouts.js';
 import type { SpanStore } from './spans.js';
 
-import type { FleetStore } from './nodes.js';
+import type { FleetStore, NodeBatchResult, NodeRecord } from './nodes.js';
 import type { Role } from '../auth/roles.js';
 
 /** A change as stored: values truncated, secrets never present. */
@@ -401,7 +401,30 @@ export type PruneCounts = Record<
 >;
 
 /** The whole contract; the alerting part (incidents, silences, SLI samples) is in alerts.ts, policy violations in violations.ts, reconcile spans in spans.ts, nodes in nodes.ts, rollouts in rollouts.ts. */
-export interface Store extends AlertStore, ViolationStore, SpanStore, FleetStore, RolloutStore {
+/** What one report batch from a node's agent writes besides its id (see NodeBatchStore). */
+export interface NodeBatchWrites {
+  events: readonly EventRecord[];
+  audits: readonly AuditInput[];
+  /** Drift episodes as they ended on the node (closed ones carry remediatedAt and resolution). */
+  episodes: readonly DriftEpisode[];
+  /** The node as the batch leaves it, from the node as stored, read in the same transaction. */
+  update: (node: NodeRecord) => NodeRecord;
+}
+
+/** The fleet's report batches (migration 10), here rather than in ./nodes.ts as they write events and audit entries. */
+export interface NodeBatchStore {
+  /**
+   * Writes `node`'s report batch `batchId` and everything it carries in one
+   * transaction (fenced, audit chained, on PostgreSQL): a crash or a failed
+   * write keeps all of it or none, the id included, so the agent's retry is
+   * taken. A batch id already taken (a retry after a lost answer) writes
+   * nothing: 'duplicate'.
+   */
+  applyNodeBatch(node: string, batchId: string, at: string, batch: NodeBatchWrites): Promise<NodeBatchResult>;
+}
+
+export interface Store
+  extends AlertStore, ViolationStore, SpanStore, FleetStore, NodeBatchStore, RolloutStore {
   /** A random per-store salt for keyed digests of secrets. */
   salt(): Promise<string>;
 

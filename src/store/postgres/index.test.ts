@@ -16,6 +16,7 @@ import { pruneContract } from '../../../test/support/store-prune-contract.js';
 import { MIGRATIONS } from '../migrations.js';
 import { LockLostError } from '../fence.js';
 import type { Lease } from '../types.js';
+import type { NodeRecord } from '../nodes.js';
 import { PostgresStore } from './index.js';
 import { PgLeases } from './leases.js';
 import { migratePostgres } from './migrate.js';
@@ -24,6 +25,18 @@ import { PgWrites } from './writes.js';
 import { redactUrl } from './url.js';
 
 const skip = postgresUnavailable;
+
+const fleetNode: NodeRecord = {
+  name: 'web1',
+  labels: {},
+  facts: {},
+  tokenHash: 'a'.repeat(64),
+  enrolledAt: '2026-01-01T00:00:00.000Z',
+  counts: { total: 0, inSync: 0, drifted: 0, failed: 0 },
+  resources: [],
+  batches: 0,
+  droppedBatches: 0,
+};
 let server: TestPostgres | undefined;
 const opened: PostgresStore[] = [];
 before(async () => {
@@ -178,6 +191,33 @@ if (skip) {
       } finally {
         await db.close();
       }
+    });
+
+    it("keeps nothing of a node's report batch written from a stale term; the current holder takes it", async () => {
+      const url = await fresh();
+      const [a, b] = [await openStore(url), await openStore(url)];
+      const lease = (await a.acquireLease('state', 'a', 60_000))!;
+      a.setFence({ lease: 'state', holder: 'a', term: lease.term, ttlMs: 60_000, onLost: () => undefined });
+      await a.putNode(fleetNode);
+      // b takes the lease from a (known dead): a's next write is from a stale term.
+      const taken = (await b.acquireLease('state', 'b', 60_000, { holder: 'a', term: lease.term }))!;
+      assert.equal(taken.term, lease.term + 1);
+      const at = '2026-01-01T00:00:00.000Z';
+      const writes = {
+        events: [{ time: at, type: 'Normal' as const, reason: 'Applied', message: 'm', runId: 'node:web1' }],
+        audits: [{ time: at, actor: 'node:web1', action: 'apply', result: 'ok' }],
+        episodes: [{ resourceId: 'File/default/motd@web1', kind: 'content', detectedAt: at, recordedAt: at }],
+        update: (n: NodeRecord) => ({ ...n, batches: n.batches + 1 }),
+      };
+      await assert.rejects(a.applyNodeBatch('web1', 'b1', at, writes), LockLostError);
+      assert.deepEqual(await b.listEvents({ runId: 'node:web1' }), []);
+      assert.deepEqual(await b.listAudit(), []);
+      assert.deepEqual(await b.listEpisodes(), []);
+      assert.equal((await b.getNode('web1'))?.batches, 0);
+      assert.equal(await b.applyNodeBatch('web1', 'b1', at, writes), 'applied');
+      assert.equal(await b.applyNodeBatch('web1', 'b1', at, writes), 'duplicate');
+      assert.equal((await b.listAudit()).length, 1);
+      assert.equal((await b.getNode('web1'))?.batches, 1);
     });
 
     it('lets the holder of the current term write and act', async () => {

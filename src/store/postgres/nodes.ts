@@ -1,9 +1,17 @@
 /** PostgreSQL side of the fleet (tables of migration 10), as in ../sqlite/fleet.ts. */
-import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from '../nodes.js';
+import {
+  unknownNode,
+  type EnrollRefusal,
+  type EnrollTokenRecord,
+  type FleetStore,
+  type NodeBatchResult,
+  type NodeRecord,
+} from '../nodes.js';
+import type { NodeBatchStore, NodeBatchWrites } from '../types.js';
 import type { PgPool } from './pool.js';
 import type { PgWrites } from './writes.js';
 
-export class PgFleetStore implements FleetStore {
+export class PgFleetStore implements FleetStore, NodeBatchStore {
   constructor(
     private readonly db: PgPool,
     private readonly writes: PgWrites,
@@ -78,19 +86,50 @@ export class PgFleetStore implements FleetStore {
     }));
   }
 
-  async claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
-    const r = await this.writes.write((c) =>
-      c.query(
+  async applyNodeBatch(
+    node: string,
+    batchId: string,
+    at: string,
+    batch: NodeBatchWrites,
+  ): Promise<NodeBatchResult> {
+    // One fenced transaction: a stale term or any failed statement rolls back the claim with the rest.
+    return this.writes.write(async (c): Promise<NodeBatchResult> => {
+      const claimed = await c.query(
         'INSERT INTO node_batches (node, batch_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
         [node, batchId, at],
-      ),
-    );
-    return r.rowCount === 1;
-  }
-
-  async releaseNodeBatch(node: string, batchId: string): Promise<void> {
-    await this.writes.write((c) =>
-      c.query('DELETE FROM node_batches WHERE node = $1 AND batch_id = $2', [node, batchId]),
-    );
+      );
+      // A concurrent sender of the same id waits on the key above, then sees it taken.
+      if (claimed.rowCount !== 1) return 'duplicate';
+      // FOR UPDATE: two batches of one node at once count both.
+      const { rows } = await c.query<{ data: string }>('SELECT data FROM nodes WHERE name = $1 FOR UPDATE', [
+        node,
+      ]);
+      if (!rows[0]) throw unknownNode(node);
+      await this.writes.writeBatch(c, { events: batch.events, audits: batch.audits });
+      if (batch.episodes.length) {
+        const eps = batch.episodes;
+        await c.query(
+          `INSERT INTO drift_episodes (resource_id, kind, detected_at, recorded_at, remediated_at, resolution)
+           SELECT r, k, d, rc, rm, rs FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+             $6::text[]) WITH ORDINALITY AS u(r, k, d, rc, rm, rs, n) ORDER BY n`,
+          [
+            eps.map((e) => e.resourceId),
+            eps.map((e) => e.kind),
+            eps.map((e) => e.detectedAt),
+            eps.map((e) => e.recordedAt),
+            eps.map((e) => e.remediatedAt ?? null),
+            eps.map((e) => (e.remediatedAt ? (e.resolution ?? 'auto') : null)),
+          ],
+        );
+      }
+      const n = batch.update(JSON.parse(rows[0].data) as NodeRecord);
+      await c.query('UPDATE nodes SET token_hash = $1, revoked_at = $2, data = $3 WHERE name = $4', [
+        n.tokenHash,
+        n.revokedAt ?? null,
+        JSON.stringify(n),
+        node,
+      ]);
+      return 'applied';
+    });
   }
 }

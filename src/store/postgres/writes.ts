@@ -54,7 +54,8 @@ export class PgWrites {
     return rows[0] ? (JSON.parse(rows[0].value) as { seq: number; hash: string }) : undefined;
   }
 
-  private async writeBatch(c: pg.PoolClient, batch: StoreBatch): Promise<AuditEntry[]> {
+  /** Writes `batch` inside a transaction `write` gave (so a caller's own statements commit with it). */
+  async writeBatch(c: pg.PoolClient, batch: StoreBatch): Promise<AuditEntry[]> {
     if (batch.records?.length) await writeRecords(c, batch.records);
     if (batch.deletes?.length)
       await c.query('DELETE FROM resources WHERE id = ANY($1::text[])', [[...batch.deletes]]);

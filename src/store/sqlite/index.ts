@@ -595,7 +595,7 @@ export class SqliteStore extends DelegatingStore implements Store {
   // The fleet (migration 10), in ./nodes.ts.
   private fleetImpl: SqliteFleetStore | undefined;
   protected get fleet(): SqliteFleetStore {
-    return (this.fleetImpl ??= new SqliteFleetStore(this.db));
+    return (this.fleetImpl ??= new SqliteFleetStore(this.db, this.writes));
   }
   async close(): Promise<void> {
     this.anchorKeeper?.flush();

@@ -1,9 +1,21 @@
 /** SQLite side of the fleet (tables of migration 10); see ../fleet.ts. */
 import type Database from 'better-sqlite3';
-import type { EnrollRefusal, EnrollTokenRecord, FleetStore, NodeRecord } from '../nodes.js';
+import {
+  unknownNode,
+  type EnrollRefusal,
+  type EnrollTokenRecord,
+  type FleetStore,
+  type NodeBatchResult,
+  type NodeRecord,
+} from '../nodes.js';
+import type { NodeBatchStore, NodeBatchWrites } from '../types.js';
+import type { SqliteWrites } from './writes.js';
 
-export class SqliteFleetStore implements FleetStore {
-  constructor(private readonly db: Database.Database) {}
+export class SqliteFleetStore implements FleetStore, NodeBatchStore {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writes: SqliteWrites,
+  ) {}
 
   async putNode(n: NodeRecord): Promise<void> {
     this.db
@@ -63,16 +75,41 @@ export class SqliteFleetStore implements FleetStore {
     }));
   }
 
-  async claimNodeBatch(node: string, batchId: string, at: string): Promise<boolean> {
-    const r = this.db
-      .prepare(
-        'INSERT INTO node_batches (node, batch_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-      )
-      .run(node, batchId, at);
-    return r.changes === 1;
-  }
-
-  async releaseNodeBatch(node: string, batchId: string): Promise<void> {
-    this.db.prepare('DELETE FROM node_batches WHERE node = ? AND batch_id = ?').run(node, batchId);
+  async applyNodeBatch(
+    node: string,
+    batchId: string,
+    at: string,
+    batch: NodeBatchWrites,
+  ): Promise<NodeBatchResult> {
+    return this.writes.transact((write): NodeBatchResult => {
+      const claimed = this.db
+        .prepare(
+          'INSERT INTO node_batches (node, batch_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+        )
+        .run(node, batchId, at);
+      if (claimed.changes !== 1) return 'duplicate';
+      const row = this.db.prepare('SELECT data FROM nodes WHERE name = ?').get(node) as
+        { data: string } | undefined;
+      // Throwing rolls the claim back with everything else.
+      if (!row) throw unknownNode(node);
+      write({ events: batch.events, audits: batch.audits });
+      const episode = this.db.prepare(
+        'INSERT INTO drift_episodes (resource_id, kind, detected_at, recorded_at, remediated_at, resolution) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      for (const e of batch.episodes)
+        episode.run(
+          e.resourceId,
+          e.kind,
+          e.detectedAt,
+          e.recordedAt,
+          e.remediatedAt ?? null,
+          e.remediatedAt ? (e.resolution ?? 'auto') : null,
+        );
+      const n = batch.update(JSON.parse(row.data) as NodeRecord);
+      this.db
+        .prepare('UPDATE nodes SET token_hash = ?, revoked_at = ?, data = ? WHERE name = ?')
+        .run(n.tokenHash, n.revokedAt ?? null, JSON.stringify(n), node);
+      return 'applied';
+    });
   }
 }

@@ -75,6 +75,14 @@ export class SqliteWrites {
     return this.guard(() => this.batchTx(batch));
   }
 
+  /**
+   * Runs `fn` in one IMMEDIATE transaction (as `commit`), with `write` to add
+   * batches to it: a caller's own statements and the batches commit together.
+   */
+  transact<T>(fn: (write: (batch: StoreBatch) => AuditEntry[]) => T): T {
+    return this.guard(() => this.db.transaction(() => fn((b) => this.writeBatch(b))).immediate());
+  }
+
   listIntents(): ActionIntent[] {
     const rows = this.db.prepare('SELECT data FROM action_intents ORDER BY rowid').all() as Array<{
       data: string;
