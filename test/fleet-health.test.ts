@@ -1,8 +1,9 @@
 /**
- * The fleet's alerts end to end: one `setpoint serve --listen` over a real Git
+ * The fleet's health end to end: one `setpoint serve --listen` over a real Git
  * source, one real `setpoint agent` (owner=team-a) and one node this test
  * plays over the real HTTP protocol, reporting that it still holds an old set.
- * NodeBehind fires for the stale node only after `fleet.behindAfter`, never
+ * A watch stream (GET /api/v1/watch) sees both enrol and report, with their
+ * state; NodeBehind fires for the stale node only after `fleet.behindAfter`, never
  * for the agent that took the set; the agent killed, NodeOffline fires for it
  * with its owner; the stale node falling silent turns its NodeBehind into a
  * NodeOffline.
@@ -111,7 +112,43 @@ async function enrolStale(token: string): Promise<void> {
   })();
 }
 
-describe('fleet alerts: NodeBehind after fleet.behindAfter, NodeOffline', () => {
+interface NodeMessage {
+  node: string;
+  change: string;
+  appliedRevision?: string;
+  behind: boolean;
+  labels: Record<string, string>;
+}
+const watched: NodeMessage[] = [];
+const watching = new AbortController();
+
+/** Reads the watch stream in the background, keeping its `node` messages. */
+async function watch(token: string): Promise<void> {
+  const res = await fetch(`${url}/api/v1/watch`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    signal: watching.signal,
+  });
+  assert.equal(res.status, 200);
+  const decoder = new TextDecoder();
+  let text = '';
+  let hello = false;
+  const reading = (async () => {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(chunk, { stream: true });
+      for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+        const block = text.slice(0, end);
+        text = text.slice(end + 2);
+        if (/^event: hello$/m.test(block)) hello = true;
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (/^event: node$/m.test(block) && data) watched.push(JSON.parse(data) as NodeMessage);
+      }
+    }
+  })().catch(() => undefined); // aborted at the end
+  void reading;
+  await until('the watch stream to start', () => hello);
+}
+
+describe('fleet health: node messages on the watch stream, NodeBehind after fleet.behindAfter, NodeOffline', () => {
   before(async () => {
     mkdirSync(repo, { recursive: true });
     mkdirSync(srv, { recursive: true });
@@ -131,6 +168,9 @@ describe('fleet alerts: NodeBehind after fleet.behindAfter, NodeOffline', () => 
     );
     const serve = start(['serve', '--listen', '127.0.0.1:0']);
     url = await until('serve to listen', () => /API on (http:\/\/\S+) /.exec(serve.output())?.[1]);
+    const viewer = cli(['token', 'create', '--name', 'watcher', '--role', 'viewer']);
+    assert.equal(viewer.status, 0, viewer.stderr);
+    await watch(viewer.stdout.trim().split('\n')[0].trim());
     const enrol = cli(['nodes', 'enroll-token', '--ttl', '10m', '--labels', 'env=prod', '--uses', '2']);
     assert.equal(enrol.status, 0, enrol.stderr);
     const token = enrol.stdout.trim();
@@ -152,9 +192,26 @@ describe('fleet alerts: NodeBehind after fleet.behindAfter, NodeOffline', () => 
   });
 
   after(async () => {
+    watching.abort();
     stopStale = true;
     await staleReports?.catch(() => undefined);
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  });
+
+  it('streams a `node` message when a node enrols and when it reports, with its state', async () => {
+    const seen = (node: string, f: (m: NodeMessage) => boolean) =>
+      watched.find((m) => m.node === node && f(m));
+    await until('a1 and stale enrolled', () =>
+      ['a1', 'stale'].every((n) => seen(n, (m) => m.change === 'enrolled')),
+    );
+    assert.deepEqual(seen('a1', (m) => m.change === 'enrolled')?.labels, { owner: 'team-a', env: 'prod' });
+    const stale = await until('a report of stale', () => seen('stale', (m) => m.change === 'reported'));
+    assert.equal(stale.appliedRevision, 'an-old-revision');
+    assert.equal(stale.behind, true);
+    await until('a1 reported its set applied', () =>
+      seen('a1', (m) => m.change === 'reported' && m.appliedRevision !== undefined && !m.behind),
+    );
+    assert.equal(JSON.stringify(watched).includes('token'), false);
   });
 
   it('raises NodeBehind for a node still on an old set after fleet.behindAfter, not for the one that took the set', async () => {
