@@ -25,7 +25,7 @@ export const nodeOffline: Rule = (input, config) =>
       labels: { owner: ownerOfNode(n, input), node: n.name },
       annotations: {
         summary: `node ${n.name} is offline (${lastHeard(n, input.now)})`,
-        description: `Its agent has not reported for 3 check intervals: its resources are neither updated nor watched for drift from here. \`setpoint nodes show ${n.name}\` shows its last report; check the agent's service and its log on the host.`,
+        description: `Its agent has not reported for 3 check intervals: its resources are neither updated nor watched for drift from here. \`setpoint status --node ${n.name}\` shows its last report; check the agent's service and its log on the host.`,
       },
       forMs: config.forMs ?? 0,
     }));
@@ -39,7 +39,7 @@ export const nodeBehind: Rule = (input, config) =>
       labels: { owner: ownerOfNode(n, input), node: n.name },
       annotations: {
         summary: `node ${n.name} is behind: it holds ${n.appliedRevision ? `the set of revision ${n.appliedRevision}` : 'no set yet'}, not the current one`,
-        description: `Still behind after ${formatDuration(config.forMs ?? input.nodeBehindAfterMs)} (fleet.behindAfter); ${lastHeard(n, input.now)}. Its agent reports but does not apply the current set: \`setpoint nodes show ${n.name}\` shows its resources' errors.`,
+        description: `Still behind after ${formatDuration(config.forMs ?? input.nodeBehindAfterMs)} (fleet.behindAfter); ${lastHeard(n, input.now)}. Its agent reports but has not taken the current set; its log on the host (agent.log) says why, often a signature it cannot verify.`,
       },
       forMs: config.forMs ?? input.nodeBehindAfterMs,
     }));
