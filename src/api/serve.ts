@@ -1,6 +1,7 @@
 /** `setpoint serve`'s controller: made with its metrics, alert evaluator and tracing, and started unless asked not to. */
 import type { Serve, ServeRunnable } from '../engine/controller/serve.js';
 import type { AlertEvaluator } from '../telemetry/alerts/index.js';
+import type { NodeSeen } from '../telemetry/alerts/types.js';
 import { attachConsole, type ConsoleOptions } from '../telemetry/log.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
@@ -10,6 +11,7 @@ import type { ApiContext } from './context.js';
 import { retentionJob } from './retention.js';
 import { alertWindows, windowGate } from './windows.js';
 import { budgetWatch } from './budgets.js';
+import { listNodes } from './fleet.js';
 import { redactUrl } from '../store/postgres/url.js';
 
 export interface ServeOptions {
@@ -53,6 +55,9 @@ export async function serve(
     logger: ctx.logger,
     metrics,
     windows: alertWindows(ctx.settings),
+    // Read at each evaluation; `controller` is made below and set before the first one.
+    nodes: () => fleetNodes(ctx, controller),
+    nodeBehindAfterMs: ctx.settings.fleet.behindAfterMs,
   });
   let tracing: Tracing | undefined;
   const budgets = await budgetWatch(ctx);
@@ -107,6 +112,17 @@ export async function serve(
   });
   if (options.start !== false) await controller.start();
   return { serve: controller, metrics, alerts };
+}
+
+/** The enrolled nodes' states against serve's current desired state (none before it has one). */
+async function fleetNodes(ctx: ApiContext, controller: Serve | undefined): Promise<NodeSeen[]> {
+  const current = controller?.current;
+  if (!current) return [];
+  const nodes = await listNodes(ctx, {
+    desired: current.desired,
+    revision: current.revision?.id ?? 'current',
+  });
+  return nodes.filter((n) => !n.revokedAt);
 }
 
 /** The state's location for messages: a URL without its password. */

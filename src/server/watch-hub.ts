@@ -3,8 +3,8 @@
  * happen. Status changes come from serve's recorder (each flush hands over
  * the records it wrote; a change of sync, health or message is sent);
  * events are read from the store by sequence number after each flush and
- * every second (events of other processes). Nothing runs while nobody
- * watches.
+ * every second (events of other processes). Fleet routes hand over nodes
+ * that enrolled or reported. Nothing runs while nobody watches.
  */
 import type { Setpoint } from '../api/index.js';
 import type { EventRecord, ResourceRecord } from '../store/index.js';
@@ -20,10 +20,23 @@ export interface StatusChange {
   time: string;
 }
 
+/** A node that enrolled or reported, as `setpoint nodes` shows it (never its token). */
+export interface NodeChange {
+  node: string;
+  change: 'enrolled' | 'reported';
+  labels: Record<string, string>;
+  appliedRevision?: string;
+  counts: { total: number; inSync: number; drifted: number; failed: number };
+  behind: boolean;
+  offline: boolean;
+  time: string;
+}
+
 export type WatchMessage =
   | { type: 'status'; data: StatusChange }
   | { type: 'deleted'; data: { id: string; time: string } }
-  | { type: 'event'; data: EventRecord };
+  | { type: 'event'; data: EventRecord }
+  | { type: 'node'; data: NodeChange };
 
 export interface Subscriber {
   /** Which resources it wants (events without a resource ask with undefined). */
@@ -141,6 +154,11 @@ export class WatchHub {
       this.broadcast({ type: 'deleted', data: { id, time: new Date().toISOString() } }, id);
     }
     if (w.events > 0) void this.pollEvents();
+  }
+
+  /** A node enrolled or reported: sent to streams without a kind, namespace or resource filter. */
+  publishNode(change: NodeChange): void {
+    this.broadcast({ type: 'node', data: change }, undefined);
   }
 
   private broadcast(message: WatchMessage, resourceId: string | undefined): void {

@@ -15,6 +15,7 @@ import type { CurrentDesired, ReportBatch } from '../../api/index.js';
 import type { Principal } from '../../auth/index.js';
 import { visible, type ServerContext } from '../context.js';
 import { forbidden } from '../errors.js';
+import type { NodeChange } from '../watch-hub.js';
 import type { Routes } from '../route.js';
 
 const REPORT_MAX_BYTES = 8 * 1024 * 1024;
@@ -76,6 +77,27 @@ const labels = z.record(z.string(), z.string());
 export function mount(routes: Routes, ctx: ServerContext): void {
   const { api } = ctx;
 
+  /** Tells watch streams a node enrolled or reported; read only while someone watches. */
+  const announce = async (name: string, change: NodeChange['change']): Promise<void> => {
+    if (ctx.hub.size === 0) return;
+    try {
+      const n = await api.node(name, current(ctx));
+      ctx.hub.publishNode({
+        node: n.name,
+        change,
+        labels: n.labels,
+        appliedRevision: n.appliedRevision,
+        counts: n.counts,
+        behind: n.behind,
+        offline: n.offline,
+        time: new Date().toISOString(),
+      });
+    } catch (err) {
+      // The agent's request succeeded; a watcher missing one message is not its error.
+      ctx.logger.warn({ node: name, err: (err as Error).message }, 'watch: node message not sent');
+    }
+  };
+
   // setpoint_nodes{state}: counted at each scrape, so it is never older than the scrape.
   const metrics = ctx.metrics;
   metrics?.onScrape(async () => {
@@ -104,7 +126,11 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       facts: z.record(z.string(), z.unknown()).optional(),
       agentVersion: z.string().optional(),
     }),
-    handler: async (c, { body }) => c.json(await api.enroll(body), 201),
+    handler: async (c, { body }) => {
+      const enrolled = await api.enroll(body);
+      await announce(enrolled.name, 'enrolled');
+      return c.json(enrolled, 201);
+    },
   });
 
   routes.add({
@@ -172,7 +198,9 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     response: { schema: C.ReportAcceptedSchema },
     handler: async (c, { params, body, principal }) => {
       ownNode(principal, params.name);
-      return c.json(await api.acceptNodeReport(params.name, body as unknown as ReportBatch));
+      const accepted = await api.acceptNodeReport(params.name, body as unknown as ReportBatch);
+      if (!accepted.duplicate) await announce(params.name, 'reported');
+      return c.json(accepted);
     },
   });
 

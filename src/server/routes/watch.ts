@@ -3,7 +3,8 @@
  * or message changed), `deleted`, `event` (with the event's sequence number
  * as the SSE id, so a reconnecting EventSource resumes with Last-Event-ID),
  * a `: keep-alive` comment every 15 s, and `overflow` before the stream ends
- * if the client reads too slowly. A token may hold WATCH_STREAMS_PER_TOKEN
+ * if the client reads too slowly; `node` when an enrolled node enrolled or
+ * reported (unfiltered streams only). A token may hold WATCH_STREAMS_PER_TOKEN
  * streams (429 beyond), the server WATCH_STREAMS_TOTAL (503 beyond).
  */
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
@@ -24,7 +25,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     tag: 'watch',
     summary: 'Stream status changes and events (server-sent events)',
     description:
-      'text/event-stream. At most 16 open streams per token (429 beyond) and 256 in all (503). Messages: `hello` (at start), `status` {id, sync, health, message, revision, time}, `deleted` {id}, `event` (an event record; the SSE id is its sequence number: reconnect with Last-Event-ID or ?after= to resume), `overflow` (the client read too slowly; reconnect).',
+      'text/event-stream. At most 16 open streams per token (429 beyond) and 256 in all (503). Messages: `hello` (at start), `status` {id, sync, health, message, revision, time}, `deleted` {id}, `event` (an event record; the SSE id is its sequence number: reconnect with Last-Event-ID or ?after= to resume), `node` {node, change: enrolled|reported, labels, appliedRevision, counts, behind, offline, time} (streams without kind, namespace or resource filters), `overflow` (the client read too slowly; reconnect).',
     auth: 'viewer',
     query: z.strictObject({
       kind: z.string().optional(),

@@ -28,7 +28,7 @@ import { deliver, type Notification } from './receivers.js';
 import { GOAL_KINDS } from './rules/target-behind.js';
 import { BUILTIN_RULES } from './rules/index.js';
 import { RULE_NAMES, type AlertSettings, type ReceiverConfig } from './schema.js';
-import type { AlertSubject, Candidate, RuleInput, ViolationSeen } from './types.js';
+import type { AlertSubject, Candidate, NodeSeen, RuleInput, ViolationSeen } from './types.js';
 
 export interface EvaluatorOptions {
   store: Store;
@@ -43,6 +43,10 @@ export interface EvaluatorOptions {
   deliver?: (receiver: ReceiverConfig, n: Notification) => Promise<void>;
   /** Clock. Defaults to Date.now. */
   now?(): number;
+  /** The enrolled nodes with their state (serve's fleet); none when not given. */
+  nodes?(): Promise<readonly NodeSeen[]>;
+  /** `fleet.behindAfter`. Defaults to 10m. */
+  nodeBehindAfterMs?: number;
 }
 
 export class AlertEvaluator {
@@ -179,6 +183,8 @@ export class AlertEvaluator {
       violations: this.violations,
       slos: this.slos,
       sources: this.options.metrics?.sources.list() ?? [],
+      nodes: (await this.options.nodes?.()) ?? [],
+      nodeBehindAfterMs: this.options.nodeBehindAfterMs ?? 10 * 60_000,
     };
   }
 

@@ -17,6 +17,8 @@ export const RULE_NAMES = [
   'SLOBurnRate',
   'SourceStale',
   'TargetBehind',
+  'NodeOffline',
+  'NodeBehind',
 ] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
 

@@ -39,6 +39,18 @@ export interface ViolationSeen {
   message: string;
 }
 
+/** An enrolled node as the fleet rules see it. */
+export interface NodeSeen {
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  lastSeenAt?: string;
+  appliedRevision?: string;
+  /** Its agent holds an older set than the current one. */
+  behind: boolean;
+  /** No report for 3 check intervals (never true for a revoked node). */
+  offline: boolean;
+}
+
 export interface RuleInput {
   now: number;
   settings: AlertSettings;
@@ -59,6 +71,10 @@ export interface RuleInput {
   slos: readonly SloStatus[];
   /** Fetch health of the polled sources (serve's; none when nothing reports fetches). */
   sources: readonly SourceFetchHealth[];
+  /** Enrolled, unrevoked nodes (none outside serve or without a fleet). */
+  nodes: readonly NodeSeen[];
+  /** `fleet.behindAfter`: NodeBehind's default `for`. */
+  nodeBehindAfterMs: number;
 }
 
 export type Rule = (input: RuleInput, config: RuleConfig) => Candidate[];

@@ -4,6 +4,7 @@ import type { Rule } from '../types.js';
 import { approvalPending } from './approval-pending.js';
 import { convergenceSlow } from './convergence-slow.js';
 import { driftDetected } from './drift-detected.js';
+import { nodeBehind, nodeOffline } from './fleet-nodes.js';
 import { policyViolation } from './policy-violation.js';
 import { reconcileFailing } from './reconcile-failing.js';
 import { resourceConflict } from './resource-conflict.js';
@@ -21,4 +22,6 @@ export const BUILTIN_RULES: Readonly<Record<RuleName, Rule>> = {
   SLOBurnRate: sloBurnRate,
   SourceStale: sourceStale,
   TargetBehind: targetBehind,
+  NodeOffline: nodeOffline,
+  NodeBehind: nodeBehind,
 };

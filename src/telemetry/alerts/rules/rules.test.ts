@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApprovalRecord, ResourceRecord, RevisionRecord } from '../../../store/index.js';
 import { alertSettings } from '../schema.js';
-import type { RuleInput } from '../types.js';
+import type { NodeSeen, RuleInput } from '../types.js';
 import { BUILTIN_RULES } from './index.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
@@ -45,6 +45,8 @@ function input(o: Partial<RuleInput>): RuleInput {
     violations: new Map(),
     slos: [],
     sources: [],
+    nodes: [],
+    nodeBehindAfterMs: 600_000,
     ...o,
   };
 }
@@ -256,5 +258,47 @@ describe('built-in rules', () => {
       'Target/default/signups is behind its target: 420 needs >= 500 (gap 80); no trend yet',
     );
     assert.deepEqual(BUILTIN_RULES.DriftDetected(input({ resources }), config('DriftDetected')), []);
+  });
+
+  it('NodeOffline and NodeBehind: one alert per node, to its owner; behind waits fleet.behindAfter; offline is not also behind', () => {
+    const nodes: NodeSeen[] = [
+      { name: 'web-1', labels: { owner: 'team-web' }, lastSeenAt: iso(-1800), behind: true, offline: true },
+      {
+        name: 'web-2',
+        labels: {},
+        lastSeenAt: iso(-10),
+        appliedRevision: 'r1',
+        behind: true,
+        offline: false,
+      },
+      {
+        name: 'web-3',
+        labels: {},
+        lastSeenAt: iso(-10),
+        appliedRevision: 'r2',
+        behind: false,
+        offline: false,
+      },
+    ];
+    const offline = BUILTIN_RULES.NodeOffline(input({ nodes }), config('NodeOffline'));
+    assert.deepEqual(
+      offline.map((c) => [c.labels.node, c.labels.owner, c.severity, c.forMs]),
+      [['web-1', 'team-web', 'ticket', 0]],
+    );
+    assert.match(offline[0].annotations.summary, /web-1 is offline \(last heard from 30m0s ago\)/);
+    const behind = BUILTIN_RULES.NodeBehind(
+      input({ nodes, nodeBehindAfterMs: 120_000 }),
+      config('NodeBehind'),
+    );
+    assert.deepEqual(
+      behind.map((c) => [c.labels.node, c.labels.owner, c.severity, c.forMs]),
+      [['web-2', 'platform', 'ticket', 120_000]],
+    );
+    assert.match(behind[0].annotations.summary, /revision r1/);
+    const tuned = alertSettings({ rules: { NodeBehind: { for: '1h', severity: 'page' } } }).rules.NodeBehind;
+    assert.deepEqual(
+      BUILTIN_RULES.NodeBehind(input({ nodes }), tuned).map((c) => [c.severity, c.forMs]),
+      [['page', 3_600_000]],
+    );
   });
 });
