@@ -9,53 +9,15 @@
  * NodeOffline.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN } from './helpers.js';
+import { fleetKit } from './fleet-kit.js';
 
 const BEHIND_AFTER_MS = 3000;
-const root = mkdtempSync(join(tmpdir(), 'setpoint-fleet-alerts-'));
-const repo = join(root, 'repo');
-const srv = join(root, 'server');
-const children: ChildProcess[] = [];
-
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: srv,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function start(args: string[]): { child: ChildProcess; output: () => string } {
-  let out = '';
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: srv, env: { ...process.env, NO_COLOR: '1' } });
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  children.push(child);
-  return { child, output: () => out };
-}
-
-/** Polls `check` until it holds (a condition, not a fixed sleep). */
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const got = check();
-    if (got) return got;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-function git(...args: string[]): void {
-  const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-}
+const { root, repo, srv, cli, start, until, git, killAll } = fleetKit('setpoint-fleet-alerts-', 20_000);
 
 interface Incident {
   rule: string;
@@ -195,7 +157,7 @@ describe('fleet health: node messages on the watch stream, NodeBehind after flee
     watching.abort();
     stopStale = true;
     await staleReports?.catch(() => undefined);
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    killAll();
   });
 
   it('streams a `node` message when a node enrols and when it reports, with its state', async () => {

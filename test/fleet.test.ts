@@ -7,52 +7,14 @@
  * repairing and their reports arrive once it is back, each once.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIN } from './helpers.js';
+import { fleetKit } from './fleet-kit.js';
 
-const root = mkdtempSync(join(tmpdir(), 'setpoint-fleet-'));
-const repo = join(root, 'repo');
-const srv = join(root, 'server');
-const children: ChildProcess[] = [];
-
-function cli(args: string[], cwd = srv): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function start(args: string[], cwd = srv): { child: ChildProcess; output: () => string } {
-  let out = '';
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  children.push(child);
-  return { child, output: () => out };
-}
-
-/** Polls `check` until it holds (a condition, not a fixed sleep). */
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const got = check();
-    if (got) return got;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-function git(...args: string[]): void {
-  const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-}
+const { root, repo, srv, cli, start, until, git, killAll } = fleetKit('setpoint-fleet-', 30_000);
 
 function commit(content: string): void {
   writeFileSync(
@@ -158,7 +120,7 @@ describe('fleet: one serve, five agents', () => {
   });
 
   after(async () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    killAll();
   });
 
   it('sends each node only what selects it, and a commit reaches exactly the prod agents', async () => {

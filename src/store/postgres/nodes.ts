@@ -1,4 +1,4 @@
-/** PostgreSQL side of the fleet (tables of migration 10), as in ../sqlite/fleet.ts. */
+/** PostgreSQL side of the fleet (tables of migration 10), as in ./nodes.ts of the SQLite store; the contract is ../nodes.ts. */
 import {
   unknownNode,
   type EnrollRefusal,

@@ -1,4 +1,4 @@
-/** SQLite side of the fleet (tables of migration 10); see ../fleet.ts. */
+/** SQLite side of the fleet (tables of migration 10); the contract is ../nodes.ts. */
 import type Database from 'better-sqlite3';
 import {
   unknownNode,
