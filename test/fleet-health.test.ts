@@ -9,14 +9,18 @@
  * NodeOffline.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fleetKit } from './fleet-kit.js';
 
-const BEHIND_AFTER_MS = 3000;
+// Long enough for a1 to take its first set on a loaded machine (it must never be behind).
+const BEHIND_AFTER_MS = 8000;
+// Offline is 3 check intervals without a report: 3 s keeps a live agent from
+// looking offline while a loaded machine delays it for a few seconds.
+const CHECK_INTERVAL_S = 3;
+const OFFLINE_WAIT_MS = 3 * CHECK_INTERVAL_S * 1000 + 20_000;
 const { root, repo, srv, cli, start, until, git, killAll } = fleetKit('setpoint-fleet-alerts-', 20_000);
 
 interface Incident {
@@ -39,10 +43,9 @@ const find = (rule: string, node: string, state = 'firing') =>
 
 let url = '';
 let agent: ChildProcess;
-let staleReports: Promise<void> | undefined;
-let stopStale = false;
+let stale: ChildProcess | undefined;
 
-/** Plays node `stale`: enrols, then reports every 300 ms that it holds a set the server never sent. */
+/** Plays node `stale`: enrols, then reports (from STALE_REPORTER) that it holds a set the server never sent. */
 async function enrolStale(token: string): Promise<void> {
   const res = await fetch(`${url}/api/v1/fleet/enroll`, {
     method: 'POST',
@@ -51,28 +54,34 @@ async function enrolStale(token: string): Promise<void> {
   });
   assert.equal(res.status, 201, await res.clone().text());
   const { token: nodeToken } = (await res.json()) as { token: string };
-  staleReports = (async () => {
-    for (let i = 0; !stopStale; i++) {
-      const r = await fetch(`${url}/api/v1/fleet/nodes/stale/reports`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${nodeToken}` },
-        body: JSON.stringify({
-          id: `stale-${i}`,
-          createdAt: new Date().toISOString(),
-          agentVersion: 'test',
-          digest: 'sha256:an-old-set',
-          revision: 'an-old-revision',
-          events: [],
-          episodes: [],
-          audit: [],
-          dropped: 0,
-        }),
-      });
-      assert.equal(r.status, 200, await r.text());
-      await sleep(300);
-    }
-  })();
+  // The reports come from a child process: this one blocks its event loop
+  // for seconds on every (synchronous) CLI call, which on a loaded machine
+  // starved an in-process reporter until the node looked offline.
+  stale = spawn(process.execPath, ['--input-type=module', '-e', STALE_REPORTER], {
+    env: { ...process.env, URL: url, NODE_TOKEN: nodeToken },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
+
+/** Plays the stale node's agent: reports every 300 ms, and sends a report again (same id) when it did not get through. */
+const STALE_REPORTER = `
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+for (let i = 0; ; ) {
+  const res = await fetch(process.env.URL + '/api/v1/fleet/nodes/stale/reports', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer ' + process.env.NODE_TOKEN },
+    body: JSON.stringify({
+      id: 'stale-' + i, createdAt: new Date().toISOString(), agentVersion: 'test',
+      digest: 'sha256:an-old-set', revision: 'an-old-revision',
+      events: [], episodes: [], audit: [], dropped: 0,
+    }),
+    signal: AbortSignal.timeout(5000),
+  }).catch(() => undefined);
+  if (res?.status === 200) i++;
+  else if (res) console.error('stale report refused: ' + res.status + ' ' + (await res.text()));
+  await sleep(300);
+}
+`;
 
 interface NodeMessage {
   node: string;
@@ -126,7 +135,7 @@ describe('fleet health: node messages on the watch stream, NodeBehind after flee
     writeFileSync(
       join(srv, 'setpoint.yaml'),
       `sources:\n  - name: main\n    git: { url: "${repo}", ref: main, interval: 1s }\n` +
-        `fleet:\n  checkInterval: 1s\n  behindAfter: ${BEHIND_AFTER_MS}ms\nalerts:\n  evaluationInterval: 250ms\n`,
+        `fleet:\n  checkInterval: ${CHECK_INTERVAL_S}s\n  behindAfter: ${BEHIND_AFTER_MS}ms\nalerts:\n  evaluationInterval: 250ms\n`,
     );
     const serve = start(['serve', '--listen', '127.0.0.1:0']);
     url = await until('serve to listen', () => /API on (http:\/\/\S+) /.exec(serve.output())?.[1]);
@@ -155,8 +164,7 @@ describe('fleet health: node messages on the watch stream, NodeBehind after flee
 
   after(async () => {
     watching.abort();
-    stopStale = true;
-    await staleReports?.catch(() => undefined);
+    stale?.kill('SIGKILL');
     killAll();
   });
 
@@ -197,12 +205,11 @@ describe('fleet health: node messages on the watch stream, NodeBehind after flee
 
   it('raises NodeOffline for a killed agent, to its owner; a silent node behind becomes offline', async () => {
     agent.kill('SIGKILL');
-    const offline = await until('NodeOffline for a1', () => find('NodeOffline', 'a1'));
+    const offline = await until('NodeOffline for a1', () => find('NodeOffline', 'a1'), OFFLINE_WAIT_MS);
     assert.equal(offline.labels.owner, 'team-a');
     assert.match(offline.annotations.summary, /node a1 is offline \(last heard from .+ ago\)/);
-    stopStale = true;
-    await staleReports;
-    await until('NodeOffline for stale', () => find('NodeOffline', 'stale'));
+    stale?.kill('SIGKILL');
+    await until('NodeOffline for stale', () => find('NodeOffline', 'stale'), OFFLINE_WAIT_MS);
     await until('NodeBehind for stale resolved', () => find('NodeBehind', 'stale', 'resolved'));
   });
 });
