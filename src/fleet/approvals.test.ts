@@ -17,7 +17,7 @@ const report = (localId: string, over: Partial<NodeApprovalReport> = {}): NodeAp
   op: 'update',
   reason: 'content differs (remediation: approve)',
   destructive: false,
-  changes: [{ path: 'spec.content', diff: '-v1\n+v2' }],
+  changes: [{ path: 'spec.content', old: 'v1', new: 'v2' }],
   desiredDigest: `d-${localId}`,
   changeDigest: 'c1:update',
   state: 'pending',
