@@ -231,6 +231,22 @@ describe('HTTP API contract: /openapi.json against real answers', () => {
     await hit('POST', '/api/v1/fleet/nodes/n1/reports', { ...node, body: batch });
     await hit('POST', '/api/v1/fleet/nodes/n1/reports', { ...node, body: batch });
     await hit('GET', '/api/v1/nodes', v);
+    const proposal = {
+      localId: 'a1b2c3d4',
+      resourceId: 'File/default/motd',
+      revision: 'r1',
+      op: 'update',
+      reason: 'content differs (remediation: approve)',
+      destructive: false,
+      changes: [{ path: 'spec.content', diff: '-a\n+b' }],
+      desiredDigest: 'd1',
+      changeDigest: 'c1:update',
+      state: 'pending',
+      createdAt: new Date().toISOString(),
+    };
+    await hit('POST', '/api/v1/fleet/nodes/n1/gates?wait=0', { ...node, body: { approvals: [proposal] } });
+    await hit('POST', '/api/v1/fleet/nodes/n2/gates', { ...node, body: { approvals: [] } });
+    await hit('GET', '/api/v1/nodes/n1/windows', v);
     await hit('GET', '/api/v1/nodes/n1', v);
     await hit('GET', '/api/v1/nodes/nobody', v);
     await hit('GET', '/api/v1/nodes/n1/set', v);

@@ -22,6 +22,8 @@ import { FleetClient, ServerUnavailableError } from '../fleet/client.js';
 import { ReportCollector } from '../fleet/collector.js';
 import { readCredential, writeCredential, type Credential } from '../fleet/credential.js';
 import { ReportBuffer } from '../fleet/report-buffer.js';
+import { NodeGatesLink } from '../fleet/node-gates.js';
+import { NodeWindowGate } from '../fleet/node-windows.js';
 import { NAME_PATTERN } from '../manifest/index.js';
 import type { Manager } from '../engine/controller/manager.js';
 import { VERSION } from '../version.js';
@@ -79,7 +81,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   else say(`setpoint agent: node ${credential.name}, enrolled with ${credential.server}`);
   const project = writeProject(state, credential, labels, options.resyncMs);
   const ctx = await openContext({ project, actor: `node:${credential.name}` });
-  const { serve: controller } = await serve(ctx, { start: false, replicaId: credential.name });
+  // The windows that select this node, as the server last sent them (fleet/node-gates.ts keeps them current).
+  const windows = new NodeWindowGate(join(state, 'windows.json'));
+  const { serve: controller } = await serve(ctx, { start: false, replicaId: credential.name, windows });
   const store = await ctx.store();
   const client = new FleetClient(credential.server, credential.token, credential.name);
   const link = new AgentLink({
@@ -99,10 +103,28 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     checkIntervalMs: options.checkIntervalMs,
     waitSeconds: options.waitSeconds,
   });
-  controller.onFlushed(() => link.reportSoon());
+  const gates = new NodeGatesLink({
+    client,
+    node: credential.name,
+    store,
+    gate: windows,
+    revision: () => link.current?.revision,
+    revisionsFile: join(state, 'approval-revisions.json'),
+    logger: ctx.logger,
+    commandsWritten: () => controller.commandsWritten(),
+    checkIntervalMs: options.checkIntervalMs ?? credential.checkIntervalMs,
+    waitSeconds: options.waitSeconds,
+  });
+  controller.onFlushed(() => {
+    link.reportSoon();
+    gates.soon();
+  });
+  // Windows first: a set must not be acted on before the windows that hold it are known.
+  await gates.first();
   const manager = controller.manager();
   await manager.start();
   link.start();
+  gates.start();
   const set = link.current;
   say(
     set
@@ -115,6 +137,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     link,
     stop: async () => {
       await manager.stop();
+      await gates.stop();
       await link.stop();
       await ctx.storeOpened?.then((s) => s.close());
     },

@@ -11,6 +11,7 @@ import type { ResourceId } from '../manifest/index.js';
 import type { Action } from '../plan/index.js';
 import type { ApprovalRecord, ApprovalState } from '../store/index.js';
 import type { ApiContext } from './context.js';
+import { decideFleetApproval } from './fleet-gates.js';
 import type { ActorOption } from './types.js';
 
 /** Approvals in `state`; every approval when no state is given. */
@@ -31,11 +32,19 @@ export async function approval(ctx: ApiContext, idOrPrefix: string): Promise<App
 export async function approve(
   ctx: ApiContext,
   idOrPrefix: string,
-  options: { paths?: readonly string[]; note?: string } & ActorOption = {},
+  options: { paths?: readonly string[]; note?: string; nodes?: readonly string[] } & ActorOption = {},
 ): Promise<ApprovalRecord> {
   const store = await ctx.store();
   const actor = options.actor ?? ctx.actor;
   const pending = await pendingApproval(ctx, idOrPrefix);
+  // Proposed by enrolled nodes: each node's agent checks its own plan is still the one it proposed.
+  if (pending.fleet)
+    return decideFleetApproval(ctx, pending.id, 'approved', {
+      actor,
+      note: options.note,
+      nodes: options.nodes,
+    });
+  if (options.nodes?.length) throw notFleet(pending);
   // A rollout's manual gate approves a step, not an action on a resource: nothing to observe again.
   const gate = pending.op === 'promote' && pending.resourceId.startsWith('Rollout/');
   const current = gate ? undefined : await currentAction(ctx, pending.resourceId, options.paths);
@@ -87,11 +96,14 @@ export async function reject(
   ctx: ApiContext,
   idOrPrefix: string,
   note?: string,
-  options: ActorOption = {},
+  options: ActorOption & { nodes?: readonly string[] } = {},
 ): Promise<ApprovalRecord> {
   const store = await ctx.store();
   const actor = options.actor ?? ctx.actor;
   const pending = await pendingApproval(ctx, idOrPrefix);
+  if (pending.fleet)
+    return decideFleetApproval(ctx, pending.id, 'rejected', { actor, note, nodes: options.nodes });
+  if (options.nodes?.length) throw notFleet(pending);
   const now = new Date().toISOString();
   const rejected: ApprovalRecord = { ...pending, state: 'rejected', decidedBy: actor, decidedAt: now, note };
   await store.putApproval(rejected);
@@ -106,6 +118,14 @@ export async function reject(
   });
   await store.appendNudge({ resourceId: pending.resourceId, reason: 'rejected', actor, at: now });
   return rejected;
+}
+
+function notFleet(a: ApprovalRecord): SetpointError {
+  return new SetpointError(
+    `approval ${a.id} is the server host's own, not a fleet approval: --node does not apply`,
+    'SETPOINT_INVALID_ARGUMENT',
+    'leave out --node',
+  );
 }
 
 async function pendingApproval(ctx: ApiContext, idOrPrefix: string): Promise<ApprovalRecord> {

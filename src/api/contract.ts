@@ -283,6 +283,24 @@ export const ApprovalSchema = fits<ApprovalRecord>()(
     decidedAt: opt(time()),
     decidedBy: opt(str()),
     note: opt(str()),
+    fleet: opt(
+      z
+        .object({
+          targets: z.array(
+            z.object({
+              node: str(),
+              localId: str().describe("The approval's id in the node's local state"),
+              desiredDigest: str(),
+              state: z.enum(['pending', 'approved', 'rejected', 'stale', 'applied']),
+              reportedAt: time(),
+              decidedAt: opt(time()),
+              decidedBy: opt(str()),
+              note: opt(str()),
+            }),
+          ),
+        })
+        .describe('A fleet approval: one action proposed by the agents of these nodes, approved once'),
+    ),
   }),
 );
 

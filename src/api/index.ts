@@ -30,6 +30,7 @@ import { schemaFiles } from './json-schemas.js';
 import * as alerting from './alerts.js';
 import * as applying from './apply.js';
 import * as approving from './approvals.js';
+import * as gates from './fleet-gates.js';
 import * as auditing from './audit.js';
 import * as stateOps from './state.js';
 import * as figures from './figures.js';
@@ -62,6 +63,8 @@ export type { AuditFields } from './context.js';
 export type { CurrentDesired, NodeInfo, EnrollTokenInfo, Enrolment } from './fleet.js';
 export type { NodeSet } from '../fleet/compile.js';
 export type { ReportBatch } from '../fleet/report.js';
+export type { NodeApprovalReport, NodeDecision } from '../fleet/approvals.js';
+export type { NodeGates } from './fleet-gates.js';
 export type { DriftTrend, DriftPoint, TrendOptions } from './trends.js';
 export type { CriticalConvergence, ResourceFate, SpanView } from './debug.js';
 export { SetpointError } from '../errors.js';
@@ -323,11 +326,15 @@ export class Setpoint {
   }
   approve(
     idOrPrefix: string,
-    options: { paths?: readonly string[]; note?: string } & T.ActorOption = {},
+    options: { paths?: readonly string[]; note?: string; nodes?: readonly string[] } & T.ActorOption = {},
   ): Promise<S.ApprovalRecord> {
     return approving.approve(this.ctx, idOrPrefix, options);
   }
-  reject(idOrPrefix: string, note?: string, options: T.ActorOption = {}): Promise<S.ApprovalRecord> {
+  reject(
+    idOrPrefix: string,
+    note?: string,
+    options: T.ActorOption & { nodes?: readonly string[] } = {},
+  ): Promise<S.ApprovalRecord> {
     return approving.reject(this.ctx, idOrPrefix, note, options);
   }
 
@@ -455,6 +462,17 @@ export class Setpoint {
       const n = await s.nodeByTokenHash(hash);
       return n && !n.revokedAt ? { name: n.name } : undefined;
     });
+  }
+  /** An agent's approvals in, the windows that select its node and the decisions it waits for out. */
+  exchangeNodeGates(
+    name: string,
+    input: Parameters<typeof gates.exchangeNodeGates>[2],
+    signal?: AbortSignal,
+  ): Promise<gates.NodeGates> {
+    return gates.exchangeNodeGates(this.ctx, name, input, signal);
+  }
+  nodeWindows(name: string): ReturnType<typeof gates.nodeWindows> {
+    return gates.nodeWindows(this.ctx, name);
   }
   acceptNodeReport(
     name: string,

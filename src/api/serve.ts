@@ -1,5 +1,6 @@
 /** `setpoint serve`'s controller: made with its metrics, alert evaluator and tracing, and started unless asked not to. */
 import type { Serve, ServeRunnable } from '../engine/controller/serve.js';
+import type { WindowGate } from '../windows/index.js';
 import type { AlertEvaluator } from '../telemetry/alerts/index.js';
 import type { NodeSeen } from '../telemetry/alerts/types.js';
 import { attachConsole, type ConsoleOptions } from '../telemetry/log.js';
@@ -25,6 +26,8 @@ export interface ServeOptions {
   leaseTtlMs?: number;
   /** This replica's name in the lease and audit entries. Defaults to SETPOINT_REPLICA_ID, else a random one. */
   replicaId?: string;
+  /** The change windows' gate. Defaults to the windows of setpoint.yaml (an agent passes the server's). */
+  windows?: WindowGate;
 }
 
 /** Starts the controller; resolves once the first revision is loaded and watches are set. */
@@ -100,7 +103,7 @@ export async function serve(
     logger: ctx.logger,
     secrets: ctx.secrets,
     metrics,
-    windows: windowGate(ctx.settings),
+    windows: options.windows ?? windowGate(ctx.settings),
     budget: budgets?.gate(),
     workRoot: ctx.workRoot,
     facts: ctx.rendering.facts,

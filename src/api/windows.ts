@@ -1,12 +1,13 @@
 /** Change windows from setpoint.yaml: the gate the reconciler asks, and what holds back alert notifications. */
 import type { WindowGate } from '../engine/controller/reconciler.js';
-import { activeWindows, evaluateWindows, windowSubject } from '../windows/index.js';
+import { activeWindows, evaluateWindows, hostWindows, windowSubject } from '../windows/index.js';
 import type { Settings } from '../project/index.js';
 import type { AlertSubject } from '../telemetry/alerts/index.js';
 
 /** Change windows from setpoint.yaml, as the gate the reconciler asks. */
 export function windowGate(settings: Settings): WindowGate | undefined {
-  const windows = settings.windows;
+  // Windows with a nodeSelector are the agents' to enforce (fleet/node-gates.ts), not the server host's.
+  const windows = hostWindows(settings.windows);
   if (windows.length === 0) return undefined;
   return { check: (resource, now) => evaluateWindows(windows, windowSubject(resource), now) };
 }
@@ -19,7 +20,7 @@ export function windowGate(settings: Settings): WindowGate | undefined {
 export function alertWindows(
   settings: Settings,
 ): ((subject: AlertSubject | undefined, now: Date) => string | undefined) | undefined {
-  const windows = settings.windows;
+  const windows = hostWindows(settings.windows);
   if (windows.length === 0) return undefined;
   const global = windows.filter((w) => w.type === 'deny' && !w.match);
   return (subject, now) => {

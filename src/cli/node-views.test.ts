@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NodeDocument } from '../fleet/compile.js';
-import { nodePlan } from './node-views.js';
+import { WindowsSchema } from '../windows/index.js';
+import { holdByWindows, nodePlan } from './node-views.js';
 
 const doc = (name: string): NodeDocument => ({
   kind: 'File',
@@ -42,5 +43,39 @@ describe('nodePlan', () => {
     const [a] = nodePlan(set, node);
     assert.equal(a.op, 'update');
     assert.match(a.reason, /older set \(r1\)/);
+  });
+});
+
+describe('holdByWindows', () => {
+  it("marks the node's changes a window holds now, and leaves the rest", () => {
+    const windows = WindowsSchema.parse([
+      {
+        name: 'freeze',
+        type: 'deny',
+        schedule: '* * * * *',
+        duration: '1h',
+        match: { labels: { tier: 'web' } },
+      },
+    ]);
+    const web = { ...doc('web'), metadata: { name: 'web', namespace: 'default', labels: { tier: 'web' } } };
+    const urgent = {
+      ...web,
+      metadata: { ...web.metadata, name: 'urgent' },
+      lifecycle: { priority: 'critical' as const },
+    };
+    const actions = holdByWindows(
+      [
+        { id: 'File/default/web', op: 'update', reason: 'drifted' },
+        { id: 'File/default/db', op: 'create', reason: 'new' },
+        { id: 'File/default/urgent', op: 'update', reason: 'drifted' },
+      ],
+      [web, doc('db'), urgent],
+      windows,
+      new Date(),
+    );
+    assert.deepEqual(
+      actions.map((a) => a.heldBy?.window ?? '-'),
+      ['freeze', '-', '-'],
+    );
   });
 });

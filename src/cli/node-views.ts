@@ -8,6 +8,7 @@ import type { NodeDocument } from '../fleet/compile.js';
 import type { SetpointClient } from '../client/types.js';
 import type { EventRecord, NodeResourceStatus } from '../store/index.js';
 import { EXIT } from './context.js';
+import { evaluateWindows, type WindowSpec } from '../windows/index.js';
 import { ago, healthColor, syncColor, table, type Output } from './output.js';
 
 const docId = (d: NodeDocument) => `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`;
@@ -16,6 +17,39 @@ export interface NodePlanAction {
   id: string;
   op: 'create' | 'update' | 'delete' | 'noop';
   reason: string;
+  /** A change window that selects the node holds this action now, until `until`. */
+  heldBy?: { window: string; reason: string; until: string };
+}
+
+/** Marks the actions that the node's windows hold at `now` (as its agent will). */
+export function holdByWindows(
+  actions: NodePlanAction[],
+  documents: readonly NodeDocument[],
+  windows: readonly WindowSpec[],
+  now: Date,
+): NodePlanAction[] {
+  if (windows.length === 0) return actions;
+  const docs = new Map(documents.map((d) => [docId(d), d]));
+  return actions.map((a) => {
+    const d = docs.get(a.id);
+    if (a.op === 'noop' || !d) return a;
+    const verdict = evaluateWindows(
+      windows,
+      {
+        kind: d.kind,
+        namespace: d.metadata.namespace,
+        labels: d.metadata.labels ?? {},
+        priority: d.lifecycle?.priority,
+      },
+      now,
+    );
+    return verdict.blocked
+      ? {
+          ...a,
+          heldBy: { window: verdict.window, reason: verdict.reason, until: verdict.until.toISOString() },
+        }
+      : a;
+  });
 }
 
 /**
@@ -61,16 +95,24 @@ export async function printNodePlan(
   name: string,
   detailedExitcode?: boolean,
 ): Promise<number> {
-  const [set, node] = await Promise.all([api.nodeSet(name), api.node(name)]);
-  const actions = nodePlan(set, node);
+  const [set, node, windows] = await Promise.all([api.nodeSet(name), api.node(name), api.nodeWindows(name)]);
+  const actions = holdByWindows(nodePlan(set, node), set.documents, windows, new Date());
   const changes = actions.filter((a) => a.op !== 'noop');
   if (o.json)
-    o.printJson({ node: name, revision: set.revision, digest: set.digest, actions, notes: set.notes });
+    o.printJson({
+      node: name,
+      revision: set.revision,
+      digest: set.digest,
+      actions,
+      windows: windows.map((w) => w.name),
+      notes: set.notes,
+    });
   else {
     const c = o.colors;
     o.out(c.dim(`node ${name}: set ${set.digest.slice(0, 12)} of revision ${set.revision}`));
     for (const a of actions) {
-      const line = `${GLYPH[a.op]} ${a.id}  ${c.dim(a.reason)}`;
+      const held = a.heldBy ? c.yellow(`  held by window ${a.heldBy.window} until ${a.heldBy.until}`) : '';
+      const line = `${GLYPH[a.op]} ${a.id}  ${c.dim(a.reason)}${held}`;
       o.out(
         a.op === 'create'
           ? c.green(line)
@@ -82,9 +124,12 @@ export async function printNodePlan(
       );
     }
     for (const n of set.notes) o.out(c.dim(`note: ${n}`));
+    if (windows.length)
+      o.out(c.dim(`windows on this node: ${windows.map((w) => `${w.name} (${w.type})`).join(', ')}`));
     const count = (op: string) => actions.filter((a) => a.op === op).length;
+    const held = actions.filter((a) => a.heldBy).length;
     o.out(
-      `\nPlan for node ${name}: ${count('create')} to create, ${count('update')} to change, ${count('delete')} to leave the node, ${count('noop')} unchanged.`,
+      `\nPlan for node ${name}: ${count('create')} to create, ${count('update')} to change, ${count('delete')} to leave the node, ${count('noop')} unchanged${held ? `; ${held} held by change windows` : ''}.`,
     );
   }
   return detailedExitcode && changes.length ? EXIT.changes : EXIT.ok;

@@ -14,6 +14,7 @@ import {
 } from '../api/index.js';
 import type { Role } from '../auth/index.js';
 import { normalizeId, type ResourceId } from '../manifest/index.js';
+import type { WindowSpec } from '../windows/index.js';
 import type {
   ApprovalRecord,
   ApprovalState,
@@ -198,21 +199,25 @@ export class RemoteSetpoint implements SetpointClient {
 
   async approve(
     idOrPrefix: string,
-    options: { paths?: readonly string[]; note?: string } = {},
+    options: { paths?: readonly string[]; note?: string; nodes?: readonly string[] } = {},
   ): Promise<ApprovalRecord> {
     if (options.paths && options.paths.length > 0) throw localOnly('-f');
     return this.request<ApprovalRecord>(
       'POST',
       `/api/v1/approvals/${encodeURIComponent(idOrPrefix)}/approve`,
-      { body: { note: options.note } },
+      { body: { note: options.note, ...(options.nodes?.length ? { nodes: options.nodes } : {}) } },
     );
   }
 
-  async reject(idOrPrefix: string, note?: string): Promise<ApprovalRecord> {
+  async reject(
+    idOrPrefix: string,
+    note?: string,
+    options: { nodes?: readonly string[] } = {},
+  ): Promise<ApprovalRecord> {
     return this.request<ApprovalRecord>(
       'POST',
       `/api/v1/approvals/${encodeURIComponent(idOrPrefix)}/reject`,
-      { body: { note } },
+      { body: { note, ...(options.nodes?.length ? { nodes: options.nodes } : {}) } },
     );
   }
 
@@ -296,6 +301,12 @@ export class RemoteSetpoint implements SetpointClient {
 
   nodeSet(name: string): Promise<NodeSet> {
     return this.request('GET', `/api/v1/nodes/${encodeURIComponent(name)}/set`);
+  }
+
+  async nodeWindows(name: string): Promise<WindowSpec[]> {
+    return (
+      await this.request<{ items: WindowSpec[] }>('GET', `/api/v1/nodes/${encodeURIComponent(name)}/windows`)
+    ).items;
   }
 
   async nodeEvents(name: string, id?: string, limit = 50): Promise<EventRecord[]> {

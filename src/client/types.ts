@@ -18,6 +18,7 @@ import type {
 import type { NodeResourceStatus } from '../store/index.js';
 import type { Role } from '../auth/index.js';
 import type { ResourceId } from '../manifest/index.js';
+import type { WindowSpec } from '../windows/index.js';
 import type {
   ApprovalRecord,
   ApprovalState,
@@ -57,11 +58,12 @@ export interface SetpointClient {
   audit(query?: AuditQuery): Promise<AuditEntry[]>;
   verifyAudit(): Promise<AuditVerification & { entry?: AuditEntry }>;
   approvals(state?: ApprovalState): Promise<ApprovalRecord[]>;
+  /** `nodes`: of a fleet approval, decide only these nodes' targets. */
   approve(
     idOrPrefix: string,
-    options?: { paths?: readonly string[]; note?: string },
+    options?: { paths?: readonly string[]; note?: string; nodes?: readonly string[] },
   ): Promise<ApprovalRecord>;
-  reject(idOrPrefix: string, note?: string): Promise<ApprovalRecord>;
+  reject(idOrPrefix: string, note?: string, options?: { nodes?: readonly string[] }): Promise<ApprovalRecord>;
   resume(id: string): Promise<ResourceRecord>;
   /** Fetches the sources and admits their revisions; a running serve follows. */
   sync(source?: string): Promise<SyncResult[]>;
@@ -88,6 +90,8 @@ export interface SetpointClient {
   node(name: string): Promise<NodeInfo & { resources: NodeResourceStatus[] }>;
   /** The set the node gets now. */
   nodeSet(name: string): Promise<NodeSet>;
+  /** The change windows whose nodeSelector selects the node (its agent enforces them). */
+  nodeWindows(name: string): Promise<WindowSpec[]>;
   /** The newest events the node reported, of all its resources or of one. */
   nodeEvents(name: string, id?: string, limit?: number): Promise<EventRecord[]>;
   createEnrollToken(

@@ -37,7 +37,8 @@ export class FleetClient {
     this.token = token;
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  /** One authenticated call; public for the agent's other links (node-gates.ts). */
+  async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     let res: Response;
     try {
       res = await fetch(new URL(path, this.server), {

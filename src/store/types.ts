@@ -131,6 +131,22 @@ export interface ApprovalRecord {
   decidedAt?: string;
   decidedBy?: string;
   note?: string;
+  /** A fleet approval: one action proposed by the agents of several nodes, approved once. */
+  fleet?: { targets: FleetApprovalTarget[] };
+}
+
+/** One node a fleet approval covers: the node's own approval and where it stands. */
+export interface FleetApprovalTarget {
+  node: string;
+  /** The approval the node's agent made in its local state. */
+  localId: string;
+  /** The resource's desired digest on the node (facts may make it differ between nodes). */
+  desiredDigest: string;
+  state: ApprovalState;
+  reportedAt: string;
+  decidedAt?: string;
+  decidedBy?: string;
+  note?: string;
 }
 
 /** "Look at this again": written by the CLI (approve, resume, sync), read by serve. */

@@ -232,6 +232,13 @@ export class Metrics {
     labelNames: ['state'],
     registers: [this.registry],
   });
+  // Decisions on fleet approvals handed to agents (bounded: no node label).
+  readonly fleetDecisions = new Counter({
+    name: 'setpoint_fleet_approval_decisions_delivered_total',
+    help: 'Decisions on fleet approvals handed to the agents of the nodes they target, by decision (approved, rejected).',
+    labelNames: ['decision'],
+    registers: [this.registry],
+  });
   readonly approvalsPending = new Gauge({
     name: 'setpoint_approvals_pending',
     help: 'Proposed actions waiting for `setpoint approve` or `setpoint reject`.',

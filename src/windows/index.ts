@@ -5,3 +5,4 @@ export { compileWindow, type CompiledWindow } from './schedule.js';
 export * from './evaluate.js';
 export type { WindowGate } from './gate.js';
 export * from './budget.js';
+export * from './node-scope.js';

@@ -8,7 +8,7 @@ import { lazy } from '../util/lazy.js';
 
 const croner = lazy<typeof import('croner')>('croner');
 import * as z from 'zod';
-import { NAME_PATTERN } from '../manifest/index.js';
+import { NAME_PATTERN, NodeSelectorSchema } from '../manifest/index.js';
 import { parseDuration } from '../util/duration.js';
 
 const CRON_EXAMPLE = 'a cron expression such as "0 18 * * 5"';
@@ -113,6 +113,9 @@ export const WindowSchema = z
     duration: Duration,
     timezone: TimeZone.optional(),
     match: WindowMatchSchema.optional(),
+    nodeSelector: NodeSelectorSchema.optional().describe(
+      "The enrolled nodes whose agents enforce this window (Kubernetes label-selector semantics; facts are labels as facts.*; {} selects every node). Without it, the window holds the server host's own resources only, as a resource without nodeSelector stays there.",
+    ),
   })
   .describe('A change window: opens at each time of `schedule` and stays open for `duration`.');
 

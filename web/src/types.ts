@@ -87,6 +87,8 @@ export interface Approval {
   changes: Change[];
   state: string;
   createdAt: string;
+  /** A fleet approval: the enrolled nodes that proposed it, one target each. */
+  fleet?: { targets: Array<{ node: string; state: string; decidedBy?: string }> };
 }
 
 export interface Alert {

@@ -11,6 +11,10 @@ const STATES = ['pending', 'approved', 'rejected', 'stale', 'applied', 'all'] as
 
 const Decision = z.strictObject({
   note: z.string().max(2000).optional().describe('Why, for the audit log.'),
+  nodes: z
+    .array(z.string().min(1))
+    .optional()
+    .describe("A fleet approval: decide only these nodes' targets. Defaults to every pending target."),
 });
 
 export function mount(routes: Routes, ctx: ServerContext): void {
@@ -63,7 +67,9 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     body: Decision,
     handler: async (c, { params, body, principal }) => {
       const approval = await find(params.id, principal);
-      return c.json(await api.approve(approval.id, { note: body.note, actor: principal.name }));
+      return c.json(
+        await api.approve(approval.id, { note: body.note, nodes: body.nodes, actor: principal.name }),
+      );
     },
   });
 
@@ -78,7 +84,7 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     body: Decision,
     handler: async (c, { params, body, principal }) => {
       const approval = await find(params.id, principal);
-      return c.json(await api.reject(approval.id, body.note, { actor: principal.name }));
+      return c.json(await api.reject(approval.id, body.note, { actor: principal.name, nodes: body.nodes }));
     },
   });
 }

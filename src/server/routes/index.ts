@@ -11,6 +11,7 @@ import * as approvals from './approvals.js';
 import * as debug from './debug.js';
 import * as facts from './facts.js';
 import * as fleet from './fleet.js';
+import * as fleetGates from './fleet-gates.js';
 import * as history from './history.js';
 import * as operations from './operations.js';
 import * as probes from './probes.js';
@@ -43,4 +44,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   slos.mount,
 
   fleet.mount,
+  fleetGates.mount,
 ];

@@ -21,13 +21,21 @@ export function ApprovalList({ items, onDone }: { items: Approval[]; onDone: () 
           <div class="muted">
             {a.reason} · proposed {ago(a.createdAt)} · {a.changes.length} change(s) · id {a.id.slice(0, 8)}
           </div>
+          {a.fleet && (
+            <div class="muted" data-targets={a.fleet.targets.length}>
+              on {a.fleet.targets.length} node(s):{' '}
+              {a.fleet.targets
+                .map((t) => (t.state === 'pending' ? t.node : `${t.node} (${t.state})`))
+                .join(', ')}
+            </div>
+          )}
           {mayDecide ? (
             <div class="actions">
               <ConfirmButton
                 label="Approve"
                 danger={a.destructive}
                 withNote
-                question={`Approve: ${a.op} ${a.resourceId}? serve acts at once.`}
+                question={`Approve: ${a.op} ${a.resourceId}${a.fleet ? ` on ${a.fleet.targets.filter((t) => t.state === 'pending').length} node(s)` : ''}? ${a.fleet ? 'their agents act' : 'serve acts'} at once.`}
                 action={(note) => api.post(`/api/v1/approvals/${a.id}/approve`, note ? { note } : {})}
                 onDone={onDone}
               />
