@@ -13,6 +13,8 @@
 //             answers per second on the agents' hot route);
 //   agent     one real `setpoint agent` process: RSS and CPU over an idle window.
 // Results: a section of bench/RESULTS.md. usage: node bench/fleet.mjs [N] [W]
+// FLEET_BENCH_PROF=DIR: the server and the first worker run with --cpu-prof
+// (profiles written to DIR when they exit), to see where the rollout's time goes.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -189,7 +191,9 @@ async function main() {
     return r.stdout.trim();
   };
 
-  const server = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0'], {
+  const prof = process.env.FLEET_BENCH_PROF;
+  const profArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', resolve(prof)] : [];
+  const server = spawn(process.execPath, [...profArgs, bin, 'serve', '--listen', '127.0.0.1:0'], {
     cwd: srv,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -226,6 +230,7 @@ async function main() {
       ['--worker', JSON.stringify({ url, token, names: mine, work })],
       {
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        ...(w === 0 && prof ? { execArgv: profArgs } : {}),
       },
     );
     workers.push(child);
@@ -272,6 +277,11 @@ async function main() {
     workers.map((c) => ask(c, { type: 'wait', content: 'v2\n' }, 'converged')),
   );
   const rolloutS = (performance.now() - tc) / 1000;
+  // The rollout's window on the monotonic clock (µs), which --cpu-prof timestamps use too.
+  if (prof)
+    console.error(
+      `rollout window (monotonic µs): ${process.hrtime.bigint() / 1000n - BigInt(Math.round(rolloutS * 1e6))} ${process.hrtime.bigint() / 1000n}`,
+    );
   const rolloutCpu = ((cpuSeconds(server.pid) - cpu0) / rolloutS) * 100;
   const rolloutMem = memory(server.pid);
   const times = results

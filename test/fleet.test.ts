@@ -8,13 +8,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fleetKit } from './fleet-kit.js';
 
 const { root, repo, srv, cli, start, until, git, killAll } = fleetKit('setpoint-fleet-', 30_000);
+
+let banner = 'banner one\n';
 
 function commit(content: string): void {
   writeFileSync(
@@ -37,8 +41,31 @@ spec:
 nodeSelector:
   matchExpressions:
     - { key: env, operator: Exists }
+---
+kind: File
+metadata:
+  name: banner
+spec:
+  path: "${root}/hosts/\${facts.node.name}/banner"
+  source: ./files/banner.txt
+nodeSelector:
+  matchLabels: { env: prod }
+---
+kind: File
+metadata:
+  name: greeting
+spec:
+  path: "${root}/hosts/\${facts.node.name}/greeting"
+  template: ./files/greeting.j2
+  vars: { who: operator }
+nodeSelector:
+  matchLabels: { env: prod }
 `,
   );
+  // Files the manifests name (source:, template:): the server ships them with each node's set.
+  mkdirSync(join(repo, 'files'), { recursive: true });
+  writeFileSync(join(repo, 'files', 'banner.txt'), banner);
+  writeFileSync(join(repo, 'files', 'greeting.j2'), 'hello {{ who }} on {{ facts.hostname }}\n');
   git('add', '-A');
   git('commit', '-qm', content);
 }
@@ -134,6 +161,32 @@ describe('fleet: one serve, five agents', () => {
     assert.equal(read(host('s2', 'motd')), undefined);
   });
 
+  it("ships the files a File's source: and template: name with the set, and a new file content follows", async () => {
+    for (const n of ['p1', 'p2', 'p3']) {
+      await until(`${n} banner`, () => read(host(n, 'banner')) === 'banner one\n');
+      await until(
+        `${n} greeting`,
+        () => read(host(n, 'greeting')) === `hello operator on ${hostname().split('.')[0]}\n`,
+      );
+    }
+    assert.equal(read(host('s1', 'banner')), undefined);
+    // Content-addressed: the agent holds the file under its sha256, and the set names it so.
+    const sha = createHash('sha256').update('banner one\n').digest('hex');
+    assert.equal(
+      readFileSync(join(root, 'agents', 'p1', 'project', 'desired', 'files', sha), 'utf8'),
+      'banner one\n',
+    );
+    // Only the file changes in this commit: the nodes get its new bytes, and the old file is removed.
+    banner = 'banner two\n';
+    commit('v2');
+    for (const n of ['p1', 'p2', 'p3'])
+      await until(`${n} banner two`, () => read(host(n, 'banner')) === 'banner two\n');
+    await until(
+      'the old file removed on p1',
+      () => !existsSync(join(root, 'agents', 'p1', 'project', 'desired', 'files', sha)),
+    );
+  });
+
   it("repairs a hand edit on one node with that node's agent, and `setpoint nodes` shows it", async () => {
     writeFileSync(host('p2', 'motd'), 'hand edit\n');
     await until('p2 repaired', () => read(host('p2', 'motd')) === 'v2\n');
@@ -170,7 +223,7 @@ describe('fleet: one serve, five agents', () => {
       assert.doesNotMatch(rendered, /name: motd/);
       const plan = cli(['plan', '--node', 'p1', '--detailed-exitcode', ...where]);
       assert.equal(plan.status, 0, plan.stdout + plan.stderr);
-      assert.match(plan.stdout, /0 to create, 0 to change, 0 to leave the node, 2 unchanged/);
+      assert.match(plan.stdout, /0 to create, 0 to change, 0 to leave the node, 4 unchanged/);
     }
     assert.equal(cli(['status', '--node', 'nobody']).status, 1);
   });

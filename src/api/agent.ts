@@ -7,7 +7,7 @@
  * and it keeps enforcing its last set when the server is away.
  *
  *   <state>/credential.json   the node's token (0600)
- *   <state>/project/          setpoint.yaml, desired/set.yaml, facts.d/node.json
+ *   <state>/project/          setpoint.yaml, desired/set.json (+ desired/files/<sha256>), facts.d/node.json
  *   <state>/state.db          the local store (status, events, audit)
  *   <state>/reports/          batches waiting for the server (bounded)
  */

@@ -31,7 +31,8 @@ import type { CriticalConvergence, ResourceFate, SpanView } from './debug.js';
 import type { ConvergenceFigures, Description, PolicyListing, TokenInfo } from './types.js';
 
 /** The version of every `--json` document and of the HTTP API's shapes. */
-export const API_VERSION = 'setpoint.dev/v1';
+import { API_VERSION } from './api-version.js';
+export { API_VERSION };
 
 /** True when every value of T is a value of the schema S (T's fields are all in S, with the same types). */
 const fits =
@@ -795,6 +796,11 @@ export const NodeSetSchema = z
     notes: z.array(str()),
     signature: opt(z.looseObject({ algorithm: z.literal('ed25519'), keyId: str(), signature: str() })),
     rotate: opt(z.boolean().describe('The agent is asked to rotate its credential')),
+    files: opt(
+      z
+        .record(str(), str())
+        .describe('Files the documents name files/<sha256> (a File source or template), by sha256, base64'),
+    ),
   })
   .describe("A node's compiled desired set");
 

@@ -247,8 +247,12 @@ export async function nodeSet(ctx: ApiContext, name: string, current?: CurrentDe
   return setFor(ctx, node, await currentOf(ctx, current));
 }
 
-function setFor(ctx: ApiContext, node: NodeRecord, current: CurrentDesired): NodeSet {
-  return cacheOf(ctx).setFor(node, assignRevision(node, assignmentOf(ctx, current)));
+/** The set of a node already read (the long poll has it from touchNode: no second read). */
+export function setFor(ctx: ApiContext, node: NodeRecord, current: CurrentDesired): NodeSet {
+  // Files a set ships are read inside the source root of their manifest, as on the server's own host.
+  return cacheOf(ctx).setFor(node, assignRevision(node, assignmentOf(ctx, current)), (file) =>
+    current.desired.sourceRootOf(file),
+  );
 }
 
 /** Sets compiled so far by this API (not served from the cache). */

@@ -433,6 +433,13 @@ export class Setpoint {
   nodeSet(name: string, current?: fleet.CurrentDesired): ReturnType<typeof fleet.nodeSet> {
     return fleet.nodeSet(this.ctx, name, current);
   }
+  /** The set of a node record in hand (the long poll's, after touchNode). */
+  setOfNode(
+    node: Parameters<typeof fleet.setFor>[1],
+    current: fleet.CurrentDesired,
+  ): ReturnType<typeof fleet.setFor> {
+    return fleet.setFor(this.ctx, node, current);
+  }
   nodeEvents(name: string, id?: string, limit = 50): Promise<S.EventRecord[]> {
     return fleet.nodeEvents(this.ctx, name, {
       resourceId: id ? this.normalizeId(id) : undefined,

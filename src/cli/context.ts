@@ -1,7 +1,8 @@
 /** What every command needs: global options, the API, output, and exit handling. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../util/duration.js';
-import { Setpoint, SetpointError } from '../api/index.js';
+import type { Setpoint } from '../api/index.js';
+import { SetpointError } from '../errors.js';
 import { parseAssignment } from '../render/index.js';
 import { reportError } from './errors.js';
 import { createOutput, type Output } from './output.js';
@@ -72,8 +73,10 @@ function commandPath(cmd: Command): string {
   return names.join(' ');
 }
 
-export function openApi(cmd: Command): Promise<Setpoint> {
+export async function openApi(cmd: Command): Promise<Setpoint> {
   const g = globals(cmd);
+  // Loaded on use: `setpoint agent` (a long-lived process on every node) never needs the whole API.
+  const { Setpoint } = await import('../api/index.js');
   return Setpoint.open({
     project: g.project,
     state: g.state,

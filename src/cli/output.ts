@@ -4,7 +4,7 @@
  * passes the redactor.
  */
 import pc from 'picocolors';
-import { API_VERSION } from '../api/contract.js';
+import { API_VERSION } from '../api/api-version.js';
 import { redactor } from '../secrets/index.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;

@@ -8,8 +8,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { API_VERSION } from '../api/contract.js';
-import { SetpointError, type Planned } from '../api/index.js';
+import { API_VERSION } from '../api/api-version.js';
+import type { Planned } from '../api/index.js';
+import { SetpointError } from '../errors.js';
 import { atomicWriteFile } from '../providers/fs/atomic.js';
 import { planJson } from './render-plan.js';
 

@@ -65,7 +65,9 @@ export class FleetClient {
     const e = (json as { error?: { code?: string; message?: string; hint?: string } }).error;
     const message = `${method} ${path}: ${res.status} ${e?.message ?? text.slice(0, 200)}`;
     if (res.status === 401) throw new NodeRefusedError(message);
-    if (res.status >= 500 || res.status === 429) throw new ServerUnavailableError(message);
+    // Busy (429), timed out waiting for the request (408, a loaded server), or failing: try again later.
+    if (res.status >= 500 || res.status === 429 || res.status === 408)
+      throw new ServerUnavailableError(message);
     throw new SetpointError(message, e?.code ?? 'SETPOINT_AGENT_REFUSED', e?.hint ?? 'see the server log');
   }
 

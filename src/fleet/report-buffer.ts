@@ -63,7 +63,8 @@ export class ReportBuffer {
     const files = this.files();
     const f = files.find((x) => x.endsWith(`-${id}.json`));
     if (!f) return;
-    if (f === files[0]) this.writeDropped(0);
+    // Only when there is a count to clear: a rename per delivered batch costs a busy host for nothing.
+    if (f === files[0] && this.dropped() > 0) this.writeDropped(0);
     rmSync(join(this.options.dir, f), { force: true });
   }
 

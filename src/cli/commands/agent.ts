@@ -50,7 +50,8 @@ export function register(program: Command): void {
       ) => {
         const o = outputFor(cmd);
         try {
-          const { startAgent } = await import('../../api/index.js');
+          // The agent module alone, not the whole API (its HTTP contract, every command's code): a node's agent stays small.
+          const { startAgent } = await import('../../api/agent.js');
           const agent = await startAgent({
             // The global --server (or SETPOINT_SERVER): the server to enrol with; kept in the credential after.
             server: globals(cmd).server || process.env.SETPOINT_SERVER || undefined,

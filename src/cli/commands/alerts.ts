@@ -1,6 +1,6 @@
 /** `setpoint alerts`: alert incidents (firing, or all) and `alerts ack ID --actionable|--noise`. */
 import type { Command } from 'commander';
-import { SetpointError } from '../../api/index.js';
+import { SetpointError } from '../../errors.js';
 import { runClient } from '../context.js';
 import { ago, table, type Output } from '../output.js';
 import type { AlertRecord } from '../../store/alerts.js';

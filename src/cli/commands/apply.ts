@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { OP_GLYPH, hasChanges } from '../../plan/index.js';
 import { formatDuration } from '../../util/duration.js';
 import { printDiagnostics } from '../diagnostics.js';
-import { SetpointError } from '../../api/index.js';
+import { SetpointError } from '../../errors.js';
 import { EXIT, parseDurationOption, parseIntOption, run } from '../context.js';
 import { Progress } from '../progress.js';
 import { confirm } from '../prompt.js';

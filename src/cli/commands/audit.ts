@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { SetpointError, verifyAuditFile, type Setpoint } from '../../api/index.js';
+import type { Setpoint } from '../../api/index.js';
+import { SetpointError } from '../../errors.js';
 import type { AuditEntry, AuditVerification } from '../../store/index.js';
 import { parseDuration } from '../../util/duration.js';
 import { EXIT, globals, parseIntOption, run, runClient, outputFor } from '../context.js';
@@ -108,6 +109,7 @@ export function register(program: Command): void {
 async function verifyFile(cmd: Command, file: string, head?: string): Promise<void> {
   const o = outputFor(cmd);
   try {
+    const { verifyAuditFile } = await import('../../api/audit.js');
     const v = await verifyAuditFile(file, { expectHead: head });
     process.exitCode = printVerification(o, v, file, undefined, v.line);
   } catch (err) {

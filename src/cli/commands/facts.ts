@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SetpointError } from '../../api/index.js';
+import { SetpointError } from '../../errors.js';
 import { lookupFact } from '../../facts/index.js';
 import { run } from '../context.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { manifestSchema, SCHEMA_FILES, settingsSchema } from '../../api/index.js';
+import { manifestSchema, SCHEMA_FILES, settingsSchema } from '../../api/json-schemas.js';
 import { defaultRegistry } from '../../providers/index.js';
 import { EXIT, outputFor } from '../context.js';
 

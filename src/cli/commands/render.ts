@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { lazy } from '../../util/lazy.js';
 
 const yaml = lazy<typeof import('yaml')>('yaml');
-import { SetpointError } from '../../api/index.js';
+import { SetpointError } from '../../errors.js';
 import type { RenderedDocument } from '../../render/index.js';
 import { collect, run, runClient } from '../context.js';
 import { printNodeSet } from '../node-views.js';

@@ -59,6 +59,16 @@ class RevisionWatch {
 }
 const watches = new WeakMap<ServerContext, RevisionWatch>();
 
+/** A compiled set's JSON, made once: nodes with the same set get the same bytes. */
+const bodies = new WeakMap<object, Uint8Array<ArrayBuffer>>();
+const encoder = new TextEncoder();
+const JSON_TYPE = { 'content-type': 'application/json' };
+function bodyOf(set: object): Uint8Array<ArrayBuffer> {
+  let body = bodies.get(set);
+  if (!body) bodies.set(set, (body = encoder.encode(JSON.stringify(set))));
+  return body;
+}
+
 function current(ctx: ServerContext): CurrentDesired | undefined {
   const c = ctx.serve?.current;
   return c ? { desired: c.desired, revision: c.revision?.id ?? 'current' } : undefined;
@@ -154,8 +164,10 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       for (;;) {
         const node = await api.touchNode(params.name);
         const rotate = node.rotateRequestedAt ? { rotate: true } : {};
-        const set = await api.nodeSet(params.name, current(ctx));
-        if (set.digest !== query.digest || node.rotateRequestedAt) return c.json({ ...set, ...rotate });
+        const now = current(ctx);
+        const set = now ? api.setOfNode(node, now) : await api.nodeSet(params.name);
+        if (node.rotateRequestedAt) return c.json({ ...set, ...rotate });
+        if (set.digest !== query.digest) return c.body(bodyOf(set), 200, JSON_TYPE);
         const left = deadline - Date.now();
         if (left <= 0 || ctx.draining) return c.json({ unchanged: true, digest: set.digest, ...rotate });
         await watch.wait(left);
