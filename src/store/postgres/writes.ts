@@ -64,12 +64,10 @@ export class PgWrites {
   /**
    * Runs `fn` in a fenced write transaction (see the file header). `prelude`:
    * statements for BEGIN's round trip, after the fence check; `fn` gets their results.
-   * `announce`: bump the change counter (see Store.changeCounter); false only for writes no reader looks for.
    */
   write<T>(
     fn: (c: pg.PoolClient, prelude: pg.QueryResult[]) => Promise<T>,
     prelude: readonly string[] = [],
-    announce = true,
   ): Promise<T> {
     let fenced = 0;
     return this.db.tx(
@@ -85,19 +83,13 @@ export class PgWrites {
           return [...fence, ...prelude];
         },
         // Last, so its row lock is held only until the commit, and the new value becomes visible with the data.
-        commit: announce ? ['UPDATE change_counter SET n = n + 1 WHERE id = 1'] : [],
+        commit: ['UPDATE change_counter SET n = n + 1 WHERE id = 1'],
       },
     );
   }
 
   commit(batch: StoreBatch): Promise<AuditEntry[]> {
-    // Intents are the store's own bookkeeping (no reader watches them): a batch of only intents does not bump
-    // the change counter, so it does not queue on that row behind the outcome commits (their fsyncs then overlap).
-    const announce = Object.entries(batch).some(
-      ([key, value]) =>
-        key !== 'intents' && key !== 'intentsDone' && (value as unknown[] | undefined)?.length,
-    );
-    if (!batch.audits?.length) return this.write((c) => this.writeBatch(c, batch), [], announce);
+    if (!batch.audits?.length) return this.write((c) => this.writeBatch(c, batch));
     return this.write((c, prelude) => this.writeBatch(c, batch, auditTail(prelude)), AUDIT_TAIL);
   }
 
