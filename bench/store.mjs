@@ -74,13 +74,14 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
+const loadAtEnd = loadavg()[0].toFixed(1);
 const sq = median(results.SQLite.noop);
 const pq = median(results.PostgreSQL.noop);
 const section = [
   '<!-- store-bench:start (written by `npm run bench:store`) -->',
   '## The PostgreSQL store against the SQLite store',
   '',
-  `Measured ${new Date().toISOString()} with \`npm run bench:store\` on ${cpuList().length} cores (${cpuList()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.version}, load average ${loadAtStart} at the start; PostgreSQL 15 on the same host over TCP (localhost), default durability (fsync on). One Directory and ${n.toLocaleString('en')} Files; one cold apply per store, then ${runs} one-shot no-op applies each, alternating between the stores (\`setpoint apply --yes\`, a new process each), median wall time.`,
+  `Measured ${new Date().toISOString()} with \`npm run bench:store\` on ${cpuList().length} cores (${cpuList()[0]?.model ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.version}, load average ${loadAtStart} at the start and ${loadAtEnd} at the end (a machine shared with other work: figures are noisy); PostgreSQL 15 on the same host over TCP (localhost), default durability (fsync on). One Directory and ${n.toLocaleString('en')} Files; one cold apply per store, then ${runs} one-shot no-op applies each, alternating between the stores (\`setpoint apply --yes\`, a new process each), median wall time.`,
   '',
   '| store | cold apply s | no-op runs s | median no-op s |',
   '|---|---:|---|---:|',

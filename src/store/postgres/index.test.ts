@@ -239,6 +239,48 @@ if (skip) {
       await b.putResources([record('File/default/one')]);
       assert.notEqual(await a.changeCounter(), first);
     });
+
+    it('stores a batch of intents, and an outcome batch lands record, event, audit entry and intent removal together', async () => {
+      const url = await fresh();
+      const [a, b] = [await openStore(url), await openStore(url)];
+      const first = await a.changeCounter();
+      const intent = {
+        resourceId: 'File/default/one',
+        holder: 'h:1 serve',
+        action: 'serve.create',
+        actor: 'ada',
+        diffDigest: 'd',
+        startedAt: 't',
+      };
+      await b.commit({ intents: [intent] });
+      assert.deepEqual(
+        (await a.listIntents()).map((i) => i.resourceId),
+        ['File/default/one'],
+      );
+      // The outcome removes it with the record, event and audit entry: one transaction, and the counter moves.
+      const [entry] = await b.commit({
+        records: [record('File/default/one')],
+        events: [
+          {
+            time: 't',
+            type: 'Normal',
+            reason: 'Created',
+            message: 'created',
+            resourceId: 'File/default/one',
+          },
+        ],
+        audits: [
+          { time: 't', actor: 'ada', action: 'serve.create', resourceId: 'File/default/one', result: 'ok' },
+        ],
+        intentsDone: [intent],
+      });
+      assert.notEqual(await a.changeCounter(), first);
+      assert.deepEqual(await a.listIntents(), []);
+      assert.equal((await a.getResource('File/default/one'))?.id, 'File/default/one');
+      assert.equal((await a.listEvents({ resourceId: 'File/default/one' })).length, 1);
+      assert.equal(entry.seq, 1);
+      assert.equal((await a.verifyAudit()).ok, true);
+    });
   });
 
   describe('PostgresStore: location', () => {

@@ -186,16 +186,34 @@ export class PgLeases {
 
   /** The fence check of a write transaction (see the file header); call it first in the transaction. */
   async check(c: pg.PoolClient): Promise<void> {
+    const statements = this.fenceStatements(c);
+    if (statements.length === 0) return;
+    // One round trip for the three statements (simple protocol: no parameters, so values go in as literals).
+    const results = (await c.query(statements.join('; '))) as unknown as pg.QueryResult[];
+    this.verify(results[results.length - 1]);
+  }
+
+  /**
+   * The fence check as statements to send in the transaction's first round
+   * trip (PgWrites sends them with BEGIN), none without a fence; the result
+   * of the last one goes to `verify`. Throws at once when the fence is lost.
+   */
+  fenceStatements(c: pg.PoolClient): string[] {
+    const f = this.fence;
+    if (!f) return [];
+    if (this.lost) throw this.lost;
+    return [
+      `SET LOCAL idle_in_transaction_session_timeout = ${idleBound(f.ttlMs)}`,
+      `SET LOCAL application_name = ${c.escapeLiteral(tenureTag(f.lease, f.term))}`,
+      `SELECT holder, term FROM leases WHERE name = ${c.escapeLiteral(f.lease)} FOR KEY SHARE`,
+    ];
+  }
+
+  /** Throws LockLostError unless the lease row the fence check read is still this fence's tenure. */
+  verify(result: pg.QueryResult): void {
     const f = this.fence;
     if (!f) return;
-    if (this.lost) throw this.lost;
-    // One round trip for the three statements (simple protocol: no parameters, so values go in as literals).
-    const results = (await c.query(
-      `SET LOCAL idle_in_transaction_session_timeout = ${idleBound(f.ttlMs)}; ` +
-        `SET LOCAL application_name = ${c.escapeLiteral(tenureTag(f.lease, f.term))}; ` +
-        `SELECT holder, term FROM leases WHERE name = ${c.escapeLiteral(f.lease)} FOR KEY SHARE`,
-    )) as unknown as Array<pg.QueryResult<{ holder: string; term: number }>>;
-    const row = results[2].rows[0];
+    const row = result.rows[0] as { holder: string; term: number } | undefined;
     if (!row || row.holder !== f.holder || row.term !== f.term) throw this.lose(row?.holder, row?.term);
   }
 

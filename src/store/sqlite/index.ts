@@ -47,7 +47,7 @@ import {
   tokenData,
   type AuditRow,
 } from '../rows.js';
-import { MIGRATIONS } from '../migrations.js';
+import { MIGRATIONS, type Migration } from '../migrations.js';
 import { SqliteLeases } from './leases.js';
 import { SqliteAnchorKeeper } from './anchor.js';
 import { anchorPathFor } from '../audit-anchor.js';
@@ -108,39 +108,57 @@ export class SqliteStore extends DelegatingStore implements Store {
   /**
    * Applies every migration not applied yet, in version order. Applied
    * versions are recorded one by one (not just the highest), so migrations
-   * added in any order by parallel work all run.
+   * added in any order by parallel work all run. Processes that open a fresh
+   * state at the same moment (two `serve`, `serve` + `apply`) must not both
+   * migrate: the versions are read again inside one BEGIN IMMEDIATE
+   * transaction, so the second waits (busy_timeout) for the first and then
+   * finds nothing left to do.
    */
   private migrate(): void {
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
-    );
+    const ordered = [...MIGRATIONS].sort((a, b) => a.version - b.version);
+    if (this.pending(ordered).length === 0) return;
+    this.db
+      .transaction(() => {
+        this.db.exec(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+        );
+        const record = this.db.prepare(
+          'INSERT OR IGNORE INTO schema_migrations (version, applied_at) VALUES (?, ?)',
+        );
+        const applied = new Set(
+          (this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
+            (r) => r.version,
+          ),
+        );
+        const legacy = this.db.pragma('user_version', { simple: true }) as number;
+        if (applied.size === 0 && legacy > 0) {
+          // A database from before per-version tracking: everything up to user_version was applied.
+          for (const m of MIGRATIONS) if (m.version <= legacy) applied.add(m.version);
+          for (const v of applied) record.run(v, new Date().toISOString());
+        }
+        for (const m of ordered) {
+          if (applied.has(m.version)) continue;
+          this.db.exec(m.sqlite);
+          record.run(m.version, new Date().toISOString());
+          const top = Math.max(m.version, this.db.pragma('user_version', { simple: true }) as number);
+          this.db.pragma(`user_version = ${top}`);
+        }
+      })
+      .immediate();
+  }
+
+  /** The migrations this database lacks, read without a lock (a fast path for an up-to-date state). */
+  private pending(ordered: readonly Migration[]): Migration[] {
+    const table = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+      .get();
+    if (!table) return [...ordered];
     const applied = new Set(
       (this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
         (r) => r.version,
       ),
     );
-    const legacy = this.db.pragma('user_version', { simple: true }) as number;
-    if (applied.size === 0 && legacy > 0) {
-      // A database from before per-version tracking: everything up to user_version was applied.
-      for (const m of MIGRATIONS) if (m.version <= legacy) applied.add(m.version);
-      const mark = this.db.prepare(
-        'INSERT OR IGNORE INTO schema_migrations (version, applied_at) VALUES (?, ?)',
-      );
-      for (const v of applied) mark.run(v, new Date().toISOString());
-    }
-    for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
-      if (applied.has(m.version)) continue;
-      this.db
-        .transaction(() => {
-          this.db.exec(m.sqlite);
-          this.db
-            .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
-            .run(m.version, new Date().toISOString());
-          const top = Math.max(m.version, this.db.pragma('user_version', { simple: true }) as number);
-          this.db.pragma(`user_version = ${top}`);
-        })
-        .immediate();
-    }
+    return ordered.filter((m) => !applied.has(m.version));
   }
 
   async salt(): Promise<string> {
