@@ -2,10 +2,9 @@
  * Rollout targets: what a step promotes and a rollback returns. A target is
  * a named thing that can be pinned to a revision; a rollout keeps one pin
  * per target (`RolloutRecord.pins`). On one host the targets are resources
- * (this file's `resourceTargets`). The runner (runner.ts) only ever sees the
- * TargetDriver interface, so nodes of a fleet can become targets with a
- * driver of their own (not written yet: node resources follow the source's
- * revision as a whole).
+ * (this file's `resourceTargets`); across a fleet they are enrolled nodes
+ * (node-targets.ts). The runner (runner.ts) only ever sees the TargetDriver
+ * interface.
  */
 import type { Resource } from '../manifest/index.js';
 import type { DesiredState } from '../desired/desired.js';
@@ -25,6 +24,17 @@ export interface RolloutTarget {
   removed?: boolean;
   /** A resource target: its spec in the new revision, as JSON (an in-sync record with it runs the new revision). */
   spec?: string;
+  /** A node target: the ids of its resources whose declaration differs between the two revisions. */
+  changedIds?: string[];
+}
+
+/** How one resource stands on one target, as that target last reported it (a node's report). */
+export interface TargetHealth {
+  target: string;
+  health: string;
+  message?: string;
+  /** The target does not run the revision it is pinned to yet: its health says nothing of it. */
+  stale?: boolean;
 }
 
 /** Whether the targets pinned to a revision run it: applied and healthy. */
@@ -37,9 +47,19 @@ export interface Readiness {
 /** What a kind of target provides to the rollout runner. */
 export interface TargetDriver {
   /** Every target `spec` governs between two revisions, in a stable order. */
-  targets(spec: RolloutSpec, previous: DesiredState, next: DesiredState): RolloutTarget[];
+  targets(
+    spec: RolloutSpec,
+    previous: DesiredState,
+    next: DesiredState,
+  ): RolloutTarget[] | Promise<RolloutTarget[]>;
   /** Whether `targets` run `revision` now. */
   readiness(targets: readonly RolloutTarget[], revision: string): Promise<Readiness>;
+  /**
+   * For health gates: how resources `ids` stand on `targets`, by id; an id
+   * none of them runs is absent (the gate then reads the host's records).
+   * Drivers whose targets are the host's own resources have none.
+   */
+  health?(targets: readonly RolloutTarget[], ids: readonly string[]): Promise<Map<string, TargetHealth[]>>;
 }
 
 /** All the labels match. */

@@ -61,7 +61,9 @@ const watches = new WeakMap<ServerContext, RevisionWatch>();
 
 function current(ctx: ServerContext): CurrentDesired | undefined {
   const c = ctx.serve?.current;
-  return c ? { desired: c.desired, revision: c.revision?.id ?? 'current' } : undefined;
+  return c
+    ? { desired: c.desired, revision: c.revision?.id ?? 'current', rollouts: ctx.serve?.nodeRollouts?.() }
+    : undefined;
 }
 
 function ownNode(principal: Principal, name: string): void {
