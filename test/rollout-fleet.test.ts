@@ -70,11 +70,15 @@ interface Node {
   behind: boolean;
   counts: { inSync: number; total: number };
 }
-const nodes = (): Node[] => {
-  const r = cli(['nodes', '--json']);
-  assert.equal(r.status, 0, r.stderr);
-  return (JSON.parse(r.stdout) as { items: Node[] }).items;
-};
+let url = '';
+let viewer = '';
+/** Reads over HTTP with a viewer token: a CLI process per poll costs seconds on a loaded machine. */
+async function get<T>(path: string): Promise<T> {
+  const res = await fetch(url + path, { headers: { authorization: `Bearer ${viewer}` } });
+  assert.equal(res.status, 200, path);
+  return (await res.json()) as T;
+}
+const nodes = async (): Promise<Node[]> => (await get<{ items: Node[] }>('/api/v1/nodes')).items;
 
 interface Rollout {
   id: string;
@@ -87,10 +91,8 @@ interface Rollout {
   approvalId?: string;
   reason?: string;
 }
-const rollout = (): Rollout | undefined => {
-  const r = cli(['rollout', 'status', '--json']);
-  return r.status === 0 ? (JSON.parse(r.stdout) as Rollout[])[0] : undefined;
-};
+const rollout = async (): Promise<Rollout | undefined> =>
+  (await get<{ items: Rollout[] }>('/api/v1/rollouts')).items[0];
 
 describe('rollout across five agents: canary 1 node -> gate -> 60 % -> gate -> 100 %', () => {
   before(async () => {
@@ -130,7 +132,11 @@ rollouts:
     );
     const serve = start(['serve', '--listen', '127.0.0.1:0']);
     serveOutput = serve.output;
-    const url = await until('serve to listen', () => /API on (http:\/\/\S+) /.exec(serve.output())?.[1]);
+    url = await until('serve to listen', async () => /API on (http:\/\/\S+) /.exec(serve.output())?.[1]);
+    viewer = cli(['token', 'create', '--name', 'viewer', '--role', 'viewer'])
+      .stdout.trim()
+      .split('\n')[0]
+      .trim();
     const token = cli(['nodes', 'enroll-token', '--ttl', '10m', '--labels', 'env=prod', '--uses', '5']);
     assert.equal(token.status, 0, token.stderr);
     for (const name of NODES)
@@ -141,9 +147,10 @@ rollouts:
       ]);
     await until(
       'every node at v1, in sync and reported',
-      () =>
+      async () =>
         NODES.every((n) => app(n) === 'v1\n') &&
-        nodes().filter((n) => n.counts.total === 2 && n.counts.inSync === 2 && !n.behind).length === 5,
+        (await nodes()).filter((n) => n.counts.total === 2 && n.counts.inSync === 2 && !n.behind).length ===
+          5,
       60_000,
     );
   });
@@ -154,20 +161,20 @@ rollouts:
   });
 
   it('promotes a good revision through every step: the canary node first, held at the gate, then 60 %, then all', async () => {
-    const before = new Map(nodes().map((n) => [n.name, n.appliedDigest]));
+    const before = new Map((await nodes()).map((n) => [n.name, n.appliedDigest]));
     commit('v2');
-    const held = await until(
-      'the canary node at v2, waiting for approval at the gate',
-      () => {
-        const r = rollout();
-        return r?.phase === 'Progressing' && r.step === 1 && r.approvalId && app('n1') === 'v2\n' && r;
-      },
+    const held = await until<Rollout>('the canary node at v2, waiting for approval at the gate', async () => {
+      const r = await rollout();
+      return r?.phase === 'Progressing' && r.step === 1 && r.approvalId && app('n1') === 'v2\n' && r;
+    });
+    assert.deepEqual(
+      held.targets,
+      NODES.map((n) => `node/${n}`),
     );
-    assert.deepEqual(held.targets, NODES.map((n) => `node/${n}`));
     for (const n of OTHERS) assert.equal(app(n), 'v1\n', `${n} is held at v1`);
     // Every path agrees: the held nodes are on their set (not behind), and render --node shows the set each gets.
-    const listed = await until('the canary reported its new set', () => {
-      const l = nodes();
+    const listed = await until('the canary reported its new set', async () => {
+      const l = await nodes();
       return l.find((n) => n.name === 'n1')?.appliedDigest !== before.get('n1') && l;
     });
     for (const n of listed) assert.equal(n.behind, false, `${n.name} is not behind: ${JSON.stringify(n)}`);
@@ -177,20 +184,22 @@ rollouts:
 
     const approved = cli(['approve', held.approvalId!]);
     assert.equal(approved.status, 0, approved.stdout + approved.stderr);
-    await until('60 % of the nodes (3) at v2', () => {
-      const r = rollout();
+    await until('60 % of the nodes (3) at v2', async () => {
+      const r = await rollout();
       return r && r.step >= 3 && ['n1', 'n2', 'n3'].every((n) => app(n) === 'v2\n');
     });
-    await until('every node at v2 and the rollout completed', () => {
-      return NODES.every((n) => app(n) === 'v2\n') && rollout()?.phase === 'Completed';
+    await until('every node at v2 and the rollout completed', async () => {
+      return NODES.every((n) => app(n) === 'v2\n') && (await rollout())?.phase === 'Completed';
     });
-    await until('every node reported v2 in sync', () =>
-      nodes().every((n) => n.counts.inSync === 2 && !n.behind && n.appliedDigest !== before.get(n.name)),
+    await until('every node reported v2 in sync', async () =>
+      (await nodes()).every(
+        (n) => n.counts.inSync === 2 && !n.behind && n.appliedDigest !== before.get(n.name),
+      ),
     );
   });
 
   it('rolls a revision that fails the HttpCheck on the canary node back there; it never reaches the other four', async () => {
-    const before = new Map(nodes().map((n) => [n.name, n.appliedDigest]));
+    const before = new Map((await nodes()).map((n) => [n.name, n.appliedDigest]));
     const seen = new Set<string>();
     const watcher = setInterval(() => {
       for (const n of OTHERS) seen.add(app(n) ?? '');
@@ -198,14 +207,14 @@ rollouts:
     const digests = new Set<string>();
     try {
       commit('bad');
-      await until('the canary node ran the bad revision', () => app('n1') === 'bad\n');
-      await until('the rollout rolled back', () => {
-        for (const n of nodes()) if (n.name !== 'n1') digests.add(`${n.name}:${n.appliedDigest}`);
-        return rollout()?.phase === 'RolledBack';
+      await until('the canary node ran the bad revision', async () => app('n1') === 'bad\n');
+      await until('the rollout rolled back', async () => {
+        for (const n of await nodes()) if (n.name !== 'n1') digests.add(`${n.name}:${n.appliedDigest}`);
+        return (await rollout())?.phase === 'RolledBack';
       });
-      await until('the canary node back at v2', () => app('n1') === 'v2\n');
-      await until('the canary node reported the previous set again', () => {
-        const l = nodes();
+      await until('the canary node back at v2', async () => app('n1') === 'v2\n');
+      await until('the canary node reported the previous set again', async () => {
+        const l = await nodes();
         for (const n of l) if (n.name !== 'n1') digests.add(`${n.name}:${n.appliedDigest}`);
         return l.find((n) => n.name === 'n1')?.appliedDigest === before.get('n1') && l;
       });
@@ -218,7 +227,7 @@ rollouts:
       OTHERS.map((n) => `${n}:${before.get(n)}`),
       'the other nodes never held another set',
     );
-    const r = rollout()!;
+    const r = (await rollout())!;
     assert.match(r.reason ?? '', /gate of step 2 failed: .*HttpCheck\/default\/web is Degraded on node\/n1/);
     assert.equal(r.pins['node/n1'], r.from);
 

@@ -18,7 +18,8 @@ import { NAME_PATTERN, type Diagnostic, type Resource } from '../manifest/index.
 import { unplacedResources, unplacedWarnings } from '../fleet/unplaced.js';
 import { signDigest } from '../source/signing.js';
 import type { EnrollTokenRecord, EventRecord, NodeRecord } from '../store/index.js';
-import { rolloutPins, type NodeRollout } from '../rollout/node-pins.js';
+import { rolloutPins } from '../fleet/rollout-pins.js';
+import type { NodeRollout } from '../rollout/index.js';
 import { storedNodeRollouts } from './rollout-nodes.js';
 import type { ApiContext } from './context.js';
 import type { ActorOption } from './types.js';
@@ -257,7 +258,10 @@ export async function nodeSet(ctx: ApiContext, name: string, current?: CurrentDe
 
 function setFor(ctx: ApiContext, node: NodeRecord, current: CurrentDesired): NodeSet {
   const assignment = assignmentOf(ctx, current);
-  return cacheOf(ctx).setFor(node, assignRevision(node, assignment, rolloutPins(assignment, current.rollouts)));
+  return cacheOf(ctx).setFor(
+    node,
+    assignRevision(node, assignment, rolloutPins(assignment, current.rollouts)),
+  );
 }
 
 /** Sets compiled so far by this API (not served from the cache). */

@@ -1,10 +1,10 @@
 /**
- * The fleet as serve's node target driver sees it (rollout/node-targets.ts):
+ * The fleet as serve's node target driver sees it (fleet/rollout-targets.ts):
  * the enrolled nodes, and each one with the set the server gives it now —
  * serve's desired state with its rollouts' pins, the same set the node's
  * long poll gets.
  */
-import type { NodeView } from '../rollout/index.js';
+import type { NodeView } from '../fleet/rollout-targets.js';
 import type { ApiContext } from './context.js';
 import { nodeSet, type CurrentDesired } from './fleet.js';
 

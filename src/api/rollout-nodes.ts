@@ -13,7 +13,7 @@ const loaded = new WeakMap<ApiContext, Map<string, Promise<DesiredState>>>();
 
 function load(ctx: ApiContext, source: string, revision: string): Promise<DesiredState> {
   let m = loaded.get(ctx);
-  if (!m) loaded.set(ctx, (m = new Map()));
+  if (!m) loaded.set(ctx, (m = new Map<string, Promise<DesiredState>>()));
   const key = `${source}\0${revision}`;
   let p = m.get(key);
   if (!p) {

@@ -118,7 +118,8 @@ async function healthCheck(ids: string[], ctx: CheckContext): Promise<CheckOutco
     if (reported?.length) {
       for (const h of reported) {
         // A target not on its new set yet, or a check not run yet there, says nothing of the revision.
-        if (h.stale || h.health === 'Unknown' || h.health === 'Progressing') waiting.push(`${id} on ${h.target}`);
+        if (h.stale || h.health === 'Unknown' || h.health === 'Progressing')
+          waiting.push(`${id} on ${h.target}`);
         else if (h.health !== 'Healthy')
           bad.push(`${id} is ${h.health} on ${h.target}${h.message ? ` (${h.message})` : ''}`);
       }

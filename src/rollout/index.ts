@@ -1,8 +1,6 @@
 /** Progressive rollouts: strategies, targets, step planning, gates, composition of revisions, the runner. */
 export * from './schema.js';
 export * from './targets.js';
-export * from './node-targets.js';
-export * from './node-pins.js';
 export * from './steps.js';
 export * from './gates.js';
 export * from './compose.js';

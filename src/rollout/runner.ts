@@ -27,9 +27,7 @@ import { composeRevisions, type Composed } from './compose.js';
 import { evaluateCheck, judgeGate, nextCheckIn, type CheckOutcome, type Observed } from './gates.js';
 import { describeStep, type RolloutSpec } from './schema.js';
 import { pinsAfter } from './steps.js';
-import type { NodeRollout } from './node-pins.js';
-import { targetKind } from './node-targets.js';
-import type { RolloutTarget, TargetDriver } from './targets.js';
+import { targetKind, type NodeRollout, type RolloutTarget, type TargetDriver } from './targets.js';
 
 /** A revision with its loaded desired state. */
 export interface LoadedRevision {
@@ -91,7 +89,7 @@ export class RolloutRunner {
     return this.active.has(source);
   }
 
-  /** Rollouts in progress whose targets are nodes: the pins every node set decision applies (node-pins.ts). */
+  /** Rollouts in progress whose targets are nodes: the pins every node set decision applies (fleet/rollout-pins.ts). */
   nodeRollouts(): NodeRollout[] {
     return [...this.active.values()]
       .filter((a) => a.kind === 'nodes')
@@ -106,7 +104,10 @@ export class RolloutRunner {
   ): Promise<Pick<Active, 'targets' | 'kind' | 'driver'>> {
     let kind = targetKind(spec, previous.desired, next.desired);
     if (kind === 'nodes' && !this.host.drivers.nodes) {
-      this.host.logger.warn({ source: spec.source }, 'rollout across nodes without a fleet here: resources roll out');
+      this.host.logger.warn(
+        { source: spec.source },
+        'rollout across nodes without a fleet here: resources roll out',
+      );
       kind = 'resources';
     }
     const driver = kind === 'nodes' ? this.host.drivers.nodes! : this.host.drivers.resources;
@@ -218,7 +219,13 @@ export class RolloutRunner {
     if (record.to !== latest.revision.id) {
       // A newer revision came while serve was down: it supersedes this one, from the same starting point.
       const next = await this.host.load(source, record.to);
-      this.active.set(source, { spec, record, previous, next, ...(await this.targetsOf(spec, previous, next)) });
+      this.active.set(source, {
+        spec,
+        record,
+        previous,
+        next,
+        ...(await this.targetsOf(spec, previous, next)),
+      });
       await this.start(spec, previous, latest, 'setpoint-serve');
       return true;
     }

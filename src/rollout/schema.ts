@@ -17,7 +17,9 @@ const CanarySchema = z
     Percent.describe('This share of the targets, rounded up.'),
     z.string().min(1).describe('The named group (see groups).'),
     z.strictObject({ group: z.string().min(1) }),
-    z.strictObject({ selector: Labels.describe('Targets with all these labels (node targets: node labels).') }),
+    z.strictObject({
+      selector: Labels.describe('Targets with all these labels (node targets: node labels).'),
+    }),
   ])
   .describe('The first targets to get the new revision.');
 
@@ -108,9 +110,7 @@ export const RolloutSchema = z
         z.string().min(1),
         z
           .strictObject({
-            selector: Labels.optional().describe(
-              'Resources (node targets: nodes) with all these labels.',
-            ),
+            selector: Labels.optional().describe('Resources (node targets: nodes) with all these labels.'),
             resources: z
               .array(z.string().min(1))
               .optional()

@@ -9,6 +9,7 @@
 import type { Resource } from '../manifest/index.js';
 import type { DesiredState } from '../desired/desired.js';
 import type { ResourceRecord } from '../store/index.js';
+import type { RolloutRecord } from '../store/index.js';
 import type { RolloutSpec } from './schema.js';
 
 export interface RolloutTarget {
@@ -141,4 +142,42 @@ export class ResourceTargetDriver implements TargetDriver {
     }
     return { ready: waiting.length === 0, waiting };
   }
+}
+
+// --- Nodes as targets: what the runner and the API need; the driver is fleet/rollout-targets.ts. ---
+
+const PREFIX = 'node/';
+export const nodeTargetId = (name: string): string => PREFIX + name;
+/** The node name of a node target id; undefined for other targets. */
+export const nodeOfTarget = (id: string): string | undefined =>
+  id.startsWith(PREFIX) ? id.slice(PREFIX.length) : undefined;
+
+/** A resource the strategy governs (its selector; every resource without one). */
+export const governs = (spec: Pick<RolloutSpec, 'selector'>, r: Resource): boolean =>
+  !spec.selector || matchesLabels(r.metadata.labels, spec.selector);
+
+/**
+ * What a strategy's steps promote between two revisions: its `targets`, or
+ * with auto, nodes when every resource it governs goes to nodes (a
+ * nodeSelector) and at least one does; resources otherwise.
+ */
+export function targetKind(
+  spec: Pick<RolloutSpec, 'selector' | 'targets'>,
+  previous: DesiredState,
+  next: DesiredState,
+): 'resources' | 'nodes' {
+  if (spec.targets !== 'auto') return spec.targets;
+  const g = (list: readonly Resource[] | undefined) => (list ?? []).some((r) => governs(spec, r));
+  const onNodes = g(previous.nodeResources) || g(next.nodeResources);
+  const onHost = g(previous.resources) || g(next.resources);
+  return onNodes && !onHost ? 'nodes' : 'resources';
+}
+
+/** A rollout whose targets are nodes, with both revisions loaded. */
+export interface NodeRollout {
+  spec: Pick<RolloutSpec, 'source' | 'selector'>;
+  /** Read at each call: serve passes its live record, so a new step takes effect at once. */
+  record: Pick<RolloutRecord, 'id' | 'from' | 'to' | 'pins' | 'targets'>;
+  previous: DesiredState;
+  next: DesiredState;
 }

@@ -2,7 +2,7 @@
 import type { ServeStatus } from '../engine/controller/serve.js';
 import type { DesiredState } from '../desired/desired.js';
 import type { Flushed } from '../engine/recorder.js';
-import type { NodeRollout } from '../rollout/node-pins.js';
+import type { NodeRollout } from '../rollout/index.js';
 
 export interface ServeHandle {
   status(): ServeStatus;

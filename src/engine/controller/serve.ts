@@ -53,14 +53,13 @@ import { FolderWatch } from './source.js';
 import { RecordGuard } from './record-guard.js';
 import {
   parseCommandReason,
-  NodeTargetDriver,
   ResourceTargetDriver,
   RolloutRunner,
   type LoadedRevision,
   type NodeRollout,
-  type NodeView,
   type Observed,
 } from '../../rollout/index.js';
+import { NodeTargetDriver, type NodeView } from '../../fleet/rollout-targets.js';
 import { onHttpCheck } from '../../providers/http-check/index.js';
 
 export interface ServeOptions {

@@ -9,43 +9,19 @@
  */
 import type { Resource } from '../manifest/index.js';
 import type { DesiredState } from '../desired/desired.js';
-import { nodeLabels, selectFor } from '../fleet/compile.js';
+import { nodeLabels, selectFor } from './compile.js';
 import type { NodeRecord, NodeResourceStatus } from '../store/index.js';
-import type { RolloutSpec } from './schema.js';
 import {
+  governs,
   matchesLabels,
+  nodeOfTarget,
+  nodeTargetId,
   type Readiness,
+  type RolloutSpec,
   type RolloutTarget,
   type TargetDriver,
   type TargetHealth,
-} from './targets.js';
-
-const PREFIX = 'node/';
-export const nodeTargetId = (name: string): string => PREFIX + name;
-/** The node name of a node target id; undefined for other targets. */
-export const nodeOfTarget = (id: string): string | undefined =>
-  id.startsWith(PREFIX) ? id.slice(PREFIX.length) : undefined;
-
-/** A resource the strategy governs (its selector; every resource without one). */
-export const governs = (spec: Pick<RolloutSpec, 'selector'>, r: Resource): boolean =>
-  !spec.selector || matchesLabels(r.metadata.labels, spec.selector);
-
-/**
- * What a strategy's steps promote between two revisions: its `targets`, or
- * with auto, nodes when every resource it governs goes to nodes (a
- * nodeSelector) and at least one does; resources otherwise.
- */
-export function targetKind(
-  spec: Pick<RolloutSpec, 'selector' | 'targets'>,
-  previous: DesiredState,
-  next: DesiredState,
-): 'resources' | 'nodes' {
-  if (spec.targets !== 'auto') return spec.targets;
-  const g = (list: readonly Resource[] | undefined) => (list ?? []).some((r) => governs(spec, r));
-  const onNodes = g(previous.nodeResources) || g(next.nodeResources);
-  const onHost = g(previous.resources) || g(next.resources);
-  return onNodes && !onHost ? 'nodes' : 'resources';
-}
+} from '../rollout/index.js';
 
 /** The targets: enrolled (not revoked) nodes whose governed resources differ between the revisions, by name. */
 export function nodeTargets(
@@ -139,7 +115,8 @@ export class NodeTargetDriver implements TargetDriver {
       for (const id of set.ids) {
         const s = status.get(id);
         if (!s) waiting.push(`${t.id} ${id}: not reported yet`);
-        else if (s.sync !== 'InSync') waiting.push(`${t.id} ${id}: ${s.sync}${s.lastError ? ` (${s.lastError})` : ''}`);
+        else if (s.sync !== 'InSync')
+          waiting.push(`${t.id} ${id}: ${s.sync}${s.lastError ? ` (${s.lastError})` : ''}`);
         else if (UNREADY_HEALTH.has(s.health) || (changed.has(id) && s.health === 'Degraded'))
           waiting.push(`${t.id} ${id}: ${s.health}${healthNote(s)}`);
       }
@@ -147,7 +124,10 @@ export class NodeTargetDriver implements TargetDriver {
     return { ready: waiting.length === 0, waiting };
   }
 
-  async health(targets: readonly RolloutTarget[], ids: readonly string[]): Promise<Map<string, TargetHealth[]>> {
+  async health(
+    targets: readonly RolloutTarget[],
+    ids: readonly string[],
+  ): Promise<Map<string, TargetHealth[]>> {
     const out = new Map<string, TargetHealth[]>();
     for (const t of targets) {
       const got = await this.view.get(nodeOfTarget(t.id)!);

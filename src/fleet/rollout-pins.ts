@@ -1,33 +1,22 @@
 /**
- * A rollout across nodes as `NodePin`s (fleet/assignment.ts): a node that is
+ * A rollout across nodes as `NodePin`s (assignment.ts): a node that is
  * a target of a rollout in progress and not promoted yet gets the previous
  * revision's set for the resources the strategy governs; every other node
  * gets the current one. Every path that decides a node's set (the long
  * poll, `render --node`, `plan --node`, the behind alert) passes these pins,
  * so they agree.
  */
-import type { DesiredState } from '../desired/desired.js';
-import type { Assignment, NodePin } from '../fleet/assignment.js';
 import type { Resource } from '../manifest/index.js';
-import type { RolloutRecord } from '../store/index.js';
-import { heldNodeResources, nodeTargetId } from './node-targets.js';
-import type { RolloutSpec } from './schema.js';
-
-/** A rollout whose targets are nodes, with both revisions loaded. */
-export interface NodeRollout {
-  spec: Pick<RolloutSpec, 'source' | 'selector'>;
-  /** Read at each call: serve passes its live record, so a new step takes effect at once. */
-  record: Pick<RolloutRecord, 'id' | 'from' | 'to' | 'pins' | 'targets'>;
-  previous: DesiredState;
-  next: DesiredState;
-}
+import { nodeTargetId, type NodeRollout } from '../rollout/index.js';
+import type { Assignment, NodePin } from './assignment.js';
+import { heldNodeResources } from './rollout-targets.js';
 
 /** Held assignments, per current resource list and rollout: one array each, so compiled sets are shared. */
 const held = new WeakMap<readonly Resource[], Map<string, Assignment>>();
 
 function heldAssignment(current: Assignment, r: NodeRollout): Assignment {
   let byRollout = held.get(current.resources);
-  if (!byRollout) held.set(current.resources, (byRollout = new Map()));
+  if (!byRollout) held.set(current.resources, (byRollout = new Map<string, Assignment>()));
   const key = `${r.record.id}:${r.record.from}`;
   let a = byRollout.get(key);
   if (!a) {
