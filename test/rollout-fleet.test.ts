@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fleetKit } from './fleet-kit.js';
 
 const { root, repo, srv, children, cli, start, until, git, killAll } = fleetKit(
@@ -74,9 +75,17 @@ let url = '';
 let viewer = '';
 /** Reads over HTTP with a viewer token: a CLI process per poll costs seconds on a loaded machine. */
 async function get<T>(path: string): Promise<T> {
-  const res = await fetch(url + path, { headers: { authorization: `Bearer ${viewer}` } });
-  assert.equal(res.status, 200, path);
-  return (await res.json()) as T;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(url + path, { headers: { authorization: `Bearer ${viewer}` } });
+      assert.equal(res.status, 200, path);
+      return (await res.json()) as T;
+    } catch (err) {
+      // A kept-alive connection the server closed meanwhile fails once: ask again.
+      if (attempt >= 3) throw err;
+      await sleep(100);
+    }
+  }
 }
 const nodes = async (): Promise<Node[]> => (await get<{ items: Node[] }>('/api/v1/nodes')).items;
 
