@@ -5,7 +5,7 @@
  * facts, so `canary: 1`, `25%`, named groups and selector steps pick nodes.
  * A node target runs a revision when its last report says it holds the set
  * the server gives it now (its pin applied) and the resources that changed
- * there are in sync and not unhealthy. Health gates read the nodes' reports.
+ * there are in sync and not Degraded, Missing or Progressing. Health gates read the nodes' reports.
  */
 import type { Resource } from '../manifest/index.js';
 import type { DesiredState } from '../desired/desired.js';
@@ -88,7 +88,7 @@ export interface NodeView {
   get(name: string): Promise<{ node: NodeRecord; set?: { digest: string; ids: string[] } } | undefined>;
 }
 
-const UNREADY_HEALTH = new Set(['Missing', 'Progressing']);
+const UNREADY_HEALTH = new Set(['Degraded', 'Missing', 'Progressing']);
 
 export class NodeTargetDriver implements TargetDriver {
   constructor(private readonly view: NodeView) {}
@@ -111,14 +111,13 @@ export class NodeTargetDriver implements TargetDriver {
         continue;
       }
       const status = new Map(node.resources.map((s) => [s.id, s]));
-      const changed = new Set(t.changedIds ?? []);
-      for (const id of set.ids) {
+      // Only what changed there: how the unchanged resources stand (an HttpCheck) is for the gates to judge.
+      for (const id of (t.changedIds ?? []).filter((i) => set.ids.includes(i))) {
         const s = status.get(id);
         if (!s) waiting.push(`${t.id} ${id}: not reported yet`);
         else if (s.sync !== 'InSync')
           waiting.push(`${t.id} ${id}: ${s.sync}${s.lastError ? ` (${s.lastError})` : ''}`);
-        else if (UNREADY_HEALTH.has(s.health) || (changed.has(id) && s.health === 'Degraded'))
-          waiting.push(`${t.id} ${id}: ${s.health}${healthNote(s)}`);
+        else if (UNREADY_HEALTH.has(s.health)) waiting.push(`${t.id} ${id}: ${s.health}${healthNote(s)}`);
       }
     }
     return { ready: waiting.length === 0, waiting };
