@@ -42,12 +42,12 @@ export function fleetKit(prefix: string, untilTimeoutMs: number) {
   /** Polls `check` until it holds (a condition, not a fixed sleep). */
   const until = async <T>(
     what: string,
-    check: () => T | undefined | false,
+    check: () => T | undefined | false | Promise<T | undefined | false>,
     timeoutMs = untilTimeoutMs,
   ): Promise<T> => {
     const end = Date.now() + timeoutMs;
     for (;;) {
-      const got = check();
+      const got = await check();
       if (got) return got;
       if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
       await sleep(100);

@@ -18,6 +18,9 @@ import { NAME_PATTERN, type Diagnostic, type Resource } from '../manifest/index.
 import { unplacedResources, unplacedWarnings } from '../fleet/unplaced.js';
 import { signDigest } from '../source/signing.js';
 import type { EnrollTokenRecord, EventRecord, NodeRecord } from '../store/index.js';
+import { rolloutPins } from '../fleet/rollout-pins.js';
+import type { NodeRollout } from '../rollout/index.js';
+import { storedNodeRollouts } from './rollout-nodes.js';
 import type { ApiContext } from './context.js';
 import type { ActorOption } from './types.js';
 
@@ -25,6 +28,8 @@ import type { ActorOption } from './types.js';
 export interface CurrentDesired {
   desired: DesiredState;
   revision: string;
+  /** Rollouts across nodes in progress: their targets not promoted yet keep the previous revision's set. */
+  rollouts?: readonly NodeRollout[];
 }
 
 /** A node as the API shows it: never its token hash. */
@@ -208,7 +213,11 @@ function publicKeyOf(privateKeyPem: string): string {
 async function currentOf(ctx: ApiContext, current?: CurrentDesired): Promise<CurrentDesired> {
   if (current) return current;
   const { desired, admissions } = await (await ctx.sources()).currentDesired();
-  return { desired, revision: admissions.map((a) => a.revision.id).join('+') };
+  return {
+    desired,
+    revision: admissions.map((a) => a.revision.id).join('+'),
+    rollouts: await storedNodeRollouts(ctx),
+  };
 }
 
 function assignmentOf(ctx: ApiContext, current: CurrentDesired): Assignment {
@@ -249,9 +258,12 @@ export async function nodeSet(ctx: ApiContext, name: string, current?: CurrentDe
 
 /** The set of a node already read (the long poll has it from touchNode: no second read). */
 export function setFor(ctx: ApiContext, node: NodeRecord, current: CurrentDesired): NodeSet {
+  const assignment = assignmentOf(ctx, current);
   // Files a set ships are read inside the source root of their manifest, as on the server's own host.
-  return cacheOf(ctx).setFor(node, assignRevision(node, assignmentOf(ctx, current)), (file) =>
-    current.desired.sourceRootOf(file),
+  return cacheOf(ctx).setFor(
+    node,
+    assignRevision(node, assignment, rolloutPins(assignment, current.rollouts)),
+    (file) => current.desired.sourceRootOf(file),
   );
 }
 

@@ -12,7 +12,8 @@ import type { ApiContext } from './context.js';
 import { retentionJob } from './retention.js';
 import { alertWindows, windowGate } from './windows.js';
 import { budgetWatch } from './budgets.js';
-import { listNodes } from './fleet.js';
+import { listNodes, type CurrentDesired } from './fleet.js';
+import { nodeView } from './node-view.js';
 import { redactUrl } from '../store/postgres/url.js';
 
 export interface ServeOptions {
@@ -91,7 +92,7 @@ export async function serve(
         ]
       : []),
   ];
-  const controller = new ServeClass({
+  const controller: Serve = new ServeClass({
     runnables,
     sources:
       options.paths && options.paths.length > 0
@@ -107,6 +108,8 @@ export async function serve(
     budget: budgets?.gate(),
     workRoot: ctx.workRoot,
     facts: ctx.rendering.facts,
+    // Read once a rollout runs; `controller` is set by then.
+    nodes: nodeView(ctx, (): CurrentDesired | undefined => serveCurrent(controller)),
     statePath: displayedState(ctx.stateLocation),
     resyncMs: options.resyncMs,
     workers: options.workers,
@@ -119,13 +122,22 @@ export async function serve(
 
 /** The enrolled nodes' states against serve's current desired state (none before it has one). */
 async function fleetNodes(ctx: ApiContext, controller: Serve | undefined): Promise<NodeSeen[]> {
-  const current = controller?.current;
+  const current = serveCurrent(controller);
   if (!current) return [];
-  const nodes = await listNodes(ctx, {
+  // With the rollouts' pins: a node held at the previous revision by a rollout is not behind.
+  const nodes = await listNodes(ctx, current);
+  return nodes.filter((n) => !n.revokedAt);
+}
+
+/** serve's desired state in force and its rollouts across nodes (what every node set decision reads). */
+function serveCurrent(controller: Serve | undefined): CurrentDesired | undefined {
+  const current = controller?.current;
+  if (!current) return undefined;
+  return {
     desired: current.desired,
     revision: current.revision?.id ?? 'current',
-  });
-  return nodes.filter((n) => !n.revokedAt);
+    rollouts: controller.nodeRollouts(),
+  };
 }
 
 /** The state's location for messages: a URL without its password. */

@@ -51,6 +51,8 @@ export class ReportCollector {
       id: r.id,
       sync: r.sync,
       health: r.health,
+      // Not part of the status hash below: a check's figures change at each check.
+      ...(r.healthMessage ? { healthMessage: r.healthMessage } : {}),
       ...(r.lastAppliedRevision ? { lastAppliedRevision: set.revision ?? r.lastAppliedRevision } : {}),
       ...(r.driftedSince ? { driftedSince: r.driftedSince } : {}),
       ...(r.lastError ? { lastError: r.lastError } : {}),

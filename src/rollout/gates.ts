@@ -10,6 +10,7 @@ import { burnRate, countsWithin } from '../telemetry/slo/burn.js';
 import { prometheusCounts, sliBuckets } from '../telemetry/slo/sli.js';
 import type { Store } from '../store/index.js';
 import type { CheckSpec, Comparator } from './schema.js';
+import type { TargetHealth } from './targets.js';
 
 export interface CheckOutcome {
   /** What was checked ("health of HttpCheck/default/web"). */
@@ -76,6 +77,11 @@ export interface CheckContext {
    * stored health. Defaults to none.
    */
   observed?: (id: string) => Observed | undefined;
+  /**
+   * How resources stand on the promoted targets, when the targets report it
+   * themselves (nodes); an id they report is judged by that alone.
+   */
+  targetHealth?: (ids: readonly string[]) => Promise<Map<string, TargetHealth[]>>;
   /** Only results observed from then on (epoch ms: when the step's targets became ready) count. */
   since?: number;
   slos: readonly SloSpec[];
@@ -104,9 +110,21 @@ export async function evaluateCheck(check: CheckSpec, ctx: CheckContext): Promis
 async function healthCheck(ids: string[], ctx: CheckContext): Promise<CheckOutcome> {
   const check = `health of ${ids.join(', ')}`;
   const records = new Map((await ctx.store.listResources({ ids })).map((r) => [r.id, r]));
+  const onTargets = ctx.targetHealth ? await ctx.targetHealth(ids) : new Map<string, TargetHealth[]>();
   const bad: string[] = [];
   const waiting: string[] = [];
   for (const id of ids) {
+    const reported = onTargets.get(id);
+    if (reported?.length) {
+      for (const h of reported) {
+        // A target not on its new set yet, or a check not run yet there, says nothing of the revision.
+        if (h.stale || h.health === 'Unknown' || h.health === 'Progressing')
+          waiting.push(`${id} on ${h.target}`);
+        else if (h.health !== 'Healthy')
+          bad.push(`${id} is ${h.health} on ${h.target}${h.message ? ` (${h.message})` : ''}`);
+      }
+      continue;
+    }
     const seen = ctx.observed?.(id);
     if (seen) {
       // A result from before the step's targets were ready says nothing about the new revision.

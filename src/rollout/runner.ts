@@ -27,7 +27,7 @@ import { composeRevisions, type Composed } from './compose.js';
 import { evaluateCheck, judgeGate, nextCheckIn, type CheckOutcome, type Observed } from './gates.js';
 import { describeStep, type RolloutSpec } from './schema.js';
 import { pinsAfter } from './steps.js';
-import type { RolloutTarget, TargetDriver } from './targets.js';
+import { targetKind, type NodeRollout, type RolloutTarget, type TargetDriver } from './targets.js';
 
 /** A revision with its loaded desired state. */
 export interface LoadedRevision {
@@ -41,7 +41,8 @@ export interface RolloutHost {
   logger: Logger;
   metrics: Pick<Metrics, 'rolloutPhase' | 'rolloutStep' | 'rolloutGates' | 'rolloutRollbacks'>;
   slos: readonly SloSpec[];
-  driver: TargetDriver;
+  /** Resources on this host; enrolled nodes, when the fleet serves here (node-targets.ts). */
+  drivers: { resources: TargetDriver; nodes?: TargetDriver };
   /** The latest result of a resource whose checker reports each one (HttpChecks): gates count only fresh ones. */
   observed?(id: string): Observed | undefined;
   event(type: EventType, reason: string, message: string, revisionId: string): void;
@@ -70,6 +71,8 @@ interface Active {
   previous: LoadedRevision;
   next: LoadedRevision;
   targets: RolloutTarget[];
+  kind: 'resources' | 'nodes';
+  driver: TargetDriver;
   timer?: NodeJS.Timeout;
 }
 
@@ -84,6 +87,31 @@ export class RolloutRunner {
   /** Whether `source` is being rolled out now. */
   isActive(source: string): boolean {
     return this.active.has(source);
+  }
+
+  /** Rollouts in progress whose targets are nodes: the pins every node set decision applies (fleet/rollout-pins.ts). */
+  nodeRollouts(): NodeRollout[] {
+    return [...this.active.values()]
+      .filter((a) => a.kind === 'nodes')
+      .map((a) => ({ spec: a.spec, record: a.record, previous: a.previous.desired, next: a.next.desired }));
+  }
+
+  /** The driver and targets of a rollout from `previous` to `next`. */
+  private async targetsOf(
+    spec: RolloutSpec,
+    previous: LoadedRevision,
+    next: LoadedRevision,
+  ): Promise<Pick<Active, 'targets' | 'kind' | 'driver'>> {
+    let kind = targetKind(spec, previous.desired, next.desired);
+    if (kind === 'nodes' && !this.host.drivers.nodes) {
+      this.host.logger.warn(
+        { source: spec.source },
+        'rollout across nodes without a fleet here: resources roll out',
+      );
+      kind = 'resources';
+    }
+    const driver = kind === 'nodes' ? this.host.drivers.nodes! : this.host.drivers.resources;
+    return { kind, driver, targets: await driver.targets(spec, previous.desired, next.desired) };
   }
 
   /** The revision a rollout of `source` started from (the one fully rolled out before it). */
@@ -130,7 +158,7 @@ export class RolloutRunner {
       const previous = running?.previous ?? current;
       if (running)
         await this.finish(running, 'Superseded', `superseded by revision ${next.revision.id}`, actor);
-      const targets = this.host.driver.targets(spec, previous.desired, next.desired);
+      const { targets, kind, driver } = await this.targetsOf(spec, previous, next);
       const now = new Date().toISOString();
       const record: RolloutRecord = {
         id: randomBytes(6).toString('hex'),
@@ -148,19 +176,25 @@ export class RolloutRunner {
         updatedAt: now,
         actor,
       };
-      const a: Active = { spec, record, previous, next, targets };
+      const a: Active = { spec, record, previous, next, targets, kind, driver };
       this.active.set(spec.source, a);
       this.host.audit({
         action: 'rollout.start',
         revisionId: record.to,
         result: 'started',
         actor,
-        detail: { rollout: record.id, source: record.source, from: record.from, targets: targets.length },
+        detail: {
+          rollout: record.id,
+          source: record.source,
+          from: record.from,
+          targets: targets.length,
+          kind,
+        },
       });
       this.host.event(
         'Normal',
         'RolloutStarted',
-        `rollout ${record.id} of source ${record.source}: revision ${record.from} -> ${record.to} in ${record.steps.length} steps over ${targets.length} targets`,
+        `rollout ${record.id} of source ${record.source}: revision ${record.from} -> ${record.to} in ${record.steps.length} steps over ${targets.length} ${kind === 'nodes' ? 'node' : 'resource'} targets`,
         record.to,
       );
       await this.enterStep(a, 0);
@@ -185,13 +219,22 @@ export class RolloutRunner {
     if (record.to !== latest.revision.id) {
       // A newer revision came while serve was down: it supersedes this one, from the same starting point.
       const next = await this.host.load(source, record.to);
-      const targets = this.host.driver.targets(spec, previous.desired, next.desired);
-      this.active.set(source, { spec, record, previous, next, targets });
+      this.active.set(source, {
+        spec,
+        record,
+        previous,
+        next,
+        ...(await this.targetsOf(spec, previous, next)),
+      });
       await this.start(spec, previous, latest, 'setpoint-serve');
       return true;
     }
-    const targets = this.host.driver.targets(spec, previous.desired, latest.desired);
-    this.active.set(source, { spec, record, previous, next: latest, targets });
+    const next: LoadedRevision = latest;
+    const chosen = await this.targetsOf(spec, previous, next);
+    // The targets the record names: nodes enrolled since the start are not among them.
+    const named = new Set(record.targets);
+    const targets = chosen.targets.filter((t) => named.has(t.id));
+    this.active.set(source, { spec, record, previous, next, ...chosen, targets });
     this.host.logger.info(
       { source, rollout: record.id, revisionId: record.to, step: record.step, phase: record.phase },
       'rollout resumed after a restart',
@@ -309,7 +352,7 @@ export class RolloutRunner {
     const now = Date.now();
     const promoted = a.targets.filter((t) => record.pins[t.id] === record.to);
     if (!record.readyAt) {
-      const readiness = await this.host.driver.readiness(promoted, record.to);
+      const readiness = await a.driver.readiness(promoted, record.to);
       if (!readiness.ready) {
         if (now - Date.parse(record.stepStartedAt) > spec.progressDeadlineMs) {
           await this.rollback(
@@ -341,6 +384,7 @@ export class RolloutRunner {
         await evaluateCheck(check, {
           store: this.host.store,
           observed: this.host.observed?.bind(this.host),
+          targetHealth: a.driver.health ? (ids) => a.driver.health!(promoted, ids) : undefined,
           since: Date.parse(record.readyAt),
           slos: this.host.slos,
           windowMs: step.windowMs,

@@ -17,7 +17,9 @@ const CanarySchema = z
     Percent.describe('This share of the targets, rounded up.'),
     z.string().min(1).describe('The named group (see groups).'),
     z.strictObject({ group: z.string().min(1) }),
-    z.strictObject({ selector: Labels.describe('Resources with all these labels.') }),
+    z.strictObject({
+      selector: Labels.describe('Targets with all these labels (node targets: node labels).'),
+    }),
   ])
   .describe('The first targets to get the new revision.');
 
@@ -97,13 +99,22 @@ export const RolloutSchema = z
     selector: Labels.optional().describe(
       'Only resources with all these labels roll out in steps; the others take a new revision at once. Defaults to every resource of the source.',
     ),
+    targets: z
+      .enum(['auto', 'resources', 'nodes'])
+      .optional()
+      .describe(
+        'What the steps promote: resources on the serve host, or enrolled nodes (`node/<name>`, labels = node labels) whose set changes. auto (the default): nodes when every resource the strategy governs has a nodeSelector, else resources.',
+      ),
     groups: z
       .record(
         z.string().min(1),
         z
           .strictObject({
-            selector: Labels.optional().describe('Resources with all these labels.'),
-            resources: z.array(z.string().min(1)).optional().describe('Resource ids.'),
+            selector: Labels.optional().describe('Resources (node targets: nodes) with all these labels.'),
+            resources: z
+              .array(z.string().min(1))
+              .optional()
+              .describe('Resource ids (node targets: node names or node/<name>).'),
           })
           .refine((g) => g.selector !== undefined || g.resources !== undefined, {
             message: 'a group needs selector or resources',
@@ -167,6 +178,8 @@ export interface RolloutSpec {
   name: string;
   source: string;
   selector?: Record<string, string>;
+  /** What the steps promote (auto: decided per rollout by `targetKind`). */
+  targets: 'auto' | 'resources' | 'nodes';
   groups: Record<string, { selector?: Record<string, string>; resources?: string[] }>;
   intervalMs: number;
   progressDeadlineMs: number;
@@ -201,6 +214,7 @@ export function rolloutSpecs(raw: readonly RawRollout[] = []): RolloutSpec[] {
     name: r.name ?? r.source,
     source: r.source,
     selector: r.selector,
+    targets: r.targets ?? 'auto',
     groups: r.groups ?? {},
     intervalMs: ms(r.interval, 2000),
     progressDeadlineMs: ms(r.progressDeadline, 5 * 60_000),

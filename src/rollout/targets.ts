@@ -2,14 +2,14 @@
  * Rollout targets: what a step promotes and a rollback returns. A target is
  * a named thing that can be pinned to a revision; a rollout keeps one pin
  * per target (`RolloutRecord.pins`). On one host the targets are resources
- * (this file's `resourceTargets`). The runner (runner.ts) only ever sees the
- * TargetDriver interface, so nodes of a fleet can become targets with a
- * driver of their own (not written yet: node resources follow the source's
- * revision as a whole).
+ * (this file's `resourceTargets`); across a fleet they are enrolled nodes
+ * (node-targets.ts). The runner (runner.ts) only ever sees the TargetDriver
+ * interface.
  */
 import type { Resource } from '../manifest/index.js';
 import type { DesiredState } from '../desired/desired.js';
 import type { ResourceRecord } from '../store/index.js';
+import type { RolloutRecord } from '../store/index.js';
 import type { RolloutSpec } from './schema.js';
 
 export interface RolloutTarget {
@@ -25,6 +25,17 @@ export interface RolloutTarget {
   removed?: boolean;
   /** A resource target: its spec in the new revision, as JSON (an in-sync record with it runs the new revision). */
   spec?: string;
+  /** A node target: the ids of its resources whose declaration differs between the two revisions. */
+  changedIds?: string[];
+}
+
+/** How one resource stands on one target, as that target last reported it (a node's report). */
+export interface TargetHealth {
+  target: string;
+  health: string;
+  message?: string;
+  /** The target does not run the revision it is pinned to yet: its health says nothing of it. */
+  stale?: boolean;
 }
 
 /** Whether the targets pinned to a revision run it: applied and healthy. */
@@ -37,9 +48,19 @@ export interface Readiness {
 /** What a kind of target provides to the rollout runner. */
 export interface TargetDriver {
   /** Every target `spec` governs between two revisions, in a stable order. */
-  targets(spec: RolloutSpec, previous: DesiredState, next: DesiredState): RolloutTarget[];
+  targets(
+    spec: RolloutSpec,
+    previous: DesiredState,
+    next: DesiredState,
+  ): RolloutTarget[] | Promise<RolloutTarget[]>;
   /** Whether `targets` run `revision` now. */
   readiness(targets: readonly RolloutTarget[], revision: string): Promise<Readiness>;
+  /**
+   * For health gates: how resources `ids` stand on `targets`, by id; an id
+   * none of them runs is absent (the gate then reads the host's records).
+   * Drivers whose targets are the host's own resources have none.
+   */
+  health?(targets: readonly RolloutTarget[], ids: readonly string[]): Promise<Map<string, TargetHealth[]>>;
 }
 
 /** All the labels match. */
@@ -121,4 +142,42 @@ export class ResourceTargetDriver implements TargetDriver {
     }
     return { ready: waiting.length === 0, waiting };
   }
+}
+
+// --- Nodes as targets: what the runner and the API need; the driver is fleet/rollout-targets.ts. ---
+
+const PREFIX = 'node/';
+export const nodeTargetId = (name: string): string => PREFIX + name;
+/** The node name of a node target id; undefined for other targets. */
+export const nodeOfTarget = (id: string): string | undefined =>
+  id.startsWith(PREFIX) ? id.slice(PREFIX.length) : undefined;
+
+/** A resource the strategy governs (its selector; every resource without one). */
+export const governs = (spec: Pick<RolloutSpec, 'selector'>, r: Resource): boolean =>
+  !spec.selector || matchesLabels(r.metadata.labels, spec.selector);
+
+/**
+ * What a strategy's steps promote between two revisions: its `targets`, or
+ * with auto, nodes when every resource it governs goes to nodes (a
+ * nodeSelector) and at least one does; resources otherwise.
+ */
+export function targetKind(
+  spec: Pick<RolloutSpec, 'selector' | 'targets'>,
+  previous: DesiredState,
+  next: DesiredState,
+): 'resources' | 'nodes' {
+  if (spec.targets !== 'auto') return spec.targets;
+  const g = (list: readonly Resource[] | undefined) => (list ?? []).some((r) => governs(spec, r));
+  const onNodes = g(previous.nodeResources) || g(next.nodeResources);
+  const onHost = g(previous.resources) || g(next.resources);
+  return onNodes && !onHost ? 'nodes' : 'resources';
+}
+
+/** A rollout whose targets are nodes, with both revisions loaded. */
+export interface NodeRollout {
+  spec: Pick<RolloutSpec, 'source' | 'selector'>;
+  /** Read at each call: serve passes its live record, so a new step takes effect at once. */
+  record: Pick<RolloutRecord, 'id' | 'from' | 'to' | 'pins' | 'targets'>;
+  previous: DesiredState;
+  next: DesiredState;
 }

@@ -2,6 +2,7 @@
 import type { ServeStatus } from '../engine/controller/serve.js';
 import type { DesiredState } from '../desired/desired.js';
 import type { Flushed } from '../engine/recorder.js';
+import type { NodeRollout } from '../rollout/index.js';
 
 export interface ServeHandle {
   status(): ServeStatus;
@@ -10,4 +11,6 @@ export interface ServeHandle {
   commandsWritten(): void;
   /** The desired state in force (live describes use it instead of reading the manifests again). */
   readonly current?: { desired: DesiredState; revision?: { id: string } };
+  /** Rollouts across nodes in progress: nodes not promoted yet keep the previous revision's set. */
+  nodeRollouts?(): NodeRollout[];
 }

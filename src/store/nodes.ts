@@ -20,6 +20,8 @@ export interface NodeResourceStatus {
   id: string;
   sync: string;
   health: string;
+  /** Why it has that health ("HTTP 500 in 3 ms"), when the agent said. */
+  healthMessage?: string;
   lastAppliedRevision?: string;
   driftedSince?: string;
   lastError?: string;

@@ -56,8 +56,10 @@ import {
   ResourceTargetDriver,
   RolloutRunner,
   type LoadedRevision,
+  type NodeRollout,
   type Observed,
 } from '../../rollout/index.js';
+import { NodeTargetDriver, type NodeView } from '../../fleet/rollout-targets.js';
 import { onHttpCheck } from '../../providers/http-check/index.js';
 
 export interface ServeOptions {
@@ -73,6 +75,8 @@ export interface ServeOptions {
   /** Error-budget gates (slos: with a gate); their readings are refreshed by a runnable of the caller. */
   budget?: BudgetGate;
   workRoot?: string;
+  /** The enrolled nodes, for rollouts whose targets are nodes; none: rollouts promote resources only. */
+  nodes?: NodeView;
   /** Host facts for providers (templates). Defaults to the built-in facts. */
   facts?: FactSource;
   /** Where the state is (a path or a URL without credentials), for messages. Defaults to "the state". */
@@ -687,7 +691,10 @@ export class Serve {
       logger,
       metrics,
       slos: settings.slos,
-      driver: new ResourceTargetDriver((ids) => store.listResources({ ids })),
+      drivers: {
+        resources: new ResourceTargetDriver((ids) => store.listResources({ ids })),
+        ...(this.options.nodes ? { nodes: new NodeTargetDriver(this.options.nodes) } : {}),
+      },
       observed: (id) => this.checks.get(id),
       event: (type, reason, message, revisionId) =>
         this.recorder?.event(type, reason, message, undefined, revisionId),
@@ -711,6 +718,11 @@ export class Serve {
         await sources.pin(source, revisionId, actor);
       },
     });
+  }
+
+  /** Rollouts across nodes in progress (the fleet API applies their pins to every node's set). */
+  nodeRollouts(): NodeRollout[] {
+    return this.rollouts?.nodeRollouts() ?? [];
   }
 
   /** Which resources of sources being rolled out come from another revision, and which are held. */

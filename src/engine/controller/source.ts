@@ -28,22 +28,25 @@ export class FolderWatch {
       } catch {
         dir = dirname(p);
       }
-      try {
-        const w = watch(dir, { recursive: true, persistent: false }, (_event, name) => {
-          if (
-            name &&
-            String(name)
-              .split('/')
-              .some((seg) => seg.startsWith('.') || seg === 'node_modules')
-          )
-            return;
-          this.schedule();
-        });
-        w.on('error', (err) => options.onError?.(err));
-        this.watchers.push(w);
-      } catch (err) {
-        options.onError?.(err as Error);
-      }
+      // Node 20's recursive watch on Linux loses a file replaced by rename after the first time
+      // (an agent writes its set so): the folder itself is watched too, which never does.
+      for (const recursive of [true, false])
+        try {
+          const w = watch(dir, { recursive, persistent: false }, (_event, name) => {
+            if (
+              name &&
+              String(name)
+                .split('/')
+                .some((seg) => seg.startsWith('.') || seg === 'node_modules')
+            )
+              return;
+            this.schedule();
+          });
+          w.on('error', (err) => options.onError?.(err));
+          this.watchers.push(w);
+        } catch (err) {
+          options.onError?.(err as Error);
+        }
     }
   }
 

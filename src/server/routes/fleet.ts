@@ -71,7 +71,9 @@ function bodyOf(set: object): Uint8Array<ArrayBuffer> {
 
 function current(ctx: ServerContext): CurrentDesired | undefined {
   const c = ctx.serve?.current;
-  return c ? { desired: c.desired, revision: c.revision?.id ?? 'current' } : undefined;
+  return c
+    ? { desired: c.desired, revision: c.revision?.id ?? 'current', rollouts: ctx.serve?.nodeRollouts?.() }
+    : undefined;
 }
 
 function ownNode(principal: Principal, name: string): void {
