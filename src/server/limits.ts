@@ -40,13 +40,22 @@ export const LINGER_BYTES = 8 * MiB;
 export const HEADERS_TIMEOUT_MS = 10_000;
 /** The whole request (headers and body) must arrive within this time, else 408. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * How long an idle keep-alive connection stays open. Node's 5 s default is
+ * shorter than a busy client's gap between two requests: a client that
+ * reuses the connection just as the server closes it gets "other side
+ * closed" on a POST it cannot safely retry (seen with a CLI or a test whose
+ * event loop was busy for seconds; load balancers hit the same race). 30 s
+ * also covers an agent's long poll (30 s) on one connection.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 /** How often the timeouts above are checked. */
 export const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /**
  * Open connections at most (watch streams and fleet agents' long polls
  * included); Node closes the ones beyond at once. An agent holds one long
- * poll and, for a few seconds after a report, one idle keep-alive
- * connection: 4,096 leaves room for 2,000 nodes. `server.maxConnections`
+ * poll and, for up to KEEP_ALIVE_TIMEOUT_MS after a report, one idle
+ * keep-alive connection: 4,096 leaves room for 2,000 nodes. `server.maxConnections`
  * overrides it.
  */
 export const MAX_CONNECTIONS = 4_096;

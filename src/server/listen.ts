@@ -21,6 +21,7 @@ import { DeliveryLog } from './replay.js';
 import {
   HEADERS_TIMEOUT_MS,
   IN_FLIGHT_BODY_BUDGET_BYTES,
+  KEEP_ALIVE_TIMEOUT_MS,
   MAX_CONNECTIONS,
   REQUEST_TIMEOUT_MS,
   TIMEOUT_CHECK_INTERVAL_MS,
@@ -125,6 +126,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
   }) as Server;
   server.maxConnections = options.api.settings.server.maxConnections ?? MAX_CONNECTIONS;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) =>
       reject(

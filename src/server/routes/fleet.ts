@@ -20,11 +20,15 @@ import type { Routes } from '../route.js';
 
 const REPORT_MAX_BYTES = 8 * 1024 * 1024;
 
-/** Wakes every waiting long poll when serve's desired state changes. */
+/**
+ * Wakes every waiting long poll when serve's desired state changes, or when
+ * a rollout across nodes promotes or rolls back a node (its pins change).
+ */
 class RevisionWatch {
   private waiters = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   private seen: unknown;
+  private seenPins: string | undefined;
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -38,7 +42,10 @@ class RevisionWatch {
       };
       const t = setTimeout(done, ms);
       this.waiters.add(done);
-      this.seen ??= this.ctx.serve?.current;
+      if (!this.timer) {
+        this.seen = this.ctx.serve?.current;
+        this.seenPins = this.pins();
+      }
       this.timer ??= setInterval(() => this.check(), 100);
       this.timer.unref();
     });
@@ -46,15 +53,24 @@ class RevisionWatch {
 
   private check(): void {
     const now = this.ctx.serve?.current;
-    if (now === this.seen && !this.ctx.draining) return;
+    const pins = this.pins();
+    if (now === this.seen && pins === this.seenPins && !this.ctx.draining) return;
     this.seen = now;
+    this.seenPins = pins;
     for (const w of [...this.waiters]) w();
+  }
+
+  /** The node rollouts' pins, as one comparable string ('' without rollouts). */
+  private pins(): string {
+    const rollouts = this.ctx.serve?.nodeRollouts?.() ?? [];
+    return rollouts.length ? JSON.stringify(rollouts.map((r) => [r.record.id, r.record.pins])) : '';
   }
 
   private idle(): void {
     clearInterval(this.timer);
     this.timer = undefined;
     this.seen = undefined;
+    this.seenPins = undefined;
   }
 }
 const watches = new WeakMap<ServerContext, RevisionWatch>();
