@@ -10,8 +10,7 @@
 //              canary's file is bad) to the canary's file back at the
 //              previous revision. The next trial's good commit is pushed,
 //              then `setpoint unpin` lets it roll out.
-// The five-agent fleet scenario is not measured here: node targets are not
-// wired into rollouts yet (docs/rollout.md).
+// The five-agent fleet scenario is bench/rollout-fleet.mjs.
 // usage: node bench/rollout.mjs [TRIALS=5] [WINDOW_S=2]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
