@@ -14,7 +14,7 @@
 //              nodes must never see the bad file.
 // After a rollback the source is pinned: the next good commit rolls out once
 // `setpoint unpin` runs (timed from the unpin).
-// usage: node bench/rollout-fleet.mjs [TRIALS=5] [WINDOW_S=1]
+// usage: node bench/rollout-fleet.mjs [TRIALS=5] [WINDOW_S=5]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'setpoint.js');
 const TRIALS = Number(process.argv[2] ?? 5);
-const WINDOW_S = Number(process.argv[3] ?? 1);
+const WINDOW_S = Number(process.argv[3] ?? 5);
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const dir = mkdtempSync(join(tmpdir(), 'sp-rollout-fleet-bench-'));
@@ -106,8 +106,6 @@ const gate = `{ window: ${WINDOW_S}s, checks: [{ health: HttpCheck/default/web }
 writeFileSync(
   join(project, 'setpoint.yaml'),
   `sources:\n  - name: main\n    git: { url: "${repo}", ref: main, interval: 200ms }\n` +
-    // A short check interval: an agent's report upload can stall until its next check (see RESULTS.md).
-    `fleet:\n  checkInterval: 2s\n` +
     `rollouts:\n  - source: main\n    targets: nodes\n    interval: 200ms\n    progressDeadline: 40s\n` +
     `    steps:\n      - canary: 1\n      - gate: ${gate}\n      - percent: 60\n      - gate: ${gate}\n      - percent: 100\n`,
 );

@@ -118,13 +118,15 @@ describe('rollout across five agents: canary 1 node -> gate -> 60 % -> gate -> 1
     git('config', 'user.name', 'ci');
     commit('v1');
     const health = '{ health: HttpCheck/default/web }';
+    // The default check interval (5 min): steps wait on the nodes' reports, which must follow their
+    // writes (an HttpCheck every 200 ms once starved them until the next check).
     writeFileSync(
       join(srv, 'setpoint.yaml'),
       `sources:
   - name: main
     git: { url: "${repo}", ref: main, interval: 300ms }
 fleet:
-  checkInterval: 2s
+  checkInterval: 5m
 rollouts:
   - source: main
     targets: nodes
@@ -169,7 +171,7 @@ rollouts:
     commit('v2');
     const held = await until<Rollout>('the canary node at v2, waiting for approval at the gate', async () => {
       const r = await rollout();
-      return r?.phase === 'Progressing' && r.step === 1 && r.approvalId && app('n1') === 'v2\n' && r;
+      return r?.phase === 'Progressing' && r.step === 1 && !!r.approvalId && app('n1') === 'v2\n' && r;
     });
     assert.deepEqual(
       held.targets,

@@ -17,6 +17,9 @@ import { SET_FILES_DIR, setDigest, shippedFile, type NodeSet } from './compile.j
 import { writeCredential, type Credential } from './credential.js';
 import type { ReportBuffer } from './report-buffer.js';
 
+/** A batch waits for a quiet time, and at most this many quiet times after the first write. */
+const REPORT_MAX_DELAY_FACTOR = 3;
+
 export interface AgentLinkOptions {
   client: FleetClient;
   credential: Credential;
@@ -54,6 +57,8 @@ export class AgentLink {
   private polling: Promise<void> | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
+  /** When the first write not batched yet was seen (bounds the debounce). */
+  private reportWantedAt: number | undefined;
   private flushing: Promise<void> | undefined;
   private record: SetRecord | undefined;
   /** The server refused the credential: polls pause until the next check. */
@@ -92,11 +97,27 @@ export class AgentLink {
     await this.report(false).catch(() => undefined);
   }
 
-  /** Local records were written (serve's recorder flushed): a batch soon. */
+  /**
+   * Local records were written (serve's recorder flushed): a batch after a
+   * quiet time, but never later than REPORT_MAX_DELAY_FACTOR quiet times
+   * after the first write. Without that bound, records written more often
+   * than the quiet time (an HttpCheck every 200 ms) pushed the batch back
+   * forever, and the server heard from the node only at its next check.
+   */
   reportSoon(): void {
     if (this.stopped) return;
+    const quiet = this.options.reportDebounceMs ?? 1000;
+    const now = Date.now();
+    this.reportWantedAt ??= now;
+    const latest = this.reportWantedAt + quiet * REPORT_MAX_DELAY_FACTOR;
     clearTimeout(this.reportTimer);
-    this.reportTimer = setTimeout(() => void this.report(false), this.options.reportDebounceMs ?? 1000);
+    this.reportTimer = setTimeout(
+      () => {
+        this.reportWantedAt = undefined;
+        void this.report(false);
+      },
+      Math.max(0, Math.min(quiet, latest - now)),
+    );
     this.reportTimer.unref();
   }
 
