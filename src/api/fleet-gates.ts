@@ -19,6 +19,7 @@ import { nodeLabels } from '../fleet/compile.js';
 import type { ApprovalRecord, Store } from '../store/index.js';
 import { windowsForNode, type WindowSpec } from '../windows/index.js';
 import type { ApiContext } from './context.js';
+import { nodeNamed } from './fleet.js';
 
 /** What the node's agent gets back. */
 export interface NodeGates {
@@ -250,12 +251,5 @@ export async function decideFleetApproval(
 
 /** The change windows that select an enrolled node (what `plan --node` evaluates). */
 export async function nodeWindows(ctx: ApiContext, name: string): Promise<WindowSpec[]> {
-  const node = await (await ctx.store()).getNode(name);
-  if (!node)
-    throw new SetpointError(
-      `no node named ${name}`,
-      'SETPOINT_NOT_FOUND',
-      '`setpoint nodes` lists the enrolled nodes',
-    );
-  return windowsForNode(ctx.settings.windows, nodeLabels(node));
+  return windowsForNode(ctx.settings.windows, nodeLabels(await nodeNamed(ctx, name)));
 }

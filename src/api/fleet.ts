@@ -239,7 +239,8 @@ function cacheOf(ctx: ApiContext): NodeSetCache {
   return st.cache;
 }
 
-async function nodeNamed(ctx: ApiContext, name: string): Promise<NodeRecord> {
+/** The enrolled node `name`, or a not-found error that says how to list them. */
+export async function nodeNamed(ctx: ApiContext, name: string): Promise<NodeRecord> {
   const node = await (await ctx.store()).getNode(name);
   if (!node)
     throw new SetpointError(
