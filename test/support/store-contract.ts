@@ -428,13 +428,15 @@ export function storeContract(
 
     it('hands an expired lease to another holder with a greater term', async () => {
       const store = await open();
-      await store.acquireLease('leader', 'a', 30);
-      assert.equal(await store.acquireLease('leader', 'b', 30), undefined);
-      await sleep(50);
-      const b = await store.acquireLease('leader', 'b', 30);
+      // Valid for a minute, so the refusal below cannot race a loaded machine;
+      // then shortened by a renewal to make it expire.
+      const a = (await store.acquireLease('leader', 'a', 60_000))!;
+      assert.equal(await store.acquireLease('leader', 'b', 60_000), undefined);
+      await expireLease(store, 'a', a.term);
+      const b = await store.acquireLease('leader', 'b', 60_000);
       assert.equal(b?.holder, 'b');
       assert.equal(b?.term, 2);
-      await sleep(50);
+      await expireLease(store, 'b', b.term);
       // A new acquisition after expiry gets a new term, even for a former holder.
       assert.equal((await store.acquireLease('leader', 'a', 60_000))?.term, 3);
     });
@@ -478,4 +480,11 @@ export function storeContract(
       assert.equal((await two.getLease('leader'))?.holder, 'a');
     });
   });
+}
+
+/** Shortens a held lease to a millisecond by renewing it, and waits until it has expired. */
+async function expireLease(store: Store, holder: string, term: number): Promise<void> {
+  assert.equal(await store.renewLease('leader', holder, term, 1), true);
+  const expiresAt = (await store.getLease('leader'))!.expiresAt;
+  while (Date.now() <= expiresAt + 1) await sleep(2);
 }
