@@ -9,7 +9,7 @@ import { approvalDigest } from '../engine/recorder.js';
 import { SetpointError } from '../errors.js';
 import type { ResourceId } from '../manifest/index.js';
 import type { Action } from '../plan/index.js';
-import type { ApprovalRecord, ApprovalState } from '../store/index.js';
+import type { ApprovalRecord, ApprovalState, Store } from '../store/index.js';
 import type { ApiContext } from './context.js';
 import { decideFleetApproval } from './fleet-gates.js';
 import type { ActorOption } from './types.js';
@@ -62,8 +62,7 @@ export async function approve(
       current.desiredDigest !== pending.desiredDigest ||
       approvalDigest(current.action) !== pending.changeDigest)
   ) {
-    await store.putApproval({
-      ...pending,
+    await settle(store, pending, {
       state: 'stale',
       note: 'desired or actual state changed since it was proposed',
     });
@@ -75,14 +74,12 @@ export async function approve(
       'serve proposes a fresh action; review it with `setpoint approvals` and approve that one',
     );
   }
-  const approved: ApprovalRecord = {
-    ...pending,
+  const approved = await settle(store, pending, {
     state: 'approved',
     decidedBy: actor,
     decidedAt: now,
     note: options.note,
-  };
-  await store.putApproval(approved);
+  });
   await ctx.audit('approval.approve', {
     ...bound,
     result: 'approved',
@@ -105,8 +102,12 @@ export async function reject(
     return decideFleetApproval(ctx, pending.id, 'rejected', { actor, note, nodes: options.nodes });
   if (options.nodes?.length) throw notFleet(pending);
   const now = new Date().toISOString();
-  const rejected: ApprovalRecord = { ...pending, state: 'rejected', decidedBy: actor, decidedAt: now, note };
-  await store.putApproval(rejected);
+  const rejected = await settle(store, pending, {
+    state: 'rejected',
+    decidedBy: actor,
+    decidedAt: now,
+    note,
+  });
   await ctx.audit('approval.reject', {
     time: now,
     actor,
@@ -129,7 +130,10 @@ function notFleet(a: ApprovalRecord): SetpointError {
 }
 
 async function pendingApproval(ctx: ApiContext, idOrPrefix: string): Promise<ApprovalRecord> {
-  const found = await approval(ctx, idOrPrefix);
+  return mustBePending(await approval(ctx, idOrPrefix), idOrPrefix);
+}
+
+function mustBePending(found: ApprovalRecord | undefined, idOrPrefix: string): ApprovalRecord {
   if (!found)
     throw new SetpointError(
       `no approval ${idOrPrefix}`,
@@ -143,6 +147,23 @@ async function pendingApproval(ctx: ApiContext, idOrPrefix: string): Promise<App
       '`setpoint approvals` lists the pending ones',
     );
   return found;
+}
+
+/**
+ * Decides a pending approval in one atomic step: refused when someone else
+ * (another person, serve marking it stale, another replica) settled it since
+ * it was read, so two decisions never overwrite each other.
+ */
+async function settle(
+  store: Store,
+  pending: ApprovalRecord,
+  decision: Pick<ApprovalRecord, 'state'> & Partial<ApprovalRecord>,
+): Promise<ApprovalRecord> {
+  const written = await store.updateApproval(pending.id, (cur) => ({
+    ...mustBePending(cur, pending.id),
+    ...decision,
+  }));
+  return written!;
 }
 
 /** The action the resource needs now (observed live), with its desired digest. */

@@ -10,6 +10,7 @@ import { SetpointError } from '../errors.js';
 import {
   decideFleet,
   decisionsFor,
+  fleetApprovalId,
   mergeNodeReport,
   targetSummary,
   type NodeApprovalReport,
@@ -139,10 +140,22 @@ async function mergeReport(
       for (const a of await store.listApprovals({ resourceId: r.resourceId }))
         if (a.fleet && !known.has(a.id)) known.set(a.id, a);
   const now = new Date().toISOString();
-  const { changed, created } = mergeNodeReport(known, name, reports, now);
-  for (const rec of changed) {
-    await store.putApproval(rec);
-    const fresh = created.includes(rec.id);
+  // The snapshot says which approvals this report changes; each is then merged again and written
+  // atomically on the record as it is now, so a decision or another node's report made meanwhile
+  // (another replica, a CLI) is kept, not overwritten.
+  for (const id of mergeNodeReport(known, name, reports, now).changed.map((r) => r.id)) {
+    let fresh = false;
+    const rec = await store.updateApproval(id, (cur) => {
+      const one = mergeNodeReport(
+        new Map(cur ? [[id, cur]] : []),
+        name,
+        reports.filter((r) => fleetApprovalId(r.resourceId, r.revision ?? '', r.changeDigest) === id),
+        now,
+      );
+      fresh = one.created.includes(id);
+      return one.changed[0];
+    });
+    if (!rec) continue;
     ctx.logger.info(
       {
         resourceId: rec.resourceId,
@@ -188,30 +201,34 @@ export async function decideFleetApproval(
 ): Promise<ApprovalRecord> {
   const store = await ctx.store();
   const record = await locked(ctx, async () => {
-    const rec = await store.getApproval(id);
-    if (!rec?.fleet)
-      throw new SetpointError(
-        `no fleet approval ${id}`,
-        'SETPOINT_NOT_FOUND',
-        '`setpoint approvals` lists them',
-      );
     const now = new Date().toISOString();
-    let decided: ReturnType<typeof decideFleet>;
-    try {
-      decided = decideFleet(rec, decision, {
-        actor: options.actor,
-        now,
-        note: options.note,
-        nodes: options.nodes,
-      });
-    } catch (err) {
-      throw new SetpointError(
-        (err as Error).message,
-        'SETPOINT_APPROVAL_NOT_PENDING',
-        'give --node with one of the pending nodes, or leave it out to decide for all of them',
-      );
-    }
-    await store.putApproval(decided.record);
+    let decided!: ReturnType<typeof decideFleet>;
+    let rec!: ApprovalRecord;
+    // Atomic on the record as it is now: a node's report written meanwhile is kept.
+    await store.updateApproval(id, (cur) => {
+      if (!cur?.fleet)
+        throw new SetpointError(
+          `no fleet approval ${id}`,
+          'SETPOINT_NOT_FOUND',
+          '`setpoint approvals` lists them',
+        );
+      rec = cur;
+      try {
+        decided = decideFleet(cur, decision, {
+          actor: options.actor,
+          now,
+          note: options.note,
+          nodes: options.nodes,
+        });
+      } catch (err) {
+        throw new SetpointError(
+          (err as Error).message,
+          'SETPOINT_APPROVAL_NOT_PENDING',
+          'give --node with one of the pending nodes, or leave it out to decide for all of them',
+        );
+      }
+      return decided.record;
+    });
     const verb = decision === 'approved' ? 'approve' : 'reject';
     await ctx.audit(`approval.${verb}`, {
       time: now,

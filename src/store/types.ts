@@ -485,6 +485,17 @@ export interface Store
   revokeToken(name: string, at: string, by: string): Promise<boolean>;
 
   putApproval(approval: ApprovalRecord): Promise<void>;
+  /**
+   * Changes one approval atomically: reads it (by exact id; undefined when there
+   * is none), calls `change`, and writes what it returns, in one transaction,
+   * so two writers (replicas, a CLI beside serve) never lose each other's
+   * update. `change` returns undefined to write nothing, or throws to abort.
+   * Returns the record written, or undefined when nothing was.
+   */
+  updateApproval(
+    id: string,
+    change: (current: ApprovalRecord | undefined) => ApprovalRecord | undefined,
+  ): Promise<ApprovalRecord | undefined>;
   /** By id or unique id prefix. */
   getApproval(id: string): Promise<ApprovalRecord | undefined>;
   listApprovals(filter?: { state?: ApprovalState; resourceId?: ResourceId }): Promise<ApprovalRecord[]>;

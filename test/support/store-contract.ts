@@ -10,7 +10,9 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   statusSignature,
+  type ApprovalRecord,
   type EventRecord,
+  type FleetApprovalTarget,
   type ResourceRecord,
   type RevisionRecord,
   type RunRecord,
@@ -478,6 +480,62 @@ export function storeContract(
       assert.equal((await two.acquireLease('shard-1', 'b', 60_000))?.term, 1);
       assert.equal(await two.acquireLease('leader', 'b', 60_000), undefined);
       assert.equal((await two.getLease('leader'))?.holder, 'a');
+    });
+  });
+
+  describe(`${name}: approvals`, () => {
+    const approval = (id: string): ApprovalRecord => ({
+      id,
+      resourceId: 'File/default/a',
+      op: 'delete',
+      reason: 'pruned',
+      destructive: true,
+      changes: [],
+      desiredDigest: 'd',
+      changeDigest: 'c',
+      state: 'pending',
+      createdAt: '2026-12-06T00:00:00.000Z',
+      fleet: { targets: [] },
+    });
+    const target = (node: string): FleetApprovalTarget => ({
+      node,
+      localId: `l-${node}`,
+      desiredDigest: 'd',
+      state: 'pending',
+      reportedAt: '2026-12-06T00:00:00.000Z',
+    });
+
+    it('updates an approval in one step: creates, changes, or writes nothing', async () => {
+      const store = await open();
+      assert.equal(await store.updateApproval('ap1', () => undefined), undefined);
+      assert.equal(await store.getApproval('ap1'), undefined);
+      const made = await store.updateApproval('ap1', (cur) => cur ?? approval('ap1'));
+      assert.deepEqual(await store.getApproval('ap1'), made);
+      await store.updateApproval('ap1', (cur) => ({ ...cur!, state: 'approved', decidedBy: 'ann' }));
+      assert.equal((await store.listApprovals({ state: 'approved' }))[0]?.decidedBy, 'ann');
+      await assert.rejects(
+        store.updateApproval('ap1', () => {
+          throw new Error('not pending');
+        }),
+        /not pending/,
+      );
+      assert.equal((await store.getApproval('ap1'))?.state, 'approved');
+    });
+
+    it('loses no update when two handles change one approval at once', async () => {
+      const [one, two] = await openPair();
+      const nodes = Array.from({ length: 12 }, (_, i) => `n${i}`);
+      // Each writer adds its node's target to whatever is there: a read-then-put would drop some.
+      await Promise.all(
+        nodes.map((node, i) =>
+          (i % 2 ? one : two).updateApproval('ap2', (cur) => {
+            const base = cur ?? approval('ap2');
+            return { ...base, fleet: { targets: [...base.fleet!.targets, target(node)] } };
+          }),
+        ),
+      );
+      const got = await one.getApproval('ap2');
+      assert.deepEqual(got?.fleet?.targets.map((t) => t.node).sort(), [...nodes].sort());
     });
   });
 }

@@ -390,6 +390,40 @@ export class PostgresStore extends DelegatingStore implements Store {
     );
   }
 
+  async updateApproval(
+    id: string,
+    change: (current: ApprovalRecord | undefined) => ApprovalRecord | undefined,
+  ): Promise<ApprovalRecord | undefined> {
+    return this.writes.write(async (c) => {
+      // READ COMMITTED: when another writer creates the row between our read and our insert, the
+      // insert does nothing, and the next read (a new statement) sees and locks that row.
+      for (;;) {
+        const { rows } = await c.query<{ data: string }>(
+          'SELECT data FROM approvals WHERE id = $1 FOR UPDATE',
+          [id],
+        );
+        const current = rows[0] ? (JSON.parse(rows[0].data) as ApprovalRecord) : undefined;
+        const next = change(current);
+        if (!next) return undefined;
+        if (next.id !== id) throw new Error(`updateApproval(${id}) returned approval ${next.id}`);
+        const values = [next.id, next.resourceId, next.state, next.createdAt, JSON.stringify(next)];
+        if (current) {
+          await c.query(
+            'UPDATE approvals SET resource_id = $2, state = $3, created_at = $4, data = $5 WHERE id = $1',
+            values,
+          );
+          return next;
+        }
+        const made = await c.query(
+          `INSERT INTO approvals (id, resource_id, state, created_at, data) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (id) DO NOTHING`,
+          values,
+        );
+        if (made.rowCount === 1) return next;
+      }
+    });
+  }
+
   async getApproval(id: string): Promise<ApprovalRecord | undefined> {
     const exact = await this.db.query<{ data: string }>('SELECT data FROM approvals WHERE id = $1', [id]);
     if (exact.rows[0]) return JSON.parse(exact.rows[0].data) as ApprovalRecord;

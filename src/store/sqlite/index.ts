@@ -460,6 +460,27 @@ export class SqliteStore extends DelegatingStore implements Store {
       .run(a.id, a.resourceId, a.state, a.createdAt, JSON.stringify(a));
   }
 
+  async updateApproval(
+    id: string,
+    change: (current: ApprovalRecord | undefined) => ApprovalRecord | undefined,
+  ): Promise<ApprovalRecord | undefined> {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT data FROM approvals WHERE id = ?').get(id) as
+          { data: string } | undefined;
+        const next = change(row ? (JSON.parse(row.data) as ApprovalRecord) : undefined);
+        if (!next) return undefined;
+        if (next.id !== id) throw new Error(`updateApproval(${id}) returned approval ${next.id}`);
+        this.db
+          .prepare(
+            'INSERT OR REPLACE INTO approvals (id, resource_id, state, created_at, data) VALUES (?, ?, ?, ?, ?)',
+          )
+          .run(next.id, next.resourceId, next.state, next.createdAt, JSON.stringify(next));
+        return next;
+      })
+      .immediate();
+  }
+
   async getApproval(id: string): Promise<ApprovalRecord | undefined> {
     const exact = this.db.prepare('SELECT data FROM approvals WHERE id = ?').get(id) as
       { data: string } | undefined;
