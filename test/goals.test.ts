@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { eventually, json, startServe, tempDir } from './helpers.js';
@@ -28,7 +28,11 @@ async function valueService(
   values: Record<string, number>,
 ): Promise<{ url: string; set(v: Record<string, number>): void }> {
   const file = join(tempDir(), 'values.json');
-  const set = (v: Record<string, number>) => writeFileSync(file, JSON.stringify(v));
+  // Temp file + rename: the service never reads an empty or half-written file.
+  const set = (v: Record<string, number>) => {
+    writeFileSync(`${file}.tmp`, JSON.stringify(v));
+    renameSync(`${file}.tmp`, file);
+  };
   set(values);
   const script = `
     const { createServer } = require('node:http');
