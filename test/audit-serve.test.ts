@@ -25,11 +25,11 @@ lifecycle: { preventDestroy: true }
 `,
     });
     await startServe(t, p.dir);
-    await eventually(() => p.record(id)?.sync === 'Blocked', 'serve to refuse the delete');
+    await eventually(async () => (await p.record(id))?.sync === 'Blocked', 'serve to refuse the delete');
     // Two more full resyncs (every 2 s) look at it again and refuse again.
-    const refusals = () => p.events(id).filter((e) => e.reason === 'Refused').length;
-    const first = refusals();
-    await eventually(() => refusals() >= first + 2, 'two more resyncs to refuse it again', 30_000);
+    const refusals = async () => (await p.events(id)).filter((e) => e.reason === 'Refused').length;
+    const first = await refusals();
+    await eventually(async () => (await refusals()) >= first + 2, 'two more resyncs to refuse it again', 30_000);
 
     const audit = json<AuditEntry[]>(p.ok(['audit', '--resource', id, '--json']));
     assert.deepEqual(

@@ -51,7 +51,7 @@ describe('the web dashboard views', () => {
     api = await startApi(owner, p);
     browser = await launchBrowser(owner);
     await until(
-      async () => p.status().filter((r) => r.sync === 'InSync').length === 4,
+      async () => (await p.status()).filter((r) => r.sync === 'InSync').length === 4,
       'all three files and the goal in sync',
     );
   });
@@ -131,8 +131,8 @@ describe('the web dashboard views', () => {
     replaceFile(p.path('out', 'banner'), 'defaced\n');
     await until(
       async () =>
-        p.record('File/default/banner')?.sync === 'Held' ||
-        p.record('File/default/banner')?.sync === 'Drifted',
+        (await p.record('File/default/banner'))?.sync === 'Held' ||
+        (await p.record('File/default/banner'))?.sync === 'Drifted',
       'banner drift recorded',
     );
     const { context, page, problems } = await signIn(browser, api.url, viewer, '/r/File/default/banner');

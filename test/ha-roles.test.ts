@@ -188,7 +188,10 @@ describe('serve leader and followers', () => {
     });
     const token = createToken(p, 'alice', 'approver');
     const { b, leader } = await pair(t, p.dir, '5s');
-    const pending = await eventually(() => p.approvals().find((x) => x.state === 'pending'), 'a proposal');
+    const pending = await eventually(
+      async () => (await p.approvals()).find((x) => x.state === 'pending'),
+      'a proposal',
+    );
 
     const answer = await call<{ id: string; state: string; decidedBy: string }>(
       b.url,

@@ -241,17 +241,18 @@ spec:
       ),
     });
     await startServe(t, p.dir);
-    const notified = () => p.events('Service/default/spt-web').filter((e) => e.reason === 'Notified').length;
-    await eventually(() => p.record('Service/default/spt-web')?.sync === 'InSync', 'the first convergence');
-    await eventually(() => notified() >= 1, 'the File created in the first convergence notifies the Service');
-    const before = notified();
+    const notified = async () =>
+      (await p.events('Service/default/spt-web')).filter((e) => e.reason === 'Notified').length;
+    await eventually(
+      async () => (await p.record('Service/default/spt-web'))?.sync === 'InSync',
+      'the first convergence',
+    );
+    await eventually(async () => (await notified()) >= 1, 'the File created in the first convergence notifies the Service');
+    const before = await notified();
     replaceFile(conf, 'port=81\n');
     await eventually(() => p.read(conf) === 'port=80\n', 'serve to repair the File');
-    await eventually(() => notified() === before + 1, 'the repair to notify the Service');
-    const last = p
-      .events('Service/default/spt-web')
-      .filter((e) => e.reason === 'Notified')
-      .pop()!;
+    await eventually(async () => (await notified()) === before + 1, 'the repair to notify the Service');
+    const last = (await p.events('Service/default/spt-web')).filter((e) => e.reason === 'Notified').pop()!;
     assert.match(
       last.message,
       /spt-web\.service is in the root folder .*\(changed: File\/default\/web-conf\)/,

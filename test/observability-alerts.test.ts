@@ -86,7 +86,7 @@ describe('serve: alerts', () => {
     const serve = await startServe(t, p.dir);
     const url = apiUrl(serve.stderr());
     await eventually(
-      () => p.status().filter((r) => r.sync === 'InSync').length === 4,
+      async () => (await p.status()).filter((r) => r.sync === 'InSync').length === 4,
       'all four files in sync',
     );
 

@@ -49,7 +49,10 @@ test('serve exports spans over OTLP/gRPC when telemetry.otlp.protocol is grpc', 
   );
   p.write({ 'manifests/web.yaml': fileDoc('motd', join(p.out, 'motd'), 'hello\n') });
   await startServe(t, p.dir, [], { env: { OTEL_BSP_SCHEDULE_DELAY: '100' } });
-  await eventually(() => p.record('File/default/motd')?.sync === 'InSync', 'the first convergence');
+  await eventually(
+    async () => (await p.record('File/default/motd'))?.sync === 'InSync',
+    'the first convergence',
+  );
   const req = await until(
     async () => requests.find((r) => r.body.includes('setpoint.reconcile')),
     'a gRPC export with the reconcile span',

@@ -90,7 +90,10 @@ describe('serve: Prometheus metrics', () => {
     });
     const serve = await startServe(t, p.dir);
     const url = apiUrl(serve.stderr());
-    await eventually(() => p.record('File/default/motd')?.sync === 'InSync', 'the first convergence');
+    await eventually(
+      async () => (await p.record('File/default/motd'))?.sync === 'InSync',
+      'the first convergence',
+    );
 
     const first = await until(async () => {
       const text = await scrape(url);
@@ -116,7 +119,7 @@ describe('serve: Prometheus metrics', () => {
     const autos = sample(first, 'setpoint_remediations_total', { kind: 'File', mode: 'auto' });
     writeFileSync(motd, 'edited by hand\n');
     await eventually(
-      () => p.read(motd) === 'hello\n' && p.record('File/default/motd')?.sync === 'InSync',
+      async () => p.read(motd) === 'hello\n' && (await p.record('File/default/motd'))?.sync === 'InSync',
       'the drift to be repaired',
     );
 

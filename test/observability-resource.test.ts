@@ -38,7 +38,10 @@ test('spans carry OTEL_RESOURCE_ATTRIBUTES and the detected host; log lines carr
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test,service.namespace=platform',
     },
   });
-  await eventually(() => p.record('File/default/motd')?.sync === 'InSync', 'the first convergence');
+  await eventually(
+    async () => (await p.record('File/default/motd'))?.sync === 'InSync',
+    'the first convergence',
+  );
   const rs = await until(async () => resourceSpans(receiver.deliveries)[0], 'spans to arrive');
   const attrs = Object.fromEntries(rs.resource.attributes.map((a) => [a.key, a.value.stringValue]));
   assert.equal(attrs['deployment.environment'], 'test');

@@ -45,7 +45,10 @@ describe('serve: tracing', () => {
     const motd = join(p.out, 'motd');
     p.write({ 'manifests/web.yaml': fileDoc('motd', motd, 'hello\n') });
     await startServe(t, p.dir, [], { env: { OTEL_BSP_SCHEDULE_DELAY: '100' } });
-    await eventually(() => p.record('File/default/motd')?.sync === 'InSync', 'the first convergence');
+    await eventually(
+      async () => (await p.record('File/default/motd'))?.sync === 'InSync',
+      'the first convergence',
+    );
     writeFileSync(motd, 'edited\n');
     await eventually(() => p.read(motd) === 'hello\n', 'the repair');
 
@@ -63,7 +66,7 @@ describe('serve: tracing', () => {
       'OTLP/HTTP to /v1/traces',
     );
     assert.equal(attr(repair, 'setpoint.resource.id'), 'File/default/motd');
-    const revision = p.status().find((r) => r.id === 'File/default/motd') as unknown as {
+    const revision = (await p.status()).find((r) => r.id === 'File/default/motd') as unknown as {
       lastAppliedRevision: string;
     };
     assert.equal(attr(repair, 'setpoint.revision.id'), revision.lastAppliedRevision);

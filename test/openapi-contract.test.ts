@@ -86,8 +86,14 @@ describe('HTTP API contract: /openapi.json against real answers', () => {
     });
     for (const role of ['viewer', 'operator', 'approver', 'admin']) tok[role] = createToken(p, role, role);
     api = await startApi(owner, p);
-    await eventually(() => p.approvals().filter((a) => a.state === 'pending').length === 2, 'two approvals');
-    await eventually(() => p.record('File/web/watched')?.sync === 'InSync', 'the alert-mode file in sync');
+    await eventually(
+      async () => (await p.approvals()).filter((a) => a.state === 'pending').length === 2,
+      'two approvals',
+    );
+    await eventually(
+      async () => (await p.record('File/web/watched'))?.sync === 'InSync',
+      'the alert-mode file in sync',
+    );
     replaceFile(join(p.out, 'watched'), 'edited\n');
     await until(async () => {
       const r = await call<{ items: unknown[] }>(api.url, '/api/v1/alerts', { token: tok.viewer });

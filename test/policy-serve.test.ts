@@ -59,7 +59,10 @@ describe('serve: policies', () => {
     const shared = join(p.out, 'shared');
     p.write({ 'manifests/app.yaml': fileDoc('conf', conf, 'v1\n') });
     const serving = await startServe(t, p.dir, ['--listen', '127.0.0.1:0']);
-    await eventually(() => p.record('File/default/conf')?.sync === 'InSync', 'the first convergence');
+    await eventually(
+      async () => (await p.record('File/default/conf'))?.sync === 'InSync',
+      'the first convergence',
+    );
 
     // One revision: a change to conf, two world-writable files, and the policy that forbids them.
     p.write({
@@ -71,12 +74,12 @@ describe('serve: policies', () => {
       ),
     });
     const refused = await eventually(
-      () => p.events().find((e) => e.reason === 'RevisionRefused'),
+      async () => (await p.events()).find((e) => e.reason === 'RevisionRefused'),
       'the revision to be refused',
     );
     assert.equal(refused.type, 'Warning');
-    const denials = await eventually(() => {
-      const ev = p.events().filter((e) => e.reason === 'PolicyViolation');
+    const denials = await eventually(async () => {
+      const ev = (await p.events()).filter((e) => e.reason === 'PolicyViolation');
       return ev.length === 2 && ev;
     }, 'a PolicyViolation event per violation');
     assert.deepEqual(denials.map((e) => [e.type, e.resourceId]).sort(), [
@@ -145,13 +148,13 @@ describe('serve: policies', () => {
       ['deny', 2, 2],
     ]);
     assert.equal(await metric(serving, 'no-world-writable', 'audit'), 2);
-    const audits = p.events().filter((e) => e.reason === 'PolicyAudit');
+    const audits = (await p.events()).filter((e) => e.reason === 'PolicyAudit');
     assert.equal(audits.length, 2);
     assert.ok(
       audits.every((e) => e.type === 'Normal'),
       'audit mode is a dry-run: no Warning',
     );
-    assert.equal(p.events().filter((e) => e.reason === 'RevisionRefused').length, 1);
+    assert.equal((await p.events()).filter((e) => e.reason === 'RevisionRefused').length, 1);
   });
 
   test('runtime audit catches a file chmod-ed to 0777 by hand: a Warning event and a condition, once per transition, even though it is repaired', async (t) => {
@@ -173,15 +176,16 @@ spec:
       ),
     });
     const serving = await startServe(t, p.dir, ['--listen', '127.0.0.1:0']);
-    const condition = (id: string) => p.record(id)?.conditions.find((c) => c.type === 'PolicyCompliant');
+    const condition = async (id: string) =>
+      (await p.record(id))?.conditions.find((c) => c.type === 'PolicyCompliant');
     await eventually(
-      () =>
-        condition('File/default/motd')?.status === 'True' &&
-        condition('File/default/kept')?.status === 'True',
+      async () =>
+        (await condition('File/default/motd'))?.status === 'True' &&
+        (await condition('File/default/kept'))?.status === 'True',
       'both files to be judged compliant',
     );
     assert.equal(
-      p.events().filter((e) => e.reason.startsWith('Policy')).length,
+      (await p.events()).filter((e) => e.reason.startsWith('Policy')).length,
       0,
       'complying from the start raises nothing',
     );
@@ -189,14 +193,14 @@ spec:
     // Auto remediation: the violation is recorded, then the mode repaired.
     chmodSync(motd, 0o777);
     await eventually(
-      () => p.events('File/default/motd').some((e) => e.reason === 'PolicyViolation'),
+      async () => (await p.events('File/default/motd')).some((e) => e.reason === 'PolicyViolation'),
       'the violation to be seen',
     );
     await eventually(
-      () => p.mode(motd) === '0644' && condition('File/default/motd')?.status === 'True',
+      async () => p.mode(motd) === '0644' && (await condition('File/default/motd'))?.status === 'True',
       'the mode to be repaired and compliance restored',
     );
-    const motdEvents = p.events('File/default/motd');
+    const motdEvents = await p.events('File/default/motd');
     const violation = motdEvents.filter((e) => e.reason === 'PolicyViolation');
     assert.equal(violation.length, 1, 'one event for one transition');
     assert.equal(violation[0].type, 'Warning');
@@ -216,24 +220,27 @@ spec:
 
     // Alert remediation: the file stays 0777, the condition stays False, and the transition is not recorded again on resyncs.
     chmodSync(kept, 0o777);
-    await eventually(() => condition('File/default/kept')?.status === 'False', 'the condition to turn False');
-    const c = condition('File/default/kept')!;
+    await eventually(
+      async () => (await condition('File/default/kept'))?.status === 'False',
+      'the condition to turn False',
+    );
+    const c = (await condition('File/default/kept'))!;
     assert.equal(c.reason, 'PolicyViolation');
     assert.equal(c.message, `no-world-writable-actual (warn): ${kept} is world-writable on disk (mode 0777)`);
     // Two full resyncs finished after now: the second one began after the condition turned False.
     const since = Date.now();
     await eventually(
-      () =>
-        p
-          .events()
-          .filter(
-            (e) =>
-              e.reason === 'PassFinished' && e.message.startsWith('resync') && Date.parse(e.time) > since,
-          ).length >= 2,
+      async () =>
+        (await p.events()).filter(
+          (e) => e.reason === 'PassFinished' && e.message.startsWith('resync') && Date.parse(e.time) > since,
+        ).length >= 2,
       'two resyncs to finish',
     );
     assert.equal(p.mode(kept), '0777');
-    assert.equal(p.events('File/default/kept').filter((e) => e.reason === 'PolicyViolation').length, 1);
+    assert.equal(
+      (await p.events('File/default/kept')).filter((e) => e.reason === 'PolicyViolation').length,
+      1,
+    );
 
     const recorded = violations(p).violations.filter((v) => v.phase === 'runtime');
     assert.deepEqual(recorded.map((v) => [v.resourceId, v.action]).sort(), [

@@ -1,11 +1,19 @@
 /**
  * Building blocks of the `setpoint serve` integration tests (test/serve-*.test.ts):
  * a temp project with its own setpoint.yaml, manifests and target folder, and
- * readers of what the CLI reports about it.
+ * readers of its state.
+ *
+ * The readers (status, record, events, approvals) open the project's state
+ * store read-only through the API in this process, as `setpoint status
+ * --json` does in its own: polling them in `eventually` loops costs a store
+ * read, not a CLI start (~1 s of CPU each). The CLI's JSON is covered by the
+ * tests that call `p.ok(['status', '--json'])` and friends explicitly.
  */
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { cli, json, tempDir, writeFiles, type CliOptions, type CliResult } from './helpers.js';
+import type { Setpoint } from '../src/api/index.js';
+import { cli, tempDir, writeFiles, type CliOptions, type CliResult } from './helpers.js';
+import { plain, readState } from './state-reader.js';
 
 /** The fields of `status --json` / `events --json` the tests read. */
 export interface StatusRecord {
@@ -47,10 +55,15 @@ export interface Project {
   run(args: string[], options?: CliOptions): CliResult;
   /** Like run, and fails the test unless it exits 0. */
   ok(args: string[], options?: CliOptions): CliResult;
-  status(): StatusRecord[];
-  record(id: string): StatusRecord | undefined;
-  events(id?: string): EventRow[];
-  approvals(): ApprovalRow[];
+  /** What `status --json` lists (its `resources`), read from the state in this process. */
+  status(): Promise<StatusRecord[]>;
+  record(id: string): Promise<StatusRecord | undefined>;
+  /** What `events [ID] --json -n 500` prints, read from the state in this process. */
+  events(id?: string): Promise<EventRow[]>;
+  /** What `approvals --json` prints (pending ones), read from the state in this process. */
+  approvals(): Promise<ApprovalRow[]>;
+  /** Runs `body` with the project's API opened read-only in this process (as a read-only CLI command opens it). */
+  api<T>(body: (api: Setpoint) => Promise<T>): Promise<T>;
   read(path: string): string;
   mode(path: string): string;
 }
@@ -77,11 +90,11 @@ export function project(files: Record<string, string>, settings = FAST): Project
         );
       return r;
     },
-    status: () => json<{ resources: StatusRecord[] }>(p.ok(['status', '--json'])).resources,
-    record: (id) => p.status().find((r) => r.id === id),
-    events: (id) =>
-      json<EventRow[]>(p.ok(id ? ['events', id, '--json', '-n', '500'] : ['events', '--json', '-n', '500'])),
-    approvals: () => json<ApprovalRow[]>(p.ok(['approvals', '--json'])),
+    status: () => p.api(async (api) => plain<StatusRecord[]>((await api.status()).resources)),
+    record: async (id) => (await p.status()).find((r) => r.id === id),
+    events: (id) => p.api(async (api) => plain<EventRow[]>(await api.events(id, 500))),
+    approvals: () => p.api(async (api) => plain<ApprovalRow[]>(await api.approvals('pending'))),
+    api: (body) => readState({ cwd: dir }, body),
     read: (path) => readFileSync(path, 'utf8'),
     mode: (path) => (statSync(path).mode & 0o777).toString(8).padStart(4, '0'),
   };

@@ -21,14 +21,14 @@ import {
 
 /** Waits until serve has looked at `id` again after `since` (its record's lastObservedAt moved on). */
 async function observedAgain(p: Project, id: string, since: string, what: string): Promise<void> {
-  await eventually(() => {
-    const r = p.status().find((x) => x.id === id) as { lastObservedAt?: string } | undefined;
+  await eventually(async () => {
+    const r = (await p.status()).find((x) => x.id === id) as { lastObservedAt?: string } | undefined;
     return r?.lastObservedAt !== undefined && r.lastObservedAt > since;
   }, what);
 }
 
-function lastObserved(p: Project, id: string): string {
-  const r = p.status().find((x) => x.id === id) as { lastObservedAt?: string } | undefined;
+async function lastObserved(p: Project, id: string): Promise<string> {
+  const r = (await p.status()).find((x) => x.id === id) as { lastObservedAt?: string } | undefined;
   assert.ok(r?.lastObservedAt, `${id} has been observed`);
   return r.lastObservedAt;
 }
@@ -39,23 +39,26 @@ describe('serve: remediation', () => {
     const motd = join(p.out, 'motd');
     p.write({ 'manifests/web.yaml': fileDoc('motd', motd, 'hello\n', { mode: '0644' }) });
     await startServe(t, p.dir);
-    await eventually(() => p.record('File/default/motd')?.sync === 'InSync', 'the first convergence');
+    await eventually(
+      async () => (await p.record('File/default/motd'))?.sync === 'InSync',
+      'the first convergence',
+    );
     assert.equal(p.read(motd), 'hello\n');
 
     writeFileSync(motd, 'edited by hand\n');
     await eventually(
-      () => p.read(motd) === 'hello\n' && p.record('File/default/motd')?.sync === 'InSync',
+      async () => p.read(motd) === 'hello\n' && (await p.record('File/default/motd'))?.sync === 'InSync',
       'the content to be reverted',
     );
     chmodSync(motd, 0o666);
     await eventually(
-      () => p.mode(motd) === '0644' && p.record('File/default/motd')?.sync === 'InSync',
+      async () => p.mode(motd) === '0644' && (await p.record('File/default/motd'))?.sync === 'InSync',
       'the mode to be reverted',
     );
     assert.equal(p.read(motd), 'hello\n');
 
-    const events = await eventually(() => {
-      const ev = p.events('File/default/motd');
+    const events = await eventually(async () => {
+      const ev = await p.events('File/default/motd');
       const content = ev.findIndex(
         (e) => e.reason === 'DriftDetected' && e.type === 'Warning' && e.message.includes('spec.content'),
       );
@@ -116,33 +119,34 @@ describe('serve: remediation', () => {
     });
     const serve = await startServe(t, p.dir);
     await eventually(
-      () => p.status().filter((r) => r.sync === 'InSync').length === 2,
+      async () => (await p.status()).filter((r) => r.sync === 'InSync').length === 2,
       'both files created (a new desired state is applied under alert too)',
     );
     assert.equal(p.read(conf), 'workers = 4\n');
 
     replaceFile(conf, 'workers = 64\n');
-    const drifted = await eventually(() => {
-      const r = p.record('File/default/conf');
+    const drifted = await eventually(async () => {
+      const r = await p.record('File/default/conf');
       return r?.sync === 'Held' ? r : undefined;
     }, 'the alert resource to be recorded as Held (alert mode)');
     assert.ok(drifted.driftedSince, 'the record says since when it drifted');
     assert.equal(drifted.held?.reason, 'AlertMode');
     assert.match(drifted.held?.message ?? '', /remediation: alert.*spec\.content/);
-    const ev = p.events('File/default/conf');
+    const ev = await p.events('File/default/conf');
     const detected = ev.find((e) => e.reason === 'DriftDetected');
     assert.equal(detected?.type, 'Warning');
     assert.match(detected.message, /spec\.content/);
 
     // Serve keeps working (it repairs the auto resource) and looks at the alert one again, without fixing it.
-    const seen = lastObserved(p, 'File/default/conf');
+    const seen = await lastObserved(p, 'File/default/conf');
     writeFileSync(control, 'tampered\n');
     await eventually(() => p.read(control) === 'auto\n', 'the auto control file to be repaired');
     await observedAgain(p, 'File/default/conf', seen, 'a resync to look at the alert resource again');
     assert.equal(p.read(conf), 'workers = 64\n', 'an alert resource is never repaired by serve');
-    assert.equal(p.record('File/default/conf')?.sync, 'Held');
+    assert.equal((await p.record('File/default/conf'))?.sync, 'Held');
     assert.equal(
-      p.events('File/default/conf').filter((e) => e.reason === 'Remediated' || e.reason === 'Updated').length,
+      (await p.events('File/default/conf')).filter((e) => e.reason === 'Remediated' || e.reason === 'Updated')
+        .length,
       0,
     );
     assert.match(p.ok(['status']).stdout, /^File\/default\/conf\s+Held\s.*remediation: alert/m);
@@ -153,7 +157,7 @@ describe('serve: remediation', () => {
     const applied = p.ok(['apply', '--yes']);
     assert.match(applied.stdout, /changed: 1 \(created 0, updated 1,/);
     assert.equal(p.read(conf), 'workers = 4\n');
-    assert.equal(p.record('File/default/conf')?.sync, 'InSync');
+    assert.equal((await p.record('File/default/conf'))?.sync, 'InSync');
   });
 
   test('approve: actions wait for `setpoint approve`; `reject` leaves the file alone', async (t) => {
@@ -167,20 +171,23 @@ describe('serve: remediation', () => {
 
     // Even the creation waits for a person.
     const create = await eventually(
-      () => p.approvals().find((a) => a.resourceId === id),
+      async () => (await p.approvals()).find((a) => a.resourceId === id),
       'an approval for the creation',
     );
     assert.equal(create.op, 'create');
     assert.equal(existsSync(conf), false, 'nothing is created before approval');
     const ok = p.ok(['approve', create.id]);
     assert.match(ok.stdout, new RegExp(`approved ${create.id}: create ${id}`));
-    await eventually(() => existsSync(conf) && p.record(id)?.sync === 'InSync', 'the approved creation');
+    await eventually(
+      async () => existsSync(conf) && (await p.record(id))?.sync === 'InSync',
+      'the approved creation',
+    );
     assert.equal(p.read(conf), 'max_connections = 100\n');
 
     // Drift: proposed with its diff, not applied.
     replaceFile(conf, 'max_connections = 5\n');
     const fix = await eventually(
-      () => p.approvals().find((a) => a.resourceId === id && a.op === 'update'),
+      async () => (await p.approvals()).find((a) => a.resourceId === id && a.op === 'update'),
       'an approval for the repair',
     );
     const listed = p.ok(['approvals']);
@@ -188,37 +195,37 @@ describe('serve: remediation', () => {
     assert.match(listed.stdout, /-max_connections = 5/);
     assert.match(listed.stdout, /\+max_connections = 100/);
     assert.match(listed.stdout, /1 waiting\./);
-    const seen = lastObserved(p, id);
+    const seen = await lastObserved(p, id);
     p.ok(['sync']);
     await observedAgain(p, id, seen, 'serve to look at the resource again');
     assert.equal(p.read(conf), 'max_connections = 5\n', 'the file stays drifted while the approval waits');
-    const waiting = p.record(id);
+    const waiting = await p.record(id);
     assert.equal(waiting?.sync, 'Drifted');
     assert.equal(waiting?.approvalId, fix.id);
-    assert.equal(p.approvals().length, 1, 'one approval, not a new one per look');
+    assert.equal((await p.approvals()).length, 1, 'one approval, not a new one per look');
 
     p.ok(['approve', fix.id, '-m', 'checked']);
     await eventually(
-      () => p.read(conf) === 'max_connections = 100\n' && p.record(id)?.sync === 'InSync',
+      async () => p.read(conf) === 'max_connections = 100\n' && (await p.record(id))?.sync === 'InSync',
       'the approved repair',
     );
-    assert.match(p.events(id).find((e) => e.reason === 'Remediated')?.message ?? '', /approved by /);
-    assert.deepEqual(p.approvals(), []);
+    assert.match((await p.events(id)).find((e) => e.reason === 'Remediated')?.message ?? '', /approved by /);
+    assert.deepEqual(await p.approvals(), []);
 
     // Reject: the resource is left as it is.
     replaceFile(conf, 'max_connections = 7\n');
     const next = await eventually(
-      () => p.approvals().find((a) => a.resourceId === id),
+      async () => (await p.approvals()).find((a) => a.resourceId === id),
       'an approval for the second repair',
     );
     assert.notEqual(next.id, fix.id);
     const rejected = p.ok(['reject', next.id, '-m', 'intended']);
     assert.match(rejected.stdout, new RegExp(`rejected ${next.id}: update ${id}`));
-    const afterReject = lastObserved(p, id);
+    const afterReject = await lastObserved(p, id);
     p.ok(['sync']);
     await observedAgain(p, id, afterReject, 'serve to look at the rejected resource again');
     assert.equal(p.read(conf), 'max_connections = 7\n', 'a rejected action is not applied');
-    assert.deepEqual(p.approvals(), [], 'and not proposed again for the same change');
+    assert.deepEqual(await p.approvals(), [], 'and not proposed again for the same change');
     const all = json<ApprovalRow[]>(p.ok(['approvals', '--all', '--json']));
     const stateOf = (approvalId: string) => all.find((a) => a.id === approvalId)?.state;
     assert.deepEqual(
@@ -227,9 +234,12 @@ describe('serve: remediation', () => {
     );
     const table = p.ok(['approvals', '--all']).stdout;
     assert.match(table, new RegExp(`^${next.id}\\s+${id}\\s+update\\s+rejected\\s+.*\\s+intended$`, 'm'));
-    assert.match(p.record(id)?.conditions.find((c) => c.type === 'Approved')?.reason ?? '', /Rejected/);
+    assert.match(
+      (await p.record(id))?.conditions.find((c) => c.type === 'Approved')?.reason ?? '',
+      /Rejected/,
+    );
     // Rejected on purpose: Held with the reason, not failing.
-    const held = p.record(id);
+    const held = await p.record(id);
     assert.equal(held?.sync, 'Held');
     assert.equal(held?.held?.reason, 'ApprovalRejected');
     assert.match(held?.held?.message ?? '', new RegExp(`approval ${next.id} was rejected by .*: intended`));
@@ -277,7 +287,7 @@ describe('serve: remediation', () => {
     });
     await startServe(t, p.dir);
     const first = await eventually(
-      () => p.approvals().find((a) => a.resourceId === id),
+      async () => (await p.approvals()).find((a) => a.resourceId === id),
       'an approval for the creation',
     );
 
@@ -286,7 +296,7 @@ describe('serve: remediation', () => {
       'manifests/limits.yaml': fileDoc('limits', conf, 'nofile = 65536\n', { remediation: 'approve' }),
     });
     const fresh = await eventually(
-      () => p.approvals().find((a) => a.resourceId === id && a.id !== first.id),
+      async () => (await p.approvals()).find((a) => a.resourceId === id && a.id !== first.id),
       'a fresh approval for the new desired state',
     );
     const refused = p.run(['approve', first.id]);
@@ -312,7 +322,7 @@ describe('serve: remediation', () => {
     writeFileSync(conf, 'nofile = 1\n');
     const serve = await startServe(t, p.dir);
     const proposed = await eventually(
-      () => p.approvals().find((a) => a.resourceId === id),
+      async () => (await p.approvals()).find((a) => a.resourceId === id),
       'an approval for the update',
     );
     assert.equal(proposed.op, 'update');
@@ -335,7 +345,10 @@ describe('serve: remediation', () => {
     assert.match(again.stderr, /is stale, not pending/);
 
     await startServe(t, p.dir);
-    const fresh = await eventually(() => p.approvals().find((a) => a.resourceId === id), 'a fresh approval');
+    const fresh = await eventually(
+      async () => (await p.approvals()).find((a) => a.resourceId === id),
+      'a fresh approval',
+    );
     assert.notEqual(fresh.id, proposed.id);
     const listed = p.ok(['approvals']).stdout;
     assert.match(listed, /-nofile = 2/);

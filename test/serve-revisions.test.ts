@@ -24,8 +24,8 @@ describe('serve: revisions', () => {
     const id = 'File/default/conf';
     p.write({ 'manifests/app.yaml': fileDoc('conf', conf, 'v1\n') });
     await startServe(t, p.dir);
-    await eventually(() => p.record(id)?.sync === 'InSync', 'the first convergence');
-    const refusals = () => p.events().filter((e) => e.reason === 'RevisionRefused');
+    await eventually(async () => (await p.record(id))?.sync === 'InSync', 'the first convergence');
+    const refusals = async () => (await p.events()).filter((e) => e.reason === 'RevisionRefused');
     const revisions = () => json<{ revisions: Revision[] }>(p.ok(['history', '--json'])).revisions;
 
     // 1. A YAML syntax error (an unclosed flow mapping), next to a change and a new resource.
@@ -35,7 +35,7 @@ describe('serve: revisions', () => {
         'kind: File\nmetadata: { name: extra\nspec:\n  path: x\n',
       ),
     });
-    const syntax = await eventually(() => refusals()[0], 'the syntax error to be refused');
+    const syntax = await eventually(async () => (await refusals())[0], 'the syntax error to be refused');
     assert.equal(syntax.type, 'Warning');
     assert.match(
       syntax.message,
@@ -49,7 +49,7 @@ describe('serve: revisions', () => {
         fileDoc('extra', extra, 'extra\n'),
       ),
     });
-    const unknown = await eventually(() => refusals()[1], 'the unknown field to be refused');
+    const unknown = await eventually(async () => (await refusals())[1], 'the unknown field to be refused');
     assert.match(unknown.message, /manifests\/app\.yaml:\d+: .*contnet/);
 
     const refused = revisions().filter((r) => !r.admitted);
@@ -71,12 +71,12 @@ describe('serve: revisions', () => {
     assert.equal(existsSync(extra), false);
     writeFileSync(conf, 'edited by hand\n');
     await eventually(
-      () => p.read(conf) === 'v1\n' && p.record(id)?.sync === 'InSync',
+      async () => p.read(conf) === 'v1\n' && (await p.record(id))?.sync === 'InSync',
       'drift to be reverted to the previous revision',
     );
     assert.equal(existsSync(extra), false);
     assert.equal(
-      p.record('File/default/extra'),
+      await p.record('File/default/extra'),
       undefined,
       'a resource of a refused revision is not even recorded',
     );
@@ -87,12 +87,12 @@ describe('serve: revisions', () => {
     });
     await eventually(() => existsSync(extra) && p.read(conf) === 'v4\n', 'the valid edit to be applied');
     await eventually(
-      () => p.status().every((r) => r.sync === 'InSync') && p.status().length === 2,
+      async () => (await p.status()).every((r) => r.sync === 'InSync') && (await p.status()).length === 2,
       'both resources in sync',
     );
     const all = revisions();
     assert.equal(all.filter((r) => r.admitted).length, 2, 'the first and the last revisions were admitted');
-    assert.equal(refusals().length, 2);
+    assert.equal((await refusals()).length, 2);
   });
 
   test('a Directory and a File in it, declared in the wrong order, converge on the first start without errors', async (t) => {
@@ -106,16 +106,16 @@ describe('serve: revisions', () => {
       'manifests/b-dirs.yaml': docs(`${dirDoc('web', web)}dependsOn: [Directory/srv]\n`, dirDoc('srv', root)),
     });
     await startServe(t, p.dir);
-    await eventually(() => {
-      const s = p.status();
+    await eventually(async () => {
+      const s = await p.status();
       return s.length === 3 && s.every((r) => r.sync === 'InSync');
     }, 'every resource in sync');
     assert.equal(p.read(index), '<h1>hi</h1>\n');
-    for (const r of p.status()) {
+    for (const r of await p.status()) {
       assert.equal(r.lastError, undefined, `${r.id} has no error`);
       assert.equal((r as { attempts?: number }).attempts, 0, `${r.id} needed no retry`);
     }
-    const events = p.events();
+    const events = await p.events();
     assert.deepEqual(
       events.filter((e) => e.type === 'Warning'),
       [],
@@ -151,8 +151,11 @@ describe('serve: revisions', () => {
     assert.match(r.stdout, /^admitted local: revision [0-9a-f]{16}, .*, 1 resources$/m);
     await eventually(() => p.read(motd) === 'welcome v2\n', 'the new source content to be applied');
     assert.equal(admitted(), 2, 'the reload made a new revision');
-    const updated = p.events('File/default/motd').find((e) => e.reason === 'Updated');
+    const updated = (await p.events('File/default/motd')).find((e) => e.reason === 'Updated');
     assert.match(updated?.message ?? '', /spec\.source/);
-    await eventually(() => p.record('File/default/motd')?.sync === 'InSync', 'the resource in sync');
+    await eventually(
+      async () => (await p.record('File/default/motd'))?.sync === 'InSync',
+      'the resource in sync',
+    );
   });
 });

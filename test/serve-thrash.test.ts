@@ -19,7 +19,7 @@ describe('serve: thrash guard', () => {
     const id = 'File/default/resolv';
     p.write({ 'manifests/dns.yaml': fileDoc('resolv', target, 'nameserver 10.0.0.1\n') });
     await startServe(t, p.dir);
-    await eventually(() => p.record(id)?.sync === 'InSync', 'the first convergence');
+    await eventually(async () => (await p.record(id))?.sync === 'InSync', 'the first convergence');
 
     // Another actor: a shell loop rewriting the file (a TERM ends it between writes, never in the middle of one).
     const fighter = spawn(
@@ -32,15 +32,15 @@ describe('serve: thrash guard', () => {
       if (fighter.exitCode === null && fighter.signalCode === null) fighter.kill('SIGKILL');
     });
 
-    const conflict = await eventually(() => {
-      const r = p.record(id);
+    const conflict = await eventually(async () => {
+      const r = await p.record(id);
       return r?.sync === 'Conflict' ? r : undefined;
     }, 'the resource to be marked Conflict');
     const condition = conflict.conditions.find((c) => c.type === 'Synced');
     assert.equal(condition?.reason, 'Conflict');
     assert.match(condition?.message ?? '', /spec\.content keeps flipping/);
 
-    const events = p.events(id);
+    const events = await p.events(id);
     const warning = events.find((e) => e.reason === 'Conflict');
     assert.equal(warning?.type, 'Warning');
     assert.match(
@@ -56,14 +56,14 @@ describe('serve: thrash guard', () => {
     // The fight stops; setpoint does not touch the file while in Conflict.
     fighter.kill('SIGTERM');
     await fighterExit;
-    const stopped = p.record(id) as { lastObservedAt?: string } | undefined;
-    await eventually(() => {
-      const r = p.record(id) as { lastObservedAt?: string; sync?: string } | undefined;
+    const stopped = (await p.record(id)) as { lastObservedAt?: string } | undefined;
+    await eventually(async () => {
+      const r = (await p.record(id)) as { lastObservedAt?: string; sync?: string } | undefined;
       return r?.sync === 'Conflict' && (r.lastObservedAt ?? '') > (stopped?.lastObservedAt ?? '');
     }, 'serve to look at the resource again (a resync) and keep it in Conflict');
     assert.equal(p.read(target), 'nameserver 8.8.8.8\n', 'no repair while in Conflict');
     assert.equal(
-      p.events(id).filter((e) => e.reason === 'Remediated').length,
+      (await p.events(id)).filter((e) => e.reason === 'Remediated').length,
       K,
       'no repair after the Conflict',
     );
@@ -71,10 +71,10 @@ describe('serve: thrash guard', () => {
     const resumed = p.ok(['resume', id]);
     assert.equal(resumed.stdout.trim(), `resumed ${id}`);
     await eventually(
-      () => p.read(target) === 'nameserver 10.0.0.1\n' && p.record(id)?.sync === 'InSync',
+      async () => p.read(target) === 'nameserver 10.0.0.1\n' && (await p.record(id))?.sync === 'InSync',
       'serve to repair the file after resume',
     );
-    assert.equal(p.events(id).filter((e) => e.reason === 'Remediated').length, K + 1);
+    assert.equal((await p.events(id)).filter((e) => e.reason === 'Remediated').length, K + 1);
   });
 });
 
@@ -87,28 +87,28 @@ describe('serve: resume', () => {
     const id = 'File/default/conf';
     p.write({ 'manifests/app.yaml': fileDoc('conf', target, 'good\n') });
     await startServe(t, p.dir);
-    await eventually(() => p.record(id)?.sync === 'InSync', 'the first convergence');
+    await eventually(async () => (await p.record(id))?.sync === 'InSync', 'the first convergence');
     // One repair is allowed (K = 1); each later change marks it Conflict, and each resume allows one repair again.
     replaceFile(target, 'bad\n');
     await eventually(
-      () => p.read(target) === 'good\n' && p.record(id)?.sync === 'InSync',
+      async () => p.read(target) === 'good\n' && (await p.record(id))?.sync === 'InSync',
       'the one repair allowed',
     );
     for (let round = 1; round <= 5; round++) {
       replaceFile(target, `bad ${round}\n`);
       await eventually(
-        () => p.record(id)?.sync === 'Conflict',
+        async () => (await p.record(id))?.sync === 'Conflict',
         `round ${round}: the change to mark it Conflict`,
       );
       assert.equal(p.read(target), `bad ${round}\n`);
 
       p.ok(['resume', id]);
       await eventually(
-        () => p.read(target) === 'good\n' && p.record(id)?.sync === 'InSync',
+        async () => p.read(target) === 'good\n' && (await p.record(id))?.sync === 'InSync',
         `round ${round}: serve to repair it after one resume`,
         20_000,
       );
     }
-    assert.equal(p.events(id).filter((e) => e.reason === 'Remediated').length, 6);
+    assert.equal((await p.events(id)).filter((e) => e.reason === 'Remediated').length, 6);
   });
 });

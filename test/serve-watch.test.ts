@@ -16,7 +16,7 @@ describe('serve: status --watch', () => {
     // alert: the drift stays recorded (an auto repair could come and go between two looks of the watcher).
     p.write({ 'manifests/app.yaml': fileDoc('conf', conf, 'level = info\n', { remediation: 'alert' }) });
     await startServe(t, p.dir);
-    await eventually(() => p.record(id)?.sync === 'InSync', 'the first convergence');
+    await eventually(async () => (await p.record(id))?.sync === 'InSync', 'the first convergence');
 
     const human = cliSpawn(['status', '--watch'], { cwd: p.dir });
     const machine = cliSpawn(['status', '--watch', '--json'], { cwd: p.dir });

@@ -45,12 +45,12 @@ describe('serve: change windows', () => {
     const serve = await startServe(t, p.dir);
 
     await eventually(
-      () => p.record('File/default/urgent')?.sync === 'InSync',
+      async () => (await p.record('File/default/urgent'))?.sync === 'InSync',
       'the critical resource to be applied inside the window',
     );
     assert.equal(p.read(urgent), 'patch = CVE-1\n');
-    const blocked = await eventually(() => {
-      const r = p.record('File/default/app');
+    const blocked = await eventually(async () => {
+      const r = await p.record('File/default/app');
       return r?.sync === 'Held' ? r : undefined;
     }, 'the normal resource to be Held');
     assert.equal(blocked.blockedUntil, until, 'the record says until when');
@@ -59,7 +59,7 @@ describe('serve: change windows', () => {
     assert.equal(blocked.held?.until, until);
     // Everything not held is in sync: the revision converged.
     await eventually(
-      () => p.events().some((e) => e.reason === 'Converged'),
+      async () => (await p.events()).some((e) => e.reason === 'Converged'),
       'the revision to converge while app is held',
     );
     const condition = blocked.conditions.find((c) => c.type === 'Synced');
@@ -70,10 +70,10 @@ describe('serve: change windows', () => {
     const status = p.ok(['status']).stdout;
     assert.match(status, new RegExp(`^File/default/app\\s+Held\\s+Missing\\s.*until ${until}`, 'm'), status);
     assert.match(p.ok(['get', 'File/default/app']).stdout, new RegExp(`^blockedUntil: '${until}'$`, 'm'));
-    const event = p.events('File/default/app').find((e) => e.reason === 'Held');
+    const event = (await p.events('File/default/app')).find((e) => e.reason === 'Held');
     assert.match(event?.message ?? '', new RegExp(`waits until ${until}$`));
     // The window scoped to another namespace does not name this resource.
-    assert.doesNotMatch(JSON.stringify(p.record('File/default/app')), /other-team/);
+    assert.doesNotMatch(JSON.stringify(await p.record('File/default/app')), /other-team/);
 
     // serve holds the state lock: stop it, then act from the CLI.
     assert.equal((await serve.stop()).code, 0);
@@ -89,7 +89,7 @@ describe('serve: change windows', () => {
     assert.equal(forced.code, 0, forced.stdout + forced.stderr);
     assert.match(forced.stdout, /\+ File\/default\/app: created /);
     assert.equal(p.read(app), 'feature = on\n');
-    const overridden = p.events('File/default/app').find((e) => e.reason === 'WindowOverridden');
+    const overridden = (await p.events('File/default/app')).find((e) => e.reason === 'WindowOverridden');
     assert.equal(overridden?.type, 'Warning');
     assert.match(
       overridden.message,
@@ -116,11 +116,11 @@ describe('serve: change windows', () => {
     }
 
     // Back under serve, inside the window: the overridden change stays (nothing to do, nothing blocked).
-    const converged = () => p.events().filter((e) => e.reason === 'Converged').length;
+    const converged = async () => (await p.events()).filter((e) => e.reason === 'Converged').length;
     const before = converged();
     await startServe(t, p.dir);
     await eventually(() => converged() > before, 'serve to converge again (every resource in sync)');
-    assert.equal(p.record('File/default/app')?.sync, 'InSync');
+    assert.equal((await p.record('File/default/app'))?.sync, 'InSync');
     assert.equal(p.read(app), 'feature = on\n');
   });
 });

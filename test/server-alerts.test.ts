@@ -59,7 +59,10 @@ describe('HTTP API: alerts and silences', () => {
     tok.operator = createToken(p, 'operator', 'operator');
     tok.webOperator = createToken(p, 'web-operator', 'operator', ['web']);
     api = await startApi(owner, p);
-    await eventually(() => p.status().filter((r) => r.sync === 'InSync').length === 2, 'both files in sync');
+    await eventually(
+      async () => (await p.status()).filter((r) => r.sync === 'InSync').length === 2,
+      'both files in sync',
+    );
     // Drift on `alert` resources raises one DriftDetected incident each.
     replaceFile(join(p.out, 'motd'), 'edited\n');
     replaceFile(join(p.out, 'conf'), 'edited\n');

@@ -56,7 +56,7 @@ describe('HTTP API: endpoints', () => {
     operator = createToken(p, 'operator', 'operator');
     api = await startApi(owner, p);
     await eventually(
-      () => p.status().length === 3 && p.status().every((r) => r.sync === 'InSync'),
+      async () => (await p.status()).length === 3 && (await p.status()).every((r) => r.sync === 'InSync'),
       'three resources in sync',
     );
   });

@@ -106,7 +106,10 @@ describe('HTTP API: authentication and roles', () => {
     tokens.webViewer = createToken(p, 'web-viewer', 'viewer', ['web']);
     tokens.webApprover = createToken(p, 'web-approver', 'approver', ['web']);
     api = await startApi(owner, p);
-    await eventually(() => p.approvals().length === 2, 'two approvals proposed (web and db gates)');
+    await eventually(
+      async () => (await p.approvals()).length === 2,
+      'two approvals proposed (web and db gates)',
+    );
   });
 
   it('token create prints the token once; list and the state file never hold it; a second token of one name is refused', () => {
@@ -200,7 +203,7 @@ describe('HTTP API: authentication and roles', () => {
       403,
       'SETPOINT_FORBIDDEN',
     );
-    assert.equal(p.approvals().length, 2, 'both still pending');
+    assert.equal((await p.approvals()).length, 2, 'both still pending');
 
     const ok = await call<{ state: string; decidedBy: string }>(
       api.url,

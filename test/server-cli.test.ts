@@ -36,7 +36,7 @@ describe('CLI with --server', () => {
       tok[role] = createToken(p, `cli-${role}`, role);
     api = await startApi(owner, p);
     await eventually(
-      () => p.approvals().length === 2 && p.record('File/web/motd')?.sync === 'InSync',
+      async () => (await p.approvals()).length === 2 && (await p.record('File/web/motd'))?.sync === 'InSync',
       'motd in sync, two approvals waiting',
     );
   });
@@ -141,7 +141,10 @@ describe('CLI with --server', () => {
     const ok = remote(['approve', gate.id.slice(0, 8), '-m', 'looks right'], tok.approver);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, new RegExp(`approved ${gate.id}: create File/web/gate`));
-    await eventually(() => p.record('File/web/gate')?.sync === 'InSync', 'the approved file created');
+    await eventually(
+      async () => (await p.record('File/web/gate'))?.sync === 'InSync',
+      'the approved file created',
+    );
     const rej = remote(['reject', gate2.id, '-m', 'not now'], tok.approver);
     assert.equal(rej.code, 0, rej.stderr);
     assert.match(rej.stdout, /rejected .*File\/web\/gate2/);

@@ -32,7 +32,7 @@ describe('HTTP API: watch (server-sent events)', () => {
     webViewer = createToken(p, 'web-viewer', 'viewer', ['web']);
     api = await startApi(owner, p);
     await eventually(
-      () => p.status().length === 3 && p.status().every((r) => r.sync === 'InSync'),
+      async () => (await p.status()).length === 3 && (await p.status()).every((r) => r.sync === 'InSync'),
       'three resources in sync',
     );
   });

@@ -4,7 +4,8 @@
  * gate the engine asks. serve measures again every alerts evaluation
  * interval; a one-shot run measures once before it acts. A reading that
  * fails keeps the last one (the gate neither opens nor closes on an outage
- * of its data source) and is logged.
+ * of its data source) and is logged. One measurement is in flight at a time:
+ * a slow data source never lets an older reading land after a newer one.
  */
 import type { Logger } from '../telemetry/index.js';
 import type { Store } from '../store/index.js';
@@ -15,6 +16,8 @@ import type { ApiContext } from './context.js';
 export class BudgetWatch {
   private readonly readings = new Map<string, BudgetReading>();
   private timer: NodeJS.Timeout | undefined;
+  /** The measurement in flight, if any: measurements run one after another. */
+  private running: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -23,8 +26,30 @@ export class BudgetWatch {
     readonly recheckMs: number,
   ) {}
 
-  /** Measures every gated SLO's budget now; logs a gate that closes or opens. */
-  async refresh(now = Date.now()): Promise<void> {
+  /**
+   * Measures every gated SLO's budget (after the measurement in flight, if
+   * any); logs a gate that closes or opens.
+   */
+  refresh(now?: number): Promise<void> {
+    const previous = this.running;
+    const next = (async () => {
+      if (previous) await previous;
+      await this.measure(now ?? Date.now());
+    })();
+    // Settles (never rejects) when `next` does; the caller gets `next`'s outcome.
+    const settled: Promise<void> = next
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        if (this.running === settled) this.running = undefined;
+      });
+    this.running = settled;
+    return next;
+  }
+
+  private async measure(now: number): Promise<void> {
     for (const spec of this.slos) {
       const status = await sloStatus(this.store, spec, now);
       if (status.error) {
@@ -65,6 +90,8 @@ export class BudgetWatch {
   async start(): Promise<void> {
     await this.refresh();
     this.timer = setInterval(() => {
+      // A tick while a measurement is still in flight is skipped, not queued.
+      if (this.running) return;
       this.refresh().catch((err: unknown) =>
         this.logger.warn({ err }, 'error-budget gates: measuring failed'),
       );

@@ -330,6 +330,7 @@ function opsFor(supervisor: Supervisor, desired: ProcessDesired, ctx: Ctx): Repl
     start: (index, reason) =>
       startReplica(supervisor, desired, index, { restarts: 0, failures: 0 }, ctx, reason),
     stop: (records) => stopAll(desired, records),
+    exitRecorded: (pid) => supervisor.exitRecorded(pid),
   };
 }
 

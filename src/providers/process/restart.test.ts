@@ -56,7 +56,9 @@ describe('Process restart policy and crash-loop backoff', () => {
         command: process.execPath,
         args: ['-e', exitAtOnce(3)],
         cwd: sb.targetDir,
-        backoff: { initial: '300ms', max: '10s' },
+        // The apply after an exit must come before the wait is over (else it restarts at once):
+        // 1s leaves room for a loaded machine.
+        backoff: { initial: '1s', max: '10s' },
       };
       const r = await h.load(raw);
       await h.apply(r, undefined);
@@ -65,7 +67,7 @@ describe('Process restart policy and crash-loop backoff', () => {
       const restarted = await h.apply(r, await h.observe(r));
       assert.equal(restarted.replicas[0].restarts, 1);
 
-      const waits: number[] = [];
+      const delays: number[] = [];
       for (let round = 0; round < 3; round++) {
         const down = await exited(h, raw);
         assert.equal(down.replicas[0].lastExit?.code, 3);
@@ -73,11 +75,15 @@ describe('Process restart policy and crash-loop backoff', () => {
         assert.equal(err.code, 'SETPOINT_CRASH_LOOP');
         assert.equal(err.field, 'spec.command');
         assert.match(err.hint ?? '', /conformance-0\.log/);
+        // The delay the engine recorded: from the exit it recorded to the earliest restart.
+        const rec = records().get(0)!;
+        assert.ok(rec.lastExit && rec.nextStartAt !== undefined, 'exit and next start recorded');
+        delays.push(rec.nextStartAt - rec.lastExit.at);
         assert.ok(err.retryAfterMs !== undefined && err.retryAfterMs > 0);
-        waits.push(err.retryAfterMs);
+        assert.ok(err.retryAfterMs <= delays[round], `retryAfterMs ${err.retryAfterMs} within the delay`);
 
         const waiting = (await h.observe(r))!;
-        assert.ok(waiting.replicas[0].nextStartAt! > Date.now());
+        assert.equal(waiting.replicas[0].nextStartAt, rec.nextStartAt);
         const health = h.provider.health!(r.desired, waiting);
         assert.equal(health.status, 'Degraded');
         assert.match(
@@ -86,15 +92,16 @@ describe('Process restart policy and crash-loop backoff', () => {
         );
 
         // A retry before the time is up waits again, without starting anything.
-        assert.ok((await applyError(h, raw)).retryAfterMs! <= err.retryAfterMs);
-        await new Promise((resolve) => setTimeout(resolve, err.retryAfterMs));
+        const retry = await applyError(h, raw);
+        assert.equal(retry.code, 'SETPOINT_CRASH_LOOP');
+        assert.ok(retry.retryAfterMs! <= err.retryAfterMs);
+        assert.equal(records().get(0)?.nextStartAt, rec.nextStartAt, 'the retry started nothing');
+        await waitFor('the recorded next start', () => Date.now() >= rec.nextStartAt!, 30_000);
         const again = await h.apply(r, await h.observe(r));
         assert.equal(again.replicas[0].restarts, round + 2);
       }
-      // 300ms, 600ms, 1200ms less the few ms between the exit and the apply.
-      assert.ok(waits[0] > 150 && waits[0] <= 300, `first wait ${waits[0]}`);
-      assert.ok(waits[1] > 450 && waits[1] <= 600, `second wait ${waits[1]}`);
-      assert.ok(waits[2] > 1050 && waits[2] <= 1200, `third wait ${waits[2]}`);
+      // Doubling from backoff.initial, as recorded (not measured on the clock).
+      assert.deepEqual(delays, [1000, 2000, 4000]);
       assert.equal(records().get(0)?.failures, 4);
       assert.match(readFileSync(restarted.replicas[0].log, 'utf8'), /(crashing\n){4}/);
     }));

@@ -25,6 +25,12 @@ import { readReplica, removeReplica, replicaPath, type ReplicaRecord } from './s
 export interface ReplicaOps {
   start(index: number, reason: 'Updated' | 'Surged' | 'Restarted' | 'RolledBack'): Promise<ReplicaRecord>;
   stop(records: ReplicaRecord[]): Promise<void>;
+  /**
+   * Resolves once the exit of `pid` is written to its replica record (the
+   * Supervisor's `exitRecorded`). /proc shows a child dead (a zombie) a
+   * moment before Node reaps it and the exit code is recorded.
+   */
+  exitRecorded(pid: number): Promise<void>;
 }
 
 /** A new replica failed: exited, or not ready by the progress deadline. */
@@ -72,18 +78,20 @@ export async function rollReplicas(
   try {
     for (let k = 0; k < Math.min(maxSurge, outdated.length); k++)
       surged.push(await ops.start(n + k, 'Surged'));
-    await waitNewReady(desired, surged, ctx);
+    await waitNewReady(desired, surged, ops, ctx);
     const queue = [...outdated];
     while (queue.length > 0) {
       const batch = await nextBatch(desired, records, queue, maxUnavailable + surged.length, ctx);
       await ops.stop(batch);
+      // The old replica's exit lands in its record before a new replica takes its index.
+      for (const old of batch) if (old.process) await ops.exitRecorded(old.process.pid);
       const started: ReplicaRecord[] = [];
       for (const old of batch) {
         const rec = await ops.start(old.index, reason);
         records.set(old.index, rec);
         started.push(rec);
       }
-      await waitNewReady(desired, started, ctx);
+      await waitNewReady(desired, started, ops, ctx);
     }
   } finally {
     await ops.stop(surged);
@@ -140,7 +148,12 @@ async function nextBatch(
  * Waits until every new replica is ready and has stayed so for minReady.
  * Throws NewReplicaNotReady at the first exit or at the progress deadline.
  */
-async function waitNewReady(desired: ProcessDesired, fresh: ReplicaRecord[], ctx: Ctx): Promise<void> {
+async function waitNewReady(
+  desired: ProcessDesired,
+  fresh: ReplicaRecord[],
+  ops: Pick<ReplicaOps, 'exitRecorded'>,
+  ctx: Ctx,
+): Promise<void> {
   const { progressDeadlineMs, minReadyMs } = desired.update;
   const deadline = Date.now() + progressDeadlineMs;
   const readySince = new Map<number, number>();
@@ -148,6 +161,8 @@ async function waitNewReady(desired: ProcessDesired, fresh: ReplicaRecord[], ctx
     let done = true;
     for (const rec of fresh) {
       if (!isAlive(rec.process!)) {
+        // Dead in /proc is not yet reaped: wait for its exit code before saying how it ended.
+        await ops.exitRecorded(rec.process!.pid);
         const exit = readReplica(replicaPath(desired.stateDir, rec.index))?.lastExit;
         throw new NewReplicaNotReady(
           rec.index,
