@@ -16,6 +16,7 @@ export const canManagePackages =
  * seconds each, and the test packages depend on nothing another one needs).
  */
 export function purgePackages(...names: string[]): void {
+  quietManDb();
   const query = spawnSync('dpkg-query', ['-W', '-f=${Package}\t${Status}\n', ...names], {
     encoding: 'utf8',
   });
