@@ -178,8 +178,12 @@ describe('schema', () => {
 });
 
 describe('status, get, describe', () => {
+  // One applied sandbox for the tests that only read it (each apply is a CLI start).
+  let readOnly: Sandbox | undefined;
+  const appliedReadOnly = () => (readOnly ??= applied());
+
   test('status prints a table with id, sync, health, last applied and drifted since', () => {
-    const s = applied();
+    const s = appliedReadOnly();
     const r = s.run(['status']);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
@@ -231,7 +235,7 @@ describe('status, get, describe', () => {
   });
 
   test('get ID shows the stored record; --json has the desired spec; short and full ids both work', () => {
-    const s = applied();
+    const s = appliedReadOnly();
     const r = s.run(['get', 'File/a']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^File\/default\/a {2}InSync Healthy$/m);

@@ -13,9 +13,17 @@ import { RunScope } from '../../provider/run.js';
 import { declaredDigest, type Resource } from '../../manifest/index.js';
 import { SecretResolver } from '../../secrets/index.js';
 import { packageProvider, parseDpkgQuery, type PackageActual, type PackageDesired } from './index.js';
-import { canManagePackages, holdDpkgLock, installByHand, purgePackages, run } from './testkit.js';
+import {
+  canManagePackages,
+  holdByHand,
+  holdDpkgLock,
+  installByHand,
+  purgePackages,
+  quietManDb,
+} from './testkit.js';
 
 const skipAll = canManagePackages ? false : 'needs root and apt-get (Debian/Ubuntu)';
+quietManDb();
 
 runConformance({
   provider: packageProvider,
@@ -28,7 +36,7 @@ runConformance({
     { name: 'package removed by hand', breakState: () => purgePackages('hello'), fields: ['spec.ensure'] },
     {
       name: 'package held by hand',
-      breakState: () => run(['apt-mark', 'hold', 'hello']),
+      breakState: () => holdByHand('hello'),
       fields: ['spec.ensure'],
     },
   ],

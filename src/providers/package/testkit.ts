@@ -1,5 +1,5 @@
 /** Test helpers for system packages: put the host back, hold the dpkg lock like another apt run would. */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,18 +10,61 @@ const ENV = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 export const canManagePackages =
   process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** Removes the packages (and their holds) if installed. */
+/**
+ * Removes the packages (and their holds) if installed: one dpkg-query to see
+ * what is there, then dpkg itself (an apt run re-reads every package list,
+ * seconds each, and the test packages depend on nothing another one needs).
+ */
 export function purgePackages(...names: string[]): void {
-  spawnSync('apt-mark', ['unhold', ...names], { stdio: 'ignore' });
-  const installed = names.filter((n) =>
-    spawnSync('dpkg-query', ['-W', '-f=${Status}', n], { encoding: 'utf8' }).stdout.includes(' installed'),
-  );
-  if (installed.length === 0) return;
-  const r = spawnSync('apt-get', ['-o', 'DPkg::Lock::Timeout=120', 'purge', '-y', ...installed], {
-    env: ENV,
+  quietManDb();
+  const query = spawnSync('dpkg-query', ['-W', '-f=${Package}\t${Status}\n', ...names], {
     encoding: 'utf8',
   });
-  if (r.status !== 0) throw new Error(`cannot purge ${installed.join(' ')}: ${r.stderr}`);
+  const known = query.stdout
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .filter(([name, status]) => name && status && !/^unknown ok not-installed$/.test(status));
+  // A package held but not installed keeps its hold in dpkg's database: forget it too.
+  const holdsOnly = known.filter(([, status]) => /^hold .* not-installed$/.test(status)).map(([n]) => n);
+  if (holdsOnly.length > 0) {
+    const r = dpkg(['--set-selections'], holdsOnly.map((n) => `${n} purge\n`).join(''));
+    if (r.status !== 0) throw new Error(`cannot forget ${holdsOnly.join(' ')}: ${r.stderr}`);
+  }
+  const present = known.filter(([, status]) => !/ not-installed$/.test(status)).map(([n]) => n);
+  if (present.length === 0) return;
+  const r = dpkg(['--purge', '--force-hold', ...present]);
+  if (r.status !== 0) throw new Error(`cannot purge ${present.join(' ')}: ${r.stderr}`);
+}
+
+/**
+ * Runs dpkg, waiting (up to 120 s, as the apt runs here do) while another
+ * package manager holds its lock: other test files install packages too.
+ */
+function dpkg(args: string[], input?: string): SpawnSyncReturns<string> {
+  const deadline = Date.now() + 120_000;
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const r = spawnSync('dpkg', args, { env: ENV, input, encoding: 'utf8' });
+    if (r.status === 0 || !/lock/i.test(r.stderr) || Date.now() > deadline) return r;
+    Atomics.wait(tick, 0, 0, 200); // the lock is free again when the other run ends
+  }
+}
+
+/**
+ * Holds a package by hand as `apt-mark hold` does (a dpkg selection), without
+ * apt's seconds of reading every package list.
+ */
+export function holdByHand(name: string): void {
+  const r = dpkg(['--set-selections'], `${name} hold\n`);
+  if (r.status !== 0) throw new Error(`cannot hold ${name}: ${r.stderr}`);
+}
+
+/**
+ * Stops dpkg re-indexing every manual page after each run (man-db's trigger):
+ * it doubles the Package tests' time and tests nothing of ours. As .ci/run does; root only.
+ */
+export function quietManDb(): void {
+  if (canManagePackages) rmSync('/var/lib/man-db/auto-update', { force: true });
 }
 
 /** Installs packages by hand (as an operator would). */
@@ -31,11 +74,6 @@ export function installByHand(...names: string[]): void {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`cannot install ${names.join(' ')}: ${r.stderr}`);
-}
-
-export function run(argv: string[]): void {
-  const r = spawnSync(argv[0], argv.slice(1), { env: ENV, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
 }
 
 /**
