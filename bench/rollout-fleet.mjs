@@ -8,6 +8,10 @@
 //   promotion  commit of a good revision -> every node's file at it and the
 //              rollout Completed; minus two gate windows = what delivery,
 //              steps and gate evaluation add.
+//   gate extra what each gate takes beyond its window: from its window's
+//              start to the next step (serve's rollout record, polled every
+//              50 ms), minus the window: waiting for fresh results and the
+//              evaluation's granularity.
 //   rollback   a bad revision: from the service's first 500 for the canary
 //              node (the first failing check the gate can see) to the
 //              canary's file back at the previous revision; the other four
@@ -122,6 +126,7 @@ serve.stdout.setEncoding('utf8').on('data', (s) => (serveOut += s));
 serve.stderr.setEncoding('utf8').on('data', (s) => (serveOut += s));
 const promotion = [];
 const rollback = [];
+const gateExtra = [];
 try {
   let url = '';
   await until('serve to listen', () => (url = /API on (http:\/\/\S+) /.exec(serveOut)?.[1] ?? ''));
@@ -145,12 +150,23 @@ try {
     args.push('--state', join(dir, 'agents', name));
     children.push(spawn(process.execPath, [bin, ...args], { cwd: project, env, stdio: 'ignore' }));
   }
-  const rolloutPhase = async () => {
+  const latestRollout = async () => {
     const res = await fetch(`${url}/api/v1/rollouts`, {
       headers: { authorization: `Bearer ${viewer}` },
     }).catch(() => undefined);
     if (!res?.ok) return undefined;
-    return (await res.json()).items[0]?.phase;
+    return (await res.json()).items[0];
+  };
+  const rolloutPhase = async () => (await latestRollout())?.phase;
+  // The rollout record at each step it was seen at (`id:step`), while `watching`.
+  const steps = new Map();
+  let watching = false;
+  const watchSteps = async () => {
+    while (watching) {
+      const r = await latestRollout();
+      if (r) steps.set(`${r.id}:${r.step}`, r);
+      await sleep(50);
+    }
   };
   await until('v0 on every node', () => NODES.every((n) => app(n) === 'v0\n'));
   for (let i = 1; i <= TRIALS; i++) {
@@ -162,6 +178,9 @@ try {
       if (u.status !== 0 && !/not pinned/i.test(u.stderr)) throw new Error(u.stderr);
       t0 = Date.now();
     }
+    steps.clear();
+    watching = true;
+    const watched = watchSteps();
     const t1 = await until(`${good} on every node`, () => NODES.every((n) => app(n) === `${good}\n`)).catch(
       async (err) => {
         const r = await fetch(`${url}/api/v1/rollouts`, { headers: { authorization: `Bearer ${viewer}` } });
@@ -170,7 +189,16 @@ try {
       },
     );
     await until('the rollout completed', async () => (await rolloutPhase()) === 'Completed');
+    watching = false;
+    await watched;
     promotion.push((t1 - t0) / 1000);
+    const done = [...steps.values()].find((r) => r.phase === 'Completed');
+    for (const g of [1, 3]) {
+      const gate = steps.get(`${done?.id}:${g}`);
+      const next = steps.get(`${done?.id}:${g + 1}`);
+      if (gate?.gateStartedAt && next?.stepStartedAt)
+        gateExtra.push((Date.parse(next.stepStartedAt) - Date.parse(gate.gateStartedAt)) / 1000 - WINDOW_S);
+    }
     const seen = failuresOf('n1').length;
     commit(`bad${i}`);
     await until('the service failing for the canary', () => failuresOf('n1').length > seen);
@@ -182,8 +210,13 @@ try {
       if (app(n) !== `${good}\n`) throw new Error(`the bad revision reached ${n}: ${app(n)}`);
   }
 } finally {
+  // Removing the folder while serve still writes in it fails: wait for every process to end.
+  const ended = [...children, service].map((c) =>
+    c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)),
+  );
   for (const c of children) c.kill('SIGTERM');
   service.kill();
+  await Promise.all(ended);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (xs) =>
@@ -198,6 +231,9 @@ console.log(
 );
 console.log(
   `commit -> full promotion (5 nodes): ${fmt(promotion)}; minus the two gate windows: ${fmt(promotion.map((x) => x - 2 * WINDOW_S))}`,
+);
+console.log(
+  `a gate beyond its window (window start -> next step, ${gateExtra.length} gates): ${gateExtra.length ? fmt(gateExtra) : 'not seen'}`,
 );
 console.log(`failed check on the canary -> canary back at the previous revision: ${fmt(rollback)}`);
 rmSync(dir, { recursive: true, force: true });

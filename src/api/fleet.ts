@@ -12,6 +12,7 @@ import { SetpointError } from '../errors.js';
 import { assignRevision, type Assignment } from '../fleet/assignment.js';
 import { NodeSetCache, type NodeSet } from '../fleet/compile.js';
 import { countStatus, type ReportBatch } from '../fleet/report.js';
+import { takenOf } from '../fleet/fresh-results.js';
 import type { Enrolment } from '../fleet/protocol.js';
 export type { Enrolment } from '../fleet/protocol.js';
 import { NAME_PATTERN, type Diagnostic, type Resource } from '../manifest/index.js';
@@ -444,6 +445,9 @@ export async function acceptReport(
         agentVersion: batch.agentVersion,
         appliedDigest: batch.digest ?? node.appliedDigest,
         appliedRevision: batch.revision ?? node.appliedRevision,
+        // When the agent took its set: fresh results are those observed since (fleet/fresh-results.ts).
+        // Statuses without it (an older agent) cannot be judged by it.
+        taken: batch.taken ? takenOf(batch.taken) : batch.status ? undefined : node.taken,
         resources: status,
         counts: countStatus(status),
         batches: node.batches + 1,

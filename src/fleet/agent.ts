@@ -19,6 +19,14 @@ import type { ReportBuffer } from './report-buffer.js';
 
 /** A batch waits for a quiet time, and at most this many quiet times after the first write. */
 const REPORT_MAX_DELAY_FACTOR = 3;
+/**
+ * While the agent takes a new set — until every resource has a result
+ * observed since (fresh-results.ts), or TAKING_MAX_MS — batches wait this
+ * quiet time, at most TAKING_MAX_DELAY_MS: a rollout's gate waits for them.
+ */
+const TAKING_QUIET_MS = 100;
+const TAKING_MAX_DELAY_MS = 300;
+const TAKING_MAX_MS = 60_000;
 
 export interface AgentLinkOptions {
   client: FleetClient;
@@ -59,6 +67,8 @@ export class AgentLink {
   private reportTimer: NodeJS.Timeout | undefined;
   /** When the first write not batched yet was seen (bounds the debounce). */
   private reportWantedAt: number | undefined;
+  /** Taking a new set until then (epoch ms): reports go soon. */
+  private takingUntil: number | undefined;
   private flushing: Promise<void> | undefined;
   private record: SetRecord | undefined;
   /** The server refused the credential: polls pause until the next check. */
@@ -103,13 +113,19 @@ export class AgentLink {
    * after the first write. Without that bound, records written more often
    * than the quiet time (an HttpCheck every 200 ms) pushed the batch back
    * forever, and the server heard from the node only at its next check.
+   * While the agent takes a new set, TAKING_QUIET_MS and TAKING_MAX_DELAY_MS
+   * instead.
    */
   reportSoon(): void {
     if (this.stopped) return;
-    const quiet = this.options.reportDebounceMs ?? 1000;
     const now = Date.now();
+    const taking = this.takingUntil !== undefined && now < this.takingUntil;
+    const normal = this.options.reportDebounceMs ?? 1000;
+    const quiet = taking ? Math.min(TAKING_QUIET_MS, normal) : normal;
     this.reportWantedAt ??= now;
-    const latest = this.reportWantedAt + quiet * REPORT_MAX_DELAY_FACTOR;
+    const latest =
+      this.reportWantedAt +
+      (taking ? Math.min(TAKING_MAX_DELAY_MS, normal) : normal * REPORT_MAX_DELAY_FACTOR);
     clearTimeout(this.reportTimer);
     this.reportTimer = setTimeout(
       () => {
@@ -221,6 +237,7 @@ export class AgentLink {
       { digest: set.digest, revisionId: set.revision, resources: set.documents.length },
       `set ${set.digest.slice(0, 12)} of revision ${set.revision} received`,
     );
+    this.takingUntil = Date.now() + TAKING_MAX_MS;
     this.reportSoon();
   }
 
@@ -267,7 +284,10 @@ export class AgentLink {
   /** Collects a batch (if anything changed, or as a heartbeat) into the buffer, then uploads. */
   private async report(heartbeat: boolean): Promise<void> {
     try {
-      const got = await this.options.collector.collect(this.record ?? {}, heartbeat);
+      const set = this.record;
+      const got = await this.options.collector.collect(set ?? {}, heartbeat);
+      // Settled on the set in force: not on one a poll replaced meanwhile.
+      if (this.options.collector.settled && set === this.record) this.takingUntil = undefined;
       if (got) {
         this.options.buffer.add(got.batch);
         got.commit();

@@ -4,11 +4,14 @@
  * episodes and audit entries. A cursor file remembers what was batched; the
  * batch id is derived from the cursor ranges, so a batch re-collected after a
  * crash (before the cursor was saved) has the same id and the server takes
- * it once.
+ * it once. Each resource carries when it was last observed and applied, and
+ * the batch the set the agent holds and when it took it (fresh-results.ts):
+ * a result turning fresh changes the batch, so the server hears of it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { NodeResourceStatus, Store } from '../store/index.js';
+import { freshMarks, settled } from './fresh-results.js';
 import type { ReportBatch } from './report.js';
 
 interface Cursor {
@@ -23,6 +26,7 @@ const PAGE = 1000;
 
 export class ReportCollector {
   private cursor: Cursor;
+  private settledNow = false;
 
   constructor(
     private readonly options: { store: Store; cursorFile: string; agentVersion: string; node: string },
@@ -32,12 +36,18 @@ export class ReportCollector {
       : { events: 0, audit: 0, episodes: [] };
   }
 
+  /** At the last collect: every resource had a result observed since the agent took its set (fresh-results.ts). */
+  get settled(): boolean {
+    return this.settledNow;
+  }
+
   /**
    * The next batch, or undefined when nothing changed (unless `heartbeat`).
-   * `commit()` must be called once the batch is safely buffered.
+   * `commit()` must be called once the batch is safely buffered. `set`:
+   * the set in force, with when the agent took it (`receivedAt`).
    */
   async collect(
-    set: { digest?: string; revision?: string },
+    set: { digest?: string; revision?: string; receivedAt?: string },
     heartbeat = false,
   ): Promise<{ batch: ReportBatch; commit: () => void } | undefined> {
     const { store } = this.options;
@@ -57,9 +67,21 @@ export class ReportCollector {
       ...(r.driftedSince ? { driftedSince: r.driftedSince } : {}),
       ...(r.lastError ? { lastError: r.lastError } : {}),
       updatedAt: r.updatedAt,
+      // Not in the hash either (they change at each check): whether each result is fresh is.
+      ...(r.lastObservedAt ? { observedAt: r.lastObservedAt } : {}),
+      ...(r.lastAppliedAt ? { appliedAt: r.lastAppliedAt } : {}),
     }));
+    const taken = set.digest && set.receivedAt ? { digest: set.digest, at: set.receivedAt } : undefined;
+    const fresh = freshMarks(taken, status);
+    this.settledNow = settled(taken, status);
     const statusHash = createHash('sha256')
-      .update(JSON.stringify([set.digest, status.map((s) => [s.id, s.sync, s.health, s.lastError])]))
+      .update(
+        JSON.stringify([
+          set.digest,
+          taken?.at,
+          status.map((s, i) => [s.id, s.sync, s.health, s.lastError, fresh[i]]),
+        ]),
+      )
       .digest('hex');
     const statusChanged = statusHash !== this.cursor.statusHash;
     if (!heartbeat && !statusChanged && !events.length && !audit.length && !episodes.length) return undefined;
@@ -90,6 +112,7 @@ export class ReportCollector {
       agentVersion: this.options.agentVersion,
       ...(set.digest ? { digest: set.digest } : {}),
       ...(set.revision ? { revision: set.revision } : {}),
+      ...(taken ? { taken } : {}),
       ...(statusChanged || heartbeat ? { status } : {}),
       // Revision ids: the server's revision the set came from, not the agent's local folder digest.
       events: events.map(({ seq: _s, runId: _r, ...e }) => ({

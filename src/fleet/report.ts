@@ -5,6 +5,7 @@ import type {
   EventRecord,
   NodeCounts,
   NodeResourceStatus,
+  SetTaken,
 } from '../store/index.js';
 
 export interface ReportBatch {
@@ -15,6 +16,8 @@ export interface ReportBatch {
   /** The set the agent enforces, and its revision. */
   digest?: string;
   revision?: string;
+  /** The set the agent holds and when it took it: results observed before say nothing of that set. */
+  taken?: SetTaken;
   /** Every resource's status now; absent when unchanged since the last batch. */
   status?: NodeResourceStatus[];
   events: EventRecord[];

@@ -5,11 +5,15 @@
  * facts, so `canary: 1`, `25%`, named groups and selector steps pick nodes.
  * A node target runs a revision when its last report says it holds the set
  * the server gives it now (its pin applied) and the resources that changed
- * there are in sync and not Degraded, Missing or Progressing. Health gates read the nodes' reports.
+ * there are in sync and not Degraded, Missing or Progressing, as observed
+ * since the node took that set. Health gates read the nodes' reports and
+ * count only results observed since the node took its set and applied what
+ * changed (fresh-results.ts).
  */
 import type { Resource } from '../manifest/index.js';
 import type { DesiredState } from '../desired/desired.js';
 import { nodeLabels, selectFor } from './compile.js';
+import { reportedSinceTaken, resultFreshness } from './fresh-results.js';
 import type { NodeRecord, NodeResourceStatus } from '../store/index.js';
 import {
   governs,
@@ -115,6 +119,8 @@ export class NodeTargetDriver implements TargetDriver {
       for (const id of (t.changedIds ?? []).filter((i) => set.ids.includes(i))) {
         const s = status.get(id);
         if (!s) waiting.push(`${t.id} ${id}: not reported yet`);
+        else if (!reportedSinceTaken(node, set.digest, s))
+          waiting.push(`${t.id} ${id}: not reported since the node took its set`);
         else if (s.sync !== 'InSync')
           waiting.push(`${t.id} ${id}: ${s.sync}${s.lastError ? ` (${s.lastError})` : ''}`);
         else if (UNREADY_HEALTH.has(s.health)) waiting.push(`${t.id} ${id}: ${s.health}${healthNote(s)}`);
@@ -138,11 +144,14 @@ export class NodeTargetDriver implements TargetDriver {
         const s = status.get(id);
         let list = out.get(id);
         if (!list) out.set(id, (list = []));
+        const fresh = resultFreshness(node, set.digest, id);
         list.push({
           target: t.id,
           health: s?.health ?? 'Unknown',
           message: s ? noteOf(s) : 'not reported yet',
-          stale: node.appliedDigest !== set.digest,
+          // A result from before the node took its set (or one that cannot be told) says nothing of it.
+          stale: node.appliedDigest !== set.digest || !fresh.fresh,
+          ...(fresh.fresh ? {} : { why: fresh.why }),
         });
       }
     }

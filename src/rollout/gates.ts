@@ -117,9 +117,9 @@ async function healthCheck(ids: string[], ctx: CheckContext): Promise<CheckOutco
     const reported = onTargets.get(id);
     if (reported?.length) {
       for (const h of reported) {
-        // A target not on its new set yet, or a check not run yet there, says nothing of the revision.
+        // A target not on its new set yet, a result from before, or a check not run yet there, says nothing of the revision.
         if (h.stale || h.health === 'Unknown' || h.health === 'Progressing')
-          waiting.push(`${id} on ${h.target}`);
+          waiting.push(`${id} on ${h.target}${h.why ? ` (${h.why})` : ''}`);
         else if (h.health !== 'Healthy')
           bad.push(`${id} is ${h.health} on ${h.target}${h.message ? ` (${h.message})` : ''}`);
       }

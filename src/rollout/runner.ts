@@ -74,6 +74,8 @@ interface Active {
   kind: 'resources' | 'nodes';
   driver: TargetDriver;
   timer?: NodeJS.Timeout;
+  /** A look was queued by a target's report and has not started yet. */
+  nudged?: boolean;
 }
 
 export class RolloutRunner {
@@ -114,6 +116,24 @@ export class RolloutRunner {
     return { kind, driver, targets: await driver.targets(spec, previous.desired, next.desired) };
   }
 
+  /**
+   * A target reported (a node's report batch): rollouts that wait on it look
+   * again now, not at their next check, so a gate adds no more than the
+   * report's own delay. Looks queued by several reports at once are one.
+   */
+  targetReported(target: string): void {
+    for (const [source, a] of this.active) {
+      const { record } = a;
+      if (this.stopped || a.nudged || record.phase !== 'Progressing' || record.pins[target] !== record.to)
+        continue;
+      a.nudged = true;
+      void this.serial(source, () => {
+        a.nudged = false;
+        return this.tick(source);
+      });
+    }
+  }
+
   /** The revision a rollout of `source` started from (the one fully rolled out before it). */
   stableOf(source: string): LoadedRevision | undefined {
     return this.active.get(source)?.previous;
@@ -144,8 +164,11 @@ export class RolloutRunner {
 
   /**
    * A new admitted revision of a source with a strategy: roll it out from
-   * the revision the source stands at (a rollout in progress is superseded,
-   * and the new one starts from where that one started).
+   * the revision the source stands at. A rollout in progress is superseded:
+   * the new one starts from where that one started, unless that one had
+   * promoted every target (its last step or gate still running): then every
+   * target runs its revision, which is the one to start from and to roll
+   * back to.
    */
   async start(
     spec: RolloutSpec,
@@ -155,7 +178,7 @@ export class RolloutRunner {
   ): Promise<void> {
     await this.serial(spec.source, async () => {
       const running = this.active.get(spec.source);
-      const previous = running?.previous ?? current;
+      const previous = running ? (fullyPromoted(running) ? running.next : running.previous) : current;
       if (running)
         await this.finish(running, 'Superseded', `superseded by revision ${next.revision.id}`, actor);
       const { targets, kind, driver } = await this.targetsOf(spec, previous, next);
@@ -558,4 +581,9 @@ export class RolloutRunner {
     for (const a of this.active.values()) clearTimeout(a.timer);
     await Promise.all([...this.chains.values()]);
   }
+}
+
+/** Every target of the rollout is pinned to its new revision. */
+function fullyPromoted(a: Pick<Active, 'record' | 'targets'>): boolean {
+  return a.targets.every((t) => a.record.pins[t.id] === a.record.to);
 }

@@ -34,8 +34,10 @@ export interface TargetHealth {
   target: string;
   health: string;
   message?: string;
-  /** The target does not run the revision it is pinned to yet: its health says nothing of it. */
+  /** The target does not run the revision it is pinned to yet, or the result predates it: it says nothing of it. */
   stale?: boolean;
+  /** Why it is stale ("no result observed since the node took its set"). */
+  why?: string;
 }
 
 /** Whether the targets pinned to a revision run it: applied and healthy. */

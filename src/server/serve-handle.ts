@@ -13,4 +13,6 @@ export interface ServeHandle {
   readonly current?: { desired: DesiredState; revision?: { id: string } };
   /** Rollouts across nodes in progress: nodes not promoted yet keep the previous revision's set. */
   nodeRollouts?(): NodeRollout[];
+  /** A node's report batch was stored: rollouts waiting on the node look again now. */
+  nodeReported?(node: string): void;
 }

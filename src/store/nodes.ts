@@ -26,6 +26,16 @@ export interface NodeResourceStatus {
   driftedSince?: string;
   lastError?: string;
   updatedAt?: string;
+  /** When the agent last observed it (a check's request, a reconcile), by the agent's clock. */
+  observedAt?: string;
+  /** When the agent last applied it, by the agent's clock. */
+  appliedAt?: string;
+}
+
+/** The set a node holds and when its agent took it (wrote it for its local serve), by the agent's clock. */
+export interface SetTaken {
+  digest: string;
+  at: string;
 }
 
 export interface NodeRecord {
@@ -46,6 +56,8 @@ export interface NodeRecord {
   appliedRevision?: string;
   /** When the agent's set last became the one the server would send now (behind = not yet). */
   currentSince?: string;
+  /** The set the agent holds and when it took it (agents before observation times send none). */
+  taken?: SetTaken;
   counts: NodeCounts;
   resources: NodeResourceStatus[];
   /** Report batches received; dropped ones the agent could not keep while the server was away. */

@@ -52,6 +52,7 @@ import type { BudgetGate } from '../../windows/budget.js';
 import { FolderWatch } from './source.js';
 import { RecordGuard } from './record-guard.js';
 import {
+  nodeTargetId,
   parseCommandReason,
   ResourceTargetDriver,
   RolloutRunner,
@@ -723,6 +724,11 @@ export class Serve {
   /** Rollouts across nodes in progress (the fleet API applies their pins to every node's set). */
   nodeRollouts(): NodeRollout[] {
     return this.rollouts?.nodeRollouts() ?? [];
+  }
+
+  /** A node's report was stored: a rollout waiting on that node looks again now. */
+  nodeReported(node: string): void {
+    this.rollouts?.targetReported(nodeTargetId(node));
   }
 
   /** Which resources of sources being rolled out come from another revision, and which are held. */

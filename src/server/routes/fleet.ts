@@ -229,7 +229,11 @@ export function mount(routes: Routes, ctx: ServerContext): void {
     handler: async (c, { params, body, principal }) => {
       ownNode(principal, params.name);
       const accepted = await api.acceptNodeReport(params.name, body as unknown as ReportBatch);
-      if (!accepted.duplicate) await announce(params.name, 'reported');
+      if (!accepted.duplicate) {
+        // A rollout gate or step waiting on this node judges the report now (on this replica, if it leads).
+        ctx.serve?.nodeReported?.(params.name);
+        await announce(params.name, 'reported');
+      }
       return c.json(accepted);
     },
   });
