@@ -17,6 +17,7 @@
 // (profiles written to DIR when they exit), to see where the rollout's time goes.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,12 +58,13 @@ if (process.argv[2] === '--worker') {
   process.setMaxListeners(0);
   const agents = [];
   const hostFile = (name) => join(work, 'hosts', name, 'motd');
-  // Counts this process's HTTP requests to the server (the agents' fetch calls).
+  // Counts this process's HTTP requests to the server (the agents' client: node:http).
   let requests = 0;
   const realFetch = globalThis.fetch;
-  globalThis.fetch = (...args) => {
+  const realRequest = http.request;
+  http.request = (...args) => {
     requests++;
-    return realFetch(...args);
+    return realRequest(...args);
   };
   const send = (m) => process.send(m);
   process.on('message', async (m) => {
@@ -159,7 +161,8 @@ if (process.argv[2] === '--worker') {
 async function main() {
   const N = Number(process.argv[2] ?? 1000);
   const W = Number(process.argv[3] ?? 4);
-  const work = '/tmp/spfleet';
+  // FLEET_BENCH_DIR: another folder, when more than one bench may run on the machine.
+  const work = process.env.FLEET_BENCH_DIR ?? '/tmp/spfleet';
   rmSync(work, { recursive: true, force: true });
   const repo = join(work, 'repo');
   const srv = join(work, 'server');

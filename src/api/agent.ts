@@ -12,9 +12,8 @@
  *   <state>/reports/          batches waiting for the server (bounded)
  */
 import { hostname } from 'node:os';
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
 import { SetpointError } from '../errors.js';
 import { builtinFacts } from '../facts/index.js';
 import { AgentLink } from '../fleet/agent.js';
@@ -25,6 +24,7 @@ import { ReportBuffer } from '../fleet/report-buffer.js';
 import { NodeGatesLink } from '../fleet/node-gates.js';
 import { NodeWindowGate } from '../fleet/node-windows.js';
 import { NAME_PATTERN } from '../manifest/index.js';
+import { builtinLoader, lazyRegistry } from '../providers/lazy.js';
 import type { Manager } from '../engine/controller/manager.js';
 import { VERSION } from '../version.js';
 import { defaultAgentState } from './agent-state.js';
@@ -80,11 +80,18 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     );
   else say(`setpoint agent: node ${credential.name}, enrolled with ${credential.server}`);
   const project = writeProject(state, credential, labels, options.resyncMs);
-  const ctx = await openContext({ project, actor: `node:${credential.name}` });
+  // Only the providers of the kinds this node runs are loaded (before each new set: prepare below).
+  const registry = lazyRegistry();
+  const ctx = await openContext({ project, actor: `node:${credential.name}`, registry });
   // The windows that select this node, as the server last sent them (fleet/node-gates.ts keeps them current).
   const windows = new NodeWindowGate(join(state, 'windows.json'));
   const { serve: controller } = await serve(ctx, { start: false, replicaId: credential.name, windows });
   const store = await ctx.store();
+  // The set in force, and what the store still holds (prune candidates of a set that changed while stopped).
+  await registry.load([
+    ...kindsInForce(join(project, 'desired')),
+    ...(await store.listResources()).map((r) => r.kind),
+  ]);
   const client = new FleetClient(credential.server, credential.token, credential.name);
   const link = new AgentLink({
     client,
@@ -102,6 +109,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     logger: ctx.logger,
     checkIntervalMs: options.checkIntervalMs,
     waitSeconds: options.waitSeconds,
+    prepare: (set) => registry.load(set.documents.map((d) => d.kind)),
   });
   const gates = new NodeGatesLink({
     client,
@@ -139,6 +147,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       await manager.stop();
       await gates.stop();
       await link.stop();
+      client.close();
       await ctx.storeOpened?.then((s) => s.close());
     },
   };
@@ -167,7 +176,7 @@ async function enrol(
   const got = await enrolWithRetries(
     () => client.enroll({ token: options.enrollToken!, labels, facts, agentVersion: VERSION }),
     options.say,
-  );
+  ).finally(() => client.close());
   const credential: Credential = {
     server: options.server,
     name: got.name,
@@ -224,15 +233,30 @@ function writeProject(
     log: { file: join(state, 'agent.log') },
     ...(resyncMs ? { reconcile: { resync: `${Math.round(resyncMs / 1000)}s` } } : {}),
   };
+  // JSON is YAML: the agent loads no YAML writer for its own settings.
   atomic(
     join(project, 'setpoint.yaml'),
-    `# Written by setpoint agent at each start.\n${stringify(settings)}`,
+    `# Written by setpoint agent at each start.\n${JSON.stringify(settings, null, 2)}\n`,
   );
   atomic(
     join(project, 'facts.d', 'node.json'),
     JSON.stringify({ node: { name: credential.name, labels: credential.labels ?? labels } }) + '\n',
   );
   return project;
+}
+
+/** The kinds of the set written in `setDir` (all built-in kinds for a YAML set of an earlier agent). */
+function kindsInForce(setDir: string): readonly string[] {
+  if (existsSync(join(setDir, 'set.yaml'))) return builtinLoader.kinds;
+  const file = join(setDir, 'set.json');
+  if (!existsSync(file)) return [];
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as Array<{ kind?: unknown }>)
+      .map((d) => d.kind)
+      .filter((k): k is string => typeof k === 'string');
+  } catch {
+    return [];
+  }
 }
 
 function atomic(file: string, text: string): void {

@@ -5,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { SetpointError } from '../errors.js';
 import { FileCompiledCache, type CompiledCache } from '../manifest/index.js';
 import { loadPlugins } from '../provider/plugins.js';
-import { defaultRegistry } from '../providers/index.js';
 import { loadSettings, stateDir } from '../project/index.js';
 import { resolveRenderInputs } from '../render/index.js';
 import { factSource } from '../facts/index.js';
@@ -59,7 +58,8 @@ export async function openContext(options: OpenOptions = {}): Promise<ApiContext
     (logFile === undefined
       ? silentLogger()
       : createLogger({ file: logFile, level: options.logLevel ?? settings.log.level }));
-  const registry = options.registry ?? defaultRegistry();
+  // All built-in providers, loaded here only when no registry is given (the agent brings a lazy one).
+  const registry = options.registry ?? (await import('../providers/index.js')).defaultRegistry();
   if (settings.plugins.length > 0) await loadPlugins(settings.plugins, settings.root, registry);
   // The variables shape documents: they are part of the cache key (overlays bypass the cache).
   const variables = JSON.stringify([...rendering.variables].map(([k, v]) => [k, v.value]));

@@ -44,6 +44,11 @@ export interface AgentLinkOptions {
   /** How long one long poll waits on the server. Defaults to 30 s. */
   waitSeconds?: number;
   /**
+   * Called with a new set before it is written: the agent loads the
+   * providers of the set's kinds here (its registry starts empty).
+   */
+  prepare?: (set: NodeSet) => Promise<void>;
+  /**
    * Quiet time after local records were written before a batch is collected.
    * Defaults to 1 s: applying a set writes records in several flushes, and
    * one batch for all of them is one upload instead of three.
@@ -167,7 +172,10 @@ export class AgentLink {
         if (recovered) logger.info({ server: this.options.credential.server }, 'server reachable again');
         this.failures = 0;
         if (answer.rotate) await this.rotate();
-        if (!('unchanged' in answer)) this.apply(answer);
+        if (!('unchanged' in answer)) {
+          await this.options.prepare?.(answer);
+          this.apply(answer);
+        }
         // Reports kept while the server was away go now (otherwise each report uploads itself).
         if (recovered) void this.flush();
       } catch (err) {

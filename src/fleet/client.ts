@@ -1,5 +1,6 @@
 /** The agent's side of the fleet protocol over HTTP (see docs/fleet.md for the routes). */
 import { SetpointError } from '../errors.js';
+import { KeepAliveClient, RequestAbortedError, type HttpAnswer } from './http.js';
 import type { Enrolment } from './protocol.js';
 import type { NodeSet } from './compile.js';
 import type { ReportBatch } from './report.js';
@@ -26,12 +27,24 @@ export class NodeRefusedError extends SetpointError {
 export type SetPoll =
   (NodeSet & { rotate?: boolean }) | { unchanged: true; digest: string; rotate?: boolean };
 
+/** A request's deadline; a long poll (`?wait=S`) gets S seconds more. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 export class FleetClient {
+  private readonly http: KeepAliveClient;
+
   constructor(
     private readonly server: string,
     private token: string | undefined,
     private readonly name: string,
-  ) {}
+  ) {
+    this.http = new KeepAliveClient(new URL(server));
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.http.close();
+  }
 
   setToken(token: string): void {
     this.token = token;
@@ -39,29 +52,33 @@ export class FleetClient {
 
   /** One authenticated call; public for the agent's other links (node-gates.ts). */
   async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    let res: Response;
+    const url = new URL(path, this.server);
+    const wait = Number(url.searchParams.get('wait') ?? 0);
+    let res: HttpAnswer;
     try {
-      res = await fetch(new URL(path, this.server), {
+      res = await this.http.request({
         method,
+        url,
         headers: {
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+        timeoutMs: REQUEST_TIMEOUT_MS + (Number.isFinite(wait) ? wait * 1000 : 0),
         signal,
       });
     } catch (err) {
-      if ((err as Error).name === 'AbortError') throw err;
+      if (err instanceof RequestAbortedError) throw err;
       throw new ServerUnavailableError(`cannot reach ${this.server}: ${(err as Error).message}`, err);
     }
-    const text = await res.text();
+    const text = res.text;
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : {};
     } catch {
       json = {};
     }
-    if (res.ok) return json as T;
+    if (res.status >= 200 && res.status < 300) return json as T;
     const e = (json as { error?: { code?: string; message?: string; hint?: string } }).error;
     const message = `${method} ${path}: ${res.status} ${e?.message ?? text.slice(0, 200)}`;
     if (res.status === 401) throw new NodeRefusedError(message);

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { manifestSchema, SCHEMA_FILES, settingsSchema } from '../../api/json-schemas.js';
-import { defaultRegistry } from '../../providers/index.js';
 import { EXIT, outputFor } from '../context.js';
 
 /** Where init puts the JSON Schemas, relative to the project: editors read them offline, teammates get them with Git. */
@@ -53,8 +52,10 @@ export function register(program: Command): void {
       'scaffold a project: setpoint.yaml, an example manifest, JSON Schemas for editors, .gitignore for the state',
     )
     .argument('[dir]', 'project folder', '.')
-    .action((dir: string, _opts: unknown, cmd: Command) => {
+    .action(async (dir: string, _opts: unknown, cmd: Command) => {
       const o = outputFor(cmd);
+      // Every built-in kind's schema, loaded here only (other commands, the agent above all, do without).
+      const { defaultRegistry } = await import('../../providers/index.js');
       const root = resolve(dir);
       const files: Array<[string, string]> = [
         [join(root, 'setpoint.yaml'), modeline(`${SCHEMA_DIR}/${SCHEMA_FILES.settings}`) + SETTINGS],

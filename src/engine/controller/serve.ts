@@ -61,7 +61,7 @@ import {
   type Observed,
 } from '../../rollout/index.js';
 import { NodeTargetDriver, type NodeView } from '../../fleet/rollout-targets.js';
-import { onHttpCheck } from '../../providers/http-check/index.js';
+import { onHttpCheck } from '../../providers/http-check/results.js';
 
 export interface ServeOptions {
   /** The sources of desired state (folders are watched, Git repositories polled). */

@@ -8,10 +8,13 @@
  * SLIs of setpoint itself read its own metrics, per process (job, instance,
  * node); `sli: prometheus` SLOs use their own good/total queries.
  */
-import { stringify } from 'yaml';
+import { lazy } from '../../util/lazy.js';
 import { LATENCY_BUCKETS, SLOW_BUCKETS } from '../metrics.js';
 import { WINDOW_PLACEHOLDER, type SloSpec } from './schema.js';
 import { windowName } from './window-name.js';
+
+// Only the rules' file needs a YAML writer: serve (and every agent) loads this module without it.
+const yaml = lazy<typeof import('yaml')>('yaml');
 
 const BY = 'sum by (job, instance, node)';
 const RUNBOOK = 'https://github.com/setpoint-dev/setpoint/blob/main/docs/goals.md#error-budget-gates';
@@ -120,5 +123,5 @@ export function prometheusRules(slos: readonly SloSpec[], defaultOwner = 'platfo
     '# Regenerate after changing the SLOs; load with rule_files: [this file].',
     ...warnings.map((w) => `# WARNING: ${w}`),
   ].join('\n');
-  return { yaml: `${header}\n${stringify({ groups }, { lineWidth: 0 })}`, groups, warnings };
+  return { yaml: `${header}\n${yaml().stringify({ groups }, { lineWidth: 0 })}`, groups, warnings };
 }
