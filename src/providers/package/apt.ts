@@ -2,10 +2,12 @@
  * The apt/dpkg backend. Observe is one `dpkg-query -W` (all packages asked
  * for, or the whole host); install and remove are one `apt-get` transaction,
  * non-interactive, waiting for the dpkg lock (`DPkg::Lock::Timeout`) and
- * naming the lock and its holder when it stays busy. The package lists are
+ * naming the lock and its holder when it stays busy; a hold is one
+ * `dpkg --set-selections`, as `apt-mark` does it. The package lists are
  * refreshed (`apt-get update`) only when a package or version is not found,
  * or when asked.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runCommand, type CommandResult } from '../../util/command.js';
 import { PackageError } from './errors.js';
 import type { BackendOptions, InstalledPackage, PackageBackend, PackageRequest } from './backend.js';
@@ -13,6 +15,9 @@ import type { BackendOptions, InstalledPackage, PackageBackend, PackageRequest }
 const FORMAT = '${Package}\\t${Architecture}\\t${Version}\\t${Status}\\n';
 
 const ENV = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
+
+/** dpkg's own words when another package manager holds its lock (hold, unhold). */
+const DPKG_LOCKED = /dpkg frontend lock was locked by another process with pid (\d+)/;
 
 export class AptBackend implements PackageBackend {
   readonly name = 'apt';
@@ -66,8 +71,24 @@ export class AptBackend implements PackageBackend {
 
   async hold(names: readonly string[], held: boolean, options: BackendOptions): Promise<void> {
     if (names.length === 0) return;
-    const result = await run(['apt-mark', held ? 'hold' : 'unhold', ...names], options.signal);
-    if (result.exitCode !== 0) throw aptFailure(held ? 'hold' : 'unhold', result, options);
+    // A hold is a dpkg selection: what `apt-mark hold|unhold` sets through dpkg --set-selections,
+    // without apt first reading every package list (1-3 s a call here). The names are arguments
+    // of the script, never part of it. dpkg does not wait for its lock: retry until lockTimeout.
+    const selection = held ? 'hold' : 'install';
+    const argv = [
+      '/bin/sh',
+      '-c',
+      `printf '%s ${selection}\\n' "$@" | dpkg --set-selections`,
+      'setpoint-hold',
+    ];
+    const deadline = Date.now() + options.lockTimeoutMs;
+    for (;;) {
+      const result = await run([...argv, ...names], options.signal);
+      if (result.exitCode === 0) return;
+      if (!DPKG_LOCKED.test(result.stderr) || Date.now() >= deadline || options.signal?.aborted)
+        throw aptFailure(held ? 'hold' : 'unhold', result, options);
+      await sleep(Math.min(500, Math.max(0, deadline - Date.now())));
+    }
   }
 
   private async update(options: BackendOptions): Promise<void> {
@@ -125,7 +146,9 @@ function aptFailure(step: string, r: CommandResult, options: BackendOptions): Pa
   const frontend = /(?:Could not get lock|Unable to acquire the dpkg frontend lock) \(?(\/[^\s),]+)/.exec(
     text,
   );
-  const lock = holder ?? frontend;
+  const dpkgLock = DPKG_LOCKED.exec(text);
+  const lock =
+    holder ?? frontend ?? (dpkgLock ? ['', '/var/lib/dpkg/lock-frontend', dpkgLock[1]] : undefined);
   if (lock)
     return new PackageError(
       `the package manager is busy: ${lock[1]} is held${lock[2] ? ` by process ${lock[2]}${lock[3] ? ` (${lock[3]})` : ''}` : ''}, waited ${Math.round(options.lockTimeoutMs / 1000)}s`,

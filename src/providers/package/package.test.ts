@@ -181,20 +181,33 @@ describe('Package errors', { skip: skipAll }, () => {
     });
   });
 
-  it('names the lock and its holder when another package manager is busy', async () => {
+  it('names the lock and its holder when another package manager is busy: to install, to hold', async () => {
+    installByHand('hello');
     const release = holdDpkgLock();
-    if (!release) return;
+    if (!release) return purgePackages('hello');
     try {
-      const { loaded } = await loadRun([{ id: 'hello', spec: { lockTimeout: '1s' } }], new RunScope());
-      const [l] = loaded;
-      await assert.rejects(packageProvider.apply!(l.desired, undefined, l.ctx), (err: unknown) => {
-        assert.ok(err instanceof ProviderError);
-        assert.equal(err.code, 'SETPOINT_PACKAGE_LOCKED');
-        assert.match(err.message, /\/var\/lib\/dpkg\/lock-frontend is held by process \d+/);
-        return true;
-      });
+      const { loaded } = await loadRun(
+        [
+          { id: 'tree', spec: { lockTimeout: '1s' } },
+          // Installed already: only its hold waits for the lock (dpkg, not apt, sets it).
+          { id: 'hello', spec: { ensure: 'held', lockTimeout: '1s' } },
+        ],
+        new RunScope(),
+      );
+      for (const l of loaded)
+        await assert.rejects(
+          packageProvider.apply!(l.desired, await packageProvider.observe(l.desired, l.ctx), l.ctx),
+          (err: unknown) => {
+            assert.ok(err instanceof ProviderError, String(err));
+            assert.equal(err.code, 'SETPOINT_PACKAGE_LOCKED', err.message);
+            assert.match(err.message, /\/var\/lib\/dpkg\/lock-frontend is held by process \d+/);
+            return true;
+          },
+          l.id,
+        );
     } finally {
       release();
+      purgePackages('hello', 'tree');
     }
   });
 

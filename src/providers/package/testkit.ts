@@ -13,7 +13,7 @@ export const canManagePackages =
 /**
  * Removes the packages (and their holds) if installed: one dpkg-query to see
  * what is there, then dpkg itself (an apt run re-reads every package list,
- * seconds each, and the test packages depend on nothing another one needs).
+ * seconds each; no installed package depends on the small ones tests use).
  */
 export function purgePackages(...names: string[]): void {
   quietManDb();
