@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import type { DesiredState } from '../desired/desired.js';
 import type { Resource } from '../manifest/index.js';
 import { promotedAfter, rolloutSpecs, targetKind } from '../rollout/index.js';
-import type { NodeRecord } from '../store/index.js';
+import type { NodeRecord, NodeResourceStatus } from '../store/index.js';
 import { assignRevision } from './assignment.js';
 import { rolloutPins } from './rollout-pins.js';
-import { nodeTargets } from './rollout-targets.js';
+import { NodeTargetDriver, nodeTargets } from './rollout-targets.js';
 
 const file = (name: string, content: string, env = 'prod', labels: Record<string, string> = {}) =>
   ({
@@ -86,5 +86,63 @@ describe('nodes as rollout targets', () => {
     // Promoted: the pin lets go.
     record.pins['node/p2'] = 'b';
     assert.deepEqual(content(nodes[0]), ['v2']);
+  });
+});
+
+describe('the node driver judges fresh results only', () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+  const APP = 'File/default/app';
+  const WEB = 'HttpCheck/default/web';
+  const status = (id: string, health: string, observed: number, applied?: number): NodeResourceStatus => ({
+    id,
+    sync: 'InSync',
+    health,
+    observedAt: at(observed),
+    ...(applied === undefined ? {} : { appliedAt: at(applied) }),
+  });
+  /** p1 holds set d2, taken at 10 s; its file was applied at 12 s. */
+  const driverFor = (resources: NodeResourceStatus[], agent: 'current' | 'older' = 'current') => {
+    const taken = agent === 'current' ? { digest: 'd2', at: at(10) } : undefined;
+    const n = { ...node('p1', { env: 'prod' }), appliedDigest: 'd2', taken, resources } as NodeRecord;
+    return new NodeTargetDriver({
+      list: async () => [n],
+      get: async () => ({ node: n, set: { digest: 'd2', ids: [APP, WEB] } }),
+    });
+  };
+  const target = { id: 'node/p1', labels: {}, groups: [], changed: true, changedIds: [APP] };
+
+  it('a Healthy check made before the new file was applied is stale, whichever report carries it', async () => {
+    const driver = driverFor([status(APP, 'Healthy', 12, 12), status(WEB, 'Healthy', 11)]);
+    const [h] = (await driver.health([target], [WEB])).get(WEB)!;
+    assert.equal(h.stale, true);
+    assert.equal(h.why, 'no result observed since the node took its set');
+    // Observed after the apply: it counts (Degraded then fails the gate).
+    const after = driverFor([status(APP, 'Healthy', 12, 12), status(WEB, 'Degraded', 13)]);
+    const [d] = (await after.health([target], [WEB])).get(WEB)!;
+    assert.deepEqual([d.health, d.stale], ['Degraded', false]);
+  });
+
+  it('an agent that reports no observation times is never fresh: the gate waits', async () => {
+    const old = driverFor(
+      [
+        { id: APP, sync: 'InSync', health: 'Healthy' },
+        { id: WEB, sync: 'InSync', health: 'Healthy' },
+      ],
+      'older',
+    );
+    const [h] = (await old.health([target], [WEB])).get(WEB)!;
+    assert.equal(h.stale, true);
+    assert.match(h.why ?? '', /no observation times/);
+    // Readiness takes such an agent at its word, as before.
+    assert.equal((await old.readiness([target], 'r2')).ready, true);
+  });
+
+  it('is not ready on a status observed before the node took its set', async () => {
+    const before = driverFor([status(APP, 'Healthy', 9, 5), status(WEB, 'Healthy', 9)]);
+    const r = await before.readiness([target], 'r2');
+    assert.equal(r.ready, false);
+    assert.match(r.waiting[0], /not reported since the node took its set/);
+    const taken = driverFor([status(APP, 'Healthy', 12, 12), status(WEB, 'Healthy', 11)]);
+    assert.equal((await taken.readiness([target], 'r2')).ready, true);
   });
 });

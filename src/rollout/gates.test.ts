@@ -196,6 +196,29 @@ describe('evaluateCheck', () => {
     assert.match(bad.message, /HttpCheck\/default\/up is Degraded \(connection refused\)/);
   });
 
+  it('health on nodes: a stale result (Degraded or not) makes the gate wait and says why; a fresh one is judged', async () => {
+    const id = 'HttpCheck/default/up';
+    let reported = [
+      {
+        target: 'node/n1',
+        health: 'Degraded',
+        stale: true,
+        why: 'no result observed since the node took its set',
+      },
+    ];
+    const onNodes = () => ({ ...ctx(), targetHealth: async () => new Map([[id, reported]]) });
+    const waiting = await evaluateCheck({ type: 'health', ids: [id] }, onNodes());
+    assert.equal(waiting.ok, undefined, JSON.stringify(waiting));
+    assert.match(
+      waiting.message,
+      /HttpCheck\/default\/up on node\/n1 \(no result observed since the node took its set\)/,
+    );
+    reported = [{ target: 'node/n1', health: 'Degraded', stale: false, why: '' }];
+    const failed = await evaluateCheck({ type: 'health', ids: [id] }, onNodes());
+    assert.equal(failed.ok, false);
+    assert.match(failed.message, /is Degraded on node\/n1/);
+  });
+
   it('slo: the burn rate of a stored SLI over the window', async () => {
     const slo = (name: string, objective: number): SloSpec => ({
       name,
