@@ -208,7 +208,19 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       agentVersion: z.string(),
       digest: z.string().optional(),
       revision: z.string().optional(),
-      status: z.array(z.looseObject({ id: z.string(), sync: z.string(), health: z.string() })).optional(),
+      // The set the node holds and since when (agent clock): gates count only results observed after it.
+      taken: z.object({ digest: z.string(), at: z.string() }).optional(),
+      status: z
+        .array(
+          z.looseObject({
+            id: z.string(),
+            sync: z.string(),
+            health: z.string(),
+            observedAt: z.string().optional(),
+            appliedAt: z.string().optional(),
+          }),
+        )
+        .optional(),
       events: z.array(
         z.looseObject({ time: z.string(), type: z.string(), reason: z.string(), message: z.string() }),
       ),
