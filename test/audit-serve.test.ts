@@ -29,7 +29,11 @@ lifecycle: { preventDestroy: true }
     // Two more full resyncs (every 2 s) look at it again and refuse again.
     const refusals = async () => (await p.events(id)).filter((e) => e.reason === 'Refused').length;
     const first = await refusals();
-    await eventually(async () => (await refusals()) >= first + 2, 'two more resyncs to refuse it again', 30_000);
+    await eventually(
+      async () => (await refusals()) >= first + 2,
+      'two more resyncs to refuse it again',
+      30_000,
+    );
 
     const audit = json<AuditEntry[]>(p.ok(['audit', '--resource', id, '--json']));
     assert.deepEqual(

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { json, sandbox, type CliResult, type Sandbox } from './helpers.js';
+import { readState } from './state-reader.js';
 
 /** A valid resource next to the broken ones: it must not be applied either. */
 function good(s: Sandbox): string {
@@ -20,16 +21,17 @@ spec:
 }
 
 /**
- * Runs validate, plan and apply on the sandbox's manifests (folder m/) and
- * checks that each fails with every expected message, and that neither the
- * target folder nor the state changed.
+ * Runs validate, plan and apply (the CLI) on the sandbox's manifests (folder
+ * m/) and checks that each fails with every expected message, and that
+ * neither the target folder nor the state changed (the state read in this
+ * process, as `status`, `history` and `events` read it).
  */
-function rejects(
+async function rejects(
   s: Sandbox,
   expected: RegExp[],
   errors?: number,
   options: { targetCheck?: boolean } = {},
-): string {
+): Promise<string> {
   mkdirSync(s.path('out'), { recursive: true });
   const validate = s.run(['validate', '-f', 'm']);
   const plan = s.run(['plan', '-f', 'm']);
@@ -49,24 +51,22 @@ function rejects(
   assert.doesNotMatch(plan.stdout, /^Plan:/m);
 
   assert.deepEqual(readdirSync(s.path('out')), [], 'no target was written');
-  assert.deepEqual(
-    json<{ resources: unknown[] }>(s.run(['status', '--json'])).resources,
-    [],
-    'no resource in the state',
-  );
-  assert.deepEqual(json<{ runs: unknown[] }>(s.run(['history', '--json'])).runs, [], 'no run in the state');
-  assert.deepEqual(json<unknown[]>(s.run(['events', '--json'])), [], 'no event in the state');
+  await readState({ cwd: s.dir, state: s.state }, async (api) => {
+    assert.deepEqual((await api.status()).resources, [], 'no resource in the state');
+    assert.deepEqual((await api.history()).runs, [], 'no run in the state');
+    assert.deepEqual(await api.events(), [], 'no event in the state');
+  });
   return plan.stderr;
 }
 
 describe('bad input', () => {
-  test('malformed YAML: the syntax error with its position and the offending line', () => {
+  test('malformed YAML: the syntax error with its position and the offending line', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': 'kind: File\nmetadata:\n  name: broken\nspec: { path: /tmp/x\n  content: [\n',
     });
-    const err = rejects(s, [
+    const err = await rejects(s, [
       /bad\.yaml:\d+:\d+: YAML syntax error: /,
       /^\s+\d+ \| metadata:$/m,
       /hint: fix the YAML syntax/,
@@ -74,13 +74,13 @@ describe('bad input', () => {
     assert.match(err, /^1 error$/m);
   });
 
-  test('unknown kind: names the kind field and suggests the nearest kind', () => {
+  test('unknown kind: names the kind field and suggests the nearest kind', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: Filez\nmetadata:\n  name: x\nspec:\n  path: ${s.path('out', 'x')}\n`,
     });
-    rejects(
+    await rejects(
       s,
       [
         /bad\.yaml:1:7: Filez\/default\/x: kind: unknown kind "Filez"/,
@@ -91,13 +91,13 @@ describe('bad input', () => {
     );
   });
 
-  test('unknown field: named with its path and the allowed fields', () => {
+  test('unknown field: named with its path and the allowed fields', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: Directory\nmetadata:\n  name: d\nspec:\n  path: ${s.path('out', 'd')}\n  colour: red\n`,
     });
-    rejects(
+    await rejects(
       s,
       [
         /bad\.yaml:6:\d+: Directory\/default\/d: spec\.colour: unknown field "colour"/,
@@ -107,49 +107,49 @@ describe('bad input', () => {
     );
   });
 
-  test('unknown top-level field (a typo of dependsOn) is an error, not dropped', () => {
+  test('unknown top-level field (a typo of dependsOn) is an error, not dropped', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\ndependOn: [File/good]\n`,
     });
-    rejects(s, [/bad\.yaml:6:\d+: File\/default\/f: dependOn: unknown field "dependOn"/], 1);
+    await rejects(s, [/bad\.yaml:6:\d+: File\/default\/f: dependOn: unknown field "dependOn"/], 1);
   });
 
-  test('wrong type: what was expected and what was found', () => {
+  test('wrong type: what was expected and what was found', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': 'kind: File\nmetadata:\n  name: y\nspec:\n  path: 12\n',
     });
-    rejects(
+    await rejects(
       s,
       [/bad\.yaml:5:9: File\/default\/y: spec\.path: wrong type/, /expected string, found 12 \(number\)/],
       1,
     );
   });
 
-  test('missing name: metadata.name is required', () => {
+  test('missing name: metadata.name is required', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: File\nmetadata:\n  labels: { a: b }\nspec:\n  path: ${s.path('out', 'z')}\n`,
     });
-    rejects(
+    await rejects(
       s,
       [/bad\.yaml:2:1: .*metadata\.name: required field is missing/, /expected string, found nothing/],
       1,
     );
   });
 
-  test('duplicate id: both locations are named', () => {
+  test('duplicate id: both locations are named', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/one.yaml': `kind: File\nmetadata:\n  name: dup\nspec:\n  path: ${s.path('out', 'd1')}\n`,
       'm/two.yaml': `# the same id again\nkind: File\nmetadata:\n  name: dup\n  namespace: default\nspec:\n  path: ${s.path('out', 'd2')}\n`,
     });
-    rejects(
+    await rejects(
       s,
       [
         /two\.yaml:2:1: File\/default\/dup: metadata\.name: duplicate resource id File\/default\/dup/,
@@ -159,7 +159,7 @@ describe('bad input', () => {
     );
   });
 
-  test('dependency cycle: every member is named with its location', () => {
+  test('dependency cycle: every member is named with its location', async () => {
     const s = sandbox();
     const doc = (name: string, dep: string) =>
       `kind: File\nmetadata:\n  name: ${name}\nspec:\n  path: ${s.path('out', name)}\ndependsOn: [${dep}]\n`;
@@ -167,7 +167,7 @@ describe('bad input', () => {
       'm/good.yaml': good(s),
       'm/cycle.yaml': [doc('c1', 'File/c2'), doc('c2', 'File/c3'), doc('c3', 'File/c1')].join('---\n'),
     });
-    rejects(
+    await rejects(
       s,
       [
         /cycle\.yaml:\d+:\d+: File\/default\/c\d: dependsOn: dependency cycle: File\/default\/c1 -> File\/default\/c2 -> File\/default\/c3 -> File\/default\/c1/,
@@ -179,13 +179,13 @@ describe('bad input', () => {
     );
   });
 
-  test('dependency on a missing id: the entry is named and a near id suggested', () => {
+  test('dependency on a missing id: the entry is named and a near id suggested', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\ndependsOn:\n  - File/goood\n`,
     });
-    rejects(
+    await rejects(
       s,
       [
         /bad\.yaml:7:5: File\/default\/f: dependsOn\[0\]: depends on File\/default\/goood, which is not declared/,
@@ -195,13 +195,13 @@ describe('bad input', () => {
     );
   });
 
-  test('unreadable source: a missing file is named, relative to the manifest', () => {
+  test('unreadable source: a missing file is named, relative to the manifest', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  source: files/missing.txt\n`,
     });
-    rejects(
+    await rejects(
       s,
       [
         /bad\.yaml:6:11: File\/default\/f: spec\.source: .*files\/missing\.txt: no such file/,
@@ -211,52 +211,56 @@ describe('bad input', () => {
     );
   });
 
-  test('unreadable source: a folder is not a readable file', () => {
+  test('unreadable source: a folder is not a readable file', async () => {
     const s = sandbox();
     mkdirSync(s.path('m', 'files'), { recursive: true });
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  source: files\n`,
     });
-    rejects(s, [/bad\.yaml:6:11: File\/default\/f: spec\.source: cannot resolve: cannot read files: /], 1);
+    await rejects(
+      s,
+      [/bad\.yaml:6:11: File\/default\/f: spec\.source: cannot resolve: cannot read files: /],
+      1,
+    );
   });
 
-  test('unreadable source: a path outside the project is refused', () => {
+  test('unreadable source: a path outside the project is refused', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  source: ../../../../etc/passwd\n`,
     });
-    rejects(s, [/bad\.yaml:6:11: File\/default\/f: spec\.source: .*is outside the project folder/], 1);
+    await rejects(s, [/bad\.yaml:6:11: File\/default\/f: spec\.source: .*is outside the project folder/], 1);
   });
 
-  test('target path that cannot be written: its parent folder is missing and not declared', () => {
+  test('target path that cannot be written: its parent folder is missing and not declared', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'nodir', 'sub', 'f')}\n  content: x\n`,
     });
-    rejects(s, [/bad\.yaml:5:9: File\/default\/f: spec\.path: .*nodir/], 1, { targetCheck: true });
+    await rejects(s, [/bad\.yaml:5:9: File\/default\/f: spec\.path: .*nodir/], 1, { targetCheck: true });
   });
 
-  test('target path that cannot be written: a parent is a file', () => {
+  test('target path that cannot be written: a parent is a file', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('m', 'good.yaml', 'f')}\n  content: x\n`,
     });
-    rejects(s, [/bad\.yaml:5:9: File\/default\/f: spec\.path: .*good\.yaml.* not a folder/], 1, {
+    await rejects(s, [/bad\.yaml:5:9: File\/default\/f: spec\.path: .*good\.yaml.* not a folder/], 1, {
       targetCheck: true,
     });
   });
 
-  test('target path that cannot be written: a folder under a file, and a symlink under a missing folder', () => {
+  test('target path that cannot be written: a folder under a file, and a symlink under a missing folder', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: Directory\nmetadata:\n  name: d\nspec:\n  path: ${s.path('m', 'good.yaml', 'd')}\n---\nkind: Symlink\nmetadata:\n  name: l\nspec:\n  path: ${s.path('out', 'none', 'l')}\n  target: /etc/hostname\n`,
     });
-    rejects(
+    await rejects(
       s,
       [
         /bad\.yaml:5:9: Directory\/default\/d: spec\.path: /,
@@ -267,29 +271,29 @@ describe('bad input', () => {
     );
   });
 
-  test('invalid mode string: the expected form is shown', () => {
+  test('invalid mode string: the expected form is shown', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  mode: "0999"\n`,
     });
-    rejects(
+    await rejects(
       s,
       [/bad\.yaml:6:9: File\/default\/f: spec\.mode: an octal mode string such as "0644"/, /found "0999"/],
       1,
     );
   });
 
-  test('an unquoted mode (read by YAML as a number) is a wrong type, not a silent 644 decimal', () => {
+  test('an unquoted mode (read by YAML as a number) is a wrong type, not a silent 644 decimal', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/bad.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  mode: 0644\n`,
     });
-    rejects(s, [/bad\.yaml:6:9: File\/default\/f: spec\.mode: /, /expected string/], 1);
+    await rejects(s, [/bad\.yaml:6:9: File\/default\/f: spec\.mode: /, /expected string/], 1);
   });
 
-  test('several problems in one run are all reported together, in file order', () => {
+  test('several problems in one run are all reported together, in file order', async () => {
     const s = sandbox();
     const out = s.path('out');
     s.write({
@@ -317,7 +321,7 @@ dependsOn: [File/nope]
 `,
       'm/b.yaml': `kind: Filez\nmetadata:\n  name: q\nspec: {}\n`,
     });
-    const err = rejects(
+    const err = await rejects(
       s,
       [
         /a\.yaml:6:\d+: Directory\/default\/d: spec\.colour: unknown field/,
@@ -335,13 +339,13 @@ dependsOn: [File/nope]
     );
   });
 
-  test('problems of the manifests and of what they refer to are reported in the same run', () => {
+  test('problems of the manifests and of what they refer to are reported in the same run', async () => {
     const s = sandbox();
     s.write({
       'm/good.yaml': good(s),
       'm/a.yaml': `kind: File\nmetadata:\n  name: f\nspec:\n  path: ${s.path('out', 'f')}\n  source: missing.txt\n---\nkind: File\nmetadata:\n  name: g\nspec:\n  path: ${s.path('out', 'g')}\n  colour: red\n`,
     });
-    rejects(
+    await rejects(
       s,
       [
         /a\.yaml:6:11: File\/default\/f: spec\.source: /,

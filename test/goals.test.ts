@@ -221,12 +221,18 @@ describe('goals as desired state', () => {
 
     // 10% of requests fail against a 1% budget: exhausted; the gate closes.
     prometheus.set({ good: 900, total: 1000 });
-    await eventually(() => {
-      const slo = json<{ slos: Array<{ spec: { name: string }; gate?: { closed: boolean } }> }>(
-        p.ok(['status', '--json']),
-      ).slos.find((s) => s.spec.name === 'checkout');
-      return slo?.gate?.closed;
-    }, 'the checkout gate to close');
+    const gateClosed = (slos: Array<{ spec: { name: string }; gate?: { closed: boolean } }>) =>
+      slos.find((s) => s.spec.name === 'checkout')?.gate?.closed;
+    await eventually(async () => gateClosed(await p.api((api) => api.slos())), 'the checkout gate to close');
+    // And as `status --json` shows it.
+    assert.equal(
+      gateClosed(
+        json<{ slos: Array<{ spec: { name: string }; gate?: { closed: boolean } }> }>(
+          p.ok(['status', '--json']),
+        ).slos,
+      ),
+      true,
+    );
     p.write(manifests('2'));
     const held = await eventually(async () => {
       const r = (await p.record('File/default/app')) as GoalRecord | undefined;

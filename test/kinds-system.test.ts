@@ -247,7 +247,10 @@ spec:
       async () => (await p.record('Service/default/spt-web'))?.sync === 'InSync',
       'the first convergence',
     );
-    await eventually(async () => (await notified()) >= 1, 'the File created in the first convergence notifies the Service');
+    await eventually(
+      async () => (await notified()) >= 1,
+      'the File created in the first convergence notifies the Service',
+    );
     const before = await notified();
     replaceFile(conf, 'port=81\n');
     await eventually(() => p.read(conf) === 'port=80\n', 'serve to repair the File');

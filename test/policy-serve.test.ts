@@ -120,12 +120,16 @@ describe('serve: policies', () => {
       ['File/default/open', 'deny', 'admission', true, revId],
       ['File/default/shared', 'deny', 'admission', true, revId],
     ]);
-    const audit = await eventually(() => {
-      const a = json<Array<{ action: string; resourceId?: string; revisionId?: string }>>(
-        p.ok(['audit', '--json']),
-      );
-      return a.filter((e) => e.action === 'policy.deny').length === 2 && a;
-    }, 'the blocking denials to be audited');
+    await eventually(
+      async () =>
+        (await p.api((api) => api.audit({ limit: 100 }))).filter((e) => e.action === 'policy.deny').length ===
+        2,
+      'the blocking denials to be audited',
+    );
+    const audit = json<Array<{ action: string; resourceId?: string; revisionId?: string }>>(
+      p.ok(['audit', '--json']),
+    );
+    assert.equal(audit.filter((e) => e.action === 'policy.deny').length, 2, '`audit --json` lists them');
     assert.ok(
       audit.some((e) => e.action === 'revision.refuse' && e.revisionId === revId),
       'the refusal is audited',

@@ -117,9 +117,12 @@ describe('serve: change windows', () => {
 
     // Back under serve, inside the window: the overridden change stays (nothing to do, nothing blocked).
     const converged = async () => (await p.events()).filter((e) => e.reason === 'Converged').length;
-    const before = converged();
+    const before = await converged();
     await startServe(t, p.dir);
-    await eventually(() => converged() > before, 'serve to converge again (every resource in sync)');
+    await eventually(
+      async () => (await converged()) > before,
+      'serve to converge again (every resource in sync)',
+    );
     assert.equal((await p.record('File/default/app'))?.sync, 'InSync');
     assert.equal(p.read(app), 'feature = on\n');
   });
