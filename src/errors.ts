@@ -8,6 +8,9 @@
 import type { Diagnostic } from './manifest/diagnostics.js';
 
 /** What an error may carry besides its message and code. */
+/** The code of a secret reference that does not resolve (unset variable, unreadable file, failing command). Here, not in engine/observe.ts, so the CLI's plan printer needs no engine code. */
+export const SECRET_UNRESOLVED = 'SETPOINT_SECRET_UNRESOLVED';
+
 export interface ErrorDetails {
   /** What to do about it, one sentence. */
   hint?: string;

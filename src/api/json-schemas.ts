@@ -10,14 +10,11 @@ import { documentSchema } from '../manifest/index.js';
 import { POLICY_DESCRIPTION, POLICY_KIND, PolicySpecSchema, withPolicyKind } from '../policy/index.js';
 import { SettingsSchema } from '../project/index.js';
 import type { ProviderRegistry } from '../provider/registry.js';
+import { SCHEMA_FILES } from './schema-files.js';
 
 const DRAFT = 'http://json-schema.org/draft-07/schema#';
 
-/** File names of the schemas, as shipped in the package's schemas/ folder and written by `init`. */
-export const SCHEMA_FILES = {
-  manifest: 'manifest.schema.json',
-  settings: 'setpoint.schema.json',
-} as const;
+export { SCHEMA_FILES };
 
 type JsonSchema = Record<string, unknown>;
 

@@ -1,9 +1,9 @@
 /** What every command needs: global options, the API, output, and exit handling. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { parseDuration } from '../util/duration.js';
+import { parseDuration } from '../util/duration-text.js';
 import type { Setpoint } from '../api/index.js';
 import { SetpointError } from '../errors.js';
-import { parseAssignment } from '../render/index.js';
+import { parseAssignment } from '../render/assignment.js';
 import { reportError } from './errors.js';
 import { createOutput, type Output } from './output.js';
 import type { SetpointClient } from '../client/types.js';

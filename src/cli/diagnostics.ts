@@ -1,6 +1,6 @@
 /** Prints diagnostics together, errors and warnings, with a count. */
 import { isAbsolute, relative } from 'node:path';
-import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../manifest/index.js';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../manifest/diagnostics.js';
 import type { Output } from './output.js';
 
 export function printDiagnostics(o: Output, diagnostics: readonly Diagnostic[]): void {

@@ -8,7 +8,8 @@ import type { NodeDocument } from '../fleet/compile.js';
 import type { SetpointClient } from '../client/types.js';
 import type { EventRecord, NodeResourceStatus } from '../store/index.js';
 import { EXIT } from './context.js';
-import { evaluateWindows, type WindowSpec } from '../windows/index.js';
+import { evaluateWindows } from '../windows/evaluate.js';
+import type { WindowSpec } from '../windows/index.js';
 import { ago, healthColor, syncColor, table, type Output } from './output.js';
 
 const docId = (d: NodeDocument) => `${d.kind}/${d.metadata.namespace}/${d.metadata.name}`;

@@ -5,7 +5,7 @@
  */
 import pc from 'picocolors';
 import { API_VERSION } from '../api/api-version.js';
-import { redactor } from '../secrets/index.js';
+import { redactor } from '../secrets/redact.js';
 
 export type Colors = ReturnType<typeof pc.createColors>;
 

@@ -3,7 +3,7 @@
  * 80 ms; lines printed meanwhile appear above it. Off the terminal it does
  * nothing and lines are plain. Lines pass the redactor, like all output.
  */
-import { redactor } from '../secrets/index.js';
+import { redactor } from '../secrets/redact.js';
 
 export class Progress {
   private done = 0;

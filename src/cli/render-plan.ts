@@ -11,8 +11,8 @@ import {
   type Plan,
   type PlanSummary,
 } from '../plan/index.js';
-import { REDACTED } from '../secrets/index.js';
-import { SECRET_UNRESOLVED } from '../engine/observe.js';
+import { REDACTED } from '../secrets/redact.js';
+import { SECRET_UNRESOLVED } from '../errors.js';
 import type { Diagnostic } from '../manifest/index.js';
 import type { ApplyReport } from '../engine/index.js';
 import type { Colors } from './output.js';

@@ -1,6 +1,6 @@
 /** Audit-mode policy violations on the terminal: listed as such, never errors (deny and warn ones are diagnostics). */
-import { formatLocation, type Diagnostic } from '../manifest/index.js';
-import { violationText, type Violation } from '../policy/index.js';
+import { formatLocation, type Diagnostic } from '../manifest/diagnostics.js';
+import { violationText, type Violation } from '../policy/violation.js';
 import { displayPath } from './diagnostics.js';
 import type { Output } from './output.js';
 

@@ -14,6 +14,7 @@ import { mapLimit } from '../util/pool.js';
 import { createContext, type EventSink, type RecordingCtx } from '../provider/context.js';
 import { errorDiagnostic } from './diagnose.js';
 import { traceProviderCall } from '../telemetry/trace.js';
+import { SECRET_UNRESOLVED } from '../errors.js';
 
 export interface Observation {
   resource: Resource;
@@ -61,8 +62,7 @@ export interface ObserveOptions {
   unresolvedSecretsUnknown?: boolean;
 }
 
-/** The code of a secret reference that does not resolve (unset variable, unreadable file, failing command). */
-export const SECRET_UNRESOLVED = 'SETPOINT_SECRET_UNRESOLVED';
+export { SECRET_UNRESOLVED };
 
 export async function observeAll(
   resources: readonly Resource[],

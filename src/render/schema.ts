@@ -5,9 +5,9 @@
  */
 import * as z from 'zod';
 import { NAME_PATTERN, parseKey } from '../manifest/index.js';
+import { VARIABLE_NAME } from './assignment.js';
 
-/** Names usable in `${name}`: also the suffix of a `SETPOINT_VAR_<name>` environment variable. */
-export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export { VARIABLE_NAME };
 
 /** `${replica}` belongs to the Process kind (per-replica substitution at start time). */
 export const RESERVED_VARIABLES: readonly string[] = ['replica'];

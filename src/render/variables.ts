@@ -88,13 +88,7 @@ function convert(text: string, type: string): VariableValue | undefined {
   return text;
 }
 
-/** Splits `name=value` (the value may contain `=`); undefined when it is not of that shape. */
-export function parseAssignment(text: string): { name: string; value: string } | undefined {
-  const eq = text.indexOf('=');
-  if (eq <= 0) return undefined;
-  const name = text.slice(0, eq);
-  return VARIABLE_NAME.test(name) ? { name, value: text.slice(eq + 1) } : undefined;
-}
+export { parseAssignment } from './assignment.js';
 
 /** A reference that could not be replaced. */
 export type InterpolationProblem =

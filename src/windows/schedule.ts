@@ -9,7 +9,7 @@ import type { Cron } from 'croner';
 import { lazy } from '../util/lazy.js';
 
 const croner = lazy<typeof import('croner')>('croner');
-import { parseDuration } from '../util/duration.js';
+import { parseDuration } from '../util/duration-text.js';
 import { matchPredicate, type SubjectPredicate } from './match.js';
 import type { WindowSpec, WindowType } from './schema.js';
 

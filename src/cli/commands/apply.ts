@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { OP_GLYPH, hasChanges } from '../../plan/index.js';
-import { formatDuration } from '../../util/duration.js';
+import { formatDuration } from '../../util/duration-text.js';
 import { printDiagnostics } from '../diagnostics.js';
 import { SetpointError } from '../../errors.js';
 import { EXIT, parseDurationOption, parseIntOption, run } from '../context.js';

@@ -9,7 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { Setpoint } from '../../api/index.js';
 import { SetpointError } from '../../errors.js';
 import type { AuditEntry, AuditVerification } from '../../store/index.js';
-import { parseDuration } from '../../util/duration.js';
+import { parseDuration } from '../../util/duration-text.js';
 import { EXIT, globals, parseIntOption, run, runClient, outputFor } from '../context.js';
 import { reportError } from '../errors.js';
 import { table, type Output } from '../output.js';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { manifestSchema, SCHEMA_FILES, settingsSchema } from '../../api/json-schemas.js';
+import { SCHEMA_FILES } from '../../api/schema-files.js';
 import { EXIT, outputFor } from '../context.js';
 
 /** Where init puts the JSON Schemas, relative to the project: editors read them offline, teammates get them with Git. */
@@ -56,6 +56,7 @@ export function register(program: Command): void {
       const o = outputFor(cmd);
       // Every built-in kind's schema, loaded here only (other commands, the agent above all, do without).
       const { defaultRegistry } = await import('../../providers/index.js');
+      const { manifestSchema, settingsSchema } = await import('../../api/json-schemas.js');
       const root = resolve(dir);
       const files: Array<[string, string]> = [
         [join(root, 'setpoint.yaml'), modeline(`${SCHEMA_DIR}/${SCHEMA_FILES.settings}`) + SETTINGS],

@@ -13,7 +13,6 @@ import type { RenderedDocument } from '../../render/index.js';
 import { collect, run, runClient } from '../context.js';
 import { printNodeSet } from '../node-views.js';
 import { printDiagnostics } from '../diagnostics.js';
-import { escapeLiterals } from '../../render/index.js';
 
 export function register(program: Command): void {
   program
@@ -35,17 +34,22 @@ export function register(program: Command): void {
                 undefined,
                 diagnostics,
               );
+            const { escapeLiterals } = await import('../../render/variables.js');
             if (o.json) o.printJson(documents.map((d) => escapeLiterals(d.value)));
             else {
               printDiagnostics(o, diagnostics);
-              if (documents.length) o.out(toYaml(documents, api.settings.root));
+              if (documents.length) o.out(toYaml(documents, api.settings.root, escapeLiterals));
             }
           }),
     );
 }
 
 /** Multi-document YAML, each document headed by where it was declared and which overlays patched it. */
-export function toYaml(documents: readonly RenderedDocument[], root: string): string {
+export function toYaml(
+  documents: readonly RenderedDocument[],
+  root: string,
+  escapeLiterals: <T>(value: T) => T,
+): string {
   return documents
     .map((d) => {
       const patched = d.patchedBy?.length

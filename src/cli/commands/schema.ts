@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { SCHEMA_FILES } from '../../api/json-schemas.js';
+import { SCHEMA_FILES } from '../../api/schema-files.js';
 import { run } from '../context.js';
 
 interface SchemaOptions {

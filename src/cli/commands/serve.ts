@@ -3,7 +3,6 @@ import type { ApiServer } from '../../server/index.js';
 import { InvalidArgumentError } from 'commander';
 import type { Runnable } from '../../engine/controller/manager.js';
 import { collect, EXIT, parseDurationOption, parseIntOption, run } from '../context.js';
-import { reopenOnHangup } from '../../telemetry/index.js';
 
 type LogFormat = 'pretty' | 'json' | 'none';
 
@@ -75,6 +74,7 @@ export function register(program: Command): void {
             leaseTtlMs: opts.leaseTtl,
           });
           // logrotate: `kill -HUP` makes serve reopen its log file.
+          const { reopenOnHangup } = await import('../../telemetry/log.js');
           reopenOnHangup(api.logger);
           const listen = opts.listen ?? api.settings.server.listen;
           let http: ApiServer | undefined;

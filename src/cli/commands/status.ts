@@ -4,7 +4,6 @@ import { collect, runClient } from '../context.js';
 import type { ConvergenceFigures } from '../../api/index.js';
 import type { SetpointClient } from '../../client/types.js';
 import type { ResourceFilter, ResourceRecord, RolloutRecord } from '../../store/index.js';
-import { describeSlo } from '../../telemetry/slo/status.js';
 import { printNodeStatus } from '../node-views.js';
 import { ago, healthColor, syncColor, table, type Output } from '../output.js';
 
@@ -92,7 +91,10 @@ export function register(program: Command): void {
         const k = status.counts;
         printFigures(o, figures);
         // Error budgets of the SLOs in setpoint.yaml.
-        if (slos.length) o.out(c.dim('\n' + slos.map(describeSlo).join('\n')));
+        if (slos.length) {
+          const { describeSlo } = await import('../../telemetry/slo/status.js');
+          o.out(c.dim('\n' + slos.map(describeSlo).join('\n')));
+        }
         // The latest rollout of each source with a strategy.
         if (rollouts.length) o.out('\n' + rollouts.map(describeRollout).join('\n'));
         o.out(
