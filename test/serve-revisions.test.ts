@@ -106,10 +106,12 @@ describe('serve: revisions', () => {
       'manifests/b-dirs.yaml': docs(`${dirDoc('web', web)}dependsOn: [Directory/srv]\n`, dirDoc('srv', root)),
     });
     await startServe(t, p.dir);
+    // The revision's Converged event is written just after the last record: wait for both.
     await eventually(async () => {
       const s = await p.status();
-      return s.length === 3 && s.every((r) => r.sync === 'InSync');
-    }, 'every resource in sync');
+      if (s.length !== 3 || !s.every((r) => r.sync === 'InSync')) return false;
+      return (await p.events()).some((e) => e.reason === 'Converged');
+    }, 'every resource in sync and the revision converged');
     assert.equal(p.read(index), '<h1>hi</h1>\n');
     for (const r of await p.status()) {
       assert.equal(r.lastError, undefined, `${r.id} has no error`);
@@ -123,10 +125,6 @@ describe('serve: revisions', () => {
     );
     const created = events.filter((e) => e.reason === 'Created').map((e) => e.resourceId);
     assert.deepEqual(created, ['Directory/default/srv', 'Directory/default/web', 'File/default/index']);
-    assert.ok(
-      events.some((e) => e.reason === 'Converged'),
-      'the revision converged',
-    );
   });
 
   test('`setpoint sync` makes serve reload: a changed source file is picked up at once', async (t) => {
