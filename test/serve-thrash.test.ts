@@ -108,11 +108,6 @@ describe('serve: resume', () => {
         `round ${round}: serve to repair it after one resume`,
         20_000,
       );
-      // The repair's event is written after its record: the next change must find this repair counted.
-      await eventually(
-        async () => (await p.events(id)).filter((e) => e.reason === 'Remediated').length === round + 1,
-        `round ${round}: the repair recorded`,
-      );
     }
     assert.equal((await p.events(id)).filter((e) => e.reason === 'Remediated').length, 6);
   });
