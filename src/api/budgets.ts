@@ -31,13 +31,21 @@ export class BudgetWatch {
    * any); logs a gate that closes or opens.
    */
   refresh(now?: number): Promise<void> {
-    const next = (this.running ?? Promise.resolve()).then(() => this.measure(now ?? Date.now()));
-    // `running` never rejects: the caller gets `next`'s outcome, the next measurement only its turn.
-    const settled = next.catch(() => undefined);
+    const previous = this.running;
+    const next = (async () => {
+      if (previous) await previous;
+      await this.measure(now ?? Date.now());
+    })();
+    // Settles (never rejects) when `next` does; the caller gets `next`'s outcome.
+    const settled: Promise<void> = next
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        if (this.running === settled) this.running = undefined;
+      });
     this.running = settled;
-    void settled.then(() => {
-      if (this.running === settled) this.running = undefined;
-    });
     return next;
   }
 
