@@ -138,6 +138,8 @@ export class Reconciler {
 
   private forget(id: ResourceId): void {
     this.syncState.delete(id);
+    this.resumed.delete(id);
+    this.resumedInStore.delete(id);
     this.deps.recorder.forget(id);
   }
 
@@ -170,10 +172,16 @@ export class Reconciler {
 
   /** Resources `setpoint resume` asked to lift from Conflict, until their next reconcile. */
   private readonly resumed = new Set<ResourceId>();
+  /**
+   * Resources whose resume was already read from the store (its record lifted out of the Conflict
+   * recorded here) before its command arrived: that command is then stale, and applying it would
+   * forget repairs made since the resume (or lift a later Conflict).
+   */
+  private readonly resumedInStore = new Set<ResourceId>();
 
   /** `setpoint resume ID`: the next reconcile of `id` forgets its repair history and its Conflict. */
   resume(id: ResourceId): void {
-    this.resumed.add(id);
+    if (!this.resumedInStore.delete(id)) this.resumed.add(id);
   }
 
   async reconcile(id: ResourceId, trigger: Trigger = {}): Promise<ReconcileResult> {
@@ -185,8 +193,16 @@ export class Reconciler {
     const buffered = this.recorder.peek(id);
     let prev = buffered === null ? undefined : (buffered ?? (await store.getResource(id)));
     // `setpoint resume` lifts Conflict here too: its write to the store may race with a record still buffered here.
-    if (this.resumed.delete(id) && prev)
-      prev = { ...prev, sync: prev.sync === 'Conflict' ? 'Pending' : prev.sync, remediations: [] };
+    if (this.resumed.delete(id)) {
+      if (prev) prev = { ...prev, sync: prev.sync === 'Conflict' ? 'Pending' : prev.sync, remediations: [] };
+    } else if (
+      buffered === undefined &&
+      prev &&
+      prev.sync !== 'Conflict' &&
+      this.syncState.get(id) === 'Conflict'
+    )
+      // The store holds a resume whose command is still on its way: this reconcile applies it, the command must not again.
+      this.resumedInStore.add(id);
     const nowMs = Date.now();
     const now = new Date(nowMs).toISOString();
 
