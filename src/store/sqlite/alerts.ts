@@ -4,6 +4,7 @@
  * serve rewriting an incident never loses an ack made meanwhile by the CLI.
  */
 import type Database from 'better-sqlite3';
+import { cached } from './statements.js';
 import type { AlertAck, AlertFilter, AlertRecord, AlertStore, SilenceRecord, SliSample } from '../alerts.js';
 import { alertFromRow, type AlertRow } from '../rows.js';
 
@@ -12,7 +13,8 @@ export class SqliteAlertStore implements AlertStore {
 
   async putAlerts(alerts: readonly AlertRecord[]): Promise<void> {
     if (alerts.length === 0) return;
-    const stmt = this.db.prepare(
+    const stmt = cached(
+      this.db,
       `INSERT INTO alerts (id, fingerprint, state, severity, started_at, resolved_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET state = excluded.state, resolved_at = excluded.resolved_at, data = excluded.data`,
     );
@@ -47,39 +49,41 @@ export class SqliteAlertStore implements AlertStore {
       where.push("ack IS NOT NULL AND json_extract(ack, '$.at') >= ?");
       args.push(filter.ackedSince);
     }
-    const rows = this.db
-      .prepare(
-        `SELECT data, ack FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
-      )
-      .all(...args, filter.limit ?? 1000) as AlertRow[];
+    const rows = cached(
+      this.db,
+      `SELECT data, ack FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+    ).all(...args, filter.limit ?? 1000) as AlertRow[];
     return rows.map(alertFromRow);
   }
 
   async getAlert(id: string): Promise<AlertRecord | undefined> {
-    const exact = this.db.prepare('SELECT data, ack FROM alerts WHERE id = ?').get(id) as
+    const exact = cached(this.db, 'SELECT data, ack FROM alerts WHERE id = ?').get(id) as
       AlertRow | undefined;
     if (exact) return alertFromRow(exact);
-    const rows = this.db
-      .prepare('SELECT data, ack FROM alerts WHERE id LIKE ? LIMIT 2')
-      .all(`${id}%`) as AlertRow[];
+    const rows = cached(this.db, 'SELECT data, ack FROM alerts WHERE id LIKE ? LIMIT 2').all(
+      `${id}%`,
+    ) as AlertRow[];
     return rows.length === 1 ? alertFromRow(rows[0]) : undefined;
   }
 
   async ackAlert(id: string, ack: AlertAck): Promise<void> {
-    this.db.prepare('UPDATE alerts SET ack = ? WHERE id = ?').run(JSON.stringify(ack), id);
+    cached(this.db, 'UPDATE alerts SET ack = ? WHERE id = ?').run(JSON.stringify(ack), id);
   }
 
   async putSilence(s: SilenceRecord): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO silences (id, starts_at, ends_at, data) VALUES (?, ?, ?, ?)')
-      .run(s.id, s.startsAt, s.endsAt, JSON.stringify(s));
+    cached(this.db, 'INSERT OR REPLACE INTO silences (id, starts_at, ends_at, data) VALUES (?, ?, ?, ?)').run(
+      s.id,
+      s.startsAt,
+      s.endsAt,
+      JSON.stringify(s),
+    );
   }
 
   async getSilence(id: string): Promise<SilenceRecord | undefined> {
-    const exact = this.db.prepare('SELECT data FROM silences WHERE id = ?').get(id) as
+    const exact = cached(this.db, 'SELECT data FROM silences WHERE id = ?').get(id) as
       { data: string } | undefined;
     if (exact) return JSON.parse(exact.data) as SilenceRecord;
-    const rows = this.db.prepare('SELECT data FROM silences WHERE id LIKE ? LIMIT 2').all(`${id}%`) as Array<{
+    const rows = cached(this.db, 'SELECT data FROM silences WHERE id LIKE ? LIMIT 2').all(`${id}%`) as Array<{
       data: string;
     }>;
     return rows.length === 1 ? (JSON.parse(rows[0].data) as SilenceRecord) : undefined;
@@ -88,17 +92,19 @@ export class SqliteAlertStore implements AlertStore {
   async listSilences(options: { activeAt?: string } = {}): Promise<SilenceRecord[]> {
     const rows = (
       options.activeAt
-        ? this.db
-            .prepare('SELECT data FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY starts_at DESC')
-            .all(options.activeAt, options.activeAt)
-        : this.db.prepare('SELECT data FROM silences ORDER BY starts_at DESC').all()
+        ? cached(
+            this.db,
+            'SELECT data FROM silences WHERE starts_at <= ? AND ends_at > ? ORDER BY starts_at DESC',
+          ).all(options.activeAt, options.activeAt)
+        : cached(this.db, 'SELECT data FROM silences ORDER BY starts_at DESC').all()
     ) as Array<{ data: string }>;
     return rows.map((r) => JSON.parse(r.data) as SilenceRecord);
   }
 
   async addSliSamples(samples: readonly SliSample[]): Promise<void> {
     if (samples.length === 0) return;
-    const stmt = this.db.prepare(
+    const stmt = cached(
+      this.db,
       `INSERT INTO sli_samples (sli, minute, good, total) VALUES (?, ?, ?, ?)
        ON CONFLICT(sli, minute) DO UPDATE SET good = good + excluded.good, total = total + excluded.total`,
     );
@@ -108,14 +114,13 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async listSliSamples(sli: string, fromMinute: number): Promise<SliSample[]> {
-    return this.db
-      .prepare(
-        'SELECT sli, minute, good, total FROM sli_samples WHERE sli = ? AND minute >= ? ORDER BY minute',
-      )
-      .all(sli, fromMinute) as SliSample[];
+    return cached(
+      this.db,
+      'SELECT sli, minute, good, total FROM sli_samples WHERE sli = ? AND minute >= ? ORDER BY minute',
+    ).all(sli, fromMinute) as SliSample[];
   }
 
   async deleteSliSamples(beforeMinute: number): Promise<void> {
-    this.db.prepare('DELETE FROM sli_samples WHERE minute < ?').run(beforeMinute);
+    cached(this.db, 'DELETE FROM sli_samples WHERE minute < ?').run(beforeMinute);
   }
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { cached } from './statements.js';
 import type { HeldReason, SyncStatus } from '../../health/index.js';
 import { verifyChain } from '../audit-chain.js';
 import { storeError } from '../errors.js';
@@ -122,11 +123,12 @@ export class SqliteStore extends DelegatingStore implements Store {
         this.db.exec(
           'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
         );
-        const record = this.db.prepare(
+        const record = cached(
+          this.db,
           'INSERT OR IGNORE INTO schema_migrations (version, applied_at) VALUES (?, ?)',
         );
         const applied = new Set(
-          (this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
+          (cached(this.db, 'SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
             (r) => r.version,
           ),
         );
@@ -149,12 +151,13 @@ export class SqliteStore extends DelegatingStore implements Store {
 
   /** The migrations this database lacks, read without a lock (a fast path for an up-to-date state). */
   private pending(ordered: readonly Migration[]): Migration[] {
-    const table = this.db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-      .get();
+    const table = cached(
+      this.db,
+      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+    ).get();
     if (!table) return [...ordered];
     const applied = new Set(
-      (this.db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
+      (cached(this.db, 'SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
         (r) => r.version,
       ),
     );
@@ -162,43 +165,41 @@ export class SqliteStore extends DelegatingStore implements Store {
   }
 
   async salt(): Promise<string> {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'salt'").get() as
+    const row = cached(this.db, "SELECT value FROM meta WHERE key = 'salt'").get() as
       { value: string } | undefined;
     if (row) return row.value;
     const salt = randomBytes(32).toString('hex');
-    this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)").run(salt);
-    return (this.db.prepare("SELECT value FROM meta WHERE key = 'salt'").get() as { value: string }).value;
+    cached(this.db, "INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)").run(salt);
+    return (cached(this.db, "SELECT value FROM meta WHERE key = 'salt'").get() as { value: string }).value;
   }
 
   async putRevision(rev: RevisionRecord): Promise<void> {
     this.writes.guard(() =>
-      this.db
-        .prepare(
-          'INSERT OR REPLACE INTO revisions (id, source, created_at, admitted, data) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(rev.id, rev.source, rev.createdAt, rev.admitted ? 1 : 0, JSON.stringify(rev)),
+      cached(
+        this.db,
+        'INSERT OR REPLACE INTO revisions (id, source, created_at, admitted, data) VALUES (?, ?, ?, ?, ?)',
+      ).run(rev.id, rev.source, rev.createdAt, rev.admitted ? 1 : 0, JSON.stringify(rev)),
     );
   }
 
   async getRevision(id: string): Promise<RevisionRecord | undefined> {
-    const row = (this.db.prepare('SELECT data FROM revisions WHERE id = ?').get(id) ??
-      this.db
-        .prepare('SELECT data FROM revisions WHERE id LIKE ? ORDER BY created_at DESC LIMIT 1')
-        .get(`${id}%`)) as { data: string } | undefined;
+    const row = (cached(this.db, 'SELECT data FROM revisions WHERE id = ?').get(id) ??
+      cached(this.db, 'SELECT data FROM revisions WHERE id LIKE ? ORDER BY created_at DESC LIMIT 1').get(
+        `${id}%`,
+      )) as { data: string } | undefined;
     return row ? (JSON.parse(row.data) as RevisionRecord) : undefined;
   }
 
   async listRevisions(options: { source?: string; limit?: number } = {}): Promise<RevisionRecord[]> {
     const rows = (
       options.source
-        ? this.db
-            .prepare(
-              'SELECT data FROM revisions WHERE source = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
-            )
-            .all(options.source, options.limit ?? 100)
-        : this.db
-            .prepare('SELECT data FROM revisions ORDER BY created_at DESC, rowid DESC LIMIT ?')
-            .all(options.limit ?? 100)
+        ? cached(
+            this.db,
+            'SELECT data FROM revisions WHERE source = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
+          ).all(options.source, options.limit ?? 100)
+        : cached(this.db, 'SELECT data FROM revisions ORDER BY created_at DESC, rowid DESC LIMIT ?').all(
+            options.limit ?? 100,
+          )
     ) as Array<{ data: string }>;
     return rows.map((r) => JSON.parse(r.data) as RevisionRecord);
   }
@@ -210,7 +211,7 @@ export class SqliteStore extends DelegatingStore implements Store {
   }
 
   async getResource(id: string): Promise<ResourceRecord | undefined> {
-    const row = this.db.prepare('SELECT data FROM resources WHERE id = ?').get(id) as
+    const row = cached(this.db, 'SELECT data FROM resources WHERE id = ?').get(id) as
       { data: string } | undefined;
     return row ? (JSON.parse(row.data) as ResourceRecord) : undefined;
   }
@@ -251,7 +252,7 @@ export class SqliteStore extends DelegatingStore implements Store {
     const sqlLimit = filter.limit !== undefined && !(filter.ids && filter.ids.length > 500);
     const sql2 = `SELECT data FROM resources ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id${sqlLimit ? ' LIMIT ?' : ''}`;
     if (sqlLimit) args.push(filter.limit);
-    let records = (this.db.prepare(sql2).all(...args) as Array<{ data: string }>).map(
+    let records = (cached(this.db, sql2).all(...args) as Array<{ data: string }>).map(
       (r) => JSON.parse(r.data) as ResourceRecord,
     );
     if (filter.ids) {
@@ -289,7 +290,7 @@ export class SqliteStore extends DelegatingStore implements Store {
   }
 
   async prune(c: RetentionCutoffs): Promise<PruneCounts> {
-    const run = (sql: string, ...args: Array<string | number>) => this.db.prepare(sql).run(...args).changes;
+    const run = (sql: string, ...args: Array<string | number>) => cached(this.db, sql).run(...args).changes;
     return this.db.transaction(() => ({
       events: run('DELETE FROM events WHERE time < ?', c.events),
       violations: run('DELETE FROM policy_violations WHERE time < ?', c.events),
@@ -333,7 +334,7 @@ export class SqliteStore extends DelegatingStore implements Store {
       query.afterSeq !== undefined
         ? `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`
         : `SELECT * FROM (SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?) ORDER BY seq`;
-    const rows = this.db.prepare(sql).all(...args, query.limit ?? 100) as Array<Record<string, unknown>>;
+    const rows = cached(this.db, sql).all(...args, query.limit ?? 100) as Array<Record<string, unknown>>;
     return rows.map(eventFromRow);
   }
 
@@ -374,7 +375,7 @@ export class SqliteStore extends DelegatingStore implements Store {
       query.afterSeq !== undefined
         ? `SELECT * FROM audit ${filter} ORDER BY seq LIMIT ?`
         : `SELECT * FROM (SELECT * FROM audit ${filter} ORDER BY seq DESC LIMIT ?) ORDER BY seq`;
-    const rows = this.db.prepare(sql).all(...args, query.limit ?? 1000) as AuditRow[];
+    const rows = cached(this.db, sql).all(...args, query.limit ?? 1000) as AuditRow[];
     return rows.map(auditFromRow);
   }
 
@@ -393,7 +394,7 @@ export class SqliteStore extends DelegatingStore implements Store {
   }
 
   async getSource(name: string): Promise<SourceState | undefined> {
-    const row = this.db.prepare('SELECT data FROM sources WHERE name = ?').get(name) as
+    const row = cached(this.db, 'SELECT data FROM sources WHERE name = ?').get(name) as
       { data: string } | undefined;
     return row ? (JSON.parse(row.data) as SourceState) : undefined;
   }
@@ -401,36 +402,36 @@ export class SqliteStore extends DelegatingStore implements Store {
   async updateSource(name: string, change: (state: SourceState) => SourceState): Promise<SourceState> {
     return this.db
       .transaction(() => {
-        const row = this.db.prepare('SELECT data FROM sources WHERE name = ?').get(name) as
+        const row = cached(this.db, 'SELECT data FROM sources WHERE name = ?').get(name) as
           { data: string } | undefined;
         const next = { ...change(row ? (JSON.parse(row.data) as SourceState) : { name }), name };
-        this.db
-          .prepare('INSERT OR REPLACE INTO sources (name, data) VALUES (?, ?)')
-          .run(name, JSON.stringify(next));
+        cached(this.db, 'INSERT OR REPLACE INTO sources (name, data) VALUES (?, ?)').run(
+          name,
+          JSON.stringify(next),
+        );
         return next;
       })
       .immediate();
   }
 
   async listSources(): Promise<SourceState[]> {
-    return (this.db.prepare('SELECT data FROM sources ORDER BY name').all() as Array<{ data: string }>).map(
+    return (cached(this.db, 'SELECT data FROM sources ORDER BY name').all() as Array<{ data: string }>).map(
       (r) => JSON.parse(r.data) as SourceState,
     );
   }
 
   async createToken(t: TokenRecord): Promise<boolean> {
-    const r = this.db
-      .prepare(
-        `INSERT INTO api_tokens (name, hash, role, revoked_at, data) VALUES (?, ?, ?, NULL, ?)
+    const r = cached(
+      this.db,
+      `INSERT INTO api_tokens (name, hash, role, revoked_at, data) VALUES (?, ?, ?, NULL, ?)
          ON CONFLICT(name) DO UPDATE SET hash = excluded.hash, role = excluded.role, revoked_at = NULL, data = excluded.data
          WHERE api_tokens.revoked_at IS NOT NULL`,
-      )
-      .run(t.name, t.hash, t.role, tokenData(t));
+    ).run(t.name, t.hash, t.role, tokenData(t));
     return r.changes === 1;
   }
 
   async listTokens(): Promise<TokenRecord[]> {
-    const rows = this.db.prepare('SELECT data FROM api_tokens ORDER BY name').all() as Array<{
+    const rows = cached(this.db, 'SELECT data FROM api_tokens ORDER BY name').all() as Array<{
       data: string;
     }>;
     return rows.map((r) => JSON.parse(r.data) as TokenRecord);
@@ -439,25 +440,26 @@ export class SqliteStore extends DelegatingStore implements Store {
   async revokeToken(name: string, at: string, by: string): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const row = this.db
-          .prepare('SELECT data FROM api_tokens WHERE name = ? AND revoked_at IS NULL')
-          .get(name) as { data: string } | undefined;
+        const row = cached(this.db, 'SELECT data FROM api_tokens WHERE name = ? AND revoked_at IS NULL').get(
+          name,
+        ) as { data: string } | undefined;
         if (!row) return false;
         const t: TokenRecord = { ...(JSON.parse(row.data) as TokenRecord), revokedAt: at, revokedBy: by };
-        this.db
-          .prepare('UPDATE api_tokens SET revoked_at = ?, data = ? WHERE name = ?')
-          .run(at, JSON.stringify(t), name);
+        cached(this.db, 'UPDATE api_tokens SET revoked_at = ?, data = ? WHERE name = ?').run(
+          at,
+          JSON.stringify(t),
+          name,
+        );
         return true;
       })
       .immediate();
   }
 
   async putApproval(a: ApprovalRecord): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO approvals (id, resource_id, state, created_at, data) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(a.id, a.resourceId, a.state, a.createdAt, JSON.stringify(a));
+    cached(
+      this.db,
+      'INSERT OR REPLACE INTO approvals (id, resource_id, state, created_at, data) VALUES (?, ?, ?, ?, ?)',
+    ).run(a.id, a.resourceId, a.state, a.createdAt, JSON.stringify(a));
   }
 
   async updateApproval(
@@ -466,28 +468,27 @@ export class SqliteStore extends DelegatingStore implements Store {
   ): Promise<ApprovalRecord | undefined> {
     return this.db
       .transaction(() => {
-        const row = this.db.prepare('SELECT data FROM approvals WHERE id = ?').get(id) as
+        const row = cached(this.db, 'SELECT data FROM approvals WHERE id = ?').get(id) as
           { data: string } | undefined;
         const next = change(row ? (JSON.parse(row.data) as ApprovalRecord) : undefined);
         if (!next) return undefined;
         if (next.id !== id) throw new Error(`updateApproval(${id}) returned approval ${next.id}`);
-        this.db
-          .prepare(
-            'INSERT OR REPLACE INTO approvals (id, resource_id, state, created_at, data) VALUES (?, ?, ?, ?, ?)',
-          )
-          .run(next.id, next.resourceId, next.state, next.createdAt, JSON.stringify(next));
+        cached(
+          this.db,
+          'INSERT OR REPLACE INTO approvals (id, resource_id, state, created_at, data) VALUES (?, ?, ?, ?, ?)',
+        ).run(next.id, next.resourceId, next.state, next.createdAt, JSON.stringify(next));
         return next;
       })
       .immediate();
   }
 
   async getApproval(id: string): Promise<ApprovalRecord | undefined> {
-    const exact = this.db.prepare('SELECT data FROM approvals WHERE id = ?').get(id) as
+    const exact = cached(this.db, 'SELECT data FROM approvals WHERE id = ?').get(id) as
       { data: string } | undefined;
     if (exact) return JSON.parse(exact.data) as ApprovalRecord;
-    const rows = this.db
-      .prepare('SELECT data FROM approvals WHERE id LIKE ? LIMIT 2')
-      .all(`${id}%`) as Array<{ data: string }>;
+    const rows = cached(this.db, 'SELECT data FROM approvals WHERE id LIKE ? LIMIT 2').all(
+      `${id}%`,
+    ) as Array<{ data: string }>;
     return rows.length === 1 ? (JSON.parse(rows[0].data) as ApprovalRecord) : undefined;
   }
 
@@ -504,49 +505,50 @@ export class SqliteStore extends DelegatingStore implements Store {
       where.push('resource_id = ?');
       args.push(filter.resourceId);
     }
-    const rows = this.db
-      .prepare(
-        `SELECT data FROM approvals ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at`,
-      )
-      .all(...args) as Array<{ data: string }>;
+    const rows = cached(
+      this.db,
+      `SELECT data FROM approvals ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at`,
+    ).all(...args) as Array<{ data: string }>;
     return rows.map((r) => JSON.parse(r.data) as ApprovalRecord);
   }
 
   async appendNudge(n: Nudge): Promise<number> {
-    const r = this.db
-      .prepare('INSERT INTO nudges (resource_id, reason, actor, at) VALUES (?, ?, ?, ?)')
-      .run(n.resourceId ?? null, n.reason, n.actor, n.at);
+    const r = cached(this.db, 'INSERT INTO nudges (resource_id, reason, actor, at) VALUES (?, ?, ?, ?)').run(
+      n.resourceId ?? null,
+      n.reason,
+      n.actor,
+      n.at,
+    );
     return Number(r.lastInsertRowid);
   }
 
   async listNudges(afterSeq: number): Promise<Nudge[]> {
-    const rows = this.db.prepare('SELECT * FROM nudges WHERE seq > ? ORDER BY seq').all(afterSeq) as Array<
+    const rows = cached(this.db, 'SELECT * FROM nudges WHERE seq > ? ORDER BY seq').all(afterSeq) as Array<
       Record<string, unknown>
     >;
     return rows.map(nudgeFromRow);
   }
 
   async openEpisode(e: DriftEpisode): Promise<number> {
-    const r = this.db
-      .prepare('INSERT INTO drift_episodes (resource_id, kind, detected_at, recorded_at) VALUES (?, ?, ?, ?)')
-      .run(e.resourceId, e.kind, e.detectedAt, e.recordedAt);
+    const r = cached(
+      this.db,
+      'INSERT INTO drift_episodes (resource_id, kind, detected_at, recorded_at) VALUES (?, ?, ?, ?)',
+    ).run(e.resourceId, e.kind, e.detectedAt, e.recordedAt);
     return Number(r.lastInsertRowid);
   }
 
   async closeEpisode(id: number, remediatedAt: string, resolution: string): Promise<void> {
-    this.db
-      .prepare(
-        'UPDATE drift_episodes SET remediated_at = ?, resolution = ? WHERE id = ? AND remediated_at IS NULL',
-      )
-      .run(remediatedAt, resolution, id);
+    cached(
+      this.db,
+      'UPDATE drift_episodes SET remediated_at = ?, resolution = ? WHERE id = ? AND remediated_at IS NULL',
+    ).run(remediatedAt, resolution, id);
   }
 
   async listEpisodes(options: { since?: string; limit?: number } = {}): Promise<DriftEpisode[]> {
-    const rows = this.db
-      .prepare(
-        'SELECT * FROM (SELECT * FROM drift_episodes WHERE recorded_at >= ? ORDER BY id DESC LIMIT ?) ORDER BY id',
-      )
-      .all(options.since ?? '', options.limit ?? 10_000) as Array<Record<string, unknown>>;
+    const rows = cached(
+      this.db,
+      'SELECT * FROM (SELECT * FROM drift_episodes WHERE recorded_at >= ? ORDER BY id DESC LIMIT ?) ORDER BY id',
+    ).all(options.since ?? '', options.limit ?? 10_000) as Array<Record<string, unknown>>;
     return rows.map(episodeFromRow);
   }
 
@@ -562,10 +564,11 @@ export class SqliteStore extends DelegatingStore implements Store {
   async listRuns(options: { limit?: number; result?: RunResult } = {}): Promise<RunRecord[]> {
     const rows = (
       options.result
-        ? this.db
-            .prepare('SELECT * FROM runs WHERE result = ? ORDER BY started_at DESC LIMIT ?')
-            .all(options.result, options.limit ?? 50)
-        : this.db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(options.limit ?? 50)
+        ? cached(this.db, 'SELECT * FROM runs WHERE result = ? ORDER BY started_at DESC LIMIT ?').all(
+            options.result,
+            options.limit ?? 50,
+          )
+        : cached(this.db, 'SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(options.limit ?? 50)
     ) as Array<Record<string, unknown>>;
     return rows.map(runFromRow);
   }

@@ -11,6 +11,7 @@
  * replaced (StateProblemError).
  */
 import type Database from 'better-sqlite3';
+import { cached } from './statements.js';
 import { LockLostError } from '../fence.js';
 import type { StateGuard } from '../guard.js';
 import type { Fence, Lease } from '../types.js';
@@ -151,11 +152,10 @@ export class SqliteLeases {
   private installGate(): void {
     if (!this.gated) return;
     const tables = (
-      this.db
-        .prepare(
-          "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('leases', 'schema_migrations')",
-        )
-        .all() as Array<{ name: string }>
+      cached(
+        this.db,
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('leases', 'schema_migrations')",
+      ).all() as Array<{ name: string }>
     ).map((r) => r.name);
     const f = this.fence;
     const args = f

@@ -1,5 +1,6 @@
 /** SQLite side of rollouts (the table of migration 12). */
 import type Database from 'better-sqlite3';
+import { cached } from './statements.js';
 import type { RolloutRecord, RolloutStore } from '../rollouts.js';
 
 export class SqliteRolloutStore implements RolloutStore {
@@ -11,21 +12,20 @@ export class SqliteRolloutStore implements RolloutStore {
 
   async putRollout(r: RolloutRecord): Promise<void> {
     this.guard(() =>
-      this.db
-        .prepare(
-          'INSERT OR REPLACE INTO rollouts (id, source, phase, started_at, data) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(r.id, r.source, r.phase, r.startedAt, JSON.stringify(r)),
+      cached(
+        this.db,
+        'INSERT OR REPLACE INTO rollouts (id, source, phase, started_at, data) VALUES (?, ?, ?, ?, ?)',
+      ).run(r.id, r.source, r.phase, r.startedAt, JSON.stringify(r)),
     );
   }
 
   async getRollout(id: string): Promise<RolloutRecord | undefined> {
-    const exact = this.db.prepare('SELECT data FROM rollouts WHERE id = ?').get(id) as
+    const exact = cached(this.db, 'SELECT data FROM rollouts WHERE id = ?').get(id) as
       { data: string } | undefined;
     if (exact) return JSON.parse(exact.data) as RolloutRecord;
-    const rows = this.db
-      .prepare("SELECT data FROM rollouts WHERE id LIKE ? ESCAPE '\\' LIMIT 2")
-      .all(id.replace(/[\\%_]/g, (c) => '\\' + c) + '%') as Array<{ data: string }>;
+    const rows = cached(this.db, "SELECT data FROM rollouts WHERE id LIKE ? ESCAPE '\\' LIMIT 2").all(
+      id.replace(/[\\%_]/g, (c) => '\\' + c) + '%',
+    ) as Array<{ data: string }>;
     return rows.length === 1 ? (JSON.parse(rows[0].data) as RolloutRecord) : undefined;
   }
 
@@ -39,11 +39,10 @@ export class SqliteRolloutStore implements RolloutStore {
       args.push(filter.source);
     }
     if (filter.active) where.push("phase IN ('Progressing', 'Paused')");
-    const rows = this.db
-      .prepare(
-        `SELECT data FROM rollouts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
-      )
-      .all(...args, filter.limit ?? 20) as Array<{ data: string }>;
+    const rows = cached(
+      this.db,
+      `SELECT data FROM rollouts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+    ).all(...args, filter.limit ?? 20) as Array<{ data: string }>;
     return rows.map((r) => JSON.parse(r.data) as RolloutRecord);
   }
 }

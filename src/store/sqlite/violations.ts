@@ -1,5 +1,6 @@
 /** SQLite side of policy violations (the table of migration 3). */
 import type Database from 'better-sqlite3';
+import { cached } from './statements.js';
 import type { ViolationQuery, ViolationRecord, ViolationStore, ViolationTotal } from '../violations.js';
 import { violationColumns, violationFromRow, type ViolationRow } from '../rows.js';
 
@@ -8,7 +9,8 @@ export class SqliteViolationStore implements ViolationStore {
 
   async appendViolations(violations: readonly ViolationRecord[]): Promise<void> {
     if (violations.length === 0) return;
-    const stmt = this.db.prepare(
+    const stmt = cached(
+      this.db,
       'INSERT INTO policy_violations (time, policy, resource_id, revision_id, action, phase, blocked, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.db.transaction(() => {
@@ -31,20 +33,18 @@ export class SqliteViolationStore implements ViolationStore {
       where.push('time >= ?');
       args.push(query.since);
     }
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM policy_violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`,
-      )
-      .all(...args, query.limit ?? 100) as ViolationRow[];
+    const rows = cached(
+      this.db,
+      `SELECT * FROM policy_violations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`,
+    ).all(...args, query.limit ?? 100) as ViolationRow[];
     return rows.map(violationFromRow);
   }
 
   async violationTotals(options: { since?: string } = {}): Promise<ViolationTotal[]> {
-    return this.db
-      .prepare(
-        `SELECT policy, action, COUNT(*) AS count, SUM(blocked) AS blocked, MAX(time) AS last
+    return cached(
+      this.db,
+      `SELECT policy, action, COUNT(*) AS count, SUM(blocked) AS blocked, MAX(time) AS last
          FROM policy_violations WHERE time >= ? GROUP BY policy, action ORDER BY policy, action`,
-      )
-      .all(options.since ?? '') as ViolationTotal[];
+    ).all(options.since ?? '') as ViolationTotal[];
   }
 }

@@ -5,6 +5,7 @@
  * StoreBatch). Every failure comes out as a StoreError naming the file.
  */
 import type Database from 'better-sqlite3';
+import { cached } from './statements.js';
 import { chainEntries, GENESIS_HASH } from '../audit-chain.js';
 import { storeError } from '../errors.js';
 import { auditColumns, eventColumns, recordColumns, runColumns } from '../rows.js';
@@ -84,7 +85,7 @@ export class SqliteWrites {
   }
 
   listIntents(): ActionIntent[] {
-    const rows = this.db.prepare('SELECT data FROM action_intents ORDER BY rowid').all() as Array<{
+    const rows = cached(this.db, 'SELECT data FROM action_intents ORDER BY rowid').all() as Array<{
       data: string;
     }>;
     return rows.map((r) => JSON.parse(r.data) as ActionIntent);
