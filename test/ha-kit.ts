@@ -158,6 +158,19 @@ export function countingExecs(dir: string, names: readonly string[]): string {
     .join('---\n');
 }
 
+/**
+ * How many counting Execs the SIGSTOP tests queue before freezing the leader
+ * after its first few: it is frozen with nearly all of them still queued, and
+ * the new leader runs the rest. More only makes the test slower (each Exec
+ * starts shells), not stricter.
+ */
+export const FROZEN_EXECS = 100;
+
+/** x0, x1, ... x(n-1). */
+export function execNames(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `x${i}`);
+}
+
 /** One line of count.log: when, by which replica, which Exec. */
 export interface CountLine {
   ns: bigint;

@@ -15,7 +15,9 @@ import { eventually, json } from './helpers.js';
 import {
   countingExecs,
   countLines,
+  execNames,
   FAST_SETTINGS,
+  FROZEN_EXECS,
   killLeaderRounds,
   oneLeader,
   startReplica,
@@ -72,9 +74,8 @@ describe('serve replicas on PostgreSQL', { skip }, () => {
     await eventually(() => existsSync(p.path('out/a.txt')), 'the first convergence');
 
     // Lots of work, and the leader frozen in the middle of it.
-    const N = 300;
-    const names = Array.from({ length: N }, (_, i) => `x${i}`);
-    p.write({ 'manifests/execs.yaml': countingExecs(p.dir, names) });
+    const N = FROZEN_EXECS;
+    p.write({ 'manifests/execs.yaml': countingExecs(p.dir, execNames(N)) });
     await eventually(() => countLines(p.dir).length >= 3, 'the leader to start acting', 60_000, 5);
     a.signal('SIGSTOP');
     const next = await oneLeader([b], leader.ready.term, 2_000 + 5_000 + 5_000);

@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { eventually, json } from './helpers.js';
-import { oneLeader, startReplica, type Replica } from './ha-kit.js';
+import {
+  countingExecs,
+  countLines,
+  execNames,
+  FROZEN_EXECS,
+  oneLeader,
+  startReplica,
+  twice,
+  type Replica,
+} from './ha-kit.js';
 import { fileDoc, project } from './serve-kit.js';
 import { call, createToken } from './server-kit.js';
 
@@ -21,35 +30,6 @@ interface AuditRow {
   resourceId?: string;
   result: string;
   detail?: { replica?: string; from?: string; holder?: string; reason?: string; term?: number };
-}
-
-/** `n` counting Execs: each appends "<ns time> <replica id> <name>" to count.log once. */
-function countingExecs(dir: string, n: number): string {
-  const docs: string[] = [];
-  for (let i = 0; i < n; i++)
-    docs.push(
-      [
-        'kind: Exec',
-        `metadata: { name: x${i} }`,
-        'spec:',
-        `  check: grep -q ' x${i}$' ${dir}/count.log`,
-        `  apply: echo "$(date +%s%N) $SETPOINT_REPLICA_ID x${i}" >> ${dir}/count.log`,
-        '',
-      ].join('\n'),
-    );
-  return docs.join('---\n');
-}
-
-function countLines(dir: string): Array<{ ns: bigint; replica: string; name: string }> {
-  const path = `${dir}/count.log`;
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [ns, replica, name] = l.split(' ');
-      return { ns: BigInt(ns), replica, name };
-    });
 }
 
 /** A project with one File, out/a.txt, and an empty count.log. */
@@ -119,8 +99,8 @@ describe('serve leader and followers', () => {
     await eventually(() => existsSync(p.path('out/a.txt')), 'the first convergence');
 
     // Lots of work, and the leader frozen in the middle of it.
-    const N = 300;
-    p.write({ 'manifests/execs.yaml': countingExecs(p.dir, N) });
+    const N = FROZEN_EXECS;
+    p.write({ 'manifests/execs.yaml': countingExecs(p.dir, execNames(N)) });
     await eventually(() => countLines(p.dir).length >= 3, 'the leader to start acting', 60_000, 5);
     a.signal('SIGSTOP');
     const stoppedAt = BigInt(Date.now()) * 1_000_000n;
@@ -135,9 +115,8 @@ describe('serve leader and followers', () => {
     await eventually(() => new Set(countLines(p.dir).map((l) => l.name)).size === N, 'every Exec to run');
 
     const lines = countLines(p.dir);
-    const twice = lines.filter((l) => lines.filter((m) => m.name === l.name).length > 1);
     assert.deepEqual(
-      twice,
+      twice(p.dir),
       [],
       `no Exec ran twice in ${p.dir} (stopped at ${stoppedAt} with ${JSON.stringify(before, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}; resumed at ${resumedAt})`,
     );

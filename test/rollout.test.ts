@@ -108,7 +108,11 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
     const f = join(out, `${name}.conf`);
     return existsSync(f) ? readFileSync(f, 'utf8') : undefined;
   };
-  const rollout = (): Rollout | undefined =>
+  /** The latest rollout, asked over HTTP: polled in loops, where a CLI start each time would cost ~1 s of CPU. */
+  const rollout = async (): Promise<Rollout | undefined> =>
+    (await call<{ items: Rollout[] }>(apiUrl, '/api/v1/rollouts', { token: tokens.viewer })).body.items[0];
+  /** The latest rollout as `setpoint rollout status --json` prints it. */
+  const rolloutByCli = (): Rollout | undefined =>
     json<Rollout[]>(cli(['rollout', 'status', '--json'], { cwd: project }))[0];
 
   before(async () => {
@@ -154,8 +158,11 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
       'every group at v2 after the gate',
       30_000,
     );
-    await eventually(() => rollout()?.phase === 'Completed', 'the rollout completed', 10_000);
-    assert.equal(rollout()!.to, v2.slice(0, 12));
+    await eventually(async () => (await rollout())?.phase === 'Completed', 'the rollout completed', 10_000);
+    // The CLI reads the same rollout from the state.
+    const byCli = rolloutByCli();
+    assert.equal(byCli?.phase, 'Completed');
+    assert.equal(byCli.to, v2.slice(0, 12));
   });
 
   test('pause and resume (API, CLI) and promote (API, approver) of a rollout in progress', async () => {
@@ -177,7 +184,7 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
     assert.equal(paused.status, 200, paused.text);
     // The answer is the rollout after the pause, not a write of it made meanwhile by a gate check.
     assert.equal(paused.body.phase, 'Paused', paused.text);
-    assert.equal(rollout()?.phase, 'Paused');
+    assert.equal((await rollout())?.phase, 'Paused');
     // plan shows which actions the paused rollout holds, with the generic hold model (kind rollout).
     const plan = cli(['plan', '--json'], { cwd: project });
     assert.equal(plan.code, 0, plan.stderr);
@@ -190,14 +197,18 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
     assert.equal(read('a'), 'v2\n', 'a paused rollout promotes nothing more');
     const resumed = cli(['rollout', 'resume'], { cwd: project });
     assert.equal(resumed.code, 0, resumed.stderr);
-    await eventually(() => rollout()?.phase !== 'Paused', 'the rollout resumed', 10_000);
+    await eventually(async () => (await rollout())?.phase !== 'Paused', 'the rollout resumed', 10_000);
     await eventually(async () => {
-      const now = rollout()!;
+      const now = (await rollout())!;
       if (now.phase === 'Completed') return true;
       const promoted = await post('promote', 'approver');
-      return promoted.status === 200 || rollout()!.phase === 'Completed';
+      return promoted.status === 200 || (await rollout())!.phase === 'Completed';
     }, 'promoted by an approver');
-    await eventually(() => rollout()?.phase === 'Completed', 'the promoted rollout completed', 30_000);
+    await eventually(
+      async () => (await rollout())?.phase === 'Completed',
+      'the promoted rollout completed',
+      30_000,
+    );
     assert.deepEqual(['canary', 'a', 'b'].map(read), ['v3\n', 'v3\n', 'v3\n']);
   });
 
@@ -208,7 +219,11 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
     }, 20);
     try {
       push('bad');
-      await eventually(() => rollout()?.phase === 'RolledBack', 'the rollout rolled back', 30_000);
+      await eventually(
+        async () => (await rollout())?.phase === 'RolledBack',
+        'the rollout rolled back',
+        30_000,
+      );
       await eventually(() => read('canary') === 'v3\n', 'the canary back at v3', 10_000);
     } finally {
       clearInterval(watcher);
@@ -216,7 +231,7 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
     assert.ok(!seen.has('bad\n'), 'the other groups never ran the bad revision');
     assert.equal(read('a'), 'v3\n');
     assert.equal(read('b'), 'v3\n');
-    assert.match(rollout()!.reason ?? '', /HttpCheck\/default\/web/);
+    assert.match((await rollout())!.reason ?? '', /HttpCheck\/default\/web/);
 
     const history = cli(['history'], { cwd: project });
     assert.equal(history.code, 0, history.stderr);
@@ -236,16 +251,27 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
       const v4 = push('v4').slice(0, 12);
       const unpinned = cli(['unpin', 'app'], { cwd: project });
       assert.equal(unpinned.code, 0, unpinned.stderr);
-      await eventually(() => rollout()?.to === v4 && read('canary') === 'v4\n', 'the canary at v4', 30_000);
+      await eventually(
+        async () => (await rollout())?.to === v4 && read('canary') === 'v4\n',
+        'the canary at v4',
+        30_000,
+      );
       writeFiles(out, { 'prom.value': '7' });
-      await eventually(() => rollout()?.phase === 'RolledBack', 'the rollout rolled back', 30_000);
+      await eventually(
+        async () => (await rollout())?.phase === 'RolledBack',
+        'the rollout rolled back',
+        30_000,
+      );
       await eventually(() => read('canary') === 'v3\n', 'the canary back at v3', 10_000);
     } finally {
       clearInterval(watcher);
       writeFiles(out, { 'prom.value': '0' });
     }
     assert.ok(!seen.has('v4\n'), 'the other groups never ran v4');
-    assert.match(rollout()!.reason ?? '', /prometheus sum\(rate\(errors\[1m\]\)\) < 1: value 7 fails < 1/);
+    assert.match(
+      (await rollout())!.reason ?? '',
+      /prometheus sum\(rate\(errors\[1m\]\)\) < 1: value 7 fails < 1/,
+    );
   });
 
   test('abort returns every target to the previous revision, audited', async () => {
@@ -253,19 +279,22 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
     const unpinned = cli(['unpin', 'app'], { cwd: project });
     assert.equal(unpinned.code, 0, unpinned.stderr);
     await eventually(
-      () => rollout()?.to === v5 && rollout()?.phase === 'Progressing' && read('canary') === 'v5\n',
+      async () => {
+        const r = await rollout();
+        return r?.to === v5 && r.phase === 'Progressing' && read('canary') === 'v5\n';
+      },
       'the canary at v5',
       30_000,
     );
     const aborted = cli(['rollout', 'abort'], { cwd: project });
     assert.equal(aborted.code, 0, aborted.stderr);
-    await eventually(() => rollout()?.phase === 'Aborted', 'the rollout aborted', 10_000);
+    await eventually(async () => (await rollout())?.phase === 'Aborted', 'the rollout aborted', 10_000);
     await eventually(
       () => ['canary', 'a', 'b'].every((n) => read(n) === 'v3\n'),
       'every target back at v3',
       10_000,
     );
-    assert.match(rollout()!.reason ?? '', /aborted by /);
+    assert.match((await rollout())!.reason ?? '', /aborted by /);
     const status = cli(['status'], { cwd: project });
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /rollout of app: Aborted, revision \w{8} -> \w{8}: aborted by /);
@@ -276,7 +305,7 @@ describe('rollout: one host, resource groups, an HttpCheck gate', () => {
     const audit = json<Array<{ action: string; result: string; detail?: { rollout?: string } }>>(
       cli(['audit', '--json', '-n', '1000'], { cwd: project }),
     );
-    const id = rollout()!.id;
+    const id = (await rollout())!.id;
     assert.ok(audit.some((a) => a.action === 'rollout.abort' && a.detail?.rollout === id));
     assert.ok(
       audit.some(
