@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { eventually, json, startServe } from './helpers.js';
+import { eventually as pollUntil, startServe } from './helpers.js';
 import {
   docs,
   fileDoc,
@@ -18,6 +18,19 @@ import {
   type ApprovalRow,
   type Project,
 } from './serve-kit.js';
+import { plain } from './state-reader.js';
+
+/**
+ * Polls every 200 ms: most probes here open the state store (~15 ms of CPU
+ * each), which at the default 50 ms would take a good part of a core from the
+ * serve under test.
+ */
+function eventually<T>(
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  what: string,
+): Promise<T> {
+  return pollUntil(probe, what, 60_000, 200);
+}
 
 /** Waits until serve has looked at `id` again after `since` (its record's lastObservedAt moved on). */
 async function observedAgain(p: Project, id: string, since: string, what: string): Promise<void> {
@@ -88,15 +101,16 @@ describe('serve: remediation', () => {
     );
     assert.match(human.stdout, /^drift ratio now: 0\.0%$/m);
 
-    const data = json<{
-      convergence: {
+    // The figures behind `status --json`'s convergence, read in this process (the human lines above are the CLI's).
+    const data = {
+      convergence: plain<{
         driftEpisodes: number;
         autoRemediationRatio?: number;
         driftRatio?: number;
         remediationMs: { count: number };
         revisions: Array<{ convergenceSeconds?: number }>;
-      };
-    }>(p.ok(['status', '--json']));
+      }>(await p.api((api) => api.convergence())),
+    };
     assert.ok(
       data.convergence.driftEpisodes >= 2,
       `at least two drift episodes, got ${data.convergence.driftEpisodes}`,
@@ -226,7 +240,8 @@ describe('serve: remediation', () => {
     await observedAgain(p, id, afterReject, 'serve to look at the rejected resource again');
     assert.equal(p.read(conf), 'max_connections = 7\n', 'a rejected action is not applied');
     assert.deepEqual(await p.approvals(), [], 'and not proposed again for the same change');
-    const all = json<ApprovalRow[]>(p.ok(['approvals', '--all', '--json']));
+    // What `approvals --all --json` and `audit --json` print, read in this process (the tables are the CLI's).
+    const all = plain<ApprovalRow[]>(await p.api((api) => api.approvals(undefined)));
     const stateOf = (approvalId: string) => all.find((a) => a.id === approvalId)?.state;
     assert.deepEqual(
       [stateOf(create.id), stateOf(fix.id), stateOf(next.id)],
@@ -247,7 +262,7 @@ describe('serve: remediation', () => {
     // The audit trail tells the story: serve proposed, a person decided, serve acted on their behalf.
     const approver = (all.find((a) => a.id === create.id) as { decidedBy?: string } | undefined)?.decidedBy;
     assert.ok(approver, 'the approval records who approved it');
-    const audit = json<
+    const audit = plain<
       Array<{
         actor: string;
         action: string;
@@ -255,7 +270,7 @@ describe('serve: remediation', () => {
         diffDigest?: string;
         detail?: { approval?: string };
       }>
-    >(p.ok(['audit', '--resource', id, '--json']));
+    >(await p.api((api) => api.audit({ resourceId: id, limit: 100 })));
     const line = (e: (typeof audit)[number]) =>
       `${e.actor === approver ? 'approver' : e.actor} ${e.action} ${e.result} ${e.detail?.approval ?? '-'}`;
     assert.deepEqual(
