@@ -102,7 +102,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     buffer: new ReportBuffer({ dir: join(state, 'reports'), maxBatches: options.maxBatches }),
     collector: new ReportCollector({
       store,
-      cursorFile: join(state, 'report-cursor.json'),
+      oldCursorFile: join(state, 'report-cursor.json'),
       agentVersion: VERSION,
       node: credential.name,
     }),

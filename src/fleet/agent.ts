@@ -298,7 +298,7 @@ export class AgentLink {
       if (this.options.collector.settled && set === this.record) this.takingUntil = undefined;
       if (got) {
         this.options.buffer.add(got.batch);
-        got.commit();
+        await got.commit();
       }
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, 'cannot collect a report batch');

@@ -1,15 +1,16 @@
 /**
  * Turns what the agent's local state recorded since the last batch into the
  * next report batch: resource status (when it changed), events, closed drift
- * episodes and audit entries. A cursor file remembers what was batched; the
- * batch id is derived from the cursor ranges, so a batch re-collected after a
- * crash (before the cursor was saved) has the same id and the server takes
- * it once. Each resource carries when it was last observed and applied, and
+ * episodes and audit entries. A cursor kept in the agent's own store (its
+ * meta table: a SQLite commit, not a file renamed per report) remembers what
+ * was batched; the batch id is derived from the cursor ranges, so a batch
+ * re-collected after a crash (before the cursor was saved) has the same id
+ * and the server takes it once. Each resource carries when it was last observed and applied, and
  * the batch the set the agent holds and when it took it (fresh-results.ts):
  * a result turning fresh changes the batch, so the server hears of it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { NodeResourceStatus, Store } from '../store/index.js';
 import { freshMarks, settled } from './fresh-results.js';
 import type { ReportBatch } from './report.js';
@@ -23,17 +24,37 @@ interface Cursor {
 }
 
 const PAGE = 1000;
+/** The cursor's key in the store (Store.putMeta). */
+export const CURSOR_KEY = 'report-cursor';
 
 export class ReportCollector {
-  private cursor: Cursor;
+  private cursor: Cursor | undefined;
   private settledNow = false;
 
   constructor(
-    private readonly options: { store: Store; cursorFile: string; agentVersion: string; node: string },
-  ) {
-    this.cursor = existsSync(options.cursorFile)
-      ? (JSON.parse(readFileSync(options.cursorFile, 'utf8')) as Cursor)
-      : { events: 0, audit: 0, episodes: [] };
+    private readonly options: {
+      store: Store;
+      /** Where older agents kept the cursor: moved into the store once, then removed. */
+      oldCursorFile?: string;
+      agentVersion: string;
+      node: string;
+    },
+  ) {}
+
+  /** The cursor, read from the store on first use (or from an older agent's file, moved into the store). */
+  private async load(): Promise<Cursor> {
+    if (this.cursor) return this.cursor;
+    const { store, oldCursorFile } = this.options;
+    if (oldCursorFile && existsSync(oldCursorFile)) {
+      const old = readFileSync(oldCursorFile, 'utf8');
+      JSON.parse(old); // a damaged file throws here, as it did at start, rather than land in the store
+      // Stored before the file goes: a crash in between reads the same file again next time.
+      await store.putMeta(CURSOR_KEY, old);
+      rmSync(oldCursorFile, { force: true });
+      rmSync(oldCursorFile + '.tmp', { force: true });
+    }
+    const saved = await store.getMeta(CURSOR_KEY);
+    return (this.cursor ??= saved ? (JSON.parse(saved) as Cursor) : { events: 0, audit: 0, episodes: [] });
   }
 
   /** At the last collect: every resource had a result observed since the agent took its set (fresh-results.ts). */
@@ -49,11 +70,12 @@ export class ReportCollector {
   async collect(
     set: { digest?: string; revision?: string; receivedAt?: string },
     heartbeat = false,
-  ): Promise<{ batch: ReportBatch; commit: () => void } | undefined> {
+  ): Promise<{ batch: ReportBatch; commit: () => Promise<void> } | undefined> {
     const { store } = this.options;
-    const events = await store.listEvents({ afterSeq: this.cursor.events, limit: PAGE });
-    const audit = await store.listAudit({ afterSeq: this.cursor.audit, limit: PAGE });
-    const sent = new Set(this.cursor.episodes);
+    const cursor = await this.load();
+    const events = await store.listEvents({ afterSeq: cursor.events, limit: PAGE });
+    const audit = await store.listAudit({ afterSeq: cursor.audit, limit: PAGE });
+    const sent = new Set(cursor.episodes);
     const episodes = (await store.listEpisodes({ limit: 500 })).filter(
       (e) => e.remediatedAt && e.id !== undefined && !sent.has(e.id),
     );
@@ -83,21 +105,21 @@ export class ReportCollector {
         ]),
       )
       .digest('hex');
-    const statusChanged = statusHash !== this.cursor.statusHash;
+    const statusChanged = statusHash !== cursor.statusHash;
     if (!heartbeat && !statusChanged && !events.length && !audit.length && !episodes.length) return undefined;
     const next: Cursor = {
-      events: events.length ? events[events.length - 1].seq! : this.cursor.events,
-      audit: audit.length ? audit[audit.length - 1].seq : this.cursor.audit,
+      events: events.length ? events[events.length - 1].seq! : cursor.events,
+      audit: audit.length ? audit[audit.length - 1].seq : cursor.audit,
       statusHash,
-      episodes: [...this.cursor.episodes, ...episodes.map((e) => e.id!)].slice(-2000),
+      episodes: [...cursor.episodes, ...episodes.map((e) => e.id!)].slice(-2000),
     };
     const id = createHash('sha256')
       .update(
         JSON.stringify([
           this.options.node,
-          this.cursor.events,
+          cursor.events,
           next.events,
-          this.cursor.audit,
+          cursor.audit,
           next.audit,
           statusHash,
           episodes.map((e) => e.id),
@@ -129,11 +151,9 @@ export class ReportCollector {
     };
     return {
       batch,
-      commit: () => {
+      commit: async () => {
         this.cursor = next;
-        const tmp = this.options.cursorFile + '.tmp';
-        writeFileSync(tmp, JSON.stringify(next));
-        renameSync(tmp, this.options.cursorFile);
+        await store.putMeta(CURSOR_KEY, JSON.stringify(next));
       },
     };
   }

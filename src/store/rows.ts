@@ -16,6 +16,11 @@ import {
 } from './types.js';
 import type { ViolationRecord } from './violations.js';
 
+/** The meta table's key for a caller's value (Store.putMeta): never one of the store's own (salt, audit_head). */
+export function callerMetaKey(key: string): string {
+  return `caller:${key}`;
+}
+
 /** resources: id, kind, namespace, name, source, sync, health, managed, declared, signature, data, held. */
 export function recordColumns(r: ResourceRecord): unknown[] {
   return [

@@ -443,6 +443,12 @@ export interface Store
   extends AlertStore, ViolationStore, SpanStore, FleetStore, NodeBatchStore, RolloutStore {
   /** A random per-store salt for keyed digests of secrets. */
   salt(): Promise<string>;
+  /**
+   * A small value its caller keeps beside the state (the agent's report
+   * cursor), committed like any write: apart from the store's own meta keys.
+   */
+  getMeta(key: string): Promise<string | undefined>;
+  putMeta(key: string, value: string): Promise<void>;
 
   putRevision(rev: RevisionRecord): Promise<void>;
   getRevision(id: string): Promise<RevisionRecord | undefined>;

@@ -1,7 +1,7 @@
 /**
  * More of the store contract, shared by every store's tests: the alerting
  * state (incidents keep their acks, silences by time, SLI samples add up),
- * API tokens, policy violations, reconcile spans (bounded per resource), rollouts (by id or prefix, newest
+ * API tokens, caller meta values, policy violations, reconcile spans (bounded per resource), rollouts (by id or prefix, newest
  * first, by source and active phase), and fencing between two handles on one
  * state (once B took the lease over, every write of A is refused,
  * atomically, and assertCanAct fails).
@@ -283,6 +283,20 @@ export function storeContractMore(
         [`r${SPANS_PER_RESOURCE + 4}`, `r${SPANS_PER_RESOURCE + 3}`],
       );
       assert.deepEqual(await store.listSpans('File/default/none'), []);
+    });
+  });
+
+  describe(`${name}: meta values`, () => {
+    it("keeps a caller value across handles, replaced on put, apart from the store's own keys", async () => {
+      const [a, b] = await openPair();
+      assert.equal(await a.getMeta('report-cursor'), undefined);
+      await a.putMeta('report-cursor', '{"events":1}');
+      await a.putMeta('report-cursor', '{"events":2}');
+      assert.equal(await b.getMeta('report-cursor'), '{"events":2}');
+      const salt = await a.salt();
+      await a.putMeta('salt', 'not-the-salt');
+      assert.equal(await b.salt(), salt);
+      assert.equal(await b.getMeta('salt'), 'not-the-salt');
     });
   });
 

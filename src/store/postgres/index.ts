@@ -37,6 +37,7 @@ import type {
   TokenRecord,
 } from '../types.js';
 import {
+  callerMetaKey,
   auditFromRow,
   episodeFromRow,
   eventFromRow,
@@ -304,6 +305,22 @@ export class PostgresStore extends DelegatingStore implements Store {
       if (bad) return { ok: false, entries: verifier.count, firstBad: bad };
     }
     return verifier.finish(head);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ value: string }>('SELECT value FROM meta WHERE key = $1', [
+      callerMetaKey(key),
+    ]);
+    return rows[0]?.value;
+  }
+
+  async putMeta(key: string, value: string): Promise<void> {
+    await this.writes.write((c) =>
+      c.query(
+        'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        [callerMetaKey(key), value],
+      ),
+    );
   }
 
   async recordAuditExport(head: { seq: number; hash: string }, file?: string): Promise<void> {

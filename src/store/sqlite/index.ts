@@ -41,6 +41,7 @@ import type {
 } from '../types.js';
 import {
   auditFromRow,
+  callerMetaKey,
   episodeFromRow,
   eventFromRow,
   nudgeFromRow,
@@ -171,6 +172,21 @@ export class SqliteStore extends DelegatingStore implements Store {
     const salt = randomBytes(32).toString('hex');
     cached(this.db, "INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)").run(salt);
     return (cached(this.db, "SELECT value FROM meta WHERE key = 'salt'").get() as { value: string }).value;
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const row = cached(this.db, 'SELECT value FROM meta WHERE key = ?').get(callerMetaKey(key)) as
+      { value: string } | undefined;
+    return row?.value;
+  }
+
+  async putMeta(key: string, value: string): Promise<void> {
+    this.writes.guard(() =>
+      cached(this.db, 'INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(
+        callerMetaKey(key),
+        value,
+      ),
+    );
   }
 
   async putRevision(rev: RevisionRecord): Promise<void> {
