@@ -274,6 +274,32 @@ describe('fleet: one serve, five agents', () => {
     assert.match(metrics, /^setpoint_nodes\{state="offline"\} 0$/m);
   });
 
+  it("gives an agent that lost its enrolment's answer a new credential when it retries with the same key; anyone else gets 409", async () => {
+    const enrolToken = cli(['nodes', 'enroll-token', '--ttl', '1h']).stdout.trim();
+    const enrol = (key?: string) =>
+      fetch(`${url}/api/v1/fleet/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+        body: JSON.stringify({ token: enrolToken, name: 'lost-answer' }),
+      });
+    const first = await enrol('key-1');
+    assert.equal(first.status, 201);
+    const lost = ((await first.json()) as { token: string }).token;
+    const again = await enrol('key-1');
+    assert.equal(again.status, 201, 'the same agent retrying');
+    const kept = ((await again.json()) as { token: string }).token;
+    assert.notEqual(kept, lost);
+    const desired = (token: string) =>
+      fetch(`${url}/api/v1/fleet/nodes/lost-answer/desired`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    assert.equal((await desired(kept)).status, 200);
+    assert.equal((await desired(lost)).status, 401, 'the lost credential no longer works');
+    assert.equal((await enrol('key-2')).status, 409, 'another agent with the same name');
+    assert.equal((await enrol()).status, 409, 'no key');
+    assert.equal(cli(['nodes', 'revoke', 'lost-answer']).status, 0);
+  });
+
   it('keeps repairing while the server is away, and delivers the buffered reports once each', async () => {
     const port = new URL(url).port;
     await stopServe();

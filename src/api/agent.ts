@@ -11,6 +11,7 @@
  *   <state>/state.db          the local store (status, events, audit)
  *   <state>/reports/          batches waiting for the server (bounded)
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -173,8 +174,9 @@ async function enrol(
     );
   const facts = { ...builtinFacts(), node: { name, labels } } as unknown as Record<string, unknown>;
   const client = new FleetClient(options.server, undefined, name);
+  const key = randomBytes(32).toString('base64url');
   const got = await enrolWithRetries(
-    () => client.enroll({ token: options.enrollToken!, labels, facts, agentVersion: VERSION }),
+    () => client.enroll({ token: options.enrollToken!, labels, facts, agentVersion: VERSION }, key),
     options.say,
   ).finally(() => client.close());
   const credential: Credential = {

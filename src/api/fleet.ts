@@ -34,7 +34,7 @@ export interface CurrentDesired {
 }
 
 /** A node as the API shows it: never its token hash. */
-export type NodeInfo = Omit<NodeRecord, 'tokenHash' | 'resources'> & {
+export type NodeInfo = Omit<NodeRecord, 'tokenHash' | 'enrollKeyHash' | 'resources'> & {
   /** The digest of the set the server would send it now. */
   desiredDigest?: string;
   /** Its agent holds an older set than the current one. */
@@ -114,6 +114,8 @@ export async function enroll(
     labels?: Record<string, string>;
     facts?: Record<string, unknown>;
     agentVersion?: string;
+    /** The agent's key for this enrolment, the same on each retry (`Idempotency-Key`). */
+    key?: string;
   },
 ): Promise<Enrolment> {
   const store = await ctx.store();
@@ -125,6 +127,8 @@ export async function enroll(
   checkLabels(input.labels ?? {});
   const now = new Date().toISOString();
   const existing = await store.getNode(input.name);
+  if (existing && !existing.revokedAt && isRetryOf(existing, input.key, now))
+    return enrolAgain(ctx, existing, now);
   if (existing && !existing.revokedAt)
     throw new SetpointError(
       `a node named ${input.name} is enrolled`,
@@ -159,6 +163,7 @@ export async function enroll(
     tokenHash: hashToken(token),
     enrolledAt: now,
     enrolledWith: used.name,
+    ...(input.key ? { enrollKeyHash: hashToken(input.key) } : {}),
     lastSeenAt: now,
     agentVersion: input.agentVersion,
     counts: { total: 0, inSync: 0, drifted: 0, failed: 0 },
@@ -173,14 +178,53 @@ export async function enroll(
     result: 'enrolled',
     detail: { node: input.name, labels, enrollToken: used.name },
   });
+  return enrolment(ctx, node.name, token, labels);
+}
+
+/**
+ * The same agent enrolling again because it never read the answer: its key matches, it has not
+ * reported or rotated since, and it is soon after. Anyone else gets the conflict.
+ */
+function isRetryOf(node: NodeRecord, key: string | undefined, now: string): boolean {
+  return (
+    key !== undefined &&
+    node.enrollKeyHash === hashToken(key) &&
+    node.batches === 0 &&
+    !node.tokenRotatedAt &&
+    Date.parse(now) - Date.parse(node.enrolledAt) <= ENROL_RETRY_MS
+  );
+}
+
+/** A new credential for a node whose agent lost its enrolment's answer; the lost one stops working. */
+async function enrolAgain(ctx: ApiContext, node: NodeRecord, now: string): Promise<Enrolment> {
+  const token = generateNodeToken();
+  await (await ctx.store()).putNode({ ...node, tokenHash: hashToken(token), lastSeenAt: now });
+  await ctx.audit('node.enroll', {
+    time: now,
+    actor: `node:${node.name}`,
+    result: 'enrolled',
+    detail: { node: node.name, labels: node.labels, enrollToken: node.enrolledWith, retry: true },
+  });
+  return enrolment(ctx, node.name, token, node.labels);
+}
+
+/** The answer to an enrolment: the credential, shown this once. */
+function enrolment(ctx: ApiContext, name: string, token: string, labels: Record<string, string>): Enrolment {
+  const key = signingKey(ctx);
   return {
-    name: node.name,
+    name,
     token,
     labels,
-    ...(signingKey(ctx) ? { publicKey: publicKeyOf(signingKey(ctx)!) } : {}),
+    ...(key ? { publicKey: publicKeyOf(key) } : {}),
     checkIntervalMs: ctx.settings.fleet.checkIntervalMs,
   };
 }
+
+/**
+ * How long after enrolling an agent that lost the answer (a timeout, a dropped connection) may
+ * enrol again with the same key and be given a new credential instead of a conflict.
+ */
+const ENROL_RETRY_MS = 10 * 60_000;
 
 /** The private key node sets are signed with; required when a source requires signed revisions. */
 function signingKey(ctx: ApiContext): string | undefined {
@@ -330,7 +374,7 @@ export async function getNode(
 }
 
 function info(ctx: ApiContext, n: NodeRecord, current: CurrentDesired | undefined): NodeInfo {
-  const { tokenHash: _t, resources: _r, ...rest } = n;
+  const { tokenHash: _t, enrollKeyHash: _k, resources: _r, ...rest } = n;
   const desiredDigest = current && !n.revokedAt ? setFor(ctx, n, current).digest : undefined;
   const seen = n.lastSeenAt ? Date.parse(n.lastSeenAt) : 0;
   return {

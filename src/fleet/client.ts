@@ -51,7 +51,13 @@ export class FleetClient {
   }
 
   /** One authenticated call; public for the agent's other links (node-gates.ts). */
-  async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
     const url = new URL(path, this.server);
     const wait = Number(url.searchParams.get('wait') ?? 0);
     let res: HttpAnswer;
@@ -62,6 +68,7 @@ export class FleetClient {
         headers: {
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...extraHeaders,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         timeoutMs: REQUEST_TIMEOUT_MS + (Number.isFinite(wait) ? wait * 1000 : 0),
@@ -88,13 +95,19 @@ export class FleetClient {
     throw new SetpointError(message, e?.code ?? 'SETPOINT_AGENT_REFUSED', e?.hint ?? 'see the server log');
   }
 
-  enroll(input: {
-    token: string;
-    labels: Record<string, string>;
-    facts: Record<string, unknown>;
-    agentVersion: string;
-  }): Promise<Enrolment> {
-    return this.call('POST', '/api/v1/fleet/enroll', { ...input, name: this.name });
+  /** `key`: the same on every retry, so a retry after a lost answer is not taken for another node. */
+  enroll(
+    input: {
+      token: string;
+      labels: Record<string, string>;
+      facts: Record<string, unknown>;
+      agentVersion: string;
+    },
+    key: string,
+  ): Promise<Enrolment> {
+    return this.call('POST', '/api/v1/fleet/enroll', { ...input, name: this.name }, undefined, {
+      'idempotency-key': key,
+    });
   }
 
   desired(digest: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<SetPoll> {

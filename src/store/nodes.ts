@@ -49,6 +49,11 @@ export interface NodeRecord {
   enrolledAt: string;
   /** The enrolment token's name (its hash prefix) it enrolled with. */
   enrolledWith?: string;
+  /**
+   * sha256 (hex) of the key the agent sent with its enrolment (`Idempotency-Key`): the
+   * same agent retrying an enrolment whose answer it lost is given a new credential.
+   */
+  enrollKeyHash?: string;
   lastSeenAt?: string;
   agentVersion?: string;
   /** The digest of the set the agent holds now, and the revision it came from. */

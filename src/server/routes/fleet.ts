@@ -146,7 +146,14 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       "The answer holds the node's credential, shown this once and stored only as a sha256. The enrolment token's labels win over the agent's. Audited.",
     auth: 'public',
     response: { status: 201, schema: C.EnrolmentSchema },
-    errors: [{ status: 401, description: 'Unknown, expired or used-up enrolment token' }],
+    errors: [
+      { status: 401, description: 'Unknown, expired or used-up enrolment token' },
+      {
+        status: 409,
+        description:
+          'A node of this name is enrolled (unless this is its agent retrying: the same Idempotency-Key, within 10 minutes, before its first report)',
+      },
+    ],
     body: z.strictObject({
       token: z.string().min(1),
       name: z.string().min(1),
@@ -155,7 +162,9 @@ export function mount(routes: Routes, ctx: ServerContext): void {
       agentVersion: z.string().optional(),
     }),
     handler: async (c, { body }) => {
-      const enrolled = await api.enroll(body);
+      // The agent's retry of an enrolment whose answer it lost carries the same key.
+      const key = c.req.header('idempotency-key');
+      const enrolled = await api.enroll({ ...body, ...(key ? { key } : {}) });
       await announce(enrolled.name, 'enrolled');
       return c.json(enrolled, 201);
     },
