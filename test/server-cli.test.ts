@@ -100,7 +100,7 @@ describe('CLI with --server', () => {
     );
     assert.equal(audit.length, 4);
     assert.match(remote(['audit', 'verify'], tok.viewer).stdout, /the audit trail: intact, \d+ entries/);
-    // approvals --json is read in the next test.
+    // approvals --json is read by the approve test below.
     const approvals = remote(['approvals'], tok.viewer).stdout;
     assert.match(approvals, /2 waiting/);
     assert.match(approvals, /File\/web\/gate\s/);
