@@ -47,9 +47,17 @@ spec: { path: ${join(dir, 'issue')}, content: "issue\\n" }
   return { dir, run };
 }
 
+/**
+ * One project with history for the tests that only read its SQLite state
+ * (migrate copies from it, a restore is refused before touching it): its
+ * three CLI runs are made once per file, not once per test.
+ */
+let shared: ReturnType<typeof projectWithHistory> | undefined;
+const sharedProject = () => (shared ??= projectWithHistory());
+
 describe('state migrate', { skip: postgresUnavailable }, () => {
   test('history, audit verify and status say the same before and after moving to PostgreSQL', async () => {
-    const { dir, run } = projectWithHistory();
+    const { dir, run } = sharedProject();
     const url = await server!.createDatabase();
     // --json: the human forms say "2s ago", which moves while the test runs.
     const commands = [
@@ -80,7 +88,7 @@ describe('state migrate', { skip: postgresUnavailable }, () => {
   });
 
   test('refuses a target that is not empty, and changes nothing there', async () => {
-    const { run } = projectWithHistory();
+    const { run } = sharedProject();
     const url = await server!.createDatabase();
     assert.equal(run(['state', 'migrate', '--to', url]).code, 0);
     const before = run(['history'], url).stdout;
@@ -92,7 +100,7 @@ describe('state migrate', { skip: postgresUnavailable }, () => {
   });
 
   test('refuses a target that is not a PostgreSQL URL', () => {
-    const { run } = projectWithHistory();
+    const { run } = sharedProject();
     const r = run(['state', 'migrate', '--to', '/tmp/other.db']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /--to \/tmp\/other\.db is not a postgres:\/\/ URL/);
@@ -125,7 +133,7 @@ describe('state backup and restore (SQLite)', () => {
   });
 
   test('a restore is refused while a run holds the state lock', async () => {
-    const { dir, run } = projectWithHistory();
+    const { dir, run } = sharedProject();
     const backup = join(dir, 'backup.db');
     assert.equal(run(['state', 'backup', backup]).code, 0);
     writeFiles(dir, {
