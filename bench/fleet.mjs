@@ -16,7 +16,7 @@
 // FLEET_BENCH_PROF=DIR: the server and the first worker run with --cpu-prof
 // (profiles written to DIR when they exit), to see where the rollout's time goes.
 import { fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -92,33 +92,43 @@ if (process.argv[2] === '--worker') {
         send({ type: 'failed', error: String(err?.stack ?? err) });
       }
     } else if (m.type === 'wait') {
-      // Polls each node's file until it holds `content`; sends when each got there.
+      // Each node's folder is watched (inotify) and its file read when the folder changes, with
+      // a slow sweep in case an event is missed: reading all 250 files every 25 ms took CPU
+      // from the agents sharing this process.
       const pending = new Set(names);
       const at = {};
+      const check = (n) => {
+        if (!pending.has(n)) return;
+        let text;
+        try {
+          text = readFileSync(hostFile(n), 'utf8');
+        } catch {
+          return;
+        }
+        if (text === m.content) {
+          at[n] = Date.now();
+          pending.delete(n);
+        }
+      };
+      const watchers = names.map((n) => watch(dirname(hostFile(n)), () => check(n)));
+      for (const n of names) check(n);
       // When each agent held the new set (its link's record changed): delivery, without the local apply.
       const before = new Map(agents.map((a) => [a.name, a.link.current?.digest]));
       const waiting = new Set(agents);
       const got = {};
-      while (pending.size) {
+      for (let sweep = Date.now(); pending.size;) {
         for (const a of waiting)
           if (a.link.current?.digest !== before.get(a.name)) {
             got[a.name] = Date.now();
             waiting.delete(a);
           }
-        for (const n of pending) {
-          let text;
-          try {
-            text = readFileSync(hostFile(n), 'utf8');
-          } catch {
-            continue;
-          }
-          if (text === m.content) {
-            at[n] = Date.now();
-            pending.delete(n);
-          }
+        if (Date.now() - sweep >= 500) {
+          for (const n of pending) check(n);
+          sweep = Date.now();
         }
         if (pending.size) await sleep(25);
       }
+      for (const w of watchers) w.close();
       send({ type: 'converged', at, got, requests });
     } else if (m.type === 'load') {
       // Every node's own token, the route agents poll, answered at once (wait=0).
