@@ -13,7 +13,7 @@
 //             answers per second on the agents' hot route);
 //   agent     one real `setpoint agent` process: RSS and CPU over an idle window.
 // Results: a section of bench/RESULTS.md. usage: node bench/fleet.mjs [N] [W]
-// FLEET_BENCH_PROF=DIR: the server and the first worker run with --cpu-prof
+// FLEET_BENCH_PROF=DIR: the server, the first worker and the idle agent run with --cpu-prof
 // (profiles written to DIR when they exit), to see where the rollout's time goes.
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
@@ -323,7 +323,7 @@ async function main() {
   mkdirSync(join(work, 'hosts', 'single'), { recursive: true });
   const agent = spawn(
     process.execPath,
-    [bin, 'agent', '--server', url, '--enroll-token', token, '--name', 'single', '--state', one],
+    [...profArgs, bin, 'agent', '--server', url, '--enroll-token', token, '--name', 'single', '--state', one],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
   );
   const singleFile = join(work, 'hosts', 'single', 'motd');
