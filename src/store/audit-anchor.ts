@@ -16,6 +16,7 @@
  * is the evidence. Delete it to start a new chain on purpose.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SetpointError } from '../errors.js';
 import { GENESIS_HASH } from './audit-chain.js';
@@ -81,9 +82,8 @@ export class AuditAnchor {
 
   /** Replaces the file atomically (write aside, fsync, rename). */
   write(anchor: Omit<AuditAnchorFile, 'format'>): void {
-    const tmp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
-    const body =
-      JSON.stringify({ format: AUDIT_ANCHOR_FORMAT, head: anchor.head, exported: anchor.exported }) + '\n';
+    const tmp = this.asidePath();
+    const body = anchorBody(anchor);
     const fd = openSync(tmp, 'w', 0o644);
     try {
       writeSync(fd, body);
@@ -98,6 +98,34 @@ export class AuditAnchor {
       throw err;
     }
   }
+
+  /** As write(), off the event loop: a serve or agent keeps answering while the disk syncs. */
+  async writeSoon(anchor: Omit<AuditAnchorFile, 'format'>): Promise<void> {
+    const tmp = this.asidePath();
+    const file = await open(tmp, 'w', 0o644);
+    try {
+      await file.writeFile(anchorBody(anchor));
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    try {
+      await rename(tmp, this.path);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  private writes = 0;
+  /** A temporary file of its own for each write, so two writes never share one. */
+  private asidePath(): string {
+    return join(dirname(this.path), `.${basename(this.path)}.${process.pid}.${++this.writes}.tmp`);
+  }
+}
+
+function anchorBody(anchor: Omit<AuditAnchorFile, 'format'>): string {
+  return JSON.stringify({ format: AUDIT_ANCHOR_FORMAT, head: anchor.head, exported: anchor.exported }) + '\n';
 }
 
 /**

@@ -5,9 +5,10 @@
  * file (../audit-chain.test.ts); migrations too (migrations.test.ts).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { tempDir } from '../../../test/helpers.js';
+import { tempDir, waitFor } from '../../../test/helpers.js';
 import { storeContract } from '../../../test/support/store-contract.js';
 import { storeContractMore } from '../../../test/support/store-contract-more.js';
 import { fleetContract } from '../../../test/support/store-contract-fleet.js';
@@ -31,6 +32,46 @@ const openPair = async (): Promise<[SqliteStore, SqliteStore]> => {
 storeContract('SqliteStore', async () => openStore(), openPair);
 storeContractMore('SqliteStore', async () => openStore(), openPair);
 fleetContract('SqliteStore', async () => openStore());
+
+describe('SqliteStore: the audit anchor', () => {
+  it('follows audit writes off the event loop, keeps an export recorded during a write, and close writes the last head', async () => {
+    const path = join(tempDir(), 'state', 'state.db');
+    const store = openStore(path);
+    const anchorFile = join(dirname(path), 'audit-head');
+    const anchor = () => {
+      try {
+        return JSON.parse(readFileSync(anchorFile, 'utf8')) as {
+          head?: { seq: number };
+          exported?: { seq: number; file?: string };
+        };
+      } catch {
+        return undefined;
+      }
+    };
+    const audit = (action: string) =>
+      store.appendAudit([{ time: new Date().toISOString(), actor: 'test', action, result: 'ok' }]);
+    await audit('one');
+    await waitFor(() => anchor()?.head?.seq === 1, 'the anchor to follow the first entry');
+    const [second] = await audit('two');
+    // Recorded while the second head's write may be in flight: neither overwrites the other.
+    await store.recordAuditExport({ seq: second.seq, hash: second.hash }, '/backups/audit.jsonl');
+    await waitFor(() => anchor()?.head?.seq === 2, 'the anchor to follow the second entry');
+    assert.deepEqual(
+      [anchor()?.exported?.seq, anchor()?.exported?.file],
+      [2, '/backups/audit.jsonl'],
+      'the export is kept',
+    );
+    await audit('three');
+    await store.close();
+    assert.equal(anchor()?.head?.seq, 3, 'close writes the last head');
+    assert.equal(anchor()?.exported?.seq, 2);
+    assert.deepEqual(
+      readdirSync(dirname(path)).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file is left',
+    );
+  });
+});
 
 describe('SqliteStore: opening', () => {
   it('creates the folder and the database in WAL mode', () => {

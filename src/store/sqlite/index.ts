@@ -406,7 +406,7 @@ export class SqliteStore extends DelegatingStore implements Store {
   }
 
   async recordAuditExport(head: { seq: number; hash: string }, file?: string): Promise<void> {
-    this.anchorKeeper?.exported(head, file);
+    await this.anchorKeeper?.exported(head, file);
   }
 
   async getSource(name: string): Promise<SourceState | undefined> {
@@ -656,7 +656,7 @@ export class SqliteStore extends DelegatingStore implements Store {
     return (this.fleetImpl ??= new SqliteFleetStore(this.db, this.writes));
   }
   async close(): Promise<void> {
-    this.anchorKeeper?.flush();
+    await this.anchorKeeper?.close();
     this.guard?.close();
     this.db.close();
   }
