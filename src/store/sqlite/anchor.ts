@@ -76,8 +76,8 @@ export class SqliteAnchorKeeper {
     this.timer = undefined;
     await this.writing;
     if (!this.dirty || !this.trusted) return;
-    const next = this.next();
     try {
+      const next = this.next();
       if (next) this.anchor.write(next);
     } catch {
       // As in flush: nothing is lost, the next open's writes catch up.

@@ -9,21 +9,18 @@ import {
   type NodeRecord,
 } from '../nodes.js';
 import type { NodeBatchStore, NodeBatchWrites } from '../types.js';
+import { cached, type PlainStatement } from './statements.js';
 import type { SqliteWrites } from './writes.js';
 
 export class SqliteFleetStore implements FleetStore, NodeBatchStore {
-  /** Prepared once: a fleet's polls read and write nodes thousands of times a minute. */
-  private readonly statements = new Map<string, Database.Statement>();
-
   constructor(
     private readonly db: Database.Database,
     private readonly writes: SqliteWrites,
   ) {}
 
-  private prepare(sql: string): Database.Statement {
-    let st = this.statements.get(sql);
-    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
-    return st;
+  /** Prepared once per connection (./statements.ts): a fleet's polls read and write nodes thousands of times a minute. */
+  private prepare(sql: string): PlainStatement {
+    return cached(this.db, sql);
   }
 
   async putNode(n: NodeRecord): Promise<void> {
