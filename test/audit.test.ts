@@ -44,8 +44,12 @@ lifecycle: { prune: true }
 `,
   });
   ok(run(['apply', '--yes']), 'first apply'); // 4 creates
+  // The content only: the temp folder's random name may contain "b1" too.
   writeFiles(dir, {
-    'manifests/more.yaml': readFileSync(join(dir, 'manifests/more.yaml'), 'utf8').replace('b1', 'b2'),
+    'manifests/more.yaml': readFileSync(join(dir, 'manifests/more.yaml'), 'utf8').replace(
+      'content: "b1',
+      'content: "b2',
+    ),
     'manifests/example.yaml': readFileSync(join(dir, 'manifests/example.yaml'), 'utf8').replace(
       'hello from setpoint',
       'hello again',

@@ -72,7 +72,12 @@ dependsOn: [HttpCheck/api-up]
 
     up = false;
     try {
-      s.write({ 'm/check.yaml': readFileSync(s.path('m', 'check.yaml'), 'utf8').replace('v1', 'v2') });
+      s.write({
+        'm/check.yaml': readFileSync(s.path('m', 'check.yaml'), 'utf8').replace(
+          'content: "v1',
+          'content: "v2',
+        ),
+      });
       const plan = await run(['plan', '-f', 'm', '--json'], { env });
       assert.match(plan.stdout, /spec\.expect\.status/);
       assert.match(plan.stdout, /503/);
