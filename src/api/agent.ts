@@ -86,7 +86,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const ctx = await openContext({ project, actor: `node:${credential.name}`, registry });
   // The windows that select this node, as the server last sent them (fleet/node-gates.ts keeps them current).
   const windows = new NodeWindowGate(join(state, 'windows.json'));
-  const { serve: controller } = await serve(ctx, { start: false, replicaId: credential.name, windows });
+  const { serve: controller } = await serve(ctx, {
+    start: false,
+    replicaId: credential.name,
+    windows,
+    // Nothing reads the agent's metrics (it serves no /metrics): no process metrics and their event-loop monitor.
+    processMetrics: false,
+  });
   const store = await ctx.store();
   // The set in force, and what the store still holds (prune candidates of a set that changed while stopped).
   await registry.load([

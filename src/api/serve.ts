@@ -29,6 +29,11 @@ export interface ServeOptions {
   replicaId?: string;
   /** The change windows' gate. Defaults to the windows of setpoint.yaml (an agent passes the server's). */
   windows?: WindowGate;
+  /**
+   * The process_* and nodejs_* series (prom-client's default metrics). Defaults to true. An agent, which
+   * serves no /metrics, passes false: their event-loop monitor wakes the process 100 times a second.
+   */
+  processMetrics?: boolean;
 }
 
 /** Starts the controller; resolves once the first revision is loaded and watches are set. */
@@ -49,7 +54,7 @@ export async function serve(
   ]);
   const engine = await ctx.engine();
   const store = await ctx.store();
-  const metrics = new MetricsClass({ version: VERSION });
+  const metrics = new MetricsClass({ version: VERSION, processMetrics: options.processMetrics });
   if (options.console) attachConsole(ctx.logger, options.console);
   const alerts = new EvaluatorClass({
     store,
