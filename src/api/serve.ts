@@ -34,6 +34,8 @@ export interface ServeOptions {
    * serves no /metrics, passes false: their event-loop monitor wakes the process 100 times a second.
    */
   processMetrics?: boolean;
+  /** How often to look for commands (nudges) in the store. Defaults to 250 ms (engine/controller/serve.ts). */
+  pollMs?: number;
 }
 
 /** Starts the controller; resolves once the first revision is loaded and watches are set. */
@@ -118,6 +120,7 @@ export async function serve(
     statePath: displayedState(ctx.stateLocation),
     resyncMs: options.resyncMs,
     workers: options.workers,
+    pollMs: options.pollMs,
     leaseTtlMs: options.leaseTtlMs ?? (process.env[LOCK_TTL_ENV] ? lockTtlMs() : undefined),
     replicaId: options.replicaId ?? (process.env.SETPOINT_REPLICA_ID || undefined),
   });
