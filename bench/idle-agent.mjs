@@ -7,7 +7,7 @@
 // (a fresh state folder), waits until it converged plus 5 s, and reads
 // utime+stime from /proc/PID/stat over `seconds`. Prints each run, the
 // median and the load average. Needs `npm run build` first (dist/).
-// IDLE_BENCH_DIR: another work folder; IDLE_BENCH_HOLD=1: leaves the last agent
+// IDLE_BENCH_DIR: another work folder; IDLE_BENCH_PROF=DIR: --cpu-prof; IDLE_BENCH_HOLD=1: leaves the last agent
 // running (its pid printed) for strace/perf, until Ctrl-C.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,6 +76,9 @@ async function main() {
     await sleep(100);
   }
   const token = cli('nodes', 'enroll-token', '--ttl', '2h', '--labels', 'fleet=bench');
+  // IDLE_BENCH_PROF=DIR: the agents run with --cpu-prof (written there when they stop).
+  const prof = process.env.IDLE_BENCH_PROF;
+  const profArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', resolve(prof)] : [];
   const cpu = [];
   const rss = [];
   const loads = [];
@@ -84,7 +87,19 @@ async function main() {
     mkdirSync(join(work, 'hosts', name), { recursive: true });
     const agent = spawn(
       process.execPath,
-      [bin, 'agent', '--server', url, '--enroll-token', token, '--name', name, '--state', join(work, name)],
+      [
+        ...profArgs,
+        bin,
+        'agent',
+        '--server',
+        url,
+        '--enroll-token',
+        token,
+        '--name',
+        name,
+        '--state',
+        join(work, name),
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
     );
     children.add(agent);
