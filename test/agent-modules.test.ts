@@ -21,6 +21,7 @@ const { root, repo, srv, children, cli, start, until, git, killAll } = fleetKit(
 );
 const host = join(root, 'hosts', 'n1');
 const loaded = join(root, 'modules.txt');
+const monitors = join(root, 'event-loop-monitors.txt');
 
 function commit(withDirectory: boolean): void {
   const file = `kind: File
@@ -86,9 +87,19 @@ describe('agent: loads the providers of its set only, and no YAML library', () =
     assert.equal(token.status, 0, token.stderr);
     // Lists every module the agent loads (the hooks run beside it; the list is the test's only).
     const hooks = join(root, 'hooks.mjs');
+    // Also notes each event-loop delay monitor started (a libuv timer that wakes the process, e.g. every 10 ms).
     writeFileSync(
       join(root, 'register.mjs'),
-      `import { register } from 'node:module';\nregister(${JSON.stringify('file://' + hooks)});\n`,
+      `import { register } from 'node:module';
+import { appendFileSync } from 'node:fs';
+import perfHooks from 'node:perf_hooks';
+register(${JSON.stringify('file://' + hooks)});
+const monitor = perfHooks.monitorEventLoopDelay;
+perfHooks.monitorEventLoopDelay = (options) => {
+  appendFileSync(${JSON.stringify(monitors)}, JSON.stringify(options ?? {}) + '\\n');
+  return monitor(options);
+};
+`,
     );
     writeFileSync(
       hooks,
@@ -140,6 +151,11 @@ export async function load(url, context, next) {
     assert.ok(packages.has('better-sqlite3'), 'the module list names packages');
     assert.ok(!packages.has('yaml'), 'the yaml package is not loaded');
     assert.ok(!packages.has('pg'), 'pg is not loaded');
+  });
+
+  it('starts no event-loop delay monitor: it serves no /metrics, and an idle agent must not wake 100 times a second', () => {
+    assert.ok(existsSync(join(host, 'motd')), 'the agent runs');
+    assert.equal(existsSync(monitors) ? readFileSync(monitors, 'utf8') : '', '');
   });
 
   it('loads the provider of a kind that a later set brings', async () => {

@@ -64,6 +64,16 @@ export interface RunningAgent {
 
 export { defaultAgentState };
 
+/**
+ * How often the agent looks for commands (`setpoint resume`, `sync`... run on
+ * the node) in its local store: once a second, not serve's 250 ms. Only the
+ * CLI on the same node writes commands there, by hand, so a second is not
+ * noticed; each look wakes an otherwise idle agent. The server's approvals
+ * and windows (fleet/node-gates.ts) are written by the agent itself and read
+ * at the next look too.
+ */
+export const AGENT_COMMAND_POLL_MS = 1_000;
+
 /** Enrols when there is no credential yet, writes the agent's project, starts serve and the link. */
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const state = resolve(options.state ?? defaultAgentState());
@@ -86,7 +96,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const ctx = await openContext({ project, actor: `node:${credential.name}`, registry });
   // The windows that select this node, as the server last sent them (fleet/node-gates.ts keeps them current).
   const windows = new NodeWindowGate(join(state, 'windows.json'));
-  const { serve: controller } = await serve(ctx, { start: false, replicaId: credential.name, windows });
+  const { serve: controller } = await serve(ctx, {
+    start: false,
+    replicaId: credential.name,
+    windows,
+    // Nothing reads the agent's metrics (it serves no /metrics): no process metrics and their event-loop monitor.
+    processMetrics: false,
+    pollMs: AGENT_COMMAND_POLL_MS,
+  });
   const store = await ctx.store();
   // The set in force, and what the store still holds (prune candidates of a set that changed while stopped).
   await registry.load([

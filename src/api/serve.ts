@@ -29,6 +29,13 @@ export interface ServeOptions {
   replicaId?: string;
   /** The change windows' gate. Defaults to the windows of setpoint.yaml (an agent passes the server's). */
   windows?: WindowGate;
+  /**
+   * The process_* and nodejs_* series (prom-client's default metrics). Defaults to true. An agent, which
+   * serves no /metrics, passes false: their event-loop monitor wakes the process 100 times a second.
+   */
+  processMetrics?: boolean;
+  /** How often to look for commands (nudges) in the store. Defaults to 250 ms (engine/controller/serve.ts). */
+  pollMs?: number;
 }
 
 /** Starts the controller; resolves once the first revision is loaded and watches are set. */
@@ -49,7 +56,7 @@ export async function serve(
   ]);
   const engine = await ctx.engine();
   const store = await ctx.store();
-  const metrics = new MetricsClass({ version: VERSION });
+  const metrics = new MetricsClass({ version: VERSION, processMetrics: options.processMetrics });
   if (options.console) attachConsole(ctx.logger, options.console);
   const alerts = new EvaluatorClass({
     store,
@@ -113,6 +120,7 @@ export async function serve(
     statePath: displayedState(ctx.stateLocation),
     resyncMs: options.resyncMs,
     workers: options.workers,
+    pollMs: options.pollMs,
     leaseTtlMs: options.leaseTtlMs ?? (process.env[LOCK_TTL_ENV] ? lockTtlMs() : undefined),
     replicaId: options.replicaId ?? (process.env.SETPOINT_REPLICA_ID || undefined),
   });

@@ -10,9 +10,10 @@
  * and the next start audits it as interrupted (runs.ts).
  *
  * What needs no audit — no-op records, observation events — is buffered and
- * written every 250 ms and at the end, so a no-op run over 10,000 resources
- * does not pay for 10,000 transactions. Everything passes the redactor on
- * the way out.
+ * written at most 250 ms later (the flush interval) and at the end, so a
+ * no-op run over 10,000 resources does not pay for 10,000 transactions. The
+ * flush timer runs only while something waits: an idle process is not woken.
+ * Everything passes the redactor on the way out.
  */
 import { createHash } from 'node:crypto';
 import type { Change } from '../diff/index.js';
@@ -38,7 +39,7 @@ export interface RecorderOptions {
   replica?: string;
   revisionId?: string;
   runId?: string;
-  /** Defaults to 250 ms. */
+  /** The longest a buffered record, event or audit entry waits to be written (after start). Defaults to 250 ms. */
   flushIntervalMs?: number;
   /** Called after each flush that wrote something, with what it wrote (e.g. to stream status changes). */
   onFlushed?: (written: Flushed) => void;
@@ -97,6 +98,7 @@ export class Recorder {
   private records = new Map<ResourceId, ResourceRecord>();
   private deletes = new Set<ResourceId>();
   private timer: NodeJS.Timeout | undefined;
+  private started = false;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: RecorderOptions) {}
@@ -120,16 +122,27 @@ export class Recorder {
     return this.records.get(id) ?? this.writing?.get(id);
   }
 
+  /** From now on, what is buffered is written within the flush interval (and what a failed write kept, retried). */
   start(): void {
-    this.timer ??= setInterval(
-      () =>
-        void this.flush().catch((failure: unknown) => {
-          const err = failure instanceof Error ? failure : new Error(String(failure));
-          if (this.options.onFlushError) this.options.onFlushError(err);
-          else this.options.logger.warn({ err: err.message }, 'cannot write records; retrying');
-        }),
-      this.options.flushIntervalMs ?? 250,
-    );
+    this.started = true;
+    this.flushLater();
+  }
+
+  /**
+   * Arms the flush timer when started and none is armed. Called whenever
+   * something is buffered: a timer that ticked while nothing waited would
+   * wake an idle agent for nothing (the bound on the wait is the same).
+   */
+  private flushLater(): void {
+    if (!this.started || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().catch((failure: unknown) => {
+        const err = failure instanceof Error ? failure : new Error(String(failure));
+        if (this.options.onFlushError) this.options.onFlushError(err);
+        else this.options.logger.warn({ err: err.message }, 'cannot write records; retrying');
+      });
+    }, this.options.flushIntervalMs ?? 250);
     this.timer.unref();
   }
 
@@ -151,6 +164,7 @@ export class Recorder {
       revisionId,
       runId: this.options.runId,
     });
+    this.flushLater();
     runCounters.events.inc({ type, reason });
     const line = { resourceId, revisionId, runId: this.options.runId, reason };
     if (type === 'Warning') this.options.logger.warn(line, clean);
@@ -168,6 +182,7 @@ export class Recorder {
       revisionId: input.revisionId ?? this.options.revisionId,
       detail: this.withReplica(input.detail ? redactor.redactValue(input.detail) : undefined),
     });
+    this.flushLater();
   }
 
   private withReplica(detail: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
@@ -273,11 +288,13 @@ export class Recorder {
   record(record: ResourceRecord): void {
     this.deletes.delete(record.id);
     this.records.set(record.id, record);
+    this.flushLater();
   }
 
   forget(id: ResourceId): void {
     this.records.delete(id);
     this.deletes.add(id);
+    this.flushLater();
   }
 
   /** Writes what is buffered, in one transaction. Calls never overlap; one that fails does not stop the next. */
@@ -288,7 +305,8 @@ export class Recorder {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.started = false;
+    clearTimeout(this.timer);
     this.timer = undefined;
     await this.intentsFlushing.catch(() => undefined);
     await this.flush();
@@ -344,6 +362,8 @@ export class Recorder {
     this.events = [...batch.events!, ...this.events].slice(-MAX_UNWRITTEN_EVENTS);
     this.audits = [...batch.audits!, ...this.audits];
     this.intentsDone = [...batch.intentsDone!, ...this.intentsDone];
+    // Retried at the next tick, as when the timer ticked whether or not anything waited.
+    this.flushLater();
   }
 }
 

@@ -81,6 +81,8 @@ export class Leadership {
   private unguard: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Tries are scheduled (start has run): a step-down schedules the next. */
+  private trying = false;
   /** Elections and step-downs, one at a time. */
   private turn: Promise<void> = Promise.resolve();
   private readonly leaderGauge: Gauge;
@@ -129,6 +131,7 @@ export class Leadership {
   /** Stops trying; a leader stops its work and releases the lease, so a follower takes over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.trying = false;
     clearTimeout(this.timer);
     const lock = this.lock;
     if (lock) await this.stepDown(lock, 'stopping');
@@ -137,6 +140,11 @@ export class Leadership {
 
   private schedule(): void {
     if (this.stopped) return;
+    this.trying = true;
+    clearTimeout(this.timer);
+    // No tick while leading (it would find the lease held and do nothing, twice a second): the lock
+    // renews the lease itself (store/lock.ts), and losing it deposes this replica, which schedules again.
+    if (this.lock) return;
     this.timer = setTimeout(() => {
       void this.attempt(false)
         .catch((err: Error) =>
@@ -254,6 +262,8 @@ export class Leadership {
       if (this.unguard !== unguard) this.unguard?.();
       this.unguard = undefined;
       this.seen = await this.options.store.getLease(STATE_LOCK).catch(() => this.seen);
+      // A follower again: it tries to lead every retry (not after a failed start, which its caller is told of).
+      if (this.trying) this.schedule();
     }
   }
 }
