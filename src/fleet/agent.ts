@@ -16,6 +16,7 @@ import type { ReportCollector } from './collector.js';
 import { SET_FILES_DIR, setDigest, shippedFile, type NodeSet } from './compile.js';
 import { writeCredential, type Credential } from './credential.js';
 import type { ReportBuffer } from './report-buffer.js';
+import type { ReportBatch } from './report.js';
 
 /** A batch waits for a quiet time, and at most this many quiet times after the first write. */
 const REPORT_MAX_DELAY_FACTOR = 3;
@@ -75,6 +76,8 @@ export class AgentLink {
   /** Taking a new set until then (epoch ms): reports go soon. */
   private takingUntil: number | undefined;
   private flushing: Promise<void> | undefined;
+  /** The last report in progress: collects run one at a time (each moves the collector's cursor). */
+  private reporting: Promise<void> = Promise.resolve();
   private record: SetRecord | undefined;
   /** The server refused the credential: polls pause until the next check. */
   private refused = false;
@@ -289,21 +292,53 @@ export class AgentLink {
     this.options.logger.info({}, 'node credential rotated');
   }
 
-  /** Collects a batch (if anything changed, or as a heartbeat) into the buffer, then uploads. */
-  private async report(heartbeat: boolean): Promise<void> {
+  /** Collects a batch (if anything changed, or as a heartbeat) and uploads it; one collect at a time. */
+  private report(heartbeat: boolean): Promise<void> {
+    const run = this.reporting.then(() => this.collectAndSend(heartbeat));
+    this.reporting = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * With nothing waiting on disk, the batch goes straight to the server and
+   * reaches the disk only if that fails; either way the collector's cursor
+   * moves after. A crash before it moves collects the same batch again (same
+   * id), which the server takes once.
+   */
+  private async collectAndSend(heartbeat: boolean): Promise<void> {
     try {
       const set = this.record;
       const got = await this.options.collector.collect(set ?? {}, heartbeat);
       // Settled on the set in force: not on one a poll replaced meanwhile.
       if (this.options.collector.settled && set === this.record) this.takingUntil = undefined;
       if (got) {
-        this.options.buffer.add(got.batch);
+        const direct = this.options.buffer.size() === 0 && !this.flushing && !this.refused;
+        if (!direct || !(await this.send(got.batch))) this.options.buffer.add(got.batch);
         await got.commit();
       }
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, 'cannot collect a report batch');
     }
     await this.flush();
+  }
+
+  /** Uploads one batch; false (logged) when the server did not take it. */
+  private async send(batch: ReportBatch): Promise<boolean> {
+    try {
+      await this.options.client.report(batch);
+      return true;
+    } catch (err) {
+      this.uploadFailed(err as Error);
+      return false;
+    }
+  }
+
+  private uploadFailed(err: Error): void {
+    if (err instanceof NodeRefusedError) this.refused = true;
+    this.options.logger.warn(
+      { err: err.message, buffered: this.options.buffer.size() },
+      'cannot upload reports; kept on disk',
+    );
   }
 
   /** Uploads buffered batches, oldest first, until one fails. */
@@ -333,11 +368,7 @@ export class AgentLink {
           this.options.buffer.delivered(batch.id);
         }
     } catch (err) {
-      if (err instanceof NodeRefusedError) this.refused = true;
-      this.options.logger.warn(
-        { err: (err as Error).message, buffered: this.options.buffer.size() },
-        'cannot upload reports; kept on disk',
-      );
+      this.uploadFailed(err as Error);
     }
   }
 }
