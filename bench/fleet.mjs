@@ -15,38 +15,16 @@
 // Results: a section of bench/RESULTS.md. usage: node bench/fleet.mjs [N] [W]
 // FLEET_BENCH_PROF=DIR: the server, the first worker and the idle agent run with --cpu-prof
 // (profiles written to DIR when they exit), to see where the rollout's time goes.
-import { fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, watch } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { bin, cpuOver, cpuSeconds, memory, sleep, startFleetServer } from './fleet-server.mjs';
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'bin', 'setpoint.js');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const HZ = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
-
-function memory(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
-}
-
-/** CPU seconds (user + system) the process has used so far. */
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / HZ;
-}
-
-/** CPU use (% of one core) of `pid` over `ms`. */
-async function cpuOver(pid, ms) {
-  const c0 = cpuSeconds(pid);
-  const t0 = performance.now();
-  await sleep(ms);
-  return ((cpuSeconds(pid) - c0) / ((performance.now() - t0) / 1000)) * 100;
-}
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
@@ -173,59 +151,20 @@ async function main() {
   const W = Number(process.argv[3] ?? 4);
   // FLEET_BENCH_DIR: another folder, when more than one bench may run on the machine.
   const work = process.env.FLEET_BENCH_DIR ?? '/tmp/spfleet';
-  rmSync(work, { recursive: true, force: true });
-  const repo = join(work, 'repo');
-  const srv = join(work, 'server');
-  mkdirSync(repo, { recursive: true });
-  mkdirSync(srv, { recursive: true });
-  const git = (...args) => {
-    const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  };
-  const commit = (v) => {
-    writeFileSync(
-      join(repo, 'motd.yaml'),
-      `kind: File\nmetadata: { name: motd }\nspec:\n  path: "${work}/hosts/\${facts.node.name}/motd"\n  content: "${v}\\n"\nnodeSelector:\n  matchLabels: { fleet: bench }\n`,
-    );
-    git('add', '-A');
-    git('commit', '-qm', v);
-  };
-  git('init', '-q', '-b', 'main');
-  git('config', 'user.email', 'bench@example.com');
-  git('config', 'user.name', 'bench');
-  commit('v1');
-  writeFileSync(
-    join(srv, 'setpoint.yaml'),
-    `sources:\n  - name: main\n    git: { url: "${repo}", ref: main, interval: 1s }\n`,
-  );
-  const cli = (...args) => {
-    const r = spawnSync(process.execPath, [bin, ...args], { cwd: srv, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`setpoint ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-
   const prof = process.env.FLEET_BENCH_PROF;
   const profArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', resolve(prof)] : [];
-  const server = spawn(process.execPath, [...profArgs, bin, 'serve', '--listen', '127.0.0.1:0'], {
-    cwd: srv,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const { server, url, token, commit, serverErr } = await startFleetServer({
+    work,
+    gitInterval: '1s',
+    nodeArgs: profArgs,
   });
-  let serverErr = '';
   let stopping = false;
-  server.stderr.setEncoding('utf8').on('data', (s) => (serverErr += s));
   server.on('exit', (code, signal) => {
     if (!stopping) {
-      console.error(`serve exited (${code ?? signal}) during the bench:\n${serverErr.slice(-3000)}`);
+      console.error(`serve exited (${code ?? signal}) during the bench:\n${serverErr().slice(-3000)}`);
       process.exit(1);
     }
   });
-  let url;
-  for (let i = 0; !(url = /API on (http:\/\/\S+) /.exec(serverErr)?.[1]); i++) {
-    if (i > 600 || server.exitCode !== null) throw new Error(`serve did not listen:\n${serverErr}`);
-    await sleep(100);
-  }
-  const token = cli('nodes', 'enroll-token', '--ttl', '2h', '--labels', 'fleet=bench');
   console.error(`serve ${server.pid} on ${url}; enrolling ${N} agents in ${W} workers`);
 
   // Whatever ends the bench (a failure included) ends its children too.
