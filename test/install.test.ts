@@ -5,8 +5,15 @@
  * apply, apply again with nothing to do), and the package holds what it
  * lists (LICENSE, schemas, deploy files) and no source maps. The shipped
  * systemd unit passes `systemd-analyze verify` and its command line serves,
- * answering the container's health check. Slow (the SQLite binding compiles
- * during the install): one install for the file.
+ * answering the container's health check. One install for the file.
+ *
+ * The SQLite binding: a user's install downloads better-sqlite3's prebuilt
+ * binary from GitHub, which this machine cannot reach, so the install
+ * compiles SQLite (about 1.5 CPU-minutes). Under the machine's own Node the
+ * install is given, as that prebuilt, the binary the project's own install
+ * built (same version, same ABI), through prebuild-install's local-prebuilds
+ * folder; under SETPOINT_TEST_NODE (another ABI) it compiles, which .ci/run
+ * exercises.
  *
  * SETPOINT_TEST_NODE=DIR runs it all under another Node.js: DIR is an
  * unpacked Node distribution (bin/node and include/node), such as the npm
@@ -14,7 +21,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
@@ -38,13 +45,30 @@ function nodeEnv(): NodeJS.ProcessEnv {
   return { PATH: `${join(other, 'bin')}:${process.env.PATH ?? ''}`, npm_config_nodedir: other };
 }
 
-function npm(args: string[], cwd: string): string {
+function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
   return execFileSync('npm', args, {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...nodeEnv() },
+    env: { ...process.env, ...nodeEnv(), ...env },
   });
+}
+
+/**
+ * A folder holding the project's own SQLite binding packed the way
+ * prebuild-install names and unpacks a downloaded prebuilt; empty under
+ * another Node (the binding is for this ABI) or when there is none.
+ */
+function localPrebuilds(work: string): string {
+  const dir = join(work, 'prebuilds');
+  mkdirSync(dir);
+  const sqlite = join(ROOT, 'node_modules', 'better-sqlite3');
+  const binary = join(sqlite, 'build', 'Release', 'better_sqlite3.node');
+  if (process.env.SETPOINT_TEST_NODE || !existsSync(binary)) return dir;
+  const { version } = JSON.parse(readFileSync(join(sqlite, 'package.json'), 'utf8')) as { version: string };
+  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  execFileSync('tar', ['-czf', join(dir, name), '-C', sqlite, 'build/Release/better_sqlite3.node']);
+  return dir;
 }
 
 /** Runs the installed command with a clean environment: only PATH (the prefix first), HOME and the state of a fresh shell. */
@@ -72,7 +96,9 @@ before(
     }>;
     const tarball = join(work, packed[0].filename);
     const prefix = join(work, 'prefix');
-    npm(['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], work);
+    npm(['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], work, {
+      npm_config_better_sqlite3_local_prebuilds: localPrebuilds(work),
+    });
     installed = {
       tarball,
       prefix,
