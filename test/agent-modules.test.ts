@@ -2,15 +2,16 @@
  * What a real `setpoint agent` process loads: the providers of the kinds in
  * its node's set and no others, and no YAML library (an agent's RSS target
  * is 80 MB; every provider's schemas and the yaml package weigh on it). The
- * agent runs under a module-load hook that lists every module it loads; the
- * CLI's bundle chunks are mapped back to their src/ files through their
- * source maps. A kind that arrives with a later set is loaded then.
+ * agent runs with V8's coverage on: a file outside the CLI bundle counts
+ * when any of its code ran; a module inside it when its lazy initialiser
+ * ran (esbuild wraps each module reached by a dynamic import in a function
+ * named after its source path, called on first import). A kind that arrives
+ * with a later set is loaded then.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fleetKit } from './fleet-kit.js';
 import { BIN } from './helpers.js';
@@ -20,7 +21,7 @@ const { root, repo, srv, children, cli, start, until, git, killAll } = fleetKit(
   60_000,
 );
 const host = join(root, 'hosts', 'n1');
-const loaded = join(root, 'modules.txt');
+const coverage = join(root, 'coverage');
 const monitors = join(root, 'event-loop-monitors.txt');
 
 function commit(withDirectory: boolean): void {
@@ -47,28 +48,57 @@ nodeSelector:
   git('commit', '-qm', withDirectory ? 'directory' : 'file');
 }
 
-/** The src/ files of the bundle chunks loaded, and the packages loaded (by name). */
-function modules(): { src: Set<string>; packages: Set<string> } {
-  const urls = new Set(readFileSync(loaded, 'utf8').split('\n').filter(Boolean));
+interface ScriptCoverage {
+  url: string;
+  functions: Array<{ functionName: string; ranges: Array<{ count: number }> }>;
+}
+
+/** The coverage reports the agent has written so far, parsed (a report still being written is skipped). */
+function reports(): ScriptCoverage[][] {
+  const parsed: ScriptCoverage[][] = [];
+  for (const f of readdirSync(coverage).filter((f) => f.endsWith('.json')))
+    try {
+      parsed.push(
+        (JSON.parse(readFileSync(join(coverage, f), 'utf8')) as { result: ScriptCoverage[] }).result,
+      );
+    } catch {
+      return [];
+    }
+  return parsed;
+}
+
+/**
+ * The src/ modules and the packages the agent has loaded so far: it writes a
+ * coverage report on SIGUSR2 (each report counts from the last one, so all
+ * are read).
+ */
+async function modules(agent: ChildProcess): Promise<{ src: Set<string>; packages: Set<string> }> {
+  const before = reports().length;
+  agent.kill('SIGUSR2');
+  const all = await until('the agent to write its coverage', () => {
+    const r = reports();
+    return r.length > before ? r : undefined;
+  });
   const src = new Set<string>();
   const packages = new Set<string>();
-  for (const url of urls) {
-    const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-    if (pkg) packages.add(pkg[1]);
-    else if (url.startsWith('file:') && url.includes('/dist/bundle/')) {
-      const file = fileURLToPath(url);
-      const map = JSON.parse(readFileSync(file + '.map', 'utf8')) as {
-        sources: string[];
-        sourceRoot?: string;
-      };
-      for (const s of map.sources)
-        src.add(resolve(dirname(file), map.sourceRoot ?? '', s).replace(/^.*?\/src\//, 'src/'));
-    }
+  for (const script of all.flat()) {
+    const ran = script.functions.filter((f) => f.ranges[0]?.count > 0);
+    if (ran.length === 0) continue;
+    for (const f of ran)
+      if (/^src\/.+\.ts$/.test(f.functionName)) src.add(f.functionName);
+      else if (/^node_modules\//.test(f.functionName)) packages.add(packageOf(f.functionName)!);
+    const external = packageOf(script.url);
+    if (external) packages.add(external);
   }
   return { src, packages };
 }
 
+function packageOf(path: string): string | undefined {
+  return /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
+}
+
 describe('agent: loads the providers of its set only, and no YAML library', () => {
+  let agent: ChildProcess;
   before(async () => {
     mkdirSync(repo, { recursive: true });
     mkdirSync(srv, { recursive: true });
@@ -85,15 +115,14 @@ describe('agent: loads the providers of its set only, and no YAML library', () =
     const url = await until('serve to listen', () => /API on (http:\/\/\S+) /.exec(serve.output())?.[1]);
     const token = cli(['nodes', 'enroll-token', '--ttl', '10m', '--labels', 'env=prod']);
     assert.equal(token.status, 0, token.stderr);
-    // Lists every module the agent loads (the hooks run beside it; the list is the test's only).
-    const hooks = join(root, 'hooks.mjs');
-    // Also notes each event-loop delay monitor started (a libuv timer that wakes the process, e.g. every 10 ms).
+    // Writes a coverage report on SIGUSR2 (modules(), above), and notes each event-loop
+    // delay monitor started (a libuv timer that wakes the process, e.g. every 10 ms).
     writeFileSync(
       join(root, 'register.mjs'),
-      `import { register } from 'node:module';
-import { appendFileSync } from 'node:fs';
+      `import { appendFileSync } from 'node:fs';
 import perfHooks from 'node:perf_hooks';
-register(${JSON.stringify('file://' + hooks)});
+import { takeCoverage } from 'node:v8';
+process.on('SIGUSR2', () => takeCoverage());
 const monitor = perfHooks.monitorEventLoopDelay;
 perfHooks.monitorEventLoopDelay = (options) => {
   appendFileSync(${JSON.stringify(monitors)}, JSON.stringify(options ?? {}) + '\\n');
@@ -101,16 +130,8 @@ perfHooks.monitorEventLoopDelay = (options) => {
 };
 `,
     );
-    writeFileSync(
-      hooks,
-      `import { appendFileSync } from 'node:fs';
-export async function load(url, context, next) {
-  appendFileSync(${JSON.stringify(loaded)}, url + '\\n');
-  return next(url, context);
-}
-`,
-    );
-    const agent = spawn(
+    mkdirSync(coverage);
+    agent = spawn(
       process.execPath,
       [
         '--import',
@@ -126,7 +147,7 @@ export async function load(url, context, next) {
         '--state',
         join(root, 'agent'),
       ],
-      { cwd: srv, env: { ...process.env, NO_COLOR: '1' }, stdio: 'ignore' },
+      { cwd: srv, env: { ...process.env, NO_COLOR: '1', NODE_V8_COVERAGE: coverage }, stdio: 'ignore' },
     );
     children.push(agent);
   });
@@ -135,7 +156,7 @@ export async function load(url, context, next) {
 
   it('runs a File set with the File provider alone: no other provider, no registry of all, no yaml package', async () => {
     await until('the motd written by the agent', () => existsSync(join(host, 'motd')));
-    const { src, packages } = modules();
+    const { src, packages } = await modules(agent);
     assert.ok(src.has('src/fleet/agent.ts'), 'the module list names the agent code');
     assert.ok(src.has('src/providers/file/index.ts'), 'the File provider is loaded');
     for (const unused of [
@@ -161,7 +182,7 @@ export async function load(url, context, next) {
   it('loads the provider of a kind that a later set brings', async () => {
     commit(true);
     await until('the directory made by the agent', () => existsSync(join(host, 'cache')));
-    const { src } = modules();
+    const { src } = await modules(agent);
     assert.ok(src.has('src/providers/directory/index.ts'), 'the Directory provider is loaded');
     assert.ok(!src.has('src/providers/process/index.ts'));
   });

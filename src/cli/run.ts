@@ -14,15 +14,19 @@ mark('modules loaded');
 const argv = process.argv.map((a) =>
   a === '-out' ? '--out' : a.startsWith('-out=') ? `--out=${a.slice(5)}` : a,
 );
-await buildProgram().parseAsync(argv);
-// The command is done (serve and agent return only once stopped), its store
-// closed and its log flushed. Exit now rather than when the event loop
-// drains: at a natural exit Node first waits for V8's background work
-// (optimising compiles, GC) and for idle keep-alive sockets' timers, which on
-// a busy machine took 0.1-0.4 s after the work was over.
-await drained(process.stdout);
-await drained(process.stderr);
-process.exit();
+void main();
+
+async function main(): Promise<void> {
+  await buildProgram().parseAsync(argv);
+  // The command is done (serve and agent return only once stopped), its store
+  // closed and its log flushed. Exit now rather than when the event loop
+  // drains: at a natural exit Node first waits for V8's background work
+  // (optimising compiles, GC) and for idle keep-alive sockets' timers, which on
+  // a busy machine took 0.1-0.4 s after the work was over.
+  await drained(process.stdout);
+  await drained(process.stderr);
+  process.exit();
+}
 
 /** Resolves once what was written to `stream` has been handed to the OS (it is synchronous for files and, on Linux, pipes and terminals). */
 function drained(stream: NodeJS.WriteStream): Promise<void> {

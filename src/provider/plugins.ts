@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import type { ProviderRegistry } from './registry.js';
 import type { AnyProvider } from './types.js';
+import { importModule } from '../util/import-module.js';
 
 export class PluginError extends SetpointError {
   declare readonly hint: string;
@@ -38,7 +39,7 @@ export async function loadPlugins(
     }
     let mod: { providers?: unknown; default?: { providers?: unknown } };
     try {
-      mod = (await import(url)) as typeof mod;
+      mod = await importModule<typeof mod>(url);
     } catch (err) {
       throw new PluginError(
         `plugin ${spec} failed to load: ${(err as Error).message}`,

@@ -5,6 +5,7 @@
  * never even loaded (it is imported on demand), so an untraced serve pays
  * nothing for it.
  */
+import { importModule } from '../util/import-module.js';
 import { setTracingEnabled } from './trace.js';
 
 export interface TracingConfig {
@@ -36,8 +37,10 @@ type SpanExporterLike = import('@opentelemetry/sdk-trace-node').SpanExporter;
 /** OTLP over gRPC, loaded only when asked for. Settings headers become gRPC metadata. */
 async function grpcExporter(config: TracingConfig | undefined): Promise<SpanExporterLike> {
   const [{ OTLPTraceExporter }, { Metadata }] = await Promise.all([
-    import('@opentelemetry/exporter-trace-otlp-grpc').then(commonJs),
-    import('@grpc/grpc-js').then(commonJs),
+    importModule<typeof import('@opentelemetry/exporter-trace-otlp-grpc')>(
+      '@opentelemetry/exporter-trace-otlp-grpc',
+    ).then(commonJs),
+    importModule<typeof import('@grpc/grpc-js')>('@grpc/grpc-js').then(commonJs),
   ]);
   let metadata: InstanceType<typeof Metadata> | undefined;
   if (config?.headers) {
@@ -86,9 +89,13 @@ export async function startTracing(
     { resourceFromAttributes, detectResources, envDetector, hostDetector, osDetector, processDetector },
     { VERSION },
   ] = await Promise.all([
-    import('@opentelemetry/sdk-trace-node').then(commonJs),
-    import('@opentelemetry/exporter-trace-otlp-http').then(commonJs),
-    import('@opentelemetry/resources').then(commonJs),
+    importModule<typeof import('@opentelemetry/sdk-trace-node')>('@opentelemetry/sdk-trace-node').then(
+      commonJs,
+    ),
+    importModule<typeof import('@opentelemetry/exporter-trace-otlp-http')>(
+      '@opentelemetry/exporter-trace-otlp-http',
+    ).then(commonJs),
+    importModule<typeof import('@opentelemetry/resources')>('@opentelemetry/resources').then(commonJs),
     import('../version.js'),
   ]);
   // Settings win over the environment; without a URL the exporter reads the OTEL_* variables itself.
