@@ -115,7 +115,7 @@ async function scrapes(url, token, servePid, count) {
 }
 
 // --- setup
-if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs')))
+if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.cjs')))
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 const dir = join(work, `files-${N}`);
 rmSync(dir, { recursive: true, force: true });

@@ -32,7 +32,7 @@ if (!existsSync(join(harness, 'run-all.sh'))) {
   );
   process.exit(1);
 }
-if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs')))
+if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.cjs')))
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 
 // The state lives beside the workload; the bench folder itself may be read-only.

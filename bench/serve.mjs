@@ -166,7 +166,7 @@ async function fakeRun() {
 }
 
 const started = new Date();
-if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs')))
+if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.cjs')))
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 console.error(`serve benchmark: ${N} files, then ${FAKE_N} fake resources…`);
 const f = await filesRun();

@@ -20,7 +20,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const n = Number(process.argv[2] ?? 10_000);
 const runs = Number(process.env.SPB_RUNS ?? 5);
 const bin = join(root, 'bin', 'setpoint.js');
-if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.mjs')))
+if (!existsSync(join(root, 'dist', 'bundle', 'setpoint.cjs')))
   execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 
 const loadAtStart = loadavg()[0].toFixed(1);
