@@ -110,7 +110,7 @@ before(
 );
 
 describe('the packed package', () => {
-  it('holds LICENSE, the schemas and deploy files, and no source maps or tests', () => {
+  it('holds LICENSE, the schemas and deploy files, and no source maps, code caches or tests', () => {
     const files = execFileSync('tar', ['-tzf', installed.tarball], { encoding: 'utf8' })
       .split('\n')
       .filter(Boolean)
@@ -119,6 +119,7 @@ describe('the packed package', () => {
       'LICENSE',
       'package.json',
       'bin/setpoint.js',
+      'dist/bundle/setpoint.cjs',
       'dist/index.js',
       'dist/index.d.ts',
       'schemas/manifest.schema.json',
@@ -128,7 +129,7 @@ describe('the packed package', () => {
     ])
       assert.ok(files.includes(wanted), `${wanted} is in the package`);
     assert.deepEqual(
-      files.filter((f) => f.endsWith('.map') || f.endsWith('.test.js')),
+      files.filter((f) => f.endsWith('.map') || f.endsWith('.cache') || f.endsWith('.test.js')),
       [],
     );
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
