@@ -156,7 +156,6 @@ export class Serve {
   private watching = false;
   private readonly pollTimers = new Map<string, NodeJS.Timeout>();
   private resyncTimer: NodeJS.Timeout | undefined;
-  private gaugeTimer: NodeJS.Timeout | undefined;
   private commands: CommandLook | undefined;
   private nudgeSeq = 0;
   private lastCounter = -1;
@@ -797,16 +796,13 @@ export class Serve {
 
   private startResync(): void {
     this.scheduleResync();
-    this.gaugeTimer = setInterval(() => void this.updateGauges().catch(() => undefined), 10_000);
-    this.gaugeTimer.unref();
-    // A scrape sees the drift gauges as they are now, not as of the last 10 s tick.
+    // Only a scrape reads the drift gauges: they are computed then, with no timer to wake an idle process.
     this.unsubscribeScrape = this.options.metrics.onScrape(() => this.updateGauges());
   }
 
   private stopResync(): void {
     this.unsubscribeScrape?.();
     clearTimeout(this.resyncTimer);
-    clearInterval(this.gaugeTimer);
   }
 
   /** A full resync every resyncMs, jittered ±10% so replicas do not align. */
