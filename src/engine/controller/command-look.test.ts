@@ -58,6 +58,34 @@ describe('CommandLook', () => {
     );
   });
 
+  it('looks at once on commands this process wrote only when watching (polling, the next poll reads them)', async () => {
+    const counting = (store: SqliteStore, fallbackMs?: number) => {
+      const counted = { looks: 0 };
+      const look = new CommandLook({
+        store,
+        look: async () => void counted.looks++,
+        onError: (err) => assert.fail(err),
+        pollMs: HOUR,
+        fallbackMs,
+      });
+      look.start();
+      closing.push(() => look.stop());
+      return { look, counted };
+    };
+    const memory = new SqliteStore(':memory:');
+    const file = new SqliteStore(join(tempDir(), 'state.db'));
+    closing.push(
+      () => memory.close(),
+      () => file.close(),
+    );
+    const polling = counting(memory, HOUR);
+    polling.look.written();
+    const watching = counting(file, HOUR);
+    watching.look.written();
+    await waitFor(() => watching.counted.looks >= 1, 'the look after a write of this process', 30_000);
+    assert.equal(polling.counted.looks, 0);
+  });
+
   it('runs one look at a time, and once more when asked during one', async () => {
     const store = new SqliteStore(':memory:');
     closing.push(() => store.close());

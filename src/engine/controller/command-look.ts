@@ -33,9 +33,21 @@ export class CommandLook {
     if (fallbackMs !== undefined)
       this.stopWatch = store.watchWrites?.(
         () => this.soon(),
-        () => this.every(pollMs),
+        () => {
+          this.stopWatch = undefined;
+          this.every(pollMs);
+        },
       );
     this.every(this.stopWatch ? fallbackMs! : pollMs);
+  }
+
+  /**
+   * This process wrote commands: look now when watching (the fallback is far
+   * off). Polling, the next poll reads them: serve calls this after every
+   * POST (fleet reports included), which must not each cost a look.
+   */
+  written(): void {
+    if (this.stopWatch) this.soon();
   }
 
   /** Looks now (or right after the look in progress). */

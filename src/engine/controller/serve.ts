@@ -863,11 +863,12 @@ export class Serve {
 
   /**
    * Commands (nudges) were written by this process (the HTTP API shares the
-   * store connection, so the change counter does not move): read them now.
+   * store connection, so the change counter does not move): read them at the
+   * next poll, or at once when the look watches the store (an agent).
    */
   commandsWritten(): void {
     this.lastCounter = -1;
-    this.commands?.soon();
+    this.commands?.written();
   }
 
   /** Commands from the CLI arrive as nudges in the store; the change counter makes the check free. */
