@@ -27,6 +27,7 @@ import { NodeWindowGate } from '../fleet/node-windows.js';
 import { NAME_PATTERN } from '../manifest/index.js';
 import { builtinLoader, lazyRegistry } from '../providers/lazy.js';
 import type { Manager } from '../engine/controller/manager.js';
+import { LOCK_TTL_ENV } from '../store/lock.js';
 import { VERSION } from '../version.js';
 import { defaultAgentState } from './agent-state.js';
 import { openContext } from './open.js';
@@ -65,14 +66,28 @@ export interface RunningAgent {
 export { defaultAgentState };
 
 /**
- * How often the agent looks for commands (`setpoint resume`, `sync`... run on
- * the node) in its local store: once a second, not serve's 250 ms. Only the
- * CLI on the same node writes commands there, by hand, so a second is not
- * noticed; each look wakes an otherwise idle agent. The server's approvals
- * and windows (fleet/node-gates.ts) are written by the agent itself and read
- * at the next look too.
+ * When the agent looks for commands (`setpoint resume`, `sync`... run on the
+ * node) in its local store: when the store's file is written (a watch on the
+ * state folder), plus every 30 s for what a watch misses, so an idle agent
+ * does not wake every second to look; once a second when the folder cannot
+ * be watched. Only the CLI on the same node writes commands there. The
+ * server's approvals and windows (fleet/node-gates.ts) are written by the
+ * agent itself, which looks right after.
  */
+export const AGENT_COMMAND_FALLBACK_MS = 30_000;
 export const AGENT_COMMAND_POLL_MS = 1_000;
+
+/**
+ * The agent's lease on its state (store/lock.ts): 60 s, renewed every 20 s
+ * (serve: 15 s, every 5 s; each renewal is a write that wakes the agent). It
+ * keeps a second agent or serve started on the same state folder from acting
+ * beside this one. That process runs on the same host, so it takes over at
+ * once when this agent dies (the holder's pid is gone) or stops (released);
+ * the TTL only bounds its wait after this agent froze without dying
+ * (SIGSTOP), and a frozen agent that wakes is fenced either way.
+ * SETPOINT_LOCK_TTL_MS overrides it, as for serve.
+ */
+export const AGENT_LEASE_TTL_MS = 60_000;
 
 /** Enrols when there is no credential yet, writes the agent's project, starts serve and the link. */
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
@@ -103,6 +118,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     // Nothing reads the agent's metrics (it serves no /metrics): no process metrics and their event-loop monitor.
     processMetrics: false,
     pollMs: AGENT_COMMAND_POLL_MS,
+    commandFallbackMs: AGENT_COMMAND_FALLBACK_MS,
+    leaseTtlMs: process.env[LOCK_TTL_ENV] ? undefined : AGENT_LEASE_TTL_MS,
   });
   const store = await ctx.store();
   // The set in force, and what the store still holds (prune candidates of a set that changed while stopped).

@@ -36,6 +36,8 @@ export interface ServeOptions {
   processMetrics?: boolean;
   /** How often to look for commands (nudges) in the store. Defaults to 250 ms (engine/controller/serve.ts). */
   pollMs?: number;
+  /** Look for commands when the store is written, and every this many ms (engine/controller/command-look.ts). */
+  commandFallbackMs?: number;
 }
 
 /** Starts the controller; resolves once the first revision is loaded and watches are set. */
@@ -121,6 +123,7 @@ export async function serve(
     resyncMs: options.resyncMs,
     workers: options.workers,
     pollMs: options.pollMs,
+    commandFallbackMs: options.commandFallbackMs,
     leaseTtlMs: options.leaseTtlMs ?? (process.env[LOCK_TTL_ENV] ? lockTtlMs() : undefined),
     replicaId: options.replicaId ?? (process.env.SETPOINT_REPLICA_ID || undefined),
   });

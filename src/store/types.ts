@@ -516,6 +516,13 @@ export interface Store
 
   /** Cheap check whether anyone committed since the last call (a counter that changes). */
   changeCounter(): Promise<number>;
+  /**
+   * Calls `listener` soon after the store is written, by any process, so a
+   * caller reads changeCounter() then instead of every second; returns the
+   * stop. undefined when the store cannot tell (then poll). `onBroken`: the
+   * watch stopped working (poll from then on). SQLite: a watch on its folder.
+   */
+  watchWrites?(listener: () => void, onBroken: (err: Error) => void): (() => void) | undefined;
 
   putRun(run: RunRecord): Promise<void>;
   /** Newest first; `result` keeps only runs with that result. */
@@ -559,7 +566,7 @@ export interface Store
   assertCanAct(): Promise<void>;
   /** Why writes cannot be trusted now (e.g. the state file was deleted); undefined while healthy. Cheap: probes call it. */
   problem(): StoreProblem | undefined;
-  /** Calls `listener` once when a problem is first seen (checked every second while subscribed); returns the unsubscribe. */
+  /** Calls `listener` once when a problem is first seen (watched while subscribed, see guard.ts); returns the unsubscribe. */
   onProblem(listener: (problem: StoreProblem) => void): () => void;
 
   close(): Promise<void>;

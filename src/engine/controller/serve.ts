@@ -51,6 +51,7 @@ import { Reconciler, type WindowGate } from './reconciler.js';
 import type { BudgetGate } from '../../windows/budget.js';
 import { FolderWatch } from './source.js';
 import { RecordGuard } from './record-guard.js';
+import { CommandLook } from './command-look.js';
 import {
   nodeTargetId,
   parseCommandReason,
@@ -88,6 +89,12 @@ export interface ServeOptions {
   workers?: number;
   /** How often to look for commands from the CLI in the store. Defaults to 250 ms. */
   pollMs?: number;
+  /**
+   * Look for commands when the store is written instead (Store.watchWrites),
+   * and every this many ms for what the watch misses; `pollMs` applies when
+   * the store cannot be watched. Undefined: poll every `pollMs`.
+   */
+  commandFallbackMs?: number;
   /** The leader lease's time to live (renewed every TTL/3). Defaults to 15 s. */
   leaseTtlMs?: number;
   /** This replica's name in the lease holder, logs and audit entries. Defaults to a random one. */
@@ -149,8 +156,7 @@ export class Serve {
   private watching = false;
   private readonly pollTimers = new Map<string, NodeJS.Timeout>();
   private resyncTimer: NodeJS.Timeout | undefined;
-  private gaugeTimer: NodeJS.Timeout | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
+  private commands: CommandLook | undefined;
   private nudgeSeq = 0;
   private lastCounter = -1;
   private readonly startedAt = new Date().toISOString();
@@ -366,7 +372,7 @@ export class Serve {
       {
         name: 'commands',
         start: () => this.startCommands(),
-        stop: () => clearInterval(this.pollTimer),
+        stop: () => this.commands?.stop(),
       },
     ];
   }
@@ -790,16 +796,13 @@ export class Serve {
 
   private startResync(): void {
     this.scheduleResync();
-    this.gaugeTimer = setInterval(() => void this.updateGauges().catch(() => undefined), 10_000);
-    this.gaugeTimer.unref();
-    // A scrape sees the drift gauges as they are now, not as of the last 10 s tick.
+    // Only a scrape reads the drift gauges: they are computed then, with no timer to wake an idle process.
     this.unsubscribeScrape = this.options.metrics.onScrape(() => this.updateGauges());
   }
 
   private stopResync(): void {
     this.unsubscribeScrape?.();
     clearTimeout(this.resyncTimer);
-    clearInterval(this.gaugeTimer);
   }
 
   /** A full resync every resyncMs, jittered ±10% so replicas do not align. */
@@ -844,13 +847,14 @@ export class Serve {
   private async startCommands(): Promise<void> {
     const { store, logger } = this.options;
     this.nudgeSeq = (await store.listNudges(0)).reduce((m, n) => Math.max(m, n.seq ?? 0), 0);
-    this.pollTimer = setInterval(
-      () =>
-        void this.pollNudges().catch((err: Error) =>
-          logger.warn({ err: err.message }, 'cannot read commands'),
-        ),
-      this.options.pollMs ?? 250,
-    );
+    this.commands = new CommandLook({
+      store,
+      look: () => this.pollNudges(),
+      onError: (err) => logger.warn({ err: err.message }, 'cannot read commands'),
+      pollMs: this.options.pollMs ?? 250,
+      fallbackMs: this.options.commandFallbackMs,
+    });
+    this.commands.start();
     logger.info(
       { revisionId: this.index?.revision.id, resources: this.index?.byId.size ?? 0 },
       'serve started',
@@ -860,10 +864,11 @@ export class Serve {
   /**
    * Commands (nudges) were written by this process (the HTTP API shares the
    * store connection, so the change counter does not move): read them at the
-   * next poll.
+   * next poll, or at once when the look watches the store (an agent).
    */
   commandsWritten(): void {
     this.lastCounter = -1;
+    this.commands?.written();
   }
 
   /** Commands from the CLI arrive as nudges in the store; the change counter makes the check free. */

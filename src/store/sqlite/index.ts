@@ -54,6 +54,7 @@ import { SqliteLeases } from './leases.js';
 import { SqliteAnchorKeeper } from './anchor.js';
 import { anchorPathFor } from '../audit-anchor.js';
 import { StateGuard } from '../guard.js';
+import { watchWrites } from './write-watch.js';
 import { SqliteWrites } from './writes.js';
 import { DelegatingStore } from '../delegates.js';
 import { SqliteAlertStore } from './alerts.js';
@@ -75,6 +76,7 @@ export class SqliteStore extends DelegatingStore implements Store {
   private readonly anchorKeeper: SqliteAnchorKeeper | undefined;
   private readonly summariesStmt: Database.Statement;
   private readonly writes: SqliteWrites;
+  private readonly onDisk: boolean;
 
   constructor(
     readonly path: string,
@@ -95,7 +97,7 @@ export class SqliteStore extends DelegatingStore implements Store {
       throw storeError(path, err);
     }
     // Leases, the write gate and the audit anchor (./leases.ts, ./anchor.ts, ../guard.ts).
-    const onDisk = path !== ':memory:' && !path.startsWith('file:');
+    const onDisk = (this.onDisk = path !== ':memory:' && !path.startsWith('file:'));
     this.guard = onDisk && !options.readonly ? new StateGuard(path) : undefined;
     this.leases = new SqliteLeases(this.db, this.guard, !options.readonly);
     this.anchorKeeper = onDisk
@@ -571,6 +573,10 @@ export class SqliteStore extends DelegatingStore implements Store {
   async changeCounter(): Promise<number> {
     // Changes whenever another connection commits; free to read (no disk I/O).
     return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  watchWrites(listener: () => void, onBroken: (err: Error) => void): (() => void) | undefined {
+    return this.onDisk ? watchWrites(this.path, listener, onBroken) : undefined;
   }
 
   async putRun(run: RunRecord): Promise<void> {
