@@ -11,7 +11,7 @@
  * Where the folder is read-only (a system-wide install), the CLI runs
  * without one.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
@@ -55,6 +55,8 @@ function readIfThere(file: string): Buffer | undefined {
 function writeCache(file: string, script: Script): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
+    // A folder this user cannot write (a system-wide install): do not serialise for nothing at every run.
+    accessSync(dirname(file), constants.W_OK);
     writeFileSync(temp, script.createCachedData());
     renameSync(temp, file);
   } catch {
